@@ -1,0 +1,178 @@
+// config.json of a Hugging Face checkpoint, normalised into one shape for every supported family.
+// It reads only the fields the architectures in src/arch use; everything else in config.json is ignored.
+import { fail, ok, type Result } from '../lensError';
+
+export const SUPPORTED_MODEL_TYPES = ['llama', 'mistral', 'qwen2', 'gpt2'] as const;
+export type ModelType = (typeof SUPPORTED_MODEL_TYPES)[number];
+
+/** Llama-3 style frequency-dependent scaling, or plain linear position interpolation. */
+export type RopeScaling =
+  | { readonly type: 'llama3'; readonly factor: number; readonly lowFreqFactor: number; readonly highFreqFactor: number; readonly originalMaxPositions: number }
+  | { readonly type: 'linear'; readonly factor: number };
+
+export interface ModelConfig {
+  readonly modelType: ModelType;
+  readonly architecture: string; // architectures[0], e.g. "LlamaForCausalLM"
+  readonly vocabSize: number;
+  readonly hiddenSize: number;
+  readonly numLayers: number;
+  readonly numHeads: number;
+  readonly numKvHeads: number;
+  readonly headDim: number;
+  readonly intermediateSize: number;
+  readonly maxPositions: number;
+  readonly normEps: number;
+  readonly ropeTheta: number; // unused by gpt2
+  readonly ropeScaling: RopeScaling | null;
+  readonly tieWordEmbeddings: boolean;
+  readonly attentionBias: boolean; // bias on q, k, v (qwen2 always; llama when attention_bias)
+  readonly hiddenAct: 'silu' | 'gelu_new' | 'gelu';
+  readonly slidingWindow: number | null; // mistral; null = full causal attention
+  readonly bosTokenId: number | null;
+  readonly eosTokenIds: readonly number[];
+}
+
+type Json = Record<string, unknown>;
+
+function num(cfg: Json, key: string, fallback?: number): number | undefined {
+  const v = cfg[key];
+  if (typeof v === 'number' && Number.isFinite(v)) return v;
+  return fallback;
+}
+
+function ids(v: unknown): number[] {
+  if (typeof v === 'number') return [v];
+  if (Array.isArray(v)) return v.filter((x): x is number => typeof x === 'number');
+  return [];
+}
+
+const badConfig = (what: string) =>
+  fail('bad-config', `config.json: ${what}`, 'Check that config.json comes from a Hugging Face checkpoint of a supported family.');
+
+export function parseConfig(raw: unknown): Result<ModelConfig> {
+  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) return badConfig('the file is not a JSON object');
+  const cfg = raw as Json;
+  const modelType = cfg.model_type;
+  if (typeof modelType !== 'string') return badConfig('"model_type" is missing');
+  if (!(SUPPORTED_MODEL_TYPES as readonly string[]).includes(modelType)) {
+    return fail(
+      'unsupported-arch',
+      `config.json: model_type "${modelType}" is not supported`,
+      `Supported: ${SUPPORTED_MODEL_TYPES.join(', ')}. Families live in src/arch/.`,
+    );
+  }
+  const architecture = Array.isArray(cfg.architectures) && typeof cfg.architectures[0] === 'string' ? cfg.architectures[0] : modelType;
+  return modelType === 'gpt2' ? parseGpt2(cfg, architecture) : parseLlamaFamily(cfg, modelType as ModelType, architecture);
+}
+
+function requirePositive(values: Record<string, number | undefined>): Result<Record<string, number>> {
+  const out: Record<string, number> = {};
+  for (const [k, v] of Object.entries(values)) {
+    if (v === undefined || !Number.isInteger(v) || v <= 0) return badConfig(`"${k}" must be a positive integer`);
+    out[k] = v;
+  }
+  return ok(out);
+}
+
+function parseLlamaFamily(cfg: Json, modelType: ModelType, architecture: string): Result<ModelConfig> {
+  const req = requirePositive({
+    vocab_size: num(cfg, 'vocab_size'),
+    hidden_size: num(cfg, 'hidden_size'),
+    num_hidden_layers: num(cfg, 'num_hidden_layers'),
+    num_attention_heads: num(cfg, 'num_attention_heads'),
+    intermediate_size: num(cfg, 'intermediate_size'),
+  });
+  if (!req.ok) return req;
+  const r = req.value;
+  const numHeads = r.num_attention_heads;
+  const numKvHeads = num(cfg, 'num_key_value_heads', numHeads)!;
+  const headDim = num(cfg, 'head_dim', r.hidden_size / numHeads)!;
+  if (!Number.isInteger(headDim)) return badConfig(`hidden_size ${r.hidden_size} is not divisible by num_attention_heads ${numHeads}`);
+  if (!Number.isInteger(numKvHeads) || numKvHeads <= 0 || numHeads % numKvHeads !== 0) {
+    return badConfig(`num_attention_heads ${numHeads} is not a multiple of num_key_value_heads ${numKvHeads}`);
+  }
+  const act = cfg.hidden_act ?? 'silu';
+  if (act !== 'silu') return badConfig(`hidden_act "${String(act)}" is not supported for ${modelType} (only "silu")`);
+  const scaling = parseRopeScaling(cfg.rope_scaling);
+  if (!scaling.ok) return scaling;
+  const window = num(cfg, 'sliding_window');
+  const useWindow = modelType === 'mistral' || (modelType === 'qwen2' && cfg.use_sliding_window === true);
+  return ok({
+    modelType,
+    architecture,
+    vocabSize: r.vocab_size,
+    hiddenSize: r.hidden_size,
+    numLayers: r.num_hidden_layers,
+    numHeads,
+    numKvHeads,
+    headDim,
+    intermediateSize: r.intermediate_size,
+    maxPositions: num(cfg, 'max_position_embeddings', 2048)!,
+    normEps: num(cfg, 'rms_norm_eps', 1e-6)!,
+    ropeTheta: num(cfg, 'rope_theta', 10000)!,
+    ropeScaling: scaling.value,
+    tieWordEmbeddings: cfg.tie_word_embeddings === true,
+    attentionBias: modelType === 'qwen2' || cfg.attention_bias === true,
+    hiddenAct: 'silu',
+    slidingWindow: useWindow && window !== undefined && window > 0 ? window : null,
+    bosTokenId: num(cfg, 'bos_token_id') ?? null,
+    eosTokenIds: ids(cfg.eos_token_id),
+  });
+}
+
+function parseRopeScaling(raw: unknown): Result<RopeScaling | null> {
+  if (raw === undefined || raw === null) return ok(null);
+  if (typeof raw !== 'object') return badConfig('"rope_scaling" must be an object or null');
+  const s = raw as Json;
+  const type = s.rope_type ?? s.type;
+  const factor = num(s, 'factor');
+  if (type === 'default') return ok(null);
+  if (factor === undefined || factor <= 0) return badConfig('"rope_scaling.factor" must be a positive number');
+  if (type === 'linear') return ok({ type: 'linear', factor });
+  if (type === 'llama3') {
+    const low = num(s, 'low_freq_factor');
+    const high = num(s, 'high_freq_factor');
+    const orig = num(s, 'original_max_position_embeddings');
+    if (low === undefined || high === undefined || orig === undefined) {
+      return badConfig('llama3 "rope_scaling" needs low_freq_factor, high_freq_factor and original_max_position_embeddings');
+    }
+    return ok({ type: 'llama3', factor, lowFreqFactor: low, highFreqFactor: high, originalMaxPositions: orig });
+  }
+  return fail('unsupported-arch', `config.json: rope_scaling type "${String(type)}" is not supported`, 'Supported rope_scaling types: llama3, linear (or none).');
+}
+
+function parseGpt2(cfg: Json, architecture: string): Result<ModelConfig> {
+  const req = requirePositive({
+    vocab_size: num(cfg, 'vocab_size'),
+    n_embd: num(cfg, 'n_embd'),
+    n_layer: num(cfg, 'n_layer'),
+    n_head: num(cfg, 'n_head'),
+    n_positions: num(cfg, 'n_positions', num(cfg, 'n_ctx')),
+  });
+  if (!req.ok) return req;
+  const r = req.value;
+  if (r.n_embd % r.n_head !== 0) return badConfig(`n_embd ${r.n_embd} is not divisible by n_head ${r.n_head}`);
+  const act = cfg.activation_function ?? 'gelu_new';
+  if (act !== 'gelu_new' && act !== 'gelu') return badConfig(`activation_function "${String(act)}" is not supported (gelu_new, gelu)`);
+  return ok({
+    modelType: 'gpt2',
+    architecture,
+    vocabSize: r.vocab_size,
+    hiddenSize: r.n_embd,
+    numLayers: r.n_layer,
+    numHeads: r.n_head,
+    numKvHeads: r.n_head,
+    headDim: r.n_embd / r.n_head,
+    intermediateSize: num(cfg, 'n_inner') ?? 4 * r.n_embd,
+    maxPositions: r.n_positions,
+    normEps: num(cfg, 'layer_norm_epsilon', 1e-5)!,
+    ropeTheta: 0,
+    ropeScaling: null,
+    tieWordEmbeddings: cfg.tie_word_embeddings !== false,
+    attentionBias: true,
+    hiddenAct: act as 'gelu_new' | 'gelu',
+    slidingWindow: null,
+    bosTokenId: num(cfg, 'bos_token_id') ?? null,
+    eosTokenIds: ids(cfg.eos_token_id),
+  });
+}
