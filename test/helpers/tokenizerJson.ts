@@ -25,9 +25,10 @@ export function byteToUnicode(): string[] {
   return table;
 }
 
-/** Merges in rank order; each side must already be in the vocabulary when its merge is reached. */
+/** Merges in rank order; each side must already be in the vocabulary when its merge is reached.
+ *  "Ġ a" ranks before "a n" so that " and" becomes one token. */
 export const BYTE_LEVEL_MERGES: readonly (readonly [string, string])[] = [
-  ['Ġ', 't'], ['h', 'e'], ['Ġt', 'he'], ['i', 'n'], ['e', 'r'], ['a', 'n'], ['Ġ', 'a'], ['o', 'n'],
+  ['Ġ', 't'], ['h', 'e'], ['Ġt', 'he'], ['i', 'n'], ['e', 'r'], ['Ġ', 'a'], ['a', 'n'], ['o', 'n'],
   ['r', 'e'], ['Ġ', 's'], ['Ġ', 'w'], ['o', 'r'], ['e', 'n'], ['in', 'g'], ['Ġ', 'i'], ['a', 't'],
   ['Ġa', 'n'], ['Ġan', 'd'], ['Ġ', 'o'], ['e', 's'],
 ];
@@ -73,7 +74,7 @@ function writeConfig(dir: string, bos: string, eos: string, extra: Record<string
 
 /**
  * GPT-2 style: ids 0..255 are the bytes (id = byte value), then one id per merge, then `<|bos|>`, `<|eos|>`.
- * E.g. "the cat" -> <|bos|>=276, "t"=116, "he"=257, "Ġ"=32, "c"=99, "at"=271 (no "Ġthe" at the start: no space).
+ * E.g. "the cat and" -> <|bos|>=276, "t"=116, "he"=257, "Ġ"=32, "c"=99, "at"=271, "Ġand"=273.
  */
 export function writeByteLevelBpeTokenizer(dir: string): WrittenTokenizer {
   const bytes = byteToUnicode();
@@ -102,7 +103,7 @@ export function writeByteLevelBpeTokenizer(dir: string): WrittenTokenizer {
 export const BYTE_FALLBACK_LETTERS = 'adeghilnorstw';
 
 export const BYTE_FALLBACK_MERGES: readonly (readonly [string, string])[] = [
-  ['▁', 't'], ['h', 'e'], ['▁t', 'he'], ['i', 'n'], ['e', 'r'], ['a', 'n'], ['▁', 'a'], ['o', 'n'],
+  ['▁', 't'], ['h', 'e'], ['▁t', 'he'], ['i', 'n'], ['e', 'r'], ['▁', 'a'], ['a', 'n'], ['o', 'n'],
   ['r', 'e'], ['▁', 's'], ['▁', 'w'], ['o', 'r'], ['e', 'n'], ['in', 'g'], ['▁', 'i'], ['a', 't'],
   ['▁a', 'n'], ['▁an', 'd'], ['▁', 'o'], ['e', 's'],
 ];

@@ -1,0 +1,104 @@
+// A checkpoint's tokenizer.json, through the `tokenizers` package (the Rust library's own Node binding, so ids
+// match Python exactly). This file adds what the binding leaves to us: offsets in JS string indices (the
+// binding counts code points), which ids are special, and a readable text for one token. It does not read
+// tokenizer_config.json: BOS comes from tokenizer.json's post-processor; chat templates live in chatTemplate.ts.
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { Tokenizer } from 'tokenizers';
+import { fail, ok, type Result } from '../lensError';
+
+export interface Encoded {
+  readonly ids: number[];
+  readonly offsets: [number, number][]; // [start, end) in UTF-16 indices of the input; [0, 0] for inserted specials
+  readonly special: boolean[]; // the id is an added special token (BOS, template markers, also when typed literally)
+}
+
+export interface LensTokenizer {
+  readonly vocabSize: number; // 1 + the largest id, added tokens included
+  readonly specialIds: ReadonlySet<number>;
+  encode(text: string, options?: { addSpecialTokens?: boolean }): Promise<Encoded>;
+  decode(ids: readonly number[], skipSpecial?: boolean): Promise<string>;
+  /** Readable text of one token for display: " the", "世", "<s>"; the raw token when it decodes to nothing whole. */
+  tokenText(id: number): string;
+  /** The vocabulary entry itself ("Ġthe", "▁the", "<0xE4>"), or undefined for an unknown id. */
+  rawToken(id: number): string | undefined;
+  tokenToId(token: string): number | undefined;
+}
+
+interface AddedTokenJson {
+  id?: unknown;
+  content?: unknown;
+  special?: unknown;
+}
+
+const TOKENIZER_FILE = 'tokenizer.json';
+
+export async function loadTokenizer(dir: string): Promise<Result<LensTokenizer>> {
+  const path = join(dir, TOKENIZER_FILE);
+  if (!existsSync(path)) {
+    return fail('missing-file', `${path}: not found`, 'Only fast tokenizers (tokenizer.json) are supported: save the tokenizer again with transformers AutoTokenizer.save_pretrained.');
+  }
+  const bad = (what: string) => fail('bad-tokenizer', `${path}: ${what}`, 'The file is damaged or from an unsupported tokenizers version: save it again with a recent transformers.');
+  let json: { added_tokens?: unknown; model?: unknown };
+  try {
+    json = JSON.parse(readFileSync(path, 'utf8'));
+  } catch (e) {
+    return bad(`not valid JSON (${(e as Error).message})`);
+  }
+  if (typeof json !== 'object' || json === null || typeof json.model !== 'object' || json.model === null) return bad('has no "model"');
+  let tok: Tokenizer;
+  try {
+    tok = Tokenizer.fromFile(path);
+  } catch (e) {
+    return bad(`cannot be loaded (${(e as Error).message})`);
+  }
+  const specialIds = new Set<number>();
+  for (const t of Array.isArray(json.added_tokens) ? (json.added_tokens as AddedTokenJson[]) : []) {
+    if (t.special === true && typeof t.id === 'number') specialIds.add(t.id);
+  }
+  return ok(wrap(tok, specialIds));
+}
+
+function wrap(tok: Tokenizer, specialIds: ReadonlySet<number>): LensTokenizer {
+  let vocabSize = tok.getVocabSize(true);
+  while (tok.idToToken(vocabSize) !== null) vocabSize++; // ids may have holes: count up to the largest one
+  const decoder = tok.getDecoder();
+
+  function tokenText(id: number): string {
+    const raw = tok.idToToken(id);
+    if (raw === null) return '';
+    if (specialIds.has(id) || !decoder) return raw;
+    let text = decoder.decode([raw]);
+    // Llama-2 style decoders strip the first space of a sequence; one token is always "first"
+    if (raw.startsWith('▁') && !text.startsWith(' ')) text = ' ' + text;
+    return text === '' || text.includes('\uFFFD') ? raw : text;
+  }
+
+  return {
+    vocabSize,
+    specialIds,
+    async encode(text, options = {}) {
+      const enc = await tok.encode(text, null, { addSpecialTokens: options.addSpecialTokens ?? true });
+      const ids = enc.getIds();
+      const toUtf16 = codePointToUtf16(text);
+      const offsets = enc.getOffsets().map(([s, e]): [number, number] => [toUtf16[s], toUtf16[e]]);
+      return { ids, offsets, special: ids.map((id) => specialIds.has(id)) };
+    },
+    decode: (ids, skipSpecial = false) => tok.decode([...ids], skipSpecial),
+    tokenText,
+    rawToken: (id) => tok.idToToken(id) ?? undefined,
+    tokenToId: (token) => tok.tokenToId(token) ?? undefined,
+  };
+}
+
+/** table[k] = UTF-16 index of the k-th code point of `text`; table[count] = text.length. */
+export function codePointToUtf16(text: string): Int32Array {
+  const starts: number[] = [];
+  let i = 0;
+  for (const ch of text) {
+    starts.push(i);
+    i += ch.length; // 2 for a surrogate pair
+  }
+  starts.push(text.length);
+  return Int32Array.from(starts);
+}
