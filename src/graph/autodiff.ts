@@ -1,0 +1,59 @@
+// Reverse-mode autodiff over the DSL, vectorised over a batch of cotangents.
+//
+// grad(y, wrt, seed) builds the graph of  d<seed_b, y>/d wrt  for every b at once: seed has shape
+// [B, ...y.shape] and each result has shape [B, ...wrt.shape]. With B response tokens and one-hot seeds,
+// one backward pass gives every token's input gradient while the forward activations are computed once.
+// Only nodes on a path from `wrt` to `y` are differentiated, so no weight gradients are built unless asked.
+import { isFloat, type Tensor } from './tensor';
+import { add } from './ops/elementwise';
+
+function topoOrder(root: Tensor): Tensor[] {
+  const order: Tensor[] = [];
+  const seen = new Set<number>();
+  const stack: [Tensor, number][] = [[root, 0]];
+  while (stack.length > 0) {
+    const top = stack[stack.length - 1];
+    const [t, i] = top;
+    if (i === 0 && seen.has(t.id)) {
+      stack.pop();
+      continue;
+    }
+    seen.add(t.id);
+    if (i < t.inputs.length) {
+      top[1]++;
+      const next = t.inputs[i];
+      if (!seen.has(next.id)) stack.push([next, 0]);
+    } else {
+      order.push(t);
+      stack.pop();
+    }
+  }
+  return order; // inputs before the tensors that use them
+}
+
+export function grad(y: Tensor, wrt: readonly Tensor[], seed: Tensor): (Tensor | null)[] {
+  if (seed.rank !== y.rank + 1 || y.shape.some((d, i) => seed.shape[i + 1] !== d)) {
+    throw new Error(`grad: seed [${seed.shape}] must be [B, ...${JSON.stringify(y.shape)}]`);
+  }
+  const order = topoOrder(y);
+  // tensors whose value depends on some wrt through float ops
+  const live = new Set<number>(wrt.map((w) => w.id));
+  for (const t of order) {
+    if (isFloat(t.dtype) && t.inputs.some((x) => live.has(x.id))) live.add(t.id);
+  }
+  const cotangents = new Map<number, Tensor>([[y.id, seed]]);
+  for (let i = order.length - 1; i >= 0; i--) {
+    const t = order[i];
+    const d = cotangents.get(t.id);
+    if (!d || t.inputs.length === 0 || !t.inputs.some((x) => live.has(x.id))) continue;
+    if (!t.op.vjp) throw new Error(`grad: ${t.op.name} is not differentiable, but a gradient must flow through it`);
+    const dInputs = t.op.vjp(d, t);
+    t.inputs.forEach((x, k) => {
+      const dx = dInputs[k];
+      if (!dx || !live.has(x.id)) return;
+      const prev = cotangents.get(x.id);
+      cotangents.set(x.id, prev ? add(prev, dx) : dx);
+    });
+  }
+  return wrt.map((w) => cotangents.get(w.id) ?? null);
+}

@@ -1,0 +1,29 @@
+// y = x W^T + b with W stored [out, in] as Hugging Face stores nn.Linear: emitted as Gemm(transB=1) so the
+// weight is read in place, never transposed into a copy.
+import { Tensor, type OpDef } from '../tensor';
+import { unbroadcast } from './broadcast';
+import { matmul } from './matmul';
+import { transposeLast2 } from './layout';
+
+const Linear: OpDef = {
+  name: 'Linear',
+  emit: (e, [x, w, b], _attrs, out) => {
+    const inDim = (out.inputs[1].shape[1] as number) ?? 0;
+    const x2 = out.inputs[0].rank === 2 ? x : e.node('Reshape', [x, e.ints([-1, inDim])]);
+    const y2 = e.node('Gemm', b ? [x2, w, b] : [x2, w], { transB: 1 });
+    return out.rank === 2 ? y2 : e.node('Reshape', [y2, e.shapeOf(out.shape)]);
+  },
+  // dx = dy W; dW = dy^T x summed over the leading axes; db = dy summed likewise
+  vjp: (d, out) => {
+    const [x, w, b] = out.inputs;
+    const dW = unbroadcast(matmul(transposeLast2(d), x), w);
+    return [matmul(d, w), dW, b ? unbroadcast(d, b) : null];
+  },
+};
+
+export function linear(x: Tensor, w: Tensor, b?: Tensor): Tensor {
+  if (w.rank !== 2 || x.shape[x.rank - 1] !== w.shape[1]) throw new Error(`linear: x [${x.shape}] with W [${w.shape}]`);
+  if (typeof w.shape[1] !== 'number') throw new Error('linear: weight shape must be static');
+  if (b && (b.rank !== 1 || b.shape[0] !== w.shape[0])) throw new Error(`linear: bias [${b.shape}] for W [${w.shape}]`);
+  return new Tensor(x.graph, Linear, b ? [x, w, b] : [x, w], {}, [...x.shape.slice(0, -1), w.shape[0]], x.dtype);
+}
