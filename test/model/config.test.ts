@@ -1,0 +1,106 @@
+// src/model/config.ts: each supported family's config.json (shaped like the real ones on the Hub, shrunk).
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { parseConfig, SUPPORTED_MODEL_TYPES, type ModelConfig } from '../../src/model/config';
+
+function parsed(raw: unknown): ModelConfig {
+  const r = parseConfig(raw);
+  if (!r.ok) assert.fail(`${r.error.code}: ${r.error.message}`);
+  return r.value;
+}
+
+function error(raw: unknown, code: string, inMessage: string): void {
+  const r = parseConfig(raw);
+  assert.ok(!r.ok, 'expected an error');
+  assert.equal(r.error.code, code, r.error.message);
+  assert.ok(r.error.message.includes(inMessage), `"${r.error.message}" should mention "${inMessage}"`);
+}
+
+const llama = {
+  architectures: ['LlamaForCausalLM'],
+  model_type: 'llama',
+  vocab_size: 300,
+  hidden_size: 64,
+  intermediate_size: 172,
+  num_hidden_layers: 2,
+  num_attention_heads: 8,
+  num_key_value_heads: 2,
+  max_position_embeddings: 256,
+  rms_norm_eps: 1e-5,
+  rope_theta: 500000,
+  rope_scaling: { rope_type: 'llama3', factor: 32, low_freq_factor: 1, high_freq_factor: 4, original_max_position_embeddings: 8192 },
+  tie_word_embeddings: true,
+  hidden_act: 'silu',
+  bos_token_id: 1,
+  eos_token_id: [2, 3],
+};
+
+test('llama (Llama-3 style: GQA, llama3 rope scaling, tied embeddings, list of eos ids)', () => {
+  const c = parsed(llama);
+  assert.equal(c.modelType, 'llama');
+  assert.equal(c.architecture, 'LlamaForCausalLM');
+  assert.deepEqual([c.vocabSize, c.hiddenSize, c.numLayers, c.numHeads, c.numKvHeads, c.headDim, c.intermediateSize], [300, 64, 2, 8, 2, 8, 172]);
+  assert.deepEqual(c.ropeScaling, { type: 'llama3', factor: 32, lowFreqFactor: 1, highFreqFactor: 4, originalMaxPositions: 8192 });
+  assert.equal(c.ropeTheta, 500000);
+  assert.equal(c.normEps, 1e-5);
+  assert.equal(c.tieWordEmbeddings, true);
+  assert.equal(c.attentionBias, false);
+  assert.equal(c.slidingWindow, null);
+  assert.equal(c.bosTokenId, 1);
+  assert.deepEqual(c.eosTokenIds, [2, 3]);
+});
+
+test('llama defaults: kv heads = heads, no scaling, untied, explicit head_dim wins', () => {
+  const { num_key_value_heads: _kv, rope_scaling: _rs, tie_word_embeddings: _t, ...plain } = llama;
+  const c = parsed({ ...plain, head_dim: 16, eos_token_id: 2 });
+  assert.equal(c.numKvHeads, 8);
+  assert.equal(c.headDim, 16);
+  assert.equal(c.ropeScaling, null);
+  assert.equal(c.tieWordEmbeddings, false);
+  assert.deepEqual(c.eosTokenIds, [2]);
+});
+
+test('mistral: sliding window', () => {
+  const c = parsed({ ...llama, model_type: 'mistral', architectures: ['MistralForCausalLM'], rope_scaling: null, sliding_window: 4096 });
+  assert.equal(c.modelType, 'mistral');
+  assert.equal(c.slidingWindow, 4096);
+});
+
+test('qwen2: q/k/v bias always; sliding window only when use_sliding_window', () => {
+  const base = { ...llama, model_type: 'qwen2', architectures: ['Qwen2ForCausalLM'], rope_scaling: null, sliding_window: 32768 };
+  const c = parsed({ ...base, use_sliding_window: false });
+  assert.equal(c.attentionBias, true);
+  assert.equal(c.slidingWindow, null);
+  assert.equal(parsed({ ...base, use_sliding_window: true }).slidingWindow, 32768);
+});
+
+test('gpt2: its own key names and defaults', () => {
+  const c = parsed({
+    architectures: ['GPT2LMHeadModel'], model_type: 'gpt2', vocab_size: 278, n_embd: 32, n_layer: 2, n_head: 4, n_positions: 128,
+    layer_norm_epsilon: 1e-5, activation_function: 'gelu_new', bos_token_id: 276, eos_token_id: 277,
+  });
+  assert.deepEqual([c.hiddenSize, c.numLayers, c.numHeads, c.numKvHeads, c.headDim, c.intermediateSize, c.maxPositions], [32, 2, 4, 4, 8, 128, 128]);
+  assert.equal(c.hiddenAct, 'gelu_new');
+  assert.equal(c.tieWordEmbeddings, true);
+  assert.equal(c.attentionBias, true);
+  assert.deepEqual(c.eosTokenIds, [277]);
+});
+
+test('unsupported model_type names the supported ones', () => {
+  const r = parseConfig({ ...llama, model_type: 'mamba' });
+  assert.ok(!r.ok);
+  assert.equal(r.error.code, 'unsupported-arch');
+  assert.ok(r.error.message.includes('"mamba"'));
+  for (const t of SUPPORTED_MODEL_TYPES) assert.ok(r.error.hint.includes(t), `hint should name ${t}`);
+});
+
+test('bad configs', () => {
+  error([1], 'bad-config', 'not a JSON object');
+  error({ ...llama, model_type: undefined }, 'bad-config', 'model_type');
+  error({ ...llama, hidden_size: 0 }, 'bad-config', 'hidden_size');
+  error({ ...llama, hidden_size: 60 }, 'bad-config', 'not divisible');
+  error({ ...llama, num_key_value_heads: 3 }, 'bad-config', 'num_key_value_heads');
+  error({ ...llama, hidden_act: 'gelu' }, 'bad-config', 'hidden_act');
+  error({ ...llama, rope_scaling: { rope_type: 'yarn', factor: 4 } }, 'unsupported-arch', 'yarn');
+  error({ ...llama, rope_scaling: { rope_type: 'llama3', factor: 8 } }, 'bad-config', 'low_freq_factor');
+});
