@@ -1,0 +1,348 @@
+// Writes a complete, tiny, random Hugging Face checkpoint folder for tests: config.json as
+// transformers' save_pretrained writes it for the family, generation_config.json, the weights under their
+// Hugging Face names in model.safetensors (or two shards with model.safetensors.index.json), and a small
+// tokenizer. The weights come back too, as stored (rounded to the dtype), so a float64 reference reading
+// them computes exactly what the checkpoint holds. Not a model of anything: the numbers are seeded noise,
+// scaled so activations stay O(1), attention is neither uniform nor one-hot, and next-token
+// probabilities spread from well below 1e-3 up to tenths.
+//
+// D hidden size, V vocab (the tokenizer's, rounded up), L layers, H heads, Hkv key/value heads,
+// Dh head dim, I intermediate size, P max positions.
+import { writeFileSync, mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { parseConfig, type ModelConfig, type RopeScaling } from '../../src/model/config';
+import { roundTo, safetensorsBytes, type TensorToWrite } from './safetensorsWriter';
+import { writeByteFallbackTokenizer, writeByteLevelBpeTokenizer, type WrittenTokenizer } from './tokenizerJson';
+
+export type CheckpointFamily = 'llama' | 'mistral' | 'qwen2' | 'gpt2';
+export type CheckpointDtype = 'F32' | 'F16' | 'BF16';
+
+export interface RandomCheckpointOptions {
+  readonly family: CheckpointFamily;
+  readonly dtype?: CheckpointDtype; // default F32
+  readonly hiddenSize?: number; // default 32
+  readonly numLayers?: number; // default 2
+  readonly numHeads?: number; // default 4
+  readonly numKvHeads?: number; // llama family; default numHeads (gpt2 has none)
+  readonly headDim?: number; // llama family; default hiddenSize / numHeads, written as head_dim
+  readonly intermediateSize?: number; // default 2 * hiddenSize (llama family), 4 * hiddenSize as n_inner null (gpt2)
+  readonly maxPositions?: number; // default 64
+  readonly ropeTheta?: number; // default 10000 (qwen2: 1000000)
+  readonly ropeScaling?: RopeScaling | null; // written as HF rope_scaling with rope_type
+  readonly tie?: boolean; // tie_word_embeddings; default false (llama family), true (gpt2)
+  readonly attentionBias?: boolean; // llama only (qwen2 always has q/k/v bias, mistral never)
+  readonly slidingWindow?: number | null; // mistral only; default null (full causal attention)
+  readonly normEps?: number; // rms_norm_eps / layer_norm_epsilon; default 1e-5 (qwen2: 1e-6)
+  readonly seed?: number; // default 1
+  readonly shard?: boolean; // two files + model.safetensors.index.json
+  readonly prefix?: boolean; // gpt2: names under "transformer." as GPT2LMHeadModel saves them
+  readonly gpt2MaskBuffers?: boolean; // gpt2: also store h.{i}.attn.bias (1, 1, P, P), as old checkpoints do
+  readonly tokenizer?: 'byte-level' | 'byte-fallback'; // default byte-level (GPT-2 style)
+  readonly vocabMultiple?: number; // model vocab = tokenizer vocab rounded up to this; default 8
+}
+
+export interface RandomCheckpoint {
+  readonly dir: string;
+  readonly config: ModelConfig; // parseConfig(config.json)
+  readonly configJson: Record<string, unknown>; // what config.json holds
+  /** Every stored tensor by its name in the checkpoint, row-major, values exactly as stored. */
+  readonly weights: Map<string, Float64Array>;
+  readonly shapes: Map<string, readonly number[]>;
+  readonly tokenizer: WrittenTokenizer;
+  readonly files: readonly string[]; // the safetensors files written, relative to dir
+}
+
+// ---------------------------------------------------------------------------------------------------
+// seeded noise
+
+/** mulberry32: a 32-bit state PRNG, uniform in [0, 1). Tiny and reproducible across platforms. */
+function mulberry32(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/** Standard normal draws by Box-Muller. */
+function gaussian(uniform: () => number): () => number {
+  return () => {
+    const u = 1 - uniform(); // (0, 1]: log stays finite
+    const v = uniform();
+    return Math.sqrt(-2 * Math.log(u)) * Math.cos(2 * Math.PI * v);
+  };
+}
+
+const TORCH_DTYPE: Record<CheckpointDtype, string> = { F32: 'float32', F16: 'float16', BF16: 'bfloat16' };
+const BYTES: Record<CheckpointDtype, number> = { F32: 4, F16: 2, BF16: 2 };
+const TRANSFORMERS_VERSION = '4.46.0';
+
+// ---------------------------------------------------------------------------------------------------
+// config.json
+
+function ropeScalingJson(s: RopeScaling | null): Record<string, unknown> | null {
+  if (s === null) return null;
+  if (s.type === 'linear') return { factor: s.factor, rope_type: 'linear' };
+  return {
+    factor: s.factor,
+    high_freq_factor: s.highFreqFactor,
+    low_freq_factor: s.lowFreqFactor,
+    original_max_position_embeddings: s.originalMaxPositions,
+    rope_type: 'llama3',
+  };
+}
+
+interface Sizes {
+  D: number;
+  L: number;
+  H: number;
+  Hkv: number;
+  Dh: number;
+  I: number;
+  P: number;
+  V: number;
+}
+
+function configJsonFor(o: RandomCheckpointOptions, z: Sizes, tok: WrittenTokenizer, tie: boolean): Record<string, unknown> {
+  const dtype = TORCH_DTYPE[o.dtype ?? 'F32'];
+  if (o.family === 'gpt2') {
+    const cfg: Record<string, unknown> = {
+      activation_function: 'gelu_new',
+      architectures: ['GPT2LMHeadModel'],
+      attn_pdrop: 0.1,
+      bos_token_id: tok.bosId,
+      embd_pdrop: 0.1,
+      eos_token_id: tok.eosId,
+      initializer_range: 0.02,
+      layer_norm_epsilon: o.normEps ?? 1e-5,
+      model_type: 'gpt2',
+      n_ctx: z.P,
+      n_embd: z.D,
+      n_head: z.H,
+      n_inner: z.I === 4 * z.D ? null : z.I, // null means 4 * n_embd
+      n_layer: z.L,
+      n_positions: z.P,
+      reorder_and_upcast_attn: false,
+      resid_pdrop: 0.1,
+      scale_attn_by_inverse_layer_idx: false,
+      scale_attn_weights: true,
+      summary_activation: null,
+      summary_first_dropout: 0.1,
+      summary_proj_to_labels: true,
+      summary_type: 'cls_index',
+      summary_use_proj: true,
+      torch_dtype: dtype,
+      transformers_version: TRANSFORMERS_VERSION,
+      use_cache: true,
+      vocab_size: z.V,
+    };
+    if (!tie) cfg.tie_word_embeddings = false; // the default (true) is not written by save_pretrained
+    return cfg;
+  }
+  const common = {
+    attention_dropout: 0.0,
+    bos_token_id: tok.bosId,
+    eos_token_id: tok.eosId,
+    hidden_act: 'silu',
+    hidden_size: z.D,
+    initializer_range: 0.02,
+    intermediate_size: z.I,
+    max_position_embeddings: z.P,
+    num_attention_heads: z.H,
+    num_hidden_layers: z.L,
+    num_key_value_heads: z.Hkv,
+  };
+  const tail = {
+    tie_word_embeddings: tie,
+    torch_dtype: dtype,
+    transformers_version: TRANSFORMERS_VERSION,
+    use_cache: true,
+    vocab_size: z.V,
+  };
+  const ropeScaling = ropeScalingJson(o.ropeScaling ?? null);
+  if (o.family === 'llama') {
+    return {
+      architectures: ['LlamaForCausalLM'],
+      attention_bias: o.attentionBias ?? false,
+      ...common,
+      head_dim: z.Dh,
+      mlp_bias: false,
+      model_type: 'llama',
+      pretraining_tp: 1,
+      rms_norm_eps: o.normEps ?? 1e-5,
+      rope_scaling: ropeScaling,
+      rope_theta: o.ropeTheta ?? 10000.0,
+      ...tail,
+    };
+  }
+  if (o.family === 'mistral') {
+    return {
+      architectures: ['MistralForCausalLM'],
+      ...common,
+      head_dim: z.Dh,
+      model_type: 'mistral',
+      rms_norm_eps: o.normEps ?? 1e-5,
+      rope_scaling: ropeScaling,
+      rope_theta: o.ropeTheta ?? 10000.0,
+      sliding_window: o.slidingWindow ?? null,
+      ...tail,
+    };
+  }
+  // qwen2: the window is written but off (use_sliding_window false), as Qwen2 / Qwen2.5 checkpoints do
+  return {
+    architectures: ['Qwen2ForCausalLM'],
+    ...common,
+    max_window_layers: z.L,
+    model_type: 'qwen2',
+    rms_norm_eps: o.normEps ?? 1e-6,
+    rope_scaling: ropeScaling,
+    rope_theta: o.ropeTheta ?? 1000000.0,
+    sliding_window: z.P,
+    use_sliding_window: false,
+    ...tail,
+  };
+}
+
+// ---------------------------------------------------------------------------------------------------
+// weights: name, shape and how each is drawn, in the order HF's state_dict lists them
+
+type Draw = { shape: number[]; std: number; mean?: number; fill?: (i: number) => number };
+
+function llamaTensors(o: RandomCheckpointOptions, z: Sizes, tie: boolean): [string, Draw][] {
+  const { D, L, H, Hkv, Dh, I, V } = z;
+  const bias = o.family === 'qwen2' || (o.family === 'llama' && o.attentionBias === true);
+  const out: [string, Draw][] = [];
+  // the embedding doubles as the head when tied: logits = norm(x) . E_v have std ~2 either way
+  out.push(['model.embed_tokens.weight', { shape: [V, D], std: 2 / Math.sqrt(D) }]);
+  for (let l = 0; l < L; l++) {
+    const p = `model.layers.${l}.`;
+    out.push([p + 'input_layernorm.weight', { shape: [D], mean: 1, std: 0.1 }]);
+    out.push([p + 'self_attn.q_proj.weight', { shape: [H * Dh, D], std: 1 / Math.sqrt(D) }]);
+    if (bias) out.push([p + 'self_attn.q_proj.bias', { shape: [H * Dh], std: 0.1 }]);
+    out.push([p + 'self_attn.k_proj.weight', { shape: [Hkv * Dh, D], std: 1 / Math.sqrt(D) }]);
+    if (bias) out.push([p + 'self_attn.k_proj.bias', { shape: [Hkv * Dh], std: 0.1 }]);
+    out.push([p + 'self_attn.v_proj.weight', { shape: [Hkv * Dh, D], std: 1 / Math.sqrt(D) }]);
+    if (bias) out.push([p + 'self_attn.v_proj.bias', { shape: [Hkv * Dh], std: 0.1 }]);
+    out.push([p + 'self_attn.o_proj.weight', { shape: [D, H * Dh], std: 0.5 / Math.sqrt(H * Dh) }]);
+    out.push([p + 'post_attention_layernorm.weight', { shape: [D], mean: 1, std: 0.1 }]);
+    out.push([p + 'mlp.gate_proj.weight', { shape: [I, D], std: 1 / Math.sqrt(D) }]);
+    out.push([p + 'mlp.up_proj.weight', { shape: [I, D], std: 1 / Math.sqrt(D) }]);
+    out.push([p + 'mlp.down_proj.weight', { shape: [D, I], std: 0.5 / Math.sqrt(I) }]);
+  }
+  out.push(['model.norm.weight', { shape: [D], mean: 1, std: 0.1 }]);
+  if (!tie) out.push(['lm_head.weight', { shape: [V, D], std: 2 / Math.sqrt(D) }]);
+  return out;
+}
+
+function gpt2Tensors(o: RandomCheckpointOptions, z: Sizes, tie: boolean): [string, Draw][] {
+  const { D, L, I, P, V } = z;
+  const pre = o.prefix ? 'transformer.' : '';
+  const out: [string, Draw][] = [];
+  out.push([pre + 'wte.weight', { shape: [V, D], std: 2 / Math.sqrt(D) }]);
+  out.push([pre + 'wpe.weight', { shape: [P, D], std: 0.2 }]);
+  for (let l = 0; l < L; l++) {
+    const p = `${pre}h.${l}.`;
+    out.push([p + 'ln_1.weight', { shape: [D], mean: 1, std: 0.1 }]);
+    out.push([p + 'ln_1.bias', { shape: [D], std: 0.05 }]);
+    if (o.gpt2MaskBuffers) {
+      out.push([p + 'attn.bias', { shape: [1, 1, P, P], std: 0, fill: (i) => (i % P <= Math.floor(i / P) ? 1 : 0) }]);
+    }
+    out.push([p + 'attn.c_attn.weight', { shape: [D, 3 * D], std: 1 / Math.sqrt(D) }]); // Conv1D: (in, out)
+    out.push([p + 'attn.c_attn.bias', { shape: [3 * D], std: 0.05 }]);
+    out.push([p + 'attn.c_proj.weight', { shape: [D, D], std: 0.5 / Math.sqrt(D) }]);
+    out.push([p + 'attn.c_proj.bias', { shape: [D], std: 0.05 }]);
+    out.push([p + 'ln_2.weight', { shape: [D], mean: 1, std: 0.1 }]);
+    out.push([p + 'ln_2.bias', { shape: [D], std: 0.05 }]);
+    out.push([p + 'mlp.c_fc.weight', { shape: [D, I], std: 1 / Math.sqrt(D) }]);
+    out.push([p + 'mlp.c_fc.bias', { shape: [I], std: 0.05 }]);
+    out.push([p + 'mlp.c_proj.weight', { shape: [I, D], std: 0.5 / Math.sqrt(I) }]);
+    out.push([p + 'mlp.c_proj.bias', { shape: [D], std: 0.05 }]);
+  }
+  out.push([pre + 'ln_f.weight', { shape: [D], mean: 1, std: 0.1 }]);
+  out.push([pre + 'ln_f.bias', { shape: [D], std: 0.05 }]);
+  if (!tie) out.push(['lm_head.weight', { shape: [V, D], std: 2 / Math.sqrt(D) }]);
+  return out;
+}
+
+// ---------------------------------------------------------------------------------------------------
+
+export function writeRandomCheckpoint(dir: string, options: RandomCheckpointOptions): RandomCheckpoint {
+  const o = options;
+  const dtype = o.dtype ?? 'F32';
+  mkdirSync(dir, { recursive: true });
+
+  // the tokenizer first: it fixes the vocab
+  const tokenizer = (o.tokenizer ?? 'byte-level') === 'byte-level' ? writeByteLevelBpeTokenizer(dir) : writeByteFallbackTokenizer(dir);
+  const multiple = o.vocabMultiple ?? 8;
+  const D = o.hiddenSize ?? 32;
+  const H = o.numHeads ?? 4;
+  const gpt2 = o.family === 'gpt2';
+  const z: Sizes = {
+    D,
+    L: o.numLayers ?? 2,
+    H,
+    Hkv: gpt2 ? H : o.numKvHeads ?? H,
+    Dh: gpt2 ? D / H : o.headDim ?? D / H,
+    I: o.intermediateSize ?? (gpt2 ? 4 * D : 2 * D),
+    P: o.maxPositions ?? 64,
+    V: Math.ceil(tokenizer.vocabSize / multiple) * multiple, // ids past the tokenizer's are never produced
+  };
+  if (!Number.isInteger(z.Dh) || z.Dh % 2 !== 0) throw new Error(`randomCheckpoint: head dim ${z.Dh} must be an even integer`);
+  if (H % z.Hkv !== 0) throw new Error(`randomCheckpoint: ${H} heads are not a multiple of ${z.Hkv} key/value heads`);
+  if (o.slidingWindow != null && o.family !== 'mistral') throw new Error('randomCheckpoint: slidingWindow is a mistral option');
+  if (o.attentionBias !== undefined && o.family !== 'llama') throw new Error('randomCheckpoint: attentionBias is a llama option');
+  if (o.prefix && !gpt2) throw new Error('randomCheckpoint: prefix is a gpt2 option');
+  const tie = o.tie ?? gpt2;
+
+  // config.json and generation_config.json
+  const configJson = configJsonFor(o, z, tokenizer, tie);
+  writeFileSync(join(dir, 'config.json'), JSON.stringify(configJson, null, 2) + '\n');
+  const generation = { _from_model_config: true, bos_token_id: tokenizer.bosId, eos_token_id: tokenizer.eosId, transformers_version: TRANSFORMERS_VERSION };
+  writeFileSync(join(dir, 'generation_config.json'), JSON.stringify(generation, null, 2) + '\n');
+  const parsed = parseConfig(configJson);
+  if (!parsed.ok) throw new Error(`randomCheckpoint: the written config.json does not parse: ${parsed.error.message}`);
+
+  // draw every tensor, rounded to the dtype, in state_dict order
+  const normal = gaussian(mulberry32(o.seed ?? 1));
+  const weights = new Map<string, Float64Array>();
+  const shapes = new Map<string, readonly number[]>();
+  for (const [name, draw] of gpt2 ? gpt2Tensors(o, z, tie) : llamaTensors(o, z, tie)) {
+    const n = draw.shape.reduce((a, b) => a * b, 1);
+    const values = new Float64Array(n);
+    for (let i = 0; i < n; i++) values[i] = roundTo(dtype, draw.fill ? draw.fill(i) : (draw.mean ?? 0) + draw.std * normal());
+    weights.set(name, values);
+    shapes.set(name, draw.shape);
+  }
+
+  // one file, or two shards split at half the bytes with an index, as save_pretrained names them
+  const names = [...weights.keys()];
+  const groups: string[][] = [names];
+  if (o.shard) {
+    const bytes = (name: string) => weights.get(name)!.length * BYTES[dtype];
+    const total = names.reduce((s, name) => s + bytes(name), 0);
+    let acc = 0;
+    let cut = 0; // names[0..cut) go to the first shard; both shards keep at least one tensor
+    while (cut < names.length - 1 && (cut === 0 || acc < total / 2)) acc += bytes(names[cut++]);
+    groups.splice(0, 1, names.slice(0, cut), names.slice(cut));
+  }
+  const files = groups.length === 1 ? ['model.safetensors'] : groups.map((_, i) => `model-${String(i + 1).padStart(5, '0')}-of-${String(groups.length).padStart(5, '0')}.safetensors`);
+  const weightMap: Record<string, string> = {};
+  groups.forEach((group, i) => {
+    const tensors = new Map<string, TensorToWrite>();
+    for (const name of group) {
+      tensors.set(name, { dtype, shape: shapes.get(name)!, data: weights.get(name)! });
+      weightMap[name] = files[i];
+    }
+    writeFileSync(join(dir, files[i]), safetensorsBytes(tensors, { format: 'pt' }));
+  });
+  if (groups.length > 1) {
+    const totalSize = names.reduce((s, name) => s + weights.get(name)!.length * BYTES[dtype], 0); // tensor bytes, headers excluded
+    const sorted = Object.fromEntries(Object.entries(weightMap).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
+    writeFileSync(join(dir, 'model.safetensors.index.json'), JSON.stringify({ metadata: { total_size: totalSize }, weight_map: sorted }, null, 2) + '\n');
+  }
+
+  return { dir, config: parsed.value, configJson, weights, shapes, tokenizer, files };
+}
