@@ -249,6 +249,7 @@ function f16ToF32Table(): Float32Array {
 }
 
 const WIDEN: Partial<Record<Dtype, Widen>> = {
+  // the scratch Buffer comes from Buffer.alloc, which never pools, so its byteOffset is 0 and 4-aligned
   F32: (src, n, out, at) => out.set(new Float32Array(src.buffer, src.byteOffset, n), at),
   F64: (src, n, out, at) => {
     for (let i = 0; i < n; i++) out[at + i] = src.readDoubleLE(8 * i);

@@ -53,15 +53,16 @@ export async function loadTokenizer(dir: string): Promise<Result<LensTokenizer>>
     return bad(`cannot be loaded (${(e as Error).message})`);
   }
   const specialIds = new Set<number>();
+  let vocabSize = tok.getVocabSize(true);
   for (const t of Array.isArray(json.added_tokens) ? (json.added_tokens as AddedTokenJson[]) : []) {
-    if (t.special === true && typeof t.id === 'number') specialIds.add(t.id);
+    if (typeof t.id !== 'number') continue;
+    if (t.special === true) specialIds.add(t.id);
+    vocabSize = Math.max(vocabSize, t.id + 1); // added ids may leave a gap above the model's vocabulary
   }
-  return ok(wrap(tok, specialIds));
+  return ok(wrap(tok, vocabSize, specialIds));
 }
 
-function wrap(tok: Tokenizer, specialIds: ReadonlySet<number>): LensTokenizer {
-  let vocabSize = tok.getVocabSize(true);
-  while (tok.idToToken(vocabSize) !== null) vocabSize++; // ids may have holes: count up to the largest one
+function wrap(tok: Tokenizer, vocabSize: number, specialIds: ReadonlySet<number>): LensTokenizer {
   const decoder = tok.getDecoder();
 
   function tokenText(id: number): string {
