@@ -5,7 +5,7 @@ export { emitModel, OPSET, type GraphOutput, type EmitOptions } from './emit';
 export { add, sub, mul, div, type Operand } from './ops/elementwise';
 export { neg, exp, log, sqrt, tanh, sigmoid, sin, cos, erf, stopGradient } from './ops/unary';
 export { reduceSum, reduceMax } from './ops/reduce';
-export { reshape, transpose, transposeLast2, slice, pad, concat, expand, unsqueeze } from './ops/layout';
+export { reshape, transpose, transposeLast2, slice, pad, concat, expand, unsqueeze, takeLast } from './ops/layout';
 export { matmul } from './ops/matmul';
 export { where, lessOrEqual, greater, and, gather, cast } from './ops/select';
 export { dimOf, range } from './ops/range';

@@ -88,6 +88,11 @@ export class Graph {
     return t;
   }
 
+  /** Makes `sym` readable at run time from an intermediate tensor (e.g. the KV cache's total length). */
+  bindDim(sym: string, tensor: Tensor, axis: number): void {
+    if (!this.dimSources.has(sym)) this.dimSources.set(sym, { tensor, axis });
+  }
+
   /** A stored weight (initializer), in its stored dtype. Use `weightAs` to get it in the compute dtype. */
   weight(name: string, shape: Shape, dtype: DType, source: { external: ExternalData } | { data: ArrayBufferView }): Tensor {
     const attrs: LeafAttrs = 'external' in source ? { kind: 'weight', name, external: source.external } : { kind: 'weight', name, data: source.data };

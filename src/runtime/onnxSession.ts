@@ -6,6 +6,10 @@ export type Feeds = Record<string, ort.Tensor>;
 
 export interface SessionOptions {
   readonly threads?: number;
+  /** Folder that external-data locations are relative to, when the model is given as bytes. */
+  readonly externalDataFolder?: string;
+  /** 'basic' for float64 graphs: the contrib fusions of 'all' (e.g. QuickGelu) have float32 kernels only. */
+  readonly optimization?: 'basic' | 'all';
 }
 
 /**
@@ -14,12 +18,17 @@ export interface SessionOptions {
  */
 export async function createSession(model: string | Uint8Array, options: SessionOptions = {}): Promise<ort.InferenceSession> {
   const opts: ort.InferenceSession.SessionOptions = {
-    graphOptimizationLevel: 'all',
+    graphOptimizationLevel: options.optimization ?? 'all',
     intraOpNumThreads: options.threads ?? availableParallelism(),
     interOpNumThreads: 1,
     executionMode: 'sequential',
     logSeverityLevel: 3,
-    extra: { session: { disable_prepacking: '1' } },
+    extra: {
+      session: {
+        disable_prepacking: '1',
+        ...(options.externalDataFolder ? { model_external_initializers_file_folder_path: options.externalDataFolder } : {}),
+      },
+    },
   };
   return typeof model === 'string' ? ort.InferenceSession.create(model, opts) : ort.InferenceSession.create(model, opts);
 }

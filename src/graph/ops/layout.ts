@@ -6,7 +6,8 @@ import { unbroadcast } from './broadcast';
 
 const Reshape: OpDef<{ shape: Shape }> = {
   name: 'Reshape',
-  emit: (e, [x], { shape }) => e.node('Reshape', [x, e.shapeOf(shape)]),
+  // allowzero: a symbolic dim may be 0 at run time (an empty feed) and must not mean "copy this dim"
+  emit: (e, [x], { shape }) => e.node('Reshape', [x, e.shapeOf(shape)], { allowzero: 1 }),
   vjp: (d, out) => [reshape(d, [d.shape[0], ...out.inputs[0].shape])],
 };
 
@@ -144,4 +145,18 @@ export function unsqueeze(x: Tensor, axis: number): Tensor {
   const shape = x.shape.slice();
   shape.splice(a, 0, 1);
   return reshape(x, shape);
+}
+
+const TakeLast: OpDef<{ axis: number }> = {
+  name: 'TakeLast',
+  // Slice from -1 clamps to an empty result on an empty axis, where Gather(-1) would fail
+  emit: (e, [x], { axis }) => e.node('Slice', [x, e.ints([-1]), e.ints([2 ** 62]), e.ints([axis])]),
+};
+
+/** The last entry along `axis` (kept as size 1; empty stays empty). Not differentiable. */
+export function takeLast(x: Tensor, axis: number): Tensor {
+  const a = normAxis(axis, x.rank);
+  const shape = x.shape.slice();
+  shape[a] = 1;
+  return new Tensor(x.graph, TakeLast, [x], { axis: a }, shape, x.dtype);
 }

@@ -11,7 +11,11 @@ const Linear: OpDef = {
     const inDim = (out.inputs[1].shape[1] as number) ?? 0;
     const x2 = out.inputs[0].rank === 2 ? x : e.node('Reshape', [x, e.ints([-1, inDim])]);
     const y2 = e.node('Gemm', b ? [x2, w, b] : [x2, w], { transB: 1 });
-    return out.rank === 2 ? y2 : e.node('Reshape', [y2, e.shapeOf(out.shape)]);
+    if (out.rank === 2) return y2;
+    // x's leading dims, read at run time: they may be empty where the static shape says 1 (takeLast of nothing)
+    const lead = e.node('Slice', [e.node('Shape', [x]), e.ints([0]), e.ints([-1])]);
+    const outDim = out.inputs[1].shape[0] as number;
+    return e.node('Reshape', [y2, e.node('Concat', [lead, e.ints([outDim])], { axis: 0 })], { allowzero: 1 });
   },
   // dx = dy W; dW = dy^T x summed over the leading axes; db = dy summed likewise
   vjp: (d, out) => {

@@ -1,0 +1,40 @@
+// GPT-2: learned positions, pre-LayerNorm blocks, fused qkv in Conv1D layout ([in, out], y = x W + b),
+// gelu_new MLP, LM head tied to the token embeddings. Weight names as in Hugging Face's GPT2Model.
+import { add, gather, geluErf, geluTanh, layerNorm, linear, matmul, slice, type Tensor } from '../graph';
+import { attention, causalMask, extendCache, splitHeads } from './attention';
+import type { Architecture, ArchitectureBuilder } from './architecture';
+
+export const buildGpt2: ArchitectureBuilder = (config, weights): Architecture => {
+  const { hiddenSize: D, numHeads: H, headDim: Dh, normEps: eps } = config;
+  const w = (name: string) => weights.get(name);
+  const conv1d = (x: Tensor, prefix: string) => add(matmul(x, w(`${prefix}.weight`)), w(`${prefix}.bias`));
+  const ln = (x: Tensor, prefix: string) => layerNorm(x, w(`${prefix}.weight`), w(`${prefix}.bias`), eps);
+  const gelu = config.hiddenAct === 'gelu' ? geluErf : geluTanh;
+
+  return {
+    config,
+    embed: (ids) => gather(w('wte.weight'), ids),
+    logits: (hidden) => linear(hidden, weights.has('lm_head.weight') && !config.tieWordEmbeddings ? w('lm_head.weight') : w('wte.weight')),
+    forward({ embeds, positions, past, keyDim }) {
+      let x = add(embeds, gather(w('wpe.weight'), positions)); // (1, S, D) + (S, D)
+      let mask;
+      const present = [];
+      const attentionProbs = [];
+      for (let i = 0; i < config.numLayers; i++) {
+        const p = `h.${i}.`;
+        const qkv = conv1d(ln(x, `${p}ln_1`), `${p}attn.c_attn`); // (1, S, 3D)
+        const q = splitHeads(slice(qkv, -1, 0, D), H, Dh);
+        const k = splitHeads(slice(qkv, -1, D, 2 * D), H, Dh);
+        const v = splitHeads(slice(qkv, -1, 2 * D, 3 * D), H, Dh);
+        const kv = extendCache(past?.[i], { k, v }, keyDim);
+        mask ??= causalMask(positions, kv.k, keyDim, null);
+        const { out, probs } = attention(q, kv, mask, { heads: H, kvHeads: H, headDim: Dh, slidingWindow: null });
+        x = add(x, conv1d(out, `${p}attn.c_proj`));
+        x = add(x, conv1d(gelu(conv1d(ln(x, `${p}ln_2`), `${p}mlp.c_fc`)), `${p}mlp.c_proj`));
+        present.push(kv);
+        attentionProbs.push(probs);
+      }
+      return { hidden: ln(x, 'ln_f'), present, attention: attentionProbs };
+    },
+  };
+};

@@ -1,0 +1,45 @@
+// The Llama family (llama, mistral, qwen2): RMSNorm, RoPE, grouped-query attention (qkv bias for qwen2),
+// SwiGLU, tied or untied LM head. Weight names as in Hugging Face's LlamaForCausalLM.
+import { add, gather, linear, mul, rmsNorm, silu } from '../graph';
+import { attention, causalMask, extendCache, splitHeads } from './attention';
+import type { Architecture, ArchitectureBuilder } from './architecture';
+import { applyRope, inverseFrequencies, ropeTables } from './rope';
+
+export const buildLlama: ArchitectureBuilder = (config, weights): Architecture => {
+  const { numHeads: H, numKvHeads: Hkv, headDim: Dh, normEps: eps } = config;
+  const invFreq = inverseFrequencies(Dh, config.ropeTheta, config.ropeScaling);
+  const w = (name: string) => weights.get(name);
+  const bias = (name: string) => (config.attentionBias ? w(name) : undefined);
+  const headWeight = () => (config.tieWordEmbeddings || !weights.has('lm_head.weight') ? w('model.embed_tokens.weight') : w('lm_head.weight'));
+
+  return {
+    config,
+    embed: (ids) => gather(w('model.embed_tokens.weight'), ids), // (1, S, D)
+    logits: (hidden) => linear(hidden, headWeight()),
+    forward({ embeds, positions, past, keyDim }) {
+      const rope = ropeTables(positions, invFreq);
+      let x = embeds; // (1, S, D)
+      let mask;
+      const present = [];
+      const attentionProbs = [];
+      for (let i = 0; i < config.numLayers; i++) {
+        const p = `model.layers.${i}.`;
+        const h = rmsNorm(x, w(`${p}input_layernorm.weight`), eps);
+        const q = applyRope(splitHeads(linear(h, w(`${p}self_attn.q_proj.weight`), bias(`${p}self_attn.q_proj.bias`)), H, Dh), rope);
+        const k = applyRope(splitHeads(linear(h, w(`${p}self_attn.k_proj.weight`), bias(`${p}self_attn.k_proj.bias`)), Hkv, Dh), rope);
+        const v = splitHeads(linear(h, w(`${p}self_attn.v_proj.weight`), bias(`${p}self_attn.v_proj.bias`)), Hkv, Dh);
+        const kv = extendCache(past?.[i], { k, v }, keyDim); // (1, Hkv, K, Dh)
+        mask ??= causalMask(positions, kv.k, keyDim, config.slidingWindow);
+        const { out, probs } = attention(q, kv, mask, { heads: H, kvHeads: Hkv, headDim: Dh, slidingWindow: config.slidingWindow });
+        x = add(x, linear(out, w(`${p}self_attn.o_proj.weight`)));
+        const h2 = rmsNorm(x, w(`${p}post_attention_layernorm.weight`), eps);
+        const gate = silu(linear(h2, w(`${p}mlp.gate_proj.weight`)));
+        x = add(x, linear(mul(gate, linear(h2, w(`${p}mlp.up_proj.weight`))), w(`${p}mlp.down_proj.weight`)));
+        present.push(kv);
+        attentionProbs.push(probs);
+      }
+      return { hidden: rmsNorm(x, w('model.norm.weight'), eps), present, attention: attentionProbs };
+    },
+  };
+};
+

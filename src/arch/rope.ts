@@ -1,0 +1,44 @@
+// Rotary position embeddings as Hugging Face Llama applies them: the head dim is split into halves
+// [x1, x2] and rotated as [x1 cos - x2 sin, x2 cos + x1 sin], with inv_freq[i] = theta^(-2i/d).
+import type { RopeScaling } from '../model/config';
+import { Tensor, cast, concat, cos, mul, neg, reshape, sin, slice, add } from '../graph';
+
+/** Inverse frequencies (d/2 of them), after llama3 or linear scaling. */
+export function inverseFrequencies(headDim: number, theta: number, scaling: RopeScaling | null): number[] {
+  const base = Array.from({ length: headDim / 2 }, (_, i) => 1 / theta ** ((2 * i) / headDim));
+  if (!scaling) return base;
+  if (scaling.type === 'linear') return base.map((f) => f / scaling.factor);
+  // llama3: long wavelengths are slowed by `factor`, short ones kept, the band between interpolated
+  const { factor, lowFreqFactor, highFreqFactor, originalMaxPositions } = scaling;
+  const lowFreqWavelen = originalMaxPositions / lowFreqFactor;
+  const highFreqWavelen = originalMaxPositions / highFreqFactor;
+  return base.map((f) => {
+    const wavelen = (2 * Math.PI) / f;
+    if (wavelen < highFreqWavelen) return f;
+    if (wavelen > lowFreqWavelen) return f / factor;
+    const smooth = (originalMaxPositions / wavelen - lowFreqFactor) / (highFreqFactor - lowFreqFactor);
+    return (1 - smooth) * (f / factor) + smooth * f;
+  });
+}
+
+export interface RopeTables {
+  readonly cos: Tensor; // (S, Dh)
+  readonly sin: Tensor; // (S, Dh)
+}
+
+/** cos/sin tables for the given int64 positions (S,). */
+export function ropeTables(positions: Tensor, invFreq: readonly number[]): RopeTables {
+  const g = positions.graph;
+  const S = positions.shape[0];
+  const pos = reshape(cast(positions, g.computeDtype), [S, 1]);
+  const angles = mul(pos, g.constant(invFreq, [1, invFreq.length])); // (S, Dh/2)
+  const full = concat([angles, angles], 1); // (S, Dh)
+  return { cos: cos(full), sin: sin(full) };
+}
+
+/** x: (..., S, Dh) */
+export function applyRope(x: Tensor, t: RopeTables): Tensor {
+  const half = (x.shape[x.rank - 1] as number) / 2;
+  const rotated = concat([neg(slice(x, -1, half, 2 * half)), slice(x, -1, 0, half)], -1);
+  return add(mul(x, t.cos), mul(rotated, t.sin));
+}

@@ -1,0 +1,39 @@
+// A WeightSource over a checkpoint's safetensors: each weight becomes one initializer whose external data
+// points straight into the safetensors file (no bytes are read here), cast to the compute dtype at its use.
+import type { WeightSource } from '../arch';
+import { cast, type DType, type Graph, type Tensor } from '../graph';
+import { LensFailure } from '../lensError';
+import type { TensorInfo, WeightStore } from '../model/safetensors';
+
+const STORED: Partial<Record<string, DType>> = { F32: 'float32', F16: 'float16', BF16: 'bfloat16', F64: 'float64' };
+
+/** Hugging Face saves the same weights with or without the base model's prefix, depending on the class. */
+function candidates(name: string): string[] {
+  const bare = name.replace(/^model\./, '');
+  return [name, bare, `model.${bare}`, `transformer.${bare}`];
+}
+
+export function checkpointWeights(graph: Graph, store: WeightStore): WeightSource {
+  const find = (name: string): TensorInfo | undefined => candidates(name).map((c) => store.info(c)).find((i) => i !== undefined);
+  return {
+    has: (name) => find(name) !== undefined,
+    get(name): Tensor {
+      return graph.cached(`weight:${name}`, () => {
+        const info = find(name);
+        if (!info) {
+          throw new LensFailure({
+            code: 'missing-tensor',
+            message: `weights: tensor "${name}" not found in ${store.files.join(', ')}`,
+            hint: 'The checkpoint does not match its config.json (wrong model_type, or a partial download).',
+          });
+        }
+        const dtype = STORED[info.dtype];
+        if (!dtype) {
+          throw new LensFailure({ code: 'corrupt-safetensors', message: `${info.file}: tensor "${info.name}" has dtype ${info.dtype}`, hint: 'Weights must be F32, F16 or BF16.' });
+        }
+        const stored = graph.weight(info.name, info.shape, dtype, { external: { file: info.file, offset: info.byteOffset, length: info.byteLength } });
+        return cast(stored, graph.computeDtype);
+      });
+    },
+  };
+}
