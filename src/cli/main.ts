@@ -1,0 +1,102 @@
+// The headless CLI on the same engine as the extension: `explain` for now (compare, heads, concepts, batch
+// and score come with the other methods). Results go to stdout and --json; progress and errors to stderr.
+import { Command, InvalidArgumentError } from 'commander';
+import { SingleBar } from 'cli-progress';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { explainWith } from '../engine/explain';
+import type { ExplainProgress, ExplainRequest } from '../engine/explainTypes';
+import { loadModel } from '../engine/loadModel';
+import type { LensError } from '../lensError';
+import { explainJson } from './explainJson';
+import { renderExplanation } from './terminalHeatmap';
+
+function positiveInt(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError('expected a positive integer');
+  return n;
+}
+
+function report(error: LensError): never {
+  process.stderr.write(`error: ${error.message}\nhint: ${error.hint}\n`);
+  process.exit(1);
+}
+
+/** A progress bar on stderr for generation and attribution (nothing when stderr is not a terminal). */
+function progressBar(): { update: (p: ExplainProgress) => void; stop: () => void } {
+  const bar = new SingleBar({ format: '{stage} [{bar}] {value}/{total}', stream: process.stderr, hideCursor: true, clearOnComplete: true });
+  let stage = '';
+  return {
+    update(p) {
+      if (p.stage === 'load') return;
+      if (p.stage !== stage) {
+        if (stage) bar.stop();
+        stage = p.stage;
+        bar.start(p.total, p.done, { stage: stage.padEnd(9) });
+      } else bar.update(p.done);
+    },
+    stop: () => {
+      if (stage) bar.stop();
+    },
+  };
+}
+
+interface ExplainOptions {
+  model: string;
+  prompt?: string;
+  promptFile?: string;
+  response?: string;
+  maxNewTokens: number;
+  chat: boolean;
+  json?: string;
+  threads?: number;
+}
+
+async function runExplain(options: ExplainOptions): Promise<void> {
+  if ((options.prompt === undefined) === (options.promptFile === undefined)) {
+    report({ code: 'bad-argument', message: 'give the prompt with exactly one of --prompt and --prompt-file', hint: 'e.g. --prompt "Define the word apple."' });
+  }
+  let prompt = options.prompt ?? '';
+  if (options.promptFile !== undefined) {
+    try {
+      prompt = readFileSync(options.promptFile, 'utf8');
+    } catch (e) {
+      report({ code: 'missing-file', message: `${options.promptFile}: ${(e as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (e as Error).message}`, hint: 'Check the path given to --prompt-file.' });
+    }
+  }
+  const request: ExplainRequest = { modelDir: options.model, prompt, response: options.response, maxNewTokens: options.maxNewTokens, chat: options.chat };
+  // checked before loading: loading a large model only to refuse the prompt would waste a minute
+  if (prompt.trim() === '') report({ code: 'empty-prompt', message: 'the prompt is empty', hint: 'Pass --prompt "..." or --prompt-file FILE with text in it.' });
+  const loaded = await loadModel(options.model, { threads: options.threads });
+  if (!loaded.ok) report(loaded.error);
+  const bar = progressBar();
+  const result = await explainWith(loaded.value.model, request, loaded.value.seconds, { onProgress: bar.update });
+  bar.stop();
+  loaded.value.model.dispose();
+  if (!result.ok) report(result.error);
+  if (options.json) writeFileSync(options.json, JSON.stringify(explainJson(request, result.value), null, 1));
+  const color = process.stdout.isTTY === true && !process.env.NO_COLOR;
+  process.stdout.write(renderExplanation(result.value, color) + '\n');
+  if (options.json) process.stdout.write(`wrote ${options.json}\n`);
+}
+
+const program = new Command('instruction-lens')
+  .description('Explain why a local LLM follows an instruction (Wu et al., arXiv 2310.00492).')
+  .showHelpAfterError();
+
+program
+  .command('explain')
+  .description("attribute each response token to the prompt's tokens (gradient x input) and rank prompt tokens by importance density")
+  .requiredOption('--model <dir>', 'Hugging Face checkpoint folder (config.json, *.safetensors, tokenizer.json)')
+  .option('--prompt <text>', 'the prompt')
+  .option('--prompt-file <file>', 'read the prompt from a file')
+  .option('--response <text>', 'explain this response instead of generating one')
+  .option('--max-new-tokens <n>', 'most tokens to generate', positiveInt, 24)
+  .option('--chat', "wrap the prompt in the checkpoint's chat template", false)
+  .option('--json <file>', 'also write the full result as JSON (schema in the README)')
+  .option('--threads <n>', 'onnxruntime threads (default: all cores)', positiveInt)
+  .action(runExplain);
+
+program.parseAsync(process.argv).catch((e: unknown) => {
+  process.stderr.write(`error: unexpected failure: ${(e as Error).stack ?? String(e)}\nhint: this is a bug in Instruction Lens; please report it with the command line.\n`);
+  process.exit(70);
+});

@@ -1,0 +1,70 @@
+// One explanation, end to end: tokenise, generate (or take the given response), attribute, sparsify.
+// It runs wherever it is called (the CLI's process, or the engine worker for the extension); loading the
+// model is the caller's business (see modelCache.ts), so one loaded model serves many prompts.
+import { importanceDensity, sparsify } from '../explain/density';
+import { fail, ok, type Result } from '../lensError';
+import type { LensModel } from '../runtime/lensModel';
+import type { ExplainProgress, ExplainRequest, ExplainResult, ResponseToken } from './explainTypes';
+import { tokenizePrompt } from './promptTokens';
+
+export interface ExplainHooks {
+  readonly signal?: AbortSignal;
+  readonly onProgress?: (p: ExplainProgress) => void;
+}
+
+const seconds = (since: number) => (performance.now() - since) / 1000;
+
+const cancelled = () => fail('cancelled', 'the explanation was cancelled', 'Run it again when you are ready.');
+
+export async function explainWith(model: LensModel, request: ExplainRequest, loadSeconds: number, hooks: ExplainHooks = {}): Promise<Result<ExplainResult>> {
+  const { checkpoint, config } = model;
+  const { tokenizer } = checkpoint;
+  if (!Number.isInteger(request.maxNewTokens) || request.maxNewTokens < 1) {
+    return fail('bad-argument', `max new tokens must be a positive integer, got ${request.maxNewTokens}`, 'Pass --max-new-tokens 1 or more.');
+  }
+  const prompt = await tokenizePrompt(tokenizer, request.prompt, request.chat ? checkpoint.chatTemplate : null);
+  if (!prompt.ok) return prompt;
+  const promptTokens = prompt.value;
+  const promptIds = promptTokens.map((t) => t.id);
+  const N = promptIds.length;
+
+  let responseIds: number[];
+  const generationStart = performance.now();
+  if (request.response !== undefined) {
+    responseIds = (await tokenizer.encode(request.response, { addSpecialTokens: false })).ids;
+    if (responseIds.length === 0) return fail('bad-argument', 'the given response is empty', 'Pass a non-empty --response, or leave it out to let the model answer.');
+    if (N + responseIds.length > config.maxPositions) return tooLong(N + responseIds.length, config.maxPositions, 'prompt and response are');
+  } else {
+    if (N >= config.maxPositions) return tooLong(N, config.maxPositions, 'the prompt is');
+    hooks.onProgress?.({ stage: 'generate', done: 0, total: request.maxNewTokens });
+    responseIds = await model.generate(promptIds, request.maxNewTokens, (_id, done) => {
+      hooks.onProgress?.({ stage: 'generate', done, total: request.maxNewTokens });
+      return !hooks.signal?.aborted;
+    });
+  }
+  const generation = seconds(generationStart);
+  if (hooks.signal?.aborted) return cancelled();
+
+  const attributionStart = performance.now();
+  const M = responseIds.length;
+  hooks.onProgress?.({ stage: 'attribute', done: 0, total: M });
+  const { probabilities, attribution } = await model.attribute(promptIds, responseIds, (done, total) => hooks.onProgress?.({ stage: 'attribute', done, total }));
+  if (hooks.signal?.aborted) return cancelled();
+  const include = promptTokens.map((t) => !t.special);
+  const density = importanceDensity(sparsify(attribution, N, M, include), N, M, include);
+
+  const responseTokens: ResponseToken[] = responseIds.map((id) => ({ id, text: tokenizer.tokenText(id), special: tokenizer.specialIds.has(id) }));
+  return ok({
+    model: { path: checkpoint.dir, architecture: config.architecture, parameters: checkpoint.parameterCount },
+    promptTokens,
+    responseTokens,
+    probabilities: [...probabilities],
+    attribution,
+    density,
+    timing: { load: loadSeconds, generation, attribution: seconds(attributionStart) },
+  });
+}
+
+function tooLong(tokens: number, limit: number, what: string): Result<never> {
+  return fail('prompt-too-long', `${what} ${tokens} tokens; the model's context is ${limit} (max_position_embeddings)`, 'Shorten the prompt, or lower --max-new-tokens / the response.');
+}
