@@ -1,0 +1,83 @@
+// `explain` end to end through the bundled CLI: the JSON contract, and agreement of its probabilities and
+// attribution with the independent float64 finite-difference oracle (test/reference) on random checkpoints.
+import assert from 'node:assert/strict';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, test } from 'node:test';
+import { loadTokenizer } from '../../src/model/tokenizer';
+import { writeRandomCheckpoint, type RandomCheckpointOptions } from '../helpers/randomCheckpoint';
+import { naiveAttributionFD } from '../reference/naiveTransformer';
+import { runCli } from './cliRunner';
+
+const root = mkdtempSync(join(tmpdir(), 'lens-cli-'));
+after(() => rmSync(root, { recursive: true, force: true }));
+
+const prompt = 'Define the word apple.';
+const response = ' A round fruit.';
+
+const cases: [string, RandomCheckpointOptions][] = [
+  ['llama GQA f32', { family: 'llama', numHeads: 4, numKvHeads: 2, dtype: 'F32', seed: 21 }],
+  ['qwen2 qkv-bias bf16', { family: 'qwen2', numHeads: 4, numKvHeads: 2, dtype: 'BF16', seed: 22 }],
+  ['llama tied-embedding f16', { family: 'llama', tie: true, dtype: 'F16', seed: 23 }],
+];
+
+for (const [name, options] of cases) {
+  test(`${name}: CLI probabilities and attribution agree with float64 finite differences`, async () => {
+    const ck = writeRandomCheckpoint(join(root, name.replace(/\W+/g, '-')), { ...options, maxPositions: 128 });
+    const out = join(root, `${name.replace(/\W+/g, '-')}.json`);
+    const run = runCli(['explain', '--model', ck.dir, '--prompt', prompt, '--response', response, '--json', out]);
+    assert.equal(run.status, 0, run.stderr);
+    const json = JSON.parse(readFileSync(out, 'utf8'));
+
+    // ids exactly as the checkpoint's tokenizer gives them (BOS from the post-processor)
+    const tok = await loadTokenizer(ck.dir);
+    assert.ok(tok.ok);
+    const promptEnc = await tok.value.encode(prompt, { addSpecialTokens: true });
+    const responseEnc = await tok.value.encode(response, { addSpecialTokens: false });
+    assert.deepEqual(json.prompt_tokens.map((t: { id: number }) => t.id), promptEnc.ids);
+    assert.deepEqual(json.response_tokens.map((t: { id: number }) => t.id), responseEnc.ids);
+    for (const t of json.prompt_tokens) if (!t.special) assert.equal(prompt.slice(t.start, t.end).length, t.end - t.start);
+    assert.equal(json.prompt_tokens[0].special, true);
+    assert.equal(json.density[0], null);
+
+    const ref = naiveAttributionFD(ck.config, ck.weights, promptEnc.ids, responseEnc.ids);
+    const M = responseEnc.ids.length;
+    let pErr = 0;
+    json.probabilities.forEach((p: number, m: number) => (pErr = Math.max(pErr, Math.abs(p - ref.probabilities[m]) / ref.probabilities[m])));
+    let aErr = 0;
+    let aMax = 0;
+    json.attribution.forEach((row: number[], n: number) =>
+      row.forEach((a, m) => {
+        aErr = Math.max(aErr, Math.abs(a - ref.attribution[n * M + m]));
+        aMax = Math.max(aMax, Math.abs(ref.attribution[n * M + m]));
+      }),
+    );
+    console.log(`# ${name}: probability rel. error ${pErr.toExponential(2)}, attribution error ${(aErr / aMax).toExponential(2)} (of max |A| ${aMax.toExponential(2)})`);
+    assert.ok(pErr <= 1e-3, `probability relative error ${pErr}`);
+    assert.ok(aErr / aMax <= 1e-2, `attribution error ${aErr / aMax}`);
+    for (const key of ['model', 'prompt_tokens', 'response_tokens', 'probabilities', 'attribution', 'density', 'timing']) assert.ok(key in json, key);
+    assert.deepEqual(Object.keys(json.timing).sort(), ['attribution', 'generation', 'load']);
+  });
+}
+
+test('generation: the response is the greedy continuation and the text output shows it', () => {
+  const ck = writeRandomCheckpoint(join(root, 'gen'), { family: 'gpt2', seed: 24 });
+  const out = join(root, 'gen.json');
+  const run = runCli(['explain', '--model', ck.dir, '--prompt', prompt, '--max-new-tokens', '4', '--json', out]);
+  assert.equal(run.status, 0, run.stderr);
+  const json = JSON.parse(readFileSync(out, 'utf8'));
+  assert.ok(json.response_tokens.length >= 1 && json.response_tokens.length <= 4);
+  assert.match(run.stdout, /prompt \(shaded by importance density\)/);
+  assert.match(run.stdout, /response \(\d+ tokens\)/);
+});
+
+test('--prompt-file reads the prompt from a file', () => {
+  const ck = writeRandomCheckpoint(join(root, 'file'), { family: 'llama', seed: 25 });
+  const file = join(root, 'prompt.txt');
+  writeFileSync(file, 'List three fruits.\n');
+  const out = join(root, 'file.json');
+  const run = runCli(['explain', '--model', ck.dir, '--prompt-file', file, '--max-new-tokens', '2', '--json', out]);
+  assert.equal(run.status, 0, run.stderr);
+  assert.equal(JSON.parse(readFileSync(out, 'utf8')).prompt, 'List three fruits.\n');
+});
