@@ -7,8 +7,8 @@ import { explainWith } from '../engine/explain';
 import type { ExplainProgress, ExplainRequest } from '../engine/explainTypes';
 import { loadModel } from '../engine/loadModel';
 import type { LensError } from '../lensError';
-import { explainJson } from './explainJson';
-import { renderExplanation } from './terminalHeatmap';
+import { explainJson } from '../engine/explainJson';
+import { renderExplanation } from '../engine/textReport';
 
 function positiveInt(value: string): number {
   const n = Number(value);

@@ -1,7 +1,7 @@
-// Renders an explanation for a terminal: the prompt with each token's background shaded by its importance
-// density (white -> orange -> red), then the response. Without colour (NO_COLOR, or not a terminal) each
-// token is followed by its density in brackets instead.
-import type { ExplainResult } from '../engine/explainTypes';
+// The plain-text report of an explanation: the prompt with each token shaded by its importance density
+// (white -> orange -> red) on a terminal, then the response. Without colour (NO_COLOR, or not a terminal)
+// each token is followed by its density in brackets instead. The CLI prints it; the extension shows it too.
+import type { ExplainResult } from './explainTypes';
 
 function shade(t: number): string {
   // white (255,255,255) at 0 to red (220,40,30) at 1, through orange

@@ -1,6 +1,6 @@
 // The CLI's JSON contract for an explanation (documented in the README, "JSON schema"): snake_case field
 // names, the attribution as rows of prompt tokens. Other tools and the tests read these names.
-import type { ExplainRequest, ExplainResult } from '../engine/explainTypes';
+import type { ExplainRequest, ExplainResult } from './explainTypes';
 
 export const EXPLAIN_FORMAT_VERSION = 1;
 
