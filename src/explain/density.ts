@@ -48,3 +48,10 @@ export function importanceDensity(quantized: ArrayLike<number>, N: number, M: nu
   }
   return density;
 }
+
+/** For matrices that are already quantised to 0..L (as the paper's saved results are): zero levels <= b. */
+export function thresholdLevels(levels: ArrayLike<number>, threshold: number = PAPER_SPARSIFY.threshold): Float64Array {
+  const out = new Float64Array(levels.length);
+  for (let i = 0; i < levels.length; i++) out[i] = levels[i] <= threshold ? 0 : levels[i];
+  return out;
+}
