@@ -3,22 +3,15 @@
 import assert from 'node:assert/strict';
 import { Graph, emitModel, grad, type Tensor } from '../../src/graph';
 import { createSession, f64, ort } from '../../src/runtime/onnxSession';
+import { mulberry32 } from '../helpers/prng';
 
 export interface CheckInput {
   readonly tensor: Tensor;
   readonly values: Float64Array;
 }
 
-export function seeded(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** Uniform [0, 1) draws from a seed. */
+export const seeded = mulberry32;
 
 export function randn(n: number, rand: () => number, scale = 1): Float64Array {
   const out = new Float64Array(n);

@@ -13,6 +13,7 @@ import { join } from 'node:path';
 import { parseConfig, type ModelConfig, type RopeScaling } from '../../src/model/config';
 import { roundTo, safetensorsBytes, type TensorToWrite } from './safetensorsWriter';
 import { writeByteFallbackTokenizer, writeByteLevelBpeTokenizer, type WrittenTokenizer } from './tokenizerJson';
+import { gaussian, mulberry32 } from './prng';
 
 export type CheckpointFamily = 'llama' | 'mistral' | 'qwen2' | 'gpt2';
 export type CheckpointDtype = 'F32' | 'F16' | 'BF16';
@@ -52,29 +53,6 @@ export interface RandomCheckpoint {
   readonly files: readonly string[]; // the safetensors files written, relative to dir
 }
 
-// ---------------------------------------------------------------------------------------------------
-// seeded noise
-
-/** mulberry32: a 32-bit state PRNG, uniform in [0, 1). Tiny and reproducible across platforms. */
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
-/** Standard normal draws by Box-Muller. */
-function gaussian(uniform: () => number): () => number {
-  return () => {
-    const u = 1 - uniform(); // (0, 1]: log stays finite
-    const v = uniform();
-    return Math.sqrt(-2 * Math.log(u)) * Math.cos(2 * Math.PI * v);
-  };
-}
 
 const TORCH_DTYPE: Record<CheckpointDtype, string> = { F32: 'float32', F16: 'float16', BF16: 'bfloat16' };
 const BYTES: Record<CheckpointDtype, number> = { F32: 4, F16: 2, BF16: 2 };
