@@ -1,0 +1,55 @@
+// (f) Child process: one explanation's peak memory. Loads a checkpoint, builds its one LensModel (one
+// onnxruntime session), generates the response greedily, attributes it, and prints one JSON line with the
+// process's peak resident set (VmHWM) read from /proc/self/status. A fresh process per measurement, so the
+// peak is this explanation's and nothing else's; the bench bundles this file with esbuild and runs it with
+// plain node, as dist/ runs the product (no TypeScript loader in the measured process).
+//
+//   node explainPeak.cjs MODEL_DIR PROMPT_TOKENS RESPONSE_TOKENS SEED THREADS
+import { readFileSync } from 'node:fs';
+import { loadCheckpoint } from '../src/model/checkpoint';
+import { LensModel } from '../src/runtime/lensModel';
+import { randomIds } from './randomLlama';
+
+export interface ExplainPeak {
+  readonly afterLoadHwmBytes: number; // checkpoint opened, model built, session created
+  readonly afterGenerateHwmBytes: number;
+  readonly vmHwmBytes: number; // after the attribution: the explanation's peak
+  readonly vmRssBytes: number;
+  readonly generated: number;
+  readonly seconds: number;
+}
+
+function statusBytes(field: string): number {
+  const m = readFileSync('/proc/self/status', 'utf8').match(new RegExp(`^${field}:\\s+(\\d+) kB`, 'm'));
+  if (!m) throw new Error(`/proc/self/status has no ${field}`);
+  return Number(m[1]) * 1024;
+}
+
+async function main(): Promise<void> {
+  const [dir, promptTokens, responseTokens, seed, threads] = process.argv.slice(2);
+  const t0 = performance.now();
+  const checkpoint = await loadCheckpoint(dir);
+  if (!checkpoint.ok) throw new Error(checkpoint.error.message);
+  const model = await LensModel.load(checkpoint.value, { threads: Number(threads) });
+  if (!model.ok) throw new Error(model.error.message);
+  const afterLoadHwmBytes = statusBytes('VmHWM');
+  const prompt = randomIds(Number(promptTokens), checkpoint.value.config.vocabSize, Number(seed));
+  const response = await model.value.generate(prompt, Number(responseTokens));
+  const afterGenerateHwmBytes = statusBytes('VmHWM');
+  await model.value.attribute(prompt, response);
+  const result: ExplainPeak = {
+    afterLoadHwmBytes,
+    afterGenerateHwmBytes,
+    vmHwmBytes: statusBytes('VmHWM'),
+    vmRssBytes: statusBytes('VmRSS'),
+    generated: response.length,
+    seconds: (performance.now() - t0) / 1000,
+  };
+  process.stdout.write(JSON.stringify(result) + '\n');
+  model.value.dispose();
+}
+
+main().catch((e) => {
+  process.stderr.write(`${(e as Error).stack ?? e}\n`);
+  process.exit(1);
+});

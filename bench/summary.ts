@@ -1,0 +1,54 @@
+// Prints a bench result (bench/results/*.json, written by engine.bench.ts) as ratios against their targets.
+//
+//   npx tsx bench/summary.ts [bench/results/latest.json]
+import { readFileSync } from 'node:fs';
+
+/* eslint-disable @typescript-eslint/no-explicit-any -- a JSON file, read for printing only */
+type Json = any;
+
+const MiB = 1024 * 1024;
+const x = (v: number) => `${v.toFixed(2)}x`;
+const pct = (v: number) => `${(100 * v).toFixed(1)}%`;
+const busy = (shares: number[] | number) => {
+  const v = Array.isArray(shares) ? Math.max(...shares) : shares;
+  return v > 0.1 ? ` (others used up to ${pct(v)} of the CPU meanwhile: noisy)` : '';
+};
+const verdict = (met: boolean | undefined) => (met === undefined ? '' : met ? '  [target met]' : '  [TARGET MISSED]');
+
+export function summary(r: Json): string {
+  const m = r.model;
+  const lines: string[] = [];
+  lines.push(`Instruction Lens bench ${r.timestamp}${r.quick ? ' (QUICK: tiny model, figures meaningless)' : ''}`);
+  lines.push(`machine  ${r.machine.cpuModel}, ${r.machine.cores} cores, ${(r.machine.memoryBytes / 2 ** 30).toFixed(1)} GiB; onnxruntime ${r.machine.onnxruntime}; load ${r.machine.loadavgStart[0].toFixed(2)} -> ${r.machine.loadavgEnd[0].toFixed(2)}`);
+  lines.push(`commit   ${r.machine.commit}${r.machine.dirty ? ' (src/ modified)' : ''}`);
+  lines.push(`model    llama D=${m.hiddenSize} L=${m.numLayers} H=${m.numHeads}/${m.numKvHeads} I=${m.intermediateSize} V=${m.vocabSize}: ${(m.parameters / 1e6).toFixed(1)}M params (${(m.nonEmbeddingParameters / 1e6).toFixed(1)}M non-embedding); N=${m.promptTokens} prompt, M=${m.responseTokens} response tokens`);
+  const a = r.a_matmul;
+  lines.push(`(a) MatMul peak ${a.peakGflops.toFixed(1)} GFLOP/s on ${a.threads} threads (best of ${a.results.length} shape/operand runs); one-row Gemm ${a.gemv.gbPerSecond.toFixed(1)} GB/s`);
+  const b = r.b_attribution;
+  lines.push(`(b) attribution ${b.seconds.toFixed(2)} s, ${(b.flops / 1e9).toFixed(1)} GFLOP (${b.forwardPassEquivalents.toFixed(1)} forward passes) -> ${b.achievedGflops.toFixed(1)} GFLOP/s = ${pct(b.fractionOfPeak)} of (a); target >= ${pct(b.target)}${verdict(b.met)}${busy(b.othersCpuShare)}`);
+  const c = r.c_naive;
+  lines.push(`(c) naive (${c.runs} forward+backward runs, weight grads; each run's best) ${c.seconds.toFixed(2)} s vs ours ${c.oursSeconds.toFixed(2)} s: ${x(c.ratio)} (FLOP ratio ${x(c.flopRatio)}); target >= ${x(c.target)}${verdict(c.met)}; attributions agree to ${c.attributionAgreement.ratio.toExponential(1)}${busy(c.othersCpuShare)}`);
+  const d = r.d_generation;
+  lines.push(`(d) generation at ${d.prefixTokens}-token prefix: ${d.decodeMsPerToken.toFixed(1)} ms/token cached vs ${d.recomputeMsPerToken.toFixed(1)} ms recomputed: ${x(d.ratio)}; target >= ${x(d.target)}${verdict(d.met)}; roofline allows ${x(d.rooflineRatio)} (${d.recomputeFloorMs.toFixed(1)} ms at (a)'s peak / ${d.decodeFloorMs.toFixed(1)} ms at the one-row Gemm's bandwidth)${busy(d.othersCpuShare)}`);
+  const e = r.e_torch;
+  if (e.ok) {
+    lines.push(`(e) PyTorch ${e.torchVersion} (${e.threads} threads) ${e.seconds.toFixed(2)} s vs ours ${e.oursSeconds.toFixed(2)} s: ${x(e.ratio)}; target > ${x(e.target)}${verdict(e.met)}; attribution max abs err / max abs value ${e.attributionAgreement.ratio.toExponential(2)}${busy(e.othersCpuShare)}`);
+  } else {
+    lines.push(`(e) PyTorch peer skipped: ${e.skipped}`);
+  }
+  const f = r.f_memory;
+  const mem = (k: string, v: Json) => `${k} peak ${(v.peakBytes / MiB).toFixed(0)} MiB, size ${(v.sizeBytes / MiB).toFixed(0)} MiB: ${v.ratio.toFixed(2)}${verdict(v.met)}`;
+  const phases = (k: string, v: Json) => `${k} after load ${(v.afterLoadPeakBytes / MiB).toFixed(0)}, after generate ${(v.afterGeneratePeakBytes / MiB).toFixed(0)}, after attribute ${(v.peakBytes / MiB).toFixed(0)} MiB`;
+  lines.push(`(f) memory (peak - ${(f.overheadPeakBytes / MiB).toFixed(0)} MiB overhead) / size, target <= ${f.target}: ${mem('f32', f.f32)}; ${mem('bf16', f.bf16)}`);
+  lines.push(`    peak by phase: ${phases('f32', f.f32)}; ${phases('bf16', f.bf16)}`);
+  const top = (p: Json) => p.byOp.slice(0, 5).map((o: Json) => `${o.op} ${pct(o.share)}${o.gflops ? ` @${o.gflops.toFixed(0)} GFLOP/s` : ''}`).join(', ');
+  lines.push(`profile  attribution: ${top(r.profile.attribution)}`);
+  lines.push(`profile  decode step: ${top(r.profile.decodeStep)}`);
+  lines.push(`took ${r.durationSeconds.toFixed(0)} s`);
+  return lines.join('\n');
+}
+
+if (require.main === module) {
+  const path = process.argv[2] ?? 'bench/results/latest.json';
+  process.stdout.write(summary(JSON.parse(readFileSync(path, 'utf8'))) + '\n');
+}

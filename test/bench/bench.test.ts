@@ -1,0 +1,56 @@
+// Smoke test of the benchmark's code path: `bench/engine.bench.ts --quick` (a tiny model, one repeat) must
+// finish and write a result with every figure of (a)-(f), the machine, the model and the commit. Times are
+// never asserted: they depend on the machine and on whatever else runs on it.
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, test } from 'node:test';
+import { summary } from '../../bench/summary';
+
+const root = mkdtempSync(join(tmpdir(), 'lens-bench-'));
+after(() => rmSync(root, { recursive: true, force: true }));
+
+const finite = (v: unknown) => typeof v === 'number' && Number.isFinite(v);
+
+test('bench --quick writes a result with every figure', () => {
+  const r = spawnSync(process.execPath, ['--import', 'tsx', 'bench/engine.bench.ts', '--quick', '--out-dir', join(root, 'results'), '--cache', join(root, 'cache')], {
+    encoding: 'utf8',
+    timeout: 120_000,
+  });
+  assert.equal(r.status, 0, r.stderr);
+  const path = r.stdout.trim().split('\n').pop()!;
+  assert.equal(path, join(root, 'results', 'latest-quick.json'));
+  const result = JSON.parse(readFileSync(path, 'utf8'));
+
+  assert.equal(result.quick, true);
+  assert.match(result.machine.commit, /^[0-9a-f]{40}$/);
+  for (const key of ['cpuModel', 'cores', 'memoryBytes', 'onnxruntime']) assert.ok(result.machine[key], `machine.${key}`);
+  for (const key of ['hiddenSize', 'numLayers', 'numHeads', 'numKvHeads', 'intermediateSize', 'vocabSize', 'parameters', 'promptTokens', 'responseTokens']) {
+    assert.ok(finite(result.model[key]), `model.${key}`);
+  }
+
+  assert.ok(finite(result.a_matmul.peakGflops) && result.a_matmul.results.length > 0);
+  assert.ok(finite(result.a_matmul.gemv.gbPerSecond));
+  for (const key of ['seconds', 'flops', 'flopsFormula', 'flopsProfiled', 'achievedGflops', 'fractionOfPeak']) assert.ok(finite(result.b_attribution[key]), `b_attribution.${key}`);
+  // the FLOPs counted from our graph are those of the products onnxruntime ran
+  assert.equal(result.b_attribution.flops, result.b_attribution.flopsProfiled);
+  for (const key of ['seconds', 'flops', 'ratio', 'flopRatio']) assert.ok(finite(result.c_naive[key]), `c_naive.${key}`);
+  assert.ok(result.c_naive.attributionAgreement.ratio < 1e-3, 'naive and vectorised attributions agree');
+  for (const key of ['decodeMsPerToken', 'recomputeMsPerToken', 'ratio']) assert.ok(finite(result.d_generation[key]), `d_generation.${key}`);
+  assert.equal(result.d_generation.sameTokens, true);
+  if (result.e_torch.ok) {
+    assert.ok(finite(result.e_torch.ratio));
+    assert.ok(result.e_torch.attributionAgreement.ratio < 1e-3, 'PyTorch and engine attributions agree');
+  } else {
+    assert.equal(typeof result.e_torch.skipped, 'string');
+  }
+  for (const dtype of ['f32', 'bf16']) {
+    assert.ok(finite(result.f_memory[dtype].ratio) && result.f_memory[dtype].peakBytes > 0, `f_memory.${dtype}`);
+  }
+  assert.ok(result.f_memory.overheadPeakBytes > 0);
+  assert.ok(result.profile.attribution.byOp.length > 0);
+
+  assert.match(summary(result), /\(f\) memory/);
+});
