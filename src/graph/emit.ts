@@ -12,6 +12,17 @@ export interface GraphOutput {
   readonly tensor: Tensor;
 }
 
+/**
+ * Outputs computed only when the bool input `condition` is true, inside an ONNX If node; otherwise they come
+ * back empty (size 0 along every symbolic axis). Lets one model hold computations that run
+ * one at a time over shared weights, without feeding the idle one empty tensors (onnxruntime's MatMul
+ * rejects zero-sized broadcast batch axes).
+ */
+export interface ConditionalOutputs {
+  readonly condition: Tensor;
+  readonly outputs: readonly GraphOutput[];
+}
+
 export interface EmitOptions {
   /** Maps a weight's absolute file path to the location written in the model (relative to the model file). */
   readonly externalLocation?: (file: string) => string;
@@ -54,8 +65,8 @@ function rawBytes(values: readonly number[], dtype: keyof typeof ONNX_DTYPE): Ui
   }
 }
 
-export function emitModel(graph: Graph, outputs: readonly GraphOutput[], options: EmitOptions = {}): Uint8Array {
-  const nodes: Proto[] = [];
+export function emitModel(graph: Graph, outputs: readonly GraphOutput[], options: EmitOptions = {}, conditional?: ConditionalOutputs): Uint8Array {
+  let nodes: Proto[] = [];
   const initializers: onnx.ITensorProto[] = [];
   const weightInputs: onnx.IValueInfoProto[] = [];
   const names = new Map<number, string>();
@@ -154,6 +165,41 @@ export function emitModel(graph: Graph, outputs: readonly GraphOutput[], options
     nodes.push({ opType: 'Identity', input: [inner], output: [name], name: fresh('n') });
     return valueInfo(name, tensor.shape, tensor.dtype);
   });
+
+  if (conditional) {
+    // Everything emitted from here on belongs to the then-branch; values already named stay in the outer
+    // graph and are read from there (ONNX subgraphs see their parent's values).
+    const condition = nameOf(conditional.condition);
+    const outer = nodes;
+    nodes = [];
+    const thenOutputs = conditional.outputs.map(({ name, tensor }) => {
+      const inner = nameOf(tensor);
+      const out = `${name}__then`;
+      nodes.push({ opType: 'Identity', input: [inner], output: [out], name: fresh('n') });
+      return valueInfo(out, tensor.shape, tensor.dtype);
+    });
+    const thenBranch: onnx.IGraphProto = { name: 'then', node: nodes, output: thenOutputs };
+    const elseNodes: Proto[] = conditional.outputs.map(({ name, tensor }) => ({
+      opType: 'Constant',
+      input: [],
+      output: [`${name}__else`],
+      name: fresh('n'),
+      attribute: [{ name: 'value', type: onnx.AttributeProto.AttributeType.TENSOR, t: { dims: tensor.shape.map((d) => (typeof d === 'number' ? d : 0)), dataType: ONNX_DTYPE[tensor.dtype], rawData: new Uint8Array(0) } }],
+    }));
+    const elseBranch: onnx.IGraphProto = { name: 'else', node: elseNodes, output: conditional.outputs.map(({ name, tensor }) => valueInfo(`${name}__else`, tensor.shape.map((d) => (typeof d === 'number' ? d : 0)), tensor.dtype)) };
+    nodes = outer;
+    nodes.push({
+      opType: 'If',
+      input: [condition],
+      output: conditional.outputs.map((o) => o.name),
+      name: fresh('n'),
+      attribute: [
+        { name: 'then_branch', type: onnx.AttributeProto.AttributeType.GRAPH, g: thenBranch },
+        { name: 'else_branch', type: onnx.AttributeProto.AttributeType.GRAPH, g: elseBranch },
+      ],
+    });
+    for (const { name, tensor } of conditional.outputs) outputInfos.push(valueInfo(name, tensor.shape, tensor.dtype));
+  }
 
   const model: onnx.IModelProto = {
     irVersion: 8,

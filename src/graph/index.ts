@@ -1,7 +1,7 @@
 // The graph DSL's public surface: build tensors with the ops, differentiate with grad, emit with emitModel.
 export * from './tensor';
 export { grad } from './autodiff';
-export { emitModel, OPSET, type GraphOutput, type EmitOptions } from './emit';
+export { emitModel, OPSET, type GraphOutput, type EmitOptions, type ConditionalOutputs } from './emit';
 export { add, sub, mul, div, type Operand } from './ops/elementwise';
 export { neg, exp, log, sqrt, tanh, sigmoid, sin, cos, erf, stopGradient } from './ops/unary';
 export { reduceSum, reduceMax } from './ops/reduce';

@@ -38,10 +38,10 @@ export class LensModel {
     const graph = new Graph(computeDtype);
     let bytes: Uint8Array;
     try {
-      const { outputs } = buildLensGraph(graph, builder(checkpoint.config, checkpointWeights(graph, checkpoint.weights)));
+      const { outputs, attribution } = buildLensGraph(graph, builder(checkpoint.config, checkpointWeights(graph, checkpoint.weights)));
       // 16-bit weights are listed as inputs too, so onnxruntime keeps them mapped instead of folding their casts
       const sixteenBit = graph.weights.some((w) => w.dtype === 'float16' || w.dtype === 'bfloat16');
-      bytes = emitModel(graph, outputs, { externalLocation: (file) => relative(checkpoint.dir, file), weightsAsInputs: sixteenBit });
+      bytes = emitModel(graph, outputs, { externalLocation: (file) => relative(checkpoint.dir, file), weightsAsInputs: sixteenBit }, attribution);
     } catch (e) {
       if (e instanceof LensFailure) return { ok: false, error: e.error };
       throw e;
@@ -86,12 +86,11 @@ export class LensModel {
 
   private emptyAttribution(): Feeds {
     return {
+      attr_run: new ort.Tensor('bool', [false], []),
       attr_ids: i64([], [1, 0]),
       attr_positions: i64([], [0]),
       attr_select: this.floats(0, [0, 0]),
       attr_targets: this.floats(0, [0, this.config.vocabSize]),
-      // one (empty) cotangent, not zero: onnxruntime's MatMul cannot broadcast a 2-D operand over a 0-sized batch
-      attr_seed: this.floats(0, [1, 1, 0]),
     };
   }
 
@@ -142,20 +141,18 @@ export class LensModel {
     if (M === 0) return { probabilities, attribution };
     const ids = [...promptIds, ...responseIds.slice(0, -1)];
     const T = ids.length;
-    const base: Feeds = { ...this.emptyStep(), attr_ids: i64(ids, [1, T]), attr_positions: i64(ids.map((_, i) => i), [T]) };
+    const base: Feeds = { ...this.emptyStep(), attr_run: new ort.Tensor('bool', [true], []), attr_ids: i64(ids, [1, T]), attr_positions: i64(ids.map((_, i) => i), [T]) };
     for (let start = 0; start < M; start += ATTRIBUTION_BATCH) {
       const m0 = start;
       const count = Math.min(ATTRIBUTION_BATCH, M - m0);
       const select = new Float64Array(count * T);
       const targets = new Float64Array(count * V);
-      const seed = new Float64Array(count * count);
       for (let j = 0; j < count; j++) {
         select[j * T + (N - 1 + m0 + j)] = 1; // the position whose logits predict y_m
         targets[j * V + responseIds[m0 + j]] = 1;
-        seed[j * count + j] = 1;
       }
       const result = await this.session.run(
-        { ...base, attr_select: this.floats(select, [count, T]), attr_targets: this.floats(targets, [count, V]), attr_seed: this.floats(seed, [count, 1, count]) },
+        { ...base, attr_select: this.floats(select, [count, T]), attr_targets: this.floats(targets, [count, V]) },
         ['probabilities', 'attribution'],
       );
       const p = result.probabilities.data as Float32Array | Float64Array;
