@@ -25,10 +25,10 @@ import { loadCheckpoint, type Checkpoint } from '../src/model/checkpoint';
 import { LensModel, type Attribution } from '../src/runtime/lensModel';
 import type { ExplainPeak } from './explainPeak';
 import { attributionFlopsFormula, countFlops } from './flops';
-import { bestPeak, gemvBandwidth, matmulPeak, type MatMulPeak, type MatMulShape } from './matmulPeak';
+import { bestPeak, gemvBandwidth, matmulPeak, type GemvBandwidth, type MatMulPeak, type MatMulShape } from './matmulPeak';
 import { startInterval, waitForQuiet } from './contention';
 import { loadNaiveAttributor } from './naiveAttribution';
-import { lensModelBytes, profileLensModel, type ProfileSummary } from './profile';
+import { lensGraphOutputs, profileLensModel, type ProfileSummary } from './profile';
 import { randomIds, writeBenchCheckpoint, type LlamaShape } from './randomLlama';
 import { runTorchPeer } from './torchPeer';
 
@@ -47,6 +47,7 @@ interface Settings {
   readonly decodeSteps: number;
   readonly decodeRounds: number;
   readonly torchRepeats: number;
+  readonly settleSeconds: number; // longest wait for a quiet moment before each timed try
 }
 
 const FULL: Settings = {
@@ -63,6 +64,7 @@ const FULL: Settings = {
   decodeSteps: 16,
   decodeRounds: 3,
   torchRepeats: 3,
+  settleSeconds: 20,
 };
 
 const QUICK: Settings = {
@@ -77,6 +79,7 @@ const QUICK: Settings = {
   decodeSteps: 2,
   decodeRounds: 1,
   torchRepeats: 1,
+  settleSeconds: 0,
 };
 
 /** The fixed-overhead model of (f): onnxruntime loaded and a model run, with next to no weights. */
@@ -166,6 +169,12 @@ async function main(): Promise<void> {
 
   const quiet = quick ? { waitedSeconds: 0, othersCpuShare: 0 } : await waitForQuiet(Number(option('--wait-quiet', '120')));
   if (!quick) log(`others used ${(100 * quiet.othersCpuShare).toFixed(0)}% of the CPU after waiting ${quiet.waitedSeconds.toFixed(0)} s for a quiet machine`);
+  // before each timed try, a shorter bounded wait for a quiet moment (the whole run stays within minutes)
+  let settledSeconds = 0;
+  const settle = async () => {
+    if (quick) return;
+    settledSeconds += (await waitForQuiet(settings.settleSeconds, 0.15, 2)).waitedSeconds;
+  };
 
   const checkpoint = await open(f32.dir);
   const { config } = checkpoint;
@@ -180,8 +189,12 @@ async function main(): Promise<void> {
   const attributionTimes: number[] = [];
   const attributionContention: number[] = [];
   let ours: Attribution | undefined;
+  const gemvRounds: GemvBandwidth[] = [];
   for (let r = 0; r < settings.rounds; r++) {
+    await settle();
     peakRounds.push(await matmulPeak(settings.matmulShapes, settings.matmulRepeats, threads));
+    gemvRounds.push(await gemvBandwidth(settings.gemv.n, settings.gemv.k, settings.matmulRepeats, threads));
+    await settle();
     const interval = startInterval();
     const t0 = performance.now();
     ours = await model.attribute(promptIds, responseIds);
@@ -189,9 +202,9 @@ async function main(): Promise<void> {
     attributionContention.push(interval.stop());
   }
   const peak = bestPeak(peakRounds);
-  const gemv = await gemvBandwidth(settings.gemv.n, settings.gemv.k, settings.matmulRepeats * 2, threads);
+  const gemv = gemvRounds.reduce((a, b) => (b.gbPerSecond > a.gbPerSecond ? b : a));
   const oursSeconds = Math.min(...attributionTimes);
-  const counted = countFlops(lensModelBytes(checkpoint).attributionOutputs, { T, M, B: M });
+  const counted = countFlops(lensGraphOutputs(checkpoint).attribution, { T, M, B: M });
   const dims = { D: config.hiddenSize, I: config.intermediateSize, L: config.numLayers, H: config.numHeads, Hkv: config.numKvHeads, Dh: config.headDim, V: config.vocabSize };
   const formula = attributionFlopsFormula(dims, N, M);
   const achievedGflops = counted.total / oursSeconds / 1e9;
@@ -204,6 +217,7 @@ async function main(): Promise<void> {
   let sameTokens = true;
   const decodeInterval = startInterval();
   for (let round = 0; round < settings.decodeRounds; round++) {
+    await settle();
     const stamps: number[] = [];
     const generated = await model.generate(promptIds, settings.decodeSteps + 1, () => void stamps.push(performance.now()));
     const decode = stamps.slice(1).map((t, i) => t - stamps[i]); // each interval: one step of one token
@@ -223,7 +237,7 @@ async function main(): Promise<void> {
   model.dispose();
   // the same at the roofline: recomputing at (a)'s peak, a step reading every weight matrix once (f32) at
   // the one-row Gemm's bandwidth (the input embedding table is only gathered from)
-  const recomputeFlops = countFlops(lensModelBytes(checkpoint).stepOutputs, { S: N + 1, P: 0, K: N + 1 }).total;
+  const recomputeFlops = countFlops(lensGraphOutputs(checkpoint).step, { S: N + 1, P: 0, K: N + 1 }).total;
   const recomputeFloorMs = (recomputeFlops / (peak.peakGflops * 1e9)) * 1000;
   const decodeFloorMs = (((f32.parameters - config.vocabSize * config.hiddenSize) * 4) / (gemv.gbPerSecond * 1e9)) * 1000;
 
@@ -237,6 +251,7 @@ async function main(): Promise<void> {
   let naiveBestRuns: number[] = [];
   let naiveResult = await naive.attribute(promptIds, responseIds.slice(0, 1));
   for (let r = 0; r < settings.naiveRepeats; r++) {
+    await settle();
     const interval = startInterval();
     naiveResult = await naive.attribute(promptIds, responseIds);
     naiveContention.push(interval.stop());
@@ -257,6 +272,7 @@ async function main(): Promise<void> {
     torch = { ok: false, skipped: '--no-torch' };
   } else {
     log('(e) PyTorch peer');
+    await settle();
     const interval = startInterval();
     const peer = runTorchPeer(f32.dir, cache, promptIds, responseIds, settings.torchRepeats);
     const othersCpuShare = interval.stop();
@@ -315,7 +331,7 @@ async function main(): Promise<void> {
     timestamp: new Date().toISOString(),
     quick,
     durationSeconds: 0,
-    machine: { ...machine(), loadavgStart: loadStart, loadavgEnd: loadavg(), threads, quietAtStart: quiet },
+    machine: { ...machine(), loadavgStart: loadStart, loadavgEnd: loadavg(), threads, quietAtStart: quiet, settledSeconds },
     model: {
       family: 'llama',
       ...settings.shape,

@@ -3,16 +3,17 @@
 // one runs costs 2·(batch)·m·k·n. Elementwise ops, softmax and norms are left out, as MFU estimates do
 // (nanoGPT `estimate_mfu`): they are O(T·D) per layer against the products' O(T·D²).
 //
-// What this gives for the attribution (N prompt tokens, M response tokens, T = N + M - 1 positions fed,
-// B = M one-hot seeds in one batch, D width, I intermediate, L layers, H heads, Hkv kv heads, Dh head dim,
+// What this gives for the attribution as src/runtime/lensGraph.ts builds it (N prompt tokens, M response
+// tokens, T = N + M - 1 positions fed, D width, I intermediate, L layers, H heads, Hkv kv heads, Dh head dim,
 // V vocabulary, P = L·(2·D·H·Dh + 2·D·Hkv·Dh + 3·D·I) non-embedding matrix parameters):
 //   forward:  2·P·T                          the projections and MLP on all T rows
 //           + L·(2·H·T²·Dh)·2                QKᵀ and (probs)V, full T×T (the causal half is not skipped)
-//           + 2·T·T·D (select) + 2·M·D·V     picking the M predicting rows, and the LM head on those rows only
-//   backward (toward the embeddings only, no weight gradients), per seed, times B:
-//             2·M·D·V + 2·T·M·D              the head and the select, back
-//           + 2·P·T + L·(2·H·T²·Dh)·2·2      dX = dY·W per projection; both operands of each attention product
-// so attribution ≈ (1 + B) forward passes of the body. Counting the graph itself (below) replaces this
+//           + 2·M·T·D + 2·M·D·V              picking the M predicting rows, and the LM head on those rows only
+//   backward, toward the embeddings only (no weight gradients):
+//             2·M·D·V                        the head, once for all M rows (p_m depends on row m only)
+//           + M · (2·P·T + 2·L·(2·H·T²·Dh)·2) the body, vectorised over the M one-row seeds: dX = dY·W per
+//                                            projection, and both operands of each attention product
+// so attribution ≈ (1 + M) forward passes of the body. Counting the graph itself (below) replaces this
 // estimate with the products the runtime is actually asked for.
 import type { Dim, GraphOutput, Tensor } from '../src/graph';
 
@@ -58,6 +59,5 @@ export function attributionFlopsFormula(c: { D: number; I: number; L: number; H:
   const P = c.L * (2 * c.D * c.H * c.Dh + 2 * c.D * c.Hkv * c.Dh + 3 * c.D * c.I);
   const attention = c.L * 2 * (2 * c.H * T * T * c.Dh);
   const forward = 2 * P * T + attention + 2 * M * T * c.D + 2 * M * c.D * c.V;
-  const backwardPerSeed = 2 * M * c.D * c.V + 2 * T * M * c.D + 2 * P * T + 2 * attention;
-  return { forward, backward: M * backwardPerSeed };
+  return { forward, backward: 2 * M * c.D * c.V + M * (2 * P * T + 2 * attention) };
 }
