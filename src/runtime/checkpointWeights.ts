@@ -13,12 +13,17 @@ function candidates(name: string): string[] {
   return [name, bare, `model.${bare}`, `transformer.${bare}`];
 }
 
-export function checkpointWeights(graph: Graph, store: WeightStore): WeightSource {
+/**
+ * `scope` names a separately cast copy: computations that run at different times (the step, the attribution)
+ * each cast 16-bit weights themselves, so neither keeps the other's f32 casts alive. The stored initializer
+ * is one and the same.
+ */
+export function checkpointWeights(graph: Graph, store: WeightStore, scope = 'main'): WeightSource {
   const find = (name: string): TensorInfo | undefined => candidates(name).map((c) => store.info(c)).find((i) => i !== undefined);
   return {
     has: (name) => find(name) !== undefined,
     get(name): Tensor {
-      return graph.cached(`weight:${name}`, () => {
+      return graph.cached(`${scope}:weight:${name}`, () => {
         const info = find(name);
         if (!info) {
           throw new LensFailure({
@@ -31,7 +36,7 @@ export function checkpointWeights(graph: Graph, store: WeightStore): WeightSourc
         if (!dtype) {
           throw new LensFailure({ code: 'corrupt-safetensors', message: `${info.file}: tensor "${info.name}" has dtype ${info.dtype}`, hint: 'Weights must be F32, F16 or BF16.' });
         }
-        const stored = graph.weight(info.name, info.shape, dtype, { external: { file: info.file, offset: info.byteOffset, length: info.byteLength } });
+        const stored = graph.cached(`stored:${info.name}`, () => graph.weight(info.name, info.shape, dtype, { external: { file: info.file, offset: info.byteOffset, length: info.byteLength } }));
         return cast(stored, graph.computeDtype);
       });
     },

@@ -20,7 +20,8 @@ export interface LensGraph {
   readonly attribution: ConditionalOutputs;
 }
 
-export function buildLensGraph(graph: Graph, arch: Architecture): LensGraph {
+/** `attributionArch` may read its weights through its own scope (see checkpointWeights). */
+export function buildLensGraph(graph: Graph, arch: Architecture, attributionArch: Architecture = arch): LensGraph {
   const { numLayers, numKvHeads: Hkv, headDim: Dh, vocabSize: V, hiddenSize: D } = arch.config;
   const outputs: GraphOutput[] = [];
 
@@ -45,10 +46,10 @@ export function buildLensGraph(graph: Graph, arch: Architecture): LensGraph {
   const attrPositions = graph.input('attr_positions', ['T'], 'int64');
   const select = graph.input('attr_select', ['M', 'T']); // one-hot: the position whose logits predict y_m
   const targets = graph.input('attr_targets', ['M', V]); // one-hot y_m
-  const E = arch.embed(attrIds); // (1, T, D)
-  const { hidden } = arch.forward({ embeds: E, positions: attrPositions, keyDim: 'T' }); // (1, T, D)
+  const E = attributionArch.embed(attrIds); // (1, T, D)
+  const { hidden } = attributionArch.forward({ embeds: E, positions: attrPositions, keyDim: 'T' }); // (1, T, D)
   const predicting = matmul(select, hidden); // (1, M, D)
-  const p = reduceSum(mul(softmax(arch.logits(predicting)), targets), [-1], false); // (1, M)
+  const p = reduceSum(mul(softmax(attributionArch.logits(predicting)), targets), [-1], false); // (1, M)
   const [dPredicting] = grad(p, [predicting], expand(graph.scalar(1), [1, 1, 'M'])); // (1, 1, M, D)
   const seed = mul(reshape(select, ['M', 1, 'T', 1]), reshape(dPredicting!, ['M', 1, 1, D])); // (M, 1, T, D)
   const [dE] = grad(hidden, [E], seed); // (M, 1, T, D)

@@ -15,6 +15,8 @@ export interface LoadOptions {
   /** float64 runs the whole model in double precision (tests); float32 is the product's default. */
   readonly computeDtype?: 'float32' | 'float64';
   readonly threads?: number;
+  /** Most response tokens per vectorised backward pass: fewer use less memory and cost one forward pass more per batch. */
+  readonly attributionBatch?: number;
 }
 
 export interface Attribution {
@@ -22,7 +24,7 @@ export interface Attribution {
   readonly attribution: Float64Array; // (N, M) row-major
 }
 
-/** Largest number of response tokens whose backward passes run in one batch (bounds activation memory). */
+/** Default for the most response tokens whose backward passes run in one batch (bounds activation memory). */
 const ATTRIBUTION_BATCH = 32;
 
 export class LensModel {
@@ -30,6 +32,7 @@ export class LensModel {
     readonly checkpoint: Checkpoint,
     private readonly session: ort.InferenceSession,
     private readonly computeDtype: 'float32' | 'float64',
+    private readonly attributionBatch: number,
   ) {}
 
   static async load(checkpoint: Checkpoint, options: LoadOptions = {}): Promise<Result<LensModel>> {
@@ -38,7 +41,9 @@ export class LensModel {
     const graph = new Graph(computeDtype);
     let bytes: Uint8Array;
     try {
-      const { outputs, attribution } = buildLensGraph(graph, builder(checkpoint.config, checkpointWeights(graph, checkpoint.weights)));
+      const step = builder(checkpoint.config, checkpointWeights(graph, checkpoint.weights, 'step'));
+      const attributionArch = builder(checkpoint.config, checkpointWeights(graph, checkpoint.weights, 'attribution'));
+      const { outputs, attribution } = buildLensGraph(graph, step, attributionArch);
       // 16-bit weights are listed as inputs too, so onnxruntime keeps them mapped instead of folding their casts
       const sixteenBit = graph.weights.some((w) => w.dtype === 'float16' || w.dtype === 'bfloat16');
       bytes = emitModel(graph, outputs, { externalLocation: (file) => relative(checkpoint.dir, file), weightsAsInputs: sixteenBit }, attribution);
@@ -53,7 +58,7 @@ export class LensModel {
         externalDataFolder: checkpoint.dir,
         optimization: computeDtype === 'float64' ? 'basic' : 'all',
       });
-      return ok(new LensModel(checkpoint, session, computeDtype));
+      return ok(new LensModel(checkpoint, session, computeDtype, options.attributionBatch ?? ATTRIBUTION_BATCH));
     } catch (e) {
       return fail('runtime-failure', `onnxruntime could not load the model built for ${checkpoint.dir}: ${(e as Error).message}`, "Report this with the checkpoint's config.json: it is a bug in Instruction Lens.");
     }
@@ -142,9 +147,9 @@ export class LensModel {
     const ids = [...promptIds, ...responseIds.slice(0, -1)];
     const T = ids.length;
     const base: Feeds = { ...this.emptyStep(), attr_run: new ort.Tensor('bool', [true], []), attr_ids: i64(ids, [1, T]), attr_positions: i64(ids.map((_, i) => i), [T]) };
-    for (let start = 0; start < M; start += ATTRIBUTION_BATCH) {
+    for (let start = 0; start < M; start += this.attributionBatch) {
       const m0 = start;
-      const count = Math.min(ATTRIBUTION_BATCH, M - m0);
+      const count = Math.min(this.attributionBatch, M - m0);
       const select = new Float64Array(count * T);
       const targets = new Float64Array(count * V);
       for (let j = 0; j < count; j++) {
