@@ -4,7 +4,7 @@
 // peak is this explanation's and nothing else's; the bench bundles this file with esbuild and runs it with
 // plain node, as dist/ runs the product (no TypeScript loader in the measured process).
 //
-//   node explainPeak.cjs MODEL_DIR PROMPT_TOKENS RESPONSE_TOKENS SEED THREADS
+//   node explainPeak.cjs MODEL_DIR PROMPT_TOKENS RESPONSE_TOKENS SEED THREADS [ATTRIBUTION_BATCH]
 import { readFileSync } from 'node:fs';
 import { loadCheckpoint } from '../src/model/checkpoint';
 import { LensModel } from '../src/runtime/lensModel';
@@ -26,11 +26,11 @@ function statusBytes(field: string): number {
 }
 
 async function main(): Promise<void> {
-  const [dir, promptTokens, responseTokens, seed, threads] = process.argv.slice(2);
+  const [dir, promptTokens, responseTokens, seed, threads, batch] = process.argv.slice(2);
   const t0 = performance.now();
   const checkpoint = await loadCheckpoint(dir);
   if (!checkpoint.ok) throw new Error(checkpoint.error.message);
-  const model = await LensModel.load(checkpoint.value, { threads: Number(threads) });
+  const model = await LensModel.load(checkpoint.value, { threads: Number(threads), ...(batch ? { attributionBatch: Number(batch) } : {}) });
   if (!model.ok) throw new Error(model.error.message);
   const afterLoadHwmBytes = statusBytes('VmHWM');
   const prompt = randomIds(Number(promptTokens), checkpoint.value.config.vocabSize, Number(seed));

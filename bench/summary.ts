@@ -41,6 +41,7 @@ export function summary(r: Json): string {
   const phases = (k: string, v: Json) => `${k} after load ${(v.afterLoadPeakBytes / MiB).toFixed(0)}, after generate ${(v.afterGeneratePeakBytes / MiB).toFixed(0)}, after attribute ${(v.peakBytes / MiB).toFixed(0)} MiB`;
   lines.push(`(f) memory (peak - ${(f.overheadPeakBytes / MiB).toFixed(0)} MiB overhead) / size, target <= ${f.target}: ${mem('f32', f.f32)}; ${mem('bf16', f.bf16)}`);
   lines.push(`    peak by phase: ${phases('f32', f.f32)}; ${phases('bf16', f.bf16)}`);
+  if (f.f32SmallBatch) lines.push(`    not the default: f32 with attribution batches of ${f.f32SmallBatch.attributionBatch} tokens: ${mem('f32', f.f32SmallBatch)} (whole explanation ${f.f32SmallBatch.seconds.toFixed(1)} s vs ${f.f32.seconds.toFixed(1)} s)`);
   const top = (p: Json) => p.byOp.slice(0, 5).map((o: Json) => `${o.op} ${pct(o.share)}${o.gflops ? ` @${o.gflops.toFixed(0)} GFLOP/s` : ''}`).join(', ');
   lines.push(`profile  attribution: ${top(r.profile.attribution)}`);
   lines.push(`profile  decode step: ${top(r.profile.decodeStep)}`);
