@@ -153,6 +153,7 @@ async function main(): Promise<void> {
   const threads = availableParallelism();
   const started = performance.now();
   const loadStart = loadavg();
+  const host = machine(); // at the start: the commit whose code this run loaded
   const N = settings.promptTokens;
   const M = settings.responseTokens;
   const T = N + M - 1;
@@ -334,7 +335,7 @@ async function main(): Promise<void> {
     timestamp: new Date().toISOString(),
     quick,
     durationSeconds: 0,
-    machine: { ...machine(), loadavgStart: loadStart, loadavgEnd: loadavg(), threads, quietAtStart: quiet, settledSeconds },
+    machine: { ...host, loadavgStart: loadStart, loadavgEnd: loadavg(), threads, quietAtStart: quiet, settledSeconds },
     model: {
       family: 'llama',
       ...settings.shape,
