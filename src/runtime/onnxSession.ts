@@ -22,6 +22,8 @@ export async function createSession(model: string | Uint8Array, options: Session
     intraOpNumThreads: options.threads ?? availableParallelism(),
     interOpNumThreads: 1,
     executionMode: 'sequential',
+    // the memory pattern keeps a planned block per input shape on top of the arena: measured +80 MiB peak
+    enableMemPattern: false,
     logSeverityLevel: 3,
     extra: {
       session: {
