@@ -2,7 +2,8 @@
 // and score come with the other methods). Results go to stdout and --json; progress and errors to stderr.
 import { Command, InvalidArgumentError } from 'commander';
 import { SingleBar } from 'cli-progress';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { explainWith } from '../engine/explain';
 import type { ExplainProgress, ExplainRequest } from '../engine/explainTypes';
 import { loadModel } from '../engine/loadModel';
@@ -40,8 +41,11 @@ function progressBar(): { update: (p: ExplainProgress) => void; stop: () => void
   };
 }
 
+/** The embedded instruction-tuned model (models/ beside dist/, where the bundle runs from). */
+const DEFAULT_MODEL = join(__dirname, '..', 'models', 'wordnet-tuned');
+
 interface ExplainOptions {
-  model: string;
+  model?: string;
   prompt?: string;
   promptFile?: string;
   response?: string;
@@ -63,10 +67,14 @@ async function runExplain(options: ExplainOptions): Promise<void> {
       report({ code: 'missing-file', message: `${options.promptFile}: ${(e as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (e as Error).message}`, hint: 'Check the path given to --prompt-file.' });
     }
   }
-  const request: ExplainRequest = { modelDir: options.model, prompt, response: options.response, maxNewTokens: options.maxNewTokens, chat: options.chat };
+  const modelDir = options.model ?? DEFAULT_MODEL;
+  if (options.model === undefined && !existsSync(join(modelDir, 'config.json'))) {
+    report({ code: 'missing-file', message: `the embedded default model is not in ${modelDir}`, hint: 'Pass --model DIR (a Hugging Face checkpoint folder), or build the default pair with `npm run train:models`.' });
+  }
+  const request: ExplainRequest = { modelDir, prompt, response: options.response, maxNewTokens: options.maxNewTokens, chat: options.chat };
   // checked before loading: loading a large model only to refuse the prompt would waste a minute
   if (prompt.trim() === '') report({ code: 'empty-prompt', message: 'the prompt is empty', hint: 'Pass --prompt "..." or --prompt-file FILE with text in it.' });
-  const loaded = await loadModel(options.model, { threads: options.threads });
+  const loaded = await loadModel(modelDir, { threads: options.threads });
   if (!loaded.ok) report(loaded.error);
   const bar = progressBar();
   const result = await explainWith(loaded.value.model, request, loaded.value.seconds, { onProgress: bar.update });
@@ -86,7 +94,7 @@ const program = new Command('instruction-lens')
 program
   .command('explain')
   .description("attribute each response token to the prompt's tokens (gradient x input) and rank prompt tokens by importance density")
-  .requiredOption('--model <dir>', 'Hugging Face checkpoint folder (config.json, *.safetensors, tokenizer.json)')
+  .option('--model <dir>', 'Hugging Face checkpoint folder (config.json, *.safetensors, tokenizer.json); default: the embedded tuned model')
   .option('--prompt <text>', 'the prompt')
   .option('--prompt-file <file>', 'read the prompt from a file')
   .option('--response <text>', 'explain this response instead of generating one')
