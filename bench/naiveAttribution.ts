@@ -29,6 +29,7 @@ export async function loadNaiveAttributor(checkpoint: Checkpoint, threads: numbe
   const used = new Map<string, Tensor>();
   const recording: WeightSource = {
     has: (name) => source.has(name),
+    rows: (name, ids) => source.rows(name, ids), // embedding rows: the gradient is taken at E itself
     get(name) {
       const t = source.get(name);
       used.set(name, t);

@@ -13,7 +13,7 @@ export const buildGpt2: ArchitectureBuilder = (config, weights): Architecture =>
 
   return {
     config,
-    embed: (ids) => gather(w('wte.weight'), ids),
+    embed: (ids) => weights.rows('wte.weight', ids),
     logits: (hidden) => linear(hidden, weights.has('lm_head.weight') && !config.tieWordEmbeddings ? w('lm_head.weight') : w('wte.weight')),
     forward({ embeds, positions, past, keyDim }) {
       let x = add(embeds, gather(w('wpe.weight'), positions)); // (1, S, D) + (S, D)

@@ -14,7 +14,7 @@ export const buildLlama: ArchitectureBuilder = (config, weights): Architecture =
 
   return {
     config,
-    embed: (ids) => gather(w('model.embed_tokens.weight'), ids), // (1, S, D)
+    embed: (ids) => weights.rows('model.embed_tokens.weight', ids), // (1, S, D)
     logits: (hidden) => linear(hidden, headWeight()),
     forward({ embeds, positions, past, keyDim }) {
       const rope = ropeTables(positions, invFreq);

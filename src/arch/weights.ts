@@ -6,4 +6,6 @@ export interface WeightSource {
   /** The weight in the compute dtype. Throws LensFailure('missing-tensor') naming it when absent. */
   get(name: string): Tensor;
   has(name: string): boolean;
+  /** Rows `ids` of a weight, gathered in the stored dtype and then widened: cheaper than widening the whole table. */
+  rows(name: string, ids: Tensor): Tensor;
 }

@@ -4,7 +4,8 @@
 // [B, ...y.shape] and each result has shape [B, ...wrt.shape]. With B response tokens and one-hot seeds,
 // one backward pass gives every token's input gradient while the forward activations are computed once.
 // Only nodes on a path from `wrt` to `y` are differentiated, so no weight gradients are built unless asked.
-import { isFloat, type Tensor } from './tensor';
+import { isFloat, leafAttrs, Tensor } from './tensor';
+import { recast } from './ops/select';
 import { add } from './ops/elementwise';
 
 function topoOrder(root: Tensor): Tensor[] {
@@ -31,6 +32,21 @@ function topoOrder(root: Tensor): Tensor[] {
   return order; // inputs before the tensors that use them
 }
 
+/** A 16-bit weight widened by a Cast: cheaper to widen again than to keep from the forward pass to the backward. */
+function isWidenedWeight(x: Tensor): boolean {
+  return x.op.name === 'Cast' && leafAttrs(x.inputs[0])?.kind === 'weight';
+}
+
+// VJPs that read their inputs' values but never their own output: for these a rematerialised input is safe.
+const REMAT_SAFE = new Set(['Linear', 'MatMul', 'Mul', 'Add', 'Sub']);
+
+/** The node as its VJP should see it: widened weights among its inputs are re-widened in the backward pass. */
+function forBackward(t: Tensor): Tensor {
+  if (!REMAT_SAFE.has(t.op.name) || !t.inputs.some(isWidenedWeight)) return t;
+  const inputs = t.inputs.map((x) => (isWidenedWeight(x) ? recast(x.inputs[0], x.dtype) : x));
+  return new Tensor(t.graph, t.op, inputs, t.attrs, t.shape, t.dtype);
+}
+
 export function grad(y: Tensor, wrt: readonly Tensor[], seed: Tensor): (Tensor | null)[] {
   if (seed.rank !== y.rank + 1 || y.shape.some((d, i) => seed.shape[i + 1] !== d)) {
     throw new Error(`grad: seed [${seed.shape}] must be [B, ...${JSON.stringify(y.shape)}]`);
@@ -47,7 +63,7 @@ export function grad(y: Tensor, wrt: readonly Tensor[], seed: Tensor): (Tensor |
     const d = cotangents.get(t.id);
     if (!d || t.inputs.length === 0 || !t.inputs.some((x) => live.has(x.id))) continue;
     if (!t.op.vjp) throw new Error(`grad: ${t.op.name} is not differentiable, but a gradient must flow through it`);
-    const dInputs = t.op.vjp(d, t);
+    const dInputs = t.op.vjp(d, forBackward(t));
     t.inputs.forEach((x, k) => {
       const dx = dInputs[k];
       if (!dx || !live.has(x.id)) return;

@@ -7,7 +7,7 @@ export { neg, exp, log, sqrt, tanh, sigmoid, sin, cos, erf, stopGradient } from 
 export { reduceSum, reduceMax } from './ops/reduce';
 export { reshape, transpose, transposeLast2, slice, pad, concat, expand, unsqueeze, takeLast } from './ops/layout';
 export { matmul } from './ops/matmul';
-export { where, lessOrEqual, greater, and, gather, cast } from './ops/select';
+export { where, lessOrEqual, greater, and, gather, cast, recast } from './ops/select';
 export { dimOf, range } from './ops/range';
 export { unbroadcast } from './ops/broadcast';
 export { linear } from './ops/linear';

@@ -1,7 +1,7 @@
 // A WeightSource over a checkpoint's safetensors: each weight becomes one initializer whose external data
 // points straight into the safetensors file (no bytes are read here), cast to the compute dtype at its use.
 import type { WeightSource } from '../arch';
-import { cast, type DType, type Graph, type Tensor } from '../graph';
+import { cast, gather, type DType, type Graph, type Tensor } from '../graph';
 import { LensFailure } from '../lensError';
 import type { TensorInfo, WeightStore } from '../model/safetensors';
 
@@ -20,25 +20,26 @@ function candidates(name: string): string[] {
  */
 export function checkpointWeights(graph: Graph, store: WeightStore, scope = 'main'): WeightSource {
   const find = (name: string): TensorInfo | undefined => candidates(name).map((c) => store.info(c)).find((i) => i !== undefined);
-  return {
+  const source: WeightSource = {
     has: (name) => find(name) !== undefined,
-    get(name): Tensor {
-      return graph.cached(`${scope}:weight:${name}`, () => {
-        const info = find(name);
-        if (!info) {
-          throw new LensFailure({
-            code: 'missing-tensor',
-            message: `weights: tensor "${name}" not found in ${store.files.join(', ')}`,
-            hint: 'The checkpoint does not match its config.json (wrong model_type, or a partial download).',
-          });
-        }
-        const dtype = STORED[info.dtype];
-        if (!dtype) {
-          throw new LensFailure({ code: 'corrupt-safetensors', message: `${info.file}: tensor "${info.name}" has dtype ${info.dtype}`, hint: 'Weights must be F32, F16 or BF16.' });
-        }
-        const stored = graph.cached(`stored:${info.name}`, () => graph.weight(info.name, info.shape, dtype, { external: { file: info.file, offset: info.byteOffset, length: info.byteLength } }));
-        return cast(stored, graph.computeDtype);
-      });
-    },
+    rows: (name, ids) => cast(gather(stored(name), ids), graph.computeDtype),
+    get: (name) => graph.cached(`${scope}:weight:${name}`, () => cast(stored(name), graph.computeDtype)),
   };
+  /** The initializer in its stored dtype: one per tensor, whatever the scope. */
+  function stored(name: string): Tensor {
+    const info = find(name);
+    if (!info) {
+      throw new LensFailure({
+        code: 'missing-tensor',
+        message: `weights: tensor "${name}" not found in ${store.files.join(', ')}`,
+        hint: 'The checkpoint does not match its config.json (wrong model_type, or a partial download).',
+      });
+    }
+    const dtype = STORED[info.dtype];
+    if (!dtype) {
+      throw new LensFailure({ code: 'corrupt-safetensors', message: `${info.file}: tensor "${info.name}" has dtype ${info.dtype}`, hint: 'Weights must be F32, F16 or BF16.' });
+    }
+    return graph.cached(`stored:${info.name}`, () => graph.weight(info.name, info.shape, dtype, { external: { file: info.file, offset: info.byteOffset, length: info.byteLength } }));
+  }
+  return source;
 }
