@@ -11,6 +11,9 @@ import { LensModel } from '../../src/runtime/lensModel';
 
 const MODELS = process.env.LENS_TRAINED_MODELS ?? join(__dirname, '..', '..', 'models');
 const PAIR = ['wordnet-base', 'wordnet-tuned'];
+// Until the pair is first committed (issue 4 is training it), models/ does not exist and these tests are
+// reported as skipped, with this reason; once models/ exists a missing model fails.
+const NOT_BUILT = !process.env.LENS_TRAINED_MODELS && !existsSync(MODELS) ? 'models/ is not built yet: `npm run train:models` (issue 4)' : false;
 const TOLERANCE = 1e-3; // max |engine - PyTorch| over the row, relative to the row's range (max - min)
 
 interface Reference {
@@ -57,7 +60,7 @@ function open(name: string) {
 }
 
 for (const name of PAIR) {
-  describe(`trained model ${name}`, () => {
+  describe(`trained model ${name}`, { skip: NOT_BUILT }, () => {
     test('is an ordinary Hugging Face llama checkpoint with a chat template', async () => {
       const { model } = await open(name);
       const ckpt = model.checkpoint;
