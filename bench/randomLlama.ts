@@ -10,6 +10,7 @@
 import { closeSync, existsSync, mkdirSync, openSync, readFileSync, rmSync, statSync, writeFileSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { writeByteLevelBpeTokenizer } from '../test/helpers/tokenizerJson';
+import { mulberry32 } from '../test/helpers/prng';
 
 export interface LlamaShape {
   readonly hiddenSize: number; // D
@@ -22,18 +23,6 @@ export interface LlamaShape {
 }
 
 export type BenchDtype = 'F32' | 'BF16';
-
-/** mulberry32: 32-bit state, uniform in [0, 1). */
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** Fills `out` with mean + std * N(0, 1), two Box-Muller draws per pair of uniforms. */
 function fillGaussian(out: Float32Array, mean: number, std: number, uniform: () => number): void {
