@@ -149,11 +149,10 @@ export class LensModel {
     const attribution = new Float64Array(N * M);
     if (M === 0) return { probabilities, attribution };
     const ids = [...promptIds, ...responseIds.slice(0, -1)];
-    const T = ids.length;
-    const base: Feeds = { ...this.emptyStep(), attr_run: new ort.Tensor('bool', [true], []), attr_ids: i64(ids, [1, T]), attr_positions: i64(ids.map((_, i) => i), [T]) };
-    for (let start = 0; start < M; start += this.attributionBatch) {
-      const m0 = start;
+    for (let m0 = 0; m0 < M; m0 += this.attributionBatch) {
       const count = Math.min(this.attributionBatch, M - m0);
+      // attention is causal: this batch's tokens see only the sequence up to the last one's predicting position
+      const T = N + m0 + count - 1;
       const select = new Float64Array(count * T);
       const targets = new Float64Array(count * V);
       for (let j = 0; j < count; j++) {
@@ -161,7 +160,14 @@ export class LensModel {
         targets[j * V + responseIds[m0 + j]] = 1;
       }
       const result = await this.session.run(
-        { ...base, attr_select: this.floats(select, [count, T]), attr_targets: this.floats(targets, [count, V]) },
+        {
+          ...this.emptyStep(),
+          attr_run: new ort.Tensor('bool', [true], []),
+          attr_ids: i64(ids.slice(0, T), [1, T]),
+          attr_positions: i64(ids.slice(0, T).map((_, i) => i), [T]),
+          attr_select: this.floats(select, [count, T]),
+          attr_targets: this.floats(targets, [count, V]),
+        },
         ['probabilities', 'attribution'],
       );
       const p = result.probabilities.data as Float32Array | Float64Array;

@@ -23,11 +23,11 @@ function relErr(a: ArrayLike<number>, b: ArrayLike<number>): number {
   return err / scale;
 }
 
-async function load(name: string, options: RandomCheckpointOptions, computeDtype: 'float32' | 'float64' = 'float32') {
+async function load(name: string, options: RandomCheckpointOptions, computeDtype: 'float32' | 'float64' = 'float32', attributionBatch?: number) {
   const written = writeRandomCheckpoint(join(root, name), options);
   const ckpt = await loadCheckpoint(written.dir);
   assert.ok(ckpt.ok, ckpt.ok ? '' : ckpt.error.message);
-  const model = await LensModel.load(ckpt.value, { computeDtype, threads: 1 });
+  const model = await LensModel.load(ckpt.value, { computeDtype, threads: 1, attributionBatch });
   assert.ok(model.ok, model.ok ? '' : model.error.message);
   after(() => model.value.dispose());
   return { written, model: model.value };
@@ -66,6 +66,14 @@ describe('engine against the float64 reference', () => {
       assert.ok(aErr <= 1e-2, `attribution: max abs error / max abs value ${aErr}`);
     });
   }
+
+  test('attribution in batches of 2 (each on its causal prefix) equals finite differences', async () => {
+    const { written, model } = await load('batched', { family: 'llama', numHeads: 4, numKvHeads: 2, seed: 12 }, 'float32', 2);
+    const ref = naiveAttributionFD(written.config, written.weights, promptIds, responseIds);
+    const got = await model.attribute(promptIds, responseIds);
+    assert.ok(relErr(got.probabilities, ref.probabilities) <= 1e-3);
+    assert.ok(relErr(got.attribution, ref.attribution) <= 1e-2);
+  });
 
   test('generation with the KV cache equals recomputing the prefix each step', async () => {
     const { model } = await load('gen', { family: 'llama', numHeads: 4, numKvHeads: 2, seed: 11 });
