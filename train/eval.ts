@@ -3,7 +3,8 @@
 //   - instruction following: the answer is correct (train/data checkers), per family and macro-averaged;
 //   - the paper's Finding 1: per prompt, each model explains its own greedy response; the tuned model's
 //     instruction importance should exceed the base model's (instruction spans known from the generator).
-// Prints a table, writes train/eval-results.json and the "Evaluation" section of both model cards.
+// Prints a table, writes models/eval-results.json and the "Evaluation" section of both model cards.
+// --limit=N evaluates N prompts per family and records nothing; --models=DIR evaluates another pair.
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { SingleBar } from 'cli-progress';
@@ -15,7 +16,8 @@ import { checkAnswer, type Example } from './data/tasks';
 import { loadWordNet } from './data/wordnet';
 
 const ROOT = join(__dirname, '..');
-const MODELS = { base: join(ROOT, 'models', 'wordnet-base'), tuned: join(ROOT, 'models', 'wordnet-tuned') };
+const MODELS_DIR = process.argv.find((a) => a.startsWith('--models='))?.slice(9) ?? join(ROOT, 'models');
+const MODELS = { base: join(MODELS_DIR, 'wordnet-base'), tuned: join(MODELS_DIR, 'wordnet-tuned') };
 const MAX_NEW_TOKENS = 48; // the longest reference answers (reverse, count) are about 40 tokens
 
 interface Scored {
@@ -91,8 +93,8 @@ async function main(): Promise<void> {
     `Mean instruction importance: base ${summary.mean_importance.base.toFixed(3)}, tuned ${summary.mean_importance.tuned.toFixed(3)} (Finding 1 of Wu et al.: tuned > base on ${pct(summary.tuned_importance_higher).trim()} of prompts).`,
   ].join('\n');
   process.stdout.write(text + '\n');
-  writeFileSync(join(ROOT, 'train', 'eval-results.json'), JSON.stringify({ summary, families: table, rows: rows.map((r) => ({ id: r.example.id, base: r.base, tuned: r.tuned })) }, null, 1));
-  if (Number.isFinite(limit)) return; // a partial run never overwrites the model cards
+  if (Number.isFinite(limit)) return; // a partial run (--limit=N per family) records nothing
+  writeFileSync(join(MODELS_DIR, 'eval-results.json'), JSON.stringify({ summary, families: table, rows: rows.map((r) => ({ id: r.example.id, base: r.base, tuned: r.tuned })) }, null, 1));
   for (const dir of Object.values(MODELS)) {
     const card = join(dir, 'README.md');
     const current = existsSync(card) ? readFileSync(card, 'utf8') : '';
