@@ -8,6 +8,7 @@ import { explainWith } from '../engine/explain';
 import type { ExplainProgress, ExplainRequest } from '../engine/explainTypes';
 import { loadModel } from '../engine/loadModel';
 import type { LensError } from '../lensError';
+import { parseSavedRecord, scoreSavedRecord, summariseScores, type SavedScore } from '../explain/savedAttribution';
 import { explainJson } from '../engine/explainJson';
 import { renderExplanation } from '../engine/textReport';
 
@@ -87,6 +88,37 @@ async function runExplain(options: ExplainOptions): Promise<void> {
   if (options.json) process.stdout.write(`wrote ${options.json}\n`);
 }
 
+/** `score`: re-scores saved attributions (the paper's JSONL format) without running a model. */
+function runScore(options: { input: string; json?: string }): void {
+  let text = '';
+  try {
+    text = readFileSync(options.input, 'utf8');
+  } catch (e) {
+    report({ code: 'missing-file', message: `${options.input}: ${(e as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (e as Error).message}`, hint: 'Check the path given to --input.' });
+  }
+  const results: SavedScore[] = [];
+  const lines = text.split('\n');
+  lines.forEach((line, i) => {
+    if (line.trim() === '') return;
+    let raw: unknown;
+    try {
+      raw = JSON.parse(line);
+    } catch (e) {
+      report({ code: 'bad-argument', message: `${options.input}, line ${i + 1}: not valid JSON (${(e as Error).message})`, hint: 'Each line must be one JSON object (JSONL).' });
+    }
+    const record = parseSavedRecord(raw, i + 1);
+    if (!record.ok) report(record.error);
+    const scored = scoreSavedRecord(record.value);
+    if (!scored.ok) report(scored.error);
+    results.push(...scored.value);
+  });
+  if (results.length === 0) report({ code: 'bad-argument', message: `${options.input}: no records`, hint: 'The file must hold one JSON record per line.' });
+  const out = { results, summary: summariseScores(results) };
+  if (options.json) writeFileSync(options.json, JSON.stringify(out, null, 1));
+  process.stdout.write(`${results.length} scores\n${JSON.stringify(out.summary, null, 1)}\n`);
+  if (options.json) process.stdout.write(`wrote ${options.json}\n`);
+}
+
 const program = new Command('instruction-lens')
   .description('Explain why a local LLM follows an instruction (Wu et al., arXiv 2310.00492).')
   .showHelpAfterError();
@@ -103,6 +135,13 @@ program
   .option('--json <file>', 'also write the full result as JSON (schema in the README)')
   .option('--threads <n>', 'onnxruntime threads (default: all cores)', positiveInt)
   .action(runExplain);
+
+program
+  .command('score')
+  .description("re-score saved attributions (the paper's JSONL format): instruction importance and density per prompt and model")
+  .requiredOption('--input <file>', 'JSONL: id, prompt, instruction_spans, models.{name}.{input_tokens, attribution_shape, attribution_uint8_b64}')
+  .option('--json <file>', 'write { results, summary } as JSON')
+  .action(runScore);
 
 program.parseAsync(process.argv).catch((e: unknown) => {
   process.stderr.write(`error: unexpected failure: ${(e as Error).stack ?? String(e)}\nhint: this is a bug in Instruction Lens; please report it with the command line.\n`);
