@@ -54,6 +54,7 @@ interface ExplainOptions {
   chat: boolean;
   json?: string;
   threads?: number;
+  instruction: string[];
 }
 
 async function runExplain(options: ExplainOptions): Promise<void> {
@@ -72,7 +73,7 @@ async function runExplain(options: ExplainOptions): Promise<void> {
   if (options.model === undefined && !existsSync(join(modelDir, 'config.json'))) {
     report({ code: 'missing-file', message: `the embedded default model is not in ${modelDir}`, hint: 'Pass --model DIR (a Hugging Face checkpoint folder), or build the default pair with `npm run train:models`.' });
   }
-  const request: ExplainRequest = { modelDir, prompt, response: options.response, maxNewTokens: options.maxNewTokens, chat: options.chat };
+  const request: ExplainRequest = { modelDir, prompt, response: options.response, maxNewTokens: options.maxNewTokens, chat: options.chat, instructions: options.instruction };
   // checked before loading: loading a large model only to refuse the prompt would waste a minute
   if (prompt.trim() === '') report({ code: 'empty-prompt', message: 'the prompt is empty', hint: 'Pass --prompt "..." or --prompt-file FILE with text in it.' });
   const loaded = await loadModel(modelDir, { threads: options.threads });
@@ -132,6 +133,7 @@ program
   .option('--response <text>', 'explain this response instead of generating one')
   .option('--max-new-tokens <n>', 'most tokens to generate', positiveInt, 24)
   .option('--chat', "wrap the prompt in the checkpoint's chat template", false)
+  .option('--instruction <text>', 'the instruction: text copied from the prompt (repeatable); default: detected', (v: string, prev: string[]) => [...prev, v], [] as string[])
   .option('--json <file>', 'also write the full result as JSON (schema in the README)')
   .option('--threads <n>', 'onnxruntime threads (default: all cores)', positiveInt)
   .action(runExplain);

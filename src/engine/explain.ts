@@ -2,9 +2,11 @@
 // It runs wherever it is called (the CLI's process, or the engine worker for the extension); loading the
 // model is the caller's business (see modelCache.ts), so one loaded model serves many prompts.
 import { importanceDensity, sparsify } from '../explain/density';
+import { detectInstructionSpans } from '../explain/instructionDetection';
+import { instructionImportance, instructionMask, locateSpans } from '../explain/instructionImportance';
 import { fail, ok, type Result } from '../lensError';
 import type { LensModel } from '../runtime/lensModel';
-import type { ExplainProgress, ExplainRequest, ExplainResult, ResponseToken } from './explainTypes';
+import type { ExplainProgress, ExplainRequest, ExplainResult, InstructionSpan, ResponseToken } from './explainTypes';
 import { tokenizePrompt } from './promptTokens';
 
 export interface ExplainHooks {
@@ -22,6 +24,8 @@ export async function explainWith(model: LensModel, request: ExplainRequest, loa
   if (!Number.isInteger(request.maxNewTokens) || request.maxNewTokens < 1) {
     return fail('bad-argument', `max new tokens must be a positive integer, got ${request.maxNewTokens}`, 'Pass --max-new-tokens 1 or more.');
   }
+  const spans = instructionSpans(request.prompt, request.instructions ?? []);
+  if (!spans.ok) return spans;
   const prompt = await tokenizePrompt(tokenizer, request.prompt, request.chat ? checkpoint.chatTemplate : null);
   if (!prompt.ok) return prompt;
   const promptTokens = prompt.value;
@@ -53,6 +57,7 @@ export async function explainWith(model: LensModel, request: ExplainRequest, loa
   const include = promptTokens.map((t) => !t.special);
   const density = importanceDensity(sparsify(attribution, N, M, include), N, M, include);
 
+  const mask = instructionMask(request.prompt, promptTokens, spans.value.map((s) => [s.start, s.end] as const));
   const responseTokens: ResponseToken[] = responseIds.map((id) => ({ id, text: tokenizer.tokenText(id), special: tokenizer.specialIds.has(id) }));
   return ok({
     model: { path: checkpoint.dir, architecture: config.architecture, parameters: checkpoint.parameterCount },
@@ -61,8 +66,22 @@ export async function explainWith(model: LensModel, request: ExplainRequest, loa
     probabilities: [...probabilities],
     attribution,
     density,
+    instructionSpans: spans.value,
+    instructionMask: mask,
+    instructionImportance: instructionImportance(density, mask),
     timing: { load: loadSeconds, generation, attribution: seconds(attributionStart) },
   });
+}
+
+/** The user's instruction substrings located in the prompt, or the detected instruction sentences. */
+function instructionSpans(prompt: string, given: readonly string[]): Result<InstructionSpan[]> {
+  if (given.length === 0) return ok(detectInstructionSpans(prompt).map(([start, end]) => ({ start, end, text: prompt.slice(start, end), source: 'detected' as const })));
+  const located = locateSpans(prompt, given);
+  const missing = located.findIndex((s) => s === null);
+  if (missing >= 0) {
+    return fail('bad-argument', `the instruction ${JSON.stringify(given[missing])} is not in the prompt`, 'Pass --instruction with text copied exactly from the prompt, or leave it out to detect the instruction.');
+  }
+  return ok(located.map((s) => ({ start: s![0], end: s![1], text: prompt.slice(s![0], s![1]), source: 'user' as const })));
 }
 
 function tooLong(tokens: number, limit: number, what: string): Result<never> {

@@ -19,6 +19,9 @@ export function explainJson(request: ExplainRequest, r: ExplainResult): Record<s
     probabilities: r.probabilities,
     attribution,
     density: r.density,
+    instruction_spans: r.instructionSpans,
+    instruction_mask: r.instructionMask,
+    instruction_importance: r.instructionImportance,
     timing: r.timing,
   };
 }

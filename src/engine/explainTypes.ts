@@ -9,6 +9,15 @@ export interface ExplainRequest {
   readonly maxNewTokens: number;
   /** Wrap the prompt in the checkpoint's chat template (tokenizer_config.json). */
   readonly chat: boolean;
+  /** The instruction, as substrings of the prompt; when absent or empty, it is detected automatically. */
+  readonly instructions?: readonly string[];
+}
+
+export interface InstructionSpan {
+  readonly start: number; // character offsets into the prompt
+  readonly end: number;
+  readonly text: string;
+  readonly source: 'user' | 'detected';
 }
 
 export interface PromptToken {
@@ -36,6 +45,11 @@ export interface ExplainResult {
   readonly attribution: Float64Array;
   /** Importance density per prompt token; null for special tokens. */
   readonly density: readonly (number | null)[];
+  readonly instructionSpans: readonly InstructionSpan[];
+  /** Per prompt token: one of its non-whitespace characters lies in an instruction span. */
+  readonly instructionMask: readonly boolean[];
+  /** Σ over instruction tokens of density / max density, over log2(2 + their count) (Wu et al., section 4.1). */
+  readonly instructionImportance: number;
   readonly timing: { readonly load: number; readonly generation: number; readonly attribution: number };
 }
 

@@ -45,6 +45,8 @@ export function renderExplanation(r: ExplainResult, color: boolean): string {
     '',
     legend,
     `most important prompt tokens: ${ranked || '(none above the sparsity threshold)'}`,
+    `instruction (${r.instructionSpans[0]?.source ?? 'none found'}): ${r.instructionSpans.map((s) => JSON.stringify(s.text)).join(' ') || '-'}`,
+    `instruction importance: ${r.instructionImportance.toFixed(3)}`,
     `time     load ${r.timing.load.toFixed(2)} s, generation ${r.timing.generation.toFixed(2)} s, attribution ${r.timing.attribution.toFixed(2)} s`,
   ].join('\n');
 }

@@ -97,3 +97,6 @@ test('empty prompt file', () => {
 
 test('--chat on a checkpoint without a chat template', () =>
   expectError(explain(variant('no-template', (d) => writeFileSync(join(d, 'tokenizer_config.json'), '{}')), '--chat'), /no-chat-template/, /chat template|chat_template/i));
+
+test('an --instruction that is not in the prompt', () =>
+  expectError(['explain', '--model', good.dir, '--prompt', 'Define apple.', '--instruction', 'Translate'], /bad-argument/, /"Translate" is not in the prompt/));

@@ -81,3 +81,29 @@ test('--prompt-file reads the prompt from a file', () => {
   assert.equal(run.status, 0, run.stderr);
   assert.equal(JSON.parse(readFileSync(out, 'utf8')).prompt, 'List three fruits.\n');
 });
+
+test('instruction spans: given with --instruction, or detected; mask and importance follow the definition', () => {
+  const ck = writeRandomCheckpoint(join(root, 'instr'), { family: 'llama', seed: 26 });
+  const text = 'Define the word apple. Input: "apple"';
+  const run = (extra: string[]) => {
+    const out = join(root, `instr-${extra.length}.json`);
+    const r = runCli(['explain', '--model', ck.dir, '--prompt', text, '--max-new-tokens', '3', '--json', out, ...extra]);
+    assert.equal(r.status, 0, r.stderr);
+    return JSON.parse(readFileSync(out, 'utf8'));
+  };
+  const given = run(['--instruction', 'Define the word']);
+  assert.deepEqual(given.instruction_spans, [{ start: 0, end: 15, text: 'Define the word', source: 'user' }]);
+  given.prompt_tokens.forEach((t: { start: number; end: number; special: boolean }, n: number) => {
+    const inside = !t.special && [...text.slice(t.start, t.end)].some((c, k) => c.trim() !== '' && t.start + k < 15);
+    assert.equal(given.instruction_mask[n], inside, `token ${n}`);
+  });
+  // importance recomputed here from the JSON's own density and mask
+  const dens: (number | null)[] = given.density;
+  const max = Math.max(...dens.filter((d): d is number => d !== null));
+  const idx = dens.map((_, n) => n).filter((n) => given.instruction_mask[n] && dens[n] !== null);
+  const want = idx.reduce((s, n) => s + (max > 0 ? dens[n]! / max : 0), 0) / Math.log2(2 + idx.length);
+  assert.ok(Math.abs(given.instruction_importance - want) < 1e-12);
+
+  const detected = run([]);
+  assert.deepEqual(detected.instruction_spans.map((s: { text: string; source: string }) => [s.text, s.source]), [['Define the word apple.', 'detected']]);
+});
