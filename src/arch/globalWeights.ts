@@ -1,0 +1,116 @@
+// The weights the paper's global methods read (no forward pass): per layer the query/key projections with
+// their input-norm scale, the feed-forward down projection, and the input/output embedding tables, as f32
+// arrays in one canonical layout whatever the family stores. Heads (DESIGN.md method 2) and concepts
+// (method 3) both read through here, so neither knows Hugging Face names or Conv1D layouts.
+import { LensFailure } from '../lensError';
+import type { ModelConfig } from '../model/config';
+import type { WeightStore } from '../model/safetensors';
+
+/** Row-major matrix: `rows` x `cols`. */
+export interface Matrix {
+  readonly data: Float32Array;
+  readonly rows: number;
+  readonly cols: number;
+}
+
+export interface QueryKeyWeights {
+  /** [numHeads * headDim, hiddenSize]: row r is output dim r (head r / headDim), as nn.Linear stores it. */
+  readonly wq: Matrix;
+  /** [numKvHeads * headDim, hiddenSize]. */
+  readonly wk: Matrix;
+  /** [hiddenSize]: the scale of the norm in front of attention (RMSNorm / LayerNorm weight). */
+  readonly normScale: Float32Array;
+}
+
+export interface GlobalWeights {
+  readonly config: ModelConfig;
+  queryKey(layer: number): QueryKeyWeights;
+  /** W_down^T: [intermediateSize, hiddenSize], row i = what feed-forward neuron i writes to the residual stream. */
+  downProjectionRows(layer: number): Matrix;
+  /** [vocabSize, hiddenSize]. */
+  inputEmbeddings(): Matrix;
+  /** [vocabSize, hiddenSize]: the LM head, or the input embeddings when tied. */
+  outputEmbeddings(): Matrix;
+}
+
+/** Hugging Face saves the same weights with or without the base model's prefix, depending on the class. */
+function candidates(name: string): string[] {
+  const bare = name.replace(/^model\./, '');
+  return [name, bare, `model.${bare}`, `transformer.${bare}`];
+}
+
+function transpose(m: Matrix): Matrix {
+  const out = new Float32Array(m.data.length);
+  for (let r = 0; r < m.rows; r++) for (let c = 0; c < m.cols; c++) out[c * m.rows + r] = m.data[r * m.cols + c];
+  return { data: out, rows: m.cols, cols: m.rows };
+}
+
+/** Columns [from, to) of a row-major matrix, as a new matrix. */
+function columns(m: Matrix, from: number, to: number): Matrix {
+  const cols = to - from;
+  const out = new Float32Array(m.rows * cols);
+  for (let r = 0; r < m.rows; r++) out.set(m.data.subarray(r * m.cols + from, r * m.cols + to), r * cols);
+  return { data: out, rows: m.rows, cols };
+}
+
+export function globalWeights(config: ModelConfig, store: WeightStore): GlobalWeights {
+  const name = (n: string): string => {
+    const found = candidates(n).find((c) => store.info(c) !== undefined);
+    if (!found) {
+      throw new LensFailure({
+        code: 'missing-tensor',
+        message: `weights: tensor "${n}" not found in ${store.files.join(', ')}`,
+        hint: 'The checkpoint does not match its config.json (wrong model_type, or a partial download).',
+      });
+    }
+    return found;
+  };
+  const has = (n: string) => candidates(n).some((c) => store.info(c) !== undefined);
+  const matrix = (n: string, rows: number, cols: number): Matrix => {
+    const info = store.info(name(n))!;
+    if (info.shape.length !== 2 || info.shape[0] !== rows || info.shape[1] !== cols) {
+      throw new LensFailure({
+        code: 'bad-config',
+        message: `weights: tensor "${info.name}" has shape [${info.shape}], config.json implies [${rows}, ${cols}]`,
+        hint: 'The checkpoint does not match its config.json.',
+      });
+    }
+    return { data: store.readF32(info.name), rows, cols };
+  };
+  const vector = (n: string, size: number): Float32Array => {
+    const data = store.readF32(name(n));
+    if (data.length !== size) throw new LensFailure({ code: 'bad-config', message: `weights: tensor "${n}" has ${data.length} values, expected ${size}`, hint: 'The checkpoint does not match its config.json.' });
+    return data;
+  };
+  const { hiddenSize: D, intermediateSize: F, vocabSize: V, numHeads: H, numKvHeads: Hkv, headDim: Dh } = config;
+
+  if (config.modelType === 'gpt2') {
+    const embeddings = () => matrix('wte.weight', V, D);
+    return {
+      config,
+      queryKey(layer) {
+        // Conv1D stores [in, out] with q, k, v side by side along out
+        const qkv = matrix(`h.${layer}.attn.c_attn.weight`, D, 3 * D);
+        return { wq: transpose(columns(qkv, 0, D)), wk: transpose(columns(qkv, D, 2 * D)), normScale: vector(`h.${layer}.ln_1.weight`, D) };
+      },
+      downProjectionRows: (layer) => matrix(`h.${layer}.mlp.c_proj.weight`, F, D),
+      inputEmbeddings: embeddings,
+      outputEmbeddings: () => (has('lm_head.weight') && !config.tieWordEmbeddings ? matrix('lm_head.weight', V, D) : embeddings()),
+    };
+  }
+  const embeddings = () => matrix('model.embed_tokens.weight', V, D);
+  return {
+    config,
+    queryKey(layer) {
+      const p = `model.layers.${layer}.`;
+      return {
+        wq: matrix(`${p}self_attn.q_proj.weight`, H * Dh, D),
+        wk: matrix(`${p}self_attn.k_proj.weight`, Hkv * Dh, D),
+        normScale: vector(`${p}input_layernorm.weight`, D),
+      };
+    },
+    downProjectionRows: (layer) => transpose(matrix(`model.layers.${layer}.mlp.down_proj.weight`, D, F)),
+    inputEmbeddings: embeddings,
+    outputEmbeddings: () => (config.tieWordEmbeddings || !has('lm_head.weight') ? embeddings() : matrix('lm_head.weight', V, D)),
+  };
+}
