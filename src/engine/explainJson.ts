@@ -1,10 +1,28 @@
 // The CLI's JSON contract for an explanation (documented in the README, "JSON schema"): snake_case field
 // names, the attribution as rows of prompt tokens. Other tools and the tests read these names.
-import type { ExplainRequest, ExplainResult } from './explainTypes';
+import type { ExplainRequest, ExplainResult, InstructionSpan } from './explainTypes';
 
 export const EXPLAIN_FORMAT_VERSION = 1;
 
-export function explainJson(request: ExplainRequest, r: ExplainResult): Record<string, unknown> {
+/** The JSON contract as a type (a type alias, so it stays assignable to Record<string, unknown>). */
+export type ExplainJson = {
+  readonly format_version: number;
+  readonly model: { readonly path: string; readonly architecture: string; readonly parameters: number };
+  readonly prompt: string;
+  readonly settings: { readonly max_new_tokens: number; readonly chat: boolean; readonly response_given: boolean };
+  readonly prompt_tokens: readonly { readonly id: number; readonly text: string; readonly start: number; readonly end: number; readonly special: boolean }[];
+  readonly response_tokens: readonly { readonly id: number; readonly text: string; readonly special: boolean }[];
+  readonly probabilities: readonly number[];
+  /** N rows (prompt tokens) x M columns (response tokens). */
+  readonly attribution: readonly (readonly number[])[];
+  readonly density: readonly (number | null)[];
+  readonly instruction_spans: readonly InstructionSpan[];
+  readonly instruction_mask: readonly boolean[];
+  readonly instruction_importance: number;
+  readonly timing: { readonly load: number; readonly generation: number; readonly attribution: number };
+};
+
+export function explainJson(request: ExplainRequest, r: ExplainResult): ExplainJson {
   const N = r.promptTokens.length;
   const M = r.responseTokens.length;
   const attribution: number[][] = [];
