@@ -1,29 +1,18 @@
-// `npm run demo`: explains one prompt end to end with the CLI.
-// The embedded default models (a trained base/instruction-tuned pair) are not in the repository yet, so this
-// demo writes a small RANDOM llama checkpoint and says so: the attribution is real, the model meaningless.
+// `npm run demo`: explains one prompt end to end with the CLI on the embedded instruction-tuned model
+// (models/wordnet-tuned, a 2.6M-parameter Llama trained by `npm run train:models`), through its chat template.
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { writeRandomCheckpoint } from '../test/helpers/randomCheckpoint';
 
-const dir = join(__dirname, '..', '.tmp', 'demo-random-llama');
-if (!existsSync(join(dir, 'config.json'))) {
-  writeRandomCheckpoint(dir, { family: 'llama', hiddenSize: 64, numLayers: 2, numHeads: 4, numKvHeads: 2, maxPositions: 256, seed: 2024 });
+const root = join(__dirname, '..');
+const model = join(root, 'models', 'wordnet-tuned');
+if (!existsSync(join(model, 'config.json'))) {
+  process.stderr.write(`error: the embedded model is missing from ${model}\nhint: it is part of the repository; restore it with git, or rebuild the pair with \`npm run train:models\`.\n`);
+  process.exit(1);
 }
-process.stdout.write(
-  [
-    '=====================================================================================',
-    ' DEMO ON A RANDOM CHECKPOINT: the embedded default models are not trained yet.',
-    ` This run uses a small random Llama-shaped checkpoint written to ${dir}.`,
-    ' The attribution and densities are computed exactly, but the model itself is noise.',
-    '=====================================================================================',
-    '',
-  ].join('\n'),
-);
-const json = join(dir, '..', 'demo-explanation.json');
-const run = spawnSync(
-  process.execPath,
-  [join(__dirname, '..', 'dist', 'cli.js'), 'explain', '--model', dir, '--prompt', 'Define the word apple. Use it in a sentence.', '--max-new-tokens', '12', '--json', json],
-  { stdio: 'inherit' },
-);
+const prompt = 'Write the word "river" backwards.';
+process.stdout.write(`Explaining "${prompt}" with the embedded instruction-tuned model (${model}).\n\n`);
+const json = join(root, '.tmp', 'demo-explanation.json');
+const run = spawnSync(process.execPath, [join(root, 'dist', 'cli.js'), 'explain', '--model', model, '--chat', '--prompt', prompt, '--max-new-tokens', '40', '--json', json], { stdio: 'inherit' });
+if (run.status === 0) process.stdout.write(`\nThe full explanation (JSON schema in the README) is in ${json}.\n`);
 process.exit(run.status ?? 1);
