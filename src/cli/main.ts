@@ -11,6 +11,9 @@ import type { LensError } from '../lensError';
 import { parseSavedRecord, scoreSavedRecord, summariseScores, type SavedScore } from '../explain/savedAttribution';
 import { explainJson } from '../engine/explainJson';
 import { renderExplanation } from '../engine/textReport';
+import { explainHtml, type ReportExplanation } from '../report/explainHtml';
+import { runBatch } from './batch';
+import { checkOutputFile, writeOutputFile } from './outputFile';
 
 function positiveInt(value: string): number {
   const n = Number(value);
@@ -53,6 +56,7 @@ interface ExplainOptions {
   maxNewTokens: number;
   chat: boolean;
   json?: string;
+  html?: string;
   threads?: number;
   instruction: string[];
 }
@@ -76,6 +80,12 @@ async function runExplain(options: ExplainOptions): Promise<void> {
   const request: ExplainRequest = { modelDir, prompt, response: options.response, maxNewTokens: options.maxNewTokens, chat: options.chat, instructions: options.instruction };
   // checked before loading: loading a large model only to refuse the prompt would waste a minute
   if (prompt.trim() === '') report({ code: 'empty-prompt', message: 'the prompt is empty', hint: 'Pass --prompt "..." or --prompt-file FILE with text in it.' });
+  // output paths checked before the model runs: a typo must not cost the run
+  for (const [path, option] of [[options.json, '--json'], [options.html, '--html']] as const) {
+    if (path === undefined) continue;
+    const writable = checkOutputFile(path, option);
+    if (!writable.ok) report(writable.error);
+  }
   const loaded = await loadModel(modelDir, { threads: options.threads });
   if (!loaded.ok) report(loaded.error);
   const bar = progressBar();
@@ -84,9 +94,42 @@ async function runExplain(options: ExplainOptions): Promise<void> {
   loaded.value.model.dispose();
   if (!result.ok) report(result.error);
   if (options.json) writeFileSync(options.json, JSON.stringify(explainJson(request, result.value), null, 1));
+  if (options.html) {
+    const written = writeOutputFile(options.html, explainHtml(explainJson(request, result.value) as unknown as ReportExplanation), '--html');
+    if (!written.ok) report(written.error);
+  }
   const color = process.stdout.isTTY === true && !process.env.NO_COLOR;
   process.stdout.write(renderExplanation(result.value, color) + '\n');
   if (options.json) process.stdout.write(`wrote ${options.json}\n`);
+  if (options.html) process.stdout.write(`wrote ${options.html}\n`);
+}
+
+interface BatchCommandOptions {
+  model?: string;
+  dataset: string;
+  out: string;
+  format?: string;
+  maxNewTokens: number;
+  chat: boolean;
+  generate: boolean;
+  html: boolean;
+  threads?: number;
+}
+
+/** `batch`: every prompt of a dataset with one loaded model; resumable (see batch.ts). */
+async function runBatchCommand(options: BatchCommandOptions): Promise<void> {
+  const modelDir = options.model ?? DEFAULT_MODEL;
+  if (options.model === undefined && !existsSync(join(modelDir, 'config.json'))) {
+    report({ code: 'missing-file', message: `the embedded default model is not in ${modelDir}`, hint: 'Pass --model DIR (a Hugging Face checkpoint folder), or build the default pair with `npm run train:models`.' });
+  }
+  const result = await runBatch({ ...options, modelDir });
+  if (!result.ok) report(result.error);
+  const { total, doneEarlier, succeeded, failed } = result.value;
+  process.stdout.write(`${total} prompts: ${succeeded} explained now, ${doneEarlier} done earlier, ${failed.length} failed\nresults in ${options.out} (<id>.json${options.html ? ', <id>.html' : ''}, summary.csv)\n`);
+  if (failed.length > 0) {
+    const listed = failed.slice(0, 5).map((f) => `${f.id} (${f.error.message})`).join('; ');
+    report({ code: 'bad-argument', message: `${failed.length} of ${total} prompts failed: ${listed}${failed.length > 5 ? '; …' : ''}`, hint: `Every failure is in ${join(options.out, 'summary.csv')}. Fix those prompts and rerun the same command: finished ids are skipped.` });
+  }
 }
 
 /** `score`: re-scores saved attributions (the paper's JSONL format) without running a model. */
@@ -135,8 +178,23 @@ program
   .option('--chat', "wrap the prompt in the checkpoint's chat template", false)
   .option('--instruction <text>', 'the instruction: text copied from the prompt (repeatable); default: detected', (v: string, prev: string[]) => [...prev, v], [] as string[])
   .option('--json <file>', 'also write the full result as JSON (schema in the README)')
+  .option('--html <file>', 'also write a self-contained HTML report')
   .option('--threads <n>', 'onnxruntime threads (default: all cores)', positiveInt)
   .action(runExplain);
+
+program
+  .command('batch')
+  .description("explain every prompt of a dataset (the paper's FinalDataset.tsv layout, or JSONL) with one model; resumable")
+  .requiredOption('--dataset <file>', "TSV (ID, Prompt, Response, Instruct&Context) or JSONL ({id, prompt, response?, instruction_spans?})")
+  .requiredOption('--out <dir>', 'folder for <id>.json and summary.csv (created if missing); rerun to resume')
+  .option('--model <dir>', 'Hugging Face checkpoint folder; default: the embedded tuned model')
+  .option('--format <format>', 'tsv or jsonl (default: from the file name)')
+  .option('--max-new-tokens <n>', 'most tokens to generate', positiveInt, 24)
+  .option('--chat', "wrap each prompt in the checkpoint's chat template", false)
+  .option('--generate', "generate every response, ignoring the dataset's responses", false)
+  .option('--html', 'also write <id>.html reports', false)
+  .option('--threads <n>', 'onnxruntime threads (default: all cores)', positiveInt)
+  .action(runBatchCommand);
 
 program
   .command('score')

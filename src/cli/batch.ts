@@ -1,0 +1,268 @@
+// `batch`: explains every prompt of a dataset (the paper's TSV layout or JSONL, src/explain/dataset.ts) with
+// one loaded model. Output folder: <id>.json per prompt (the `explain --json` schema), optionally <id>.html,
+// and summary.csv. Built to be stopped and restarted:
+// - each <id>.json is written atomically (temporary file, fsync, rename), so one that exists is complete;
+// - summary.csv gets one line appended per prompt as it finishes, so a crash loses nothing;
+// - a rerun skips ids whose JSON is there for the same prompt, and refuses a folder made with other settings.
+// A prompt that fails (a span not in its prompt, a prompt too long, ...) is reported and the rest go on.
+import { MultiBar } from 'cli-progress';
+import { appendFileSync, existsSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { explainWith } from '../engine/explain';
+import { explainJson } from '../engine/explainJson';
+import type { ExplainRequest } from '../engine/explainTypes';
+import { loadModel } from '../engine/loadModel';
+import { datasetFormatOf, parseDataset, type DatasetFormat, type DatasetItem } from '../explain/dataset';
+import { fail, ok, type LensError, type Result } from '../lensError';
+import { explainHtml, type ReportExplanation } from '../report/explainHtml';
+import { prepareOutputDir, TEMP_SUFFIX, writeFileAtomic } from './outputFile';
+import { parseSummary, summaryHeader, summaryLine, type SummaryRow } from './summaryCsv';
+
+export interface BatchOptions {
+  readonly modelDir: string;
+  readonly dataset: string;
+  readonly out: string;
+  readonly format?: string;
+  readonly maxNewTokens: number;
+  readonly chat: boolean;
+  /** Generate every response, ignoring the dataset's responses. */
+  readonly generate: boolean;
+  /** Also write <id>.html. */
+  readonly html: boolean;
+  readonly threads?: number;
+}
+
+export interface BatchOutcome {
+  readonly total: number;
+  readonly doneEarlier: number;
+  readonly succeeded: number;
+  readonly failed: readonly { readonly id: string; readonly error: LensError }[];
+}
+
+/** The fields of an earlier <id>.json that decide whether it can be kept. */
+interface SavedExplanation {
+  readonly prompt: string;
+  readonly model: { readonly path: string };
+  readonly settings: { readonly max_new_tokens: number; readonly chat: boolean; readonly response_given: boolean };
+  readonly prompt_tokens: readonly unknown[];
+  readonly response_tokens: readonly unknown[];
+  readonly instruction_importance: number;
+  readonly timing: { readonly generation: number; readonly attribution: number };
+}
+
+const SUMMARY = 'summary.csv';
+
+export async function runBatch(o: BatchOptions): Promise<Result<BatchOutcome>> {
+  const items = readDataset(o.dataset, o.format);
+  if (!items.ok) return items;
+  const out = prepareOutputDir(o.out, '--out');
+  if (!out.ok) return out;
+  removeStaleTemporaries(o.out);
+
+  const requests = new Map(items.value.map((it) => [it.id, requestFor(it, o)]));
+  const earlier = finishedEarlier(items.value, requests, o);
+  if (!earlier.ok) return earlier;
+  const done = earlier.value;
+
+  // summary.csv restarts from the finished prompts (their seconds kept from the old file when it has them)
+  const summaryPath = join(o.out, SUMMARY);
+  const oldRows = existsSync(summaryPath) ? parseSummary(readFileSync(summaryPath, 'utf8')) : new Map<string, SummaryRow>();
+  const rows = new Map<string, SummaryRow>();
+  for (const [id, saved] of done) rows.set(id, rowOf(id, saved, oldRows.get(id)?.seconds ?? saved.timing.generation + saved.timing.attribution));
+  writeFileAtomic(summaryPath, summaryHeader() + [...rows.values()].map(summaryLine).join(''));
+  if (o.html) for (const id of done.keys()) writeHtmlIfMissing(o.out, id);
+
+  const todo = items.value.filter((it) => !done.has(it.id));
+  const failed: { id: string; error: LensError }[] = [];
+  if (todo.length > 0) {
+    const loaded = await loadModel(o.modelDir, { threads: o.threads });
+    if (!loaded.ok) return loaded;
+    const { model, seconds: loadSeconds } = loaded.value;
+    const progress = batchProgress(todo.length, done.size);
+    try {
+      for (const item of todo) {
+        progress.starting(item.id);
+        const request = requests.get(item.id)!;
+        const start = performance.now();
+        const result = await explainOne(() => explainWith(model, request, loadSeconds));
+        const seconds = (performance.now() - start) / 1000;
+        let row: SummaryRow;
+        if (result.ok) {
+          const json = explainJson(request, result.value);
+          const written = writeResult(o.out, item.id, JSON.stringify(json, null, 1), o.html ? explainHtml(json as unknown as ReportExplanation) : null);
+          row = written.ok
+            ? { id: item.id, promptTokens: result.value.promptTokens.length, responseTokens: result.value.responseTokens.length, instructionImportance: result.value.instructionImportance, status: 'ok', error: '', seconds }
+            : failedRow(item.id, written.error, seconds);
+          if (!written.ok) failed.push({ id: item.id, error: written.error });
+        } else {
+          row = failedRow(item.id, result.error, seconds);
+          failed.push({ id: item.id, error: result.error });
+        }
+        rows.set(item.id, row);
+        appendFileSync(summaryPath, summaryLine(row));
+        progress.finished(item.id, row, item.line);
+      }
+    } finally {
+      progress.stop();
+      model.dispose();
+    }
+  }
+  // finally in dataset order
+  writeFileAtomic(summaryPath, summaryHeader() + items.value.map((it) => rows.get(it.id)).filter((r): r is SummaryRow => r !== undefined).map(summaryLine).join(''));
+  return ok({ total: items.value.length, doneEarlier: done.size, succeeded: todo.length - failed.length, failed });
+}
+
+function readDataset(path: string, format: string | undefined): Result<DatasetItem[]> {
+  let kind: DatasetFormat | null;
+  if (format === undefined) kind = datasetFormatOf(path);
+  else if (format === 'tsv' || format === 'jsonl') kind = format;
+  else return fail('bad-argument', `--format ${format}: not a dataset format`, 'Use --format tsv (the paper\'s FinalDataset.tsv layout) or --format jsonl.');
+  if (kind === null) return fail('bad-argument', `${path}: cannot tell the format from the file name`, 'Name the file .tsv or .jsonl, or pass --format tsv|jsonl.');
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    return fail('missing-file', `${path}: ${code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'is a folder' : (e as Error).message}`, 'Check the path given to --dataset.');
+  }
+  return parseDataset(text, kind, path);
+}
+
+function requestFor(item: DatasetItem, o: BatchOptions): ExplainRequest {
+  return {
+    modelDir: o.modelDir,
+    prompt: item.prompt,
+    response: o.generate ? undefined : item.response,
+    maxNewTokens: o.maxNewTokens,
+    chat: o.chat,
+    instructions: item.instructionSpans,
+  };
+}
+
+/** Temporary files of runs that were killed mid-write. */
+function removeStaleTemporaries(dir: string): void {
+  for (const name of readdirSync(dir)) if (TEMP_SUFFIX.test(name)) rmSync(join(dir, name), { force: true });
+}
+
+/**
+ * Ids whose <id>.json is complete and explains the same prompt (and, given or generated, the same kind of
+ * response). A JSON made with another model or other settings is an error: the folder belongs to another run.
+ */
+function finishedEarlier(items: readonly DatasetItem[], requests: ReadonlyMap<string, ExplainRequest>, o: BatchOptions): Result<Map<string, SavedExplanation>> {
+  const done = new Map<string, SavedExplanation>();
+  const modelPath = resolve(o.modelDir);
+  for (const item of items) {
+    const path = join(o.out, `${item.id}.json`);
+    if (!existsSync(path)) continue;
+    const saved = readSaved(path);
+    if (saved === null) continue; // not a complete explanation: do it again
+    const s = saved.settings;
+    if (saved.model.path !== modelPath || s.max_new_tokens !== o.maxNewTokens || s.chat !== o.chat) {
+      return fail(
+        'bad-argument',
+        `--out ${o.out} holds results of another run: ${item.id}.json was made with model ${saved.model.path}, --max-new-tokens ${s.max_new_tokens}${s.chat ? ', --chat' : ''}; this run asks for ${modelPath}, --max-new-tokens ${o.maxNewTokens}${o.chat ? ', --chat' : ''}`,
+        'Resume with the same --model, --max-new-tokens and --chat, or pass a new --out folder.',
+      );
+    }
+    const request = requests.get(item.id)!;
+    if (saved.prompt === item.prompt && s.response_given === (request.response !== undefined)) done.set(item.id, saved);
+  }
+  return ok(done);
+}
+
+function readSaved(path: string): SavedExplanation | null {
+  try {
+    const j = JSON.parse(readFileSync(path, 'utf8'));
+    const valid =
+      typeof j?.prompt === 'string' &&
+      typeof j.model?.path === 'string' &&
+      typeof j.settings?.max_new_tokens === 'number' &&
+      typeof j.settings.chat === 'boolean' &&
+      typeof j.settings.response_given === 'boolean' &&
+      Array.isArray(j.prompt_tokens) &&
+      Array.isArray(j.response_tokens) &&
+      Array.isArray(j.attribution) &&
+      typeof j.instruction_importance === 'number' &&
+      typeof j.timing?.generation === 'number' &&
+      typeof j.timing.attribution === 'number';
+    return valid ? (j as SavedExplanation) : null;
+  } catch {
+    return null;
+  }
+}
+
+function rowOf(id: string, saved: SavedExplanation, seconds: number): SummaryRow {
+  return { id, promptTokens: saved.prompt_tokens.length, responseTokens: saved.response_tokens.length, instructionImportance: saved.instruction_importance, status: 'ok', error: '', seconds };
+}
+
+function failedRow(id: string, error: LensError, seconds: number): SummaryRow {
+  return { id, promptTokens: null, responseTokens: null, instructionImportance: null, status: 'failed', error: `${error.code}: ${error.message}`, seconds };
+}
+
+/** One explanation; an exception (a bug, or the runtime failing on this input) fails this prompt only. */
+async function explainOne<T>(run: () => Promise<Result<T>>): Promise<Result<T>> {
+  try {
+    return await run();
+  } catch (e) {
+    const error = (e as { error?: LensError }).error;
+    if (error?.code) return { ok: false, error };
+    return fail('runtime-failure', `unexpected failure: ${(e as Error).message ?? String(e)}`, 'This is a bug in Instruction Lens; please report it with this prompt.');
+  }
+}
+
+function writeResult(dir: string, id: string, json: string, html: string | null): Result<void> {
+  try {
+    // the HTML first: the JSON marks the prompt as finished
+    if (html !== null) writeFileAtomic(join(dir, `${id}.html`), html);
+    writeFileAtomic(join(dir, `${id}.json`), json);
+    return ok(undefined);
+  } catch (e) {
+    return fail('runtime-failure', `cannot write ${join(dir, `${id}.json`)} (${(e as Error).message})`, 'Check that the --out folder is writable and the disk is not full, then rerun: finished ids are skipped.');
+  }
+}
+
+function writeHtmlIfMissing(dir: string, id: string): void {
+  const path = join(dir, `${id}.html`);
+  if (existsSync(path)) return;
+  writeFileAtomic(path, explainHtml(JSON.parse(readFileSync(join(dir, `${id}.json`), 'utf8')) as ReportExplanation));
+}
+
+/**
+ * Progress on stderr. On a terminal: a bar with the ETA, failures printed above it. Otherwise (a log file,
+ * CI): one line per finished prompt with the ETA, so a long run can be followed with `tail -f`.
+ */
+function batchProgress(total: number, doneEarlier: number) {
+  const tty = process.stderr.isTTY === true;
+  const started = performance.now();
+  let finished = 0;
+  const bars = tty ? new MultiBar({ format: 'batch [{bar}] {value}/{total} | ETA {eta_formatted} | {id}', stream: process.stderr, hideCursor: true, clearOnComplete: true, etaBuffer: 20 }) : null;
+  const bar = bars?.create(total, 0, { id: '' });
+  if (doneEarlier > 0) {
+    const line = `${doneEarlier} prompt${doneEarlier === 1 ? '' : 's'} done earlier (skipped), ${total} to go\n`;
+    if (bars) bars.log(line);
+    else process.stderr.write(line);
+  }
+  const eta = () => {
+    const perItem = (performance.now() - started) / 1000 / finished;
+    const s = Math.round(perItem * (total - finished));
+    return `${Math.floor(s / 60)}:${String(s % 60).padStart(2, '0')}`;
+  };
+  return {
+    starting(id: string) {
+      bar?.update(finished, { id });
+    },
+    finished(id: string, row: SummaryRow, line: number) {
+      finished++;
+      const failure = row.status === 'failed' ? `failed ${id} (line ${line}): ${row.error}` : '';
+      if (bars) {
+        if (failure) bars.log(failure + '\n');
+        bar!.update(finished, { id });
+      } else {
+        process.stderr.write(`[${finished}/${total}] ${failure || `${id} ok`}, ${row.seconds!.toFixed(1)} s, ETA ${eta()}\n`);
+      }
+    },
+    stop() {
+      bars?.stop();
+    },
+  };
+}
