@@ -14,6 +14,7 @@ import { renderExplanation } from '../engine/textReport';
 import { explainHtml, type ReportExplanation } from '../report/explainHtml';
 import { runBatch } from './batch';
 import { checkOutputFile, writeOutputFile } from './outputFile';
+import { registerHeads } from './heads';
 
 function positiveInt(value: string): number {
   const n = Number(value);
@@ -113,6 +114,7 @@ interface BatchCommandOptions {
   chat: boolean;
   generate: boolean;
   html: boolean;
+  ids?: string[];
   threads?: number;
 }
 
@@ -193,6 +195,7 @@ program
   .option('--chat', "wrap each prompt in the checkpoint's chat template", false)
   .option('--generate', "generate every response, ignoring the dataset's responses", false)
   .option('--html', 'also write <id>.html reports', false)
+  .option('--ids <list>', 'only these ids, separated by commas (repeatable)', (v: string, prev: string[] | undefined) => [...(prev ?? []), ...v.split(',').map((x) => x.trim()).filter(Boolean)])
   .option('--threads <n>', 'onnxruntime threads (default: all cores)', positiveInt)
   .action(runBatchCommand);
 
@@ -202,6 +205,8 @@ program
   .requiredOption('--input <file>', 'JSONL: id, prompt, instruction_spans, models.{name}.{input_tokens, attribution_shape, attribution_uint8_b64}')
   .option('--json <file>', 'write { results, summary } as JSON')
   .action(runScore);
+
+registerHeads(program, DEFAULT_MODEL);
 
 program.parseAsync(process.argv).catch((e: unknown) => {
   process.stderr.write(`error: unexpected failure: ${(e as Error).stack ?? String(e)}\nhint: this is a bug in Instruction Lens; please report it with the command line.\n`);
