@@ -1,0 +1,215 @@
+// The k largest eigenpairs of a symmetric positive semi-definite D x D matrix C (a covariance), without a
+// full decomposition: Chebyshev-filtered subspace iteration (Zhou & Saad, "Self-consistent-field
+// calculations using Chebyshev-filtered subspace iteration", J. Comput. Phys. 2007, Algorithm 3.2, mirrored
+// for the largest eigenvalues). A block of B > k vectors is pushed through a degree-P Chebyshev polynomial
+// of C that damps the eigenvalues in [0, cut] (cut: the block's smallest Ritz value) and grows those above,
+// then orthonormalised and rotated by Rayleigh-Ritz, until the first k Ritz pairs have small residuals.
+// Convergence of the first k depends on the gap between λ_k and λ_{B+1}, not on gaps among the first k
+// (Rayleigh-Ritz separates those), which matters for covariances whose leading eigenvalues lie close.
+//
+// C enters only through `multiply` (rows in, rows out: for symmetric C, X C = (C X^T)^T), so the products,
+// the only O(D^2) work, run wherever the caller runs them (onnxruntime's Gemm in the engine, plain loops in
+// tests). What stays here is O(D B^2) per pass: orthonormalisation and the B x B Rayleigh-Ritz problem
+// (symmetric EVD from ml-matrix). Not a general eigensolver: no negative spectra, no smallest eigenvalues.
+//
+// D dimension, k wanted pairs, B block size (k + oversampling), P filter degree.
+import { EigenvalueDecomposition, Matrix } from 'ml-matrix';
+
+/** Y = X C for row-major X [n, D] (n vectors as rows); C symmetric. */
+export type MultiplyRows = (rows: Float32Array, n: number) => Promise<Float32Array>;
+
+export interface TopEigenOptions {
+  readonly count: number; // k
+  readonly blockSize?: number; // B; default min(D, k + max(k, 8))
+  readonly degree?: number; // P; default 12
+  /** Converged when every one of the first k residuals ‖C u − θ u‖ is at most tolerance · θ_1. */
+  readonly tolerance?: number; // default 1e-4
+  readonly maxPasses?: number; // filter passes; default 40
+  readonly seed?: number; // the random start block; default 1
+}
+
+export interface TopEigenpairs {
+  readonly values: Float64Array; // [k], descending
+  readonly vectors: Float32Array; // [k, D], unit rows, in the order of values
+  readonly residuals: Float64Array; // [k]: ‖C u − θ u‖ / θ_1
+  readonly converged: boolean;
+  readonly passes: number; // filter passes run (0 when B = D: one Rayleigh-Ritz over the whole space)
+  readonly productRows: number; // rows sent through multiply: each costs 2 D^2 FLOPs
+}
+
+export const EIGEN_DEFAULTS = { degree: 12, tolerance: 1e-4, maxPasses: 40, seed: 1 } as const;
+
+/** mulberry32 (as test/helpers/prng.ts): the start block is reproducible from the seed. */
+function mulberry32(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+function gaussianRows(n: number, D: number, seed: number): Float64Array {
+  const u = mulberry32(seed);
+  const out = new Float64Array(n * D);
+  for (let i = 0; i < out.length; i++) out[i] = Math.sqrt(-2 * Math.log(1 - u())) * Math.cos(2 * Math.PI * u());
+  return out;
+}
+
+function dot(x: Float64Array, i: number, y: Float64Array, j: number, D: number): number {
+  let s = 0;
+  const a = i * D;
+  const b = j * D;
+  for (let d = 0; d < D; d++) s += x[a + d] * y[b + d];
+  return s;
+}
+
+/**
+ * Orthonormalises the n rows of X in place: modified Gram-Schmidt, run twice ("twice is enough", Giraud et
+ * al. 2005). A row that vanishes (it lay in the span of the others) is replaced by a fresh random one.
+ */
+function orthonormalise(X: Float64Array, n: number, D: number, refill: () => number): void {
+  for (let i = 0; i < n; i++) {
+    for (let attempt = 0; ; attempt++) {
+      const before = Math.sqrt(dot(X, i, X, i, D));
+      for (let pass = 0; pass < 2; pass++) {
+        for (let j = 0; j < i; j++) {
+          const r = dot(X, i, X, j, D);
+          for (let d = 0; d < D; d++) X[i * D + d] -= r * X[j * D + d];
+        }
+      }
+      const norm = Math.sqrt(dot(X, i, X, i, D));
+      if (norm > 1e-10 * before && norm > 0) {
+        for (let d = 0; d < D; d++) X[i * D + d] /= norm;
+        break;
+      }
+      if (attempt > 10) throw new Error(`orthonormalise: no vector independent of the ${i} before it in ${D} dimensions`);
+      for (let d = 0; d < D; d++) X[i * D + d] = refill();
+    }
+  }
+}
+
+const toF32 = (x: Float64Array) => Float32Array.from(x);
+
+/**
+ * Rayleigh-Ritz: with orthonormal rows X [B, D] and AX = X C, rotates both so that X holds the Ritz
+ * vectors in descending order of their Ritz values (returned). H = X C X^T is B x B.
+ */
+function rayleighRitz(X: Float64Array, AX: Float64Array, B: number, D: number): Float64Array {
+  const H = new Matrix(B, B);
+  for (let i = 0; i < B; i++) {
+    for (let j = 0; j <= i; j++) {
+      const h = (dot(X, i, AX, j, D) + dot(X, j, AX, i, D)) / 2; // symmetrised: AX comes from f32 products
+      H.set(i, j, h);
+      H.set(j, i, h);
+    }
+  }
+  const evd = new EigenvalueDecomposition(H, { assumeSymmetric: true });
+  const order = evd.realEigenvalues.map((v, i) => [v, i] as const).sort((a, b) => b[0] - a[0]);
+  const Q = evd.eigenvectorMatrix; // columns are eigenvectors
+  const rotate = (M: Float64Array) => {
+    const out = new Float64Array(B * D);
+    order.forEach(([, col], r) => {
+      for (let i = 0; i < B; i++) {
+        const q = Q.get(i, col);
+        if (q === 0) continue;
+        for (let d = 0; d < D; d++) out[r * D + d] += q * M[i * D + d];
+      }
+    });
+    M.set(out);
+  };
+  rotate(X);
+  rotate(AX);
+  return Float64Array.from(order, ([v]) => v);
+}
+
+/** ‖AX_i − θ_i X_i‖ for each row i. */
+function residualNorms(X: Float64Array, AX: Float64Array, theta: Float64Array, n: number, D: number): Float64Array {
+  const out = new Float64Array(n);
+  for (let i = 0; i < n; i++) {
+    let s = 0;
+    for (let d = 0; d < D; d++) {
+      const r = AX[i * D + d] - theta[i] * X[i * D + d];
+      s += r * r;
+    }
+    out[i] = Math.sqrt(s);
+  }
+  return out;
+}
+
+export async function topEigenpairs(multiply: MultiplyRows, D: number, options: TopEigenOptions): Promise<TopEigenpairs> {
+  const k = options.count;
+  if (!Number.isInteger(k) || k < 1 || k > D) throw new Error(`topEigenpairs: count ${k} outside 1..${D}`);
+  const B = Math.min(D, Math.max(k, options.blockSize ?? k + Math.max(k, 8)));
+  const P = options.degree ?? EIGEN_DEFAULTS.degree;
+  const tolerance = options.tolerance ?? EIGEN_DEFAULTS.tolerance;
+  const maxPasses = options.maxPasses ?? EIGEN_DEFAULTS.maxPasses;
+  const seed = options.seed ?? EIGEN_DEFAULTS.seed;
+  let productRows = 0;
+  const apply = async (rows: Float64Array, n: number): Promise<Float64Array> => {
+    productRows += n;
+    const out = await multiply(toF32(rows), n);
+    if (out.length !== n * D) throw new Error(`topEigenpairs: multiply returned ${out.length} values for [${n}, ${D}]`);
+    return Float64Array.from(out);
+  };
+  const refill = (() => {
+    const u = mulberry32(seed ^ 0x5bd1e995);
+    return () => u() - 0.5;
+  })();
+
+  // the start: a random block (the whole space when B = D, where one Rayleigh-Ritz is exact)
+  let X: Float64Array;
+  if (B === D) {
+    X = new Float64Array(D * D);
+    for (let i = 0; i < D; i++) X[i * D + i] = 1;
+  } else {
+    X = gaussianRows(B, D, seed);
+    orthonormalise(X, B, D, refill);
+  }
+  let AX = await apply(X, B);
+  let theta = rayleighRitz(X, AX, B, D);
+  let residuals = residualNorms(X, AX, theta, k, D);
+  const done = () => theta[0] <= 0 || residuals.every((r) => r <= tolerance * theta[0]);
+  let passes = 0;
+  while (B < D && !done() && passes < maxPasses) {
+    passes++;
+    // damp [0, cut], grow (cut, top]; scaled so that the polynomial is ~1 at the top (no overflow). The cut
+    // stays above a millionth of the top: a block wider than C's rank holds Ritz values of 0
+    const top = theta[0];
+    const cut = Math.min(Math.max(theta[B - 1], 1e-6 * top), top / (1 + 1e-6));
+    const e = cut / 2;
+    const c = cut / 2;
+    let sigma = e / (top - c);
+    const tau = 2 / sigma;
+    // Y = (X C − c X) σ / e: the first step reuses AX = X C
+    let prev = X;
+    let Y = new Float64Array(B * D);
+    for (let i = 0; i < Y.length; i++) Y[i] = ((AX[i] - c * X[i]) * sigma) / e;
+    for (let step = 2; step <= P; step++) {
+      const sigmaNext = 1 / (tau - sigma);
+      const CY = await apply(Y, B);
+      const next = new Float64Array(B * D);
+      for (let i = 0; i < next.length; i++) next[i] = ((2 * sigmaNext) / e) * (CY[i] - c * Y[i]) - sigma * sigmaNext * prev[i];
+      prev = Y;
+      Y = next;
+      sigma = sigmaNext;
+    }
+    orthonormalise(Y, B, D, refill);
+    X = Y;
+    AX = await apply(X, B);
+    theta = rayleighRitz(X, AX, B, D);
+    residuals = residualNorms(X, AX, theta, k, D);
+  }
+
+  const scale = theta[0] > 0 ? theta[0] : 1;
+  return {
+    values: theta.slice(0, k),
+    vectors: toF32(X.subarray(0, k * D)),
+    residuals: residuals.map((r) => r / scale),
+    converged: done(),
+    passes,
+    productRows,
+  };
+}

@@ -1,0 +1,152 @@
+// The top-k eigensolver against the reference Jacobi decomposition (test/reference/jacobiEigen.ts) and
+// against matrices built with a known spectrum: values, vectors (or, for a near-degenerate pair, the
+// subspace they span), the residuals it reports, and the count of product rows it claims.
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { topEigenpairs, type MultiplyRows } from '../../src/explain/topEigenpairs';
+import { gaussian, mulberry32 } from '../helpers/prng';
+import { jacobiEigen } from '../reference/jacobiEigen';
+
+/** Plain-loop rows x C in float64, rounded to f32 as onnxruntime returns it; counts the rows it was given. */
+function naiveMultiply(C: Float64Array, D: number): { multiply: MultiplyRows; rows: () => number } {
+  let rows = 0;
+  return {
+    multiply: async (x, n) => {
+      rows += n;
+      const out = new Float32Array(n * D);
+      for (let i = 0; i < n; i++) {
+        for (let j = 0; j < D; j++) {
+          let s = 0;
+          for (let d = 0; d < D; d++) s += x[i * D + d] * C[d * D + j];
+          out[i * D + j] = s;
+        }
+      }
+      return out;
+    },
+    rows: () => rows,
+  };
+}
+
+/** Q diag(values) Q^T with Q a seeded random orthogonal matrix; row i of `basis` is the eigenvector of values[i]. */
+function withSpectrum(values: readonly number[], seed: number): { C: Float64Array; basis: Float64Array } {
+  const D = values.length;
+  const g = gaussian(mulberry32(seed));
+  const Q = Float64Array.from({ length: D * D }, g);
+  for (let i = 0; i < D; i++) {
+    for (let j = 0; j < i; j++) {
+      let r = 0;
+      for (let d = 0; d < D; d++) r += Q[i * D + d] * Q[j * D + d];
+      for (let d = 0; d < D; d++) Q[i * D + d] -= r * Q[j * D + d];
+    }
+    let s = 0;
+    for (let d = 0; d < D; d++) s += Q[i * D + d] ** 2;
+    for (let d = 0; d < D; d++) Q[i * D + d] /= Math.sqrt(s);
+  }
+  const C = new Float64Array(D * D);
+  for (let a = 0; a < D; a++) for (let b = 0; b < D; b++) for (let i = 0; i < D; i++) C[a * D + b] += values[i] * Q[i * D + a] * Q[i * D + b];
+  return { C, basis: Q };
+}
+
+const dot = (x: ArrayLike<number>, i: number, y: ArrayLike<number>, j: number, D: number) => {
+  let s = 0;
+  for (let d = 0; d < D; d++) s += x[i * D + d] * y[j * D + d];
+  return s;
+};
+
+test('known spectrum with a near-degenerate leading pair and a bulk: values, vectors, pair subspace, residuals', async () => {
+  const D = 80;
+  // 10, 9.999 (a pair no finite method separates reliably), then separated values, then a bulk down to 0
+  const values = [10, 9.999, 8, 7, 6.5, ...Array.from({ length: D - 5 }, (_, i) => 6 * (1 - i / (D - 5)))];
+  const { C, basis } = withSpectrum(values, 11);
+  const k = 5;
+  const m = naiveMultiply(C, D);
+  const r = await topEigenpairs(m.multiply, D, { count: k, seed: 3 });
+  assert.ok(r.converged, `not converged: residuals ${[...r.residuals]}`);
+  assert.ok(r.passes >= 1);
+  assert.equal(r.productRows, m.rows());
+  for (let i = 0; i < k; i++) assert.ok(Math.abs(r.values[i] - values[i]) <= 1e-5 * values[0], `value ${i}: ${r.values[i]} vs ${values[i]}`);
+  // unit, orthogonal rows
+  for (let i = 0; i < k; i++) for (let j = 0; j <= i; j++) assert.ok(Math.abs(dot(r.vectors, i, r.vectors, j, D) - (i === j ? 1 : 0)) < 1e-5);
+  // separated components: the eigenvector itself, up to sign
+  for (let i = 2; i < k; i++) assert.ok(Math.abs(dot(r.vectors, i, basis, i, D)) > 1 - 1e-6, `vector ${i}`);
+  // the pair: both found vectors lie in the span of the two true ones
+  for (let i = 0; i < 2; i++) {
+    const inSpan = dot(r.vectors, i, basis, 0, D) ** 2 + dot(r.vectors, i, basis, 1, D) ** 2;
+    assert.ok(inSpan > 1 - 1e-6, `vector ${i} leaves the pair's span: ${inSpan}`);
+  }
+  // the reported residuals are the true ones
+  for (let i = 0; i < k; i++) {
+    let s = 0;
+    for (let a = 0; a < D; a++) {
+      let cu = 0;
+      for (let b = 0; b < D; b++) cu += C[a * D + b] * r.vectors[i * D + b];
+      s += (cu - r.values[i] * r.vectors[i * D + a]) ** 2;
+    }
+    assert.ok(Math.abs(Math.sqrt(s) / r.values[0] - r.residuals[i]) < 1e-5, `residual ${i}`);
+    assert.ok(r.residuals[i] <= 1e-4);
+  }
+});
+
+test('a random covariance (Marchenko-Pastur bulk, no structure) against Jacobi', async () => {
+  const D = 48;
+  const F = 96;
+  const g = gaussian(mulberry32(5));
+  const X = Float64Array.from({ length: F * D }, g);
+  const C = new Float64Array(D * D);
+  for (let a = 0; a < D; a++) for (let b = 0; b < D; b++) for (let f = 0; f < F; f++) C[a * D + b] += X[f * D + a] * X[f * D + b];
+  const ref = jacobiEigen(C, D);
+  const k = 6;
+  const r = await topEigenpairs(naiveMultiply(C, D).multiply, D, { count: k, tolerance: 1e-6 });
+  assert.ok(r.converged);
+  for (let i = 0; i < k; i++) {
+    assert.ok(Math.abs(r.values[i] - ref.values[i]) <= 1e-6 * ref.values[0], `value ${i}`);
+    const gap = Math.min(ref.values[i] - ref.values[i + 1], i > 0 ? ref.values[i - 1] - ref.values[i] : Infinity) / ref.values[0];
+    // eigenvector error ~ residual / gap
+    assert.ok(1 - Math.abs(dot(r.vectors, i, ref.vectors, i, D)) < (1e-5 / gap) ** 2 + 1e-6, `vector ${i} (gap ${gap})`);
+  }
+});
+
+test('block as wide as the space: one exact Rayleigh-Ritz, no filter passes', async () => {
+  const D = 12;
+  const values = Array.from({ length: D }, (_, i) => 12 - i);
+  const { C, basis } = withSpectrum(values, 2);
+  const r = await topEigenpairs(naiveMultiply(C, D).multiply, D, { count: 8 });
+  assert.equal(r.passes, 0);
+  assert.equal(r.productRows, D);
+  for (let i = 0; i < 8; i++) {
+    assert.ok(Math.abs(r.values[i] - values[i]) < 1e-5);
+    assert.ok(Math.abs(dot(r.vectors, i, basis, i, D)) > 1 - 1e-6);
+  }
+});
+
+test('rank-deficient covariance: components past the rank have eigenvalue 0 and stay orthonormal', async () => {
+  const D = 40;
+  const F = 4; // rank 4
+  const g = gaussian(mulberry32(9));
+  const X = Float64Array.from({ length: F * D }, g);
+  const C = new Float64Array(D * D);
+  for (let a = 0; a < D; a++) for (let b = 0; b < D; b++) for (let f = 0; f < F; f++) C[a * D + b] += X[f * D + a] * X[f * D + b];
+  const ref = jacobiEigen(C, D);
+  const r = await topEigenpairs(naiveMultiply(C, D).multiply, D, { count: 6 });
+  for (let i = 0; i < 4; i++) assert.ok(Math.abs(r.values[i] - ref.values[i]) < 1e-5 * ref.values[0]);
+  for (let i = 4; i < 6; i++) assert.ok(Math.abs(r.values[i]) < 1e-5 * ref.values[0]);
+  for (let i = 0; i < 6; i++) for (let j = 0; j <= i; j++) assert.ok(Math.abs(dot(r.vectors, i, r.vectors, j, D) - (i === j ? 1 : 0)) < 1e-5);
+});
+
+test('a pass limit too small reports converged false with the residuals it reached', async () => {
+  const D = 64;
+  const values = Array.from({ length: D }, (_, i) => 1 - i / D / 50); // all within 2%: slow to separate
+  const { C } = withSpectrum(values, 4);
+  const r = await topEigenpairs(naiveMultiply(C, D).multiply, D, { count: 4, maxPasses: 1, tolerance: 1e-9 });
+  assert.equal(r.converged, false);
+  assert.equal(r.passes, 1);
+  assert.ok(Math.max(...r.residuals) > 1e-9);
+});
+
+test('bad arguments are broken invariants (thrown)', async () => {
+  const { C } = withSpectrum([3, 2, 1], 1);
+  const m = naiveMultiply(C, 3).multiply;
+  await assert.rejects(topEigenpairs(m, 3, { count: 0 }), /count 0 outside 1..3/);
+  await assert.rejects(topEigenpairs(m, 3, { count: 4 }), /count 4 outside 1..3/);
+  await assert.rejects(topEigenpairs(async () => new Float32Array(1), 3, { count: 1 }), /multiply returned 1 values/);
+});
