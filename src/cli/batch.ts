@@ -29,6 +29,8 @@ export interface BatchOptions {
   readonly generate: boolean;
   /** Also write <id>.html. */
   readonly html: boolean;
+  /** Only these ids of the dataset (the others' results are kept as they are). */
+  readonly ids?: readonly string[];
   readonly threads?: number;
 }
 
@@ -55,6 +57,8 @@ const SUMMARY = 'summary.csv';
 export async function runBatch(o: BatchOptions): Promise<Result<BatchOutcome>> {
   const items = readDataset(o.dataset, o.format);
   if (!items.ok) return items;
+  const selected = selectIds(items.value, o.ids, o.dataset);
+  if (!selected.ok) return selected;
   const out = prepareOutputDir(o.out, '--out');
   if (!out.ok) return out;
   removeStaleTemporaries(o.out);
@@ -68,11 +72,16 @@ export async function runBatch(o: BatchOptions): Promise<Result<BatchOutcome>> {
   const summaryPath = join(o.out, SUMMARY);
   const oldRows = existsSync(summaryPath) ? parseSummary(readFileSync(summaryPath, 'utf8')) : new Map<string, SummaryRow>();
   const rows = new Map<string, SummaryRow>();
-  for (const [id, saved] of done) rows.set(id, rowOf(id, saved, oldRows.get(id)?.seconds ?? saved.timing.generation + saved.timing.attribution));
+  for (const it of items.value) {
+    const saved = done.get(it.id);
+    const old = oldRows.get(it.id);
+    if (saved) rows.set(it.id, rowOf(it.id, saved, old?.seconds ?? saved.timing.generation + saved.timing.attribution));
+    else if (old && !selected.value.has(it.id)) rows.set(it.id, old); // a failure outside --ids stays on record
+  }
   writeFileAtomic(summaryPath, summaryHeader() + [...rows.values()].map(summaryLine).join(''));
   if (o.html) for (const id of done.keys()) writeHtmlIfMissing(o.out, id);
 
-  const todo = items.value.filter((it) => !done.has(it.id));
+  const todo = items.value.filter((it) => selected.value.has(it.id) && !done.has(it.id));
   const failed: { id: string; error: LensError }[] = [];
   if (todo.length > 0) {
     const loaded = await loadModel(o.modelDir, { threads: o.threads });
@@ -109,7 +118,20 @@ export async function runBatch(o: BatchOptions): Promise<Result<BatchOutcome>> {
   }
   // finally in dataset order
   writeFileAtomic(summaryPath, summaryHeader() + items.value.map((it) => rows.get(it.id)).filter((r): r is SummaryRow => r !== undefined).map(summaryLine).join(''));
-  return ok({ total: items.value.length, doneEarlier: done.size, succeeded: todo.length - failed.length, failed });
+  const doneEarlier = [...done.keys()].filter((id) => selected.value.has(id)).length;
+  return ok({ total: selected.value.size, doneEarlier, succeeded: todo.length - failed.length, failed });
+}
+
+/** The ids to run: all, or those of --ids, every one of which must be in the dataset. */
+function selectIds(items: readonly DatasetItem[], ids: readonly string[] | undefined, dataset: string): Result<Set<string>> {
+  const all = new Set(items.map((it) => it.id));
+  if (ids === undefined) return ok(all);
+  const unknown = ids.filter((id) => !all.has(id));
+  if (unknown.length > 0) {
+    const listed = unknown.slice(0, 10).map((id) => JSON.stringify(id)).join(', ');
+    return fail('bad-argument', `--ids: ${unknown.length === 1 ? 'an id is' : `${unknown.length} ids are`} not in ${dataset}: ${listed}${unknown.length > 10 ? ', …' : ''}`, 'Give ids exactly as in the dataset (its ID column, or the "id" fields), separated by commas.');
+  }
+  return ok(new Set(ids));
 }
 
 function readDataset(path: string, format: string | undefined): Result<DatasetItem[]> {
