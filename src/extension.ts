@@ -1,16 +1,46 @@
-// activate(): builds the engine client and registers the commands. Thin by design: the work happens in
-// src/ui (VS Code glue) and the engine worker.
+// activate(): builds the engine client and the shared state, registers the commands, the panels, the side
+// view and the status bar. Thin by design: the work happens in src/ui (VS Code glue) and the engine worker.
+// Models load on the first command.
 import * as vscode from 'vscode';
 import { join } from 'node:path';
 import { EngineClient } from './engine/client';
+import type { ExplainPayload } from './protocol';
+import { registerCompareCommand } from './ui/compareCommand';
 import { registerExplainCommand } from './ui/explainCommand';
+import { ExplainPanel } from './ui/explainPanel';
+import { ExplanationState } from './ui/explanationState';
+import { HeadsViewProvider, HEADS_VIEW_ID } from './ui/headsView';
+import { registerSelectModel } from './ui/modelPicker';
+import { ResultCache } from './ui/resultCache';
+import { SECTION } from './ui/settings';
+import { createModelStatus } from './ui/statusBar';
 
 export function activate(context: vscode.ExtensionContext): void {
-  const engine = new EngineClient(join(context.extensionPath, 'dist', 'worker.js'), (why) =>
+  const { extensionPath, extensionUri } = context;
+  const engine = new EngineClient(join(extensionPath, 'dist', 'worker.js'), (why) =>
     void vscode.window.showWarningMessage(`Instruction Lens: the engine stopped (${why}); it restarts with the next command.`),
   );
   context.subscriptions.push({ dispose: () => void engine.dispose() });
-  context.subscriptions.push(registerExplainCommand(engine));
+
+  const state = new ExplanationState();
+  const cache = new ResultCache<ExplainPayload>(32);
+  const panel = new ExplainPanel(extensionUri, state);
+  const heads = new HeadsViewProvider(extensionUri, engine, state);
+  const deps = { engine, state, panel, cache, extensionPath };
+  context.subscriptions.push(
+    panel,
+    heads,
+    registerExplainCommand(deps),
+    registerCompareCommand(deps, extensionUri),
+    registerSelectModel(extensionPath),
+    createModelStatus(extensionPath),
+    vscode.window.registerWebviewViewProvider(HEADS_VIEW_ID, heads),
+    vscode.workspace.onDidChangeConfiguration((e) => {
+      // a loaded model keeps the threads it was loaded with: restart the engine so the next job uses the new count
+      if (e.affectsConfiguration(`${SECTION}.threads`)) void engine.dispose();
+      if (e.affectsConfiguration(SECTION)) heads.settingsChanged();
+    }),
+  );
 }
 
 export function deactivate(): void {}

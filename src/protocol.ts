@@ -1,21 +1,234 @@
-// Typed messages between the extension host and the engine worker: one union per direction, discriminated
-// on `type`. (Host <-> webview messages join this file with the panels.)
-import type { ExplainProgress, ExplainRequest } from './engine/explainTypes';
+// Typed messages on the extension's two channels, one union per direction, discriminated on `type`:
+//   host <-> engine worker  (WorkerRequest / WorkerResponse)
+//   host <-> webviews       (one pair of unions per view: explain panel, heads view, compare panel)
+// The webview bundles import this file for its types only. What a webview sends is untrusted input: the host
+// checks every message with src/ui/webviewMessages.ts before it acts on it.
+import type { ExplainJson } from './engine/explainJson';
+import type { ExplainRequest } from './engine/explainTypes';
 import type { LensError } from './lensError';
 
-/** Host -> worker */
-export type WorkerRequest =
-  | { readonly type: 'explain'; readonly jobId: number; readonly request: ExplainRequest; readonly threads?: number }
-  | { readonly type: 'cancel'; readonly jobId: number };
+// ---------------------------------------------------------------------------------------------------------
+// host <-> engine worker
 
-/** What an explanation looks like on the wire: the attribution as a plain array (structured clone keeps typed arrays too). */
+/** As ExplainRequest, but `chat: 'auto'` lets the worker decide: on when the checkpoint has a chat template. */
+export type HostExplainRequest = Omit<ExplainRequest, 'chat'> & { readonly chat: boolean | 'auto' };
+
+/** Attention of one prompt (+ response), for the heads view's local shading and attention maps. */
+export interface AttentionRequest {
+  readonly modelDir: string;
+  /** Token ids of prompt and response, as the explanation ran them. */
+  readonly ids: readonly number[];
+  /** How many of `ids` are the prompt; the rest are the response. */
+  readonly promptLength: number;
+}
+
+export type EngineJob =
+  | { readonly kind: 'explain'; readonly request: HostExplainRequest }
+  | { readonly kind: 'heads'; readonly modelDir: string }
+  | { readonly kind: 'concepts'; readonly modelDir: string }
+  | { readonly kind: 'attention'; readonly request: AttentionRequest; readonly head?: { readonly layer: number; readonly head: number } }
+  | { readonly kind: 'compare'; readonly baseDir: string; readonly tunedDir: string };
+
+/** What an explanation looks like on the wire. */
 export interface ExplainPayload {
-  readonly json: Record<string, unknown>; // the CLI's JSON contract (src/cli/explainJson.ts)
+  readonly json: ExplainJson; // the CLI's JSON contract (src/engine/explainJson.ts)
   readonly text: string; // the plain-text rendering
 }
 
+/**
+ * Attention of every head for one sequence of T tokens (N of them the prompt). The worker keeps the full
+ * maps of the last sequence; the host gets the per-head summary and, when it asks, one head's map.
+ */
+export interface AttentionPayload {
+  readonly layers: number;
+  readonly heads: number;
+  readonly tokens: number; // T
+  readonly promptLength: number; // N
+  /** (layers, heads, N) row-major: mean attention from the response positions (all positions when there is no response) to each prompt token. */
+  readonly toPrompt: Float32Array;
+  /** (T, T) the asked head's attention probabilities, row = query position. */
+  readonly map?: Float32Array;
+}
+
+/** The JSON of the CLI's heads / concepts / compare commands (README); the views read them through src/ui/viewModel. */
+export type GlobalJson = Record<string, unknown>;
+
+export interface EngineResults {
+  readonly explain: ExplainPayload;
+  readonly heads: GlobalJson;
+  readonly concepts: GlobalJson;
+  readonly attention: AttentionPayload;
+  readonly compare: GlobalJson;
+}
+
+/** Progress of any job: a stage name, and counts where the stage has them. */
+export interface EngineProgress {
+  readonly stage: string;
+  readonly done?: number;
+  readonly total?: number;
+}
+
+/** Host -> worker */
+export type WorkerRequest =
+  | { readonly type: 'run'; readonly jobId: number; readonly job: EngineJob; readonly threads?: number }
+  | { readonly type: 'cancel'; readonly jobId: number };
+
 /** Worker -> host */
 export type WorkerResponse =
-  | { readonly type: 'progress'; readonly jobId: number; readonly progress: ExplainProgress }
-  | { readonly type: 'done'; readonly jobId: number; readonly result: ExplainPayload }
+  | { readonly type: 'progress'; readonly jobId: number; readonly progress: EngineProgress }
+  | { readonly type: 'done'; readonly jobId: number; readonly result: EngineResults[EngineJob['kind']] }
   | { readonly type: 'failed'; readonly jobId: number; readonly error: LensError };
+
+// ---------------------------------------------------------------------------------------------------------
+// What the views show (built by src/ui/viewModel, rendered by webview/ as is)
+
+export interface ViewPromptToken {
+  /** The token's text with whitespace made visible where it would vanish ("↵" before a newline). */
+  readonly text: string;
+  readonly special: boolean;
+  readonly density: number | null;
+  /** density / max density over the prompt, 0..1 (0 for special tokens) */
+  readonly shade: number;
+  readonly instruction: boolean;
+}
+
+export interface ViewResponseToken {
+  readonly text: string;
+  readonly special: boolean;
+  readonly probability: number;
+}
+
+export interface ExplainView {
+  readonly modelName: string;
+  readonly modelPath: string;
+  readonly architecture: string;
+  readonly parameters: number;
+  readonly chat: boolean;
+  readonly responseGiven: boolean;
+  readonly promptTokens: readonly ViewPromptToken[];
+  readonly responseTokens: readonly ViewResponseToken[];
+  /** Per response token m: each prompt token's share, max(0, A[n, m]) / max over non-special n (0..1). */
+  readonly byResponse: readonly (readonly number[])[];
+  /** Per prompt token n: each response token's share, max(0, A[n, m]) / max over m (0..1). */
+  readonly byPrompt: readonly (readonly number[])[];
+  readonly instructionSpans: readonly { readonly text: string; readonly source: 'user' | 'detected' }[];
+  readonly instructionImportance: number;
+  readonly instructionTokens: number;
+  /** The user changed the instruction; 'reset' goes back to the spans the explanation was computed with. */
+  readonly edited: boolean;
+  readonly seconds: { readonly load: number; readonly generation: number; readonly attribution: number };
+}
+
+export type HeadsMode = 'global' | 'local';
+
+export interface HeadCell {
+  readonly layer: number;
+  readonly head: number;
+  /** Share of the head's word pairs that involve an instruction verb (0..1); null when not computed. */
+  readonly verbShare: number | null;
+  /** Mean attention of the response to the current prompt's instruction tokens (0..1); null without a prompt. */
+  readonly instructionAttention: number | null;
+}
+
+export interface HeadsGridView {
+  readonly modelName: string;
+  readonly layers: number;
+  readonly heads: number;
+  /** layers x heads, row-major */
+  readonly cells: readonly HeadCell[];
+  /** Where the local shading comes from (the explained prompt), or null. */
+  readonly promptExcerpt: string | null;
+}
+
+export interface WordPair {
+  readonly query: string;
+  readonly key: string;
+  readonly instructionVerb: boolean;
+}
+
+export interface HeadDetailView {
+  readonly layer: number;
+  readonly head: number;
+  readonly pairs: readonly WordPair[];
+  /** The head's attention over the current prompt and response, or null without one. */
+  readonly attention: { readonly tokens: readonly string[]; readonly promptLength: number; readonly rows: readonly (readonly number[])[] } | null;
+}
+
+export interface ConceptComponent {
+  readonly index: number;
+  readonly explainedVariance: number; // ratio, 0..1
+  readonly words: readonly string[];
+  readonly label: string | null;
+}
+
+export interface ConceptsView {
+  readonly layer: number;
+  readonly layers: number;
+  readonly components: readonly ConceptComponent[];
+}
+
+export interface ChartSeries {
+  readonly label: string;
+  readonly values: readonly number[];
+}
+
+export interface CompareChart {
+  readonly title: string;
+  readonly description: string;
+  readonly kind: 'bar' | 'line';
+  readonly labels: readonly string[];
+  readonly series: readonly ChartSeries[];
+  readonly yLabel: string;
+}
+
+export interface CompareView {
+  readonly base: ExplainView;
+  readonly tuned: ExplainView;
+  /** tuned - base */
+  readonly difference: number;
+  readonly charts: readonly CompareChart[];
+  /** Why there are no charts (yet), when there are none. */
+  readonly chartsNote: string | null;
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// host <-> explain panel
+
+export type ExplainPanelMessage =
+  | { readonly type: 'ready' }
+  /** Mark (instruction = true) or unmark the given prompt tokens as instruction. */
+  | { readonly type: 'setInstruction'; readonly tokens: readonly number[]; readonly instruction: boolean }
+  | { readonly type: 'resetInstruction' }
+  | { readonly type: 'export'; readonly format: 'json' | 'html' };
+
+export type ExplainPanelUpdate =
+  | { readonly type: 'busy'; readonly message: string }
+  | { readonly type: 'explanation'; readonly view: ExplainView }
+  | { readonly type: 'failed'; readonly message: string; readonly hint: string };
+
+// ---------------------------------------------------------------------------------------------------------
+// host <-> heads view (the side panel)
+
+export type HeadsViewMessage =
+  | { readonly type: 'ready' }
+  | { readonly type: 'load' }
+  | { readonly type: 'selectHead'; readonly layer: number; readonly head: number }
+  | { readonly type: 'showConcepts'; readonly layer: number };
+
+export type HeadsViewUpdate =
+  | { readonly type: 'empty'; readonly modelName: string }
+  | { readonly type: 'busy'; readonly message: string }
+  | { readonly type: 'grid'; readonly view: HeadsGridView }
+  | { readonly type: 'head'; readonly view: HeadDetailView }
+  | { readonly type: 'concepts'; readonly view: ConceptsView }
+  | { readonly type: 'failed'; readonly message: string; readonly hint: string };
+
+// ---------------------------------------------------------------------------------------------------------
+// host <-> compare panel
+
+export type ComparePanelMessage = { readonly type: 'ready' } | { readonly type: 'export'; readonly format: 'json' | 'html' };
+
+export type ComparePanelUpdate =
+  | { readonly type: 'busy'; readonly message: string }
+  | { readonly type: 'compare'; readonly view: CompareView }
+  | { readonly type: 'failed'; readonly message: string; readonly hint: string };

@@ -1,13 +1,19 @@
 // The host side of the engine worker: starts it, sends jobs, turns replies into promises. An AbortSignal
 // cancels a job in the worker. A crashed worker fails its jobs and is restarted on the next request.
 import { Worker } from 'node:worker_threads';
-import type { ExplainProgress, ExplainRequest } from './explainTypes';
 import { fail, type Result } from '../lensError';
-import type { ExplainPayload, WorkerRequest, WorkerResponse } from '../protocol';
+import type { EngineJob, EngineProgress, EngineResults, ExplainPayload, HostExplainRequest, WorkerRequest, WorkerResponse } from '../protocol';
 
 interface Pending {
-  resolve: (r: Result<ExplainPayload>) => void;
-  onProgress?: (p: ExplainProgress) => void;
+  resolve: (r: Result<EngineResults[EngineJob['kind']]>) => void;
+  onProgress?: (p: EngineProgress) => void;
+}
+
+export interface JobOptions {
+  readonly signal?: AbortSignal;
+  readonly onProgress?: (p: EngineProgress) => void;
+  /** onnxruntime threads for a model this job loads (a loaded model keeps its threads). */
+  readonly threads?: number;
 }
 
 export class EngineClient {
@@ -43,19 +49,29 @@ export class EngineClient {
     return worker;
   }
 
-  explain(request: ExplainRequest, options: { signal?: AbortSignal; onProgress?: (p: ExplainProgress) => void; threads?: number } = {}): Promise<Result<ExplainPayload>> {
+  /** Runs one job in the worker; a cancelled job resolves with the error code 'cancelled'. */
+  run<K extends EngineJob['kind']>(job: Extract<EngineJob, { kind: K }>, options: JobOptions = {}): Promise<Result<EngineResults[K]>> {
     const jobId = this.nextJob++;
     const worker = this.ensureWorker();
     return new Promise((resolve) => {
-      this.pending.set(jobId, { resolve, onProgress: options.onProgress });
+      this.pending.set(jobId, { resolve: resolve as Pending['resolve'], onProgress: options.onProgress });
       options.signal?.addEventListener('abort', () => worker.postMessage({ type: 'cancel', jobId } satisfies WorkerRequest), { once: true });
-      worker.postMessage({ type: 'explain', jobId, request, threads: options.threads } satisfies WorkerRequest);
+      worker.postMessage({ type: 'run', jobId, job, threads: options.threads } satisfies WorkerRequest);
     });
+  }
+
+  explain(request: HostExplainRequest, options: JobOptions = {}): Promise<Result<ExplainPayload>> {
+    return this.run({ kind: 'explain', request }, options);
+  }
+
+  /** Jobs sent and not yet answered. */
+  get busy(): boolean {
+    return this.pending.size > 0;
   }
 
   /**
    * Cancels running jobs and waits (up to 10 s) for them to stop before terminating the worker: terminating
-   * it while onnxruntime is inside a native call aborts the whole process.
+   * it while onnxruntime is inside a native call aborts the whole process. The next job starts a new worker.
    */
   async dispose(): Promise<void> {
     const worker = this.worker;

@@ -1,42 +1,90 @@
-// The engine's worker thread: model loading and explanations run here, never on the extension host's
-// thread. Loaded models are kept by folder, so later prompts skip loading. One job runs at a time.
+// The engine's worker thread: model loading and every model computation run here, never on the extension
+// host's thread. Loaded models are kept by folder (the two most recent: a comparison needs a pair), so later
+// jobs skip loading. One job runs at a time; a cancelled job stops at its next check and frees the worker.
 import { parentPort } from 'node:worker_threads';
 import { explainJson } from './explainJson';
 import { renderExplanation } from './textReport';
-import type { WorkerRequest, WorkerResponse } from '../protocol';
+import type { EngineJob, EngineProgress, EngineResults, WorkerRequest, WorkerResponse } from '../protocol';
 import type { LensModel } from '../runtime/lensModel';
 import { explainWith } from './explain';
 import { loadModel } from './loadModel';
+import { fail, ok, type Result } from '../lensError';
 
 const port = parentPort;
 if (!port) throw new Error('worker.ts must run in a worker thread');
 
-const models = new Map<string, { model: LensModel; seconds: number }>();
+const KEEP_MODELS = 2;
+const models = new Map<string, { model: LensModel; seconds: number }>(); // insertion order = least recently used first
 const aborts = new Map<number, AbortController>();
 const post = (m: WorkerResponse) => port.postMessage(m);
 
-async function run(job: Extract<WorkerRequest, { type: 'explain' }>): Promise<void> {
+interface JobContext {
+  readonly signal: AbortSignal;
+  readonly threads?: number;
+  readonly progress: (p: EngineProgress) => void;
+}
+
+/** The loaded model of a folder and the seconds its loading took now (0 when it was loaded before). */
+async function model(dir: string, context: JobContext): Promise<Result<{ model: LensModel; loadSeconds: number }>> {
+  const kept = models.get(dir);
+  if (kept) {
+    models.delete(dir);
+    models.set(dir, kept);
+    return ok({ model: kept.model, loadSeconds: 0 });
+  }
+  context.progress({ stage: 'load' });
+  const loaded = await loadModel(dir, { threads: context.threads });
+  if (!loaded.ok) return loaded;
+  models.set(dir, loaded.value);
+  for (const [oldDir, old] of models) {
+    if (models.size <= KEEP_MODELS) break;
+    models.delete(oldDir);
+    old.model.dispose();
+  }
+  return ok({ model: loaded.value.model, loadSeconds: loaded.value.seconds });
+}
+
+async function explain(job: Extract<EngineJob, { kind: 'explain' }>, context: JobContext): Promise<Result<EngineResults['explain']>> {
+  const loaded = await model(job.request.modelDir, context);
+  if (!loaded.ok) return loaded;
+  const { chat: chatSetting, ...rest } = job.request;
+  // 'auto': the template when the checkpoint has one (the embedded pair was trained with it)
+  const chat = chatSetting === 'auto' ? loaded.value.model.checkpoint.chatTemplate.ok : chatSetting;
+  const request = { ...rest, chat };
+  const result = await explainWith(loaded.value.model, request, loaded.value.loadSeconds, { signal: context.signal, onProgress: context.progress });
+  if (!result.ok) return result;
+  return ok({ json: explainJson(request, result.value), text: renderExplanation(result.value, false) });
+}
+
+function notYet(what: string): Result<never> {
+  return fail('bad-argument', `${what} is not available in this build`, 'Update Instruction Lens; the explanation itself works.');
+}
+
+async function runJob(job: EngineJob, context: JobContext): Promise<Result<EngineResults[EngineJob['kind']]>> {
+  switch (job.kind) {
+    case 'explain':
+      return explain(job, context);
+    case 'heads':
+      return notYet('the attention-head analysis');
+    case 'concepts':
+      return notYet('the feed-forward concepts');
+    case 'attention':
+      return notYet('attention maps');
+    case 'compare':
+      return notYet('the model comparison');
+  }
+}
+
+async function run(message: Extract<WorkerRequest, { type: 'run' }>): Promise<void> {
+  const { jobId } = message;
   const abort = new AbortController();
-  aborts.set(job.jobId, abort);
+  aborts.set(jobId, abort);
   try {
-    let loaded = models.get(job.request.modelDir);
-    let loadSeconds = 0;
-    if (!loaded) {
-      post({ type: 'progress', jobId: job.jobId, progress: { stage: 'load' } });
-      const result = await loadModel(job.request.modelDir, { threads: job.threads });
-      if (!result.ok) return post({ type: 'failed', jobId: job.jobId, error: result.error });
-      loaded = result.value;
-      loadSeconds = loaded.seconds;
-      models.set(job.request.modelDir, loaded);
-    }
-    const result = await explainWith(loaded.model, job.request, loadSeconds, {
-      signal: abort.signal,
-      onProgress: (progress) => post({ type: 'progress', jobId: job.jobId, progress }),
-    });
-    if (!result.ok) return post({ type: 'failed', jobId: job.jobId, error: result.error });
-    post({ type: 'done', jobId: job.jobId, result: { json: explainJson(job.request, result.value), text: renderExplanation(result.value, false) } });
+    const context: JobContext = { signal: abort.signal, threads: message.threads, progress: (progress) => post({ type: 'progress', jobId, progress }) };
+    const result = await runJob(message.job, context);
+    post(result.ok ? { type: 'done', jobId, result: result.value } : { type: 'failed', jobId, error: result.error });
   } finally {
-    aborts.delete(job.jobId);
+    aborts.delete(jobId);
   }
 }
 

@@ -1,45 +1,56 @@
-// "Explain Instruction Following" on the editor's selection: runs in the engine worker behind a
-// cancellable progress notification and writes the explanation to an output channel. (The webview panel
-// replaces the output channel with the extension issue.)
+// "Explain Instruction Following" on the editor's selection: the active model explains it in the engine
+// worker behind a cancellable progress notification, and the explain panel shows the result. Results are
+// cached per (model, prompt, settings): the same selection again shows at once.
 import * as vscode from 'vscode';
 import type { EngineClient } from '../engine/client';
+import type { ExplainPayload } from '../protocol';
+import type { ExplainPanel } from './explainPanel';
+import type { ExplanationState } from './explanationState';
+import { withEngineProgress, reportFailure } from './progress';
+import { ResultCache } from './resultCache';
+import { readSettings, type LensSettings } from './settings';
+import type { ModelEntry } from './models';
+import type { Result } from '../lensError';
 
-export function registerExplainCommand(engine: EngineClient): vscode.Disposable {
-  const output = vscode.window.createOutputChannel('Instruction Lens');
-  const command = vscode.commands.registerCommand('instructionLens.explain', async () => {
-    const editor = vscode.window.activeTextEditor;
-    const prompt = editor ? editor.document.getText(editor.selection) : '';
-    if (prompt.trim() === '') {
-      void vscode.window.showErrorMessage('Instruction Lens: select the prompt to explain first.');
-      return;
-    }
-    const settings = vscode.workspace.getConfiguration('instructionLens');
-    const modelDir = settings.get<string>('modelPath', '');
-    if (!modelDir) {
-      void vscode.window.showErrorMessage('Instruction Lens: set "instructionLens.modelPath" to a Hugging Face checkpoint folder.');
-      return;
-    }
-    const result = await vscode.window.withProgress(
-      { location: vscode.ProgressLocation.Notification, title: 'Instruction Lens', cancellable: true },
-      (progress, token) => {
-        const abort = new AbortController();
-        token.onCancellationRequested(() => abort.abort());
-        return engine.explain(
-          { modelDir, prompt, maxNewTokens: settings.get<number>('maxNewTokens', 24), chat: settings.get<boolean>('chatTemplate', false) },
-          {
-            signal: abort.signal,
-            onProgress: (p) => progress.report({ message: p.stage === 'load' ? 'loading the model…' : `${p.stage} ${p.done}/${p.total}` }),
-          },
-        );
-      },
-    );
-    if (!result.ok) {
-      if (result.error.code !== 'cancelled') void vscode.window.showErrorMessage(`Instruction Lens: ${result.error.message}. ${result.error.hint}`);
-      return;
-    }
-    output.clear();
-    output.appendLine(result.value.text);
-    output.show(true);
+export interface ExplainDeps {
+  readonly engine: EngineClient;
+  readonly state: ExplanationState;
+  readonly panel: ExplainPanel;
+  readonly cache: ResultCache<ExplainPayload>;
+  readonly extensionPath: string;
+}
+
+export function selectedPrompt(): string | undefined {
+  const editor = vscode.window.activeTextEditor;
+  const prompt = editor ? editor.document.getText(editor.selection) : '';
+  if (prompt.trim() !== '') return prompt;
+  void vscode.window.showErrorMessage('Instruction Lens: select the prompt to explain first.');
+  return undefined;
+}
+
+/** One model's explanation of a prompt, from the cache or the engine (with progress and Cancel). */
+export async function explainPrompt(deps: ExplainDeps, model: ModelEntry, prompt: string, settings: LensSettings): Promise<Result<ExplainPayload>> {
+  const key = ResultCache.key([model.path, prompt, settings.maxNewTokens, String(settings.chat)]);
+  const cached = deps.cache.get(key);
+  if (cached) return { ok: true, value: cached };
+  const result = await withEngineProgress(`Instruction Lens: ${model.name}`, (signal, onProgress) =>
+    deps.engine.explain({ modelDir: model.path, prompt, maxNewTokens: settings.maxNewTokens, chat: settings.chat }, { signal, onProgress, threads: settings.threads }),
+  );
+  if (reportFailure(result)) return result;
+  deps.cache.set(key, result.value);
+  return result;
+}
+
+export function registerExplainCommand(deps: ExplainDeps): vscode.Disposable {
+  return vscode.commands.registerCommand('instructionLens.explain', async () => {
+    const prompt = selectedPrompt();
+    if (prompt === undefined) return;
+    const settings = readSettings(deps.extensionPath);
+    const model = settings.active;
+    deps.panel.busy(`Explaining with ${model.name}…`);
+    const result = await explainPrompt(deps, model, prompt, settings);
+    if (result.ok) deps.state.show(model.name, result.value.json);
+    else if (result.error.code === 'cancelled' && deps.state.current) deps.panel.showCurrent();
+    else deps.panel.failed(result.error.message, result.error.hint);
   });
-  return vscode.Disposable.from(command, output);
 }

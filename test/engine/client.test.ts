@@ -30,7 +30,7 @@ test('a job returns the JSON contract and reports progress', async () => {
 
 test('cancel mid-run returns cancelled, and the worker takes the next job', async () => {
   const abort = new AbortController();
-  const long = client.explain({ ...request, maxNewTokens: 400 }, { onProgress: (p) => p.stage === 'generate' && p.done >= 2 && abort.abort(), signal: abort.signal });
+  const long = client.explain({ ...request, maxNewTokens: 400 }, { onProgress: (p) => p.stage === 'generate' && (p.done ?? 0) >= 2 && abort.abort(), signal: abort.signal });
   const r = await long;
   assert.equal(r.ok, false);
   assert.equal(!r.ok && r.error.code, 'cancelled');
@@ -42,7 +42,7 @@ test('a crashed worker fails its job with a clear error and is restarted', async
   // A malformed job makes the worker throw outside any handler, as an engine bug would. (Terminating the
   // worker from outside while onnxruntime is inside a native call aborts the whole process: never do that.)
   const worker = (client as unknown as { ensureWorker(): { postMessage(m: unknown): void } }).ensureWorker();
-  worker.postMessage({ type: 'explain', jobId: -1, request: null });
+  worker.postMessage({ type: 'run', jobId: -1, job: null });
   const r = await client.explain(request);
   assert.equal(r.ok, false);
   assert.equal(!r.ok && r.error.code, 'runtime-failure');

@@ -1,0 +1,40 @@
+// The extension's settings (package.json, contributes.configuration), read in one place.
+import * as vscode from 'vscode';
+import { activeModel, embeddedModels, userModels, type ModelEntry } from './models';
+
+export const SECTION = 'instructionLens';
+
+export interface LensSettings {
+  readonly models: readonly ModelEntry[];
+  readonly active: ModelEntry;
+  readonly maxNewTokens: number;
+  /** 'auto': the chat template when the checkpoint has one. */
+  readonly chat: boolean | 'auto';
+  /** onnxruntime threads; undefined = all cores. */
+  readonly threads: number | undefined;
+  /** Entries of instructionLens.models left out, and why. */
+  readonly ignored: { readonly malformed: number; readonly untrusted: number };
+}
+
+export function chatSetting(value: unknown): boolean | 'auto' {
+  if (value === 'on' || value === true) return true;
+  if (value === 'off' || value === false) return false;
+  return 'auto';
+}
+
+export function readSettings(extensionPath: string): LensSettings {
+  const config = vscode.workspace.getConfiguration(SECTION);
+  const root = vscode.workspace.workspaceFolders?.[0]?.uri.fsPath;
+  const user = userModels(config.inspect('models') ?? {}, vscode.workspace.isTrusted, root);
+  const models = [...embeddedModels(extensionPath), ...user.models];
+  const maxNewTokens = config.get<number>('maxNewTokens', 24);
+  const threads = config.get<number>('threads', 0);
+  return {
+    models,
+    active: activeModel(models, config.get<string>('activeModel')),
+    maxNewTokens: Number.isInteger(maxNewTokens) && maxNewTokens >= 1 ? maxNewTokens : 24,
+    chat: chatSetting(config.get('chatTemplate')),
+    threads: Number.isInteger(threads) && threads > 0 ? threads : undefined,
+    ignored: user.ignored,
+  };
+}

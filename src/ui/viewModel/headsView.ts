@@ -1,0 +1,93 @@
+// What the heads view (side panel) shows, from the engine's JSON: the layers x heads grid with both
+// shadings, one head's word pairs and attention map, one layer's feed-forward concepts. The JSON comes from
+// the worker (the CLI's contracts for heads and concepts, README); it is read defensively, field by field,
+// so a missing field shows as "not computed" rather than breaking the view. Pure (no vscode).
+import type { AttentionPayload, ConceptsView, HeadCell, HeadDetailView, HeadsGridView, WordPair } from '../../protocol';
+
+type Json = Record<string, unknown>;
+const object = (v: unknown): Json => (typeof v === 'object' && v !== null && !Array.isArray(v) ? (v as Json) : {});
+const array = (v: unknown): unknown[] => (Array.isArray(v) ? v : []);
+const number = (v: unknown): number | null => (typeof v === 'number' && Number.isFinite(v) ? v : null);
+const text = (v: unknown): string => (typeof v === 'string' ? v : typeof v === 'number' ? String(v) : '');
+
+/** Layers and heads of a model, from the heads JSON's model block. */
+export function headsShape(headsJson: unknown): { layers: number; heads: number } | null {
+  const model = object(object(headsJson).model);
+  const layers = number(model.layers);
+  const heads = number(model.heads);
+  return layers !== null && heads !== null && layers > 0 && heads > 0 ? { layers, heads } : null;
+}
+
+/**
+ * Per head, the attention from the response to the instruction tokens: Σ over instruction tokens n of
+ * toPrompt[layer, head, n] (toPrompt holds each prompt token's mean attention). layers x heads, row-major.
+ */
+export function instructionAttention(attention: Pick<AttentionPayload, 'layers' | 'heads' | 'promptLength' | 'toPrompt'>, mask: readonly boolean[]): number[] {
+  const { layers, heads, promptLength: N, toPrompt } = attention;
+  const out: number[] = [];
+  for (let lh = 0; lh < layers * heads; lh++) {
+    let sum = 0;
+    for (let n = 0; n < N; n++) if (mask[n]) sum += toPrompt[lh * N + n];
+    out.push(sum);
+  }
+  return out;
+}
+
+export function headsGrid(modelName: string, shape: { layers: number; heads: number }, headsJson: unknown | null, local: readonly number[] | null, promptExcerpt: string | null): HeadsGridView {
+  const layerList = array(object(headsJson).layers);
+  const cells: HeadCell[] = [];
+  for (let layer = 0; layer < shape.layers; layer++) {
+    const heads = array(object(layerList[layer]).heads);
+    for (let head = 0; head < shape.heads; head++) {
+      cells.push({ layer, head, verbShare: headsJson === null ? null : number(object(heads[head]).instruction_verb_share), instructionAttention: local ? local[layer * shape.heads + head] : null });
+    }
+  }
+  return { modelName, layers: shape.layers, heads: shape.heads, cells, promptExcerpt };
+}
+
+export function headDetail(headsJson: unknown | null, instructionVerbs: ReadonlySet<string>, layer: number, head: number, attention: HeadDetailView['attention']): HeadDetailView {
+  const h = object(array(object(array(object(headsJson).layers)[layer]).heads)[head]);
+  const pairs: WordPair[] = [];
+  const seen = new Set<string>();
+  for (const dim of array(h.dims)) {
+    for (const p of array(object(dim).pairs)) {
+      const query = text(object(p).query);
+      const key = text(object(p).key);
+      const id = `${query}\u0000${key}`;
+      if (seen.has(id)) continue;
+      seen.add(id);
+      pairs.push({ query, key, instructionVerb: instructionVerbs.has(query.toLowerCase()) || instructionVerbs.has(key.toLowerCase()) });
+    }
+  }
+  return { layer, head, pairs, attention };
+}
+
+/** The instruction verbs the heads run counted (settings.instruction_verbs), lower case. */
+export function instructionVerbSet(headsJson: unknown): Set<string> {
+  return new Set(array(object(object(headsJson).settings).instruction_verbs).map((v) => text(v).toLowerCase()));
+}
+
+/** One head's attention map over the tokens, rows = query positions (the map arrives flat, T x T). */
+export function attentionMap(tokens: readonly string[], promptLength: number, map: Float32Array): NonNullable<HeadDetailView['attention']> {
+  const T = tokens.length;
+  const rows: number[][] = [];
+  for (let q = 0; q < T; q++) rows.push(Array.from(map.subarray(q * T, (q + 1) * T)));
+  return { tokens, promptLength, rows };
+}
+
+export function conceptsView(conceptsJson: unknown, layer: number): ConceptsView {
+  const layers = array(object(conceptsJson).layers);
+  const l = object(layers.find((x) => number(object(x).layer) === layer) ?? layers[layer]);
+  const components = array(l.components).map((c, i) => {
+    const o = object(c);
+    const words = array(o.top_words ?? o.words).map((w) => (typeof w === 'string' ? w : text(object(w).word ?? object(w).text)));
+    const label = object(o.label);
+    return {
+      index: number(o.component ?? o.index) ?? i,
+      explainedVariance: number(o.explained_variance_ratio ?? o.ratio) ?? 0,
+      words,
+      label: typeof o.label === 'string' ? o.label : text(label.category ?? label.name) || null,
+    };
+  });
+  return { layer, layers: layers.length, components };
+}
