@@ -23,7 +23,7 @@ export interface TopEigenOptions {
   readonly blockSize?: number; // B; default min(D, k + max(k, 8))
   readonly degree?: number; // P; default 12
   /** Converged when every one of the first k residuals ‖C u − θ u‖ is at most tolerance · θ_1. */
-  readonly tolerance?: number; // default 1e-4
+  readonly tolerance?: number; // default 1e-5
   readonly maxPasses?: number; // filter passes; default 40
   readonly seed?: number; // the random start block; default 1
 }
@@ -37,7 +37,7 @@ export interface TopEigenpairs {
   readonly productRows: number; // rows sent through multiply: each costs 2 D^2 FLOPs
 }
 
-export const EIGEN_DEFAULTS = { degree: 12, tolerance: 1e-4, maxPasses: 40, seed: 1 } as const;
+export const EIGEN_DEFAULTS = { degree: 12, tolerance: 1e-5, maxPasses: 40, seed: 1 } as const;
 
 /** mulberry32 (as test/helpers/prng.ts): the start block is reproducible from the seed. */
 function mulberry32(seed: number): () => number {

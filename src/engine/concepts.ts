@@ -1,0 +1,167 @@
+// Feed-forward concepts of one checkpoint, end to end (DESIGN.md, method 3): per layer the leading principal
+// components of W_down^T (src/explain/ffnConcepts.ts), then, for all layers' components in one product, the
+// vocabulary words nearest each by |cosine| with the output embeddings, then offline labels. Only weights are
+// read (src/arch/globalWeights.ts); no forward pass, no onnx graph of the model. The products run through
+// onnxruntime's Gemm (src/runtime/matmulSession.ts) unless the caller passes another matmul.
+//
+// Which ids are words: every id the tokenizer has a token for, special tokens left out (a model's vocabulary
+// may be padded beyond its tokenizer's: those rows are never words). A word is shown as its token decoded to
+// text (" apple" for the byte-level "Ġapple" or SentencePiece "▁apple"), white space included.
+//
+// L layers, k components, K words a component, D model width, F feed-forward width, V vocabulary.
+import { globalWeights, type GlobalWeights } from '../arch/globalWeights';
+import { labelConcept, type ConceptLabel } from '../explain/conceptLabels';
+import { inverseRowNorms, orientToTopWord, principalComponents, topWordsByCosine, type EigenSettings, type MatmulTransposed } from '../explain/ffnConcepts';
+import { fail, LensFailure, ok, type Result } from '../lensError';
+import type { Checkpoint } from '../model/checkpoint';
+import { matmulTransposed } from '../runtime/matmulSession';
+
+export interface ConceptsOptions {
+  readonly components: number; // k
+  readonly top: number; // K
+  readonly threads?: number; // onnxruntime threads for the products
+  readonly eigen?: EigenSettings;
+  readonly onProgress?: (p: ConceptsProgress) => void;
+  readonly signal?: AbortSignal;
+}
+
+export type ConceptsProgress = { readonly stage: 'pca'; readonly done: number; readonly total: number } | { readonly stage: 'words' } | { readonly stage: 'labels'; readonly done: number; readonly total: number };
+
+export interface ConceptWord {
+  readonly id: number;
+  readonly text: string; // the token decoded to text, e.g. " apple"
+  readonly cosine: number; // cos(component, output embedding), signed; the list is ordered by |cosine|
+}
+
+export interface ConceptComponent {
+  readonly index: number; // 0 = the leading component
+  readonly variance: number; // λ: the covariance's eigenvalue
+  readonly explainedRatio: number; // λ / trace(C)
+  readonly words: readonly ConceptWord[];
+  readonly label: ConceptLabel;
+}
+
+export interface LayerConcepts {
+  readonly layer: number;
+  readonly totalVariance: number; // trace(C)
+  readonly components: readonly ConceptComponent[];
+  /** [k, D], unit rows, component j in row j, signed to point toward its top word: for principal angles. */
+  readonly vectors: Float32Array;
+  readonly converged: boolean;
+  readonly maxResidual: number; // max_j ‖C u_j − λ_j u_j‖ / λ_1
+  readonly passes: number; // eigensolver filter passes
+}
+
+export interface ConceptsResult {
+  readonly model: { readonly path: string; readonly architecture: string; readonly hiddenSize: number; readonly intermediateSize: number; readonly numLayers: number; readonly vocabSize: number };
+  readonly components: number; // k
+  readonly top: number; // K
+  readonly candidateWords: number; // ids that can be words
+  readonly layers: readonly LayerConcepts[];
+  /** FLOPs of the products: covariances (L · 2 D² F), eigensolver (2 D² per product row), words (2 L k V D). */
+  readonly flops: { readonly covariance: number; readonly eigensolver: number; readonly words: number };
+  readonly timing: { readonly pca: number; readonly words: number; readonly labels: number }; // seconds
+}
+
+const seconds = (since: number) => (performance.now() - since) / 1000;
+const cancelled = () => fail('cancelled', 'the concepts computation was cancelled', 'Run it again when you are ready.');
+
+/** Checks --components and --top against the model before any weight is read. */
+export function checkConceptsOptions(checkpoint: Checkpoint, options: Pick<ConceptsOptions, 'components' | 'top'>): Result<{ candidates: number[] }> {
+  const { hiddenSize: D, intermediateSize: F } = checkpoint.config;
+  const k = options.components;
+  if (!Number.isInteger(k) || k < 1) return fail('bad-argument', `components must be a positive integer, got ${k}`, 'Pass --components 1 or more (default 10).');
+  if (k > D) return fail('bad-argument', `${k} components asked, but the model's d_model (hidden size) is ${D}: there are only ${D} principal components`, `Pass --components ${Math.min(D, 10)} (at most ${D}).`);
+  if (F < 2) return fail('bad-config', `the model's feed-forward width is ${F}: PCA needs 2 rows of W_down^T or more`, 'The checkpoint does not look like a transformer with a feed-forward block.');
+  const K = options.top;
+  if (!Number.isInteger(K) || K < 1) return fail('bad-argument', `top must be a positive integer, got ${K}`, 'Pass --top 1 or more (default 10).');
+  const candidates = candidateWords(checkpoint);
+  if (K > candidates.length) return fail('bad-argument', `${K} words a component asked, but the vocabulary has ${candidates.length} non-special tokens`, `Pass --top ${Math.min(candidates.length, 10)} (at most ${candidates.length}).`);
+  return ok({ candidates });
+}
+
+function candidateWords(checkpoint: Checkpoint): number[] {
+  const { tokenizer, config } = checkpoint;
+  const ids: number[] = [];
+  for (let v = 0; v < config.vocabSize; v++) if (!tokenizer.specialIds.has(v) && tokenizer.rawToken(v) !== undefined) ids.push(v);
+  return ids;
+}
+
+export async function computeConcepts(checkpoint: Checkpoint, options: ConceptsOptions, matmul: MatmulTransposed = (x, n, w, m, k) => matmulTransposed(x, n, w, m, k, options.threads)): Promise<Result<ConceptsResult>> {
+  const checked = checkConceptsOptions(checkpoint, options);
+  if (!checked.ok) return checked;
+  try {
+    return await compute(checkpoint, globalWeights(checkpoint.config, checkpoint.weights), checked.value.candidates, options, matmul);
+  } catch (e) {
+    if (e instanceof LensFailure) return { ok: false, error: e.error };
+    throw e;
+  }
+}
+
+async function compute(checkpoint: Checkpoint, weights: GlobalWeights, candidates: number[], options: ConceptsOptions, matmul: MatmulTransposed): Promise<Result<ConceptsResult>> {
+  const { config, tokenizer } = checkpoint;
+  const { hiddenSize: D, intermediateSize: F, numLayers: L, vocabSize: V } = config;
+  const k = options.components;
+  const K = options.top;
+
+  // per layer: the leading components of W_down^T
+  const pcaStart = performance.now();
+  const pcas = [];
+  let covarianceFlops = 0;
+  let eigensolverFlops = 0;
+  for (let layer = 0; layer < L; layer++) {
+    options.onProgress?.({ stage: 'pca', done: layer, total: L });
+    const rows = weights.downProjectionRows(layer); // (F, D)
+    const pca = await principalComponents(rows.data, F, D, k, matmul, options.eigen);
+    covarianceFlops += pca.flops.covariance;
+    eigensolverFlops += pca.flops.eigensolver;
+    pcas.push(pca);
+    if (options.signal?.aborted) return cancelled();
+  }
+  options.onProgress?.({ stage: 'pca', done: L, total: L });
+  const pcaSeconds = seconds(pcaStart);
+
+  // all layers' components against the vocabulary in one product: (L k, D) x (D, V)
+  options.onProgress?.({ stage: 'words' });
+  const wordsStart = performance.now();
+  const embeddings = weights.outputEmbeddings(); // (V, D)
+  const isCandidate = new Uint8Array(V);
+  for (const v of candidates) isCandidate[v] = 1;
+  const inverseNorms = inverseRowNorms(embeddings.data, V, D, (v) => isCandidate[v] === 1);
+  const stacked = new Float32Array(L * k * D);
+  pcas.forEach((p, l) => stacked.set(p.vectors, l * k * D));
+  const dots = await matmul(stacked, L * k, embeddings.data, V, D); // (L k, V)
+  const allWords = topWordsByCosine(dots, L * k, V, inverseNorms, K);
+  const wordsSeconds = seconds(wordsStart);
+  if (options.signal?.aborted) return cancelled();
+
+  const labelsStart = performance.now();
+  const layers: LayerConcepts[] = pcas.map((pca, layer) => {
+    options.onProgress?.({ stage: 'labels', done: layer, total: L });
+    const vectors = pca.vectors.slice();
+    const words = orientToTopWord(vectors, D, allWords.slice(layer * k, (layer + 1) * k));
+    const components = words.map((list, j): ConceptComponent => {
+      const shown = list.map((w) => ({ id: w.id, text: tokenizer.tokenText(w.id), cosine: w.cosine }));
+      return { index: j, variance: pca.variances[j], explainedRatio: pca.ratios[j], words: shown, label: labelConcept(shown) };
+    });
+    return { layer, totalVariance: pca.totalVariance, components, vectors, converged: pca.converged, maxResidual: Math.max(...pca.residuals), passes: pca.passes };
+  });
+  options.onProgress?.({ stage: 'labels', done: L, total: L });
+
+  return ok({
+    model: { path: checkpoint.dir, architecture: config.architecture, hiddenSize: D, intermediateSize: F, numLayers: L, vocabSize: V },
+    components: k,
+    top: K,
+    candidateWords: candidates.length,
+    layers,
+    flops: { covariance: covarianceFlops, eigensolver: eigensolverFlops, words: 2 * L * k * V * D },
+    timing: { pca: pcaSeconds, words: wordsSeconds, labels: seconds(labelsStart) },
+  });
+}
+
+/** Layer `layer`'s components as unit rows [k, D] (for principal angles between two models' subspaces). */
+export function componentRows(result: ConceptsResult, layer: number): { readonly rows: Float32Array; readonly count: number; readonly width: number } {
+  const l = result.layers.find((x) => x.layer === layer);
+  if (!l) throw new Error(`componentRows: no layer ${layer}`);
+  return { rows: l.vectors, count: result.components, width: result.model.hiddenSize };
+}

@@ -1,0 +1,194 @@
+// Feed-forward concepts against a naive re-computation: on tiny random llama and gpt2 checkpoints, the
+// engine's result (onnxruntime products, the top-k eigensolver) is checked against plain float64 loops over
+// the checkpoint's tensors as the test wrote them (centring, covariance, cosines) and the full Jacobi
+// eigendecomposition of test/reference/jacobiEigen.ts. Plus the pure helpers on small hand-made inputs.
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, test } from 'node:test';
+import { computeConcepts, componentRows, type ConceptsResult } from '../../src/engine/concepts';
+import { centredTransposed, orientToTopWord, topWordsByCosine } from '../../src/explain/ffnConcepts';
+import { loadCheckpoint, type Checkpoint } from '../../src/model/checkpoint';
+import { gaussian, mulberry32 } from '../helpers/prng';
+import { writeRandomCheckpoint, type RandomCheckpoint, type RandomCheckpointOptions } from '../helpers/randomCheckpoint';
+import { jacobiEigen } from '../reference/jacobiEigen';
+
+const root = mkdtempSync(join(tmpdir(), 'lens-concepts-'));
+after(() => rmSync(root, { recursive: true, force: true }));
+
+interface NaiveLayer {
+  readonly values: Float64Array; // all D eigenvalues of the covariance, descending
+  readonly vectors: Float64Array; // [D, D]
+  readonly trace: number;
+}
+
+/** W_down^T rows [F, D] straight from the stored tensors: llama down_proj is [D, F], gpt2 Conv1D c_proj [F, D]. */
+function downRows(ck: RandomCheckpoint, layer: number): Float64Array {
+  const { hiddenSize: D, intermediateSize: F } = ck.config;
+  const llama = ck.weights.get(`model.layers.${layer}.mlp.down_proj.weight`);
+  if (llama) return Float64Array.from({ length: F * D }, (_, i) => llama[(i % D) * F + Math.floor(i / D)]);
+  const gpt2 = ck.weights.get(`h.${layer}.mlp.c_proj.weight`) ?? ck.weights.get(`transformer.h.${layer}.mlp.c_proj.weight`)!;
+  return gpt2;
+}
+
+function naivePca(rows: Float64Array, F: number, D: number): NaiveLayer {
+  const mean = new Float64Array(D);
+  for (let f = 0; f < F; f++) for (let d = 0; d < D; d++) mean[d] += rows[f * D + d] / F;
+  const C = new Float64Array(D * D);
+  for (let f = 0; f < F; f++) for (let a = 0; a < D; a++) for (let b = 0; b < D; b++) C[a * D + b] += ((rows[f * D + a] - mean[a]) * (rows[f * D + b] - mean[b])) / (F - 1);
+  let trace = 0;
+  for (let d = 0; d < D; d++) trace += C[d * D + d];
+  const e = jacobiEigen(C, D);
+  return { values: e.values, vectors: e.vectors, trace };
+}
+
+function outputEmbeddings(ck: RandomCheckpoint): Float64Array {
+  return ck.weights.get('lm_head.weight') ?? ck.weights.get('wte.weight') ?? ck.weights.get('transformer.wte.weight') ?? ck.weights.get('model.embed_tokens.weight')!;
+}
+
+async function open(ck: RandomCheckpoint): Promise<Checkpoint> {
+  const c = await loadCheckpoint(ck.dir);
+  assert.ok(c.ok);
+  return c.value;
+}
+
+/** Checks one engine result against the naive computation, layer by layer; returns how many vectors it compared. */
+function checkAgainstNaive(ck: RandomCheckpoint, checkpoint: Checkpoint, r: ConceptsResult): number {
+  const { hiddenSize: D, intermediateSize: F, numLayers: L, vocabSize: V } = ck.config;
+  const k = r.components;
+  const K = r.top;
+  const E = outputEmbeddings(ck);
+  const candidates = Array.from({ length: V }, (_, v) => v).filter((v) => !checkpoint.tokenizer.specialIds.has(v) && checkpoint.tokenizer.rawToken(v) !== undefined);
+  assert.equal(r.candidateWords, candidates.length);
+  const norm = (v: number) => Math.sqrt(Array.from({ length: D }, (_, d) => E[v * D + d] ** 2).reduce((a, b) => a + b, 0));
+  let comparedVectors = 0;
+  assert.equal(r.layers.length, L);
+  for (let l = 0; l < L; l++) {
+    const naive = naivePca(downRows(ck, l), F, D);
+    const layer = r.layers[l];
+    assert.ok(layer.converged, `layer ${l} not converged (max residual ${layer.maxResidual})`);
+    assert.ok(Math.abs(layer.totalVariance - naive.trace) <= 1e-9 * naive.trace, `layer ${l} trace`);
+    const rows = componentRows(r, l);
+    assert.deepEqual([rows.count, rows.width, rows.rows.length], [k, D, k * D]);
+    for (let j = 0; j < k; j++) {
+      const c = layer.components[j];
+      assert.equal(c.index, j);
+      assert.ok(Math.abs(c.variance - naive.values[j]) <= 1e-5 * naive.values[0], `layer ${l} component ${j}: variance ${c.variance} vs ${naive.values[j]}`);
+      assert.ok(Math.abs(c.explainedRatio - naive.values[j] / naive.trace) <= 1e-5, `layer ${l} component ${j}: ratio`);
+      // the vector, up to sign, where the eigenvalue is apart from its neighbours (else only its span is defined)
+      const u = layer.vectors.subarray(j * D, (j + 1) * D);
+      let along = 0;
+      for (let d = 0; d < D; d++) along += u[d] * naive.vectors[j * D + d];
+      const sign = Math.sign(along);
+      let distance = 0; // ‖u − ±u_naive‖: resolves small angles, where 1 − |cos| cannot in f32
+      for (let d = 0; d < D; d++) distance += (u[d] - sign * naive.vectors[j * D + d]) ** 2;
+      distance = Math.sqrt(distance);
+      const gap = Math.min(j + 1 < D ? naive.values[j] - naive.values[j + 1] : Infinity, j > 0 ? naive.values[j - 1] - naive.values[j] : Infinity) / naive.values[0];
+      if (gap < 1e-2) continue;
+      comparedVectors++;
+      // an eigenvector's error is at most its residual over the gap to the rest of the spectrum (Davis-Kahan)
+      const bound = (2 * layer.maxResidual) / gap + 1e-5;
+      if (process.env.DEBUG_CONCEPTS) console.log(`# L${l} c${j} distance ${distance.toExponential(1)} bound ${bound.toExponential(1)} gap ${gap.toFixed(3)} passes ${layer.passes}`);
+      assert.ok(distance <= bound, `layer ${l} component ${j}: ‖u − u_naive‖ ${distance} > ${bound} (gap ${gap})`);
+      // words: cosines with the naive eigenvector, signed as the engine oriented it
+      const cos = candidates.map((v) => {
+        let s = 0;
+        for (let d = 0; d < D; d++) s += sign * naive.vectors[j * D + d] * E[v * D + d];
+        return { id: v, cosine: s / norm(v) };
+      });
+      cos.sort((a, b) => Math.abs(b.cosine) - Math.abs(a.cosine) || a.id - b.id);
+      assert.equal(c.words.length, K);
+      assert.ok(c.words[0].cosine > 0, 'oriented toward its top word');
+      for (const w of c.words) {
+        const ref = cos.find((x) => x.id === w.id)!;
+        assert.ok(Math.abs(w.cosine - ref.cosine) <= distance + 1e-6, `layer ${l} component ${j} word ${w.id}: cosine ${w.cosine} vs ${ref.cosine}`);
+        assert.equal(w.text, checkpoint.tokenizer.tokenText(w.id));
+      }
+      if (Math.abs(cos[K - 1].cosine) - Math.abs(cos[K].cosine) > 2 * distance + 1e-6) {
+        assert.deepEqual(new Set(c.words.map((w) => w.id)), new Set(cos.slice(0, K).map((x) => x.id)), `layer ${l} component ${j}: top words`);
+      }
+      for (let i = 1; i < K; i++) assert.ok(Math.abs(c.words[i - 1].cosine) >= Math.abs(c.words[i].cosine));
+    }
+  }
+  return comparedVectors;
+}
+
+const cases: [string, RandomCheckpointOptions, number, number][] = [
+  ['llama untied f32', { family: 'llama', hiddenSize: 32, intermediateSize: 96, numLayers: 2, seed: 31 }, 6, 8],
+  ['gpt2 tied bf16, prefixed names', { family: 'gpt2', hiddenSize: 32, numLayers: 2, dtype: 'BF16', prefix: true, seed: 32 }, 5, 10],
+];
+
+for (const [name, options, k, K] of cases) {
+  test(`${name}: variances, ratios, components and top words agree with the naive computation`, async () => {
+    const ck = writeRandomCheckpoint(join(root, name.replace(/\W+/g, '-')), options);
+    const checkpoint = await open(ck);
+    const r = await computeConcepts(checkpoint, { components: k, top: K });
+    assert.ok(r.ok, r.ok ? '' : r.error.message);
+    const compared = checkAgainstNaive(ck, checkpoint, r.value);
+    assert.ok(compared >= 2, `only ${compared} components were apart enough from their neighbours to compare`);
+    const { hiddenSize: D, intermediateSize: F, numLayers: L, vocabSize: V } = ck.config;
+    assert.equal(r.value.flops.covariance, L * 2 * D * D * F);
+    assert.equal(r.value.flops.words, 2 * L * k * V * D);
+    assert.ok(r.value.flops.eigensolver > 0);
+  });
+}
+
+test('components = d_model: the whole spectrum, every variance and the ratios summing to 1', async () => {
+  const ck = writeRandomCheckpoint(join(root, 'full'), { family: 'llama', hiddenSize: 16, intermediateSize: 48, numLayers: 1, seed: 33 });
+  const checkpoint = await open(ck);
+  const r = await computeConcepts(checkpoint, { components: 16, top: 3 });
+  assert.ok(r.ok);
+  checkAgainstNaive(ck, checkpoint, r.value);
+  const sum = r.value.layers[0].components.reduce((s, c) => s + c.explainedRatio, 0);
+  assert.ok(Math.abs(sum - 1) < 1e-5, `ratios sum to ${sum}`);
+});
+
+test('centredTransposed: mean removed, [D, F] layout, trace in float64', () => {
+  const F = 5;
+  const D = 3;
+  const rows = Float32Array.from({ length: F * D }, (_, i) => Math.fround(Math.sin(i) * 3 + (i % D)));
+  const { transposed, totalVariance } = centredTransposed(rows, F, D);
+  let trace = 0;
+  for (let d = 0; d < D; d++) {
+    let mean = 0;
+    for (let f = 0; f < F; f++) mean += rows[f * D + d] / F;
+    for (let f = 0; f < F; f++) {
+      assert.ok(Math.abs(transposed[d * F + f] - (rows[f * D + d] - mean)) < 1e-6);
+      trace += (rows[f * D + d] - mean) ** 2 / (F - 1);
+    }
+  }
+  assert.ok(Math.abs(totalVariance - trace) < 1e-9);
+  assert.throws(() => centredTransposed(rows, 1, F * D), /2 rows or more/);
+});
+
+test('topWordsByCosine: the K largest |cosine| by a full sort, excluded ids never chosen, ties by id', () => {
+  const n = 3;
+  const V = 200;
+  const g = gaussian(mulberry32(8));
+  const dots = Float32Array.from({ length: n * V }, g);
+  dots[5] = dots[7] = 4; // a tie in row 0: id 5 before id 7
+  const inverseNorms = Float32Array.from({ length: V }, (_, v) => (v % 10 === 3 ? 0 : 0.5 + (v % 7) / 10));
+  const K = 12;
+  const got = topWordsByCosine(dots, n, V, inverseNorms, K);
+  for (let r = 0; r < n; r++) {
+    const all = Array.from({ length: V }, (_, v) => v)
+      .filter((v) => inverseNorms[v] !== 0)
+      .map((v) => ({ id: v, cosine: dots[r * V + v] * inverseNorms[v] }))
+      .sort((a, b) => Math.abs(b.cosine) - Math.abs(a.cosine) || a.id - b.id);
+    assert.deepEqual(got[r], all.slice(0, K));
+  }
+  assert.ok(got[0].findIndex((w) => w.id === 5) < got[0].findIndex((w) => w.id === 7));
+  assert.deepEqual(topWordsByCosine(dots, n, V, inverseNorms, V).map((l) => l.length), [180, 180, 180]);
+});
+
+test('orientToTopWord: flips a component and its cosines when its top word points away', () => {
+  const vectors = Float32Array.from([1, 0, 0, 1]);
+  const words = orientToTopWord(vectors, 2, [
+    [{ id: 1, cosine: 0.5 }, { id: 2, cosine: -0.4 }],
+    [{ id: 3, cosine: -0.9 }, { id: 4, cosine: 0.2 }],
+  ]);
+  assert.deepEqual([...vectors], [1, 0, -0, -1]);
+  assert.deepEqual(words[1], [{ id: 3, cosine: 0.9 }, { id: 4, cosine: -0.2 }]);
+  assert.deepEqual(words[0], [{ id: 1, cosine: 0.5 }, { id: 2, cosine: -0.4 }]);
+});
