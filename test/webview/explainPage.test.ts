@@ -1,0 +1,75 @@
+// The explain panel's page (the built bundle dist/webview/explain.js) in happy-dom with a stand-in for the
+// VS Code webview API: it announces itself, renders the view the host sends (tokens, score, shading), and
+// sends instruction edits and export requests in the protocol's shapes. Checked against the view model.
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import { Window } from 'happy-dom';
+import type { ExplainView } from '../../src/protocol';
+import { explainView } from '../../src/ui/viewModel/explainView';
+import { fixture } from '../ui/explainFixture';
+
+const BUNDLE = join(__dirname, '..', '..', 'dist', 'webview', 'explain.js');
+
+function page() {
+  const window = new Window();
+  const posted: unknown[] = [];
+  (window as unknown as { acquireVsCodeApi: unknown }).acquireVsCodeApi = () => ({ postMessage: (m: unknown) => posted.push(JSON.parse(JSON.stringify(m))) }) // out of the page's realm;
+  window.document.write('<!DOCTYPE html><html><head></head><body><main id="root"></main></body></html>');
+  window.eval(readFileSync(BUNDLE, 'utf8'));
+  const send = (data: unknown) => window.dispatchEvent(new window.MessageEvent('message', { data }));
+  return { window, document: window.document, posted, send };
+}
+
+const shadeOf = (el: Element) => Number((el as unknown as { style: { getPropertyValue(n: string): string } }).style.getPropertyValue('--shade'));
+
+test('renders the view: tokens, labels, score; hover shades the prompt by the attribution column', () => {
+  const { window, document, posted, send } = page();
+  assert.deepEqual(posted, [{ type: 'ready' }]);
+  const view: ExplainView = explainView(fixture(), 'tuned', false);
+  send({ type: 'explanation', view });
+  const prompt = [...document.querySelectorAll('.tokens.prompt .token')];
+  const response = [...document.querySelectorAll('.tokens.response .token')];
+  assert.equal(prompt.length, view.promptTokens.length);
+  assert.equal(response.length, view.responseTokens.length);
+  assert.equal(document.getElementById('instruction-importance')!.textContent, view.instructionImportance.toFixed(3));
+  assert.deepEqual(prompt.map((t) => t.classList.contains('instruction')), view.promptTokens.map((t) => t.instruction));
+  prompt.forEach((t, n) => assert.ok(Math.abs(shadeOf(t) - view.promptTokens[n].shade) < 1e-9, `density shade of token ${n}`));
+  assert.match(prompt[0].getAttribute('aria-label')!, /special token/);
+  assert.equal(document.querySelector('.tokens.prompt')!.getAttribute('role'), 'listbox');
+
+  response[1].dispatchEvent(new window.Event('mouseenter'));
+  prompt.forEach((t, n) => assert.ok(Math.abs(shadeOf(t) - view.byResponse[1][n]) < 1e-9, `attribution shade of token ${n}`));
+  assert.ok(document.querySelector('.tokens.prompt')!.classList.contains('by-attribution'));
+  response[1].dispatchEvent(new window.Event('mouseleave'));
+  prompt.forEach((t, n) => assert.ok(Math.abs(shadeOf(t) - view.promptTokens[n].shade) < 1e-9));
+});
+
+test('selecting prompt tokens and pressing Mark sends setInstruction; clicking a prompt token shades the response', () => {
+  const { window, document, posted, send } = page();
+  const view = explainView(fixture(), 'tuned', false);
+  send({ type: 'explanation', view });
+  const prompt = [...document.querySelectorAll('.tokens.prompt .token')];
+  prompt[4].dispatchEvent(new window.MouseEvent('click'));
+  const response = [...document.querySelectorAll('.tokens.response .token')];
+  response.forEach((t, m) => assert.ok(Math.abs(shadeOf(t) - view.byPrompt[4][m]) < 1e-9, `driven shade of response token ${m}`));
+  prompt[2].dispatchEvent(new window.MouseEvent('click', { shiftKey: true })); // range 2..4
+  assert.equal(prompt[3].getAttribute('aria-selected'), 'true');
+  document.getElementById('mark-instruction')!.dispatchEvent(new window.MouseEvent('click'));
+  const edit = posted.at(-1) as { type: string; tokens: number[]; instruction: boolean };
+  assert.equal(edit.type, 'setInstruction');
+  assert.deepEqual([...edit.tokens].sort(), [2, 3, 4]);
+  assert.equal(edit.instruction, true);
+  document.getElementById('export-html')!.dispatchEvent(new window.MouseEvent('click'));
+  assert.deepEqual(posted.at(-1), { type: 'export', format: 'html' });
+});
+
+test('busy and failed states', () => {
+  const { document, send } = page();
+  send({ type: 'busy', message: 'Explaining with tuned…' });
+  assert.match(document.querySelector('.busy')!.textContent!, /Explaining/);
+  send({ type: 'failed', message: 'the prompt is 300 tokens', hint: 'Shorten it.' });
+  assert.equal(document.querySelector('.busy'), null);
+  assert.match(document.querySelector('.message.error')!.textContent!, /300 tokens.*Shorten/);
+});
