@@ -1,7 +1,8 @@
 // The one ONNX model we run per checkpoint. It holds two computations over one shared set of weights:
 //
 //   step:        ids (1, S), positions (S), past key/values (1, Hkv, P, Dh) per layer
-//                -> logits of the last position (1, 1, V), present key/values (1, Hkv, P+S, Dh)
+//                -> logits of the last position (1, 1, V), present key/values (1, Hkv, P+S, Dh),
+//                   attention probabilities (1, Hkv, G, S, P+S) per layer (G = query heads per key/value head)
 //   attribution: attr_ids (1, T), attr_positions (T), attr_select (M, T) one-hot rows picking the position that
 //                predicts each response token, attr_targets (M, V) one-hot response ids
 //                -> probabilities (1, M) = p(y_m | x, y_<m),
@@ -35,6 +36,9 @@ export function buildLensGraph(graph: Graph, arch: Architecture, attributionArch
   const step = arch.forward({ embeds: arch.embed(ids), positions, past, keyDim: 'K' });
   outputs.push({ name: 'logits', tensor: arch.logits(takeLast(step.hidden, 1)) });
   step.present.forEach((kv, i) => outputs.push({ name: `present_key_${i}`, tensor: kv.k }, { name: `present_value_${i}`, tensor: kv.v }));
+  // attention probabilities of each layer, (1, Hkv, G, S, K): computed for the logits anyway, copied out only
+  // when a run asks for them (LensModel.attention; generation fetches logits and the cache only)
+  step.attention.forEach((probs, i) => outputs.push({ name: `attention_${i}`, tensor: probs }));
 
   // attribution: one forward pass, then the backward in two steps, both by autodiff:
   //  1. the head: p_m depends only on the hidden state that predicts y_m, so one backward pass of Σ_m p_m

@@ -116,7 +116,7 @@ export class LensModel {
     while (out.length < maxNewTokens && position + tokens.length <= maxPositions) {
       feeds.ids = i64(tokens, [1, tokens.length]);
       feeds.positions = i64(tokens.map((_, i) => position + i), [tokens.length]);
-      const result = await this.session.run(feeds);
+      const result = await this.session.run(feeds, this.stepOutputs());
       const next = argmax(result.logits.data as Float32Array | Float64Array);
       position += tokens.length;
       out.push(next);
@@ -129,6 +129,26 @@ export class LensModel {
       tokens = [next];
     }
     return out;
+  }
+
+  /** What a generation step fetches: the logits and the new cache (not the attention probabilities). */
+  private stepOutputs(): string[] {
+    const names = ['logits'];
+    for (let i = 0; i < this.config.numLayers; i++) names.push(`present_key_${i}`, `present_value_${i}`);
+    return names;
+  }
+
+  /**
+   * Attention probabilities of every layer over `ids` (one forward pass, no cache): per layer a (H, T, T)
+   * array, row = query position, query head h reading key/value head floor(h / G).
+   */
+  async attention(ids: readonly number[]): Promise<Float32Array[]> {
+    const { numLayers } = this.config;
+    const feeds: Feeds = { ...this.emptyStep(), ...this.emptyAttribution(), ids: i64(ids, [1, ids.length]), positions: i64(ids.map((_, i) => i), [ids.length]) };
+    const names = Array.from({ length: numLayers }, (_, i) => `attention_${i}`);
+    const result = await this.session.run(feeds, names);
+    // (1, Hkv, G, T, T) is (H, T, T) in memory: query head h = kv * G + g
+    return names.map((name) => Float32Array.from(result[name].data as Float32Array | Float64Array));
   }
 
   /** Logits of the next token after `ids` (no cache): for tests and the KV-cache benchmark's baseline. */
