@@ -8,6 +8,7 @@ import type { EngineJob, EngineProgress, EngineResults, WorkerRequest, WorkerRes
 import type { LensModel } from '../runtime/lensModel';
 import { explainWith } from './explain';
 import { loadModel } from './loadModel';
+import { attentionOf } from './attention';
 import { fail, ok, type Result } from '../lensError';
 
 const port = parentPort;
@@ -68,8 +69,10 @@ async function runJob(job: EngineJob, context: JobContext): Promise<Result<Engin
       return notYet('the attention-head analysis');
     case 'concepts':
       return notYet('the feed-forward concepts');
-    case 'attention':
-      return notYet('attention maps');
+    case 'attention': {
+      const loaded = await model(job.request.modelDir, context);
+      return loaded.ok ? attentionOf(loaded.value.model, job.request, job.head) : loaded;
+    }
     case 'compare':
       return notYet('the model comparison');
   }
