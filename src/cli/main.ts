@@ -15,6 +15,7 @@ import { explainHtml, type ReportExplanation } from '../report/explainHtml';
 import { runBatch } from './batch';
 import { checkOutputFile, writeOutputFile } from './outputFile';
 import { registerHeads } from './heads';
+import { registerConcepts } from './concepts';
 
 function positiveInt(value: string): number {
   const n = Number(value);
@@ -207,6 +208,7 @@ program
   .action(runScore);
 
 registerHeads(program, DEFAULT_MODEL);
+registerConcepts(program, DEFAULT_MODEL);
 
 program.parseAsync(process.argv).catch((e: unknown) => {
   process.stderr.write(`error: unexpected failure: ${(e as Error).stack ?? String(e)}\nhint: this is a bug in Instruction Lens; please report it with the command line.\n`);

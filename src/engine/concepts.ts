@@ -13,7 +13,7 @@ import { globalWeights, type GlobalWeights } from '../arch/globalWeights';
 import { labelConcept, type ConceptLabel } from '../explain/conceptLabels';
 import { inverseRowNorms, orientToTopWord, principalComponents, topWordsByCosine, type EigenSettings, type MatmulTransposed } from '../explain/ffnConcepts';
 import { fail, LensFailure, ok, type Result } from '../lensError';
-import type { Checkpoint } from '../model/checkpoint';
+import { loadCheckpoint, type Checkpoint } from '../model/checkpoint';
 import { matmulTransposed } from '../runtime/matmulSession';
 
 export interface ConceptsOptions {
@@ -53,14 +53,14 @@ export interface LayerConcepts {
 }
 
 export interface ConceptsResult {
-  readonly model: { readonly path: string; readonly architecture: string; readonly hiddenSize: number; readonly intermediateSize: number; readonly numLayers: number; readonly vocabSize: number };
+  readonly model: { readonly path: string; readonly architecture: string; readonly parameters: number; readonly hiddenSize: number; readonly intermediateSize: number; readonly numLayers: number; readonly vocabSize: number };
   readonly components: number; // k
   readonly top: number; // K
   readonly candidateWords: number; // ids that can be words
   readonly layers: readonly LayerConcepts[];
   /** FLOPs of the products: covariances (L · 2 D² F), eigensolver (2 D² per product row), words (2 L k V D). */
   readonly flops: { readonly covariance: number; readonly eigensolver: number; readonly words: number };
-  readonly timing: { readonly pca: number; readonly words: number; readonly labels: number }; // seconds
+  readonly timing: { readonly load: number; readonly pca: number; readonly words: number; readonly labels: number }; // seconds
 }
 
 const seconds = (since: number) => (performance.now() - since) / 1000;
@@ -149,14 +149,25 @@ async function compute(checkpoint: Checkpoint, weights: GlobalWeights, candidate
   options.onProgress?.({ stage: 'labels', done: L, total: L });
 
   return ok({
-    model: { path: checkpoint.dir, architecture: config.architecture, hiddenSize: D, intermediateSize: F, numLayers: L, vocabSize: V },
+    model: { path: checkpoint.dir, architecture: config.architecture, parameters: checkpoint.parameterCount, hiddenSize: D, intermediateSize: F, numLayers: L, vocabSize: V },
     components: k,
     top: K,
     candidateWords: candidates.length,
     layers,
     flops: { covariance: covarianceFlops, eigensolver: eigensolverFlops, words: 2 * L * k * V * D },
-    timing: { pca: pcaSeconds, words: wordsSeconds, labels: seconds(labelsStart) },
+    timing: { load: 0, pca: pcaSeconds, words: wordsSeconds, labels: seconds(labelsStart) },
   });
+}
+
+/** Opens the checkpoint folder (headers, config, tokenizer: weights are read layer by layer) and computes. */
+export async function conceptsFor(modelDir: string, options: ConceptsOptions): Promise<Result<ConceptsResult>> {
+  const start = performance.now();
+  const checkpoint = await loadCheckpoint(modelDir);
+  if (!checkpoint.ok) return checkpoint;
+  const load = seconds(start);
+  const result = await computeConcepts(checkpoint.value, options);
+  if (!result.ok) return result;
+  return ok({ ...result.value, timing: { ...result.value.timing, load } });
 }
 
 /** Layer `layer`'s components as unit rows [k, D] (for principal angles between two models' subspaces). */

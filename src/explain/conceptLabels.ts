@@ -2,9 +2,10 @@
 // part-of-speech mix of its words and the task category whose lexicon (lexicons/categories.ts) covers most
 // of them. No model is asked; the extension may add labels from a chat model on top of these.
 //
-// Only words take part: a token's text, trimmed of surrounding white space, made of letters (an apostrophe
-// or hyphen between letters allowed). Byte pieces, punctuation, numbers and special tokens count as "other"
-// in the part-of-speech mix and match no category.
+// Only words take part: tokens that start a word (their text begins with white space, as byte-level "Ġ" and
+// SentencePiece "▁" tokens decode) and are made of letters after it (an apostrophe or hyphen between letters
+// allowed). Pieces inside words ("olog"), byte pieces, punctuation and numbers count as "other" in the
+// part-of-speech mix and match no category.
 // Part of speech: compromise (the pure-JS English tagger src/explain/instructionDetection.ts uses) tags the
 // word on its own, without context, so a word that is both noun and verb gets compromise's default reading.
 // Category: a word matches a category when the Porter2 stem (wink-porter2-stemmer) of its lemma (compromise's
@@ -20,10 +21,10 @@ export const PARTS_OF_SPEECH: readonly PartOfSpeech[] = ['noun', 'verb', 'adject
 
 export const MIN_CATEGORY_MATCHES = 2;
 
-const WORD = /^[A-Za-z]+(?:['’-][A-Za-z]+)*$/;
+const WORD = /^\s+([A-Za-z]+(?:['’-][A-Za-z]+)*)$/;
 
 export interface WordAnalysis {
-  readonly word: string | null; // the trimmed text when it is a word, else null
+  readonly word: string | null; // the word without its leading space when the token is one, else null
   readonly partOfSpeech: PartOfSpeech;
   readonly stem: string | null; // Porter2 stem of the lemma, lower case; null for a non-word
 }
@@ -44,9 +45,9 @@ const analysed = new Map<string, WordAnalysis>();
 export function analyseWord(text: string): WordAnalysis {
   const cached = analysed.get(text);
   if (cached) return cached;
-  const word = text.trim();
+  const word = WORD.exec(text)?.[1];
   let result: WordAnalysis = { word: null, partOfSpeech: 'other', stem: null };
-  if (WORD.test(word)) {
+  if (word !== undefined) {
     const doc = nlp(word);
     doc.compute('root');
     const terms = ((doc.json() as any[])[0]?.terms ?? []) as { tags?: string[]; root?: string; normal?: string }[];

@@ -1,0 +1,36 @@
+// The CLI's JSON contract for feed-forward concepts (README, "JSON schema (`concepts --json`)"): snake_case
+// names, words as their decoded token text, ratios and part-of-speech shares as fractions. The component
+// vectors are not written (k x d_model floats a layer); ConceptsResult.layers[].vectors holds them in memory.
+import type { ConceptsResult } from './concepts';
+
+export const CONCEPTS_FORMAT_VERSION = 1;
+
+export function conceptsJson(r: ConceptsResult): Record<string, unknown> {
+  const m = r.model;
+  return {
+    format_version: CONCEPTS_FORMAT_VERSION,
+    method: 'concepts',
+    model: { path: m.path, architecture: m.architecture, parameters: m.parameters, hidden_size: m.hiddenSize, intermediate_size: m.intermediateSize, num_layers: m.numLayers, vocab_size: m.vocabSize },
+    settings: { components: r.components, top: r.top },
+    candidate_words: r.candidateWords,
+    layers: r.layers.map((l) => ({
+      layer: l.layer,
+      total_variance: l.totalVariance,
+      explained_variance_ratio: l.components.reduce((s, c) => s + c.explainedRatio, 0),
+      converged: l.converged,
+      max_residual: l.maxResidual,
+      components: l.components.map((c) => ({
+        index: c.index,
+        variance: c.variance,
+        explained_variance_ratio: c.explainedRatio,
+        words: c.words.map((w) => ({ id: w.id, text: w.text, cosine: w.cosine })),
+        part_of_speech: c.label.partOfSpeech,
+        category: c.label.category.category,
+        category_matches: c.label.category.matches,
+        category_counts: c.label.category.counts,
+      })),
+    })),
+    flops: r.flops,
+    timing: r.timing,
+  };
+}
