@@ -1,7 +1,7 @@
 // Feed-forward concepts against a naive re-computation: on tiny random llama and gpt2 checkpoints, the
 // engine's result (onnxruntime products, the top-k eigensolver) is checked against plain float64 loops over
 // the checkpoint's tensors as the test wrote them (centring, covariance, cosines) and the full Jacobi
-// eigendecomposition of test/reference/jacobiEigen.ts. Plus the pure helpers on small hand-made inputs.
+// eigendecomposition (test/reference/naiveConcepts.ts). Plus the pure helpers on small hand-made inputs.
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -12,40 +12,10 @@ import { centredTransposed, orientToTopWord, topWordsByCosine } from '../../src/
 import { loadCheckpoint, type Checkpoint } from '../../src/model/checkpoint';
 import { gaussian, mulberry32 } from '../helpers/prng';
 import { writeRandomCheckpoint, type RandomCheckpoint, type RandomCheckpointOptions } from '../helpers/randomCheckpoint';
-import { jacobiEigen } from '../reference/jacobiEigen';
+import { downRows, naiveCosines, naiveOutputEmbeddings, naivePca } from '../reference/naiveConcepts';
 
 const root = mkdtempSync(join(tmpdir(), 'lens-concepts-'));
 after(() => rmSync(root, { recursive: true, force: true }));
-
-interface NaiveLayer {
-  readonly values: Float64Array; // all D eigenvalues of the covariance, descending
-  readonly vectors: Float64Array; // [D, D]
-  readonly trace: number;
-}
-
-/** W_down^T rows [F, D] straight from the stored tensors: llama down_proj is [D, F], gpt2 Conv1D c_proj [F, D]. */
-function downRows(ck: RandomCheckpoint, layer: number): Float64Array {
-  const { hiddenSize: D, intermediateSize: F } = ck.config;
-  const llama = ck.weights.get(`model.layers.${layer}.mlp.down_proj.weight`);
-  if (llama) return Float64Array.from({ length: F * D }, (_, i) => llama[(i % D) * F + Math.floor(i / D)]);
-  const gpt2 = ck.weights.get(`h.${layer}.mlp.c_proj.weight`) ?? ck.weights.get(`transformer.h.${layer}.mlp.c_proj.weight`)!;
-  return gpt2;
-}
-
-function naivePca(rows: Float64Array, F: number, D: number): NaiveLayer {
-  const mean = new Float64Array(D);
-  for (let f = 0; f < F; f++) for (let d = 0; d < D; d++) mean[d] += rows[f * D + d] / F;
-  const C = new Float64Array(D * D);
-  for (let f = 0; f < F; f++) for (let a = 0; a < D; a++) for (let b = 0; b < D; b++) C[a * D + b] += ((rows[f * D + a] - mean[a]) * (rows[f * D + b] - mean[b])) / (F - 1);
-  let trace = 0;
-  for (let d = 0; d < D; d++) trace += C[d * D + d];
-  const e = jacobiEigen(C, D);
-  return { values: e.values, vectors: e.vectors, trace };
-}
-
-function outputEmbeddings(ck: RandomCheckpoint): Float64Array {
-  return ck.weights.get('lm_head.weight') ?? ck.weights.get('wte.weight') ?? ck.weights.get('transformer.wte.weight') ?? ck.weights.get('model.embed_tokens.weight')!;
-}
 
 async function open(ck: RandomCheckpoint): Promise<Checkpoint> {
   const c = await loadCheckpoint(ck.dir);
@@ -58,10 +28,9 @@ function checkAgainstNaive(ck: RandomCheckpoint, checkpoint: Checkpoint, r: Conc
   const { hiddenSize: D, intermediateSize: F, numLayers: L, vocabSize: V } = ck.config;
   const k = r.components;
   const K = r.top;
-  const E = outputEmbeddings(ck);
+  const E = naiveOutputEmbeddings(ck);
   const candidates = Array.from({ length: V }, (_, v) => v).filter((v) => !checkpoint.tokenizer.specialIds.has(v) && checkpoint.tokenizer.rawToken(v) !== undefined);
   assert.equal(r.candidateWords, candidates.length);
-  const norm = (v: number) => Math.sqrt(Array.from({ length: D }, (_, d) => E[v * D + d] ** 2).reduce((a, b) => a + b, 0));
   let comparedVectors = 0;
   assert.equal(r.layers.length, L);
   for (let l = 0; l < L; l++) {
@@ -92,12 +61,7 @@ function checkAgainstNaive(ck: RandomCheckpoint, checkpoint: Checkpoint, r: Conc
       if (process.env.DEBUG_CONCEPTS) console.log(`# L${l} c${j} distance ${distance.toExponential(1)} bound ${bound.toExponential(1)} gap ${gap.toFixed(3)} passes ${layer.passes}`);
       assert.ok(distance <= bound, `layer ${l} component ${j}: ‖u − u_naive‖ ${distance} > ${bound} (gap ${gap})`);
       // words: cosines with the naive eigenvector, signed as the engine oriented it
-      const cos = candidates.map((v) => {
-        let s = 0;
-        for (let d = 0; d < D; d++) s += sign * naive.vectors[j * D + d] * E[v * D + d];
-        return { id: v, cosine: s / norm(v) };
-      });
-      cos.sort((a, b) => Math.abs(b.cosine) - Math.abs(a.cosine) || a.id - b.id);
+      const cos = naiveCosines(E, D, Array.from({ length: D }, (_, d) => sign * naive.vectors[j * D + d]), candidates);
       assert.equal(c.words.length, K);
       assert.ok(c.words[0].cosine > 0, 'oriented toward its top word');
       for (const w of c.words) {
