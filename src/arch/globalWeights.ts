@@ -27,6 +27,11 @@ export interface GlobalWeights {
   queryKey(layer: number): QueryKeyWeights;
   /** W_down^T: [intermediateSize, hiddenSize], row i = what feed-forward neuron i writes to the residual stream. */
   downProjectionRows(layer: number): Matrix;
+  /**
+   * W_down itself: [hiddenSize, intermediateSize], column i = what neuron i writes, as nn.Linear stores it
+   * (read without a transpose for the llama family; concepts wants this layout for X^T X).
+   */
+  downProjection(layer: number): Matrix;
   /** [vocabSize, hiddenSize]. */
   inputEmbeddings(): Matrix;
   /** [vocabSize, hiddenSize]: the LM head, or the input embeddings when tied. */
@@ -94,6 +99,7 @@ export function globalWeights(config: ModelConfig, store: WeightStore): GlobalWe
         return { wq: transpose(columns(qkv, 0, D)), wk: transpose(columns(qkv, D, 2 * D)), normScale: vector(`h.${layer}.ln_1.weight`, D) };
       },
       downProjectionRows: (layer) => matrix(`h.${layer}.mlp.c_proj.weight`, F, D),
+      downProjection: (layer) => transpose(matrix(`h.${layer}.mlp.c_proj.weight`, F, D)),
       inputEmbeddings: embeddings,
       outputEmbeddings: () => (has('lm_head.weight') && !config.tieWordEmbeddings ? matrix('lm_head.weight', V, D) : embeddings()),
     };
@@ -110,6 +116,7 @@ export function globalWeights(config: ModelConfig, store: WeightStore): GlobalWe
       };
     },
     downProjectionRows: (layer) => transpose(matrix(`model.layers.${layer}.mlp.down_proj.weight`, D, F)),
+    downProjection: (layer) => matrix(`model.layers.${layer}.mlp.down_proj.weight`, D, F),
     inputEmbeddings: embeddings,
     outputEmbeddings: () => (config.tieWordEmbeddings || !has('lm_head.weight') ? embeddings() : matrix('lm_head.weight', V, D)),
   };

@@ -28,6 +28,9 @@ test('llama (GQA, untied): q/k rows, norm scale, W_down^T rows, embeddings', asy
   const rows = g.downProjectionRows(0);
   assert.deepEqual([rows.rows, rows.cols], [F, D]);
   for (let i = 0; i < F; i++) for (let j = 0; j < D; j++) assert.equal(rows.data[i * D + j], Math.fround(at(down, F, j, i)));
+  const stored = g.downProjection(0);
+  assert.deepEqual([stored.rows, stored.cols], [D, F]);
+  assert.deepEqual([...stored.data], [...down].map(Math.fround));
   assert.equal(g.inputEmbeddings().rows, V);
   assert.deepEqual([...g.outputEmbeddings().data], [...ck.weights.get('lm_head.weight')!].map(Math.fround));
 });
@@ -48,6 +51,9 @@ test('gpt2 (prefixed names, tied): fused Conv1D qkv split and transposed, c_proj
   }
   const proj = ck.weights.get('transformer.h.0.mlp.c_proj.weight')!; // [F, D]
   assert.deepEqual([...g.downProjectionRows(0).data], [...proj].map(Math.fround));
+  const down = g.downProjection(0); // [D, F]: c_proj transposed
+  assert.deepEqual([down.rows, down.cols], [D, 4 * D]);
+  for (let i = 0; i < 4 * D; i++) for (let j = 0; j < D; j++) assert.equal(down.data[j * 4 * D + i], Math.fround(at(proj, D, i, j)));
   assert.deepEqual([...g.outputEmbeddings().data], [...g.inputEmbeddings().data]);
 });
 
