@@ -42,6 +42,10 @@ export function summary(r: Json): string {
   lines.push(`(f) memory (peak - ${(f.overheadPeakBytes / MiB).toFixed(0)} MiB overhead) / size, target <= ${f.target}: ${mem('f32', f.f32)}; ${mem('bf16', f.bf16)}`);
   lines.push(`    peak by phase: ${phases('f32', f.f32)}; ${phases('bf16', f.bf16)}`);
   if (f.f32SmallBatch) lines.push(`    not the default: f32 with attribution batches of ${f.f32SmallBatch.attributionBatch} tokens: ${mem('f32', f.f32SmallBatch)} (whole explanation ${f.f32SmallBatch.seconds.toFixed(1)} s vs ${f.f32.seconds.toFixed(1)} s)`);
+  const g = r.g_heads;
+  if (g) {
+    lines.push(`(g) heads ${g.words} words, top ${g.top} on ${g.dims} dims: ${g.seconds.toFixed(2)} s (products and pairing ${g.layersSeconds.toFixed(2)} s), ${(g.flops / 1e9).toFixed(1)} GFLOP of projections -> ${g.achievedGflops.toFixed(1)} GFLOP/s = ${pct(g.fractionOfPeak)} of (a); target >= ${pct(g.target)}${verdict(g.met)}${busy(g.othersCpuShare)}`);
+  }
   const top = (p: Json) => p.byOp.slice(0, 5).map((o: Json) => `${o.op} ${pct(o.share)}${o.gflops ? ` @${o.gflops.toFixed(0)} GFLOP/s` : ''}`).join(', ');
   lines.push(`profile  attribution: ${top(r.profile.attribution)}`);
   lines.push(`profile  decode step: ${top(r.profile.decodeStep)}`);

@@ -101,7 +101,8 @@ export function rankDescending(values: Readonly<Float64Array>): Int32Array {
   return order;
 }
 
-/** The k words with the largest |qk[w, column]|, largest first; ties keep the lower word index first. */
+/** The k words with the largest |qk[w, column]|, largest first; ties keep the lower word index first.
+ *  One column at a time: the reference for topByMagnitudeColumns. */
 export function topByMagnitude(qk: Readonly<Float32Array>, words: number, columns: number, column: number, k: number): WordActivation[] {
   const n = Math.min(k, words);
   const idx = new Int32Array(n);
@@ -123,6 +124,39 @@ export function topByMagnitude(qk: Readonly<Float32Array>, words: number, column
     if (filled < n) filled++;
   }
   return Array.from(idx.subarray(0, filled), (w) => ({ word: w, activation: qk[w * columns + column] }));
+}
+
+/**
+ * topByMagnitude for many columns in one row-major pass over qk (what layerPatterns runs: a column-by-column
+ * scan strides through memory a row apart and costs a cache miss per word). Same order and ties.
+ */
+export function topByMagnitudeColumns(qk: Readonly<Float32Array>, words: number, columns: number, wanted: readonly number[], k: number): WordActivation[][] {
+  const n = Math.min(k, words);
+  const count = wanted.length;
+  const idx = new Int32Array(count * n);
+  const mag = new Float64Array(count * n);
+  const filled = new Int32Array(count);
+  const floor = new Float64Array(count).fill(-1); // the smallest kept magnitude once full
+  for (let w = 0; w < words; w++) {
+    const row = w * columns;
+    for (let c = 0; c < count; c++) {
+      const m = Math.abs(qk[row + wanted[c]]);
+      const f = filled[c];
+      if (f === n && !(m > floor[c])) continue;
+      const base = c * n;
+      let p = f < n ? f : n - 1;
+      while (p > 0 && mag[base + p - 1] < m) p--;
+      for (let q = Math.min(f, n - 1); q > p; q--) {
+        idx[base + q] = idx[base + q - 1];
+        mag[base + q] = mag[base + q - 1];
+      }
+      idx[base + p] = w;
+      mag[base + p] = m;
+      if (f < n) filled[c] = f + 1;
+      if (filled[c] === n) floor[c] = mag[base + n - 1];
+    }
+  }
+  return wanted.map((col, c) => Array.from(idx.subarray(c * n, c * n + filled[c]), (w) => ({ word: w, activation: qk[w * columns + col] })));
 }
 
 /** The pairs of one dimension: same sign (product > 0), two different words, cosine above the threshold. */
@@ -169,18 +203,36 @@ export function layerPatterns(qk: Readonly<Float32Array>, words: number, g: Head
   if (qk.length !== words * C) throw new Error(`layerPatterns: ${qk.length} activations for ${words} words x ${C} columns`);
   if (H % Hkv !== 0) throw new Error(`layerPatterns: ${H} heads are not a multiple of ${Hkv} key/value heads`);
   const energies = dimensionEnergies(columnSquares(qk, words, C), g);
+  // each head's dims by energy; then the top words of every leading dim's query and key column in one pass
+  const ranked = Array.from({ length: H }, (_, h) => rankDescending(energies.subarray(h * Dh, (h + 1) * Dh)));
+  const leadingDims = (h: number) => ranked[h].subarray(0, Math.min(settings.dims, Dh));
+  const slot = new Map<number, number>(); // column -> index into `wanted`
+  const wanted: number[] = [];
+  const want = (column: number) => {
+    if (!slot.has(column)) {
+      slot.set(column, wanted.length);
+      wanted.push(column);
+    }
+  };
+  for (let h = 0; h < H; h++) {
+    for (const dim of leadingDims(h)) {
+      want(h * Dh + dim);
+      want(H * Dh + kvHeadOf(h, g) * Dh + dim); // query heads of one group share their key columns
+    }
+  }
+  const tops = topByMagnitudeColumns(qk, words, C, wanted, settings.top);
   const heads: HeadPattern[] = [];
   let layerCounts = NO_PAIRS;
   for (let h = 0; h < H; h++) {
     const kvHead = kvHeadOf(h, g);
     const energy = energies.subarray(h * Dh, (h + 1) * Dh);
-    const dimOrder = rankDescending(energy);
+    const dimOrder = ranked[h];
     const dimEnergy = Float64Array.from(dimOrder, (j) => energy[j]);
     const leading: DimensionPairs[] = [];
     let counts = NO_PAIRS;
-    for (const dim of dimOrder.subarray(0, Math.min(settings.dims, Dh))) {
-      const topQuery = topByMagnitude(qk, words, C, h * Dh + dim, settings.top);
-      const topKey = topByMagnitude(qk, words, C, H * Dh + kvHead * Dh + dim, settings.top);
+    for (const dim of leadingDims(h)) {
+      const topQuery = tops[slot.get(h * Dh + dim)!];
+      const topKey = tops[slot.get(H * Dh + kvHead * Dh + dim)!];
       const pairs = pairWords(topQuery, topKey, facts);
       counts = addCounts(counts, countPairs(pairs, facts));
       leading.push({ dim, energy: energy[dim], topQuery, topKey, pairs });

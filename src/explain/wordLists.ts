@@ -39,23 +39,31 @@ const EXTRA_FORMS: Readonly<Record<string, readonly string[]>> = { be: ['am', 'a
 
 export function verbForms(verbs: readonly string[]): Set<string> {
   const forms = new Set<string>();
-  for (const verb of verbs) {
-    const v = verb.trim().toLowerCase();
-    if (v === '') continue;
-    forms.add(v);
-    for (const f of EXTRA_FORMS[v] ?? []) forms.add(f);
-    // tagged as a verb first: alone, "list" or "name" would read as nouns and conjugate to nothing
-    const doc = nlp(v);
-    doc.tag('Verb');
-    const conjugations = (doc.verbs() as unknown as { conjugate(): Record<string, string>[] }).conjugate();
-    for (const c of conjugations) {
-      for (const [tense, form] of Object.entries(c)) {
-        if (tense === 'FutureTense') continue; // "will write": two words, never one vocabulary word
-        if (typeof form === 'string' && /^\p{L}+$/u.test(form)) forms.add(form.toLowerCase());
-      }
+  for (const verb of verbs) for (const f of formsOf(verb.trim().toLowerCase())) forms.add(f);
+  return forms;
+}
+
+// compromise takes milliseconds a verb: each verb's forms are worked out once per process
+const formsCache = new Map<string, readonly string[]>();
+
+function formsOf(v: string): readonly string[] {
+  if (v === '') return [];
+  let cached = formsCache.get(v);
+  if (cached) return cached;
+  const forms = new Set<string>([v, ...(EXTRA_FORMS[v] ?? [])]);
+  // tagged as a verb first: alone, "list" or "name" would read as nouns and conjugate to nothing
+  const doc = nlp(v);
+  doc.tag('Verb');
+  const conjugations = (doc.verbs() as unknown as { conjugate(): Record<string, string>[] }).conjugate();
+  for (const c of conjugations) {
+    for (const [tense, form] of Object.entries(c)) {
+      if (tense === 'FutureTense') continue; // "will write": two words, never one vocabulary word
+      if (typeof form === 'string' && /^\p{L}+$/u.test(form)) forms.add(form.toLowerCase());
     }
   }
-  return forms;
+  cached = [...forms];
+  formsCache.set(v, cached);
+  return cached;
 }
 
 /**

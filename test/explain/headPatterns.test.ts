@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import { after, test } from 'node:test';
 import { globalWeights } from '../../src/arch/globalWeights';
 import { computeHeadPatterns, type HeadsComputation } from '../../src/engine/heads';
-import { rankDescending, topByMagnitude } from '../../src/explain/headPatterns';
+import { rankDescending, topByMagnitude, topByMagnitudeColumns } from '../../src/explain/headPatterns';
 import { GENERAL_VERBS, INSTRUCTION_VERBS, parseWordList, verbForms } from '../../src/explain/wordLists';
 import { loadCheckpoint } from '../../src/model/checkpoint';
 import { readGloveFor } from '../../src/model/glove';
@@ -207,7 +207,7 @@ async function compare(name: string, options: RandomCheckpointOptions, glove: bo
   assert.deepEqual(empty, []);
   // the encoding, checked against the tokenizer itself: " word" without special or lone-space tokens
   for (const w of encoded) {
-    const ids = (await loaded.value.tokenizer.encode(' ' + w.word, { addSpecialTokens: false })).ids.filter((id) => loaded.value.tokenizer.tokenText(id) !== ' ');
+    const ids: number[] = (await loaded.value.tokenizer.encode(' ' + w.word, { addSpecialTokens: false })).ids.filter((id) => loaded.value.tokenizer.tokenText(id) !== ' ');
     assert.deepEqual(w.ids, ids, w.word);
   }
   const words = encoded.map((w) => w.word);
@@ -310,6 +310,18 @@ test('topByMagnitude: largest |value| first, ties by lower index, k above the wo
   const rand = mulberry32(3);
   const many = Float32Array.from({ length: 300 }, () => Math.round((rand() - 0.5) * 20)); // many ties
   assert.deepEqual(topByMagnitude(many, 300, 1, 0, 40).map((a) => a.word), naiveTop([...many], 40).map((a) => a.word));
+});
+
+test('topByMagnitudeColumns (one row-major pass) equals topByMagnitude column by column', () => {
+  const rand = mulberry32(4);
+  const words = 500;
+  const columns = 12;
+  const qk = Float32Array.from({ length: words * columns }, () => Math.round((rand() - 0.5) * 40) / 4); // ties
+  for (const k of [1, 7, 500, 600]) {
+    const wanted = [3, 0, 11, 7, 3];
+    const many = topByMagnitudeColumns(qk, words, columns, wanted, k);
+    wanted.forEach((c, i) => assert.deepEqual(many[i], topByMagnitude(qk, words, columns, c, k), `k ${k} column ${c}`));
+  }
 });
 
 test('rankDescending: by value, ties by lower index', () => {
