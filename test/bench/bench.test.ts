@@ -1,5 +1,5 @@
 // Smoke test of the benchmark's code path: `bench/engine.bench.ts --quick` (a tiny model, one repeat) must
-// finish and write a result with every figure of (a)-(f), the machine, the model and the commit. Times are
+// finish and write a result with every figure of (a)-(g), the machine, the model and the commit. Times are
 // never asserted: they depend on the machine and on whatever else runs on it.
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
@@ -50,6 +50,9 @@ test('bench --quick writes a result with every figure', () => {
     assert.ok(finite(result.f_memory[dtype].ratio) && result.f_memory[dtype].peakBytes > 0, `f_memory.${dtype}`);
   }
   assert.ok(result.f_memory.overheadPeakBytes > 0);
+  for (const key of ['seconds', 'flops', 'achievedGflops', 'fractionOfPeak', 'layersSeconds']) assert.ok(finite(result.g_heads[key]), `g_heads.${key}`);
+  const m = result.model;
+  assert.equal(result.g_heads.flops, m.numLayers * 2 * result.g_heads.words * (m.numHeads + m.numKvHeads) * m.headDim * m.hiddenSize, 'the projections of every layer');
   assert.ok(result.profile.attribution.byOp.length > 0);
 
   assert.match(summary(result), /\(f\) memory/);
