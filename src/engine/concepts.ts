@@ -111,8 +111,8 @@ async function compute(checkpoint: Checkpoint, weights: GlobalWeights, candidate
   let eigensolverFlops = 0;
   for (let layer = 0; layer < L; layer++) {
     options.onProgress?.({ stage: 'pca', done: layer, total: L });
-    const rows = weights.downProjectionRows(layer); // (F, D)
-    const pca = await principalComponents(rows.data, F, D, k, matmul, options.eigen);
+    const wDown = weights.downProjection(layer); // (D, F)
+    const pca = await principalComponents(wDown.data, D, F, k, matmul, options.eigen);
     covarianceFlops += pca.flops.covariance;
     eigensolverFlops += pca.flops.eigensolver;
     pcas.push(pca);

@@ -1,5 +1,6 @@
 // Feed-forward concepts (DESIGN.md, method 3; Wu et al., arXiv 2310.00492, section 5): per layer, principal
-// component analysis of the rows of W_down^T, what each feed-forward neuron writes into the residual stream,
+// component analysis of the rows of W_down^T (the columns of W_down), what each feed-forward neuron writes
+// into the residual stream,
 // and for each leading component the vocabulary words whose output embeddings point most along it.
 //
 //   rows x_i, i < F, centred: x_i − mean; covariance C = Σ x_i x_i^T / (F − 1)   (D x D)
@@ -17,35 +18,34 @@ import { topEigenpairs, type TopEigenOptions } from './topEigenpairs';
 /** Y = X W^T for row-major X [n, k] and W [m, k]; Y [n, m] row-major (src/runtime/matmulSession.ts). */
 export type MatmulTransposed = (x: Float32Array, n: number, w: Float32Array, m: number, k: number) => Promise<Float32Array>;
 
-export interface CentredColumns {
-  /** [D, F]: row d holds coordinate d of every centred row, the operand layout X W^T needs for X_c^T X_c. */
-  readonly transposed: Float32Array;
-  /** trace(C) = Σ ‖x_i − mean‖² / (F − 1), summed in float64 from the rows themselves. */
+export interface CentredNeurons {
+  /** [D, F]: W_down with each row's mean over the neurons removed, i.e. X_c^T, the operand layout X W^T needs for X_c^T X_c. */
+  readonly centred: Float32Array;
+  /** trace(C) = Σ ‖x_i − mean‖² / (F − 1), summed in float64. */
   readonly totalVariance: number;
 }
 
-/** Centres the F rows of `rows` [F, D] (subtracts the mean row) and lays them out transposed, [D, F]. */
-export function centredTransposed(rows: Readonly<Float32Array>, F: number, D: number): CentredColumns {
-  if (rows.length !== F * D) throw new Error(`centredTransposed: ${rows.length} values for [${F}, ${D}]`);
-  if (F < 2) throw new Error(`centredTransposed: a covariance needs 2 rows or more, got ${F}`);
-  const mean = new Float64Array(D);
-  for (let f = 0; f < F; f++) for (let d = 0; d < D; d++) mean[d] += rows[f * D + d];
-  for (let d = 0; d < D; d++) mean[d] /= F;
-  const out = new Float32Array(D * F);
+/**
+ * Centres the neurons' write vectors, given as the columns of W_down [D, F] (as nn.Linear stores it, see
+ * globalWeights.downProjection): subtracts from each row d the mean over the F neurons of coordinate d.
+ */
+export function centreNeurons(wDown: Readonly<Float32Array>, D: number, F: number): CentredNeurons {
+  if (wDown.length !== D * F) throw new Error(`centreNeurons: ${wDown.length} values for [${D}, ${F}]`);
+  if (F < 2) throw new Error(`centreNeurons: a covariance needs 2 neurons or more, got ${F}`);
+  const centred = new Float32Array(D * F);
   let sumSquares = 0;
-  // blocks of 64 rows: the transposed writes stay within a few cache lines per column
-  for (let f0 = 0; f0 < F; f0 += 64) {
-    const f1 = Math.min(F, f0 + 64);
-    for (let d = 0; d < D; d++) {
-      const m = mean[d];
-      for (let f = f0; f < f1; f++) {
-        const v = rows[f * D + d] - m;
-        out[d * F + f] = v;
-        sumSquares += v * v;
-      }
+  for (let d = 0; d < D; d++) {
+    const row = d * F;
+    let mean = 0;
+    for (let f = 0; f < F; f++) mean += wDown[row + f];
+    mean /= F;
+    for (let f = 0; f < F; f++) {
+      const v = wDown[row + f] - mean;
+      centred[row + f] = v;
+      sumSquares += v * v;
     }
   }
-  return { transposed: out, totalVariance: sumSquares / (F - 1) };
+  return { centred, totalVariance: sumSquares / (F - 1) };
 }
 
 export interface PrincipalComponents {
@@ -62,11 +62,11 @@ export interface PrincipalComponents {
 
 export type EigenSettings = Omit<TopEigenOptions, 'count'>;
 
-/** The k leading principal components of the F rows of `rows` [F, D]. */
-export async function principalComponents(rows: Readonly<Float32Array>, F: number, D: number, k: number, matmul: MatmulTransposed, eigen: EigenSettings = {}): Promise<PrincipalComponents> {
-  const { transposed, totalVariance } = centredTransposed(rows, F, D);
+/** The k leading principal components of the F neurons' write vectors, the columns of W_down [D, F]. */
+export async function principalComponents(wDown: Readonly<Float32Array>, D: number, F: number, k: number, matmul: MatmulTransposed, eigen: EigenSettings = {}): Promise<PrincipalComponents> {
+  const { centred, totalVariance } = centreNeurons(wDown, D, F);
   // Σ x_i x_i^T = X_c^T X_c: (D, F) x (F, D); the 1 / (F − 1) is applied to the eigenvalues instead of C
-  const scatter = await matmul(transposed, D, transposed, D, F); // (D, D)
+  const scatter = await matmul(centred, D, centred, D, F); // (D, D)
   // rows times the symmetric scatter matrix: X S^T = X S
   const pairs = await topEigenpairs((x, n) => matmul(x, n, scatter, D, D), D, { ...eigen, count: k });
   const variances = pairs.values.map((v) => Math.max(0, v) / (F - 1));

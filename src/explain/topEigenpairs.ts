@@ -148,12 +148,13 @@ export async function topEigenpairs(multiply: MultiplyRows, D: number, options: 
   const maxPasses = options.maxPasses ?? EIGEN_DEFAULTS.maxPasses;
   const seed = options.seed ?? EIGEN_DEFAULTS.seed;
   let productRows = 0;
-  const apply = async (rows: Float64Array, n: number): Promise<Float64Array> => {
+  const multiplyF32 = async (rows: Float32Array, n: number): Promise<Float32Array> => {
     productRows += n;
-    const out = await multiply(toF32(rows), n);
+    const out = await multiply(rows, n);
     if (out.length !== n * D) throw new Error(`topEigenpairs: multiply returned ${out.length} values for [${n}, ${D}]`);
-    return Float64Array.from(out);
+    return out;
   };
+  const apply = async (rows: Float64Array, n: number): Promise<Float64Array> => Float64Array.from(await multiplyF32(toF32(rows), n));
   const refill = (() => {
     const u = mulberry32(seed ^ 0x5bd1e995);
     return () => u() - 0.5;
@@ -183,21 +184,23 @@ export async function topEigenpairs(multiply: MultiplyRows, D: number, options: 
     const c = cut / 2;
     let sigma = e / (top - c);
     const tau = 2 / sigma;
-    // Y = (X C − c X) σ / e: the first step reuses AX = X C
-    let prev = X;
-    let Y = new Float64Array(B * D);
-    for (let i = 0; i < Y.length; i++) Y[i] = ((AX[i] - c * X[i]) * sigma) / e;
+    // the three-term recurrence in f32 buffers, the products' own precision: the filter only has to
+    // amplify, and the block is orthonormalised and Rayleigh-Ritz'd in float64 after it
+    let prev = toF32(X);
+    let Y = new Float32Array(B * D);
+    for (let i = 0; i < Y.length; i++) Y[i] = ((AX[i] - c * X[i]) * sigma) / e; // the first step reuses AX = X C
+    let spare = new Float32Array(B * D);
     for (let step = 2; step <= P; step++) {
       const sigmaNext = 1 / (tau - sigma);
-      const CY = await apply(Y, B);
-      const next = new Float64Array(B * D);
-      for (let i = 0; i < next.length; i++) next[i] = ((2 * sigmaNext) / e) * (CY[i] - c * Y[i]) - sigma * sigmaNext * prev[i];
-      prev = Y;
-      Y = next;
+      const CY = await multiplyF32(Y, B);
+      const a = (2 * sigmaNext) / e;
+      const b = sigma * sigmaNext;
+      for (let i = 0; i < spare.length; i++) spare[i] = a * (CY[i] - c * Y[i]) - b * prev[i];
+      [prev, Y, spare] = [Y, spare, prev];
       sigma = sigmaNext;
     }
-    orthonormalise(Y, B, D, refill);
-    X = Y;
+    X = Float64Array.from(Y);
+    orthonormalise(X, B, D, refill);
     AX = await apply(X, B);
     theta = rayleighRitz(X, AX, B, D);
     residuals = residualNorms(X, AX, theta, k, D);

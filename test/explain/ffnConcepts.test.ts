@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
 import { computeConcepts, componentRows, type ConceptsResult } from '../../src/engine/concepts';
-import { centredTransposed, orientToTopWord, topWordsByCosine } from '../../src/explain/ffnConcepts';
+import { centreNeurons, orientToTopWord, topWordsByCosine } from '../../src/explain/ffnConcepts';
 import { loadCheckpoint, type Checkpoint } from '../../src/model/checkpoint';
 import { gaussian, mulberry32 } from '../helpers/prng';
 import { writeRandomCheckpoint, type RandomCheckpoint, type RandomCheckpointOptions } from '../helpers/randomCheckpoint';
@@ -108,22 +108,22 @@ test('components = d_model: the whole spectrum, every variance and the ratios su
   assert.ok(Math.abs(sum - 1) < 1e-5, `ratios sum to ${sum}`);
 });
 
-test('centredTransposed: mean removed, [D, F] layout, trace in float64', () => {
-  const F = 5;
+test("centreNeurons: each coordinate's mean over the neurons removed, [D, F] kept, trace in float64", () => {
   const D = 3;
-  const rows = Float32Array.from({ length: F * D }, (_, i) => Math.fround(Math.sin(i) * 3 + (i % D)));
-  const { transposed, totalVariance } = centredTransposed(rows, F, D);
+  const F = 5;
+  const wDown = Float32Array.from({ length: D * F }, (_, i) => Math.fround(Math.sin(i) * 3 + (i % D)));
+  const { centred, totalVariance } = centreNeurons(wDown, D, F);
   let trace = 0;
   for (let d = 0; d < D; d++) {
     let mean = 0;
-    for (let f = 0; f < F; f++) mean += rows[f * D + d] / F;
+    for (let f = 0; f < F; f++) mean += wDown[d * F + f] / F;
     for (let f = 0; f < F; f++) {
-      assert.ok(Math.abs(transposed[d * F + f] - (rows[f * D + d] - mean)) < 1e-6);
-      trace += (rows[f * D + d] - mean) ** 2 / (F - 1);
+      assert.ok(Math.abs(centred[d * F + f] - (wDown[d * F + f] - mean)) < 1e-6);
+      trace += (wDown[d * F + f] - mean) ** 2 / (F - 1);
     }
   }
   assert.ok(Math.abs(totalVariance - trace) < 1e-9);
-  assert.throws(() => centredTransposed(rows, 1, F * D), /2 rows or more/);
+  assert.throws(() => centreNeurons(wDown, D * F, 1), /2 neurons or more/);
 });
 
 test('topWordsByCosine: the K largest |cosine| by a full sort, excluded ids never chosen, ties by id', () => {
