@@ -68,9 +68,13 @@ export function radioGroup(label: string, options: readonly { value: string; lab
     if (o.value === selected) radio.setAttribute('checked', '');
     group.append(radio);
   }
+  // the group also fires 'change' while it sets up its initial value: report real changes only
+  let current = selected;
   group.addEventListener('change', () => {
     const value = (group as HTMLElement & { value?: string }).value;
-    if (value) onChange(value);
+    if (!value || value === current) return;
+    current = value;
+    onChange(value);
   });
   return group;
 }

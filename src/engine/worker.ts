@@ -9,6 +9,8 @@ import type { LensModel } from '../runtime/lensModel';
 import { explainWith } from './explain';
 import { loadModel } from './loadModel';
 import { attentionOf } from './attention';
+import { DEFAULT_HEADS_SETTINGS, headPatternsFor } from './heads';
+import { headsJson } from './headsJson';
 import { fail, ok, type Result } from '../lensError';
 
 const port = parentPort;
@@ -65,8 +67,10 @@ async function runJob(job: EngineJob, context: JobContext): Promise<Result<Engin
   switch (job.kind) {
     case 'explain':
       return explain(job, context);
-    case 'heads':
-      return notYet('the attention-head analysis');
+    case 'heads': {
+      const result = await headPatternsFor({ modelDir: job.modelDir, settings: { ...DEFAULT_HEADS_SETTINGS, threads: context.threads } }, { signal: context.signal, onProgress: context.progress });
+      return result.ok ? ok(headsJson(result.value)) : result;
+    }
     case 'concepts':
       return notYet('the feed-forward concepts');
     case 'attention': {

@@ -2,30 +2,14 @@
 // VS Code webview API: it announces itself, renders the view the host sends (tokens, score, shading), and
 // sends instruction edits and export requests in the protocol's shapes. Checked against the view model.
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { test } from 'node:test';
-import { Window } from 'happy-dom';
+import { page, shadeOf } from './pageHarness';
 import type { ExplainView } from '../../src/protocol';
 import { explainView } from '../../src/ui/viewModel/explainView';
 import { fixture } from '../ui/explainFixture';
 
-const BUNDLE = join(__dirname, '..', '..', 'dist', 'webview', 'explain.js');
-
-function page() {
-  const window = new Window();
-  const posted: unknown[] = [];
-  (window as unknown as { acquireVsCodeApi: unknown }).acquireVsCodeApi = () => ({ postMessage: (m: unknown) => posted.push(JSON.parse(JSON.stringify(m))) }) // out of the page's realm;
-  window.document.write('<!DOCTYPE html><html><head></head><body><main id="root"></main></body></html>');
-  window.eval(readFileSync(BUNDLE, 'utf8'));
-  const send = (data: unknown) => window.dispatchEvent(new window.MessageEvent('message', { data }));
-  return { window, document: window.document, posted, send };
-}
-
-const shadeOf = (el: Element) => Number((el as unknown as { style: { getPropertyValue(n: string): string } }).style.getPropertyValue('--shade'));
-
 test('renders the view: tokens, labels, score; hover shades the prompt by the attribution column', () => {
-  const { window, document, posted, send } = page();
+  const { window, document, posted, send } = page('explain');
   assert.deepEqual(posted, [{ type: 'ready' }]);
   const view: ExplainView = explainView(fixture(), 'tuned', false);
   send({ type: 'explanation', view });
@@ -47,7 +31,7 @@ test('renders the view: tokens, labels, score; hover shades the prompt by the at
 });
 
 test('selecting prompt tokens and pressing Mark sends setInstruction; clicking a prompt token shades the response', () => {
-  const { window, document, posted, send } = page();
+  const { window, document, posted, send } = page('explain');
   const view = explainView(fixture(), 'tuned', false);
   send({ type: 'explanation', view });
   const prompt = [...document.querySelectorAll('.tokens.prompt .token')];
@@ -66,7 +50,7 @@ test('selecting prompt tokens and pressing Mark sends setInstruction; clicking a
 });
 
 test('busy and failed states', () => {
-  const { document, send } = page();
+  const { document, send } = page('explain');
   send({ type: 'busy', message: 'Explaining with tuned…' });
   assert.match(document.querySelector('.busy')!.textContent!, /Explaining/);
   send({ type: 'failed', message: 'the prompt is 300 tokens', hint: 'Shorten it.' });

@@ -75,19 +75,22 @@ export function attentionMap(tokens: readonly string[], promptLength: number, ma
   return { tokens, promptLength, rows };
 }
 
+/** The main part of speech of a component's words, from the concepts JSON's fractions, e.g. "mostly nouns". */
+function partOfSpeech(mix: Json): string | null {
+  let best: [string, number] | null = null;
+  for (const [pos, share] of Object.entries(mix)) if (typeof share === 'number' && share > 0 && (!best || share > best[1])) best = [pos, share];
+  return best && best[0] !== 'other' ? `${Math.round(best[1] * 100)}% ${best[0]}s` : null;
+}
+
 export function conceptsView(conceptsJson: unknown, layer: number): ConceptsView {
   const layers = array(object(conceptsJson).layers);
-  const l = object(layers.find((x) => number(object(x).layer) === layer) ?? layers[layer]);
+  const l = object(layers.find((x) => number(object(x).layer) === layer));
   const components = array(l.components).map((c, i) => {
     const o = object(c);
-    const words = array(o.top_words ?? o.words).map((w) => (typeof w === 'string' ? w : text(object(w).word ?? object(w).text)));
-    const label = object(o.label);
-    return {
-      index: number(o.component ?? o.index) ?? i,
-      explainedVariance: number(o.explained_variance_ratio ?? o.ratio) ?? 0,
-      words,
-      label: typeof o.label === 'string' ? o.label : text(label.category ?? label.name) || null,
-    };
+    const words = array(o.words).map((w) => (typeof w === 'string' ? w : text(object(w).text)));
+    const category = typeof o.category === 'string' && o.category !== 'none' ? o.category : null;
+    const label = [category, partOfSpeech(object(o.part_of_speech))].filter((x): x is string => x !== null).join(' · ');
+    return { index: number(o.index) ?? i, explainedVariance: number(o.explained_variance_ratio) ?? 0, words, label: label || null };
   });
   return { layer, layers: layers.length, components };
 }
