@@ -11,12 +11,16 @@ import { loadModel } from './loadModel';
 import { attentionOf } from './attention';
 import { DEFAULT_HEADS_SETTINGS, headPatternsFor } from './heads';
 import { headsJson } from './headsJson';
+import { conceptsFor } from './concepts';
+import { conceptsJson } from './conceptsJson';
 import { fail, ok, type Result } from '../lensError';
 
 const port = parentPort;
 if (!port) throw new Error('worker.ts must run in a worker thread');
 
 const KEEP_MODELS = 2;
+/** Components per layer and words per component the side view shows (the CLI's defaults too). */
+const CONCEPTS_FOR_VIEW = { components: 10, top: 10 };
 const models = new Map<string, { model: LensModel; seconds: number }>(); // insertion order = least recently used first
 const aborts = new Map<number, AbortController>();
 const post = (m: WorkerResponse) => port.postMessage(m);
@@ -71,8 +75,10 @@ async function runJob(job: EngineJob, context: JobContext): Promise<Result<Engin
       const result = await headPatternsFor({ modelDir: job.modelDir, settings: { ...DEFAULT_HEADS_SETTINGS, threads: context.threads } }, { signal: context.signal, onProgress: context.progress });
       return result.ok ? ok(headsJson(result.value)) : result;
     }
-    case 'concepts':
-      return notYet('the feed-forward concepts');
+    case 'concepts': {
+      const result = await conceptsFor(job.modelDir, { ...CONCEPTS_FOR_VIEW, threads: context.threads, signal: context.signal, onProgress: context.progress });
+      return result.ok ? ok(conceptsJson(result.value)) : result;
+    }
     case 'attention': {
       const loaded = await model(job.request.modelDir, context);
       return loaded.ok ? attentionOf(loaded.value.model, job.request, job.head) : loaded;
