@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { EngineClient } from './engine/client';
 import type { ExplainPayload } from './protocol';
 import { registerCompareCommand } from './ui/compareCommand';
+import { ComparePanel } from './ui/comparePanel';
 import { registerExplainCommand } from './ui/explainCommand';
 import { ExplainPanel } from './ui/explainPanel';
 import { ExplanationState } from './ui/explanationState';
@@ -26,12 +27,14 @@ export function activate(context: vscode.ExtensionContext): void {
   const cache = new ResultCache<ExplainPayload>(32);
   const panel = new ExplainPanel(extensionUri, state);
   const heads = new HeadsViewProvider(extensionUri, engine, state);
+  const compare = new ComparePanel(extensionUri);
   const deps = { engine, state, panel, cache, extensionPath };
   context.subscriptions.push(
     panel,
     heads,
     registerExplainCommand(deps),
-    registerCompareCommand(deps, extensionUri),
+    compare,
+    registerCompareCommand(deps, compare),
     registerSelectModel(extensionPath),
     createModelStatus(extensionPath),
     vscode.window.registerWebviewViewProvider(HEADS_VIEW_ID, heads),

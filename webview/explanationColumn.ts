@@ -1,0 +1,53 @@
+// One explanation, read-only, as a compare column: the prompt shaded by importance density (instruction
+// outlined), the response; hovering or clicking a response token shades the prompt by its attribution,
+// clicking a prompt token shades the response by what it drove.
+import type { ExplainView } from '../src/protocol';
+import { el, formatNumber, setShade } from './dom';
+import { clickPrompt, clickResponse, hoverResponse, initialInteraction, promptShading, responseShading, type Interaction } from './explain/interaction';
+import { tokenList } from './tokenList';
+
+export function explanationColumn(view: ExplainView, heading: string): HTMLElement {
+  let interaction: Interaction = initialInteraction;
+  const update = (next: Interaction) => {
+    // a column selects nothing: a prompt click only focuses the token
+    interaction = { ...next, selection: new Set() };
+    paint();
+  };
+  const prompt = tokenList({ label: `${heading}: prompt tokens, shaded by importance density`, multiselect: false, texts: view.promptTokens.map((t) => t.text), className: 'prompt', onActivate: (n) => update(clickPrompt(interaction, view, n, false)) });
+  const response = tokenList({
+    label: `${heading}: response tokens`,
+    multiselect: false,
+    texts: view.responseTokens.map((t) => t.text),
+    className: 'response',
+    onActivate: (m) => update(clickResponse(interaction, m)),
+    onHover: (m) => update(hoverResponse(interaction, m)),
+  });
+  function paint(): void {
+    const shading = promptShading(view, interaction);
+    prompt.element.classList.toggle('by-attribution', shading.mode === 'attribution');
+    prompt.tokens.forEach((token, n) => {
+      const t = view.promptTokens[n];
+      setShade(token, shading.shades[n]);
+      token.classList.toggle('special', t.special);
+      token.classList.toggle('instruction', t.instruction);
+      token.setAttribute('aria-label', `${JSON.stringify(t.text)}${t.special ? ', special token' : `, density ${formatNumber(t.density, 2)}`}${t.instruction ? ', instruction' : ''}`);
+    });
+    const driven = responseShading(view, interaction);
+    response.element.classList.toggle('by-attribution', driven !== null);
+    response.tokens.forEach((token, m) => {
+      setShade(token, driven ? driven[m] : 0);
+      token.setAttribute('aria-label', `${JSON.stringify(view.responseTokens[m].text)}, probability ${formatNumber(view.responseTokens[m].probability, 2)}`);
+    });
+  }
+  paint();
+  return el(
+    'section',
+    { class: 'column', 'aria-label': heading },
+    el('h2', {}, heading),
+    el('p', { class: 'score' }, 'Instruction importance ', el('strong', { class: 'score-value' }, formatNumber(view.instructionImportance)), el('span', { class: 'muted' }, ` over ${view.instructionTokens} tokens`)),
+    el('h3', {}, 'Prompt'),
+    prompt.element,
+    el('h3', {}, 'Response'),
+    response.element,
+  );
+}
