@@ -4,6 +4,8 @@
 // for the largest eigenvalues). A block of B > k vectors is pushed through a degree-P Chebyshev polynomial
 // of C that damps the eigenvalues in [0, cut] (cut: the block's smallest Ritz value) and grows those above,
 // then orthonormalised and rotated by Rayleigh-Ritz, until the first k Ritz pairs have small residuals.
+// The degree of each pass is capped so that the filter grows the block's top at most `growth` times its
+// bottom: the products are f32, and a wider spread drowns the block's lower vectors in rounding.
 // Convergence of the first k depends on the gap between λ_k and λ_{B+1}, not on gaps among the first k
 // (Rayleigh-Ritz separates those), which matters for covariances whose leading eigenvalues lie close.
 //
@@ -20,8 +22,10 @@ export type MultiplyRows = (rows: Float32Array, n: number) => Promise<Float32Arr
 
 export interface TopEigenOptions {
   readonly count: number; // k
-  readonly blockSize?: number; // B; default min(D, k + max(k, 8))
-  readonly degree?: number; // P; default 12
+  readonly blockSize?: number; // B; default min(D, k + max(ceil(k / 2), 6))
+  readonly degree?: number; // P, the most; default 24
+  /** The filter's largest growth of the block's top over its bottom: bounds the degree of each pass. */
+  readonly growth?: number; // default 1e3
   /** Converged when every one of the first k residuals ‖C u − θ u‖ is at most tolerance · θ_1. */
   readonly tolerance?: number; // default 1e-5
   readonly maxPasses?: number; // filter passes; default 40
@@ -37,7 +41,7 @@ export interface TopEigenpairs {
   readonly productRows: number; // rows sent through multiply: each costs 2 D^2 FLOPs
 }
 
-export const EIGEN_DEFAULTS = { degree: 12, tolerance: 1e-5, maxPasses: 40, seed: 1 } as const;
+export const EIGEN_DEFAULTS = { degree: 24, growth: 1e3, tolerance: 1e-5, maxPasses: 40, seed: 1 } as const;
 
 /** mulberry32 (as test/helpers/prng.ts): the start block is reproducible from the seed. */
 function mulberry32(seed: number): () => number {
@@ -58,35 +62,39 @@ function gaussianRows(n: number, D: number, seed: number): Float64Array {
   return out;
 }
 
-function dot(x: Float64Array, i: number, y: Float64Array, j: number, D: number): number {
+function dot(x: Float64Array, y: Float64Array): number {
   let s = 0;
-  const a = i * D;
-  const b = j * D;
-  for (let d = 0; d < D; d++) s += x[a + d] * y[b + d];
+  for (let d = 0; d < x.length; d++) s += x[d] * y[d];
   return s;
 }
+
+/** The n rows of X [n, D] as views. */
+const rowsOf = (X: Float64Array, n: number, D: number) => Array.from({ length: n }, (_, i) => X.subarray(i * D, (i + 1) * D));
 
 /**
  * Orthonormalises the n rows of X in place: modified Gram-Schmidt, run twice ("twice is enough", Giraud et
  * al. 2005). A row that vanishes (it lay in the span of the others) is replaced by a fresh random one.
  */
 function orthonormalise(X: Float64Array, n: number, D: number, refill: () => number): void {
+  const rows = rowsOf(X, n, D);
   for (let i = 0; i < n; i++) {
+    const x = rows[i];
     for (let attempt = 0; ; attempt++) {
-      const before = Math.sqrt(dot(X, i, X, i, D));
+      const before = Math.sqrt(dot(x, x));
       for (let pass = 0; pass < 2; pass++) {
         for (let j = 0; j < i; j++) {
-          const r = dot(X, i, X, j, D);
-          for (let d = 0; d < D; d++) X[i * D + d] -= r * X[j * D + d];
+          const y = rows[j];
+          const r = dot(x, y);
+          for (let d = 0; d < D; d++) x[d] -= r * y[d];
         }
       }
-      const norm = Math.sqrt(dot(X, i, X, i, D));
+      const norm = Math.sqrt(dot(x, x));
       if (norm > 1e-10 * before && norm > 0) {
-        for (let d = 0; d < D; d++) X[i * D + d] /= norm;
+        for (let d = 0; d < D; d++) x[d] /= norm;
         break;
       }
       if (attempt > 10) throw new Error(`orthonormalise: no vector independent of the ${i} before it in ${D} dimensions`);
-      for (let d = 0; d < D; d++) X[i * D + d] = refill();
+      for (let d = 0; d < D; d++) x[d] = refill();
     }
   }
 }
@@ -98,10 +106,12 @@ const toF32 = (x: Float64Array) => Float32Array.from(x);
  * vectors in descending order of their Ritz values (returned). H = X C X^T is B x B.
  */
 function rayleighRitz(X: Float64Array, AX: Float64Array, B: number, D: number): Float64Array {
+  const x = rowsOf(X, B, D);
+  const ax = rowsOf(AX, B, D);
   const H = new Matrix(B, B);
   for (let i = 0; i < B; i++) {
     for (let j = 0; j <= i; j++) {
-      const h = (dot(X, i, AX, j, D) + dot(X, j, AX, i, D)) / 2; // symmetrised: AX comes from f32 products
+      const h = (dot(x[i], ax[j]) + dot(x[j], ax[i])) / 2; // symmetrised: AX comes from f32 products
       H.set(i, j, h);
       H.set(j, i, h);
     }
@@ -109,19 +119,20 @@ function rayleighRitz(X: Float64Array, AX: Float64Array, B: number, D: number): 
   const evd = new EigenvalueDecomposition(H, { assumeSymmetric: true });
   const order = evd.realEigenvalues.map((v, i) => [v, i] as const).sort((a, b) => b[0] - a[0]);
   const Q = evd.eigenvectorMatrix; // columns are eigenvectors
-  const rotate = (M: Float64Array) => {
+  const rotate = (M: Float64Array, rows: Float64Array[]) => {
     const out = new Float64Array(B * D);
     order.forEach(([, col], r) => {
+      const o = out.subarray(r * D, (r + 1) * D);
       for (let i = 0; i < B; i++) {
         const q = Q.get(i, col);
-        if (q === 0) continue;
-        for (let d = 0; d < D; d++) out[r * D + d] += q * M[i * D + d];
+        const m = rows[i];
+        for (let d = 0; d < D; d++) o[d] += q * m[d];
       }
     });
     M.set(out);
   };
-  rotate(X);
-  rotate(AX);
+  rotate(X, x);
+  rotate(AX, ax);
   return Float64Array.from(order, ([v]) => v);
 }
 
@@ -142,8 +153,9 @@ function residualNorms(X: Float64Array, AX: Float64Array, theta: Float64Array, n
 export async function topEigenpairs(multiply: MultiplyRows, D: number, options: TopEigenOptions): Promise<TopEigenpairs> {
   const k = options.count;
   if (!Number.isInteger(k) || k < 1 || k > D) throw new Error(`topEigenpairs: count ${k} outside 1..${D}`);
-  const B = Math.min(D, Math.max(k, options.blockSize ?? k + Math.max(k, 8)));
+  const B = Math.min(D, Math.max(k, options.blockSize ?? k + Math.max(Math.ceil(k / 2), 6)));
   const P = options.degree ?? EIGEN_DEFAULTS.degree;
+  const growth = options.growth ?? EIGEN_DEFAULTS.growth;
   const tolerance = options.tolerance ?? EIGEN_DEFAULTS.tolerance;
   const maxPasses = options.maxPasses ?? EIGEN_DEFAULTS.maxPasses;
   const seed = options.seed ?? EIGEN_DEFAULTS.seed;
@@ -184,13 +196,16 @@ export async function topEigenpairs(multiply: MultiplyRows, D: number, options: 
     const c = cut / 2;
     let sigma = e / (top - c);
     const tau = 2 / sigma;
+    // the degree: as high as P, but the filter must not grow the top of the block more than `growth` times
+    // its bottom (T_P at the top, 1 at the cut), or the block's lower vectors drown in f32 rounding
+    const degree = Math.max(2, Math.min(P, Math.floor(Math.acosh(growth) / Math.acosh(1 / sigma))));
     // the three-term recurrence in f32 buffers, the products' own precision: the filter only has to
     // amplify, and the block is orthonormalised and Rayleigh-Ritz'd in float64 after it
     let prev = toF32(X);
     let Y = new Float32Array(B * D);
     for (let i = 0; i < Y.length; i++) Y[i] = ((AX[i] - c * X[i]) * sigma) / e; // the first step reuses AX = X C
     let spare = new Float32Array(B * D);
-    for (let step = 2; step <= P; step++) {
+    for (let step = 2; step <= degree; step++) {
       const sigmaNext = 1 / (tau - sigma);
       const CY = await multiplyF32(Y, B);
       const a = (2 * sigmaNext) / e;

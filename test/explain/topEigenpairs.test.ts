@@ -150,3 +150,16 @@ test('bad arguments are broken invariants (thrown)', async () => {
   await assert.rejects(topEigenpairs(m, 3, { count: 4 }), /count 4 outside 1..3/);
   await assert.rejects(topEigenpairs(async () => new Float32Array(1), 3, { count: 1 }), /multiply returned 1 values/);
 });
+
+test('a maximum degree of 60 under the default growth cap still converges to the Jacobi values', async () => {
+  const D = 96;
+  const F = 300;
+  const g = gaussian(mulberry32(12));
+  const X = Float64Array.from({ length: F * D }, g);
+  const C = new Float64Array(D * D);
+  for (let a = 0; a < D; a++) for (let b = 0; b < D; b++) for (let f = 0; f < F; f++) C[a * D + b] += X[f * D + a] * X[f * D + b];
+  const ref = jacobiEigen(C, D);
+  const r = await topEigenpairs(naiveMultiply(C, D).multiply, D, { count: 10, degree: 60 });
+  assert.ok(r.converged, `residuals ${[...r.residuals]}`);
+  for (let i = 0; i < 10; i++) assert.ok(Math.abs(r.values[i] - ref.values[i]) <= 1e-6 * ref.values[0]);
+});
