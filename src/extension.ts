@@ -4,6 +4,7 @@
 import * as vscode from 'vscode';
 import { join } from 'node:path';
 import { EngineClient } from './engine/client';
+import type { ExplainJson } from './engine/explainJson';
 import type { ExplainPayload } from './protocol';
 import { registerCompareCommand } from './ui/compareCommand';
 import { ComparePanel } from './ui/comparePanel';
@@ -13,10 +14,18 @@ import { ExplanationState } from './ui/explanationState';
 import { HeadsViewProvider, HEADS_VIEW_ID } from './ui/headsView';
 import { registerSelectModel } from './ui/modelPicker';
 import { ResultCache } from './ui/resultCache';
-import { SECTION } from './ui/settings';
+import { readSettings, SECTION } from './ui/settings';
 import { createModelStatus } from './ui/statusBar';
 
-export function activate(context: vscode.ExtensionContext): void {
+/** What activate() returns: read-only looks into the extension, for the integration tests and other extensions. */
+export interface InstructionLensApi {
+  /** The explanation the panel shows, with the user's instruction edits. */
+  currentExplanation(): ExplainJson | undefined;
+  /** The model the next explanation uses: name and checkpoint folder. */
+  activeModel(): { name: string; path: string };
+}
+
+export function activate(context: vscode.ExtensionContext): InstructionLensApi {
   const { extensionPath, extensionUri } = context;
   const engine = new EngineClient(join(extensionPath, 'dist', 'worker.js'), (why) =>
     void vscode.window.showWarningMessage(`Instruction Lens: the engine stopped (${why}); it restarts with the next command.`),
@@ -44,6 +53,13 @@ export function activate(context: vscode.ExtensionContext): void {
       if (e.affectsConfiguration(SECTION)) heads.settingsChanged();
     }),
   );
+  return {
+    currentExplanation: () => state.current?.json,
+    activeModel: () => {
+      const { name, path } = readSettings(extensionPath).active;
+      return { name, path };
+    },
+  };
 }
 
 export function deactivate(): void {}
