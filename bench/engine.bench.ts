@@ -10,6 +10,10 @@
 //   (f) peak RSS of one explanation in a fresh process, less a fixed runtime overhead, against checkpoint size
 //   (g) the head patterns (`heads`) of the same checkpoint over a word list: the projection products' FLOPs
 //       per second of the whole computation, as a fraction of (a)
+//   (h) the feed-forward concepts (`concepts`) of the same checkpoint, all layers: per layer the FLOPs of its
+//       products (covariance, eigensolver) and their rate as a fraction of (a); the words product; in total
+//       the FLOPs any method needs (covariances and words, L (2 D² F + 2 k V D)) per second of the whole
+//       computation but its text labels, as a fraction of (a)
 //
 //   npx tsx bench/engine.bench.ts [--quick] [--out-dir DIR] [--cache DIR] [--no-torch] [--wait-quiet SECONDS]
 // --quick: a tiny model and fewer repeats, so a test can run every code path in seconds (figures meaningless).
@@ -35,6 +39,7 @@ import { randomIds, writeBenchCheckpoint, type LlamaShape } from './randomLlama'
 import { runTorchPeer } from './torchPeer';
 import { globalWeights } from '../src/arch/globalWeights';
 import { computeHeadPatterns, DEFAULT_HEADS_SETTINGS, type HeadsComputation } from '../src/engine/heads';
+import { computeConcepts, type ConceptsResult } from '../src/engine/concepts';
 import { GENERAL_VERBS, INSTRUCTION_VERBS } from '../src/explain/wordLists';
 import { mulberry32 } from '../test/helpers/prng';
 
@@ -56,6 +61,7 @@ interface Settings {
   readonly settleSeconds: number; // longest wait for a quiet moment before each timed try
   readonly headsWords: number; // (g): words projected, one token each
   readonly headsRounds: number;
+  readonly conceptsRounds: number; // (h)
 }
 
 const FULL: Settings = {
@@ -75,6 +81,7 @@ const FULL: Settings = {
   settleSeconds: 20,
   headsWords: 20_000,
   headsRounds: 3,
+  conceptsRounds: 3,
 };
 
 const QUICK: Settings = {
@@ -92,6 +99,7 @@ const QUICK: Settings = {
   settleSeconds: 0,
   headsWords: 200,
   headsRounds: 1,
+  conceptsRounds: 1,
 };
 
 /** The fixed-overhead model of (f): onnxruntime loaded and a model run, with next to no weights. */
@@ -100,7 +108,8 @@ const TINY: LlamaShape = { hiddenSize: 16, numLayers: 1, numHeads: 2, numKvHeads
 const WEIGHT_SEED = 1;
 const IDS_SEED = 7;
 const HEADS_WORDS_SEED = 13;
-const TARGETS = { headsFractionOfPeak: 0.25, attributionFractionOfPeak: 0.35, naiveOverOurs: 3, recomputeOverCached: 10, torchOverOurs: 1, memoryOverSize: 1.5 };
+const CONCEPTS = { components: 10, top: 10 }; // (h): the CLI's defaults
+const TARGETS = { conceptsFractionOfPeak: 0.25, headsFractionOfPeak: 0.25, attributionFractionOfPeak: 0.35, naiveOverOurs: 3, recomputeOverCached: 10, torchOverOurs: 1, memoryOverSize: 1.5 };
 
 // ---------------------------------------------------------------------------------------------------
 // small measuring helpers
@@ -268,6 +277,32 @@ async function main(): Promise<void> {
   }
   const headsSeconds = Math.min(...headsTimes);
   const headsGflops = heads!.flops / headsSeconds / 1e9;
+
+  // (h) feed-forward concepts of every layer, from the mapped checkpoint (weights read, centred, covariance,
+  // eigensolver, words, labels); rounds keep their best, as (b) does. The rate counts the FLOPs any method
+  // needs over the time of all but the labels (text work, reported beside it).
+  log('(h) concepts');
+  const runConcepts = async (): Promise<ConceptsResult> => {
+    const r = await computeConcepts(checkpoint, { ...CONCEPTS, threads });
+    if (!r.ok) throw new Error(`${r.error.message} (${r.error.hint})`);
+    return r.value;
+  };
+  await runConcepts(); // warm-up: the Gemm sessions, compromise
+  const conceptsTimes: number[] = [];
+  const conceptsContention: number[] = [];
+  let concepts: ConceptsResult | undefined;
+  for (let r = 0; r < settings.conceptsRounds; r++) {
+    await settle();
+    const interval = startInterval();
+    const run = await runConcepts();
+    conceptsContention.push(interval.stop());
+    const s = run.timing.pca + run.timing.words;
+    if (!concepts || s < Math.min(...conceptsTimes)) concepts = run;
+    conceptsTimes.push(s);
+  }
+  const conceptsSeconds = Math.min(...conceptsTimes);
+  const conceptsFormulaFlops = concepts!.flops.covariance + concepts!.flops.words;
+  const conceptsGflops = conceptsFormulaFlops / conceptsSeconds / 1e9;
 
   // (d) generation: a decode step with the cache against nextLogits over the same sequence. Rounds of both,
   // interleaved, so a burst of load from elsewhere hits both sides; each side keeps its best round's median.
@@ -474,6 +509,33 @@ async function main(): Promise<void> {
       fractionOfPeak: headsGflops / peak.peakGflops,
       target: TARGETS.headsFractionOfPeak,
       met: headsGflops / peak.peakGflops >= TARGETS.headsFractionOfPeak,
+    },
+    h_concepts: {
+      components: CONCEPTS.components,
+      top: CONCEPTS.top,
+      seconds: conceptsSeconds, // PCA of every layer and the words, labels not included
+      secondsAll: conceptsTimes,
+      othersCpuShare: conceptsContention,
+      labelsSeconds: concepts!.timing.labels,
+      layers: concepts!.layers.map((l) => ({
+        layer: l.layer,
+        seconds: l.seconds,
+        flops: l.flops,
+        passes: l.passes,
+        converged: l.converged,
+        achievedGflops: l.flops / l.seconds / 1e9,
+        fractionOfPeak: l.flops / l.seconds / 1e9 / peak.peakGflops,
+      })),
+      words: { seconds: concepts!.timing.words, flops: concepts!.flops.words, fractionOfPeak: concepts!.flops.words / concepts!.timing.words / 1e9 / peak.peakGflops },
+      flops: conceptsFormulaFlops,
+      flopsFormula: 'L * (2 * D^2 * F + 2 * k * V * D)',
+      eigensolverFlops: concepts!.flops.eigensolver,
+      achievedGflops: conceptsGflops,
+      allProductsGflops: (conceptsFormulaFlops + concepts!.flops.eigensolver) / conceptsSeconds / 1e9,
+      peakGflops: peak.peakGflops,
+      fractionOfPeak: conceptsGflops / peak.peakGflops,
+      target: TARGETS.conceptsFractionOfPeak,
+      met: conceptsGflops / peak.peakGflops >= TARGETS.conceptsFractionOfPeak,
     },
     f_memory: {
       overheadPeakBytes: overhead.vmHwmBytes,

@@ -46,6 +46,11 @@ export function summary(r: Json): string {
   if (g) {
     lines.push(`(g) heads ${g.words} words, top ${g.top} on ${g.dims} dims: ${g.seconds.toFixed(2)} s (products and pairing ${g.layersSeconds.toFixed(2)} s), ${(g.flops / 1e9).toFixed(1)} GFLOP of projections -> ${g.achievedGflops.toFixed(1)} GFLOP/s = ${pct(g.fractionOfPeak)} of (a); target >= ${pct(g.target)}${verdict(g.met)}${busy(g.othersCpuShare)}`);
   }
+  const h = r.h_concepts;
+  if (h) {
+    lines.push(`(h) concepts ${h.components} components x ${h.top} words, all layers: ${h.seconds.toFixed(2)} s (+ labels ${h.labelsSeconds.toFixed(2)} s), ${(h.flops / 1e9).toFixed(1)} GFLOP of covariances and words -> ${h.achievedGflops.toFixed(1)} GFLOP/s = ${pct(h.fractionOfPeak)} of (a); target >= ${pct(h.target)}${verdict(h.met)}${busy(h.othersCpuShare)}`);
+    lines.push(`    eigensolver ${(h.eigensolverFlops / 1e9).toFixed(1)} GFLOP more (all products ${h.allProductsGflops.toFixed(1)} GFLOP/s); per layer (covariance + eigensolver) ${h.layers.map((l: Json) => `L${l.layer} ${(l.flops / 1e9).toFixed(2)} GFLOP ${pct(l.fractionOfPeak)}`).join(', ')}; words ${(h.words.flops / 1e9).toFixed(2)} GFLOP ${pct(h.words.fractionOfPeak)}`);
+  }
   const top = (p: Json) => p.byOp.slice(0, 5).map((o: Json) => `${o.op} ${pct(o.share)}${o.gflops ? ` @${o.gflops.toFixed(0)} GFLOP/s` : ''}`).join(', ');
   lines.push(`profile  attribution: ${top(r.profile.attribution)}`);
   lines.push(`profile  decode step: ${top(r.profile.decodeStep)}`);

@@ -50,6 +50,8 @@ export interface LayerConcepts {
   readonly converged: boolean;
   readonly maxResidual: number; // max_j ‖C u_j − λ_j u_j‖ / λ_1
   readonly passes: number; // eigensolver filter passes
+  readonly flops: number; // of this layer's products: covariance and eigensolver
+  readonly seconds: number; // this layer's PCA: weights read, centred, covariance, eigensolver
 }
 
 export interface ConceptsResult {
@@ -107,12 +109,15 @@ async function compute(checkpoint: Checkpoint, weights: GlobalWeights, candidate
   // per layer: the leading components of W_down^T
   const pcaStart = performance.now();
   const pcas = [];
+  const layerSeconds: number[] = [];
   let covarianceFlops = 0;
   let eigensolverFlops = 0;
   for (let layer = 0; layer < L; layer++) {
     options.onProgress?.({ stage: 'pca', done: layer, total: L });
+    const layerStart = performance.now();
     const wDown = weights.downProjection(layer); // (D, F)
     const pca = await principalComponents(wDown.data, D, F, k, matmul, options.eigen);
+    layerSeconds.push(seconds(layerStart));
     covarianceFlops += pca.flops.covariance;
     eigensolverFlops += pca.flops.eigensolver;
     pcas.push(pca);
@@ -144,7 +149,8 @@ async function compute(checkpoint: Checkpoint, weights: GlobalWeights, candidate
       const shown = list.map((w) => ({ id: w.id, text: tokenizer.tokenText(w.id), cosine: w.cosine }));
       return { index: j, variance: pca.variances[j], explainedRatio: pca.ratios[j], words: shown, label: labelConcept(shown) };
     });
-    return { layer, totalVariance: pca.totalVariance, components, vectors, converged: pca.converged, maxResidual: Math.max(...pca.residuals), passes: pca.passes };
+    const flops = pca.flops.covariance + pca.flops.eigensolver;
+    return { layer, totalVariance: pca.totalVariance, components, vectors, converged: pca.converged, maxResidual: Math.max(...pca.residuals), passes: pca.passes, flops, seconds: layerSeconds[layer] };
   });
   options.onProgress?.({ stage: 'labels', done: L, total: L });
 

@@ -19,6 +19,8 @@ export function conceptsJson(r: ConceptsResult): Record<string, unknown> {
       explained_variance_ratio: l.components.reduce((s, c) => s + c.explainedRatio, 0),
       converged: l.converged,
       max_residual: l.maxResidual,
+      flops: l.flops,
+      seconds: l.seconds,
       components: l.components.map((c) => ({
         index: c.index,
         variance: c.variance,
