@@ -41,6 +41,7 @@ export class HeadsViewProvider implements vscode.WebviewViewProvider, vscode.Dis
     setWebviewPage(view.webview, this.extensionUri, 'heads', 'Attention heads');
     view.webview.onDidReceiveMessage((raw: unknown) => void this.receive(raw));
     view.onDidDispose(() => (this.view = undefined));
+    void this.explanationChanged(); // an explanation may have come before the view was opened
   }
 
   settingsChanged(): void {

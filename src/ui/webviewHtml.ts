@@ -26,7 +26,8 @@ export function contentSecurityPolicy(cspSource: string, nonceValue: string): st
   ].join('; ');
 }
 
-const escapeHtml = (s: string) => s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+// attributes are double-quoted, so quotes other than " need no escape
+const escapeHtml = (s: string) => s.replace(/[&<>"]/g, (c) => `&#${c.charCodeAt(0)};`);
 
 export function webviewHtml(page: WebviewPage, nonceValue = nonce()): string {
   return `<!DOCTYPE html>

@@ -1,0 +1,131 @@
+// The extension's host side end to end in plain Node: src/extension.ts bundled with `vscode` replaced by
+// test/helpers/fakeVscode.ts, activated on this repository (the embedded models, dist/worker.js). Explain on a
+// selection fills the panel; the panel's messages are validated and instruction edits rescore on the host;
+// results are cached; the heads view gets local attention, a head's map and the global patterns; workspace
+// trust keeps workspace model paths out.
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, test } from 'node:test';
+import * as esbuild from 'esbuild';
+import type { InstructionLensApi } from '../../src/extension';
+import type { ExplainView, HeadsGridView, HeadDetailView } from '../../src/protocol';
+import { FakeWebview, type FakeHost } from '../helpers/fakeVscode';
+import { naiveImportance } from './explainFixture';
+
+const ROOT = join(__dirname, '..', '..');
+const out = mkdtempSync(join(tmpdir(), 'lens-host-'));
+let host: FakeHost;
+let lens: InstructionLensApi;
+const subscriptions: { dispose(): unknown }[] = [];
+
+before(async () => {
+  const bundle = join(out, 'extension.js');
+  await esbuild.build({ entryPoints: [join(ROOT, 'src', 'extension.ts')], outfile: bundle, bundle: true, platform: 'node', format: 'cjs', target: 'node20', external: ['onnxruntime-node', 'tokenizers'], alias: { vscode: join(ROOT, 'test', 'helpers', 'fakeVscode.ts') }, logLevel: 'error' });
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const extension = require(bundle) as { activate(context: unknown): InstructionLensApi };
+  lens = extension.activate({ extensionPath: ROOT, extensionUri: { fsPath: ROOT }, subscriptions });
+  host = (globalThis as unknown as { fakeVscode: FakeHost }).fakeVscode;
+});
+
+after(async () => {
+  for (const s of subscriptions) s.dispose();
+  await new Promise((r) => setTimeout(r, 500)); // the engine worker stops
+  rmSync(out, { recursive: true, force: true });
+});
+
+const last = <T>(webview: FakeWebview, type: string): T | undefined => webview.posted.filter((m) => m.type === type).at(-1) as T | undefined;
+
+async function until<T>(what: string, get: () => T | undefined, ms = 120_000): Promise<T> {
+  const end = Date.now() + ms;
+  for (;;) {
+    const v = get();
+    if (v !== undefined) return v;
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+test('status bar and default model', () => {
+  assert.equal(host.statusText.at(-1), '$(telescope) wordnet-tuned');
+  assert.equal(lens.activeModel().path, join(ROOT, 'models', 'wordnet-tuned'));
+});
+
+test('Explain without a selection says so', async () => {
+  host.selection = '';
+  await host.commands.get('instructionLens.explain')!();
+  assert.match(host.errors.at(-1)!, /select the prompt/);
+});
+
+test('Explain fills the panel; edits rescore on the host; bad messages are dropped; results are cached', async () => {
+  host.selection = 'Spell the word apple.';
+  await host.commands.get('instructionLens.explain')!();
+  const panel = host.panels.find((p) => p.viewType === 'instructionLens.explanation')!;
+  assert.ok(panel);
+  const { webview } = panel;
+  assert.match(webview.html, /Content-Security-Policy" content="default-src 'none'; script-src 'nonce-/);
+  assert.deepEqual(webview.options.localResourceRoots.map((u: { fsPath: string }) => u.fsPath), [`${ROOT}/dist/webview`, `${ROOT}/media`]);
+  assert.equal(webview.posted[0].type, 'busy');
+  const view = last<{ view: ExplainView }>(webview, 'explanation')!.view;
+  const json = lens.currentExplanation()!;
+  assert.equal(view.modelName, 'wordnet-tuned');
+  assert.equal(view.chat, true, "chatTemplate 'auto' is on for the embedded pair");
+  assert.equal(view.promptTokens.length, json.prompt_tokens.length);
+  assert.equal(view.instructionImportance, json.instruction_importance);
+
+  // unmark the first instruction token: the host recomputes, the panel gets the new score
+  const first = json.instruction_mask.indexOf(true);
+  webview.received.fire({ type: 'setInstruction', tokens: [first], instruction: false });
+  const edited = last<{ view: ExplainView }>(webview, 'explanation')!.view;
+  const mask = json.instruction_mask.map((m, n) => m && n !== first);
+  assert.equal(edited.instructionImportance, naiveImportance(json.density as (number | null)[], mask));
+  assert.equal(edited.edited, true);
+  assert.deepEqual(lens.currentExplanation()!.instruction_mask, mask);
+
+  const count = webview.posted.length;
+  webview.received.fire({ type: 'setInstruction', tokens: [json.prompt_tokens.length], instruction: true }); // out of range
+  webview.received.fire({ type: 'export', format: 'exe' });
+  webview.received.fire({ type: 'eval', code: 'x' });
+  assert.equal(webview.posted.length, count, 'invalid messages change nothing');
+  webview.received.fire({ type: 'ready' }); // a reloaded page gets the last update again
+  assert.deepEqual(webview.posted.at(-1), webview.posted.at(-2));
+  webview.received.fire({ type: 'resetInstruction' });
+  assert.equal(last<{ view: ExplainView }>(webview, 'explanation')!.view.instructionImportance, json.instruction_importance);
+
+  const started = performance.now();
+  await host.commands.get('instructionLens.explain')!();
+  assert.ok(performance.now() - started < 500, 'the same prompt and settings come from the cache');
+  assert.deepEqual(lens.currentExplanation(), json);
+});
+
+test('heads view: local attention of the explained prompt, a head\'s map, then the global patterns', async () => {
+  const provider = host.views.get('instructionLens.heads');
+  const webview = new FakeWebview();
+  provider.resolveWebviewView({ webview, onDidDispose: () => ({ dispose() {} }) });
+  assert.match(webview.html, /dist\/webview\/heads\.js/);
+  webview.received.fire({ type: 'ready' });
+  const json = lens.currentExplanation()!;
+  const grid = await until('a grid with local shading', () => last<{ view: HeadsGridView }>(webview, 'grid')?.view);
+  assert.equal(grid.layers * grid.heads, grid.cells.length);
+  assert.ok(grid.cells.every((c) => c.instructionAttention !== null && c.instructionAttention >= 0 && c.instructionAttention <= 1 + 1e-6 && c.verbShare === null));
+  webview.received.fire({ type: 'selectHead', layer: 1, head: 2 });
+  const head = await until('a head', () => last<{ view: HeadDetailView }>(webview, 'head')?.view);
+  const T = json.prompt_tokens.length + json.response_tokens.length;
+  assert.equal(head.attention!.rows.length, T);
+  for (const row of head.attention!.rows) assert.ok(Math.abs(row.reduce((a, b) => a + b, 0) - 1) < 1e-4);
+  webview.received.fire({ type: 'selectHead', layer: 99, head: 0 }); // outside the grid: dropped
+  webview.received.fire({ type: 'load' });
+  const global = await until('verb shares', () => last<{ view: HeadsGridView }>(webview, 'grid')?.view.cells.some((c) => c.verbShare !== null) || undefined);
+  assert.equal(global, true);
+});
+
+test('untrusted workspace: model paths from workspace settings are not loaded', async () => {
+  host.trusted = false;
+  host.settings['instructionLens.models'] = { workspaceValue: [{ name: 'theirs', path: '/somewhere' }] };
+  host.settings['instructionLens.activeModel'] = { globalValue: 'theirs' };
+  assert.equal(lens.activeModel().name, 'wordnet-tuned');
+  host.trusted = true;
+  assert.equal(lens.activeModel().name, 'theirs');
+  host.settings = {};
+});
