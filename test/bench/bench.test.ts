@@ -1,5 +1,5 @@
 // Smoke test of the benchmark's code path: `bench/engine.bench.ts --quick` (a tiny model, one repeat) must
-// finish and write a result with every figure of (a)-(g), the machine, the model and the commit. Times are
+// finish and write a result with every figure of (a)-(h), the machine, the model and the commit. Times are
 // never asserted: they depend on the machine and on whatever else runs on it.
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
@@ -53,6 +53,11 @@ test('bench --quick writes a result with every figure', () => {
   for (const key of ['seconds', 'flops', 'achievedGflops', 'fractionOfPeak', 'layersSeconds']) assert.ok(finite(result.g_heads[key]), `g_heads.${key}`);
   const m = result.model;
   assert.equal(result.g_heads.flops, m.numLayers * 2 * result.g_heads.words * (m.numHeads + m.numKvHeads) * m.headDim * m.hiddenSize, 'the projections of every layer');
+  for (const key of ['seconds', 'flops', 'eigensolverFlops', 'achievedGflops', 'fractionOfPeak', 'labelsSeconds']) assert.ok(finite(result.h_concepts[key]), `h_concepts.${key}`);
+  const { hiddenSize: D, intermediateSize: F, vocabSize: V, numLayers: L } = m;
+  assert.equal(result.h_concepts.flops, L * (2 * D * D * F + 2 * result.h_concepts.components * V * D), 'covariances and words of every layer');
+  assert.equal(result.h_concepts.layers.length, L);
+  for (const l of result.h_concepts.layers) assert.ok(finite(l.fractionOfPeak) && l.converged === true, `h_concepts layer ${l.layer}`);
   assert.ok(result.profile.attribution.byOp.length > 0);
 
   assert.match(summary(result), /\(f\) memory/);
