@@ -25,7 +25,7 @@ export interface TopEigenOptions {
   readonly blockSize?: number; // B; default min(D, k + max(ceil(k / 2), 6))
   readonly degree?: number; // P, the most; default 24
   /** The filter's largest growth of the block's top over its bottom: bounds the degree of each pass. */
-  readonly growth?: number; // default 1e3
+  readonly growth?: number; // default 1e6
   /** Converged when every one of the first k residuals ‖C u − θ u‖ is at most tolerance · θ_1. */
   readonly tolerance?: number; // default 1e-5
   readonly maxPasses?: number; // filter passes; default 40
@@ -41,7 +41,7 @@ export interface TopEigenpairs {
   readonly productRows: number; // rows sent through multiply: each costs 2 D^2 FLOPs
 }
 
-export const EIGEN_DEFAULTS = { degree: 24, growth: 1e3, tolerance: 1e-5, maxPasses: 40, seed: 1 } as const;
+export const EIGEN_DEFAULTS = { degree: 24, growth: 1e6, tolerance: 1e-5, maxPasses: 40, seed: 1 } as const;
 
 /** mulberry32 (as test/helpers/prng.ts): the start block is reproducible from the seed. */
 function mulberry32(seed: number): () => number {
