@@ -3,7 +3,7 @@
 // calculations using Chebyshev-filtered subspace iteration", J. Comput. Phys. 2007, Algorithm 3.2, mirrored
 // for the largest eigenvalues). A block of B > k vectors is pushed through a degree-P Chebyshev polynomial
 // of C that damps the eigenvalues in [0, cut] (cut: the block's smallest Ritz value) and grows those above,
-// then orthonormalised and rotated by Rayleigh-Ritz, until the first k Ritz pairs have small residuals.
+// then orthonormalised and Rayleigh-Ritz'd, until the first k Ritz pairs have small residuals.
 // The degree of each pass is capped so that the filter grows the block's top at most `growth` times its
 // bottom: the products are f32, and a wider spread drowns the block's lower vectors in rounding.
 // Convergence of the first k depends on the gap between λ_k and λ_{B+1}, not on gaps among the first k
@@ -99,55 +99,65 @@ function orthonormalise(X: Float64Array, n: number, D: number, refill: () => num
   }
 }
 
-const toF32 = (x: Float64Array) => Float32Array.from(x);
+const toF32 = (x: Float64Array) => new Float32Array(x); // the constructor converts in bulk; .from() iterates
+
+interface Ritz {
+  readonly values: Float64Array; // [B] Ritz values θ, descending
+  readonly coefficients: Float64Array; // [B, B]: row r holds Ritz vector r in the basis X (u_r = Σ_i q_ri x_i)
+  readonly residuals: Float64Array; // [k]: ‖C u_r − θ_r u_r‖
+}
 
 /**
- * Rayleigh-Ritz: with orthonormal rows X [B, D] and AX = X C, rotates both so that X holds the Ritz
- * vectors in descending order of their Ritz values (returned). H = X C X^T is B x B.
+ * Rayleigh-Ritz on the orthonormal rows X [B, D] with AX = X C: the eigenpairs of H = X C X^T (B x B). The
+ * basis is not rotated (the next filter pass needs only its span); the residuals come from G = AX AX^T,
+ * ‖C u − θ u‖² = q^T G q − θ², with no B x D work beyond H and G.
  */
-function rayleighRitz(X: Float64Array, AX: Float64Array, B: number, D: number): Float64Array {
+function rayleighRitz(X: Float64Array, AX: Float64Array, B: number, D: number, k: number): Ritz {
   const x = rowsOf(X, B, D);
   const ax = rowsOf(AX, B, D);
   const H = new Matrix(B, B);
+  const G = new Float64Array(B * B);
   for (let i = 0; i < B; i++) {
     for (let j = 0; j <= i; j++) {
       const h = (dot(x[i], ax[j]) + dot(x[j], ax[i])) / 2; // symmetrised: AX comes from f32 products
       H.set(i, j, h);
       H.set(j, i, h);
+      G[i * B + j] = G[j * B + i] = dot(ax[i], ax[j]);
     }
   }
   const evd = new EigenvalueDecomposition(H, { assumeSymmetric: true });
   const order = evd.realEigenvalues.map((v, i) => [v, i] as const).sort((a, b) => b[0] - a[0]);
   const Q = evd.eigenvectorMatrix; // columns are eigenvectors
-  const rotate = (M: Float64Array, rows: Float64Array[]) => {
-    const out = new Float64Array(B * D);
-    order.forEach(([, col], r) => {
-      const o = out.subarray(r * D, (r + 1) * D);
-      for (let i = 0; i < B; i++) {
-        const q = Q.get(i, col);
-        const m = rows[i];
-        for (let d = 0; d < D; d++) o[d] += q * m[d];
-      }
-    });
-    M.set(out);
-  };
-  rotate(X, x);
-  rotate(AX, ax);
-  return Float64Array.from(order, ([v]) => v);
+  const coefficients = new Float64Array(B * B);
+  order.forEach(([, col], r) => {
+    for (let i = 0; i < B; i++) coefficients[r * B + i] = Q.get(i, col);
+  });
+  const values = Float64Array.from(order, ([v]) => v);
+  const residuals = new Float64Array(k);
+  for (let r = 0; r < k; r++) {
+    let qGq = 0;
+    for (let i = 0; i < B; i++) {
+      let gq = 0;
+      for (let j = 0; j < B; j++) gq += G[i * B + j] * coefficients[r * B + j];
+      qGq += coefficients[r * B + i] * gq;
+    }
+    residuals[r] = Math.sqrt(Math.max(0, qGq - values[r] * values[r]));
+  }
+  return { values, coefficients, residuals };
 }
 
-/** ‖AX_i − θ_i X_i‖ for each row i. */
-function residualNorms(X: Float64Array, AX: Float64Array, theta: Float64Array, n: number, D: number): Float64Array {
-  const out = new Float64Array(n);
-  for (let i = 0; i < n; i++) {
-    let s = 0;
-    for (let d = 0; d < D; d++) {
-      const r = AX[i * D + d] - theta[i] * X[i * D + d];
-      s += r * r;
+/** The first k Ritz vectors, Σ_i q_ri x_i: [k, D]. */
+function ritzVectors(X: Float64Array, ritz: Ritz, B: number, D: number, k: number): Float32Array {
+  const out = new Float64Array(k * D);
+  const x = rowsOf(X, B, D);
+  for (let r = 0; r < k; r++) {
+    const o = out.subarray(r * D, (r + 1) * D);
+    for (let i = 0; i < B; i++) {
+      const q = ritz.coefficients[r * B + i];
+      for (let d = 0; d < D; d++) o[d] += q * x[i][d];
     }
-    out[i] = Math.sqrt(s);
   }
-  return out;
+  return toF32(out);
 }
 
 export async function topEigenpairs(multiply: MultiplyRows, D: number, options: TopEigenOptions): Promise<TopEigenpairs> {
@@ -166,7 +176,7 @@ export async function topEigenpairs(multiply: MultiplyRows, D: number, options: 
     if (out.length !== n * D) throw new Error(`topEigenpairs: multiply returned ${out.length} values for [${n}, ${D}]`);
     return out;
   };
-  const apply = async (rows: Float64Array, n: number): Promise<Float64Array> => Float64Array.from(await multiplyF32(toF32(rows), n));
+  const apply = async (rows: Float64Array, n: number): Promise<Float64Array> => new Float64Array(await multiplyF32(toF32(rows), n));
   const refill = (() => {
     const u = mulberry32(seed ^ 0x5bd1e995);
     return () => u() - 0.5;
@@ -182,16 +192,15 @@ export async function topEigenpairs(multiply: MultiplyRows, D: number, options: 
     orthonormalise(X, B, D, refill);
   }
   let AX = await apply(X, B);
-  let theta = rayleighRitz(X, AX, B, D);
-  let residuals = residualNorms(X, AX, theta, k, D);
-  const done = () => theta[0] <= 0 || residuals.every((r) => r <= tolerance * theta[0]);
+  let ritz = rayleighRitz(X, AX, B, D, k);
+  const done = () => ritz.values[0] <= 0 || ritz.residuals.every((r) => r <= tolerance * ritz.values[0]);
   let passes = 0;
   while (B < D && !done() && passes < maxPasses) {
     passes++;
     // damp [0, cut], grow (cut, top]; scaled so that the polynomial is ~1 at the top (no overflow). The cut
     // stays above a millionth of the top: a block wider than C's rank holds Ritz values of 0
-    const top = theta[0];
-    const cut = Math.min(Math.max(theta[B - 1], 1e-6 * top), top / (1 + 1e-6));
+    const top = ritz.values[0];
+    const cut = Math.min(Math.max(ritz.values[B - 1], 1e-6 * top), top / (1 + 1e-6));
     const e = cut / 2;
     const c = cut / 2;
     let sigma = e / (top - c);
@@ -214,18 +223,17 @@ export async function topEigenpairs(multiply: MultiplyRows, D: number, options: 
       [prev, Y, spare] = [Y, spare, prev];
       sigma = sigmaNext;
     }
-    X = Float64Array.from(Y);
+    X = new Float64Array(Y);
     orthonormalise(X, B, D, refill);
     AX = await apply(X, B);
-    theta = rayleighRitz(X, AX, B, D);
-    residuals = residualNorms(X, AX, theta, k, D);
+    ritz = rayleighRitz(X, AX, B, D, k);
   }
 
-  const scale = theta[0] > 0 ? theta[0] : 1;
+  const scale = ritz.values[0] > 0 ? ritz.values[0] : 1;
   return {
-    values: theta.slice(0, k),
-    vectors: toF32(X.subarray(0, k * D)),
-    residuals: residuals.map((r) => r / scale),
+    values: ritz.values.slice(0, k),
+    vectors: ritzVectors(X, ritz, B, D, k),
+    residuals: ritz.residuals.map((r) => r / scale),
     converged: done(),
     passes,
     productRows,
