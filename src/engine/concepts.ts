@@ -11,7 +11,7 @@
 // L layers, k components, K words a component, D model width, F feed-forward width, V vocabulary.
 import { globalWeights, type GlobalWeights } from '../arch/globalWeights';
 import { labelConcept, type ConceptLabel } from '../explain/conceptLabels';
-import { inverseRowNorms, orientToTopWord, principalComponents, topWordsByCosine, type EigenSettings, type MatmulTransposed } from '../explain/ffnConcepts';
+import { inverseRowNorms, orientToTopWord, principalComponents, topWordsByCosine, type EigenSettings, type MatmulTransposed, type PrincipalComponents } from '../explain/ffnConcepts';
 import { fail, LensFailure, ok, type Result } from '../lensError';
 import { loadCheckpoint, type Checkpoint } from '../model/checkpoint';
 import { matmulTransposed } from '../runtime/matmulSession';
@@ -21,6 +21,7 @@ export interface ConceptsOptions {
   readonly top: number; // K
   readonly threads?: number; // onnxruntime threads for the products
   readonly eigen?: EigenSettings;
+  readonly layersInFlight?: number; // layers computed at once; default LAYERS_IN_FLIGHT
   readonly onProgress?: (p: ConceptsProgress) => void;
   readonly signal?: AbortSignal;
 }
@@ -51,7 +52,7 @@ export interface LayerConcepts {
   readonly maxResidual: number; // max_j ‖C u_j − λ_j u_j‖ / λ_1
   readonly passes: number; // eigensolver filter passes
   readonly flops: number; // of this layer's products: covariance and eigensolver
-  readonly seconds: number; // this layer's PCA: weights read, centred, covariance, eigensolver
+  readonly seconds: number; // this layer's PCA: weights read, centred, covariance, eigensolver (with other layers in flight)
 }
 
 export interface ConceptsResult {
@@ -64,6 +65,8 @@ export interface ConceptsResult {
   readonly flops: { readonly covariance: number; readonly eigensolver: number; readonly words: number };
   readonly timing: { readonly load: number; readonly pca: number; readonly words: number; readonly labels: number }; // seconds
 }
+
+export const LAYERS_IN_FLIGHT = 2;
 
 const seconds = (since: number) => (performance.now() - since) / 1000;
 const cancelled = () => fail('cancelled', 'the concepts computation was cancelled', 'Run it again when you are ready.');
@@ -108,22 +111,27 @@ async function compute(checkpoint: Checkpoint, weights: GlobalWeights, candidate
 
   // per layer: the leading components of W_down^T
   const pcaStart = performance.now();
-  const pcas = [];
-  const layerSeconds: number[] = [];
-  let covarianceFlops = 0;
-  let eigensolverFlops = 0;
-  for (let layer = 0; layer < L; layer++) {
-    options.onProgress?.({ stage: 'pca', done: layer, total: L });
-    const layerStart = performance.now();
-    const wDown = weights.downProjection(layer); // (D, F)
-    const pca = await principalComponents(wDown.data, D, F, k, matmul, options.eigen);
-    layerSeconds.push(seconds(layerStart));
-    covarianceFlops += pca.flops.covariance;
-    eigensolverFlops += pca.flops.eigensolver;
-    pcas.push(pca);
-    if (options.signal?.aborted) return cancelled();
-  }
-  options.onProgress?.({ stage: 'pca', done: L, total: L });
+  // a few layers in flight at once: one layer's JS work (centring, orthonormalisation) and the latency of
+  // each onnxruntime call overlap the other's products
+  const pcas: PrincipalComponents[] = new Array(L);
+  const layerSeconds: number[] = new Array(L);
+  let next = 0;
+  let done = 0;
+  const worker = async () => {
+    while (next < L && !options.signal?.aborted) {
+      const layer = next++;
+      const layerStart = performance.now();
+      const wDown = weights.downProjection(layer); // (D, F)
+      pcas[layer] = await principalComponents(wDown.data, D, F, k, matmul, options.eigen);
+      layerSeconds[layer] = seconds(layerStart);
+      options.onProgress?.({ stage: 'pca', done: ++done, total: L });
+    }
+  };
+  options.onProgress?.({ stage: 'pca', done: 0, total: L });
+  await Promise.all(Array.from({ length: Math.min(L, options.layersInFlight ?? LAYERS_IN_FLIGHT) }, worker));
+  if (options.signal?.aborted) return cancelled();
+  const covarianceFlops = pcas.reduce((s, p) => s + p.flops.covariance, 0);
+  const eigensolverFlops = pcas.reduce((s, p) => s + p.flops.eigensolver, 0);
   const pcaSeconds = seconds(pcaStart);
 
   // all layers' components against the vocabulary in one product: (L k, D) x (D, V)
