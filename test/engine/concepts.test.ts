@@ -1,0 +1,72 @@
+// The concepts engine's orchestration: layers computed side by side give the same result as one at a time,
+// progress covers every layer, cancellation and bad options come back as LensErrors, and the option checks
+// happen before any weight is read. The numbers themselves are checked in test/explain/ffnConcepts.test.ts.
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, test } from 'node:test';
+import { checkConceptsOptions, computeConcepts, conceptsFor, type ConceptsProgress } from '../../src/engine/concepts';
+import { loadCheckpoint } from '../../src/model/checkpoint';
+import { writeRandomCheckpoint } from '../helpers/randomCheckpoint';
+
+const root = mkdtempSync(join(tmpdir(), 'lens-concepts-engine-'));
+after(() => rmSync(root, { recursive: true, force: true }));
+
+const ck = writeRandomCheckpoint(join(root, 'llama'), { family: 'llama', hiddenSize: 24, intermediateSize: 64, numLayers: 4, seed: 51 });
+
+test('layers in flight: 1, 2 or 4 at a time give identical results; progress reaches every layer', async () => {
+  const checkpoint = await loadCheckpoint(ck.dir);
+  assert.ok(checkpoint.ok);
+  const runs = [];
+  for (const layersInFlight of [1, 2, 4]) {
+    const progress: ConceptsProgress[] = [];
+    const r = await computeConcepts(checkpoint.value, { components: 3, top: 5, layersInFlight, onProgress: (p) => progress.push(p) });
+    assert.ok(r.ok);
+    const pca = progress.filter((p) => p.stage === 'pca') as { done: number; total: number }[];
+    assert.deepEqual(pca.map((p) => p.done), [0, 1, 2, 3, 4]);
+    assert.ok(progress.some((p) => p.stage === 'words'));
+    runs.push(r.value.layers.map((l) => ({ vectors: [...l.vectors], components: l.components.map((c) => [c.variance, c.words]) })));
+  }
+  assert.deepEqual(runs[1], runs[0]);
+  assert.deepEqual(runs[2], runs[0]);
+});
+
+test('an aborted signal comes back as a cancelled error', async () => {
+  const checkpoint = await loadCheckpoint(ck.dir);
+  assert.ok(checkpoint.ok);
+  const controller = new AbortController();
+  controller.abort();
+  const r = await computeConcepts(checkpoint.value, { components: 2, top: 3, signal: controller.signal });
+  assert.ok(!r.ok);
+  assert.equal(r.error.code, 'cancelled');
+});
+
+test('option checks: components within 1..d_model, top within the non-special vocabulary', async () => {
+  const checkpoint = await loadCheckpoint(ck.dir);
+  assert.ok(checkpoint.ok);
+  const bad = (components: number, top: number, code: string, what: RegExp) => {
+    const r = checkConceptsOptions(checkpoint.value, { components, top });
+    assert.ok(!r.ok, `${components}, ${top}`);
+    assert.equal(r.error.code, code);
+    assert.match(r.error.message, what);
+    assert.ok(r.error.hint.length > 0);
+  };
+  bad(0, 5, 'bad-argument', /components must be a positive integer, got 0/);
+  bad(2.5, 5, 'bad-argument', /got 2.5/);
+  bad(25, 5, 'bad-argument', /25 components asked, but the model's d_model \(hidden size\) is 24/);
+  bad(3, 0, 'bad-argument', /top must be a positive integer/);
+  bad(3, 1e6, 'bad-argument', /1000000 words a component asked/);
+  const good = checkConceptsOptions(checkpoint.value, { components: 24, top: 1 });
+  assert.ok(good.ok);
+  assert.ok(good.value.candidates.every((v) => !checkpoint.value.tokenizer.specialIds.has(v)));
+});
+
+test('conceptsFor: a missing folder is a missing-file error; the load time is recorded', async () => {
+  const missing = await conceptsFor(join(root, 'nope'), { components: 2, top: 3 });
+  assert.ok(!missing.ok);
+  assert.equal(missing.error.code, 'missing-file');
+  const r = await conceptsFor(ck.dir, { components: 2, top: 3 });
+  assert.ok(r.ok);
+  assert.ok(r.value.timing.load > 0);
+});
