@@ -35,7 +35,29 @@ function showBusy(message: string): void {
   root.prepend(el('div', { class: 'busy', role: 'status' }, progressRing(), el('span', {}, message)));
 }
 
+type FocusPlace = { list: 'prompt' | 'response'; index: number } | { id: string } | null;
+
+/** Which token or control had the keyboard focus, so a re-render (after an edit) can give it back. */
+function focusedPlace(): FocusPlace {
+  const active = document.activeElement as HTMLElement | null;
+  if (!active || active === document.body) return null;
+  const list = active.closest('.tokens.prompt') ? 'prompt' : active.closest('.tokens.response') ? 'response' : null;
+  if (list && active.dataset.index !== undefined) return { list, index: Number(active.dataset.index) };
+  return active.id ? { id: active.id } : null;
+}
+
+function restoreFocus(at: FocusPlace): void {
+  if (!at || !parts) return;
+  if ('id' in at) return document.getElementById(at.id)?.focus();
+  const tokens = parts[at.list].tokens;
+  if (!tokens[at.index]) return;
+  for (const t of tokens) t.setAttribute('tabindex', '-1');
+  tokens[at.index].setAttribute('tabindex', '0');
+  tokens[at.index].focus();
+}
+
 function render(v: ExplainView): void {
+  const hadFocus = focusedPlace();
   const prompt = tokenList({
     label: 'Prompt tokens, shaded by importance density. Enter selects a token; shift extends the selection.',
     multiselect: true,
@@ -85,6 +107,7 @@ function render(v: ExplainView): void {
     el('footer', { class: 'muted' }, `load ${v.seconds.load.toFixed(2)} s · generation ${v.seconds.generation.toFixed(2)} s · attribution ${v.seconds.attribution.toFixed(2)} s`),
   );
   paint();
+  restoreFocus(hadFocus);
 }
 
 function update(next: Interaction): void {
