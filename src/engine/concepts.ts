@@ -117,12 +117,18 @@ async function compute(checkpoint: Checkpoint, weights: GlobalWeights, candidate
   const layerSeconds: number[] = new Array(L);
   let next = 0;
   let done = 0;
+  let failed = false; // a failing layer (a missing tensor) stops the others from taking more
   const worker = async () => {
-    while (next < L && !options.signal?.aborted) {
+    while (next < L && !failed && !options.signal?.aborted) {
       const layer = next++;
       const layerStart = performance.now();
-      const wDown = weights.downProjection(layer); // (D, F)
-      pcas[layer] = await principalComponents(wDown.data, D, F, k, matmul, options.eigen);
+      try {
+        const wDown = weights.downProjection(layer); // (D, F)
+        pcas[layer] = await principalComponents(wDown.data, D, F, k, matmul, options.eigen);
+      } catch (e) {
+        failed = true;
+        throw e;
+      }
       layerSeconds[layer] = seconds(layerStart);
       options.onProgress?.({ stage: 'pca', done: ++done, total: L });
     }

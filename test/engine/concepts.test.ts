@@ -2,7 +2,7 @@
 // progress covers every layer, cancellation and bad options come back as LensErrors, and the option checks
 // happen before any weight is read. The numbers themselves are checked in test/explain/ffnConcepts.test.ts.
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
@@ -69,4 +69,14 @@ test('conceptsFor: a missing folder is a missing-file error; the load time is re
   const r = await conceptsFor(ck.dir, { components: 2, top: 3 });
   assert.ok(r.ok);
   assert.ok(r.value.timing.load > 0);
+});
+
+test('a layer whose tensor is missing is a missing-tensor error naming it', async () => {
+  const short = writeRandomCheckpoint(join(root, 'short'), { family: 'llama', hiddenSize: 16, numLayers: 2, seed: 52 });
+  const path = join(short.dir, 'config.json');
+  writeFileSync(path, JSON.stringify({ ...JSON.parse(readFileSync(path, 'utf8')), num_hidden_layers: 5 }));
+  const r = await conceptsFor(short.dir, { components: 2, top: 3, layersInFlight: 2 });
+  assert.ok(!r.ok);
+  assert.equal(r.error.code, 'missing-tensor');
+  assert.match(r.error.message, /layers\.[234]\.mlp\.down_proj/);
 });
