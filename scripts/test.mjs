@@ -1,8 +1,11 @@
 // Runs every test/**/*.test.ts with node's built-in test runner (TypeScript through tsx).
 // Node 20's --test does not expand globs, so the files are listed here.
+// Then, unless test files were named, the end-to-end suite in a real VS Code (test/e2e, scripts/e2e.mjs):
+// it installs its own prerequisites (cached) and counts as a failure if it cannot run.
 import { readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { spawnSync } from 'node:child_process';
+import { runE2e } from './e2e.mjs';
 
 function find(dir) {
   return readdirSync(dir).flatMap((name) => {
@@ -17,4 +20,9 @@ const files = only.length > 0 ? only : find('test').sort();
 const result = spawnSync(process.execPath, ['--import', 'tsx', '--test', '--test-concurrency=1', ...files], {
   stdio: 'inherit',
 });
-process.exit(result.status ?? 1);
+const units = result.status ?? 1;
+if (only.length > 0) process.exit(units);
+console.error('\nend-to-end suite (npm run test:e2e)');
+const e2e = runE2e();
+if (units !== 0 || e2e !== 0) console.error(`\nfailed: ${[units !== 0 && 'unit tests', e2e !== 0 && 'end-to-end suite'].filter(Boolean).join(' and ')}`);
+process.exit(units || e2e);

@@ -1,0 +1,137 @@
+// Playwright helpers for driving VS Code's workbench in code-server: the command palette (retried: an
+// extension's command shows up some seconds after the workbench), Quick Open, the editor, the Output
+// panel, webviews (two nested iframes), the colour theme.
+import type { FrameLocator, Page } from 'playwright-core';
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** Waits until `check` returns a value other than undefined, polling; throws with `what` after timeoutMs. */
+export async function waitFor<T>(what: string, check: () => Promise<T | undefined>, timeoutMs = 60_000, everyMs = 250): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await check();
+    if (value !== undefined) return value;
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs / 1000} s waiting for ${what}`);
+    await sleep(everyMs);
+  }
+}
+
+export async function openWorkbench(page: Page, url: string, folder: string): Promise<void> {
+  await page.goto(`${url}/?folder=${encodeURIComponent(folder)}`);
+  await page.locator('.monaco-workbench').waitFor({ timeout: 60_000 });
+  // the status bar is among the last parts to render; the extension host starts after it
+  await page.locator('#workbench\\.parts\\.statusbar').waitFor({ timeout: 60_000 });
+}
+
+const exactly = (text: string) => new RegExp(`^${text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}$`);
+
+/** The quick-input row whose label is exactly `label` (not merely containing it). */
+function quickInputRow(page: Page, label: string) {
+  return page.locator('.quick-input-list .monaco-list-row').filter({ has: page.locator('.label-name', { hasText: exactly(label) }) }).first();
+}
+
+/**
+ * Picks the row labelled `label` from a quick-input list opened by `open` (F1, Ctrl+P, ...) with `typed` in
+ * its box; retried, since a new extension's commands show up a few seconds after the workbench.
+ */
+async function pickFromQuickInput(page: Page, open: () => Promise<void>, typed: string, label: string, attempts: number, thenOpensPicker = false): Promise<void> {
+  for (let attempt = 1; attempt <= attempts; attempt++) {
+    await open();
+    const input = page.locator('.quick-input-widget .quick-input-box input');
+    await input.waitFor({ timeout: 10_000 });
+    await input.fill(typed);
+    const row = quickInputRow(page, label);
+    try {
+      await row.waitFor({ timeout: 2000 });
+      await row.click();
+      if (!thenOpensPicker) await page.locator('.quick-input-widget').waitFor({ state: 'hidden', timeout: 5000 });
+      return;
+    } catch {
+      await page.keyboard.press('Escape');
+      await sleep(1000);
+    }
+  }
+  throw new Error(`"${label}" did not show up in the quick input after ${attempts} attempts (typed "${typed}")`);
+}
+
+/**
+ * Runs a command from the palette by its title as shown there ("Category: Title"). `thenOpensPicker`: the
+ * command shows a quick pick of its own, so the quick input stays open.
+ */
+export async function runCommand(page: Page, title: string, options: { attempts?: number; thenOpensPicker?: boolean } = {}): Promise<void> {
+  await pickFromQuickInput(page, () => page.keyboard.press('F1'), `>${title}`, title, options.attempts ?? 30, options.thenOpensPicker);
+}
+
+/** Opens a workspace file by name through Quick Open and waits for its editor tab. */
+export async function openFile(page: Page, name: string): Promise<void> {
+  await pickFromQuickInput(page, () => page.keyboard.press('Control+P'), name, name, 15);
+  await page.locator('.tabs-container .tab.active', { hasText: name }).waitFor({ timeout: 15_000 });
+}
+
+/** Selects the whole text of the active editor. */
+export async function selectAllInEditor(page: Page): Promise<void> {
+  await page.locator('.editor-group-container.active .monaco-editor .view-lines').first().click();
+  await page.keyboard.press('Control+A');
+  await page.locator('.editor-group-container.active .monaco-editor .selected-text').first().waitFor({ timeout: 5000 });
+}
+
+/**
+ * The text of the Output panel's editor: the lines it renders (a short channel in a maximized panel is
+ * rendered whole), a wrapped line as several lines.
+ */
+export async function outputPanelText(page: Page): Promise<string> {
+  const lines = await page.locator('#workbench\\.parts\\.panel .output-view .monaco-editor .view-lines .view-line').evaluateAll((nodes) =>
+    nodes
+      .map((n) => ({ top: parseFloat((n as HTMLElement).style.top || '0'), text: (n.textContent ?? '').replace(/\u00a0/g, ' ') }))
+      .sort((a, b) => a.top - b.top)
+      .map((l) => l.text),
+  );
+  return lines.join('\n');
+}
+
+/** The notification toasts' messages (errors from the extension show up here; toasts hide after a while). */
+export async function notifications(page: Page): Promise<string[]> {
+  return page.locator('.notifications-toasts .notification-list-item-message').allTextContents();
+}
+
+/** The messages of error and warning toasts. */
+export async function errorNotifications(page: Page): Promise<string[]> {
+  return page
+    .locator('.notifications-toasts .notification-list-item')
+    .filter({ has: page.locator('.codicon-error, .codicon-warning') })
+    .locator('.notification-list-item-message')
+    .allTextContents();
+}
+
+/**
+ * A webview's document. A webview is an outer iframe (`iframe.webview.ready`) around the page's own
+ * `iframe#active-frame`; `which` picks among several open webviews by the outer frame's title or index.
+ */
+export function webview(page: Page, which: number | string = 0): FrameLocator {
+  const outer = typeof which === 'number' ? page.locator('iframe.webview.ready').nth(which) : page.locator(`iframe.webview.ready[title="${which}"]`);
+  return outer.contentFrame().frameLocator('iframe#active-frame');
+}
+
+/**
+ * Switches the colour theme the way a user does (Preferences: Color Theme, pick by label, e.g. "Dark
+ * Modern"), then waits for the workbench's theme class. (Rewriting settings.json is not picked up live by
+ * code-server.)
+ */
+export async function setColorTheme(page: Page, label: 'Light Modern' | 'Dark Modern'): Promise<void> {
+  await runCommand(page, 'Preferences: Color Theme', { thenOpensPicker: true });
+  const input = page.locator('.quick-input-widget .quick-input-box input[placeholder*="Color Theme"]');
+  await input.waitFor({ timeout: 10_000 });
+  await input.fill(label);
+  const row = quickInputRow(page, label);
+  await row.waitFor({ timeout: 10_000 });
+  await row.click();
+  await page.locator('.quick-input-widget').waitFor({ state: 'hidden', timeout: 5000 });
+  await waitForTheme(page, label === 'Dark Modern' ? 'dark' : 'light');
+}
+
+/** Waits for the workbench to show the light (`vs`) or dark (`vs-dark`) theme class. */
+export async function waitForTheme(page: Page, kind: 'light' | 'dark'): Promise<void> {
+  const cls = kind === 'light' ? 'vs' : 'vs-dark';
+  await waitFor(`the ${kind} theme`, async () => ((await page.locator('.monaco-workbench').getAttribute('class'))?.split(/\s+/).includes(cls) ? true : undefined), 30_000);
+  await sleep(500); // let webviews pick up the new theme variables
+}
