@@ -1,8 +1,9 @@
 // The extension in a real VS Code: code-server serves the workbench, Playwright drives Debian's Chromium.
-// The built VSIX is installed into a throw-away profile, the workspace is trusted, a prompt file is opened
-// and selected, the Explain command runs from the palette, and what the extension shows is checked against
-// the CLI's JSON for the same model, prompt and settings. Screenshots in light and dark themes go to
-// test-artifacts/e2e/.
+// The built VSIX is installed into a throw-away profile with default settings (so the embedded pair is the
+// model), the workspace is trusted, and a user's steps are taken: the side view's head patterns, a prompt
+// file opened and selected, Explain, Compare Models. What each view shows is checked against the CLI's JSON
+// for the same model, prompt and settings (computed from the installed VSIX's own model folders).
+// Screenshots in light and dark themes go to test-artifacts/e2e/.
 //
 // Run through `npm run test:e2e` (scripts/e2e.mjs), which installs code-server and Chromium (cached),
 // packs the VSIX and passes their paths in E2E_CODE_SERVER, E2E_CHROMIUM and E2E_VSIX.
@@ -12,15 +13,13 @@ import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import { chromium, type Browser, type FrameLocator, type Page } from 'playwright-core';
 import { installVsix, makeProfile, startCodeServer, writeUserSettings, type CodeServer, type Profile } from './codeServer';
-import { errorNotifications, notifications, openFile, openWorkbench, outputPanelText, runCommand, selectAllInEditor, setColorTheme, waitFor } from './workbench';
+import { chooseInQuickInput, errorNotifications, findWebview, notifications, openFile, openWorkbench, runCommand, selectAllInEditor, setColorTheme, waitFor } from './workbench';
 
 const ROOT = resolve(import.meta.dirname, '..', '..');
 const ARTIFACTS = join(ROOT, 'test-artifacts', 'e2e');
-const EXPLAIN_TITLE = 'Instruction Lens: Explain Instruction Following';
 const PROMPT = 'Spell the word apple.';
-const MAX_NEW_TOKENS = 24;
 
 function required(name: string): string {
   const value = process.env[name];
@@ -28,31 +27,39 @@ function required(name: string): string {
   return value;
 }
 
+// The CLI's JSON contracts (README), as far as the checks read them.
 interface CliExplanation {
-  prompt_tokens: { id: number; text: string; special: boolean }[];
-  response_tokens: { id: number; text: string }[];
+  prompt_tokens: { text: string; special: boolean }[];
+  response_tokens: { text: string }[];
   density: (number | null)[];
+  instruction_mask: boolean[];
   instruction_importance: number;
 }
-
-/** The CLI's JSON for the same model, prompt and settings as the extension runs with. */
-function cliExplain(modelDir: string, promptFile: string, chat: boolean, work: string): CliExplanation {
-  const out = join(work, 'cli-explain.json');
-  const args = [join(ROOT, 'dist', 'cli.js'), 'explain', '--model', modelDir, '--prompt-file', promptFile, '--max-new-tokens', String(MAX_NEW_TOKENS), '--json', out];
-  if (chat) args.push('--chat');
-  execFileSync(process.execPath, args, { stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, NO_COLOR: '1' } });
-  return JSON.parse(readFileSync(out, 'utf8')) as CliExplanation;
+interface CliHeads {
+  model: { layers: number; heads: number };
+  layers: {
+    instruction_verb_share: number | null;
+    heads: { pairs: number; instruction_verb_share: number | null; dims: { pairs: { query: string; key: string }[] }[] }[];
+  }[];
 }
 
-/** The prompt line of the plain-text report (src/engine/textReport.ts without colour) for the CLI's result. */
-function plainPromptLine(cli: CliExplanation): string {
-  return cli.prompt_tokens
-    .map((t, n) => {
-      const d = cli.density[n];
-      return d === null || d === undefined ? '' : `${t.text.replace(/\n/g, '↵\n').replace(/\t/g, '→')}[${d.toFixed(2)}]`;
-    })
-    .join('');
+/** A head's word pairs as the side view lists them: every dimension's pairs in order, each pair once. */
+function headPairs(heads: CliHeads, layer: number, head: number): string[] {
+  const pairs = heads.layers[layer]!.heads[head]!.dims.flatMap((d) => d.pairs.map((p) => `${p.query} ${p.key}`));
+  return [...new Set(pairs)];
 }
+
+/** Runs the built CLI (dist/cli.js) with `--json` and returns what it wrote. */
+function cli<T>(work: string, args: string[]): T {
+  const out = join(work, `cli-${args.join('-').replace(/[^\w.-]+/g, '_').slice(-80)}.json`);
+  execFileSync(process.execPath, [join(ROOT, 'dist', 'cli.js'), ...args, '--json', out], { stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, NO_COLOR: '1' } });
+  return JSON.parse(readFileSync(out, 'utf8')) as T;
+}
+
+/** How the webviews write a token (src/ui/viewModel/explainView.ts visibleText). */
+const visibleText = (text: string) => text.replace(/\n/g, '↵\n').replace(/\t/g, '→\t').replace(/\r/g, '');
+/** How the webviews write a number (webview/dom.ts formatNumber, for the values that occur here). */
+const fixed = (x: number, digits = 3) => x.toFixed(digits);
 
 describe('Instruction Lens in VS Code (code-server + Chromium)', () => {
   const codeServerEntry = required('E2E_CODE_SERVER');
@@ -65,6 +72,7 @@ describe('Instruction Lens in VS Code (code-server + Chromium)', () => {
   let server: CodeServer | undefined;
   let browser: Browser | undefined;
   let page: Page | undefined;
+  const model = (name: 'wordnet-base' | 'wordnet-tuned') => join(extensionDir, 'models', name);
 
   /** Runs a step; on failure adds a screenshot, the visible notifications and code-server's log to the error. */
   async function step<T>(name: string, body: (page: Page) => Promise<T>): Promise<T> {
@@ -81,12 +89,17 @@ describe('Instruction Lens in VS Code (code-server + Chromium)', () => {
   }
 
   /** waitFor that fails at once when the extension reports an error or a warning in a notification. */
-  function waitForExtension<T>(page: Page, what: string, check: () => Promise<T | undefined>, timeoutMs = 120_000): Promise<T> {
+  function waitForExtension<T>(page: Page, what: string, check: () => Promise<T | undefined>, timeoutMs = 180_000): Promise<T> {
     return waitFor(what, async () => {
       const errors = (await errorNotifications(page)).filter((m) => m.startsWith('Instruction Lens'));
       if (errors.length > 0) throw new Error(`the extension reported: ${errors.join(' | ')}`);
       return check();
     }, timeoutMs);
+  }
+
+  /** The webview that shows `selector`, once it does (failing early on an error notification). */
+  function webviewShowing(page: Page, selector: string): Promise<FrameLocator> {
+    return waitForExtension(page, `a webview showing ${selector}`, () => findWebview(page, selector, 1).catch(() => undefined));
   }
 
   /** Screenshots in the light theme (the profile's) and the dark one, then back to light (webviews follow the theme). */
@@ -111,6 +124,7 @@ describe('Instruction Lens in VS Code (code-server + Chromium)', () => {
     workspace = join(work, 'workspace');
     mkdirSync(workspace);
     writeFileSync(join(workspace, 'prompt.txt'), PROMPT);
+    // the extension's own settings stay at their defaults: the embedded tuned model, chat template auto
     writeUserSettings(profile, {
       'workbench.colorTheme': 'Default Light Modern',
       'workbench.startupEditor': 'none',
@@ -120,10 +134,6 @@ describe('Instruction Lens in VS Code (code-server + Chromium)', () => {
       'extensions.ignoreRecommendations': true,
       'telemetry.telemetryLevel': 'off',
       'chat.commandCenter.enabled': false,
-      // the embedded tuned model as the VSIX installed it, through its chat template
-      'instructionLens.modelPath': join(extensionDir, 'models', 'wordnet-tuned'),
-      'instructionLens.chatTemplate': true,
-      'instructionLens.maxNewTokens': MAX_NEW_TOKENS,
     });
     server = await startCodeServer(codeServerEntry, profile, workspace);
     browser = await chromium.launch({
@@ -144,6 +154,8 @@ describe('Instruction Lens in VS Code (code-server + Chromium)', () => {
     for (const f of [
       'dist/extension.js',
       'dist/worker.js',
+      'dist/webview/explain.js',
+      'media/lens.css',
       'models/wordnet-base/model.safetensors',
       'models/wordnet-tuned/model.safetensors',
       'models/wordnet-tuned/tokenizer.json',
@@ -153,35 +165,96 @@ describe('Instruction Lens in VS Code (code-server + Chromium)', () => {
     ]) {
       assert.ok(existsSync(join(extensionDir, f)), `${f} is in the installed extension`);
     }
-    for (const d of ['src', 'test', 'train', 'bench', 'scripts']) assert.ok(!existsSync(join(extensionDir, d)), `no ${d}/ in the VSIX`);
+    for (const d of ['src', 'test', 'train', 'bench', 'scripts', 'webview']) assert.ok(!existsSync(join(extensionDir, d)), `no ${d}/ in the VSIX`);
   });
 
-  test('Explain on the selected prompt shows what the CLI computes for it (light and dark)', async () => {
-    const cli = cliExplain(join(extensionDir, 'models', 'wordnet-tuned'), join(workspace, 'prompt.txt'), true, work);
-    assert.ok(cli.response_tokens.length > 0, 'the CLI generated a response');
+  test("the side view's head patterns are the CLI's (heads --json)", async () => {
+    const expected = cli<CliHeads>(work, ['heads', '--model', model('wordnet-tuned')]);
+    const view = await step('heads-view', async (p) => {
+      await runCommand(p, 'Instruction Lens: Focus on Attention Heads & Concepts View');
+      const view = await webviewShowing(p, '#compute-heads');
+      await view.locator('#compute-heads').click();
+      await waitForExtension(p, 'the heads grid', async () => ((await view.locator('td[role="gridcell"]').count()) > 0 ? true : undefined));
+      return view;
+    });
+    // one cell a head, its text the instruction-verb share of its word pairs in percent ('' for no pairs)
+    const cells = await view.locator('td[role="gridcell"]').evaluateAll((tds) => tds.map((td) => ({ row: Number(td.getAttribute('data-row')), column: Number(td.getAttribute('data-column')), text: (td.textContent ?? '').trim() })));
+    assert.equal(cells.length, expected.model.layers * expected.model.heads, 'one cell per head');
+    for (const { row, column, text } of cells) {
+      const share = expected.layers[row]!.heads[column]!.instruction_verb_share;
+      assert.equal(text, share === null ? '' : String(Math.round(share * 100)), `layer ${row}, head ${column}`);
+    }
+    // the head with the most word pairs: its pairs, as the CLI found them
+    const [layer, head] = expected.layers
+      .flatMap((l, li) => l.heads.map((h, hi) => [li, hi, h.pairs] as const))
+      .reduce((best, x) => (x[2] > best[2] ? x : best));
+    assert.ok(expected.layers[layer]!.heads[head]!.pairs > 0, 'some head has word pairs');
+    const table = await step('head-detail', async () => {
+      await view.locator(`td[role="gridcell"][data-row="${layer}"][data-column="${head}"]`).click();
+      const table = view.locator(`table.pairs[aria-label="Word pairs of layer ${layer}, head ${head}"]`);
+      await table.waitFor({ timeout: 60_000 });
+      return table;
+    });
+    const rows = await table.locator('tbody tr').evaluateAll((trs) => trs.map((tr) => Array.from(tr.querySelectorAll('td')).map((td) => td.textContent ?? '').join(' ')));
+    assert.deepEqual(rows, headPairs(expected, layer, head), `word pairs of layer ${layer}, head ${head}`);
+    await screenshotBothThemes('heads-view');
+  });
 
-    await step('explain-command', async (p) => {
+  test('Explain on the selected prompt: the panel shows the CLI\'s explanation (explain --json)', async () => {
+    const expected = cli<CliExplanation>(work, ['explain', '--model', model('wordnet-tuned'), '--prompt-file', join(workspace, 'prompt.txt'), '--chat']);
+    assert.ok(expected.response_tokens.length > 0, 'the CLI generated a response');
+    const panel = await step('explain-panel', async (p) => {
       await openFile(p, 'prompt.txt');
       await selectAllInEditor(p);
-      await runCommand(p, EXPLAIN_TITLE);
+      await runCommand(p, 'Instruction Lens: Explain Instruction Following');
+      return webviewShowing(p, '#instruction-importance');
     });
-    const text = await step('explain-output', async (p) => {
-      await waitForExtension(p, 'the explanation in the Output panel', async () => ((await outputPanelText(p)).includes('instruction importance:') ? true : undefined));
-      await runCommand(p, 'View: Toggle Maximized Panel'); // the whole report on screen, so in the DOM
-      return waitFor('the whole report', async () => {
-        const t = await outputPanelText(p);
-        return t.includes('prompt (shaded') && /^time /m.test(t) ? t : undefined;
-      }, 10_000);
+
+    assert.equal(await panel.locator('#instruction-importance').textContent(), fixed(expected.instruction_importance), 'instruction importance');
+    const prompt = panel.locator('.tokens.prompt .token');
+    assert.deepEqual(await prompt.allTextContents(), expected.prompt_tokens.map((t) => visibleText(t.text)), 'prompt tokens');
+    const shown = await prompt.evaluateAll((tokens) => tokens.map((t) => ({ label: t.getAttribute('aria-label') ?? '', special: t.classList.contains('special'), instruction: t.classList.contains('instruction') })));
+    shown.forEach((t, n) => {
+      assert.equal(t.special, expected.prompt_tokens[n]!.special, `token ${n} special`);
+      assert.equal(t.instruction, expected.instruction_mask[n], `token ${n} in the instruction`);
+      const d = expected.density[n];
+      if (d !== null && d !== undefined) assert.ok(t.label.endsWith(`density ${fixed(d, 2)}`) || t.label.includes(`density ${fixed(d, 2)},`), `token ${n} density: "${t.label}" vs ${d}`);
     });
-    const lines = text.split('\n');
+    assert.deepEqual(await panel.locator('.tokens.response .token').allTextContents(), expected.response_tokens.map((t) => visibleText(t.text)), 'response tokens');
+    await screenshotBothThemes('explain-panel');
+  });
 
-    // the same explanation as the CLI's: model, each prompt token's density, response length, instruction importance
-    assert.ok(text.replace(/\n/g, '').includes(join('models', 'wordnet-tuned')), 'the embedded tuned model');
-    assert.equal(lines[lines.indexOf('prompt (shaded by importance density)') + 1], plainPromptLine(cli), 'prompt tokens and their importance densities');
-    assert.equal(Number(/response \((\d+) tokens\)/.exec(text)?.[1]), cli.response_tokens.length, 'response length');
-    const importance = Number(/instruction importance: ([\d.]+)/.exec(text)?.[1]);
-    assert.ok(Math.abs(importance - cli.instruction_importance) <= 1e-3, `instruction importance: extension ${importance}, CLI ${cli.instruction_importance}`);
+  test('Compare Models on the embedded pair: both scores and their difference are the CLI\'s', async () => {
+    const base = cli<CliExplanation>(work, ['explain', '--model', model('wordnet-base'), '--prompt-file', join(workspace, 'prompt.txt'), '--chat']);
+    const tuned = cli<CliExplanation>(work, ['explain', '--model', model('wordnet-tuned'), '--prompt-file', join(workspace, 'prompt.txt'), '--chat']);
+    const panel = await step('compare-panel', async (p) => {
+      await openFile(p, 'prompt.txt');
+      await selectAllInEditor(p);
+      await runCommand(p, 'Instruction Lens: Compare Models…', { thenOpensPicker: true });
+      await chooseInQuickInput(p, 'the embedded pair');
+      return webviewShowing(p, '#compare-scores');
+    });
+    const scores = (await panel.locator('#compare-scores').textContent()) ?? '';
+    assert.ok(scores.includes(`wordnet-base ${fixed(base.instruction_importance)}`), `base score in "${scores}"`);
+    assert.ok(scores.includes(`wordnet-tuned ${fixed(tuned.instruction_importance)}`), `tuned score in "${scores}"`);
+    const difference = Number((await panel.locator('#importance-difference').textContent())?.replace('+', ''));
+    assert.ok(Math.abs(difference - (tuned.instruction_importance - base.instruction_importance)) <= 1e-3, `difference ${difference}`);
+    const columns = panel.locator('.column');
+    assert.equal(await columns.count(), 2, 'two columns');
+    assert.deepEqual(await columns.nth(0).locator('.tokens.response .token').allTextContents(), base.response_tokens.map((t) => visibleText(t.text)), 'base response');
+    assert.deepEqual(await columns.nth(1).locator('.tokens.response .token').allTextContents(), tuned.response_tokens.map((t) => visibleText(t.text)), 'tuned response');
 
-    await screenshotBothThemes('explain-output');
+    // the global comparison follows: a chart per method, with its data as a table; the first is the
+    // instruction-verb share of the head word pairs per layer (a layer without pairs counts as 0)
+    await step('compare-charts', () => waitForExtension(page!, 'the global comparison charts', async () => ((await panel.locator('figure canvas').count()) >= 1 ? true : undefined), 300_000));
+    const baseHeads = cli<CliHeads>(work, ['heads', '--model', model('wordnet-base')]);
+    const tunedHeads = cli<CliHeads>(work, ['heads', '--model', model('wordnet-tuned')]);
+    const table = await panel.locator('figure').first().locator('table tbody tr').evaluateAll((trs) => trs.map((tr) => Array.from(tr.querySelectorAll('th, td')).map((c) => c.textContent ?? '')));
+    assert.deepEqual(
+      table,
+      baseHeads.layers.map((l, i) => [`layer ${i}`, fixed(l.instruction_verb_share ?? 0), fixed(tunedHeads.layers[i]!.instruction_verb_share ?? 0)]),
+      'per-layer instruction-verb share, base and tuned',
+    );
+    await screenshotBothThemes('compare-panel');
   });
 });

@@ -54,6 +54,13 @@ async function pickFromQuickInput(page: Page, open: () => Promise<void>, typed: 
   throw new Error(`"${label}" did not show up in the quick input after ${attempts} attempts (typed "${typed}")`);
 }
 
+/** Clicks the first row of the open quick input that contains `text` (a label or a description). */
+export async function chooseInQuickInput(page: Page, text: string): Promise<void> {
+  const row = page.locator('.quick-input-list .monaco-list-row', { hasText: text }).first();
+  await row.waitFor({ timeout: 10_000 });
+  await row.click();
+}
+
 /**
  * Runs a command from the palette by its title as shown there ("Category: Title"). `thenOpensPicker`: the
  * command shows a quick pick of its own, so the quick input stays open.
@@ -104,12 +111,22 @@ export async function errorNotifications(page: Page): Promise<string[]> {
 }
 
 /**
- * A webview's document. A webview is an outer iframe (`iframe.webview.ready`) around the page's own
- * `iframe#active-frame`; `which` picks among several open webviews by the outer frame's title or index.
+ * The document of the webview that shows `selector`, waiting for one to. A webview is an outer iframe
+ * (`iframe.webview.ready`) around the page's own `iframe#active-frame`; the outer frame is then addressed by
+ * its own name, so the locator keeps pointing at that webview when others open or close.
  */
-export function webview(page: Page, which: number | string = 0): FrameLocator {
-  const outer = typeof which === 'number' ? page.locator('iframe.webview.ready').nth(which) : page.locator(`iframe.webview.ready[title="${which}"]`);
-  return outer.contentFrame().frameLocator('iframe#active-frame');
+export async function findWebview(page: Page, selector: string, timeoutMs = 60_000): Promise<FrameLocator> {
+  return waitFor(`a webview showing ${selector}`, async () => {
+    const outers = page.locator('iframe.webview.ready');
+    const n = await outers.count();
+    for (let i = 0; i < n; i++) {
+      const inner = outers.nth(i).contentFrame().frameLocator('iframe#active-frame');
+      if ((await inner.locator(selector).count()) === 0) continue;
+      const name = await outers.nth(i).getAttribute('name');
+      return name ? page.locator(`iframe.webview.ready[name="${name}"]`).contentFrame().frameLocator('iframe#active-frame') : inner;
+    }
+    return undefined;
+  }, timeoutMs);
 }
 
 /**
