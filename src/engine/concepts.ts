@@ -21,7 +21,6 @@ export interface ConceptsOptions {
   readonly top: number; // K
   readonly threads?: number; // onnxruntime threads for the products
   readonly eigen?: EigenSettings;
-  readonly layersInFlight?: number; // layers computed at once; default LAYERS_IN_FLIGHT
   readonly onProgress?: (p: ConceptsProgress) => void;
   readonly signal?: AbortSignal;
 }
@@ -52,7 +51,7 @@ export interface LayerConcepts {
   readonly maxResidual: number; // max_j ‖C u_j − λ_j u_j‖ / λ_1
   readonly passes: number; // eigensolver filter passes
   readonly flops: number; // of this layer's products: covariance and eigensolver
-  readonly seconds: number; // this layer's PCA: weights read, centred, covariance, eigensolver (with other layers in flight)
+  readonly seconds: number; // this layer's PCA: weights read, centred, covariance, eigensolver
 }
 
 export interface ConceptsResult {
@@ -65,8 +64,6 @@ export interface ConceptsResult {
   readonly flops: { readonly covariance: number; readonly eigensolver: number; readonly words: number };
   readonly timing: { readonly load: number; readonly pca: number; readonly words: number; readonly labels: number }; // seconds
 }
-
-export const LAYERS_IN_FLIGHT = 2;
 
 const seconds = (since: number) => (performance.now() - since) / 1000;
 const cancelled = () => fail('cancelled', 'the concepts computation was cancelled', 'Run it again when you are ready.');
@@ -111,31 +108,20 @@ async function compute(checkpoint: Checkpoint, weights: GlobalWeights, candidate
 
   // per layer: the leading components of W_down^T
   const pcaStart = performance.now();
-  // a few layers in flight at once: one layer's JS work (centring, orthonormalisation) and the latency of
-  // each onnxruntime call overlap the other's products
-  const pcas: PrincipalComponents[] = new Array(L);
-  const layerSeconds: number[] = new Array(L);
-  let next = 0;
-  let done = 0;
-  let failed = false; // a failing layer (a missing tensor) stops the others from taking more
-  const worker = async () => {
-    while (next < L && !failed && !options.signal?.aborted) {
-      const layer = next++;
-      const layerStart = performance.now();
-      try {
-        const wDown = weights.downProjection(layer); // (D, F)
-        pcas[layer] = await principalComponents(wDown.data, D, F, k, matmul, options.eigen);
-      } catch (e) {
-        failed = true;
-        throw e;
-      }
-      layerSeconds[layer] = seconds(layerStart);
-      options.onProgress?.({ stage: 'pca', done: ++done, total: L });
-    }
-  };
-  options.onProgress?.({ stage: 'pca', done: 0, total: L });
-  await Promise.all(Array.from({ length: Math.min(L, options.layersInFlight ?? LAYERS_IN_FLIGHT) }, worker));
+  // one layer at a time: onnxruntime-node runs each product synchronously on this thread (inside a
+  // setImmediate), so layers side by side would not overlap their work, only interleave it
+  const pcas: PrincipalComponents[] = [];
+  const layerSeconds: number[] = [];
+  for (let layer = 0; layer < L; layer++) {
+    if (options.signal?.aborted) return cancelled();
+    options.onProgress?.({ stage: 'pca', done: layer, total: L });
+    const layerStart = performance.now();
+    const wDown = weights.downProjection(layer); // (D, F)
+    pcas.push(await principalComponents(wDown.data, D, F, k, matmul, options.eigen));
+    layerSeconds.push(seconds(layerStart));
+  }
   if (options.signal?.aborted) return cancelled();
+  options.onProgress?.({ stage: 'pca', done: L, total: L });
   const covarianceFlops = pcas.reduce((s, p) => s + p.flops.covariance, 0);
   const eigensolverFlops = pcas.reduce((s, p) => s + p.flops.eigensolver, 0);
   const pcaSeconds = seconds(pcaStart);
