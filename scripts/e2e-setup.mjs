@@ -10,7 +10,7 @@
 //
 //   node scripts/e2e-setup.mjs     # installs, prints the paths and the time taken
 import { spawnSync } from 'node:child_process';
-import { appendFileSync, existsSync, mkdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync, copyFileSync, symlinkSync } from 'node:fs';
+import { appendFileSync, existsSync, mkdirSync, readFileSync, realpathSync, renameSync, rmSync, statSync, writeFileSync, copyFileSync, symlinkSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -117,6 +117,10 @@ function installCodeServer(target, logFile) {
   const npm = process.platform === 'win32' ? 'npm.cmd' : 'npm';
   // npm 11 asks before npx-style steps (node-pty's rebuild); the user's npmrc may say yes=false.
   const env = { ...process.env, npm_config_yes: 'true', npm_config_audit: 'false', npm_config_fund: 'false', npm_config_update_notifier: 'false' };
+  // node-gyp builds against this node's own headers when they are installed, instead of downloading them
+  // (nodejs.org may be out of reach; only the npm registry has to be)
+  const nodePrefix = resolve(realpathSync(process.execPath), '..', '..');
+  if (!env.npm_config_nodedir && existsSync(join(nodePrefix, 'include', 'node', 'node.h'))) env.npm_config_nodedir = nodePrefix;
   log(`npm install code-server@${CODE_SERVER_VERSION} into ${target}`);
   run(logFile, npm, ['install', `code-server@${CODE_SERVER_VERSION}`, '--ignore-scripts'], { cwd: tmp, env });
   const vscodeDir = join(tmp, 'node_modules', 'code-server', 'lib', 'vscode');

@@ -6,6 +6,7 @@ import { readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { runE2e } from './e2e.mjs';
+import { ensureE2ePrerequisites } from './e2e-setup.mjs';
 
 function find(dir) {
   return readdirSync(dir).flatMap((name) => {
@@ -17,6 +18,13 @@ function find(dir) {
 
 const only = process.argv.slice(2);
 const files = only.length > 0 ? only : find('test').sort();
+if (only.length === 0 && process.env.INSTRUCTION_LENS_E2E !== 'skip') {
+  // The e2e prerequisites first, so that the unit tests that use Chromium where it is installed
+  // (test/webview) run on a fresh machine too. A failure here is reported by the e2e suite below.
+  try {
+    ensureE2ePrerequisites();
+  } catch {}
+}
 const result = spawnSync(process.execPath, ['--import', 'tsx', '--test', '--test-concurrency=1', ...files], {
   stdio: 'inherit',
 });
