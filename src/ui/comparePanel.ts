@@ -19,7 +19,7 @@ export class ComparePanel implements vscode.Disposable {
   constructor(private readonly extensionUri: vscode.Uri) {}
 
   reveal(): void {
-    if (this.panel) return this.panel.reveal(vscode.ViewColumn.Beside, true);
+    if (this.panel) return this.panel.reveal(undefined, true);
     const panel = vscode.window.createWebviewPanel(COMPARE_PANEL_TYPE, 'Instruction Lens: Compare', { viewColumn: vscode.ViewColumn.Beside, preserveFocus: true });
     setWebviewPage(panel.webview, this.extensionUri, 'compare', 'Instruction Lens: Compare');
     panel.iconPath = vscode.Uri.joinPath(this.extensionUri, 'media', 'lens.svg');

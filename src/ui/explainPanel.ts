@@ -30,7 +30,7 @@ export class ExplainPanel implements vscode.Disposable {
   /** Opens (or reveals) the panel beside the editor, keeping the focus in the editor. */
   reveal(): void {
     if (this.panel) {
-      this.panel.reveal(vscode.ViewColumn.Beside, true);
+      this.panel.reveal(undefined, true);
       return;
     }
     const panel = vscode.window.createWebviewPanel(EXPLAIN_PANEL_TYPE, 'Instruction Lens', { viewColumn: vscode.ViewColumn.Beside, preserveFocus: true });
