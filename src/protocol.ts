@@ -149,7 +149,10 @@ export interface WordPair {
 export interface HeadDetailView {
   readonly layer: number;
   readonly head: number;
+  /** The head's word pairs, instruction-verb pairs first, at most PAIRS_SHOWN of them. */
   readonly pairs: readonly WordPair[];
+  /** How many unique pairs the head has in all. */
+  readonly totalPairs: number;
   /** The head's attention over the current prompt and response, or null without one. */
   readonly attention: { readonly tokens: readonly string[]; readonly promptLength: number; readonly rows: readonly (readonly number[])[] } | null;
 }

@@ -105,7 +105,7 @@ for (const theme of ['dark', 'light'] as const) {
 
 test('heads and compare pages under their CSP (dark)', { skip }, async () => {
   const grid = { modelName: 'wordnet-tuned', layers: 4, heads: 4, cells: Array.from({ length: 16 }, (_, i) => ({ layer: i >> 2, head: i & 3, verbShare: (i % 5) / 10, instructionAttention: (i % 3) / 3 })), promptExcerpt: 'Spell the word apple.' };
-  const heads = await open('heads', 'dark', [{ type: 'grid', view: grid }, { type: 'head', view: { layer: 1, head: 2, pairs: [{ query: 'write', key: 'poem', instructionVerb: true }, { query: 'cat', key: 'dog', instructionVerb: false }], attention: { tokens: ['<s>', 'Spell', ' apple', 'a'], promptLength: 3, rows: [[1, 0, 0, 0], [0.5, 0.5, 0, 0], [0.2, 0.3, 0.5, 0], [0.1, 0.2, 0.3, 0.4]] } } }]);
+  const heads = await open('heads', 'dark', [{ type: 'grid', view: grid }, { type: 'head', view: { layer: 1, head: 2, pairs: [{ query: 'write', key: 'poem', instructionVerb: true }, { query: 'cat', key: 'dog', instructionVerb: false }], totalPairs: 2, attention: { tokens: ['<s>', 'Spell', ' apple', 'a'], promptLength: 3, rows: [[1, 0, 0, 0], [0.5, 0.5, 0, 0], [0.2, 0.3, 0.5, 0], [0.1, 0.2, 0.3, 0.4]] } } }]);
   try {
     assert.equal(await heads.page.locator('table.heatmap >> nth=0').locator('td[role="gridcell"]').count(), 16);
     await heads.page.screenshot({ path: join(ARTIFACTS, 'heads-dark.png'), fullPage: true });

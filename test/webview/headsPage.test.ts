@@ -40,7 +40,7 @@ test('empty state asks to compute; the grid shades by share relative to the larg
 test('a head shows its pairs; a layer its concepts', () => {
   const { document, send } = page('heads');
   send({ type: 'grid', view: grid });
-  send({ type: 'head', view: { layer: 0, head: 1, pairs: [{ query: 'write', key: 'poem', instructionVerb: true }], attention: { tokens: ['a', 'b'], promptLength: 1, rows: [[1, 0], [0.5, 0.5]] } } });
+  send({ type: 'head', view: { layer: 0, head: 1, pairs: [{ query: 'write', key: 'poem', instructionVerb: true }], totalPairs: 1, attention: { tokens: ['a', 'b'], promptLength: 1, rows: [[1, 0], [0.5, 0.5]] } } });
   const rows = [...document.querySelectorAll('table.pairs tbody tr')];
   assert.equal(rows.length, 1);
   assert.ok(rows[0].classList.contains('verb'));

@@ -130,7 +130,8 @@ function renderHead(v: HeadDetailView): void {
         }),
       )
     : el('p', { class: 'muted' }, 'Explain a prompt with this model to see the head\'s attention map.');
-  fill(detail, el('h2', {}, `Layer ${v.layer}, head ${v.head}`), el('h3', {}, 'Word pairs (instruction verbs highlighted)'), pairs, el('h3', {}, 'Attention over the current prompt and response'), map);
+  const more = v.totalPairs > v.pairs.length ? el('p', { class: 'muted' }, `${v.pairs.length} of ${v.totalPairs} pairs, instruction verbs first.`) : null;
+  fill(detail, el('h2', {}, `Layer ${v.layer}, head ${v.head}`), el('h3', {}, 'Word pairs (instruction verbs highlighted)'), pairs, more, el('h3', {}, 'Attention over the current prompt and response'), map);
 }
 
 function renderConcepts(v: ConceptsView): void {

@@ -45,6 +45,9 @@ export function headsGrid(modelName: string, shape: { layers: number; heads: num
   return { modelName, layers: shape.layers, heads: shape.heads, cells, promptExcerpt };
 }
 
+/** Most word pairs a head's table shows (a head can have hundreds). */
+export const PAIRS_SHOWN = 40;
+
 export function headDetail(headsJson: unknown | null, instructionVerbs: ReadonlySet<string>, layer: number, head: number, attention: HeadDetailView['attention']): HeadDetailView {
   const h = object(array(object(array(object(headsJson).layers)[layer]).heads)[head]);
   const pairs: WordPair[] = [];
@@ -59,7 +62,9 @@ export function headDetail(headsJson: unknown | null, instructionVerbs: Readonly
       pairs.push({ query, key, instructionVerb: instructionVerbs.has(query.toLowerCase()) || instructionVerbs.has(key.toLowerCase()) });
     }
   }
-  return { layer, head, pairs, attention };
+  // instruction-verb pairs first (what the view is about), then in the method's order (leading dims first)
+  const ordered = [...pairs.filter((p) => p.instructionVerb), ...pairs.filter((p) => !p.instructionVerb)];
+  return { layer, head, pairs: ordered.slice(0, PAIRS_SHOWN), totalPairs: pairs.length, attention };
 }
 
 /** The instruction verbs the heads run counted (settings.instruction_verbs), lower case. */

@@ -2,7 +2,7 @@
 // head, attention maps, concepts; against plain recomputations.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { attentionMap, conceptsView, headDetail, headsGrid, headsShape, instructionAttention, instructionVerbSet } from '../../../src/ui/viewModel/headsView';
+import { attentionMap, conceptsView, headDetail, PAIRS_SHOWN, headsGrid, headsShape, instructionAttention, instructionVerbSet } from '../../../src/ui/viewModel/headsView';
 
 const headsJson = {
   model: { layers: 2, heads: 2 },
@@ -35,8 +35,16 @@ test('head detail: unique pairs, instruction verbs flagged case-insensitively', 
     { query: 'write', key: 'poem', instructionVerb: true },
     { query: 'cat', key: 'dog', instructionVerb: false },
   ]);
+  assert.equal(d.totalPairs, 2);
   assert.deepEqual(headDetail(headsJson, verbs, 1, 1, null).pairs, [{ query: 'dog', key: 'list', instructionVerb: true }]);
   assert.deepEqual(headDetail(null, verbs, 1, 1, null).pairs, []);
+  // many pairs: instruction-verb pairs first, at most PAIRS_SHOWN
+  const many = { layers: [{ heads: [{ dims: [{ pairs: [...Array.from({ length: 60 }, (_, i) => ({ query: `w${i}`, key: 'x' })), { query: 'y', key: 'write' }] }] }] }] };
+  const shown = headDetail(many, verbs, 0, 0, null);
+  assert.equal(shown.pairs.length, PAIRS_SHOWN);
+  assert.equal(shown.totalPairs, 61);
+  assert.deepEqual(shown.pairs[0], { query: 'y', key: 'write', instructionVerb: true });
+  assert.equal(shown.pairs[1].query, 'w0');
 });
 
 test('attention map rows from the flat T x T map', () => {
