@@ -1,5 +1,5 @@
-// The headless CLI on the same engine as the extension: `explain` for now (compare, heads, concepts, batch
-// and score come with the other methods). Results go to stdout and --json; progress and errors to stderr.
+// The headless CLI on the same engine as the extension: explain, compare, heads, concepts, batch and score.
+// Results go to stdout and --json (--html for reports); progress and errors to stderr.
 import { Command, InvalidArgumentError } from 'commander';
 import { SingleBar } from 'cli-progress';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
@@ -16,6 +16,8 @@ import { runBatch } from './batch';
 import { checkOutputFile, writeOutputFile } from './outputFile';
 import { registerHeads } from './heads';
 import { registerConcepts } from './concepts';
+import { registerCompare } from './compare';
+import { readPromptOption } from './promptInput';
 
 function positiveInt(value: string): number {
   const n = Number(value);
@@ -64,24 +66,14 @@ interface ExplainOptions {
 }
 
 async function runExplain(options: ExplainOptions): Promise<void> {
-  if ((options.prompt === undefined) === (options.promptFile === undefined)) {
-    report({ code: 'bad-argument', message: 'give the prompt with exactly one of --prompt and --prompt-file', hint: 'e.g. --prompt "Define the word apple."' });
-  }
-  let prompt = options.prompt ?? '';
-  if (options.promptFile !== undefined) {
-    try {
-      prompt = readFileSync(options.promptFile, 'utf8');
-    } catch (e) {
-      report({ code: 'missing-file', message: `${options.promptFile}: ${(e as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (e as Error).message}`, hint: 'Check the path given to --prompt-file.' });
-    }
-  }
+  const promptText = readPromptOption(options);
+  if (!promptText.ok) report(promptText.error);
+  const prompt = promptText.value;
   const modelDir = options.model ?? DEFAULT_MODEL;
   if (options.model === undefined && !existsSync(join(modelDir, 'config.json'))) {
     report({ code: 'missing-file', message: `the embedded default model is not in ${modelDir}`, hint: 'Pass --model DIR (a Hugging Face checkpoint folder), or build the default pair with `npm run train:models`.' });
   }
   const request: ExplainRequest = { modelDir, prompt, response: options.response, maxNewTokens: options.maxNewTokens, chat: options.chat, instructions: options.instruction };
-  // checked before loading: loading a large model only to refuse the prompt would waste a minute
-  if (prompt.trim() === '') report({ code: 'empty-prompt', message: 'the prompt is empty', hint: 'Pass --prompt "..." or --prompt-file FILE with text in it.' });
   // output paths checked before the model runs: a typo must not cost the run
   for (const [path, option] of [[options.json, '--json'], [options.html, '--html']] as const) {
     if (path === undefined) continue;
@@ -209,6 +201,7 @@ program
 
 registerHeads(program, DEFAULT_MODEL);
 registerConcepts(program, DEFAULT_MODEL);
+registerCompare(program, { base: join(__dirname, '..', 'models', 'wordnet-base'), tuned: DEFAULT_MODEL });
 
 program.parseAsync(process.argv).catch((e: unknown) => {
   process.stderr.write(`error: unexpected failure: ${(e as Error).stack ?? String(e)}\nhint: this is a bug in Instruction Lens; please report it with the command line.\n`);

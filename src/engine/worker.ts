@@ -13,6 +13,8 @@ import { DEFAULT_HEADS_SETTINGS, headPatternsFor } from './heads';
 import { headsJson } from './headsJson';
 import { conceptsFor } from './concepts';
 import { conceptsJson } from './conceptsJson';
+import { DEFAULT_GLOBAL_OPTIONS, globalComparisonFor } from './compare';
+import { globalJson } from './compareJson';
 import { fail, ok, type Result } from '../lensError';
 
 const port = parentPort;
@@ -63,10 +65,6 @@ async function explain(job: Extract<EngineJob, { kind: 'explain' }>, context: Jo
   return ok({ json: explainJson(request, result.value), text: renderExplanation(result.value, false) });
 }
 
-function notYet(what: string): Result<never> {
-  return fail('bad-argument', `${what} is not available in this build`, 'Update Instruction Lens; the explanation itself works.');
-}
-
 async function runJob(job: EngineJob, context: JobContext): Promise<Result<EngineResults[EngineJob['kind']]>> {
   switch (job.kind) {
     case 'explain':
@@ -83,8 +81,10 @@ async function runJob(job: EngineJob, context: JobContext): Promise<Result<Engin
       const loaded = await model(job.request.modelDir, context);
       return loaded.ok ? attentionOf(loaded.value.model, job.request, job.head) : loaded;
     }
-    case 'compare':
-      return notYet('the model comparison');
+    case 'compare': {
+      const result = await globalComparisonFor(job.baseDir, job.tunedDir, { ...DEFAULT_GLOBAL_OPTIONS, threads: context.threads }, { signal: context.signal, onProgress: context.progress });
+      return result.ok ? ok(globalJson(result.value)) : result;
+    }
   }
 }
 
