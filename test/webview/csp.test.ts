@@ -124,6 +124,22 @@ test('heads and compare pages under their CSP (dark)', { skip }, async () => {
     }));
     assert.deepEqual(drawn, [true, true]);
     await compare.page.screenshot({ path: join(ARTIFACTS, 'compare-dark.png'), fullPage: true });
+    // a theme change (VS Code swaps <body>'s theme class and the colour variables) redraws the charts in the new colours
+    const legendColour = () => compare.page.locator('figure canvas >> nth=0').evaluate((c) => {
+      const canvas = c as HTMLCanvasElement;
+      const { data } = canvas.getContext('2d')!.getImageData(0, canvas.height - 8, canvas.width, 8); // the x-axis labels
+      let darkest = 255 * 3;
+      for (let i = 0; i < data.length; i += 4) if (data[i + 3] > 200) darkest = Math.min(darkest, data[i] + data[i + 1] + data[i + 2]);
+      return darkest;
+    });
+    const before = await legendColour();
+    // as VS Code does it: CSSOM (a style attribute would be refused by the CSP)
+    const vars = THEMES.light.split(';').map((d) => d.split(':'));
+    await compare.page.evaluate(`for (const [k, v] of ${JSON.stringify(vars)}) document.documentElement.style.setProperty(k, v); document.body.className = 'vscode-light'`);
+    await compare.page.waitForTimeout(300);
+    const after = await legendColour();
+    assert.ok(after < before, `labels drawn darker for the light theme (${before} -> ${after})`);
+    await compare.page.screenshot({ path: join(ARTIFACTS, 'compare-light.png'), fullPage: true });
     assert.deepEqual(compare.problems, []);
   } finally {
     await compare.browser.close();

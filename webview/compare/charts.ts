@@ -8,31 +8,42 @@ Chart.register(BarController, BarElement, LineController, LineElement, PointElem
 
 const css = (name: string, fallback: string) => getComputedStyle(document.body).getPropertyValue(name).trim() || fallback;
 
-const charts: Chart[] = [];
+// the drawn charts with their data: a canvas keeps the colours it was drawn with, so a theme change redraws
+const drawn: { chart: Chart; canvas: HTMLCanvasElement; spec: CompareChart }[] = [];
 
 export function destroyCharts(): void {
-  for (const c of charts.splice(0)) c.destroy();
+  for (const d of drawn.splice(0)) d.chart.destroy();
 }
 
-export function chartFigure(chart: CompareChart): HTMLElement {
-  const canvas = el('canvas', { role: 'img', 'aria-label': `${chart.title}: ${chart.series.map((s) => `${s.label} ${s.values.map((v) => v.toFixed(3)).join(', ')}`).join('; ')}` });
+function draw(canvas: HTMLCanvasElement, spec: CompareChart): Chart {
   const colours = [css('--vscode-charts-blue', '#3794ff'), css('--vscode-charts-orange', '#d18616'), css('--vscode-charts-green', '#89d185')];
   const text = css('--vscode-foreground', '#888');
   const grid = css('--vscode-panel-border', 'rgba(128,128,128,0.3)');
-  charts.push(
-    new Chart(canvas, {
-      type: chart.kind,
-      data: { labels: [...chart.labels], datasets: chart.series.map((s, i) => ({ label: s.label, data: [...s.values], backgroundColor: colours[i % colours.length], borderColor: colours[i % colours.length] })) },
-      options: {
-        responsive: true,
-        maintainAspectRatio: false,
-        animation: false,
-        color: text,
-        scales: { x: { ticks: { color: text }, grid: { color: grid } }, y: { beginAtZero: true, title: { display: true, text: chart.yLabel, color: text }, ticks: { color: text }, grid: { color: grid } } },
-        plugins: { legend: { labels: { color: text } } },
-      },
-    }),
-  );
+  return new Chart(canvas, {
+    type: spec.kind,
+    data: { labels: [...spec.labels], datasets: spec.series.map((s, i) => ({ label: s.label, data: [...s.values], backgroundColor: colours[i % colours.length], borderColor: colours[i % colours.length] })) },
+    options: {
+      responsive: true,
+      maintainAspectRatio: false,
+      animation: false,
+      color: text,
+      scales: { x: { ticks: { color: text }, grid: { color: grid } }, y: { beginAtZero: true, title: { display: true, text: spec.yLabel, color: text }, ticks: { color: text }, grid: { color: grid } } },
+      plugins: { legend: { labels: { color: text } } },
+    },
+  });
+}
+
+// VS Code marks the theme on <body> (vscode-light, vscode-dark, vscode-high-contrast) and sets its colours on <html>
+new MutationObserver(() => {
+  for (const d of drawn) {
+    d.chart.destroy();
+    d.chart = draw(d.canvas, d.spec);
+  }
+}).observe(document.body, { attributes: true, attributeFilter: ['class'] });
+
+export function chartFigure(chart: CompareChart): HTMLElement {
+  const canvas = el('canvas', { role: 'img', 'aria-label': `${chart.title}: ${chart.series.map((s) => `${s.label} ${s.values.map((v) => v.toFixed(3)).join(', ')}`).join('; ')}` });
+  drawn.push({ chart: draw(canvas, chart), canvas, spec: chart });
   const table = el(
     'table',
     { class: 'pairs' },
