@@ -1,8 +1,9 @@
 // "Compare Models…": asks for a base and a tuned model (the embedded pair by default), explains the selected
-// prompt with both, and opens the compare panel; the global comparisons (head word pairs and feed-forward
-// concepts of both models) follow in the same panel when they are computed. All of it is cached.
+// prompt with both (each with its own response, as the paper does), and opens the compare panel; the global
+// comparison (head word pairs and feed-forward concepts of both models, the engine's compare job) follows in
+// the same panel. Explanations are cached per (model, prompt, settings), global comparisons per pair.
 import * as vscode from 'vscode';
-import type { EngineJob, GlobalJson } from '../protocol';
+import type { GlobalJson } from '../protocol';
 import type { ComparePanel } from './comparePanel';
 import { explainPrompt, selectedPrompt, type ExplainDeps } from './explainCommand';
 import { EMBEDDED_BASE, EMBEDDED_TUNED, type ModelEntry } from './models';
@@ -31,18 +32,19 @@ async function pickPair(extensionPath: string): Promise<{ base: ModelEntry; tune
 }
 
 export function registerCompareCommand(deps: ExplainDeps, panel: ComparePanel): vscode.Disposable {
-  const globals = new Map<string, GlobalJson>(); // `${kind}:${path}`
+  const globals = new Map<string, GlobalJson>(); // by JSON.stringify([baseDir, tunedDir])
 
-  async function global(kind: 'heads' | 'concepts', model: ModelEntry): Promise<GlobalJson | undefined> {
-    const key = `${kind}:${model.path}`;
+  async function globalComparison(base: ModelEntry, tuned: ModelEntry): Promise<GlobalJson | null> {
+    const key = JSON.stringify([base.path, tuned.path]);
     const cached = globals.get(key);
     if (cached) return cached;
-    const job: EngineJob = { kind, modelDir: model.path };
-    const settings = readSettings(deps.extensionPath);
-    const result = await withEngineProgress(`Instruction Lens: ${kind === 'heads' ? 'head patterns' : 'concepts'} of ${model.name}`, (signal, onProgress) => deps.engine.run(job, { signal, onProgress, threads: settings.threads }));
-    if (reportFailure(result)) return undefined;
-    globals.set(key, result.value as GlobalJson);
-    return result.value as GlobalJson;
+    const { threads } = readSettings(deps.extensionPath);
+    const result = await withEngineProgress(`Instruction Lens: comparing ${base.name} and ${tuned.name}`, (signal, onProgress) =>
+      deps.engine.run({ kind: 'compare', baseDir: base.path, tunedDir: tuned.path }, { signal, onProgress, threads }),
+    );
+    if (reportFailure(result)) return null;
+    globals.set(key, result.value);
+    return result.value;
   }
 
   return vscode.commands.registerCommand('instructionLens.compare', async () => {
@@ -52,19 +54,21 @@ export function registerCompareCommand(deps: ExplainDeps, panel: ComparePanel): 
     if (!pair) return;
     const settings = readSettings(deps.extensionPath);
     panel.busy(`Explaining with ${pair.base.name} and ${pair.tuned.name}…`);
-    const base = await explainPrompt(deps, pair.base, prompt, settings);
-    const tuned = base.ok ? await explainPrompt(deps, pair.tuned, prompt, settings) : base;
+    let base = await explainPrompt(deps, pair.base, prompt, settings);
+    let tuned = base.ok ? await explainPrompt(deps, pair.tuned, prompt, settings) : base;
+    if (settings.chat === 'auto' && base.ok && tuned.ok && base.value.json.settings.chat !== tuned.value.json.settings.chat) {
+      // as `compare` on the command line: the chat template only when both models have one, so both read the same text
+      const plain = { ...settings, chat: false };
+      if (base.value.json.settings.chat) base = await explainPrompt(deps, pair.base, prompt, plain);
+      else tuned = await explainPrompt(deps, pair.tuned, prompt, plain);
+    }
     if (!base.ok || !tuned.ok) {
       const error = !base.ok ? base.error : !tuned.ok ? tuned.error : undefined;
       if (error) panel.failed(error.code === 'cancelled' ? 'The comparison was cancelled.' : error.message, error.code === 'cancelled' ? 'Run Compare Models… again when you are ready.' : error.hint);
       return;
     }
     const sides = { base: { name: pair.base.name, explanation: base.value.json }, tuned: { name: pair.tuned.name, explanation: tuned.value.json } };
-    panel.show(sides.base, sides.tuned, true);
-    const baseHeads = await global('heads', pair.base);
-    const tunedHeads = baseHeads && (await global('heads', pair.tuned));
-    const baseConcepts = await global('concepts', pair.base);
-    const tunedConcepts = baseConcepts && (await global('concepts', pair.tuned));
-    panel.show({ ...sides.base, heads: baseHeads, concepts: baseConcepts }, { ...sides.tuned, heads: tunedHeads, concepts: tunedConcepts }, false);
+    panel.show(sides.base, sides.tuned, null, true);
+    panel.show(sides.base, sides.tuned, await globalComparison(pair.base, pair.tuned), false);
   });
 }

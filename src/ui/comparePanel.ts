@@ -2,10 +2,10 @@
 // instruction importance and its difference, and the global comparisons as charts. Export writes the pair
 // as JSON or as the self-contained HTML comparison report.
 import * as vscode from 'vscode';
-import type { ComparePanelUpdate } from '../protocol';
+import type { ComparePanelUpdate, GlobalJson } from '../protocol';
 import { compareHtml } from '../report/explainHtml';
 import { fileStem, saveExport } from './exportFile';
-import { chartTables, compareView, type CompareSide } from './viewModel/compareView';
+import { chartTables, compareExport, compareView, type CompareSide } from './viewModel/compareView';
 import { parseComparePanelMessage } from './webviewMessages';
 import { setWebviewPage } from './webviewSetup';
 
@@ -14,7 +14,7 @@ export const COMPARE_PANEL_TYPE = 'instructionLens.compare';
 export class ComparePanel implements vscode.Disposable {
   private panel: vscode.WebviewPanel | undefined;
   private last: ComparePanelUpdate | undefined;
-  private sides: { base: CompareSide; tuned: CompareSide } | undefined;
+  private shown: { base: CompareSide; tuned: CompareSide; global: GlobalJson | null } | undefined;
 
   constructor(private readonly extensionUri: vscode.Uri) {}
 
@@ -37,10 +37,10 @@ export class ComparePanel implements vscode.Disposable {
     this.post({ type: 'failed', message, hint });
   }
 
-  /** `pending`: the global comparison is still being computed. */
-  show(base: CompareSide, tuned: CompareSide, pending: boolean): void {
-    this.sides = { base, tuned };
-    this.post({ type: 'compare', view: compareView(base, tuned, pending) });
+  /** `global`: the global comparison, null while `pending` (still computed) or when it was not computed. */
+  show(base: CompareSide, tuned: CompareSide, global: GlobalJson | null, pending: boolean): void {
+    this.shown = { base, tuned, global };
+    this.post({ type: 'compare', view: compareView(base, tuned, global, pending) });
   }
 
   private post(update: ComparePanelUpdate): void {
@@ -55,14 +55,13 @@ export class ComparePanel implements vscode.Disposable {
       if (this.last) void this.panel?.webview.postMessage(this.last);
       return;
     }
-    const sides = this.sides;
-    if (!sides) return;
-    const { base, tuned } = sides;
-    const charts = compareView(base, tuned, false).charts;
+    const shown = this.shown;
+    if (!shown) return;
+    const { base, tuned, global } = shown;
     void saveExport(message.format, `${fileStem(tuned.explanation.prompt)}-compare`, () =>
       message.format === 'json'
-        ? JSON.stringify({ base: { name: base.name, explanation: base.explanation }, tuned: { name: tuned.name, explanation: tuned.explanation }, instruction_importance_difference: tuned.explanation.instruction_importance - base.explanation.instruction_importance, global: chartTables(charts) }, null, 1)
-        : compareHtml(base.explanation, tuned.explanation, { labels: [base.name, tuned.name], global: chartTables(charts) }),
+        ? JSON.stringify(compareExport(base, tuned, global), null, 1)
+        : compareHtml(base.explanation, tuned.explanation, { labels: [base.name, tuned.name], global: chartTables(compareView(base, tuned, global, false).charts) }),
     );
   }
 

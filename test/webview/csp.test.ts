@@ -113,8 +113,12 @@ test('heads and compare pages under their CSP (dark)', { skip }, async () => {
   } finally {
     await heads.browser.close();
   }
-  const side = (seed: number, share: number) => ({ name: seed === 1 ? 'wordnet-base' : 'wordnet-tuned', explanation: fixture(seed), heads: { layers: [0, 1, 2, 3].map((l) => ({ instruction_verb_share: share * (l + 1) })) }, concepts: { layers: [{ components: [{ category: 'food' }, { category: 'tasks' }] }] } });
-  const compare = await open('compare', 'dark', [{ type: 'compare', view: compareView(side(1, 0.02), side(2, 0.05), false) }]);
+  const side = (seed: number) => ({ name: seed === 1 ? 'wordnet-base' : 'wordnet-tuned', explanation: fixture(seed) });
+  const global = {
+    layers: [0, 1, 2, 3].map((layer) => ({ layer, instruction_verb_share: { base: 0.02 * (layer + 1), tuned: 0.05 * (layer + 1) }, general_verb_share: { base: 0.1, tuned: 0.09 }, mean_principal_angle_deg: 20 + 5 * layer })),
+    overall: { categories: { base: { food: 2, tasks: 1 }, tuned: { food: 1, tasks: 3 } } },
+  };
+  const compare = await open('compare', 'dark', [{ type: 'compare', view: compareView(side(1), side(2), global, false) }]);
   try {
     // Chart.js drew into each canvas (some pixel is not transparent)
     const drawn = await compare.page.locator('figure canvas').evaluateAll((canvases) => canvases.map((c) => {
@@ -122,7 +126,7 @@ test('heads and compare pages under their CSP (dark)', { skip }, async () => {
       const { data } = ctx.getImageData(0, 0, (c as HTMLCanvasElement).width, (c as HTMLCanvasElement).height);
       return data.some((v, i) => i % 4 === 3 && v > 0);
     }));
-    assert.deepEqual(drawn, [true, true]);
+    assert.deepEqual(drawn, [true, true, true, true]);
     await compare.page.screenshot({ path: join(ARTIFACTS, 'compare-dark.png'), fullPage: true });
     // a theme change (VS Code swaps <body>'s theme class and the colour variables) redraws the charts in the new colours
     const legendColour = () => compare.page.locator('figure canvas >> nth=0').evaluate((c) => {

@@ -1,7 +1,8 @@
 // What the compare panel shows: the two explanations side by side, their instruction importance and its
-// difference, and the global comparisons as charts (per-layer instruction-verb share of the heads' word
-// pairs; concept categories of the feed-forward components), from each model's heads and concepts JSON.
-// The same numbers go into the HTML report as tables. Pure (no vscode).
+// difference, and the global comparison (the engine's compare job, the `global` block of `compare --json`)
+// as charts: per layer the instruction-verb share of the heads' word pairs (Finding 2) with general verbs
+// as the control, the rotation of the feed-forward principal subspace, and the concept categories
+// (Finding 3). The same numbers go into the HTML report as tables. Pure (no vscode).
 import type { ExplainJson } from '../../engine/explainJson';
 import type { CompareChart, CompareView, GlobalJson } from '../../protocol';
 import { explainView } from './explainView';
@@ -9,72 +10,73 @@ import { explainView } from './explainView';
 type Json = Record<string, unknown>;
 const object = (v: unknown): Json => (typeof v === 'object' && v !== null && !Array.isArray(v) ? (v as Json) : {});
 const array = (v: unknown): unknown[] => (Array.isArray(v) ? v : []);
+const value = (v: unknown): number => (typeof v === 'number' && Number.isFinite(v) ? v : 0);
 
 export interface CompareSide {
   readonly name: string;
   readonly explanation: ExplainJson;
-  readonly heads?: GlobalJson;
-  readonly concepts?: GlobalJson;
 }
 
-/** Per layer, the share of the heads' word pairs that involve an instruction verb (Finding 2). */
-export function verbShareChart(base: CompareSide, tuned: CompareSide): CompareChart | null {
-  if (!base.heads || !tuned.heads) return null;
-  const layers = (json: GlobalJson) => array(json.layers).map((l) => object(l).instruction_verb_share);
-  const b = layers(base.heads);
-  const t = layers(tuned.heads);
-  const n = Math.max(b.length, t.length);
-  const value = (v: unknown) => (typeof v === 'number' ? v : 0);
-  return {
-    title: 'Instruction verbs in attention-head word pairs',
-    description: 'Per layer, the share of word pairs (all heads) that involve an instruction verb such as write, list or explain. Finding 2 of Wu et al.: it grows with instruction tuning.',
-    kind: 'bar',
-    labels: Array.from({ length: n }, (_, i) => `layer ${i}`),
-    series: [
-      { label: base.name, values: Array.from({ length: n }, (_, i) => value(b[i])) },
-      { label: tuned.name, values: Array.from({ length: n }, (_, i) => value(t[i])) },
-    ],
-    yLabel: 'share of word pairs',
-  };
+/** Charts of the global comparison JSON (layers[] and overall, as compare --json writes them). */
+export function globalCharts(global: GlobalJson, baseName: string, tunedName: string): CompareChart[] {
+  const layers = array(global.layers).map(object);
+  const labels = layers.map((l, i) => `layer ${typeof l.layer === 'number' ? l.layer : i}`);
+  const pair = (field: string) => [
+    { label: baseName, values: layers.map((l) => value(object(l[field]).base)) },
+    { label: tunedName, values: layers.map((l) => value(object(l[field]).tuned)) },
+  ];
+  const categories = object(object(global.overall).categories);
+  const baseCats = object(categories.base);
+  const tunedCats = object(categories.tuned);
+  const names = [...new Set([...Object.keys(baseCats), ...Object.keys(tunedCats)])].filter((c) => c !== 'none').sort();
+  return [
+    {
+      title: 'Instruction verbs in attention-head word pairs',
+      description: 'Per layer, the share of word pairs (all heads) with an instruction verb such as write, list or explain. Finding 2 of Wu et al.: it grows with instruction tuning.',
+      kind: 'bar',
+      labels,
+      series: pair('instruction_verb_share'),
+      yLabel: 'share of word pairs',
+    },
+    {
+      title: 'General verbs in attention-head word pairs (control)',
+      description: 'The same share for general verbs (be, have, make, …): a shift here too means the pairs changed overall, not toward instructions.',
+      kind: 'bar',
+      labels,
+      series: pair('general_verb_share'),
+      yLabel: 'share of word pairs',
+    },
+    {
+      title: 'Rotation of the feed-forward principal subspace',
+      description: `Per layer, the mean principal angle between the leading feed-forward components of ${baseName} and ${tunedName}: 0° keeps the directions, 90° is orthogonal.`,
+      kind: 'line',
+      labels,
+      series: [{ label: `${baseName} → ${tunedName}`, values: layers.map((l) => value(l.mean_principal_angle_deg)) }],
+      yLabel: 'degrees',
+    },
+    {
+      title: 'Concept categories of the feed-forward components',
+      description: 'Components of all layers counted by the category their top words fall in (unlabelled ones left out). Finding 3 of Wu et al.: tuning shifts them toward user-oriented tasks.',
+      kind: 'bar',
+      labels: names,
+      series: [
+        { label: baseName, values: names.map((c) => value(baseCats[c])) },
+        { label: tunedName, values: names.map((c) => value(tunedCats[c])) },
+      ],
+      yLabel: 'components',
+    },
+  ].filter((c) => c.labels.length > 0) as CompareChart[];
 }
 
-/** How many feed-forward components (all layers) each concept category labels (Finding 3). */
-export function conceptCategoryChart(base: CompareSide, tuned: CompareSide): CompareChart | null {
-  if (!base.concepts || !tuned.concepts) return null;
-  const counts = (json: GlobalJson) => {
-    const c = new Map<string, number>();
-    for (const layer of array(json.layers)) {
-      for (const comp of array(object(layer).components)) {
-        const category = object(comp).category;
-        if (typeof category === 'string' && category !== 'none') c.set(category, (c.get(category) ?? 0) + 1);
-      }
-    }
-    return c;
-  };
-  const b = counts(base.concepts);
-  const t = counts(tuned.concepts);
-  const labels = [...new Set([...b.keys(), ...t.keys()])].sort();
-  return {
-    title: 'Concept categories of the feed-forward components',
-    description: 'Principal components of every layer\'s down-projection, counted by the category their top words fall in. Finding 3 of Wu et al.: tuning shifts them toward user-oriented tasks.',
-    kind: 'bar',
-    labels,
-    series: [
-      { label: base.name, values: labels.map((l) => b.get(l) ?? 0) },
-      { label: tuned.name, values: labels.map((l) => t.get(l) ?? 0) },
-    ],
-    yLabel: 'components',
-  };
-}
-
-export function compareView(base: CompareSide, tuned: CompareSide, pending: boolean): CompareView {
-  const charts = [verbShareChart(base, tuned), conceptCategoryChart(base, tuned)].filter((c): c is CompareChart => c !== null);
+/** `global`: the global comparison, null while it is computed (`pending`) or when it could not be. */
+export function compareView(base: CompareSide, tuned: CompareSide, global: GlobalJson | null, pending: boolean): CompareView {
+  const charts = global ? globalCharts(global, base.name, tuned.name) : [];
   return {
     base: explainView(base.explanation, base.name, false),
     tuned: explainView(tuned.explanation, tuned.name, false),
     difference: tuned.explanation.instruction_importance - base.explanation.instruction_importance,
     charts,
-    chartsNote: pending ? 'Computing the global comparison (attention-head word pairs and feed-forward concepts of both models)…' : charts.length === 0 ? 'The global comparison could not be computed.' : null,
+    chartsNote: pending ? 'Computing the global comparison (attention-head word pairs and feed-forward concepts of both models)…' : global ? null : 'The global comparison was not computed.',
   };
 }
 
@@ -86,4 +88,20 @@ export function chartTables(charts: readonly CompareChart[]): { title: string; c
     rows: c.labels.map((label, i) => ({ label, values: c.series.map((s) => s.values[i]) })),
     note: c.description,
   }));
+}
+
+/** The export in the shape of `compare --json` (README), with the models' names. */
+export function compareExport(base: CompareSide, tuned: CompareSide, global: GlobalJson | null): Record<string, unknown> {
+  const b = base.explanation.instruction_importance;
+  const t = tuned.explanation.instruction_importance;
+  return {
+    format_version: 1,
+    method: 'compare',
+    models: { base: base.name, tuned: tuned.name },
+    settings: { chat: base.explanation.settings.chat, max_new_tokens: base.explanation.settings.max_new_tokens, global: global !== null },
+    base: base.explanation,
+    tuned: tuned.explanation,
+    instruction_importance: { base: b, tuned: t, difference: t - b },
+    global,
+  };
 }

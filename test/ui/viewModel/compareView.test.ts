@@ -1,41 +1,66 @@
-// The compare view model: scores and difference from the two explanations, charts from the heads and
-// concepts JSON of both models, and the same numbers as report tables.
+// The compare view model: scores and difference from the two explanations, charts from the global comparison
+// (the `global` block of compare --json, written here through the engine's own globalJson), the same numbers
+// as report tables, and the export in the compare --json shape.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { chartTables, compareView, conceptCategoryChart, verbShareChart } from '../../../src/ui/viewModel/compareView';
+import { globalJson } from '../../../src/engine/compareJson';
+import type { GlobalComparison } from '../../../src/explain/modelComparison';
+import { chartTables, compareExport, compareView, globalCharts } from '../../../src/ui/viewModel/compareView';
 import { fixture } from '../explainFixture';
 
-const heads = (shares: (number | null)[]) => ({ layers: shares.map((s, layer) => ({ layer, instruction_verb_share: s })) });
-const concepts = (cats: string[][]) => ({ layers: cats.map((c, layer) => ({ layer, components: c.map((category) => ({ category })) })) });
+const comparison: GlobalComparison = {
+  layers: [0, 1].map((layer) => ({
+    layer,
+    instructionVerbShare: { base: layer === 0 ? 0.1 : null, tuned: 0.2 + layer / 10, difference: layer === 0 ? 0.1 : null },
+    generalVerbShare: { base: 0.05, tuned: 0.04, difference: -0.01 },
+    principalAnglesDeg: [10, 20 + layer],
+    meanPrincipalAngleDeg: 15 + layer / 2,
+    categories: { base: { food: 1 }, tuned: { tasks: 1 } },
+  })),
+  overall: {
+    instructionVerbShare: { base: 0.1, tuned: 0.25, difference: 0.15 },
+    generalVerbShare: { base: 0.05, tuned: 0.04, difference: -0.01 },
+    meanPrincipalAngleDeg: 15.25,
+    categories: { base: { food: 2, none: 3 }, tuned: { tasks: 2, food: 1, none: 2 } },
+    categoryShift: { food: -0.67, tasks: 0.67 },
+  },
+};
+const global = globalJson(comparison);
 
-test('difference, charts and tables', () => {
-  const base = { name: 'base', explanation: fixture(1), heads: heads([0.1, null]), concepts: concepts([['food', 'none'], ['food']]) };
-  const tuned = { name: 'tuned', explanation: fixture(2), heads: heads([0.2, 0.3]), concepts: concepts([['tasks'], ['food', 'tasks']]) };
-  const v = compareView(base, tuned, false);
-  assert.equal(v.difference, tuned.explanation.instruction_importance - base.explanation.instruction_importance);
-  assert.equal(v.base.instructionImportance, base.explanation.instruction_importance);
-  assert.equal(v.charts.length, 2);
-  assert.equal(v.chartsNote, null);
-  const shares = verbShareChart(base, tuned)!;
-  assert.deepEqual(shares.labels, ['layer 0', 'layer 1']);
-  assert.deepEqual(shares.series, [
-    { label: 'base', values: [0.1, 0] },
-    { label: 'tuned', values: [0.2, 0.3] },
+test('charts from the global comparison JSON', () => {
+  const charts = globalCharts(global, 'base', 'tuned');
+  assert.deepEqual(charts.map((c) => c.title), ['Instruction verbs in attention-head word pairs', 'General verbs in attention-head word pairs (control)', 'Rotation of the feed-forward principal subspace', 'Concept categories of the feed-forward components']);
+  assert.deepEqual(charts[0].labels, ['layer 0', 'layer 1']);
+  assert.deepEqual(charts[0].series, [
+    { label: 'base', values: [0.1, 0] }, // a layer without pairs draws as 0
+    { label: 'tuned', values: [0.2, 0.30000000000000004] },
   ]);
-  const cats = conceptCategoryChart(base, tuned)!;
-  assert.deepEqual(cats.labels, ['food', 'tasks']);
-  assert.deepEqual(cats.series.map((s) => s.values), [
+  assert.deepEqual(charts[1].series[1].values, [0.04, 0.04]);
+  assert.deepEqual(charts[2].series, [{ label: 'base → tuned', values: [15, 15.5] }]);
+  assert.equal(charts[2].kind, 'line');
+  assert.deepEqual(charts[3].labels, ['food', 'tasks'], '"none" is left out');
+  assert.deepEqual(charts[3].series.map((s) => s.values), [
     [2, 0],
     [1, 2],
   ]);
-  const tables = chartTables(v.charts);
+  const tables = chartTables(charts);
   assert.deepEqual(tables[0].columns, ['', 'base', 'tuned']);
-  assert.deepEqual(tables[0].rows[1], { label: 'layer 1', values: [0, 0.3] });
+  assert.deepEqual(tables[0].rows[1], { label: 'layer 1', values: [0, 0.30000000000000004] });
 });
 
-test('without global results: no charts, a note while pending', () => {
-  const side = { name: 'a', explanation: fixture() };
-  assert.match(compareView(side, side, true).chartsNote!, /Computing/);
-  assert.deepEqual(compareView(side, side, false).charts, []);
-  assert.equal(compareView(side, side, false).difference, 0);
+test('view: difference, pending and missing global comparison; export shape', () => {
+  const base = { name: 'base', explanation: fixture(1) };
+  const tuned = { name: 'tuned', explanation: fixture(2) };
+  const v = compareView(base, tuned, global, false);
+  assert.equal(v.difference, tuned.explanation.instruction_importance - base.explanation.instruction_importance);
+  assert.equal(v.base.instructionImportance, base.explanation.instruction_importance);
+  assert.equal(v.charts.length, 4);
+  assert.equal(v.chartsNote, null);
+  assert.match(compareView(base, tuned, null, true).chartsNote!, /Computing/);
+  assert.deepEqual(compareView(base, tuned, null, false).charts, []);
+  const out = compareExport(base, tuned, global) as { instruction_importance: { difference: number }; base: unknown; global: unknown; method: string };
+  assert.equal(out.method, 'compare');
+  assert.equal(out.instruction_importance.difference, v.difference);
+  assert.equal(out.base, base.explanation);
+  assert.equal(out.global, global);
 });
