@@ -63,8 +63,8 @@ export interface HeadsComputation {
   readonly baseline: RelatednessBaseline;
   readonly wordsWithVector: number; // in the relatedness source
   readonly flops: number; // of the projection products
-  /** Seconds: word vectors, relatedness baseline and verb flags; the layer loop (products and pairing,
-   *  overlapped); the JS pairing alone, summed over layers. */
+  /** Seconds: word vectors, relatedness baseline and verb flags; the layer loop (products and pairing);
+   *  the pairing alone, summed over layers. */
   readonly timing: { readonly prepare: number; readonly layers: number; readonly patterns: number };
 }
 
@@ -156,17 +156,15 @@ export async function computeHeadPatterns(input: HeadsInput, hooks: HeadsHooks =
 
   const prepare = seconds(prepareStart);
 
-  // layer l + 1's product runs in onnxruntime's threads while JS pairs layer l's words
-  const project = (layer: number) => matmulTransposed(X, W, scaledQueryKeyRows(weights, layer), C, D, settings.threads); // (W, C)
+  // one layer at a time: the product's (W, C) output is the largest array alive, and a product started before
+  // the (synchronous) pairing of the previous layer would not begin until that pairing returned anyway
   const layersStart = performance.now();
   const layers: LayerPattern[] = [];
   let patterns = 0;
   hooks.onProgress?.({ stage: 'layers', done: 0, total: L });
-  let next = L > 0 ? project(0) : undefined;
   for (let l = 0; l < L; l++) {
-    const qk = await next!;
     if (hooks.signal?.aborted) return cancelled();
-    next = l + 1 < L ? project(l + 1) : undefined;
+    const qk = await matmulTransposed(X, W, scaledQueryKeyRows(weights, l), C, D, settings.threads); // (W, C)
     const t0 = performance.now();
     layers.push(layerPatterns(qk, W, { numHeads: H, numKvHeads: Hkv, headDim: Dh }, facts, settings));
     patterns += seconds(t0);
