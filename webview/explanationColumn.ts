@@ -2,8 +2,9 @@
 // outlined), the response; hovering or clicking a response token shades the prompt by its attribution,
 // clicking a prompt token shades the response by what it drove.
 import type { ExplainView } from '../src/protocol';
-import { el, formatNumber, setShade } from './dom';
-import { clickPrompt, clickResponse, hoverResponse, initialInteraction, promptShading, responseShading, type Interaction } from './explain/interaction';
+import { el, formatNumber } from './dom';
+import { clickPrompt, clickResponse, hoverResponse, initialInteraction, type Interaction } from './explain/interaction';
+import { paintTokens } from './tokenPaint';
 import { tokenList } from './tokenList';
 
 export function explanationColumn(view: ExplainView, heading: string): HTMLElement {
@@ -22,23 +23,7 @@ export function explanationColumn(view: ExplainView, heading: string): HTMLEleme
     onActivate: (m) => update(clickResponse(interaction, m)),
     onHover: (m) => update(hoverResponse(interaction, m)),
   });
-  function paint(): void {
-    const shading = promptShading(view, interaction);
-    prompt.element.classList.toggle('by-attribution', shading.mode === 'attribution');
-    prompt.tokens.forEach((token, n) => {
-      const t = view.promptTokens[n];
-      setShade(token, shading.shades[n]);
-      token.classList.toggle('special', t.special);
-      token.classList.toggle('instruction', t.instruction);
-      token.setAttribute('aria-label', `${JSON.stringify(t.text)}${t.special ? ', special token' : `, density ${formatNumber(t.density, 2)}`}${t.instruction ? ', instruction' : ''}`);
-    });
-    const driven = responseShading(view, interaction);
-    response.element.classList.toggle('by-attribution', driven !== null);
-    response.tokens.forEach((token, m) => {
-      setShade(token, driven ? driven[m] : 0);
-      token.setAttribute('aria-label', `${JSON.stringify(view.responseTokens[m].text)}, probability ${formatNumber(view.responseTokens[m].probability, 2)}`);
-    });
-  }
+  const paint = () => paintTokens(view, interaction, prompt, response);
   paint();
   return el(
     'section',

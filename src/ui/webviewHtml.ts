@@ -3,6 +3,7 @@
 // nonce; styles come from our stylesheet, from constructable stylesheets (the toolkit's components) or from
 // <style> elements carrying the nonce (the toolkit reads it from the csp-nonce meta tag). Pure (no vscode).
 import { randomBytes } from 'node:crypto';
+import { escapeHtml } from '../report/explainHtml';
 
 export interface WebviewPage {
   /** webview.cspSource: the origin the webview serves the extension's files from. */
@@ -26,8 +27,6 @@ export function contentSecurityPolicy(cspSource: string, nonceValue: string): st
   ].join('; ');
 }
 
-// attributes are double-quoted, so quotes other than " need no escape
-const escapeHtml = (s: string) => s.replace(/[&<>"]/g, (c) => `&#${c.charCodeAt(0)};`);
 
 export function webviewHtml(page: WebviewPage, nonceValue = nonce()): string {
   return `<!DOCTYPE html>

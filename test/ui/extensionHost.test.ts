@@ -64,7 +64,7 @@ test('Explain fills the panel; edits rescore on the host; bad messages are dropp
   const panel = host.panels.find((p) => p.viewType === 'instructionLens.explanation')!;
   assert.ok(panel);
   const { webview } = panel;
-  assert.match(webview.html, /Content-Security-Policy" content="default-src 'none'; script-src 'nonce-/);
+  assert.match(webview.html.replace(/&#39;/g, "'"), /Content-Security-Policy" content="default-src 'none'; script-src 'nonce-/);
   assert.deepEqual(webview.options.localResourceRoots.map((u: { fsPath: string }) => u.fsPath), [`${ROOT}/dist/webview`, `${ROOT}/media`]);
   assert.equal(webview.posted[0].type, 'busy');
   const view = last<{ view: ExplainView }>(webview, 'explanation')!.view;

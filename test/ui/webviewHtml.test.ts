@@ -15,5 +15,5 @@ test('strict CSP with a fresh nonce on the one script', () => {
   assert.equal(html.match(/<script/g)!.length, 1);
   assert.match(html, new RegExp(`<script nonce="${n}" src="https://x/a.js">`));
   assert.match(html, new RegExp(`<meta property="csp-nonce" content="${n}">`));
-  assert.match(html, /<title>T &#60;b&#62;<\/title>/);
+  assert.match(html, /<title>T &lt;b&gt;<\/title>/);
 });

@@ -2,11 +2,12 @@
 // them, and sends instruction edits and export requests back. It computes no score: after an edit the host
 // sends a new view with the new instruction importance.
 import type { ExplainPanelMessage, ExplainPanelUpdate, ExplainView } from '../../src/protocol';
-import { el, fill, formatNumber, setShade } from '../dom';
+import { el, fill, formatNumber } from '../dom';
 import { connect } from '../host';
 import { tokenList, type TokenList } from '../tokenList';
 import { button, progressRing, setDisabled, tag } from '../toolkit';
-import { clearSelection, clickPrompt, clickResponse, fitToView, hoverResponse, initialInteraction, promptShading, responseShading, type Interaction } from './interaction';
+import { paintTokens } from '../tokenPaint';
+import { clearSelection, clickPrompt, clickResponse, fitToView, hoverResponse, initialInteraction, type Interaction } from './interaction';
 
 const root = document.getElementById('root')!;
 const post = connect<ExplainPanelUpdate, ExplainPanelMessage>(receive);
@@ -126,31 +127,7 @@ function edit(instruction: boolean): void {
 function paint(): void {
   if (!view || !parts) return;
   const v = view;
-  const shading = promptShading(v, interaction);
-  parts.prompt.element.classList.toggle('by-attribution', shading.mode === 'attribution');
-  parts.prompt.tokens.forEach((token, n) => {
-    const t = v.promptTokens[n];
-    setShade(token, shading.shades[n]);
-    token.classList.toggle('special', t.special);
-    token.classList.toggle('instruction', t.instruction);
-    token.classList.toggle('selected', interaction.selection.has(n));
-    token.classList.toggle('focused', interaction.focus.kind === 'prompt' && interaction.focus.index === n);
-    token.setAttribute('aria-selected', String(interaction.selection.has(n)));
-    const what = shading.mode === 'density' ? `density ${formatNumber(t.density, 2)}` : `attribution share ${Math.round(shading.shades[n] * 100)}%`;
-    token.setAttribute('aria-label', `${JSON.stringify(t.text)}${t.special ? ', special token' : `, ${what}`}${t.instruction ? ', instruction' : ''}`);
-    token.title = t.special ? 'special token (left out of density)' : what;
-  });
-  const driven = responseShading(v, interaction);
-  parts.response.element.classList.toggle('by-attribution', driven !== null);
-  parts.response.tokens.forEach((token, m) => {
-    const t = v.responseTokens[m];
-    setShade(token, driven ? driven[m] : 0);
-    const pinned = interaction.focus.kind === 'response' && interaction.focus.index === m;
-    token.classList.toggle('focused', pinned);
-    token.setAttribute('aria-selected', String(pinned));
-    token.setAttribute('aria-label', `${JSON.stringify(t.text)}, probability ${formatNumber(t.probability, 2)}${driven ? `, driven ${Math.round(driven[m] * 100)}% by the selected prompt token` : ''}`);
-    token.title = `p = ${formatNumber(t.probability, 3)}`;
-  });
+  paintTokens(v, interaction, parts.prompt, parts.response);
   const focus = interaction.focus;
   parts.legend.textContent =
     focus.kind === 'response'

@@ -7,10 +7,10 @@ import type { ExplainJson } from '../../engine/explainJson';
 import type { CompareChart, CompareView, GlobalJson } from '../../protocol';
 import { explainView } from './explainView';
 
-type Json = Record<string, unknown>;
-const object = (v: unknown): Json => (typeof v === 'object' && v !== null && !Array.isArray(v) ? (v as Json) : {});
-const array = (v: unknown): unknown[] => (Array.isArray(v) ? v : []);
-const value = (v: unknown): number => (typeof v === 'number' && Number.isFinite(v) ? v : 0);
+import { array, number, object } from './jsonFields';
+
+/** A number to draw: a missing one (e.g. a layer without word pairs) draws as 0. */
+const value = (v: unknown): number => number(v) ?? 0;
 
 export interface CompareSide {
   readonly name: string;

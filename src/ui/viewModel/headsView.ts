@@ -4,11 +4,7 @@
 // so a missing field shows as "not computed" rather than breaking the view. Pure (no vscode).
 import type { AttentionPayload, ConceptsView, HeadCell, HeadDetailView, HeadsGridView, WordPair } from '../../protocol';
 
-type Json = Record<string, unknown>;
-const object = (v: unknown): Json => (typeof v === 'object' && v !== null && !Array.isArray(v) ? (v as Json) : {});
-const array = (v: unknown): unknown[] => (Array.isArray(v) ? v : []);
-const number = (v: unknown): number | null => (typeof v === 'number' && Number.isFinite(v) ? v : null);
-const text = (v: unknown): string => (typeof v === 'string' ? v : typeof v === 'number' ? String(v) : '');
+import { array, number, object, text, type Json } from './jsonFields';
 
 /** Layers and heads of a model, from the heads JSON's model block. */
 export function headsShape(headsJson: unknown): { layers: number; heads: number } | null {
