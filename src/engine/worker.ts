@@ -15,14 +15,12 @@ import { conceptsFor } from './concepts';
 import { conceptsJson } from './conceptsJson';
 import { DEFAULT_GLOBAL_OPTIONS, globalComparisonFor } from './compare';
 import { globalJson } from './compareJson';
-import { fail, ok, type Result } from '../lensError';
+import { ok, type Result } from '../lensError';
 
 const port = parentPort;
 if (!port) throw new Error('worker.ts must run in a worker thread');
 
 const KEEP_MODELS = 2;
-/** Components per layer and words per component the side view shows (the CLI's defaults too). */
-const CONCEPTS_FOR_VIEW = { components: 10, top: 10 };
 const models = new Map<string, { model: LensModel; seconds: number }>(); // insertion order = least recently used first
 const aborts = new Map<number, AbortController>();
 const post = (m: WorkerResponse) => port.postMessage(m);
@@ -74,7 +72,7 @@ async function runJob(job: EngineJob, context: JobContext): Promise<Result<Engin
       return result.ok ? ok(headsJson(result.value)) : result;
     }
     case 'concepts': {
-      const result = await conceptsFor(job.modelDir, { ...CONCEPTS_FOR_VIEW, threads: context.threads, signal: context.signal, onProgress: context.progress });
+      const result = await conceptsFor(job.modelDir, { components: DEFAULT_GLOBAL_OPTIONS.components, top: DEFAULT_GLOBAL_OPTIONS.top, threads: context.threads, signal: context.signal, onProgress: context.progress });
       return result.ok ? ok(conceptsJson(result.value)) : result;
     }
     case 'attention': {
