@@ -162,12 +162,16 @@ export interface ConceptComponent {
   readonly explainedVariance: number; // ratio, 0..1
   readonly words: readonly string[];
   readonly label: string | null;
+  /** A name from a language model in VS Code (Language Model API), when the user asked for one. */
+  readonly modelName: string | null;
 }
 
 export interface ConceptsView {
   readonly layer: number;
   readonly layers: number;
   readonly components: readonly ConceptComponent[];
+  /** Which language model named the components, when one did. */
+  readonly namedBy: string | null;
 }
 
 export interface ChartSeries {
@@ -216,7 +220,9 @@ export type HeadsViewMessage =
   | { readonly type: 'ready' }
   | { readonly type: 'load' }
   | { readonly type: 'selectHead'; readonly layer: number; readonly head: number }
-  | { readonly type: 'showConcepts'; readonly layer: number };
+  | { readonly type: 'showConcepts'; readonly layer: number }
+  /** Ask a language model in VS Code to name the layer's concepts (sends their top words to it). */
+  | { readonly type: 'nameConcepts'; readonly layer: number };
 
 export type HeadsViewUpdate =
   | { readonly type: 'empty'; readonly modelName: string }

@@ -11,6 +11,7 @@ import { progressMessage, reportFailure } from './progress';
 import { readSettings } from './settings';
 import { attentionMap, conceptsView, headDetail, headsGrid, headsShape, instructionAttention, instructionVerbSet } from './viewModel/headsView';
 import { visibleText } from './viewModel/explainView';
+import { cleanConceptName, conceptNamePrompt } from './viewModel/conceptNames';
 import { parseHeadsViewMessage } from './webviewMessages';
 import { setWebviewPage } from './webviewSetup';
 import type { Result } from '../lensError';
@@ -28,6 +29,8 @@ export class HeadsViewProvider implements vscode.WebviewViewProvider, vscode.Dis
   private view: vscode.WebviewView | undefined;
   private readonly heads = new Map<string, GlobalJson>(); // by model path
   private readonly concepts = new Map<string, GlobalJson>();
+  /** Language-model names of concepts, by model path and layer. */
+  private readonly conceptNames = new Map<string, { names: (string | null)[]; namedBy: string }>();
   private local: LocalAttention | undefined;
   private grid: { layers: number; heads: number } | null = null;
   private readonly subscription: { dispose(): void };
@@ -84,6 +87,8 @@ export class HeadsViewProvider implements vscode.WebviewViewProvider, vscode.Dis
         return this.selectHead(message.layer, message.head);
       case 'showConcepts':
         return this.showConcepts(message.layer);
+      case 'nameConcepts':
+        return this.nameConcepts(message.layer);
     }
   }
 
@@ -132,16 +137,48 @@ export class HeadsViewProvider implements vscode.WebviewViewProvider, vscode.Dis
     this.post({ type: 'head', view: headDetail(headsJson, instructionVerbSet(headsJson), layer, head, attention) });
   }
 
-  private async showConcepts(layer: number): Promise<void> {
+  private async conceptsJson(): Promise<GlobalJson | undefined> {
     const model = this.model;
-    let json = this.concepts.get(model.path);
-    if (!json) {
-      const result = await this.job({ kind: 'concepts', modelDir: model.path }, `Feed-forward concepts of ${model.name}…`);
-      if (reportFailure(result)) return this.post({ type: 'failed', message: result.error.message, hint: result.error.hint });
-      json = result.value;
-      this.concepts.set(model.path, json);
+    const cached = this.concepts.get(model.path);
+    if (cached) return cached;
+    const result = await this.job({ kind: 'concepts', modelDir: model.path }, `Feed-forward concepts of ${model.name}…`);
+    if (reportFailure(result)) {
+      this.post({ type: 'failed', message: result.error.message, hint: result.error.hint });
+      return undefined;
     }
-    this.post({ type: 'concepts', view: conceptsView(json, layer) });
+    this.concepts.set(model.path, result.value);
+    return result.value;
+  }
+
+  private async showConcepts(layer: number): Promise<void> {
+    const json = await this.conceptsJson();
+    const named = this.conceptNames.get(`${this.model.path}\u0000${layer}`);
+    if (json) this.post({ type: 'concepts', view: conceptsView(json, layer, named?.names, named?.namedBy ?? null) });
+  }
+
+  /** Names the layer's concepts with a language model the user has in VS Code (sends their top words to it). */
+  private async nameConcepts(layer: number): Promise<void> {
+    const json = await this.conceptsJson();
+    if (!json) return;
+    const [chat] = await vscode.lm.selectChatModels();
+    if (!chat) {
+      return this.post({ type: 'failed', message: 'no language model is available in VS Code', hint: 'Install and sign in to an extension that provides one (for example GitHub Copilot Chat), then try again. The offline labels need none.' });
+    }
+    const components = conceptsView(json, layer).components;
+    this.post({ type: 'busy', message: `Naming ${components.length} concepts with ${chat.name}…` });
+    const names: (string | null)[] = [];
+    try {
+      for (const c of components) {
+        const response = await chat.sendRequest([vscode.LanguageModelChatMessage.User(conceptNamePrompt(c.words))], { justification: 'Instruction Lens names feed-forward concepts from their top words.' });
+        let answer = '';
+        for await (const part of response.text) answer += part;
+        names.push(cleanConceptName(answer));
+      }
+    } catch (e) {
+      return this.post({ type: 'failed', message: `${chat.name} did not answer: ${(e as Error).message}`, hint: 'The offline labels are still shown; try again later.' });
+    }
+    this.conceptNames.set(`${this.model.path}\u0000${layer}`, { names, namedBy: chat.name });
+    this.post({ type: 'concepts', view: conceptsView(json, layer, names, chat.name) });
   }
 
   dispose(): void {

@@ -54,9 +54,11 @@ export function parseHeadsViewMessage(raw: unknown, grid: { layers: number; head
       const m = record(raw, 'selectHead', ['layer', 'head']);
       return m && grid && index(m.layer, grid.layers) && index(m.head, grid.heads) ? { type: 'selectHead', layer: m.layer, head: m.head } : null;
     }
-    case 'showConcepts': {
-      const m = record(raw, 'showConcepts', ['layer']);
-      return m && grid && index(m.layer, grid.layers) ? { type: 'showConcepts', layer: m.layer } : null;
+    case 'showConcepts':
+    case 'nameConcepts': {
+      const type = (raw as Fields).type as 'showConcepts' | 'nameConcepts';
+      const m = record(raw, type, ['layer']);
+      return m && grid && index(m.layer, grid.layers) ? { type, layer: m.layer } : null;
     }
     default:
       return null;

@@ -41,6 +41,9 @@ test('heads view: heads and layers must be inside the grid shown', () => {
   assert.equal(parseHeadsViewMessage({ type: 'selectHead', layer: 0, head: 8 }, grid), null);
   assert.equal(parseHeadsViewMessage({ type: 'selectHead', layer: 0, head: 0 }, null), null);
   assert.equal(parseHeadsViewMessage({ type: 'showConcepts', layer: '1' }, grid), null);
+  assert.deepEqual(parseHeadsViewMessage({ type: 'nameConcepts', layer: 2 }, grid), { type: 'nameConcepts', layer: 2 });
+  assert.equal(parseHeadsViewMessage({ type: 'nameConcepts', layer: 4 }, grid), null);
+  assert.equal(parseHeadsViewMessage({ type: 'nameConcepts', layer: 0, model: 'x' }, grid), null);
 });
 
 test('compare panel', () => {

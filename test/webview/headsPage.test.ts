@@ -37,8 +37,8 @@ test('empty state asks to compute; the grid shades by share relative to the larg
   assert.deepEqual(posted.at(-1), { type: 'selectHead', layer: 1, head: 0 });
 });
 
-test('a head shows its pairs; a layer its concepts', () => {
-  const { document, send } = page('heads');
+test('a head shows its pairs; a layer its concepts, named by a language model on request', () => {
+  const { window, document, posted, send } = page('heads');
   send({ type: 'grid', view: grid });
   send({ type: 'head', view: { layer: 0, head: 1, pairs: [{ query: 'write', key: 'poem', instructionVerb: true }], totalPairs: 1, attention: { tokens: ['a', 'b'], promptLength: 1, rows: [[1, 0], [0.5, 0.5]] } } });
   const rows = [...document.querySelectorAll('table.pairs tbody tr')];
@@ -48,4 +48,10 @@ test('a head shows its pairs; a layer its concepts', () => {
   assert.ok(document.querySelector('td[data-row="0"][data-column="1"]')!.classList.contains('selected'));
   send({ type: 'concepts', view: { layer: 1, layers: 2, components: [{ index: 0, explainedVariance: 0.2, words: ['apple', 'pear'], label: 'food' }] } });
   assert.match(document.querySelector('.concept')!.textContent!, /#1.*20\.0% variance · food.*apple, pear/);
+  document.getElementById('name-concepts')!.dispatchEvent(new window.MouseEvent('click'));
+  assert.deepEqual(posted.at(-1), { type: 'nameConcepts', layer: 1 });
+  send({ type: 'concepts', view: { layer: 1, layers: 2, namedBy: 'Some LM', components: [{ index: 0, explainedVariance: 0.2, words: ['apple', 'pear'], label: 'food', modelName: 'fruit' }] } });
+  assert.equal(document.querySelector('.concept em')!.textContent, ' fruit');
+  assert.equal(document.getElementById('name-concepts'), null);
+  assert.match(document.querySelector('.detail')!.textContent!, /Names in italics from Some LM/);
 });

@@ -140,6 +140,9 @@ function renderConcepts(v: ConceptsView): void {
     detail,
     el('h2', {}, `Feed-forward concepts, layer ${v.layer}`),
     el('p', { class: 'muted' }, 'Principal components of the layer\'s down-projection, with the words closest to each.'),
+    v.namedBy
+      ? el('p', { class: 'muted' }, `Names in italics from ${v.namedBy}.`)
+      : button('Name with a language model', () => post({ type: 'nameConcepts', layer: v.layer }), { secondary: true, id: 'name-concepts', title: 'Sends the top words of each component to a language model you have in VS Code (Language Model API)' }),
     ...v.components.map((c) => {
       const bar = el('span', { class: 'bar', 'aria-hidden': 'true' });
       bar.style.width = `${Math.round((c.explainedVariance / max) * 80)}px`;
@@ -147,6 +150,7 @@ function renderConcepts(v: ConceptsView): void {
         'div',
         { class: 'concept' },
         el('strong', {}, `#${c.index + 1}`),
+        c.modelName ? el('em', {}, ` ${c.modelName}`) : null,
         ' ',
         bar,
         el('span', { class: 'muted' }, `${(c.explainedVariance * 100).toFixed(1)}% variance${c.label ? ` · ${c.label}` : ''}`),

@@ -83,7 +83,8 @@ function partOfSpeech(mix: Json): string | null {
   return best && best[0] !== 'other' ? `${Math.round(best[1] * 100)}% ${best[0]}s` : null;
 }
 
-export function conceptsView(conceptsJson: unknown, layer: number): ConceptsView {
+/** `names`: per component, a language model's name for it (`namedBy` says which model), when asked for. */
+export function conceptsView(conceptsJson: unknown, layer: number, names: readonly (string | null)[] = [], namedBy: string | null = null): ConceptsView {
   const layers = array(object(conceptsJson).layers);
   const l = object(layers.find((x) => number(object(x).layer) === layer));
   const components = array(l.components).map((c, i) => {
@@ -91,7 +92,7 @@ export function conceptsView(conceptsJson: unknown, layer: number): ConceptsView
     const words = array(o.words).map((w) => (typeof w === 'string' ? w : text(object(w).text)));
     const category = typeof o.category === 'string' && o.category !== 'none' ? o.category : null;
     const label = [category, partOfSpeech(object(o.part_of_speech))].filter((x): x is string => x !== null).join(' · ');
-    return { index: number(o.index) ?? i, explainedVariance: number(o.explained_variance_ratio) ?? 0, words, label: label || null };
+    return { index: number(o.index) ?? i, explainedVariance: number(o.explained_variance_ratio) ?? 0, words, label: label || null, modelName: names[i] ?? null };
   });
-  return { layer, layers: layers.length, components };
+  return { layer, layers: layers.length, components, namedBy };
 }

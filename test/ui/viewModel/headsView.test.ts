@@ -58,9 +58,13 @@ test('concepts of a layer from the concepts JSON contract', () => {
     layer: 1,
     layers: 2,
     components: [
-      { index: 0, explainedVariance: 0.12, words: [' apple', ' pear'], label: 'food · 75% nouns' },
-      { index: 1, explainedVariance: 0.05, words: [], label: null },
+      { index: 0, explainedVariance: 0.12, words: [' apple', ' pear'], label: 'food · 75% nouns', modelName: null },
+      { index: 1, explainedVariance: 0.05, words: [], label: null, modelName: null },
     ],
+    namedBy: null,
   });
+  const named = conceptsView(json, 1, ['fruit', null], 'gpt-x');
+  assert.deepEqual(named.components.map((c) => c.modelName), ['fruit', null]);
+  assert.equal(named.namedBy, 'gpt-x');
   assert.deepEqual(conceptsView(json, 5).components, []);
 });
