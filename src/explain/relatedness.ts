@@ -3,6 +3,7 @@
 // mean + 1.96 std of the cosines of random word pairs, the paper's test against a baseline. The baseline
 // pairs are drawn with a seeded generator from the words that have a vector, two different words a pair.
 // W words, R source width.
+import { mulberry32 } from './prng';
 
 /** Unit rows of a [W, R] table; a word without a vector (or with a zero one) has a zero row and present 0. */
 export interface UnitVectors {
@@ -19,18 +20,6 @@ export interface RelatednessBaseline {
 }
 
 export const BASELINE_Z = 1.96;
-
-/** mulberry32: a 32-bit state PRNG, uniform in [0, 1) (the one test/helpers/prng.ts uses). */
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** Normalises each row of `vectors` [W, R]; rows marked absent in `present` (or of zero length) become zero. */
 export function unitRows(vectors: Readonly<Float32Array>, words: number, width: number, present?: Readonly<Uint8Array>): UnitVectors {

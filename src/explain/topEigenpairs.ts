@@ -16,6 +16,7 @@
 //
 // D dimension, k wanted pairs, B block size (k + oversampling), P filter degree.
 import { EigenvalueDecomposition, Matrix } from 'ml-matrix';
+import { gaussian, mulberry32 } from './prng';
 
 /** Y = X C for row-major X [n, D] (n vectors as rows); C symmetric. */
 export type MultiplyRows = (rows: Float32Array, n: number) => Promise<Float32Array>;
@@ -43,22 +44,11 @@ export interface TopEigenpairs {
 
 export const EIGEN_DEFAULTS = { degree: 24, growth: 1e6, tolerance: 1e-5, maxPasses: 40, seed: 1 } as const;
 
-/** mulberry32 (as test/helpers/prng.ts): the start block is reproducible from the seed. */
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
+/** Standard normal rows from the seed: the start block is reproducible. */
 function gaussianRows(n: number, D: number, seed: number): Float64Array {
-  const u = mulberry32(seed);
+  const draw = gaussian(mulberry32(seed));
   const out = new Float64Array(n * D);
-  for (let i = 0; i < out.length; i++) out[i] = Math.sqrt(-2 * Math.log(1 - u())) * Math.cos(2 * Math.PI * u());
+  for (let i = 0; i < out.length; i++) out[i] = draw();
   return out;
 }
 
