@@ -2,17 +2,16 @@
 // the prompt with its own greedy response; both instruction importances and their difference; then, unless
 // --no-global, the per-layer comparison of head patterns (instruction-verb share) and feed-forward concepts
 // (principal angles, category shift). Text on stdout, --json and --html for the full result.
-import { SingleBar } from 'cli-progress';
-import { InvalidArgumentError, type Command } from 'commander';
-import { existsSync } from 'node:fs';
-import { join } from 'node:path';
-import { compareModels, DEFAULT_GLOBAL_OPTIONS, type CompareProgress } from '../engine/compare';
+import type { Command } from 'commander';
+import { compareModels, DEFAULT_GLOBAL_OPTIONS } from '../engine/compare';
 import { compareJson, globalTables } from '../engine/compareJson';
 import { renderComparison } from '../engine/compareReport';
-import type { LensError } from '../lensError';
 import { compareHtml, type ReportExplanation } from '../report/explainHtml';
-import { checkOutputFile, writeOutputFile } from './outputFile';
+import { positiveInt } from './intOption';
+import { writeOutputFile } from './outputFile';
 import { readPromptOption } from './promptInput';
+import { report, requireDefaultModel, requireOutputFiles } from './report';
+import { stageBar } from './stageBar';
 
 interface CompareOptions {
   base?: string;
@@ -29,56 +28,17 @@ interface CompareOptions {
   threads?: number;
 }
 
-function positiveInt(value: string): number {
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError('expected a positive integer');
-  return n;
-}
-
-function report(error: LensError): never {
-  process.stderr.write(`error: ${error.message}\nhint: ${error.hint}\n`);
-  process.exit(1);
-}
-
-/** One line of progress on stderr per stage, a bar within stages that count (nothing when not a terminal). */
-function progress(): { update: (p: CompareProgress) => void; stop: () => void } {
-  const bar = new SingleBar({ format: '{stage} [{bar}] {value}/{total}', stream: process.stderr, hideCursor: true, clearOnComplete: true });
-  let stage = '';
-  let running = false;
-  return {
-    update(p) {
-      if (p.stage !== stage) {
-        if (running) bar.stop();
-        running = false;
-        stage = p.stage;
-        if (p.total !== undefined) {
-          bar.start(p.total, p.done ?? 0, { stage: stage.padEnd(22) });
-          running = true;
-        }
-      } else if (running && p.done !== undefined) bar.update(p.done);
-    },
-    stop: () => {
-      if (running) bar.stop();
-    },
-  };
-}
-
 async function runCompare(options: CompareOptions, defaults: { base: string; tuned: string }): Promise<void> {
   const prompt = readPromptOption(options);
   if (!prompt.ok) report(prompt.error);
   const baseDir = options.base ?? defaults.base;
   const tunedDir = options.tuned ?? defaults.tuned;
   for (const [given, dir] of [[options.base, baseDir], [options.tuned, tunedDir]] as const) {
-    if (given === undefined && !existsSync(join(dir, 'config.json'))) {
-      report({ code: 'missing-file', message: `the embedded default model is not in ${dir}`, hint: 'Pass --base DIR and --tuned DIR (Hugging Face checkpoint folders), or build the default pair with `npm run train:models`.' });
-    }
+    requireDefaultModel(given, dir, 'Pass --base DIR and --tuned DIR (Hugging Face checkpoint folders), or build the default pair with `npm run train:models`.');
   }
-  for (const [path, option] of [[options.json, '--json'], [options.html, '--html']] as const) {
-    if (path === undefined) continue;
-    const writable = checkOutputFile(path, option);
-    if (!writable.ok) report(writable.error);
-  }
-  const bar = progress();
+  requireOutputFiles([[options.json, '--json'], [options.html, '--html']]);
+  // a line per stage ("base: generate", "tuned: heads", …), a bar within the stages that count
+  const bar = stageBar({ format: '{stage} [{bar}] {value}/{total}', stageWidth: 22 });
   const result = await compareModels(
     {
       baseDir,

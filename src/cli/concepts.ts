@@ -1,15 +1,14 @@
 // `concepts`: the feed-forward concepts of one checkpoint (DESIGN.md, method 3), without a prompt: per layer
 // the leading principal components of W_down^T, their explained-variance ratios, top words and offline
 // labels. Text on stdout, the full result with --json.
-import { SingleBar } from 'cli-progress';
 import type { Command } from 'commander';
-import { existsSync } from 'node:fs';
-import { join } from 'node:path';
-import { conceptsFor, type ConceptsProgress } from '../engine/concepts';
+import { conceptsFor } from '../engine/concepts';
 import { conceptsJson } from '../engine/conceptsJson';
 import { renderConcepts } from '../engine/conceptsReport';
-import type { LensError } from '../lensError';
-import { checkOutputFile, writeOutputFile } from './outputFile';
+import { intOption } from './intOption';
+import { writeOutputFile } from './outputFile';
+import { report, requireDefaultModel, requireOutputFiles } from './report';
+import { stageBar } from './stageBar';
 
 export const DEFAULT_CONCEPTS = { components: 10, top: 10 } as const;
 
@@ -21,53 +20,15 @@ interface ConceptsOptions {
   threads?: string;
 }
 
-function report(error: LensError): never {
-  process.stderr.write(`error: ${error.message}\nhint: ${error.hint}\n`);
-  process.exit(1);
-}
-
-/** An integer option, checked here rather than by commander so that a bad value gets one error/hint pair. */
-function intOption(value: string | undefined, option: string, fallback: number, example: string): number {
-  if (value === undefined) return fallback;
-  const n = Number(value);
-  if (!/^\s*\d+\s*$/.test(value) || !Number.isSafeInteger(n) || n < 1) {
-    report({ code: 'bad-argument', message: `${option} must be an integer >= 1, got ${JSON.stringify(value)}`, hint: `e.g. ${option} ${example}` });
-  }
-  return n;
-}
-
-/** A bar per stage on stderr (nothing when stderr is not a terminal). */
-function progressBar(): { update: (p: ConceptsProgress) => void; stop: () => void } {
-  const bar = new SingleBar({ format: '{stage} [{bar}] {value}/{total} layers', stream: process.stderr, hideCursor: true, clearOnComplete: true });
-  let stage = '';
-  return {
-    update(p) {
-      if (p.stage === 'words') return;
-      if (p.stage !== stage) {
-        if (stage) bar.stop();
-        stage = p.stage;
-        bar.start(p.total, p.done, { stage: stage.padEnd(6) });
-      } else bar.update(p.done);
-    },
-    stop: () => {
-      if (stage) bar.stop();
-    },
-  };
-}
-
 async function runConcepts(options: ConceptsOptions, defaultModel: string): Promise<void> {
-  const components = intOption(options.components, '--components', DEFAULT_CONCEPTS.components, '10');
-  const top = intOption(options.top, '--top', DEFAULT_CONCEPTS.top, '10');
-  const threads = options.threads === undefined ? undefined : intOption(options.threads, '--threads', 1, '2');
+  const components = intOption(options.components, '--components', 1, DEFAULT_CONCEPTS.components, '10');
+  const top = intOption(options.top, '--top', 1, DEFAULT_CONCEPTS.top, '10');
+  const threads = options.threads === undefined ? undefined : intOption(options.threads, '--threads', 1, 1, '2');
   const modelDir = options.model ?? defaultModel;
-  if (options.model === undefined && !existsSync(join(modelDir, 'config.json'))) {
-    report({ code: 'missing-file', message: `the embedded default model is not in ${modelDir}`, hint: 'Pass --model DIR (a Hugging Face checkpoint folder), or build the default pair with `npm run train:models`.' });
-  }
-  if (options.json !== undefined) {
-    const writable = checkOutputFile(options.json, '--json'); // before the run, which takes minutes on a large model
-    if (!writable.ok) report(writable.error);
-  }
-  const bar = progressBar();
+  requireDefaultModel(options.model, modelDir);
+  requireOutputFiles([[options.json, '--json']]); // before the run, which takes minutes on a large model
+  // the words stage has no count: the PCA bar stays up through it
+  const bar = stageBar({ format: '{stage} [{bar}] {value}/{total} layers', stageWidth: 6, skip: 'words' });
   const result = await conceptsFor(modelDir, { components, top, threads, onProgress: bar.update });
   bar.stop();
   if (!result.ok) report(result.error);

@@ -1,53 +1,24 @@
 // The headless CLI on the same engine as the extension: explain, compare, heads, concepts, batch and score.
 // Results go to stdout and --json (--html for reports); progress and errors to stderr.
-import { Command, InvalidArgumentError } from 'commander';
-import { SingleBar } from 'cli-progress';
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { Command } from 'commander';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { explainWith } from '../engine/explain';
-import type { ExplainProgress, ExplainRequest } from '../engine/explainTypes';
+import type { ExplainRequest } from '../engine/explainTypes';
 import { loadModel } from '../engine/loadModel';
-import type { LensError } from '../lensError';
 import { parseSavedRecord, scoreSavedRecord, summariseScores, type SavedScore } from '../explain/savedAttribution';
 import { explainJson } from '../engine/explainJson';
 import { renderExplanation } from '../engine/textReport';
 import { explainHtml, type ReportExplanation } from '../report/explainHtml';
 import { runBatch } from './batch';
-import { checkOutputFile, writeOutputFile } from './outputFile';
+import { writeOutputFile } from './outputFile';
 import { registerHeads } from './heads';
 import { registerConcepts } from './concepts';
 import { registerCompare } from './compare';
 import { readPromptOption } from './promptInput';
-
-function positiveInt(value: string): number {
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError('expected a positive integer');
-  return n;
-}
-
-function report(error: LensError): never {
-  process.stderr.write(`error: ${error.message}\nhint: ${error.hint}\n`);
-  process.exit(1);
-}
-
-/** A progress bar on stderr for generation and attribution (nothing when stderr is not a terminal). */
-function progressBar(): { update: (p: ExplainProgress) => void; stop: () => void } {
-  const bar = new SingleBar({ format: '{stage} [{bar}] {value}/{total}', stream: process.stderr, hideCursor: true, clearOnComplete: true });
-  let stage = '';
-  return {
-    update(p) {
-      if (p.stage === 'load') return;
-      if (p.stage !== stage) {
-        if (stage) bar.stop();
-        stage = p.stage;
-        bar.start(p.total, p.done, { stage: stage.padEnd(9) });
-      } else bar.update(p.done);
-    },
-    stop: () => {
-      if (stage) bar.stop();
-    },
-  };
-}
+import { positiveInt } from './intOption';
+import { report, requireDefaultModel, requireOutputFiles } from './report';
+import { stageBar } from './stageBar';
 
 /** The embedded instruction-tuned model (models/ beside dist/, where the bundle runs from). */
 const DEFAULT_MODEL = join(__dirname, '..', 'models', 'wordnet-tuned');
@@ -70,19 +41,13 @@ async function runExplain(options: ExplainOptions): Promise<void> {
   if (!promptText.ok) report(promptText.error);
   const prompt = promptText.value;
   const modelDir = options.model ?? DEFAULT_MODEL;
-  if (options.model === undefined && !existsSync(join(modelDir, 'config.json'))) {
-    report({ code: 'missing-file', message: `the embedded default model is not in ${modelDir}`, hint: 'Pass --model DIR (a Hugging Face checkpoint folder), or build the default pair with `npm run train:models`.' });
-  }
+  requireDefaultModel(options.model, modelDir);
   const request: ExplainRequest = { modelDir, prompt, response: options.response, maxNewTokens: options.maxNewTokens, chat: options.chat, instructions: options.instruction };
   // output paths checked before the model runs: a typo must not cost the run
-  for (const [path, option] of [[options.json, '--json'], [options.html, '--html']] as const) {
-    if (path === undefined) continue;
-    const writable = checkOutputFile(path, option);
-    if (!writable.ok) report(writable.error);
-  }
+  requireOutputFiles([[options.json, '--json'], [options.html, '--html']]);
   const loaded = await loadModel(modelDir, { threads: options.threads });
   if (!loaded.ok) report(loaded.error);
-  const bar = progressBar();
+  const bar = stageBar({ format: '{stage} [{bar}] {value}/{total}', stageWidth: 9 }); // generation, then attribution
   const result = await explainWith(loaded.value.model, request, loaded.value.seconds, { onProgress: bar.update });
   bar.stop();
   loaded.value.model.dispose();
@@ -114,9 +79,7 @@ interface BatchCommandOptions {
 /** `batch`: every prompt of a dataset with one loaded model; resumable (see batch.ts). */
 async function runBatchCommand(options: BatchCommandOptions): Promise<void> {
   const modelDir = options.model ?? DEFAULT_MODEL;
-  if (options.model === undefined && !existsSync(join(modelDir, 'config.json'))) {
-    report({ code: 'missing-file', message: `the embedded default model is not in ${modelDir}`, hint: 'Pass --model DIR (a Hugging Face checkpoint folder), or build the default pair with `npm run train:models`.' });
-  }
+  requireDefaultModel(options.model, modelDir);
   const result = await runBatch({ ...options, modelDir });
   if (!result.ok) report(result.error);
   const { total, doneEarlier, succeeded, failed } = result.value;
