@@ -6,18 +6,17 @@ import type { ExplainPanelUpdate } from '../protocol';
 import { explainHtml } from '../report/explainHtml';
 import type { ExplanationState } from './explanationState';
 import { fileStem, saveExport } from './exportFile';
+import { LensPanel } from './lensPanel';
 import { explainView } from './viewModel/explainView';
 import { parseExplainPanelMessage } from './webviewMessages';
-import { setWebviewPage } from './webviewSetup';
 
 export const EXPLAIN_PANEL_TYPE = 'instructionLens.explanation';
 
-export class ExplainPanel implements vscode.Disposable {
-  private panel: vscode.WebviewPanel | undefined;
-  private last: ExplainPanelUpdate | undefined;
+export class ExplainPanel extends LensPanel<ExplainPanelUpdate> {
   private readonly subscription: { dispose(): void };
 
-  constructor(private readonly extensionUri: vscode.Uri, private readonly state: ExplanationState) {
+  constructor(extensionUri: vscode.Uri, private readonly state: ExplanationState) {
+    super(extensionUri, { viewType: EXPLAIN_PANEL_TYPE, title: 'Instruction Lens', bundle: 'explain' });
     this.subscription = state.onChange(() => this.showCurrent());
   }
 
@@ -27,41 +26,13 @@ export class ExplainPanel implements vscode.Disposable {
     if (e) this.post({ type: 'explanation', view: explainView(e.json, e.modelName, this.state.edited) });
   }
 
-  /** Opens (or reveals) the panel beside the editor, keeping the focus in the editor. */
-  reveal(): void {
-    if (this.panel) {
-      this.panel.reveal(undefined, true);
-      return;
-    }
-    const panel = vscode.window.createWebviewPanel(EXPLAIN_PANEL_TYPE, 'Instruction Lens', { viewColumn: vscode.ViewColumn.Beside, preserveFocus: true });
-    setWebviewPage(panel.webview, this.extensionUri, 'explain', 'Instruction Lens');
-    panel.iconPath = vscode.Uri.joinPath(this.extensionUri, 'media', 'lens.svg');
-    panel.webview.onDidReceiveMessage((raw: unknown) => this.receive(raw));
-    panel.onDidDispose(() => (this.panel = undefined));
-    this.panel = panel;
-  }
-
-  busy(message: string): void {
-    this.reveal();
-    this.post({ type: 'busy', message });
-  }
-
-  failed(message: string, hint: string): void {
-    this.post({ type: 'failed', message, hint });
-  }
-
-  private post(update: ExplainPanelUpdate): void {
-    this.last = update;
-    void this.panel?.webview.postMessage(update);
-  }
-
-  private receive(raw: unknown): void {
+  protected receive(raw: unknown): void {
     const current = this.state.current;
     const message = parseExplainPanelMessage(raw, current?.json.prompt_tokens.length ?? 0);
     if (!message) return;
     switch (message.type) {
-      case 'ready': // the page (re)loaded: it starts empty
-        if (this.last) void this.panel?.webview.postMessage(this.last);
+      case 'ready':
+        this.replay();
         return;
       case 'setInstruction':
         this.state.setInstruction(message.tokens, message.instruction);
@@ -75,8 +46,8 @@ export class ExplainPanel implements vscode.Disposable {
     }
   }
 
-  dispose(): void {
+  override dispose(): void {
     this.subscription.dispose();
-    this.panel?.dispose();
+    super.dispose();
   }
 }
