@@ -42,7 +42,7 @@ export function countFlops(outputs: readonly GraphOutput[], dims: Readonly<Recor
     seen.add(t.id);
     stack.push(...t.inputs);
     const name = t.op.name;
-    if (name !== 'MatMul' && name !== 'Linear') continue;
+    if (name !== 'MatMul' && name !== 'Linear' && name !== 'Attend') continue; // Attend: probs (.., m, k) v
     const [a] = t.inputs;
     const k = size(a.shape[a.rank - 1], dims);
     // out is (..., m, n): every output element is a k-long dot product

@@ -14,7 +14,7 @@ export interface ForwardInputs {
 
 export interface ForwardOutputs {
   readonly hidden: Tensor; // (1, S, D) after the final norm
-  readonly present: readonly KeyValue[]; // per layer, (1, Hkv, K, Dh)
+  readonly fresh: readonly KeyValue[]; // per layer, the S new positions' keys and values (1, Hkv, S, Dh)
   readonly attention: readonly Tensor[]; // per layer, (1, Hkv, G, S, K)
 }
 
@@ -22,6 +22,8 @@ export interface Architecture {
   readonly config: ModelConfig;
   /** ids (1, S) int64 -> (1, S, D) */
   embed(ids: Tensor): Tensor;
+  /** The Hugging Face name of the table embed() takes rows of, for callers that read the rows themselves. */
+  readonly embeddingTable: string;
   forward(inputs: ForwardInputs): ForwardOutputs;
   /** (..., D) -> (..., V) */
   logits(hidden: Tensor): Tensor;

@@ -1,7 +1,7 @@
 // Causal multi-head attention with grouped key/value heads and an optional KV cache.
 // B batch (always 1 here), S new tokens, P cached tokens, K = P + S keys, H query heads, Hkv key/value
 // heads, G = H / Hkv queries per key head, Dh head width.
-import { Tensor, and, concat, dimOf, greater, lessOrEqual, matmul, mul, range, reshape, softmax, sub, transpose, where, type Dim } from '../graph';
+import { Tensor, and, attend, concat, dimOf, greater, lessOrEqual, range, reshape, sub, transpose, type Dim } from '../graph';
 
 export interface KeyValue {
   readonly k: Tensor; // (1, Hkv, K, Dh)
@@ -34,7 +34,6 @@ export function causalMask(queryPositions: Tensor, keys: Tensor, keyDim: Dim, wi
  * attention probabilities (1, Hkv, G, S, K).
  */
 export function attention(q: Tensor, kv: KeyValue, mask: Tensor, shape: AttentionShape): { out: Tensor; probs: Tensor } {
-  const g = q.graph;
   const { heads: H, kvHeads: Hkv, headDim: Dh } = shape;
   const G = H / Hkv;
   const S = q.shape[2];
@@ -42,10 +41,9 @@ export function attention(q: Tensor, kv: KeyValue, mask: Tensor, shape: Attentio
   const q5 = reshape(q, [1, Hkv, G, S, Dh]);
   const kT = reshape(transpose(kv.k, [0, 1, 3, 2]), [1, Hkv, 1, Dh, K]);
   const v5 = reshape(kv.v, [1, Hkv, 1, K, Dh]);
-  const scores = mul(matmul(q5, kT), 1 / Math.sqrt(Dh)); // (1, Hkv, G, S, K)
-  const masked = where(mask, scores, g.scalar(-1e9)); // finite: exp underflows to exactly 0
-  const probs = softmax(masked);
-  const ctx = reshape(matmul(probs, v5), [1, H, S, Dh]);
+  // -1e9: finite, so exp underflows to exactly 0; the backward pass recomputes probs (attend)
+  const { probs, out: ctx5 } = attend(q5, kT, v5, mask, 1 / Math.sqrt(Dh), -1e9); // probs (1, Hkv, G, S, K)
+  const ctx = reshape(ctx5, [1, H, S, Dh]);
   return { out: reshape(transpose(ctx, [0, 2, 1, 3]), [1, S, H * Dh]), probs };
 }
 

@@ -1,8 +1,9 @@
 // GPT-2: learned positions, pre-LayerNorm blocks, fused qkv in Conv1D layout ([in, out], y = x W + b),
 // gelu_new MLP, LM head tied to the token embeddings. Weight names as in Hugging Face's GPT2Model.
-import { add, gather, geluErf, geluTanh, layerNorm, linear, matmul, slice, type Tensor } from '../graph';
+import { add, gather, geluErf, geluTanh, layerNorm, linearRowBlocks, matmul, slice, type Tensor } from '../graph';
 import { attention, causalMask, extendCache, splitHeads } from './attention';
 import type { Architecture, ArchitectureBuilder } from './architecture';
+import { rowBlocks } from './weights';
 
 export const buildGpt2: ArchitectureBuilder = (config, weights): Architecture => {
   const { hiddenSize: D, numHeads: H, headDim: Dh, normEps: eps } = config;
@@ -14,11 +15,12 @@ export const buildGpt2: ArchitectureBuilder = (config, weights): Architecture =>
   return {
     config,
     embed: (ids) => weights.rows('wte.weight', ids),
-    logits: (hidden) => linear(hidden, weights.has('lm_head.weight') && !config.tieWordEmbeddings ? w('lm_head.weight') : w('wte.weight')),
+    embeddingTable: 'wte.weight',
+    logits: (hidden) => linearRowBlocks(hidden, rowBlocks(weights, weights.has('lm_head.weight') && !config.tieWordEmbeddings ? 'lm_head.weight' : 'wte.weight')), // one widened block at a time
     forward({ embeds, positions, past, keyDim }) {
       let x = add(embeds, gather(w('wpe.weight'), positions)); // (1, S, D) + (S, D)
       let mask;
-      const present = [];
+      const fresh = [];
       const attentionProbs = [];
       for (let i = 0; i < config.numLayers; i++) {
         const p = `h.${i}.`;
@@ -31,10 +33,10 @@ export const buildGpt2: ArchitectureBuilder = (config, weights): Architecture =>
         const { out, probs } = attention(q, kv, mask, { heads: H, kvHeads: H, headDim: Dh, slidingWindow: null });
         x = add(x, conv1d(out, `${p}attn.c_proj`));
         x = add(x, conv1d(gelu(conv1d(ln(x, `${p}ln_2`), `${p}mlp.c_fc`)), `${p}mlp.c_proj`));
-        present.push(kv);
+        fresh.push({ k, v });
         attentionProbs.push(probs);
       }
-      return { hidden: ln(x, 'ln_f'), present, attention: attentionProbs };
+      return { hidden: ln(x, 'ln_f'), fresh, attention: attentionProbs };
     },
   };
 };

@@ -1,26 +1,28 @@
 // The Llama family (llama, mistral, qwen2): RMSNorm, RoPE, grouped-query attention (qkv bias for qwen2),
 // SwiGLU, tied or untied LM head. Weight names as in Hugging Face's LlamaForCausalLM.
-import { add, gather, linear, mul, rmsNorm, silu } from '../graph';
+import { add, linear, linearRowBlocks, rmsNorm, swiglu } from '../graph';
 import { attention, causalMask, extendCache, splitHeads } from './attention';
 import type { Architecture, ArchitectureBuilder } from './architecture';
 import { applyRope, inverseFrequencies, ropeTables } from './rope';
+import { rowBlocks } from './weights';
 
 export const buildLlama: ArchitectureBuilder = (config, weights): Architecture => {
   const { numHeads: H, numKvHeads: Hkv, headDim: Dh, normEps: eps } = config;
   const invFreq = inverseFrequencies(Dh, config.ropeTheta, config.ropeScaling);
   const w = (name: string) => weights.get(name);
   const bias = (name: string) => (config.attentionBias ? w(name) : undefined);
-  const headWeight = () => (config.tieWordEmbeddings || !weights.has('lm_head.weight') ? w('model.embed_tokens.weight') : w('lm_head.weight'));
+  const headName = config.tieWordEmbeddings || !weights.has('lm_head.weight') ? 'model.embed_tokens.weight' : 'lm_head.weight';
 
   return {
     config,
     embed: (ids) => weights.rows('model.embed_tokens.weight', ids), // (1, S, D)
-    logits: (hidden) => linear(hidden, headWeight()),
+    embeddingTable: 'model.embed_tokens.weight',
+    logits: (hidden) => linearRowBlocks(hidden, rowBlocks(weights, headName)), // one widened block of the head at a time
     forward({ embeds, positions, past, keyDim }) {
       const rope = ropeTables(positions, invFreq);
       let x = embeds; // (1, S, D)
       let mask;
-      const present = [];
+      const fresh = [];
       const attentionProbs = [];
       for (let i = 0; i < config.numLayers; i++) {
         const p = `model.layers.${i}.`;
@@ -33,12 +35,12 @@ export const buildLlama: ArchitectureBuilder = (config, weights): Architecture =
         const { out, probs } = attention(q, kv, mask, { heads: H, kvHeads: Hkv, headDim: Dh, slidingWindow: config.slidingWindow });
         x = add(x, linear(out, w(`${p}self_attn.o_proj.weight`)));
         const h2 = rmsNorm(x, w(`${p}post_attention_layernorm.weight`), eps);
-        const gate = silu(linear(h2, w(`${p}mlp.gate_proj.weight`)));
-        x = add(x, linear(mul(gate, linear(h2, w(`${p}mlp.up_proj.weight`))), w(`${p}mlp.down_proj.weight`)));
-        present.push(kv);
+        const gated = swiglu(linear(h2, w(`${p}mlp.gate_proj.weight`)), linear(h2, w(`${p}mlp.up_proj.weight`)));
+        x = add(x, linear(gated, w(`${p}mlp.down_proj.weight`)));
+        fresh.push({ k, v });
         attentionProbs.push(probs);
       }
-      return { hidden: rmsNorm(x, w('model.norm.weight'), eps), present, attention: attentionProbs };
+      return { hidden: rmsNorm(x, w('model.norm.weight'), eps), fresh, attention: attentionProbs };
     },
   };
 };

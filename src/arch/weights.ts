@@ -8,4 +8,15 @@ export interface WeightSource {
   has(name: string): boolean;
   /** Rows `ids` of a weight, gathered in the stored dtype and then widened: cheaper than widening the whole table. */
   rows(name: string, ids: Tensor): Tensor;
+  /**
+   * The weight as consecutive blocks of rows in the compute dtype, for products taken one block at a time
+   * (linearRowBlocks): a 16-bit weight widened whole needs a full compute-dtype copy at once, a block only
+   * its share. Optional; absent, or where no widening is needed, the whole weight is one block.
+   */
+  rowBlocks?(name: string): Tensor[];
+}
+
+/** `name` as row blocks when the source offers them, else whole. */
+export function rowBlocks(weights: WeightSource, name: string): Tensor[] {
+  return weights.rowBlocks?.(name) ?? [weights.get(name)];
 }

@@ -41,13 +41,21 @@ function isWidenedWeight(x: Tensor): boolean {
 const REMAT_SAFE = new Set(['Linear', 'MatMul', 'Mul', 'Add', 'Sub']);
 
 /** The node as its VJP should see it: widened weights among its inputs are re-widened in the backward pass. */
-function forBackward(t: Tensor): Tensor {
+function forBackward(t: Tensor, salt: number): Tensor {
   if (!REMAT_SAFE.has(t.op.name) || !t.inputs.some(isWidenedWeight)) return t;
-  const inputs = t.inputs.map((x) => (isWidenedWeight(x) ? recast(x.inputs[0], x.dtype) : x));
+  const inputs = t.inputs.map((x) => (isWidenedWeight(x) ? recast(x.inputs[0], x.dtype, salt) : x));
   return new Tensor(t.graph, t.op, inputs, t.attrs, t.shape, t.dtype);
 }
 
-export function grad(y: Tensor, wrt: readonly Tensor[], seed: Tensor): (Tensor | null)[] {
+export interface GradOptions {
+  /**
+   * Tells this backward pass's re-widened weights apart from another's over the same weights (recast), so
+   * that backward passes run one after the other each widen their own and none stays alive for the next.
+   */
+  readonly salt?: number;
+}
+
+export function grad(y: Tensor, wrt: readonly Tensor[], seed: Tensor, options: GradOptions = {}): (Tensor | null)[] {
   if (seed.rank !== y.rank + 1 || y.shape.some((d, i) => seed.shape[i + 1] !== d)) {
     throw new Error(`grad: seed [${seed.shape}] must be [B, ...${JSON.stringify(y.shape)}]`);
   }
@@ -63,7 +71,7 @@ export function grad(y: Tensor, wrt: readonly Tensor[], seed: Tensor): (Tensor |
     const d = cotangents.get(t.id);
     if (!d || t.inputs.length === 0 || !t.inputs.some((x) => live.has(x.id))) continue;
     if (!t.op.vjp) throw new Error(`grad: ${t.op.name} is not differentiable, but a gradient must flow through it`);
-    const dInputs = t.op.vjp(d, forBackward(t));
+    const dInputs = t.op.vjp(d, forBackward(t, options.salt ?? 0), { salt: options.salt ?? 0 });
     t.inputs.forEach((x, k) => {
       const dx = dInputs[k];
       if (!dx || !live.has(x.id)) return;

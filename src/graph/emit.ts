@@ -65,8 +65,39 @@ function rawBytes(values: readonly number[], dtype: keyof typeof ONNX_DTYPE): Ui
   }
 }
 
+/**
+ * A node as it is kept while the graph is emitted: encoded at once (a graph of thousands of nodes held as
+ * protobuf objects until the end survives young-generation collections, and V8 grows its young generation
+ * for the rest of the run), with its longest path from the graph's inputs.
+ */
+interface EncodedNode {
+  readonly bytes: Uint8Array;
+  readonly depth: number;
+}
+
+/**
+ * The nodes sorted (stably) by their longest path from the graph's inputs: still a topological order, and one
+ * that steers onnxruntime's execution order. Its default order is a reverse depth-first walk from the
+ * outputs that enters a node's inputs from the highest node index down, so the producer listed last runs
+ * first. Under this sort a short side branch, such as a weight's widening Cast or a value the backward pass
+ * recomputes from a forward activation, comes before the long chain it meets, and so runs right before its
+ * consumer instead of early, where its result would stay alive across everything in between.
+ */
+function sortByDepth(nodes: readonly EncodedNode[]): Uint8Array[] {
+  return nodes
+    .map((n, i) => ({ n, i }))
+    .sort((a, b) => a.n.depth - b.n.depth || a.i - b.i)
+    .map((x) => x.n.bytes);
+}
+
 export function emitModel(graph: Graph, outputs: readonly GraphOutput[], options: EmitOptions = {}, conditional?: ConditionalOutputs): Uint8Array {
-  let nodes: Proto[] = [];
+  let nodes: EncodedNode[] = [];
+  let depthOf = new Map<string, number>(); // value name -> longest path from the (sub)graph's inputs
+  const addNode = (proto: Proto) => {
+    const depth = 1 + Math.max(0, ...(proto.input ?? []).map((i) => depthOf.get(i) ?? 0));
+    for (const o of proto.output ?? []) depthOf.set(o, depth);
+    nodes.push({ bytes: onnx.NodeProto.encode(proto).finish(), depth });
+  };
   const initializers: onnx.ITensorProto[] = [];
   const weightInputs: onnx.IValueInfoProto[] = [];
   const names = new Map<number, string>();
@@ -78,7 +109,7 @@ export function emitModel(graph: Graph, outputs: readonly GraphOutput[], options
   const emitter: Emitter = {
     node(opType, inputs, attrs = {}) {
       const out = fresh('v');
-      nodes.push({ opType, input: [...inputs], output: [out], name: fresh('n'), attribute: Object.entries(attrs).map(([k, v]) => attribute(k, v)) });
+      addNode({ opType, input: [...inputs], output: [out], name: fresh('n'), attribute: Object.entries(attrs).map(([k, v]) => attribute(k, v)) });
       return out;
     },
     ints(values) {
@@ -162,56 +193,87 @@ export function emitModel(graph: Graph, outputs: readonly GraphOutput[], options
   for (const t of graph.inputs) nameOf(t);
   const outputInfos = outputs.map(({ name, tensor }) => {
     const inner = nameOf(tensor);
-    nodes.push({ opType: 'Identity', input: [inner], output: [name], name: fresh('n') });
+    addNode({ opType: 'Identity', input: [inner], output: [name], name: fresh('n') });
     return valueInfo(name, tensor.shape, tensor.dtype);
   });
 
+  let graphNodes: Uint8Array[];
   if (conditional) {
     // Everything emitted from here on belongs to the then-branch; values already named stay in the outer
     // graph and are read from there (ONNX subgraphs see their parent's values).
     const condition = nameOf(conditional.condition);
     const outer = nodes;
     nodes = [];
+    depthOf = new Map();
     const thenOutputs = conditional.outputs.map(({ name, tensor }) => {
       const inner = nameOf(tensor);
       const out = `${name}__then`;
-      nodes.push({ opType: 'Identity', input: [inner], output: [out], name: fresh('n') });
+      addNode({ opType: 'Identity', input: [inner], output: [out], name: fresh('n') });
       return valueInfo(out, tensor.shape, tensor.dtype);
     });
-    const thenBranch: onnx.IGraphProto = { name: 'then', node: nodes, output: thenOutputs };
-    const elseNodes: Proto[] = conditional.outputs.map(({ name, tensor }) => ({
-      opType: 'Constant',
-      input: [],
-      output: [`${name}__else`],
-      name: fresh('n'),
-      attribute: [{ name: 'value', type: onnx.AttributeProto.AttributeType.TENSOR, t: { dims: tensor.shape.map((d) => (typeof d === 'number' ? d : 0)), dataType: ONNX_DTYPE[tensor.dtype], rawData: new Uint8Array(0) } }],
-    }));
-    const elseBranch: onnx.IGraphProto = { name: 'else', node: elseNodes, output: conditional.outputs.map(({ name, tensor }) => valueInfo(`${name}__else`, tensor.shape.map((d) => (typeof d === 'number' ? d : 0)), tensor.dtype)) };
-    nodes = outer;
-    nodes.push({
-      opType: 'If',
-      input: [condition],
-      output: conditional.outputs.map((o) => o.name),
-      name: fresh('n'),
-      attribute: [
-        { name: 'then_branch', type: onnx.AttributeProto.AttributeType.GRAPH, g: thenBranch },
-        { name: 'else_branch', type: onnx.AttributeProto.AttributeType.GRAPH, g: elseBranch },
-      ],
-    });
+    const thenBranch = encodeGraph({ name: 'then', output: thenOutputs }, sortByDepth(nodes));
+    const elseNodes = conditional.outputs.map(({ name, tensor }) =>
+      onnx.NodeProto.encode({
+        opType: 'Constant',
+        input: [],
+        output: [`${name}__else`],
+        name: fresh('n'),
+        attribute: [{ name: 'value', type: onnx.AttributeProto.AttributeType.TENSOR, t: { dims: tensor.shape.map((d) => (typeof d === 'number' ? d : 0)), dataType: ONNX_DTYPE[tensor.dtype], rawData: new Uint8Array(0) } }],
+      }).finish(),
+    );
+    const elseBranch = encodeGraph({ name: 'else', output: conditional.outputs.map(({ name, tensor }) => valueInfo(`${name}__else`, tensor.shape.map((d) => (typeof d === 'number' ? d : 0)), tensor.dtype)) }, elseNodes);
+    const ifNode = onnx.NodeProto.encode({ opType: 'If', input: [condition], output: conditional.outputs.map((o) => o.name), name: fresh('n') }).finish();
+    const branch = (name: string, g: Uint8Array) => lengthDelimited(5, concatBytes([onnx.AttributeProto.encode({ name, type: onnx.AttributeProto.AttributeType.GRAPH }).finish(), ...lengthDelimited(6, g)]));
+    graphNodes = [...sortByDepth(outer), concatBytes([ifNode, ...branch('then_branch', thenBranch), ...branch('else_branch', elseBranch)])];
     for (const { name, tensor } of conditional.outputs) outputInfos.push(valueInfo(name, tensor.shape, tensor.dtype));
+  } else {
+    graphNodes = sortByDepth(nodes);
   }
 
   const model: onnx.IModelProto = {
     irVersion: 8,
     producerName: 'instruction-lens',
     opsetImport: [{ domain: '', version: OPSET }],
-    graph: {
+  };
+  const body = encodeGraph(
+    {
       name: 'instruction_lens',
-      node: nodes,
       initializer: initializers,
       input: [...graph.inputs.map((t) => valueInfo(leafAttrs(t)!.kind === 'input' ? (leafAttrs(t) as { name: string }).name : '', t.shape, t.dtype)), ...weightInputs],
       output: outputInfos,
     },
-  };
-  return onnx.ModelProto.encode(onnx.ModelProto.create(model)).finish();
+    graphNodes,
+  );
+  return concatBytes([onnx.ModelProto.encode(model).finish(), ...lengthDelimited(7, body)]);
+}
+
+// Protocol-buffer framing for the fields the encoder below writes itself: tag (field << 3 | 2), length, bytes.
+function lengthDelimited(field: number, bytes: Uint8Array): Uint8Array[] {
+  const head: number[] = [(field << 3) | 2];
+  for (let n = bytes.length; ; n = Math.floor(n / 128)) {
+    if (n < 128) {
+      head.push(n);
+      break;
+    }
+    head.push((n % 128) | 128);
+  }
+  return [Uint8Array.from(head), bytes];
+}
+
+function concatBytes(chunks: readonly Uint8Array[]): Uint8Array {
+  const out = new Uint8Array(chunks.reduce((n, c) => n + c.length, 0));
+  let at = 0;
+  for (const c of chunks) {
+    out.set(c, at);
+    at += c.length;
+  }
+  return out;
+}
+
+/**
+ * A GraphProto from its fields but the nodes, and its nodes already encoded. Field numbers from onnx.proto:
+ * ModelProto.graph 7, GraphProto.node 1, NodeProto.attribute 5, AttributeProto.g 6.
+ */
+function encodeGraph(fields: onnx.IGraphProto, nodes: readonly Uint8Array[]): Uint8Array {
+  return concatBytes([onnx.GraphProto.encode(fields).finish(), ...nodes.flatMap((n) => lengthDelimited(1, n))]);
 }

@@ -1,9 +1,13 @@
 // Neural-network building blocks composed from primitives, so their gradients come from the primitives'
-// VJPs: softmax, RMSNorm, LayerNorm, SiLU, GELU (tanh approximation).
+// VJPs: softmax, RMSNorm, LayerNorm, SiLU, SwiGLU, GELU (tanh approximation). Softmax, RMSNorm's scale and
+// SwiGLU are fused primitives (ops/fused.ts), which keep fewer activations for the backward pass.
 import type { Tensor } from './tensor';
 import { add, div, mul, sub } from './ops/elementwise';
-import { erf, exp, sigmoid, sqrt, stopGradient, tanh } from './ops/unary';
-import { reduceMax, reduceSum } from './ops/reduce';
+import { erf, sigmoid, sqrt, tanh } from './ops/unary';
+import { reduceSum } from './ops/reduce';
+import { invRms } from './ops/fused';
+
+export { softmax, swiglu } from './ops/fused';
 
 /** Mean over the last axis (static size), keeping it. */
 export function meanLast(x: Tensor): Tensor {
@@ -12,16 +16,9 @@ export function meanLast(x: Tensor): Tensor {
   return mul(reduceSum(x, [-1], true), 1 / n);
 }
 
-/** Softmax over the last axis; the max shift is a constant for the gradient (the result does not depend on it). */
-export function softmax(x: Tensor): Tensor {
-  const shifted = sub(x, stopGradient(reduceMax(x, [-1], true)));
-  const e = exp(shifted);
-  return div(e, reduceSum(e, [-1], true));
-}
-
 /** Llama RMSNorm: x / sqrt(mean(x^2) + eps) * weight. */
 export function rmsNorm(x: Tensor, weight: Tensor, eps: number): Tensor {
-  return mul(div(x, sqrt(add(meanLast(mul(x, x)), eps))), weight);
+  return mul(mul(x, invRms(x, eps)), weight);
 }
 
 /** LayerNorm with biased variance, as torch.nn.LayerNorm. */

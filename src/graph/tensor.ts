@@ -28,7 +28,16 @@ export interface OpDef<A = unknown> {
    * vectorised over them). Returns one cotangent per input, each [B, ...input.shape], or null when none flows.
    * Absent: the op is not differentiable (grad() throws if a gradient would have to pass through it).
    */
-  vjp?(dOut: Tensor, out: Tensor): readonly (Tensor | null)[];
+  vjp?(dOut: Tensor, out: Tensor, context: VjpContext): readonly (Tensor | null)[];
+}
+
+/** What a VJP knows of the backward pass it is part of. */
+export interface VjpContext {
+  /**
+   * Tells this backward pass apart from another over the same forward pass (GradOptions.salt): values a
+   * VJP recomputes from forward values must be computed apart (`apart`) for each, or the runtime merges them.
+   */
+  readonly salt: number;
 }
 
 let nextId = 0;

@@ -223,6 +223,38 @@ export function readTensorF32(t: TensorInfo): Float32Array {
   return out;
 }
 
+/**
+ * Rows `rows` of a float tensor (along its first axis), widened into `out` (rows.length × the row size), with
+ * one positioned read per row: for a few rows of a large table (token embeddings), cheaper than mapping it.
+ */
+export function readRows(t: TensorInfo, rows: readonly number[], out: Float32Array | Float64Array): void {
+  const [count, ...rest] = t.shape;
+  const rowSize = elementCount(rest);
+  const elemBytes = DTYPE_BYTES[t.dtype];
+  const widen = WIDEN[t.dtype];
+  if (!widen) {
+    throw new LensFailure({ code: 'corrupt-safetensors', message: `${t.file}: tensor "${t.name}" is ${t.dtype}, not a float type`, hint: 'Only F32, F16, BF16 and F64 weights can be used.' });
+  }
+  if (out.length !== rows.length * rowSize) throw new Error(`readRows: out has ${out.length} values for ${rows.length} rows of ${rowSize}`);
+  const scratch = Buffer.alloc(rowSize * elemBytes);
+  const row = new Float32Array(rowSize);
+  const fd = openSync(t.file, 'r');
+  try {
+    rows.forEach((r, i) => {
+      if (!(Number.isInteger(r) && r >= 0 && r < count)) throw new LensFailure({ code: 'bad-argument', message: `token id ${r} is outside the vocabulary (0..${count - 1}) of "${t.name}"`, hint: 'The ids do not come from this model\'s tokenizer.' });
+      readFully(fd, scratch, scratch.length, t.byteOffset + r * scratch.length, t);
+      if (t.dtype === 'F64' && out instanceof Float64Array) {
+        for (let j = 0; j < rowSize; j++) out[i * rowSize + j] = scratch.readDoubleLE(8 * j);
+      } else {
+        widen(scratch, rowSize, row, 0);
+        out.set(row, i * rowSize);
+      }
+    });
+  } finally {
+    closeSync(fd);
+  }
+}
+
 function readFully(fd: number, buf: Buffer, length: number, position: number, t: TensorInfo): void {
   let done = 0;
   while (done < length) {

@@ -6,6 +6,18 @@ import { LensFailure } from '../lensError';
 import type { TensorInfo, WeightStore } from '../model/safetensors';
 
 const STORED: Partial<Record<string, DType>> = { F32: 'float32', F16: 'float16', BF16: 'bfloat16', F64: 'float64' };
+const BYTES: Partial<Record<DType, number>> = { float32: 4, float64: 8, float16: 2, bfloat16: 2 };
+
+/**
+ * Default for the most bytes of one widened row block (rowBlocks): a 32000 x 512 bf16 head becomes 8 blocks
+ * of 7.8 MiB in f32 instead of one 62.5 MiB copy.
+ */
+const WIDEN_BLOCK_BYTES = 8 * 2 ** 20;
+
+export interface CheckpointWeightsOptions {
+  /** Most bytes of one widened row block; Infinity widens every weight whole. */
+  readonly widenBlockBytes?: number;
+}
 
 /** Hugging Face saves the same weights with or without the base model's prefix, depending on the class. */
 function candidates(name: string): string[] {
@@ -13,33 +25,80 @@ function candidates(name: string): string[] {
   return [name, bare, `model.${bare}`, `transformer.${bare}`];
 }
 
+/** The tensor stored under `name` or one of its prefixed spellings; a 'missing-tensor' LensFailure if none. */
+export function findTensor(store: WeightStore, name: string): TensorInfo {
+  const info = candidates(name).map((c) => store.info(c)).find((i) => i !== undefined);
+  if (!info) {
+    throw new LensFailure({
+      code: 'missing-tensor',
+      message: `weights: tensor "${name}" not found in ${store.files.join(', ')}`,
+      hint: 'The checkpoint does not match its config.json (wrong model_type, or a partial download).',
+    });
+  }
+  return info;
+}
+
 /**
  * `scope` names a separately cast copy: computations that run at different times (the step, the attribution)
  * each cast 16-bit weights themselves, so neither keeps the other's f32 casts alive. The stored initializer
  * is one and the same.
  */
-export function checkpointWeights(graph: Graph, store: WeightStore, scope = 'main'): WeightSource {
+export function checkpointWeights(graph: Graph, store: WeightStore, scope = 'main', options: CheckpointWeightsOptions = {}): WeightSource {
+  const widenBlockBytes = options.widenBlockBytes ?? WIDEN_BLOCK_BYTES;
   const find = (name: string): TensorInfo | undefined => candidates(name).map((c) => store.info(c)).find((i) => i !== undefined);
+  const blocksOf = new Map<string, Tensor[]>();
   const source: WeightSource = {
     has: (name) => find(name) !== undefined,
     rows: (name, ids) => cast(gather(stored(name), ids), graph.computeDtype),
     get: (name) => graph.cached(`${scope}:weight:${name}`, () => cast(stored(name), graph.computeDtype)),
+    rowBlocks(name) {
+      let blocks = blocksOf.get(name);
+      if (!blocks) {
+        blocks = widenedRowBlocks(name);
+        blocksOf.set(name, blocks);
+      }
+      return blocks;
+    },
   };
-  /** The initializer in its stored dtype: one per tensor, whatever the scope. */
-  function stored(name: string): Tensor {
-    const info = find(name);
-    if (!info) {
-      throw new LensFailure({
-        code: 'missing-tensor',
-        message: `weights: tensor "${name}" not found in ${store.files.join(', ')}`,
-        hint: 'The checkpoint does not match its config.json (wrong model_type, or a partial download).',
-      });
-    }
+
+  function lookup(name: string): { info: TensorInfo; dtype: DType } {
+    const info = findTensor(store, name);
     const dtype = STORED[info.dtype];
     if (!dtype) {
       throw new LensFailure({ code: 'corrupt-safetensors', message: `${info.file}: tensor "${info.name}" has dtype ${info.dtype}`, hint: 'Weights must be F32, F16 or BF16.' });
     }
+    return { info, dtype };
+  }
+
+  /** The initializer in its stored dtype: one per tensor, whatever the scope. */
+  function stored(name: string): Tensor {
+    const { info, dtype } = lookup(name);
     return graph.cached(`stored:${info.name}`, () => graph.weight(info.name, info.shape, dtype, { external: { file: info.file, offset: info.byteOffset, length: info.byteLength } }));
+  }
+
+  /**
+   * Each block its own initializer over its rows' bytes in the file (rows are contiguous), widened at its
+   * use. A weight that needs no widening, or fits one block, stays whole.
+   */
+  function widenedRowBlocks(name: string): Tensor[] {
+    const { info, dtype } = lookup(name);
+    const rowSize = info.shape.slice(1).reduce((a, b) => a * b, 1);
+    const rows = info.shape[0];
+    const count = Math.ceil((rows * rowSize * BYTES[graph.computeDtype]!) / widenBlockBytes);
+    if (dtype === graph.computeDtype || info.shape.length < 2 || count <= 1) return [source.get(name)];
+    const per = Math.ceil(rows / count);
+    const storedRowBytes = rowSize * BYTES[dtype]!;
+    const blocks: Tensor[] = [];
+    for (let r0 = 0; r0 < rows; r0 += per) {
+      const r1 = Math.min(rows, r0 + per);
+      const block = graph.cached(`stored:${info.name}[${r0}:${r1}]`, () =>
+        graph.weight(`${info.name}[${r0}:${r1}]`, [r1 - r0, ...info.shape.slice(1)], dtype, {
+          external: { file: info.file, offset: info.byteOffset + r0 * storedRowBytes, length: (r1 - r0) * storedRowBytes },
+        }),
+      );
+      blocks.push(graph.cached(`${scope}:weight:${name}[${r0}:${r1}]`, () => cast(block, graph.computeDtype)));
+    }
+    return blocks;
   }
   return source;
 }

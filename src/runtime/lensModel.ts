@@ -7,7 +7,8 @@ import { ARCHITECTURES } from '../arch';
 import { emitModel, Graph } from '../graph';
 import { fail, LensFailure, ok, type Result } from '../lensError';
 import type { Checkpoint } from '../model/checkpoint';
-import { checkpointWeights } from './checkpointWeights';
+import { readRows, type TensorInfo } from '../model/safetensors';
+import { checkpointWeights, findTensor } from './checkpointWeights';
 import { buildLensGraph } from './lensGraph';
 import { createSession, i64, ort, type Feeds } from './onnxSession';
 
@@ -17,6 +18,10 @@ export interface LoadOptions {
   readonly threads?: number;
   /** Most response tokens per vectorised backward pass: fewer use less memory and cost one forward pass more per batch. */
   readonly attributionBatch?: number;
+  /** Backward chains per attribution batch (LensGraphOptions.backwardChains). */
+  readonly backwardChains?: number;
+  /** Most bytes of one widened block of a 16-bit LM head (tests: small values force several blocks). */
+  readonly widenBlockBytes?: number;
 }
 
 export interface Attribution {
@@ -31,38 +36,41 @@ export interface Attribution {
  */
 const ATTRIBUTION_BATCH = 8;
 
+/**
+ * Default for the backward chains per batch: each batch's forward pass is shared, its backward pass runs in
+ * two chains of half the tokens, one after the other, which halves the activations that scale with the
+ * tokens (measured on the same 58M llama in bf16: peak -10 MiB) for no more FLOPs; 16-bit weights are
+ * widened once more per chain.
+ */
+const BACKWARD_CHAINS = 2;
+
 export class LensModel {
   private constructor(
     readonly checkpoint: Checkpoint,
     private readonly session: ort.InferenceSession,
     private readonly computeDtype: 'float32' | 'float64',
     private readonly attributionBatch: number,
+    private readonly backwardChains: number,
+    private readonly embeddingTable: TensorInfo,
   ) {}
 
   static async load(checkpoint: Checkpoint, options: LoadOptions = {}): Promise<Result<LensModel>> {
     const computeDtype = options.computeDtype ?? 'float32';
-    const builder = ARCHITECTURES[checkpoint.config.modelType];
-    const graph = new Graph(computeDtype);
-    let bytes: Uint8Array;
+    let built: ReturnType<typeof buildModel>;
     try {
-      const step = builder(checkpoint.config, checkpointWeights(graph, checkpoint.weights, 'step'));
-      const attributionArch = builder(checkpoint.config, checkpointWeights(graph, checkpoint.weights, 'attribution'));
-      const { outputs, attribution } = buildLensGraph(graph, step, attributionArch);
-      // 16-bit weights are listed as inputs too, so onnxruntime keeps them mapped instead of folding their casts
-      const sixteenBit = graph.weights.some((w) => w.dtype === 'float16' || w.dtype === 'bfloat16');
-      bytes = emitModel(graph, outputs, { externalLocation: (file) => relative(checkpoint.dir, file), weightsAsInputs: sixteenBit }, attribution);
+      built = buildModel(checkpoint, computeDtype, options);
     } catch (e) {
       if (e instanceof LensFailure) return { ok: false, error: e.error };
       throw e;
     }
     try {
       // external data is resolved inside the checkpoint folder: the weights are mapped from the user's files
-      const session = await createSession(bytes, {
+      const session = await createSession(built.bytes, {
         threads: options.threads,
         externalDataFolder: checkpoint.dir,
         optimization: computeDtype === 'float64' ? 'basic' : 'all',
       });
-      return ok(new LensModel(checkpoint, session, computeDtype, options.attributionBatch ?? ATTRIBUTION_BATCH));
+      return ok(new LensModel(checkpoint, session, computeDtype, options.attributionBatch ?? ATTRIBUTION_BATCH, built.backwardChains, built.embeddingTable));
     } catch (e) {
       return fail('runtime-failure', `onnxruntime could not load the model built for ${checkpoint.dir}: ${(e as Error).message}`, "Report this with the checkpoint's config.json: it is a bug in Instruction Lens.");
     }
@@ -83,24 +91,40 @@ export class LensModel {
     return new ort.Tensor(this.computeDtype, array, dims);
   }
 
+  /** The token embeddings of `ids`, (1, ids.length, D), read from the checkpoint file. */
+  private embeds(ids: readonly number[]): ort.Tensor {
+    const D = this.config.hiddenSize;
+    const data = this.computeDtype === 'float64' ? new Float64Array(ids.length * D) : new Float32Array(ids.length * D);
+    readRows(this.embeddingTable, ids, data);
+    return new ort.Tensor(this.computeDtype, data, [1, ids.length, D]);
+  }
+
+  /** The first `count` positions of (1, S, D) embeddings, sharing their data. */
+  private firstPositions(embeds: ort.Tensor, count: number): ort.Tensor {
+    const D = this.config.hiddenSize;
+    return new ort.Tensor(this.computeDtype, (embeds.data as Float32Array | Float64Array).subarray(0, count * D), [1, count, D]);
+  }
+
   private emptyStep(): Feeds {
     const { numLayers, numKvHeads, headDim } = this.config;
-    const feeds: Feeds = { ids: i64([], [1, 0]), positions: i64([], [0]) };
+    const feeds: Feeds = { embeds: this.floats(0, [1, 0, this.config.hiddenSize]), positions: i64([], [0]) };
     for (let i = 0; i < numLayers; i++) {
-      feeds[`past_key_${i}`] = this.floats(0, [1, numKvHeads, 0, headDim]);
-      feeds[`past_value_${i}`] = this.floats(0, [1, numKvHeads, 0, headDim]);
+      feeds[`past_key_${i}`] = this.floats(0, [1, 0, numKvHeads, headDim]);
+      feeds[`past_value_${i}`] = this.floats(0, [1, 0, numKvHeads, headDim]);
     }
     return feeds;
   }
 
   private emptyAttribution(): Feeds {
-    return {
+    const feeds: Feeds = {
       attr_run: new ort.Tensor('bool', [false], []),
-      attr_ids: i64([], [1, 0]),
+      attr_embeds: this.floats(0, [1, 0, this.config.hiddenSize]),
       attr_positions: i64([], [0]),
       attr_select: this.floats(0, [0, 0]),
       attr_targets: this.floats(0, [0, this.config.vocabSize]),
     };
+    for (let k = 0; this.backwardChains > 1 && k < this.backwardChains; k++) feeds[`attr_chain_${k}`] = this.floats(0, [0, 0]);
+    return feeds;
   }
 
   /**
@@ -108,34 +132,42 @@ export class LensModel {
    * after maxNewTokens, or at the model's context length. onToken may return false to stop early.
    */
   async generate(promptIds: readonly number[], maxNewTokens: number, onToken?: (id: number, done: number) => boolean | void): Promise<number[]> {
-    const { numLayers, maxPositions, eosTokenIds } = this.config;
+    const { numLayers, numKvHeads, headDim, maxPositions, eosTokenIds } = this.config;
     const out: number[] = [];
-    let feeds: Feeds = { ...this.emptyStep(), ...this.emptyAttribution() };
+    const feeds: Feeds = { ...this.emptyStep(), ...this.emptyAttribution() };
+    // the cache: one position-major buffer per layer for keys and one for values, filled as positions are
+    // computed and fed as a view of the filled part; room for every position a step can compute (the
+    // prompt and every generated token but the last, which is never fed back)
+    const row = numKvHeads * headDim;
+    const capacity = Math.max(0, Math.min(promptIds.length + maxNewTokens - 1, maxPositions)) * row;
+    const Ctor = this.computeDtype === 'float64' ? Float64Array : Float32Array;
+    const keys = Array.from({ length: numLayers }, () => new Ctor(capacity));
+    const values = Array.from({ length: numLayers }, () => new Ctor(capacity));
     let tokens = [...promptIds];
     let position = 0;
     while (out.length < maxNewTokens && position + tokens.length <= maxPositions) {
-      feeds.ids = i64(tokens, [1, tokens.length]);
+      feeds.embeds = this.embeds(tokens);
       feeds.positions = i64(tokens.map((_, i) => position + i), [tokens.length]);
-      const result = await this.session.run(feeds, this.stepOutputs());
-      const next = argmax(result.logits.data as Float32Array | Float64Array);
-      position += tokens.length;
+      for (let i = 0; i < numLayers; i++) {
+        feeds[`past_key_${i}`] = new ort.Tensor(this.computeDtype, keys[i].subarray(0, position * row), [1, position, numKvHeads, headDim]);
+        feeds[`past_value_${i}`] = new ort.Tensor(this.computeDtype, values[i].subarray(0, position * row), [1, position, numKvHeads, headDim]);
+      }
+      // the argmax, not the logits (a vocabulary-sized array per token), comes back; the new positions'
+      // keys and values are written by the runtime straight into their place in the cache
+      const fetches: Record<string, ort.Tensor | null> = { next_id: null };
+      const rows = (cache: Float32Array | Float64Array) => new ort.Tensor(this.computeDtype, cache.subarray(position * row, (position + tokens.length) * row), [1, tokens.length, numKvHeads, headDim]);
+      for (let i = 0; i < numLayers; i++) {
+        fetches[`new_key_${i}`] = rows(keys[i]);
+        fetches[`new_value_${i}`] = rows(values[i]);
+      }
+      const result = await this.session.run(feeds, fetches);
+      const next = Number((result.next_id.data as BigInt64Array)[0]);
       out.push(next);
       if (onToken?.(next, out.length) === false || eosTokenIds.includes(next)) break;
-      feeds = { ...feeds };
-      for (let i = 0; i < numLayers; i++) {
-        feeds[`past_key_${i}`] = result[`present_key_${i}`];
-        feeds[`past_value_${i}`] = result[`present_value_${i}`];
-      }
+      position += tokens.length;
       tokens = [next];
     }
     return out;
-  }
-
-  /** What a generation step fetches: the logits and the new cache (not the attention probabilities). */
-  private stepOutputs(): string[] {
-    const names = ['logits'];
-    for (let i = 0; i < this.config.numLayers; i++) names.push(`present_key_${i}`, `present_value_${i}`);
-    return names;
   }
 
   /**
@@ -144,7 +176,7 @@ export class LensModel {
    */
   async attention(ids: readonly number[]): Promise<Float32Array[]> {
     const { numLayers } = this.config;
-    const feeds: Feeds = { ...this.emptyStep(), ...this.emptyAttribution(), ids: i64(ids, [1, ids.length]), positions: i64(ids.map((_, i) => i), [ids.length]) };
+    const feeds: Feeds = { ...this.emptyStep(), ...this.emptyAttribution(), embeds: this.embeds(ids), positions: i64(ids.map((_, i) => i), [ids.length]) };
     const names = Array.from({ length: numLayers }, (_, i) => `attention_${i}`);
     const result = await this.session.run(feeds, names);
     // (1, Hkv, G, T, T) is (H, T, T) in memory: query head h = kv * G + g
@@ -153,7 +185,7 @@ export class LensModel {
 
   /** Logits of the next token after `ids` (no cache): for tests and the KV-cache benchmark's baseline. */
   async nextLogits(ids: readonly number[]): Promise<Float32Array | Float64Array> {
-    const feeds: Feeds = { ...this.emptyStep(), ...this.emptyAttribution(), ids: i64(ids, [1, ids.length]), positions: i64(ids.map((_, i) => i), [ids.length]) };
+    const feeds: Feeds = { ...this.emptyStep(), ...this.emptyAttribution(), embeds: this.embeds(ids), positions: i64(ids.map((_, i) => i), [ids.length]) };
     return (await this.session.run(feeds, ['logits'])).logits.data as Float32Array | Float64Array;
   }
 
@@ -169,41 +201,85 @@ export class LensModel {
     const attribution = new Float64Array(N * M);
     if (M === 0) return { probabilities, attribution };
     const ids = [...promptIds, ...responseIds.slice(0, -1)];
-    for (let m0 = 0; m0 < M; m0 += this.attributionBatch) {
-      const count = Math.min(this.attributionBatch, M - m0);
+    const embeds = this.embeds(ids);
+    const batches = Math.ceil(M / this.attributionBatch);
+    const chains = this.backwardChains;
+    const Ctor = this.computeDtype === 'float64' ? Float64Array : Float32Array;
+    // one-hot targets, (count, V): one buffer for every batch (it is big enough for garbage to matter)
+    const targets = new Ctor(Math.ceil(M / batches) * V);
+    for (let b = 0, m0 = 0; b < batches; b++) {
+      const count = Math.floor(M / batches) + (b < M % batches ? 1 : 0); // batches of equal size, give or take one
       // attention is causal: this batch's tokens see only the sequence up to the last one's predicting position
       const T = N + m0 + count - 1;
-      const select = new Float64Array(count * T);
-      const targets = new Float64Array(count * V);
+      const select = new Ctor(count * T);
+      targets.fill(0);
       for (let j = 0; j < count; j++) {
         select[j * T + (N - 1 + m0 + j)] = 1; // the position whose logits predict y_m
         targets[j * V + responseIds[m0 + j]] = 1;
       }
-      const result = await this.session.run(
-        {
-          ...this.emptyStep(),
-          attr_run: new ort.Tensor('bool', [true], []),
-          attr_ids: i64(ids.slice(0, T), [1, T]),
-          attr_positions: i64(ids.slice(0, T).map((_, i) => i), [T]),
-          attr_select: this.floats(select, [count, T]),
-          attr_targets: this.floats(targets, [count, V]),
-        },
-        ['probabilities', 'attribution'],
-      );
+      const feeds: Feeds = {
+        ...this.emptyStep(),
+        attr_run: new ort.Tensor('bool', [true], []),
+        attr_embeds: this.firstPositions(embeds, T),
+        attr_positions: i64(ids.slice(0, T).map((_, i) => i), [T]),
+        attr_select: new ort.Tensor(this.computeDtype, select, [count, T]),
+        attr_targets: new ort.Tensor(this.computeDtype, targets.subarray(0, count * V), [count, V]),
+      };
+      // the rows of each backward chain: equal shares; with fewer rows than chains, the last row repeats
+      const rowsOf = chainRows(count, chains);
+      if (chains > 1) rowsOf.forEach((rows, k) => {
+        const chain = new Ctor(rows.length * count);
+        rows.forEach((r, j) => (chain[j * count + r] = 1));
+        feeds[`attr_chain_${k}`] = new ort.Tensor(this.computeDtype, chain, [rows.length, count]);
+      });
+      const names = chains === 1 ? ['attribution'] : rowsOf.map((_, k) => `attribution_${k}`);
+      const result = await this.session.run(feeds, ['probabilities', ...names]);
       const p = result.probabilities.data as Float32Array | Float64Array;
-      const a = result.attribution.data as Float32Array | Float64Array; // (count, 1, T)
-      for (let j = 0; j < count; j++) {
-        probabilities[m0 + j] = p[j];
-        for (let n = 0; n < N; n++) attribution[n * M + m0 + j] = a[j * T + n];
-      }
-      onBatch?.(m0 + count, M);
+      for (let j = 0; j < count; j++) probabilities[m0 + j] = p[j];
+      rowsOf.forEach((rows, k) => {
+        const a = result[names[k]].data as Float32Array | Float64Array; // (rows, 1, T)
+        rows.forEach((r, j) => {
+          for (let n = 0; n < N; n++) attribution[n * M + m0 + r] = a[j * T + n];
+        });
+      });
+      m0 += count;
+      onBatch?.(m0, M);
     }
     return { probabilities, attribution };
   }
 }
 
-function argmax(values: ArrayLike<number>): number {
-  let best = 0;
-  for (let i = 1; i < values.length; i++) if (values[i] > values[best]) best = i;
-  return best;
+/**
+ * The ONNX model's bytes. A function of its own so that the graph under construction (many small objects)
+ * is garbage before the session is created: held across that await it would survive young-generation
+ * collections, which makes V8 grow its young generation for the rest of the run.
+ */
+function buildModel(checkpoint: Checkpoint, computeDtype: 'float32' | 'float64', options: LoadOptions): { bytes: Uint8Array; embeddingTable: TensorInfo; backwardChains: number } {
+  const builder = ARCHITECTURES[checkpoint.config.modelType];
+  const graph = new Graph(computeDtype);
+  const widen = { widenBlockBytes: options.widenBlockBytes };
+  const step = builder(checkpoint.config, checkpointWeights(graph, checkpoint.weights, 'step', widen));
+  const attributionArch = builder(checkpoint.config, checkpointWeights(graph, checkpoint.weights, 'attribution', widen));
+  const backwardChains = options.backwardChains ?? BACKWARD_CHAINS;
+  const { outputs, attribution } = buildLensGraph(graph, step, attributionArch, { backwardChains });
+  // 16-bit weights are listed as inputs too, so onnxruntime keeps them mapped instead of folding their casts
+  const sixteenBit = graph.weights.some((w) => w.dtype === 'float16' || w.dtype === 'bfloat16');
+  return {
+    bytes: emitModel(graph, outputs, { externalLocation: (file) => relative(checkpoint.dir, file), weightsAsInputs: sixteenBit }, attribution),
+    embeddingTable: findTensor(checkpoint.weights, step.embeddingTable),
+    backwardChains,
+  };
 }
+
+/** Rows 0..count-1 in `chains` contiguous shares of equal size (give or take one), none empty. */
+function chainRows(count: number, chains: number): number[][] {
+  if (chains === 1) return [Array.from({ length: count }, (_, r) => r)];
+  const out: number[][] = [];
+  for (let k = 0, r0 = 0; k < chains; k++) {
+    const size = Math.floor(count / chains) + (k < count % chains ? 1 : 0);
+    out.push(size > 0 ? Array.from({ length: size }, (_, j) => r0 + j) : [count - 1]);
+    r0 += size;
+  }
+  return out;
+}
+

@@ -11,6 +11,24 @@ const Reshape: OpDef<{ shape: Shape }> = {
   vjp: (d, out) => [reshape(d, [d.shape[0], ...out.inputs[0].shape])],
 };
 
+const Apart: OpDef<{ salt: number }> = {
+  name: 'Apart',
+  // a Reshape to x's own shape, written per salt with -1 in another place or allowzero flipped
+  emit: (e, [x], { salt }, out) => e.node('Reshape', [x, e.shapeOf(out.shape.map((d, i) => (i === (salt >> 1) - 1 ? -1 : d)))], { allowzero: salt & 1 }),
+  vjp: (d) => [d],
+};
+
+/**
+ * x itself, as a copy that onnxruntime's common-subexpression elimination never merges with x or with a copy
+ * of another salt (0 <= salt < 2 (rank + 1)); so what is computed from it stays apart too. For values a
+ * backward pass recomputes instead of keeping them from the forward pass: merged, they would be computed
+ * once, early, and kept alive. The shape may hold symbols but must not be 0 anywhere at run time.
+ */
+export function apart(x: Tensor, salt: number): Tensor {
+  if (!(Number.isInteger(salt) && salt >= 0 && salt < 2 * (x.rank + 1))) throw new Error(`apart: salt ${salt} out of range for rank ${x.rank}`);
+  return new Tensor(x.graph, Apart, [x], { salt }, x.shape, x.dtype);
+}
+
 /** Every target dim is explicit (a number or a bound symbol). */
 export function reshape(x: Tensor, shape: Shape): Tensor {
   return new Tensor(x.graph, Reshape, [x], { shape }, shape, x.dtype);

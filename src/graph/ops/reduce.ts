@@ -41,3 +41,15 @@ function reduce(op: OpDef<ReduceAttrs>, x: Tensor, axes: readonly number[], keep
 
 export const reduceSum = (x: Tensor, axes: readonly number[], keepdims = true) => reduce(ReduceSum, x, axes, keepdims);
 export const reduceMax = (x: Tensor, axes: readonly number[], keepdims = true) => reduce(ReduceMax, x, axes, keepdims);
+
+const ArgMax: OpDef<{ axis: number }> = {
+  name: 'ArgMax',
+  // the first index of the maximum (select_last_index = 0), as a greedy decoder's argmax over logits
+  emit: (e, [x], { axis }) => e.node('ArgMax', [x], { axis, keepdims: 0, select_last_index: 0 }),
+};
+
+/** Index of the maximum along `axis` (int64, the axis removed; the first one on ties). Not differentiable. */
+export function argMax(x: Tensor, axis: number): Tensor {
+  const a = normAxis(axis, x.rank);
+  return new Tensor(x.graph, ArgMax, [x], { axis: a }, x.shape.filter((_, i) => i !== a), 'int64');
+}

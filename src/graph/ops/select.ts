@@ -3,6 +3,7 @@
 import { Tensor, type Dim, type DType, type OpDef } from '../tensor';
 import { broadcastShapes, normAxis } from '../shape';
 import { unbroadcast } from './broadcast';
+import { apart } from './layout';
 
 const Where: OpDef = {
   name: 'Where',
@@ -56,18 +57,13 @@ export function cast(x: Tensor, to: DType): Tensor {
 /** ONNX TensorProto.DataType codes. */
 export const ONNX_DTYPE: Record<DType, number> = { float32: 1, bool: 9, int64: 7, float16: 10, float64: 11, bfloat16: 16 };
 
-const Recast: OpDef<{ to: DType }> = {
-  name: 'Recast',
-  // Cast(Reshape(w)) rather than Cast(w): onnxruntime's common-subexpression elimination would merge a plain
-  // second Cast(w) with the forward pass's, and keep the widened copy alive in between
-  emit: (e, [x], { to }, out) => e.node('Cast', [e.node('Reshape', [x, e.shapeOf(out.shape)])], { to: ONNX_DTYPE[to] }),
-  vjp: (d, out) => [cast(d, out.inputs[0].dtype)],
-};
-
 /**
  * A second, independent cast of a stored weight: the backward pass widens 16-bit weights again at their use
- * instead of keeping every forward cast alive until the backward needs it.
+ * instead of keeping every forward cast alive until the backward needs it. Cast(apart(w)) rather than
+ * Cast(w): onnxruntime's common-subexpression elimination would merge a plain second Cast(w) with the
+ * forward pass's (and recasts of other salts with each other), and keep the widened copy alive in between.
  */
-export function recast(x: Tensor, to: DType): Tensor {
-  return new Tensor(x.graph, Recast, [x], { to }, x.shape, to);
+export function recast(x: Tensor, to: DType, salt = 0): Tensor {
+  if (x.shape.some((d) => typeof d !== 'number')) throw new Error('recast: the shape must be static');
+  return cast(apart(x, salt), to);
 }
