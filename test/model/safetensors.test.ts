@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, openSync, readSync, closeSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { openWeights, readHeader, type WeightStore } from '../../src/model/safetensors';
+import { openWeights, readHeader, readRows, type WeightStore } from '../../src/model/safetensors';
 import { roundTo, safetensorsBytes, writeSafetensors, type StoredDtype, type TensorToWrite } from '../helpers/safetensorsWriter';
 
 const tmp = () => mkdtempSync(join(tmpdir(), 'lens-st-'));
@@ -215,4 +215,29 @@ test('readHeader skips __metadata__ and the writer pads the header with spaces',
   assert.ok(r.ok);
   assert.deepEqual(r.value.map((t) => t.name), ['a']);
   assert.equal(r.value[0].byteOffset % 8, 0);
+});
+
+test('readRows: chosen rows of F32, F16, BF16 and F64 tables equal readF32, into f32 or f64 (F64 exact)', () => {
+  const dir = tmp();
+  const dtypes: StoredDtype[] = ['F32', 'F16', 'BF16', 'F64'];
+  const tensors = new Map<string, TensorToWrite>();
+  dtypes.forEach((dtype, k) => tensors.set(`t.${dtype}`, { dtype, shape: [6, 5], data: values(30, k + 3) }));
+  writeSafetensors(join(dir, 'model.safetensors'), tensors);
+  const store = open(dir);
+  const rows = [4, 0, 4, 5];
+  for (const [k, dtype] of dtypes.entries()) {
+    const info = store.info(`t.${dtype}`)!;
+    const whole = store.readF32(`t.${dtype}`);
+    const f32 = new Float32Array(rows.length * 5);
+    readRows(info, rows, f32);
+    assert.deepEqual(Array.from(f32), rows.flatMap((r) => Array.from(whole.subarray(r * 5, r * 5 + 5))), dtype);
+    const f64 = new Float64Array(rows.length * 5);
+    readRows(info, rows, f64);
+    const stored = values(30, k + 3).map((x) => roundTo(dtype, x));
+    const want = rows.flatMap((r) => stored.slice(r * 5, r * 5 + 5).map((x) => (dtype === 'F64' ? x : Math.fround(x))));
+    assert.deepEqual(Array.from(f64), want, `${dtype} into f64`);
+  }
+  const info = store.info('t.F32')!;
+  assert.throws(() => readRows(info, [6], new Float32Array(5)), (e: Error & { error?: { code: string } }) => e.error?.code === 'bad-argument' && /6/.test(e.message));
+  assert.throws(() => readRows(info, [-1], new Float32Array(5)), (e: Error & { error?: { code: string } }) => e.error?.code === 'bad-argument');
 });

@@ -5,8 +5,10 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
+import { Graph } from '../../src/graph';
 import { loadCheckpoint } from '../../src/model/checkpoint';
-import { LensModel } from '../../src/runtime/lensModel';
+import { checkpointWeights } from '../../src/runtime/checkpointWeights';
+import { LensModel, type LoadOptions } from '../../src/runtime/lensModel';
 import { writeRandomCheckpoint, type RandomCheckpointOptions } from '../helpers/randomCheckpoint';
 import { naiveAttributionFD, naiveEmbed, naiveLogits } from '../reference/naiveTransformer';
 
@@ -87,5 +89,55 @@ describe('engine against the float64 reference', () => {
     }
     assert.deepEqual(generated, slow);
     assert.ok(generated.length > 0);
+  });
+});
+
+describe('the memory-saving forms compute the same thing', () => {
+  async function loadWith(name: string, options: RandomCheckpointOptions, load: LoadOptions) {
+    const written = writeRandomCheckpoint(join(root, name), options);
+    const ckpt = await loadCheckpoint(written.dir);
+    assert.ok(ckpt.ok, ckpt.ok ? '' : ckpt.error.message);
+    const model = await LensModel.load(ckpt.value, { threads: 1, ...load });
+    assert.ok(model.ok, model.ok ? '' : model.error.message);
+    after(() => model.value.dispose());
+    return { written, checkpoint: ckpt.value, model: model.value };
+  }
+
+  for (const [name, options] of [
+    ['qwen2-bf16', { family: 'qwen2', dtype: 'BF16', numHeads: 4, numKvHeads: 2, seed: 21 }],
+    ['llama-tied-f16', { family: 'llama', dtype: 'F16', tie: true, seed: 22 }],
+  ] as [string, RandomCheckpointOptions][]) {
+    test(`${name}: the LM head in row blocks equals the whole head (logits, generation, attribution)`, async () => {
+      // 4 KiB blocks: a few hundred rows of 32 floats, so the vocabulary splits into uneven blocks
+      const blocked = await loadWith(`${name}-blocks`, options, { widenBlockBytes: 4096 });
+      const whole = await loadWith(`${name}-whole`, options, { widenBlockBytes: Infinity });
+      const { config, weights } = blocked.checkpoint;
+      const headName = options.tie ? 'model.embed_tokens.weight' : 'lm_head.weight';
+      const blocks = checkpointWeights(new Graph('float32'), weights, 'test', { widenBlockBytes: 4096 }).rowBlocks!(headName);
+      assert.ok(blocks.length > 2, `${blocks.length} blocks`);
+      assert.equal(blocks.reduce((n, b) => n + (b.shape[0] as number), 0), config.vocabSize);
+      assert.ok(blocks.every((b) => b.shape[1] === config.hiddenSize && b.dtype === 'float32'));
+      const ids = [...promptIds, ...responseIds];
+      assert.ok(relErr(await blocked.model.nextLogits(ids), await whole.model.nextLogits(ids)) < 1e-6);
+      assert.deepEqual(await blocked.model.generate(promptIds, 5), await whole.model.generate(promptIds, 5));
+      const [a, b] = [await blocked.model.attribute(promptIds, responseIds), await whole.model.attribute(promptIds, responseIds)];
+      assert.ok(relErr(a.probabilities, b.probabilities) < 1e-6);
+      assert.ok(relErr(a.attribution, b.attribution) < 1e-5);
+    });
+  }
+
+  test('backward chains (1, 2, 3) give the same attribution, also for batches with fewer rows than chains', async () => {
+    const options: RandomCheckpointOptions = { family: 'llama', dtype: 'BF16', numHeads: 4, numKvHeads: 2, seed: 23 };
+    // batches of 2 over 5 response tokens: 2, 2, 1 rows, so 3 chains repeat a row in every batch
+    const results = [];
+    for (const chains of [1, 2, 3]) {
+      const { model } = await loadWith(`chains-${chains}`, options, { computeDtype: 'float64', attributionBatch: 2, backwardChains: chains });
+      results.push(await model.attribute(promptIds, responseIds));
+    }
+    for (const r of results.slice(1)) {
+      assert.ok(relErr(r.probabilities, results[0].probabilities) < 1e-12);
+      assert.ok(relErr(r.attribution, results[0].attribution) < 1e-10, `${relErr(r.attribution, results[0].attribution)}`);
+    }
+    assert.ok(results[0].attribution.some((v) => v !== 0));
   });
 });

@@ -1,7 +1,9 @@
 // Every primitive's VJP against float64 central differences (see ../gradcheck.ts), including broadcasting
 // and the batch of cotangents.
+import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import * as G from '../../../src/graph';
+import { createSession, f64, ort } from '../../../src/runtime/onnxSession';
 import { gradcheck, randomInput, seeded } from '../gradcheck';
 
 const r = seeded(1);
@@ -107,4 +109,85 @@ test('erf and exact gelu (float32)', async () => {
     },
     { tol: 2e-3, h: 1e-2 },
   );
+});
+
+test('swiglu: g σ(g) u, the backward recomputing σ', async () => {
+  await gradcheck((g) => {
+    const a = randomInput(g, 'a', [2, 5], r, 2);
+    const u = randomInput(g, 'u', [2, 5], r);
+    return { inputs: [a, u], y: G.swiglu(a.tensor, u.tensor) };
+  });
+});
+
+test('attend: masked attention with grouped heads, the backward recomputing the probabilities', async () => {
+  await gradcheck((g) => {
+    // (1, Hkv 2, G 2, S 3, Dh 4) queries against K = 5 keys, key/values broadcast over G
+    const q = randomInput(g, 'q', [1, 2, 2, 3, 4], r);
+    const kT = randomInput(g, 'kT', [1, 2, 1, 4, 5], r);
+    const v = randomInput(g, 'v', [1, 2, 1, 5, 4], r);
+    const keyPos = g.constant([0, 1, 2, 3, 4], [1, 5], 'int64');
+    const queryPos = g.constant([2, 3, 4], [3, 1], 'int64');
+    const { probs, out } = G.attend(q.tensor, kT.tensor, v.tensor, G.lessOrEqual(keyPos, queryPos), 0.5, -1e9);
+    // the probabilities output is the forward pass's own (no gradient of its own): use only `out` for y
+    assert.deepEqual(probs.shape, [1, 2, 2, 3, 5]);
+    return { inputs: [q, kT, v], y: out };
+  });
+});
+
+test('attend equals the composed softmax(where(mask, q kT · scale, fill)) v, in value and gradient', async () => {
+  const build = (composed: boolean) => (g: G.Graph) => {
+    const q = randomInput(g, 'q', [1, 1, 2, 3, 4], seeded(5));
+    const kT = randomInput(g, 'kT', [1, 1, 1, 4, 3], seeded(6));
+    const v = randomInput(g, 'v', [1, 1, 1, 3, 4], seeded(7));
+    const mask = G.lessOrEqual(g.constant([0, 1, 2], [1, 3], 'int64'), g.constant([0, 1, 2], [3, 1], 'int64'));
+    const fill = g.scalar(-1e9);
+    const y = composed ? G.matmul(G.softmax(G.where(mask, G.mul(G.matmul(q.tensor, kT.tensor), 0.25), fill)), v.tensor) : G.attend(q.tensor, kT.tensor, v.tensor, mask, 0.25, -1e9).out;
+    return { inputs: [q, kT, v], y };
+  };
+  const run = async (composed: boolean) => {
+    const g = new G.Graph('float64');
+    const { inputs, y } = build(composed)(g);
+    const seed = g.input('seed', [1, ...(y.shape as number[])]);
+    const grads = G.grad(y, inputs.map((i) => i.tensor), seed);
+    const session = await createSession(G.emitModel(g, [{ name: 'y', tensor: y }, ...grads.map((d, k) => ({ name: `d${k}`, tensor: d! }))]), { threads: 1, optimization: 'basic' });
+    const feeds: Record<string, ort.Tensor> = { seed: f64(Float64Array.from({ length: 24 }, (_, i) => Math.cos(i)), [1, 1, 1, 2, 3, 4]) };
+    inputs.forEach((i) => (feeds[(i.tensor.attrs as { name: string }).name] = f64(i.values, i.tensor.shape as number[])));
+    const out = await session.run(feeds);
+    return ['y', 'd0', 'd1', 'd2'].map((n) => Array.from(out[n].data as Float64Array));
+  };
+  const [a, b] = [await run(false), await run(true)];
+  a.forEach((xs, k) => xs.forEach((x, i) => assert.ok(Math.abs(x - b[k][i]) < 1e-12, `output ${k}[${i}]: ${x} vs ${b[k][i]}`)));
+});
+
+test('linearRowBlocks: x W^T over row blocks equals the unblocked product, and its gradients check', async () => {
+  await gradcheck((g) => {
+    const x = randomInput(g, 'x', [1, 3, 4], r);
+    const w0 = randomInput(g, 'w0', [2, 4], r);
+    const w1 = randomInput(g, 'w1', [3, 4], r);
+    const blocked = G.linearRowBlocks(x.tensor, [w0.tensor, w1.tensor]);
+    assert.deepEqual(blocked.shape, [1, 3, 5]);
+    // blocked minus unblocked is 0 in value: y = blocked + (blocked - unblocked)²
+    const diff = G.sub(blocked, G.linear(x.tensor, G.concat([w0.tensor, w1.tensor], 0)));
+    return { inputs: [x, w0, w1], y: G.add(blocked, G.mul(diff, diff)) };
+  });
+});
+
+test('apart: the value itself, gradient passed through, for every salt', async () => {
+  await gradcheck((g) => {
+    const x = randomInput(g, 'x', [2, 3], r);
+    const parts = [0, 1, 2, 3, 4, 5].map((salt) => G.mul(G.apart(x.tensor, salt), salt + 1));
+    return { inputs: [x], y: G.mul(parts.reduce((a, b) => G.add(a, b)), x.tensor) };
+  });
+  const g = new G.Graph('float64');
+  assert.throws(() => G.apart(g.input('x', [2, 3]), 6), /salt 6/);
+});
+
+test('argMax: the first index of the maximum, as int64 without the axis', async () => {
+  const g = new G.Graph('float32');
+  const x = g.input('x', [3, 5]);
+  const session = await createSession(G.emitModel(g, [{ name: 'i', tensor: G.argMax(x, -1) }]), { threads: 1 });
+  const values = [1, 7, 3, 7, 0, -2, -1, -5, -1, -3, 0, 0, 0, 0, 0]; // ties: first one wins
+  const out = await session.run({ x: new ort.Tensor('float32', Float32Array.from(values), [3, 5]) });
+  assert.deepEqual(out.i.dims, [3]);
+  assert.deepEqual(Array.from(out.i.data as BigInt64Array, Number), [1, 1, 0]);
 });
