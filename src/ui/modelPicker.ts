@@ -12,7 +12,8 @@ interface ModelItem extends vscode.QuickPickItem {
 
 export function modelItems(models: readonly ModelEntry[], active: ModelEntry | undefined): ModelItem[] {
   return models.map((m) => ({
-    label: `${m === active ? '$(check) ' : ''}${m.name}`,
+    // by name (unique in the list): `active` comes from another readSettings call, so never the same object
+    label: `${m.name === active?.name ? '$(check) ' : ''}${m.name}`,
     description: m.embedded ? 'embedded' : undefined,
     detail: m.path,
     model: m,

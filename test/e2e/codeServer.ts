@@ -31,6 +31,25 @@ export function writeUserSettings(profile: Profile, settings: Record<string, unk
   writeFileSync(join(profile.userDataDir, 'User', 'settings.json'), JSON.stringify(settings, null, 2));
 }
 
+/**
+ * Replaces the profile's Remote settings (the "Remote" tab of the Settings editor; code-server is a remote
+ * window). Machine-scoped settings such as instructionLens.models belong here: VS Code applies them from the
+ * local user settings of a remote window only until it next rewrites those.
+ */
+export function writeMachineSettings(profile: Profile, settings: Record<string, unknown>): void {
+  mkdirSync(join(profile.userDataDir, 'Machine'), { recursive: true });
+  writeFileSync(join(profile.userDataDir, 'Machine', 'settings.json'), JSON.stringify(settings, null, 2));
+}
+
+/** The profile's user settings.json as VS Code last wrote it ({} while it is being rewritten). */
+export function readUserSettings(profile: Profile): Record<string, unknown> {
+  try {
+    return JSON.parse(readFileSync(join(profile.userDataDir, 'User', 'settings.json'), 'utf8')) as Record<string, unknown>;
+  } catch {
+    return {};
+  }
+}
+
 /** Installs a VSIX with code-server's CLI; returns the folder it was unpacked into. */
 export function installVsix(entry: string, profile: Profile, vsix: string): string {
   const r = spawnSync(process.execPath, [entry, '--user-data-dir', profile.userDataDir, '--extensions-dir', profile.extensionsDir, '--install-extension', vsix], {

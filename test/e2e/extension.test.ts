@@ -1,8 +1,10 @@
 // The extension in a real VS Code: code-server serves the workbench, Playwright drives Debian's Chromium.
 // The built VSIX is installed into a throw-away profile with default settings (so the embedded pair is the
 // model), the workspace is trusted, and a user's steps are taken: the side view's head patterns, a prompt
-// file opened and selected, Explain, Compare Models. What each view shows is checked against the CLI's JSON
-// for the same model, prompt and settings (computed from the installed VSIX's own model folders).
+// file opened and selected, Explain, Compare Models, Select Model… (an embedded model, a model folder added
+// through the folder dialog, a user entry of instructionLens.models), and Cancel in the middle of a long
+// run while the editor and the extension host stay responsive. What each view shows is checked against the
+// CLI's JSON for the same model, prompt and settings (computed from the installed VSIX's own model folders).
 // Screenshots in light and dark themes go to test-artifacts/e2e/.
 //
 // Run through `npm run test:e2e` (scripts/e2e.mjs), which installs code-server and Chromium (cached),
@@ -10,16 +12,42 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { chromium, type Browser, type FrameLocator, type Page } from 'playwright-core';
-import { installVsix, makeProfile, startCodeServer, writeUserSettings, type CodeServer, type Profile } from './codeServer';
-import { chooseInQuickInput, errorNotifications, findWebview, notifications, openFile, openWorkbench, runCommand, selectAllInEditor, setColorTheme, waitFor } from './workbench';
+import { writeRandomCheckpoint } from '../helpers/randomCheckpoint';
+import { installVsix, makeProfile, readUserSettings, startCodeServer, writeMachineSettings, writeUserSettings, type CodeServer, type Profile } from './codeServer';
+import {
+  chooseInQuickInput,
+  chooseQuickPickItem,
+  errorNotifications,
+  findWebview,
+  notifications,
+  openFile,
+  openWorkbench,
+  quickPickRows,
+  runCommand,
+  selectAllInEditor,
+  setColorTheme,
+  setNumberSetting,
+  keystrokeLatencies,
+  waitFor,
+} from './workbench';
 
 const ROOT = resolve(import.meta.dirname, '..', '..');
 const ARTIFACTS = join(ROOT, 'test-artifacts', 'e2e');
 const PROMPT = 'Spell the word apple.';
+/** The status bar item of the active model (VS Code's id: <extension id>.<item id>). */
+const MODEL_STATUS = '[id="instruction-lens.instruction-lens.instructionLens.model"]';
+const PICKER_TITLE = 'the model to explain with';
+/**
+ * A random llama (seeded noise; 2.8M parameters, 2048 positions) as the user's own checkpoint: it never says
+ * EOS, so with maxNewTokens 1000 one run generates for about 45 s here, time to type and to press Cancel
+ * while it runs. (The embedded pair answers in well under a second.)
+ */
+const SLOW_MODEL = 'slow-random';
+const LONG_RUN_TOKENS = 1000;
 
 function required(name: string): string {
   const value = process.env[name];
@@ -82,6 +110,7 @@ describe('Instruction Lens in VS Code (code-server + Chromium)', () => {
   let browser: Browser | undefined;
   let page: Page | undefined;
   const model = (name: 'wordnet-base' | 'wordnet-tuned') => join(extensionDir, 'models', name);
+  let slowModel: string;
 
   /** Runs a step; on failure adds a screenshot, the visible notifications and code-server's log to the error. */
   async function step<T>(name: string, body: (page: Page) => Promise<T>): Promise<T> {
@@ -111,12 +140,19 @@ describe('Instruction Lens in VS Code (code-server + Chromium)', () => {
     return waitForExtension(page, `a webview showing ${selector}`, () => findWebview(page, selector, 1).catch(() => undefined));
   }
 
-  /** Screenshots in the light theme (the profile's) and the dark one, then back to light (webviews follow the theme). */
-  async function screenshotBothThemes(name: string): Promise<void> {
+  /**
+   * Screenshots in the light theme (the profile's) and the dark one, then back to light (webviews follow the
+   * theme). `show` opens what is to be seen (a quick pick closes when the theme changes) and `hide` closes it;
+   * `element` narrows the picture to one part of the workbench.
+   */
+  async function screenshotBothThemes(name: string, options: { show?: (p: Page) => Promise<void>; hide?: (p: Page) => Promise<void>; element?: string } = {}): Promise<void> {
     mkdirSync(ARTIFACTS, { recursive: true });
     const shoot = async (p: Page, file: string) => {
       await p.mouse.move(1, 450); // off any control: no hover tooltip in the picture
-      await p.screenshot({ path: join(ARTIFACTS, file), caret: 'hide' });
+      await options.show?.(p);
+      const path = join(ARTIFACTS, file);
+      await (options.element ? p.locator(options.element).screenshot({ path, caret: 'hide' }) : p.screenshot({ path, caret: 'hide' }));
+      await options.hide?.(p);
     };
     await step(`${name}-light`, (p) => shoot(p, `${name}-light.png`));
     await step(`${name}-dark`, async (p) => {
@@ -126,14 +162,59 @@ describe('Instruction Lens in VS Code (code-server + Chromium)', () => {
     await step(`${name}-back-to-light`, (p) => setColorTheme(p, 'Light Modern'));
   }
 
+  /** Opens Select Model… by clicking the status bar item (as a user does) and returns the picker's rows. */
+  async function openModelPicker(p: Page) {
+    await p.locator(MODEL_STATUS).click();
+    return quickPickRows(p, PICKER_TITLE);
+  }
+
+  /** Waits for the status bar item to name `name`. */
+  function statusBarShows(p: Page, name: string): Promise<true> {
+    // allTextContents does not wait: the item shows once the extension is active
+    return waitFor(`the status bar showing ${name}`, async () => ((await p.locator(MODEL_STATUS).allTextContents()).map((t) => t.trim()).includes(name) ? true : undefined), 15_000);
+  }
+
+  /** Explain on the whole of a workspace file; returns the panel once it shows a result of `modelName`. */
+  async function explainFile(p: Page, file: string, modelName: string): Promise<FrameLocator> {
+    await openFile(p, file);
+    await selectAllInEditor(p);
+    await runCommand(p, 'Instruction Lens: Explain Instruction Following');
+    const panel = await webviewShowing(p, '#instruction-importance');
+    await waitForExtension(p, `the panel showing ${modelName}'s result`, async () => ((await panel.locator('header h1').textContent()) === modelName && (await panel.locator('.busy').count()) === 0 ? true : undefined));
+    return panel;
+  }
+
+  /** The explain panel shows `modelName` and the CLI's explanation: score, tokens, special tokens, instruction, densities, response. */
+  async function assertPanelShows(panel: FrameLocator, modelName: string, expected: CliExplanation): Promise<void> {
+    assert.equal(await panel.locator('header h1').textContent(), modelName, 'model name');
+    assert.equal(await panel.locator('#instruction-importance').textContent(), fixed(expected.instruction_importance), 'instruction importance');
+    const prompt = panel.locator('.tokens.prompt .token');
+    assert.deepEqual(await prompt.allTextContents(), expected.prompt_tokens.map((t) => visibleText(t.text)), 'prompt tokens');
+    const shown = await prompt.evaluateAll((tokens) => tokens.map((t) => ({ label: t.getAttribute('aria-label') ?? '', special: t.classList.contains('special'), instruction: t.classList.contains('instruction') })));
+    shown.forEach((t, n) => {
+      assert.equal(t.special, expected.prompt_tokens[n]!.special, `token ${n} special`);
+      assert.equal(t.instruction, expected.instruction_mask[n], `token ${n} in the instruction`);
+      const d = expected.density[n];
+      if (d !== null && d !== undefined) assert.ok(t.label.endsWith(`density ${fixed(d, 2)}`) || t.label.includes(`density ${fixed(d, 2)},`), `token ${n} density: "${t.label}" vs ${d}`);
+    });
+    assert.deepEqual(await panel.locator('.tokens.response .token').allTextContents(), expected.response_tokens.map((t) => visibleText(t.text)), 'response tokens');
+  }
+
   before(async () => {
+    // pictures of an earlier run's failures would pass for this run's
+    if (existsSync(ARTIFACTS)) for (const f of readdirSync(ARTIFACTS)) if (f.startsWith('failed-')) rmSync(join(ARTIFACTS, f));
     work = mkdtempSync(join(tmpdir(), 'lens-e2e-'));
     profile = makeProfile(join(work, 'profile'));
     extensionDir = installVsix(codeServerEntry, profile, vsix);
     workspace = join(work, 'workspace');
     mkdirSync(workspace);
     writeFileSync(join(workspace, 'prompt.txt'), PROMPT);
-    // the extension's own settings stay at their defaults: the embedded tuned model, chat template auto
+    writeFileSync(join(workspace, 'notes.txt'), 'Notes:\n');
+    slowModel = join(work, 'models', SLOW_MODEL);
+    writeRandomCheckpoint(slowModel, { family: 'llama', hiddenSize: 256, numLayers: 4, numHeads: 4, maxPositions: 2048, seed: 7 });
+    // the extension's own settings stay at their defaults (the embedded tuned model, chat template auto), but
+    // for one model of the user's own in instructionLens.models (machine-scoped: in the Remote settings)
+    writeMachineSettings(profile, { 'instructionLens.models': [{ name: SLOW_MODEL, path: slowModel }] });
     writeUserSettings(profile, {
       'workbench.colorTheme': 'Default Light Modern',
       'workbench.startupEditor': 'none',
@@ -218,24 +299,8 @@ describe('Instruction Lens in VS Code (code-server + Chromium)', () => {
   test('Explain on the selected prompt: the panel shows the CLI\'s explanation (explain --json)', async () => {
     const expected = cli<CliExplanation>(work, ['explain', '--model', model('wordnet-tuned'), '--prompt-file', join(workspace, 'prompt.txt'), '--chat']);
     assert.ok(expected.response_tokens.length > 0, 'the CLI generated a response');
-    const panel = await step('explain-panel', async (p) => {
-      await openFile(p, 'prompt.txt');
-      await selectAllInEditor(p);
-      await runCommand(p, 'Instruction Lens: Explain Instruction Following');
-      return webviewShowing(p, '#instruction-importance');
-    });
-
-    assert.equal(await panel.locator('#instruction-importance').textContent(), fixed(expected.instruction_importance), 'instruction importance');
-    const prompt = panel.locator('.tokens.prompt .token');
-    assert.deepEqual(await prompt.allTextContents(), expected.prompt_tokens.map((t) => visibleText(t.text)), 'prompt tokens');
-    const shown = await prompt.evaluateAll((tokens) => tokens.map((t) => ({ label: t.getAttribute('aria-label') ?? '', special: t.classList.contains('special'), instruction: t.classList.contains('instruction') })));
-    shown.forEach((t, n) => {
-      assert.equal(t.special, expected.prompt_tokens[n]!.special, `token ${n} special`);
-      assert.equal(t.instruction, expected.instruction_mask[n], `token ${n} in the instruction`);
-      const d = expected.density[n];
-      if (d !== null && d !== undefined) assert.ok(t.label.endsWith(`density ${fixed(d, 2)}`) || t.label.includes(`density ${fixed(d, 2)},`), `token ${n} density: "${t.label}" vs ${d}`);
-    });
-    assert.deepEqual(await panel.locator('.tokens.response .token').allTextContents(), expected.response_tokens.map((t) => visibleText(t.text)), 'response tokens');
+    const panel = await step('explain-panel', (p) => explainFile(p, 'prompt.txt', 'wordnet-tuned'));
+    await assertPanelShows(panel, 'wordnet-tuned', expected);
     await screenshotBothThemes('explain-panel');
   });
 
@@ -277,5 +342,186 @@ describe('Instruction Lens in VS Code (code-server + Chromium)', () => {
       'per-layer mean principal angle',
     );
     await screenshotBothThemes('compare-panel');
+  });
+
+  test("Select Model… lists the embedded pair and the user's models; wordnet-base, picked there, explains as the CLI does", async () => {
+    const expected = cli<CliExplanation>(work, ['explain', '--model', model('wordnet-base'), '--prompt-file', join(workspace, 'prompt.txt'), '--chat']);
+    const rows = await step('model-picker', async (p) => {
+      await runCommand(p, 'Instruction Lens: Select Model…', { thenOpensPicker: true });
+      const rows = await quickPickRows(p, PICKER_TITLE);
+      await statusBarShows(p, 'wordnet-tuned');
+      return rows;
+    });
+    assert.deepEqual(
+      rows.slice(0, 3),
+      [
+        { label: 'wordnet-tuned', description: 'embedded', detail: model('wordnet-tuned'), checked: true },
+        { label: 'wordnet-base', description: 'embedded', detail: model('wordnet-base'), checked: false },
+        { label: SLOW_MODEL, description: '', detail: slowModel, checked: false },
+      ],
+      'the embedded pair (the active one checked), then the entry of instructionLens.models',
+    );
+    assert.ok(rows.some((r) => r.label === 'Add a model folder…'), 'an entry that adds a folder');
+    const hidePicker = async (p: Page) => {
+      await p.keyboard.press('Escape');
+      await p.locator('.quick-input-widget').waitFor({ state: 'hidden', timeout: 5000 });
+    };
+    await step('close-picker', hidePicker);
+    await screenshotBothThemes('model-picker', { show: (p) => openModelPicker(p).then(() => undefined), hide: hidePicker });
+
+    const panel = await step('pick-wordnet-base', async (p) => {
+      await openModelPicker(p);
+      await chooseQuickPickItem(p, 'wordnet-base');
+      await statusBarShows(p, 'wordnet-base');
+      return explainFile(p, 'prompt.txt', 'wordnet-base');
+    });
+    await assertPanelShows(panel, 'wordnet-base', expected);
+    assert.deepEqual((await step('picker-marks-base', openModelPicker)).filter((r) => r.checked).map((r) => r.label), ['wordnet-base'], 'the picker checks the active model');
+    await step('close-picker-again', hidePicker);
+    await screenshotBothThemes('status-bar', { element: '#workbench\\.parts\\.statusbar' });
+  });
+
+  test("a model folder added through Select Model…'s folder dialog becomes the active model and explains as the CLI does", async () => {
+    const folder = join(work, 'my-models', 'base-copy');
+    cpSync(model('wordnet-base'), folder, { recursive: true });
+    const expected = cli<CliExplanation>(work, ['explain', '--model', folder, '--prompt-file', join(workspace, 'prompt.txt'), '--chat']);
+    await step('add-model-folder', async (p) => {
+      await openModelPicker(p);
+      await chooseQuickPickItem(p, 'Add a model folder…');
+      // code-server's folder dialog is a quick input: type the path, press its button
+      const dialog = p.locator('.quick-input-widget');
+      await dialog.locator('.quick-input-title', { hasText: 'A Hugging Face checkpoint folder' }).waitFor({ timeout: 10_000 });
+      const path = dialog.locator('.quick-input-box input');
+      // it puts its starting folder in the box a moment after it opens, and again once it has listed it: type
+      // the folder until it stays there for a second
+      let since = 0;
+      await waitFor('the typed folder to stay in the dialog', async () => {
+        if ((await path.inputValue()) !== `${folder}/`) {
+          await path.fill(`${folder}/`);
+          since = Date.now();
+          return undefined;
+        }
+        return Date.now() - since >= 1000 ? true : undefined;
+      }, 15_000);
+      mkdirSync(ARTIFACTS, { recursive: true });
+      await p.screenshot({ path: join(ARTIFACTS, 'add-model-folder-light.png'), caret: 'hide' });
+      await dialog.locator('.monaco-button', { hasText: 'Add model' }).click();
+      // then its name, proposed from the folder's
+      await dialog.locator('.quick-input-title', { hasText: 'Name of the model' }).waitFor({ timeout: 10_000 });
+      const name = dialog.locator('.quick-input-box input');
+      assert.equal(await name.inputValue(), 'base-copy', 'the proposed name');
+      await name.fill('my base copy');
+      await p.keyboard.press('Enter');
+      await statusBarShows(p, 'my base copy');
+    });
+    const rows = await step('picker-lists-the-folder', openModelPicker);
+    assert.deepEqual(rows.find((r) => r.label === 'my base copy'), { label: 'my base copy', description: '', detail: folder, checked: true }, 'the new entry, checked');
+    await step('close-picker-after-add', async (p) => {
+      await p.keyboard.press('Escape');
+      await p.locator('.quick-input-widget').waitFor({ state: 'hidden', timeout: 5000 });
+    });
+    const panel = await step('explain-with-the-folder', (p) => explainFile(p, 'prompt.txt', 'my base copy'));
+    await assertPanelShows(panel, 'my base copy', expected);
+  });
+
+  test('Cancel in the middle of a long run: the editor and the extension host stay responsive, the panel keeps the last result, and the engine takes the next job', async () => {
+    const last = await step('before-the-long-run', async (p) => {
+      const panel = await webviewShowing(p, '#instruction-importance');
+      return { panel, model: await panel.locator('header h1').textContent(), importance: await panel.locator('#instruction-importance').textContent() };
+    });
+    assert.equal(last.model, 'my base copy', 'the panel shows the last result');
+    const maxNewTokens = () => readUserSettings(profile)['instructionLens.maxNewTokens'] ?? 24;
+    await step('long-run-settings', async (p) => {
+      await openModelPicker(p);
+      await chooseQuickPickItem(p, SLOW_MODEL);
+      await statusBarShows(p, SLOW_MODEL);
+      await setNumberSetting(p, 'instructionLens.maxNewTokens', LONG_RUN_TOKENS);
+      await waitFor('maxNewTokens in settings.json', async () => (maxNewTokens() === LONG_RUN_TOKENS ? true : undefined), 15_000);
+    });
+    // the same typing with nothing running, for comparison
+    const idle = await step('type-before-the-run', async (p) => {
+      await openFile(p, 'notes.txt');
+      await p.locator('.editor-group-container.active .monaco-editor .view-lines').first().click();
+      await p.keyboard.press('Control+End');
+      const latencies = await keystrokeLatencies(p, 'typed-with-nothing-running');
+      await p.keyboard.press('Enter');
+      return latencies;
+    });
+
+    const toast = page!.locator('.notifications-toasts .notification-toast', { hasText: `Instruction Lens: ${SLOW_MODEL}` });
+    const generated = async () => {
+      const message = (await toast.locator('.notification-list-item-message').allTextContents()).join(' ');
+      const m = /generating (\d+)\/(\d+)/.exec(message);
+      return m ? { done: Number(m[1]), total: Number(m[2]) } : undefined;
+    };
+    const started = Date.now();
+    const running = await step('long-run-starts', async (p) => {
+      await openFile(p, 'prompt.txt');
+      await selectAllInEditor(p);
+      await runCommand(p, 'Instruction Lens: Explain Instruction Following');
+      await waitFor('the panel saying it is busy', async () => ((await last.panel.locator('.busy').count()) > 0 ? true : undefined), 15_000);
+      // the progress notification counts the tokens as they come
+      return waitForExtension(p, 'the notification counting generated tokens', async () => {
+        const g = await generated();
+        return g && g.done > 0 ? g : undefined;
+      }, 60_000);
+    });
+    assert.equal(running.total, LONG_RUN_TOKENS, 'the run generates up to maxNewTokens');
+
+    // while the worker generates: each key typed shows at once, and the extension host answers (the picker opens)
+    const typing = await step('type-while-running', async (p) => {
+      await openFile(p, 'notes.txt');
+      await p.locator('.editor-group-container.active .monaco-editor .view-lines').first().click();
+      await p.keyboard.press('Control+End');
+      return keystrokeLatencies(p, 'typed-while-the-model-runs');
+    });
+    assert.ok(Math.max(...typing) < 1000, `each key showed in the editor within 1 s: ${typing.join(', ')} ms`);
+    await step('explain-running-screenshot', async (p) => {
+      await p.mouse.move(1, 450);
+      await p.screenshot({ path: join(ARTIFACTS, 'explain-running-light.png'), caret: 'hide' });
+    });
+    const pickerMs = await step('picker-while-running', async (p) => {
+      const t0 = Date.now();
+      const rows = await openModelPicker(p);
+      const ms = Date.now() - t0;
+      assert.ok(rows.some((r) => r.label === SLOW_MODEL && r.checked), 'the picker lists the running model, checked');
+      await p.keyboard.press('Escape');
+      await p.locator('.quick-input-widget').waitFor({ state: 'hidden', timeout: 5000 });
+      return ms;
+    });
+    assert.ok(pickerMs < 3000, `the extension host opened the picker after ${pickerMs} ms`);
+
+    const cancel = await step('cancel', async (p) => {
+      const g = await generated();
+      assert.ok(g && g.done < g.total, `still generating when Cancel is pressed (${JSON.stringify(g)})`);
+      await toast.locator('.monaco-button', { hasText: 'Cancel' }).click();
+      const t0 = Date.now();
+      // the host puts the last result back only when the worker has answered that the job stopped
+      await waitFor('the panel back on its last result', async () => ((await last.panel.locator('.busy').count()) === 0 ? true : undefined), 10_000);
+      return { at: g!.done, afterMs: Date.now() - t0, runMs: t0 - started };
+    });
+    assert.equal(await last.panel.locator('header h1').textContent(), last.model, 'no result of the cancelled run: the last one is shown');
+    assert.equal(await last.panel.locator('#instruction-importance').textContent(), last.importance, 'the last result\'s score');
+    assert.equal(await last.panel.locator('.message.error').count(), 0, 'no error in the panel');
+    assert.deepEqual((await errorNotifications(page!)).filter((m) => m.startsWith('Instruction Lens')), [], 'no error notification');
+    assert.equal(await toast.count(), 0, 'the progress notification is gone');
+
+    // the worker is free: the next job (the default length again) runs and shows
+    const expected = cli<CliExplanation>(work, ['explain', '--model', slowModel, '--prompt-file', join(workspace, 'prompt.txt'), '--chat']);
+    const next = await step('explain-after-cancel', async (p) => {
+      await setNumberSetting(p, 'instructionLens.maxNewTokens', 24);
+      await waitFor('maxNewTokens back to 24', async () => (maxNewTokens() === 24 ? true : undefined), 15_000);
+      const t0 = Date.now();
+      const panel = await explainFile(p, 'prompt.txt', SLOW_MODEL);
+      return { panel, ms: Date.now() - t0 };
+    });
+    await assertPanelShows(next.panel, SLOW_MODEL, expected);
+    console.error(`e2e timings: cancelled at token ${cancel.at}/${LONG_RUN_TOKENS} after ${(cancel.runMs / 1000).toFixed(1)} s; panel back ${cancel.afterMs} ms after Cancel; keys shown after ${Math.min(...typing)}-${Math.max(...typing)} ms (median ${[...typing].sort((a, b) => a - b)[typing.length >> 1]}, idle before the run ${Math.min(...idle)}-${Math.max(...idle)}); picker opened after ${pickerMs} ms during the run; next Explain in ${(next.ms / 1000).toFixed(1)} s`);
+
+    await step('back-to-wordnet-tuned', async (p) => {
+      await openModelPicker(p);
+      await chooseQuickPickItem(p, 'wordnet-tuned');
+      await statusBarShows(p, 'wordnet-tuned');
+    });
   });
 });

@@ -61,6 +61,79 @@ export async function chooseInQuickInput(page: Page, text: string): Promise<void
   await row.click();
 }
 
+/** A row of the open quick pick: its label (without codicons), description and detail, and whether its label carries a check mark. */
+export interface QuickPickRow {
+  readonly label: string;
+  readonly description: string;
+  readonly detail: string;
+  readonly checked: boolean;
+}
+
+/** The rows of the quick pick titled `title` (waits for it to open and list something). */
+export async function quickPickRows(page: Page, title: string): Promise<QuickPickRow[]> {
+  await page.locator('.quick-input-widget .quick-input-title', { hasText: title }).waitFor({ timeout: 10_000 });
+  await page.locator('.quick-input-list .monaco-list-row').first().waitFor({ timeout: 10_000 });
+  return page.locator('.quick-input-list .monaco-list-row').evaluateAll((rows) =>
+    rows.map((row) => {
+      // a row is a label line (name, description) and, below it, a detail line
+      const line = row.querySelector('.quick-input-list-row');
+      const name = line?.querySelector('.label-name');
+      return {
+        label: (name?.textContent ?? '').trim(),
+        description: (line?.querySelector('.label-description')?.textContent ?? '').trim(),
+        detail: (row.querySelector('.quick-input-list-label-meta .label-name')?.textContent ?? '').trim(),
+        checked: name?.querySelector('.codicon-check') != null,
+      };
+    }),
+  );
+}
+
+/** Clicks the quick-pick row whose label (codicons aside) is exactly `label`. */
+export async function chooseQuickPickItem(page: Page, label: string): Promise<void> {
+  const name = page.locator('.quick-input-list-row .label-name', { hasText: new RegExp(`^\\s*${label.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}$`) });
+  const row = page.locator('.quick-input-list .monaco-list-row').filter({ has: name }).first();
+  await row.waitFor({ timeout: 10_000 });
+  await row.click();
+}
+
+/**
+ * Sets a number setting in the Settings editor, the way a user does (search for its id, type the value, Tab
+ * away), then closes the editor. The caller waits for the value to reach settings.json.
+ */
+export async function setNumberSetting(page: Page, id: string, value: number): Promise<void> {
+  await runCommand(page, 'Preferences: Open User Settings');
+  const search = page.locator('.settings-editor .settings-header .suggest-input-container');
+  await search.waitFor({ timeout: 15_000 });
+  await search.click();
+  await page.keyboard.press('Control+A');
+  await page.keyboard.type(id);
+  // the search narrows the list to this one setting
+  const items = page.locator('.settings-editor .settings-tree-container .setting-item-number');
+  await waitFor(`the setting ${id} alone in the Settings editor`, async () => ((await items.count()) === 1 ? true : undefined), 15_000);
+  const input = items.locator('input[type="number"]');
+  await input.fill(String(value));
+  await input.press('Tab');
+  const tab = page.locator('.tabs-container .tab', { hasText: 'Settings' });
+  await tab.locator('.codicon-close').click();
+  await tab.waitFor({ state: 'detached', timeout: 10_000 });
+}
+
+/**
+ * Types `word` (no spaces: the editor renders them as no-break spaces) at the active editor's cursor one key at
+ * a time; returns, per key, the ms from the key press until the editor shows the text typed so far.
+ */
+export async function keystrokeLatencies(page: Page, word: string): Promise<number[]> {
+  const lines = page.locator('.editor-group-container.active .monaco-editor .view-lines');
+  const latencies: number[] = [];
+  for (let i = 1; i <= word.length; i++) {
+    const t0 = Date.now();
+    await page.keyboard.press(word[i - 1]!);
+    await lines.filter({ hasText: word.slice(0, i) }).waitFor({ timeout: 10_000 });
+    latencies.push(Date.now() - t0);
+  }
+  return latencies;
+}
+
 /**
  * Runs a command from the palette by its title as shown there ("Category: Title"). `thenOpensPicker`: the
  * command shows a quick pick of its own, so the quick input stays open.
