@@ -52,8 +52,8 @@ export async function explainWith(model: LensModel, request: ExplainRequest, loa
   const attributionStart = performance.now();
   const M = responseIds.length;
   hooks.onProgress?.({ stage: 'attribute', done: 0, total: M });
-  const { probabilities, attribution } = await model.attribute(promptIds, responseIds, (done, total) => hooks.onProgress?.({ stage: 'attribute', done, total }));
-  if (hooks.signal?.aborted) return cancelled();
+  const { probabilities, attribution, complete } = await model.attribute(promptIds, responseIds, (done, total) => hooks.onProgress?.({ stage: 'attribute', done, total }), hooks.signal);
+  if (!complete || hooks.signal?.aborted) return cancelled();
   const include = promptTokens.map((t) => !t.special);
   const density = importanceDensity(sparsify(attribution, N, M, include), N, M, include);
 

@@ -27,6 +27,8 @@ export interface LoadOptions {
 export interface Attribution {
   readonly probabilities: Float64Array; // (M)
   readonly attribution: Float64Array; // (N, M) row-major
+  /** False when `signal` stopped the run between batches: the columns not reached are zero. */
+  readonly complete: boolean;
 }
 
 /**
@@ -192,14 +194,16 @@ export class LensModel {
   /**
    * p(y_m | x, y_<m) and A[n, m] = Σ_d ∂p(y_m)/∂E[n, d] · E[n, d] for every prompt token n and response token m:
    * per batch of response tokens, one forward pass and one backward pass vectorised over the batch.
+   * An aborted `signal` stops the run before its next batch (a cancelled explanation frees the worker
+   * within one batch, not at the end).
    */
-  async attribute(promptIds: readonly number[], responseIds: readonly number[], onBatch?: (done: number, total: number) => void): Promise<Attribution> {
+  async attribute(promptIds: readonly number[], responseIds: readonly number[], onBatch?: (done: number, total: number) => void, signal?: AbortSignal): Promise<Attribution> {
     const N = promptIds.length;
     const M = responseIds.length;
     const V = this.config.vocabSize;
     const probabilities = new Float64Array(M);
     const attribution = new Float64Array(N * M);
-    if (M === 0) return { probabilities, attribution };
+    if (M === 0) return { probabilities, attribution, complete: true };
     const ids = [...promptIds, ...responseIds.slice(0, -1)];
     const embeds = this.embeds(ids);
     const batches = Math.ceil(M / this.attributionBatch);
@@ -208,6 +212,7 @@ export class LensModel {
     // one-hot targets, (count, V): one buffer for every batch (it is big enough for garbage to matter)
     const targets = new Ctor(Math.ceil(M / batches) * V);
     for (let b = 0, m0 = 0; b < batches; b++) {
+      if (signal?.aborted) return { probabilities, attribution, complete: false };
       const count = Math.floor(M / batches) + (b < M % batches ? 1 : 0); // batches of equal size, give or take one
       // attention is causal: this batch's tokens see only the sequence up to the last one's predicting position
       const T = N + m0 + count - 1;
@@ -245,7 +250,7 @@ export class LensModel {
       m0 += count;
       onBatch?.(m0, M);
     }
-    return { probabilities, attribution };
+    return { probabilities, attribution, complete: true };
   }
 }
 

@@ -141,3 +141,27 @@ describe('the memory-saving forms compute the same thing', () => {
     assert.ok(results[0].attribution.some((v) => v !== 0));
   });
 });
+
+test('attribute: an aborted signal stops the run before its next batch; the finished columns are exact', async () => {
+  const { model } = await load('abort', { family: 'llama', hiddenSize: 16, numLayers: 1, numHeads: 2, numKvHeads: 1, seed: 71 }, 'float32', 2);
+  const full = await model.attribute(promptIds, responseIds);
+  assert.equal(full.complete, true);
+  const abort = new AbortController();
+  const batches: number[] = [];
+  const partial = await model.attribute(promptIds, responseIds, (done) => {
+    batches.push(done);
+    abort.abort(); // after the first batch of 2 columns (5 tokens: batches of 2, 2, 1)
+  }, abort.signal);
+  assert.equal(partial.complete, false);
+  assert.deepEqual(batches, [2], 'no batch runs after the abort');
+  const M = responseIds.length;
+  for (let n = 0; n < promptIds.length; n++) {
+    for (let m = 0; m < M; m++) {
+      const expected = m < 2 ? full.attribution[n * M + m] : 0;
+      assert.equal(partial.attribution[n * M + m], expected, `[${n}, ${m}]`);
+    }
+  }
+  const before = await model.attribute(promptIds, responseIds, undefined, AbortSignal.abort());
+  assert.equal(before.complete, false);
+  assert.ok(before.attribution.every((x) => x === 0));
+});
