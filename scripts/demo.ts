@@ -1,7 +1,7 @@
 // `npm run demo`: explains one prompt end to end with the CLI on the embedded instruction-tuned model
 // (models/wordnet-tuned, a 2.6M-parameter Llama trained by `npm run train:models`), through its chat template.
 import { spawnSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 
 const root = join(__dirname, '..');
@@ -12,6 +12,7 @@ if (!existsSync(join(model, 'config.json'))) {
 }
 const prompt = 'Write the word "river" backwards.';
 process.stdout.write(`Explaining "${prompt}" with the embedded instruction-tuned model (${model}).\n\n`);
+mkdirSync(join(root, '.tmp'), { recursive: true }); // git-ignored scratch folder; absent in a fresh clone
 const json = join(root, '.tmp', 'demo-explanation.json');
 const run = spawnSync(process.execPath, [join(root, 'dist', 'cli.js'), 'explain', '--model', model, '--chat', '--prompt', prompt, '--max-new-tokens', '40', '--json', json], { stdio: 'inherit' });
 if (run.status === 0) process.stdout.write(`\nThe full explanation (JSON schema in the README) is in ${json}.\n`);
