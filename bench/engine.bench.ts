@@ -34,7 +34,7 @@ import { attributionFlopsFormula, countFlops } from './flops';
 import { bestPeak, gemvBandwidth, matmulPeak, type GemvBandwidth, type MatMulPeak, type MatMulShape } from './matmulPeak';
 import { startInterval, waitForQuiet } from './contention';
 import { loadNaiveAttributor } from './naiveAttribution';
-import { lensGraphOutputs, profileLensModel, type ProfileSummary } from './profile';
+import { attributionDims, lensGraphOutputs, profileLensModel, type ProfileSummary } from './profile';
 import { randomIds, writeBenchCheckpoint, type LlamaShape } from './randomLlama';
 import { runTorchPeer } from './torchPeer';
 import { globalWeights } from '../src/arch/globalWeights';
@@ -239,7 +239,7 @@ async function main(): Promise<void> {
   const peak = bestPeak(peakRounds);
   const gemv = gemvRounds.reduce((a, b) => (b.gbPerSecond > a.gbPerSecond ? b : a));
   const oursSeconds = Math.min(...attributionTimes);
-  const counted = countFlops(lensGraphOutputs(checkpoint).attribution, { T, M, B: M });
+  const counted = countFlops(lensGraphOutputs(checkpoint).attribution, attributionDims(T, M));
   const dims = { D: config.hiddenSize, I: config.intermediateSize, L: config.numLayers, H: config.numHeads, Hkv: config.numKvHeads, Dh: config.headDim, V: config.vocabSize };
   const formula = attributionFlopsFormula(dims, N, M);
   const achievedGflops = counted.total / oursSeconds / 1e9;

@@ -13,7 +13,7 @@ import { Graph, type GraphOutput } from '../src/graph';
 import type { Checkpoint } from '../src/model/checkpoint';
 import { checkpointWeights } from '../src/runtime/checkpointWeights';
 import { buildLensGraph } from '../src/runtime/lensGraph';
-import { LensModel } from '../src/runtime/lensModel';
+import { BACKWARD_CHAINS, LensModel } from '../src/runtime/lensModel';
 import { ort } from '../src/runtime/onnxSession';
 
 export interface OpTime {
@@ -78,12 +78,19 @@ function summarise(kernels: readonly ProfileEvent[], runs: number): ProfileSumma
   };
 }
 
-/** The DSL outputs of the graph LensModel builds (float32): the step's and the attribution's, for flops.ts. */
+/** The DSL outputs of the graph LensModel builds (float32, its backward chains): the step's and the attribution's, for flops.ts. */
 export function lensGraphOutputs(checkpoint: Checkpoint): { step: readonly GraphOutput[]; attribution: readonly GraphOutput[] } {
   const { config } = checkpoint;
   const graph = new Graph('float32');
-  const lens = buildLensGraph(graph, ARCHITECTURES[config.modelType](config, checkpointWeights(graph, checkpoint.weights)));
+  const lens = buildLensGraph(graph, ARCHITECTURES[config.modelType](config, checkpointWeights(graph, checkpoint.weights)), undefined, { backwardChains: BACKWARD_CHAINS });
   return { step: lens.outputs, attribution: lens.attribution.outputs };
+}
+
+/** The sizes of the attribution graph's symbolic dims for one batch of M rows over T positions (chain k has M_k rows, at least 1). */
+export function attributionDims(T: number, M: number): Record<string, number> {
+  const dims: Record<string, number> = { T, M, B: M };
+  for (let k = 0; BACKWARD_CHAINS > 1 && k < BACKWARD_CHAINS; k++) dims[`M${k}`] = Math.max(1, Math.floor(M / BACKWARD_CHAINS) + (k < M % BACKWARD_CHAINS ? 1 : 0));
+  return dims;
 }
 
 export interface LensProfile {

@@ -44,7 +44,7 @@ const ATTRIBUTION_BATCH = 8;
  * tokens (measured on the same 58M llama in bf16: peak -10 MiB) for no more FLOPs; 16-bit weights are
  * widened once more per chain.
  */
-const BACKWARD_CHAINS = 2;
+export const BACKWARD_CHAINS = 2;
 
 export class LensModel {
   private constructor(
