@@ -5,6 +5,7 @@
 import { LensFailure } from '../lensError';
 import type { ModelConfig } from '../model/config';
 import type { WeightStore } from '../model/safetensors';
+import { findTensor, lookupTensor } from '../model/weightNames';
 
 /** Row-major matrix: `rows` x `cols`. */
 export interface Matrix {
@@ -38,12 +39,6 @@ export interface GlobalWeights {
   outputEmbeddings(): Matrix;
 }
 
-/** Hugging Face saves the same weights with or without the base model's prefix, depending on the class. */
-function candidates(name: string): string[] {
-  const bare = name.replace(/^model\./, '');
-  return [name, bare, `model.${bare}`, `transformer.${bare}`];
-}
-
 function transpose(m: Matrix): Matrix {
   const out = new Float32Array(m.data.length);
   for (let r = 0; r < m.rows; r++) for (let c = 0; c < m.cols; c++) out[c * m.rows + r] = m.data[r * m.cols + c];
@@ -59,20 +54,9 @@ function columns(m: Matrix, from: number, to: number): Matrix {
 }
 
 export function globalWeights(config: ModelConfig, store: WeightStore): GlobalWeights {
-  const name = (n: string): string => {
-    const found = candidates(n).find((c) => store.info(c) !== undefined);
-    if (!found) {
-      throw new LensFailure({
-        code: 'missing-tensor',
-        message: `weights: tensor "${n}" not found in ${store.files.join(', ')}`,
-        hint: 'The checkpoint does not match its config.json (wrong model_type, or a partial download).',
-      });
-    }
-    return found;
-  };
-  const has = (n: string) => candidates(n).some((c) => store.info(c) !== undefined);
+  const has = (n: string) => lookupTensor(store, n) !== undefined;
   const matrix = (n: string, rows: number, cols: number): Matrix => {
-    const info = store.info(name(n))!;
+    const info = findTensor(store, n);
     if (info.shape.length !== 2 || info.shape[0] !== rows || info.shape[1] !== cols) {
       throw new LensFailure({
         code: 'bad-config',
@@ -83,7 +67,7 @@ export function globalWeights(config: ModelConfig, store: WeightStore): GlobalWe
     return { data: store.readF32(info.name), rows, cols };
   };
   const vector = (n: string, size: number): Float32Array => {
-    const data = store.readF32(name(n));
+    const data = store.readF32(findTensor(store, n).name);
     if (data.length !== size) throw new LensFailure({ code: 'bad-config', message: `weights: tensor "${n}" has ${data.length} values, expected ${size}`, hint: 'The checkpoint does not match its config.json.' });
     return data;
   };

@@ -4,6 +4,9 @@ import type { WeightSource } from '../arch';
 import { cast, gather, type DType, type Graph, type Tensor } from '../graph';
 import { LensFailure } from '../lensError';
 import type { TensorInfo, WeightStore } from '../model/safetensors';
+import { findTensor, lookupTensor } from '../model/weightNames';
+
+export { findTensor };
 
 const STORED: Partial<Record<string, DType>> = { F32: 'float32', F16: 'float16', BF16: 'bfloat16', F64: 'float64' };
 const BYTES: Partial<Record<DType, number>> = { float32: 4, float64: 8, float16: 2, bfloat16: 2 };
@@ -19,25 +22,6 @@ export interface CheckpointWeightsOptions {
   readonly widenBlockBytes?: number;
 }
 
-/** Hugging Face saves the same weights with or without the base model's prefix, depending on the class. */
-function candidates(name: string): string[] {
-  const bare = name.replace(/^model\./, '');
-  return [name, bare, `model.${bare}`, `transformer.${bare}`];
-}
-
-/** The tensor stored under `name` or one of its prefixed spellings; a 'missing-tensor' LensFailure if none. */
-export function findTensor(store: WeightStore, name: string): TensorInfo {
-  const info = candidates(name).map((c) => store.info(c)).find((i) => i !== undefined);
-  if (!info) {
-    throw new LensFailure({
-      code: 'missing-tensor',
-      message: `weights: tensor "${name}" not found in ${store.files.join(', ')}`,
-      hint: 'The checkpoint does not match its config.json (wrong model_type, or a partial download).',
-    });
-  }
-  return info;
-}
-
 /**
  * `scope` names a separately cast copy: computations that run at different times (the step, the attribution)
  * each cast 16-bit weights themselves, so neither keeps the other's f32 casts alive. The stored initializer
@@ -45,7 +29,7 @@ export function findTensor(store: WeightStore, name: string): TensorInfo {
  */
 export function checkpointWeights(graph: Graph, store: WeightStore, scope = 'main', options: CheckpointWeightsOptions = {}): WeightSource {
   const widenBlockBytes = options.widenBlockBytes ?? WIDEN_BLOCK_BYTES;
-  const find = (name: string): TensorInfo | undefined => candidates(name).map((c) => store.info(c)).find((i) => i !== undefined);
+  const find = (name: string): TensorInfo | undefined => lookupTensor(store, name);
   const blocksOf = new Map<string, Tensor[]>();
   const source: WeightSource = {
     has: (name) => find(name) !== undefined,
