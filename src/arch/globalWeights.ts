@@ -6,6 +6,7 @@ import { LensFailure } from '../lensError';
 import type { ModelConfig } from '../model/config';
 import type { WeightStore } from '../model/safetensors';
 import { findTensor, lookupTensor } from '../model/weightNames';
+import { readRowRangeF32 } from '../model/safetensors';
 
 /** Row-major matrix: `rows` x `cols`. */
 export interface Matrix {
@@ -37,6 +38,11 @@ export interface GlobalWeights {
   inputEmbeddings(): Matrix;
   /** [vocabSize, hiddenSize]: the LM head, or the input embeddings when tied. */
   outputEmbeddings(): Matrix;
+  /**
+   * Rows [first, first + out.length / hiddenSize) of outputEmbeddings() into `out`: a large table read in
+   * pieces into one reused buffer (a fresh 100 MB array costs its page faults on every run).
+   */
+  outputEmbeddingRows(first: number, out: Float32Array): void;
 }
 
 function transpose(m: Matrix): Matrix {
@@ -66,6 +72,12 @@ export function globalWeights(config: ModelConfig, store: WeightStore): GlobalWe
     }
     return { data: store.readF32(info.name), rows, cols };
   };
+  const rowsOf = (n: string, rows: number, cols: number) => (first: number, out: Float32Array) => {
+    const info = findTensor(store, n);
+    if (info.shape.length !== 2 || info.shape[0] !== rows || info.shape[1] !== cols) matrix(n, rows, cols); // the shape error
+    if (out.length % cols !== 0) throw new Error(`outputEmbeddingRows: ${out.length} values are not whole rows of ${cols}`);
+    readRowRangeF32(info, first, out.length / cols, out);
+  };
   const vector = (n: string, size: number): Float32Array => {
     const data = store.readF32(findTensor(store, n).name);
     if (data.length !== size) throw new LensFailure({ code: 'bad-config', message: `weights: tensor "${n}" has ${data.length} values, expected ${size}`, hint: 'The checkpoint does not match its config.json.' });
@@ -86,6 +98,7 @@ export function globalWeights(config: ModelConfig, store: WeightStore): GlobalWe
       downProjection: (layer) => transpose(matrix(`h.${layer}.mlp.c_proj.weight`, F, D)),
       inputEmbeddings: embeddings,
       outputEmbeddings: () => (has('lm_head.weight') && !config.tieWordEmbeddings ? matrix('lm_head.weight', V, D) : embeddings()),
+      outputEmbeddingRows: (first, out) => rowsOf(has('lm_head.weight') && !config.tieWordEmbeddings ? 'lm_head.weight' : 'wte.weight', V, D)(first, out),
     };
   }
   const embeddings = () => matrix('model.embed_tokens.weight', V, D);
@@ -103,5 +116,6 @@ export function globalWeights(config: ModelConfig, store: WeightStore): GlobalWe
     downProjection: (layer) => matrix(`model.layers.${layer}.mlp.down_proj.weight`, D, F),
     inputEmbeddings: embeddings,
     outputEmbeddings: () => (config.tieWordEmbeddings || !has('lm_head.weight') ? embeddings() : matrix('lm_head.weight', V, D)),
+    outputEmbeddingRows: (first, out) => rowsOf(config.tieWordEmbeddings || !has('lm_head.weight') ? 'model.embed_tokens.weight' : 'lm_head.weight', V, D)(first, out),
   };
 }

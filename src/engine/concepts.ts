@@ -1,8 +1,8 @@
 // Feed-forward concepts of one checkpoint, end to end (DESIGN.md, method 3): per layer the leading principal
 // components of W_down^T (src/explain/ffnConcepts.ts), then, for all layers' components in one product, the
 // vocabulary words nearest each by |cosine| with the output embeddings, then offline labels. Only weights are
-// read (src/arch/globalWeights.ts); no forward pass, no onnx graph of the model. The products run through
-// onnxruntime's Gemm (src/runtime/matmulSession.ts) unless the caller passes another matmul.
+// read (src/arch/globalWeights.ts); no forward pass, no onnx graph of the model. The heavy steps run as
+// small onnxruntime graphs (src/runtime/conceptKernels.ts) unless the caller passes other kernels.
 //
 // Which ids are words: every id the tokenizer has a token for, special tokens left out (a model's vocabulary
 // may be padded beyond its tokenizer's: those rows are never words). A word is shown as its token decoded to
@@ -11,10 +11,10 @@
 // L layers, k components, K words a component, D model width, F feed-forward width, V vocabulary.
 import { globalWeights, type GlobalWeights } from '../arch/globalWeights';
 import { labelConcept, type ConceptLabel } from '../explain/conceptLabels';
-import { inverseRowNorms, orientToTopWord, principalComponents, topWordsByCosine, type EigenSettings, type MatmulTransposed, type PrincipalComponents } from '../explain/ffnConcepts';
+import { mergeTopWords, orientToTopWord, principalComponents, topWordLists, type ConceptKernels, type EigenSettings, type PrincipalComponents, type TopWord } from '../explain/ffnConcepts';
 import { fail, LensFailure, ok, type Result } from '../lensError';
 import { loadCheckpoint, type Checkpoint } from '../model/checkpoint';
-import { matmulTransposed } from '../runtime/matmulSession';
+import { chebyshevFilter, rowsTimesSymmetric, scatterMatrix, topCosines } from '../runtime/conceptKernels';
 
 export interface ConceptsOptions {
   readonly components: number; // k
@@ -65,6 +65,9 @@ export interface ConceptsResult {
   readonly timing: { readonly load: number; readonly pca: number; readonly words: number; readonly labels: number }; // seconds
 }
 
+/** Values of the output embeddings a piece (the words step reads the table in pieces): 8 MiB of f32. */
+const EMBEDDING_PIECE_VALUES = 1 << 22;
+
 const seconds = (since: number) => (performance.now() - since) / 1000;
 const cancelled = () => fail('cancelled', 'the concepts computation was cancelled', 'Run it again when you are ready.');
 
@@ -89,18 +92,31 @@ function candidateWords(checkpoint: Checkpoint): number[] {
   return ids;
 }
 
-export async function computeConcepts(checkpoint: Checkpoint, options: ConceptsOptions, matmul: MatmulTransposed = (x, n, w, m, k) => matmulTransposed(x, n, w, m, k, options.threads)): Promise<Result<ConceptsResult>> {
+/** The kernels as onnxruntime graphs (src/runtime/conceptKernels.ts). */
+export function onnxConceptKernels(threads?: number): ConceptKernels {
+  return {
+    scatter: (wDown, D, F, means) => scatterMatrix(wDown, D, F, means, threads),
+    multiplyRows: (S, D, rows, n) => rowsTimesSymmetric(S, D, rows, n, threads),
+    filterRows: (S, D, x, ax, n, steps) => chebyshevFilter(S, D, x, ax, n, steps, threads),
+    async topCosines(U, n, E, V, D, valid, K) {
+      const top = await topCosines(U, n, E, V, D, valid, K, threads);
+      return topWordLists(top.ids, top.cosines, top.scores, n, K);
+    },
+  };
+}
+
+export async function computeConcepts(checkpoint: Checkpoint, options: ConceptsOptions, kernels: ConceptKernels = onnxConceptKernels(options.threads)): Promise<Result<ConceptsResult>> {
   const checked = checkConceptsOptions(checkpoint, options);
   if (!checked.ok) return checked;
   try {
-    return await compute(checkpoint, globalWeights(checkpoint.config, checkpoint.weights), checked.value.candidates, options, matmul);
+    return await compute(checkpoint, globalWeights(checkpoint.config, checkpoint.weights), checked.value.candidates, options, kernels);
   } catch (e) {
     if (e instanceof LensFailure) return { ok: false, error: e.error };
     throw e;
   }
 }
 
-async function compute(checkpoint: Checkpoint, weights: GlobalWeights, candidates: number[], options: ConceptsOptions, matmul: MatmulTransposed): Promise<Result<ConceptsResult>> {
+async function compute(checkpoint: Checkpoint, weights: GlobalWeights, candidates: number[], options: ConceptsOptions, kernels: ConceptKernels): Promise<Result<ConceptsResult>> {
   const { config, tokenizer } = checkpoint;
   const { hiddenSize: D, intermediateSize: F, numLayers: L, vocabSize: V } = config;
   const k = options.components;
@@ -117,7 +133,7 @@ async function compute(checkpoint: Checkpoint, weights: GlobalWeights, candidate
     options.onProgress?.({ stage: 'pca', done: layer, total: L });
     const layerStart = performance.now();
     const wDown = weights.downProjection(layer); // (D, F)
-    pcas.push(await principalComponents(wDown.data, D, F, k, matmul, options.eigen));
+    pcas.push(await principalComponents(wDown.data, D, F, k, kernels, options.eigen));
     layerSeconds.push(seconds(layerStart));
   }
   if (options.signal?.aborted) return cancelled();
@@ -126,17 +142,24 @@ async function compute(checkpoint: Checkpoint, weights: GlobalWeights, candidate
   const eigensolverFlops = pcas.reduce((s, p) => s + p.flops.eigensolver, 0);
   const pcaSeconds = seconds(pcaStart);
 
-  // all layers' components against the vocabulary in one product: (L k, D) x (D, V)
+  // all layers' components against the vocabulary, (L k, D) x (D, V), and the top K of each row: the table
+  // read in pieces into one buffer (a fresh array of the whole table cost more in page faults than the product)
   options.onProgress?.({ stage: 'words' });
   const wordsStart = performance.now();
-  const embeddings = weights.outputEmbeddings(); // (V, D)
   const isCandidate = new Uint8Array(V);
   for (const v of candidates) isCandidate[v] = 1;
-  const inverseNorms = inverseRowNorms(embeddings.data, V, D, (v) => isCandidate[v] === 1);
   const stacked = new Float32Array(L * k * D);
   pcas.forEach((p, l) => stacked.set(p.vectors, l * k * D));
-  const dots = await matmul(stacked, L * k, embeddings.data, V, D); // (L k, V)
-  const allWords = topWordsByCosine(dots, L * k, V, inverseNorms, K);
+  const pieceRows = Math.max(K, Math.min(V, Math.ceil(EMBEDDING_PIECE_VALUES / D)));
+  const piece = new Float32Array(pieceRows * D);
+  let allWords: TopWord[][] = [];
+  for (let first = 0; first < V; first += pieceRows) {
+    const rows = Math.min(pieceRows, V - first);
+    const E = piece.subarray(0, rows * D);
+    weights.outputEmbeddingRows(first, E);
+    const words = await kernels.topCosines(stacked, L * k, E, rows, D, isCandidate.slice(first, first + rows), Math.min(K, rows));
+    allWords = mergeTopWords(allWords, words, first, K);
+  }
   const wordsSeconds = seconds(wordsStart);
   if (options.signal?.aborted) return cancelled();
 

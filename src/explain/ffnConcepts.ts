@@ -7,16 +7,55 @@
 //   component j: the j-th eigenvector u_j of C; explained-variance ratio λ_j / trace(C)
 //   words of u_j: the K vocabulary ids v with the largest |cos(u_j, e_v)|, e_v a row of the output embeddings
 //
-// The heavy products (C from the centred rows, the eigensolver's products with C, components x vocabulary)
-// go through the caller's `matmul` (onnxruntime in the engine), as STYLE.md asks of explain/. Only the
-// leading components are computed (topEigenpairs.ts). The naive reference (plain loops and a full
-// eigendecomposition) lives in test/explain/ffnConcepts.test.ts.
+// The heavy steps (the scatter matrix from the centred rows, the eigensolver's products with it, components
+// x vocabulary and the top K of each row) go through the caller's ConceptKernels (onnxruntime in the engine,
+// src/runtime/conceptKernels.ts), as STYLE.md asks of explain/; kernelsFromMatmul below builds them from a
+// plain X W^T product and the loops here, the reference the fast ones are tested against. Only the leading
+// components are computed (topEigenpairs.ts). The naive reference (plain loops and a full eigendecomposition)
+// lives in test/explain/ffnConcepts.test.ts.
 //
 // F feed-forward width (d_ff), D model width (d_model), V vocabulary, k components, K words a component.
-import { topEigenpairs, type TopEigenOptions } from './topEigenpairs';
+import { filterByProducts, topEigenpairs, type FilterRows, type TopEigenOptions } from './topEigenpairs';
 
 /** Y = X W^T for row-major X [n, k] and W [m, k]; Y [n, m] row-major (src/runtime/matmulSession.ts). */
 export type MatmulTransposed = (x: Float32Array, n: number, w: Float32Array, m: number, k: number) => Promise<Float32Array>;
+
+export interface TopWord {
+  readonly id: number;
+  readonly cosine: number; // cos(u_j, e_v), signed
+}
+
+/** The method's heavy steps, run where the caller runs them. */
+export interface ConceptKernels {
+  /** S = X_c X_c^T [D, D]: W_down [D, F] with each row's mean over the neurons (`means` [D]) removed. */
+  scatter(wDown: Float32Array, D: number, F: number, means: Float32Array): Promise<Float32Array>;
+  /** X S [n, D] for rows X [n, D], S symmetric [D, D]. */
+  multiplyRows(S: Float32Array, D: number, rows: Float32Array, n: number): Promise<Float32Array>;
+  /** A whole filter pass of the eigensolver with S (topEigenpairs.ts FilterRows); without it, multiplyRows calls. */
+  filterRows?(S: Float32Array, D: number, x: Float32Array, ax: Float32Array, n: number, steps: Float64Array): Promise<Float32Array>;
+  /**
+   * For each unit row of U [n, D], the K ids v with `valid[v]` = 1 and the largest |cos(u, e_v)| over the rows
+   * of E [V, D] (zero rows never chosen), ordered by |cosine| descending, then id (topWordsByCosine).
+   */
+  topCosines(U: Float32Array, n: number, E: Float32Array, V: number, D: number, valid: Uint8Array, K: number): Promise<TopWord[][]>;
+}
+
+/** The kernels from a plain X W^T product and the loops of this file: the reference for fast ones. */
+export function kernelsFromMatmul(matmul: MatmulTransposed): ConceptKernels {
+  return {
+    async scatter(wDown, D, F, means) {
+      const centred = new Float32Array(D * F);
+      for (let d = 0; d < D; d++) for (let f = 0; f < F; f++) centred[d * F + f] = wDown[d * F + f] - means[d];
+      return matmul(centred, D, centred, D, F); // X_c X_c^T: (D, F) x (F, D)
+    },
+    // rows times the symmetric S, X S = (S X^T)^T: S goes in as the left operand, which the Gemm reads as it is
+    multiplyRows: async (S, D, rows, n) => transposeRows(await matmul(S, D, rows, n, D), D, n),
+    async topCosines(U, n, E, V, D, valid, K) {
+      const inverseNorms = inverseRowNorms(E, V, D, (v) => valid[v] === 1);
+      return topWordsByCosine(await matmul(U, n, E, V, D), n, V, inverseNorms, K);
+    },
+  };
+}
 
 export interface CentredNeurons {
   /** [D, F]: W_down with each row's mean over the neurons removed, i.e. X_c^T, the operand layout X W^T needs for X_c^T X_c. */
@@ -25,27 +64,65 @@ export interface CentredNeurons {
   readonly totalVariance: number;
 }
 
+export interface NeuronMeans {
+  /** [D]: coordinate d's mean over the F neurons, float64. */
+  readonly means: Float64Array;
+  /** trace(C) = Σ ‖x_i − mean‖² / (F − 1), summed in float64. */
+  readonly totalVariance: number;
+}
+
+/** The neurons' mean write vector and the total variance around it, from W_down [D, F]: two reads, no copy. */
+export function neuronMeans(wDown: Readonly<Float32Array>, D: number, F: number): NeuronMeans {
+  if (wDown.length !== D * F) throw new Error(`neuronMeans: ${wDown.length} values for [${D}, ${F}]`);
+  if (F < 2) throw new Error(`neuronMeans: a covariance needs 2 neurons or more, got ${F}`);
+  const means = new Float64Array(D);
+  let sumSquares = 0;
+  // four partial sums a loop: one sum is a chain of dependent adds, each waiting for the last
+  const f4 = F - (F % 4);
+  for (let d = 0; d < D; d++) {
+    const row = d * F;
+    let s0 = 0;
+    let s1 = 0;
+    let s2 = 0;
+    let s3 = 0;
+    for (let f = row; f < row + f4; f += 4) {
+      s0 += wDown[f];
+      s1 += wDown[f + 1];
+      s2 += wDown[f + 2];
+      s3 += wDown[f + 3];
+    }
+    for (let f = row + f4; f < row + F; f++) s0 += wDown[f];
+    const mean = (s0 + s1 + (s2 + s3)) / F;
+    let q0 = 0;
+    let q1 = 0;
+    let q2 = 0;
+    let q3 = 0;
+    for (let f = row; f < row + f4; f += 4) {
+      const v0 = wDown[f] - mean;
+      const v1 = wDown[f + 1] - mean;
+      const v2 = wDown[f + 2] - mean;
+      const v3 = wDown[f + 3] - mean;
+      q0 += v0 * v0;
+      q1 += v1 * v1;
+      q2 += v2 * v2;
+      q3 += v3 * v3;
+    }
+    for (let f = row + f4; f < row + F; f++) q0 += (wDown[f] - mean) ** 2;
+    means[d] = mean;
+    sumSquares += q0 + q1 + (q2 + q3);
+  }
+  return { means, totalVariance: sumSquares / (F - 1) };
+}
+
 /**
  * Centres the neurons' write vectors, given as the columns of W_down [D, F] (as nn.Linear stores it, see
  * globalWeights.downProjection): subtracts from each row d the mean over the F neurons of coordinate d.
  */
 export function centreNeurons(wDown: Readonly<Float32Array>, D: number, F: number): CentredNeurons {
-  if (wDown.length !== D * F) throw new Error(`centreNeurons: ${wDown.length} values for [${D}, ${F}]`);
-  if (F < 2) throw new Error(`centreNeurons: a covariance needs 2 neurons or more, got ${F}`);
+  const { means, totalVariance } = neuronMeans(wDown, D, F);
   const centred = new Float32Array(D * F);
-  let sumSquares = 0;
-  for (let d = 0; d < D; d++) {
-    const row = d * F;
-    let mean = 0;
-    for (let f = 0; f < F; f++) mean += wDown[row + f];
-    mean /= F;
-    for (let f = 0; f < F; f++) {
-      const v = wDown[row + f] - mean;
-      centred[row + f] = v;
-      sumSquares += v * v;
-    }
-  }
-  return { centred, totalVariance: sumSquares / (F - 1) };
+  for (let d = 0; d < D; d++) for (let f = 0; f < F; f++) centred[d * F + f] = wDown[d * F + f] - means[d];
+  return { centred, totalVariance };
 }
 
 export interface PrincipalComponents {
@@ -60,16 +137,28 @@ export interface PrincipalComponents {
   readonly flops: { readonly covariance: number; readonly eigensolver: number };
 }
 
-export type EigenSettings = Omit<TopEigenOptions, 'count'>;
+export type EigenSettings = Omit<TopEigenOptions, 'count' | 'filter'>;
+
+/**
+ * The start of the eigensolver: the rows of S at its B largest diagonal entries (the coordinates of most
+ * variance), S e_i, which is one step of the power method from those coordinates, for free.
+ */
+export function startRows(S: Readonly<Float32Array>, D: number, B: number): Float32Array {
+  const order = Array.from({ length: D }, (_, i) => i).sort((a, b) => S[b * D + b] - S[a * D + a] || a - b);
+  const out = new Float32Array(Math.min(B, D) * D);
+  for (let r = 0; r < Math.min(B, D); r++) out.set(S.subarray(order[r] * D, (order[r] + 1) * D), r * D);
+  return out;
+}
 
 /** The k leading principal components of the F neurons' write vectors, the columns of W_down [D, F]. */
-export async function principalComponents(wDown: Readonly<Float32Array>, D: number, F: number, k: number, matmul: MatmulTransposed, eigen: EigenSettings = {}): Promise<PrincipalComponents> {
-  const { centred, totalVariance } = centreNeurons(wDown, D, F);
-  // Σ x_i x_i^T = X_c^T X_c: (D, F) x (F, D); the 1 / (F − 1) is applied to the eigenvalues instead of C
-  const scatter = await matmul(centred, D, centred, D, F); // (D, D)
-  // rows times the symmetric scatter matrix, X S = (S X^T)^T: S goes in as the left operand, which the Gemm
-  // reads as it is, where as the right one it would be repacked on every call (measured 4x slower at n = 16)
-  const pairs = await topEigenpairs(async (x, n) => transposeRows(await matmul(scatter, D, x, n, D), D, n), D, { ...eigen, count: k });
+export async function principalComponents(wDown: Float32Array, D: number, F: number, k: number, kernels: ConceptKernels, eigen: EigenSettings = {}): Promise<PrincipalComponents> {
+  const { means, totalVariance } = neuronMeans(wDown, D, F);
+  // Σ x_i x_i^T = X_c^T X_c: (D, F) x (F, D); the 1 / (F − 1) is applied to the eigenvalues instead of S
+  const scatter = await kernels.scatter(wDown, D, F, new Float32Array(means));
+  const B = Math.min(D, Math.max(k, eigen.blockSize ?? k + Math.max(Math.ceil(k / 2), 6)));
+  const fast = kernels.filterRows;
+  const filter: FilterRows = fast ? (x, ax, n, steps) => fast(scatter, D, x, ax, n, steps) : filterByProducts((x, n) => kernels.multiplyRows(scatter, D, x, n), D);
+  const pairs = await topEigenpairs((x, n) => kernels.multiplyRows(scatter, D, x, n), D, { start: startRows(scatter, D, B), ...eigen, blockSize: B, count: k, filter });
   const variances = pairs.values.map((v) => Math.max(0, v) / (F - 1));
   return {
     count: k,
@@ -104,11 +193,6 @@ export function inverseRowNorms(table: Readonly<Float32Array>, V: number, D: num
   return out;
 }
 
-export interface TopWord {
-  readonly id: number;
-  readonly cosine: number; // cos(u_j, e_v), signed
-}
-
 /**
  * For each of the n rows of `dots` [n, V] (unit component · e_v), the K ids with the largest |cosine|,
  * cosine = dot / ‖e_v‖ (`inverseNorms`, 0 leaves an id out), ordered by |cosine| descending, then id.
@@ -137,6 +221,28 @@ export function topWordsByCosine(dots: Readonly<Float32Array>, n: number, V: num
     out.push(ids.map((id) => ({ id, cosine: dots[row + id] * inverseNorms[id] })));
   }
   return out;
+}
+
+/** Lists from a top-K kernel's [n, K] ids, cosines and scores (|cosine|; −1 marks a slot no id could fill). */
+export function topWordLists(ids: ArrayLike<number | bigint>, cosines: ArrayLike<number>, scores: ArrayLike<number>, n: number, K: number): TopWord[][] {
+  if (ids.length !== n * K || cosines.length !== n * K || scores.length !== n * K) throw new Error(`topWordLists: ${ids.length} ids, ${cosines.length} cosines, ${scores.length} scores for [${n}, ${K}]`);
+  return Array.from({ length: n }, (_, r) => {
+    const list: TopWord[] = [];
+    for (let j = r * K; j < (r + 1) * K; j++) if (scores[j] >= 0) list.push({ id: Number(ids[j]), cosine: cosines[j] });
+    return list;
+  });
+}
+
+/**
+ * The top K of each row over two parts of the vocabulary: `best` (ids as they are; [] for none yet) and
+ * `next`, whose ids count from `offset`. Ordered by |cosine| descending, then id, as topWordsByCosine.
+ */
+export function mergeTopWords(best: readonly TopWord[][], next: readonly TopWord[][], offset: number, K: number): TopWord[][] {
+  return next.map((list, r) =>
+    [...(best[r] ?? []), ...list.map((w) => ({ id: w.id + offset, cosine: w.cosine }))]
+      .sort((a, b) => Math.abs(b.cosine) - Math.abs(a.cosine) || a.id - b.id)
+      .slice(0, K),
+  );
 }
 
 /**

@@ -9,10 +9,12 @@
 // Convergence of the first k depends on the gap between λ_k and λ_{B+1}, not on gaps among the first k
 // (Rayleigh-Ritz separates those), which matters for covariances whose leading eigenvalues lie close.
 //
-// C enters only through `multiply` (rows in, rows out: for symmetric C, X C = (C X^T)^T), so the products,
-// the only O(D^2) work, run wherever the caller runs them (onnxruntime's Gemm in the engine, plain loops in
-// tests). What stays here is O(D B^2) per pass: orthonormalisation and the B x B Rayleigh-Ritz problem
-// (symmetric EVD from ml-matrix). Not a general eigensolver: no negative spectra, no smallest eigenvalues.
+// C enters only through `multiply` (rows in, rows out: for symmetric C, X C = (C X^T)^T) and, optionally,
+// `filter`, a whole filter pass in one call (the engine runs it as one onnxruntime graph; without it the pass
+// is `degree − 1` calls of multiply, filterByProducts below, the reference). So the products, the only
+// O(D^2) work, run wherever the caller runs them. What stays here is O(D B^2) per pass: orthonormalisation
+// and the B x B Rayleigh-Ritz problem (symmetric EVD from ml-matrix). Not a general eigensolver: no negative
+// spectra, no smallest eigenvalues.
 //
 // D dimension, k wanted pairs, B block size (k + oversampling), P filter degree.
 import { EigenvalueDecomposition, Matrix } from 'ml-matrix';
@@ -20,6 +22,13 @@ import { gaussian, mulberry32 } from './prng';
 
 /** Y = X C for row-major X [n, D] (n vectors as rows); C symmetric. */
 export type MultiplyRows = (rows: Float32Array, n: number) => Promise<Float32Array>;
+
+/**
+ * One filter pass over the rows X [n, D], given AX = X C, with `steps` [degree, 3] holding (α_j, β_j, γ_j):
+ *   Y_0 = X,  Y_1 = α_0 AX + β_0 X,  Y_{j+1} = α_j Y_j C + β_j Y_j + γ_j Y_{j−1}  (j = 1 .. degree − 1)
+ * returns Y_degree [n, D]: degree − 1 products with C.
+ */
+export type FilterRows = (x: Float32Array, ax: Float32Array, n: number, steps: Float64Array) => Promise<Float32Array>;
 
 export interface TopEigenOptions {
   readonly count: number; // k
@@ -31,6 +40,10 @@ export interface TopEigenOptions {
   readonly tolerance?: number; // default 1e-5
   readonly maxPasses?: number; // filter passes; default 40
   readonly seed?: number; // the random start block; default 1
+  /** Rows [s, D], s ≤ B, to start from instead of the first s random ones (e.g. a power step the caller has for free). */
+  readonly start?: Readonly<Float32Array>;
+  /** A filter pass in one call; default filterByProducts(multiply). */
+  readonly filter?: FilterRows;
 }
 
 export interface TopEigenpairs {
@@ -39,52 +52,112 @@ export interface TopEigenpairs {
   readonly residuals: Float64Array; // [k]: ‖C u − θ u‖ / θ_1
   readonly converged: boolean;
   readonly passes: number; // filter passes run (0 when B = D: one Rayleigh-Ritz over the whole space)
-  readonly productRows: number; // rows sent through multiply: each costs 2 D^2 FLOPs
+  readonly productRows: number; // rows multiplied by C, in multiply and in the filter passes: each costs 2 D^2 FLOPs
 }
 
 export const EIGEN_DEFAULTS = { degree: 24, growth: 1e6, tolerance: 1e-5, maxPasses: 40, seed: 1 } as const;
 
-/** Standard normal rows from the seed: the start block is reproducible. */
-function gaussianRows(n: number, D: number, seed: number): Float64Array {
+/**
+ * The filter pass as degree − 1 calls of `multiply`, the recurrence in f32 buffers (the products' own
+ * precision: the filter only has to amplify; the block is orthonormalised and Rayleigh-Ritz'd in float64
+ * after it). The reference for a caller's one-call filter.
+ */
+export function filterByProducts(multiply: MultiplyRows, D: number): FilterRows {
+  return async (x, ax, n, steps) => {
+    const degree = steps.length / 3;
+    let prev = x.slice();
+    let Y = new Float32Array(n * D);
+    for (let i = 0; i < Y.length; i++) Y[i] = steps[0] * ax[i] + steps[1] * x[i];
+    let spare = new Float32Array(n * D);
+    for (let j = 1; j < degree; j++) {
+      const CY = await multiply(Y, n);
+      const [alpha, beta, gamma] = [steps[3 * j], steps[3 * j + 1], steps[3 * j + 2]];
+      for (let i = 0; i < spare.length; i++) spare[i] = alpha * CY[i] + beta * Y[i] + gamma * prev[i];
+      [prev, Y, spare] = [Y, spare, prev];
+    }
+    return Y;
+  };
+}
+
+/**
+ * The coefficients of a degree-`degree` Chebyshev filter that maps [0, cut] into [−1, 1]·(scale) and grows
+ * what lies above, scaled to be ~1 at `top` (no overflow): Zhou & Saad's scaled three-term recurrence with
+ * e = c = cut / 2, as (α_j, β_j, γ_j) for FilterRows.
+ */
+export function chebyshevSteps(top: number, cut: number, degree: number): Float64Array {
+  const e = cut / 2;
+  const c = cut / 2;
+  let sigma = e / (top - c);
+  const tau = 2 / sigma;
+  const steps = new Float64Array(3 * degree);
+  steps[0] = sigma / e; // Y_1 = (X C − c X) σ_1 / e
+  steps[1] = (-c * sigma) / e;
+  for (let j = 1; j < degree; j++) {
+    const sigmaNext = 1 / (tau - sigma);
+    const a = (2 * sigmaNext) / e;
+    steps[3 * j] = a; // Y_{j+1} = a (Y_j C − c Y_j) − σ_j σ_{j+1} Y_{j−1}
+    steps[3 * j + 1] = -a * c;
+    steps[3 * j + 2] = -sigma * sigmaNext;
+    sigma = sigmaNext;
+  }
+  return steps;
+}
+
+/** Standard normal rows from the seed, after the `from` given ones: the start block is reproducible. */
+function gaussianRows(n: number, D: number, seed: number, from: Readonly<Float32Array> = new Float32Array(0)): Float64Array {
   const draw = gaussian(mulberry32(seed));
   const out = new Float64Array(n * D);
-  for (let i = 0; i < out.length; i++) out[i] = draw();
+  out.set(from);
+  for (let i = from.length; i < out.length; i++) out[i] = draw();
   return out;
 }
 
-function dot(x: Float64Array, y: Float64Array): number {
-  let s = 0;
-  for (let d = 0; d < x.length; d++) s += x[d] * y[d];
-  return s;
+/**
+ * Σ_d X[i, d] Y[j, d] over rows of two row-major [*, D] arrays. Four partial sums: one sum is a chain of
+ * dependent adds, each waiting for the last (about 4x slower here, measured).
+ */
+function rowDot(X: Float64Array, i: number, Y: Float64Array, j: number, D: number): number {
+  let s0 = 0;
+  let s1 = 0;
+  let s2 = 0;
+  let s3 = 0;
+  const a = i * D;
+  const b = j * D;
+  let d = 0;
+  for (; d + 3 < D; d += 4) {
+    s0 += X[a + d] * Y[b + d];
+    s1 += X[a + d + 1] * Y[b + d + 1];
+    s2 += X[a + d + 2] * Y[b + d + 2];
+    s3 += X[a + d + 3] * Y[b + d + 3];
+  }
+  for (; d < D; d++) s0 += X[a + d] * Y[b + d];
+  return s0 + s1 + (s2 + s3);
 }
-
-/** The n rows of X [n, D] as views. */
-const rowsOf = (X: Float64Array, n: number, D: number) => Array.from({ length: n }, (_, i) => X.subarray(i * D, (i + 1) * D));
 
 /**
  * Orthonormalises the n rows of X in place: modified Gram-Schmidt, run twice ("twice is enough", Giraud et
  * al. 2005). A row that vanishes (it lay in the span of the others) is replaced by a fresh random one.
  */
 function orthonormalise(X: Float64Array, n: number, D: number, refill: () => number): void {
-  const rows = rowsOf(X, n, D);
   for (let i = 0; i < n; i++) {
-    const x = rows[i];
+    const x = i * D;
     for (let attempt = 0; ; attempt++) {
-      const before = Math.sqrt(dot(x, x));
+      const before = Math.sqrt(rowDot(X, i, X, i, D));
       for (let pass = 0; pass < 2; pass++) {
         for (let j = 0; j < i; j++) {
-          const y = rows[j];
-          const r = dot(x, y);
-          for (let d = 0; d < D; d++) x[d] -= r * y[d];
+          const r = rowDot(X, i, X, j, D);
+          const y = j * D;
+          for (let d = 0; d < D; d++) X[x + d] -= r * X[y + d];
         }
       }
-      const norm = Math.sqrt(dot(x, x));
+      const norm = Math.sqrt(rowDot(X, i, X, i, D));
       if (norm > 1e-10 * before && norm > 0) {
-        for (let d = 0; d < D; d++) x[d] /= norm;
+        const inverse = 1 / norm;
+        for (let d = 0; d < D; d++) X[x + d] *= inverse;
         break;
       }
       if (attempt > 10) throw new Error(`orthonormalise: no vector independent of the ${i} before it in ${D} dimensions`);
-      for (let d = 0; d < D; d++) x[d] = refill();
+      for (let d = 0; d < D; d++) X[x + d] = refill();
     }
   }
 }
@@ -103,16 +176,14 @@ interface Ritz {
  * ‖C u − θ u‖² = q^T G q − θ², with no B x D work beyond H and G.
  */
 function rayleighRitz(X: Float64Array, AX: Float64Array, B: number, D: number, k: number): Ritz {
-  const x = rowsOf(X, B, D);
-  const ax = rowsOf(AX, B, D);
   const H = new Matrix(B, B);
   const G = new Float64Array(B * B);
   for (let i = 0; i < B; i++) {
     for (let j = 0; j <= i; j++) {
-      const h = (dot(x[i], ax[j]) + dot(x[j], ax[i])) / 2; // symmetrised: AX comes from f32 products
+      const h = (rowDot(X, i, AX, j, D) + rowDot(X, j, AX, i, D)) / 2; // symmetrised: AX comes from f32 products
       H.set(i, j, h);
       H.set(j, i, h);
-      G[i * B + j] = G[j * B + i] = dot(ax[i], ax[j]);
+      G[i * B + j] = G[j * B + i] = rowDot(AX, i, AX, j, D);
     }
   }
   const evd = new EigenvalueDecomposition(H, { assumeSymmetric: true });
@@ -139,12 +210,12 @@ function rayleighRitz(X: Float64Array, AX: Float64Array, B: number, D: number, k
 /** The first k Ritz vectors, Σ_i q_ri x_i: [k, D]. */
 function ritzVectors(X: Float64Array, ritz: Ritz, B: number, D: number, k: number): Float32Array {
   const out = new Float64Array(k * D);
-  const x = rowsOf(X, B, D);
   for (let r = 0; r < k; r++) {
-    const o = out.subarray(r * D, (r + 1) * D);
+    const o = r * D;
     for (let i = 0; i < B; i++) {
       const q = ritz.coefficients[r * B + i];
-      for (let d = 0; d < D; d++) o[d] += q * x[i][d];
+      const x = i * D;
+      for (let d = 0; d < D; d++) out[o + d] += q * X[x + d];
     }
   }
   return toF32(out);
@@ -159,64 +230,51 @@ export async function topEigenpairs(multiply: MultiplyRows, D: number, options: 
   const tolerance = options.tolerance ?? EIGEN_DEFAULTS.tolerance;
   const maxPasses = options.maxPasses ?? EIGEN_DEFAULTS.maxPasses;
   const seed = options.seed ?? EIGEN_DEFAULTS.seed;
-  let productRows = 0;
-  const multiplyF32 = async (rows: Float32Array, n: number): Promise<Float32Array> => {
-    productRows += n;
-    const out = await multiply(rows, n);
-    if (out.length !== n * D) throw new Error(`topEigenpairs: multiply returned ${out.length} values for [${n}, ${D}]`);
+  const start = options.start;
+  if (start && (start.length % D !== 0 || start.length > B * D)) throw new Error(`topEigenpairs: start has ${start.length} values, not [s <= ${B}, ${D}]`);
+  const checked = (out: Float32Array, n: number, what: string): Float32Array => {
+    if (out.length !== n * D) throw new Error(`topEigenpairs: ${what} returned ${out.length} values for [${n}, ${D}]`);
     return out;
   };
-  const apply = async (rows: Float64Array, n: number): Promise<Float64Array> => new Float64Array(await multiplyF32(toF32(rows), n));
+  let productRows = 0;
+  const apply = async (rows: Float64Array, n: number): Promise<Float32Array> => {
+    productRows += n;
+    return checked(await multiply(toF32(rows), n), n, 'multiply');
+  };
+  const filter = options.filter ?? filterByProducts(multiply, D);
   const refill = (() => {
     const u = mulberry32(seed ^ 0x5bd1e995);
     return () => u() - 0.5;
   })();
 
-  // the start: a random block (the whole space when B = D, where one Rayleigh-Ritz is exact)
+  // the start: the caller's rows, then random ones (the whole space when B = D, where one Rayleigh-Ritz is exact)
   let X: Float64Array;
   if (B === D) {
     X = new Float64Array(D * D);
     for (let i = 0; i < D; i++) X[i * D + i] = 1;
   } else {
-    X = gaussianRows(B, D, seed);
+    X = gaussianRows(B, D, seed, start);
     orthonormalise(X, B, D, refill);
   }
   let AX = await apply(X, B);
-  let ritz = rayleighRitz(X, AX, B, D, k);
+  let ritz = rayleighRitz(X, new Float64Array(AX), B, D, k);
   const done = () => ritz.values[0] <= 0 || ritz.residuals.every((r) => r <= tolerance * ritz.values[0]);
   let passes = 0;
   while (B < D && !done() && passes < maxPasses) {
     passes++;
-    // damp [0, cut], grow (cut, top]; scaled so that the polynomial is ~1 at the top (no overflow). The cut
-    // stays above a millionth of the top: a block wider than C's rank holds Ritz values of 0
+    // damp [0, cut], grow (cut, top]. The cut stays above a millionth of the top: a block wider than C's
+    // rank holds Ritz values of 0
     const top = ritz.values[0];
     const cut = Math.min(Math.max(ritz.values[B - 1], 1e-6 * top), top / (1 + 1e-6));
-    const e = cut / 2;
-    const c = cut / 2;
-    let sigma = e / (top - c);
-    const tau = 2 / sigma;
     // the degree: as high as P, but the filter must not grow the top of the block more than `growth` times
     // its bottom (T_P at the top, 1 at the cut), or the block's lower vectors drown in f32 rounding
-    const degree = Math.max(2, Math.min(P, Math.floor(Math.acosh(growth) / Math.acosh(1 / sigma))));
-    // the three-term recurrence in f32 buffers, the products' own precision: the filter only has to
-    // amplify, and the block is orthonormalised and Rayleigh-Ritz'd in float64 after it
-    let prev = toF32(X);
-    let Y = new Float32Array(B * D);
-    for (let i = 0; i < Y.length; i++) Y[i] = ((AX[i] - c * X[i]) * sigma) / e; // the first step reuses AX = X C
-    let spare = new Float32Array(B * D);
-    for (let step = 2; step <= degree; step++) {
-      const sigmaNext = 1 / (tau - sigma);
-      const CY = await multiplyF32(Y, B);
-      const a = (2 * sigmaNext) / e;
-      const b = sigma * sigmaNext;
-      for (let i = 0; i < spare.length; i++) spare[i] = a * (CY[i] - c * Y[i]) - b * prev[i];
-      [prev, Y, spare] = [Y, spare, prev];
-      sigma = sigmaNext;
-    }
+    const degree = Math.max(2, Math.min(P, Math.floor(Math.acosh(growth) / Math.acosh((2 * top) / cut - 1))));
+    productRows += B * (degree - 1);
+    const Y = checked(await filter(toF32(X), AX, B, chebyshevSteps(top, cut, degree)), B, 'filter');
     X = new Float64Array(Y);
     orthonormalise(X, B, D, refill);
     AX = await apply(X, B);
-    ritz = rayleighRitz(X, AX, B, D, k);
+    ritz = rayleighRitz(X, new Float64Array(AX), B, D, k);
   }
 
   const scale = ritz.values[0] > 0 ? ritz.values[0] : 1;

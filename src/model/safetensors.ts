@@ -201,26 +201,45 @@ const CHUNK_BYTES = 1 << 24; // read in 16 MiB pieces: readSync takes at most 2 
 
 /** Reads exactly one tensor's bytes and widens them to f32. Assumes a little-endian host (all supported ones). */
 export function readTensorF32(t: TensorInfo): Float32Array {
-  const count = elementCount(t.shape);
-  const out = new Float32Array(count);
+  const out = new Float32Array(elementCount(t.shape));
+  readRowRangeF32(t, 0, t.shape.length === 0 ? 1 : t.shape[0], out);
+  return out;
+}
+
+/**
+ * Rows [first, first + count) of a float tensor (along its first axis), widened into `out` (count × the row
+ * size): one pass over a slice of the file, so a large table can be read in pieces into one reused buffer.
+ */
+export function readRowRangeF32(t: TensorInfo, first: number, count: number, out: Float32Array): void {
+  const rowSize = t.shape.length === 0 ? 1 : elementCount(t.shape.slice(1));
+  const rows = t.shape.length === 0 ? 1 : t.shape[0];
+  if (!(Number.isInteger(first) && Number.isInteger(count) && first >= 0 && count >= 0 && first + count <= rows)) throw new Error(`readRowRangeF32: rows [${first}, ${first + count}) of ${rows} in "${t.name}"`);
+  if (out.length !== count * rowSize) throw new Error(`readRowRangeF32: out has ${out.length} values for ${count} rows of ${rowSize}`);
   const elemBytes = DTYPE_BYTES[t.dtype];
   const widen = WIDEN[t.dtype];
   if (!widen) {
     throw new LensFailure({ code: 'corrupt-safetensors', message: `${t.file}: tensor "${t.name}" is ${t.dtype}, not a float type`, hint: 'Only F32, F16, BF16 and F64 weights can be used.' });
   }
+  const start = t.byteOffset + first * rowSize * elemBytes;
+  const total = count * rowSize; // elements
   const fd = openSync(t.file, 'r');
   try {
+    if (t.dtype === 'F32') {
+      // nothing to widen: read straight into the result (a scratch buffer cost a zero-fill and a copy)
+      const bytes = Buffer.from(out.buffer, out.byteOffset, out.byteLength);
+      for (let at = 0; at < bytes.length; at += CHUNK_BYTES) readFully(fd, bytes.subarray(at), Math.min(CHUNK_BYTES, bytes.length - at), start + at, t);
+      return;
+    }
     const chunkElems = Math.max(1, Math.floor(CHUNK_BYTES / elemBytes));
-    const scratch = Buffer.alloc(Math.min(t.byteLength, chunkElems * elemBytes));
-    for (let first = 0; first < count; first += chunkElems) {
-      const n = Math.min(chunkElems, count - first);
-      readFully(fd, scratch, n * elemBytes, t.byteOffset + first * elemBytes, t);
-      widen(scratch, n, out, first);
+    const scratch = Buffer.alloc(Math.min(total * elemBytes, chunkElems * elemBytes));
+    for (let done = 0; done < total; done += chunkElems) {
+      const n = Math.min(chunkElems, total - done);
+      readFully(fd, scratch, n * elemBytes, start + done * elemBytes, t);
+      widen(scratch, n, out, done);
     }
   } finally {
     closeSync(fd);
   }
-  return out;
 }
 
 /**
