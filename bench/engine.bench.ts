@@ -15,8 +15,10 @@
 //       the FLOPs any method needs (covariances and words, L (2 D² F + 2 k V D)) per second of the whole
 //       computation but its text labels, as a fraction of (a)
 //
-//   npx tsx bench/engine.bench.ts [--quick] [--out-dir DIR] [--cache DIR] [--no-torch] [--wait-quiet SECONDS]
+//   npx tsx bench/engine.bench.ts [--quick] [--only-concepts] [--out-dir DIR] [--cache DIR] [--no-torch] [--wait-quiet SECONDS]
 // --quick: a tiny model and fewer repeats, so a test can run every code path in seconds (figures meaningless).
+// --only-concepts: (a) and (h) only, in interleaved rounds (bench/conceptsSection.ts), written to
+// <time>-concepts.json and latest-concepts.json (latest.json keeps the last whole run).
 // --wait-quiet: how long to wait at the start for other processes to leave the CPU (default 120 s).
 // Other work on the machine (a test suite next door) slows everything down unevenly: each figure keeps
 // its best of several tries, and the share of CPU others used while it was measured is recorded beside it.
@@ -39,7 +41,7 @@ import { randomIds, writeBenchCheckpoint, type LlamaShape } from './randomLlama'
 import { runTorchPeer } from './torchPeer';
 import { globalWeights } from '../src/arch/globalWeights';
 import { computeHeadPatterns, DEFAULT_HEADS_SETTINGS, type HeadsComputation } from '../src/engine/heads';
-import { computeConcepts, type ConceptsResult } from '../src/engine/concepts';
+import { conceptsFigures, runConcepts } from './conceptsSection';
 import { GENERAL_VERBS, INSTRUCTION_VERBS } from '../src/explain/wordLists';
 import { mulberry32 } from '../test/helpers/prng';
 
@@ -108,8 +110,7 @@ const TINY: LlamaShape = { hiddenSize: 16, numLayers: 1, numHeads: 2, numKvHeads
 const WEIGHT_SEED = 1;
 const IDS_SEED = 7;
 const HEADS_WORDS_SEED = 13;
-const CONCEPTS = { components: 10, top: 10 }; // (h): the CLI's defaults
-const TARGETS = { conceptsFractionOfPeak: 0.25, headsFractionOfPeak: 0.25, attributionFractionOfPeak: 0.35, naiveOverOurs: 3, recomputeOverCached: 10, torchOverOurs: 1, memoryOverSize: 1.5 };
+const TARGETS = { headsFractionOfPeak: 0.25, attributionFractionOfPeak: 0.35, naiveOverOurs: 3, recomputeOverCached: 10, torchOverOurs: 1, memoryOverSize: 1.5 };
 
 // ---------------------------------------------------------------------------------------------------
 // small measuring helpers
@@ -196,6 +197,7 @@ async function main(): Promise<void> {
   log('writing checkpoints');
   const name = quick ? 'quick' : 'llama-58m';
   const f32 = writeBenchCheckpoint(join(cache, `${name}-f32`), settings.shape, 'F32', WEIGHT_SEED);
+  if (flag('--only-concepts')) return onlyConcepts(settings, quick, f32.dir, threads, outDir, started, loadStart, host, Number(option('--wait-quiet', '120')));
   const bf16 = writeBenchCheckpoint(join(cache, `${name}-bf16`), settings.shape, 'BF16', WEIGHT_SEED);
   const tiny = writeBenchCheckpoint(join(cache, 'tiny-f32'), TINY, 'F32', WEIGHT_SEED);
   const ids = randomIds(N + M, settings.shape.vocabSize, IDS_SEED);
@@ -278,31 +280,9 @@ async function main(): Promise<void> {
   const headsSeconds = Math.min(...headsTimes);
   const headsGflops = heads!.flops / headsSeconds / 1e9;
 
-  // (h) feed-forward concepts of every layer, from the mapped checkpoint (weights read, centred, covariance,
-  // eigensolver, words, labels); rounds keep their best, as (b) does. The rate counts the FLOPs any method
-  // needs over the time of all but the labels (text work, reported beside it).
+  // (h) feed-forward concepts of every layer (bench/conceptsSection.ts)
   log('(h) concepts');
-  const runConcepts = async (): Promise<ConceptsResult> => {
-    const r = await computeConcepts(checkpoint, { ...CONCEPTS, threads });
-    if (!r.ok) throw new Error(`${r.error.message} (${r.error.hint})`);
-    return r.value;
-  };
-  await runConcepts(); // warm-up: the Gemm sessions, compromise
-  const conceptsTimes: number[] = [];
-  const conceptsContention: number[] = [];
-  let concepts: ConceptsResult | undefined;
-  for (let r = 0; r < settings.conceptsRounds; r++) {
-    await settle();
-    const interval = startInterval();
-    const run = await runConcepts();
-    conceptsContention.push(interval.stop());
-    const s = run.timing.pca + run.timing.words;
-    if (!concepts || s < Math.min(...conceptsTimes)) concepts = run;
-    conceptsTimes.push(s);
-  }
-  const conceptsSeconds = Math.min(...conceptsTimes);
-  const conceptsFormulaFlops = concepts!.flops.covariance + concepts!.flops.words;
-  const conceptsGflops = conceptsFormulaFlops / conceptsSeconds / 1e9;
+  const concepts = await runConcepts(checkpoint, threads, settings.conceptsRounds, settle);
 
   // (d) generation: a decode step with the cache against nextLogits over the same sequence. Rounds of both,
   // interleaved, so a burst of load from elsewhere hits both sides; each side keeps its best round's median.
@@ -510,33 +490,7 @@ async function main(): Promise<void> {
       target: TARGETS.headsFractionOfPeak,
       met: headsGflops / peak.peakGflops >= TARGETS.headsFractionOfPeak,
     },
-    h_concepts: {
-      components: CONCEPTS.components,
-      top: CONCEPTS.top,
-      seconds: conceptsSeconds, // PCA of every layer and the words, labels not included
-      secondsAll: conceptsTimes,
-      othersCpuShare: conceptsContention,
-      labelsSeconds: concepts!.timing.labels,
-      layers: concepts!.layers.map((l) => ({
-        layer: l.layer,
-        seconds: l.seconds,
-        flops: l.flops,
-        passes: l.passes,
-        converged: l.converged,
-        achievedGflops: l.flops / l.seconds / 1e9,
-        fractionOfPeak: l.flops / l.seconds / 1e9 / peak.peakGflops,
-      })),
-      words: { seconds: concepts!.timing.words, flops: concepts!.flops.words, fractionOfPeak: concepts!.flops.words / concepts!.timing.words / 1e9 / peak.peakGflops },
-      flops: conceptsFormulaFlops,
-      flopsFormula: 'L * (2 * D^2 * F + 2 * k * V * D)',
-      eigensolverFlops: concepts!.flops.eigensolver,
-      achievedGflops: conceptsGflops,
-      allProductsGflops: (conceptsFormulaFlops + concepts!.flops.eigensolver) / conceptsSeconds / 1e9,
-      peakGflops: peak.peakGflops,
-      fractionOfPeak: conceptsGflops / peak.peakGflops,
-      target: TARGETS.conceptsFractionOfPeak,
-      met: conceptsGflops / peak.peakGflops >= TARGETS.conceptsFractionOfPeak,
-    },
+    h_concepts: conceptsFigures(concepts, peak.peakGflops),
     f_memory: {
       overheadPeakBytes: overhead.vmHwmBytes,
       f32: memF32,
@@ -555,6 +509,46 @@ async function main(): Promise<void> {
   writeFileSync(latest, json);
   log(`wrote ${latest} in ${result.durationSeconds.toFixed(0)} s`);
   process.stdout.write(latest + '\n'); // for bench/run.sh
+}
+
+/** (a) and (h) alone, in interleaved rounds: each keeps its best, as in the whole run. */
+async function onlyConcepts(settings: Settings, quick: boolean, dir: string, threads: number, outDir: string, started: number, loadStart: number[], host: ReturnType<typeof machine>, waitQuiet: number): Promise<void> {
+  const quiet = quick ? { waitedSeconds: 0, othersCpuShare: 0 } : await waitForQuiet(waitQuiet);
+  if (!quick) log(`others used ${(100 * quiet.othersCpuShare).toFixed(0)}% of the CPU after waiting ${quiet.waitedSeconds.toFixed(0)} s for a quiet machine`);
+  let settledSeconds = 0;
+  const settle = async () => {
+    if (!quick) settledSeconds += (await waitForQuiet(settings.settleSeconds, 0.15, 2)).waitedSeconds;
+  };
+  const checkpoint = await open(dir);
+  const peakRounds: MatMulPeak[] = [];
+  const rounds = [];
+  log('(a) MatMul throughput and (h) concepts, interleaved');
+  for (let r = 0; r < settings.conceptsRounds; r++) {
+    await settle();
+    peakRounds.push(await matmulPeak(settings.matmulShapes, settings.matmulRepeats, threads));
+    rounds.push(await runConcepts(checkpoint, threads, 1, settle));
+  }
+  const best = rounds.reduce((a, b) => (b.secondsAll[0] < a.secondsAll[0] ? b : a));
+  const peak = bestPeak(peakRounds);
+  const concepts = { ...best, secondsAll: rounds.map((r) => r.secondsAll[0]), othersCpuShare: rounds.map((r) => r.othersCpuShare[0]) };
+  const result = {
+    schema: 1,
+    timestamp: new Date().toISOString(),
+    quick,
+    onlyConcepts: true,
+    durationSeconds: seconds(started),
+    machine: { ...host, loadavgStart: loadStart, loadavgEnd: loadavg(), threads, quietAtStart: quiet, settledSeconds },
+    model: { family: 'llama', ...settings.shape, parameters: checkpoint.parameterCount, weightSeed: WEIGHT_SEED },
+    a_matmul: peak,
+    h_concepts: conceptsFigures(concepts, peak.peakGflops),
+  };
+  const json = JSON.stringify(result, null, 2) + '\n';
+  const stamp = result.timestamp.replace(/[:.]/g, '-');
+  writeFileSync(join(outDir, `${stamp}-concepts${quick ? '-quick' : ''}.json`), json);
+  const latest = join(outDir, quick ? 'latest-concepts-quick.json' : 'latest-concepts.json');
+  writeFileSync(latest, json);
+  log(`wrote ${latest} in ${result.durationSeconds.toFixed(0)} s`);
+  process.stdout.write(latest + '\n');
 }
 
 main().catch((e) => {

@@ -21,27 +21,29 @@ export function summary(r: Json): string {
   lines.push(`Instruction Lens bench ${r.timestamp}${r.quick ? ' (QUICK: tiny model, figures meaningless)' : ''}`);
   lines.push(`machine  ${r.machine.cpuModel}, ${r.machine.cores} cores, ${(r.machine.memoryBytes / 2 ** 30).toFixed(1)} GiB; onnxruntime ${r.machine.onnxruntime}; load ${r.machine.loadavgStart[0].toFixed(2)} -> ${r.machine.loadavgEnd[0].toFixed(2)}`);
   lines.push(`commit   ${r.machine.commit}${r.machine.dirty ? ' (src/ modified)' : ''}`);
-  lines.push(`model    llama D=${m.hiddenSize} L=${m.numLayers} H=${m.numHeads}/${m.numKvHeads} I=${m.intermediateSize} V=${m.vocabSize}: ${(m.parameters / 1e6).toFixed(1)}M params (${(m.nonEmbeddingParameters / 1e6).toFixed(1)}M non-embedding); N=${m.promptTokens} prompt, M=${m.responseTokens} response tokens`);
+  lines.push(`model    llama D=${m.hiddenSize} L=${m.numLayers} H=${m.numHeads}/${m.numKvHeads} I=${m.intermediateSize} V=${m.vocabSize}: ${(m.parameters / 1e6).toFixed(1)}M params${m.promptTokens === undefined ? '' : ` (${(m.nonEmbeddingParameters / 1e6).toFixed(1)}M non-embedding); N=${m.promptTokens} prompt, M=${m.responseTokens} response tokens`}`);
   const a = r.a_matmul;
-  lines.push(`(a) MatMul peak ${a.peakGflops.toFixed(1)} GFLOP/s on ${a.threads} threads (best of ${a.results.length} shape/operand runs); one-row Gemm ${a.gemv.gbPerSecond.toFixed(1)} GB/s`);
-  const b = r.b_attribution;
-  lines.push(`(b) attribution ${b.seconds.toFixed(2)} s, ${(b.flops / 1e9).toFixed(1)} GFLOP (${b.forwardPassEquivalents.toFixed(1)} forward passes) -> ${b.achievedGflops.toFixed(1)} GFLOP/s = ${pct(b.fractionOfPeak)} of (a); target >= ${pct(b.target)}${verdict(b.met)}${busy(b.othersCpuShare)}`);
-  const c = r.c_naive;
-  lines.push(`(c) naive (${c.runs} forward+backward runs, weight grads; each run's best) ${c.seconds.toFixed(2)} s vs ours ${c.oursSeconds.toFixed(2)} s: ${x(c.ratio)} (FLOP ratio ${x(c.flopRatio)}); target >= ${x(c.target)}${verdict(c.met)}; attributions agree to ${c.attributionAgreement.ratio.toExponential(1)}${busy(c.othersCpuShare)}`);
-  const d = r.d_generation;
-  lines.push(`(d) generation at ${d.prefixTokens}-token prefix: ${d.decodeMsPerToken.toFixed(1)} ms/token cached vs ${d.recomputeMsPerToken.toFixed(1)} ms recomputed: ${x(d.ratio)}; target >= ${x(d.target)}${verdict(d.met)}; roofline allows ${x(d.rooflineRatio)} (${d.recomputeFloorMs.toFixed(1)} ms at (a)'s peak / ${d.decodeFloorMs.toFixed(1)} ms at the one-row Gemm's bandwidth)${busy(d.othersCpuShare)}`);
-  const e = r.e_torch;
-  if (e.ok) {
-    lines.push(`(e) PyTorch ${e.torchVersion} (${e.threads} threads) ${e.seconds.toFixed(2)} s vs ours ${e.oursSeconds.toFixed(2)} s: ${x(e.ratio)}; target > ${x(e.target)}${verdict(e.met)}; attribution max abs err / max abs value ${e.attributionAgreement.ratio.toExponential(2)}${busy(e.othersCpuShare)}`);
-  } else {
-    lines.push(`(e) PyTorch peer skipped: ${e.skipped}`);
+  lines.push(`(a) MatMul peak ${a.peakGflops.toFixed(1)} GFLOP/s on ${a.threads} threads (best of ${a.results.length} shape/operand runs)${a.gemv ? `; one-row Gemm ${a.gemv.gbPerSecond.toFixed(1)} GB/s` : ''}`);
+  if (!r.onlyConcepts) {
+    const b = r.b_attribution;
+    lines.push(`(b) attribution ${b.seconds.toFixed(2)} s, ${(b.flops / 1e9).toFixed(1)} GFLOP (${b.forwardPassEquivalents.toFixed(1)} forward passes) -> ${b.achievedGflops.toFixed(1)} GFLOP/s = ${pct(b.fractionOfPeak)} of (a); target >= ${pct(b.target)}${verdict(b.met)}${busy(b.othersCpuShare)}`);
+    const c = r.c_naive;
+    lines.push(`(c) naive (${c.runs} forward+backward runs, weight grads; each run's best) ${c.seconds.toFixed(2)} s vs ours ${c.oursSeconds.toFixed(2)} s: ${x(c.ratio)} (FLOP ratio ${x(c.flopRatio)}); target >= ${x(c.target)}${verdict(c.met)}; attributions agree to ${c.attributionAgreement.ratio.toExponential(1)}${busy(c.othersCpuShare)}`);
+    const d = r.d_generation;
+    lines.push(`(d) generation at ${d.prefixTokens}-token prefix: ${d.decodeMsPerToken.toFixed(1)} ms/token cached vs ${d.recomputeMsPerToken.toFixed(1)} ms recomputed: ${x(d.ratio)}; target >= ${x(d.target)}${verdict(d.met)}; roofline allows ${x(d.rooflineRatio)} (${d.recomputeFloorMs.toFixed(1)} ms at (a)'s peak / ${d.decodeFloorMs.toFixed(1)} ms at the one-row Gemm's bandwidth)${busy(d.othersCpuShare)}`);
+    const e = r.e_torch;
+    if (e.ok) {
+      lines.push(`(e) PyTorch ${e.torchVersion} (${e.threads} threads) ${e.seconds.toFixed(2)} s vs ours ${e.oursSeconds.toFixed(2)} s: ${x(e.ratio)}; target > ${x(e.target)}${verdict(e.met)}; attribution max abs err / max abs value ${e.attributionAgreement.ratio.toExponential(2)}${busy(e.othersCpuShare)}`);
+    } else {
+      lines.push(`(e) PyTorch peer skipped: ${e.skipped}`);
+    }
+    const f = r.f_memory;
+    const mem = (k: string, v: Json) => `${k} peak ${(v.peakBytes / MiB).toFixed(0)} MiB, size ${(v.sizeBytes / MiB).toFixed(0)} MiB: ${v.ratio.toFixed(2)}${verdict(v.met)}`;
+    const phases = (k: string, v: Json) => `${k} after load ${(v.afterLoadPeakBytes / MiB).toFixed(0)}, after generate ${(v.afterGeneratePeakBytes / MiB).toFixed(0)}, after attribute ${(v.peakBytes / MiB).toFixed(0)} MiB`;
+    lines.push(`(f) memory (peak - ${(f.overheadPeakBytes / MiB).toFixed(0)} MiB overhead) / size, target <= ${f.target}: ${mem('f32', f.f32)}; ${mem('bf16', f.bf16)}`);
+    lines.push(`    peak by phase: ${phases('f32', f.f32)}; ${phases('bf16', f.bf16)}`);
+    if (f.f32SmallBatch) lines.push(`    not the default: f32 with attribution batches of ${f.f32SmallBatch.attributionBatch} tokens: ${mem('f32', f.f32SmallBatch)} (whole explanation ${f.f32SmallBatch.seconds.toFixed(1)} s vs ${f.f32.seconds.toFixed(1)} s)`);
   }
-  const f = r.f_memory;
-  const mem = (k: string, v: Json) => `${k} peak ${(v.peakBytes / MiB).toFixed(0)} MiB, size ${(v.sizeBytes / MiB).toFixed(0)} MiB: ${v.ratio.toFixed(2)}${verdict(v.met)}`;
-  const phases = (k: string, v: Json) => `${k} after load ${(v.afterLoadPeakBytes / MiB).toFixed(0)}, after generate ${(v.afterGeneratePeakBytes / MiB).toFixed(0)}, after attribute ${(v.peakBytes / MiB).toFixed(0)} MiB`;
-  lines.push(`(f) memory (peak - ${(f.overheadPeakBytes / MiB).toFixed(0)} MiB overhead) / size, target <= ${f.target}: ${mem('f32', f.f32)}; ${mem('bf16', f.bf16)}`);
-  lines.push(`    peak by phase: ${phases('f32', f.f32)}; ${phases('bf16', f.bf16)}`);
-  if (f.f32SmallBatch) lines.push(`    not the default: f32 with attribution batches of ${f.f32SmallBatch.attributionBatch} tokens: ${mem('f32', f.f32SmallBatch)} (whole explanation ${f.f32SmallBatch.seconds.toFixed(1)} s vs ${f.f32.seconds.toFixed(1)} s)`);
   const g = r.g_heads;
   if (g) {
     lines.push(`(g) heads ${g.words} words, top ${g.top} on ${g.dims} dims: ${g.seconds.toFixed(2)} s (products and pairing ${g.layersSeconds.toFixed(2)} s), ${(g.flops / 1e9).toFixed(1)} GFLOP of projections -> ${g.achievedGflops.toFixed(1)} GFLOP/s = ${pct(g.fractionOfPeak)} of (a); target >= ${pct(g.target)}${verdict(g.met)}${busy(g.othersCpuShare)}`);
@@ -50,10 +52,16 @@ export function summary(r: Json): string {
   if (h) {
     lines.push(`(h) concepts ${h.components} components x ${h.top} words, all layers: ${h.seconds.toFixed(2)} s (+ labels ${h.labelsSeconds.toFixed(2)} s), ${(h.flops / 1e9).toFixed(1)} GFLOP of covariances and words -> ${h.achievedGflops.toFixed(1)} GFLOP/s = ${pct(h.fractionOfPeak)} of (a); target >= ${pct(h.target)}${verdict(h.met)}${busy(h.othersCpuShare)}`);
     lines.push(`    eigensolver ${(h.eigensolverFlops / 1e9).toFixed(1)} GFLOP more (all products ${h.allProductsGflops.toFixed(1)} GFLOP/s); per layer (covariance + eigensolver) ${h.layers.map((l: Json) => `L${l.layer} ${(l.flops / 1e9).toFixed(2)} GFLOP ${pct(l.fractionOfPeak)}`).join(', ')}; words ${(h.words.flops / 1e9).toFixed(2)} GFLOP ${pct(h.words.fractionOfPeak)}`);
+    if (h.breakdown) {
+      const k = Object.entries(h.breakdown.kernels).map(([name, v]: [string, Json]) => `${name} ${(v.seconds * 1000).toFixed(0)} ms/${v.calls} calls${v.gflops ? ` @${v.gflops.toFixed(0)} GFLOP/s` : ''}`);
+      lines.push(`    time: ${k.join(', ')}, other (JS: reads, means, orthonormalisation, Rayleigh-Ritz) ${(h.breakdown.otherSeconds * 1000).toFixed(0)} ms; passes ${h.layers.map((l: Json) => l.passes).join(',')}`);
+    }
   }
-  const top = (p: Json) => p.byOp.slice(0, 5).map((o: Json) => `${o.op} ${pct(o.share)}${o.gflops ? ` @${o.gflops.toFixed(0)} GFLOP/s` : ''}`).join(', ');
-  lines.push(`profile  attribution: ${top(r.profile.attribution)}`);
-  lines.push(`profile  decode step: ${top(r.profile.decodeStep)}`);
+  if (r.profile) {
+    const top = (p: Json) => p.byOp.slice(0, 5).map((o: Json) => `${o.op} ${pct(o.share)}${o.gflops ? ` @${o.gflops.toFixed(0)} GFLOP/s` : ''}`).join(', ');
+    lines.push(`profile  attribution: ${top(r.profile.attribution)}`);
+    lines.push(`profile  decode step: ${top(r.profile.decodeStep)}`);
+  }
   lines.push(`took ${r.durationSeconds.toFixed(0)} s`);
   return lines.join('\n');
 }

@@ -21,6 +21,8 @@ export interface ConceptsOptions {
   readonly top: number; // K
   readonly threads?: number; // onnxruntime threads for the products
   readonly eigen?: EigenSettings;
+  /** Rows of the output embeddings a words call (the table is read in pieces); default: 16 MiB of f32. */
+  readonly pieceRows?: number;
   readonly onProgress?: (p: ConceptsProgress) => void;
   readonly signal?: AbortSignal;
 }
@@ -150,7 +152,7 @@ async function compute(checkpoint: Checkpoint, weights: GlobalWeights, candidate
   for (const v of candidates) isCandidate[v] = 1;
   const stacked = new Float32Array(L * k * D);
   pcas.forEach((p, l) => stacked.set(p.vectors, l * k * D));
-  const pieceRows = Math.max(K, Math.min(V, Math.ceil(EMBEDDING_PIECE_VALUES / D)));
+  const pieceRows = Math.max(1, Math.min(V, options.pieceRows ?? Math.ceil(EMBEDDING_PIECE_VALUES / D)));
   const piece = new Float32Array(pieceRows * D);
   let allWords: TopWord[][] = [];
   for (let first = 0; first < V; first += pieceRows) {

@@ -1,0 +1,160 @@
+// The concepts' onnxruntime kernels (src/runtime/conceptKernels.ts) against plain float64 loops written here:
+// the scatter matrix by row blocks, rows times S, a whole Chebyshev filter pass (against the eigensolver's
+// own pass by products, filterByProducts, with a naive multiply), and the cosine top-K over a vocabulary
+// (against topWordsByCosine on naive dots). Then the eigensolver with the fast kernels against known spectra.
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { chebyshevFilter, rowsTimesSymmetric, scatterBlocks, scatterMatrix, topCosines } from '../../src/runtime/conceptKernels';
+import { chebyshevSteps, filterByProducts, topEigenpairs, type MultiplyRows } from '../../src/explain/topEigenpairs';
+import { topWordLists, topWordsByCosine } from '../../src/explain/ffnConcepts';
+import { gaussian, mulberry32 } from '../helpers/prng';
+import { jacobiEigen } from '../reference/jacobiEigen';
+
+const gaussians = (n: number, seed: number) => Float32Array.from({ length: n }, gaussian(mulberry32(seed)));
+
+/** max |a − b| / max |b| */
+function relativeError(a: ArrayLike<number>, b: ArrayLike<number>): number {
+  assert.equal(a.length, b.length);
+  let e = 0;
+  let m = 0;
+  for (let i = 0; i < a.length; i++) {
+    e = Math.max(e, Math.abs(a[i] - b[i]));
+    m = Math.max(m, Math.abs(b[i]));
+  }
+  return e / m;
+}
+
+/** X S in float64 loops, rounded to f32. */
+function naiveMultiply(S: ArrayLike<number>, D: number): MultiplyRows {
+  return async (x, n) => {
+    const out = new Float32Array(n * D);
+    for (let i = 0; i < n; i++) {
+      for (let j = 0; j < D; j++) {
+        let s = 0;
+        for (let d = 0; d < D; d++) s += x[i * D + d] * S[d * D + j];
+        out[i * D + j] = s;
+      }
+    }
+    return out;
+  };
+}
+
+test('scatterMatrix: (W − mean)(W − mean)^T in 1 to 4 row blocks, even and uneven, equals the float64 loops', async () => {
+  for (const [D, F, blocks] of [[13, 20, 1], [13, 20, 2], [13, 20, 3], [16, 7, 4], [5, 9, 4]] as const) {
+    const W = gaussians(D * F, D + F + blocks);
+    const means = Float32Array.from({ length: D }, (_, d) => 0.3 * (d % 3) - 0.2);
+    const S = await scatterMatrix(W, D, F, means, undefined, blocks);
+    const ref = new Float64Array(D * D);
+    for (let a = 0; a < D; a++) for (let b = 0; b < D; b++) for (let f = 0; f < F; f++) ref[a * D + b] += (W[a * F + f] - means[a]) * (W[b * F + f] - means[b]);
+    assert.ok(relativeError(S, ref) < 1e-6, `D ${D}, F ${F}, ${blocks} blocks: ${relativeError(S, ref)}`);
+  }
+  assert.deepEqual([64, 384, 512, 768, 1024, 4096].map(scatterBlocks), [1, 2, 2, 3, 4, 4]);
+  await assert.rejects(scatterMatrix(new Float32Array(5), 2, 3, new Float32Array(2)), /5 values, expected 6/);
+});
+
+test('rowsTimesSymmetric: X S equals the float64 loops', async () => {
+  const D = 24;
+  const n = 5;
+  const A = gaussians(D * D, 1);
+  const S = new Float32Array(D * D);
+  for (let a = 0; a < D; a++) for (let b = 0; b < D; b++) S[a * D + b] = A[a * D + b] + A[b * D + a];
+  const X = gaussians(n * D, 2);
+  assert.ok(relativeError(await rowsTimesSymmetric(S, D, X, n), await naiveMultiply(S, D)(X, n)) < 1e-6);
+});
+
+test('chebyshevFilter: one call equals the pass by products (degrees 1, 2, 9) and the scaled Chebyshev polynomial', async () => {
+  const D = 20;
+  const n = 4;
+  const A = gaussians(D * D, 3);
+  const S = new Float32Array(D * D); // positive semi-definite, eigenvalues spread over [0, ~4 D]
+  for (let a = 0; a < D; a++) for (let b = 0; b < D; b++) for (let i = 0; i < D; i++) S[a * D + b] += (A[i * D + a] * A[i * D + b]) / D;
+  const multiply = naiveMultiply(S, D);
+  const X = gaussians(n * D, 4);
+  const AX = await multiply(X, n);
+  for (const degree of [1, 2, 9]) {
+    const steps = chebyshevSteps(3, 1, degree);
+    const fast = await chebyshevFilter(S, D, X, AX, n, steps);
+    const reference = await filterByProducts(multiply, D)(X, AX, n, steps);
+    assert.ok(relativeError(fast, reference) < 1e-5, `degree ${degree}: ${relativeError(fast, reference)}`);
+  }
+  // on S = λ I the pass multiplies by T_P((λ − c) / e) / T_P((top − c) / e), c = e = cut / 2
+  const top = 3;
+  const cut = 1;
+  const T = (P: number, x: number) => (Math.abs(x) <= 1 ? Math.cos(P * Math.acos(x)) : Math.sign(x) ** P * Math.cosh(P * Math.acosh(Math.abs(x))));
+  for (const lambda of [0, 0.4, 1, 2, 3, 3.5]) {
+    const I = new Float32Array(D * D);
+    for (let d = 0; d < D; d++) I[d * D + d] = lambda;
+    const ax = X.map((v) => v * lambda);
+    const y = await chebyshevFilter(I, D, X, ax, n, chebyshevSteps(top, cut, 7));
+    const factor = T(7, (lambda - cut / 2) / (cut / 2)) / T(7, (top - cut / 2) / (cut / 2));
+    assert.ok(relativeError(y, X.map((v) => v * factor)) < 1e-5, `λ ${lambda}: factor ${factor}`);
+  }
+});
+
+test('topCosines: the K largest |cosine| of valid, non-zero rows, ties by id, unfilled slots marked', async () => {
+  const D = 12;
+  const V = 40;
+  const n = 3;
+  const E = gaussians(V * D, 5);
+  E.fill(0, 7 * D, 8 * D); // a zero row: never chosen
+  E.copyWithin(20 * D, 10 * D, 11 * D); // ids 10 and 20 share a row: a tie, 10 first
+  const valid = Uint8Array.from({ length: V }, (_, v) => (v % 9 === 4 ? 0 : 1)); // 4, 13, 22, 31 left out
+  const U = gaussians(n * D, 6);
+  U.set(E.subarray(10 * D, 11 * D), 0); // row 0 points at ids 10 and 20
+  for (let r = 0; r < n; r++) {
+    let s = 0;
+    for (let d = 0; d < D; d++) s += U[r * D + d] ** 2;
+    for (let d = 0; d < D; d++) U[r * D + d] /= Math.sqrt(s);
+  }
+  const dots = new Float32Array(n * V);
+  for (let r = 0; r < n; r++) for (let v = 0; v < V; v++) for (let d = 0; d < D; d++) dots[r * V + v] += U[r * D + d] * E[v * D + d];
+  const inverseNorms = Float32Array.from({ length: V }, (_, v) => {
+    let s = 0;
+    for (let d = 0; d < D; d++) s += E[v * D + d] ** 2;
+    return valid[v] === 1 && s > 0 ? 1 / Math.sqrt(s) : 0;
+  });
+  for (const K of [5, 35]) {
+    const top = await topCosines(U, n, E, V, D, valid, K);
+    const got = topWordLists(top.ids, top.cosines, top.scores, n, K);
+    const want = topWordsByCosine(dots, n, V, inverseNorms, K);
+    for (let r = 0; r < n; r++) {
+      assert.equal(got[r].length, Math.min(K, V - 5), `row ${r}: 35 usable ids`);
+      assert.deepEqual(got[r].map((w) => w.id), want[r].map((w) => w.id), `row ${r}, K ${K}`);
+      for (let j = 0; j < got[r].length; j++) assert.ok(Math.abs(got[r][j].cosine - want[r][j].cosine) < 1e-6);
+    }
+    assert.deepEqual(got[0].slice(0, 2).map((w) => w.id), [10, 20]);
+    assert.ok(Math.abs(got[0][0].cosine - 1) < 1e-6);
+  }
+});
+
+test('topEigenpairs with the onnxruntime filter and product: the Jacobi values and vectors, the rows it counts', async () => {
+  const D = 96;
+  const F = 300;
+  const X = gaussians(F * D, 12);
+  const C = new Float64Array(D * D);
+  for (let a = 0; a < D; a++) for (let b = 0; b < D; b++) for (let f = 0; f < F; f++) C[a * D + b] += X[f * D + a] * X[f * D + b];
+  const S = Float32Array.from(C);
+  const ref = jacobiEigen(C, D);
+  let rows = 0;
+  const multiply: MultiplyRows = (x, n) => {
+    rows += n;
+    return rowsTimesSymmetric(S, D, x, n);
+  };
+  const r = await topEigenpairs(multiply, D, {
+    count: 8,
+    filter: (x, ax, n, steps) => {
+      rows += n * (steps.length / 3 - 1);
+      return chebyshevFilter(S, D, x, ax, n, steps);
+    },
+  });
+  assert.ok(r.converged, `residuals ${[...r.residuals]}`);
+  assert.ok(r.passes >= 1);
+  assert.equal(r.productRows, rows);
+  for (let i = 0; i < 8; i++) {
+    assert.ok(Math.abs(r.values[i] - ref.values[i]) <= 1e-5 * ref.values[0], `value ${i}`);
+    const gap = Math.min(ref.values[i] - ref.values[i + 1], i > 0 ? ref.values[i - 1] - ref.values[i] : Infinity) / ref.values[0];
+    let along = 0;
+    for (let d = 0; d < D; d++) along += r.vectors[i * D + d] * ref.vectors[i * D + d];
+    assert.ok(1 - Math.abs(along) < (2e-5 / gap) ** 2 + 1e-6, `vector ${i} (gap ${gap})`);
+  }
+});
