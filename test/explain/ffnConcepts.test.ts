@@ -8,7 +8,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
 import { computeConcepts, componentRows, type ConceptsResult } from '../../src/engine/concepts';
-import { centreNeurons, orientToTopWord, topWordsByCosine } from '../../src/explain/ffnConcepts';
+import { centreNeurons, kernelsFromMatmul, mergeTopWords, neuronMeans, orientToTopWord, startRows, topWordLists, topWordsByCosine } from '../../src/explain/ffnConcepts';
+import { matmulTransposed } from '../../src/runtime/matmulSession';
 import { loadCheckpoint, type Checkpoint } from '../../src/model/checkpoint';
 import { gaussian, mulberry32 } from '../helpers/prng';
 import { writeRandomCheckpoint, type RandomCheckpoint, type RandomCheckpointOptions } from '../helpers/randomCheckpoint';
@@ -98,6 +99,17 @@ for (const [name, options, k, K] of cases) {
   });
 }
 
+test('the reference kernels (a plain product and the loops of ffnConcepts.ts) and the words read in pieces of 7 rows agree with the naive computation', async () => {
+  const ck = writeRandomCheckpoint(join(root, 'reference-kernels'), { family: 'llama', hiddenSize: 32, intermediateSize: 96, numLayers: 2, seed: 34 });
+  const checkpoint = await open(ck);
+  const reference = await computeConcepts(checkpoint, { components: 6, top: 8, pieceRows: 7 }, kernelsFromMatmul((x, n, w, m, k) => matmulTransposed(x, n, w, m, k)));
+  assert.ok(reference.ok);
+  assert.ok(checkAgainstNaive(ck, checkpoint, reference.value) >= 2);
+  const pieces = await computeConcepts(checkpoint, { components: 6, top: 8, pieceRows: 7 });
+  assert.ok(pieces.ok);
+  assert.ok(checkAgainstNaive(ck, checkpoint, pieces.value) >= 2);
+});
+
 test('components = d_model: the whole spectrum, every variance and the ratios summing to 1', async () => {
   const ck = writeRandomCheckpoint(join(root, 'full'), { family: 'llama', hiddenSize: 16, intermediateSize: 48, numLayers: 1, seed: 33 });
   const checkpoint = await open(ck);
@@ -144,6 +156,43 @@ test('topWordsByCosine: the K largest |cosine| by a full sort, excluded ids neve
   }
   assert.ok(got[0].findIndex((w) => w.id === 5) < got[0].findIndex((w) => w.id === 7));
   assert.deepEqual(topWordsByCosine(dots, n, V, inverseNorms, V).map((l) => l.length), [180, 180, 180]);
+});
+
+test('neuronMeans: float64 means and trace, F not a multiple of 4; startRows: the rows of S at its largest diagonal entries', () => {
+  const D = 3;
+  const F = 7;
+  const wDown = Float32Array.from({ length: D * F }, (_, i) => Math.fround(Math.cos(i) * 2 + 10 * (i % D)));
+  const { means, totalVariance } = neuronMeans(wDown, D, F);
+  let trace = 0;
+  for (let d = 0; d < D; d++) {
+    let mean = 0;
+    for (let f = 0; f < F; f++) mean += wDown[d * F + f] / F;
+    assert.ok(Math.abs(means[d] - mean) < 1e-12);
+    for (let f = 0; f < F; f++) trace += (wDown[d * F + f] - mean) ** 2 / (F - 1);
+  }
+  assert.ok(Math.abs(totalVariance - trace) < 1e-12 * trace);
+  const S = Float32Array.from([1, 2, 3, 2, 5, 4, 3, 4, 2]); // diagonal 1, 5, 2
+  assert.deepEqual([...startRows(S, 3, 2)], [2, 5, 4, 3, 4, 2]);
+});
+
+test('topWordLists drops unfilled slots; mergeTopWords equals one sort over both parts', () => {
+  assert.deepEqual(topWordLists(BigInt64Array.from([3n, 1n, 0n]), Float32Array.from([-0.5, 0.25, 0]), Float32Array.from([0.5, 0.25, -1]), 1, 3), [[{ id: 3, cosine: -0.5 }, { id: 1, cosine: 0.25 }]]);
+  const g = gaussian(mulberry32(21));
+  const V = 50;
+  const n = 2;
+  const dots = Float32Array.from({ length: n * V }, g);
+  dots[3] = dots[30] = 2.5; // a tie across the two parts: id 3 first
+  const ones = new Float32Array(V).fill(1);
+  for (const K of [1, 4, 9]) {
+    const whole = topWordsByCosine(dots, n, V, ones, K);
+    let merged: ReturnType<typeof topWordsByCosine> = [];
+    for (const [from, to] of [[0, 17], [17, 34], [34, 50]]) {
+      const part = new Float32Array(n * (to - from));
+      for (let r = 0; r < n; r++) part.set(dots.subarray(r * V + from, r * V + to), r * (to - from));
+      merged = mergeTopWords(merged, topWordsByCosine(part, n, to - from, ones.subarray(from, to), K), from, K);
+    }
+    assert.deepEqual(merged, whole);
+  }
 });
 
 test('orientToTopWord: flips a component and its cosines when its top word points away', () => {

@@ -3,7 +3,7 @@
 // subspace they span), the residuals it reports, and the count of product rows it claims.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { topEigenpairs, type MultiplyRows } from '../../src/explain/topEigenpairs';
+import { chebyshevSteps, filterByProducts, topEigenpairs, type MultiplyRows } from '../../src/explain/topEigenpairs';
 import { gaussian, mulberry32 } from '../helpers/prng';
 import { jacobiEigen } from '../reference/jacobiEigen';
 
@@ -162,4 +162,43 @@ test('a maximum degree of 60 under the default growth cap still converges to the
   const r = await topEigenpairs(naiveMultiply(C, D).multiply, D, { count: 10, degree: 60 });
   assert.ok(r.converged, `residuals ${[...r.residuals]}`);
   for (let i = 0; i < 10; i++) assert.ok(Math.abs(r.values[i] - ref.values[i]) <= 1e-6 * ref.values[0]);
+});
+
+test('a start block holding the leading eigenvectors converges with no filter pass; a filter pass of the caller counts its rows', async () => {
+  const D = 40;
+  const values = Array.from({ length: D }, (_, i) => 10 / (1 + i));
+  const { C, basis } = withSpectrum(values, 6);
+  const m = naiveMultiply(C, D);
+  const start = Float32Array.from(basis.subarray(0, 12 * D));
+  const r = await topEigenpairs(m.multiply, D, { count: 4, blockSize: 12, start });
+  assert.ok(r.converged);
+  assert.equal(r.passes, 0);
+  assert.equal(r.productRows, 12);
+  for (let i = 0; i < 4; i++) assert.ok(Math.abs(r.values[i] - values[i]) < 1e-5 * values[0]);
+  await assert.rejects(topEigenpairs(m.multiply, D, { count: 4, blockSize: 12, start: new Float32Array(13 * D) }), /start has/);
+  // the same problem from a random start, the filter passes through a caller's function (here the reference)
+  let filterRows = 0;
+  const fresh = naiveMultiply(C, D);
+  const reference = filterByProducts(fresh.multiply, D);
+  const f = await topEigenpairs(fresh.multiply, D, {
+    count: 4,
+    filter: (x, ax, n, steps) => {
+      filterRows += n * (steps.length / 3 - 1);
+      return reference(x, ax, n, steps);
+    },
+  });
+  assert.ok(f.converged && f.passes >= 1);
+  assert.equal(f.productRows, fresh.rows());
+  assert.ok(filterRows > 0 && filterRows < f.productRows);
+  for (let i = 0; i < 4; i++) assert.ok(Math.abs(f.values[i] - values[i]) < 1e-5 * values[0]);
+});
+
+test('chebyshevSteps: the pass by products scales an eigenvector by T_P((λ − c) / e) / T_P((top − c) / e)', async () => {
+  const T = (P: number, x: number) => (Math.abs(x) <= 1 ? Math.cos(P * Math.acos(x)) : Math.sign(x) ** P * Math.cosh(P * Math.acosh(Math.abs(x))));
+  for (const [lambda, top, cut, P] of [[0, 4, 2, 5], [1.5, 4, 2, 6], [3, 4, 2, 8], [4, 4, 2, 12], [5, 4, 1, 3]]) {
+    const x = Float32Array.of(1);
+    const y = await filterByProducts(async (v) => v.map((e) => e * lambda), 1)(x, Float32Array.of(lambda), 1, chebyshevSteps(top, cut, P));
+    const want = T(P, (lambda - cut / 2) / (cut / 2)) / T(P, (top - cut / 2) / (cut / 2));
+    assert.ok(Math.abs(y[0] - want) < 1e-5 * Math.max(1, Math.abs(want)), `λ ${lambda}, P ${P}: ${y[0]} vs ${want}`);
+  }
 });
