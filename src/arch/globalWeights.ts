@@ -31,9 +31,10 @@ export interface GlobalWeights {
   downProjectionRows(layer: number): Matrix;
   /**
    * W_down itself: [hiddenSize, intermediateSize], column i = what neuron i writes, as nn.Linear stores it
-   * (read without a transpose for the llama family; concepts wants this layout for X^T X).
+   * (read without a transpose for the llama family; concepts wants this layout for X^T X). With `out`
+   * [hiddenSize * intermediateSize], the values go there (a caller reading layer after layer reuses one buffer).
    */
-  downProjection(layer: number): Matrix;
+  downProjection(layer: number, out?: Float32Array): Matrix;
   /** [vocabSize, hiddenSize]. */
   inputEmbeddings(): Matrix;
   /** [vocabSize, hiddenSize]: the LM head, or the input embeddings when tied. */
@@ -45,8 +46,8 @@ export interface GlobalWeights {
   outputEmbeddingRows(first: number, out: Float32Array): void;
 }
 
-function transpose(m: Matrix): Matrix {
-  const out = new Float32Array(m.data.length);
+function transpose(m: Matrix, out: Float32Array = new Float32Array(m.data.length)): Matrix {
+  if (out.length !== m.data.length) throw new Error(`transpose: ${out.length} values in the buffer for [${m.rows}, ${m.cols}]`);
   for (let r = 0; r < m.rows; r++) for (let c = 0; c < m.cols; c++) out[c * m.rows + r] = m.data[r * m.cols + c];
   return { data: out, rows: m.cols, cols: m.rows };
 }
@@ -61,7 +62,7 @@ function columns(m: Matrix, from: number, to: number): Matrix {
 
 export function globalWeights(config: ModelConfig, store: WeightStore): GlobalWeights {
   const has = (n: string) => lookupTensor(store, n) !== undefined;
-  const matrix = (n: string, rows: number, cols: number): Matrix => {
+  const matrix = (n: string, rows: number, cols: number, out?: Float32Array): Matrix => {
     const info = findTensor(store, n);
     if (info.shape.length !== 2 || info.shape[0] !== rows || info.shape[1] !== cols) {
       throw new LensFailure({
@@ -69,6 +70,11 @@ export function globalWeights(config: ModelConfig, store: WeightStore): GlobalWe
         message: `weights: tensor "${info.name}" has shape [${info.shape}], config.json implies [${rows}, ${cols}]`,
         hint: 'The checkpoint does not match its config.json.',
       });
+    }
+    if (out) {
+      if (out.length !== rows * cols) throw new Error(`weights: ${out.length} values in the buffer for "${info.name}" [${rows}, ${cols}]`);
+      readRowRangeF32(info, 0, rows, out);
+      return { data: out, rows, cols };
     }
     return { data: store.readF32(info.name), rows, cols };
   };
@@ -95,7 +101,7 @@ export function globalWeights(config: ModelConfig, store: WeightStore): GlobalWe
         return { wq: transpose(columns(qkv, 0, D)), wk: transpose(columns(qkv, D, 2 * D)), normScale: vector(`h.${layer}.ln_1.weight`, D) };
       },
       downProjectionRows: (layer) => matrix(`h.${layer}.mlp.c_proj.weight`, F, D),
-      downProjection: (layer) => transpose(matrix(`h.${layer}.mlp.c_proj.weight`, F, D)),
+      downProjection: (layer, out) => transpose(matrix(`h.${layer}.mlp.c_proj.weight`, F, D), out),
       inputEmbeddings: embeddings,
       outputEmbeddings: () => (has('lm_head.weight') && !config.tieWordEmbeddings ? matrix('lm_head.weight', V, D) : embeddings()),
       outputEmbeddingRows: (first, out) => rowsOf(has('lm_head.weight') && !config.tieWordEmbeddings ? 'lm_head.weight' : 'wte.weight', V, D)(first, out),
@@ -113,7 +119,7 @@ export function globalWeights(config: ModelConfig, store: WeightStore): GlobalWe
       };
     },
     downProjectionRows: (layer) => transpose(matrix(`model.layers.${layer}.mlp.down_proj.weight`, D, F)),
-    downProjection: (layer) => matrix(`model.layers.${layer}.mlp.down_proj.weight`, D, F),
+    downProjection: (layer, out) => matrix(`model.layers.${layer}.mlp.down_proj.weight`, D, F, out),
     inputEmbeddings: embeddings,
     outputEmbeddings: () => (config.tieWordEmbeddings || !has('lm_head.weight') ? embeddings() : matrix('lm_head.weight', V, D)),
     outputEmbeddingRows: (first, out) => rowsOf(config.tieWordEmbeddings || !has('lm_head.weight') ? 'model.embed_tokens.weight' : 'lm_head.weight', V, D)(first, out),

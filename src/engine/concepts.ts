@@ -130,11 +130,12 @@ async function compute(checkpoint: Checkpoint, weights: GlobalWeights, candidate
   // setImmediate), so layers side by side would not overlap their work, only interleave it
   const pcas: PrincipalComponents[] = [];
   const layerSeconds: number[] = [];
+  const downBuffer = new Float32Array(D * F); // each layer's W_down in turn (a fresh array a layer cost its page faults)
   for (let layer = 0; layer < L; layer++) {
     if (options.signal?.aborted) return cancelled();
     options.onProgress?.({ stage: 'pca', done: layer, total: L });
     const layerStart = performance.now();
-    const wDown = weights.downProjection(layer); // (D, F)
+    const wDown = weights.downProjection(layer, downBuffer); // (D, F)
     pcas.push(await principalComponents(wDown.data, D, F, k, kernels, options.eigen));
     layerSeconds.push(seconds(layerStart));
   }

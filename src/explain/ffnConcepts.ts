@@ -77,7 +77,9 @@ export function neuronMeans(wDown: Readonly<Float32Array>, D: number, F: number)
   if (F < 2) throw new Error(`neuronMeans: a covariance needs 2 neurons or more, got ${F}`);
   const means = new Float64Array(D);
   let sumSquares = 0;
-  // four partial sums a loop: one sum is a chain of dependent adds, each waiting for the last
+  // one pass: Σx and Σx² in float64, Σ(x − mean)² = Σx² − F mean² (the cancellation costs digits only when
+  // the mean is orders of magnitude above the spread); four partial sums each, as one sum is a chain of
+  // dependent adds, each waiting for the last
   const f4 = F - (F % 4);
   for (let d = 0; d < D; d++) {
     const row = d * F;
@@ -85,31 +87,31 @@ export function neuronMeans(wDown: Readonly<Float32Array>, D: number, F: number)
     let s1 = 0;
     let s2 = 0;
     let s3 = 0;
-    for (let f = row; f < row + f4; f += 4) {
-      s0 += wDown[f];
-      s1 += wDown[f + 1];
-      s2 += wDown[f + 2];
-      s3 += wDown[f + 3];
-    }
-    for (let f = row + f4; f < row + F; f++) s0 += wDown[f];
-    const mean = (s0 + s1 + (s2 + s3)) / F;
     let q0 = 0;
     let q1 = 0;
     let q2 = 0;
     let q3 = 0;
     for (let f = row; f < row + f4; f += 4) {
-      const v0 = wDown[f] - mean;
-      const v1 = wDown[f + 1] - mean;
-      const v2 = wDown[f + 2] - mean;
-      const v3 = wDown[f + 3] - mean;
+      const v0 = wDown[f];
+      const v1 = wDown[f + 1];
+      const v2 = wDown[f + 2];
+      const v3 = wDown[f + 3];
+      s0 += v0;
+      s1 += v1;
+      s2 += v2;
+      s3 += v3;
       q0 += v0 * v0;
       q1 += v1 * v1;
       q2 += v2 * v2;
       q3 += v3 * v3;
     }
-    for (let f = row + f4; f < row + F; f++) q0 += (wDown[f] - mean) ** 2;
+    for (let f = row + f4; f < row + F; f++) {
+      s0 += wDown[f];
+      q0 += wDown[f] * wDown[f];
+    }
+    const mean = (s0 + s1 + (s2 + s3)) / F;
     means[d] = mean;
-    sumSquares += q0 + q1 + (q2 + q3);
+    sumSquares += Math.max(0, q0 + q1 + (q2 + q3) - F * mean * mean);
   }
   return { means, totalVariance: sumSquares / (F - 1) };
 }

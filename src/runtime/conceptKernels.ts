@@ -72,8 +72,8 @@ function scatterModel(blocks: number): Uint8Array {
   });
 }
 
-/** The scatter's row blocks: about 256 rows each, at most 4 (10 Gemms). */
-export const scatterBlocks = (D: number) => Math.max(1, Math.min(4, Math.round(D / 256)));
+/** The scatter's row blocks: about 128 rows each, at most 4 (10 Gemms). */
+export const scatterBlocks = (D: number) => Math.max(1, Math.min(4, Math.round(D / 128)));
 
 /** Y = X S = (S X^T)^T for symmetric S [d, d] and X [n, d]. */
 function rowsTimesModel(): Uint8Array {

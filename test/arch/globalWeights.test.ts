@@ -31,6 +31,10 @@ test('llama (GQA, untied): q/k rows, norm scale, W_down^T rows, embeddings', asy
   const stored = g.downProjection(0);
   assert.deepEqual([stored.rows, stored.cols], [D, F]);
   assert.deepEqual([...stored.data], [...down].map(Math.fround));
+  const buffer = new Float32Array(D * F);
+  assert.equal(g.downProjection(0, buffer).data, buffer, 'read into the caller\'s buffer');
+  assert.deepEqual([...buffer], [...down].map(Math.fround));
+  assert.throws(() => g.downProjection(0, new Float32Array(3)), /3 values in the buffer/);
   assert.equal(g.inputEmbeddings().rows, V);
   assert.deepEqual([...g.outputEmbeddings().data], [...ck.weights.get('lm_head.weight')!].map(Math.fround));
   // a piece of the table, read into a buffer: rows 5..11 (bf16 widened)
@@ -60,6 +64,9 @@ test('gpt2 (prefixed names, tied): fused Conv1D qkv split and transposed, c_proj
   const down = g.downProjection(0); // [D, F]: c_proj transposed
   assert.deepEqual([down.rows, down.cols], [D, 4 * D]);
   for (let i = 0; i < 4 * D; i++) for (let j = 0; j < D; j++) assert.equal(down.data[j * 4 * D + i], Math.fround(at(proj, D, i, j)));
+  const downBuffer = new Float32Array(4 * D * D);
+  assert.equal(g.downProjection(0, downBuffer).data, downBuffer);
+  assert.deepEqual([...downBuffer], [...down.data]);
   assert.deepEqual([...g.outputEmbeddings().data], [...g.inputEmbeddings().data]);
   // the tied table in pieces (f32: read straight into the buffer), the last piece short
   const V = ck.config.vocabSize;
