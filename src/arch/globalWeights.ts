@@ -4,9 +4,9 @@
 // (method 3) both read through here, so neither knows Hugging Face names or Conv1D layouts.
 import { LensFailure } from '../lensError';
 import type { ModelConfig } from '../model/config';
-import type { WeightStore } from '../model/safetensors';
+import type { TensorInfo, WeightStore } from '../model/safetensors';
 import { findTensor, lookupTensor } from '../model/weightNames';
-import { readRowRangeF32 } from '../model/safetensors';
+import { readRowRangeF32Async } from '../model/safetensors';
 
 /** Row-major matrix: `rows` x `cols`. */
 export interface Matrix {
@@ -31,19 +31,24 @@ export interface GlobalWeights {
   downProjectionRows(layer: number): Matrix;
   /**
    * W_down itself: [hiddenSize, intermediateSize], column i = what neuron i writes, as nn.Linear stores it
-   * (read without a transpose for the llama family; concepts wants this layout for X^T X). With `out`
-   * [hiddenSize * intermediateSize], the values go there (a caller reading layer after layer reuses one buffer).
+   * (read without a transpose for the llama family; concepts wants this layout for X^T X).
    */
-  downProjection(layer: number, out?: Float32Array): Matrix;
+  downProjection(layer: number): Matrix;
+  /**
+   * downProjection(layer) into `out` [hiddenSize * intermediateSize], read without blocking this thread (the
+   * reads run on libuv's thread pool): a caller reads the next layer while it computes on this one, and
+   * reuses its buffers (a fresh array a layer costs its page faults).
+   */
+  readDownProjection(layer: number, out: Float32Array): Promise<Matrix>;
   /** [vocabSize, hiddenSize]. */
   inputEmbeddings(): Matrix;
   /** [vocabSize, hiddenSize]: the LM head, or the input embeddings when tied. */
   outputEmbeddings(): Matrix;
   /**
-   * Rows [first, first + out.length / hiddenSize) of outputEmbeddings() into `out`: a large table read in
-   * pieces into one reused buffer (a fresh 100 MB array costs its page faults on every run).
+   * Rows [first, first + out.length / hiddenSize) of outputEmbeddings() into `out`, without blocking this
+   * thread: a large table read in pieces into reused buffers, the next piece while this one is worked on.
    */
-  outputEmbeddingRows(first: number, out: Float32Array): void;
+  readOutputEmbeddingRows(first: number, out: Float32Array): Promise<void>;
 }
 
 function transpose(m: Matrix, out: Float32Array = new Float32Array(m.data.length)): Matrix {
@@ -62,7 +67,8 @@ function columns(m: Matrix, from: number, to: number): Matrix {
 
 export function globalWeights(config: ModelConfig, store: WeightStore): GlobalWeights {
   const has = (n: string) => lookupTensor(store, n) !== undefined;
-  const matrix = (n: string, rows: number, cols: number, out?: Float32Array): Matrix => {
+  /** The tensor's info, checked to be [rows, cols]. */
+  const shaped = (n: string, rows: number, cols: number): TensorInfo => {
     const info = findTensor(store, n);
     if (info.shape.length !== 2 || info.shape[0] !== rows || info.shape[1] !== cols) {
       throw new LensFailure({
@@ -71,18 +77,19 @@ export function globalWeights(config: ModelConfig, store: WeightStore): GlobalWe
         hint: 'The checkpoint does not match its config.json.',
       });
     }
-    if (out) {
-      if (out.length !== rows * cols) throw new Error(`weights: ${out.length} values in the buffer for "${info.name}" [${rows}, ${cols}]`);
-      readRowRangeF32(info, 0, rows, out);
-      return { data: out, rows, cols };
-    }
-    return { data: store.readF32(info.name), rows, cols };
+    return info;
   };
-  const rowsOf = (n: string, rows: number, cols: number) => (first: number, out: Float32Array) => {
-    const info = findTensor(store, n);
-    if (info.shape.length !== 2 || info.shape[0] !== rows || info.shape[1] !== cols) matrix(n, rows, cols); // the shape error
-    if (out.length % cols !== 0) throw new Error(`outputEmbeddingRows: ${out.length} values are not whole rows of ${cols}`);
-    readRowRangeF32(info, first, out.length / cols, out);
+  const matrix = (n: string, rows: number, cols: number): Matrix => ({ data: store.readF32(shaped(n, rows, cols).name), rows, cols });
+  const readMatrix = async (n: string, rows: number, cols: number, out: Float32Array): Promise<Matrix> => {
+    const info = shaped(n, rows, cols);
+    if (out.length !== rows * cols) throw new Error(`weights: ${out.length} values in the buffer for "${info.name}" [${rows}, ${cols}]`);
+    await readRowRangeF32Async(info, 0, rows, out);
+    return { data: out, rows, cols };
+  };
+  const readRows = async (n: string, rows: number, cols: number, first: number, out: Float32Array): Promise<void> => {
+    const info = shaped(n, rows, cols);
+    if (out.length % cols !== 0) throw new Error(`weights: ${out.length} values are not whole rows of ${cols} ("${info.name}")`);
+    await readRowRangeF32Async(info, first, out.length / cols, out);
   };
   const vector = (n: string, size: number): Float32Array => {
     const data = store.readF32(findTensor(store, n).name);
@@ -101,10 +108,11 @@ export function globalWeights(config: ModelConfig, store: WeightStore): GlobalWe
         return { wq: transpose(columns(qkv, 0, D)), wk: transpose(columns(qkv, D, 2 * D)), normScale: vector(`h.${layer}.ln_1.weight`, D) };
       },
       downProjectionRows: (layer) => matrix(`h.${layer}.mlp.c_proj.weight`, F, D),
-      downProjection: (layer, out) => transpose(matrix(`h.${layer}.mlp.c_proj.weight`, F, D), out),
+      downProjection: (layer) => transpose(matrix(`h.${layer}.mlp.c_proj.weight`, F, D)),
+      readDownProjection: async (layer, out) => transpose(await readMatrix(`h.${layer}.mlp.c_proj.weight`, F, D, new Float32Array(F * D)), out),
       inputEmbeddings: embeddings,
       outputEmbeddings: () => (has('lm_head.weight') && !config.tieWordEmbeddings ? matrix('lm_head.weight', V, D) : embeddings()),
-      outputEmbeddingRows: (first, out) => rowsOf(has('lm_head.weight') && !config.tieWordEmbeddings ? 'lm_head.weight' : 'wte.weight', V, D)(first, out),
+      readOutputEmbeddingRows: (first, out) => readRows(has('lm_head.weight') && !config.tieWordEmbeddings ? 'lm_head.weight' : 'wte.weight', V, D, first, out),
     };
   }
   const embeddings = () => matrix('model.embed_tokens.weight', V, D);
@@ -119,9 +127,10 @@ export function globalWeights(config: ModelConfig, store: WeightStore): GlobalWe
       };
     },
     downProjectionRows: (layer) => transpose(matrix(`model.layers.${layer}.mlp.down_proj.weight`, D, F)),
-    downProjection: (layer, out) => matrix(`model.layers.${layer}.mlp.down_proj.weight`, D, F, out),
+    downProjection: (layer) => matrix(`model.layers.${layer}.mlp.down_proj.weight`, D, F),
+    readDownProjection: (layer, out) => readMatrix(`model.layers.${layer}.mlp.down_proj.weight`, D, F, out),
     inputEmbeddings: embeddings,
     outputEmbeddings: () => (config.tieWordEmbeddings || !has('lm_head.weight') ? embeddings() : matrix('lm_head.weight', V, D)),
-    outputEmbeddingRows: (first, out) => rowsOf(config.tieWordEmbeddings || !has('lm_head.weight') ? 'model.embed_tokens.weight' : 'lm_head.weight', V, D)(first, out),
+    readOutputEmbeddingRows: (first, out) => readRows(config.tieWordEmbeddings || !has('lm_head.weight') ? 'model.embed_tokens.weight' : 'lm_head.weight', V, D, first, out),
   };
 }

@@ -67,8 +67,16 @@ export interface ConceptsResult {
   readonly timing: { readonly load: number; readonly pca: number; readonly words: number; readonly labels: number }; // seconds
 }
 
-/** Values of the output embeddings a piece (the words step reads the table in pieces): 8 MiB of f32. */
+/** Values of the output embeddings a piece (the words step reads the table in pieces): 16 MiB of f32. */
 const EMBEDDING_PIECE_VALUES = 1 << 22;
+/** W_down is read ahead into a second buffer up to this many values (64 MiB of f32); larger, one buffer. */
+const PREFETCH_VALUES = 1 << 24;
+
+/** A read started ahead of its use: its failure is reported where it is awaited, never as an unhandled rejection when abandoned. */
+function inFlight<T>(p: Promise<T>): Promise<T> {
+  p.catch(() => undefined);
+  return p;
+}
 
 const seconds = (since: number) => (performance.now() - since) / 1000;
 const cancelled = () => fail('cancelled', 'the concepts computation was cancelled', 'Run it again when you are ready.');
@@ -127,16 +135,30 @@ async function compute(checkpoint: Checkpoint, weights: GlobalWeights, candidate
   // per layer: the leading components of W_down^T
   const pcaStart = performance.now();
   // one layer at a time: onnxruntime-node runs each product synchronously on this thread (inside a
-  // setImmediate), so layers side by side would not overlap their work, only interleave it
+  // setImmediate), so layers side by side would not overlap their work, only interleave it. What does overlap
+  // is reading: the next layer's W_down (and, during the last layer, the first piece of the output embeddings)
+  // is read on libuv's thread pool while this one is computed, into buffers that take turns
+  const downBuffers = D * F <= PREFETCH_VALUES ? [new Float32Array(D * F), new Float32Array(D * F)] : [new Float32Array(D * F)];
+  const pieceRows = Math.max(1, Math.min(V, options.pieceRows ?? Math.ceil(EMBEDDING_PIECE_VALUES / D)));
+  const pieces = [new Float32Array(pieceRows * D), new Float32Array(pieceRows * D)];
+  const readPiece = (index: number) => {
+    const first = index * pieceRows;
+    const E = pieces[index % 2].subarray(0, Math.min(pieceRows, V - first) * D);
+    return inFlight(weights.readOutputEmbeddingRows(first, E).then(() => E));
+  };
   const pcas: PrincipalComponents[] = [];
   const layerSeconds: number[] = [];
-  const downBuffer = new Float32Array(D * F); // each layer's W_down in turn (a fresh array a layer cost its page faults)
+  let nextDown = inFlight(weights.readDownProjection(0, downBuffers[0]));
+  let nextPiece: Promise<Float32Array> | undefined;
   for (let layer = 0; layer < L; layer++) {
     if (options.signal?.aborted) return cancelled();
     options.onProgress?.({ stage: 'pca', done: layer, total: L });
     const layerStart = performance.now();
-    const wDown = weights.downProjection(layer, downBuffer); // (D, F)
+    const wDown = await nextDown; // (D, F)
+    if (layer + 1 < L && downBuffers.length === 2) nextDown = inFlight(weights.readDownProjection(layer + 1, downBuffers[(layer + 1) % 2]));
+    if (layer + 1 === L) nextPiece = readPiece(0);
     pcas.push(await principalComponents(wDown.data, D, F, k, kernels, options.eigen));
+    if (layer + 1 < L && downBuffers.length === 1) nextDown = inFlight(weights.readDownProjection(layer + 1, downBuffers[0]));
     layerSeconds.push(seconds(layerStart));
   }
   if (options.signal?.aborted) return cancelled();
@@ -145,21 +167,22 @@ async function compute(checkpoint: Checkpoint, weights: GlobalWeights, candidate
   const eigensolverFlops = pcas.reduce((s, p) => s + p.flops.eigensolver, 0);
   const pcaSeconds = seconds(pcaStart);
 
-  // all layers' components against the vocabulary, (L k, D) x (D, V), and the top K of each row: the table
-  // read in pieces into one buffer (a fresh array of the whole table cost more in page faults than the product)
+  // all layers' components against the vocabulary, (L k, D) x (D, V), and the top K of each row, piece by piece
+  // of the table (a fresh array of the whole table cost more in page faults than the product), the next piece
+  // read while this one is worked on
   options.onProgress?.({ stage: 'words' });
   const wordsStart = performance.now();
   const isCandidate = new Uint8Array(V);
   for (const v of candidates) isCandidate[v] = 1;
   const stacked = new Float32Array(L * k * D);
   pcas.forEach((p, l) => stacked.set(p.vectors, l * k * D));
-  const pieceRows = Math.max(1, Math.min(V, options.pieceRows ?? Math.ceil(EMBEDDING_PIECE_VALUES / D)));
-  const piece = new Float32Array(pieceRows * D);
   let allWords: TopWord[][] = [];
-  for (let first = 0; first < V; first += pieceRows) {
-    const rows = Math.min(pieceRows, V - first);
-    const E = piece.subarray(0, rows * D);
-    weights.outputEmbeddingRows(first, E);
+  const count = Math.ceil(V / pieceRows);
+  for (let index = 0; index < count; index++) {
+    const E = await nextPiece!;
+    const first = index * pieceRows;
+    const rows = E.length / D;
+    if (index + 1 < count) nextPiece = readPiece(index + 1);
     const words = await kernels.topCosines(stacked, L * k, E, rows, D, isCandidate.slice(first, first + rows), Math.min(K, rows));
     allWords = mergeTopWords(allWords, words, first, K);
   }

@@ -4,6 +4,7 @@
 // end of the header. Opening reads only the headers; a tensor's bytes are read when asked for, one tensor at
 // a time. It is not a writer (test/helpers/safetensorsWriter.ts is) and it does not know tensor names.
 import { closeSync, existsSync, fstatSync, openSync, readSync, readFileSync } from 'node:fs';
+import { open } from 'node:fs/promises';
 import { basename, isAbsolute, join, resolve } from 'node:path';
 import { fail, LensFailure, ok, type Result } from '../lensError';
 
@@ -211,17 +212,7 @@ export function readTensorF32(t: TensorInfo): Float32Array {
  * size): one pass over a slice of the file, so a large table can be read in pieces into one reused buffer.
  */
 export function readRowRangeF32(t: TensorInfo, first: number, count: number, out: Float32Array): void {
-  const rowSize = t.shape.length === 0 ? 1 : elementCount(t.shape.slice(1));
-  const rows = t.shape.length === 0 ? 1 : t.shape[0];
-  if (!(Number.isInteger(first) && Number.isInteger(count) && first >= 0 && count >= 0 && first + count <= rows)) throw new Error(`readRowRangeF32: rows [${first}, ${first + count}) of ${rows} in "${t.name}"`);
-  if (out.length !== count * rowSize) throw new Error(`readRowRangeF32: out has ${out.length} values for ${count} rows of ${rowSize}`);
-  const elemBytes = DTYPE_BYTES[t.dtype];
-  const widen = WIDEN[t.dtype];
-  if (!widen) {
-    throw new LensFailure({ code: 'corrupt-safetensors', message: `${t.file}: tensor "${t.name}" is ${t.dtype}, not a float type`, hint: 'Only F32, F16, BF16 and F64 weights can be used.' });
-  }
-  const start = t.byteOffset + first * rowSize * elemBytes;
-  const total = count * rowSize; // elements
+  const { start, total, elemBytes, widen } = rowRange(t, first, count, out);
   const fd = openSync(t.file, 'r');
   try {
     if (t.dtype === 'F32') {
@@ -240,6 +231,44 @@ export function readRowRangeF32(t: TensorInfo, first: number, count: number, out
   } finally {
     closeSync(fd);
   }
+}
+
+/**
+ * readRowRangeF32 without blocking: the reads run on libuv's thread pool, so they overlap with work on this
+ * thread (an onnxruntime run, which holds it). Widening (F16, BF16, F64) happens here once the bytes are in.
+ */
+export async function readRowRangeF32Async(t: TensorInfo, first: number, count: number, out: Float32Array): Promise<void> {
+  const { start, total, elemBytes, widen } = rowRange(t, first, count, out);
+  const file = await open(t.file, 'r');
+  try {
+    const read = async (buf: Buffer, length: number, position: number) => {
+      for (let done = 0; done < length; ) {
+        const { bytesRead } = await file.read(buf, done, Math.min(CHUNK_BYTES, length - done), position + done);
+        if (bytesRead === 0) throw new LensFailure({ code: 'corrupt-safetensors', message: `${t.file}: file ended inside tensor "${t.name}"`, hint: 'The file was truncated after it was opened: download it again.' });
+        done += bytesRead;
+      }
+    };
+    if (t.dtype === 'F32') return await read(Buffer.from(out.buffer, out.byteOffset, out.byteLength), out.byteLength, start);
+    const scratch = Buffer.alloc(total * elemBytes);
+    await read(scratch, scratch.length, start);
+    widen(scratch, total, out, 0);
+  } finally {
+    await file.close();
+  }
+}
+
+/** Checks a row range against the tensor and `out`; where it starts in the file, its size, how to widen it. */
+function rowRange(t: TensorInfo, first: number, count: number, out: Float32Array): { start: number; total: number; elemBytes: number; widen: Widen } {
+  const rowSize = t.shape.length === 0 ? 1 : elementCount(t.shape.slice(1));
+  const rows = t.shape.length === 0 ? 1 : t.shape[0];
+  if (!(Number.isInteger(first) && Number.isInteger(count) && first >= 0 && count >= 0 && first + count <= rows)) throw new Error(`readRowRangeF32: rows [${first}, ${first + count}) of ${rows} in "${t.name}"`);
+  if (out.length !== count * rowSize) throw new Error(`readRowRangeF32: out has ${out.length} values for ${count} rows of ${rowSize}`);
+  const elemBytes = DTYPE_BYTES[t.dtype];
+  const widen = WIDEN[t.dtype];
+  if (!widen) {
+    throw new LensFailure({ code: 'corrupt-safetensors', message: `${t.file}: tensor "${t.name}" is ${t.dtype}, not a float type`, hint: 'Only F32, F16, BF16 and F64 weights can be used.' });
+  }
+  return { start: t.byteOffset + first * rowSize * elemBytes, total: count * rowSize, elemBytes, widen };
 }
 
 /**

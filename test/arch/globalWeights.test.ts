@@ -32,17 +32,17 @@ test('llama (GQA, untied): q/k rows, norm scale, W_down^T rows, embeddings', asy
   assert.deepEqual([stored.rows, stored.cols], [D, F]);
   assert.deepEqual([...stored.data], [...down].map(Math.fround));
   const buffer = new Float32Array(D * F);
-  assert.equal(g.downProjection(0, buffer).data, buffer, 'read into the caller\'s buffer');
+  assert.equal((await g.readDownProjection(0, buffer)).data, buffer, 'read into the caller\'s buffer');
   assert.deepEqual([...buffer], [...down].map(Math.fround));
-  assert.throws(() => g.downProjection(0, new Float32Array(3)), /3 values in the buffer/);
+  await assert.rejects(g.readDownProjection(0, new Float32Array(3)), /3 values in the buffer/);
   assert.equal(g.inputEmbeddings().rows, V);
   assert.deepEqual([...g.outputEmbeddings().data], [...ck.weights.get('lm_head.weight')!].map(Math.fround));
   // a piece of the table, read into a buffer: rows 5..11 (bf16 widened)
   const piece = new Float32Array(7 * D).fill(NaN);
-  g.outputEmbeddingRows(5, piece);
+  await g.readOutputEmbeddingRows(5, piece);
   assert.deepEqual([...piece], [...ck.weights.get('lm_head.weight')!.subarray(5 * D, 12 * D)].map(Math.fround));
-  assert.throws(() => g.outputEmbeddingRows(V - 2, piece), /rows \[\d+, \d+\) of \d+/);
-  assert.throws(() => g.outputEmbeddingRows(0, new Float32Array(D + 1)), /not whole rows/);
+  await assert.rejects(g.readOutputEmbeddingRows(V - 2, piece), /rows \[\d+, \d+\) of \d+/);
+  await assert.rejects(g.readOutputEmbeddingRows(0, new Float32Array(D + 1)), /not whole rows/);
 });
 
 test('gpt2 (prefixed names, tied): fused Conv1D qkv split and transposed, c_proj rows as stored', async () => {
@@ -65,7 +65,7 @@ test('gpt2 (prefixed names, tied): fused Conv1D qkv split and transposed, c_proj
   assert.deepEqual([down.rows, down.cols], [D, 4 * D]);
   for (let i = 0; i < 4 * D; i++) for (let j = 0; j < D; j++) assert.equal(down.data[j * 4 * D + i], Math.fround(at(proj, D, i, j)));
   const downBuffer = new Float32Array(4 * D * D);
-  assert.equal(g.downProjection(0, downBuffer).data, downBuffer);
+  assert.equal((await g.readDownProjection(0, downBuffer)).data, downBuffer);
   assert.deepEqual([...downBuffer], [...down.data]);
   assert.deepEqual([...g.outputEmbeddings().data], [...g.inputEmbeddings().data]);
   // the tied table in pieces (f32: read straight into the buffer), the last piece short
@@ -74,7 +74,7 @@ test('gpt2 (prefixed names, tied): fused Conv1D qkv split and transposed, c_proj
   const buffer = new Float32Array(100 * D);
   for (let first = 0; first < V; first += 100) {
     const rows = Math.min(100, V - first);
-    g.outputEmbeddingRows(first, buffer.subarray(0, rows * D));
+    await g.readOutputEmbeddingRows(first, buffer.subarray(0, rows * D));
     assert.deepEqual([...buffer.subarray(0, rows * D)], [...whole.subarray(first * D, (first + rows) * D)]);
   }
 });
