@@ -60,6 +60,34 @@ test('bench --quick writes a result with every figure', () => {
   assert.equal(result.h_concepts.layers.length, L);
   for (const l of result.h_concepts.layers) assert.ok(finite(l.fractionOfPeak) && l.converged === true, `h_concepts layer ${l.layer}`);
   assert.ok(result.profile.attribution.byOp.length > 0);
+  // where (h)'s time went: each kernel's calls and seconds, and the JS rest, adding up to the whole
+  const kernels = result.h_concepts.breakdown.kernels;
+  for (const name of ['scatter', 'multiplyRows', 'filterRows', 'topCosines']) assert.ok(kernels[name].calls > 0 && finite(kernels[name].seconds), `h_concepts.breakdown.${name}`);
+  assert.equal(kernels.scatter.calls, L);
+  const kernelSeconds = Object.values(kernels).reduce((t: number, k) => t + (k as { seconds: number }).seconds, 0);
+  assert.ok(Math.abs(kernelSeconds + result.h_concepts.breakdown.otherSeconds - result.h_concepts.seconds) < 1e-9);
+  assert.equal(kernels.multiplyRows.productRows + kernels.filterRows.productRows, result.h_concepts.eigensolverFlops / (2 * D * D), 'the rows the eigensolver counted');
 
   assert.match(summary(result), /\(f\) memory/);
+});
+
+test('bench --quick --only-concepts writes (a) and (h) alone', () => {
+  const r = spawnSync(process.execPath, ['--import', 'tsx', 'bench/engine.bench.ts', '--quick', '--only-concepts', '--out-dir', join(root, 'results'), '--cache', join(root, 'cache')], {
+    encoding: 'utf8',
+    timeout: 120_000,
+  });
+  assert.equal(r.status, 0, r.stderr);
+  const path = r.stdout.trim().split('\n').pop()!;
+  assert.equal(path, join(root, 'results', 'latest-concepts-quick.json'));
+  const result = JSON.parse(readFileSync(path, 'utf8'));
+  assert.equal(result.onlyConcepts, true);
+  assert.equal(result.b_attribution, undefined);
+  assert.ok(finite(result.a_matmul.peakGflops));
+  const { hiddenSize: D, intermediateSize: F, vocabSize: V, numLayers: L } = result.model;
+  assert.equal(result.h_concepts.flops, L * (2 * D * D * F + 2 * result.h_concepts.components * V * D));
+  assert.ok(finite(result.h_concepts.fractionOfPeak) && result.h_concepts.secondsAll.length >= 1);
+  const text = summary(result);
+  assert.match(text, /\(h\) concepts/);
+  assert.match(text, /time: scatter/);
+  assert.doesNotMatch(text, /\(b\) attribution/);
 });
