@@ -53,7 +53,7 @@ export interface LayerConcepts {
   readonly maxResidual: number; // max_j ‖C u_j − λ_j u_j‖ / λ_1
   readonly passes: number; // eigensolver filter passes
   readonly flops: number; // of this layer's products: covariance and eigensolver
-  readonly seconds: number; // this layer's PCA: weights read, centred, covariance, eigensolver
+  readonly seconds: number; // this layer's PCA: weights read (what the read ahead left to wait for), means, covariance, eigensolver
 }
 
 export interface ConceptsResult {

@@ -1,6 +1,6 @@
 // The feed-forward concepts' heavy steps (DESIGN.md method 3, src/explain/ffnConcepts.ts) as onnxruntime
 // graphs, one session per graph and thread count, built on first use and kept for the process:
-//   scatter      S = X_c X_c^T from W_down [D, F] and its rows' means: the centring and one Gemm
+//   scatter      S = X_c X_c^T from W_down [D, F] and its rows' means: the centring and Gemms by row blocks
 //   rowsTimes    X S for rows X [n, D], S symmetric (S goes in as the Gemm's left operand, which it reads
 //                as it is; as the right one it would be repacked on every call)
 //   filter       a whole Chebyshev filter pass of the eigensolver (topEigenpairs.ts, FilterRows): the
@@ -8,13 +8,15 @@
 //   topCosines   unit rows U [n, D] against the vocabulary E [V, D]: the norms of E, the cosines and the
 //                K largest |cosine| a row (TopK), so only [n, K] comes back instead of [n, V]
 // Written as ONNX protos directly rather than with the graph DSL: the Loop (a subgraph with loop-carried
-// values) and TopK (two outputs) are beyond it, and the other two are a node or two.
+// values) and TopK (two outputs) are beyond it, and the other two are a handful of nodes.
 //
-// Threads, measured here (2 cores): small products lose on two threads, the hand-off between threads costing
-// more than it saves. The eigensolver's products, D x D times D x B with B ~ 16: 0.13 ms on one thread, 0.43
-// ms on two (D = 512); the scatter of D = 512, F = 1536 (0.8 GFLOP): 70 GFLOP/s on one, 54 on two; the
-// words product of 80 rows and 32000 words (2.6 GFLOP): 89 GFLOP/s on two. So a product gets one thread per
-// GFLOP, at most `threads` (all cores by default); the words get `threads`.
+// Threads, measured on the 2-vCPU development machine: small products lose on two threads, the hand-off
+// between threads costing more than it saves. The eigensolver's products, D x D times D x B with B ~ 16: 0.13
+// ms on one thread, 0.43 ms on two (D = 512); the scatter of D = 512, F = 1536 (0.8 GFLOP): ~70 GFLOP/s on
+// one, 54 on two; the words product of 80 rows and 32000 words (2.6 GFLOP): 89 GFLOP/s on two. So a product
+// with S or a scatter block gets one thread per GFLOP, at most `threads` (all cores by default); the words
+// get `threads`. (On an idle 16-core Xeon pinned to 2 cores the scatter did scale to two threads: the rule
+// is this machine's, a guess elsewhere.)
 //
 // D model width, F feed-forward width, V vocabulary, n rows, K words a row.
 import { onnx } from 'onnx-proto';
