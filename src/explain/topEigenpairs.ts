@@ -114,14 +114,15 @@ function gaussianRows(n: number, D: number, seed: number, from: Readonly<Float32
 
 /**
  * out[i m + j] = Σ_d A[i, d] B[j, d] for the rows of A [n, D] and B [m, D], two rows of each at a time: four
- * sums share each load, and four independent sums keep the adds from waiting on one another.
+ * sums share each load, and four independent sums keep the adds from waiting on one another. `symmetric`
+ * (A B^T known to be symmetric, e.g. B = A): only the blocks on and below the diagonal, mirrored.
  */
-function rowProducts(A: Float64Array, n: number, B: Float64Array, m: number, D: number, out: Float64Array): void {
+function rowProducts(A: Float64Array, n: number, B: Float64Array, m: number, D: number, out: Float64Array, symmetric = false): void {
   for (let i = 0; i < n; i += 2) {
     const i1 = Math.min(i + 1, n - 1);
     const a0 = i * D;
     const a1 = i1 * D;
-    for (let j = 0; j < m; j += 2) {
+    for (let j = 0; j < (symmetric ? i + 1 : m); j += 2) {
       const j1 = Math.min(j + 1, m - 1);
       const b0 = j * D;
       const b1 = j1 * D;
@@ -143,6 +144,12 @@ function rowProducts(A: Float64Array, n: number, B: Float64Array, m: number, D: 
       out[i * m + j1] = s01;
       out[i1 * m + j] = s10;
       out[i1 * m + j1] = s11;
+      if (symmetric) {
+        out[j * m + i] = s00;
+        out[j1 * m + i] = s01;
+        out[j * m + i1] = s10;
+        out[j1 * m + i1] = s11;
+      }
     }
   }
 }
@@ -179,7 +186,7 @@ function cholesky(M: Float64Array, n: number): boolean {
 function orthonormalise(X: Float64Array, n: number, D: number, refill: () => number): void {
   const M = new Float64Array(n * n);
   for (let round = 0; round < 2; round++) {
-    rowProducts(X, n, X, n, D, M);
+    rowProducts(X, n, X, n, D, M, true);
     if (!cholesky(M, n)) return gramSchmidt(X, n, D, refill);
     for (let i = 0; i < n; i++) {
       const x = i * D;
@@ -245,7 +252,7 @@ function rayleighRitz(X: Float64Array, AX: Float64Array, B: number, D: number, k
   const XA = new Float64Array(B * B);
   const G = new Float64Array(B * B);
   rowProducts(X, B, AX, B, D, XA);
-  rowProducts(AX, B, AX, B, D, G);
+  rowProducts(AX, B, AX, B, D, G, true);
   const H = new Matrix(B, B);
   for (let i = 0; i < B; i++) {
     for (let j = 0; j <= i; j++) {
