@@ -16,6 +16,7 @@ import { meanTokenRows } from '../explain/wordVectors';
 import { fail, LensFailure, ok, type Result } from '../lensError';
 import { loadCheckpoint } from '../model/checkpoint';
 import { readGloveFor, type GloveVectors } from '../model/glove';
+import { commonEnglishWords } from '../model/commonWords';
 import { encodeWordList, encodeWords, vocabularyWords, type WordTokens } from '../model/wordTokens';
 import { matmulFlops, matmulTransposed } from '../runtime/matmulSession';
 
@@ -79,7 +80,9 @@ export interface HeadsResult extends HeadsComputation {
     readonly headDim: number;
   };
   readonly words: readonly WordTokens[];
-  readonly wordSource: 'vocabulary' | 'file';
+  /** vocabulary: its word tokens that are common English words; vocabulary-all: every word token (a vocabulary
+   *  with fewer than MIN_ENGLISH_WORDS English ones); file: the user's list. */
+  readonly wordSource: 'vocabulary' | 'vocabulary-all' | 'file';
   readonly relatednessSource: 'input_embeddings' | 'glove';
   readonly instructionVerbs: readonly string[];
   readonly generalVerbs: readonly string[];
@@ -87,6 +90,9 @@ export interface HeadsResult extends HeadsComputation {
   readonly request: HeadsRequest;
   readonly timing: HeadsComputation['timing'] & { readonly load: number; readonly words: number; readonly glove: number; readonly total: number };
 }
+
+/** The fewest common English words a vocabulary must have for the default list to be those alone. */
+export const MIN_ENGLISH_WORDS = 200;
 
 const seconds = (since: number) => (performance.now() - since) / 1000;
 const cancelled = () => fail('cancelled', 'the head patterns were cancelled', 'Run it again when you are ready.');
@@ -207,13 +213,21 @@ export async function headPatternsFor(request: HeadsRequest, hooks: HeadsHooks =
 
   const wordsStart = performance.now();
   let words: WordTokens[];
+  let wordSource: HeadsResult['wordSource'] = userWords.value ? 'file' : 'vocabulary';
   if (userWords.value) {
     hooks.onProgress?.({ stage: 'words', done: 0, total: userWords.value.length });
     const encoded = await encodeWordList(tokenizer, userWords.value, request.wordsFile!);
     if (!encoded.ok) return encoded;
     words = encoded.value;
   } else {
-    words = vocabularyWords(tokenizer);
+    const common = commonEnglishWords();
+    // lower-case tokens only: " Will", " Pres", " Cath" are names or the starts of names
+    words = vocabularyWords(tokenizer, (w) => w === w.toLowerCase() && common.has(w));
+    // a vocabulary made for another language (or for code) has few English words: then every word token
+    if (words.length < MIN_ENGLISH_WORDS) {
+      words = vocabularyWords(tokenizer);
+      wordSource = 'vocabulary-all';
+    }
     if (words.length === 0) return fail('bad-argument', `the vocabulary of ${checkpoint.value.dir} has no whole alphabetic words`, 'Pass --words FILE with one word a line.');
     // plus the verbs of both lists that the vocabulary lacks as one token ("explain" may be " expl" + "ain"):
     // without them a share could be zero only because its verbs were never projected
@@ -259,7 +273,7 @@ export async function headPatternsFor(request: HeadsRequest, hooks: HeadsHooks =
       headDim: config.headDim,
     },
     words,
-    wordSource: userWords.value ? 'file' : 'vocabulary',
+    wordSource,
     relatednessSource: glove ? 'glove' : 'input_embeddings',
     instructionVerbs: instructionVerbs.value,
     generalVerbs: generalVerbs.value,

@@ -17,7 +17,7 @@ export function renderHeads(r: HeadsResult): string {
   const source = r.relatednessSource === 'glove' ? `GloVe ${r.request.gloveFile} (${r.wordsWithVector} of the words have a vector)` : "the model's input embeddings";
   const lines = [
     `model    ${m.path} (${m.architecture}, ${(m.parameters / 1e6).toFixed(2)}M parameters): ${m.layers} layers x ${m.heads} heads (${m.kvHeads} key/value), head dim ${m.headDim}`,
-    `words    ${r.words.length} from ${r.wordSource === 'file' ? r.request.wordsFile : 'the vocabulary (whole alphabetic words, plus the listed verbs)'}; top ${r.settings.top} per side on the ${r.settings.dims} leading dims of each head`,
+    `words    ${r.words.length} from ${r.wordSource === 'file' ? r.request.wordsFile : r.wordSource === 'vocabulary' ? 'the vocabulary (its lower-case tokens that are common English words, plus the listed verbs)' : 'the vocabulary (every whole alphabetic token: it has few English words; plus the listed verbs)'}; top ${r.settings.top} per side on the ${r.settings.dims} leading dims of each head`,
     `related  cosine in ${source} > ${b.threshold.toFixed(3)} (mean ${b.mean.toFixed(3)} + 1.96 std ${b.std.toFixed(3)} of ${b.pairs} random word pairs)`,
     '',
     `layer   pairs  instruction verbs  general verbs`,

@@ -16,18 +16,18 @@ export interface WordTokens {
 const WHOLE_WORD = /^ (\p{L}{2,})$/u;
 
 /**
- * The default word list: every vocabulary token that reads as a space followed by two or more letters, one
- * token each, in id order (a text seen twice is kept once). A vocabulary cannot tell a whole word from the
- * start of a longer one (" enem" of " enemy"): such fragments are in the list too; pass a word list to
- * avoid them.
+ * Word tokens of a vocabulary: every token that reads as a space followed by two or more letters and that
+ * `keep` accepts (all by default), one token each, in id order (a text seen twice is kept once). A vocabulary
+ * cannot tell a whole word from the start of a longer one (" enem" of " enemy"): the default word list keeps
+ * only dictionary words (src/engine/heads.ts).
  */
-export function vocabularyWords(tokenizer: LensTokenizer): WordTokens[] {
+export function vocabularyWords(tokenizer: LensTokenizer, keep: (word: string) => boolean = () => true): WordTokens[] {
   const seen = new Set<string>();
   const words: WordTokens[] = [];
   for (let id = 0; id < tokenizer.vocabSize; id++) {
     if (tokenizer.specialIds.has(id)) continue;
     const word = WHOLE_WORD.exec(tokenizer.tokenText(id))?.[1];
-    if (word === undefined || seen.has(word)) continue;
+    if (word === undefined || seen.has(word) || !keep(word)) continue;
     seen.add(word);
     words.push({ word, ids: [id] });
   }
