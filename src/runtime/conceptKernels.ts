@@ -10,13 +10,13 @@
 // Written as ONNX protos directly rather than with the graph DSL: the Loop (a subgraph with loop-carried
 // values) and TopK (two outputs) are beyond it, and the other two are a handful of nodes.
 //
-// Threads, measured on the 2-vCPU development machine: small products lose on two threads, the hand-off
-// between threads costing more than it saves. The eigensolver's products, D x D times D x B with B ~ 16: 0.13
-// ms on one thread, 0.43 ms on two (D = 512); the scatter of D = 512, F = 1536 (0.8 GFLOP): ~70 GFLOP/s on
-// one, 54 on two; the words product of 80 rows and 32000 words (2.6 GFLOP): 89 GFLOP/s on two. So a product
-// with S or a scatter block gets one thread per GFLOP, at most `threads` (all cores by default); the words
-// get `threads`. (On an idle 16-core Xeon pinned to 2 cores the scatter did scale to two threads: the rule
-// is this machine's, a guess elsewhere.)
+// Threads, measured on the 2-vCPU development machine (D = 512, F = 1536, V = 32000): the words product on
+// `threads` (all cores by default); a product with S or a scatter block on one thread per GFLOP, i.e. one
+// here; and no session's threads spin between runs (onnxSession's `spinning: false`): each session has its
+// own pool, and a pool whose threads spin after a run (onnxruntime's default) takes a core from the next
+// kernel and from the reads on libuv's threads (the words: 52-61 ms for 4 pieces spinning, 35-44 ms not).
+// Alone, two threads do beat one (a scatter in 8 blocks 6.4 against 4.1 ms, a filter pass of degree 20 on
+// 16 rows 2.2 against 1.4 ms), but inside the whole run, next to the reads, they gained nothing measurable.
 //
 // D model width, F feed-forward width, V vocabulary, n rows, K words a row.
 import { onnx } from 'onnx-proto';
@@ -44,7 +44,7 @@ function model(graph: onnx.IGraphProto): Uint8Array {
  * S = (W − mean) (W − mean)^T: W [d, f], mean [d, 1], by blocks: the centred rows split into `blocks` parts
  * (`sizes` [blocks]), a Gemm for each block on or below the diagonal, the blocks above it their transposes
  * (S is symmetric): blocks (blocks + 1) / 2 of blocks² products, 3/4 of the work at 2 blocks, 5/8 at 4.
- * Measured here (D = 512, F = 1536, one thread): 12.3 ms as one Gemm, 8.8 ms in 2 blocks, 7.9 ms in 4.
+ * Measured here (D = 512, F = 1536, one thread): 10.5 ms as one Gemm, 7.6 ms in 4 blocks, 6.4 ms in 8.
  */
 function scatterModel(blocks: number): Uint8Array {
   const part = (i: number) => `x${i}`;
@@ -74,8 +74,8 @@ function scatterModel(blocks: number): Uint8Array {
   });
 }
 
-/** The scatter's row blocks: about 128 rows each, at most 4 (10 Gemms). */
-export const scatterBlocks = (D: number) => Math.max(1, Math.min(4, Math.round(D / 128)));
+/** The scatter's row blocks: about 64 rows each, at most 8 (36 Gemms). */
+export const scatterBlocks = (D: number) => Math.max(1, Math.min(8, Math.round(D / 64)));
 
 /** Y = X S = (S X^T)^T for symmetric S [d, d] and X [n, d]. */
 function rowsTimesModel(): Uint8Array {
@@ -164,7 +164,7 @@ function session(key: string, build: () => Uint8Array, threads: number): Promise
   const id = `${key}|${threads}`;
   let s = sessions.get(id);
   if (!s) {
-    s = createSession(build(), { threads });
+    s = createSession(build(), { threads, spinning: false });
     sessions.set(id, s);
   }
   return s;
