@@ -151,7 +151,10 @@ function topCosinesModel(): Uint8Array {
       node('Gemm', ['u', 'e'], ['dots'], [int('transB', 1)]), // [n, v]
       node('Mul', ['dots', 'inverse'], ['cos']),
       node('Abs', ['cos'], ['abs']),
-      node('Where', ['usable', 'abs', 'minus_one'], ['score']),
+      // −1 for the ids left out (their cosine is 0 by `inverse`): a broadcast Add of a [v] bias, which costs
+      // a third of a Where over [n, v] (0.25 against 0.75 ms for 80 x 8192)
+      node('Where', ['usable', 'zero', 'minus_one'], ['bias']),
+      node('Add', ['abs', 'bias'], ['score']),
       node('TopK', ['score', 'k'], ['scores', 'ids'], [int('axis', 1), int('largest', 1), int('sorted', 1)]),
       node('GatherElements', ['cos', 'ids'], ['cosines'], [int('axis', 1)]),
     ],
