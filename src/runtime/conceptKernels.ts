@@ -10,13 +10,14 @@
 // Written as ONNX protos directly rather than with the graph DSL: the Loop (a subgraph with loop-carried
 // values) and TopK (two outputs) are beyond it, and the other two are a handful of nodes.
 //
-// Threads, measured on the 2-vCPU development machine (D = 512, F = 1536, V = 32000): the words product on
-// `threads` (all cores by default); a product with S or a scatter block on one thread per GFLOP, i.e. one
-// here; and no session's threads spin between runs (onnxSession's `spinning: false`): each session has its
-// own pool, and a pool whose threads spin after a run (onnxruntime's default) takes a core from the next
-// kernel and from the reads on libuv's threads (the words: 52-61 ms for 4 pieces spinning, 35-44 ms not).
-// Alone, two threads do beat one (a scatter in 8 blocks 6.4 against 4.1 ms, a filter pass of degree 20 on
-// 16 rows 2.2 against 1.4 ms), but inside the whole run, next to the reads, they gained nothing measurable.
+// Threads: every kernel on `threads` (all cores by default), and no session's threads spin between runs
+// (onnxSession's `spinning: false`). Each session has its own pool, and a pool whose threads spin after a run
+// (onnxruntime's default) takes a core from the next kernel and from the reads on libuv's threads: with
+// spinning pools the whole run (D = 512, F = 1536, V = 32000, 2 vCPUs) took 0.37-0.48 s on two threads
+// against 0.24 s with the eigensolver's products and the scatter on one. Without spinning, two threads win
+// alone (a scatter in 8 blocks 4.1 ms against 6.4 on one, a filter pass of degree 20 on 16 rows 1.4 against
+// 2.2 ms, a product of 16 rows with S 0.17 against 0.32 ms) and in the whole run (best of 10: 176 ms
+// against 192 with the scatter and the filter on one thread, medians 201 and 216 ms).
 //
 // D model width, F feed-forward width, V vocabulary, n rows, K words a row.
 import { onnx } from 'onnx-proto';
@@ -44,7 +45,8 @@ function model(graph: onnx.IGraphProto): Uint8Array {
  * S = (W − mean) (W − mean)^T: W [d, f], mean [d, 1], by blocks: the centred rows split into `blocks` parts
  * (`sizes` [blocks]), a Gemm for each block on or below the diagonal, the blocks above it their transposes
  * (S is symmetric): blocks (blocks + 1) / 2 of blocks² products, 3/4 of the work at 2 blocks, 5/8 at 4.
- * Measured here (D = 512, F = 1536, one thread): 10.5 ms as one Gemm, 7.6 ms in 4 blocks, 6.4 ms in 8.
+ * Measured here (D = 512, F = 1536): 10.5 ms as one Gemm, 7.6 ms in 4 blocks, 6.4 ms in 8 on one thread; 5.1,
+ * 4.7 and 4.1 ms on two.
  */
 function scatterModel(blocks: number): Uint8Array {
   const part = (i: number) => `x${i}`;
@@ -174,8 +176,6 @@ function session(key: string, build: () => Uint8Array, threads: number): Promise
 }
 
 const allThreads = (threads?: number) => threads ?? availableParallelism();
-/** One thread per GFLOP of a product (see the header), at least 1, at most `threads`. */
-const threadsFor = (flops: number, threads?: number) => Math.max(1, Math.min(allThreads(threads), Math.round(flops / 1e9)));
 const int64 = (v: number, dims: readonly number[]) => new ort.Tensor('int64', BigInt64Array.of(BigInt(v)), dims);
 
 function check(what: string, got: number, want: number): void {
@@ -188,7 +188,7 @@ export async function scatterMatrix(wDown: Float32Array, D: number, F: number, m
   check('scatterMatrix: means', means.length, D);
   const blocks = Math.max(1, Math.min(blockCount, D));
   const sizes = Array.from({ length: blocks }, (_, i) => BigInt(Math.floor((D * (i + 1)) / blocks) - Math.floor((D * i) / blocks)));
-  const s = await session(`scatter${blocks}`, () => scatterModel(blocks), threadsFor((2 * D * D * F) / blocks / blocks, threads));
+  const s = await session(`scatter${blocks}`, () => scatterModel(blocks), allThreads(threads));
   const feeds: Record<string, ort.Tensor> = { w: f32(wDown, [D, F]), mean: f32(means, [D, 1]) };
   if (blocks > 1) feeds.sizes = new ort.Tensor('int64', BigInt64Array.from(sizes), [blocks]);
   const out = await s.run(feeds);
@@ -199,7 +199,7 @@ export async function scatterMatrix(wDown: Float32Array, D: number, F: number, m
 export async function rowsTimesSymmetric(S: Float32Array, D: number, x: Float32Array, n: number, threads?: number): Promise<Float32Array> {
   check('rowsTimesSymmetric: S', S.length, D * D);
   check('rowsTimesSymmetric: X', x.length, n * D);
-  const s = await session('rowsTimes', rowsTimesModel, threadsFor(2 * D * D * n, threads));
+  const s = await session('rowsTimes', rowsTimesModel, allThreads(threads));
   const out = await s.run({ s: f32(S, [D, D]), x: f32(x, [n, D]) });
   return out.y.data as Float32Array;
 }
@@ -211,7 +211,7 @@ export async function chebyshevFilter(S: Float32Array, D: number, x: Float32Arra
   check('chebyshevFilter: AX', ax.length, n * D);
   const degree = steps.length / 3;
   if (!Number.isInteger(degree) || degree < 1) throw new Error(`chebyshevFilter: ${steps.length} step coefficients, not [degree >= 1, 3]`);
-  const s = await session('filter', filterModel, threadsFor(2 * D * D * n, threads));
+  const s = await session('filter', filterModel, allThreads(threads));
   const out = await s.run({ s: f32(S, [D, D]), x: f32(x, [n, D]), ax: f32(ax, [n, D]), steps: f32(new Float32Array(steps), [degree, 3]), count: int64(degree - 1, []) });
   return out.y.data as Float32Array;
 }
