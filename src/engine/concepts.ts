@@ -72,6 +72,43 @@ const EMBEDDING_PIECE_VALUES = 1 << 22;
 /** W_down is read ahead into a second buffer up to this many values (64 MiB of f32); larger, one buffer. */
 const PREFETCH_VALUES = 1 << 24;
 
+/** The read buffers of a run: W_down (one or two, taking turns) and two pieces of the output embeddings. */
+interface ReadBuffers {
+  readonly down: Float32Array[];
+  readonly pieces: Float32Array[];
+}
+
+/**
+ * The last run's read buffers, kept for the next run for KEEP_BUFFERS_MS (tens of MiB: allocated afresh, they
+ * cost page faults and the garbage collections that V8 runs on that much new external memory, measured
+ * 5-10 ms at the start of each run), as the kernels' onnxruntime sessions keep their memory arenas. A run
+ * takes them out while it uses them, so runs side by side never share one.
+ */
+let kept: { buffers: ReadBuffers; key: string; timer: NodeJS.Timeout } | undefined;
+const KEEP_BUFFERS_MS = 30_000;
+
+function takeBuffers(downValues: number, downCount: number, pieceValues: number): ReadBuffers {
+  const key = `${downValues}x${downCount}|${pieceValues}`;
+  const k = kept;
+  kept = undefined;
+  if (k) clearTimeout(k.timer);
+  if (k && k.key === key) return k.buffers;
+  return {
+    down: Array.from({ length: downCount }, () => new Float32Array(downValues)),
+    pieces: [new Float32Array(pieceValues), new Float32Array(pieceValues)],
+  };
+}
+
+function keepBuffers(buffers: ReadBuffers): void {
+  if (kept) clearTimeout(kept.timer);
+  const key = `${buffers.down[0].length}x${buffers.down.length}|${buffers.pieces[0].length}`;
+  const timer = setTimeout(() => {
+    if (kept?.timer === timer) kept = undefined;
+  }, KEEP_BUFFERS_MS);
+  timer.unref();
+  kept = { buffers, key, timer };
+}
+
 /** A read started ahead of its use: its failure is reported where it is awaited, never as an unhandled rejection when abandoned. */
 function inFlight<T>(p: Promise<T>): Promise<T> {
   p.catch(() => undefined);
@@ -138,9 +175,9 @@ async function compute(checkpoint: Checkpoint, weights: GlobalWeights, candidate
   // setImmediate), so layers side by side would not overlap their work, only interleave it. What does overlap
   // is reading: the next layer's W_down (and, during the last layer, the first piece of the output embeddings)
   // is read on libuv's thread pool while this one is computed, into buffers that take turns
-  const downBuffers = D * F <= PREFETCH_VALUES ? [new Float32Array(D * F), new Float32Array(D * F)] : [new Float32Array(D * F)];
   const pieceRows = Math.max(1, Math.min(V, options.pieceRows ?? Math.ceil(EMBEDDING_PIECE_VALUES / D)));
-  const pieces = [new Float32Array(pieceRows * D), new Float32Array(pieceRows * D)];
+  const buffers = takeBuffers(D * F, D * F <= PREFETCH_VALUES ? 2 : 1, pieceRows * D);
+  const { down: downBuffers, pieces } = buffers;
   const readPiece = (index: number) => {
     const first = index * pieceRows;
     const E = pieces[index % 2].subarray(0, Math.min(pieceRows, V - first) * D);
@@ -187,6 +224,7 @@ async function compute(checkpoint: Checkpoint, weights: GlobalWeights, candidate
     allWords = mergeTopWords(allWords, words, first, K);
   }
   const wordsSeconds = seconds(wordsStart);
+  keepBuffers(buffers); // every read has been awaited: nothing writes into them any more
   if (options.signal?.aborted) return cancelled();
 
   const labelsStart = performance.now();

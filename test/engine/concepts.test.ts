@@ -79,3 +79,25 @@ test('a layer whose tensor is missing is a missing-tensor error naming it', asyn
   assert.equal(r.error.code, 'missing-tensor');
   assert.match(r.error.message, /layers\.2\.mlp\.down_proj/);
 });
+
+test('read buffers kept between runs: runs side by side, of the same and of another shape, equal the runs alone', async () => {
+  const other = writeRandomCheckpoint(join(root, 'llama-other'), { family: 'llama', hiddenSize: 16, intermediateSize: 40, numLayers: 3, seed: 52 });
+  const twin = writeRandomCheckpoint(join(root, 'llama-twin'), { family: 'llama', hiddenSize: 24, intermediateSize: 64, numLayers: 4, seed: 53 }); // ck's shape, other weights
+  const a = await loadCheckpoint(ck.dir);
+  const b = await loadCheckpoint(other.dir);
+  const c = await loadCheckpoint(twin.dir);
+  assert.ok(a.ok && b.ok && c.ok);
+  const options = { components: 3, top: 4, pieceRows: 7 }; // several pieces of the output embeddings each
+  const summary = (r: Awaited<ReturnType<typeof computeConcepts>>) => {
+    assert.ok(r.ok);
+    return r.value.layers.map((l) => ({ vectors: [...l.vectors], words: l.components.map((c) => c.words.map((w) => [w.id, w.cosine])) }));
+  };
+  const aloneA = summary(await computeConcepts(a.value, options));
+  const aloneB = summary(await computeConcepts(b.value, options));
+  const aloneC = summary(await computeConcepts(c.value, options));
+  assert.notDeepEqual(aloneC, aloneA);
+  await computeConcepts(a.value, options); // leaves buffers of this shape kept
+  const together = await Promise.all([computeConcepts(a.value, options), computeConcepts(c.value, options), computeConcepts(b.value, options), computeConcepts(a.value, options)]);
+  assert.deepEqual(together.map(summary), [aloneA, aloneC, aloneB, aloneA]);
+  assert.deepEqual(summary(await computeConcepts(a.value, options)), aloneA, 'after the runs side by side');
+});
