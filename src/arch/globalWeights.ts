@@ -97,9 +97,13 @@ export function globalWeights(config: ModelConfig, store: WeightStore): GlobalWe
     return data;
   };
   const { hiddenSize: D, intermediateSize: F, vocabSize: V, numHeads: H, numKvHeads: Hkv, headDim: Dh } = config;
+  /** The LM head's tensor, or the input embeddings' when they are tied (or the head is absent). */
+  const outputName = (embeddingName: string) => (config.tieWordEmbeddings || !has('lm_head.weight') ? embeddingName : 'lm_head.weight');
 
   if (config.modelType === 'gpt2') {
     const embeddings = () => matrix('wte.weight', V, D);
+    const output = outputName('wte.weight');
+    const down = (layer: number) => `h.${layer}.mlp.c_proj.weight`;
     return {
       config,
       queryKey(layer) {
@@ -107,15 +111,17 @@ export function globalWeights(config: ModelConfig, store: WeightStore): GlobalWe
         const qkv = matrix(`h.${layer}.attn.c_attn.weight`, D, 3 * D);
         return { wq: transpose(columns(qkv, 0, D)), wk: transpose(columns(qkv, D, 2 * D)), normScale: vector(`h.${layer}.ln_1.weight`, D) };
       },
-      downProjectionRows: (layer) => matrix(`h.${layer}.mlp.c_proj.weight`, F, D),
-      downProjection: (layer) => transpose(matrix(`h.${layer}.mlp.c_proj.weight`, F, D)),
-      readDownProjection: async (layer, out) => transpose(await readMatrix(`h.${layer}.mlp.c_proj.weight`, F, D, new Float32Array(F * D)), out),
+      downProjectionRows: (layer) => matrix(down(layer), F, D),
+      downProjection: (layer) => transpose(matrix(down(layer), F, D)),
+      readDownProjection: async (layer, out) => transpose(await readMatrix(down(layer), F, D, new Float32Array(F * D)), out),
       inputEmbeddings: embeddings,
-      outputEmbeddings: () => (has('lm_head.weight') && !config.tieWordEmbeddings ? matrix('lm_head.weight', V, D) : embeddings()),
-      readOutputEmbeddingRows: (first, out) => readRows(has('lm_head.weight') && !config.tieWordEmbeddings ? 'lm_head.weight' : 'wte.weight', V, D, first, out),
+      outputEmbeddings: () => matrix(output, V, D),
+      readOutputEmbeddingRows: (first, out) => readRows(output, V, D, first, out),
     };
   }
   const embeddings = () => matrix('model.embed_tokens.weight', V, D);
+  const output = outputName('model.embed_tokens.weight');
+  const down = (layer: number) => `model.layers.${layer}.mlp.down_proj.weight`;
   return {
     config,
     queryKey(layer) {
@@ -126,11 +132,11 @@ export function globalWeights(config: ModelConfig, store: WeightStore): GlobalWe
         normScale: vector(`${p}input_layernorm.weight`, D),
       };
     },
-    downProjectionRows: (layer) => transpose(matrix(`model.layers.${layer}.mlp.down_proj.weight`, D, F)),
-    downProjection: (layer) => matrix(`model.layers.${layer}.mlp.down_proj.weight`, D, F),
-    readDownProjection: (layer, out) => readMatrix(`model.layers.${layer}.mlp.down_proj.weight`, D, F, out),
+    downProjectionRows: (layer) => transpose(matrix(down(layer), D, F)),
+    downProjection: (layer) => matrix(down(layer), D, F),
+    readDownProjection: (layer, out) => readMatrix(down(layer), D, F, out),
     inputEmbeddings: embeddings,
-    outputEmbeddings: () => (config.tieWordEmbeddings || !has('lm_head.weight') ? embeddings() : matrix('lm_head.weight', V, D)),
-    readOutputEmbeddingRows: (first, out) => readRows(config.tieWordEmbeddings || !has('lm_head.weight') ? 'model.embed_tokens.weight' : 'lm_head.weight', V, D, first, out),
+    outputEmbeddings: () => matrix(output, V, D),
+    readOutputEmbeddingRows: (first, out) => readRows(output, V, D, first, out),
   };
 }

@@ -44,8 +44,7 @@ export interface ConceptKernels {
 export function kernelsFromMatmul(matmul: MatmulTransposed): ConceptKernels {
   return {
     async scatter(wDown, D, F, means) {
-      const centred = new Float32Array(D * F);
-      for (let d = 0; d < D; d++) for (let f = 0; f < F; f++) centred[d * F + f] = wDown[d * F + f] - means[d];
+      const centred = subtractMeans(wDown, D, F, means);
       return matmul(centred, D, centred, D, F); // X_c X_c^T: (D, F) x (F, D)
     },
     // rows times the symmetric S, X S = (S X^T)^T: S goes in as the left operand, which the Gemm reads as it is
@@ -122,9 +121,14 @@ export function neuronMeans(wDown: Readonly<Float32Array>, D: number, F: number)
  */
 export function centreNeurons(wDown: Readonly<Float32Array>, D: number, F: number): CentredNeurons {
   const { means, totalVariance } = neuronMeans(wDown, D, F);
+  return { centred: subtractMeans(wDown, D, F, means), totalVariance };
+}
+
+/** W_down [D, F] with each row d less means[d]. */
+function subtractMeans(wDown: Readonly<Float32Array>, D: number, F: number, means: Readonly<Float64Array | Float32Array>): Float32Array {
   const centred = new Float32Array(D * F);
   for (let d = 0; d < D; d++) for (let f = 0; f < F; f++) centred[d * F + f] = wDown[d * F + f] - means[d];
-  return { centred, totalVariance };
+  return centred;
 }
 
 export interface PrincipalComponents {
