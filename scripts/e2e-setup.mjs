@@ -2,8 +2,7 @@
 //  - Debian packages: chromium (the browser Playwright drives), ripgrep (code-server's search binary) and
 //    the headers code-server's native modules build against (apt-get, so root or password-less sudo);
 //  - code-server, pinned to a version that runs on node 20, in a cache folder outside the repository
-//    (~/.cache/instruction-lens-e2e, or $INSTRUCTION_LENS_E2E_CACHE), following
-//    /work/shared/facts/e2e-code-server.md.
+//    (~/.cache/instruction-lens-e2e, or $INSTRUCTION_LENS_E2E_CACHE).
 // A finished install leaves a stamp, so a warm run takes well under a second. Concurrent runs (several
 // `npm test` at once) wait on a lock and install into a temporary folder renamed into place at the end.
 // Anything that cannot be installed is an error with a hint, never a silent skip.

@@ -1,4 +1,4 @@
-// Scores attributions saved in the paper's format (../shared/data/paper/README.md): per prompt, per model,
+// Scores attributions saved in the paper's format (docs/cli.md, "Saved attributions"): per prompt, per model,
 // SentencePiece input pieces and a (prompt tokens x response tokens) uint8 matrix. Pure: records in, scores out.
 //
 // The paper's analysis: a matrix already quantised to 0..10 (minimum 0, maximum exactly 10) is used as is;
@@ -30,7 +30,7 @@ export interface SavedScore {
   readonly density: readonly number[];
 }
 
-const bad = (what: string) => fail('bad-argument', what, 'Each line must follow the format of shared/data/paper/README.md.');
+const bad = (what: string) => fail('bad-argument', what, 'Each line must follow the saved-attribution format (docs/cli.md, "Saved attributions").');
 
 /** Checks one parsed JSONL line's shape; `line` numbers the message. */
 export function parseSavedRecord(raw: unknown, line: number): Result<SavedRecord> {

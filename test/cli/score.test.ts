@@ -1,5 +1,5 @@
 // `score` through the bundled CLI: it must reproduce the paper's own instruction-importance values for the
-// 24 saved prompts x 2 models (../shared/data/paper) within 1e-4, and refuse bad lines clearly.
+// 24 saved prompts x 2 models (test/fixtures/paper) within 1e-4, and refuse bad lines clearly.
 import assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { after, test } from 'node:test';
 import { runCli } from './cliRunner';
 
-const PAPER = join(__dirname, '..', '..', '..', 'shared', 'data', 'paper');
+const PAPER = join(__dirname, '..', 'fixtures', 'paper');
 const root = mkdtempSync(join(tmpdir(), 'lens-score-'));
 after(() => rmSync(root, { recursive: true, force: true }));
 

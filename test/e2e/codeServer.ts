@@ -1,7 +1,7 @@
 // code-server for the end-to-end suite: a throw-away profile (user data, extensions, XDG folders) under one
 // temporary folder, the VSIX installed through code-server's own CLI, the server on a free local port, and
 // a stop that ends the server *and* the processes it forked (file watcher, extension host), which can
-// otherwise outlive it for minutes. See /work/shared/facts/e2e-code-server.md.
+// otherwise outlive it for minutes.
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { mkdirSync, readdirSync, readFileSync, writeFileSync, createWriteStream } from 'node:fs';
 import { createServer } from 'node:net';

@@ -1,4 +1,4 @@
-// Automatic instruction detection against the paper authors' annotations (../shared/data/paper): token-level
+// Automatic instruction detection against the paper authors' annotations (test/fixtures/paper): token-level
 // precision, recall and F1 over the LLaMA-7B pieces of the 24 saved prompts.
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
@@ -8,7 +8,7 @@ import { detectInstructionSpans } from '../../src/explain/instructionDetection';
 import { instructionMask, locateSpans } from '../../src/explain/instructionImportance';
 import { pieceOffsets } from '../../src/explain/pieceOffsets';
 
-const PAPER = join(__dirname, '..', '..', '..', 'shared', 'data', 'paper');
+const PAPER = join(__dirname, '..', 'fixtures', 'paper');
 
 test('simple prompts: imperatives and questions are found, quoted input is not', () => {
   const prompt = 'Explain the meaning of the phrase.\n\nInput: "a little give"\n\nOutput:';

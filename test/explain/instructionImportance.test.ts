@@ -1,4 +1,4 @@
-// Instruction importance against the paper's own results: the 24 prompts of ../shared/data/paper, each
+// Instruction importance against the paper's own results: the 24 prompts of test/fixtures/paper, each
 // explained by LLaMA-7B and Vicuna-7B, must score as the paper's analysis scores them (1e-4 relative).
 import assert from 'node:assert/strict';
 import { existsSync, readFileSync } from 'node:fs';
@@ -8,7 +8,7 @@ import { importanceDensity, thresholdLevels } from '../../src/explain/density';
 import { instructionImportance, instructionMask, locateSpans } from '../../src/explain/instructionImportance';
 import { pieceOffsets } from '../../src/explain/pieceOffsets';
 
-const PAPER = join(__dirname, '..', '..', '..', 'shared', 'data', 'paper');
+const PAPER = join(__dirname, '..', 'fixtures', 'paper');
 
 test('hand-worked: normalised density over instruction tokens / log2(2 + count), specials ignored', () => {
   const density = [null, 2, 1, 4, 0];
@@ -31,7 +31,7 @@ test('piece offsets: spaces, byte pieces and the leading ▁', () => {
 });
 
 test("the paper's saved attributions score as the paper's analysis does (all 48 prompt x model pairs)", () => {
-  assert.ok(existsSync(PAPER), `${PAPER} is missing: the paper's data must sit beside the checkout (../shared)`);
+  assert.ok(existsSync(PAPER), `${PAPER} is missing: the paper's sample belongs in the repository`);
   const expected = JSON.parse(readFileSync(join(PAPER, 'expected-instruction-importance.json'), 'utf8'));
   const lines = readFileSync(join(PAPER, 'attributions-sample.jsonl'), 'utf8').split('\n').filter(Boolean);
   let worst = 0;
