@@ -1,3 +1,4 @@
+#!/usr/bin/env node
 // The headless CLI on the same engine as the extension: explain, compare, heads, concepts, batch and score.
 // Results go to stdout and --json (--html for reports); progress and errors to stderr.
 import { Command } from 'commander';
