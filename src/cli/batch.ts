@@ -12,6 +12,8 @@ import { explainWith } from '../engine/explain';
 import { explainJson } from '../engine/explainJson';
 import type { ExplainRequest } from '../engine/explainTypes';
 import { loadModel } from '../engine/loadModel';
+import { resolveChat, type ChatSetting } from '../engine/chatSetting';
+import { loadCheckpoint } from '../model/checkpoint';
 import { datasetFormatOf, parseDataset, type DatasetFormat, type DatasetItem } from '../explain/dataset';
 import { fail, ok, type LensError, type Result } from '../lensError';
 import { explainHtml, type ReportExplanation } from '../report/explainHtml';
@@ -24,7 +26,8 @@ export interface BatchOptions {
   readonly out: string;
   readonly format?: string;
   readonly maxNewTokens: number;
-  readonly chat: boolean;
+  /** 'auto': the chat template when the checkpoint has one. */
+  readonly chat: ChatSetting;
   /** Generate every response, ignoring the dataset's responses. */
   readonly generate: boolean;
   /** Also write <id>.html. */
@@ -62,9 +65,12 @@ export async function runBatch(o: BatchOptions): Promise<Result<BatchOutcome>> {
   const out = prepareOutputDir(o.out, '--out');
   if (!out.ok) return out;
   removeStaleTemporaries(o.out);
+  const checkpoint = await loadCheckpoint(o.modelDir);
+  if (!checkpoint.ok) return checkpoint;
+  const chat = resolveChat(o.chat, checkpoint.value);
 
-  const requests = new Map(items.value.map((it) => [it.id, requestFor(it, o)]));
-  const earlier = finishedEarlier(items.value, requests, o);
+  const requests = new Map(items.value.map((it) => [it.id, requestFor(it, o, chat)]));
+  const earlier = finishedEarlier(items.value, requests, o, chat);
   if (!earlier.ok) return earlier;
   const done = earlier.value;
 
@@ -150,13 +156,13 @@ function readDataset(path: string, format: string | undefined): Result<DatasetIt
   return parseDataset(text, kind, path);
 }
 
-function requestFor(item: DatasetItem, o: BatchOptions): ExplainRequest {
+function requestFor(item: DatasetItem, o: BatchOptions, chat: boolean): ExplainRequest {
   return {
     modelDir: o.modelDir,
     prompt: item.prompt,
     response: o.generate ? undefined : item.response,
     maxNewTokens: o.maxNewTokens,
-    chat: o.chat,
+    chat,
     instructions: item.instructionSpans,
   };
 }
@@ -170,7 +176,7 @@ function removeStaleTemporaries(dir: string): void {
  * Ids whose <id>.json is complete and explains the same prompt (and, given or generated, the same kind of
  * response). A JSON made with another model or other settings is an error: the folder belongs to another run.
  */
-function finishedEarlier(items: readonly DatasetItem[], requests: ReadonlyMap<string, ExplainRequest>, o: BatchOptions): Result<Map<string, SavedExplanation>> {
+function finishedEarlier(items: readonly DatasetItem[], requests: ReadonlyMap<string, ExplainRequest>, o: BatchOptions, chat: boolean): Result<Map<string, SavedExplanation>> {
   const done = new Map<string, SavedExplanation>();
   const modelPath = resolve(o.modelDir);
   for (const item of items) {
@@ -179,10 +185,10 @@ function finishedEarlier(items: readonly DatasetItem[], requests: ReadonlyMap<st
     const saved = readSaved(path);
     if (saved === null) continue; // not a complete explanation: do it again
     const s = saved.settings;
-    if (saved.model.path !== modelPath || s.max_new_tokens !== o.maxNewTokens || s.chat !== o.chat) {
+    if (saved.model.path !== modelPath || s.max_new_tokens !== o.maxNewTokens || s.chat !== chat) {
       return fail(
         'bad-argument',
-        `--out ${o.out} holds results of another run: ${item.id}.json was made with model ${saved.model.path}, --max-new-tokens ${s.max_new_tokens}${s.chat ? ', --chat' : ''}; this run asks for ${modelPath}, --max-new-tokens ${o.maxNewTokens}${o.chat ? ', --chat' : ''}`,
+        `--out ${o.out} holds results of another run: ${item.id}.json was made with model ${saved.model.path}, --max-new-tokens ${s.max_new_tokens}, --chat ${s.chat ? 'on' : 'off'}; this run asks for ${modelPath}, --max-new-tokens ${o.maxNewTokens}, --chat ${chat ? 'on' : 'off'}`,
         'Resume with the same --model, --max-new-tokens and --chat, or pass a new --out folder.',
       );
     }

@@ -12,6 +12,8 @@ import { writeOutputFile } from './outputFile';
 import { readPromptOption } from './promptInput';
 import { report, requireDefaultModel, requireOutputFiles } from './report';
 import { stageBar } from './stageBar';
+import { addChatOption } from './chatOption';
+import type { ChatSetting } from '../engine/chatSetting';
 
 interface CompareOptions {
   base?: string;
@@ -19,7 +21,7 @@ interface CompareOptions {
   prompt?: string;
   promptFile?: string;
   maxNewTokens: number;
-  chat?: boolean; // commander: --chat true, --no-chat false, neither undefined (auto)
+  chat: ChatSetting;
   instruction: string[];
   global: boolean;
   components: number;
@@ -45,7 +47,7 @@ async function runCompare(options: CompareOptions, defaults: { base: string; tun
       tunedDir,
       prompt: prompt.value,
       maxNewTokens: options.maxNewTokens,
-      chat: options.chat ?? 'auto',
+      chat: options.chat,
       instructions: options.instruction,
       global: options.global,
       globalOptions: { ...DEFAULT_GLOBAL_OPTIONS, components: options.components, threads: options.threads },
@@ -70,16 +72,15 @@ async function runCompare(options: CompareOptions, defaults: { base: string; tun
 }
 
 export function registerCompare(program: Command, defaults: { base: string; tuned: string }): void {
-  program
+  const command = program
     .command('compare')
     .description('a base model beside its instruction-tuned sibling: both explanations, their instruction importance, and per-layer heads and concepts compared')
     .option('--base <dir>', 'the pre-trained model; default: the embedded wordnet-base')
     .option('--tuned <dir>', 'its instruction-tuned sibling; default: the embedded wordnet-tuned')
     .option('--prompt <text>', 'the prompt')
     .option('--prompt-file <file>', 'read the prompt from a file')
-    .option('--max-new-tokens <n>', 'most tokens each model generates', positiveInt, 24)
-    .option('--chat', "wrap the prompt in each model's chat template (default: when both have one)")
-    .option('--no-chat', 'never use the chat templates')
+    .option('--max-new-tokens <n>', 'most tokens each model generates', positiveInt, 24);
+  addChatOption(command, 'the prompt', 'when both models have one')
     .option('--instruction <text>', 'the instruction: text copied from the prompt (repeatable); default: detected', (v: string, prev: string[]) => [...prev, v], [] as string[])
     .option('--no-global', 'compare the explanations only (skip heads and concepts)')
     .option('--components <k>', 'feed-forward components per layer for principal angles and categories', positiveInt, DEFAULT_GLOBAL_OPTIONS.components)

@@ -20,6 +20,8 @@ import { readPromptOption } from './promptInput';
 import { positiveInt } from './intOption';
 import { report, requireDefaultModel, requireOutputFiles } from './report';
 import { stageBar } from './stageBar';
+import { addChatOption } from './chatOption';
+import { endOfSequenceHint, onlyEndOfSequence, resolveChat, type ChatSetting } from '../engine/chatSetting';
 
 /** The embedded instruction-tuned model (models/ beside dist/, where the bundle runs from). */
 const DEFAULT_MODEL = join(__dirname, '..', 'models', 'wordnet-tuned');
@@ -30,7 +32,7 @@ interface ExplainOptions {
   promptFile?: string;
   response?: string;
   maxNewTokens: number;
-  chat: boolean;
+  chat: ChatSetting;
   json?: string;
   html?: string;
   threads?: number;
@@ -43,11 +45,13 @@ async function runExplain(options: ExplainOptions): Promise<void> {
   const prompt = promptText.value;
   const modelDir = options.model ?? DEFAULT_MODEL;
   requireDefaultModel(options.model, modelDir);
-  const request: ExplainRequest = { modelDir, prompt, response: options.response, maxNewTokens: options.maxNewTokens, chat: options.chat, instructions: options.instruction };
   // output paths checked before the model runs: a typo must not cost the run
   requireOutputFiles([[options.json, '--json'], [options.html, '--html']]);
   const loaded = await loadModel(modelDir, { threads: options.threads });
   if (!loaded.ok) report(loaded.error);
+  const { checkpoint } = loaded.value.model;
+  const chat = resolveChat(options.chat, checkpoint);
+  const request: ExplainRequest = { modelDir, prompt, response: options.response, maxNewTokens: options.maxNewTokens, chat, instructions: options.instruction };
   const bar = stageBar({ format: '{stage} [{bar}] {value}/{total}', stageWidth: 9 }); // generation, then attribution
   const result = await explainWith(loaded.value.model, request, loaded.value.seconds, { onProgress: bar.update });
   bar.stop();
@@ -62,6 +66,9 @@ async function runExplain(options: ExplainOptions): Promise<void> {
   process.stdout.write(renderExplanation(result.value, color) + '\n');
   if (options.json) process.stdout.write(`wrote ${options.json}\n`);
   if (options.html) process.stdout.write(`wrote ${options.html}\n`);
+  if (options.response === undefined && onlyEndOfSequence(result.value.responseTokens)) {
+    process.stderr.write(`hint: ${endOfSequenceHint(chat, checkpoint.chatTemplate.ok)}\n`);
+  }
 }
 
 interface BatchCommandOptions {
@@ -70,7 +77,7 @@ interface BatchCommandOptions {
   out: string;
   format?: string;
   maxNewTokens: number;
-  chat: boolean;
+  chat: ChatSetting;
   generate: boolean;
   html: boolean;
   ids?: string[];
@@ -126,30 +133,30 @@ const program = new Command('instruction-lens')
   .description('Explain why a local LLM follows an instruction (Wu et al., arXiv 2310.00492).')
   .showHelpAfterError();
 
-program
+const explainCommand = program
   .command('explain')
   .description("attribute each response token to the prompt's tokens (gradient x input) and rank prompt tokens by importance density")
   .option('--model <dir>', 'Hugging Face checkpoint folder (config.json, *.safetensors, tokenizer.json); default: the embedded tuned model')
   .option('--prompt <text>', 'the prompt')
   .option('--prompt-file <file>', 'read the prompt from a file')
   .option('--response <text>', 'explain this response instead of generating one')
-  .option('--max-new-tokens <n>', 'most tokens to generate', positiveInt, 24)
-  .option('--chat', "wrap the prompt in the checkpoint's chat template", false)
+  .option('--max-new-tokens <n>', 'most tokens to generate', positiveInt, 24);
+addChatOption(explainCommand)
   .option('--instruction <text>', 'the instruction: text copied from the prompt (repeatable); default: detected', (v: string, prev: string[]) => [...prev, v], [] as string[])
   .option('--json <file>', 'also write the full result as JSON (schema in the README)')
   .option('--html <file>', 'also write a self-contained HTML report')
   .option('--threads <n>', 'onnxruntime threads (default: all cores)', positiveInt)
   .action(runExplain);
 
-program
+const batchCommand = program
   .command('batch')
   .description("explain every prompt of a dataset (the paper's FinalDataset.tsv layout, or JSONL) with one model; resumable")
   .requiredOption('--dataset <file>', "TSV (ID, Prompt, Response, Instruct&Context) or JSONL ({id, prompt, response?, instruction_spans?})")
   .requiredOption('--out <dir>', 'folder for <id>.json and summary.csv (created if missing); rerun to resume')
   .option('--model <dir>', 'Hugging Face checkpoint folder; default: the embedded tuned model')
   .option('--format <format>', 'tsv or jsonl (default: from the file name)')
-  .option('--max-new-tokens <n>', 'most tokens to generate', positiveInt, 24)
-  .option('--chat', "wrap each prompt in the checkpoint's chat template", false)
+  .option('--max-new-tokens <n>', 'most tokens to generate', positiveInt, 24);
+addChatOption(batchCommand, 'each prompt')
   .option('--generate', "generate every response, ignoring the dataset's responses", false)
   .option('--html', 'also write <id>.html reports', false)
   .option('--ids <list>', 'only these ids, separated by commas (repeatable)', (v: string, prev: string[] | undefined) => [...(prev ?? []), ...v.split(',').map((x) => x.trim()).filter(Boolean)])

@@ -7,6 +7,7 @@ import { renderExplanation } from './textReport';
 import type { EngineJob, EngineProgress, EngineResults, WorkerRequest, WorkerResponse } from '../protocol';
 import type { LensModel } from '../runtime/lensModel';
 import { explainWith } from './explain';
+import { resolveChat } from './chatSetting';
 import { loadModel } from './loadModel';
 import { attentionOf } from './attention';
 import { DEFAULT_HEADS_SETTINGS, headPatternsFor } from './heads';
@@ -55,8 +56,7 @@ async function explain(job: Extract<EngineJob, { kind: 'explain' }>, context: Jo
   const loaded = await model(job.request.modelDir, context);
   if (!loaded.ok) return loaded;
   const { chat: chatSetting, ...rest } = job.request;
-  // 'auto': the template when the checkpoint has one (the embedded pair was trained with it)
-  const chat = chatSetting === 'auto' ? loaded.value.model.checkpoint.chatTemplate.ok : chatSetting;
+  const chat = resolveChat(chatSetting, loaded.value.model.checkpoint);
   const request = { ...rest, chat };
   const result = await explainWith(loaded.value.model, request, loaded.value.loadSeconds, { signal: context.signal, onProgress: context.progress });
   if (!result.ok) return result;

@@ -123,7 +123,7 @@ test('batch on a TSV: one JSON per prompt, summary.csv, a failing prompt does no
   // the folder belongs to this run: other settings are refused before any work
   const other = batch(dataset, out, '--max-new-tokens', '5');
   assert.equal(other.status, 1);
-  assert.match(other.stderr, /^error: --out .* holds results of another run: a1\.json was made with model .*--max-new-tokens 3; this run asks for .*--max-new-tokens 5\nhint: /);
+  assert.match(other.stderr, /^error: --out .* holds results of another run: a1\.json was made with model .*--max-new-tokens 3, --chat on; this run asks for .*--max-new-tokens 5, --chat on\nhint: /);
 });
 
 test('batch on JSONL with --ids, --generate and --html', () => {

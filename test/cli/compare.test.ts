@@ -28,7 +28,7 @@ test('two random llamas: sides equal explain --json, difference, head shares equ
   assert.equal(c.settings.chat, false, '--no-chat');
   for (const [side, ck] of [['base', base], ['tuned', tuned]] as const) {
     const single = join(root, `${side}.json`);
-    const r = runCli(['explain', '--model', ck.dir, '--prompt', PROMPT, '--max-new-tokens', '4', '--json', single], 60_000);
+    const r = runCli(['explain', '--model', ck.dir, '--prompt', PROMPT, '--max-new-tokens', '4', '--chat', 'off', '--json', single], 60_000);
     assert.equal(r.status, 0, r.stderr);
     assert.deepEqual(withoutTiming(c[side]), withoutTiming(json(single)), `${side} differs from explain --json`);
   }

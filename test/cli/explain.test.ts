@@ -26,7 +26,8 @@ for (const [name, options] of cases) {
   test(`${name}: CLI probabilities and attribution agree with float64 finite differences`, async () => {
     const ck = writeRandomCheckpoint(join(root, name.replace(/\W+/g, '-')), { ...options, maxPositions: 128 });
     const out = join(root, `${name.replace(/\W+/g, '-')}.json`);
-    const run = runCli(['explain', '--model', ck.dir, '--prompt', prompt, '--response', response, '--json', out]);
+    // the plain prompt (the random checkpoints have a chat template, which auto would apply)
+    const run = runCli(['explain', '--model', ck.dir, '--prompt', prompt, '--response', response, '--chat', 'off', '--json', out]);
     assert.equal(run.status, 0, run.stderr);
     const json = JSON.parse(readFileSync(out, 'utf8'));
 
