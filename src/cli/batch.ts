@@ -1,12 +1,18 @@
 // `batch`: explains every prompt of a dataset (the paper's TSV layout or JSONL, src/explain/dataset.ts) with
 // one loaded model. Output folder: <id>.json per prompt (the `explain --json` schema), optionally <id>.html,
-// and summary.csv. Built to be stopped and restarted:
+// and summary.csv. Built to be stopped and restarted, and to be split over machines:
 // - each <id>.json is written atomically (temporary file, fsync, rename), so one that exists is complete;
 // - summary.csv gets one line appended per prompt as it finishes, so a crash loses nothing;
-// - a rerun skips ids whose JSON is there for the same prompt, and refuses a folder made with other settings.
+// - a rerun skips ids whose JSON is there for the same prompt, and refuses a folder made with other settings;
+// - `--shard K/N` explains only the prompts of shard K (src/cli/shard.ts) and keeps its own
+//   summary.shard-K-of-N.csv, so any number of shards share one folder; each prompt is claimed while it runs
+//   (src/cli/idLock.ts), so overlapping runs never explain it twice; a plain run afterwards explains what is
+//   left and writes summary.csv for the whole dataset: it is the merge step.
 // A prompt that fails (a span not in its prompt, a prompt too long, ...) is reported and the rest go on.
 import { MultiBar } from 'cli-progress';
 import { appendFileSync, existsSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { claimAlive, lockPath, tryLock, type IdLock } from './idLock';
+import { shardLabel, shardOf, type Shard } from './shard';
 import { join, resolve } from 'node:path';
 import { explainWith } from '../engine/explain';
 import { explainJson } from '../engine/explainJson';
@@ -34,6 +40,8 @@ export interface BatchOptions {
   readonly html: boolean;
   /** Only these ids of the dataset (the others' results are kept as they are). */
   readonly ids?: readonly string[];
+  /** Only the prompts of this shard (with --ids: those of the ids that fall in it). */
+  readonly shard?: Shard;
   readonly threads?: number;
 }
 
@@ -42,6 +50,10 @@ export interface BatchOutcome {
   readonly doneEarlier: number;
   readonly succeeded: number;
   readonly failed: readonly { readonly id: string; readonly error: LensError }[];
+  /** Ids another run was explaining at the time (left to it; a later run picks up any it did not finish). */
+  readonly busyElsewhere: readonly string[];
+  /** The summary file this run wrote. */
+  readonly summary: string;
 }
 
 /** The fields of an earlier <id>.json that decide whether it can be kept. */
@@ -56,15 +68,18 @@ interface SavedExplanation {
 }
 
 const SUMMARY = 'summary.csv';
+const summaryName = (shard: Shard | undefined) => (shard ? `summary.shard-${shard.index}-of-${shard.count}.csv` : SUMMARY);
+const SHARD_SUMMARY = /^summary\.shard-\d+-of-\d+\.csv$/;
 
 export async function runBatch(o: BatchOptions): Promise<Result<BatchOutcome>> {
   const items = readDataset(o.dataset, o.format);
   if (!items.ok) return items;
-  const selected = selectIds(items.value, o.ids, o.dataset);
+  const selected = selectIds(items.value, o.ids, o.dataset, o.shard);
   if (!selected.ok) return selected;
   const out = prepareOutputDir(o.out, '--out');
   if (!out.ok) return out;
-  removeStaleTemporaries(o.out);
+  const summaryFile = summaryName(o.shard);
+  removeStaleTemporaries(o.out, selected.value, summaryFile);
   const checkpoint = await loadCheckpoint(o.modelDir);
   if (!checkpoint.ok) return checkpoint;
   const chat = resolveChat(o.chat, checkpoint.value);
@@ -74,11 +89,13 @@ export async function runBatch(o: BatchOptions): Promise<Result<BatchOutcome>> {
   if (!earlier.ok) return earlier;
   const done = earlier.value;
 
-  // summary.csv restarts from the finished prompts (their seconds kept from the old file when it has them)
-  const summaryPath = join(o.out, SUMMARY);
-  const oldRows = existsSync(summaryPath) ? parseSummary(readFileSync(summaryPath, 'utf8')) : new Map<string, SummaryRow>();
+  // the summary restarts from the finished prompts (their seconds kept from the old files when they have them)
+  const summaryPath = join(o.out, summaryFile);
+  const oldRows = earlierRows(o.out, summaryFile, o.shard === undefined);
   const rows = new Map<string, SummaryRow>();
+  const inScope = (id: string) => o.shard === undefined || shardOf(id, o.shard.count) === o.shard.index;
   for (const it of items.value) {
+    if (!inScope(it.id)) continue;
     const saved = done.get(it.id);
     const old = oldRows.get(it.id);
     if (saved) rows.set(it.id, rowOf(it.id, saved, old?.seconds ?? saved.timing.generation + saved.timing.attribution));
@@ -89,15 +106,39 @@ export async function runBatch(o: BatchOptions): Promise<Result<BatchOutcome>> {
 
   const todo = items.value.filter((it) => selected.value.has(it.id) && !done.has(it.id));
   const failed: { id: string; error: LensError }[] = [];
+  const busyElsewhere: string[] = [];
+  let finishedElsewhere = 0;
   if (todo.length > 0) {
     const loaded = await loadModel(o.modelDir, { threads: o.threads });
     if (!loaded.ok) return loaded;
     const { model, seconds: loadSeconds } = loaded.value;
-    const progress = batchProgress(todo.length, done.size);
+    const progress = batchProgress(todo.length, done.size, o.shard ? `${shardLabel(o.shard)} ` : '');
+    let claim: IdLock | null = null;
+    // a stopped run gives its claim back at once (a killed one is noticed by its dead pid, or by age)
+    const stop = (signal: NodeJS.Signals) => {
+      claim?.release();
+      process.exit(signal === 'SIGINT' ? 130 : 143);
+    };
+    process.once('SIGINT', stop).once('SIGTERM', stop);
     try {
       for (const item of todo) {
-        progress.starting(item.id);
+        claim = tryLock(o.out, item.id);
+        if (claim === null) {
+          busyElsewhere.push(item.id);
+          progress.skipped(item.id, 'another run is explaining it');
+          continue;
+        }
         const request = requests.get(item.id)!;
+        // finished by another run between our look at the folder and the claim
+        const savedNow = readSaved(join(o.out, `${item.id}.json`));
+        if (savedNow !== null && savedNow.prompt === item.prompt && savedNow.settings.response_given === (request.response !== undefined)) {
+          rows.set(item.id, rowOf(item.id, savedNow, savedNow.timing.generation + savedNow.timing.attribution));
+          finishedElsewhere++;
+          claim.release();
+          progress.skipped(item.id, 'finished by another run');
+          continue;
+        }
+        progress.starting(item.id);
         const start = performance.now();
         const result = await explainOne(() => explainWith(model, request, loadSeconds));
         const seconds = (performance.now() - start) / 1000;
@@ -115,29 +156,49 @@ export async function runBatch(o: BatchOptions): Promise<Result<BatchOutcome>> {
         }
         rows.set(item.id, row);
         appendFileSync(summaryPath, summaryLine(row));
+        claim.release();
+        claim = null;
         progress.finished(item.id, row, item.line);
       }
     } finally {
+      claim?.release();
+      process.off('SIGINT', stop).off('SIGTERM', stop);
       progress.stop();
       model.dispose();
     }
   }
   // finally in dataset order
   writeFileAtomic(summaryPath, summaryHeader() + items.value.map((it) => rows.get(it.id)).filter((r): r is SummaryRow => r !== undefined).map(summaryLine).join(''));
-  const doneEarlier = [...done.keys()].filter((id) => selected.value.has(id)).length;
-  return ok({ total: selected.value.size, doneEarlier, succeeded: todo.length - failed.length, failed });
+  const doneEarlier = [...done.keys()].filter((id) => selected.value.has(id)).length + finishedElsewhere;
+  const succeeded = todo.length - failed.length - busyElsewhere.length - finishedElsewhere;
+  return ok({ total: selected.value.size, doneEarlier, succeeded, failed, busyElsewhere, summary: summaryPath });
 }
 
-/** The ids to run: all, or those of --ids, every one of which must be in the dataset. */
-function selectIds(items: readonly DatasetItem[], ids: readonly string[] | undefined, dataset: string): Result<Set<string>> {
+/** The ids to run: all, or those of --ids, every one of which must be in the dataset; with --shard, those of the shard. */
+function selectIds(items: readonly DatasetItem[], ids: readonly string[] | undefined, dataset: string, shard: Shard | undefined): Result<Set<string>> {
   const all = new Set(items.map((it) => it.id));
-  if (ids === undefined) return ok(all);
-  const unknown = ids.filter((id) => !all.has(id));
-  if (unknown.length > 0) {
-    const listed = unknown.slice(0, 10).map((id) => JSON.stringify(id)).join(', ');
-    return fail('bad-argument', `--ids: ${unknown.length === 1 ? 'an id is' : `${unknown.length} ids are`} not in ${dataset}: ${listed}${unknown.length > 10 ? ', …' : ''}`, 'Give ids exactly as in the dataset (its ID column, or the "id" fields), separated by commas.');
+  let chosen = all;
+  if (ids !== undefined) {
+    const unknown = ids.filter((id) => !all.has(id));
+    if (unknown.length > 0) {
+      const listed = unknown.slice(0, 10).map((id) => JSON.stringify(id)).join(', ');
+      return fail('bad-argument', `--ids: ${unknown.length === 1 ? 'an id is' : `${unknown.length} ids are`} not in ${dataset}: ${listed}${unknown.length > 10 ? ', …' : ''}`, 'Give ids exactly as in the dataset (its ID column, or the "id" fields), separated by commas.');
+    }
+    chosen = new Set(ids);
   }
-  return ok(new Set(ids));
+  if (shard === undefined) return ok(chosen);
+  return ok(new Set([...chosen].filter((id) => shardOf(id, shard.count) === shard.index)));
+}
+
+/** Rows of earlier summaries: this run's own file; for a plain run also every shard's (seconds, failures). */
+function earlierRows(dir: string, own: string, withShards: boolean): Map<string, SummaryRow> {
+  const rows = new Map<string, SummaryRow>();
+  const files = withShards ? readdirSync(dir).filter((f) => SHARD_SUMMARY.test(f)).sort() : [];
+  for (const file of [...files, own]) {
+    const path = join(dir, file);
+    if (existsSync(path)) for (const [id, row] of parseSummary(readFileSync(path, 'utf8'))) rows.set(id, row);
+  }
+  return rows;
 }
 
 function readDataset(path: string, format: string | undefined): Result<DatasetItem[]> {
@@ -167,9 +228,18 @@ function requestFor(item: DatasetItem, o: BatchOptions, chat: boolean): ExplainR
   };
 }
 
-/** Temporary files of runs that were killed mid-write. */
-function removeStaleTemporaries(dir: string): void {
-  for (const name of readdirSync(dir)) if (TEMP_SUFFIX.test(name)) rmSync(join(dir, name), { force: true });
+/**
+ * Temporary files of runs that were killed mid-write: this run's summary's, and those of the prompts it may
+ * explain unless a live run holds the prompt (its temporary file may be about to be renamed into place).
+ */
+function removeStaleTemporaries(dir: string, ids: ReadonlySet<string>, summaryFile: string): void {
+  for (const name of readdirSync(dir)) {
+    if (!TEMP_SUFFIX.test(name)) continue;
+    const target = name.replace(TEMP_SUFFIX, '');
+    const id = target.replace(/\.(json|html)$/, '');
+    const mine = target === summaryFile || (target !== id && ids.has(id) && !claimAlive(lockPath(dir, id)));
+    if (mine) rmSync(join(dir, name), { force: true });
+  }
 }
 
 /**
@@ -259,17 +329,14 @@ function writeHtmlIfMissing(dir: string, id: string): void {
  * Progress on stderr. On a terminal: a bar with the ETA, failures printed above it. Otherwise (a log file,
  * CI): one line per finished prompt with the ETA, so a long run can be followed with `tail -f`.
  */
-function batchProgress(total: number, doneEarlier: number) {
+function batchProgress(total: number, doneEarlier: number, label: string) {
   const tty = process.stderr.isTTY === true;
   const started = performance.now();
   let finished = 0;
-  const bars = tty ? new MultiBar({ format: 'batch [{bar}] {value}/{total} | ETA {eta_formatted} | {id}', stream: process.stderr, hideCursor: true, clearOnComplete: true, etaBuffer: 20 }) : null;
+  const bars = tty ? new MultiBar({ format: `${label}batch [{bar}] {value}/{total} | ETA {eta_formatted} | {id}`, stream: process.stderr, hideCursor: true, clearOnComplete: true, etaBuffer: 20 }) : null;
   const bar = bars?.create(total, 0, { id: '' });
-  if (doneEarlier > 0) {
-    const line = `${doneEarlier} prompt${doneEarlier === 1 ? '' : 's'} done earlier (skipped), ${total} to go\n`;
-    if (bars) bars.log(line);
-    else process.stderr.write(line);
-  }
+  const log = (line: string) => (bars ? bars.log(label + line) : process.stderr.write(label + line));
+  if (doneEarlier > 0) log(`${doneEarlier} prompt${doneEarlier === 1 ? '' : 's'} done earlier (skipped), ${total} to go\n`);
   const eta = () => {
     const perItem = (performance.now() - started) / 1000 / finished;
     const s = Math.round(perItem * (total - finished));
@@ -283,11 +350,16 @@ function batchProgress(total: number, doneEarlier: number) {
       finished++;
       const failure = row.status === 'failed' ? `failed ${id} (line ${line}): ${row.error}` : '';
       if (bars) {
-        if (failure) bars.log(failure + '\n');
+        if (failure) log(failure + '\n');
         bar!.update(finished, { id });
       } else {
-        process.stderr.write(`[${finished}/${total}] ${failure || `${id} ok`}, ${row.seconds!.toFixed(1)} s, ETA ${eta()}\n`);
+        log(`[${finished}/${total}] ${failure || `${id} ok`}, ${row.seconds!.toFixed(1)} s, ETA ${eta()}\n`);
       }
+    },
+    skipped(id: string, why: string) {
+      finished++;
+      if (bars) bar!.update(finished, { id });
+      log(`[${finished}/${total}] ${id} skipped: ${why}\n`);
     },
     stop() {
       bars?.stop();

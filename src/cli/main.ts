@@ -3,7 +3,7 @@
 // Results go to stdout and --json (--html for reports); progress and errors to stderr.
 import { Command } from 'commander';
 import { readFileSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { explainWith } from '../engine/explain';
 import type { ExplainRequest } from '../engine/explainTypes';
 import { loadModel } from '../engine/loadModel';
@@ -12,6 +12,7 @@ import { explainJson } from '../engine/explainJson';
 import { renderExplanation } from '../engine/textReport';
 import { explainHtml, type ReportExplanation } from '../report/explainHtml';
 import { runBatch } from './batch';
+import { parseShard, shardLabel } from './shard';
 import { writeOutputFile } from './outputFile';
 import { registerHeads } from './heads';
 import { registerConcepts } from './concepts';
@@ -81,20 +82,25 @@ interface BatchCommandOptions {
   generate: boolean;
   html: boolean;
   ids?: string[];
+  shard?: string;
   threads?: number;
 }
 
-/** `batch`: every prompt of a dataset with one loaded model; resumable (see batch.ts). */
+/** `batch`: every prompt of a dataset with one loaded model; resumable and shardable (see batch.ts). */
 async function runBatchCommand(options: BatchCommandOptions): Promise<void> {
   const modelDir = options.model ?? DEFAULT_MODEL;
   requireDefaultModel(options.model, modelDir);
-  const result = await runBatch({ ...options, modelDir });
+  const shard = options.shard === undefined ? undefined : parseShard(options.shard);
+  if (shard && !shard.ok) report(shard.error);
+  const result = await runBatch({ ...options, shard: shard?.value, modelDir });
   if (!result.ok) report(result.error);
-  const { total, doneEarlier, succeeded, failed } = result.value;
-  process.stdout.write(`${total} prompts: ${succeeded} explained now, ${doneEarlier} done earlier, ${failed.length} failed\nresults in ${options.out} (<id>.json${options.html ? ', <id>.html' : ''}, summary.csv)\n`);
+  const { total, doneEarlier, succeeded, failed, busyElsewhere, summary } = result.value;
+  const who = shard ? `${shardLabel(shard.value)}: ` : '';
+  const busy = busyElsewhere.length > 0 ? `, ${busyElsewhere.length} being explained by another run` : '';
+  process.stdout.write(`${who}${total} prompts: ${succeeded} explained now, ${doneEarlier} done earlier, ${failed.length} failed${busy}\nresults in ${options.out} (<id>.json${options.html ? ', <id>.html' : ''}, ${basename(summary)})\n`);
   if (failed.length > 0) {
     const listed = failed.slice(0, 5).map((f) => `${f.id} (${f.error.message})`).join('; ');
-    report({ code: 'bad-argument', message: `${failed.length} of ${total} prompts failed: ${listed}${failed.length > 5 ? '; …' : ''}`, hint: `Every failure is in ${join(options.out, 'summary.csv')}. Fix those prompts and rerun the same command: finished ids are skipped.` });
+    report({ code: 'bad-argument', message: `${who}${failed.length} of ${total} prompts failed: ${listed}${failed.length > 5 ? '; …' : ''}`, hint: `Every failure is in ${summary}. Fix those prompts and rerun the same command: finished ids are skipped.` });
   }
 }
 
@@ -160,6 +166,7 @@ addChatOption(batchCommand, 'each prompt')
   .option('--generate', "generate every response, ignoring the dataset's responses", false)
   .option('--html', 'also write <id>.html reports', false)
   .option('--ids <list>', 'only these ids, separated by commas (repeatable)', (v: string, prev: string[] | undefined) => [...(prev ?? []), ...v.split(',').map((x) => x.trim()).filter(Boolean)])
+  .option('--shard <K/N>', 'explain only shard K of N (1-based; by a hash of the id, so every node agrees); shards may share --out, and a later run without --shard merges')
   .option('--threads <n>', 'onnxruntime threads (default: all cores)', positiveInt)
   .action(runBatchCommand);
 

@@ -1,5 +1,6 @@
 // Files the CLI writes: checked before a long run starts (so a typo in a path does not cost the run), and
 // written atomically where a crash must not leave half a file (a temporary file, fsync, then rename).
+import { randomBytes } from 'node:crypto';
 import { accessSync, closeSync, constants, existsSync, fsyncSync, mkdirSync, openSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fail, ok, type Result } from '../lensError';
@@ -57,12 +58,12 @@ export function prepareOutputDir(dir: string, option: string): Result<void> {
   return ok(undefined);
 }
 
-/** Suffix of temporary files: `<name>.tmp-<pid>`. */
-export const TEMP_SUFFIX = /\.tmp-\d+$/;
+/** Suffix of temporary files: `<name>.tmp-<random hex>` (unique across the machines sharing a folder). */
+export const TEMP_SUFFIX = /\.tmp-[0-9a-f]+$/;
 
 /** Writes `text` to a temporary file beside `path`, flushes it to disk, then renames it over `path`. */
 export function writeFileAtomic(path: string, text: string): void {
-  const temp = `${path}.tmp-${process.pid}`;
+  const temp = `${path}.tmp-${randomBytes(6).toString('hex')}`;
   const fd = openSync(temp, 'w');
   try {
     writeFileSync(fd, text);
