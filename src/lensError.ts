@@ -7,6 +7,7 @@ export type LensErrorCode =
   | 'bad-config'
   | 'corrupt-safetensors'
   | 'missing-tensor'
+  | 'shape-mismatch'
   | 'bad-tokenizer'
   | 'prompt-too-long'
   | 'empty-prompt'

@@ -4,6 +4,37 @@ import { add, gather, geluErf, geluTanh, layerNorm, linearRowBlocks, matmul, sli
 import { attention, causalMask, extendCache, splitHeads } from './attention';
 import type { Architecture, ArchitectureBuilder } from './architecture';
 import { rowBlocks } from './weights';
+import type { WeightShapes } from './weightShapes';
+
+/** The tensors of GPT2LMHeadModel (Conv1D weights stored [in, out]) and the shapes config.json implies. */
+export const gpt2WeightShapes: WeightShapes = (c) => {
+  const D = [c.hiddenSize, 'n_embd'] as const;
+  const V = [c.vocabSize, 'vocab_size'] as const;
+  const I = [c.intermediateSize, 'n_inner (default 4 × n_embd)'] as const;
+  const layerNorm = (name: string) => [{ name: `${name}.weight`, shape: [D] }, { name: `${name}.bias`, shape: [D] }];
+  const conv1d = (name: string, inputs: readonly [number, string], outputs: readonly [number, string]) => [
+    { name: `${name}.weight`, shape: [inputs, outputs] },
+    { name: `${name}.bias`, shape: [outputs] },
+  ];
+  const layers = Array.from({ length: c.numLayers }, (_, i) => {
+    const p = `h.${i}.`;
+    return [
+      ...layerNorm(`${p}ln_1`),
+      ...conv1d(`${p}attn.c_attn`, D, [3 * c.hiddenSize, '3 × n_embd']),
+      ...conv1d(`${p}attn.c_proj`, D, D),
+      ...layerNorm(`${p}ln_2`),
+      ...conv1d(`${p}mlp.c_fc`, D, I),
+      ...conv1d(`${p}mlp.c_proj`, I, D),
+    ];
+  });
+  return [
+    { name: 'wte.weight', shape: [V, D] },
+    { name: 'wpe.weight', shape: [[c.maxPositions, 'n_positions'], D] },
+    ...layers.flat(),
+    ...layerNorm('ln_f'),
+    { name: 'lm_head.weight', shape: [V, D], optional: true },
+  ];
+};
 
 export const buildGpt2: ArchitectureBuilder = (config, weights): Architecture => {
   const { hiddenSize: D, numHeads: H, headDim: Dh, normEps: eps } = config;

@@ -1,8 +1,9 @@
 // The model families, by config.json model_type.
 import type { ModelType } from '../model/config';
 import type { ArchitectureBuilder } from './architecture';
-import { buildGpt2 } from './gpt2';
-import { buildLlama } from './llama';
+import { buildGpt2, gpt2WeightShapes } from './gpt2';
+import { buildLlama, llamaWeightShapes } from './llama';
+import type { WeightShapes } from './weightShapes';
 
 export const ARCHITECTURES: Record<ModelType, ArchitectureBuilder> = {
   llama: buildLlama,
@@ -11,6 +12,14 @@ export const ARCHITECTURES: Record<ModelType, ArchitectureBuilder> = {
   gpt2: buildGpt2,
 };
 
+export const WEIGHT_SHAPES: Record<ModelType, WeightShapes> = {
+  llama: llamaWeightShapes,
+  mistral: llamaWeightShapes,
+  qwen2: llamaWeightShapes,
+  gpt2: gpt2WeightShapes,
+};
+
+export { checkWeightShapes } from './weightShapes';
 export type { Architecture, ForwardInputs, ForwardOutputs } from './architecture';
 export type { KeyValue } from './attention';
 export type { WeightSource } from './weights';

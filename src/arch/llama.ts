@@ -5,6 +5,37 @@ import { attention, causalMask, extendCache, splitHeads } from './attention';
 import type { Architecture, ArchitectureBuilder } from './architecture';
 import { applyRope, inverseFrequencies, ropeTables } from './rope';
 import { rowBlocks } from './weights';
+import type { WeightShapes } from './weightShapes';
+
+/** The tensors of LlamaForCausalLM (mistral, qwen2) and the shapes config.json implies for them. */
+export const llamaWeightShapes: WeightShapes = (c) => {
+  const D = [c.hiddenSize, 'hidden_size'] as const;
+  const V = [c.vocabSize, 'vocab_size'] as const;
+  const I = [c.intermediateSize, 'intermediate_size'] as const;
+  const Q = [c.numHeads * c.headDim, 'num_attention_heads × head_dim'] as const;
+  const KV = [c.numKvHeads * c.headDim, 'num_key_value_heads × head_dim'] as const;
+  const layers = Array.from({ length: c.numLayers }, (_, i) => {
+    const p = `model.layers.${i}.`;
+    return [
+      { name: `${p}input_layernorm.weight`, shape: [D] },
+      { name: `${p}self_attn.q_proj.weight`, shape: [Q, D] },
+      { name: `${p}self_attn.k_proj.weight`, shape: [KV, D] },
+      { name: `${p}self_attn.v_proj.weight`, shape: [KV, D] },
+      ...(c.attentionBias ? [{ name: `${p}self_attn.q_proj.bias`, shape: [Q] }, { name: `${p}self_attn.k_proj.bias`, shape: [KV] }, { name: `${p}self_attn.v_proj.bias`, shape: [KV] }] : []),
+      { name: `${p}self_attn.o_proj.weight`, shape: [D, Q] },
+      { name: `${p}post_attention_layernorm.weight`, shape: [D] },
+      { name: `${p}mlp.gate_proj.weight`, shape: [I, D] },
+      { name: `${p}mlp.up_proj.weight`, shape: [I, D] },
+      { name: `${p}mlp.down_proj.weight`, shape: [D, I] },
+    ];
+  });
+  return [
+    { name: 'model.embed_tokens.weight', shape: [V, D] },
+    ...layers.flat(),
+    { name: 'model.norm.weight', shape: [D] },
+    { name: 'lm_head.weight', shape: [V, D], optional: c.tieWordEmbeddings },
+  ];
+};
 
 export const buildLlama: ArchitectureBuilder = (config, weights): Architecture => {
   const { numHeads: H, numKvHeads: Hkv, headDim: Dh, normEps: eps } = config;

@@ -19,7 +19,7 @@ import { explainJson } from '../engine/explainJson';
 import type { ExplainRequest } from '../engine/explainTypes';
 import { loadModel } from '../engine/loadModel';
 import { resolveChat, type ChatSetting } from '../engine/chatSetting';
-import { loadCheckpoint } from '../model/checkpoint';
+import { openCheckpoint } from '../runtime/openCheckpoint';
 import { datasetFormatOf, parseDataset, type DatasetFormat, type DatasetItem } from '../explain/dataset';
 import { fail, ok, type LensError, type Result } from '../lensError';
 import { explainHtml, type ReportExplanation } from '../report/explainHtml';
@@ -80,7 +80,7 @@ export async function runBatch(o: BatchOptions): Promise<Result<BatchOutcome>> {
   if (!out.ok) return out;
   const summaryFile = summaryName(o.shard);
   removeStaleTemporaries(o.out, selected.value, summaryFile);
-  const checkpoint = await loadCheckpoint(o.modelDir);
+  const checkpoint = await openCheckpoint(o.modelDir);
   if (!checkpoint.ok) return checkpoint;
   const chat = resolveChat(o.chat, checkpoint.value);
 

@@ -4,7 +4,7 @@
 // loaded one at a time and freed after use, so a comparison needs the memory of the larger model only.
 import { compareGlobal, type GlobalComparison, type ModelSummary } from '../explain/modelComparison';
 import { fail, ok, type Result } from '../lensError';
-import { loadCheckpoint } from '../model/checkpoint';
+import { openCheckpoint } from '../runtime/openCheckpoint';
 import { conceptsFor, type ConceptsResult } from './concepts';
 import { explainWith } from './explain';
 import { explainJson, type ExplainJson } from './explainJson';
@@ -54,9 +54,9 @@ const cancelled = () => fail('cancelled', 'the comparison was cancelled', 'Run i
 
 /** Whether both checkpoints have a chat template (for chat 'auto'); errors of either folder come first. */
 async function bothHaveChatTemplates(baseDir: string, tunedDir: string): Promise<Result<boolean>> {
-  const base = await loadCheckpoint(baseDir);
+  const base = await openCheckpoint(baseDir);
   if (!base.ok) return base;
-  const tuned = await loadCheckpoint(tunedDir);
+  const tuned = await openCheckpoint(tunedDir);
   if (!tuned.ok) return tuned;
   return ok(base.value.chatTemplate.ok && tuned.value.chatTemplate.ok);
 }

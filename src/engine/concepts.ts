@@ -13,7 +13,8 @@ import { globalWeights, type GlobalWeights } from '../arch/globalWeights';
 import { labelConcept, type ConceptLabel } from '../explain/conceptLabels';
 import { mergeTopWords, orientToTopWord, principalComponents, topWordLists, type ConceptKernels, type EigenSettings, type PrincipalComponents, type TopWord } from '../explain/ffnConcepts';
 import { fail, LensFailure, ok, type Result } from '../lensError';
-import { loadCheckpoint, type Checkpoint } from '../model/checkpoint';
+import type { Checkpoint } from '../model/checkpoint';
+import { openCheckpoint } from '../runtime/openCheckpoint';
 import { chebyshevFilter, rowsTimesSymmetric, scatterMatrix, topCosines } from '../runtime/conceptKernels';
 
 export interface ConceptsOptions {
@@ -255,7 +256,7 @@ async function compute(checkpoint: Checkpoint, weights: GlobalWeights, candidate
 /** Opens the checkpoint folder (headers, config, tokenizer: weights are read layer by layer) and computes. */
 export async function conceptsFor(modelDir: string, options: ConceptsOptions): Promise<Result<ConceptsResult>> {
   const start = performance.now();
-  const checkpoint = await loadCheckpoint(modelDir);
+  const checkpoint = await openCheckpoint(modelDir);
   if (!checkpoint.ok) return checkpoint;
   const load = seconds(start);
   const result = await computeConcepts(checkpoint.value, options);

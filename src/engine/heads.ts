@@ -14,7 +14,7 @@ import { relatednessBaseline, unitRows, type RelatednessBaseline } from '../expl
 import { GENERAL_VERBS, INSTRUCTION_VERBS, parseWordList, verbForms } from '../explain/wordLists';
 import { meanTokenRows } from '../explain/wordVectors';
 import { fail, LensFailure, ok, type Result } from '../lensError';
-import { loadCheckpoint } from '../model/checkpoint';
+import { openCheckpoint } from '../runtime/openCheckpoint';
 import { readGloveFor, type GloveVectors } from '../model/glove';
 import { commonEnglishWords } from '../model/commonWords';
 import { encodeWordList, encodeWords, vocabularyWords, type WordTokens } from '../model/wordTokens';
@@ -206,7 +206,7 @@ export async function headPatternsFor(request: HeadsRequest, hooks: HeadsHooks =
   if (!generalVerbs.ok) return generalVerbs;
 
   const loadStart = performance.now();
-  const checkpoint = await loadCheckpoint(request.modelDir);
+  const checkpoint = await openCheckpoint(request.modelDir);
   if (!checkpoint.ok) return checkpoint;
   const { config, tokenizer } = checkpoint.value;
   const load = seconds(loadStart);

@@ -100,3 +100,28 @@ test('--chat on a checkpoint without a chat template', () =>
 
 test('an --instruction that is not in the prompt', () =>
   expectError(['explain', '--model', good.dir, '--prompt', 'Define apple.', '--instruction', 'Translate'], /bad-argument/, /"Translate" is not in the prompt/));
+
+/** The good checkpoint with config.json edited. */
+const editedConfig = (name: string, edit: (config: Record<string, unknown>) => void) =>
+  variant(name, (d) => {
+    const config = JSON.parse(readFileSync(join(d, 'config.json'), 'utf8'));
+    edit(config);
+    writeFileSync(join(d, 'config.json'), JSON.stringify(config));
+  });
+
+test('a config whose sizes do not match the weights names the tensor, its shape and the expected one, for every command', () => {
+  const D = good.config.hiddenSize;
+  const V = good.config.vocabSize;
+  const wrongWidth = editedConfig('wrong-hidden', (c) => (c.hidden_size = D + 16));
+  const message = new RegExp(`tensor "model\\.embed_tokens\\.weight" has shape \\[${V}, ${D}\\], but config\\.json implies \\[${V}, ${D + 16}\\]: \\[${V} \\(vocab_size\\), ${D + 16} \\(hidden_size\\)\\]`);
+  expectError(explain(wrongWidth), /shape-mismatch/, message);
+  expectError(['heads', '--model', wrongWidth], /shape-mismatch/, message);
+  expectError(['concepts', '--model', wrongWidth], /shape-mismatch/, message);
+});
+
+test('a wrong head count or feed-forward width is caught at the first tensor it shapes', () => {
+  const kvHeads = editedConfig('wrong-kv', (c) => (c.num_key_value_heads = 1));
+  expectError(explain(kvHeads), /shape-mismatch/, /"model\.layers\.0\.self_attn\.k_proj\.weight" has shape \[\d+, \d+\], but config\.json implies \[\d+, \d+\]: \[\d+ \(num_key_value_heads × head_dim\), \d+ \(hidden_size\)\]/);
+  const width = editedConfig('wrong-ffn', (c) => (c.intermediate_size = 7));
+  expectError(explain(width), /shape-mismatch/, /"model\.layers\.0\.mlp\.gate_proj\.weight" has shape \[\d+, \d+\], but config\.json implies \[7, \d+\]/);
+});

@@ -1,0 +1,55 @@
+// Every family's declared tensors and shapes against checkpoints written as Hugging Face writes them: all
+// pass as written, and a config edited to disagree fails at the tensor it shapes, naming the config fields.
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, test } from 'node:test';
+import { checkWeightShapes, WEIGHT_SHAPES } from '../../src/arch';
+import type { ModelConfig } from '../../src/model/config';
+import { openWeights } from '../../src/model/safetensors';
+import { writeRandomCheckpoint, type RandomCheckpointOptions } from '../helpers/randomCheckpoint';
+
+const root = mkdtempSync(join(tmpdir(), 'lens-shapes-'));
+after(() => rmSync(root, { recursive: true, force: true }));
+
+const cases: [string, RandomCheckpointOptions][] = [
+  ['llama GQA untied', { family: 'llama', numHeads: 4, numKvHeads: 2 }],
+  ['llama tied, explicit head_dim', { family: 'llama', tie: true, headDim: 16 }],
+  ['llama attention_bias', { family: 'llama', attentionBias: true }],
+  ['mistral', { family: 'mistral', numKvHeads: 2, slidingWindow: 4 }],
+  ['qwen2 (qkv bias)', { family: 'qwen2', numKvHeads: 2 }],
+  ['gpt2', { family: 'gpt2' }],
+  ['gpt2 transformer. prefix, mask buffers', { family: 'gpt2', prefix: true, gpt2MaskBuffers: true }],
+  ['llama sharded', { family: 'llama', shard: true }],
+];
+
+for (const [name, options] of cases) {
+  test(`${name}: the stored tensors have the declared shapes`, () => {
+    const ck = writeRandomCheckpoint(join(root, name.replace(/\W+/g, '-')), options);
+    const store = openWeights(ck.dir);
+    assert.ok(store.ok);
+    const expected = WEIGHT_SHAPES[ck.config.modelType](ck.config);
+    assert.deepEqual(checkWeightShapes(ck.config, store.value, expected), { ok: true, value: undefined });
+
+    const edited = (changes: Partial<ModelConfig>): ModelConfig => ({ ...ck.config, ...changes });
+    const wider = edited({ intermediateSize: ck.config.intermediateSize + 8 });
+    const r = checkWeightShapes(wider, store.value, WEIGHT_SHAPES[wider.modelType](wider));
+    assert.equal(r.ok, false);
+    if (!r.ok) {
+      assert.equal(r.error.code, 'shape-mismatch');
+      assert.match(r.error.message, ck.config.modelType === 'gpt2' ? /h\.0\.mlp\.c_fc\.weight" has shape/ : /layers\.0\.mlp\.gate_proj\.weight" has shape/);
+      assert.match(r.error.message, new RegExp(`${ck.config.intermediateSize + 8} \\((intermediate_size|n_inner)`));
+    }
+  });
+}
+
+test('a missing tensor is named; a missing optional one (the untied head of a tied model) is not an error', () => {
+  const ck = writeRandomCheckpoint(join(root, 'tied'), { family: 'llama', tie: true });
+  const store = openWeights(ck.dir);
+  assert.ok(store.ok);
+  const deeper = { ...ck.config, numLayers: ck.config.numLayers + 1 };
+  const r = checkWeightShapes(deeper, store.value, WEIGHT_SHAPES.llama(deeper));
+  assert.equal(r.ok, false);
+  if (!r.ok) assert.match(r.error.message, new RegExp(`"model\\.layers\\.${ck.config.numLayers}\\.input_layernorm\\.weight" not found`));
+});
