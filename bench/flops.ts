@@ -1,7 +1,5 @@
-// FLOPs of a built graph, counted from its matrix products with the symbolic dims bound to concrete sizes:
-// every MatMul (batched, broadcast) and every Linear (emitted as one ONNX Gemm) reachable from the outputs
-// one runs costs 2·(batch)·m·k·n. Elementwise ops, softmax and norms are left out, as MFU estimates do
-// (nanoGPT `estimate_mfu`): they are O(T·D) per layer against the products' O(T·D²).
+// FLOPs of the attribution graph: the counter itself (products reachable from the outputs, with the symbolic
+// dims bound) is src/graph/flops.ts, which the cost estimate uses too; here is the closed form to print beside it.
 //
 // What this gives for the attribution as src/runtime/lensGraph.ts builds it (N prompt tokens, M response
 // tokens, T = N + M - 1 positions fed, D width, I intermediate, L layers, H heads, Hkv kv heads, Dh head dim,
@@ -15,43 +13,7 @@
 //                                            projection, and both operands of each attention product
 // so attribution ≈ (1 + M) forward passes of the body. Counting the graph itself (below) replaces this
 // estimate with the products the runtime is actually asked for.
-import type { Dim, GraphOutput, Tensor } from '../src/graph';
-
-export interface FlopCount {
-  readonly total: number;
-  readonly byOp: Readonly<Record<string, number>>; // MatMul, Linear
-  readonly products: number; // how many products were counted
-}
-
-function size(dim: Dim, dims: Readonly<Record<string, number>>): number {
-  if (typeof dim === 'number') return dim;
-  const v = dims[dim];
-  if (v === undefined) throw new Error(`flops: no size given for symbolic dim "${dim}"`);
-  return v;
-}
-
-/** Counts the products reachable from `outputs` (each tensor once, however many paths lead to it). */
-export function countFlops(outputs: readonly GraphOutput[], dims: Readonly<Record<string, number>>): FlopCount {
-  const seen = new Set<number>();
-  const stack: Tensor[] = outputs.map((o) => o.tensor);
-  const byOp: Record<string, number> = {};
-  let products = 0;
-  while (stack.length > 0) {
-    const t = stack.pop()!;
-    if (seen.has(t.id)) continue;
-    seen.add(t.id);
-    stack.push(...t.inputs);
-    const name = t.op.name;
-    if (name !== 'MatMul' && name !== 'Linear' && name !== 'Attend') continue; // Attend: probs (.., m, k) v
-    const [a] = t.inputs;
-    const k = size(a.shape[a.rank - 1], dims);
-    // out is (..., m, n): every output element is a k-long dot product
-    const outElements = t.shape.reduce<number>((acc, d) => acc * size(d, dims), 1);
-    byOp[name] = (byOp[name] ?? 0) + 2 * outElements * k;
-    products++;
-  }
-  return { total: Object.values(byOp).reduce((a, b) => a + b, 0), byOp, products };
-}
+export { countFlops, type FlopCount } from '../src/graph/flops';
 
 /** The estimate from the header's formula, to print beside the count. */
 export function attributionFlopsFormula(c: { D: number; I: number; L: number; H: number; Hkv: number; Dh: number; V: number }, N: number, M: number): { forward: number; backward: number } {

@@ -66,6 +66,8 @@ export interface EngineProgress {
   readonly stage: string;
   readonly done?: number;
   readonly total?: number;
+  /** Stage 'estimate': what the run is expected to cost ("about 42 s (3.10 TFLOP, peak 1.2 GiB)"), sent for long runs. */
+  readonly estimate?: string;
 }
 
 /** Host -> worker */

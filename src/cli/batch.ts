@@ -19,7 +19,8 @@ import { explainJson } from '../engine/explainJson';
 import type { ExplainRequest } from '../engine/explainTypes';
 import { loadModel } from '../engine/loadModel';
 import { resolveChat, type ChatSetting } from '../engine/chatSetting';
-import { openCheckpoint } from '../runtime/openCheckpoint';
+import { openCheckpoint } from '../engine/loadModel';
+import type { Checkpoint } from '../model/checkpoint';
 import { datasetFormatOf, parseDataset, type DatasetFormat, type DatasetItem } from '../explain/dataset';
 import { fail, ok, type LensError, type Result } from '../lensError';
 import { explainHtml, type ReportExplanation } from '../report/explainHtml';
@@ -71,40 +72,57 @@ const SUMMARY = 'summary.csv';
 const summaryName = (shard: Shard | undefined) => (shard ? `summary.shard-${shard.index}-of-${shard.count}.csv` : SUMMARY);
 const SHARD_SUMMARY = /^summary\.shard-\d+-of-\d+\.csv$/;
 
-export async function runBatch(o: BatchOptions): Promise<Result<BatchOutcome>> {
+/** What a run would do, found without writing anything: the dataset's prompts, the selected ones, those finished earlier. */
+export interface BatchPlan {
+  readonly items: readonly DatasetItem[];
+  readonly selected: ReadonlySet<string>;
+  readonly requests: ReadonlyMap<string, ExplainRequest>;
+  readonly done: ReadonlyMap<string, SavedExplanation>;
+  /** The selected prompts not finished earlier, in dataset order. */
+  readonly todo: readonly DatasetItem[];
+  readonly checkpoint: Checkpoint;
+}
+
+export async function planBatch(o: BatchOptions): Promise<Result<BatchPlan>> {
   const items = readDataset(o.dataset, o.format);
   if (!items.ok) return items;
   const selected = selectIds(items.value, o.ids, o.dataset, o.shard);
   if (!selected.ok) return selected;
-  const out = prepareOutputDir(o.out, '--out');
-  if (!out.ok) return out;
-  const summaryFile = summaryName(o.shard);
-  removeStaleTemporaries(o.out, selected.value, summaryFile);
   const checkpoint = await openCheckpoint(o.modelDir);
   if (!checkpoint.ok) return checkpoint;
   const chat = resolveChat(o.chat, checkpoint.value);
-
   const requests = new Map(items.value.map((it) => [it.id, requestFor(it, o, chat)]));
-  const earlier = finishedEarlier(items.value, requests, o, chat);
+  const earlier = existsSync(o.out) ? finishedEarlier(items.value, requests, o, chat) : ok(new Map<string, SavedExplanation>());
   if (!earlier.ok) return earlier;
   const done = earlier.value;
+  const todo = items.value.filter((it) => selected.value.has(it.id) && !done.has(it.id));
+  return ok({ items: items.value, selected: selected.value, requests, done, todo, checkpoint: checkpoint.value });
+}
+
+export async function runBatch(o: BatchOptions): Promise<Result<BatchOutcome>> {
+  const plan = await planBatch(o);
+  if (!plan.ok) return plan;
+  const { items, selected, requests, done, todo } = plan.value;
+  const out = prepareOutputDir(o.out, '--out');
+  if (!out.ok) return out;
+  const summaryFile = summaryName(o.shard);
+  removeStaleTemporaries(o.out, selected, summaryFile);
 
   // the summary restarts from the finished prompts (their seconds kept from the old files when they have them)
   const summaryPath = join(o.out, summaryFile);
   const oldRows = earlierRows(o.out, summaryFile, o.shard === undefined);
   const rows = new Map<string, SummaryRow>();
   const inScope = (id: string) => o.shard === undefined || shardOf(id, o.shard.count) === o.shard.index;
-  for (const it of items.value) {
+  for (const it of items) {
     if (!inScope(it.id)) continue;
     const saved = done.get(it.id);
     const old = oldRows.get(it.id);
     if (saved) rows.set(it.id, rowOf(it.id, saved, old?.seconds ?? saved.timing.generation + saved.timing.attribution));
-    else if (old && !selected.value.has(it.id)) rows.set(it.id, old); // a failure outside --ids stays on record
+    else if (old && !selected.has(it.id)) rows.set(it.id, old); // a failure outside --ids stays on record
   }
   writeFileAtomic(summaryPath, summaryHeader() + [...rows.values()].map(summaryLine).join(''));
   if (o.html) for (const id of done.keys()) writeHtmlIfMissing(o.out, id);
 
-  const todo = items.value.filter((it) => selected.value.has(it.id) && !done.has(it.id));
   const failed: { id: string; error: LensError }[] = [];
   const busyElsewhere: string[] = [];
   let finishedElsewhere = 0;
@@ -168,10 +186,10 @@ export async function runBatch(o: BatchOptions): Promise<Result<BatchOutcome>> {
     }
   }
   // finally in dataset order
-  writeFileAtomic(summaryPath, summaryHeader() + items.value.map((it) => rows.get(it.id)).filter((r): r is SummaryRow => r !== undefined).map(summaryLine).join(''));
-  const doneEarlier = [...done.keys()].filter((id) => selected.value.has(id)).length + finishedElsewhere;
+  writeFileAtomic(summaryPath, summaryHeader() + items.map((it) => rows.get(it.id)).filter((r): r is SummaryRow => r !== undefined).map(summaryLine).join(''));
+  const doneEarlier = [...done.keys()].filter((id) => selected.has(id)).length + finishedElsewhere;
   const succeeded = todo.length - failed.length - busyElsewhere.length - finishedElsewhere;
-  return ok({ total: selected.value.size, doneEarlier, succeeded, failed, busyElsewhere, summary: summaryPath });
+  return ok({ total: selected.size, doneEarlier, succeeded, failed, busyElsewhere, summary: summaryPath });
 }
 
 /** The ids to run: all, or those of --ids, every one of which must be in the dataset; with --shard, those of the shard. */

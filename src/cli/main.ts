@@ -6,12 +6,13 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { explainWith } from '../engine/explain';
 import type { ExplainRequest } from '../engine/explainTypes';
-import { loadModel } from '../engine/loadModel';
+import { loadModel, openCheckpoint } from '../engine/loadModel';
 import { parseSavedRecord, scoreSavedRecord, summariseScores, type SavedScore } from '../explain/savedAttribution';
 import { explainJson } from '../engine/explainJson';
 import { renderExplanation } from '../engine/textReport';
 import { explainHtml, type ReportExplanation } from '../report/explainHtml';
-import { runBatch } from './batch';
+import { planBatch, runBatch } from './batch';
+import { estimateJson, estimateRuns, renderEstimate, type Estimate } from '../engine/estimate';
 import { parseShard, shardLabel } from './shard';
 import { writeOutputFile } from './outputFile';
 import { registerHeads } from './heads';
@@ -38,6 +39,7 @@ interface ExplainOptions {
   html?: string;
   threads?: number;
   instruction: string[];
+  estimate: boolean;
 }
 
 async function runExplain(options: ExplainOptions): Promise<void> {
@@ -48,6 +50,15 @@ async function runExplain(options: ExplainOptions): Promise<void> {
   requireDefaultModel(options.model, modelDir);
   // output paths checked before the model runs: a typo must not cost the run
   requireOutputFiles([[options.json, '--json'], [options.html, '--html']]);
+  if (options.estimate) {
+    const checkpoint = await openCheckpoint(modelDir);
+    if (!checkpoint.ok) report(checkpoint.error);
+    const request = { prompt, response: options.response, maxNewTokens: options.maxNewTokens, chat: resolveChat(options.chat, checkpoint.value) };
+    const estimate = await estimateRuns(checkpoint.value, [request], { threads: options.threads });
+    if (!estimate.ok) report(estimate.error);
+    if (estimate.value.failures.length > 0) report(estimate.value.failures[0].error);
+    return printEstimate(estimate.value, options.json);
+  }
   const loaded = await loadModel(modelDir, { threads: options.threads });
   if (!loaded.ok) report(loaded.error);
   const { checkpoint } = loaded.value.model;
@@ -84,6 +95,8 @@ interface BatchCommandOptions {
   ids?: string[];
   shard?: string;
   threads?: number;
+  estimate?: boolean;
+  json?: string;
 }
 
 /** `batch`: every prompt of a dataset with one loaded model; resumable and shardable (see batch.ts). */
@@ -92,6 +105,16 @@ async function runBatchCommand(options: BatchCommandOptions): Promise<void> {
   requireDefaultModel(options.model, modelDir);
   const shard = options.shard === undefined ? undefined : parseShard(options.shard);
   if (shard && !shard.ok) report(shard.error);
+  if (options.estimate) {
+    const plan = await planBatch({ ...options, shard: shard?.value, modelDir });
+    if (!plan.ok) report(plan.error);
+    const { todo, requests, checkpoint } = plan.value;
+    const estimate = await estimateRuns(checkpoint, todo.map((it) => requests.get(it.id)!), { threads: options.threads });
+    if (!estimate.ok) report(estimate.error);
+    const skipped = plan.value.selected.size - todo.length;
+    if (skipped > 0) process.stdout.write(`${skipped} of ${plan.value.selected.size} prompts are done in ${options.out} and left out\n`);
+    return printEstimate(estimate.value, options.json);
+  }
   const result = await runBatch({ ...options, shard: shard?.value, modelDir });
   if (!result.ok) report(result.error);
   const { total, doneEarlier, succeeded, failed, busyElsewhere, summary } = result.value;
@@ -102,6 +125,13 @@ async function runBatchCommand(options: BatchCommandOptions): Promise<void> {
     const listed = failed.slice(0, 5).map((f) => `${f.id} (${f.error.message})`).join('; ');
     report({ code: 'bad-argument', message: `${who}${failed.length} of ${total} prompts failed: ${listed}${failed.length > 5 ? '; …' : ''}`, hint: `Every failure is in ${summary}. Fix those prompts and rerun the same command: finished ids are skipped.` });
   }
+}
+
+/** `--estimate`: the cost on stdout, and as an object in --json. */
+function printEstimate(estimate: Estimate, json: string | undefined): void {
+  if (json) writeFileSync(json, JSON.stringify(estimateJson(estimate), null, 1));
+  process.stdout.write(renderEstimate(estimate) + '\n');
+  if (json) process.stdout.write(`wrote ${json}\n`);
 }
 
 /** `score`: re-scores saved attributions (the paper's JSONL format) without running a model. */
@@ -152,6 +182,7 @@ addChatOption(explainCommand)
   .option('--json <file>', 'also write the full result as JSON (schema in the README)')
   .option('--html <file>', 'also write a self-contained HTML report')
   .option('--threads <n>', 'onnxruntime threads (default: all cores)', positiveInt)
+  .option('--estimate', 'print the FLOPs, peak memory and expected time on this machine instead of running (--json: as an object)', false)
   .action(runExplain);
 
 const batchCommand = program
@@ -168,6 +199,8 @@ addChatOption(batchCommand, 'each prompt')
   .option('--ids <list>', 'only these ids, separated by commas (repeatable)', (v: string, prev: string[] | undefined) => [...(prev ?? []), ...v.split(',').map((x) => x.trim()).filter(Boolean)])
   .option('--shard <K/N>', 'explain only shard K of N (1-based; by a hash of the id, so every node agrees); shards may share --out, and a later run without --shard merges')
   .option('--threads <n>', 'onnxruntime threads (default: all cores)', positiveInt)
+  .option('--estimate', 'print the FLOPs, peak memory and expected time of the prompts this run would explain, instead of running (--json FILE: as an object)')
+  .option('--json <file>', 'with --estimate: write the estimate as JSON')
   .action(runBatchCommand);
 
 program

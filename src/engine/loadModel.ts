@@ -1,6 +1,8 @@
 // Opens a checkpoint folder and builds its runtime model, timing both.
 import { ok, type Result } from '../lensError';
 import { openCheckpoint } from '../runtime/openCheckpoint';
+
+export { openCheckpoint };
 import { LensModel, type LoadOptions } from '../runtime/lensModel';
 
 export async function loadModel(dir: string, options: LoadOptions = {}): Promise<Result<{ model: LensModel; seconds: number }>> {

@@ -8,7 +8,8 @@ import type { EngineJob, EngineProgress, EngineResults, WorkerRequest, WorkerRes
 import type { LensModel } from '../runtime/lensModel';
 import { explainWith } from './explain';
 import { resolveChat } from './chatSetting';
-import { loadModel } from './loadModel';
+import { loadModel, openCheckpoint } from './loadModel';
+import { estimateRuns, estimateSummary, NOTICE_SECONDS } from './estimate';
 import { attentionOf } from './attention';
 import { DEFAULT_HEADS_SETTINGS, headPatternsFor } from './heads';
 import { headsJson } from './headsJson';
@@ -52,7 +53,17 @@ async function model(dir: string, context: JobContext): Promise<Result<{ model: 
   return ok({ model: loaded.value.model, loadSeconds: loaded.value.seconds });
 }
 
+/** The estimate of a run that will take a while, as a progress event (before the model loads, which may be long). */
+async function announceEstimate(request: Extract<EngineJob, { kind: 'explain' }>['request'], context: JobContext): Promise<void> {
+  const checkpoint = await openCheckpoint(request.modelDir);
+  if (!checkpoint.ok) return; // the load reports it
+  const chat = resolveChat(request.chat, checkpoint.value);
+  const estimate = await estimateRuns(checkpoint.value, [{ ...request, chat }], { threads: context.threads });
+  if (estimate.ok && estimate.value.prompts === 1 && estimate.value.seconds.total > NOTICE_SECONDS) context.progress({ stage: 'estimate', estimate: estimateSummary(estimate.value) });
+}
+
 async function explain(job: Extract<EngineJob, { kind: 'explain' }>, context: JobContext): Promise<Result<EngineResults['explain']>> {
+  if (!models.has(job.request.modelDir)) await announceEstimate(job.request, context);
   const loaded = await model(job.request.modelDir, context);
   if (!loaded.ok) return loaded;
   const { chat: chatSetting, ...rest } = job.request;

@@ -13,3 +13,4 @@ export { unbroadcast } from './ops/broadcast';
 export { linear, linearRowBlocks } from './ops/linear';
 export { softmax, rmsNorm, layerNorm, silu, swiglu, geluTanh, geluErf, meanLast } from './nn';
 export { attend } from './ops/fused';
+export { countFlops, evaluateFlops, flopTerms, type FlopCount, type FlopTerm } from './flops';

@@ -9,7 +9,8 @@ import { fail, LensFailure, ok, type Result } from '../lensError';
 import type { Checkpoint } from '../model/checkpoint';
 import { readRows, type TensorInfo } from '../model/safetensors';
 import { checkpointWeights, findTensor } from './checkpointWeights';
-import { buildLensGraph } from './lensGraph';
+import { attributionBatches, chainRows } from './attributionBatches';
+import { buildLensGraph, type LensGraph } from './lensGraph';
 import { createSession, i64, ort, type Feeds } from './onnxSession';
 
 export interface LoadOptions {
@@ -36,7 +37,7 @@ export interface Attribution {
  * (measured on a 58M llama, 160 tokens: +75 MiB at 8 against +192 MiB at 32) for one forward pass more per
  * batch (about +10% FLOPs at 32 response tokens).
  */
-const ATTRIBUTION_BATCH = 8;
+export const ATTRIBUTION_BATCH = 8;
 
 /**
  * Default for the backward chains per batch: each batch's forward pass is shared, its backward pass runs in
@@ -206,16 +207,13 @@ export class LensModel {
     if (M === 0) return { probabilities, attribution, complete: true };
     const ids = [...promptIds, ...responseIds.slice(0, -1)];
     const embeds = this.embeds(ids);
-    const batches = Math.ceil(M / this.attributionBatch);
+    const batches = attributionBatches(N, M, this.attributionBatch);
     const chains = this.backwardChains;
     const Ctor = this.computeDtype === 'float64' ? Float64Array : Float32Array;
     // one-hot targets, (count, V): one buffer for every batch (it is big enough for garbage to matter)
-    const targets = new Ctor(Math.ceil(M / batches) * V);
-    for (let b = 0, m0 = 0; b < batches; b++) {
+    const targets = new Ctor(Math.max(...batches.map((b) => b.count)) * V);
+    for (const { first: m0, count, T } of batches) {
       if (signal?.aborted) return { probabilities, attribution, complete: false };
-      const count = Math.floor(M / batches) + (b < M % batches ? 1 : 0); // batches of equal size, give or take one
-      // attention is causal: this batch's tokens see only the sequence up to the last one's predicting position
-      const T = N + m0 + count - 1;
       const select = new Ctor(count * T);
       targets.fill(0);
       for (let j = 0; j < count; j++) {
@@ -247,8 +245,7 @@ export class LensModel {
           for (let n = 0; n < N; n++) attribution[n * M + m0 + r] = a[j * T + n];
         });
       });
-      m0 += count;
-      onBatch?.(m0, M);
+      onBatch?.(m0 + count, M);
     }
     return { probabilities, attribution, complete: true };
   }
@@ -260,31 +257,25 @@ export class LensModel {
  * collections, which makes V8 grow its young generation for the rest of the run.
  */
 function buildModel(checkpoint: Checkpoint, computeDtype: 'float32' | 'float64', options: LoadOptions): { bytes: Uint8Array; embeddingTable: TensorInfo; backwardChains: number } {
+  const { graph, lens, embeddingTable, backwardChains } = lensGraphFor(checkpoint, computeDtype, options);
+  // 16-bit weights are listed as inputs too, so onnxruntime keeps them mapped instead of folding their casts
+  const sixteenBit = graph.weights.some((w) => w.dtype === 'float16' || w.dtype === 'bfloat16');
+  return {
+    bytes: emitModel(graph, lens.outputs, { externalLocation: (file) => relative(checkpoint.dir, file), weightsAsInputs: sixteenBit }, lens.attribution),
+    embeddingTable: findTensor(checkpoint.weights, embeddingTable),
+    backwardChains,
+  };
+}
+
+/** The graph LensModel runs for a checkpoint (in the DSL, nothing emitted or read): the cost estimate counts it too. */
+export function lensGraphFor(checkpoint: Checkpoint, computeDtype: 'float32' | 'float64', options: LoadOptions = {}): { graph: Graph; lens: LensGraph; embeddingTable: string; backwardChains: number } {
   const builder = ARCHITECTURES[checkpoint.config.modelType];
   const graph = new Graph(computeDtype);
   const widen = { widenBlockBytes: options.widenBlockBytes };
   const step = builder(checkpoint.config, checkpointWeights(graph, checkpoint.weights, 'step', widen));
   const attributionArch = builder(checkpoint.config, checkpointWeights(graph, checkpoint.weights, 'attribution', widen));
   const backwardChains = options.backwardChains ?? BACKWARD_CHAINS;
-  const { outputs, attribution } = buildLensGraph(graph, step, attributionArch, { backwardChains });
-  // 16-bit weights are listed as inputs too, so onnxruntime keeps them mapped instead of folding their casts
-  const sixteenBit = graph.weights.some((w) => w.dtype === 'float16' || w.dtype === 'bfloat16');
-  return {
-    bytes: emitModel(graph, outputs, { externalLocation: (file) => relative(checkpoint.dir, file), weightsAsInputs: sixteenBit }, attribution),
-    embeddingTable: findTensor(checkpoint.weights, step.embeddingTable),
-    backwardChains,
-  };
+  return { graph, lens: buildLensGraph(graph, step, attributionArch, { backwardChains }), embeddingTable: step.embeddingTable, backwardChains };
 }
 
-/** Rows 0..count-1 in `chains` contiguous shares of equal size (give or take one), none empty. */
-function chainRows(count: number, chains: number): number[][] {
-  if (chains === 1) return [Array.from({ length: count }, (_, r) => r)];
-  const out: number[][] = [];
-  for (let k = 0, r0 = 0; k < chains; k++) {
-    const size = Math.floor(count / chains) + (k < count % chains ? 1 : 0);
-    out.push(size > 0 ? Array.from({ length: size }, (_, j) => r0 + j) : [count - 1]);
-    r0 += size;
-  }
-  return out;
-}
 

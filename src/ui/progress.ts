@@ -2,20 +2,17 @@
 // the AbortSignal the engine takes, so Cancel reaches the worker and frees it.
 import * as vscode from 'vscode';
 import type { EngineProgress } from '../protocol';
-import type { LensError, Result } from '../lensError';
+import { progressMessages } from './viewModel/progressText';
 
-export function progressMessage(p: EngineProgress): string {
-  if (p.stage === 'load') return 'loading the model…';
-  const counts = p.done !== undefined && p.total !== undefined ? ` ${p.done}/${p.total}` : '';
-  const words: Record<string, string> = { generate: 'generating', attribute: 'attributing' };
-  return `${words[p.stage] ?? p.stage}${counts}`;
-}
+export { progressMessage } from './viewModel/progressText';
+import type { LensError, Result } from '../lensError';
 
 export function withEngineProgress<T>(title: string, run: (signal: AbortSignal, onProgress: (p: EngineProgress) => void) => Promise<Result<T>>): Thenable<Result<T>> {
   return vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title, cancellable: true }, (progress, token) => {
     const abort = new AbortController();
     token.onCancellationRequested(() => abort.abort());
-    return run(abort.signal, (p) => progress.report({ message: progressMessage(p) }));
+    const message = progressMessages();
+    return run(abort.signal, (p) => progress.report({ message: message(p) }));
   });
 }
 

@@ -1,15 +1,23 @@
 // The engine worker through its client, as the extension uses it: a job completes with the CLI's JSON,
 // a cancelled job reports 'cancelled' and frees the worker, and a crashed worker is replaced.
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
 import { EngineClient } from '../../src/engine/client';
+import { NOTICE_SECONDS } from '../../src/engine/estimate';
+import { calibrationKey } from '../../src/runtime/calibration';
 import { writeRandomCheckpoint } from '../helpers/randomCheckpoint';
 
 const WORKER = join(__dirname, '..', '..', 'dist', 'worker.js');
 const root = mkdtempSync(join(tmpdir(), 'lens-engine-'));
+// a calibration of a very slow machine, in a cache folder of the test's own (the worker inherits the env):
+// every run is then estimated above the notice threshold
+process.env.XDG_CACHE_HOME = join(root, 'cache');
+mkdirSync(join(root, 'cache', 'instruction-lens'), { recursive: true });
+const slow = { key: calibrationKey(availableParallelism()), measuredAt: new Date().toISOString(), productGflops: 1e-4, weightGBps: 1e-4 };
+writeFileSync(join(root, 'cache', 'instruction-lens', 'calibration.json'), JSON.stringify({ [slow.key]: slow }));
 const ck = writeRandomCheckpoint(join(root, 'ck'), { family: 'llama', seed: 41, maxPositions: 512 });
 const crashes: string[] = [];
 const client = new EngineClient(WORKER, (why) => crashes.push(why));
@@ -26,6 +34,17 @@ test('a job returns the JSON contract and reports progress', async () => {
   assert.ok(r.ok, r.ok ? '' : r.error.message);
   assert.equal((r.value.json.response_tokens as unknown[]).length > 0, true);
   assert.ok(stages.has('load') && stages.has('attribute'));
+});
+
+test(`a run estimated above ${NOTICE_SECONDS} s announces its estimate before the model loads`, async () => {
+  const other = writeRandomCheckpoint(join(root, 'other'), { family: 'llama', seed: 42 });
+  const stages: { stage: string; estimate?: string }[] = [];
+  const r = await client.explain({ ...request, modelDir: other.dir }, { onProgress: (p) => stages.push(p) });
+  assert.ok(r.ok);
+  const i = stages.findIndex((p) => p.stage === 'estimate');
+  assert.ok(i >= 0, `no estimate among ${stages.map((p) => p.stage)}`);
+  assert.ok(i < stages.findIndex((p) => p.stage === 'load'));
+  assert.match(stages[i].estimate!, /^about [\d.]+ (s|min|h) \([\d.]+ TFLOP, peak \d+ MiB\)$/);
 });
 
 test('cancel mid-run returns cancelled, and the worker takes the next job', async () => {
