@@ -14,6 +14,8 @@
 //       products (covariance, eigensolver) and their rate as a fraction of (a); the words product; in total
 //       the FLOPs any method needs (covariances and words, L (2 D² F + 2 k V D)) per second of the whole
 //       computation but its text labels, as a fraction of (a)
+//   (i) the cost estimate `explain --estimate` prints (src/runtime/explainCost.ts, with a calibration measured
+//       in this run) against the attribution time of (b), the decode step of (d) and the peak memory of (f)
 //
 //   npx tsx bench/engine.bench.ts [--quick] [--only-concepts] [--out-dir DIR] [--cache DIR] [--no-torch] [--wait-quiet SECONDS]
 // --quick: a tiny model and fewer repeats, so a test can run every code path in seconds (figures meaningless).
@@ -44,6 +46,8 @@ import { computeHeadPatterns, DEFAULT_HEADS_SETTINGS, type HeadsComputation } fr
 import { conceptsFigures, runConcepts } from './conceptsSection';
 import { GENERAL_VERBS, INSTRUCTION_VERBS } from '../src/explain/wordLists';
 import { mulberry32 } from '../test/helpers/prng';
+import { measureCalibration } from '../src/runtime/calibration';
+import { CostModel } from '../src/runtime/explainCost';
 
 // ---------------------------------------------------------------------------------------------------
 // settings
@@ -192,6 +196,13 @@ async function main(): Promise<void> {
   const N = settings.promptTokens;
   const M = settings.responseTokens;
   const T = N + M - 1;
+
+  // what the sections need, installed before anything is measured: a section that cannot run fails the bench
+  if (!flag('--no-torch') && !flag('--only-concepts')) {
+    log('(e) the PyTorch peer: bench/torch/setup.sh');
+    const setup = spawnSync('bash', ['bench/torch/setup.sh'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] });
+    if (setup.status !== 0) throw new Error(`(e) the PyTorch peer cannot be installed (bench/torch/setup.sh exited with ${setup.status}); pass --no-torch to measure without it`);
+  }
 
   // checkpoints: the model in f32 and bf16 (same draws), and the tiny one for the fixed overhead
   log('writing checkpoints');
@@ -344,7 +355,7 @@ async function main(): Promise<void> {
   // (e) PyTorch
   let torch: Record<string, unknown>;
   if (flag('--no-torch')) {
-    torch = { ok: false, skipped: '--no-torch' };
+    torch = { ok: false, notRun: '--no-torch' };
   } else {
     log('(e) PyTorch peer');
     await settle();
@@ -368,7 +379,9 @@ async function main(): Promise<void> {
           attributionAgreement: relativeError(ours!.attribution, peer.run.attribution),
           probabilityAgreement: relativeError(ours!.probabilities, peer.run.probabilities),
         }
-      : { ok: false, skipped: peer.skipped };
+      : (() => {
+          throw new Error(`(e) the PyTorch peer failed: ${peer.reason}`);
+        })();
   }
 
   // (f) peak memory, each explanation in a fresh process
@@ -401,6 +414,29 @@ async function main(): Promise<void> {
   // not the product's default: what a smaller attribution batch (LoadOptions.attributionBatch) buys
   const smallBatch = Math.max(1, Math.ceil(M / 4));
   const memF32Small = memory(f32, smallBatch);
+
+  // (i) the cost estimate that `explain --estimate` prints, against what this run measured: the attribution
+  // (its FLOPs against the profile too), a decode step, and the peak memory of (f)
+  log('(i) estimate');
+  const calibration = await measureCalibration(threads);
+  const costF32 = new CostModel(checkpoint);
+  const given = { promptTokens: N, responseTokens: M, generated: false };
+  const estimated = costF32.seconds(given, costF32.cost(given), calibration, true);
+  const decodeEstimateMs = (M: number) => {
+    const shape = { promptTokens: N, responseTokens: M, generated: true };
+    return costF32.seconds(shape, costF32.cost(shape), calibration, true).generation * 1000;
+  };
+  const estimatedDecodeMs = decodeEstimateMs(settings.decodeSteps + 1) / (settings.decodeSteps + 1) - decodeEstimateMs(1) / (settings.decodeSteps + 1);
+  const peakOf = async (dir: string, m: number) => new CostModel(await open(dir)).cost({ promptTokens: N, responseTokens: m, generated: true }).peakMemoryBytes;
+  const i_estimate = {
+    calibration,
+    attribution: { estimatedSeconds: estimated.attribution, measuredSeconds: oursSeconds, ratio: estimated.attribution / oursSeconds, estimatedFlops: costF32.attributionFlops(N, M), profiledFlops: profile.attribution.productFlops },
+    decode: { estimatedMsPerToken: estimatedDecodeMs, measuredMsPerToken: median(decodeMs), ratio: estimatedDecodeMs / median(decodeMs) },
+    peakMemory: {
+      f32: { estimatedBytes: await peakOf(f32.dir, memF32.generated), measuredBytes: memF32.peakBytes },
+      bf16: { estimatedBytes: await peakOf(bf16.dir, memBf16.generated), measuredBytes: memBf16.peakBytes },
+    },
+  };
 
   // ---------------------------------------------------------------------------------------------------
   const summarise = (p: ProfileSummary) => ({ ...p, byOp: p.byOp.slice(0, 12) });
@@ -498,6 +534,7 @@ async function main(): Promise<void> {
       f32SmallBatch: { attributionBatch: smallBatch, ...memF32Small },
       target: TARGETS.memoryOverSize,
     },
+    i_estimate,
     profile: { attribution: summarise(profile.attribution), decodeStep: summarise(profile.decodeStep) },
   };
   result.durationSeconds = seconds(started);

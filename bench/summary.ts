@@ -35,7 +35,7 @@ export function summary(r: Json): string {
     if (e.ok) {
       lines.push(`(e) PyTorch ${e.torchVersion} (${e.threads} threads) ${e.seconds.toFixed(2)} s vs ours ${e.oursSeconds.toFixed(2)} s: ${x(e.ratio)}; target > ${x(e.target)}${verdict(e.met)}; attribution max abs err / max abs value ${e.attributionAgreement.ratio.toExponential(2)}${busy(e.othersCpuShare)}`);
     } else {
-      lines.push(`(e) PyTorch peer skipped: ${e.skipped}`);
+      lines.push(`(e) PyTorch peer not run: ${e.notRun}`);
     }
     const f = r.f_memory;
     const mem = (k: string, v: Json) => `${k} peak ${(v.peakBytes / MiB).toFixed(0)} MiB, size ${(v.sizeBytes / MiB).toFixed(0)} MiB: ${v.ratio.toFixed(2)}${verdict(v.met)}`;
@@ -56,6 +56,11 @@ export function summary(r: Json): string {
       const k = Object.entries(h.breakdown.kernels).map(([name, v]: [string, Json]) => `${name} ${(v.seconds * 1000).toFixed(0)} ms/${v.calls} calls${v.gflops ? ` @${v.gflops.toFixed(0)} GFLOP/s` : ''}`);
       lines.push(`    time: ${k.join(', ')}, other (JS: reads, means, orthonormalisation, Rayleigh-Ritz) ${(h.breakdown.otherSeconds * 1000).toFixed(0)} ms; passes ${h.layers.map((l: Json) => l.passes).join(',')}`);
     }
+  }
+  const i = r.i_estimate;
+  if (i) {
+    const ratio = (est: number, meas: number) => `${x(est / meas)}`;
+    lines.push(`(i) estimate / measured: attribution ${i.attribution.estimatedSeconds.toFixed(2)} s / ${i.attribution.measuredSeconds.toFixed(2)} s = ${ratio(i.attribution.estimatedSeconds, i.attribution.measuredSeconds)} (FLOPs ${(i.attribution.estimatedFlops / 1e9).toFixed(1)} / profiled ${(i.attribution.profiledFlops / 1e9).toFixed(1)} GFLOP); decode ${i.decode.estimatedMsPerToken.toFixed(1)} / ${i.decode.measuredMsPerToken.toFixed(1)} ms = ${ratio(i.decode.estimatedMsPerToken, i.decode.measuredMsPerToken)}; peak f32 ${(i.peakMemory.f32.estimatedBytes / MiB).toFixed(0)} / ${(i.peakMemory.f32.measuredBytes / MiB).toFixed(0)} MiB, bf16 ${(i.peakMemory.bf16.estimatedBytes / MiB).toFixed(0)} / ${(i.peakMemory.bf16.measuredBytes / MiB).toFixed(0)} MiB (calibration ${i.calibration.productGflops.toFixed(0)} GFLOP/s, ${i.calibration.weightGBps.toFixed(0)} GB/s)`);
   }
   if (r.profile) {
     const top = (p: Json) => p.byOp.slice(0, 5).map((o: Json) => `${o.op} ${pct(o.share)}${o.gflops ? ` @${o.gflops.toFixed(0)} GFLOP/s` : ''}`).join(', ');

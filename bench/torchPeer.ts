@@ -1,8 +1,8 @@
 // (e) The PyTorch peer: bench/torch/attribution.py (the paper's method: one autograd backward per response
 // token, weight gradients on, float32), run through bench/torch/run.sh on the same checkpoint and the same
 // ids as the engine. This file only launches it and reads its JSON; bench/torch owns the method and its
-// thread settings (the fastest it found on this machine). When PyTorch is not installed
-// (bench/torch/setup.sh installs it) the section is reported as skipped, with the reason.
+// thread settings (the fastest it found on this machine). The bench installs PyTorch first
+// (bench/torch/setup.sh); if the peer still cannot run, the reason fails the bench.
 import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -18,7 +18,7 @@ export interface TorchRun {
   readonly attribution: Float64Array; // (N, M) row-major
 }
 
-export type TorchPeer = { readonly ok: true; readonly run: TorchRun } | { readonly ok: false; readonly skipped: string };
+export type TorchPeer = { readonly ok: true; readonly run: TorchRun } | { readonly ok: false; readonly reason: string };
 
 const PYTHON = '/usr/bin/python3'; // Debian's, where python3-torch lives (bench/torch/run.sh uses it too)
 
@@ -31,13 +31,13 @@ export function torchAvailable(): string | null {
 
 export function runTorchPeer(modelDir: string, workDir: string, promptIds: readonly number[], responseIds: readonly number[], repeat: number): TorchPeer {
   const missing = torchAvailable();
-  if (missing) return { ok: false, skipped: missing };
+  if (missing) return { ok: false, reason: missing };
   const idsFile = join(workDir, 'torch-ids.json');
   const outFile = join(workDir, 'torch-attribution.json');
   writeFileSync(idsFile, JSON.stringify({ prompt_ids: promptIds, response_ids: responseIds }));
   const args = ['bench/torch/run.sh', 'attribution.py', '--model', modelDir, '--ids-json', idsFile, '--out', outFile, '--repeat', String(repeat)];
   const r = spawnSync('bash', args, { encoding: 'utf8', maxBuffer: 64 << 20 });
-  if (r.status !== 0) return { ok: false, skipped: `bench/torch/run.sh exited with ${r.status}: ${(r.stderr || r.stdout).trim().split('\n').slice(-3).join(' | ')}` };
+  if (r.status !== 0) return { ok: false, reason: `bench/torch/run.sh exited with ${r.status}: ${(r.stderr || r.stdout).trim().split('\n').slice(-3).join(' | ')}` };
   const out = JSON.parse(readFileSync(outFile, 'utf8')) as {
     seconds: number;
     seconds_all?: number[];

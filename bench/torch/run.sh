@@ -6,7 +6,7 @@ set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 script=$1; shift
 [[ -f $script ]] || script=$here/$script
-tc=/usr/lib/x86_64-linux-gnu/libtcmalloc_minimal.so.4
-[[ -f $tc ]] || { echo "tcmalloc missing: run $here/setup.sh" >&2; exit 1; }
+tc=$(dpkg -L libtcmalloc-minimal4 2>/dev/null | grep -E 'libtcmalloc_minimal\.so\.[0-9]+$' | head -n1 || true)
+[[ -n $tc && -f $tc ]] || { echo "tcmalloc missing: run $here/setup.sh" >&2; exit 1; }
 export LD_PRELOAD=$tc${LD_PRELOAD:+:$LD_PRELOAD} OMP_WAIT_POLICY=PASSIVE
 exec /usr/bin/python3 "$script" "$@"
