@@ -13,6 +13,7 @@
 import { availableParallelism } from 'node:os';
 import { emitModel, Graph, linear, matmul } from '../src/graph';
 import { f32, ort } from '../src/runtime/onnxSession';
+import { seededValues } from '../src/runtime/calibration';
 
 export interface MatMulShape {
   readonly m: number;
@@ -24,16 +25,6 @@ export interface MatMulResult extends MatMulShape {
   readonly operand: 'prepacked' | 'input';
   readonly bestSeconds: number;
   readonly gflops: number; // 2mkn / best seconds / 1e9
-}
-
-function seededValues(n: number, seed: number): Float32Array {
-  const out = new Float32Array(n);
-  let s = seed >>> 0;
-  for (let i = 0; i < n; i++) {
-    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
-    out[i] = s / 4294967296 - 0.5;
-  }
-  return out;
 }
 
 async function measure(shape: MatMulShape, operand: 'prepacked' | 'input', repeats: number, threads: number): Promise<MatMulResult> {

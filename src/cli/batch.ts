@@ -149,7 +149,7 @@ export async function runBatch(o: BatchOptions): Promise<Result<BatchOutcome>> {
         const request = requests.get(item.id)!;
         // finished by another run between our look at the folder and the claim
         const savedNow = readSaved(join(o.out, `${item.id}.json`));
-        if (savedNow !== null && savedNow.prompt === item.prompt && savedNow.settings.response_given === (request.response !== undefined)) {
+        if (savedNow !== null && explainsSame(savedNow, item, request)) {
           rows.set(item.id, rowOf(item.id, savedNow, savedNow.timing.generation + savedNow.timing.attribution));
           finishedElsewhere++;
           claim.release();
@@ -281,9 +281,14 @@ function finishedEarlier(items: readonly DatasetItem[], requests: ReadonlyMap<st
       );
     }
     const request = requests.get(item.id)!;
-    if (saved.prompt === item.prompt && s.response_given === (request.response !== undefined)) done.set(item.id, saved);
+    if (explainsSame(saved, item, request)) done.set(item.id, saved);
   }
   return ok(done);
+}
+
+/** Whether a saved explanation is of this prompt, with the same kind of response (given or generated). */
+function explainsSame(saved: SavedExplanation, item: DatasetItem, request: ExplainRequest): boolean {
+  return saved.prompt === item.prompt && saved.settings.response_given === (request.response !== undefined);
 }
 
 function readSaved(path: string): SavedExplanation | null {

@@ -32,7 +32,8 @@ export function calibrationKey(threads: number): string {
   return [`v${FORMAT}`, cpus()[0]?.model ?? 'cpu', `${availableParallelism()} cores`, `${threads} threads`, `onnxruntime ${ortVersion}`].join(' | ');
 }
 
-function values(n: number, seed: number): Float32Array {
+/** Deterministic values in [-0.5, 0.5) (an LCG): operands for timing products. */
+export function seededValues(n: number, seed: number): Float32Array {
   const out = new Float32Array(n);
   let s = seed >>> 0;
   for (let i = 0; i < n; i++) {
@@ -46,10 +47,10 @@ function values(n: number, seed: number): Float32Array {
 async function timeLinear(m: number, k: number, n: number, threads: number, calls: number, repeats: number): Promise<number> {
   const g = new Graph('float32');
   const x = g.input('x', [m, k]);
-  const w = g.weight('w', [n, k], 'float32', { data: values(n * k, 2) });
+  const w = g.weight('w', [n, k], 'float32', { data: seededValues(n * k, 2) });
   const session = await createSession(emitModel(g, [{ name: 'y', tensor: linear(x, w) }]), { threads });
   try {
-    const feeds = { x: f32(values(m * k, 1), [m, k]) };
+    const feeds = { x: f32(seededValues(m * k, 1), [m, k]) };
     await session.run(feeds); // warm-up: thread pool, arena
     let best = Infinity;
     for (let r = 0; r < repeats; r++) {
