@@ -109,7 +109,7 @@ async function runBatchCommand(options: BatchCommandOptions): Promise<void> {
     const plan = await planBatch({ ...options, shard: shard?.value, modelDir });
     if (!plan.ok) report(plan.error);
     const { todo, requests, checkpoint } = plan.value;
-    const estimate = await estimateRuns(checkpoint, todo.map((it) => requests.get(it.id)!), { threads: options.threads });
+    const estimate = await estimateRuns(checkpoint, todo.map((it) => ({ id: it.id, ...requests.get(it.id)! })), { threads: options.threads });
     if (!estimate.ok) report(estimate.error);
     const skipped = plan.value.selected.size - todo.length;
     if (skipped > 0) process.stdout.write(`${skipped} of ${plan.value.selected.size} prompts are done in ${options.out} and left out\n`);
@@ -179,7 +179,7 @@ const explainCommand = program
   .option('--max-new-tokens <n>', 'most tokens to generate', positiveInt, 24);
 addChatOption(explainCommand)
   .option('--instruction <text>', 'the instruction: text copied from the prompt (repeatable); default: detected', (v: string, prev: string[]) => [...prev, v], [] as string[])
-  .option('--json <file>', 'also write the full result as JSON (schema in the README)')
+  .option('--json <file>', 'also write the full result as JSON (schema in docs/cli.md)')
   .option('--html <file>', 'also write a self-contained HTML report')
   .option('--threads <n>', 'onnxruntime threads (default: all cores)', positiveInt)
   .option('--estimate', 'print the FLOPs, peak memory and expected time on this machine instead of running (--json: as an object)', false)

@@ -14,6 +14,8 @@ import { tokenizePrompt } from './promptTokens';
 export const NOTICE_SECONDS = 10;
 
 export interface EstimateRequest {
+  /** A batch prompt's id, named in failures. */
+  readonly id?: string;
   readonly prompt: string;
   readonly response?: string;
   readonly maxNewTokens: number;
@@ -32,7 +34,7 @@ export interface Estimate {
   readonly seconds: { readonly load: number; readonly generation: number; readonly attribution: number; readonly total: number };
   readonly calibration: Calibration & { readonly cached: boolean; readonly threads: number };
   /** Prompts that would fail (too long, empty, no chat template), by index: the estimate leaves them out. */
-  readonly failures: readonly { readonly index: number; readonly error: LensError }[];
+  readonly failures: readonly { readonly index: number; readonly id?: string; readonly error: LensError }[];
 }
 
 async function shapeOf(checkpoint: Checkpoint, r: EstimateRequest): Promise<Result<ExplainShape>> {
@@ -57,14 +59,14 @@ export async function estimateRuns(checkpoint: Checkpoint, requests: readonly Es
   const costs = new CostModel(checkpoint);
   const threads = options.threads ?? availableParallelism();
   const calibration = await machineCalibration(threads, options.cacheDir);
-  const failures: { index: number; error: LensError }[] = [];
+  const failures: { index: number; id?: string; error: LensError }[] = [];
   const flops = { generation: 0, attribution: 0, total: 0 };
   const seconds = { load: 0, generation: 0, attribution: 0, total: 0 };
   let [prompts, promptTokens, responseTokens, generatedResponses, peak] = [0, 0, 0, 0, 0];
   for (const [index, r] of requests.entries()) {
     const shape = await shapeOf(checkpoint, r);
     if (!shape.ok) {
-      failures.push({ index, error: shape.error });
+      failures.push({ index, ...(r.id === undefined ? {} : { id: r.id }), error: shape.error });
       continue;
     }
     const cost = costs.cost(shape.value);
@@ -106,7 +108,7 @@ export function estimateJson(e: Estimate) {
     peak_memory_bytes: Math.round(e.peakMemoryBytes),
     seconds: e.seconds,
     machine: { calibration: e.calibration.key, measured_at: e.calibration.measuredAt, cached: e.calibration.cached, threads: e.calibration.threads, product_gflops: e.calibration.productGflops, weight_gb_per_s: e.calibration.weightGBps },
-    failures: e.failures.map((f) => ({ index: f.index, code: f.error.code, message: f.error.message })),
+    failures: e.failures.map((f) => ({ index: f.index, ...(f.id === undefined ? {} : { id: f.id }), code: f.error.code, message: f.error.message })),
   };
 }
 
@@ -128,6 +130,6 @@ export function renderEstimate(e: Estimate): string {
     `memory    peak about ${bytes(e.peakMemoryBytes)}`,
     `time      about ${duration(e.seconds.total)} (load ${duration(e.seconds.load)}, generation ${duration(e.seconds.generation)}, attribution ${duration(e.seconds.attribution)})`,
     `machine   ${c.productGflops.toFixed(0)} GFLOP/s products, ${c.weightGBps.toFixed(0)} GB/s weight reads, ${c.threads} threads (${c.cached ? `calibrated ${c.measuredAt.slice(0, 10)}` : 'calibrated now'})`,
-    ...(e.failures.length > 0 ? [`left out ${e.failures.length} prompt${e.failures.length === 1 ? '' : 's'} that would fail: ${e.failures.slice(0, 3).map((f) => f.error.message).join('; ')}${e.failures.length > 3 ? '; …' : ''}`] : []),
+    ...(e.failures.length > 0 ? [`left out ${e.failures.length} prompt${e.failures.length === 1 ? '' : 's'} that would fail: ${e.failures.slice(0, 3).map((f) => (f.id === undefined ? f.error.message : `${f.id} (${f.error.message})`)).join('; ')}${e.failures.length > 3 ? '; …' : ''}`] : []),
   ].join('\n');
 }

@@ -74,7 +74,8 @@ test('batch --estimate: the prompts this run would explain, less those done and 
   assert.ok(!existsSync(out), 'an estimate writes nothing in --out');
   const all = read(json);
   assert.equal(all.prompts, 2);
-  assert.deepEqual(all.failures.map((f: { index: number; code: string }) => [f.index, f.code]), [[2, 'prompt-too-long']]);
+  assert.deepEqual(all.failures.map((f: { index: number; id: string; code: string }) => [f.index, f.id, f.code]), [[2, 'long', 'prompt-too-long']]);
+  assert.match(before.stdout, /^left out 1 prompt that would fail: long \(the prompt is \d+ tokens/m);
   assert.equal(all.response_tokens, 10);
 
   assert.equal(cli([...args, '--ids', 'a']).status, 0);
