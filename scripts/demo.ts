@@ -15,5 +15,5 @@ process.stdout.write(`Explaining "${prompt}" with the embedded instruction-tuned
 mkdirSync(join(root, '.tmp'), { recursive: true }); // git-ignored scratch folder; absent in a fresh clone
 const json = join(root, '.tmp', 'demo-explanation.json');
 const run = spawnSync(process.execPath, [join(root, 'dist', 'cli.js'), 'explain', '--model', model, '--chat', '--prompt', prompt, '--max-new-tokens', '40', '--json', json], { stdio: 'inherit' });
-if (run.status === 0) process.stdout.write(`\nThe full explanation (JSON schema in the README) is in ${json}.\n`);
+if (run.status === 0) process.stdout.write(`\nThe full explanation (JSON schema in docs/cli.md) is in ${json}.\n`);
 process.exit(run.status ?? 1);

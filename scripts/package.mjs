@@ -127,7 +127,9 @@ export function packageVsix({ target = defaultTarget(), build = true, quiet = fa
     rmSync(out, { force: true });
     const vsce = join(ROOT, 'node_modules', '@vscode', 'vsce', 'vsce');
     if (!existsSync(vsce)) throw new PackageError('@vscode/vsce is not installed', 'Run `npm install`.');
-    const args = [vsce, 'package', '--ignoreFile', ignoreFile, '--out', out, '--allow-missing-repository'];
+    // the README's links and picture point into docs/, which the VSIX carries: VS Code shows them from the
+    // installed folder, so vsce must not require a repository URL to rewrite them
+    const args = [vsce, 'package', '--ignoreFile', ignoreFile, '--out', out, '--allow-missing-repository', '--no-rewrite-relative-links'];
     if (target !== 'all') args.push('--target', target);
     // stdin closed: vsce would otherwise wait on a yes/no question instead of failing.
     const r = spawnSync(process.execPath, args, { cwd: ROOT, stdio, encoding: 'utf8' });

@@ -50,7 +50,7 @@ export interface AttentionPayload {
   readonly map?: Float32Array;
 }
 
-/** The JSON of the CLI's heads / concepts / compare commands (README); the views read them through src/ui/viewModel. */
+/** The JSON of the CLI's heads / concepts / compare commands (docs/cli.md); the views read them through src/ui/viewModel. */
 export type GlobalJson = Record<string, unknown>;
 
 export interface EngineResults {

@@ -84,7 +84,7 @@ export function registerCompare(program: Command, defaults: { base: string; tune
     .option('--instruction <text>', 'the instruction: text copied from the prompt (repeatable); default: detected', (v: string, prev: string[]) => [...prev, v], [] as string[])
     .option('--no-global', 'compare the explanations only (skip heads and concepts)')
     .option('--components <k>', 'feed-forward components per layer for principal angles and categories', positiveInt, DEFAULT_GLOBAL_OPTIONS.components)
-    .option('--json <file>', 'also write the full result as JSON (schema in the README)')
+    .option('--json <file>', 'also write the full result as JSON (schema in docs/cli.md)')
     .option('--html <file>', 'also write a self-contained HTML report, the two models side by side')
     .option('--threads <n>', 'onnxruntime threads (default: all cores)', positiveInt)
     .action((options: CompareOptions) => runCompare(options, defaults));

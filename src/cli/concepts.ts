@@ -48,7 +48,7 @@ export function registerConcepts(program: Command, defaultModel: string): void {
     .option('--model <dir>', 'Hugging Face checkpoint folder; default: the embedded tuned model')
     .option('--components <k>', `principal components per layer, at most d_model (default ${DEFAULT_CONCEPTS.components})`)
     .option('--top <k>', `words per component (default ${DEFAULT_CONCEPTS.top})`)
-    .option('--json <file>', 'also write the full result as JSON (schema in the README)')
+    .option('--json <file>', 'also write the full result as JSON (schema in docs/cli.md)')
     .option('--threads <n>', 'onnxruntime threads (default: all cores)')
     .action((options: ConceptsOptions) => runConcepts(options, defaultModel));
 }

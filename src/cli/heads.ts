@@ -73,7 +73,7 @@ export function registerHeads(program: Command, defaultModel: string): void {
     .option('--dims <n>', `leading dimensions per head that get word pairs (default ${d.dims})`)
     .option('--baseline-pairs <n>', `random word pairs of the relatedness baseline (default ${d.baselinePairs})`)
     .option('--seed <n>', `seed of the baseline's random pairs (default ${d.seed})`)
-    .option('--json <file>', 'also write the full result as JSON (schema in the README)')
+    .option('--json <file>', 'also write the full result as JSON (schema in docs/cli.md)')
     .option('--threads <n>', 'onnxruntime threads (default: all cores)')
     .action((options: HeadsOptions) => runHeads(options, defaultModel));
 }

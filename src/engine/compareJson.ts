@@ -1,4 +1,4 @@
-// The CLI's JSON contract for `compare` (README, "JSON schema (`compare --json`)"): the two explanations in
+// The CLI's JSON contract for `compare` (docs/cli.md, "JSON schema (`compare --json`)"): the two explanations in
 // the explain schema, their instruction importance and its difference, and the per-layer global comparison.
 import type { GlobalComparison, ShareComparison } from '../explain/modelComparison';
 import type { ComparisonTable } from '../report/explainHtml';

@@ -1,4 +1,4 @@
-// The CLI's JSON contract for feed-forward concepts (README, "JSON schema (`concepts --json`)"): snake_case
+// The CLI's JSON contract for feed-forward concepts (docs/cli.md, "JSON schema (`concepts --json`)"): snake_case
 // names, words as their decoded token text, ratios and part-of-speech shares as fractions. The component
 // vectors are not written (k x d_model floats a layer); ConceptsResult.layers[].vectors holds them in memory.
 import type { ConceptsResult } from './concepts';

@@ -1,4 +1,4 @@
-// The CLI's JSON contract for an explanation (documented in the README, "JSON schema"): snake_case field
+// The CLI's JSON contract for an explanation (docs/cli.md, "JSON schema"): snake_case field
 // names, the attribution as rows of prompt tokens. Other tools and the tests read these names.
 import type { ExplainRequest, ExplainResult, InstructionSpan } from './explainTypes';
 

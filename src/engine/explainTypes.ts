@@ -1,5 +1,5 @@
 // What one explanation asks for and what it returns. Shared by the CLI, the worker and (later) the UI.
-// Field names of ExplainResult follow the CLI's JSON contract (README, "JSON schema"), mapped there to snake_case.
+// Field names of ExplainResult follow the CLI's JSON contract (docs/cli.md, "JSON schema"), mapped there to snake_case.
 
 export interface ExplainRequest {
   readonly modelDir: string;

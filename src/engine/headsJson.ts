@@ -1,4 +1,4 @@
-// The CLI's JSON contract for head patterns (README, "JSON schema (`heads --json`)"): snake_case names, words
+// The CLI's JSON contract for head patterns (docs/cli.md, "JSON schema (`heads --json`)"): snake_case names, words
 // as text, shares as fractions (null when a head or layer has no pairs). Other tools and the tests read these.
 import { addCounts, NO_PAIRS, share, type PairCounts, type WordActivation, type WordPair } from '../explain/headPatterns';
 import type { HeadsResult } from './heads';

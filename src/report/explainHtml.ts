@@ -1,4 +1,4 @@
-// Self-contained HTML reports of explanations: a pure function from the explain JSON contract (README,
+// Self-contained HTML reports of explanations: a pure function from the explain JSON contract (docs/cli.md,
 // "JSON schema") to one HTML string. No network: inline CSS, a small inline script for hover, and a
 // Content-Security-Policy that forbids loading anything. Every text from the model or the user is escaped.
 //

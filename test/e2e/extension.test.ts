@@ -55,7 +55,7 @@ function required(name: string): string {
   return value;
 }
 
-// The CLI's JSON contracts (README), as far as the checks read them.
+// The CLI's JSON contracts (docs/cli.md), as far as the checks read them.
 interface CliExplanation {
   prompt_tokens: { text: string; special: boolean }[];
   response_tokens: { text: string }[];

@@ -90,7 +90,7 @@ export function chartTables(charts: readonly CompareChart[]): { title: string; c
   }));
 }
 
-/** The export in the shape of `compare --json` (README), with the models' names. */
+/** The export in the shape of `compare --json` (docs/cli.md), with the models' names. */
 export function compareExport(base: CompareSide, tuned: CompareSide, global: GlobalJson | null): Record<string, unknown> {
   const b = base.explanation.instruction_importance;
   const t = tuned.explanation.instruction_importance;

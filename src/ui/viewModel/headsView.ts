@@ -1,6 +1,6 @@
 // What the heads view (side panel) shows, from the engine's JSON: the layers x heads grid with both
 // shadings, one head's word pairs and attention map, one layer's feed-forward concepts. The JSON comes from
-// the worker (the CLI's contracts for heads and concepts, README); it is read defensively, field by field,
+// the worker (the CLI's contracts for heads and concepts, docs/cli.md); it is read defensively, field by field,
 // so a missing field shows as "not computed" rather than breaking the view. Pure (no vscode).
 import type { AttentionPayload, ConceptsView, HeadCell, HeadDetailView, HeadsGridView, WordPair } from '../../protocol';
 
