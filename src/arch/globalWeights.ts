@@ -57,6 +57,14 @@ function transpose(m: Matrix, out: Float32Array = new Float32Array(m.data.length
   return { data: out, rows: m.cols, cols: m.rows };
 }
 
+/** Row r (head r / Dh, dim r % Dh) of a projection times scale[r % Dh], in place. */
+function scaleHeadRows(m: Matrix, scale: Float32Array): void {
+  for (let r = 0; r < m.rows; r++) {
+    const s = scale[r % scale.length];
+    for (let c = 0; c < m.cols; c++) m.data[r * m.cols + c] *= s;
+  }
+}
+
 /** Columns [from, to) of a row-major matrix, as a new matrix. */
 function columns(m: Matrix, from: number, to: number): Matrix {
   const cols = to - from;
@@ -126,11 +134,14 @@ export function globalWeights(config: ModelConfig, store: WeightStore): GlobalWe
     config,
     queryKey(layer) {
       const p = `model.layers.${layer}.`;
-      return {
-        wq: matrix(`${p}self_attn.q_proj.weight`, H * Dh, D),
-        wk: matrix(`${p}self_attn.k_proj.weight`, Hkv * Dh, D),
-        normScale: vector(`${p}input_layernorm.weight`, D),
-      };
+      const wq = matrix(`${p}self_attn.q_proj.weight`, H * Dh, D);
+      const wk = matrix(`${p}self_attn.k_proj.weight`, Hkv * Dh, D);
+      if (config.qkNorm) {
+        // qwen3's per-head norm enters as its scale, as the input norm does (its division by the RMS is left out)
+        scaleHeadRows(wq, vector(`${p}self_attn.q_norm.weight`, Dh));
+        scaleHeadRows(wk, vector(`${p}self_attn.k_norm.weight`, Dh));
+      }
+      return { wq, wk, normScale: vector(`${p}input_layernorm.weight`, D) };
     },
     downProjectionRows: (layer) => transpose(matrix(down(layer), D, F)),
     downProjection: (layer) => matrix(down(layer), D, F),

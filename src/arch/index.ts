@@ -9,6 +9,7 @@ export const ARCHITECTURES: Record<ModelType, ArchitectureBuilder> = {
   llama: buildLlama,
   mistral: buildLlama,
   qwen2: buildLlama,
+  qwen3: buildLlama,
   gpt2: buildGpt2,
 };
 
@@ -16,6 +17,7 @@ export const WEIGHT_SHAPES: Record<ModelType, WeightShapes> = {
   llama: llamaWeightShapes,
   mistral: llamaWeightShapes,
   qwen2: llamaWeightShapes,
+  qwen3: llamaWeightShapes,
   gpt2: gpt2WeightShapes,
 };
 

@@ -1,6 +1,8 @@
-// The Llama family (llama, mistral, qwen2): RMSNorm, RoPE, grouped-query attention (qkv bias for qwen2),
-// SwiGLU, tied or untied LM head. Weight names as in Hugging Face's LlamaForCausalLM.
-import { add, linear, linearRowBlocks, rmsNorm, swiglu } from '../graph';
+// The Llama family (llama, mistral, qwen2, qwen3): RMSNorm, RoPE, grouped-query attention (qkv bias for
+// qwen2; qwen3's RMSNorm over each head's query and key before the rotation), SwiGLU, tied or untied LM head,
+// sliding windows on the layers the config names. Weight names as in Hugging Face's LlamaForCausalLM.
+import { add, linear, linearRowBlocks, rmsNorm, swiglu, type Tensor } from '../graph';
+import { layerWindow } from '../model/config';
 import { attention, causalMask, extendCache, splitHeads } from './attention';
 import type { Architecture, ArchitectureBuilder } from './architecture';
 import { applyRope, inverseFrequencies, ropeTables } from './rope';
@@ -22,6 +24,7 @@ export const llamaWeightShapes: WeightShapes = (c) => {
       { name: `${p}self_attn.k_proj.weight`, shape: [KV, D] },
       { name: `${p}self_attn.v_proj.weight`, shape: [KV, D] },
       ...(c.attentionBias ? [{ name: `${p}self_attn.q_proj.bias`, shape: [Q] }, { name: `${p}self_attn.k_proj.bias`, shape: [KV] }, { name: `${p}self_attn.v_proj.bias`, shape: [KV] }] : []),
+      ...(c.qkNorm ? [{ name: `${p}self_attn.q_norm.weight`, shape: [[c.headDim, 'head_dim'] as const] }, { name: `${p}self_attn.k_norm.weight`, shape: [[c.headDim, 'head_dim'] as const] }] : []),
       { name: `${p}self_attn.o_proj.weight`, shape: [D, Q] },
       { name: `${p}post_attention_layernorm.weight`, shape: [D] },
       { name: `${p}mlp.gate_proj.weight`, shape: [I, D] },
@@ -52,18 +55,21 @@ export const buildLlama: ArchitectureBuilder = (config, weights): Architecture =
     forward({ embeds, positions, past, keyDim }) {
       const rope = ropeTables(positions, invFreq);
       let x = embeds; // (1, S, D)
-      let mask;
+      const masks = new Map<number | null, Tensor>(); // one per window size
       const fresh = [];
       const attentionProbs = [];
       for (let i = 0; i < config.numLayers; i++) {
         const p = `model.layers.${i}.`;
         const h = rmsNorm(x, w(`${p}input_layernorm.weight`), eps);
-        const q = applyRope(splitHeads(linear(h, w(`${p}self_attn.q_proj.weight`), bias(`${p}self_attn.q_proj.bias`)), H, Dh), rope);
-        const k = applyRope(splitHeads(linear(h, w(`${p}self_attn.k_proj.weight`), bias(`${p}self_attn.k_proj.bias`)), Hkv, Dh), rope);
+        // qwen3: each head's query and key normalised over its Dh values, then rotated
+        const headNorm = (t: Tensor, name: string) => (config.qkNorm ? rmsNorm(t, w(`${p}self_attn.${name}.weight`), eps) : t);
+        const q = applyRope(headNorm(splitHeads(linear(h, w(`${p}self_attn.q_proj.weight`), bias(`${p}self_attn.q_proj.bias`)), H, Dh), 'q_norm'), rope);
+        const k = applyRope(headNorm(splitHeads(linear(h, w(`${p}self_attn.k_proj.weight`), bias(`${p}self_attn.k_proj.bias`)), Hkv, Dh), 'k_norm'), rope);
         const v = splitHeads(linear(h, w(`${p}self_attn.v_proj.weight`), bias(`${p}self_attn.v_proj.bias`)), Hkv, Dh);
         const kv = extendCache(past?.[i], { k, v }, keyDim); // (1, Hkv, K, Dh)
-        mask ??= causalMask(positions, kv.k, keyDim, config.slidingWindow);
-        const { out, probs } = attention(q, kv, mask, { heads: H, kvHeads: Hkv, headDim: Dh, slidingWindow: config.slidingWindow });
+        const window = layerWindow(config, i);
+        if (!masks.has(window)) masks.set(window, causalMask(positions, kv.k, keyDim, window));
+        const { out, probs } = attention(q, kv, masks.get(window)!, { heads: H, kvHeads: Hkv, headDim: Dh, slidingWindow: window });
         x = add(x, linear(out, w(`${p}self_attn.o_proj.weight`)));
         const h2 = rmsNorm(x, w(`${p}post_attention_layernorm.weight`), eps);
         const gated = swiglu(linear(h2, w(`${p}mlp.gate_proj.weight`)), linear(h2, w(`${p}mlp.up_proj.weight`)));

@@ -2,7 +2,7 @@
 // It reads only the fields the architectures in src/arch use; everything else in config.json is ignored.
 import { fail, ok, type Result } from '../lensError';
 
-export const SUPPORTED_MODEL_TYPES = ['llama', 'mistral', 'qwen2', 'gpt2'] as const;
+export const SUPPORTED_MODEL_TYPES = ['llama', 'mistral', 'qwen2', 'qwen3', 'gpt2'] as const;
 export type ModelType = (typeof SUPPORTED_MODEL_TYPES)[number];
 
 /** Llama-3 style frequency-dependent scaling, or plain linear position interpolation. */
@@ -27,7 +27,11 @@ export interface ModelConfig {
   readonly tieWordEmbeddings: boolean;
   readonly attentionBias: boolean; // bias on q, k, v (qwen2 always; llama when attention_bias)
   readonly hiddenAct: 'silu' | 'gelu_new' | 'gelu';
-  readonly slidingWindow: number | null; // mistral; null = full causal attention
+  readonly slidingWindow: number | null; // mistral, qwen2/qwen3 with use_sliding_window; null = full causal attention
+  /** Layers the sliding window does not apply to (qwen2/qwen3: below max_window_layers, or by layer_types). */
+  readonly fullAttentionLayers: readonly number[];
+  /** qwen3: an RMSNorm over each head's query and key (q_norm, k_norm, weights [head_dim]) before the rotation. */
+  readonly qkNorm: boolean;
   readonly bosTokenId: number | null;
   readonly eosTokenIds: readonly number[];
 }
@@ -86,7 +90,8 @@ function parseLlamaFamily(cfg: Json, modelType: ModelType, architecture: string)
   const r = req.value;
   const numHeads = r.num_attention_heads;
   const numKvHeads = num(cfg, 'num_key_value_heads', numHeads)!;
-  const headDim = num(cfg, 'head_dim', r.hidden_size / numHeads)!;
+  // Qwen3Config's own default is 128; the others derive it from the width
+  const headDim = num(cfg, 'head_dim', modelType === 'qwen3' ? 128 : r.hidden_size / numHeads)!;
   if (!Number.isInteger(headDim)) return badConfig(`hidden_size ${r.hidden_size} is not divisible by num_attention_heads ${numHeads}`);
   if (!Number.isInteger(numKvHeads) || numKvHeads <= 0 || numHeads % numKvHeads !== 0) {
     return badConfig(`num_attention_heads ${numHeads} is not a multiple of num_key_value_heads ${numKvHeads}`);
@@ -96,7 +101,10 @@ function parseLlamaFamily(cfg: Json, modelType: ModelType, architecture: string)
   const scaling = parseRopeScaling(cfg.rope_scaling);
   if (!scaling.ok) return scaling;
   const window = num(cfg, 'sliding_window');
-  const useWindow = modelType === 'mistral' || (modelType === 'qwen2' && cfg.use_sliding_window === true);
+  const useWindow = modelType === 'mistral' || ((modelType === 'qwen2' || modelType === 'qwen3') && cfg.use_sliding_window === true);
+  const slidingWindow = useWindow && window !== undefined && window > 0 ? window : null;
+  const full = fullAttentionLayers(cfg, modelType, r.num_hidden_layers, slidingWindow);
+  if (!full.ok) return full;
   return ok({
     modelType,
     architecture,
@@ -114,10 +122,35 @@ function parseLlamaFamily(cfg: Json, modelType: ModelType, architecture: string)
     tieWordEmbeddings: cfg.tie_word_embeddings === true,
     attentionBias: modelType === 'qwen2' || cfg.attention_bias === true,
     hiddenAct: 'silu',
-    slidingWindow: useWindow && window !== undefined && window > 0 ? window : null,
+    slidingWindow,
+    fullAttentionLayers: full.value,
+    qkNorm: modelType === 'qwen3',
     bosTokenId: num(cfg, 'bos_token_id') ?? null,
     eosTokenIds: ids(cfg.eos_token_id),
   });
+}
+
+/**
+ * The layers a sliding window skips. Mistral windows every layer. Qwen2 and Qwen3 window the layers from
+ * max_window_layers on (their configs' default: 28), or those that `layer_types` (newer configs) names
+ * "sliding_attention".
+ */
+function fullAttentionLayers(cfg: Json, modelType: ModelType, layers: number, window: number | null): Result<number[]> {
+  if (window === null || modelType === 'mistral') return ok([]);
+  const types = cfg.layer_types;
+  if (Array.isArray(types)) {
+    if (types.length !== layers) return badConfig(`"layer_types" names ${types.length} layers, but num_hidden_layers is ${layers}`);
+    const unknown = types.find((t) => t !== 'full_attention' && t !== 'sliding_attention');
+    if (unknown !== undefined) return fail('unsupported-arch', `config.json: layer type "${String(unknown)}" is not supported`, 'Supported layer_types: full_attention, sliding_attention.');
+    return ok(types.flatMap((t, i) => (t === 'full_attention' ? [i] : [])));
+  }
+  const firstWindowed = num(cfg, 'max_window_layers', 28)!;
+  return ok(Array.from({ length: Math.min(layers, firstWindowed) }, (_, i) => i));
+}
+
+/** The window of layer `i`: the sliding window, or null where the layer attends to every earlier position. */
+export function layerWindow(config: Pick<ModelConfig, 'slidingWindow' | 'fullAttentionLayers'>, i: number): number | null {
+  return config.slidingWindow !== null && !config.fullAttentionLayers.includes(i) ? config.slidingWindow : null;
 }
 
 function parseRopeScaling(raw: unknown): Result<RopeScaling | null> {
@@ -172,6 +205,8 @@ function parseGpt2(cfg: Json, architecture: string): Result<ModelConfig> {
     attentionBias: true,
     hiddenAct: act as 'gelu_new' | 'gelu',
     slidingWindow: null,
+    fullAttentionLayers: [],
+    qkNorm: false,
     bosTokenId: num(cfg, 'bos_token_id') ?? null,
     eosTokenIds: ids(cfg.eos_token_id),
   });

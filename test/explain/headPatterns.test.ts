@@ -72,11 +72,14 @@ function naiveLayerWeights(ck: RandomCheckpoint, layer: number): { wq: number[][
     }
     return { wq, wk, norm: [...ck.weights.get(`${pre}h.${layer}.ln_1.weight`)!] };
   }
-  const rows = (w: Float64Array, n: number) => Array.from({ length: n }, (_, r) => [...w.subarray(r * D, (r + 1) * D)]);
   const p = `model.layers.${layer}.`;
+  // qwen3: output dim j of every head is scaled by q_norm[j] (k_norm[j]): the norm's weight, its RMS left out
+  const headScale = (name: string) => (ck.config.modelType === 'qwen3' ? ck.weights.get(p + `self_attn.${name}.weight`)! : null);
+  const rows = (w: Float64Array, n: number, scale: Float64Array | null) =>
+    Array.from({ length: n }, (_, r) => [...w.subarray(r * D, (r + 1) * D)].map((x) => x * (scale ? scale[r % Dh] : 1)));
   return {
-    wq: rows(ck.weights.get(p + 'self_attn.q_proj.weight')!, H * Dh),
-    wk: rows(ck.weights.get(p + 'self_attn.k_proj.weight')!, Hkv * Dh),
+    wq: rows(ck.weights.get(p + 'self_attn.q_proj.weight')!, H * Dh, headScale('q_norm')),
+    wk: rows(ck.weights.get(p + 'self_attn.k_proj.weight')!, Hkv * Dh, headScale('k_norm')),
     norm: [...ck.weights.get(p + 'input_layernorm.weight')!],
   };
 }
@@ -292,6 +295,9 @@ async function compare(name: string, options: RandomCheckpointOptions, glove: bo
 
 test('llama (GQA 4/2): the module agrees with the naive loops, relatedness by input embeddings', () =>
   compare('llama-gqa', { family: 'llama', hiddenSize: 32, numHeads: 4, numKvHeads: 2, numLayers: 2, seed: 41 }, false));
+
+test('qwen3 (per-head q/k norm scales, head_dim 12): the module agrees with the naive loops', () =>
+  compare('qwen3', { family: 'qwen3', hiddenSize: 32, numHeads: 4, numKvHeads: 2, headDim: 12, numLayers: 2, seed: 43 }, false));
 
 test('gpt2 (fused Conv1D qkv, LayerNorm scale): the module agrees with the naive loops', () =>
   compare('gpt2', { family: 'gpt2', hiddenSize: 32, numHeads: 4, numLayers: 2, seed: 42 }, false));

@@ -15,7 +15,7 @@ import { roundTo, safetensorsBytes, type TensorToWrite } from './safetensorsWrit
 import { writeByteFallbackTokenizer, writeByteLevelBpeTokenizer, type WrittenTokenizer } from './tokenizerJson';
 import { gaussian, mulberry32 } from './prng';
 
-export type CheckpointFamily = 'llama' | 'mistral' | 'qwen2' | 'gpt2';
+export type CheckpointFamily = 'llama' | 'mistral' | 'qwen2' | 'qwen3' | 'gpt2';
 export type CheckpointDtype = 'F32' | 'F16' | 'BF16';
 
 export interface RandomCheckpointOptions {
@@ -32,7 +32,9 @@ export interface RandomCheckpointOptions {
   readonly ropeScaling?: RopeScaling | null; // written as HF rope_scaling with rope_type
   readonly tie?: boolean; // tie_word_embeddings; default false (llama family), true (gpt2)
   readonly attentionBias?: boolean; // llama only (qwen2 always has q/k/v bias, mistral never)
-  readonly slidingWindow?: number | null; // mistral only; default null (full causal attention)
+  readonly slidingWindow?: number | null; // mistral; qwen3 (written with use_sliding_window true); default null (full causal attention)
+  readonly maxWindowLayers?: number; // qwen3 with slidingWindow: the first windowed layer (max_window_layers)
+  readonly layerTypes?: readonly ('full_attention' | 'sliding_attention')[]; // qwen3: written as layer_types
   readonly normEps?: number; // rms_norm_eps / layer_norm_epsilon; default 1e-5 (qwen2: 1e-6)
   readonly seed?: number; // default 1
   readonly shard?: boolean; // two files + model.safetensors.index.json
@@ -169,6 +171,24 @@ function configJsonFor(o: RandomCheckpointOptions, z: Sizes, tok: WrittenTokeniz
       ...tail,
     };
   }
+  if (o.family === 'qwen3') {
+    // as Qwen3 checkpoints are saved: explicit head_dim, no attention bias, the window off unless asked for
+    return {
+      architectures: ['Qwen3ForCausalLM'],
+      attention_bias: false,
+      ...common,
+      head_dim: z.Dh,
+      ...(o.layerTypes ? { layer_types: o.layerTypes } : {}),
+      max_window_layers: o.maxWindowLayers ?? z.L,
+      model_type: 'qwen3',
+      rms_norm_eps: o.normEps ?? 1e-6,
+      rope_scaling: ropeScaling,
+      rope_theta: o.ropeTheta ?? 1000000.0,
+      sliding_window: o.slidingWindow ?? null,
+      use_sliding_window: o.slidingWindow != null,
+      ...tail,
+    };
+  }
   // qwen2: the window is written but off (use_sliding_window false), as Qwen2 / Qwen2.5 checkpoints do
   return {
     architectures: ['Qwen2ForCausalLM'],
@@ -205,6 +225,11 @@ function llamaTensors(o: RandomCheckpointOptions, z: Sizes, tie: boolean): [stri
     out.push([p + 'self_attn.v_proj.weight', { shape: [Hkv * Dh, D], std: 1 / Math.sqrt(D) }]);
     if (bias) out.push([p + 'self_attn.v_proj.bias', { shape: [Hkv * Dh], std: 0.1 }]);
     out.push([p + 'self_attn.o_proj.weight', { shape: [D, H * Dh], std: 0.5 / Math.sqrt(H * Dh) }]);
+    if (o.family === 'qwen3') {
+      // per-head norms over head_dim, drawn away from 1 so that a missing or misplaced one shows
+      out.push([p + 'self_attn.q_norm.weight', { shape: [Dh], mean: 1, std: 0.3 }]);
+      out.push([p + 'self_attn.k_norm.weight', { shape: [Dh], mean: 1, std: 0.3 }]);
+    }
     out.push([p + 'post_attention_layernorm.weight', { shape: [D], mean: 1, std: 0.1 }]);
     out.push([p + 'mlp.gate_proj.weight', { shape: [I, D], std: 1 / Math.sqrt(D) }]);
     out.push([p + 'mlp.up_proj.weight', { shape: [I, D], std: 1 / Math.sqrt(D) }]);
@@ -270,7 +295,8 @@ export function writeRandomCheckpoint(dir: string, options: RandomCheckpointOpti
   };
   if (!Number.isInteger(z.Dh) || z.Dh % 2 !== 0) throw new Error(`randomCheckpoint: head dim ${z.Dh} must be an even integer`);
   if (H % z.Hkv !== 0) throw new Error(`randomCheckpoint: ${H} heads are not a multiple of ${z.Hkv} key/value heads`);
-  if (o.slidingWindow != null && o.family !== 'mistral') throw new Error('randomCheckpoint: slidingWindow is a mistral option');
+  if (o.slidingWindow != null && o.family !== 'mistral' && o.family !== 'qwen3') throw new Error('randomCheckpoint: slidingWindow is a mistral or qwen3 option');
+  if ((o.maxWindowLayers !== undefined || o.layerTypes !== undefined) && o.family !== 'qwen3') throw new Error('randomCheckpoint: maxWindowLayers and layerTypes are qwen3 options');
   if (o.attentionBias !== undefined && o.family !== 'llama') throw new Error('randomCheckpoint: attentionBias is a llama option');
   if (o.prefix && !gpt2) throw new Error('randomCheckpoint: prefix is a gpt2 option');
   const tie = o.tie ?? gpt2;

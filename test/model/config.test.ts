@@ -74,6 +74,32 @@ test('qwen2: q/k/v bias always; sliding window only when use_sliding_window', ()
   assert.equal(parsed({ ...base, use_sliding_window: true }).slidingWindow, 32768);
 });
 
+test('qwen2/qwen3: the window applies from max_window_layers on (default 28), or where layer_types says', () => {
+  const base = { ...llama, num_hidden_layers: 4, model_type: 'qwen2', architectures: ['Qwen2ForCausalLM'], rope_scaling: null, sliding_window: 64, use_sliding_window: true };
+  assert.deepEqual(parsed({ ...base, max_window_layers: 2 }).fullAttentionLayers, [0, 1]);
+  assert.deepEqual(parsed(base).fullAttentionLayers, [0, 1, 2, 3], 'max_window_layers 28 by default: no layer of 4 is windowed');
+  const typed = parsed({ ...base, layer_types: ['sliding_attention', 'full_attention', 'sliding_attention', 'full_attention'] });
+  assert.deepEqual(typed.fullAttentionLayers, [1, 3]);
+  assert.deepEqual(parsed({ ...base, use_sliding_window: false, max_window_layers: 0 }).fullAttentionLayers, [], 'no window, no list');
+  const wrongLength = parseConfig({ ...base, layer_types: ['full_attention'] });
+  assert.ok(!wrongLength.ok && /"layer_types" names 1 layers, but num_hidden_layers is 4/.test(wrongLength.error.message));
+  const unknown = parseConfig({ ...base, layer_types: ['full_attention', 'chunked_attention', 'full_attention', 'full_attention'] });
+  assert.ok(!unknown.ok && unknown.error.code === 'unsupported-arch' && /"chunked_attention"/.test(unknown.error.message));
+});
+
+test('qwen3: per-head q/k norm, head_dim 128 by default, attention_bias read, no bias by default', () => {
+  const base = { ...llama, model_type: 'qwen3', architectures: ['Qwen3ForCausalLM'], rope_scaling: null };
+  const { head_dim: _, ...withoutHeadDim } = base as Record<string, unknown>;
+  const c = parsed(withoutHeadDim);
+  assert.equal(c.modelType, 'qwen3');
+  assert.equal(c.qkNorm, true);
+  assert.equal(c.headDim, 128);
+  assert.equal(c.attentionBias, false);
+  assert.equal(parsed({ ...base, head_dim: 64, attention_bias: true }).attentionBias, true);
+  assert.equal(parsed({ ...base, head_dim: 64 }).headDim, 64);
+  assert.equal(parsed({ ...llama, rope_scaling: null }).qkNorm, false);
+});
+
 test('gpt2: its own key names and defaults', () => {
   const c = parsed({
     architectures: ['GPT2LMHeadModel'], model_type: 'gpt2', vocab_size: 278, n_embd: 32, n_layer: 2, n_head: 4, n_positions: 128,

@@ -1,6 +1,6 @@
-// The deliberately naive float64 reference forward pass of the Llama family (llama, mistral, qwen2), in
-// plain loops, written from the Hugging Face semantics (modeling_llama.py, modeling_mistral.py,
-// modeling_qwen2.py, modeling_rope_utils.py) and not from src/arch. Tests check the engine's graphs
+// The deliberately naive float64 reference forward pass of the Llama family (llama, mistral, qwen2, qwen3),
+// in plain loops, written from the Hugging Face semantics (modeling_llama.py, modeling_mistral.py,
+// modeling_qwen2.py, modeling_qwen3.py, modeling_rope_utils.py) and not from src/arch. Tests check the engine's graphs
 // against it, the way llm.c's test_gpt2.c checks its model. It is slow on purpose: no caching, no
 // batching, nothing clever; every number is computed where it is used.
 //
@@ -120,10 +120,20 @@ export function applyRope(x: Float64Array, off: number, Dh: number, pos: number,
   }
 }
 
-/** Whether query i may attend to key j: causal, and with a sliding window W (HF masking_utils) only i - W < j <= i. */
-export function visible(config: ModelConfig, i: number, j: number): boolean {
+/**
+ * Whether query i may attend to key j in `layer`: causal, and in a layer with a sliding window W (HF
+ * masking_utils) only i - W < j <= i. Mistral windows every layer; qwen2/qwen3 the layers their config marks
+ * "sliding_attention" (layer_types, or from max_window_layers on), listed here by the layers left out.
+ */
+export function visible(config: ModelConfig, i: number, j: number, layer = 0): boolean {
   if (j > i) return false;
-  return config.slidingWindow === null || j > i - config.slidingWindow;
+  const windowed = config.slidingWindow !== null && !(config.fullAttentionLayers ?? []).includes(layer);
+  return !windowed || j > i - config.slidingWindow!;
+}
+
+/** qwen3's q_norm / k_norm: HF Qwen3RMSNorm over each head's Dh values, in place. */
+function normHeads(x: Float64Array, off: number, heads: number, Dh: number, w: Float64Array, eps: number): void {
+  for (let h = 0; h < heads; h++) x.set(rmsNorm(x, off + h * Dh, w, Dh, eps), off + h * Dh);
 }
 
 // ---------------------------------------------------------------------------------------------------
@@ -160,6 +170,10 @@ export function naiveLlamaLogits(config: ModelConfig, weights: Weights, embeddin
       q.set(linear(h, 0, weight(weights, p + 'self_attn.q_proj.weight'), bias('self_attn.q_proj.bias'), D, H * Dh), t * H * Dh);
       k.set(linear(h, 0, weight(weights, p + 'self_attn.k_proj.weight'), bias('self_attn.k_proj.bias'), D, Hkv * Dh), t * Hkv * Dh);
       v.set(linear(h, 0, weight(weights, p + 'self_attn.v_proj.weight'), bias('self_attn.v_proj.bias'), D, Hkv * Dh), t * Hkv * Dh);
+      if (config.modelType === 'qwen3') {
+        normHeads(q, t * H * Dh, H, Dh, weight(weights, p + 'self_attn.q_norm.weight'), eps);
+        normHeads(k, t * Hkv * Dh, Hkv, Dh, weight(weights, p + 'self_attn.k_norm.weight'), eps);
+      }
       for (let hh = 0; hh < H; hh++) applyRope(q, (t * H + hh) * Dh, Dh, t, invFreq);
       for (let g = 0; g < Hkv; g++) applyRope(k, (t * Hkv + g) * Dh, Dh, t, invFreq);
     }
@@ -174,7 +188,7 @@ export function naiveLlamaLogits(config: ModelConfig, weights: Weights, embeddin
         let max = -Infinity;
         const scores = new Float64Array(T);
         for (let j = 0; j < T; j++) {
-          if (!visible(config, i, j)) continue;
+          if (!visible(config, i, j, l)) continue;
           let s = 0;
           for (let d = 0; d < Dh; d++) s += q[(i * H + hh) * Dh + d] * k[(j * Hkv + g) * Dh + d];
           scores[j] = s * scale;
@@ -182,7 +196,7 @@ export function naiveLlamaLogits(config: ModelConfig, weights: Weights, embeddin
         }
         let sum = 0;
         for (let j = 0; j < T; j++) {
-          if (!visible(config, i, j)) continue;
+          if (!visible(config, i, j, l)) continue;
           probs[(hh * T + i) * T + j] = Math.exp(scores[j] - max);
           sum += probs[(hh * T + i) * T + j];
         }

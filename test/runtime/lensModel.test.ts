@@ -42,6 +42,9 @@ const cases: [string, RandomCheckpointOptions][] = [
   ['llama-tied-f16', { family: 'llama', dtype: 'F16', tie: true, seed: 6 }],
   ['mistral-window', { family: 'mistral', slidingWindow: 3, seed: 7 }],
   ['gpt2-sharded', { family: 'gpt2', shard: true, prefix: true, seed: 8 }],
+  // qwen3: per-head q/k norm, head_dim (12) unlike hidden / heads (8), GQA, a window of 3 on layer 1 only
+  ['qwen3-qknorm-window', { family: 'qwen3', hiddenSize: 32, numHeads: 4, numKvHeads: 2, headDim: 12, slidingWindow: 3, maxWindowLayers: 1, seed: 9 }],
+  ['qwen3-bf16-tied-layer-types', { family: 'qwen3', dtype: 'BF16', tie: true, numKvHeads: 2, slidingWindow: 4, layerTypes: ['sliding_attention', 'full_attention'], seed: 10 }],
 ];
 
 const promptIds = [276, 72, 101, 108, 108, 111, 32, 119];
