@@ -16,7 +16,7 @@ function trackedFiles(): string[] {
   return listed.stdout.split('\0').filter((f) => f !== '' && !f.startsWith('test/fixtures/') && f !== 'package-lock.json');
 }
 
-const TEXT = /\.(ts|mjs|cjs|js|json|sh|py|md|yaml|yml|html|css|txt)$|^\.ci\/|(^|\/)\.[a-z]+ignore$|\.npmrc$/;
+const TEXT = /\.(ts|mjs|cjs|js|json|sh|sbatch|py|md|yaml|yml|html|css|txt)$|^\.ci\/|(^|\/)\.[a-z]+ignore$|\.npmrc$/;
 
 // Built from pieces so that this file does not match itself.
 const OUTSIDE = [
