@@ -452,7 +452,7 @@ describe('Instruction Lens in VS Code (code-server + Chromium)', () => {
     const generated = async () => {
       const message = (await toast.locator('.notification-list-item-message').allTextContents()).join(' ');
       const m = /generating (\d+)\/(\d+)/.exec(message);
-      return m ? { done: Number(m[1]), total: Number(m[2]) } : undefined;
+      return m ? { done: Number(m[1]), total: Number(m[2]), message } : undefined;
     };
     const started = Date.now();
     const running = await step('long-run-starts', async (p) => {
@@ -467,6 +467,8 @@ describe('Instruction Lens in VS Code (code-server + Chromium)', () => {
       }, 60_000);
     });
     assert.equal(running.total, LONG_RUN_TOKENS, 'the run generates up to maxNewTokens');
+    // a run estimated above 10 s keeps its estimate beside the stage (the worker's cost estimate)
+    assert.match(running.message, /: generating \d+\/1000 \(estimated about [\d.]+ (s|min) \([\d.]+ TFLOP, peak \d+ MiB\)\)/);
 
     // while the worker generates: each key typed shows at once, and the extension host answers (the picker opens)
     const typing = await step('type-while-running', async (p) => {
