@@ -57,7 +57,7 @@ function transpose(m: Matrix, out: Float32Array = new Float32Array(m.data.length
   return { data: out, rows: m.cols, cols: m.rows };
 }
 
-/** Row r (head r / Dh, dim r % Dh) of a projection times scale[r % Dh], in place. */
+/** Row r of a projection times scale[r % scale.length] (per head dim, or per row), in place. */
 function scaleHeadRows(m: Matrix, scale: Float32Array): void {
   for (let r = 0; r < m.rows; r++) {
     const s = scale[r % scale.length];
@@ -136,12 +136,15 @@ export function globalWeights(config: ModelConfig, store: WeightStore): GlobalWe
       const p = `model.layers.${layer}.`;
       const wq = matrix(`${p}self_attn.q_proj.weight`, H * Dh, D);
       const wk = matrix(`${p}self_attn.k_proj.weight`, Hkv * Dh, D);
-      if (config.qkNorm) {
-        // qwen3's per-head norm enters as its scale, as the input norm does (its division by the RMS is left out)
-        scaleHeadRows(wq, vector(`${p}self_attn.q_norm.weight`, Dh));
-        scaleHeadRows(wk, vector(`${p}self_attn.k_norm.weight`, Dh));
+      if (config.qkNorm !== null) {
+        // a query/key norm enters as its scale, as the input norm does (its division by the RMS is left out):
+        // per head dim (qwen3) or per output of the whole projection (olmo2)
+        const perHead = config.qkNorm === 'head';
+        scaleHeadRows(wq, vector(`${p}self_attn.q_norm.weight`, perHead ? Dh : H * Dh));
+        scaleHeadRows(wk, vector(`${p}self_attn.k_norm.weight`, perHead ? Dh : Hkv * Dh));
       }
-      return { wq, wk, normScale: vector(`${p}input_layernorm.weight`, D) };
+      // olmo2 has no norm in front of attention: its scale is 1
+      return { wq, wk, normScale: config.postNorms ? new Float32Array(D).fill(1) : vector(`${p}input_layernorm.weight`, D) };
     },
     downProjectionRows: (layer) => transpose(matrix(down(layer), D, F)),
     downProjection: (layer) => matrix(down(layer), D, F),

@@ -10,6 +10,7 @@ export const ARCHITECTURES: Record<ModelType, ArchitectureBuilder> = {
   mistral: buildLlama,
   qwen2: buildLlama,
   qwen3: buildLlama,
+  olmo2: buildLlama,
   gpt2: buildGpt2,
 };
 
@@ -18,6 +19,7 @@ export const WEIGHT_SHAPES: Record<ModelType, WeightShapes> = {
   mistral: llamaWeightShapes,
   qwen2: llamaWeightShapes,
   qwen3: llamaWeightShapes,
+  olmo2: llamaWeightShapes,
   gpt2: gpt2WeightShapes,
 };
 

@@ -1,6 +1,7 @@
-// The Llama family (llama, mistral, qwen2, qwen3): RMSNorm, RoPE, grouped-query attention (qkv bias for
-// qwen2; qwen3's RMSNorm over each head's query and key before the rotation), SwiGLU, tied or untied LM head,
-// sliding windows on the layers the config names. Weight names as in Hugging Face's LlamaForCausalLM.
+// The Llama family (llama, mistral, qwen2, qwen3, olmo2): RMSNorm, RoPE, grouped-query attention (qkv bias
+// for qwen2; an RMSNorm of queries and keys before the rotation, per head for qwen3, over the whole projection
+// for olmo2), SwiGLU, tied or untied LM head, sliding windows on the layers the config names, and olmo2's
+// norms after each sublayer instead of before. Weight names as in Hugging Face's LlamaForCausalLM.
 import { add, linear, linearRowBlocks, rmsNorm, swiglu, type Tensor } from '../graph';
 import { layerWindow } from '../model/config';
 import { attention, causalMask, extendCache, splitHeads } from './attention';
@@ -9,7 +10,7 @@ import { applyRope, inverseFrequencies, ropeTables } from './rope';
 import { rowBlocks } from './weights';
 import type { WeightShapes } from './weightShapes';
 
-/** The tensors of LlamaForCausalLM (mistral, qwen2) and the shapes config.json implies for them. */
+/** The tensors of LlamaForCausalLM (mistral, qwen2, qwen3, olmo2) and the shapes config.json implies for them. */
 export const llamaWeightShapes: WeightShapes = (c) => {
   const D = [c.hiddenSize, 'hidden_size'] as const;
   const V = [c.vocabSize, 'vocab_size'] as const;
@@ -18,15 +19,22 @@ export const llamaWeightShapes: WeightShapes = (c) => {
   const KV = [c.numKvHeads * c.headDim, 'num_key_value_heads × head_dim'] as const;
   const layers = Array.from({ length: c.numLayers }, (_, i) => {
     const p = `model.layers.${i}.`;
+    const qkNorms =
+      c.qkNorm === 'head'
+        ? [{ name: `${p}self_attn.q_norm.weight`, shape: [[c.headDim, 'head_dim'] as const] }, { name: `${p}self_attn.k_norm.weight`, shape: [[c.headDim, 'head_dim'] as const] }]
+        : c.qkNorm === 'projection'
+          ? [{ name: `${p}self_attn.q_norm.weight`, shape: [Q] }, { name: `${p}self_attn.k_norm.weight`, shape: [KV] }]
+          : [];
     return [
-      { name: `${p}input_layernorm.weight`, shape: [D] },
+      ...(c.postNorms ? [] : [{ name: `${p}input_layernorm.weight`, shape: [D] }]),
       { name: `${p}self_attn.q_proj.weight`, shape: [Q, D] },
       { name: `${p}self_attn.k_proj.weight`, shape: [KV, D] },
       { name: `${p}self_attn.v_proj.weight`, shape: [KV, D] },
       ...(c.attentionBias ? [{ name: `${p}self_attn.q_proj.bias`, shape: [Q] }, { name: `${p}self_attn.k_proj.bias`, shape: [KV] }, { name: `${p}self_attn.v_proj.bias`, shape: [KV] }] : []),
-      ...(c.qkNorm ? [{ name: `${p}self_attn.q_norm.weight`, shape: [[c.headDim, 'head_dim'] as const] }, { name: `${p}self_attn.k_norm.weight`, shape: [[c.headDim, 'head_dim'] as const] }] : []),
+      ...qkNorms,
       { name: `${p}self_attn.o_proj.weight`, shape: [D, Q] },
       { name: `${p}post_attention_layernorm.weight`, shape: [D] },
+      ...(c.postNorms ? [{ name: `${p}post_feedforward_layernorm.weight`, shape: [D] }] : []),
       { name: `${p}mlp.gate_proj.weight`, shape: [I, D] },
       { name: `${p}mlp.up_proj.weight`, shape: [I, D] },
       { name: `${p}mlp.down_proj.weight`, shape: [D, I] },
@@ -60,20 +68,27 @@ export const buildLlama: ArchitectureBuilder = (config, weights): Architecture =
       const attentionProbs = [];
       for (let i = 0; i < config.numLayers; i++) {
         const p = `model.layers.${i}.`;
-        const h = rmsNorm(x, w(`${p}input_layernorm.weight`), eps);
-        // qwen3: each head's query and key normalised over its Dh values, then rotated
-        const headNorm = (t: Tensor, name: string) => (config.qkNorm ? rmsNorm(t, w(`${p}self_attn.${name}.weight`), eps) : t);
-        const q = applyRope(headNorm(splitHeads(linear(h, w(`${p}self_attn.q_proj.weight`), bias(`${p}self_attn.q_proj.bias`)), H, Dh), 'q_norm'), rope);
-        const k = applyRope(headNorm(splitHeads(linear(h, w(`${p}self_attn.k_proj.weight`), bias(`${p}self_attn.k_proj.bias`)), Hkv, Dh), 'k_norm'), rope);
+        // olmo2 normalises each sublayer's output instead of its input
+        const norm = (t: Tensor, name: string, after: boolean) => (config.postNorms === after ? rmsNorm(t, w(`${p}${name}.weight`), eps) : t);
+        // queries and keys: normalised over the whole projection (olmo2) or per head (qwen3), then rotated
+        const qk = (proj: 'q' | 'k', heads: number) => {
+          const name = `${p}self_attn.${proj}_norm.weight`;
+          const projected = linear(h, w(`${p}self_attn.${proj}_proj.weight`), bias(`${p}self_attn.${proj}_proj.bias`)); // (1, S, heads*Dh)
+          const split = splitHeads(config.qkNorm === 'projection' ? rmsNorm(projected, w(name), eps) : projected, heads, Dh); // (1, heads, S, Dh)
+          return applyRope(config.qkNorm === 'head' ? rmsNorm(split, w(name), eps) : split, rope);
+        };
+        const h = norm(x, 'input_layernorm', false);
+        const q = qk('q', H);
+        const k = qk('k', Hkv);
         const v = splitHeads(linear(h, w(`${p}self_attn.v_proj.weight`), bias(`${p}self_attn.v_proj.bias`)), Hkv, Dh);
         const kv = extendCache(past?.[i], { k, v }, keyDim); // (1, Hkv, K, Dh)
         const window = layerWindow(config, i);
         if (!masks.has(window)) masks.set(window, causalMask(positions, kv.k, keyDim, window));
         const { out, probs } = attention(q, kv, masks.get(window)!, { heads: H, kvHeads: Hkv, headDim: Dh, slidingWindow: window });
-        x = add(x, linear(out, w(`${p}self_attn.o_proj.weight`)));
-        const h2 = rmsNorm(x, w(`${p}post_attention_layernorm.weight`), eps);
+        x = add(x, norm(linear(out, w(`${p}self_attn.o_proj.weight`)), 'post_attention_layernorm', true));
+        const h2 = norm(x, 'post_attention_layernorm', false);
         const gated = swiglu(linear(h2, w(`${p}mlp.gate_proj.weight`)), linear(h2, w(`${p}mlp.up_proj.weight`)));
-        x = add(x, linear(gated, w(`${p}mlp.down_proj.weight`)));
+        x = add(x, norm(linear(gated, w(`${p}mlp.down_proj.weight`)), 'post_feedforward_layernorm', true));
         fresh.push({ k, v });
         attentionProbs.push(probs);
       }

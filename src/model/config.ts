@@ -2,7 +2,7 @@
 // It reads only the fields the architectures in src/arch use; everything else in config.json is ignored.
 import { fail, ok, type Result } from '../lensError';
 
-export const SUPPORTED_MODEL_TYPES = ['llama', 'mistral', 'qwen2', 'qwen3', 'gpt2'] as const;
+export const SUPPORTED_MODEL_TYPES = ['llama', 'mistral', 'qwen2', 'qwen3', 'olmo2', 'gpt2'] as const;
 export type ModelType = (typeof SUPPORTED_MODEL_TYPES)[number];
 
 /** Llama-3 style frequency-dependent scaling, or plain linear position interpolation. */
@@ -30,8 +30,13 @@ export interface ModelConfig {
   readonly slidingWindow: number | null; // mistral, qwen2/qwen3 with use_sliding_window; null = full causal attention
   /** Layers the sliding window does not apply to (qwen2/qwen3: below max_window_layers, or by layer_types). */
   readonly fullAttentionLayers: readonly number[];
-  /** qwen3: an RMSNorm over each head's query and key (q_norm, k_norm, weights [head_dim]) before the rotation. */
-  readonly qkNorm: boolean;
+  /**
+   * An RMSNorm of the queries and keys before the rotation: 'head' over each head's head_dim values (qwen3,
+   * weights [head_dim]); 'projection' over the whole projection (olmo2, weights [heads * head_dim]); or none.
+   */
+  readonly qkNorm: 'head' | 'projection' | null;
+  /** olmo2: each sublayer's output is normalised before it joins the residual stream, and its input is not. */
+  readonly postNorms: boolean;
   readonly bosTokenId: number | null;
   readonly eosTokenIds: readonly number[];
 }
@@ -124,7 +129,8 @@ function parseLlamaFamily(cfg: Json, modelType: ModelType, architecture: string)
     hiddenAct: 'silu',
     slidingWindow,
     fullAttentionLayers: full.value,
-    qkNorm: modelType === 'qwen3',
+    qkNorm: modelType === 'qwen3' ? 'head' : modelType === 'olmo2' ? 'projection' : null,
+    postNorms: modelType === 'olmo2',
     bosTokenId: num(cfg, 'bos_token_id') ?? null,
     eosTokenIds: ids(cfg.eos_token_id),
   });
@@ -206,7 +212,8 @@ function parseGpt2(cfg: Json, architecture: string): Result<ModelConfig> {
     hiddenAct: act as 'gelu_new' | 'gelu',
     slidingWindow: null,
     fullAttentionLayers: [],
-    qkNorm: false,
+    qkNorm: null,
+    postNorms: false,
     bosTokenId: num(cfg, 'bos_token_id') ?? null,
     eosTokenIds: ids(cfg.eos_token_id),
   });

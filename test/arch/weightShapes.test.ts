@@ -20,6 +20,7 @@ const cases: [string, RandomCheckpointOptions][] = [
   ['mistral', { family: 'mistral', numKvHeads: 2, slidingWindow: 4 }],
   ['qwen2 (qkv bias)', { family: 'qwen2', numKvHeads: 2 }],
   ['qwen3 (q/k norm, head_dim 12)', { family: 'qwen3', numKvHeads: 2, headDim: 12 }],
+  ['olmo2 (post norms, q/k norm over the projection)', { family: 'olmo2', numKvHeads: 2 }],
   ['gpt2', { family: 'gpt2' }],
   ['gpt2 transformer. prefix, mask buffers', { family: 'gpt2', prefix: true, gpt2MaskBuffers: true }],
   ['llama sharded', { family: 'llama', shard: true }],

@@ -73,14 +73,16 @@ function naiveLayerWeights(ck: RandomCheckpoint, layer: number): { wq: number[][
     return { wq, wk, norm: [...ck.weights.get(`${pre}h.${layer}.ln_1.weight`)!] };
   }
   const p = `model.layers.${layer}.`;
-  // qwen3: output dim j of every head is scaled by q_norm[j] (k_norm[j]): the norm's weight, its RMS left out
-  const headScale = (name: string) => (ck.config.modelType === 'qwen3' ? ck.weights.get(p + `self_attn.${name}.weight`)! : null);
+  // qwen3: output dim j of every head is scaled by q_norm[j] (k_norm[j]); olmo2: output r of the whole
+  // projection by q_norm[r]; the norms' weights only, their RMS left out. olmo2 has no input norm (scale 1).
+  const family = ck.config.modelType;
+  const scaleOf = (name: string) => (family === 'qwen3' || family === 'olmo2' ? ck.weights.get(p + `self_attn.${name}.weight`)! : null);
   const rows = (w: Float64Array, n: number, scale: Float64Array | null) =>
-    Array.from({ length: n }, (_, r) => [...w.subarray(r * D, (r + 1) * D)].map((x) => x * (scale ? scale[r % Dh] : 1)));
+    Array.from({ length: n }, (_, r) => [...w.subarray(r * D, (r + 1) * D)].map((x) => x * (scale === null ? 1 : family === 'qwen3' ? scale[r % Dh] : scale[r])));
   return {
-    wq: rows(ck.weights.get(p + 'self_attn.q_proj.weight')!, H * Dh, headScale('q_norm')),
-    wk: rows(ck.weights.get(p + 'self_attn.k_proj.weight')!, Hkv * Dh, headScale('k_norm')),
-    norm: [...ck.weights.get(p + 'input_layernorm.weight')!],
+    wq: rows(ck.weights.get(p + 'self_attn.q_proj.weight')!, H * Dh, scaleOf('q_norm')),
+    wk: rows(ck.weights.get(p + 'self_attn.k_proj.weight')!, Hkv * Dh, scaleOf('k_norm')),
+    norm: family === 'olmo2' ? new Array<number>(D).fill(1) : [...ck.weights.get(p + 'input_layernorm.weight')!],
   };
 }
 
@@ -298,6 +300,9 @@ test('llama (GQA 4/2): the module agrees with the naive loops, relatedness by in
 
 test('qwen3 (per-head q/k norm scales, head_dim 12): the module agrees with the naive loops', () =>
   compare('qwen3', { family: 'qwen3', hiddenSize: 32, numHeads: 4, numKvHeads: 2, headDim: 12, numLayers: 2, seed: 43 }, false));
+
+test('olmo2 (q/k norm over the whole projection, no input norm): the module agrees with the naive loops', () =>
+  compare('olmo2', { family: 'olmo2', hiddenSize: 32, numHeads: 4, numKvHeads: 2, numLayers: 2, seed: 45 }, false));
 
 test('gpt2 (fused Conv1D qkv, LayerNorm scale): the module agrees with the naive loops', () =>
   compare('gpt2', { family: 'gpt2', hiddenSize: 32, numHeads: 4, numLayers: 2, seed: 42 }, false));

@@ -15,7 +15,7 @@ import { roundTo, safetensorsBytes, type TensorToWrite } from './safetensorsWrit
 import { writeByteFallbackTokenizer, writeByteLevelBpeTokenizer, type WrittenTokenizer } from './tokenizerJson';
 import { gaussian, mulberry32 } from './prng';
 
-export type CheckpointFamily = 'llama' | 'mistral' | 'qwen2' | 'qwen3' | 'gpt2';
+export type CheckpointFamily = 'llama' | 'mistral' | 'qwen2' | 'qwen3' | 'olmo2' | 'gpt2';
 export type CheckpointDtype = 'F32' | 'F16' | 'BF16';
 
 export interface RandomCheckpointOptions {
@@ -171,6 +171,19 @@ function configJsonFor(o: RandomCheckpointOptions, z: Sizes, tok: WrittenTokeniz
       ...tail,
     };
   }
+  if (o.family === 'olmo2') {
+    // as OLMo 2 checkpoints are saved: no head_dim (hidden / heads), no attention bias, untied
+    return {
+      architectures: ['Olmo2ForCausalLM'],
+      attention_bias: false,
+      ...common,
+      model_type: 'olmo2',
+      rms_norm_eps: o.normEps ?? 1e-6,
+      rope_scaling: ropeScaling,
+      rope_theta: o.ropeTheta ?? 500000.0,
+      ...tail,
+    };
+  }
   if (o.family === 'qwen3') {
     // as Qwen3 checkpoints are saved: explicit head_dim, no attention bias, the window off unless asked for
     return {
@@ -217,7 +230,7 @@ function llamaTensors(o: RandomCheckpointOptions, z: Sizes, tie: boolean): [stri
   out.push(['model.embed_tokens.weight', { shape: [V, D], std: 2 / Math.sqrt(D) }]);
   for (let l = 0; l < L; l++) {
     const p = `model.layers.${l}.`;
-    out.push([p + 'input_layernorm.weight', { shape: [D], mean: 1, std: 0.1 }]);
+    if (o.family !== 'olmo2') out.push([p + 'input_layernorm.weight', { shape: [D], mean: 1, std: 0.1 }]);
     out.push([p + 'self_attn.q_proj.weight', { shape: [H * Dh, D], std: 1 / Math.sqrt(D) }]);
     if (bias) out.push([p + 'self_attn.q_proj.bias', { shape: [H * Dh], std: 0.1 }]);
     out.push([p + 'self_attn.k_proj.weight', { shape: [Hkv * Dh, D], std: 1 / Math.sqrt(D) }]);
@@ -230,10 +243,16 @@ function llamaTensors(o: RandomCheckpointOptions, z: Sizes, tie: boolean): [stri
       out.push([p + 'self_attn.q_norm.weight', { shape: [Dh], mean: 1, std: 0.3 }]);
       out.push([p + 'self_attn.k_norm.weight', { shape: [Dh], mean: 1, std: 0.3 }]);
     }
+    if (o.family === 'olmo2') {
+      // norms over the whole query and key projections
+      out.push([p + 'self_attn.q_norm.weight', { shape: [H * Dh], mean: 1, std: 0.3 }]);
+      out.push([p + 'self_attn.k_norm.weight', { shape: [Hkv * Dh], mean: 1, std: 0.3 }]);
+    }
     out.push([p + 'post_attention_layernorm.weight', { shape: [D], mean: 1, std: 0.1 }]);
     out.push([p + 'mlp.gate_proj.weight', { shape: [I, D], std: 1 / Math.sqrt(D) }]);
     out.push([p + 'mlp.up_proj.weight', { shape: [I, D], std: 1 / Math.sqrt(D) }]);
     out.push([p + 'mlp.down_proj.weight', { shape: [D, I], std: 0.5 / Math.sqrt(I) }]);
+    if (o.family === 'olmo2') out.push([p + 'post_feedforward_layernorm.weight', { shape: [D], mean: 1, std: 0.1 }]);
   }
   out.push(['model.norm.weight', { shape: [D], mean: 1, std: 0.1 }]);
   if (!tie) out.push(['lm_head.weight', { shape: [V, D], std: 2 / Math.sqrt(D) }]);
@@ -296,6 +315,7 @@ export function writeRandomCheckpoint(dir: string, options: RandomCheckpointOpti
   if (!Number.isInteger(z.Dh) || z.Dh % 2 !== 0) throw new Error(`randomCheckpoint: head dim ${z.Dh} must be an even integer`);
   if (H % z.Hkv !== 0) throw new Error(`randomCheckpoint: ${H} heads are not a multiple of ${z.Hkv} key/value heads`);
   if (o.slidingWindow != null && o.family !== 'mistral' && o.family !== 'qwen3') throw new Error('randomCheckpoint: slidingWindow is a mistral or qwen3 option');
+  if (o.headDim !== undefined && o.family === 'olmo2') throw new Error('randomCheckpoint: olmo2 configs have no head_dim (hidden / heads)');
   if ((o.maxWindowLayers !== undefined || o.layerTypes !== undefined) && o.family !== 'qwen3') throw new Error('randomCheckpoint: maxWindowLayers and layerTypes are qwen3 options');
   if (o.attentionBias !== undefined && o.family !== 'llama') throw new Error('randomCheckpoint: attentionBias is a llama option');
   if (o.prefix && !gpt2) throw new Error('randomCheckpoint: prefix is a gpt2 option');

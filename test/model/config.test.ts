@@ -92,12 +92,20 @@ test('qwen3: per-head q/k norm, head_dim 128 by default, attention_bias read, no
   const { head_dim: _, ...withoutHeadDim } = base as Record<string, unknown>;
   const c = parsed(withoutHeadDim);
   assert.equal(c.modelType, 'qwen3');
-  assert.equal(c.qkNorm, true);
   assert.equal(c.headDim, 128);
   assert.equal(c.attentionBias, false);
   assert.equal(parsed({ ...base, head_dim: 64, attention_bias: true }).attentionBias, true);
   assert.equal(parsed({ ...base, head_dim: 64 }).headDim, 64);
-  assert.equal(parsed({ ...llama, rope_scaling: null }).qkNorm, false);
+  assert.equal(c.qkNorm, 'head');
+  assert.equal(parsed({ ...llama, rope_scaling: null }).qkNorm, null);
+});
+
+test('olmo2: norms after the sublayers, q/k norm over the whole projection', () => {
+  const c = parsed({ ...llama, model_type: 'olmo2', architectures: ['Olmo2ForCausalLM'], rope_scaling: null });
+  assert.equal(c.postNorms, true);
+  assert.equal(c.qkNorm, 'projection');
+  assert.equal(c.attentionBias, false);
+  assert.equal(parsed({ ...llama, rope_scaling: null }).postNorms, false);
 });
 
 test('gpt2: its own key names and defaults', () => {

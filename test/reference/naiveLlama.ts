@@ -1,6 +1,6 @@
-// The deliberately naive float64 reference forward pass of the Llama family (llama, mistral, qwen2, qwen3),
-// in plain loops, written from the Hugging Face semantics (modeling_llama.py, modeling_mistral.py,
-// modeling_qwen2.py, modeling_qwen3.py, modeling_rope_utils.py) and not from src/arch. Tests check the engine's graphs
+// The deliberately naive float64 reference forward pass of the Llama family (llama, mistral, qwen2, qwen3,
+// olmo2), in plain loops, written from the Hugging Face semantics (modeling_llama.py, modeling_mistral.py,
+// modeling_qwen2.py, modeling_qwen3.py, modeling_olmo2.py, modeling_rope_utils.py) and not from src/arch. Tests check the engine's graphs
 // against it, the way llm.c's test_gpt2.c checks its model. It is slow on purpose: no caching, no
 // batching, nothing clever; every number is computed where it is used.
 //
@@ -157,6 +157,9 @@ export function naiveLlamaLogits(config: ModelConfig, weights: Weights, embeddin
   const groupSize = H / Hkv; // query heads per key/value head
 
   const x = Float64Array.from(embeddings); // the residual stream (T, D)
+  // modeling_olmo2.py: no norm in front of a sublayer; its output is normalised before the residual add,
+  // and queries and keys are normalised over the whole projection (Olmo2Attention's q_norm, k_norm)
+  const olmo2 = config.modelType === 'olmo2';
   for (let l = 0; l < config.numLayers; l++) {
     const p = `model.layers.${l}.`;
     const bias = (name: string) => (config.attentionBias ? weight(weights, p + name) : null);
@@ -166,9 +169,15 @@ export function naiveLlamaLogits(config: ModelConfig, weights: Weights, embeddin
     const k = new Float64Array(T * Hkv * Dh); // (T, Hkv, Dh)
     const v = new Float64Array(T * Hkv * Dh); // (T, Hkv, Dh)
     for (let t = 0; t < T; t++) {
-      const h = rmsNorm(x, t * D, weight(weights, p + 'input_layernorm.weight'), D, eps);
-      q.set(linear(h, 0, weight(weights, p + 'self_attn.q_proj.weight'), bias('self_attn.q_proj.bias'), D, H * Dh), t * H * Dh);
-      k.set(linear(h, 0, weight(weights, p + 'self_attn.k_proj.weight'), bias('self_attn.k_proj.bias'), D, Hkv * Dh), t * Hkv * Dh);
+      const h = olmo2 ? x.subarray(t * D, (t + 1) * D) : rmsNorm(x, t * D, weight(weights, p + 'input_layernorm.weight'), D, eps);
+      let qRow = linear(h, 0, weight(weights, p + 'self_attn.q_proj.weight'), bias('self_attn.q_proj.bias'), D, H * Dh);
+      let kRow = linear(h, 0, weight(weights, p + 'self_attn.k_proj.weight'), bias('self_attn.k_proj.bias'), D, Hkv * Dh);
+      if (olmo2) {
+        qRow = rmsNorm(qRow, 0, weight(weights, p + 'self_attn.q_norm.weight'), H * Dh, eps);
+        kRow = rmsNorm(kRow, 0, weight(weights, p + 'self_attn.k_norm.weight'), Hkv * Dh, eps);
+      }
+      q.set(qRow, t * H * Dh);
+      k.set(kRow, t * Hkv * Dh);
       v.set(linear(h, 0, weight(weights, p + 'self_attn.v_proj.weight'), bias('self_attn.v_proj.bias'), D, Hkv * Dh), t * Hkv * Dh);
       if (config.modelType === 'qwen3') {
         normHeads(q, t * H * Dh, H, Dh, weight(weights, p + 'self_attn.q_norm.weight'), eps);
@@ -212,18 +221,20 @@ export function naiveLlamaLogits(config: ModelConfig, weights: Weights, embeddin
 
     // output projection (no bias in any of the three families), residual
     for (let t = 0; t < T; t++) {
-      const o = linear(att, t * H * Dh, weight(weights, p + 'self_attn.o_proj.weight'), null, H * Dh, D);
+      let o = linear(att, t * H * Dh, weight(weights, p + 'self_attn.o_proj.weight'), null, H * Dh, D);
+      if (olmo2) o = rmsNorm(o, 0, weight(weights, p + 'post_attention_layernorm.weight'), D, eps);
       for (let d = 0; d < D; d++) x[t * D + d] += o[d];
     }
 
     // SwiGLU MLP: down(silu(gate h) * up h), residual
     for (let t = 0; t < T; t++) {
-      const h = rmsNorm(x, t * D, weight(weights, p + 'post_attention_layernorm.weight'), D, eps);
+      const h = olmo2 ? Float64Array.from(x.subarray(t * D, (t + 1) * D)) : rmsNorm(x, t * D, weight(weights, p + 'post_attention_layernorm.weight'), D, eps);
       const gate = linear(h, 0, weight(weights, p + 'mlp.gate_proj.weight'), null, D, I);
       const up = linear(h, 0, weight(weights, p + 'mlp.up_proj.weight'), null, D, I);
       const act = new Float64Array(I);
       for (let i = 0; i < I; i++) act[i] = silu(gate[i]) * up[i];
-      const down = linear(act, 0, weight(weights, p + 'mlp.down_proj.weight'), null, I, D);
+      let down = linear(act, 0, weight(weights, p + 'mlp.down_proj.weight'), null, I, D);
+      if (olmo2) down = rmsNorm(down, 0, weight(weights, p + 'post_feedforward_layernorm.weight'), D, eps);
       for (let d = 0; d < D; d++) x[t * D + d] += down[d];
     }
   }

@@ -44,6 +44,8 @@ const cases: [string, RandomCheckpointOptions][] = [
   ['gpt2-sharded', { family: 'gpt2', shard: true, prefix: true, seed: 8 }],
   // qwen3: per-head q/k norm, head_dim (12) unlike hidden / heads (8), GQA, a window of 3 on layer 1 only
   ['qwen3-qknorm-window', { family: 'qwen3', hiddenSize: 32, numHeads: 4, numKvHeads: 2, headDim: 12, slidingWindow: 3, maxWindowLayers: 1, seed: 9 }],
+  // olmo2: norms after each sublayer, q/k norm over the whole projection, GQA, f16
+  ['olmo2-post-norms-f16', { family: 'olmo2', dtype: 'F16', numHeads: 4, numKvHeads: 2, seed: 11 }],
   ['qwen3-bf16-tied-layer-types', { family: 'qwen3', dtype: 'BF16', tie: true, numKvHeads: 2, slidingWindow: 4, layerTypes: ['sliding_attention', 'full_attention'], seed: 10 }],
 ];
 
