@@ -13,6 +13,10 @@ export interface AttentionShape {
   readonly kvHeads: number;
   readonly headDim: number;
   readonly slidingWindow: number | null;
+  /** The scores' scale; 1/sqrt(headDim) when absent. */
+  readonly scale?: number;
+  /** cap · tanh(score / cap) before the mask (gemma2); none when absent. */
+  readonly softcap?: number | null;
 }
 
 /** Key positions 0..K-1 against query positions: true where the query may attend. (S, K) */
@@ -42,7 +46,7 @@ export function attention(q: Tensor, kv: KeyValue, mask: Tensor, shape: Attentio
   const kT = reshape(transpose(kv.k, [0, 1, 3, 2]), [1, Hkv, 1, Dh, K]);
   const v5 = reshape(kv.v, [1, Hkv, 1, K, Dh]);
   // -1e9: finite, so exp underflows to exactly 0; the backward pass recomputes probs (attend)
-  const { probs, out: ctx5 } = attend(q5, kT, v5, mask, 1 / Math.sqrt(Dh), -1e9); // probs (1, Hkv, G, S, K)
+  const { probs, out: ctx5 } = attend(q5, kT, v5, mask, shape.scale ?? 1 / Math.sqrt(Dh), -1e9, shape.softcap ?? null); // probs (1, Hkv, G, S, K)
   const ctx = reshape(ctx5, [1, H, S, Dh]);
   return { out: reshape(transpose(ctx, [0, 2, 1, 3]), [1, S, H * Dh]), probs };
 }

@@ -143,8 +143,10 @@ export function globalWeights(config: ModelConfig, store: WeightStore): GlobalWe
         scaleHeadRows(wq, vector(`${p}self_attn.q_norm.weight`, perHead ? Dh : H * Dh));
         scaleHeadRows(wk, vector(`${p}self_attn.k_norm.weight`, perHead ? Dh : Hkv * Dh));
       }
-      // olmo2 has no norm in front of attention: its scale is 1
-      return { wq, wk, normScale: config.postNorms ? new Float32Array(D).fill(1) : vector(`${p}input_layernorm.weight`, D) };
+      // olmo2 has no norm in front of attention: its scale is 1; gemma2's norm scales by 1 + w
+      const normScale = config.postNorms ? new Float32Array(D).fill(1) : vector(`${p}input_layernorm.weight`, D);
+      if (config.modelType === 'gemma2') for (let d = 0; d < D; d++) normScale[d] += 1;
+      return { wq, wk, normScale };
     },
     downProjectionRows: (layer) => transpose(matrix(down(layer), D, F)),
     downProjection: (layer) => matrix(down(layer), D, F),

@@ -1,6 +1,7 @@
 // The model families, by config.json model_type.
 import type { ModelType } from '../model/config';
 import type { ArchitectureBuilder } from './architecture';
+import { buildGemma2, gemma2WeightShapes } from './gemma';
 import { buildGpt2, gpt2WeightShapes } from './gpt2';
 import { buildLlama, llamaWeightShapes } from './llama';
 import type { WeightShapes } from './weightShapes';
@@ -11,6 +12,7 @@ export const ARCHITECTURES: Record<ModelType, ArchitectureBuilder> = {
   qwen2: buildLlama,
   qwen3: buildLlama,
   olmo2: buildLlama,
+  gemma2: buildGemma2,
   gpt2: buildGpt2,
 };
 
@@ -20,6 +22,7 @@ export const WEIGHT_SHAPES: Record<ModelType, WeightShapes> = {
   qwen2: llamaWeightShapes,
   qwen3: llamaWeightShapes,
   olmo2: llamaWeightShapes,
+  gemma2: gemma2WeightShapes,
   gpt2: gpt2WeightShapes,
 };
 

@@ -2,7 +2,7 @@
 // It reads only the fields the architectures in src/arch use; everything else in config.json is ignored.
 import { fail, ok, type Result } from '../lensError';
 
-export const SUPPORTED_MODEL_TYPES = ['llama', 'mistral', 'qwen2', 'qwen3', 'olmo2', 'gpt2'] as const;
+export const SUPPORTED_MODEL_TYPES = ['llama', 'mistral', 'qwen2', 'qwen3', 'olmo2', 'gemma2', 'gpt2'] as const;
 export type ModelType = (typeof SUPPORTED_MODEL_TYPES)[number];
 
 /** Llama-3 style frequency-dependent scaling, or plain linear position interpolation. */
@@ -26,7 +26,12 @@ export interface ModelConfig {
   readonly ropeScaling: RopeScaling | null;
   readonly tieWordEmbeddings: boolean;
   readonly attentionBias: boolean; // bias on q, k, v (qwen2 always; llama when attention_bias)
-  readonly hiddenAct: 'silu' | 'gelu_new' | 'gelu';
+  readonly hiddenAct: 'silu' | 'gelu_new' | 'gelu' | 'gelu_pytorch_tanh';
+  /** The attention scores' scale: 1/sqrt(head_dim), or gemma2's query_pre_attn_scalar^-1/2. */
+  readonly attentionScale: number;
+  /** gemma2: cap · tanh(x / cap) on the attention scores (attn_logit_softcapping) and on the logits (final_logit_softcapping). */
+  readonly attnLogitSoftcap: number | null;
+  readonly finalLogitSoftcap: number | null;
   readonly slidingWindow: number | null; // mistral, qwen2/qwen3 with use_sliding_window; null = full causal attention
   /** Layers the sliding window does not apply to (qwen2/qwen3: below max_window_layers, or by layer_types). */
   readonly fullAttentionLayers: readonly number[];
@@ -71,7 +76,9 @@ export function parseConfig(raw: unknown): Result<ModelConfig> {
     );
   }
   const architecture = Array.isArray(cfg.architectures) && typeof cfg.architectures[0] === 'string' ? cfg.architectures[0] : modelType;
-  return modelType === 'gpt2' ? parseGpt2(cfg, architecture) : parseLlamaFamily(cfg, modelType as ModelType, architecture);
+  if (modelType === 'gpt2') return parseGpt2(cfg, architecture);
+  if (modelType === 'gemma2') return parseGemma2(cfg, architecture);
+  return parseLlamaFamily(cfg, modelType as ModelType, architecture);
 }
 
 function requirePositive(values: Record<string, number | undefined>): Result<Record<string, number>> {
@@ -131,6 +138,9 @@ function parseLlamaFamily(cfg: Json, modelType: ModelType, architecture: string)
     fullAttentionLayers: full.value,
     qkNorm: modelType === 'qwen3' ? 'head' : modelType === 'olmo2' ? 'projection' : null,
     postNorms: modelType === 'olmo2',
+    attentionScale: 1 / Math.sqrt(headDim),
+    attnLogitSoftcap: null,
+    finalLogitSoftcap: null,
     bosTokenId: num(cfg, 'bos_token_id') ?? null,
     eosTokenIds: ids(cfg.eos_token_id),
   });
@@ -180,6 +190,84 @@ function parseRopeScaling(raw: unknown): Result<RopeScaling | null> {
   return fail('unsupported-arch', `config.json: rope_scaling type "${String(type)}" is not supported`, 'Supported rope_scaling types: llama3, linear (or none).');
 }
 
+/** A positive number or null (a soft cap, say); anything else is an error naming the key. */
+function optionalPositive(cfg: Json, key: string): Result<number | null> {
+  const v = cfg[key];
+  if (v === undefined || v === null) return ok(null);
+  if (typeof v !== 'number' || !(v > 0)) return badConfig(`"${key}" must be a positive number or null`);
+  return ok(v);
+}
+
+/**
+ * Gemma 2 (configuration_gemma2.py): head_dim 256, query_pre_attn_scalar 256, soft caps 50 (attention) and 30
+ * (logits), a sliding window of 4096 on every other layer from the first (or as layer_types says), GeGLU with
+ * the tanh GELU, tied embeddings. The defaults are Gemma2Config's, for keys a config leaves out.
+ */
+function parseGemma2(cfg: Json, architecture: string): Result<ModelConfig> {
+  const req = requirePositive({
+    vocab_size: num(cfg, 'vocab_size'),
+    hidden_size: num(cfg, 'hidden_size'),
+    num_hidden_layers: num(cfg, 'num_hidden_layers'),
+    num_attention_heads: num(cfg, 'num_attention_heads'),
+    intermediate_size: num(cfg, 'intermediate_size'),
+  });
+  if (!req.ok) return req;
+  const r = req.value;
+  const numHeads = r.num_attention_heads;
+  const numKvHeads = num(cfg, 'num_key_value_heads', numHeads)!;
+  if (!Number.isInteger(numKvHeads) || numKvHeads <= 0 || numHeads % numKvHeads !== 0) {
+    return badConfig(`num_attention_heads ${numHeads} is not a multiple of num_key_value_heads ${numKvHeads}`);
+  }
+  const headDim = num(cfg, 'head_dim', 256)!;
+  const act = cfg.hidden_activation ?? cfg.hidden_act ?? 'gelu_pytorch_tanh';
+  if (act !== 'gelu_pytorch_tanh') return badConfig(`hidden_activation "${String(act)}" is not supported for gemma2 (only "gelu_pytorch_tanh")`);
+  const scaling = parseRopeScaling(cfg.rope_scaling);
+  if (!scaling.ok) return scaling;
+  const attnCap = optionalPositive(cfg, 'attn_logit_softcapping');
+  if (!attnCap.ok) return attnCap;
+  const finalCap = cfg.final_logit_softcapping === undefined ? ok(30) : optionalPositive(cfg, 'final_logit_softcapping');
+  if (!finalCap.ok) return finalCap;
+  const window = num(cfg, 'sliding_window', 4096)!;
+  const layers = r.num_hidden_layers;
+  let full: number[];
+  if (Array.isArray(cfg.layer_types)) {
+    const types = cfg.layer_types as unknown[];
+    if (types.length !== layers) return badConfig(`"layer_types" names ${types.length} layers, but num_hidden_layers is ${layers}`);
+    const unknown = types.find((t) => t !== 'full_attention' && t !== 'sliding_attention');
+    if (unknown !== undefined) return fail('unsupported-arch', `config.json: layer type "${String(unknown)}" is not supported`, 'Supported layer_types: full_attention, sliding_attention.');
+    full = types.flatMap((t, i) => (t === 'full_attention' ? [i] : []));
+  } else {
+    full = Array.from({ length: layers }, (_, i) => i).filter((i) => i % 2 === 1); // layers 0, 2, 4, … slide
+  }
+  return ok({
+    modelType: 'gemma2',
+    architecture,
+    vocabSize: r.vocab_size,
+    hiddenSize: r.hidden_size,
+    numLayers: layers,
+    numHeads,
+    numKvHeads,
+    headDim,
+    intermediateSize: r.intermediate_size,
+    maxPositions: num(cfg, 'max_position_embeddings', 8192)!,
+    normEps: num(cfg, 'rms_norm_eps', 1e-6)!,
+    ropeTheta: num(cfg, 'rope_theta', 10000)!,
+    ropeScaling: scaling.value,
+    tieWordEmbeddings: cfg.tie_word_embeddings !== false,
+    attentionBias: cfg.attention_bias === true,
+    hiddenAct: 'gelu_pytorch_tanh',
+    slidingWindow: window > 0 ? window : null,
+    fullAttentionLayers: full,
+    qkNorm: null,
+    postNorms: false,
+    attentionScale: 1 / Math.sqrt(num(cfg, 'query_pre_attn_scalar', 256)!),
+    attnLogitSoftcap: cfg.attn_logit_softcapping === undefined ? 50 : attnCap.value,
+    finalLogitSoftcap: finalCap.value,
+    bosTokenId: num(cfg, 'bos_token_id') ?? null,
+    eosTokenIds: ids(cfg.eos_token_id),
+  });
+}
+
 function parseGpt2(cfg: Json, architecture: string): Result<ModelConfig> {
   const req = requirePositive({
     vocab_size: num(cfg, 'vocab_size'),
@@ -214,6 +302,9 @@ function parseGpt2(cfg: Json, architecture: string): Result<ModelConfig> {
     fullAttentionLayers: [],
     qkNorm: null,
     postNorms: false,
+    attentionScale: 1 / Math.sqrt(r.n_embd / r.n_head),
+    attnLogitSoftcap: null,
+    finalLogitSoftcap: null,
     bosTokenId: num(cfg, 'bos_token_id') ?? null,
     eosTokenIds: ids(cfg.eos_token_id),
   });

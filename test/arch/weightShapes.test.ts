@@ -21,6 +21,7 @@ const cases: [string, RandomCheckpointOptions][] = [
   ['qwen2 (qkv bias)', { family: 'qwen2', numKvHeads: 2 }],
   ['qwen3 (q/k norm, head_dim 12)', { family: 'qwen3', numKvHeads: 2, headDim: 12 }],
   ['olmo2 (post norms, q/k norm over the projection)', { family: 'olmo2', numKvHeads: 2 }],
+  ['gemma2 (four norms a layer, tied)', { family: 'gemma2', numKvHeads: 2, headDim: 12 }],
   ['gpt2', { family: 'gpt2' }],
   ['gpt2 transformer. prefix, mask buffers', { family: 'gpt2', prefix: true, gpt2MaskBuffers: true }],
   ['llama sharded', { family: 'llama', shard: true }],

@@ -82,7 +82,8 @@ function naiveLayerWeights(ck: RandomCheckpoint, layer: number): { wq: number[][
   return {
     wq: rows(ck.weights.get(p + 'self_attn.q_proj.weight')!, H * Dh, scaleOf('q_norm')),
     wk: rows(ck.weights.get(p + 'self_attn.k_proj.weight')!, Hkv * Dh, scaleOf('k_norm')),
-    norm: family === 'olmo2' ? new Array<number>(D).fill(1) : [...ck.weights.get(p + 'input_layernorm.weight')!],
+    // gemma2's norm scales by 1 + w
+    norm: family === 'olmo2' ? new Array<number>(D).fill(1) : [...ck.weights.get(p + 'input_layernorm.weight')!].map((x) => (family === 'gemma2' ? 1 + x : x)),
   };
 }
 
@@ -303,6 +304,9 @@ test('qwen3 (per-head q/k norm scales, head_dim 12): the module agrees with the 
 
 test('olmo2 (q/k norm over the whole projection, no input norm): the module agrees with the naive loops', () =>
   compare('olmo2', { family: 'olmo2', hiddenSize: 32, numHeads: 4, numKvHeads: 2, numLayers: 2, seed: 45 }, false));
+
+test('gemma2 ((1 + w) input norm, head_dim 12): the module agrees with the naive loops', () =>
+  compare('gemma2', { family: 'gemma2', hiddenSize: 32, numHeads: 4, numKvHeads: 2, headDim: 12, numLayers: 2, seed: 47 }, false));
 
 test('gpt2 (fused Conv1D qkv, LayerNorm scale): the module agrees with the naive loops', () =>
   compare('gpt2', { family: 'gpt2', hiddenSize: 32, numHeads: 4, numLayers: 2, seed: 42 }, false));

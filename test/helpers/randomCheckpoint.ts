@@ -15,7 +15,7 @@ import { roundTo, safetensorsBytes, type TensorToWrite } from './safetensorsWrit
 import { writeByteFallbackTokenizer, writeByteLevelBpeTokenizer, type WrittenTokenizer } from './tokenizerJson';
 import { gaussian, mulberry32 } from './prng';
 
-export type CheckpointFamily = 'llama' | 'mistral' | 'qwen2' | 'qwen3' | 'olmo2' | 'gpt2';
+export type CheckpointFamily = 'llama' | 'mistral' | 'qwen2' | 'qwen3' | 'olmo2' | 'gemma2' | 'gpt2';
 export type CheckpointDtype = 'F32' | 'F16' | 'BF16';
 
 export interface RandomCheckpointOptions {
@@ -34,7 +34,10 @@ export interface RandomCheckpointOptions {
   readonly attentionBias?: boolean; // llama only (qwen2 always has q/k/v bias, mistral never)
   readonly slidingWindow?: number | null; // mistral; qwen3 (written with use_sliding_window true); default null (full causal attention)
   readonly maxWindowLayers?: number; // qwen3 with slidingWindow: the first windowed layer (max_window_layers)
-  readonly layerTypes?: readonly ('full_attention' | 'sliding_attention')[]; // qwen3: written as layer_types
+  readonly layerTypes?: readonly ('full_attention' | 'sliding_attention')[]; // qwen3, gemma2: written as layer_types
+  readonly attnSoftcap?: number | null; // gemma2: attn_logit_softcapping (default 50)
+  readonly finalSoftcap?: number | null; // gemma2: final_logit_softcapping (default 30)
+  readonly queryPreAttnScalar?: number; // gemma2 (default head_dim)
   readonly normEps?: number; // rms_norm_eps / layer_norm_epsilon; default 1e-5 (qwen2: 1e-6)
   readonly seed?: number; // default 1
   readonly shard?: boolean; // two files + model.safetensors.index.json
@@ -171,6 +174,26 @@ function configJsonFor(o: RandomCheckpointOptions, z: Sizes, tok: WrittenTokeniz
       ...tail,
     };
   }
+  if (o.family === 'gemma2') {
+    // as Gemma 2 checkpoints are saved: both activation keys, tied, soft caps, a window on even layers
+    return {
+      architectures: ['Gemma2ForCausalLM'],
+      attention_bias: false,
+      attn_logit_softcapping: o.attnSoftcap === undefined ? 50.0 : o.attnSoftcap,
+      ...common,
+      final_logit_softcapping: o.finalSoftcap === undefined ? 30.0 : o.finalSoftcap,
+      head_dim: z.Dh,
+      hidden_act: 'gelu_pytorch_tanh',
+      hidden_activation: 'gelu_pytorch_tanh',
+      ...(o.layerTypes ? { layer_types: o.layerTypes } : {}),
+      model_type: 'gemma2',
+      query_pre_attn_scalar: o.queryPreAttnScalar ?? z.Dh,
+      rms_norm_eps: o.normEps ?? 1e-6,
+      rope_theta: o.ropeTheta ?? 10000.0,
+      sliding_window: o.slidingWindow ?? 4096,
+      ...tail,
+    };
+  }
   if (o.family === 'olmo2') {
     // as OLMo 2 checkpoints are saved: no head_dim (hidden / heads), no attention bias, untied
     return {
@@ -259,6 +282,31 @@ function llamaTensors(o: RandomCheckpointOptions, z: Sizes, tie: boolean): [stri
   return out;
 }
 
+function gemma2Tensors(z: Sizes, tie: boolean): [string, Draw][] {
+  const { D, L, H, Hkv, Dh, I, V } = z;
+  const out: [string, Draw][] = [];
+  out.push(['model.embed_tokens.weight', { shape: [V, D], std: 2 / Math.sqrt(D) }]);
+  // Gemma's norms scale by 1 + w: the stored weights are offsets around 0
+  const norm = (name: string): [string, Draw] => [name, { shape: [D], std: 0.1 }];
+  for (let l = 0; l < L; l++) {
+    const p = `model.layers.${l}.`;
+    out.push([p + 'self_attn.q_proj.weight', { shape: [H * Dh, D], std: 1 / Math.sqrt(D) }]);
+    out.push([p + 'self_attn.k_proj.weight', { shape: [Hkv * Dh, D], std: 1 / Math.sqrt(D) }]);
+    out.push([p + 'self_attn.v_proj.weight', { shape: [Hkv * Dh, D], std: 1 / Math.sqrt(D) }]);
+    out.push([p + 'self_attn.o_proj.weight', { shape: [D, H * Dh], std: 0.5 / Math.sqrt(H * Dh) }]);
+    out.push([p + 'mlp.gate_proj.weight', { shape: [I, D], std: 1 / Math.sqrt(D) }]);
+    out.push([p + 'mlp.up_proj.weight', { shape: [I, D], std: 1 / Math.sqrt(D) }]);
+    out.push([p + 'mlp.down_proj.weight', { shape: [D, I], std: 0.5 / Math.sqrt(I) }]);
+    out.push(norm(p + 'input_layernorm.weight'));
+    out.push(norm(p + 'post_attention_layernorm.weight'));
+    out.push(norm(p + 'pre_feedforward_layernorm.weight'));
+    out.push(norm(p + 'post_feedforward_layernorm.weight'));
+  }
+  out.push(norm('model.norm.weight'));
+  if (!tie) out.push(['lm_head.weight', { shape: [V, D], std: 2 / Math.sqrt(D) }]);
+  return out;
+}
+
 function gpt2Tensors(o: RandomCheckpointOptions, z: Sizes, tie: boolean): [string, Draw][] {
   const { D, L, I, P, V } = z;
   const pre = o.prefix ? 'transformer.' : '';
@@ -314,12 +362,14 @@ export function writeRandomCheckpoint(dir: string, options: RandomCheckpointOpti
   };
   if (!Number.isInteger(z.Dh) || z.Dh % 2 !== 0) throw new Error(`randomCheckpoint: head dim ${z.Dh} must be an even integer`);
   if (H % z.Hkv !== 0) throw new Error(`randomCheckpoint: ${H} heads are not a multiple of ${z.Hkv} key/value heads`);
-  if (o.slidingWindow != null && o.family !== 'mistral' && o.family !== 'qwen3') throw new Error('randomCheckpoint: slidingWindow is a mistral or qwen3 option');
+  if (o.slidingWindow != null && o.family !== 'mistral' && o.family !== 'qwen3' && o.family !== 'gemma2') throw new Error('randomCheckpoint: slidingWindow is a mistral, qwen3 or gemma2 option');
   if (o.headDim !== undefined && o.family === 'olmo2') throw new Error('randomCheckpoint: olmo2 configs have no head_dim (hidden / heads)');
-  if ((o.maxWindowLayers !== undefined || o.layerTypes !== undefined) && o.family !== 'qwen3') throw new Error('randomCheckpoint: maxWindowLayers and layerTypes are qwen3 options');
+  if (o.maxWindowLayers !== undefined && o.family !== 'qwen3') throw new Error('randomCheckpoint: maxWindowLayers is a qwen3 option');
+  if (o.layerTypes !== undefined && o.family !== 'qwen3' && o.family !== 'gemma2') throw new Error('randomCheckpoint: layerTypes is a qwen3 or gemma2 option');
+  if ((o.attnSoftcap !== undefined || o.finalSoftcap !== undefined || o.queryPreAttnScalar !== undefined) && o.family !== 'gemma2') throw new Error('randomCheckpoint: soft caps and queryPreAttnScalar are gemma2 options');
   if (o.attentionBias !== undefined && o.family !== 'llama') throw new Error('randomCheckpoint: attentionBias is a llama option');
   if (o.prefix && !gpt2) throw new Error('randomCheckpoint: prefix is a gpt2 option');
-  const tie = o.tie ?? gpt2;
+  const tie = o.tie ?? (gpt2 || o.family === 'gemma2');
 
   // config.json and generation_config.json
   const configJson = configJsonFor(o, z, tokenizer, tie);
@@ -333,7 +383,7 @@ export function writeRandomCheckpoint(dir: string, options: RandomCheckpointOpti
   const normal = gaussian(mulberry32(o.seed ?? 1));
   const weights = new Map<string, Float64Array>();
   const shapes = new Map<string, readonly number[]>();
-  for (const [name, draw] of gpt2 ? gpt2Tensors(o, z, tie) : llamaTensors(o, z, tie)) {
+  for (const [name, draw] of gpt2 ? gpt2Tensors(o, z, tie) : o.family === 'gemma2' ? gemma2Tensors(z, tie) : llamaTensors(o, z, tie)) {
     const n = draw.shape.reduce((a, b) => a * b, 1);
     const values = new Float64Array(n);
     for (let i = 0; i < n; i++) values[i] = roundTo(dtype, draw.fill ? draw.fill(i) : (draw.mean ?? 0) + draw.std * normal());

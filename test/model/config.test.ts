@@ -108,6 +108,28 @@ test('olmo2: norms after the sublayers, q/k norm over the whole projection', () 
   assert.equal(parsed({ ...llama, rope_scaling: null }).postNorms, false);
 });
 
+test("gemma2: Gemma2Config's defaults, soft caps, query_pre_attn_scalar, a window on every other layer from layer 0", () => {
+  const base = { architectures: ['Gemma2ForCausalLM'], model_type: 'gemma2', vocab_size: 300, hidden_size: 64, intermediate_size: 128, num_hidden_layers: 4, num_attention_heads: 4, num_key_value_heads: 2 };
+  const c = parsed(base);
+  assert.equal(c.headDim, 256);
+  assert.equal(c.attentionScale, 1 / 16, 'query_pre_attn_scalar 256');
+  assert.equal(c.attnLogitSoftcap, 50);
+  assert.equal(c.finalLogitSoftcap, 30);
+  assert.equal(c.slidingWindow, 4096);
+  assert.deepEqual(c.fullAttentionLayers, [1, 3]);
+  assert.equal(c.tieWordEmbeddings, true);
+  assert.equal(c.hiddenAct, 'gelu_pytorch_tanh');
+  const set = parsed({ ...base, head_dim: 16, query_pre_attn_scalar: 64, attn_logit_softcapping: null, final_logit_softcapping: 5, sliding_window: 8, layer_types: ['full_attention', 'full_attention', 'sliding_attention', 'full_attention'] });
+  assert.equal(set.attentionScale, 1 / 8);
+  assert.equal(set.attnLogitSoftcap, null);
+  assert.equal(set.finalLogitSoftcap, 5);
+  assert.deepEqual(set.fullAttentionLayers, [0, 1, 3]);
+  const act = parseConfig({ ...base, hidden_activation: 'relu' });
+  assert.ok(!act.ok && /hidden_activation "relu" is not supported for gemma2/.test(act.error.message));
+  const badCap = parseConfig({ ...base, final_logit_softcapping: -1 });
+  assert.ok(!badCap.ok && /"final_logit_softcapping" must be a positive number or null/.test(badCap.error.message));
+});
+
 test('gpt2: its own key names and defaults', () => {
   const c = parsed({
     architectures: ['GPT2LMHeadModel'], model_type: 'gpt2', vocab_size: 278, n_embd: 32, n_layer: 2, n_head: 4, n_positions: 128,

@@ -1,4 +1,4 @@
-// One entry point over the naive float64 references (naiveLlama.ts, naiveGpt2.ts), plus the oracles the
+// One entry point over the naive float64 references (naiveLlama.ts, naiveGemma2.ts, naiveGpt2.ts), plus the oracles the
 // engine's attribution is checked against: probabilities of chosen tokens, and gradient x input by central
 // finite differences. Nothing here differentiates anything analytically, on purpose: the engine has
 // autodiff, the reference has only forward passes.
@@ -12,13 +12,16 @@
 //   prompt tokens (BOS included, when the prompt holds one) and the M response tokens.
 import type { ModelConfig } from '../../src/model/config';
 import { naiveEmbed, naiveLlamaLogits, type NaiveTrace, type Weights } from './naiveLlama';
+import { naiveGemma2Logits } from './naiveGemma2';
 import { naiveGpt2Logits } from './naiveGpt2';
 
 export { naiveEmbed, tokenEmbeddingName, type NaiveTrace, type Weights } from './naiveLlama';
 
 /** Logits (T, V) for the token embedding rows `embeddings` (T, D), whichever the family. */
 export function naiveLogits(config: ModelConfig, weights: Weights, embeddings: Float64Array, T: number, trace?: NaiveTrace): Float64Array {
-  return config.modelType === 'gpt2' ? naiveGpt2Logits(config, weights, embeddings, T, trace) : naiveLlamaLogits(config, weights, embeddings, T, trace);
+  if (config.modelType === 'gpt2') return naiveGpt2Logits(config, weights, embeddings, T, trace);
+  if (config.modelType === 'gemma2') return naiveGemma2Logits(config, weights, embeddings, T, trace);
+  return naiveLlamaLogits(config, weights, embeddings, T, trace);
 }
 
 /** Softmax of row t of `logits` (T, V), in float64 with the max subtracted. */

@@ -46,6 +46,10 @@ const cases: [string, RandomCheckpointOptions][] = [
   ['qwen3-qknorm-window', { family: 'qwen3', hiddenSize: 32, numHeads: 4, numKvHeads: 2, headDim: 12, slidingWindow: 3, maxWindowLayers: 1, seed: 9 }],
   // olmo2: norms after each sublayer, q/k norm over the whole projection, GQA, f16
   ['olmo2-post-norms-f16', { family: 'olmo2', dtype: 'F16', numHeads: 4, numKvHeads: 2, seed: 11 }],
+  // gemma2: (1 + w) norms, embeddings times sqrt(D), four norms a layer, soft caps small enough to bend the
+  // scores and logits, query_pre_attn_scalar unlike head_dim, a window of 3 on layer 0 (the default pattern)
+  ['gemma2-softcaps-window', { family: 'gemma2', numHeads: 4, numKvHeads: 2, headDim: 12, slidingWindow: 3, attnSoftcap: 1.0, finalSoftcap: 2.0, queryPreAttnScalar: 20, seed: 12 }],
+  ['gemma2-bf16-layer-types-no-attn-cap', { family: 'gemma2', dtype: 'BF16', numKvHeads: 1, slidingWindow: 4, layerTypes: ['full_attention', 'sliding_attention'], attnSoftcap: null, finalSoftcap: 1.5, seed: 13 }],
   ['qwen3-bf16-tied-layer-types', { family: 'qwen3', dtype: 'BF16', tie: true, numKvHeads: 2, slidingWindow: 4, layerTypes: ['sliding_attention', 'full_attention'], seed: 10 }],
 ];
 

@@ -6,7 +6,7 @@
 //   attend       its inputs only: the attention probabilities (heads × T × T per layer) are recomputed.
 import { Tensor, type OpDef } from '../tensor';
 import { grad } from '../autodiff';
-import { add, mul, sub } from './elementwise';
+import { add, div, mul, sub } from './elementwise';
 import { apart } from './layout';
 import { matmul } from './matmul';
 import { reduceSum } from './reduce';
@@ -74,22 +74,30 @@ const Attend: OpDef = {
   // apart per backward pass, then differentiated as composed ops; the forward's probabilities get no
   // gradient of their own.
   vjp: (d, out, { salt }) => {
-    const [, v, q, kT, mask, scale, fill] = out.inputs;
-    const probs = softmax(where(mask, matmul(mul(apart(q, salt), scale), kT), fill));
+    const [, v, q, kT, mask, scale, fill, cap] = out.inputs;
+    const probs = softmax(where(mask, softcap(matmul(mul(apart(q, salt), scale), kT), cap), fill));
     const [dq, dkT, dv] = grad(matmul(probs, v), [q, kT, v], d, { salt });
-    return [null, dv, dq, dkT, null, null, null];
+    return [null, dv, dq, dkT, null, null, null, ...(cap ? [null] : [])];
   },
 };
 
+/** cap · tanh(x / cap) (Gemma 2's attention-logit soft-capping), or x when there is no cap. */
+function softcap(x: Tensor, cap: Tensor | undefined): Tensor {
+  return cap ? mul(tanh(mul(x, reciprocal(cap))), cap) : x;
+}
+
+const reciprocal = (x: Tensor) => div(1, x);
+
 /**
- * Attention: its probabilities softmax(where(mask, q kT · scale, fill)) over the last axis and its output
- * probs v, broadcast over the leading axes; the backward pass recomputes the probabilities instead of
- * keeping them. `scale` and `fill` are scalars.
+ * Attention: its probabilities softmax(where(mask, softcap(q kT · scale), fill)) over the last axis and its
+ * output probs v, broadcast over the leading axes; the backward pass recomputes the probabilities instead of
+ * keeping them. `scale`, `fill` and `cap` are scalars; softcap(x) = cap · tanh(x / cap), none without a cap.
  */
-export function attend(q: Tensor, kT: Tensor, v: Tensor, mask: Tensor, scale: number, fill: number): { probs: Tensor; out: Tensor } {
+export function attend(q: Tensor, kT: Tensor, v: Tensor, mask: Tensor, scale: number, fill: number, cap: number | null = null): { probs: Tensor; out: Tensor } {
   const g = q.graph;
   const [scaleT, fillT] = [g.scalar(scale, q.dtype), g.scalar(fill, q.dtype)];
-  const probs = softmax(where(mask, mul(matmul(q, kT), scaleT), fillT));
+  const capT = cap === null ? undefined : g.scalar(cap, q.dtype);
+  const probs = softmax(where(mask, softcap(mul(matmul(q, kT), scaleT), capT), fillT));
   const shape = matmul(probs, v).shape; // checks the shapes (this node is never emitted)
-  return { probs, out: new Tensor(g, Attend, [probs, v, q, kT, mask, scaleT, fillT], {}, shape, q.dtype) };
+  return { probs, out: new Tensor(g, Attend, [probs, v, q, kT, mask, scaleT, fillT, ...(capT ? [capT] : [])], {}, shape, q.dtype) };
 }

@@ -119,6 +119,16 @@ test('swiglu: g σ(g) u, the backward recomputing σ', async () => {
   });
 });
 
+test('attend with a soft cap: its VJP against finite differences', async () => {
+  await gradcheck((g) => {
+    const q = randomInput(g, 'q', [1, 1, 2, 3, 4], r, 2);
+    const kT = randomInput(g, 'kT', [1, 1, 1, 4, 3], r, 2);
+    const v = randomInput(g, 'v', [1, 1, 1, 3, 4], r);
+    const mask = G.lessOrEqual(g.constant([0, 1, 2], [1, 3], 'int64'), g.constant([0, 1, 2], [3, 1], 'int64'));
+    return { inputs: [q, kT, v], y: G.attend(q.tensor, kT.tensor, v.tensor, mask, 0.5, -1e9, 0.7).out };
+  });
+});
+
 test('attend: masked attention with grouped heads, the backward recomputing the probabilities', async () => {
   await gradcheck((g) => {
     // (1, Hkv 2, G 2, S 3, Dh 4) queries against K = 5 keys, key/values broadcast over G
@@ -134,14 +144,17 @@ test('attend: masked attention with grouped heads, the backward recomputing the 
   });
 });
 
-test('attend equals the composed softmax(where(mask, q kT · scale, fill)) v, in value and gradient', async () => {
+for (const cap of [null, 0.3]) {
+test(`attend equals the composed softmax(where(mask, softcap(q kT · scale), fill)) v, in value and gradient (cap ${cap})`, async () => {
+  // cap · tanh(x / cap): 0.3 is below the scores' size, so the capping bends them
+  const softcap = (x: G.Tensor) => (cap === null ? x : G.mul(G.tanh(G.mul(x, 1 / cap)), cap));
   const build = (composed: boolean) => (g: G.Graph) => {
     const q = randomInput(g, 'q', [1, 1, 2, 3, 4], seeded(5));
     const kT = randomInput(g, 'kT', [1, 1, 1, 4, 3], seeded(6));
     const v = randomInput(g, 'v', [1, 1, 1, 3, 4], seeded(7));
     const mask = G.lessOrEqual(g.constant([0, 1, 2], [1, 3], 'int64'), g.constant([0, 1, 2], [3, 1], 'int64'));
     const fill = g.scalar(-1e9);
-    const y = composed ? G.matmul(G.softmax(G.where(mask, G.mul(G.matmul(q.tensor, kT.tensor), 0.25), fill)), v.tensor) : G.attend(q.tensor, kT.tensor, v.tensor, mask, 0.25, -1e9).out;
+    const y = composed ? G.matmul(G.softmax(G.where(mask, softcap(G.mul(G.matmul(q.tensor, kT.tensor), 0.25)), fill)), v.tensor) : G.attend(q.tensor, kT.tensor, v.tensor, mask, 0.25, -1e9, cap).out;
     return { inputs: [q, kT, v], y };
   };
   const run = async (composed: boolean) => {
@@ -158,6 +171,7 @@ test('attend equals the composed softmax(where(mask, q kT · scale, fill)) v, in
   const [a, b] = [await run(false), await run(true)];
   a.forEach((xs, k) => xs.forEach((x, i) => assert.ok(Math.abs(x - b[k][i]) < 1e-12, `output ${k}[${i}]: ${x} vs ${b[k][i]}`)));
 });
+}
 
 test('linearRowBlocks: x W^T over row blocks equals the unblocked product, and its gradients check', async () => {
   await gradcheck((g) => {

@@ -1,0 +1,89 @@
+// Gemma 2 (Gemma2ForCausalLM): RMSNorm scaled by (1 + w), token embeddings multiplied by √hidden, four norms
+// per layer (before and after attention, before and after the feed-forward block), attention scores scaled by
+// query_pre_attn_scalar^-1/2 and soft-capped (cap · tanh(x / cap)), a sliding window on the layers the config
+// names, GeGLU with the tanh GELU, the tied embeddings as the head, and the logits soft-capped too.
+// Weight names as in Hugging Face's Gemma2ForCausalLM. S new tokens, D width.
+import { add, geluTanh, linear, linearRowBlocks, mul, rmsNorm, tanh, type Tensor } from '../graph';
+import { layerWindow } from '../model/config';
+import { attention, causalMask, extendCache, splitHeads } from './attention';
+import type { Architecture, ArchitectureBuilder } from './architecture';
+import { applyRope, inverseFrequencies, ropeTables } from './rope';
+import { rowBlocks } from './weights';
+import type { WeightShapes } from './weightShapes';
+
+/** The tensors of Gemma2ForCausalLM and the shapes config.json implies for them. */
+export const gemma2WeightShapes: WeightShapes = (c) => {
+  const D = [c.hiddenSize, 'hidden_size'] as const;
+  const V = [c.vocabSize, 'vocab_size'] as const;
+  const I = [c.intermediateSize, 'intermediate_size'] as const;
+  const Q = [c.numHeads * c.headDim, 'num_attention_heads × head_dim'] as const;
+  const KV = [c.numKvHeads * c.headDim, 'num_key_value_heads × head_dim'] as const;
+  const layers = Array.from({ length: c.numLayers }, (_, i) => {
+    const p = `model.layers.${i}.`;
+    return [
+      { name: `${p}input_layernorm.weight`, shape: [D] },
+      { name: `${p}self_attn.q_proj.weight`, shape: [Q, D] },
+      { name: `${p}self_attn.k_proj.weight`, shape: [KV, D] },
+      { name: `${p}self_attn.v_proj.weight`, shape: [KV, D] },
+      ...(c.attentionBias ? [{ name: `${p}self_attn.q_proj.bias`, shape: [Q] }, { name: `${p}self_attn.k_proj.bias`, shape: [KV] }, { name: `${p}self_attn.v_proj.bias`, shape: [KV] }] : []),
+      { name: `${p}self_attn.o_proj.weight`, shape: [D, Q] },
+      { name: `${p}post_attention_layernorm.weight`, shape: [D] },
+      { name: `${p}pre_feedforward_layernorm.weight`, shape: [D] },
+      { name: `${p}mlp.gate_proj.weight`, shape: [I, D] },
+      { name: `${p}mlp.up_proj.weight`, shape: [I, D] },
+      { name: `${p}mlp.down_proj.weight`, shape: [D, I] },
+      { name: `${p}post_feedforward_layernorm.weight`, shape: [D] },
+    ];
+  });
+  return [
+    { name: 'model.embed_tokens.weight', shape: [V, D] },
+    ...layers.flat(),
+    { name: 'model.norm.weight', shape: [D] },
+    { name: 'lm_head.weight', shape: [V, D], optional: true },
+  ];
+};
+
+/** cap · tanh(x / cap), or x without a cap. */
+const softcap = (x: Tensor, cap: number | null) => (cap === null ? x : mul(tanh(mul(x, 1 / cap)), cap));
+
+export const buildGemma2: ArchitectureBuilder = (config, weights): Architecture => {
+  const { numHeads: H, numKvHeads: Hkv, headDim: Dh, normEps: eps } = config;
+  const invFreq = inverseFrequencies(Dh, config.ropeTheta, config.ropeScaling);
+  const w = (name: string) => weights.get(name);
+  const bias = (name: string) => (config.attentionBias ? w(name) : undefined);
+  // Gemma's RMSNorm scales by (1 + w): its weights are stored as offsets from 1
+  const norm = (x: Tensor, name: string) => rmsNorm(x, add(w(name), 1), eps);
+  const headName = config.tieWordEmbeddings || !weights.has('lm_head.weight') ? 'model.embed_tokens.weight' : 'lm_head.weight';
+
+  return {
+    config,
+    embed: (ids) => weights.rows('model.embed_tokens.weight', ids), // (1, S, D), unscaled: attribution is taken against these rows
+    embeddingTable: 'model.embed_tokens.weight',
+    logits: (hidden) => softcap(linearRowBlocks(hidden, rowBlocks(weights, headName)), config.finalLogitSoftcap),
+    forward({ embeds, positions, past, keyDim }) {
+      const rope = ropeTables(positions, invFreq);
+      let x = mul(embeds, Math.sqrt(config.hiddenSize)); // (1, S, D)
+      const masks = new Map<number | null, Tensor>();
+      const fresh = [];
+      const attentionProbs = [];
+      for (let i = 0; i < config.numLayers; i++) {
+        const p = `model.layers.${i}.`;
+        const h = norm(x, `${p}input_layernorm.weight`);
+        const q = applyRope(splitHeads(linear(h, w(`${p}self_attn.q_proj.weight`), bias(`${p}self_attn.q_proj.bias`)), H, Dh), rope);
+        const k = applyRope(splitHeads(linear(h, w(`${p}self_attn.k_proj.weight`), bias(`${p}self_attn.k_proj.bias`)), Hkv, Dh), rope);
+        const v = splitHeads(linear(h, w(`${p}self_attn.v_proj.weight`), bias(`${p}self_attn.v_proj.bias`)), Hkv, Dh);
+        const kv = extendCache(past?.[i], { k, v }, keyDim); // (1, Hkv, K, Dh)
+        const window = layerWindow(config, i);
+        if (!masks.has(window)) masks.set(window, causalMask(positions, kv.k, keyDim, window));
+        const { out, probs } = attention(q, kv, masks.get(window)!, { heads: H, kvHeads: Hkv, headDim: Dh, slidingWindow: window, scale: config.attentionScale, softcap: config.attnLogitSoftcap });
+        x = add(x, norm(linear(out, w(`${p}self_attn.o_proj.weight`)), `${p}post_attention_layernorm.weight`));
+        const h2 = norm(x, `${p}pre_feedforward_layernorm.weight`);
+        const gated = mul(geluTanh(linear(h2, w(`${p}mlp.gate_proj.weight`))), linear(h2, w(`${p}mlp.up_proj.weight`)));
+        x = add(x, norm(linear(gated, w(`${p}mlp.down_proj.weight`)), `${p}post_feedforward_layernorm.weight`));
+        fresh.push({ k, v });
+        attentionProbs.push(probs);
+      }
+      return { hidden: norm(x, 'model.norm.weight'), fresh, attention: attentionProbs };
+    },
+  };
+};
