@@ -1,8 +1,11 @@
-// Gemma 2 (Gemma2ForCausalLM): RMSNorm scaled by (1 + w), token embeddings multiplied by √hidden, four norms
-// per layer (before and after attention, before and after the feed-forward block), attention scores scaled by
-// query_pre_attn_scalar^-1/2 and soft-capped (cap · tanh(x / cap)), a sliding window on the layers the config
-// names, GeGLU with the tanh GELU, the tied embeddings as the head, and the logits soft-capped too.
-// Weight names as in Hugging Face's Gemma2ForCausalLM. S new tokens, D width.
+// Gemma 2 and 3 (Gemma2ForCausalLM, Gemma3ForCausalLM, and the language model of Gemma3ForConditionalGeneration):
+// RMSNorm scaled by (1 + w), token embeddings multiplied by √hidden, four norms per layer (before and after
+// attention, before and after the feed-forward block), attention scores scaled by query_pre_attn_scalar^-1/2
+// and soft-capped (cap · tanh(x / cap)) where the config says, a sliding window on the layers the config
+// names, GeGLU with the tanh GELU, the tied embeddings as the head, the logits soft-capped where the config
+// says. Gemma 3 adds an RMSNorm (1 + w) over each head's query and key before the rotation, and rotates its
+// sliding layers with a base of their own (rope_local_base_freq). Weight names as in Hugging Face's
+// Gemma2ForCausalLM. S new tokens, D width.
 import { add, geluTanh, linear, linearRowBlocks, mul, rmsNorm, tanh, type Tensor } from '../graph';
 import { layerWindow } from '../model/config';
 import { attention, causalMask, extendCache, splitHeads } from './attention';
@@ -12,7 +15,7 @@ import { rowBlocks } from './weights';
 import type { WeightShapes } from './weightShapes';
 
 /** The tensors of Gemma2ForCausalLM and the shapes config.json implies for them. */
-export const gemma2WeightShapes: WeightShapes = (c) => {
+export const gemmaWeightShapes: WeightShapes = (c) => {
   const D = [c.hiddenSize, 'hidden_size'] as const;
   const V = [c.vocabSize, 'vocab_size'] as const;
   const I = [c.intermediateSize, 'intermediate_size'] as const;
@@ -26,6 +29,7 @@ export const gemma2WeightShapes: WeightShapes = (c) => {
       { name: `${p}self_attn.k_proj.weight`, shape: [KV, D] },
       { name: `${p}self_attn.v_proj.weight`, shape: [KV, D] },
       ...(c.attentionBias ? [{ name: `${p}self_attn.q_proj.bias`, shape: [Q] }, { name: `${p}self_attn.k_proj.bias`, shape: [KV] }, { name: `${p}self_attn.v_proj.bias`, shape: [KV] }] : []),
+      ...(c.qkNorm === 'head' ? [{ name: `${p}self_attn.q_norm.weight`, shape: [[c.headDim, 'head_dim'] as const] }, { name: `${p}self_attn.k_norm.weight`, shape: [[c.headDim, 'head_dim'] as const] }] : []),
       { name: `${p}self_attn.o_proj.weight`, shape: [D, Q] },
       { name: `${p}post_attention_layernorm.weight`, shape: [D] },
       { name: `${p}pre_feedforward_layernorm.weight`, shape: [D] },
@@ -46,9 +50,10 @@ export const gemma2WeightShapes: WeightShapes = (c) => {
 /** cap · tanh(x / cap), or x without a cap. */
 const softcap = (x: Tensor, cap: number | null) => (cap === null ? x : mul(tanh(mul(x, 1 / cap)), cap));
 
-export const buildGemma2: ArchitectureBuilder = (config, weights): Architecture => {
+export const buildGemma: ArchitectureBuilder = (config, weights): Architecture => {
   const { numHeads: H, numKvHeads: Hkv, headDim: Dh, normEps: eps } = config;
   const invFreq = inverseFrequencies(Dh, config.ropeTheta, config.ropeScaling);
+  const localInvFreq = config.localRope ? inverseFrequencies(Dh, config.localRope.theta, config.localRope.scaling) : invFreq;
   const w = (name: string) => weights.get(name);
   const bias = (name: string) => (config.attentionBias ? w(name) : undefined);
   // Gemma's RMSNorm scales by (1 + w): its weights are stored as offsets from 1
@@ -62,6 +67,7 @@ export const buildGemma2: ArchitectureBuilder = (config, weights): Architecture 
     logits: (hidden) => softcap(linearRowBlocks(hidden, rowBlocks(weights, headName)), config.finalLogitSoftcap),
     forward({ embeds, positions, past, keyDim }) {
       const rope = ropeTables(positions, invFreq);
+      const localRope = config.localRope ? ropeTables(positions, localInvFreq) : rope; // gemma3's sliding layers
       let x = mul(embeds, Math.sqrt(config.hiddenSize)); // (1, S, D)
       const masks = new Map<number | null, Tensor>();
       const fresh = [];
@@ -69,8 +75,11 @@ export const buildGemma2: ArchitectureBuilder = (config, weights): Architecture 
       for (let i = 0; i < config.numLayers; i++) {
         const p = `model.layers.${i}.`;
         const h = norm(x, `${p}input_layernorm.weight`);
-        const q = applyRope(splitHeads(linear(h, w(`${p}self_attn.q_proj.weight`), bias(`${p}self_attn.q_proj.bias`)), H, Dh), rope);
-        const k = applyRope(splitHeads(linear(h, w(`${p}self_attn.k_proj.weight`), bias(`${p}self_attn.k_proj.bias`)), Hkv, Dh), rope);
+        const rotation = config.fullAttentionLayers.includes(i) ? rope : localRope;
+        // gemma3: each head's query and key normalised over its Dh values, then rotated
+        const headNorm = (t: Tensor, name: string) => (config.qkNorm === 'head' ? norm(t, `${p}self_attn.${name}.weight`) : t);
+        const q = applyRope(headNorm(splitHeads(linear(h, w(`${p}self_attn.q_proj.weight`), bias(`${p}self_attn.q_proj.bias`)), H, Dh), 'q_norm'), rotation);
+        const k = applyRope(headNorm(splitHeads(linear(h, w(`${p}self_attn.k_proj.weight`), bias(`${p}self_attn.k_proj.bias`)), Hkv, Dh), 'k_norm'), rotation);
         const v = splitHeads(linear(h, w(`${p}self_attn.v_proj.weight`), bias(`${p}self_attn.v_proj.bias`)), Hkv, Dh);
         const kv = extendCache(past?.[i], { k, v }, keyDim); // (1, Hkv, K, Dh)
         const window = layerWindow(config, i);

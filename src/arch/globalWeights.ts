@@ -105,6 +105,13 @@ export function globalWeights(config: ModelConfig, store: WeightStore): GlobalWe
     return data;
   };
   const { hiddenSize: D, intermediateSize: F, vocabSize: V, numHeads: H, numKvHeads: Hkv, headDim: Dh } = config;
+  // Gemma's norms scale by 1 + w
+  const gemma = config.modelType === 'gemma2' || config.modelType === 'gemma3_text' || config.modelType === 'gemma3';
+  const normScale = (n: string, size: number): Float32Array => {
+    const w = vector(n, size);
+    if (gemma) for (let i = 0; i < size; i++) w[i] += 1;
+    return w;
+  };
   /** The LM head's tensor, or the input embeddings' when they are tied (or the head is absent). */
   const outputName = (embeddingName: string) => (config.tieWordEmbeddings || !has('lm_head.weight') ? embeddingName : 'lm_head.weight');
 
@@ -138,15 +145,13 @@ export function globalWeights(config: ModelConfig, store: WeightStore): GlobalWe
       const wk = matrix(`${p}self_attn.k_proj.weight`, Hkv * Dh, D);
       if (config.qkNorm !== null) {
         // a query/key norm enters as its scale, as the input norm does (its division by the RMS is left out):
-        // per head dim (qwen3) or per output of the whole projection (olmo2)
+        // per head dim (qwen3, gemma3) or per output of the whole projection (olmo2)
         const perHead = config.qkNorm === 'head';
-        scaleHeadRows(wq, vector(`${p}self_attn.q_norm.weight`, perHead ? Dh : H * Dh));
-        scaleHeadRows(wk, vector(`${p}self_attn.k_norm.weight`, perHead ? Dh : Hkv * Dh));
+        scaleHeadRows(wq, normScale(`${p}self_attn.q_norm.weight`, perHead ? Dh : H * Dh));
+        scaleHeadRows(wk, normScale(`${p}self_attn.k_norm.weight`, perHead ? Dh : Hkv * Dh));
       }
-      // olmo2 has no norm in front of attention: its scale is 1; gemma2's norm scales by 1 + w
-      const normScale = config.postNorms ? new Float32Array(D).fill(1) : vector(`${p}input_layernorm.weight`, D);
-      if (config.modelType === 'gemma2') for (let d = 0; d < D; d++) normScale[d] += 1;
-      return { wq, wk, normScale };
+      // olmo2 has no norm in front of attention: its scale is 1
+      return { wq, wk, normScale: config.postNorms ? new Float32Array(D).fill(1) : normScale(`${p}input_layernorm.weight`, D) };
     },
     downProjectionRows: (layer) => transpose(matrix(down(layer), D, F)),
     downProjection: (layer) => matrix(down(layer), D, F),

@@ -1,7 +1,7 @@
 // The model families, by config.json model_type.
 import type { ModelType } from '../model/config';
 import type { ArchitectureBuilder } from './architecture';
-import { buildGemma2, gemma2WeightShapes } from './gemma';
+import { buildGemma, gemmaWeightShapes } from './gemma';
 import { buildGpt2, gpt2WeightShapes } from './gpt2';
 import { buildLlama, llamaWeightShapes } from './llama';
 import type { WeightShapes } from './weightShapes';
@@ -12,7 +12,9 @@ export const ARCHITECTURES: Record<ModelType, ArchitectureBuilder> = {
   qwen2: buildLlama,
   qwen3: buildLlama,
   olmo2: buildLlama,
-  gemma2: buildGemma2,
+  gemma2: buildGemma,
+  gemma3_text: buildGemma,
+  gemma3: buildGemma,
   gpt2: buildGpt2,
 };
 
@@ -22,7 +24,9 @@ export const WEIGHT_SHAPES: Record<ModelType, WeightShapes> = {
   qwen2: llamaWeightShapes,
   qwen3: llamaWeightShapes,
   olmo2: llamaWeightShapes,
-  gemma2: gemma2WeightShapes,
+  gemma2: gemmaWeightShapes,
+  gemma3_text: gemmaWeightShapes,
+  gemma3: gemmaWeightShapes,
   gpt2: gpt2WeightShapes,
 };
 

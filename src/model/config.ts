@@ -2,7 +2,7 @@
 // It reads only the fields the architectures in src/arch use; everything else in config.json is ignored.
 import { fail, ok, type Result } from '../lensError';
 
-export const SUPPORTED_MODEL_TYPES = ['llama', 'mistral', 'qwen2', 'qwen3', 'olmo2', 'gemma2', 'gpt2'] as const;
+export const SUPPORTED_MODEL_TYPES = ['llama', 'mistral', 'qwen2', 'qwen3', 'olmo2', 'gemma2', 'gemma3_text', 'gemma3', 'gpt2'] as const;
 export type ModelType = (typeof SUPPORTED_MODEL_TYPES)[number];
 
 /** Llama-3 style frequency-dependent scaling, or plain linear position interpolation. */
@@ -24,6 +24,8 @@ export interface ModelConfig {
   readonly normEps: number;
   readonly ropeTheta: number; // unused by gpt2
   readonly ropeScaling: RopeScaling | null;
+  /** gemma3: the rotation of the sliding-window layers (rope_local_base_freq, unscaled); null: as every other layer. */
+  readonly localRope: { readonly theta: number; readonly scaling: RopeScaling | null } | null;
   readonly tieWordEmbeddings: boolean;
   readonly attentionBias: boolean; // bias on q, k, v (qwen2 always; llama when attention_bias)
   readonly hiddenAct: 'silu' | 'gelu_new' | 'gelu' | 'gelu_pytorch_tanh';
@@ -77,7 +79,15 @@ export function parseConfig(raw: unknown): Result<ModelConfig> {
   }
   const architecture = Array.isArray(cfg.architectures) && typeof cfg.architectures[0] === 'string' ? cfg.architectures[0] : modelType;
   if (modelType === 'gpt2') return parseGpt2(cfg, architecture);
-  if (modelType === 'gemma2') return parseGemma2(cfg, architecture);
+  if (modelType === 'gemma2' || modelType === 'gemma3_text') return parseGemma(cfg, modelType, architecture);
+  if (modelType === 'gemma3') {
+    // the multimodal checkpoint: its language model is configured in text_config (its weights under
+    // language_model., src/model/weightNames.ts)
+    const text = cfg.text_config;
+    if (typeof text !== 'object' || text === null) return badConfig('model_type "gemma3" has no "text_config" object');
+    const t = text as Json;
+    return parseGemma({ ...t, bos_token_id: t.bos_token_id ?? cfg.bos_token_id, eos_token_id: t.eos_token_id ?? cfg.eos_token_id }, 'gemma3', architecture);
+  }
   return parseLlamaFamily(cfg, modelType as ModelType, architecture);
 }
 
@@ -131,6 +141,7 @@ function parseLlamaFamily(cfg: Json, modelType: ModelType, architecture: string)
     normEps: num(cfg, 'rms_norm_eps', 1e-6)!,
     ropeTheta: num(cfg, 'rope_theta', 10000)!,
     ropeScaling: scaling.value,
+    localRope: null,
     tieWordEmbeddings: cfg.tie_word_embeddings === true,
     attentionBias: modelType === 'qwen2' || cfg.attention_bias === true,
     hiddenAct: 'silu',
@@ -190,6 +201,38 @@ function parseRopeScaling(raw: unknown): Result<RopeScaling | null> {
   return fail('unsupported-arch', `config.json: rope_scaling type "${String(type)}" is not supported`, 'Supported rope_scaling types: llama3, linear (or none).');
 }
 
+type Rope = { readonly theta: number; readonly scaling: RopeScaling | null };
+
+/**
+ * Gemma's rotations: the global one (rope_theta, rope_scaling) and, for gemma3, the sliding layers' own
+ * (rope_local_base_freq, unscaled). transformers 5 writes rope_parameters instead: one object, or (gemma3)
+ * one per layer type, each with its rope_theta and scaling.
+ */
+function gemmaRope(cfg: Json, gemma3: boolean): Result<{ global: Rope; local: Rope | null }> {
+  const params = cfg.rope_parameters;
+  const one = (raw: unknown, fallbackTheta: number): Result<Rope> => {
+    const o = (raw ?? {}) as Json;
+    const scaling = parseRopeScaling(o.rope_type === undefined && o.type === undefined ? null : o);
+    return scaling.ok ? ok({ theta: num(o, 'rope_theta', fallbackTheta)!, scaling: scaling.value }) : scaling;
+  };
+  if (typeof params === 'object' && params !== null) {
+    const p = params as Json;
+    if ('full_attention' in p || 'sliding_attention' in p) {
+      const global = one(p.full_attention, gemma3 ? 1e6 : 10000);
+      const local = one(p.sliding_attention, 10000);
+      if (!global.ok) return global;
+      if (!local.ok) return local;
+      return ok({ global: global.value, local: gemma3 ? local.value : null });
+    }
+    const global = one(p, gemma3 ? 1e6 : 10000);
+    return global.ok ? ok({ global: global.value, local: gemma3 ? { theta: num(cfg, 'rope_local_base_freq', 10000)!, scaling: null } : null }) : global;
+  }
+  const scaling = parseRopeScaling(cfg.rope_scaling);
+  if (!scaling.ok) return scaling;
+  const global = { theta: num(cfg, 'rope_theta', gemma3 ? 1e6 : 10000)!, scaling: scaling.value };
+  return ok({ global, local: gemma3 ? { theta: num(cfg, 'rope_local_base_freq', 10000)!, scaling: null } : null });
+}
+
 /** A positive number or null (a soft cap, say); anything else is an error naming the key. */
 function optionalPositive(cfg: Json, key: string): Result<number | null> {
   const v = cfg[key];
@@ -201,9 +244,17 @@ function optionalPositive(cfg: Json, key: string): Result<number | null> {
 /**
  * Gemma 2 (configuration_gemma2.py): head_dim 256, query_pre_attn_scalar 256, soft caps 50 (attention) and 30
  * (logits), a sliding window of 4096 on every other layer from the first (or as layer_types says), GeGLU with
- * the tanh GELU, tied embeddings. The defaults are Gemma2Config's, for keys a config leaves out.
+ * the tanh GELU, tied embeddings. Gemma 3 (configuration_gemma3.py, Gemma3TextConfig): the same without soft
+ * caps by default, per-head q/k norms, five sliding layers to one global (sliding_window_pattern 6), and two
+ * rotations: rope_theta 1e6 with rope_scaling on global layers, rope_local_base_freq 1e4 on sliding ones
+ * (transformers 5 nests both in rope_parameters by layer type). The defaults are the configs' own, for keys a
+ * config leaves out.
  */
-function parseGemma2(cfg: Json, architecture: string): Result<ModelConfig> {
+function parseGemma(cfg: Json, modelType: 'gemma2' | 'gemma3_text' | 'gemma3', architecture: string): Result<ModelConfig> {
+  const gemma3 = modelType !== 'gemma2';
+  if (gemma3 && cfg.use_bidirectional_attention === true) {
+    return fail('unsupported-arch', 'config.json: use_bidirectional_attention is not supported', 'Instruction Lens explains causal language models; a Gemma 3 configured for bidirectional attention (an embedding model) is not one.');
+  }
   const req = requirePositive({
     vocab_size: num(cfg, 'vocab_size'),
     hidden_size: num(cfg, 'hidden_size'),
@@ -220,12 +271,12 @@ function parseGemma2(cfg: Json, architecture: string): Result<ModelConfig> {
   }
   const headDim = num(cfg, 'head_dim', 256)!;
   const act = cfg.hidden_activation ?? cfg.hidden_act ?? 'gelu_pytorch_tanh';
-  if (act !== 'gelu_pytorch_tanh') return badConfig(`hidden_activation "${String(act)}" is not supported for gemma2 (only "gelu_pytorch_tanh")`);
-  const scaling = parseRopeScaling(cfg.rope_scaling);
-  if (!scaling.ok) return scaling;
+  if (act !== 'gelu_pytorch_tanh') return badConfig(`hidden_activation "${String(act)}" is not supported for ${modelType} (only "gelu_pytorch_tanh")`);
+  const rope = gemmaRope(cfg, gemma3);
+  if (!rope.ok) return rope;
   const attnCap = optionalPositive(cfg, 'attn_logit_softcapping');
   if (!attnCap.ok) return attnCap;
-  const finalCap = cfg.final_logit_softcapping === undefined ? ok(30) : optionalPositive(cfg, 'final_logit_softcapping');
+  const finalCap = cfg.final_logit_softcapping === undefined && !gemma3 ? ok(30) : optionalPositive(cfg, 'final_logit_softcapping');
   if (!finalCap.ok) return finalCap;
   const window = num(cfg, 'sliding_window', 4096)!;
   const layers = r.num_hidden_layers;
@@ -237,10 +288,12 @@ function parseGemma2(cfg: Json, architecture: string): Result<ModelConfig> {
     if (unknown !== undefined) return fail('unsupported-arch', `config.json: layer type "${String(unknown)}" is not supported`, 'Supported layer_types: full_attention, sliding_attention.');
     full = types.flatMap((t, i) => (t === 'full_attention' ? [i] : []));
   } else {
-    full = Array.from({ length: layers }, (_, i) => i).filter((i) => i % 2 === 1); // layers 0, 2, 4, … slide
+    // gemma2: layers 0, 2, 4, … slide; gemma3: every layer whose (index + 1) is not a multiple of the pattern
+    const pattern = gemma3 ? num(cfg, 'sliding_window_pattern', 6)! : 2;
+    full = Array.from({ length: layers }, (_, i) => i).filter((i) => (i + 1) % pattern === 0);
   }
   return ok({
-    modelType: 'gemma2',
+    modelType,
     architecture,
     vocabSize: r.vocab_size,
     hiddenSize: r.hidden_size,
@@ -249,19 +302,20 @@ function parseGemma2(cfg: Json, architecture: string): Result<ModelConfig> {
     numKvHeads,
     headDim,
     intermediateSize: r.intermediate_size,
-    maxPositions: num(cfg, 'max_position_embeddings', 8192)!,
+    maxPositions: num(cfg, 'max_position_embeddings', gemma3 ? 131072 : 8192)!,
     normEps: num(cfg, 'rms_norm_eps', 1e-6)!,
-    ropeTheta: num(cfg, 'rope_theta', 10000)!,
-    ropeScaling: scaling.value,
+    ropeTheta: rope.value.global.theta,
+    ropeScaling: rope.value.global.scaling,
+    localRope: rope.value.local,
     tieWordEmbeddings: cfg.tie_word_embeddings !== false,
     attentionBias: cfg.attention_bias === true,
     hiddenAct: 'gelu_pytorch_tanh',
     slidingWindow: window > 0 ? window : null,
     fullAttentionLayers: full,
-    qkNorm: null,
+    qkNorm: gemma3 ? 'head' : null,
     postNorms: false,
     attentionScale: 1 / Math.sqrt(num(cfg, 'query_pre_attn_scalar', 256)!),
-    attnLogitSoftcap: cfg.attn_logit_softcapping === undefined ? 50 : attnCap.value,
+    attnLogitSoftcap: cfg.attn_logit_softcapping === undefined && !gemma3 ? 50 : attnCap.value,
     finalLogitSoftcap: finalCap.value,
     bosTokenId: num(cfg, 'bos_token_id') ?? null,
     eosTokenIds: ids(cfg.eos_token_id),
@@ -295,6 +349,7 @@ function parseGpt2(cfg: Json, architecture: string): Result<ModelConfig> {
     normEps: num(cfg, 'layer_norm_epsilon', 1e-5)!,
     ropeTheta: 0,
     ropeScaling: null,
+    localRope: null,
     tieWordEmbeddings: cfg.tie_word_embeddings !== false,
     attentionBias: true,
     hiddenAct: act as 'gelu_new' | 'gelu',

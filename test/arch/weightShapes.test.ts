@@ -22,6 +22,8 @@ const cases: [string, RandomCheckpointOptions][] = [
   ['qwen3 (q/k norm, head_dim 12)', { family: 'qwen3', numKvHeads: 2, headDim: 12 }],
   ['olmo2 (post norms, q/k norm over the projection)', { family: 'olmo2', numKvHeads: 2 }],
   ['gemma2 (four norms a layer, tied)', { family: 'gemma2', numKvHeads: 2, headDim: 12 }],
+  ['gemma3 (q/k norms)', { family: 'gemma3', numKvHeads: 2, headDim: 12 }],
+  ['gemma3 multimodal (language_model prefix, a vision tensor beside)', { family: 'gemma3', multimodal: true, numKvHeads: 2 }],
   ['gpt2', { family: 'gpt2' }],
   ['gpt2 transformer. prefix, mask buffers', { family: 'gpt2', prefix: true, gpt2MaskBuffers: true }],
   ['llama sharded', { family: 'llama', shard: true }],

@@ -76,14 +76,16 @@ function naiveLayerWeights(ck: RandomCheckpoint, layer: number): { wq: number[][
   // qwen3: output dim j of every head is scaled by q_norm[j] (k_norm[j]); olmo2: output r of the whole
   // projection by q_norm[r]; the norms' weights only, their RMS left out. olmo2 has no input norm (scale 1).
   const family = ck.config.modelType;
-  const scaleOf = (name: string) => (family === 'qwen3' || family === 'olmo2' ? ck.weights.get(p + `self_attn.${name}.weight`)! : null);
+  // gemma3: as qwen3, its norm weights scaling by 1 + w
+  const gemma = family === 'gemma2' || family === 'gemma3_text' || family === 'gemma3';
+  const scaleOf = (name: string) => (family === 'qwen3' || family === 'olmo2' || family === 'gemma3_text' || family === 'gemma3' ? ck.weights.get(p + `self_attn.${name}.weight`)!.map((x) => (gemma ? 1 + x : x)) : null);
   const rows = (w: Float64Array, n: number, scale: Float64Array | null) =>
-    Array.from({ length: n }, (_, r) => [...w.subarray(r * D, (r + 1) * D)].map((x) => x * (scale === null ? 1 : family === 'qwen3' ? scale[r % Dh] : scale[r])));
+    Array.from({ length: n }, (_, r) => [...w.subarray(r * D, (r + 1) * D)].map((x) => x * (scale === null ? 1 : family === 'olmo2' ? scale[r] : scale[r % Dh])));
   return {
     wq: rows(ck.weights.get(p + 'self_attn.q_proj.weight')!, H * Dh, scaleOf('q_norm')),
     wk: rows(ck.weights.get(p + 'self_attn.k_proj.weight')!, Hkv * Dh, scaleOf('k_norm')),
     // gemma2's norm scales by 1 + w
-    norm: family === 'olmo2' ? new Array<number>(D).fill(1) : [...ck.weights.get(p + 'input_layernorm.weight')!].map((x) => (family === 'gemma2' ? 1 + x : x)),
+    norm: family === 'olmo2' ? new Array<number>(D).fill(1) : [...ck.weights.get(p + 'input_layernorm.weight')!].map((x) => (gemma ? 1 + x : x)),
   };
 }
 
@@ -307,6 +309,9 @@ test('olmo2 (q/k norm over the whole projection, no input norm): the module agre
 
 test('gemma2 ((1 + w) input norm, head_dim 12): the module agrees with the naive loops', () =>
   compare('gemma2', { family: 'gemma2', hiddenSize: 32, numHeads: 4, numKvHeads: 2, headDim: 12, numLayers: 2, seed: 47 }, false));
+
+test('gemma3 ((1 + w) per-head q/k norm scales): the module agrees with the naive loops', () =>
+  compare('gemma3', { family: 'gemma3', hiddenSize: 32, numHeads: 4, numKvHeads: 2, headDim: 12, numLayers: 2, seed: 47 }, false));
 
 test('gpt2 (fused Conv1D qkv, LayerNorm scale): the module agrees with the naive loops', () =>
   compare('gpt2', { family: 'gpt2', hiddenSize: 32, numHeads: 4, numLayers: 2, seed: 42 }, false));

@@ -15,7 +15,7 @@ import { roundTo, safetensorsBytes, type TensorToWrite } from './safetensorsWrit
 import { writeByteFallbackTokenizer, writeByteLevelBpeTokenizer, type WrittenTokenizer } from './tokenizerJson';
 import { gaussian, mulberry32 } from './prng';
 
-export type CheckpointFamily = 'llama' | 'mistral' | 'qwen2' | 'qwen3' | 'olmo2' | 'gemma2' | 'gpt2';
+export type CheckpointFamily = 'llama' | 'mistral' | 'qwen2' | 'qwen3' | 'olmo2' | 'gemma2' | 'gemma3' | 'gpt2';
 export type CheckpointDtype = 'F32' | 'F16' | 'BF16';
 
 export interface RandomCheckpointOptions {
@@ -37,7 +37,11 @@ export interface RandomCheckpointOptions {
   readonly layerTypes?: readonly ('full_attention' | 'sliding_attention')[]; // qwen3, gemma2: written as layer_types
   readonly attnSoftcap?: number | null; // gemma2: attn_logit_softcapping (default 50)
   readonly finalSoftcap?: number | null; // gemma2: final_logit_softcapping (default 30)
-  readonly queryPreAttnScalar?: number; // gemma2 (default head_dim)
+  readonly queryPreAttnScalar?: number; // gemma2, gemma3 (default head_dim)
+  readonly slidingWindowPattern?: number; // gemma3: sliding_window_pattern (default 6)
+  readonly ropeLocalBaseFreq?: number; // gemma3: rope_local_base_freq (default 10000)
+  /** gemma3: save as Gemma3ForConditionalGeneration does (text_config; weights under model.language_model.; a vision tensor beside them). */
+  readonly multimodal?: boolean;
   readonly normEps?: number; // rms_norm_eps / layer_norm_epsilon; default 1e-5 (qwen2: 1e-6)
   readonly seed?: number; // default 1
   readonly shard?: boolean; // two files + model.safetensors.index.json
@@ -174,6 +178,31 @@ function configJsonFor(o: RandomCheckpointOptions, z: Sizes, tok: WrittenTokeniz
       ...tail,
     };
   }
+  if (o.family === 'gemma3') {
+    // as Gemma 3 text checkpoints are saved; with `multimodal`, inside text_config as the 4B-27B ones are
+    const text = {
+      architectures: ['Gemma3ForCausalLM'],
+      attention_bias: false,
+      attn_logit_softcapping: o.attnSoftcap ?? null,
+      ...common,
+      final_logit_softcapping: o.finalSoftcap ?? null,
+      head_dim: z.Dh,
+      hidden_activation: 'gelu_pytorch_tanh',
+      ...(o.layerTypes ? { layer_types: o.layerTypes } : {}),
+      model_type: 'gemma3_text',
+      query_pre_attn_scalar: o.queryPreAttnScalar ?? z.Dh,
+      rms_norm_eps: o.normEps ?? 1e-6,
+      rope_local_base_freq: o.ropeLocalBaseFreq ?? 10000.0,
+      rope_scaling: ropeScaling,
+      rope_theta: o.ropeTheta ?? 1000000.0,
+      sliding_window: o.slidingWindow ?? 512,
+      sliding_window_pattern: o.slidingWindowPattern ?? 6,
+      ...tail,
+    };
+    if (!o.multimodal) return text;
+    const { architectures: _a, bos_token_id, eos_token_id, ...inner } = text;
+    return { architectures: ['Gemma3ForConditionalGeneration'], bos_token_id, eos_token_id, model_type: 'gemma3', text_config: inner, vision_config: { model_type: 'siglip_vision_model' }, torch_dtype: tail.torch_dtype, transformers_version: TRANSFORMERS_VERSION };
+  }
   if (o.family === 'gemma2') {
     // as Gemma 2 checkpoints are saved: both activation keys, tied, soft caps, a window on even layers
     return {
@@ -282,7 +311,7 @@ function llamaTensors(o: RandomCheckpointOptions, z: Sizes, tie: boolean): [stri
   return out;
 }
 
-function gemma2Tensors(z: Sizes, tie: boolean): [string, Draw][] {
+function gemmaTensors(z: Sizes, tie: boolean, headNorms: boolean): [string, Draw][] {
   const { D, L, H, Hkv, Dh, I, V } = z;
   const out: [string, Draw][] = [];
   out.push(['model.embed_tokens.weight', { shape: [V, D], std: 2 / Math.sqrt(D) }]);
@@ -294,6 +323,11 @@ function gemma2Tensors(z: Sizes, tie: boolean): [string, Draw][] {
     out.push([p + 'self_attn.k_proj.weight', { shape: [Hkv * Dh, D], std: 1 / Math.sqrt(D) }]);
     out.push([p + 'self_attn.v_proj.weight', { shape: [Hkv * Dh, D], std: 1 / Math.sqrt(D) }]);
     out.push([p + 'self_attn.o_proj.weight', { shape: [D, H * Dh], std: 0.5 / Math.sqrt(H * Dh) }]);
+    if (headNorms) {
+      // gemma3's per-head norms, (1 + w) like the others, drawn wide so that a missing one shows
+      out.push([p + 'self_attn.q_norm.weight', { shape: [Dh], std: 0.3 }]);
+      out.push([p + 'self_attn.k_norm.weight', { shape: [Dh], std: 0.3 }]);
+    }
     out.push([p + 'mlp.gate_proj.weight', { shape: [I, D], std: 1 / Math.sqrt(D) }]);
     out.push([p + 'mlp.up_proj.weight', { shape: [I, D], std: 1 / Math.sqrt(D) }]);
     out.push([p + 'mlp.down_proj.weight', { shape: [D, I], std: 0.5 / Math.sqrt(I) }]);
@@ -362,14 +396,16 @@ export function writeRandomCheckpoint(dir: string, options: RandomCheckpointOpti
   };
   if (!Number.isInteger(z.Dh) || z.Dh % 2 !== 0) throw new Error(`randomCheckpoint: head dim ${z.Dh} must be an even integer`);
   if (H % z.Hkv !== 0) throw new Error(`randomCheckpoint: ${H} heads are not a multiple of ${z.Hkv} key/value heads`);
-  if (o.slidingWindow != null && o.family !== 'mistral' && o.family !== 'qwen3' && o.family !== 'gemma2') throw new Error('randomCheckpoint: slidingWindow is a mistral, qwen3 or gemma2 option');
+  const gemma = o.family === 'gemma2' || o.family === 'gemma3';
+  if (o.slidingWindow != null && o.family !== 'mistral' && o.family !== 'qwen3' && !gemma) throw new Error('randomCheckpoint: slidingWindow is a mistral, qwen3 or gemma option');
   if (o.headDim !== undefined && o.family === 'olmo2') throw new Error('randomCheckpoint: olmo2 configs have no head_dim (hidden / heads)');
   if (o.maxWindowLayers !== undefined && o.family !== 'qwen3') throw new Error('randomCheckpoint: maxWindowLayers is a qwen3 option');
-  if (o.layerTypes !== undefined && o.family !== 'qwen3' && o.family !== 'gemma2') throw new Error('randomCheckpoint: layerTypes is a qwen3 or gemma2 option');
-  if ((o.attnSoftcap !== undefined || o.finalSoftcap !== undefined || o.queryPreAttnScalar !== undefined) && o.family !== 'gemma2') throw new Error('randomCheckpoint: soft caps and queryPreAttnScalar are gemma2 options');
+  if (o.layerTypes !== undefined && o.family !== 'qwen3' && !gemma) throw new Error('randomCheckpoint: layerTypes is a qwen3 or gemma option');
+  if ((o.attnSoftcap !== undefined || o.finalSoftcap !== undefined || o.queryPreAttnScalar !== undefined) && !gemma) throw new Error('randomCheckpoint: soft caps and queryPreAttnScalar are gemma options');
+  if ((o.slidingWindowPattern !== undefined || o.ropeLocalBaseFreq !== undefined || o.multimodal !== undefined) && o.family !== 'gemma3') throw new Error('randomCheckpoint: slidingWindowPattern, ropeLocalBaseFreq and multimodal are gemma3 options');
   if (o.attentionBias !== undefined && o.family !== 'llama') throw new Error('randomCheckpoint: attentionBias is a llama option');
   if (o.prefix && !gpt2) throw new Error('randomCheckpoint: prefix is a gpt2 option');
-  const tie = o.tie ?? (gpt2 || o.family === 'gemma2');
+  const tie = o.tie ?? (gpt2 || gemma);
 
   // config.json and generation_config.json
   const configJson = configJsonFor(o, z, tokenizer, tie);
@@ -383,12 +419,21 @@ export function writeRandomCheckpoint(dir: string, options: RandomCheckpointOpti
   const normal = gaussian(mulberry32(o.seed ?? 1));
   const weights = new Map<string, Float64Array>();
   const shapes = new Map<string, readonly number[]>();
-  for (const [name, draw] of gpt2 ? gpt2Tensors(o, z, tie) : o.family === 'gemma2' ? gemma2Tensors(z, tie) : llamaTensors(o, z, tie)) {
+  for (const [name, draw] of gpt2 ? gpt2Tensors(o, z, tie) : gemma ? gemmaTensors(z, tie, o.family === 'gemma3') : llamaTensors(o, z, tie)) {
     const n = draw.shape.reduce((a, b) => a * b, 1);
     const values = new Float64Array(n);
     for (let i = 0; i < n; i++) values[i] = roundTo(dtype, draw.fill ? draw.fill(i) : (draw.mean ?? 0) + draw.std * normal());
     weights.set(name, values);
     shapes.set(name, draw.shape);
+  }
+
+  // the multimodal Gemma 3 keeps its language model under model.language_model., beside a vision tower
+  // (one tensor of it stands for all: the engine must ignore it); `weights` keeps the plain names
+  const stored = (name: string) => (o.multimodal && !name.startsWith('model.multi_modal_projector.') ? name.replace(/^model\./, 'model.language_model.') : name);
+  if (o.multimodal) {
+    const vision = 'model.multi_modal_projector.mm_input_projection_weight';
+    weights.set(vision, new Float64Array(8 * z.D).fill(0.5));
+    shapes.set(vision, [8, z.D]);
   }
 
   // one file, or two shards split at half the bytes with an index, as save_pretrained names them
@@ -407,8 +452,8 @@ export function writeRandomCheckpoint(dir: string, options: RandomCheckpointOpti
   groups.forEach((group, i) => {
     const tensors = new Map<string, TensorToWrite>();
     for (const name of group) {
-      tensors.set(name, { dtype, shape: shapes.get(name)!, data: weights.get(name)! });
-      weightMap[name] = files[i];
+      tensors.set(stored(name), { dtype, shape: shapes.get(name)!, data: weights.get(name)! });
+      weightMap[stored(name)] = files[i];
     }
     writeFileSync(join(dir, files[i]), safetensorsBytes(tensors, { format: 'pt' }));
   });

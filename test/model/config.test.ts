@@ -130,6 +130,37 @@ test("gemma2: Gemma2Config's defaults, soft caps, query_pre_attn_scalar, a windo
   assert.ok(!badCap.ok && /"final_logit_softcapping" must be a positive number or null/.test(badCap.error.message));
 });
 
+test("gemma3: Gemma3TextConfig's defaults, the multimodal text_config, transformers 5's rope_parameters, bidirectional refused", () => {
+  const text = { model_type: 'gemma3_text', architectures: ['Gemma3ForCausalLM'], vocab_size: 300, hidden_size: 64, intermediate_size: 128, num_hidden_layers: 12, num_attention_heads: 4, num_key_value_heads: 1 };
+  const c = parsed(text);
+  assert.equal(c.qkNorm, 'head');
+  assert.equal(c.attnLogitSoftcap, null);
+  assert.equal(c.finalLogitSoftcap, null);
+  assert.deepEqual(c.fullAttentionLayers, [5, 11], 'sliding_window_pattern 6: every sixth layer is global');
+  assert.equal(c.ropeTheta, 1e6);
+  assert.deepEqual(c.localRope, { theta: 10000, scaling: null });
+  assert.equal(c.maxPositions, 131072);
+  const scaled = parsed({ ...text, rope_scaling: { rope_type: 'linear', factor: 8 }, rope_local_base_freq: 5000 });
+  assert.deepEqual(scaled.ropeScaling, { type: 'linear', factor: 8 });
+  assert.deepEqual(scaled.localRope, { theta: 5000, scaling: null });
+  // transformers 5: rope_parameters by layer type, no top-level rope_theta
+  const v5 = parsed({ ...text, rope_parameters: { full_attention: { rope_type: 'linear', factor: 8, rope_theta: 1e6 }, sliding_attention: { rope_type: 'default', rope_theta: 1e4 } } });
+  assert.deepEqual([v5.ropeTheta, v5.ropeScaling, v5.localRope], [1e6, { type: 'linear', factor: 8 }, { theta: 1e4, scaling: null }]);
+  const unknownRope = parseConfig({ ...text, rope_parameters: { full_attention: { rope_type: 'dynamic', factor: 2, rope_theta: 1e6 }, sliding_attention: { rope_type: 'default', rope_theta: 1e4 } } });
+  assert.ok(!unknownRope.ok && /rope_scaling type "dynamic" is not supported/.test(unknownRope.error.message));
+  // the multimodal checkpoint: its text model in text_config, the token ids at the top
+  const { model_type: _m, architectures: _a, ...inner } = text;
+  const mm = parsed({ model_type: 'gemma3', architectures: ['Gemma3ForConditionalGeneration'], eos_token_id: [1, 106], text_config: inner, vision_config: {} });
+  assert.equal(mm.modelType, 'gemma3');
+  assert.equal(mm.architecture, 'Gemma3ForConditionalGeneration');
+  assert.deepEqual(mm.eosTokenIds, [1, 106]);
+  assert.equal(mm.hiddenSize, 64);
+  const noText = parseConfig({ model_type: 'gemma3' });
+  assert.ok(!noText.ok && /no "text_config"/.test(noText.error.message));
+  const bidirectional = parseConfig({ ...text, use_bidirectional_attention: true });
+  assert.ok(!bidirectional.ok && bidirectional.error.code === 'unsupported-arch' && /use_bidirectional_attention/.test(bidirectional.error.message));
+});
+
 test('gpt2: its own key names and defaults', () => {
   const c = parsed({
     architectures: ['GPT2LMHeadModel'], model_type: 'gpt2', vocab_size: 278, n_embd: 32, n_layer: 2, n_head: 4, n_positions: 128,

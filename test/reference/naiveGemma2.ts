@@ -1,5 +1,8 @@
-// The deliberately naive float64 reference forward pass of Gemma 2, in plain loops, written from Hugging
-// Face's modeling_gemma2.py and configuration_gemma2.py (not from src/arch): Gemma2RMSNorm multiplies by
+// The deliberately naive float64 reference forward pass of Gemma 2 and Gemma 3 (text), in plain loops, written
+// from Hugging Face's modeling_gemma2.py, modeling_gemma3.py and their configurations (not from src/arch).
+// Gemma 3 adds Gemma3Attention's q_norm / k_norm (the same (1 + w) RMSNorm over each head's head_dim values,
+// before the rotation) and rotates its sliding layers with rope_local_base_freq, unscaled (Gemma3TextModel's
+// rotary_emb_local). Both: Gemma2RMSNorm multiplies by
 // (1 + weight); Gemma2Model scales the input embeddings by sqrt(hidden_size); each decoder layer is
 //   x = x + post_attention_layernorm(attn(input_layernorm(x)))
 //   x = x + post_feedforward_layernorm(mlp(pre_feedforward_layernorm(x)))
@@ -40,6 +43,8 @@ const cap = (x: number, c: number | null) => (c === null ? x : c * Math.tanh(x /
 export function naiveGemma2Logits(config: ModelConfig, weights: Weights, embeddings: Float64Array, T: number, trace?: NaiveTrace): Float64Array {
   const { hiddenSize: D, numHeads: H, numKvHeads: Hkv, headDim: Dh, intermediateSize: I, vocabSize: V, normEps: eps } = config;
   const invFreq = ropeInvFreq(config);
+  const localInvFreq = config.localRope ? ropeInvFreq({ ...config, ropeTheta: config.localRope.theta, ropeScaling: config.localRope.scaling }) : invFreq;
+  const gemma3 = config.modelType !== 'gemma2';
   const group = H / Hkv;
   const x = new Float64Array(T * D);
   for (let i = 0; i < T * D; i++) x[i] = embeddings[i] * Math.sqrt(D);
@@ -53,8 +58,15 @@ export function naiveGemma2Logits(config: ModelConfig, weights: Weights, embeddi
       q.set(linear(h, 0, weight(weights, p + 'self_attn.q_proj.weight'), D, H * Dh), t * H * Dh);
       k.set(linear(h, 0, weight(weights, p + 'self_attn.k_proj.weight'), D, Hkv * Dh), t * Hkv * Dh);
       v.set(linear(h, 0, weight(weights, p + 'self_attn.v_proj.weight'), D, Hkv * Dh), t * Hkv * Dh);
-      for (let hh = 0; hh < H; hh++) applyRope(q, (t * H + hh) * Dh, Dh, t, invFreq);
-      for (let g = 0; g < Hkv; g++) applyRope(k, (t * Hkv + g) * Dh, Dh, t, invFreq);
+      if (gemma3) {
+        for (let hh = 0; hh < H; hh++) q.set(gemmaNorm(q, (t * H + hh) * Dh, weight(weights, p + 'self_attn.q_norm.weight'), Dh, eps), (t * H + hh) * Dh);
+        for (let g = 0; g < Hkv; g++) k.set(gemmaNorm(k, (t * Hkv + g) * Dh, weight(weights, p + 'self_attn.k_norm.weight'), Dh, eps), (t * Hkv + g) * Dh);
+      }
+      // sliding layers rotate with their own base (gemma3); global ones with rope_theta and its scaling
+      const sliding = !config.fullAttentionLayers.includes(l);
+      const freq = sliding ? localInvFreq : invFreq;
+      for (let hh = 0; hh < H; hh++) applyRope(q, (t * H + hh) * Dh, Dh, t, freq);
+      for (let g = 0; g < Hkv; g++) applyRope(k, (t * Hkv + g) * Dh, Dh, t, freq);
     }
     const probs = new Float64Array(H * T * T);
     const att = new Float64Array(T * H * Dh);

@@ -20,7 +20,7 @@ export { naiveEmbed, tokenEmbeddingName, type NaiveTrace, type Weights } from '.
 /** Logits (T, V) for the token embedding rows `embeddings` (T, D), whichever the family. */
 export function naiveLogits(config: ModelConfig, weights: Weights, embeddings: Float64Array, T: number, trace?: NaiveTrace): Float64Array {
   if (config.modelType === 'gpt2') return naiveGpt2Logits(config, weights, embeddings, T, trace);
-  if (config.modelType === 'gemma2') return naiveGemma2Logits(config, weights, embeddings, T, trace);
+  if (config.modelType === 'gemma2' || config.modelType === 'gemma3_text' || config.modelType === 'gemma3') return naiveGemma2Logits(config, weights, embeddings, T, trace);
   return naiveLlamaLogits(config, weights, embeddings, T, trace);
 }
 

@@ -50,6 +50,10 @@ const cases: [string, RandomCheckpointOptions][] = [
   // scores and logits, query_pre_attn_scalar unlike head_dim, a window of 3 on layer 0 (the default pattern)
   ['gemma2-softcaps-window', { family: 'gemma2', numHeads: 4, numKvHeads: 2, headDim: 12, slidingWindow: 3, attnSoftcap: 1.0, finalSoftcap: 2.0, queryPreAttnScalar: 20, seed: 12 }],
   ['gemma2-bf16-layer-types-no-attn-cap', { family: 'gemma2', dtype: 'BF16', numKvHeads: 1, slidingWindow: 4, layerTypes: ['full_attention', 'sliding_attention'], attnSoftcap: null, finalSoftcap: 1.5, seed: 13 }],
+  // gemma3: per-head (1 + w) q/k norms, sliding layers 0 and 2 of 3 (pattern 2) with their own rotation base,
+  // the global layer's rotation scaled (linear 2), no soft caps; then as the multimodal checkpoint saves it
+  ['gemma3-text-two-ropes', { family: 'gemma3', numLayers: 3, numHeads: 4, numKvHeads: 2, headDim: 12, slidingWindow: 3, slidingWindowPattern: 2, ropeTheta: 1000, ropeLocalBaseFreq: 10, ropeScaling: { type: 'linear', factor: 2 }, queryPreAttnScalar: 16, seed: 14 }],
+  ['gemma3-multimodal-bf16', { family: 'gemma3', multimodal: true, dtype: 'BF16', numKvHeads: 2, slidingWindow: 4, slidingWindowPattern: 2, ropeLocalBaseFreq: 10, seed: 15 }],
   ['qwen3-bf16-tied-layer-types', { family: 'qwen3', dtype: 'BF16', tie: true, numKvHeads: 2, slidingWindow: 4, layerTypes: ['sliding_attention', 'full_attention'], seed: 10 }],
 ];
 
