@@ -141,8 +141,17 @@ export function globalWeights(config: ModelConfig, store: WeightStore): GlobalWe
     config,
     queryKey(layer) {
       const p = `model.layers.${layer}.`;
-      const wq = matrix(`${p}self_attn.q_proj.weight`, H * Dh, D);
-      const wk = matrix(`${p}self_attn.k_proj.weight`, Hkv * Dh, D);
+      let wq: Matrix;
+      let wk: Matrix;
+      if (config.fusedProjections) {
+        // phi3's qkv_proj: the H query heads' rows, then the Hkv key heads', then the values'
+        const qkv = matrix(`${p}self_attn.qkv_proj.weight`, (H + 2 * Hkv) * Dh, D);
+        wq = { data: qkv.data.slice(0, H * Dh * D), rows: H * Dh, cols: D };
+        wk = { data: qkv.data.slice(H * Dh * D, (H + Hkv) * Dh * D), rows: Hkv * Dh, cols: D };
+      } else {
+        wq = matrix(`${p}self_attn.q_proj.weight`, H * Dh, D);
+        wk = matrix(`${p}self_attn.k_proj.weight`, Hkv * Dh, D);
+      }
       if (config.qkNorm !== null) {
         // a query/key norm enters as its scale, as the input norm does (its division by the RMS is left out):
         // per head dim (qwen3, gemma3) or per output of the whole projection (olmo2)

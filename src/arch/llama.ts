@@ -1,8 +1,9 @@
-// The Llama family (llama, mistral, qwen2, qwen3, olmo2): RMSNorm, RoPE, grouped-query attention (qkv bias
-// for qwen2; an RMSNorm of queries and keys before the rotation, per head for qwen3, over the whole projection
-// for olmo2), SwiGLU, tied or untied LM head, sliding windows on the layers the config names, and olmo2's
-// norms after each sublayer instead of before. Weight names as in Hugging Face's LlamaForCausalLM.
-import { add, linear, linearRowBlocks, rmsNorm, swiglu, type Tensor } from '../graph';
+// The Llama family (llama, mistral, qwen2, qwen3, olmo2, phi3): RMSNorm, RoPE, grouped-query attention (qkv
+// bias for qwen2; an RMSNorm of queries and keys before the rotation, per head for qwen3, over the whole
+// projection for olmo2), SwiGLU, tied or untied LM head, sliding windows on the layers the config names,
+// olmo2's norms after each sublayer instead of before, phi3's fused qkv_proj and gate_up_proj and its partial
+// rotation. Weight names as in Hugging Face's LlamaForCausalLM (Phi3ForCausalLM for the fused ones).
+import { add, linear, linearRowBlocks, rmsNorm, slice, swiglu, type Tensor } from '../graph';
 import { layerWindow } from '../model/config';
 import { attention, causalMask, extendCache, splitHeads } from './attention';
 import type { Architecture, ArchitectureBuilder } from './architecture';
@@ -10,7 +11,7 @@ import { applyRope, inverseFrequencies, ropeTables } from './rope';
 import { rowBlocks } from './weights';
 import type { WeightShapes } from './weightShapes';
 
-/** The tensors of LlamaForCausalLM (mistral, qwen2, qwen3, olmo2) and the shapes config.json implies for them. */
+/** The tensors of LlamaForCausalLM (mistral, qwen2, qwen3, olmo2, phi3) and the shapes config.json implies for them. */
 export const llamaWeightShapes: WeightShapes = (c) => {
   const D = [c.hiddenSize, 'hidden_size'] as const;
   const V = [c.vocabSize, 'vocab_size'] as const;
@@ -25,18 +26,22 @@ export const llamaWeightShapes: WeightShapes = (c) => {
         : c.qkNorm === 'projection'
           ? [{ name: `${p}self_attn.q_norm.weight`, shape: [Q] }, { name: `${p}self_attn.k_norm.weight`, shape: [KV] }]
           : [];
+    const QKV = [c.numHeads * c.headDim + 2 * c.numKvHeads * c.headDim, '(num_attention_heads + 2 × num_key_value_heads) × head_dim'] as const;
+    const projections = c.fusedProjections
+      ? [{ name: `${p}self_attn.qkv_proj.weight`, shape: [QKV, D] }]
+      : [{ name: `${p}self_attn.q_proj.weight`, shape: [Q, D] }, { name: `${p}self_attn.k_proj.weight`, shape: [KV, D] }, { name: `${p}self_attn.v_proj.weight`, shape: [KV, D] }];
+    const mlp = c.fusedProjections
+      ? [{ name: `${p}mlp.gate_up_proj.weight`, shape: [[2 * c.intermediateSize, '2 × intermediate_size'] as const, D] }]
+      : [{ name: `${p}mlp.gate_proj.weight`, shape: [I, D] }, { name: `${p}mlp.up_proj.weight`, shape: [I, D] }];
     return [
       ...(c.postNorms ? [] : [{ name: `${p}input_layernorm.weight`, shape: [D] }]),
-      { name: `${p}self_attn.q_proj.weight`, shape: [Q, D] },
-      { name: `${p}self_attn.k_proj.weight`, shape: [KV, D] },
-      { name: `${p}self_attn.v_proj.weight`, shape: [KV, D] },
+      ...projections,
       ...(c.attentionBias ? [{ name: `${p}self_attn.q_proj.bias`, shape: [Q] }, { name: `${p}self_attn.k_proj.bias`, shape: [KV] }, { name: `${p}self_attn.v_proj.bias`, shape: [KV] }] : []),
       ...qkNorms,
       { name: `${p}self_attn.o_proj.weight`, shape: [D, Q] },
       { name: `${p}post_attention_layernorm.weight`, shape: [D] },
       ...(c.postNorms ? [{ name: `${p}post_feedforward_layernorm.weight`, shape: [D] }] : []),
-      { name: `${p}mlp.gate_proj.weight`, shape: [I, D] },
-      { name: `${p}mlp.up_proj.weight`, shape: [I, D] },
+      ...mlp,
       { name: `${p}mlp.down_proj.weight`, shape: [D, I] },
     ];
   });
@@ -50,7 +55,8 @@ export const llamaWeightShapes: WeightShapes = (c) => {
 
 export const buildLlama: ArchitectureBuilder = (config, weights): Architecture => {
   const { numHeads: H, numKvHeads: Hkv, headDim: Dh, normEps: eps } = config;
-  const invFreq = inverseFrequencies(Dh, config.ropeTheta, config.ropeScaling);
+  const invFreq = inverseFrequencies(config.rotaryDim, config.ropeTheta, config.ropeScaling);
+  const { intermediateSize: I } = config;
   const w = (name: string) => weights.get(name);
   const bias = (name: string) => (config.attentionBias ? w(name) : undefined);
   const headName = config.tieWordEmbeddings || !weights.has('lm_head.weight') ? 'model.embed_tokens.weight' : 'lm_head.weight';
@@ -70,24 +76,33 @@ export const buildLlama: ArchitectureBuilder = (config, weights): Architecture =
         const p = `model.layers.${i}.`;
         // olmo2 normalises each sublayer's output instead of its input
         const norm = (t: Tensor, name: string, after: boolean) => (config.postNorms === after ? rmsNorm(t, w(`${p}${name}.weight`), eps) : t);
+        const h = norm(x, 'input_layernorm', false);
+        // phi3: q, k and v side by side in one product
+        const qkv = config.fusedProjections ? linear(h, w(`${p}self_attn.qkv_proj.weight`)) : null; // (1, S, (H + 2 Hkv) Dh)
+        const project = (proj: 'q' | 'k' | 'v') => {
+          if (qkv === null) return linear(h, w(`${p}self_attn.${proj}_proj.weight`), bias(`${p}self_attn.${proj}_proj.bias`));
+          const [from, size] = proj === 'q' ? [0, H * Dh] : proj === 'k' ? [H * Dh, Hkv * Dh] : [(H + Hkv) * Dh, Hkv * Dh];
+          return slice(qkv, -1, from, from + size);
+        };
         // queries and keys: normalised over the whole projection (olmo2) or per head (qwen3), then rotated
         const qk = (proj: 'q' | 'k', heads: number) => {
           const name = `${p}self_attn.${proj}_norm.weight`;
-          const projected = linear(h, w(`${p}self_attn.${proj}_proj.weight`), bias(`${p}self_attn.${proj}_proj.bias`)); // (1, S, heads*Dh)
+          const projected = project(proj); // (1, S, heads*Dh)
           const split = splitHeads(config.qkNorm === 'projection' ? rmsNorm(projected, w(name), eps) : projected, heads, Dh); // (1, heads, S, Dh)
           return applyRope(config.qkNorm === 'head' ? rmsNorm(split, w(name), eps) : split, rope);
         };
-        const h = norm(x, 'input_layernorm', false);
         const q = qk('q', H);
         const k = qk('k', Hkv);
-        const v = splitHeads(linear(h, w(`${p}self_attn.v_proj.weight`), bias(`${p}self_attn.v_proj.bias`)), Hkv, Dh);
+        const v = splitHeads(project('v'), Hkv, Dh);
         const kv = extendCache(past?.[i], { k, v }, keyDim); // (1, Hkv, K, Dh)
         const window = layerWindow(config, i);
         if (!masks.has(window)) masks.set(window, causalMask(positions, kv.k, keyDim, window));
         const { out, probs } = attention(q, kv, masks.get(window)!, { heads: H, kvHeads: Hkv, headDim: Dh, slidingWindow: window });
         x = add(x, norm(linear(out, w(`${p}self_attn.o_proj.weight`)), 'post_attention_layernorm', true));
         const h2 = norm(x, 'post_attention_layernorm', false);
-        const gated = swiglu(linear(h2, w(`${p}mlp.gate_proj.weight`)), linear(h2, w(`${p}mlp.up_proj.weight`)));
+        // phi3: gate and up in one product, gate first
+        const gateUp = config.fusedProjections ? linear(h2, w(`${p}mlp.gate_up_proj.weight`)) : null; // (1, S, 2I)
+        const gated = gateUp ? swiglu(slice(gateUp, -1, 0, I), slice(gateUp, -1, I, 2 * I)) : swiglu(linear(h2, w(`${p}mlp.gate_proj.weight`)), linear(h2, w(`${p}mlp.up_proj.weight`)));
         x = add(x, norm(linear(gated, w(`${p}mlp.down_proj.weight`)), 'post_feedforward_layernorm', true));
         fresh.push({ k, v });
         attentionProbs.push(probs);

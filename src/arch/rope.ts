@@ -36,9 +36,16 @@ export function ropeTables(positions: Tensor, invFreq: readonly number[]): RopeT
   return { cos: cos(full), sin: sin(full) };
 }
 
-/** x: (..., S, Dh) */
+/**
+ * x: (..., S, Dh). Tables narrower than Dh (phi3's partial_rotary_factor) rotate the leading dims only, the
+ * rest passing unchanged, as HF's Phi3 apply_rotary_pos_emb does.
+ */
 export function applyRope(x: Tensor, t: RopeTables): Tensor {
-  const half = (x.shape[x.rank - 1] as number) / 2;
-  const rotated = concat([neg(slice(x, -1, half, 2 * half)), slice(x, -1, 0, half)], -1);
-  return add(mul(x, t.cos), mul(rotated, t.sin));
+  const Dh = x.shape[x.rank - 1] as number;
+  const R = t.cos.shape[t.cos.rank - 1] as number; // rotated dims
+  const part = R === Dh ? x : slice(x, -1, 0, R);
+  const half = R / 2;
+  const rotated = concat([neg(slice(part, -1, half, R)), slice(part, -1, 0, half)], -1);
+  const turned = add(mul(part, t.cos), mul(rotated, t.sin));
+  return R === Dh ? turned : concat([turned, slice(x, -1, R, Dh)], -1);
 }

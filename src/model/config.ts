@@ -2,7 +2,7 @@
 // It reads only the fields the architectures in src/arch use; everything else in config.json is ignored.
 import { fail, ok, type Result } from '../lensError';
 
-export const SUPPORTED_MODEL_TYPES = ['llama', 'mistral', 'qwen2', 'qwen3', 'olmo2', 'gemma2', 'gemma3_text', 'gemma3', 'gpt2'] as const;
+export const SUPPORTED_MODEL_TYPES = ['llama', 'mistral', 'qwen2', 'qwen3', 'olmo2', 'phi3', 'gemma2', 'gemma3_text', 'gemma3', 'gpt2'] as const;
 export type ModelType = (typeof SUPPORTED_MODEL_TYPES)[number];
 
 /** Llama-3 style frequency-dependent scaling, or plain linear position interpolation. */
@@ -19,6 +19,10 @@ export interface ModelConfig {
   readonly numHeads: number;
   readonly numKvHeads: number;
   readonly headDim: number;
+  /** The leading dims of each head that are rotated (phi3: head_dim · partial_rotary_factor); the rest pass. */
+  readonly rotaryDim: number;
+  /** phi3: q, k, v in one qkv_proj and gate, up in one gate_up_proj. */
+  readonly fusedProjections: boolean;
   readonly intermediateSize: number;
   readonly maxPositions: number;
   readonly normEps: number;
@@ -120,10 +124,14 @@ function parseLlamaFamily(cfg: Json, modelType: ModelType, architecture: string)
   }
   const act = cfg.hidden_act ?? 'silu';
   if (act !== 'silu') return badConfig(`hidden_act "${String(act)}" is not supported for ${modelType} (only "silu")`);
+  const rotaryFactor = num(cfg, 'partial_rotary_factor', 1)!;
+  const rotaryDim = Math.floor(headDim * rotaryFactor);
+  if (!(rotaryFactor > 0 && rotaryFactor <= 1) || rotaryDim % 2 !== 0) return badConfig(`partial_rotary_factor ${rotaryFactor} of head_dim ${headDim} must give an even number of rotated dims`);
   const scaling = parseRopeScaling(cfg.rope_scaling);
   if (!scaling.ok) return scaling;
   const window = num(cfg, 'sliding_window');
-  const useWindow = modelType === 'mistral' || ((modelType === 'qwen2' || modelType === 'qwen3') && cfg.use_sliding_window === true);
+  // mistral and phi3 window every layer when sliding_window is set; qwen2/qwen3 only with use_sliding_window
+  const useWindow = modelType === 'mistral' || modelType === 'phi3' || ((modelType === 'qwen2' || modelType === 'qwen3') && cfg.use_sliding_window === true);
   const slidingWindow = useWindow && window !== undefined && window > 0 ? window : null;
   const full = fullAttentionLayers(cfg, modelType, r.num_hidden_layers, slidingWindow);
   if (!full.ok) return full;
@@ -136,6 +144,8 @@ function parseLlamaFamily(cfg: Json, modelType: ModelType, architecture: string)
     numHeads,
     numKvHeads,
     headDim,
+    rotaryDim,
+    fusedProjections: modelType === 'phi3',
     intermediateSize: r.intermediate_size,
     maxPositions: num(cfg, 'max_position_embeddings', 2048)!,
     normEps: num(cfg, 'rms_norm_eps', 1e-6)!,
@@ -163,7 +173,7 @@ function parseLlamaFamily(cfg: Json, modelType: ModelType, architecture: string)
  * "sliding_attention".
  */
 function fullAttentionLayers(cfg: Json, modelType: ModelType, layers: number, window: number | null): Result<number[]> {
-  if (window === null || modelType === 'mistral') return ok([]);
+  if (window === null || modelType === 'mistral' || modelType === 'phi3') return ok([]);
   const types = cfg.layer_types;
   if (Array.isArray(types)) {
     if (types.length !== layers) return badConfig(`"layer_types" names ${types.length} layers, but num_hidden_layers is ${layers}`);
@@ -185,20 +195,22 @@ function parseRopeScaling(raw: unknown): Result<RopeScaling | null> {
   if (typeof raw !== 'object') return badConfig('"rope_scaling" must be an object or null');
   const s = raw as Json;
   const type = s.rope_type ?? s.type;
-  const factor = num(s, 'factor');
   if (type === 'default') return ok(null);
+  if (type !== 'linear' && type !== 'llama3') {
+    // transformers reads Phi-3's "su" and "yarn" as longrope
+    const alias = type === 'su' || type === 'yarn' ? ` (read as longrope by transformers)` : '';
+    return fail('unsupported-arch', `config.json: rope_scaling type "${String(type)}"${alias} is not supported`, 'Supported rope_scaling types: llama3, linear (or none).');
+  }
+  const factor = num(s, 'factor');
   if (factor === undefined || factor <= 0) return badConfig('"rope_scaling.factor" must be a positive number');
   if (type === 'linear') return ok({ type: 'linear', factor });
-  if (type === 'llama3') {
-    const low = num(s, 'low_freq_factor');
-    const high = num(s, 'high_freq_factor');
-    const orig = num(s, 'original_max_position_embeddings');
-    if (low === undefined || high === undefined || orig === undefined) {
-      return badConfig('llama3 "rope_scaling" needs low_freq_factor, high_freq_factor and original_max_position_embeddings');
-    }
-    return ok({ type: 'llama3', factor, lowFreqFactor: low, highFreqFactor: high, originalMaxPositions: orig });
+  const low = num(s, 'low_freq_factor');
+  const high = num(s, 'high_freq_factor');
+  const orig = num(s, 'original_max_position_embeddings');
+  if (low === undefined || high === undefined || orig === undefined) {
+    return badConfig('llama3 "rope_scaling" needs low_freq_factor, high_freq_factor and original_max_position_embeddings');
   }
-  return fail('unsupported-arch', `config.json: rope_scaling type "${String(type)}" is not supported`, 'Supported rope_scaling types: llama3, linear (or none).');
+  return ok({ type: 'llama3', factor, lowFreqFactor: low, highFreqFactor: high, originalMaxPositions: orig });
 }
 
 type Rope = { readonly theta: number; readonly scaling: RopeScaling | null };
@@ -301,6 +313,8 @@ function parseGemma(cfg: Json, modelType: 'gemma2' | 'gemma3_text' | 'gemma3', a
     numHeads,
     numKvHeads,
     headDim,
+    rotaryDim: headDim,
+    fusedProjections: false,
     intermediateSize: r.intermediate_size,
     maxPositions: num(cfg, 'max_position_embeddings', gemma3 ? 131072 : 8192)!,
     normEps: num(cfg, 'rms_norm_eps', 1e-6)!,
@@ -344,6 +358,8 @@ function parseGpt2(cfg: Json, architecture: string): Result<ModelConfig> {
     numHeads: r.n_head,
     numKvHeads: r.n_head,
     headDim: r.n_embd / r.n_head,
+    rotaryDim: r.n_embd / r.n_head,
+    fusedProjections: false,
     intermediateSize: num(cfg, 'n_inner') ?? 4 * r.n_embd,
     maxPositions: r.n_positions,
     normEps: num(cfg, 'layer_norm_epsilon', 1e-5)!,

@@ -22,6 +22,7 @@ const cases: [string, RandomCheckpointOptions][] = [
   ['qwen3 (q/k norm, head_dim 12)', { family: 'qwen3', numKvHeads: 2, headDim: 12 }],
   ['olmo2 (post norms, q/k norm over the projection)', { family: 'olmo2', numKvHeads: 2 }],
   ['gemma2 (four norms a layer, tied)', { family: 'gemma2', numKvHeads: 2, headDim: 12 }],
+  ['phi3 (fused qkv and gate_up)', { family: 'phi3', numKvHeads: 2 }],
   ['gemma3 (q/k norms)', { family: 'gemma3', numKvHeads: 2, headDim: 12 }],
   ['gemma3 multimodal (language_model prefix, a vision tensor beside)', { family: 'gemma3', multimodal: true, numKvHeads: 2 }],
   ['gpt2', { family: 'gpt2' }],
@@ -43,8 +44,10 @@ for (const [name, options] of cases) {
     assert.equal(r.ok, false);
     if (!r.ok) {
       assert.equal(r.error.code, 'shape-mismatch');
-      assert.match(r.error.message, ck.config.modelType === 'gpt2' ? /h\.0\.mlp\.c_fc\.weight" has shape/ : /layers\.0\.mlp\.gate_proj\.weight" has shape/);
-      assert.match(r.error.message, new RegExp(`${ck.config.intermediateSize + 8} \\((intermediate_size|n_inner)`));
+      const family = ck.config.modelType;
+      assert.match(r.error.message, family === 'gpt2' ? /h\.0\.mlp\.c_fc\.weight" has shape/ : family === 'phi3' ? /layers\.0\.mlp\.gate_up_proj\.weight" has shape/ : /layers\.0\.mlp\.gate_proj\.weight" has shape/);
+      const want = family === 'phi3' ? `${2 * (ck.config.intermediateSize + 8)} \\(2 × intermediate_size` : `${ck.config.intermediateSize + 8} \\((intermediate_size|n_inner)`;
+      assert.match(r.error.message, new RegExp(want));
     }
   });
 }

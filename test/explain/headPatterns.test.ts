@@ -81,9 +81,11 @@ function naiveLayerWeights(ck: RandomCheckpoint, layer: number): { wq: number[][
   const scaleOf = (name: string) => (family === 'qwen3' || family === 'olmo2' || family === 'gemma3_text' || family === 'gemma3' ? ck.weights.get(p + `self_attn.${name}.weight`)!.map((x) => (gemma ? 1 + x : x)) : null);
   const rows = (w: Float64Array, n: number, scale: Float64Array | null) =>
     Array.from({ length: n }, (_, r) => [...w.subarray(r * D, (r + 1) * D)].map((x) => x * (scale === null ? 1 : family === 'olmo2' ? scale[r] : scale[r % Dh])));
+  // phi3: the query rows, then the key rows, of the fused qkv_proj
+  const qkv = family === 'phi3' ? ck.weights.get(p + 'self_attn.qkv_proj.weight')! : null;
   return {
-    wq: rows(ck.weights.get(p + 'self_attn.q_proj.weight')!, H * Dh, scaleOf('q_norm')),
-    wk: rows(ck.weights.get(p + 'self_attn.k_proj.weight')!, Hkv * Dh, scaleOf('k_norm')),
+    wq: rows(qkv ? qkv.subarray(0, H * Dh * D) : ck.weights.get(p + 'self_attn.q_proj.weight')!, H * Dh, scaleOf('q_norm')),
+    wk: rows(qkv ? qkv.subarray(H * Dh * D, (H + Hkv) * Dh * D) : ck.weights.get(p + 'self_attn.k_proj.weight')!, Hkv * Dh, scaleOf('k_norm')),
     // gemma2's norm scales by 1 + w
     norm: family === 'olmo2' ? new Array<number>(D).fill(1) : [...ck.weights.get(p + 'input_layernorm.weight')!].map((x) => (gemma ? 1 + x : x)),
   };
@@ -312,6 +314,9 @@ test('gemma2 ((1 + w) input norm, head_dim 12): the module agrees with the naive
 
 test('gemma3 ((1 + w) per-head q/k norm scales): the module agrees with the naive loops', () =>
   compare('gemma3', { family: 'gemma3', hiddenSize: 32, numHeads: 4, numKvHeads: 2, headDim: 12, numLayers: 2, seed: 47 }, false));
+
+test('phi3 (fused qkv_proj): the module agrees with the naive loops', () =>
+  compare('phi3', { family: 'phi3', hiddenSize: 32, numHeads: 4, numKvHeads: 2, numLayers: 2, seed: 49 }, false));
 
 test('gpt2 (fused Conv1D qkv, LayerNorm scale): the module agrees with the naive loops', () =>
   compare('gpt2', { family: 'gpt2', hiddenSize: 32, numHeads: 4, numLayers: 2, seed: 42 }, false));

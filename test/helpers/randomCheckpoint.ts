@@ -15,7 +15,7 @@ import { roundTo, safetensorsBytes, type TensorToWrite } from './safetensorsWrit
 import { writeByteFallbackTokenizer, writeByteLevelBpeTokenizer, type WrittenTokenizer } from './tokenizerJson';
 import { gaussian, mulberry32 } from './prng';
 
-export type CheckpointFamily = 'llama' | 'mistral' | 'qwen2' | 'qwen3' | 'olmo2' | 'gemma2' | 'gemma3' | 'gpt2';
+export type CheckpointFamily = 'llama' | 'mistral' | 'qwen2' | 'qwen3' | 'olmo2' | 'phi3' | 'gemma2' | 'gemma3' | 'gpt2';
 export type CheckpointDtype = 'F32' | 'F16' | 'BF16';
 
 export interface RandomCheckpointOptions {
@@ -40,6 +40,7 @@ export interface RandomCheckpointOptions {
   readonly queryPreAttnScalar?: number; // gemma2, gemma3 (default head_dim)
   readonly slidingWindowPattern?: number; // gemma3: sliding_window_pattern (default 6)
   readonly ropeLocalBaseFreq?: number; // gemma3: rope_local_base_freq (default 10000)
+  readonly partialRotaryFactor?: number; // phi3: partial_rotary_factor (default 1)
   /** gemma3: save as Gemma3ForConditionalGeneration does (text_config; weights under model.language_model.; a vision tensor beside them). */
   readonly multimodal?: boolean;
   readonly normEps?: number; // rms_norm_eps / layer_norm_epsilon; default 1e-5 (qwen2: 1e-6)
@@ -223,6 +224,25 @@ function configJsonFor(o: RandomCheckpointOptions, z: Sizes, tok: WrittenTokeniz
       ...tail,
     };
   }
+  if (o.family === 'phi3') {
+    // as Phi-3 / Phi-4-mini checkpoints are saved: fused projections, the window on every layer when set
+    return {
+      architectures: ['Phi3ForCausalLM'],
+      attention_bias: false,
+      ...common,
+      embd_pdrop: 0.0,
+      hidden_act: 'silu',
+      model_type: 'phi3',
+      original_max_position_embeddings: z.P,
+      ...(o.partialRotaryFactor !== undefined ? { partial_rotary_factor: o.partialRotaryFactor } : {}),
+      resid_pdrop: 0.0,
+      rms_norm_eps: o.normEps ?? 1e-5,
+      rope_scaling: ropeScaling,
+      rope_theta: o.ropeTheta ?? 10000.0,
+      sliding_window: o.slidingWindow ?? null,
+      ...tail,
+    };
+  }
   if (o.family === 'olmo2') {
     // as OLMo 2 checkpoints are saved: no head_dim (hidden / heads), no attention bias, untied
     return {
@@ -282,7 +302,16 @@ function llamaTensors(o: RandomCheckpointOptions, z: Sizes, tie: boolean): [stri
   out.push(['model.embed_tokens.weight', { shape: [V, D], std: 2 / Math.sqrt(D) }]);
   for (let l = 0; l < L; l++) {
     const p = `model.layers.${l}.`;
-    if (o.family !== 'olmo2') out.push([p + 'input_layernorm.weight', { shape: [D], mean: 1, std: 0.1 }]);
+    if (o.family !== 'olmo2' && o.family !== 'phi3') out.push([p + 'input_layernorm.weight', { shape: [D], mean: 1, std: 0.1 }]);
+    if (o.family === 'phi3') {
+      out.push([p + 'self_attn.o_proj.weight', { shape: [D, H * Dh], std: 0.5 / Math.sqrt(H * Dh) }]);
+      out.push([p + 'self_attn.qkv_proj.weight', { shape: [(H + 2 * Hkv) * Dh, D], std: 1 / Math.sqrt(D) }]);
+      out.push([p + 'mlp.gate_up_proj.weight', { shape: [2 * I, D], std: 1 / Math.sqrt(D) }]);
+      out.push([p + 'mlp.down_proj.weight', { shape: [D, I], std: 0.5 / Math.sqrt(I) }]);
+      out.push([p + 'input_layernorm.weight', { shape: [D], mean: 1, std: 0.1 }]);
+      out.push([p + 'post_attention_layernorm.weight', { shape: [D], mean: 1, std: 0.1 }]);
+      continue;
+    }
     out.push([p + 'self_attn.q_proj.weight', { shape: [H * Dh, D], std: 1 / Math.sqrt(D) }]);
     if (bias) out.push([p + 'self_attn.q_proj.bias', { shape: [H * Dh], std: 0.1 }]);
     out.push([p + 'self_attn.k_proj.weight', { shape: [Hkv * Dh, D], std: 1 / Math.sqrt(D) }]);
@@ -397,8 +426,9 @@ export function writeRandomCheckpoint(dir: string, options: RandomCheckpointOpti
   if (!Number.isInteger(z.Dh) || z.Dh % 2 !== 0) throw new Error(`randomCheckpoint: head dim ${z.Dh} must be an even integer`);
   if (H % z.Hkv !== 0) throw new Error(`randomCheckpoint: ${H} heads are not a multiple of ${z.Hkv} key/value heads`);
   const gemma = o.family === 'gemma2' || o.family === 'gemma3';
-  if (o.slidingWindow != null && o.family !== 'mistral' && o.family !== 'qwen3' && !gemma) throw new Error('randomCheckpoint: slidingWindow is a mistral, qwen3 or gemma option');
-  if (o.headDim !== undefined && o.family === 'olmo2') throw new Error('randomCheckpoint: olmo2 configs have no head_dim (hidden / heads)');
+  if (o.slidingWindow != null && o.family !== 'mistral' && o.family !== 'qwen3' && o.family !== 'phi3' && !gemma) throw new Error('randomCheckpoint: slidingWindow is a mistral, qwen3, phi3 or gemma option');
+  if (o.headDim !== undefined && (o.family === 'olmo2' || o.family === 'phi3')) throw new Error('randomCheckpoint: olmo2 and phi3 configs have no head_dim (hidden / heads)');
+  if (o.partialRotaryFactor !== undefined && o.family !== 'phi3') throw new Error('randomCheckpoint: partialRotaryFactor is a phi3 option');
   if (o.maxWindowLayers !== undefined && o.family !== 'qwen3') throw new Error('randomCheckpoint: maxWindowLayers is a qwen3 option');
   if (o.layerTypes !== undefined && o.family !== 'qwen3' && !gemma) throw new Error('randomCheckpoint: layerTypes is a qwen3 or gemma option');
   if ((o.attnSoftcap !== undefined || o.finalSoftcap !== undefined || o.queryPreAttnScalar !== undefined) && !gemma) throw new Error('randomCheckpoint: soft caps and queryPreAttnScalar are gemma options');

@@ -130,6 +130,20 @@ test("gemma2: Gemma2Config's defaults, soft caps, query_pre_attn_scalar, a windo
   assert.ok(!badCap.ok && /"final_logit_softcapping" must be a positive number or null/.test(badCap.error.message));
 });
 
+test('phi3: fused projections, partial_rotary_factor, the window on every layer; longrope refused by name for now', () => {
+  const base = { ...llama, model_type: 'phi3', architectures: ['Phi3ForCausalLM'], rope_scaling: null, num_hidden_layers: 3, sliding_window: 2047, original_max_position_embeddings: 4096 };
+  const c = parsed(base);
+  assert.equal(c.fusedProjections, true);
+  assert.equal(c.rotaryDim, c.headDim);
+  assert.equal(c.slidingWindow, 2047);
+  assert.deepEqual(c.fullAttentionLayers, []);
+  assert.equal(parsed({ ...base, partial_rotary_factor: 0.75 }).rotaryDim, (c.headDim * 3) / 4);
+  const odd = parseConfig({ ...base, partial_rotary_factor: 3 / c.headDim }); // 3 rotated dims: not pairs
+  assert.ok(!odd.ok && /must give an even number of rotated dims/.test(odd.error.message));
+  const longrope = parseConfig({ ...base, rope_scaling: { type: 'longrope', short_factor: [1], long_factor: [2] } });
+  assert.ok(!longrope.ok && longrope.error.code === 'unsupported-arch' && /"longrope"/.test(longrope.error.message));
+});
+
 test("gemma3: Gemma3TextConfig's defaults, the multimodal text_config, transformers 5's rope_parameters, bidirectional refused", () => {
   const text = { model_type: 'gemma3_text', architectures: ['Gemma3ForCausalLM'], vocab_size: 300, hidden_size: 64, intermediate_size: 128, num_hidden_layers: 12, num_attention_heads: 4, num_key_value_heads: 1 };
   const c = parsed(text);

@@ -79,7 +79,8 @@ const silu = (x: number) => x / (1 + Math.exp(-x));
  * interpolates in between. Neither scales the attention (attention_factor = 1).
  */
 export function ropeInvFreq(config: ModelConfig): Float64Array {
-  const Dh = config.headDim;
+  // Phi3RotaryEmbedding: dim = int(head_dim * partial_rotary_factor); the others rotate the whole head
+  const Dh = config.rotaryDim ?? config.headDim;
   const half = Dh / 2;
   const inv = new Float64Array(half);
   for (let i = 0; i < half; i++) inv[i] = 1 / Math.pow(config.ropeTheta, (2 * i) / Dh);
@@ -108,7 +109,9 @@ export function ropeInvFreq(config: ModelConfig): Float64Array {
  * the head is split into halves [x1, x2] (not interleaved pairs) -> [x1 cos - x2 sin, x2 cos + x1 sin].
  */
 export function applyRope(x: Float64Array, off: number, Dh: number, pos: number, invFreq: Float64Array): void {
-  const half = Dh / 2;
+  // with a partial rotation (phi3) only the leading 2 * invFreq.length dims turn, split into their halves
+  const half = invFreq.length;
+  void Dh;
   for (let i = 0; i < half; i++) {
     const angle = pos * invFreq[i];
     const c = Math.cos(angle);
@@ -160,6 +163,9 @@ export function naiveLlamaLogits(config: ModelConfig, weights: Weights, embeddin
   // modeling_olmo2.py: no norm in front of a sublayer; its output is normalised before the residual add,
   // and queries and keys are normalised over the whole projection (Olmo2Attention's q_norm, k_norm)
   const olmo2 = config.modelType === 'olmo2';
+  // modeling_phi3.py: qkv_proj holds q, k and v rows in that order; gate_up_proj the gate rows, then the up rows
+  const phi3 = config.modelType === 'phi3';
+  const rowsOf = (name: string, from: number, count: number, nIn: number) => weight(weights, name).subarray(from * nIn, (from + count) * nIn);
   for (let l = 0; l < config.numLayers; l++) {
     const p = `model.layers.${l}.`;
     const bias = (name: string) => (config.attentionBias ? weight(weights, p + name) : null);
@@ -170,15 +176,16 @@ export function naiveLlamaLogits(config: ModelConfig, weights: Weights, embeddin
     const v = new Float64Array(T * Hkv * Dh); // (T, Hkv, Dh)
     for (let t = 0; t < T; t++) {
       const h = olmo2 ? x.subarray(t * D, (t + 1) * D) : rmsNorm(x, t * D, weight(weights, p + 'input_layernorm.weight'), D, eps);
-      let qRow = linear(h, 0, weight(weights, p + 'self_attn.q_proj.weight'), bias('self_attn.q_proj.bias'), D, H * Dh);
-      let kRow = linear(h, 0, weight(weights, p + 'self_attn.k_proj.weight'), bias('self_attn.k_proj.bias'), D, Hkv * Dh);
+      const qkvName = p + 'self_attn.qkv_proj.weight';
+      let qRow = phi3 ? linear(h, 0, rowsOf(qkvName, 0, H * Dh, D), null, D, H * Dh) : linear(h, 0, weight(weights, p + 'self_attn.q_proj.weight'), bias('self_attn.q_proj.bias'), D, H * Dh);
+      let kRow = phi3 ? linear(h, 0, rowsOf(qkvName, H * Dh, Hkv * Dh, D), null, D, Hkv * Dh) : linear(h, 0, weight(weights, p + 'self_attn.k_proj.weight'), bias('self_attn.k_proj.bias'), D, Hkv * Dh);
       if (olmo2) {
         qRow = rmsNorm(qRow, 0, weight(weights, p + 'self_attn.q_norm.weight'), H * Dh, eps);
         kRow = rmsNorm(kRow, 0, weight(weights, p + 'self_attn.k_norm.weight'), Hkv * Dh, eps);
       }
       q.set(qRow, t * H * Dh);
       k.set(kRow, t * Hkv * Dh);
-      v.set(linear(h, 0, weight(weights, p + 'self_attn.v_proj.weight'), bias('self_attn.v_proj.bias'), D, Hkv * Dh), t * Hkv * Dh);
+      v.set(phi3 ? linear(h, 0, rowsOf(qkvName, (H + Hkv) * Dh, Hkv * Dh, D), null, D, Hkv * Dh) : linear(h, 0, weight(weights, p + 'self_attn.v_proj.weight'), bias('self_attn.v_proj.bias'), D, Hkv * Dh), t * Hkv * Dh);
       if (config.modelType === 'qwen3') {
         normHeads(q, t * H * Dh, H, Dh, weight(weights, p + 'self_attn.q_norm.weight'), eps);
         normHeads(k, t * Hkv * Dh, Hkv, Dh, weight(weights, p + 'self_attn.k_norm.weight'), eps);
@@ -229,8 +236,8 @@ export function naiveLlamaLogits(config: ModelConfig, weights: Weights, embeddin
     // SwiGLU MLP: down(silu(gate h) * up h), residual
     for (let t = 0; t < T; t++) {
       const h = olmo2 ? Float64Array.from(x.subarray(t * D, (t + 1) * D)) : rmsNorm(x, t * D, weight(weights, p + 'post_attention_layernorm.weight'), D, eps);
-      const gate = linear(h, 0, weight(weights, p + 'mlp.gate_proj.weight'), null, D, I);
-      const up = linear(h, 0, weight(weights, p + 'mlp.up_proj.weight'), null, D, I);
+      const gate = phi3 ? linear(h, 0, rowsOf(p + 'mlp.gate_up_proj.weight', 0, I, D), null, D, I) : linear(h, 0, weight(weights, p + 'mlp.gate_proj.weight'), null, D, I);
+      const up = phi3 ? linear(h, 0, rowsOf(p + 'mlp.gate_up_proj.weight', I, I, D), null, D, I) : linear(h, 0, weight(weights, p + 'mlp.up_proj.weight'), null, D, I);
       const act = new Float64Array(I);
       for (let i = 0; i < I; i++) act[i] = silu(gate[i]) * up[i];
       let down = linear(act, 0, weight(weights, p + 'mlp.down_proj.weight'), null, I, D);

@@ -54,6 +54,8 @@ const cases: [string, RandomCheckpointOptions][] = [
   // the global layer's rotation scaled (linear 2), no soft caps; then as the multimodal checkpoint saves it
   ['gemma3-text-two-ropes', { family: 'gemma3', numLayers: 3, numHeads: 4, numKvHeads: 2, headDim: 12, slidingWindow: 3, slidingWindowPattern: 2, ropeTheta: 1000, ropeLocalBaseFreq: 10, ropeScaling: { type: 'linear', factor: 2 }, queryPreAttnScalar: 16, seed: 14 }],
   ['gemma3-multimodal-bf16', { family: 'gemma3', multimodal: true, dtype: 'BF16', numKvHeads: 2, slidingWindow: 4, slidingWindowPattern: 2, ropeLocalBaseFreq: 10, seed: 15 }],
+  // phi3: fused qkv_proj and gate_up_proj, half of each head rotated, a window of 3 on every layer, GQA
+  ['phi3-fused-partial-rotary', { family: 'phi3', numHeads: 4, numKvHeads: 2, partialRotaryFactor: 0.5, slidingWindow: 3, seed: 16 }],
   ['qwen3-bf16-tied-layer-types', { family: 'qwen3', dtype: 'BF16', tie: true, numKvHeads: 2, slidingWindow: 4, layerTypes: ['sliding_attention', 'full_attention'], seed: 10 }],
 ];
 
