@@ -10,6 +10,8 @@ export interface ForwardInputs {
   readonly positions: Tensor; // (S,) int64 absolute positions
   readonly past?: readonly KeyValue[]; // per layer, (1, Hkv, P, Dh)
   readonly keyDim: Dim; // name of K = P + S
+  /** (1,) int64: the sequence length a length-dependent rotation (longrope) goes by; default P + S. */
+  readonly ropeLength?: Tensor;
 }
 
 export interface ForwardOutputs {

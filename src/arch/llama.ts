@@ -3,11 +3,11 @@
 // projection for olmo2), SwiGLU, tied or untied LM head, sliding windows on the layers the config names,
 // olmo2's norms after each sublayer instead of before, phi3's fused qkv_proj and gate_up_proj and its partial
 // rotation. Weight names as in Hugging Face's LlamaForCausalLM (Phi3ForCausalLM for the fused ones).
-import { add, linear, linearRowBlocks, rmsNorm, slice, swiglu, type Tensor } from '../graph';
+import { add, dimOf, linear, linearRowBlocks, rmsNorm, slice, swiglu, type Tensor } from '../graph';
 import { layerWindow } from '../model/config';
 import { attention, causalMask, extendCache, splitHeads } from './attention';
 import type { Architecture, ArchitectureBuilder } from './architecture';
-import { applyRope, inverseFrequencies, ropeTables } from './rope';
+import { applyRope, ropeFor } from './rope';
 import { rowBlocks } from './weights';
 import type { WeightShapes } from './weightShapes';
 
@@ -55,7 +55,6 @@ export const llamaWeightShapes: WeightShapes = (c) => {
 
 export const buildLlama: ArchitectureBuilder = (config, weights): Architecture => {
   const { numHeads: H, numKvHeads: Hkv, headDim: Dh, normEps: eps } = config;
-  const invFreq = inverseFrequencies(config.rotaryDim, config.ropeTheta, config.ropeScaling);
   const { intermediateSize: I } = config;
   const w = (name: string) => weights.get(name);
   const bias = (name: string) => (config.attentionBias ? w(name) : undefined);
@@ -66,8 +65,10 @@ export const buildLlama: ArchitectureBuilder = (config, weights): Architecture =
     embed: (ids) => weights.rows('model.embed_tokens.weight', ids), // (1, S, D)
     embeddingTable: 'model.embed_tokens.weight',
     logits: (hidden) => linearRowBlocks(hidden, rowBlocks(weights, headName)), // one widened block of the head at a time
-    forward({ embeds, positions, past, keyDim }) {
-      const rope = ropeTables(positions, invFreq);
+    forward({ embeds, positions, past, keyDim, ropeLength }) {
+      // the sequence so far: the cached positions and the new ones (what transformers' dynamic longrope reads)
+      const length = () => ropeLength ?? (past ? add(dimOf(past[0].k, 2), dimOf(embeds, 1)) : dimOf(embeds, 1));
+      const rope = ropeFor(positions, config.rotaryDim, config.ropeTheta, config.ropeScaling, length);
       let x = embeds; // (1, S, D)
       const masks = new Map<number | null, Tensor>(); // one per window size
       const fresh = [];

@@ -8,7 +8,12 @@ export type ModelType = (typeof SUPPORTED_MODEL_TYPES)[number];
 /** Llama-3 style frequency-dependent scaling, or plain linear position interpolation. */
 export type RopeScaling =
   | { readonly type: 'llama3'; readonly factor: number; readonly lowFreqFactor: number; readonly highFreqFactor: number; readonly originalMaxPositions: number }
-  | { readonly type: 'linear'; readonly factor: number };
+  | { readonly type: 'linear'; readonly factor: number }
+  /**
+   * Phi-3's longrope: each rotated frequency divided by its factor, the short ones while the sequence (the
+   * highest position + 1) is at most originalMaxPositions, the long ones beyond; cos and sin times attentionFactor.
+   */
+  | { readonly type: 'longrope'; readonly shortFactor: readonly number[]; readonly longFactor: readonly number[]; readonly originalMaxPositions: number; readonly attentionFactor: number };
 
 export interface ModelConfig {
   readonly modelType: ModelType;
@@ -127,7 +132,7 @@ function parseLlamaFamily(cfg: Json, modelType: ModelType, architecture: string)
   const rotaryFactor = num(cfg, 'partial_rotary_factor', 1)!;
   const rotaryDim = Math.floor(headDim * rotaryFactor);
   if (!(rotaryFactor > 0 && rotaryFactor <= 1) || rotaryDim % 2 !== 0) return badConfig(`partial_rotary_factor ${rotaryFactor} of head_dim ${headDim} must give an even number of rotated dims`);
-  const scaling = parseRopeScaling(cfg.rope_scaling);
+  const scaling = modelType === 'phi3' ? parsePhi3RopeScaling(cfg, rotaryDim, num(cfg, 'max_position_embeddings', 4096)!) : parseRopeScaling(cfg.rope_scaling);
   if (!scaling.ok) return scaling;
   const window = num(cfg, 'sliding_window');
   // mistral and phi3 window every layer when sliding_window is set; qwen2/qwen3 only with use_sliding_window
@@ -190,6 +195,35 @@ export function layerWindow(config: Pick<ModelConfig, 'slidingWindow' | 'fullAtt
   return config.slidingWindow !== null && !config.fullAttentionLayers.includes(i) ? config.slidingWindow : null;
 }
 
+/**
+ * Phi3Config's rope_scaling: "su" and "yarn" are longrope there (transformers renames them), and longrope is
+ * read as _compute_longrope_parameters reads it: factors for each of the rotary_dim / 2 frequencies, the
+ * original context from original_max_position_embeddings, and, unless the config gives attention_factor,
+ * sqrt(1 + ln(max / original) / ln(original)) when max_position_embeddings exceeds it (else 1).
+ */
+function parsePhi3RopeScaling(cfg: Json, rotaryDim: number, maxPositions: number): Result<RopeScaling | null> {
+  const raw = cfg.rope_scaling;
+  if (raw === null || raw === undefined || typeof raw !== 'object') return parseRopeScaling(raw);
+  const s = raw as Json;
+  const type = s.rope_type ?? s.type;
+  if (type !== 'longrope' && type !== 'su' && type !== 'yarn') return parseRopeScaling(raw);
+  const factors = (key: string): Result<number[]> => {
+    const f = s[key];
+    if (!Array.isArray(f) || f.length !== rotaryDim / 2 || !f.every((x) => typeof x === 'number' && x > 0)) {
+      return badConfig(`"rope_scaling.${key}" must hold ${rotaryDim / 2} positive numbers (one per rotated frequency)`);
+    }
+    return ok(f as number[]);
+  };
+  const short = factors('short_factor');
+  if (!short.ok) return short;
+  const long = factors('long_factor');
+  if (!long.ok) return long;
+  const original = num(cfg, 'original_max_position_embeddings') ?? num(s, 'original_max_position_embeddings') ?? maxPositions;
+  const factor = num(cfg, 'original_max_position_embeddings') !== undefined ? maxPositions / original : num(s, 'factor', 1)!;
+  const attentionFactor = num(s, 'attention_factor') ?? (factor <= 1 ? 1 : Math.sqrt(1 + Math.log(factor) / Math.log(original)));
+  return ok({ type: 'longrope', shortFactor: short.value, longFactor: long.value, originalMaxPositions: original, attentionFactor });
+}
+
 function parseRopeScaling(raw: unknown): Result<RopeScaling | null> {
   if (raw === undefined || raw === null) return ok(null);
   if (typeof raw !== 'object') return badConfig('"rope_scaling" must be an object or null');
@@ -197,9 +231,7 @@ function parseRopeScaling(raw: unknown): Result<RopeScaling | null> {
   const type = s.rope_type ?? s.type;
   if (type === 'default') return ok(null);
   if (type !== 'linear' && type !== 'llama3') {
-    // transformers reads Phi-3's "su" and "yarn" as longrope
-    const alias = type === 'su' || type === 'yarn' ? ` (read as longrope by transformers)` : '';
-    return fail('unsupported-arch', `config.json: rope_scaling type "${String(type)}"${alias} is not supported`, 'Supported rope_scaling types: llama3, linear (or none).');
+    return fail('unsupported-arch', `config.json: rope_scaling type "${String(type)}" is not supported`, 'Supported rope_scaling types: llama3, linear, and longrope for phi3 (or none).');
   }
   const factor = num(s, 'factor');
   if (factor === undefined || factor <= 0) return badConfig('"rope_scaling.factor" must be a positive number');

@@ -71,7 +71,9 @@ export function buildLensGraph(graph: Graph, arch: Architecture, attributionArch
   const attrPositions = graph.input('attr_positions', ['T'], 'int64');
   const select = graph.input('attr_select', ['M', 'T']); // one-hot: the position whose logits predict y_m
   const targets = graph.input('attr_targets', ['M', V]); // one-hot y_m
-  const { hidden } = attributionArch.forward({ embeds: E, positions: attrPositions, keyDim: 'T' }); // (1, T, D)
+  // a length-dependent rotation (longrope) goes by the whole sequence, not the prefix a batch runs over
+  const ropeLength = arch.config.ropeScaling?.type === 'longrope' ? graph.input('attr_rope_length', [1], 'int64') : undefined;
+  const { hidden } = attributionArch.forward({ embeds: E, positions: attrPositions, keyDim: 'T', ropeLength }); // (1, T, D)
   const predicting = matmul(select, hidden); // (1, M, D)
   const p = reduceSum(mul(softmax(attributionArch.logits(predicting)), targets), [-1], false); // (1, M)
   const [dPredicting] = grad(p, [predicting], expand(graph.scalar(1), [1, 1, 'M'])); // (1, 1, M, D)

@@ -83,6 +83,11 @@ export class LensModel {
     return this.checkpoint.config;
   }
 
+  /** Whether the rotation depends on the sequence's length (the attribution feeds it the whole length). */
+  private get longrope(): boolean {
+    return this.config.ropeScaling?.type === 'longrope';
+  }
+
   dispose(): void {
     void this.session.release();
   }
@@ -127,6 +132,7 @@ export class LensModel {
       attr_targets: this.floats(0, [0, this.config.vocabSize]),
     };
     for (let k = 0; this.backwardChains > 1 && k < this.backwardChains; k++) feeds[`attr_chain_${k}`] = this.floats(0, [0, 0]);
+    if (this.longrope) feeds.attr_rope_length = i64([0], [1]);
     return feeds;
   }
 
@@ -227,6 +233,8 @@ export class LensModel {
         attr_positions: i64(ids.slice(0, T).map((_, i) => i), [T]),
         attr_select: new ort.Tensor(this.computeDtype, select, [count, T]),
         attr_targets: new ort.Tensor(this.computeDtype, targets.subarray(0, count * V), [count, V]),
+        // longrope: every batch rotates as the whole sequence (prompt and response but its last token) does
+        ...(this.longrope ? { attr_rope_length: i64([ids.length], [1]) } : {}),
       };
       // the rows of each backward chain: equal shares; with fewer rows than chains, the last row repeats
       const rowsOf = chainRows(count, chains);

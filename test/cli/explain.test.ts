@@ -22,6 +22,7 @@ const cases: [string, RandomCheckpointOptions][] = [
   ['llama tied-embedding f16', { family: 'llama', tie: true, dtype: 'F16', seed: 23 }],
   ['gemma2 soft caps, (1 + w) norms, window on layer 0, f16', { family: 'gemma2', numHeads: 4, numKvHeads: 2, headDim: 12, slidingWindow: 3, attnSoftcap: 1.0, finalSoftcap: 2.0, queryPreAttnScalar: 20, dtype: 'F16', seed: 26 }],
   ['gemma3 multimodal layout, q/k norms, two rotations', { family: 'gemma3', multimodal: true, numHeads: 4, numKvHeads: 2, headDim: 12, slidingWindow: 3, slidingWindowPattern: 2, ropeTheta: 1000, ropeLocalBaseFreq: 10, seed: 27 }],
+  ['phi3 longrope beyond an original context of 8, partial rotary', { family: 'phi3', numHeads: 4, numKvHeads: 2, partialRotaryFactor: 0.5, maxPositions: 128, ropeScaling: { type: 'longrope', shortFactor: [1, 2], longFactor: [3, 7], originalMaxPositions: 8, attentionFactor: 0 }, seed: 29 }],
   ['phi3 fused projections, partial rotary, bf16', { family: 'phi3', numHeads: 4, numKvHeads: 2, partialRotaryFactor: 0.75, dtype: 'BF16', seed: 28 }],
   ['olmo2 post-sublayer norms, q/k norm over the projection', { family: 'olmo2', numHeads: 4, numKvHeads: 2, seed: 25 }],
   ['qwen3 q/k norm, head_dim 12, window on layer 1, bf16', { family: 'qwen3', numHeads: 4, numKvHeads: 2, headDim: 12, slidingWindow: 3, maxWindowLayers: 1, dtype: 'BF16', seed: 24 }],

@@ -74,6 +74,8 @@ const TRANSFORMERS_VERSION = '4.46.0';
 function ropeScalingJson(s: RopeScaling | null): Record<string, unknown> | null {
   if (s === null) return null;
   if (s.type === 'linear') return { factor: s.factor, rope_type: 'linear' };
+  // as Phi-3.5 and Phi-4-mini configs write it (the original context at the config's top level)
+  if (s.type === 'longrope') return { long_factor: s.longFactor, short_factor: s.shortFactor, type: 'longrope' };
   return {
     factor: s.factor,
     high_freq_factor: s.highFreqFactor,
@@ -233,7 +235,7 @@ function configJsonFor(o: RandomCheckpointOptions, z: Sizes, tok: WrittenTokeniz
       embd_pdrop: 0.0,
       hidden_act: 'silu',
       model_type: 'phi3',
-      original_max_position_embeddings: z.P,
+      original_max_position_embeddings: o.ropeScaling?.type === 'longrope' ? o.ropeScaling.originalMaxPositions : z.P,
       ...(o.partialRotaryFactor !== undefined ? { partial_rotary_factor: o.partialRotaryFactor } : {}),
       resid_pdrop: 0.0,
       rms_norm_eps: o.normEps ?? 1e-5,

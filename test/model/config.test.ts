@@ -130,7 +130,7 @@ test("gemma2: Gemma2Config's defaults, soft caps, query_pre_attn_scalar, a windo
   assert.ok(!badCap.ok && /"final_logit_softcapping" must be a positive number or null/.test(badCap.error.message));
 });
 
-test('phi3: fused projections, partial_rotary_factor, the window on every layer; longrope refused by name for now', () => {
+test('phi3: fused projections, partial_rotary_factor, the window on every layer, longrope (and its su / yarn aliases)', () => {
   const base = { ...llama, model_type: 'phi3', architectures: ['Phi3ForCausalLM'], rope_scaling: null, num_hidden_layers: 3, sliding_window: 2047, original_max_position_embeddings: 4096 };
   const c = parsed(base);
   assert.equal(c.fusedProjections, true);
@@ -140,8 +140,22 @@ test('phi3: fused projections, partial_rotary_factor, the window on every layer;
   assert.equal(parsed({ ...base, partial_rotary_factor: 0.75 }).rotaryDim, (c.headDim * 3) / 4);
   const odd = parseConfig({ ...base, partial_rotary_factor: 3 / c.headDim }); // 3 rotated dims: not pairs
   assert.ok(!odd.ok && /must give an even number of rotated dims/.test(odd.error.message));
-  const longrope = parseConfig({ ...base, rope_scaling: { type: 'longrope', short_factor: [1], long_factor: [2] } });
-  assert.ok(!longrope.ok && longrope.error.code === 'unsupported-arch' && /"longrope"/.test(longrope.error.message));
+  const half = c.rotaryDim / 2;
+  const factors = { short_factor: Array.from({ length: half }, (_, i) => 1 + i), long_factor: Array.from({ length: half }, (_, i) => 2 + i) };
+  // Phi-3.5-mini: max 131072 over an original 4096 -> attention factor sqrt(1 + ln 32 / ln 4096)
+  for (const type of ['longrope', 'su', 'yarn']) {
+    const lr = parsed({ ...base, max_position_embeddings: 131072, rope_scaling: { type, ...factors } });
+    assert.deepEqual(lr.ropeScaling, { type: 'longrope', shortFactor: factors.short_factor, longFactor: factors.long_factor, originalMaxPositions: 4096, attentionFactor: Math.sqrt(1 + Math.log(32) / Math.log(4096)) });
+  }
+  const given = parsed({ ...base, rope_scaling: { rope_type: 'longrope', attention_factor: 1.2, ...factors } });
+  assert.equal(given.ropeScaling?.type === 'longrope' && given.ropeScaling.attentionFactor, 1.2);
+  const within = parsed({ ...base, max_position_embeddings: 4096, rope_scaling: { type: 'longrope', ...factors } });
+  assert.equal(within.ropeScaling?.type === 'longrope' && within.ropeScaling.attentionFactor, 1, 'no extension: factor 1');
+  const short = parseConfig({ ...base, rope_scaling: { type: 'longrope', short_factor: [1], long_factor: factors.long_factor } });
+  assert.ok(!short.ok && new RegExp(`"rope_scaling.short_factor" must hold ${half} positive numbers`).test(short.error.message));
+  // yarn is longrope for phi3 only; elsewhere it is YaRN, which is refused by name
+  const yarn = parseConfig({ ...llama, rope_scaling: { rope_type: 'yarn', factor: 4 } });
+  assert.ok(!yarn.ok && yarn.error.code === 'unsupported-arch' && /rope_scaling type "yarn" is not supported/.test(yarn.error.message));
 });
 
 test("gemma3: Gemma3TextConfig's defaults, the multimodal text_config, transformers 5's rope_parameters, bidirectional refused", () => {

@@ -78,7 +78,7 @@ const silu = (x: number) => x / (1 + Math.exp(-x));
  * "llama3" (_compute_llama3_parameters) keeps short wavelengths, divides long ones by the factor, and
  * interpolates in between. Neither scales the attention (attention_factor = 1).
  */
-export function ropeInvFreq(config: ModelConfig): Float64Array {
+export function ropeInvFreq(config: ModelConfig, seqLen = 0): Float64Array {
   // Phi3RotaryEmbedding: dim = int(head_dim * partial_rotary_factor); the others rotate the whole head
   const Dh = config.rotaryDim ?? config.headDim;
   const half = Dh / 2;
@@ -86,6 +86,13 @@ export function ropeInvFreq(config: ModelConfig): Float64Array {
   for (let i = 0; i < half; i++) inv[i] = 1 / Math.pow(config.ropeTheta, (2 * i) / Dh);
   const s = config.ropeScaling;
   if (s === null) return inv;
+  if (s.type === 'longrope') {
+    // _compute_longrope_parameters: inv_freq = 1 / (ext_factors * base^(2i/dim)), the long factors once the
+    // sequence is longer than the original context (longrope_frequency_update), the short ones before
+    const ext = seqLen > s.originalMaxPositions ? s.longFactor : s.shortFactor;
+    for (let i = 0; i < half; i++) inv[i] /= ext[i];
+    return inv;
+  }
   if (s.type === 'linear') {
     for (let i = 0; i < half; i++) inv[i] /= s.factor;
     return inv;
@@ -108,14 +115,15 @@ export function ropeInvFreq(config: ModelConfig): Float64Array {
  * Rotates one head vector in place at position `pos`, as HF's apply_rotary_pos_emb with rotate_half:
  * the head is split into halves [x1, x2] (not interleaved pairs) -> [x1 cos - x2 sin, x2 cos + x1 sin].
  */
-export function applyRope(x: Float64Array, off: number, Dh: number, pos: number, invFreq: Float64Array): void {
-  // with a partial rotation (phi3) only the leading 2 * invFreq.length dims turn, split into their halves
+export function applyRope(x: Float64Array, off: number, Dh: number, pos: number, invFreq: Float64Array, scale = 1): void {
+  // with a partial rotation (phi3) only the leading 2 * invFreq.length dims turn, split into their halves;
+  // longrope multiplies cos and sin by its attention factor (`scale`)
   const half = invFreq.length;
   void Dh;
   for (let i = 0; i < half; i++) {
     const angle = pos * invFreq[i];
-    const c = Math.cos(angle);
-    const s = Math.sin(angle);
+    const c = Math.cos(angle) * scale;
+    const s = Math.sin(angle) * scale;
     const x1 = x[off + i];
     const x2 = x[off + half + i];
     x[off + i] = x1 * c - x2 * s;
@@ -156,7 +164,8 @@ export function naiveLlamaLogits(config: ModelConfig, weights: Weights, embeddin
   const V = config.vocabSize;
   const eps = config.normEps;
   if (embeddings.length !== T * D) throw new Error(`naiveLlamaLogits: embeddings hold ${embeddings.length} values, expected ${T}x${D}`);
-  const invFreq = ropeInvFreq(config);
+  const invFreq = ropeInvFreq(config, T); // the whole sequence at once: T is its length
+  const ropeScale = config.ropeScaling?.type === 'longrope' ? config.ropeScaling.attentionFactor : 1;
   const groupSize = H / Hkv; // query heads per key/value head
 
   const x = Float64Array.from(embeddings); // the residual stream (T, D)
@@ -190,8 +199,8 @@ export function naiveLlamaLogits(config: ModelConfig, weights: Weights, embeddin
         normHeads(q, t * H * Dh, H, Dh, weight(weights, p + 'self_attn.q_norm.weight'), eps);
         normHeads(k, t * Hkv * Dh, Hkv, Dh, weight(weights, p + 'self_attn.k_norm.weight'), eps);
       }
-      for (let hh = 0; hh < H; hh++) applyRope(q, (t * H + hh) * Dh, Dh, t, invFreq);
-      for (let g = 0; g < Hkv; g++) applyRope(k, (t * Hkv + g) * Dh, Dh, t, invFreq);
+      for (let hh = 0; hh < H; hh++) applyRope(q, (t * H + hh) * Dh, Dh, t, invFreq, ropeScale);
+      for (let g = 0; g < Hkv; g++) applyRope(k, (t * Hkv + g) * Dh, Dh, t, invFreq, ropeScale);
     }
 
     // scores, softmax over the visible keys, weighted sum of values

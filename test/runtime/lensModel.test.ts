@@ -56,6 +56,9 @@ const cases: [string, RandomCheckpointOptions][] = [
   ['gemma3-multimodal-bf16', { family: 'gemma3', multimodal: true, dtype: 'BF16', numKvHeads: 2, slidingWindow: 4, slidingWindowPattern: 2, ropeLocalBaseFreq: 10, seed: 15 }],
   // phi3: fused qkv_proj and gate_up_proj, half of each head rotated, a window of 3 on every layer, GQA
   ['phi3-fused-partial-rotary', { family: 'phi3', numHeads: 4, numKvHeads: 2, partialRotaryFactor: 0.5, slidingWindow: 3, seed: 16 }],
+  // phi3 longrope: 13 positions beyond an original context of 8, so the long factors and the attention
+  // factor sqrt(1 + ln(64/8) / ln 8) rotate every position
+  ['phi3-longrope-long', { family: 'phi3', numKvHeads: 2, maxPositions: 64, ropeScaling: { type: 'longrope', shortFactor: [1, 1.5, 2, 4], longFactor: [2, 3, 5, 9], originalMaxPositions: 8, attentionFactor: 0 }, seed: 17 }],
   ['qwen3-bf16-tied-layer-types', { family: 'qwen3', dtype: 'BF16', tie: true, numKvHeads: 2, slidingWindow: 4, layerTypes: ['sliding_attention', 'full_attention'], seed: 10 }],
 ];
 
@@ -92,8 +95,24 @@ describe('engine against the float64 reference', () => {
     assert.ok(relErr(got.attribution, ref.attribution) <= 1e-2);
   });
 
-  test('generation with the KV cache equals recomputing the prefix each step', async () => {
-    const { model } = await load('gen', { family: 'llama', numHeads: 4, numKvHeads: 2, seed: 11 });
+  test('longrope in batches of 2: each batch rotates as the whole sequence does (long), though its prefix is short', async () => {
+    // 12 positions in all (8 prompt tokens, 5 response tokens but the last) beyond an original context of 10;
+    // the first batch's prefix (9 positions) is within it
+    const longrope = { type: 'longrope' as const, shortFactor: [1, 1.5, 2, 4], longFactor: [2, 3, 5, 9], originalMaxPositions: 10, attentionFactor: 0 };
+    const { written, model } = await load('batched-longrope', { family: 'phi3', numKvHeads: 2, maxPositions: 64, ropeScaling: longrope, seed: 18 }, 'float32', 2);
+    const ref = naiveAttributionFD(written.config, written.weights, promptIds, responseIds);
+    const got = await model.attribute(promptIds, responseIds);
+    assert.ok(relErr(got.probabilities, ref.probabilities) <= 1e-3, `probabilities ${relErr(got.probabilities, ref.probabilities)}`);
+    assert.ok(relErr(got.attribution, ref.attribution) <= 1e-2, `attribution ${relErr(got.attribution, ref.attribution)}`);
+  });
+
+  for (const [label, options] of [
+    ['llama', { family: 'llama', numHeads: 4, numKvHeads: 2, seed: 11 }],
+    // the step graph's sequence length (cache + new) picks the short factors while within the context
+    ['phi3 longrope', { family: 'phi3', numKvHeads: 2, maxPositions: 64, ropeScaling: { type: 'longrope', shortFactor: [1, 1.5, 2, 4], longFactor: [2, 3, 5, 9], originalMaxPositions: 32, attentionFactor: 0 }, seed: 19 }],
+  ] as [string, RandomCheckpointOptions][])
+  test(`generation with the KV cache equals recomputing the prefix each step (${label})`, async () => {
+    const { model } = await load(`gen-${label.replace(/\W+/g, '-')}`, options);
     const generated = await model.generate(promptIds, 6);
     const slow: number[] = [];
     for (let i = 0; i < generated.length; i++) {
