@@ -132,7 +132,11 @@ function parseLlamaFamily(cfg: Json, modelType: ModelType, architecture: string)
   const rotaryFactor = num(cfg, 'partial_rotary_factor', 1)!;
   const rotaryDim = Math.floor(headDim * rotaryFactor);
   if (!(rotaryFactor > 0 && rotaryFactor <= 1) || rotaryDim % 2 !== 0) return badConfig(`partial_rotary_factor ${rotaryFactor} of head_dim ${headDim} must give an even number of rotated dims`);
-  const scaling = modelType === 'phi3' ? parsePhi3RopeScaling(cfg, rotaryDim, num(cfg, 'max_position_embeddings', 4096)!) : parseRopeScaling(cfg.rope_scaling);
+  // transformers 5 writes rope_parameters (rope_type, rope_theta and the scaling's fields in one object)
+  // where transformers 4 wrote rope_theta and rope_scaling
+  const ropeParameters = typeof cfg.rope_parameters === 'object' && cfg.rope_parameters !== null ? (cfg.rope_parameters as Json) : null;
+  const ropeScaling = ropeParameters ? (ropeParameters.rope_type ?? ropeParameters.type ? ropeParameters : null) : cfg.rope_scaling;
+  const scaling = modelType === 'phi3' ? parsePhi3RopeScaling(cfg, ropeScaling, rotaryDim, num(cfg, 'max_position_embeddings', 4096)!) : parseRopeScaling(ropeScaling);
   if (!scaling.ok) return scaling;
   const window = num(cfg, 'sliding_window');
   // mistral and phi3 window every layer when sliding_window is set; qwen2/qwen3 only with use_sliding_window
@@ -154,7 +158,7 @@ function parseLlamaFamily(cfg: Json, modelType: ModelType, architecture: string)
     intermediateSize: r.intermediate_size,
     maxPositions: num(cfg, 'max_position_embeddings', 2048)!,
     normEps: num(cfg, 'rms_norm_eps', 1e-6)!,
-    ropeTheta: num(cfg, 'rope_theta', 10000)!,
+    ropeTheta: num(ropeParameters ?? {}, 'rope_theta') ?? num(cfg, 'rope_theta', 10000)!,
     ropeScaling: scaling.value,
     localRope: null,
     tieWordEmbeddings: cfg.tie_word_embeddings === true,
@@ -201,8 +205,7 @@ export function layerWindow(config: Pick<ModelConfig, 'slidingWindow' | 'fullAtt
  * original context from original_max_position_embeddings, and, unless the config gives attention_factor,
  * sqrt(1 + ln(max / original) / ln(original)) when max_position_embeddings exceeds it (else 1).
  */
-function parsePhi3RopeScaling(cfg: Json, rotaryDim: number, maxPositions: number): Result<RopeScaling | null> {
-  const raw = cfg.rope_scaling;
+function parsePhi3RopeScaling(cfg: Json, raw: unknown, rotaryDim: number, maxPositions: number): Result<RopeScaling | null> {
   if (raw === null || raw === undefined || typeof raw !== 'object') return parseRopeScaling(raw);
   const s = raw as Json;
   const type = s.rope_type ?? s.type;

@@ -130,6 +130,21 @@ test("gemma2: Gemma2Config's defaults, soft caps, query_pre_attn_scalar, a windo
   assert.ok(!badCap.ok && /"final_logit_softcapping" must be a positive number or null/.test(badCap.error.message));
 });
 
+test('transformers 5 layout: rope_parameters instead of rope_theta and rope_scaling', () => {
+  const { rope_theta: _t, rope_scaling: _s, ...v5 } = { ...llama } as Record<string, unknown>;
+  const l = parsed({ ...v5, rope_parameters: { rope_type: 'llama3', rope_theta: 500000, factor: 8, low_freq_factor: 1, high_freq_factor: 4, original_max_position_embeddings: 8192 } });
+  assert.equal(l.ropeTheta, 500000);
+  assert.deepEqual(l.ropeScaling, { type: 'llama3', factor: 8, lowFreqFactor: 1, highFreqFactor: 4, originalMaxPositions: 8192 });
+  const q = parsed({ ...v5, model_type: 'qwen3', architectures: ['Qwen3ForCausalLM'], head_dim: 16, rope_parameters: { rope_type: 'default', rope_theta: 1000000 } });
+  assert.equal(q.ropeTheta, 1000000);
+  assert.equal(q.ropeScaling, null);
+  assert.equal(parsed({ ...v5, rope_parameters: { rope_theta: 7 } }).ropeTheta, 7, 'no rope_type: the default rotation');
+  const bad = parseConfig({ ...v5, rope_parameters: { rope_type: 'dynamic', rope_theta: 1e4, factor: 2 } });
+  assert.ok(!bad.ok && /rope_scaling type "dynamic" is not supported/.test(bad.error.message));
+  const phi = parsed({ ...v5, model_type: 'phi3', architectures: ['Phi3ForCausalLM'], max_position_embeddings: 131072, original_max_position_embeddings: 4096, rope_parameters: { rope_type: 'longrope', rope_theta: 10000, short_factor: [1, 1, 1, 1], long_factor: [2, 2, 2, 2] } });
+  assert.equal(phi.ropeScaling?.type, 'longrope');
+});
+
 test('phi3: fused projections, partial_rotary_factor, the window on every layer, longrope (and its su / yarn aliases)', () => {
   const base = { ...llama, model_type: 'phi3', architectures: ['Phi3ForCausalLM'], rope_scaling: null, num_hidden_layers: 3, sliding_window: 2047, original_max_position_embeddings: 4096 };
   const c = parsed(base);
