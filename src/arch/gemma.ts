@@ -12,15 +12,11 @@ import { attention, causalMask, extendCache, splitHeads } from './attention';
 import type { Architecture, ArchitectureBuilder } from './architecture';
 import { applyRope, inverseFrequencies, ropeTables } from './rope';
 import { rowBlocks } from './weights';
-import type { WeightShapes } from './weightShapes';
+import { decoderDimensions, type WeightShapes } from './weightShapes';
 
 /** The tensors of Gemma2ForCausalLM and the shapes config.json implies for them. */
 export const gemmaWeightShapes: WeightShapes = (c) => {
-  const D = [c.hiddenSize, 'hidden_size'] as const;
-  const V = [c.vocabSize, 'vocab_size'] as const;
-  const I = [c.intermediateSize, 'intermediate_size'] as const;
-  const Q = [c.numHeads * c.headDim, 'num_attention_heads × head_dim'] as const;
-  const KV = [c.numKvHeads * c.headDim, 'num_key_value_heads × head_dim'] as const;
+  const { D, V, I, Q, KV } = decoderDimensions(c);
   const layers = Array.from({ length: c.numLayers }, (_, i) => {
     const p = `model.layers.${i}.`;
     return [

@@ -9,15 +9,11 @@ import { attention, causalMask, extendCache, splitHeads } from './attention';
 import type { Architecture, ArchitectureBuilder } from './architecture';
 import { applyRope, ropeFor } from './rope';
 import { rowBlocks } from './weights';
-import type { WeightShapes } from './weightShapes';
+import { decoderDimensions, type WeightShapes } from './weightShapes';
 
 /** The tensors of LlamaForCausalLM (mistral, qwen2, qwen3, olmo2, phi3) and the shapes config.json implies for them. */
 export const llamaWeightShapes: WeightShapes = (c) => {
-  const D = [c.hiddenSize, 'hidden_size'] as const;
-  const V = [c.vocabSize, 'vocab_size'] as const;
-  const I = [c.intermediateSize, 'intermediate_size'] as const;
-  const Q = [c.numHeads * c.headDim, 'num_attention_heads × head_dim'] as const;
-  const KV = [c.numKvHeads * c.headDim, 'num_key_value_heads × head_dim'] as const;
+  const { D, V, I, Q, KV } = decoderDimensions(c);
   const layers = Array.from({ length: c.numLayers }, (_, i) => {
     const p = `model.layers.${i}.`;
     const qkNorms =

@@ -19,6 +19,17 @@ export interface ExpectedTensor {
 
 export type WeightShapes = (config: ModelConfig) => ExpectedTensor[];
 
+/** The dimensions decoder families share: width, vocabulary, feed-forward width, query and key/value widths. */
+export function decoderDimensions(c: ModelConfig) {
+  return {
+    D: [c.hiddenSize, 'hidden_size'] as const,
+    V: [c.vocabSize, 'vocab_size'] as const,
+    I: [c.intermediateSize, 'intermediate_size'] as const,
+    Q: [c.numHeads * c.headDim, 'num_attention_heads × head_dim'] as const,
+    KV: [c.numKvHeads * c.headDim, 'num_key_value_heads × head_dim'] as const,
+  };
+}
+
 const shapeText = (shape: readonly number[]) => `[${shape.join(', ')}]`;
 
 /** The first tensor whose stored shape differs from what the config implies; missing tensors too. */

@@ -109,7 +109,8 @@ function requirePositive(values: Record<string, number | undefined>): Result<Rec
   return ok(out);
 }
 
-function parseLlamaFamily(cfg: Json, modelType: ModelType, architecture: string): Result<ModelConfig> {
+/** The sizes every decoder config of the llama and gemma layouts names, with grouped heads checked. */
+function decoderSizes(cfg: Json): Result<Record<string, number> & { numHeads: number; numKvHeads: number }> {
   const req = requirePositive({
     vocab_size: num(cfg, 'vocab_size'),
     hidden_size: num(cfg, 'hidden_size'),
@@ -118,15 +119,22 @@ function parseLlamaFamily(cfg: Json, modelType: ModelType, architecture: string)
     intermediate_size: num(cfg, 'intermediate_size'),
   });
   if (!req.ok) return req;
-  const r = req.value;
-  const numHeads = r.num_attention_heads;
+  const numHeads = req.value.num_attention_heads;
   const numKvHeads = num(cfg, 'num_key_value_heads', numHeads)!;
-  // Qwen3Config's own default is 128; the others derive it from the width
-  const headDim = num(cfg, 'head_dim', modelType === 'qwen3' ? 128 : r.hidden_size / numHeads)!;
-  if (!Number.isInteger(headDim)) return badConfig(`hidden_size ${r.hidden_size} is not divisible by num_attention_heads ${numHeads}`);
   if (!Number.isInteger(numKvHeads) || numKvHeads <= 0 || numHeads % numKvHeads !== 0) {
     return badConfig(`num_attention_heads ${numHeads} is not a multiple of num_key_value_heads ${numKvHeads}`);
   }
+  return ok({ ...req.value, numHeads, numKvHeads });
+}
+
+function parseLlamaFamily(cfg: Json, modelType: ModelType, architecture: string): Result<ModelConfig> {
+  const sizes = decoderSizes(cfg);
+  if (!sizes.ok) return sizes;
+  const r = sizes.value;
+  const { numHeads, numKvHeads } = r;
+  // Qwen3Config's own default is 128; the others derive it from the width
+  const headDim = num(cfg, 'head_dim', modelType === 'qwen3' ? 128 : r.hidden_size / numHeads)!;
+  if (!Number.isInteger(headDim)) return badConfig(`hidden_size ${r.hidden_size} is not divisible by num_attention_heads ${numHeads}`);
   const act = cfg.hidden_act ?? 'silu';
   if (act !== 'silu') return badConfig(`hidden_act "${String(act)}" is not supported for ${modelType} (only "silu")`);
   const rotaryFactor = num(cfg, 'partial_rotary_factor', 1)!;
@@ -302,20 +310,10 @@ function parseGemma(cfg: Json, modelType: 'gemma2' | 'gemma3_text' | 'gemma3', a
   if (gemma3 && cfg.use_bidirectional_attention === true) {
     return fail('unsupported-arch', 'config.json: use_bidirectional_attention is not supported', 'Instruction Lens explains causal language models; a Gemma 3 configured for bidirectional attention (an embedding model) is not one.');
   }
-  const req = requirePositive({
-    vocab_size: num(cfg, 'vocab_size'),
-    hidden_size: num(cfg, 'hidden_size'),
-    num_hidden_layers: num(cfg, 'num_hidden_layers'),
-    num_attention_heads: num(cfg, 'num_attention_heads'),
-    intermediate_size: num(cfg, 'intermediate_size'),
-  });
-  if (!req.ok) return req;
-  const r = req.value;
-  const numHeads = r.num_attention_heads;
-  const numKvHeads = num(cfg, 'num_key_value_heads', numHeads)!;
-  if (!Number.isInteger(numKvHeads) || numKvHeads <= 0 || numHeads % numKvHeads !== 0) {
-    return badConfig(`num_attention_heads ${numHeads} is not a multiple of num_key_value_heads ${numKvHeads}`);
-  }
+  const sizes = decoderSizes(cfg);
+  if (!sizes.ok) return sizes;
+  const r = sizes.value;
+  const { numHeads, numKvHeads } = r;
   const headDim = num(cfg, 'head_dim', 256)!;
   const act = cfg.hidden_activation ?? cfg.hidden_act ?? 'gelu_pytorch_tanh';
   if (act !== 'gelu_pytorch_tanh') return badConfig(`hidden_activation "${String(act)}" is not supported for ${modelType} (only "gelu_pytorch_tanh")`);

@@ -12,18 +12,10 @@
 //
 // T tokens, D hidden size, V vocab, H query heads, Hkv key/value heads, Dh head dim, I intermediate size.
 import type { ModelConfig } from '../../src/model/config';
-import { applyRope, ropeInvFreq, visible, weight, type NaiveTrace, type Weights } from './naiveLlama';
+import { applyRope, linear as linearWithBias, ropeInvFreq, visible, weight, type NaiveTrace, type Weights } from './naiveLlama';
 
-function linear(x: Float64Array, xOff: number, W: Float64Array, nIn: number, nOut: number): Float64Array {
-  if (W.length !== nIn * nOut) throw new Error(`naive gemma2: linear weight holds ${W.length} values, expected ${nOut}x${nIn}`);
-  const y = new Float64Array(nOut);
-  for (let o = 0; o < nOut; o++) {
-    let s = 0;
-    for (let i = 0; i < nIn; i++) s += W[o * nIn + i] * x[xOff + i];
-    y[o] = s;
-  }
-  return y;
-}
+/** y = W x for one row x (Gemma's projections have no bias). */
+const linear = (x: Float64Array, xOff: number, W: Float64Array, nIn: number, nOut: number) => linearWithBias(x, xOff, W, null, nIn, nOut);
 
 /** Gemma2RMSNorm: x / sqrt(mean(x^2) + eps) * (1 + w). One row. */
 function gemmaNorm(x: Float64Array, xOff: number, w: Float64Array, D: number, eps: number): Float64Array {

@@ -49,7 +49,7 @@ export function naiveEmbed(config: ModelConfig, weights: Weights, ids: readonly 
 // building blocks
 
 /** y = W x (+ b) for one row x: W is nn.Linear's (out, in). */
-function linear(x: Float64Array, xOff: number, W: Float64Array, b: Float64Array | null, nIn: number, nOut: number): Float64Array {
+export function linear(x: Float64Array, xOff: number, W: Float64Array, b: Float64Array | null, nIn: number, nOut: number): Float64Array {
   if (W.length !== nIn * nOut) throw new Error(`naive reference: linear weight holds ${W.length} values, expected ${nOut}x${nIn}`);
   const y = new Float64Array(nOut);
   for (let o = 0; o < nOut; o++) {
