@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
 import { loadTokenizer } from '../../src/model/tokenizer';
-import { writeRandomCheckpoint } from '../helpers/randomCheckpoint';
+import { writeRandomCheckpoint, type RandomCheckpointOptions } from '../helpers/randomCheckpoint';
 import { downRows, naiveCosines, naiveOutputEmbeddings, naivePca } from '../reference/naiveConcepts';
 import { runCli } from './cliRunner';
 
@@ -82,6 +82,39 @@ test('gpt2 (tied embeddings, Conv1D layout): runs and reports every layer', () =
   const naive = naivePca(downRows(ck, 2), ck.config.intermediateSize, 24);
   json.layers[2].components.forEach((c: any, j: number) => assert.ok(Math.abs(c.variance - naive.values[j]) <= 1e-5 * naive.values[0]));
 });
+
+// the newer families read W_down and the output embeddings through the same lookups: the multimodal Gemma 3
+// under its language_model prefix, the tied Gemma and Qwen3 heads from the input embeddings
+for (const [name, options] of [
+  ['qwen3', { family: 'qwen3', numKvHeads: 2, headDim: 12, tie: true }],
+  ['olmo2', { family: 'olmo2', numKvHeads: 2 }],
+  ['phi3', { family: 'phi3', numKvHeads: 2 }],
+  ['gemma2', { family: 'gemma2', numKvHeads: 2 }],
+  ['gemma3 multimodal', { family: 'gemma3', multimodal: true, numKvHeads: 2 }],
+] as [string, RandomCheckpointOptions][]) {
+  test(`${name}: variances and top words equal the naive float64 PCA`, async () => {
+    const ck = writeRandomCheckpoint(join(root, name.replace(/\W+/g, '-')), { ...options, hiddenSize: 24, intermediateSize: 48, seed: 43 });
+    const out = join(root, `${name.replace(/\W+/g, '-')}.json`);
+    const run = runCli(['concepts', '--model', ck.dir, '--components', '3', '--top', '4', '--json', out]);
+    assert.equal(run.status, 0, run.stderr);
+    const json = JSON.parse(readFileSync(out, 'utf8'));
+    const { hiddenSize: D, intermediateSize: F } = ck.config;
+    const E = naiveOutputEmbeddings(ck);
+    const tok = await loadTokenizer(ck.dir);
+    assert.ok(tok.ok);
+    const candidates = Array.from({ length: ck.config.vocabSize }, (_, v) => v).filter((v) => !tok.value.specialIds.has(v) && tok.value.rawToken(v) !== undefined);
+    for (const l of [0, 1]) {
+      const naive = naivePca(downRows(ck, l), F, D);
+      json.layers[l].components.forEach((c: { variance: number; words: { id: number; cosine: number }[] }, j: number) => {
+        assert.ok(Math.abs(c.variance - naive.values[j]) <= 1e-5 * naive.values[0], `layer ${l} component ${j} variance`);
+        const u = Array.from({ length: D }, (_, d) => naive.vectors[j * D + d]);
+        // over the whole vocabulary: the first word's |cosine| is the naive largest
+        const top = naiveCosines(E, D, u, candidates)[0];
+        assert.ok(Math.abs(Math.abs(c.words[0].cosine) - Math.abs(top.cosine)) < 1e-4, `layer ${l} component ${j}: first word`);
+      });
+    }
+  });
+}
 
 const tuned = join(__dirname, '..', '..', 'models', 'wordnet-tuned');
 
