@@ -191,15 +191,20 @@ function parseLlamaFamily(cfg: Json, modelType: ModelType, architecture: string)
  */
 function fullAttentionLayers(cfg: Json, modelType: ModelType, layers: number, window: number | null): Result<number[]> {
   if (window === null || modelType === 'mistral' || modelType === 'phi3') return ok([]);
-  const types = cfg.layer_types;
-  if (Array.isArray(types)) {
-    if (types.length !== layers) return badConfig(`"layer_types" names ${types.length} layers, but num_hidden_layers is ${layers}`);
-    const unknown = types.find((t) => t !== 'full_attention' && t !== 'sliding_attention');
-    if (unknown !== undefined) return fail('unsupported-arch', `config.json: layer type "${String(unknown)}" is not supported`, 'Supported layer_types: full_attention, sliding_attention.');
-    return ok(types.flatMap((t, i) => (t === 'full_attention' ? [i] : [])));
-  }
+  const typed = layerTypesFullLayers(cfg, layers);
+  if (typed !== null) return typed;
   const firstWindowed = num(cfg, 'max_window_layers', 28)!;
   return ok(Array.from({ length: Math.min(layers, firstWindowed) }, (_, i) => i));
+}
+
+/** The "full_attention" layers of `layer_types` (newer configs), or null where the config has no list. */
+function layerTypesFullLayers(cfg: Json, layers: number): Result<number[]> | null {
+  const types = cfg.layer_types;
+  if (!Array.isArray(types)) return null;
+  if (types.length !== layers) return badConfig(`"layer_types" names ${types.length} layers, but num_hidden_layers is ${layers}`);
+  const unknown = types.find((t) => t !== 'full_attention' && t !== 'sliding_attention');
+  if (unknown !== undefined) return fail('unsupported-arch', `config.json: layer type "${String(unknown)}" is not supported`, 'Supported layer_types: full_attention, sliding_attention.');
+  return ok(types.flatMap((t, i) => (t === 'full_attention' ? [i] : [])));
 }
 
 /** The window of layer `i`: the sliding window, or null where the layer attends to every earlier position. */
@@ -325,18 +330,11 @@ function parseGemma(cfg: Json, modelType: 'gemma2' | 'gemma3_text' | 'gemma3', a
   if (!finalCap.ok) return finalCap;
   const window = num(cfg, 'sliding_window', 4096)!;
   const layers = r.num_hidden_layers;
-  let full: number[];
-  if (Array.isArray(cfg.layer_types)) {
-    const types = cfg.layer_types as unknown[];
-    if (types.length !== layers) return badConfig(`"layer_types" names ${types.length} layers, but num_hidden_layers is ${layers}`);
-    const unknown = types.find((t) => t !== 'full_attention' && t !== 'sliding_attention');
-    if (unknown !== undefined) return fail('unsupported-arch', `config.json: layer type "${String(unknown)}" is not supported`, 'Supported layer_types: full_attention, sliding_attention.');
-    full = types.flatMap((t, i) => (t === 'full_attention' ? [i] : []));
-  } else {
-    // gemma2: layers 0, 2, 4, … slide; gemma3: every layer whose (index + 1) is not a multiple of the pattern
-    const pattern = gemma3 ? num(cfg, 'sliding_window_pattern', 6)! : 2;
-    full = Array.from({ length: layers }, (_, i) => i).filter((i) => (i + 1) % pattern === 0);
-  }
+  // without layer_types, gemma2 slides on layers 0, 2, 4, …; gemma3 on every layer whose (index + 1) is not a
+  // multiple of the pattern
+  const pattern = gemma3 ? num(cfg, 'sliding_window_pattern', 6)! : 2;
+  const full = layerTypesFullLayers(cfg, layers) ?? ok(Array.from({ length: layers }, (_, i) => i).filter((i) => (i + 1) % pattern === 0));
+  if (!full.ok) return full;
   return ok({
     modelType,
     architecture,
@@ -358,7 +356,7 @@ function parseGemma(cfg: Json, modelType: 'gemma2' | 'gemma3_text' | 'gemma3', a
     attentionBias: cfg.attention_bias === true,
     hiddenAct: 'gelu_pytorch_tanh',
     slidingWindow: window > 0 ? window : null,
-    fullAttentionLayers: full,
+    fullAttentionLayers: full.value,
     qkNorm: gemma3 ? 'head' : null,
     postNorms: false,
     attentionScale: 1 / Math.sqrt(num(cfg, 'query_pre_attn_scalar', 256)!),
