@@ -102,7 +102,7 @@ export async function planBatch(o: BatchOptions): Promise<Result<BatchPlan>> {
 export async function runBatch(o: BatchOptions): Promise<Result<BatchOutcome>> {
   const plan = await planBatch(o);
   if (!plan.ok) return plan;
-  const { items, selected, requests, done, todo } = plan.value;
+  const { items, selected, requests, done, todo, checkpoint } = plan.value;
   const out = prepareOutputDir(o.out, '--out');
   if (!out.ok) return out;
   const summaryFile = summaryName(o.shard);
@@ -127,7 +127,7 @@ export async function runBatch(o: BatchOptions): Promise<Result<BatchOutcome>> {
   const busyElsewhere: string[] = [];
   let finishedElsewhere = 0;
   if (todo.length > 0) {
-    const loaded = await loadModel(o.modelDir, { threads: o.threads });
+    const loaded = await loadModel(o.modelDir, { threads: o.threads }, checkpoint); // opened and checked by the plan
     if (!loaded.ok) return loaded;
     const { model, seconds: loadSeconds } = loaded.value;
     const progress = batchProgress(todo.length, done.size, o.shard ? `${shardLabel(o.shard)} ` : '');

@@ -8,6 +8,7 @@ import { ok, type Result, type LensError } from '../lensError';
 import type { Checkpoint } from '../model/checkpoint';
 import { machineCalibration, type Calibration } from '../runtime/calibration';
 import { CostModel, type ExplainShape } from '../runtime/explainCost';
+import { tooLong } from './explain';
 import { tokenizePrompt } from './promptTokens';
 
 /** Runs expected to take longer than this show their estimate while they run (the extension's progress). */
@@ -42,16 +43,12 @@ async function shapeOf(checkpoint: Checkpoint, r: EstimateRequest): Promise<Resu
   const tokens = await tokenizePrompt(tokenizer, r.prompt, r.chat ? checkpoint.chatTemplate : null);
   if (!tokens.ok) return tokens;
   const N = tokens.value.length;
-  const tooLong = (n: number, what: string): Result<never> => ({
-    ok: false,
-    error: { code: 'prompt-too-long', message: `${what} ${n} tokens; the model's context is ${config.maxPositions} (max_position_embeddings)`, hint: 'Shorten the prompt, or lower --max-new-tokens / the response.' },
-  });
   if (r.response !== undefined) {
     const M = (await tokenizer.encode(r.response, { addSpecialTokens: false })).ids.length;
-    if (N + M > config.maxPositions) return tooLong(N + M, 'prompt and response are');
+    if (N + M > config.maxPositions) return tooLong(N + M, config.maxPositions, 'prompt and response are');
     return ok({ promptTokens: N, responseTokens: M, generated: false });
   }
-  if (N >= config.maxPositions) return tooLong(N, 'the prompt is');
+  if (N >= config.maxPositions) return tooLong(N, config.maxPositions, 'the prompt is');
   return ok({ promptTokens: N, responseTokens: Math.min(r.maxNewTokens, config.maxPositions - N), generated: true });
 }
 

@@ -84,6 +84,7 @@ function instructionSpans(prompt: string, given: readonly string[]): Result<Inst
   return ok(located.map((s) => ({ start: s![0], end: s![1], text: prompt.slice(s![0], s![1]), source: 'user' as const })));
 }
 
-function tooLong(tokens: number, limit: number, what: string): Result<never> {
+/** A prompt (and response) longer than the model's context: the same error for a run and its estimate. */
+export function tooLong(tokens: number, limit: number, what: string): Result<never> {
   return fail('prompt-too-long', `${what} ${tokens} tokens; the model's context is ${limit} (max_position_embeddings)`, 'Shorten the prompt, or lower --max-new-tokens / the response.');
 }

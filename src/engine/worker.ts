@@ -6,6 +6,7 @@ import { explainJson } from './explainJson';
 import { renderExplanation } from './textReport';
 import type { EngineJob, EngineProgress, EngineResults, WorkerRequest, WorkerResponse } from '../protocol';
 import type { LensModel } from '../runtime/lensModel';
+import type { Checkpoint } from '../model/checkpoint';
 import { explainWith } from './explain';
 import { resolveChat } from './chatSetting';
 import { loadModel, openCheckpoint } from './loadModel';
@@ -34,7 +35,7 @@ interface JobContext {
 }
 
 /** The loaded model of a folder and the seconds its loading took now (0 when it was loaded before). */
-async function model(dir: string, context: JobContext): Promise<Result<{ model: LensModel; loadSeconds: number }>> {
+async function model(dir: string, context: JobContext, opened?: Checkpoint): Promise<Result<{ model: LensModel; loadSeconds: number }>> {
   const kept = models.get(dir);
   if (kept) {
     models.delete(dir);
@@ -42,7 +43,7 @@ async function model(dir: string, context: JobContext): Promise<Result<{ model: 
     return ok({ model: kept.model, loadSeconds: 0 });
   }
   context.progress({ stage: 'load' });
-  const loaded = await loadModel(dir, { threads: context.threads });
+  const loaded = await loadModel(dir, { threads: context.threads }, opened);
   if (!loaded.ok) return loaded;
   models.set(dir, loaded.value);
   for (const [oldDir, old] of models) {
@@ -53,18 +54,22 @@ async function model(dir: string, context: JobContext): Promise<Result<{ model: 
   return ok({ model: loaded.value.model, loadSeconds: loaded.value.seconds });
 }
 
-/** The estimate of a run that will take a while, as a progress event (before the model loads, which may be long). */
-async function announceEstimate(request: Extract<EngineJob, { kind: 'explain' }>['request'], context: JobContext): Promise<void> {
+/**
+ * The estimate of a run that will take a while, as a progress event (before the model loads, which may be
+ * long). Returns the checkpoint it opened, for the load to build from.
+ */
+async function announceEstimate(request: Extract<EngineJob, { kind: 'explain' }>['request'], context: JobContext): Promise<Checkpoint | undefined> {
   const checkpoint = await openCheckpoint(request.modelDir);
-  if (!checkpoint.ok) return; // the load reports it
+  if (!checkpoint.ok) return undefined; // the load reports it
   const chat = resolveChat(request.chat, checkpoint.value);
   const estimate = await estimateRuns(checkpoint.value, [{ ...request, chat }], { threads: context.threads });
   if (estimate.ok && estimate.value.prompts === 1 && estimate.value.seconds.total > NOTICE_SECONDS) context.progress({ stage: 'estimate', estimate: estimateSummary(estimate.value) });
+  return checkpoint.value;
 }
 
 async function explain(job: Extract<EngineJob, { kind: 'explain' }>, context: JobContext): Promise<Result<EngineResults['explain']>> {
-  if (!models.has(job.request.modelDir)) await announceEstimate(job.request, context);
-  const loaded = await model(job.request.modelDir, context);
+  const opened = models.has(job.request.modelDir) ? undefined : await announceEstimate(job.request, context);
+  const loaded = await model(job.request.modelDir, context, opened);
   if (!loaded.ok) return loaded;
   const { chat: chatSetting, ...rest } = job.request;
   const chat = resolveChat(chatSetting, loaded.value.model.checkpoint);
