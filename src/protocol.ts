@@ -88,6 +88,8 @@ export interface ViewPromptToken {
   /** The token's text with whitespace made visible where it would vanish ("↵" before a newline). */
   readonly text: string;
   readonly special: boolean;
+  /** Only later bytes of a character that the token before shows; text is "". */
+  readonly continuation: boolean;
   readonly density: number | null;
   /** density / max density over the prompt, 0..1 (0 for special tokens) */
   readonly shade: number;
@@ -97,6 +99,7 @@ export interface ViewPromptToken {
 export interface ViewResponseToken {
   readonly text: string;
   readonly special: boolean;
+  readonly continuation: boolean;
   readonly probability: number;
 }
 

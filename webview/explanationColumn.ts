@@ -14,11 +14,12 @@ export function explanationColumn(view: ExplainView, heading: string): HTMLEleme
     interaction = { ...next, selection: new Set() };
     paint();
   };
-  const prompt = tokenList({ label: `${heading}: prompt tokens, shaded by importance density`, multiselect: false, texts: view.promptTokens.map((t) => t.text), className: 'prompt', onActivate: (n) => update(clickPrompt(interaction, view, n, false)) });
+  const prompt = tokenList({ label: `${heading}: prompt tokens, shaded by importance density`, multiselect: false, texts: view.promptTokens.map((t) => t.text), continuations: view.promptTokens.map((t) => t.continuation), className: 'prompt', onActivate: (n) => update(clickPrompt(interaction, view, n, false)) });
   const response = tokenList({
     label: `${heading}: response tokens`,
     multiselect: false,
     texts: view.responseTokens.map((t) => t.text),
+    continuations: view.responseTokens.map((t) => t.continuation),
     className: 'response',
     onActivate: (m) => update(clickResponse(interaction, m)),
     onHover: (m) => update(hoverResponse(interaction, m)),

@@ -7,6 +7,8 @@ export interface TokenListOptions {
   readonly label: string;
   readonly multiselect: boolean;
   readonly texts: readonly string[];
+  /** Per token: it only continues the character shown by the token before it (its text is empty). */
+  readonly continuations?: readonly boolean[];
   readonly className: string;
   readonly onActivate: (index: number, shift: boolean) => void;
   readonly onHover?: (index: number | null) => void;
@@ -21,7 +23,12 @@ export interface TokenList {
 export function tokenList(o: TokenListOptions): TokenList {
   const list = el('div', { role: 'listbox', 'aria-label': o.label, 'aria-multiselectable': o.multiselect ? 'true' : undefined, class: `tokens ${o.className}` });
   const tokens = o.texts.map((text, i) => {
-    const token = el('span', { role: 'option', class: 'token', tabindex: i === 0 ? '0' : '-1', 'data-index': String(i) }, text);
+    const continuation = o.continuations?.[i] === true;
+    const token = el(
+      'span',
+      { role: 'option', class: continuation ? 'token continuation' : 'token', tabindex: i === 0 ? '0' : '-1', 'data-index': String(i), 'aria-label': continuation ? 'continues the character before' : undefined },
+      text,
+    );
     token.addEventListener('click', (e) => o.onActivate(i, e.shiftKey));
     if (o.onHover) {
       token.addEventListener('mouseenter', () => o.onHover?.(i));

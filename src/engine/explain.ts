@@ -58,7 +58,9 @@ export async function explainWith(model: LensModel, request: ExplainRequest, loa
   const density = importanceDensity(sparsify(attribution, N, M, include), N, M, include);
 
   const mask = instructionMask(request.prompt, promptTokens, spans.value.map((s) => [s.start, s.end] as const));
-  const responseTokens: ResponseToken[] = responseIds.map((id) => ({ id, text: tokenizer.tokenText(id), special: tokenizer.specialIds.has(id) }));
+  const responseSpecial = responseIds.map((id) => tokenizer.specialIds.has(id));
+  const responseTexts = await tokenizer.sequenceTexts(responseIds, responseSpecial);
+  const responseTokens: ResponseToken[] = responseIds.map((id, m) => ({ id, ...responseTexts[m], special: responseSpecial[m] }));
   return ok({
     model: { path: checkpoint.dir, architecture: config.architecture, parameters: checkpoint.parameterCount },
     promptTokens,

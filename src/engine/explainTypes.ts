@@ -27,12 +27,15 @@ export interface PromptToken {
   readonly start: number;
   readonly end: number;
   readonly special: boolean;
+  /** The token holds only later bytes of a character that an earlier token's text shows; its text is "". */
+  readonly continuation: boolean;
 }
 
 export interface ResponseToken {
   readonly id: number;
   readonly text: string;
   readonly special: boolean;
+  readonly continuation: boolean;
 }
 
 export interface ExplainResult {

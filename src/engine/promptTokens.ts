@@ -10,7 +10,8 @@ export async function tokenizePrompt(tokenizer: LensTokenizer, prompt: string, c
   if (prompt.trim() === '') return fail('empty-prompt', 'the prompt is empty', 'Select some text, or pass --prompt "..." / --prompt-file FILE with text in it.');
   if (chat === null) {
     const enc = await tokenizer.encode(prompt, { addSpecialTokens: true });
-    return ok(enc.ids.map((id, i) => token(tokenizer, id, enc.offsets[i], enc.special[i])));
+    const texts = await tokenizer.sequenceTexts(enc.ids, enc.special);
+    return ok(enc.ids.map((id, i) => ({ id, ...texts[i], start: enc.offsets[i][0], end: enc.offsets[i][1], special: enc.special[i] })));
   }
   if (!chat.ok) return chat;
   const rendered = renderChat(chat.value, prompt);
@@ -18,17 +19,14 @@ export async function tokenizePrompt(tokenizer: LensTokenizer, prompt: string, c
   const { text, promptStart, promptEnd, sourceStart } = rendered.value;
   // the template already holds BOS where the model wants one
   const enc = await tokenizer.encode(text, { addSpecialTokens: false });
+  const texts = await tokenizer.sequenceTexts(enc.ids, enc.special);
   return ok(
     enc.ids.map((id, i) => {
       const [s, e] = enc.offsets[i];
       const inPrompt = !enc.special[i] && s < promptEnd && e > promptStart;
-      if (!inPrompt) return { id, text: tokenizer.tokenText(id), start: 0, end: 0, special: true };
+      if (!inPrompt) return { id, ...texts[i], start: 0, end: 0, special: true };
       const shift = sourceStart - promptStart;
-      return { id, text: tokenizer.tokenText(id), start: Math.max(s, promptStart) + shift, end: Math.min(e, promptEnd) + shift, special: false };
+      return { id, ...texts[i], start: Math.max(s, promptStart) + shift, end: Math.min(e, promptEnd) + shift, special: false };
     }),
   );
-}
-
-function token(tokenizer: LensTokenizer, id: number, [start, end]: [number, number], special: boolean): PromptToken {
-  return { id, text: tokenizer.tokenText(id), start, end, special };
 }

@@ -2,6 +2,7 @@
 // (white -> orange -> red) on a terminal, then the response. Without colour (NO_COLOR, or not a terminal)
 // each token is followed by its density in brackets instead. The CLI prints it; the extension shows it too.
 import type { ExplainResult } from './explainTypes';
+import { tokenLabel } from '../model/tokenTexts';
 
 function shade(t: number): string {
   // white (255,255,255) at 0 to red (220,40,30) at 1, through orange
@@ -27,11 +28,11 @@ export function renderExplanation(r: ExplainResult, color: boolean): string {
     .join('');
   const response = r.responseTokens.map((t) => visible(t.text)).join('');
   const ranked = r.promptTokens
-    .map((t, n) => ({ t, d: r.density[n] }))
-    .filter((x): x is { t: (typeof r.promptTokens)[number]; d: number } => x.d !== null && x.d > 0)
+    .map((_t, n) => ({ n, d: r.density[n] }))
+    .filter((x): x is { n: number; d: number } => x.d !== null && x.d > 0)
     .sort((a, b) => b.d - a.d)
     .slice(0, 8)
-    .map(({ t, d }) => `${JSON.stringify(t.text)} ${d.toFixed(2)}`)
+    .map(({ n, d }) => `${tokenLabel(r.promptTokens, n)} ${d.toFixed(2)}`)
     .join(', ');
   const legend = color ? `density: ${shade(0)} 0 ${RESET}${shade(0.5)} ${(max / 2).toFixed(2)} ${RESET}${shade(1)} ${max.toFixed(2)} ${RESET}` : `density: max ${max.toFixed(2)}`;
   return [

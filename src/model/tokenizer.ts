@@ -6,6 +6,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Tokenizer } from 'tokenizers';
 import { fail, ok, type Result } from '../lensError';
+import { bytesText, sequenceTexts, tokenBytes, type TokenText } from './tokenTexts';
 
 export interface Encoded {
   readonly ids: number[];
@@ -18,8 +19,10 @@ export interface LensTokenizer {
   readonly specialIds: ReadonlySet<number>;
   encode(text: string, options?: { addSpecialTokens?: boolean }): Promise<Encoded>;
   decode(ids: readonly number[], skipSpecial?: boolean): Promise<string>;
-  /** Readable text of one token for display: " the", "世", "<s>"; the raw token when it decodes to nothing whole. */
+  /** Readable text of one token out of context: " the", "世", "<s>"; bytes of no whole character as "\\xE9". */
   tokenText(id: number): string;
+  /** Texts of a token sequence: a character split over several tokens is shown on its first (tokenTexts.ts). */
+  sequenceTexts(ids: readonly number[], special: readonly boolean[]): Promise<TokenText[]>;
   /** The vocabulary entry itself ("Ġthe", "▁the", "<0xE4>"), or undefined for an unknown id. */
   rawToken(id: number): string | undefined;
   tokenToId(token: string): number | undefined;
@@ -39,7 +42,7 @@ export async function loadTokenizer(dir: string): Promise<Result<LensTokenizer>>
     return fail('missing-file', `${path}: not found`, 'Only fast tokenizers (tokenizer.json) are supported: save the tokenizer again with transformers AutoTokenizer.save_pretrained.');
   }
   const bad = (what: string) => fail('bad-tokenizer', `${path}: ${what}`, 'The file is damaged or from an unsupported tokenizers version: save it again with a recent transformers.');
-  let json: { added_tokens?: unknown; model?: unknown };
+  let json: { added_tokens?: unknown; model?: unknown; decoder?: unknown };
   try {
     json = JSON.parse(readFileSync(path, 'utf8'));
   } catch (e) {
@@ -59,20 +62,29 @@ export async function loadTokenizer(dir: string): Promise<Result<LensTokenizer>>
     if (t.special === true) specialIds.add(t.id);
     vocabSize = Math.max(vocabSize, t.id + 1); // added ids may leave a gap above the model's vocabulary
   }
-  return ok(wrap(tok, vocabSize, specialIds));
+  return ok(wrap(tok, vocabSize, specialIds, hasByteLevel(json.decoder)));
 }
 
-function wrap(tok: Tokenizer, vocabSize: number, specialIds: ReadonlySet<number>): LensTokenizer {
+/** The decoder (or one in its sequence) maps byte-level BPE's alphabet back to bytes. */
+function hasByteLevel(decoder: unknown): boolean {
+  if (typeof decoder !== 'object' || decoder === null) return false;
+  const d = decoder as { type?: unknown; decoders?: unknown };
+  return d.type === 'ByteLevel' || (Array.isArray(d.decoders) && d.decoders.some(hasByteLevel));
+}
+
+function wrap(tok: Tokenizer, vocabSize: number, specialIds: ReadonlySet<number>, byteLevel: boolean): LensTokenizer {
   const decoder = tok.getDecoder();
 
   function tokenText(id: number): string {
     const raw = tok.idToToken(id);
     if (raw === null) return '';
     if (specialIds.has(id) || !decoder) return raw;
+    const bytes = tokenBytes(raw, byteLevel);
+    if (bytes !== null) return bytesText(bytes);
     let text = decoder.decode([raw]);
     // Llama-2 style decoders strip the first space of a sequence; one token is always "first"
     if (raw.startsWith('▁') && !text.startsWith(' ')) text = ' ' + text;
-    return text === '' || text.includes('\uFFFD') ? raw : text;
+    return text;
   }
 
   return {
@@ -87,6 +99,8 @@ function wrap(tok: Tokenizer, vocabSize: number, specialIds: ReadonlySet<number>
     },
     decode: (ids, skipSpecial = false) => tok.decode([...ids], skipSpecial),
     tokenText,
+    sequenceTexts: (ids, special) =>
+      sequenceTexts(ids, special, (id) => tok.idToToken(id) ?? '', (run) => tok.decode(run, false), (id) => /^<0x[0-9A-Fa-f]{2}>$/.test(tok.idToToken(id) ?? '')),
     rawToken: (id) => tok.idToToken(id) ?? undefined,
     tokenToId: (token) => tok.tokenToId(token) ?? undefined,
   };

@@ -10,12 +10,14 @@
 //
 // It reads only the fields it needs (so a JSON file read back from disk fits as well as explainJson's object).
 
+import { tokenLabel } from '../model/tokenTexts';
+
 export interface ReportExplanation {
   readonly model: { readonly path: string; readonly architecture: string; readonly parameters: number };
   readonly prompt: string;
   readonly settings?: { readonly max_new_tokens?: number; readonly chat?: boolean; readonly response_given?: boolean };
-  readonly prompt_tokens: readonly { readonly id: number; readonly text: string; readonly start: number; readonly end: number; readonly special: boolean }[];
-  readonly response_tokens: readonly { readonly id: number; readonly text: string; readonly special: boolean }[];
+  readonly prompt_tokens: readonly { readonly id: number; readonly text: string; readonly start: number; readonly end: number; readonly special: boolean; readonly continuation?: boolean }[];
+  readonly response_tokens: readonly { readonly id: number; readonly text: string; readonly special: boolean; readonly continuation?: boolean }[];
   readonly probabilities: readonly number[];
   /** N rows (prompt tokens) x M columns (response tokens), raw gradient x input. */
   readonly attribution: readonly (readonly number[])[];
@@ -105,7 +107,7 @@ function promptHtml(json: ReportExplanation): string {
     const d = json.density[n];
     const alpha = densityAlpha(d, max);
     const classes = ['t', mask[n] ? 'ins' : '', text === '' ? 'e' : ''].filter(Boolean).join(' ');
-    const title = `${JSON.stringify(t.text)} density ${formatNumber(d)}${mask[n] ? ', instruction' : ''}`;
+    const title = `${tokenLabel(json.prompt_tokens, n)} density ${formatNumber(d)}${mask[n] ? ', instruction' : ''}`;
     html += `<span class="${classes}" data-n="${n}" data-a="${alpha}" style="${shadeStyle(alpha)}" title="${escapeHtml(title)}">${escapeHtml(text)}</span>`;
   });
   if (pos < json.prompt.length) html += escapeHtml(json.prompt.slice(pos));
@@ -115,8 +117,8 @@ function promptHtml(json: ReportExplanation): string {
 function responseHtml(json: ReportExplanation): string {
   return json.response_tokens
     .map((t, m) => {
-      const title = `${JSON.stringify(t.text)} p = ${formatNumber(json.probabilities[m])}`;
-      return `<span class="r${t.special ? ' sp' : ''}" data-m="${m}" tabindex="0" title="${escapeHtml(title)}">${escapeHtml(t.text)}</span>`;
+      const title = `${tokenLabel(json.response_tokens, m)} p = ${formatNumber(json.probabilities[m])}`;
+      return `<span class="r${t.special ? ' sp' : ''}${t.continuation ? ' e' : ''}" data-m="${m}" tabindex="0" title="${escapeHtml(title)}">${escapeHtml(t.text)}</span>`;
     })
     .join('');
 }
@@ -128,7 +130,7 @@ function topTokensHtml(json: ReportExplanation, k = 10): string {
     .sort((a, b) => b.d - a.d)
     .slice(0, k);
   if (ranked.length === 0) return '<p class="muted">No prompt token is above the sparsity threshold.</p>';
-  const rows = ranked.map(({ t, n, d }) => `<tr><td class="tok">${escapeHtml(JSON.stringify(t.text))}</td><td>${n}</td><td>${formatNumber(d)}</td><td>${json.instruction_mask?.[n] ? 'yes' : ''}</td></tr>`).join('');
+  const rows = ranked.map(({ t, n, d }) => `<tr><td class="tok">${escapeHtml(tokenLabel(json.prompt_tokens, n))}</td><td>${n}</td><td>${formatNumber(d)}</td><td>${json.instruction_mask?.[n] ? 'yes' : ''}</td></tr>`).join('');
   return `<table class="num"><thead><tr><th>token</th><th>position</th><th>density</th><th>instruction</th></tr></thead><tbody>${rows}</tbody></table>`;
 }
 
@@ -193,6 +195,7 @@ h1{font-size:20px;margin:0 0 4px}h2{font-size:17px;margin:0 0 4px}h3{font-size:1
 .t.e{display:inline-block;min-width:.35em;height:1em;vertical-align:middle}
 .sp{color:#888;background:#eee;border-radius:3px;padding:0 2px;font-size:11px}
 .r{cursor:pointer;border-bottom:1px dotted #999}
+.r.e{display:inline-block;min-width:.35em;height:1em;vertical-align:middle}
 .r:hover,.r:focus,.r.on{background:#ffe08a;outline:none}
 .legend .sw{display:inline-block;padding:0 6px;margin-right:2px;border:1px solid #ddd}
 .ins-key{outline:1.5px solid #1f6feb;padding:0 4px;margin-left:8px}

@@ -108,7 +108,8 @@ export class HeadsViewProvider implements vscode.WebviewViewProvider, vscode.Dis
         if (result.error.code !== 'cancelled') this.post({ type: 'failed', message: result.error.message, hint: result.error.hint });
         return;
       }
-      const tokens = [...e.original.prompt_tokens, ...e.original.response_tokens].map((t) => visibleText(t.text));
+      // a continuation token's row is marked, the character itself labels the token before it
+      const tokens = [...e.original.prompt_tokens, ...e.original.response_tokens].map((t) => (t.continuation ? '↳' : visibleText(t.text)));
       this.local = { original: e.original, ids, tokens, payload: result.value };
     }
     this.refresh();

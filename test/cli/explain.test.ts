@@ -79,6 +79,30 @@ test('generation: the response is the greedy continuation and the text output sh
   assert.match(run.stdout, /response \(\d+ tokens\)/);
 });
 
+test('text beyond ASCII on the embedded pair: every output shows characters, not the tokenizer\'s alphabet', () => {
+  // the embedded pair's small byte-level vocabulary splits é, 🦩 and 龘 over several tokens
+  const text = 'Spell the word café, not 龘.';
+  const answer = ' café 🦩.';
+  const out = join(root, 'beyond-ascii.json');
+  const html = join(root, 'beyond-ascii.html');
+  const run = runCli(['explain', '--prompt', text, '--response', answer, '--json', out, '--html', html]);
+  assert.equal(run.status, 0, run.stderr);
+  const json = JSON.parse(readFileSync(out, 'utf8'));
+  type Token = { text: string; special: boolean; continuation: boolean };
+  const own = json.prompt_tokens.filter((t: Token) => !t.special);
+  assert.equal(own.map((t: Token) => t.text).join(''), text);
+  assert.equal(json.response_tokens.map((t: Token) => t.text).join(''), answer);
+  assert.ok(own.some((t: Token) => t.continuation) && json.response_tokens.some((t: Token) => t.continuation));
+  for (const t of [...json.prompt_tokens, ...json.response_tokens] as Token[]) if (t.continuation) assert.equal(t.text, '');
+  // bytes of é as byte-level BPE writes them ("Ã©"), of 🦩 ("ðŁ¦©") and a word-start "Ġ"
+  const alphabet = /Ã|ð|Ł|Ġ|é¾/;
+  assert.doesNotMatch(run.stdout, alphabet);
+  assert.match(run.stdout, /café/);
+  const report = readFileSync(html, 'utf8');
+  assert.doesNotMatch(report, alphabet);
+  assert.match(report, /🦩/);
+});
+
 test('--prompt-file reads the prompt from a file', () => {
   const ck = writeRandomCheckpoint(join(root, 'file'), { family: 'llama', seed: 25 });
   const file = join(root, 'prompt.txt');

@@ -30,6 +30,28 @@ test('renders the view: tokens, labels, score; hover shades the prompt by the at
   prompt.forEach((t, n) => assert.ok(Math.abs(shadeOf(t) - view.promptTokens[n].shade) < 1e-9));
 });
 
+test('a character split over tokens: shown on its first token, the others marked as its continuation', () => {
+  const { document, send } = page('explain');
+  const json = fixture();
+  // " apple." becomes " appl", "é" (its first byte), and a continuation holding é's second byte
+  const prompt_tokens = [
+    ...json.prompt_tokens.slice(0, 4),
+    { id: 14, text: ' appl', start: 14, end: 19, special: false, continuation: false },
+    { id: 15, text: 'é', start: 19, end: 20, special: false, continuation: false },
+    { id: 16, text: '', start: 19, end: 20, special: false, continuation: true },
+  ];
+  const view = explainView(
+    { ...json, prompt: 'Spell the word applé', prompt_tokens, attribution: [...json.attribution, json.attribution[4], json.attribution[4]], density: [...json.density, 0, 0], instruction_mask: [...json.instruction_mask, false, false] },
+    'tuned',
+    false,
+  );
+  send({ type: 'explanation', view });
+  const tokens = [...document.querySelectorAll('.tokens.prompt .token')];
+  assert.equal(tokens.map((t) => t.textContent).join(''), '<s>Spell the word applé');
+  assert.deepEqual(tokens.map((t) => t.classList.contains('continuation')), [false, false, false, false, false, false, true]);
+  assert.match(tokens[6].getAttribute('aria-label')!, /continuation of the character before/);
+});
+
 test('selecting prompt tokens and pressing Mark sends setInstruction; clicking a prompt token shades the response', () => {
   const { window, document, posted, send } = page('explain');
   const view = explainView(fixture(), 'tuned', false);

