@@ -108,9 +108,12 @@ export function emitModel(graph: Graph, outputs: readonly GraphOutput[], options
 
   const emitter: Emitter = {
     node(opType, inputs, attrs = {}) {
-      const out = fresh('v');
-      addNode({ opType, input: [...inputs], output: [out], name: fresh('n'), attribute: Object.entries(attrs).map(([k, v]) => attribute(k, v)) });
-      return out;
+      return emitter.nodeOutputs(opType, inputs, 1, attrs)[0];
+    },
+    nodeOutputs(opType, inputs, count, attrs = {}) {
+      const outs = Array.from({ length: count }, () => fresh('v'));
+      addNode({ opType, input: [...inputs], output: outs, name: fresh('n'), attribute: Object.entries(attrs).map(([k, v]) => attribute(k, v)) });
+      return outs;
     },
     ints(values) {
       const key = values.join(',');

@@ -13,4 +13,5 @@ export { unbroadcast } from './ops/broadcast';
 export { linear, linearRowBlocks } from './ops/linear';
 export { softmax, rmsNorm, layerNorm, silu, swiglu, geluTanh, geluErf, meanLast } from './nn';
 export { attend } from './ops/fused';
+export { topKMask, nonZeroIndices, takeRows, putRows } from './ops/route';
 export { countFlops, evaluateFlops, flopTerms, type FlopCount, type FlopTerm } from './flops';

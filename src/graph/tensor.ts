@@ -13,6 +13,8 @@ export const isFloat = (d: DType) => d === 'float32' || d === 'float64' || d ===
 export interface Emitter {
   /** Adds one ONNX node and returns the name of its (first) output. */
   node(opType: string, inputs: readonly string[], attrs?: Readonly<Record<string, OnnxAttr>>): string;
+  /** Adds one ONNX node with `count` outputs and returns their names. */
+  nodeOutputs(opType: string, inputs: readonly string[], count: number, attrs?: Readonly<Record<string, OnnxAttr>>): string[];
   /** A 1-D int64 tensor holding `shape`, symbols resolved at run time. */
   shapeOf(shape: Shape): string;
   /** A small int64 constant. */

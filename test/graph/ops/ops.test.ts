@@ -205,3 +205,39 @@ test('argMax: the first index of the maximum, as int64 without the axis', async 
   assert.deepEqual(out.i.dims, [3]);
   assert.deepEqual(Array.from(out.i.data as BigInt64Array, Number), [1, 1, 0]);
 });
+
+test('topKMask: exactly k per row at the largest entries; nonZeroIndices: where a vector is true', async () => {
+  const g = new G.Graph('float32');
+  const x = g.input('x', [3, 5]);
+  const mask = G.topKMask(x, 2);
+  const column = G.nonZeroIndices(G.reshape(G.slice(mask, -1, 1, 2), [3]), 'n');
+  const session = await createSession(G.emitModel(g, [{ name: 'm', tensor: G.cast(mask, 'int64') }, { name: 'i', tensor: column }]), { threads: 1 });
+  const values = [1, 7, 3, 6, 0, -2, -1, -5, -1.5, -3, 0.5, 0.2, 0.9, 0.1, 0.4];
+  const out = await session.run({ x: new ort.Tensor('float32', Float32Array.from(values), [3, 5]) });
+  assert.deepEqual(Array.from(out.m.data as BigInt64Array, Number), [0, 1, 0, 1, 0, 0, 1, 0, 1, 0, 1, 0, 1, 0, 0]);
+  assert.deepEqual(Array.from(out.i.data as BigInt64Array, Number), [0, 1]); // column 1 is chosen in rows 0 and 1
+});
+
+test('a routed mixture: gradients through takeRows, putRows and the routing weights, not the choice', async () => {
+  const E = 3;
+  await gradcheck(
+    (g) => {
+      const x = randomInput(g, 'x', [1, 6, 4], r);
+      const router = randomInput(g, 'router', [E, 4], r);
+      const experts = [0, 1, 2].map((e) => randomInput(g, `w${e}`, [5, 4], r, 0.5));
+      const logits = G.linear(x.tensor, router.tensor); // (1, 6, E)
+      const chosen = G.topKMask(logits, 2);
+      const masked = G.where(chosen, G.softmax(logits), g.scalar(0));
+      const weights = G.div(masked, G.reduceSum(masked, [-1], true));
+      let y: G.Tensor | null = null;
+      for (let e = 0; e < E; e++) {
+        const idx = G.nonZeroIndices(G.reshape(G.slice(chosen, -1, e, e + 1), [6]), `n${e}`);
+        const out = G.tanh(G.linear(G.takeRows(x.tensor, idx, 1), experts[e].tensor)); // (1, n, 5)
+        const part = G.putRows(G.mul(out, G.takeRows(G.slice(weights, -1, e, e + 1), idx, 1)), idx, 1, [1, 6, 5]);
+        y = y ? G.add(y, part) : part;
+      }
+      return { inputs: [x, router, ...experts], y: y! };
+    },
+    { batch: 3, h: 1e-6, tol: 1e-6 },
+  );
+});

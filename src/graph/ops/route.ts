@@ -1,0 +1,83 @@
+// Routing for a mixture of experts: the experts each token goes to (top-k, not differentiable), the tokens an
+// expert gets (their indices along the token axis, as many as the run routes there), and rows taken from and
+// put back along that axis. takeRows and putRows are each other's transpose, so a gradient flows through
+// the routed rows as through PyTorch's indexing and index_add_, and through the routing weights, never
+// through the discrete choice.
+import { Tensor, type Dim, type OpDef, type Shape } from '../tensor';
+import { normAxis } from '../shape';
+import { ONNX_DTYPE } from './select';
+
+const TopKMask: OpDef<{ k: number }> = {
+  name: 'TopKMask',
+  emit: (e, [x], { k }) => {
+    const [, indices] = e.nodeOutputs('TopK', [x, e.ints([k])], 2, { axis: -1, largest: 1, sorted: 1 });
+    const zeros = e.node('Expand', [e.ints([0]), e.node('Shape', [x])]);
+    const ones = e.node('Expand', [e.ints([1]), e.node('Shape', [indices])]);
+    return e.node('Cast', [e.node('ScatterElements', [zeros, indices, ones], { axis: -1 })], { to: ONNX_DTYPE.bool });
+  },
+};
+
+/** True at the k largest entries along the last axis (exactly k, as torch.topk picks them), false elsewhere. */
+export function topKMask(x: Tensor, k: number): Tensor {
+  const n = x.shape[x.rank - 1];
+  if (!Number.isInteger(k) || k < 1 || (typeof n === 'number' && k > n)) throw new Error(`topKMask: k ${k} for a last axis of ${n}`);
+  return new Tensor(x.graph, TopKMask, [x], { k }, x.shape, 'bool');
+}
+
+const NonZeroIndices: OpDef = {
+  name: 'NonZeroIndices',
+  emit: (e, [mask]) => e.node('Reshape', [e.node('NonZero', [mask]), e.ints([-1])]),
+};
+
+/** The positions where a 1-D bool tensor is true, ascending; `size` names their count, known only at run time. */
+export function nonZeroIndices(mask: Tensor, size: string): Tensor {
+  if (mask.rank !== 1 || mask.dtype !== 'bool') throw new Error('nonZeroIndices: a 1-D bool tensor');
+  const t = new Tensor(mask.graph, NonZeroIndices, [mask], {}, [size], 'int64');
+  mask.graph.bindDim(size, t, 0);
+  return t;
+}
+
+interface RowsAttrs {
+  readonly axis: number;
+}
+
+const TakeRows: OpDef<RowsAttrs> = {
+  name: 'TakeRows',
+  emit: (e, [x, idx], { axis }) => e.node('Gather', [x, idx], { axis }),
+  vjp: (d, out) => {
+    const [x, idx] = out.inputs;
+    const { axis } = out.attrs as RowsAttrs;
+    return [putRows(d, idx, axis + 1, [d.shape[0], ...x.shape]), null];
+  },
+};
+
+/** The slices of x at `indices` (1-D int64, no repeats) along `axis`. */
+export function takeRows(x: Tensor, indices: Tensor, axis: number): Tensor {
+  if (indices.rank !== 1 || indices.dtype !== 'int64') throw new Error('takeRows: 1-D int64 indices');
+  const a = normAxis(axis, x.rank);
+  const shape: Dim[] = x.shape.map((d, i) => (i === a ? indices.shape[0] : d));
+  return new Tensor(x.graph, TakeRows, [x, indices], { axis: a }, shape, x.dtype);
+}
+
+const PutRows: OpDef<RowsAttrs & { readonly shape: Shape }> = {
+  name: 'PutRows',
+  emit: (e, [u, idx, zero], { axis, shape }, out) => {
+    const zeros = e.node('Expand', [zero, e.shapeOf(shape)]);
+    const along = out.shape.map((_, i) => (i === axis ? -1 : 1));
+    const indices = e.node('Expand', [e.node('Reshape', [idx, e.ints(along)]), e.node('Shape', [u])]);
+    return e.node('ScatterElements', [zeros, indices, u], { axis });
+  },
+  vjp: (d, out) => {
+    const [, idx] = out.inputs;
+    const { axis } = out.attrs as RowsAttrs;
+    return [takeRows(d, idx, axis + 1), null, null];
+  },
+};
+
+/** Zeros of `shape` with u's slices at `indices` (1-D int64, no repeats) along `axis`: takeRows' transpose. */
+export function putRows(u: Tensor, indices: Tensor, axis: number, shape: Shape): Tensor {
+  if (indices.rank !== 1 || indices.dtype !== 'int64') throw new Error('putRows: 1-D int64 indices');
+  const a = normAxis(axis, u.rank);
+  if (shape.length !== u.rank) throw new Error(`putRows: rank ${shape.length} for rows of rank ${u.rank}`);
+  return new Tensor(u.graph, PutRows, [u, indices, u.graph.scalar(0, u.dtype)], { axis: a, shape }, shape, u.dtype);
+}
