@@ -1,4 +1,5 @@
-// The Llama family (llama, mistral, qwen2, qwen3, olmo2, phi3): RMSNorm, RoPE, grouped-query attention (qkv
+// The Llama family (llama, mistral, qwen2, qwen3, olmo2, phi3, and the mixtures of experts mixtral and
+// qwen3_moe, src/arch/moe.ts): RMSNorm, RoPE, grouped-query attention (qkv
 // bias for qwen2; an RMSNorm of queries and keys before the rotation, per head for qwen3, over the whole
 // projection for olmo2), SwiGLU, tied or untied LM head, sliding windows on the layers the config names,
 // olmo2's norms after each sublayer instead of before, phi3's fused qkv_proj and gate_up_proj and its partial
@@ -7,11 +8,12 @@ import { add, dimOf, linear, linearRowBlocks, rmsNorm, slice, swiglu, type Tenso
 import { layerWindow } from '../model/config';
 import { attention, causalMask, extendCache, splitHeads } from './attention';
 import type { Architecture, ArchitectureBuilder } from './architecture';
+import { expertNames, expertShapes, sparseFeedForward } from './moe';
 import { applyRope, ropeFor } from './rope';
 import { rowBlocks } from './weights';
 import { decoderDimensions, type WeightShapes } from './weightShapes';
 
-/** The tensors of LlamaForCausalLM (mistral, qwen2, qwen3, olmo2, phi3) and the shapes config.json implies for them. */
+/** The tensors of LlamaForCausalLM (mistral, qwen2, qwen3, olmo2, phi3, mixtral, qwen3_moe) and the shapes config.json implies for them. */
 export const llamaWeightShapes: WeightShapes = (c) => {
   const { D, V, I, Q, KV } = decoderDimensions(c);
   const layers = Array.from({ length: c.numLayers }, (_, i) => {
@@ -26,9 +28,11 @@ export const llamaWeightShapes: WeightShapes = (c) => {
     const projections = c.fusedProjections
       ? [{ name: `${p}self_attn.qkv_proj.weight`, shape: [QKV, D] }]
       : [{ name: `${p}self_attn.q_proj.weight`, shape: [Q, D] }, { name: `${p}self_attn.k_proj.weight`, shape: [KV, D] }, { name: `${p}self_attn.v_proj.weight`, shape: [KV, D] }];
-    const mlp = c.fusedProjections
-      ? [{ name: `${p}mlp.gate_up_proj.weight`, shape: [[2 * c.intermediateSize, '2 × intermediate_size'] as const, D] }]
-      : [{ name: `${p}mlp.gate_proj.weight`, shape: [I, D] }, { name: `${p}mlp.up_proj.weight`, shape: [I, D] }];
+    const mlp = c.moe?.layers.includes(i)
+      ? expertShapes(c, i)
+      : c.fusedProjections
+        ? [{ name: `${p}mlp.gate_up_proj.weight`, shape: [[2 * c.intermediateSize, '2 × intermediate_size'] as const, D] }, { name: `${p}mlp.down_proj.weight`, shape: [D, I] }]
+        : [{ name: `${p}mlp.gate_proj.weight`, shape: [I, D] }, { name: `${p}mlp.up_proj.weight`, shape: [I, D] }, { name: `${p}mlp.down_proj.weight`, shape: [D, I] }];
     return [
       ...(c.postNorms ? [] : [{ name: `${p}input_layernorm.weight`, shape: [D] }]),
       ...projections,
@@ -38,7 +42,6 @@ export const llamaWeightShapes: WeightShapes = (c) => {
       { name: `${p}post_attention_layernorm.weight`, shape: [D] },
       ...(c.postNorms ? [{ name: `${p}post_feedforward_layernorm.weight`, shape: [D] }] : []),
       ...mlp,
-      { name: `${p}mlp.down_proj.weight`, shape: [D, I] },
     ];
   });
   return [
@@ -55,6 +58,15 @@ export const buildLlama: ArchitectureBuilder = (config, weights): Architecture =
   const w = (name: string) => weights.get(name);
   const bias = (name: string) => (config.attentionBias ? w(name) : undefined);
   const headName = config.tieWordEmbeddings || !weights.has('lm_head.weight') ? 'model.embed_tokens.weight' : 'lm_head.weight';
+
+  /** The layer's MLP: its experts (mixtral, qwen3_moe), phi3's fused gate and up (gate first), or SwiGLU. */
+  const feedForward = (h: Tensor, i: number): Tensor => {
+    const p = `model.layers.${i}.mlp.`;
+    if (config.moe?.layers.includes(i)) return sparseFeedForward(h, config.moe, expertNames(config.modelType, i), w);
+    const gateUp = config.fusedProjections ? linear(h, w(`${p}gate_up_proj.weight`)) : null; // (1, S, 2I)
+    const gated = gateUp ? swiglu(slice(gateUp, -1, 0, I), slice(gateUp, -1, I, 2 * I)) : swiglu(linear(h, w(`${p}gate_proj.weight`)), linear(h, w(`${p}up_proj.weight`)));
+    return linear(gated, w(`${p}down_proj.weight`));
+  };
 
   return {
     config,
@@ -97,10 +109,7 @@ export const buildLlama: ArchitectureBuilder = (config, weights): Architecture =
         const { out, probs } = attention(q, kv, masks.get(window)!, { heads: H, kvHeads: Hkv, headDim: Dh, slidingWindow: window });
         x = add(x, norm(linear(out, w(`${p}self_attn.o_proj.weight`)), 'post_attention_layernorm', true));
         const h2 = norm(x, 'post_attention_layernorm', false);
-        // phi3: gate and up in one product, gate first
-        const gateUp = config.fusedProjections ? linear(h2, w(`${p}mlp.gate_up_proj.weight`)) : null; // (1, S, 2I)
-        const gated = gateUp ? swiglu(slice(gateUp, -1, 0, I), slice(gateUp, -1, I, 2 * I)) : swiglu(linear(h2, w(`${p}mlp.gate_proj.weight`)), linear(h2, w(`${p}mlp.up_proj.weight`)));
-        x = add(x, norm(linear(gated, w(`${p}mlp.down_proj.weight`)), 'post_feedforward_layernorm', true));
+        x = add(x, norm(feedForward(h2, i), 'post_feedforward_layernorm', true));
         fresh.push({ k, v });
         attentionProbs.push(probs);
       }

@@ -2,7 +2,7 @@
 // It reads only the fields the architectures in src/arch use; everything else in config.json is ignored.
 import { fail, ok, type Result } from '../lensError';
 
-export const SUPPORTED_MODEL_TYPES = ['llama', 'mistral', 'qwen2', 'qwen3', 'olmo2', 'phi3', 'gemma2', 'gemma3_text', 'gemma3', 'gpt2'] as const;
+export const SUPPORTED_MODEL_TYPES = ['llama', 'mistral', 'qwen2', 'qwen3', 'olmo2', 'phi3', 'mixtral', 'qwen3_moe', 'gemma2', 'gemma3_text', 'gemma3', 'gpt2'] as const;
 export type ModelType = (typeof SUPPORTED_MODEL_TYPES)[number];
 
 /** Llama-3 style frequency-dependent scaling, or plain linear position interpolation. */
@@ -14,6 +14,21 @@ export type RopeScaling =
    * highest position + 1) is at most originalMaxPositions, the long ones beyond; cos and sin times attentionFactor.
    */
   | { readonly type: 'longrope'; readonly shortFactor: readonly number[]; readonly longFactor: readonly number[]; readonly originalMaxPositions: number; readonly attentionFactor: number };
+
+/**
+ * A mixture of experts in place of the feed-forward block (mixtral, qwen3_moe): a router picks each token's
+ * `perToken` experts by the softmax of its logits; their outputs are summed, weighted by those probabilities,
+ * renormalised over the chosen ones where `normalizeTopK` (always for mixtral, qwen3_moe's norm_topk_prob).
+ */
+export interface MixtureOfExperts {
+  readonly experts: number;
+  readonly perToken: number;
+  /** Each expert's intermediate size (qwen3_moe: moe_intermediate_size; mixtral: intermediate_size). */
+  readonly intermediateSize: number;
+  readonly normalizeTopK: boolean;
+  /** The layers with experts; the others (qwen3_moe's mlp_only_layers, decoder_sparse_step) have a dense MLP. */
+  readonly layers: readonly number[];
+}
 
 export interface ModelConfig {
   readonly modelType: ModelType;
@@ -53,6 +68,7 @@ export interface ModelConfig {
   readonly qkNorm: 'head' | 'projection' | null;
   /** olmo2: each sublayer's output is normalised before it joins the residual stream, and its input is not. */
   readonly postNorms: boolean;
+  readonly moe: MixtureOfExperts | null;
   readonly bosTokenId: number | null;
   readonly eosTokenIds: readonly number[];
 }
@@ -132,7 +148,7 @@ function parseLlamaFamily(cfg: Json, modelType: ModelType, architecture: string)
   if (!sizes.ok) return sizes;
   const r = sizes.value;
   const { numHeads, numKvHeads } = r;
-  // Qwen3Config's own default is 128; the others derive it from the width
+  // Qwen3Config's own default is 128; the others (qwen3_moe too) derive it from the width
   const headDim = num(cfg, 'head_dim', modelType === 'qwen3' ? 128 : r.hidden_size / numHeads)!;
   if (!Number.isInteger(headDim)) return badConfig(`hidden_size ${r.hidden_size} is not divisible by num_attention_heads ${numHeads}`);
   const act = cfg.hidden_act ?? 'silu';
@@ -147,11 +163,13 @@ function parseLlamaFamily(cfg: Json, modelType: ModelType, architecture: string)
   const scaling = modelType === 'phi3' ? parsePhi3RopeScaling(cfg, ropeScaling, rotaryDim, num(cfg, 'max_position_embeddings', 4096)!) : parseRopeScaling(ropeScaling);
   if (!scaling.ok) return scaling;
   const window = num(cfg, 'sliding_window');
-  // mistral and phi3 window every layer when sliding_window is set; qwen2/qwen3 only with use_sliding_window
-  const useWindow = modelType === 'mistral' || modelType === 'phi3' || ((modelType === 'qwen2' || modelType === 'qwen3') && cfg.use_sliding_window === true);
+  // mistral, mixtral and phi3 window every layer when sliding_window is set; the qwens only with use_sliding_window
+  const useWindow = modelType === 'mistral' || modelType === 'mixtral' || modelType === 'phi3' || (modelType.startsWith('qwen') && cfg.use_sliding_window === true);
   const slidingWindow = useWindow && window !== undefined && window > 0 ? window : null;
   const full = fullAttentionLayers(cfg, modelType, r.num_hidden_layers, slidingWindow);
   if (!full.ok) return full;
+  const moe = mixtureOfExperts(cfg, modelType, r.num_hidden_layers, r.intermediate_size);
+  if (!moe.ok) return moe;
   return ok({
     modelType,
     architecture,
@@ -174,8 +192,9 @@ function parseLlamaFamily(cfg: Json, modelType: ModelType, architecture: string)
     hiddenAct: 'silu',
     slidingWindow,
     fullAttentionLayers: full.value,
-    qkNorm: modelType === 'qwen3' ? 'head' : modelType === 'olmo2' ? 'projection' : null,
+    qkNorm: modelType === 'qwen3' || modelType === 'qwen3_moe' ? 'head' : modelType === 'olmo2' ? 'projection' : null,
     postNorms: modelType === 'olmo2',
+    moe: moe.value,
     attentionScale: 1 / Math.sqrt(headDim),
     attnLogitSoftcap: null,
     finalLogitSoftcap: null,
@@ -190,11 +209,36 @@ function parseLlamaFamily(cfg: Json, modelType: ModelType, architecture: string)
  * "sliding_attention".
  */
 function fullAttentionLayers(cfg: Json, modelType: ModelType, layers: number, window: number | null): Result<number[]> {
-  if (window === null || modelType === 'mistral' || modelType === 'phi3') return ok([]);
+  // Qwen3MoeAttention windows every layer (its config has no max_window_layers)
+  if (window === null || modelType === 'mistral' || modelType === 'mixtral' || modelType === 'phi3' || modelType === 'qwen3_moe') return ok([]);
   const typed = layerTypesFullLayers(cfg, layers);
   if (typed !== null) return typed;
   const firstWindowed = num(cfg, 'max_window_layers', 28)!;
   return ok(Array.from({ length: Math.min(layers, firstWindowed) }, (_, i) => i));
+}
+
+/**
+ * Mixtral's experts on every layer (num_local_experts, intermediate_size each, always renormalised); Qwen3-MoE's
+ * on layer i where i is not in mlp_only_layers and (i + 1) is a multiple of decoder_sparse_step (num_experts,
+ * or num_local_experts as transformers 5 also reads it; moe_intermediate_size; norm_topk_prob).
+ */
+function mixtureOfExperts(cfg: Json, modelType: ModelType, layers: number, intermediateSize: number): Result<MixtureOfExperts | null> {
+  if (modelType !== 'mixtral' && modelType !== 'qwen3_moe') return ok(null);
+  const qwen = modelType === 'qwen3_moe';
+  const sizes = requirePositive({
+    [qwen ? 'num_experts' : 'num_local_experts']: qwen ? (num(cfg, 'num_experts') ?? num(cfg, 'num_local_experts', 128)) : num(cfg, 'num_local_experts', 8),
+    num_experts_per_tok: num(cfg, 'num_experts_per_tok', qwen ? 8 : 2),
+    ...(qwen ? { moe_intermediate_size: num(cfg, 'moe_intermediate_size', 768), decoder_sparse_step: num(cfg, 'decoder_sparse_step', 1) } : {}),
+  });
+  if (!sizes.ok) return sizes;
+  const s = sizes.value;
+  const experts = qwen ? s.num_experts : s.num_local_experts;
+  if (s.num_experts_per_tok > experts) return badConfig(`num_experts_per_tok ${s.num_experts_per_tok} is more than the ${experts} experts`);
+  const dense = cfg.mlp_only_layers ?? [];
+  if (!Array.isArray(dense) || !dense.every((i) => Number.isInteger(i))) return badConfig('"mlp_only_layers" must be a list of layer indices');
+  const step = qwen ? s.decoder_sparse_step : 1;
+  const sparse = Array.from({ length: layers }, (_, i) => i).filter((i) => !(qwen && dense.includes(i)) && (i + 1) % step === 0);
+  return ok({ experts, perToken: s.num_experts_per_tok, intermediateSize: qwen ? s.moe_intermediate_size : intermediateSize, normalizeTopK: qwen ? cfg.norm_topk_prob === true : true, layers: sparse });
 }
 
 /** The "full_attention" layers of `layer_types` (newer configs), or null where the config has no list. */
@@ -359,6 +403,7 @@ function parseGemma(cfg: Json, modelType: 'gemma2' | 'gemma3_text' | 'gemma3', a
     fullAttentionLayers: full.value,
     qkNorm: gemma3 ? 'head' : null,
     postNorms: false,
+    moe: null,
     attentionScale: 1 / Math.sqrt(num(cfg, 'query_pre_attn_scalar', 256)!),
     attnLogitSoftcap: cfg.attn_logit_softcapping === undefined && !gemma3 ? 50 : attnCap.value,
     finalLogitSoftcap: finalCap.value,
@@ -404,6 +449,7 @@ function parseGpt2(cfg: Json, architecture: string): Result<ModelConfig> {
     fullAttentionLayers: [],
     qkNorm: null,
     postNorms: false,
+    moe: null,
     attentionScale: 1 / Math.sqrt(r.n_embd / r.n_head),
     attnLogitSoftcap: null,
     finalLogitSoftcap: null,

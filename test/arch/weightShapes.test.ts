@@ -25,6 +25,8 @@ const cases: [string, RandomCheckpointOptions][] = [
   ['phi3 (fused qkv and gate_up)', { family: 'phi3', numKvHeads: 2 }],
   ['gemma3 (q/k norms)', { family: 'gemma3', numKvHeads: 2, headDim: 12 }],
   ['gemma3 multimodal (language_model prefix, a vision tensor beside)', { family: 'gemma3', multimodal: true, numKvHeads: 2 }],
+  ['mixtral (router and experts in block_sparse_moe)', { family: 'mixtral', numKvHeads: 2, experts: 3 }],
+  ['qwen3_moe (experts in mlp, a dense layer, moe_intermediate_size)', { family: 'qwen3_moe', numKvHeads: 2, headDim: 12, experts: 3, moeIntermediateSize: 20, mlpOnlyLayers: [1] }],
   ['gpt2', { family: 'gpt2' }],
   ['gpt2 transformer. prefix, mask buffers', { family: 'gpt2', prefix: true, gpt2MaskBuffers: true }],
   ['llama sharded', { family: 'llama', shard: true }],
@@ -39,15 +41,32 @@ for (const [name, options] of cases) {
     assert.deepEqual(checkWeightShapes(ck.config, store.value, expected), { ok: true, value: undefined });
 
     const edited = (changes: Partial<ModelConfig>): ModelConfig => ({ ...ck.config, ...changes });
-    const wider = edited({ intermediateSize: ck.config.intermediateSize + 8 });
+    // mixtral's experts are intermediate_size wide: the parsed config carries it in moe as well
+    const moe = ck.config.moe;
+    const wider = edited({ intermediateSize: ck.config.intermediateSize + 8, moe: moe && ck.config.modelType === 'mixtral' ? { ...moe, intermediateSize: moe.intermediateSize + 8 } : moe });
     const r = checkWeightShapes(wider, store.value, WEIGHT_SHAPES[wider.modelType](wider));
     assert.equal(r.ok, false);
     if (!r.ok) {
       assert.equal(r.error.code, 'shape-mismatch');
       const family = ck.config.modelType;
-      assert.match(r.error.message, family === 'gpt2' ? /h\.0\.mlp\.c_fc\.weight" has shape/ : family === 'phi3' ? /layers\.0\.mlp\.gate_up_proj\.weight" has shape/ : /layers\.0\.mlp\.gate_proj\.weight" has shape/);
+      const first: Partial<Record<string, RegExp>> = {
+        gpt2: /h\.0\.mlp\.c_fc\.weight" has shape/,
+        phi3: /layers\.0\.mlp\.gate_up_proj\.weight" has shape/,
+        mixtral: /layers\.0\.block_sparse_moe\.experts\.0\.w1\.weight" has shape/,
+        qwen3_moe: /layers\.1\.mlp\.gate_proj\.weight" has shape/, // the dense layer; the experts have their own width
+      };
+      assert.match(r.error.message, first[family] ?? /layers\.0\.mlp\.gate_proj\.weight" has shape/);
       const want = family === 'phi3' ? `${2 * (ck.config.intermediateSize + 8)} \\(2 × intermediate_size` : `${ck.config.intermediateSize + 8} \\((intermediate_size|n_inner)`;
       assert.match(r.error.message, new RegExp(want));
+    }
+    if (moe) {
+      // every expert's tensors, and the router's, are declared
+      const more = edited({ moe: { ...moe, experts: moe.experts + 1 } });
+      const m = checkWeightShapes(more, store.value, WEIGHT_SHAPES[more.modelType](more));
+      assert.ok(!m.ok && /gate\.weight" has shape/.test(m.error.message) && /num_(local_)?experts/.test(m.error.message), JSON.stringify(m));
+      const widerExperts = edited({ moe: { ...moe, intermediateSize: moe.intermediateSize + 4 } });
+      const x = checkWeightShapes(widerExperts, store.value, WEIGHT_SHAPES[widerExperts.modelType](widerExperts));
+      assert.ok(!x.ok && /experts\.0\.(w1|gate_proj)\.weight" has shape/.test(x.error.message) && /(moe_)?intermediate_size/.test(x.error.message), JSON.stringify(x));
     }
   });
 }

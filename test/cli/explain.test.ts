@@ -25,6 +25,8 @@ const cases: [string, RandomCheckpointOptions][] = [
   ['phi3 longrope beyond an original context of 8, partial rotary', { family: 'phi3', numHeads: 4, numKvHeads: 2, partialRotaryFactor: 0.5, maxPositions: 128, ropeScaling: { type: 'longrope', shortFactor: [1, 2], longFactor: [3, 7], originalMaxPositions: 8, attentionFactor: 0 }, seed: 29 }],
   ['phi3 fused projections, partial rotary, bf16', { family: 'phi3', numHeads: 4, numKvHeads: 2, partialRotaryFactor: 0.75, dtype: 'BF16', seed: 28 }],
   ['olmo2 post-sublayer norms, q/k norm over the projection', { family: 'olmo2', numHeads: 4, numKvHeads: 2, seed: 25 }],
+  ['mixtral 4 experts, 2 a token, window 3', { family: 'mixtral', numHeads: 4, numKvHeads: 2, experts: 4, expertsPerToken: 2, slidingWindow: 3, seed: 30 }],
+  ['qwen3_moe 5 experts, 3 a token, unnormalised, layer 0 dense, f16', { family: 'qwen3_moe', numLayers: 3, numHeads: 4, numKvHeads: 2, headDim: 12, experts: 5, expertsPerToken: 3, moeIntermediateSize: 24, normTopkProb: false, mlpOnlyLayers: [0], dtype: 'F16', seed: 31 }],
   ['qwen3 q/k norm, head_dim 12, window on layer 1, bf16', { family: 'qwen3', numHeads: 4, numKvHeads: 2, headDim: 12, slidingWindow: 3, maxWindowLayers: 1, dtype: 'BF16', seed: 24 }],
 ];
 

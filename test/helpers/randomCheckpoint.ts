@@ -15,7 +15,7 @@ import { roundTo, safetensorsBytes, type TensorToWrite } from './safetensorsWrit
 import { writeByteFallbackTokenizer, writeByteLevelBpeTokenizer, type WrittenTokenizer } from './tokenizerJson';
 import { gaussian, mulberry32 } from './prng';
 
-export type CheckpointFamily = 'llama' | 'mistral' | 'qwen2' | 'qwen3' | 'olmo2' | 'phi3' | 'gemma2' | 'gemma3' | 'gpt2';
+export type CheckpointFamily = 'llama' | 'mistral' | 'qwen2' | 'qwen3' | 'olmo2' | 'phi3' | 'mixtral' | 'qwen3_moe' | 'gemma2' | 'gemma3' | 'gpt2';
 export type CheckpointDtype = 'F32' | 'F16' | 'BF16';
 
 export interface RandomCheckpointOptions {
@@ -41,6 +41,12 @@ export interface RandomCheckpointOptions {
   readonly slidingWindowPattern?: number; // gemma3: sliding_window_pattern (default 6)
   readonly ropeLocalBaseFreq?: number; // gemma3: rope_local_base_freq (default 10000)
   readonly partialRotaryFactor?: number; // phi3: partial_rotary_factor (default 1)
+  readonly experts?: number; // mixtral (num_local_experts), qwen3_moe (num_experts); default 4
+  readonly expertsPerToken?: number; // mixtral, qwen3_moe: num_experts_per_tok; default 2
+  readonly moeIntermediateSize?: number; // qwen3_moe: moe_intermediate_size; default hiddenSize
+  readonly normTopkProb?: boolean; // qwen3_moe: norm_topk_prob; default true (as Qwen3-30B-A3B)
+  readonly decoderSparseStep?: number; // qwen3_moe: decoder_sparse_step; default 1
+  readonly mlpOnlyLayers?: readonly number[]; // qwen3_moe: mlp_only_layers; default []
   /** gemma3: save as Gemma3ForConditionalGeneration does (text_config; weights under model.language_model.; a vision tensor beside them). */
   readonly multimodal?: boolean;
   readonly normEps?: number; // rms_norm_eps / layer_norm_epsilon; default 1e-5 (qwen2: 1e-6)
@@ -245,6 +251,50 @@ function configJsonFor(o: RandomCheckpointOptions, z: Sizes, tok: WrittenTokeniz
       ...tail,
     };
   }
+  if (o.family === 'mixtral') {
+    // as Mixtral checkpoints are saved: mistral's attention, experts in block_sparse_moe
+    return {
+      architectures: ['MixtralForCausalLM'],
+      ...common,
+      head_dim: z.Dh,
+      model_type: 'mixtral',
+      num_experts_per_tok: o.expertsPerToken ?? 2,
+      num_local_experts: o.experts ?? 4,
+      output_router_logits: false,
+      rms_norm_eps: o.normEps ?? 1e-5,
+      rope_scaling: ropeScaling,
+      rope_theta: o.ropeTheta ?? 1000000.0,
+      router_aux_loss_coef: 0.02,
+      router_jitter_noise: 0.0,
+      sliding_window: o.slidingWindow ?? null,
+      ...tail,
+    };
+  }
+  if (o.family === 'qwen3_moe') {
+    // as Qwen3-MoE checkpoints are saved: qwen3's attention, experts in mlp, a dense MLP on mlp_only_layers
+    return {
+      architectures: ['Qwen3MoeForCausalLM'],
+      attention_bias: false,
+      ...common,
+      decoder_sparse_step: o.decoderSparseStep ?? 1,
+      head_dim: z.Dh,
+      max_window_layers: z.L,
+      mlp_only_layers: o.mlpOnlyLayers ?? [],
+      model_type: 'qwen3_moe',
+      moe_intermediate_size: o.moeIntermediateSize ?? z.D,
+      norm_topk_prob: o.normTopkProb ?? true,
+      num_experts: o.experts ?? 4,
+      num_experts_per_tok: o.expertsPerToken ?? 2,
+      output_router_logits: false,
+      rms_norm_eps: o.normEps ?? 1e-6,
+      rope_scaling: ropeScaling,
+      rope_theta: o.ropeTheta ?? 1000000.0,
+      router_aux_loss_coef: 0.001,
+      sliding_window: o.slidingWindow ?? null,
+      use_sliding_window: o.slidingWindow != null,
+      ...tail,
+    };
+  }
   if (o.family === 'olmo2') {
     // as OLMo 2 checkpoints are saved: no head_dim (hidden / heads), no attention bias, untied
     return {
@@ -321,7 +371,7 @@ function llamaTensors(o: RandomCheckpointOptions, z: Sizes, tie: boolean): [stri
     out.push([p + 'self_attn.v_proj.weight', { shape: [Hkv * Dh, D], std: 1 / Math.sqrt(D) }]);
     if (bias) out.push([p + 'self_attn.v_proj.bias', { shape: [Hkv * Dh], std: 0.1 }]);
     out.push([p + 'self_attn.o_proj.weight', { shape: [D, H * Dh], std: 0.5 / Math.sqrt(H * Dh) }]);
-    if (o.family === 'qwen3') {
+    if (o.family === 'qwen3' || o.family === 'qwen3_moe') {
       // per-head norms over head_dim, drawn away from 1 so that a missing or misplaced one shows
       out.push([p + 'self_attn.q_norm.weight', { shape: [Dh], mean: 1, std: 0.3 }]);
       out.push([p + 'self_attn.k_norm.weight', { shape: [Dh], mean: 1, std: 0.3 }]);
@@ -332,6 +382,11 @@ function llamaTensors(o: RandomCheckpointOptions, z: Sizes, tie: boolean): [stri
       out.push([p + 'self_attn.k_norm.weight', { shape: [Hkv * Dh], mean: 1, std: 0.3 }]);
     }
     out.push([p + 'post_attention_layernorm.weight', { shape: [D], mean: 1, std: 0.1 }]);
+    const experts = expertTensors(o, z, l);
+    if (experts) {
+      out.push(...experts);
+      continue;
+    }
     out.push([p + 'mlp.gate_proj.weight', { shape: [I, D], std: 1 / Math.sqrt(D) }]);
     out.push([p + 'mlp.up_proj.weight', { shape: [I, D], std: 1 / Math.sqrt(D) }]);
     out.push([p + 'mlp.down_proj.weight', { shape: [D, I], std: 0.5 / Math.sqrt(I) }]);
@@ -339,6 +394,26 @@ function llamaTensors(o: RandomCheckpointOptions, z: Sizes, tie: boolean): [stri
   }
   out.push(['model.norm.weight', { shape: [D], mean: 1, std: 0.1 }]);
   if (!tie) out.push(['lm_head.weight', { shape: [V, D], std: 2 / Math.sqrt(D) }]);
+  return out;
+}
+
+/** A mixture's router and experts on layer l, or null where the layer has a dense MLP. */
+function expertTensors(o: RandomCheckpointOptions, z: Sizes, l: number): [string, Draw][] | null {
+  if (o.family !== 'mixtral' && o.family !== 'qwen3_moe') return null;
+  const qwen = o.family === 'qwen3_moe';
+  if (qwen && ((o.mlpOnlyLayers ?? []).includes(l) || (l + 1) % (o.decoderSparseStep ?? 1) !== 0)) return null;
+  const { D } = z;
+  const E = o.experts ?? 4;
+  const I = qwen ? (o.moeIntermediateSize ?? D) : z.I;
+  const p = qwen ? `model.layers.${l}.mlp.` : `model.layers.${l}.block_sparse_moe.`;
+  const [gate, up, down] = qwen ? ['gate_proj', 'up_proj', 'down_proj'] : ['w1', 'w3', 'w2'];
+  // router logits of std ~2: the choice is clear, the weights far from uniform
+  const out: [string, Draw][] = [[p + 'gate.weight', { shape: [E, D], std: 2 / Math.sqrt(D) }]];
+  for (let e = 0; e < E; e++) {
+    out.push([`${p}experts.${e}.${gate}.weight`, { shape: [I, D], std: 1 / Math.sqrt(D) }]);
+    out.push([`${p}experts.${e}.${up}.weight`, { shape: [I, D], std: 1 / Math.sqrt(D) }]);
+    out.push([`${p}experts.${e}.${down}.weight`, { shape: [D, I], std: 0.5 / Math.sqrt(I) }]);
+  }
   return out;
 }
 
@@ -428,7 +503,10 @@ export function writeRandomCheckpoint(dir: string, options: RandomCheckpointOpti
   if (!Number.isInteger(z.Dh) || z.Dh % 2 !== 0) throw new Error(`randomCheckpoint: head dim ${z.Dh} must be an even integer`);
   if (H % z.Hkv !== 0) throw new Error(`randomCheckpoint: ${H} heads are not a multiple of ${z.Hkv} key/value heads`);
   const gemma = o.family === 'gemma2' || o.family === 'gemma3';
-  if (o.slidingWindow != null && o.family !== 'mistral' && o.family !== 'qwen3' && o.family !== 'phi3' && !gemma) throw new Error('randomCheckpoint: slidingWindow is a mistral, qwen3, phi3 or gemma option');
+  const moe = o.family === 'mixtral' || o.family === 'qwen3_moe';
+  if (o.slidingWindow != null && o.family !== 'mistral' && o.family !== 'qwen3' && o.family !== 'phi3' && !gemma && !moe) throw new Error('randomCheckpoint: slidingWindow is a mistral, qwen3, phi3, mixture or gemma option');
+  if ((o.experts !== undefined || o.expertsPerToken !== undefined) && !moe) throw new Error('randomCheckpoint: experts and expertsPerToken are mixtral and qwen3_moe options');
+  if ((o.moeIntermediateSize !== undefined || o.normTopkProb !== undefined || o.decoderSparseStep !== undefined || o.mlpOnlyLayers !== undefined) && o.family !== 'qwen3_moe') throw new Error('randomCheckpoint: moeIntermediateSize, normTopkProb, decoderSparseStep and mlpOnlyLayers are qwen3_moe options');
   if (o.headDim !== undefined && (o.family === 'olmo2' || o.family === 'phi3')) throw new Error('randomCheckpoint: olmo2 and phi3 configs have no head_dim (hidden / heads)');
   if (o.partialRotaryFactor !== undefined && o.family !== 'phi3') throw new Error('randomCheckpoint: partialRotaryFactor is a phi3 option');
   if (o.maxWindowLayers !== undefined && o.family !== 'qwen3') throw new Error('randomCheckpoint: maxWindowLayers is a qwen3 option');

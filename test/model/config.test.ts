@@ -108,6 +108,35 @@ test('olmo2: norms after the sublayers, q/k norm over the whole projection', () 
   assert.equal(parsed({ ...llama, rope_scaling: null }).postNorms, false);
 });
 
+test("mixtral: MixtralConfig's defaults (8 experts, 2 a token, always renormalised), the window on every layer", () => {
+  const base = { ...llama, model_type: 'mixtral', architectures: ['MixtralForCausalLM'], rope_scaling: null, num_hidden_layers: 3 };
+  const c = parsed(base);
+  assert.deepEqual(c.moe, { experts: 8, perToken: 2, intermediateSize: 172, normalizeTopK: true, layers: [0, 1, 2] });
+  assert.equal(c.qkNorm, null);
+  assert.equal(c.headDim, 8);
+  const w = parsed({ ...base, num_local_experts: 4, num_experts_per_tok: 1, sliding_window: 16 });
+  assert.deepEqual([w.moe?.experts, w.moe?.perToken, w.slidingWindow, w.fullAttentionLayers], [4, 1, 16, []]);
+  error({ ...base, num_local_experts: 2, num_experts_per_tok: 3 }, 'bad-config', 'num_experts_per_tok 3 is more than the 2 experts');
+  error({ ...base, num_local_experts: 0 }, 'bad-config', 'num_local_experts');
+});
+
+test("qwen3_moe: Qwen3MoeConfig's defaults, norm_topk_prob, mlp_only_layers and decoder_sparse_step, the window", () => {
+  const base = { ...llama, model_type: 'qwen3_moe', architectures: ['Qwen3MoeForCausalLM'], rope_scaling: null, num_hidden_layers: 6 };
+  const c = parsed(base);
+  assert.deepEqual(c.moe, { experts: 128, perToken: 8, intermediateSize: 768, normalizeTopK: false, layers: [0, 1, 2, 3, 4, 5] });
+  assert.equal(c.qkNorm, 'head');
+  assert.equal(c.headDim, 8, 'Qwen3MoeAttention falls back to hidden / heads, unlike Qwen3Config');
+  assert.equal(c.slidingWindow, null);
+  const s = parsed({ ...base, num_experts: 16, num_experts_per_tok: 4, moe_intermediate_size: 32, norm_topk_prob: true, decoder_sparse_step: 2, mlp_only_layers: [3], use_sliding_window: true, sliding_window: 8, max_window_layers: 2 });
+  assert.deepEqual(s.moe, { experts: 16, perToken: 4, intermediateSize: 32, normalizeTopK: true, layers: [1, 5] });
+  // Qwen3MoeAttention windows every layer: max_window_layers is not read
+  assert.deepEqual([s.slidingWindow, s.fullAttentionLayers], [8, []]);
+  // transformers 5 also reads num_local_experts
+  assert.equal(parsed({ ...base, num_local_experts: 32 }).moe?.experts, 32);
+  error({ ...base, mlp_only_layers: 'all' }, 'bad-config', 'mlp_only_layers');
+  error({ ...base, decoder_sparse_step: 0 }, 'bad-config', 'decoder_sparse_step');
+});
+
 test("gemma2: Gemma2Config's defaults, soft caps, query_pre_attn_scalar, a window on every other layer from layer 0", () => {
   const base = { architectures: ['Gemma2ForCausalLM'], model_type: 'gemma2', vocab_size: 300, hidden_size: 64, intermediate_size: 128, num_hidden_layers: 4, num_attention_heads: 4, num_key_value_heads: 2 };
   const c = parsed(base);

@@ -1,6 +1,7 @@
 // The deliberately naive float64 reference forward pass of the Llama family (llama, mistral, qwen2, qwen3,
-// olmo2), in plain loops, written from the Hugging Face semantics (modeling_llama.py, modeling_mistral.py,
-// modeling_qwen2.py, modeling_qwen3.py, modeling_olmo2.py, modeling_rope_utils.py) and not from src/arch. Tests check the engine's graphs
+// olmo2, phi3, mixtral, qwen3_moe), in plain loops, written from the Hugging Face semantics (modeling_llama.py,
+// modeling_mistral.py, modeling_qwen2.py, modeling_qwen3.py, modeling_olmo2.py, modeling_phi3.py,
+// modeling_mixtral.py, modeling_qwen3_moe.py, modeling_rope_utils.py) and not from src/arch. Tests check the engine's graphs
 // against it, the way llm.c's test_gpt2.c checks its model. It is slow on purpose: no caching, no
 // batching, nothing clever; every number is computed where it is used.
 //
@@ -195,7 +196,7 @@ export function naiveLlamaLogits(config: ModelConfig, weights: Weights, embeddin
       q.set(qRow, t * H * Dh);
       k.set(kRow, t * Hkv * Dh);
       v.set(phi3 ? linear(h, 0, rowsOf(qkvName, (H + Hkv) * Dh, Hkv * Dh, D), null, D, Hkv * Dh) : linear(h, 0, weight(weights, p + 'self_attn.v_proj.weight'), bias('self_attn.v_proj.bias'), D, Hkv * Dh), t * Hkv * Dh);
-      if (config.modelType === 'qwen3') {
+      if (config.modelType === 'qwen3' || config.modelType === 'qwen3_moe') {
         normHeads(q, t * H * Dh, H, Dh, weight(weights, p + 'self_attn.q_norm.weight'), eps);
         normHeads(k, t * Hkv * Dh, Hkv, Dh, weight(weights, p + 'self_attn.k_norm.weight'), eps);
       }
@@ -242,9 +243,14 @@ export function naiveLlamaLogits(config: ModelConfig, weights: Weights, embeddin
       for (let d = 0; d < D; d++) x[t * D + d] += o[d];
     }
 
-    // SwiGLU MLP: down(silu(gate h) * up h), residual
+    // SwiGLU MLP: down(silu(gate h) * up h), residual; or a mixture of such experts
     for (let t = 0; t < T; t++) {
       const h = olmo2 ? Float64Array.from(x.subarray(t * D, (t + 1) * D)) : rmsNorm(x, t * D, weight(weights, p + 'post_attention_layernorm.weight'), D, eps);
+      if (config.moe?.layers.includes(l)) {
+        const out = naiveExperts(config, weights, l, h);
+        for (let d = 0; d < D; d++) x[t * D + d] += out[d];
+        continue;
+      }
       const gate = phi3 ? linear(h, 0, rowsOf(p + 'mlp.gate_up_proj.weight', 0, I, D), null, D, I) : linear(h, 0, weight(weights, p + 'mlp.gate_proj.weight'), null, D, I);
       const up = phi3 ? linear(h, 0, rowsOf(p + 'mlp.gate_up_proj.weight', I, I, D), null, D, I) : linear(h, 0, weight(weights, p + 'mlp.up_proj.weight'), null, D, I);
       const act = new Float64Array(I);
@@ -263,4 +269,36 @@ export function naiveLlamaLogits(config: ModelConfig, weights: Weights, embeddin
     logits.set(linear(h, 0, head, null, D, V), t * V);
   }
   return logits;
+}
+
+/**
+ * modeling_mixtral.py's MixtralSparseMoeBlock and modeling_qwen3_moe.py's Qwen3MoeSparseMoeBlock for one
+ * token h: softmax over the router's logits, the perToken most probable experts (the lower index first
+ * on a tie), their probabilities renormalised to sum 1 (mixtral always, qwen3_moe when norm_topk_prob), and
+ * the sum of their SwiGLU outputs so weighted.
+ */
+function naiveExperts(config: ModelConfig, weights: Weights, l: number, h: Float64Array): Float64Array {
+  const moe = config.moe!;
+  const D = config.hiddenSize;
+  const I = moe.intermediateSize;
+  const mixtral = config.modelType === 'mixtral';
+  const p = mixtral ? `model.layers.${l}.block_sparse_moe.` : `model.layers.${l}.mlp.`;
+  const [gateName, upName, downName] = mixtral ? ['w1', 'w3', 'w2'] : ['gate_proj', 'up_proj', 'down_proj'];
+  const logits = linear(h, 0, weight(weights, p + 'gate.weight'), null, D, moe.experts);
+  const max = Math.max(...logits);
+  const probs = Array.from(logits, (z) => Math.exp(z - max));
+  const total = probs.reduce((a, b) => a + b, 0);
+  for (let e = 0; e < probs.length; e++) probs[e] /= total;
+  const chosen = probs.map((pr, e) => ({ pr, e })).sort((a, b) => b.pr - a.pr || a.e - b.e).slice(0, moe.perToken);
+  const norm = moe.normalizeTopK ? chosen.reduce((a, c) => a + c.pr, 0) : 1;
+  const out = new Float64Array(D);
+  for (const { pr, e } of chosen) {
+    const gate = linear(h, 0, weight(weights, `${p}experts.${e}.${gateName}.weight`), null, D, I);
+    const up = linear(h, 0, weight(weights, `${p}experts.${e}.${upName}.weight`), null, D, I);
+    const act = new Float64Array(I);
+    for (let i = 0; i < I; i++) act[i] = silu(gate[i]) * up[i];
+    const down = linear(act, 0, weight(weights, `${p}experts.${e}.${downName}.weight`), null, I, D);
+    for (let d = 0; d < D; d++) out[d] += (pr / norm) * down[d];
+  }
+  return out;
 }

@@ -60,6 +60,13 @@ const cases: [string, RandomCheckpointOptions][] = [
   // factor sqrt(1 + ln(64/8) / ln 8) rotate every position
   ['phi3-longrope-long', { family: 'phi3', numKvHeads: 2, maxPositions: 64, ropeScaling: { type: 'longrope', shortFactor: [1, 1.5, 2, 4], longFactor: [2, 3, 5, 9], originalMaxPositions: 8, attentionFactor: 0 }, seed: 17 }],
   ['qwen3-bf16-tied-layer-types', { family: 'qwen3', dtype: 'BF16', tie: true, numKvHeads: 2, slidingWindow: 4, layerTypes: ['sliding_attention', 'full_attention'], seed: 10 }],
+  // mixtral: 4 experts, 2 a token, renormalised; mistral's attention with a window of 3, GQA
+  ['mixtral-experts-window', { family: 'mixtral', numKvHeads: 2, experts: 4, expertsPerToken: 2, slidingWindow: 3, seed: 20 }],
+  // qwen3_moe: 5 experts of width 24, 3 a token, not renormalised; layer 0 dense (mlp_only_layers), layers 1
+  // and 2 routed; per-head q/k norm, head_dim 12; bf16
+  ['qwen3-moe-unnormalised-bf16', { family: 'qwen3_moe', dtype: 'BF16', numLayers: 3, numKvHeads: 2, headDim: 12, experts: 5, expertsPerToken: 3, moeIntermediateSize: 24, normTopkProb: false, mlpOnlyLayers: [0], seed: 21 }],
+  // qwen3_moe: experts on every second layer (decoder_sparse_step 2), one expert a token, f16
+  ['qwen3-moe-sparse-step-top1-f16', { family: 'qwen3_moe', dtype: 'F16', numLayers: 2, experts: 3, expertsPerToken: 1, decoderSparseStep: 2, seed: 22 }],
 ];
 
 const promptIds = [276, 72, 101, 108, 108, 111, 32, 119];
@@ -108,6 +115,8 @@ describe('engine against the float64 reference', () => {
 
   for (const [label, options] of [
     ['llama', { family: 'llama', numHeads: 4, numKvHeads: 2, seed: 11 }],
+    // one token a step: each step routes its token alone
+    ['mixtral', { family: 'mixtral', numKvHeads: 2, experts: 4, expertsPerToken: 2, seed: 23 }],
     // the step graph's sequence length (cache + new) picks the short factors while within the context
     ['phi3 longrope', { family: 'phi3', numKvHeads: 2, maxPositions: 64, ropeScaling: { type: 'longrope', shortFactor: [1, 1.5, 2, 4], longFactor: [2, 3, 5, 9], originalMaxPositions: 32, attentionFactor: 0 }, seed: 19 }],
   ] as [string, RandomCheckpointOptions][])

@@ -9,8 +9,14 @@ import { ONNX_DTYPE } from './select';
 
 const TopKMask: OpDef<{ k: number }> = {
   name: 'TopKMask',
-  emit: (e, [x], { k }) => {
-    const [, indices] = e.nodeOutputs('TopK', [x, e.ints([k])], 2, { axis: -1, largest: 1, sorted: 1 });
+  emit: (e, [x], { k }, out) => {
+    // onnxruntime's TopK divides by the number of rows, and a run may feed zero rows (a graph's idle part):
+    // one padded row keeps it from dividing by zero, and is cut off again
+    const rank = out.shape.length;
+    const pads = Array.from({ length: 2 * rank }, (_, i) => (i === 2 * rank - 2 ? 1 : 0));
+    const padded = rank >= 2 ? e.node('Pad', [x, e.ints(pads)]) : x;
+    const [, top] = e.nodeOutputs('TopK', [padded, e.ints([k])], 2, { axis: -1, largest: 1, sorted: 1 });
+    const indices = rank >= 2 ? e.node('Slice', [top, e.ints([0]), e.ints([-1]), e.ints([rank - 2])]) : top;
     const zeros = e.node('Expand', [e.ints([0]), e.node('Shape', [x])]);
     const ones = e.node('Expand', [e.ints([1]), e.node('Shape', [indices])]);
     return e.node('Cast', [e.node('ScatterElements', [zeros, indices, ones], { axis: -1 })], { to: ONNX_DTYPE.bool });
@@ -29,9 +35,15 @@ const NonZeroIndices: OpDef = {
   emit: (e, [mask]) => e.node('Reshape', [e.node('NonZero', [mask]), e.ints([-1])]),
 };
 
-/** The positions where a 1-D bool tensor is true, ascending; `size` names their count, known only at run time. */
-export function nonZeroIndices(mask: Tensor, size: string): Tensor {
+let counts = 0;
+
+/**
+ * The positions where a 1-D bool tensor is true, ascending. Their count, known only at run time, is a symbolic
+ * dim of its own (one per call: a graph that builds the same layer twice must not share it).
+ */
+export function nonZeroIndices(mask: Tensor): Tensor {
   if (mask.rank !== 1 || mask.dtype !== 'bool') throw new Error('nonZeroIndices: a 1-D bool tensor');
+  const size = `nonzero_${counts++}`;
   const t = new Tensor(mask.graph, NonZeroIndices, [mask], {}, [size], 'int64');
   mask.graph.bindDim(size, t, 0);
   return t;
