@@ -7,6 +7,7 @@ import type { ModelConfig } from '../model/config';
 import type { TensorInfo, WeightStore } from '../model/safetensors';
 import { findTensor, lookupTensor } from '../model/weightNames';
 import { readRowRangeF32Async } from '../model/safetensors';
+import { expertNames } from './moe';
 
 /** Row-major matrix: `rows` x `cols`. */
 export interface Matrix {
@@ -40,6 +41,10 @@ export interface GlobalWeights {
    * reuses its buffers (a fresh array a layer costs its page faults).
    */
   readDownProjection(layer: number, out: Float32Array): Promise<Matrix>;
+  /** A mixture-of-experts layer's expert count and each expert's width; null for a dense feed-forward block. */
+  experts(layer: number): { readonly count: number; readonly width: number } | null;
+  /** One expert's W_down [hiddenSize, width] into `out`, as readDownProjection reads a dense layer's. */
+  readExpertDownProjection(layer: number, expert: number, out: Float32Array): Promise<Matrix>;
   /** [vocabSize, hiddenSize]. */
   inputEmbeddings(): Matrix;
   /** [vocabSize, hiddenSize]: the LM head, or the input embeddings when tied. */
@@ -129,6 +134,8 @@ export function globalWeights(config: ModelConfig, store: WeightStore): GlobalWe
       downProjectionRows: (layer) => matrix(down(layer), F, D),
       downProjection: (layer) => transpose(matrix(down(layer), F, D)),
       readDownProjection: async (layer, out) => transpose(await readMatrix(down(layer), F, D, new Float32Array(F * D)), out),
+      experts: () => null,
+      readExpertDownProjection: () => Promise.reject(new Error('gpt2 has no experts')),
       inputEmbeddings: embeddings,
       outputEmbeddings: () => matrix(output, V, D),
       readOutputEmbeddingRows: (first, out) => readRows(output, V, D, first, out),
@@ -165,6 +172,8 @@ export function globalWeights(config: ModelConfig, store: WeightStore): GlobalWe
     downProjectionRows: (layer) => transpose(matrix(down(layer), D, F)),
     downProjection: (layer) => matrix(down(layer), D, F),
     readDownProjection: (layer, out) => readMatrix(down(layer), D, F, out),
+    experts: (layer) => (config.moe?.layers.includes(layer) ? { count: config.moe.experts, width: config.moe.intermediateSize } : null),
+    readExpertDownProjection: (layer, expert, out) => readMatrix(expertNames(config.modelType, layer).down(expert), D, config.moe!.intermediateSize, out),
     inputEmbeddings: embeddings,
     outputEmbeddings: () => matrix(output, V, D),
     readOutputEmbeddingRows: (first, out) => readRows(output, V, D, first, out),

@@ -16,6 +16,7 @@ interface ConceptsOptions {
   model?: string;
   components?: string;
   top?: string;
+  expert?: string;
   json?: string;
   threads?: string;
 }
@@ -24,12 +25,13 @@ async function runConcepts(options: ConceptsOptions, defaultModel: string): Prom
   const components = intOption(options.components, '--components', 1, DEFAULT_CONCEPTS.components, '10');
   const top = intOption(options.top, '--top', 1, DEFAULT_CONCEPTS.top, '10');
   const threads = options.threads === undefined ? undefined : intOption(options.threads, '--threads', 1, 1, '2');
+  const expert = options.expert === undefined ? undefined : intOption(options.expert, '--expert', 0, 0, '0');
   const modelDir = options.model ?? defaultModel;
   requireDefaultModel(options.model, modelDir);
   requireOutputFiles([[options.json, '--json']]); // before the run, which takes minutes on a large model
   // the words stage has no count: the PCA bar stays up through it
   const bar = stageBar({ format: '{stage} [{bar}] {value}/{total} layers', stageWidth: 6, skip: 'words' });
-  const result = await conceptsFor(modelDir, { components, top, threads, onProgress: bar.update });
+  const result = await conceptsFor(modelDir, { components, top, expert, threads, onProgress: bar.update });
   bar.stop();
   if (!result.ok) report(result.error);
   if (options.json !== undefined) {
@@ -48,6 +50,7 @@ export function registerConcepts(program: Command, defaultModel: string): void {
     .option('--model <dir>', 'Hugging Face checkpoint folder; default: the embedded tuned model')
     .option('--components <k>', `principal components per layer, at most d_model (default ${DEFAULT_CONCEPTS.components})`)
     .option('--top <k>', `words per component (default ${DEFAULT_CONCEPTS.top})`)
+    .option('--expert <n>', 'a mixture of experts (mixtral, qwen3_moe): the concepts of expert n on each layer with experts; default: all its experts\' neurons pooled')
     .option('--json <file>', 'also write the full result as JSON (schema in docs/cli.md)')
     .option('--threads <n>', 'onnxruntime threads (default: all cores)')
     .action((options: ConceptsOptions) => runConcepts(options, defaultModel));

@@ -11,7 +11,7 @@
 // L layers, k components, K words a component, D model width, F feed-forward width, V vocabulary.
 import { globalWeights, type GlobalWeights } from '../arch/globalWeights';
 import { labelConcept, type ConceptLabel } from '../explain/conceptLabels';
-import { mergeTopWords, orientToTopWord, principalComponents, topWordLists, type ConceptKernels, type EigenSettings, type PrincipalComponents, type TopWord } from '../explain/ffnConcepts';
+import { mergeTopWords, orientToTopWord, pooledPrincipalComponents, principalComponents, topWordLists, type ConceptKernels, type EigenSettings, type PrincipalComponents, type TopWord } from '../explain/ffnConcepts';
 import { fail, LensFailure, ok, type Result } from '../lensError';
 import type { Checkpoint } from '../model/checkpoint';
 import { openCheckpoint } from '../runtime/openCheckpoint';
@@ -20,6 +20,11 @@ import { chebyshevFilter, rowsTimesSymmetric, scatterMatrix, topCosines } from '
 export interface ConceptsOptions {
   readonly components: number; // k
   readonly top: number; // K
+  /**
+   * A mixture of experts' layers: the concepts of this expert's neurons alone; absent, of all the layer's
+   * experts' neurons pooled (one PCA over their write vectors together).
+   */
+  readonly expert?: number;
   readonly threads?: number; // onnxruntime threads for the products
   readonly eigen?: EigenSettings;
   /** Rows of the output embeddings a words call (the table is read in pieces); default: 16 MiB of f32. */
@@ -46,6 +51,8 @@ export interface ConceptComponent {
 
 export interface LayerConcepts {
   readonly layer: number;
+  /** A mixture-of-experts layer: its expert count and whose neurons the components are of; null for a dense block. */
+  readonly experts: { readonly count: number; readonly of: 'pooled' | number } | null;
   readonly totalVariance: number; // trace(C)
   readonly components: readonly ConceptComponent[];
   /** [k, D], unit rows, component j in row j, signed to point toward its top word: for principal angles. */
@@ -61,6 +68,8 @@ export interface ConceptsResult {
   readonly model: { readonly path: string; readonly architecture: string; readonly parameters: number; readonly hiddenSize: number; readonly intermediateSize: number; readonly numLayers: number; readonly vocabSize: number };
   readonly components: number; // k
   readonly top: number; // K
+  /** The expert asked for on a mixture's layers (ConceptsOptions.expert); absent: pooled. */
+  readonly expert?: number;
   readonly candidateWords: number; // ids that can be words
   readonly layers: readonly LayerConcepts[];
   /** FLOPs of the products: covariances (L · 2 D² F), eigensolver (2 D² per product row), words (2 L k V D). */
@@ -119,9 +128,13 @@ function inFlight<T>(p: Promise<T>): Promise<T> {
 const seconds = (since: number) => (performance.now() - since) / 1000;
 const cancelled = () => fail('cancelled', 'the concepts computation was cancelled', 'Run it again when you are ready.');
 
-/** Checks --components and --top against the model before any weight is read. */
-export function checkConceptsOptions(checkpoint: Checkpoint, options: Pick<ConceptsOptions, 'components' | 'top'>): Result<{ candidates: number[] }> {
-  const { hiddenSize: D, intermediateSize: F } = checkpoint.config;
+/** Checks --components, --top and --expert against the model before any weight is read. */
+export function checkConceptsOptions(checkpoint: Checkpoint, options: Pick<ConceptsOptions, 'components' | 'top' | 'expert'>): Result<{ candidates: number[] }> {
+  const { hiddenSize: D, intermediateSize: F, moe } = checkpoint.config;
+  if (options.expert !== undefined) {
+    if (moe === null) return fail('bad-argument', `expert ${options.expert} asked, but ${checkpoint.config.modelType} has no experts`, 'Leave out --expert: it is for mixtures of experts (mixtral, qwen3_moe).');
+    if (!Number.isInteger(options.expert) || options.expert < 0 || options.expert >= moe.experts) return fail('bad-argument', `expert ${options.expert} asked, but the layers have experts 0 to ${moe.experts - 1}`, `Pass --expert 0 to ${moe.experts - 1}, or leave it out for all experts pooled.`);
+  }
   const k = options.components;
   if (!Number.isInteger(k) || k < 1) return fail('bad-argument', `components must be a positive integer, got ${k}`, 'Pass --components 1 or more (default 10).');
   if (k > D) return fail('bad-argument', `${k} components asked, but the model's d_model (hidden size) is ${D}: there are only ${D} principal components`, `Pass --components ${Math.min(D, 10)} (at most ${D}).`);
@@ -186,17 +199,39 @@ async function compute(checkpoint: Checkpoint, weights: GlobalWeights, candidate
   };
   const pcas: PrincipalComponents[] = [];
   const layerSeconds: number[] = [];
-  let nextDown = inFlight(weights.readDownProjection(0, downBuffers[0]));
+  // a mixture's layers read their experts one at a time into a buffer of their own; the dense layers (all of
+  // them, but for qwen3_moe's mlp_only_layers) go through the read-ahead
+  const denseAfter = (from: number) => {
+    for (let l = from; l < L; l++) if (weights.experts(l) === null) return l;
+    return -1;
+  };
+  let reads = 0;
+  const readDense = (layer: number) => (layer < 0 ? undefined : inFlight(weights.readDownProjection(layer, downBuffers[reads++ % downBuffers.length])));
+  let nextDown = readDense(denseAfter(0));
+  let expertBuffer: Float32Array | undefined;
   let nextPiece: Promise<Float32Array> | undefined;
   for (let layer = 0; layer < L; layer++) {
     if (options.signal?.aborted) return cancelled();
     options.onProgress?.({ stage: 'pca', done: layer, total: L });
     const layerStart = performance.now();
-    const wDown = await nextDown; // (D, F)
-    if (layer + 1 < L && downBuffers.length === 2) nextDown = inFlight(weights.readDownProjection(layer + 1, downBuffers[(layer + 1) % 2]));
-    if (layer + 1 === L) nextPiece = readPiece(0);
-    pcas.push(await principalComponents(wDown.data, D, F, k, kernels, options.eigen));
-    if (layer + 1 < L && downBuffers.length === 1) nextDown = inFlight(weights.readDownProjection(layer + 1, downBuffers[0]));
+    const experts = weights.experts(layer);
+    if (experts) {
+      if (layer + 1 === L) nextPiece = readPiece(0);
+      const buffer = (expertBuffer ??= new Float32Array(D * experts.width));
+      const read = async (e: number) => (await weights.readExpertDownProjection(layer, e, buffer)).data;
+      pcas.push(
+        options.expert === undefined
+          ? await pooledPrincipalComponents(experts.count, read, D, experts.width, k, kernels, options.eigen)
+          : await principalComponents(await read(options.expert), D, experts.width, k, kernels, options.eigen),
+      );
+    } else {
+      const wDown = await nextDown!; // (D, F)
+      const next = denseAfter(layer + 1);
+      if (downBuffers.length === 2) nextDown = readDense(next);
+      if (layer + 1 === L) nextPiece = readPiece(0);
+      pcas.push(await principalComponents(wDown.data, D, F, k, kernels, options.eigen));
+      if (downBuffers.length === 1) nextDown = readDense(next);
+    }
     layerSeconds.push(seconds(layerStart));
   }
   if (options.signal?.aborted) return cancelled();
@@ -238,7 +273,8 @@ async function compute(checkpoint: Checkpoint, weights: GlobalWeights, candidate
       return { index: j, variance: pca.variances[j], explainedRatio: pca.ratios[j], words: shown, label: labelConcept(shown) };
     });
     const flops = pca.flops.covariance + pca.flops.eigensolver;
-    return { layer, totalVariance: pca.totalVariance, components, vectors, converged: pca.converged, maxResidual: Math.max(...pca.residuals), passes: pca.passes, flops, seconds: layerSeconds[layer] };
+    const experts = weights.experts(layer);
+    return { layer, experts: experts && { count: experts.count, of: options.expert ?? 'pooled' }, totalVariance: pca.totalVariance, components, vectors, converged: pca.converged, maxResidual: Math.max(...pca.residuals), passes: pca.passes, flops, seconds: layerSeconds[layer] };
   });
   options.onProgress?.({ stage: 'labels', done: L, total: L });
 
@@ -246,6 +282,7 @@ async function compute(checkpoint: Checkpoint, weights: GlobalWeights, candidate
     model: { path: checkpoint.dir, architecture: config.architecture, parameters: checkpoint.parameterCount, hiddenSize: D, intermediateSize: F, numLayers: L, vocabSize: V },
     components: k,
     top: K,
+    ...(options.expert === undefined ? {} : { expert: options.expert }),
     candidateWords: candidates.length,
     layers,
     flops: { covariance: covarianceFlops, eigensolver: eigensolverFlops, words: 2 * L * k * V * D },

@@ -11,10 +11,12 @@ export function conceptsJson(r: ConceptsResult): Record<string, unknown> {
     format_version: CONCEPTS_FORMAT_VERSION,
     method: 'concepts',
     model: { path: m.path, architecture: m.architecture, parameters: m.parameters, hidden_size: m.hiddenSize, intermediate_size: m.intermediateSize, num_layers: m.numLayers, vocab_size: m.vocabSize },
-    settings: { components: r.components, top: r.top },
+    settings: { components: r.components, top: r.top, expert: r.expert ?? null },
     candidate_words: r.candidateWords,
     layers: r.layers.map((l) => ({
       layer: l.layer,
+      // a mixture-of-experts layer: how many experts, and whose neurons ("pooled": all of them together)
+      experts: l.experts && { count: l.experts.count, of: l.experts.of },
       total_variance: l.totalVariance,
       explained_variance_ratio: l.components.reduce((s, c) => s + c.explainedRatio, 0),
       converged: l.converged,

@@ -29,7 +29,8 @@ export function renderConcepts(r: ConceptsResult): string {
   ];
   for (const l of r.layers) {
     const explained = l.components.reduce((s, c) => s + c.explainedRatio, 0);
-    lines.push('', `layer ${l.layer}: ${pct(explained)} of the variance in ${l.components.length} components${l.converged ? '' : ` (eigensolver not converged: residual ${l.maxResidual.toExponential(1)})`}`);
+    const experts = l.experts === null ? '' : l.experts.of === 'pooled' ? ` (its ${l.experts.count} experts' neurons pooled)` : ` (expert ${l.experts.of} of ${l.experts.count})`;
+    lines.push('', `layer ${l.layer}${experts}: ${pct(explained)} of the variance in ${l.components.length} components${l.converged ? '' : ` (eigensolver not converged: residual ${l.maxResidual.toExponential(1)})`}`);
     for (const c of l.components) {
       const category = c.label.category.category.replace('_', ' ');
       lines.push(`  ${String(c.index + 1).padStart(3)}  ${pct(c.explainedRatio).padStart(6)}  ${category.padEnd(18)}  ${partsOfSpeech(c)}`);

@@ -161,6 +161,40 @@ export async function principalComponents(wDown: Float32Array, D: number, F: num
   const { means, totalVariance } = neuronMeans(wDown, D, F);
   // Σ x_i x_i^T = X_c^T X_c: (D, F) x (F, D); the 1 / (F − 1) is applied to the eigenvalues instead of S
   const scatter = await kernels.scatter(wDown, D, F, new Float32Array(means));
+  return componentsOfScatter(scatter, D, F, totalVariance, k, kernels, eigen, 2 * D * D * F);
+}
+
+/**
+ * The k leading principal components of the neurons of several feed-forward blocks together (a layer's
+ * experts, pooled), each part W_down [D, F] read in turn by `read(p)` (into a buffer it may reuse): the pooled
+ * scatter is each part's about its own mean plus F (μ_p − μ)(μ_p − μ)^T, so no part waits for another's rows.
+ */
+export async function pooledPrincipalComponents(parts: number, read: (part: number) => Promise<Float32Array>, D: number, F: number, k: number, kernels: ConceptKernels, eigen: EigenSettings = {}): Promise<PrincipalComponents> {
+  const scatter = new Float64Array(D * D);
+  const partMeans: Float64Array[] = [];
+  for (let p = 0; p < parts; p++) {
+    const wDown = await read(p);
+    const { means } = neuronMeans(wDown, D, F);
+    const s = await kernels.scatter(wDown, D, F, new Float32Array(means));
+    for (let i = 0; i < D * D; i++) scatter[i] += s[i];
+    partMeans.push(Float64Array.from(means));
+  }
+  const mean = new Float64Array(D);
+  for (const m of partMeans) for (let d = 0; d < D; d++) mean[d] += m[d] / parts;
+  for (const m of partMeans) {
+    for (let a = 0; a < D; a++) {
+      const da = m[a] - mean[a];
+      for (let b = 0; b < D; b++) scatter[a * D + b] += F * da * (m[b] - mean[b]);
+    }
+  }
+  const N = parts * F;
+  let trace = 0;
+  for (let d = 0; d < D; d++) trace += scatter[d * D + d];
+  return componentsOfScatter(Float32Array.from(scatter), D, N, trace / (N - 1), k, kernels, eigen, 2 * D * D * N);
+}
+
+/** The leading eigenpairs of a scatter matrix of N rows, as principal components. */
+async function componentsOfScatter(scatter: Float32Array, D: number, F: number, totalVariance: number, k: number, kernels: ConceptKernels, eigen: EigenSettings, covarianceFlops: number): Promise<PrincipalComponents> {
   const B = Math.min(D, Math.max(k, eigen.blockSize ?? k + Math.max(Math.ceil(k / 2), 6)));
   const fast = kernels.filterRows;
   const filter: FilterRows = fast ? (x, ax, n, steps) => fast(scatter, D, x, ax, n, steps) : filterByProducts((x, n) => kernels.multiplyRows(scatter, D, x, n), D);
@@ -175,7 +209,7 @@ export async function principalComponents(wDown: Float32Array, D: number, F: num
     residuals: pairs.residuals,
     converged: pairs.converged,
     passes: pairs.passes,
-    flops: { covariance: 2 * D * D * F, eigensolver: 2 * D * D * pairs.productRows },
+    flops: { covariance: covarianceFlops, eigensolver: 2 * D * D * pairs.productRows },
   };
 }
 

@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { after, test } from 'node:test';
 import { loadTokenizer } from '../../src/model/tokenizer';
 import { writeRandomCheckpoint, type RandomCheckpointOptions } from '../helpers/randomCheckpoint';
-import { downRows, naiveCosines, naiveOutputEmbeddings, naivePca } from '../reference/naiveConcepts';
+import { downRows, expertDownRows, naiveCosines, naiveOutputEmbeddings, naivePca } from '../reference/naiveConcepts';
 import { runCli } from './cliRunner';
 
 const root = mkdtempSync(join(tmpdir(), 'lens-cli-concepts-'));
@@ -116,6 +116,42 @@ for (const [name, options] of [
   });
 }
 
+// a mixture of experts: a layer's components are of all its experts' neurons pooled, or of one expert's
+// with --expert; qwen3_moe's dense layer (mlp_only_layers) is read as any dense one
+for (const [name, options] of [
+  ['qwen3_moe with a dense layer', { family: 'qwen3_moe', numLayers: 3, numKvHeads: 2, experts: 3, moeIntermediateSize: 16, mlpOnlyLayers: [1] }],
+  ['mixtral', { family: 'mixtral', numKvHeads: 2, experts: 3, intermediateSize: 20 }],
+] as [string, RandomCheckpointOptions][]) {
+  test(`${name}: pooled and single-expert variances equal the naive float64 PCA`, () => {
+    const ck = writeRandomCheckpoint(join(root, name.replace(/\W+/g, '-')), { ...options, hiddenSize: 24, seed: 44 });
+    const moe = ck.config.moe!;
+    const D = ck.config.hiddenSize;
+    for (const expert of [undefined, 1]) {
+      const out = join(root, `${name.replace(/\W+/g, '-')}-${expert}.json`);
+      const run = runCli(['concepts', '--model', ck.dir, '--components', '3', '--top', '4', '--json', out, ...(expert === undefined ? [] : ['--expert', String(expert)])]);
+      assert.equal(run.status, 0, run.stderr);
+      const json = JSON.parse(readFileSync(out, 'utf8'));
+      assert.equal(json.settings.expert, expert ?? null);
+      json.layers.forEach((layer: { layer: number; experts: { count: number; of: string | number } | null; components: { variance: number }[] }) => {
+        const l = layer.layer;
+        const routed = moe.layers.includes(l);
+        let rows: Float64Array;
+        if (!routed) rows = downRows(ck, l);
+        else if (expert !== undefined) rows = expertDownRows(ck, l, expert);
+        else {
+          const parts = Array.from({ length: moe.experts }, (_, e) => expertDownRows(ck, l, e));
+          rows = new Float64Array(parts.reduce((n, p) => n + p.length, 0));
+          parts.reduce((at, p) => (rows.set(p, at), at + p.length), 0);
+        }
+        assert.deepEqual(layer.experts, routed ? { count: moe.experts, of: expert ?? 'pooled' } : null);
+        const naive = naivePca(rows, rows.length / D, D);
+        layer.components.forEach((c, j) => assert.ok(Math.abs(c.variance - naive.values[j]) <= 1e-5 * naive.values[0], `layer ${l} component ${j} (expert ${expert}): ${c.variance} vs ${naive.values[j]}`));
+      });
+      assert.match(run.stdout, expert === undefined ? /layer 0 \(its 3 experts' neurons pooled\)/ : /layer 0 \(expert 1 of 3\)/);
+    }
+  });
+}
+
 const tuned = join(__dirname, '..', '..', 'models', 'wordnet-tuned');
 
 test('the embedded tuned model with the defaults: 10 components of 10 words a layer, converged', { skip: existsSync(join(tuned, 'config.json')) ? false : 'models/wordnet-tuned is not built' }, () => {
@@ -151,6 +187,13 @@ test('bad --components and --top: not positive integers, or more than the model 
   }
   expectError([...m(), '--components', '33'], /33 components asked, but the model's d_model \(hidden size\) is 32: there are only 32 principal components\nhint: Pass --components 10 \(at most 32\)/);
   expectError([...m(), '--top', '100000'], /100000 words a component asked, but the vocabulary has \d+ non-special tokens/);
+});
+
+test('bad --expert: on a dense model, out of range, not an integer', () => {
+  expectError([...m(), '--expert', '0'], /expert 0 asked, but llama has no experts\nhint: Leave out --expert/);
+  const moe = writeRandomCheckpoint(join(root, 'moe-bad-expert'), { family: 'mixtral', experts: 3, seed: 45 });
+  expectError(['concepts', '--model', moe.dir, '--expert', '3'], /expert 3 asked, but the layers have experts 0 to 2\nhint: Pass --expert 0 to 2/);
+  expectError(['concepts', '--model', moe.dir, '--expert', 'x'], /--expert must be an integer >= 0/);
 });
 
 test('bad --model and --json', () => {

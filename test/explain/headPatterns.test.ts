@@ -78,7 +78,7 @@ function naiveLayerWeights(ck: RandomCheckpoint, layer: number): { wq: number[][
   const family = ck.config.modelType;
   // gemma3: as qwen3, its norm weights scaling by 1 + w
   const gemma = family === 'gemma2' || family === 'gemma3_text' || family === 'gemma3';
-  const scaleOf = (name: string) => (family === 'qwen3' || family === 'olmo2' || family === 'gemma3_text' || family === 'gemma3' ? ck.weights.get(p + `self_attn.${name}.weight`)!.map((x) => (gemma ? 1 + x : x)) : null);
+  const scaleOf = (name: string) => (family === 'qwen3' || family === 'qwen3_moe' || family === 'olmo2' || family === 'gemma3_text' || family === 'gemma3' ? ck.weights.get(p + `self_attn.${name}.weight`)!.map((x) => (gemma ? 1 + x : x)) : null);
   const rows = (w: Float64Array, n: number, scale: Float64Array | null) =>
     Array.from({ length: n }, (_, r) => [...w.subarray(r * D, (r + 1) * D)].map((x) => x * (scale === null ? 1 : family === 'olmo2' ? scale[r] : scale[r % Dh])));
   // phi3: the query rows, then the key rows, of the fused qkv_proj
@@ -317,6 +317,12 @@ test('gemma3 ((1 + w) per-head q/k norm scales): the module agrees with the naiv
 
 test('phi3 (fused qkv_proj): the module agrees with the naive loops', () =>
   compare('phi3', { family: 'phi3', hiddenSize: 32, numHeads: 4, numKvHeads: 2, numLayers: 2, seed: 49 }, false));
+
+test('mixtral (mistral attention beside the experts): the module agrees with the naive loops', () =>
+  compare('mixtral', { family: 'mixtral', hiddenSize: 32, numHeads: 4, numKvHeads: 2, numLayers: 2, experts: 3, seed: 51 }, false));
+
+test('qwen3_moe (per-head q/k norm scales beside the experts): the module agrees with the naive loops', () =>
+  compare('qwen3_moe', { family: 'qwen3_moe', hiddenSize: 32, numHeads: 4, numKvHeads: 2, headDim: 12, numLayers: 2, experts: 3, seed: 53 }, false));
 
 test('gpt2 (fused Conv1D qkv, LayerNorm scale): the module agrees with the naive loops', () =>
   compare('gpt2', { family: 'gpt2', hiddenSize: 32, numHeads: 4, numLayers: 2, seed: 42 }, false));

@@ -19,6 +19,14 @@ export function downRows(ck: RandomCheckpoint, layer: number): Float64Array {
   return ck.weights.get(`h.${layer}.mlp.c_proj.weight`) ?? ck.weights.get(`transformer.h.${layer}.mlp.c_proj.weight`)!;
 }
 
+/** An expert's W_down^T rows [I, D], from mixtral's block_sparse_moe.experts.e.w2 or qwen3_moe's mlp.experts.e.down_proj ([D, I]). */
+export function expertDownRows(ck: RandomCheckpoint, layer: number, expert: number): Float64Array {
+  const D = ck.config.hiddenSize;
+  const w = ck.weights.get(`model.layers.${layer}.block_sparse_moe.experts.${expert}.w2.weight`) ?? ck.weights.get(`model.layers.${layer}.mlp.experts.${expert}.down_proj.weight`)!;
+  const I = w.length / D;
+  return Float64Array.from({ length: I * D }, (_, i) => w[(i % D) * I + Math.floor(i / D)]);
+}
+
 /** The sample covariance of the centred rows [F, D] and its full eigendecomposition. */
 export function naivePca(rows: ArrayLike<number>, F: number, D: number): NaivePca {
   const mean = new Float64Array(D);
