@@ -48,7 +48,8 @@ export function sparseFeedForward(h: Tensor, moe: MixtureOfExperts, names: Exper
   const S = h.shape[1];
   let out: Tensor | null = null;
   for (let e = 0; e < moe.experts; e++) {
-    const tokens = nonZeroIndices(reshape(slice(chosen, -1, e, e + 1), [S]));
+    // each token goes to perToken experts: on average an expert gets that share of the tokens (exact in sum)
+    const tokens = nonZeroIndices(reshape(slice(chosen, -1, e, e + 1), [S]), moe.perToken / moe.experts);
     const x = takeRows(h, tokens, 1); // (1, n, D): only the tokens routed to expert e
     const y = linear(swiglu(linear(x, weight(names.gate(e))), linear(x, weight(names.up(e)))), weight(names.down(e)));
     const part = putRows(mul(y, takeRows(slice(routing, -1, e, e + 1), tokens, 1)), tokens, 1, h.shape);

@@ -3,7 +3,8 @@
 // from the outputs one runs costs 2·(batch)·m·k·n. Elementwise ops, softmax and norms are left out, as MFU
 // estimates do (nanoGPT `estimate_mfu`): they are O(T·D) per layer against the products' O(T·D²).
 // The products are collected once (flopTerms) and evaluated for any sizes (evaluateFlops), so a cost estimate
-// over many prompts walks the graph once.
+// over many prompts walks the graph once. The tokens a mixture routes to each expert count as their average
+// share, which sums to the exact total over the experts.
 import type { GraphOutput } from './emit';
 import type { Dim, Tensor } from './tensor';
 
@@ -13,11 +14,17 @@ export interface FlopCount {
   readonly products: number; // how many products were counted
 }
 
+/** A dim only the run knows, counted as its average share of another (Graph.dimShares). */
+export interface DimShare {
+  readonly of: Dim;
+  readonly fraction: number;
+}
+
 /** One product: 2 · (elements of its output) · k. */
 export interface FlopTerm {
   readonly op: string;
-  readonly out: readonly Dim[];
-  readonly k: Dim;
+  readonly out: readonly (Dim | DimShare)[];
+  readonly k: Dim | DimShare;
 }
 
 const PRODUCTS = new Set(['MatMul', 'Linear', 'Attend']);
@@ -34,14 +41,16 @@ export function flopTerms(outputs: readonly GraphOutput[]): FlopTerm[] {
     stack.push(...t.inputs);
     if (!PRODUCTS.has(t.op.name)) continue;
     const [a] = t.inputs;
+    const dim = (d: Dim): Dim | DimShare => (typeof d === 'string' ? (t.graph.dimShares.get(d) ?? d) : d);
     // out is (..., m, n): every output element is a k-long dot product
-    terms.push({ op: t.op.name, out: t.shape, k: a.shape[a.rank - 1] });
+    terms.push({ op: t.op.name, out: t.shape.map(dim), k: dim(a.shape[a.rank - 1]) });
   }
   return terms;
 }
 
-function size(dim: Dim, dims: Readonly<Record<string, number>>): number {
+function size(dim: Dim | DimShare, dims: Readonly<Record<string, number>>): number {
   if (typeof dim === 'number') return dim;
+  if (typeof dim === 'object') return dim.fraction * size(dim.of, dims);
   const v = dims[dim];
   if (v === undefined) throw new Error(`flops: no size given for symbolic dim "${dim}"`);
   return v;

@@ -84,6 +84,11 @@ export class Graph {
   readonly weights: Tensor[] = [];
   /** Where each symbolic dim can be read at run time: the first input that declared it. */
   readonly dimSources = new Map<string, { tensor: Tensor; axis: number }>();
+  /**
+   * Symbolic dims whose size only the run knows (the tokens routed to an expert), as a fraction of another
+   * dim on average: what FLOP counts use for them.
+   */
+  readonly dimShares = new Map<string, { readonly of: Dim; readonly fraction: number }>();
   private readonly constants = new Map<string, Tensor>();
   private readonly castCache = new Map<string, Tensor>();
 

@@ -41,6 +41,7 @@ const families: [string, RandomCheckpointOptions][] = [
   ['llama GQA', { family: 'llama', numHeads: 4, numKvHeads: 2, seed: 3 }],
   ['qwen2 tied bf16', { family: 'qwen2', tie: true, dtype: 'BF16', seed: 4 }],
   ['gpt2', { family: 'gpt2', seed: 5 }],
+  ['qwen3_moe with a dense layer', { family: 'qwen3_moe', numKvHeads: 2, experts: 4, expertsPerToken: 2, mlpOnlyLayers: [0], seed: 7 }],
 ];
 
 for (const [name, options] of families) {
@@ -57,8 +58,13 @@ for (const [name, options] of families) {
   });
 }
 
-test("the estimate equals onnxruntime's profile of the products it ran (two attribution batches, a decode step)", async () => {
-  const checkpoint = await open('profiled', { family: 'llama', numHeads: 4, numKvHeads: 2, seed: 9 });
+for (const [name, options] of [
+  ['llama', { family: 'llama', numHeads: 4, numKvHeads: 2, seed: 9 }],
+  // each token runs exactly k experts: the experts' average shares add up to the products actually run
+  ['mixtral', { family: 'mixtral', numHeads: 4, numKvHeads: 2, experts: 5, expertsPerToken: 2, seed: 10 }],
+] as [string, RandomCheckpointOptions][])
+test(`${name}: the estimate equals onnxruntime's profile of the products it ran (two attribution batches, a decode step)`, async () => {
+  const checkpoint = await open(`profiled-${name}`, options);
   const prompt = Array.from({ length: 14 }, (_, i) => (i * 37) % 200);
   const response = Array.from({ length: 12 }, (_, i) => (i * 53 + 11) % 200);
   const profile = await profileLensModel(checkpoint, prompt, response, 1, root);

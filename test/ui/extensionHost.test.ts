@@ -12,6 +12,7 @@ import * as esbuild from 'esbuild';
 import type { InstructionLensApi } from '../../src/extension';
 import type { ExplainView, HeadsGridView, HeadDetailView } from '../../src/protocol';
 import { FakeWebview, type FakeHost } from '../helpers/fakeVscode';
+import { writeRandomCheckpoint, type RandomCheckpointOptions } from '../helpers/randomCheckpoint';
 import { naiveImportance } from './explainFixture';
 
 const ROOT = join(__dirname, '..', '..');
@@ -129,3 +130,50 @@ test('untrusted workspace: model paths from workspace settings are not loaded', 
   assert.equal(lens.activeModel().name, 'theirs');
   host.settings = {};
 });
+
+// the panels read every family through the same engine jobs: explain, the heads view's attention and head map,
+// and a layer's concepts (pooled over the experts for a mixture)
+for (const [name, options] of [
+  ['qwen3', { family: 'qwen3', numKvHeads: 2, headDim: 12 }],
+  ['gemma3 multimodal', { family: 'gemma3', multimodal: true, numKvHeads: 2, slidingWindow: 4, slidingWindowPattern: 2 }],
+  ['phi3', { family: 'phi3', numKvHeads: 2, partialRotaryFactor: 0.5 }],
+  ['olmo2', { family: 'olmo2', numKvHeads: 2 }],
+  ['qwen3_moe', { family: 'qwen3_moe', numKvHeads: 2, experts: 4, mlpOnlyLayers: [0] }],
+] as [string, RandomCheckpointOptions][]) {
+  test(`${name}: the explain panel, the heads view and its concepts`, async () => {
+    const ck = writeRandomCheckpoint(join(out, name.replace(/\W+/g, '-')), { ...options, seed: 61 });
+    host.settings['instructionLens.models'] = { globalValue: [{ name, path: ck.dir }] };
+    host.settings['instructionLens.activeModel'] = { globalValue: name };
+    try {
+      assert.equal(lens.activeModel().path, ck.dir);
+      const provider = host.views.get('instructionLens.heads');
+      const heads = new FakeWebview();
+      provider.resolveWebviewView({ webview: heads, onDidDispose: () => ({ dispose() {} }) });
+      heads.received.fire({ type: 'ready' });
+      host.selection = 'Name a colour of the sea.';
+      const errors = host.errors.length;
+      await host.commands.get('instructionLens.explain')!();
+      const panel = host.panels.filter((p) => p.viewType === 'instructionLens.explanation').at(-1)!;
+      const view = await until('an explanation', () => { if (host.errors.length > errors) throw new Error(host.errors.slice(errors).join('; ')); return last<{ view: ExplainView }>(panel.webview, 'explanation')?.view; }, 60_000);
+      assert.equal(view.modelName, name);
+      assert.equal(view.architecture, ck.config.architecture);
+      assert.ok(view.responseTokens.length > 0);
+      const json = lens.currentExplanation()!;
+      assert.equal(json.prompt_tokens.filter((t) => !t.special).map((t) => t.text).join(''), 'Name a colour of the sea.');
+      const grid = await until('a grid with local shading', () => {
+        const g = last<{ view: HeadsGridView }>(heads, 'grid')?.view;
+        return g && g.layers === ck.config.numLayers && g.cells.every((c) => c.instructionAttention !== null) ? g : undefined;
+      });
+      assert.equal(grid.heads, ck.config.numHeads);
+      heads.received.fire({ type: 'selectHead', layer: 1, head: 1 });
+      const head = await until('a head', () => last<{ view: HeadDetailView }>(heads, 'head')?.view);
+      assert.equal(head.attention!.rows.length, json.prompt_tokens.length + json.response_tokens.length);
+      heads.received.fire({ type: 'showConcepts', layer: 1 });
+      const concepts = await until('concepts', () => last<{ view: { layer: number; components: unknown[] } }>(heads, 'concepts')?.view);
+      assert.equal(concepts.layer, 1);
+      assert.ok(concepts.components.length > 0);
+    } finally {
+      host.settings = {};
+    }
+  });
+}

@@ -39,13 +39,16 @@ let counts = 0;
 
 /**
  * The positions where a 1-D bool tensor is true, ascending. Their count, known only at run time, is a symbolic
- * dim of its own (one per call: a graph that builds the same layer twice must not share it).
+ * dim of its own (one per call: a graph that builds the same layer twice must not share it); `share` is the
+ * fraction of the mask that is true on average, for FLOP counts.
  */
-export function nonZeroIndices(mask: Tensor): Tensor {
+export function nonZeroIndices(mask: Tensor, share: number): Tensor {
   if (mask.rank !== 1 || mask.dtype !== 'bool') throw new Error('nonZeroIndices: a 1-D bool tensor');
+  if (!(share >= 0 && share <= 1)) throw new Error(`nonZeroIndices: share ${share} is not a fraction`);
   const size = `nonzero_${counts++}`;
   const t = new Tensor(mask.graph, NonZeroIndices, [mask], {}, [size], 'int64');
   mask.graph.bindDim(size, t, 0);
+  mask.graph.dimShares.set(size, { of: mask.shape[0], fraction: share });
   return t;
 }
 

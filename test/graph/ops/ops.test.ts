@@ -210,7 +210,7 @@ test('topKMask: exactly k per row at the largest entries; nonZeroIndices: where 
   const g = new G.Graph('float32');
   const x = g.input('x', [3, 5]);
   const mask = G.topKMask(x, 2);
-  const column = G.nonZeroIndices(G.reshape(G.slice(mask, -1, 1, 2), [3]));
+  const column = G.nonZeroIndices(G.reshape(G.slice(mask, -1, 1, 2), [3]), 2 / 5);
   const session = await createSession(G.emitModel(g, [{ name: 'm', tensor: G.cast(mask, 'int64') }, { name: 'i', tensor: column }]), { threads: 1 });
   const values = [1, 7, 3, 6, 0, -2, -1, -5, -1.5, -3, 0.5, 0.2, 0.9, 0.1, 0.4];
   const out = await session.run({ x: new ort.Tensor('float32', Float32Array.from(values), [3, 5]) });
@@ -236,7 +236,7 @@ test('a routed mixture: gradients through takeRows, putRows and the routing weig
       const weights = G.div(masked, G.reduceSum(masked, [-1], true));
       let y: G.Tensor | null = null;
       for (let e = 0; e < E; e++) {
-        const idx = G.nonZeroIndices(G.reshape(G.slice(chosen, -1, e, e + 1), [6]));
+        const idx = G.nonZeroIndices(G.reshape(G.slice(chosen, -1, e, e + 1), [6]), 2 / 3);
         const out = G.tanh(G.linear(G.takeRows(x.tensor, idx, 1), experts[e].tensor)); // (1, n, 5)
         const part = G.putRows(G.mul(out, G.takeRows(G.slice(weights, -1, e, e + 1), idx, 1)), idx, 1, [1, 6, 5]);
         y = y ? G.add(y, part) : part;
