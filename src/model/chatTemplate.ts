@@ -7,6 +7,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Template } from '@huggingface/jinja';
+import strftime from 'strftime';
 import { fail, ok, type Result } from '../lensError';
 
 export interface ChatTemplate {
@@ -26,6 +27,13 @@ export interface RenderedChat {
 }
 
 const NO_CHAT_HINT = 'Run without --chat to explain the raw prompt, or use a checkpoint whose tokenizer_config.json has a chat_template.';
+
+/**
+ * transformers gives templates strftime_now (Llama 3.1-3.3 date their system turn with it), which formats in
+ * Python's C locale ("02 Dec 2026"). @huggingface/jinja's own formats month names in the machine's locale and
+ * knows fewer directives, so templates call this one instead, under a name of its own.
+ */
+const DATE_FUNCTION = 'lens_strftime_now';
 
 /** A string no template produces by itself, used to find where the user's message lands. */
 const SENTINEL = 'LENS\u2063PROMPT\u2063SENTINEL';
@@ -86,12 +94,19 @@ function tokenString(raw: unknown): string {
 export function renderChat(chat: ChatTemplate, prompt: string): Result<RenderedChat> {
   let template: Template;
   try {
-    template = new Template(chat.source);
+    template = new Template(chat.source.replace(/\bstrftime_now\b/g, DATE_FUNCTION));
   } catch (e) {
     return fail('no-chat-template', `${chat.file}: the chat template cannot be parsed (${(e as Error).message})`, NO_CHAT_HINT);
   }
+  const now = new Date();
   const render = (content: string) =>
-    template.render({ messages: [{ role: 'user', content }], bos_token: chat.bosToken, eos_token: chat.eosToken, add_generation_prompt: true });
+    template.render({
+      messages: [{ role: 'user', content }],
+      bos_token: chat.bosToken,
+      eos_token: chat.eosToken,
+      add_generation_prompt: true,
+      [DATE_FUNCTION]: (format: unknown) => strftime(String(format), now),
+    });
   let text: string;
   let withSentinel: string;
   try {

