@@ -41,7 +41,7 @@ import { loadNaiveAttributor } from './naiveAttribution';
 import { attributionDims, lensGraphOutputs, profileLensModel, type ProfileSummary } from './profile';
 import { randomIds, writeBenchCheckpoint, type LlamaShape } from './randomLlama';
 import { runTorchPeer } from './torchPeer';
-import { globalWeights } from '../src/arch/globalWeights';
+import { globalWeights } from '../src/arch';
 import { computeHeadPatterns, DEFAULT_HEADS_SETTINGS, type HeadsComputation } from '../src/engine/heads';
 import { conceptsFigures, runConcepts } from './conceptsSection';
 import { GENERAL_VERBS, INSTRUCTION_VERBS } from '../src/explain/wordLists';

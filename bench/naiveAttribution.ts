@@ -6,7 +6,7 @@
 // M runs in all, against the engine's one forward plus one backward vectorised over the M seeds.
 //
 // N prompt tokens, M response tokens, T = N + M - 1, D width, V vocabulary.
-import { ARCHITECTURES, type WeightSource } from '../src/arch';
+import { familyOf, type WeightSource } from '../src/arch';
 import { add, emitModel, grad, Graph, matmul, mul, reduceSum, softmax, type GraphOutput, type Tensor } from '../src/graph';
 import type { Checkpoint } from '../src/model/checkpoint';
 import { checkpointWeights } from '../src/runtime/checkpointWeights';
@@ -36,7 +36,7 @@ export async function loadNaiveAttributor(checkpoint: Checkpoint, threads: numbe
       return t;
     },
   };
-  const arch = ARCHITECTURES[config.modelType](config, recording);
+  const arch = familyOf(config.modelType).build(config, recording);
 
   const ids = graph.input('ids', [1, 'T'], 'int64');
   const positions = graph.input('positions', ['T'], 'int64');

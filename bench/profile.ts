@@ -8,7 +8,7 @@
 // InferenceSession.create to add it (and session.run to label the runs); nothing else differs.
 import { readdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { ARCHITECTURES } from '../src/arch';
+import { familyOf } from '../src/arch';
 import { Graph, type GraphOutput } from '../src/graph';
 import type { Checkpoint } from '../src/model/checkpoint';
 import { checkpointWeights } from '../src/runtime/checkpointWeights';
@@ -82,7 +82,7 @@ function summarise(kernels: readonly ProfileEvent[], runs: number): ProfileSumma
 export function lensGraphOutputs(checkpoint: Checkpoint): { step: readonly GraphOutput[]; attribution: readonly GraphOutput[] } {
   const { config } = checkpoint;
   const graph = new Graph('float32');
-  const lens = buildLensGraph(graph, ARCHITECTURES[config.modelType](config, checkpointWeights(graph, checkpoint.weights)), undefined, { backwardChains: BACKWARD_CHAINS });
+  const lens = buildLensGraph(graph, familyOf(config.modelType).build(config, checkpointWeights(graph, checkpoint.weights)), undefined, { backwardChains: BACKWARD_CHAINS });
   return { step: lens.outputs, attribution: lens.attribution.outputs };
 }
 

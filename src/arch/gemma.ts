@@ -11,7 +11,7 @@ import { layerWindow } from '../model/config';
 import { attention, causalMask, extendCache, splitHeads } from './attention';
 import type { Architecture, ArchitectureBuilder } from './architecture';
 import { applyRope, inverseFrequencies, ropeTables } from './rope';
-import { rowBlocks } from './weights';
+import { lmHeadName, rowBlocks } from './weights';
 import { decoderDimensions, type WeightShapes } from './weightShapes';
 
 /** The tensors of Gemma2ForCausalLM and the shapes config.json implies for them. */
@@ -54,7 +54,7 @@ export const buildGemma: ArchitectureBuilder = (config, weights): Architecture =
   const bias = (name: string) => (config.attentionBias ? w(name) : undefined);
   // Gemma's RMSNorm scales by (1 + w): its weights are stored as offsets from 1
   const norm = (x: Tensor, name: string) => rmsNorm(x, add(w(name), 1), eps);
-  const headName = config.tieWordEmbeddings || !weights.has('lm_head.weight') ? 'model.embed_tokens.weight' : 'lm_head.weight';
+  const headName = lmHeadName(config, (n) => weights.has(n), 'model.embed_tokens.weight');
 
   return {
     config,

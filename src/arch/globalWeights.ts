@@ -8,6 +8,7 @@ import type { TensorInfo, WeightStore } from '../model/safetensors';
 import { findTensor, lookupTensor } from '../model/weightNames';
 import { readRowRangeF32Async } from '../model/safetensors';
 import { expertNames } from './moe';
+import { lmHeadName } from './weights';
 
 /** Row-major matrix: `rows` x `cols`. */
 export interface Matrix {
@@ -78,7 +79,8 @@ function columns(m: Matrix, from: number, to: number): Matrix {
   return { data: out, rows: m.rows, cols };
 }
 
-export function globalWeights(config: ModelConfig, store: WeightStore): GlobalWeights {
+/** The readers every layout's global weights share, over one checkpoint's tensors. */
+function readers(store: WeightStore) {
   const has = (n: string) => lookupTensor(store, n) !== undefined;
   /** The tensor's info, checked to be [rows, cols]. */
   const shaped = (n: string, rows: number, cols: number): TensorInfo => {
@@ -109,40 +111,49 @@ export function globalWeights(config: ModelConfig, store: WeightStore): GlobalWe
     if (data.length !== size) throw new LensFailure({ code: 'bad-config', message: `weights: tensor "${n}" has ${data.length} values, expected ${size}`, hint: 'The checkpoint does not match its config.json.' });
     return data;
   };
+  return { has, matrix, readMatrix, readRows, vector };
+}
+
+/** GPT-2's: Conv1D weights stored [in, out], q, k and v side by side in c_attn. */
+export function gpt2GlobalWeights(config: ModelConfig, store: WeightStore): GlobalWeights {
+  const { has, matrix, readMatrix, readRows, vector } = readers(store);
+  const { hiddenSize: D, intermediateSize: F, vocabSize: V } = config;
+  const outputName = (embeddingName: string) => lmHeadName(config, has, embeddingName);
+  const embeddings = () => matrix('wte.weight', V, D);
+  const output = outputName('wte.weight');
+  const down = (layer: number) => `h.${layer}.mlp.c_proj.weight`;
+  return {
+    config,
+    queryKey(layer) {
+      // Conv1D stores [in, out] with q, k, v side by side along out
+      const qkv = matrix(`h.${layer}.attn.c_attn.weight`, D, 3 * D);
+      return { wq: transpose(columns(qkv, 0, D)), wk: transpose(columns(qkv, D, 2 * D)), normScale: vector(`h.${layer}.ln_1.weight`, D) };
+    },
+    downProjectionRows: (layer) => matrix(down(layer), F, D),
+    downProjection: (layer) => transpose(matrix(down(layer), F, D)),
+    readDownProjection: async (layer, out) => transpose(await readMatrix(down(layer), F, D, new Float32Array(F * D)), out),
+    experts: () => null,
+    readExpertDownProjection: () => Promise.reject(new Error('gpt2 has no experts')),
+    inputEmbeddings: embeddings,
+    outputEmbeddings: () => matrix(output, V, D),
+    readOutputEmbeddingRows: (first, out) => readRows(output, V, D, first, out),
+  };
+
+}
+
+/** The llama and gemma layouts': nn.Linear weights under model.layers.{i}, norms scaling by normOffset + w. */
+export function llamaGlobalWeights(config: ModelConfig, store: WeightStore): GlobalWeights {
+  const { has, matrix, readMatrix, readRows, vector } = readers(store);
   const { hiddenSize: D, intermediateSize: F, vocabSize: V, numHeads: H, numKvHeads: Hkv, headDim: Dh } = config;
   // Gemma's norms scale by 1 + w
-  const gemma = config.modelType === 'gemma2' || config.modelType === 'gemma3_text' || config.modelType === 'gemma3';
   const normScale = (n: string, size: number): Float32Array => {
     const w = vector(n, size);
-    if (gemma) for (let i = 0; i < size; i++) w[i] += 1;
+    if (config.normOffset !== 0) for (let i = 0; i < size; i++) w[i] += config.normOffset;
     return w;
   };
-  /** The LM head's tensor, or the input embeddings' when they are tied (or the head is absent). */
-  const outputName = (embeddingName: string) => (config.tieWordEmbeddings || !has('lm_head.weight') ? embeddingName : 'lm_head.weight');
 
-  if (config.modelType === 'gpt2') {
-    const embeddings = () => matrix('wte.weight', V, D);
-    const output = outputName('wte.weight');
-    const down = (layer: number) => `h.${layer}.mlp.c_proj.weight`;
-    return {
-      config,
-      queryKey(layer) {
-        // Conv1D stores [in, out] with q, k, v side by side along out
-        const qkv = matrix(`h.${layer}.attn.c_attn.weight`, D, 3 * D);
-        return { wq: transpose(columns(qkv, 0, D)), wk: transpose(columns(qkv, D, 2 * D)), normScale: vector(`h.${layer}.ln_1.weight`, D) };
-      },
-      downProjectionRows: (layer) => matrix(down(layer), F, D),
-      downProjection: (layer) => transpose(matrix(down(layer), F, D)),
-      readDownProjection: async (layer, out) => transpose(await readMatrix(down(layer), F, D, new Float32Array(F * D)), out),
-      experts: () => null,
-      readExpertDownProjection: () => Promise.reject(new Error('gpt2 has no experts')),
-      inputEmbeddings: embeddings,
-      outputEmbeddings: () => matrix(output, V, D),
-      readOutputEmbeddingRows: (first, out) => readRows(output, V, D, first, out),
-    };
-  }
   const embeddings = () => matrix('model.embed_tokens.weight', V, D);
-  const output = outputName('model.embed_tokens.weight');
+  const output = lmHeadName(config, has, 'model.embed_tokens.weight');
   const down = (layer: number) => `model.layers.${layer}.mlp.down_proj.weight`;
   return {
     config,
@@ -173,7 +184,7 @@ export function globalWeights(config: ModelConfig, store: WeightStore): GlobalWe
     downProjection: (layer) => matrix(down(layer), D, F),
     readDownProjection: (layer, out) => readMatrix(down(layer), D, F, out),
     experts: (layer) => (config.moe?.layers.includes(layer) ? { count: config.moe.experts, width: config.moe.intermediateSize } : null),
-    readExpertDownProjection: (layer, expert, out) => readMatrix(expertNames(config.modelType, layer).down(expert), D, config.moe!.intermediateSize, out),
+    readExpertDownProjection: (layer, expert, out) => readMatrix(expertNames(config.moe!, layer).down(expert), D, config.moe!.intermediateSize, out),
     inputEmbeddings: embeddings,
     outputEmbeddings: () => matrix(output, V, D),
     readOutputEmbeddingRows: (first, out) => readRows(output, V, D, first, out),

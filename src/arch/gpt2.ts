@@ -3,7 +3,7 @@
 import { add, gather, geluErf, geluTanh, layerNorm, linearRowBlocks, matmul, slice, type Tensor } from '../graph';
 import { attention, causalMask, extendCache, splitHeads } from './attention';
 import type { Architecture, ArchitectureBuilder } from './architecture';
-import { rowBlocks } from './weights';
+import { lmHeadName, rowBlocks } from './weights';
 import type { WeightShapes } from './weightShapes';
 
 /** The tensors of GPT2LMHeadModel (Conv1D weights stored [in, out]) and the shapes config.json implies. */
@@ -47,7 +47,7 @@ export const buildGpt2: ArchitectureBuilder = (config, weights): Architecture =>
     config,
     embed: (ids) => weights.rows('wte.weight', ids),
     embeddingTable: 'wte.weight',
-    logits: (hidden) => linearRowBlocks(hidden, rowBlocks(weights, weights.has('lm_head.weight') && !config.tieWordEmbeddings ? 'lm_head.weight' : 'wte.weight')), // one widened block at a time
+    logits: (hidden) => linearRowBlocks(hidden, rowBlocks(weights, lmHeadName(config, (n) => weights.has(n), 'wte.weight'))), // one widened block at a time
     forward({ embeds, positions, past, keyDim }) {
       let x = add(embeds, gather(w('wpe.weight'), positions)); // (1, S, D) + (S, D)
       let mask;

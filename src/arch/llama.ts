@@ -10,7 +10,7 @@ import { attention, causalMask, extendCache, splitHeads } from './attention';
 import type { Architecture, ArchitectureBuilder } from './architecture';
 import { expertNames, expertShapes, sparseFeedForward } from './moe';
 import { applyRope, ropeFor } from './rope';
-import { rowBlocks } from './weights';
+import { lmHeadName, rowBlocks } from './weights';
 import { decoderDimensions, type WeightShapes } from './weightShapes';
 
 /** The tensors of LlamaForCausalLM (mistral, qwen2, qwen3, olmo2, phi3, mixtral, qwen3_moe) and the shapes config.json implies for them. */
@@ -57,12 +57,12 @@ export const buildLlama: ArchitectureBuilder = (config, weights): Architecture =
   const { intermediateSize: I } = config;
   const w = (name: string) => weights.get(name);
   const bias = (name: string) => (config.attentionBias ? w(name) : undefined);
-  const headName = config.tieWordEmbeddings || !weights.has('lm_head.weight') ? 'model.embed_tokens.weight' : 'lm_head.weight';
+  const headName = lmHeadName(config, (n) => weights.has(n), 'model.embed_tokens.weight');
 
   /** The layer's MLP: its experts (mixtral, qwen3_moe), phi3's fused gate and up (gate first), or SwiGLU. */
   const feedForward = (h: Tensor, i: number): Tensor => {
     const p = `model.layers.${i}.mlp.`;
-    if (config.moe?.layers.includes(i)) return sparseFeedForward(h, config.moe, expertNames(config.modelType, i), w);
+    if (config.moe?.layers.includes(i)) return sparseFeedForward(h, config.moe, expertNames(config.moe, i), w);
     const gateUp = config.fusedProjections ? linear(h, w(`${p}gate_up_proj.weight`)) : null; // (1, S, 2I)
     const gated = gateUp ? swiglu(slice(gateUp, -1, 0, I), slice(gateUp, -1, I, 2 * I)) : swiglu(linear(h, w(`${p}gate_proj.weight`)), linear(h, w(`${p}up_proj.weight`)));
     return linear(gated, w(`${p}down_proj.weight`));

@@ -1,6 +1,7 @@
 // How an architecture asks for its weights: by Hugging Face name, in the graph's compute dtype.
 // The runtime implements this over a checkpoint (src/runtime/checkpointWeights.ts); tests may implement it inline.
 import type { Tensor } from '../graph';
+import type { ModelConfig } from '../model/config';
 
 export interface WeightSource {
   /** The weight in the compute dtype. Throws LensFailure('missing-tensor') naming it when absent. */
@@ -19,4 +20,9 @@ export interface WeightSource {
 /** `name` as row blocks when the source offers them, else whole. */
 export function rowBlocks(weights: WeightSource, name: string): Tensor[] {
   return weights.rowBlocks?.(name) ?? [weights.get(name)];
+}
+
+/** The LM head's tensor: lm_head.weight, or the input embeddings when tied or when no head is stored. */
+export function lmHeadName(config: Pick<ModelConfig, 'tieWordEmbeddings'>, has: (name: string) => boolean, embedding: string): string {
+  return config.tieWordEmbeddings || !has('lm_head.weight') ? embedding : 'lm_head.weight';
 }

@@ -9,7 +9,8 @@
 // text (" apple" for the byte-level "Ġapple" or SentencePiece "▁apple"), white space included.
 //
 // L layers, k components, K words a component, D model width, F feed-forward width, V vocabulary.
-import { globalWeights, type GlobalWeights } from '../arch/globalWeights';
+import { globalWeights } from '../arch';
+import type { GlobalWeights } from '../arch/globalWeights';
 import { labelConcept, type ConceptLabel } from '../explain/conceptLabels';
 import { mergeTopWords, orientToTopWord, pooledPrincipalComponents, principalComponents, topWordLists, type ConceptKernels, type EigenSettings, type PrincipalComponents, type TopWord } from '../explain/ffnConcepts';
 import { fail, LensFailure, ok, type Result } from '../lensError';
@@ -132,7 +133,7 @@ const cancelled = () => fail('cancelled', 'the concepts computation was cancelle
 export function checkConceptsOptions(checkpoint: Checkpoint, options: Pick<ConceptsOptions, 'components' | 'top' | 'expert'>): Result<{ candidates: number[] }> {
   const { hiddenSize: D, intermediateSize: F, moe } = checkpoint.config;
   if (options.expert !== undefined) {
-    if (moe === null) return fail('bad-argument', `expert ${options.expert} asked, but ${checkpoint.config.modelType} has no experts`, 'Leave out --expert: it is for mixtures of experts (mixtral, qwen3_moe).');
+    if (moe === null) return fail('bad-argument', `expert ${options.expert} asked, but ${checkpoint.config.modelType} has no experts`, 'Leave out --expert: it is for mixtures of experts (Mixtral, Qwen3-MoE).');
     if (!Number.isInteger(options.expert) || options.expert < 0 || options.expert >= moe.experts) return fail('bad-argument', `expert ${options.expert} asked, but the layers have experts 0 to ${moe.experts - 1}`, `Pass --expert 0 to ${moe.experts - 1}, or leave it out for all experts pooled.`);
   }
   const k = options.components;

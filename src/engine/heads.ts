@@ -8,7 +8,8 @@
 //
 // W words, D width, V vocab, H query heads, Hkv key/value heads, Dh head dim, C = (H + Hkv) * Dh.
 import { readFileSync, statSync } from 'node:fs';
-import { globalWeights, type GlobalWeights } from '../arch/globalWeights';
+import { globalWeights } from '../arch';
+import type { GlobalWeights } from '../arch/globalWeights';
 import { layerPatterns, type LayerPattern, type WordFacts } from '../explain/headPatterns';
 import { relatednessBaseline, unitRows, type RelatednessBaseline } from '../explain/relatedness';
 import { GENERAL_VERBS, INSTRUCTION_VERBS, parseWordList, verbForms } from '../explain/wordLists';

@@ -5,7 +5,8 @@ import { existsSync, readFileSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { fail, ok, type Result } from '../lensError';
 import { loadChatTemplate, type ChatTemplate } from './chatTemplate';
-import { parseConfig, type ModelConfig } from './config';
+import { parseConfig } from '../arch';
+import type { ModelConfig } from './config';
 import { elementCount, openWeights, type WeightStore } from './safetensors';
 import { loadTokenizer, type LensTokenizer } from './tokenizer';
 

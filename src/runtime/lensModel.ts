@@ -3,7 +3,7 @@
 //
 // N prompt tokens, M response tokens, T = N + M - 1 tokens fed to the attribution, V vocabulary.
 import { relative } from 'node:path';
-import { ARCHITECTURES } from '../arch';
+import { familyOf } from '../arch';
 import { emitModel, Graph } from '../graph';
 import { fail, LensFailure, ok, type Result } from '../lensError';
 import type { Checkpoint } from '../model/checkpoint';
@@ -277,7 +277,7 @@ function buildModel(checkpoint: Checkpoint, computeDtype: 'float32' | 'float64',
 
 /** The graph LensModel runs for a checkpoint (in the DSL, nothing emitted or read): the cost estimate counts it too. */
 export function lensGraphFor(checkpoint: Checkpoint, computeDtype: 'float32' | 'float64', options: LoadOptions = {}): { graph: Graph; lens: LensGraph; embeddingTable: string; backwardChains: number } {
-  const builder = ARCHITECTURES[checkpoint.config.modelType];
+  const builder = familyOf(checkpoint.config.modelType).build;
   const graph = new Graph(computeDtype);
   const widen = { widenBlockBytes: options.widenBlockBytes };
   const step = builder(checkpoint.config, checkpointWeights(graph, checkpoint.weights, 'step', widen));

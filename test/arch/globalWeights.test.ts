@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { globalWeights } from '../../src/arch/globalWeights';
+import { globalWeights } from '../../src/arch';
 import { loadCheckpoint } from '../../src/model/checkpoint';
 import { writeRandomCheckpoint } from '../helpers/randomCheckpoint';
 

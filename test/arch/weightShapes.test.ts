@@ -5,7 +5,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
-import { checkWeightShapes, WEIGHT_SHAPES } from '../../src/arch';
+import { checkWeightShapes, familyOf } from '../../src/arch';
 import type { ModelConfig } from '../../src/model/config';
 import { openWeights } from '../../src/model/safetensors';
 import { writeRandomCheckpoint, type RandomCheckpointOptions } from '../helpers/randomCheckpoint';
@@ -37,14 +37,14 @@ for (const [name, options] of cases) {
     const ck = writeRandomCheckpoint(join(root, name.replace(/\W+/g, '-')), options);
     const store = openWeights(ck.dir);
     assert.ok(store.ok);
-    const expected = WEIGHT_SHAPES[ck.config.modelType](ck.config);
+    const expected = familyOf(ck.config.modelType).weightShapes(ck.config);
     assert.deepEqual(checkWeightShapes(ck.config, store.value, expected), { ok: true, value: undefined });
 
     const edited = (changes: Partial<ModelConfig>): ModelConfig => ({ ...ck.config, ...changes });
     // mixtral's experts are intermediate_size wide: the parsed config carries it in moe as well
     const moe = ck.config.moe;
     const wider = edited({ intermediateSize: ck.config.intermediateSize + 8, moe: moe && ck.config.modelType === 'mixtral' ? { ...moe, intermediateSize: moe.intermediateSize + 8 } : moe });
-    const r = checkWeightShapes(wider, store.value, WEIGHT_SHAPES[wider.modelType](wider));
+    const r = checkWeightShapes(wider, store.value, familyOf(wider.modelType).weightShapes(wider));
     assert.equal(r.ok, false);
     if (!r.ok) {
       assert.equal(r.error.code, 'shape-mismatch');
@@ -62,10 +62,10 @@ for (const [name, options] of cases) {
     if (moe) {
       // every expert's tensors, and the router's, are declared
       const more = edited({ moe: { ...moe, experts: moe.experts + 1 } });
-      const m = checkWeightShapes(more, store.value, WEIGHT_SHAPES[more.modelType](more));
+      const m = checkWeightShapes(more, store.value, familyOf(more.modelType).weightShapes(more));
       assert.ok(!m.ok && /gate\.weight" has shape/.test(m.error.message) && /num_(local_)?experts/.test(m.error.message), JSON.stringify(m));
       const widerExperts = edited({ moe: { ...moe, intermediateSize: moe.intermediateSize + 4 } });
-      const x = checkWeightShapes(widerExperts, store.value, WEIGHT_SHAPES[widerExperts.modelType](widerExperts));
+      const x = checkWeightShapes(widerExperts, store.value, familyOf(widerExperts.modelType).weightShapes(widerExperts));
       assert.ok(!x.ok && /experts\.0\.(w1|gate_proj)\.weight" has shape/.test(x.error.message) && /(moe_)?intermediate_size/.test(x.error.message), JSON.stringify(x));
     }
   });
@@ -76,7 +76,7 @@ test('a missing tensor is named; a missing optional one (the untied head of a ti
   const store = openWeights(ck.dir);
   assert.ok(store.ok);
   const deeper = { ...ck.config, numLayers: ck.config.numLayers + 1 };
-  const r = checkWeightShapes(deeper, store.value, WEIGHT_SHAPES.llama(deeper));
+  const r = checkWeightShapes(deeper, store.value, familyOf('llama').weightShapes(deeper));
   assert.equal(r.ok, false);
   if (!r.ok) assert.match(r.error.message, new RegExp(`"model\\.layers\\.${ck.config.numLayers}\\.input_layernorm\\.weight" not found`));
 });

@@ -10,7 +10,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
-import { globalWeights } from '../../src/arch/globalWeights';
+import { globalWeights } from '../../src/arch';
 import { computeHeadPatterns, type HeadsComputation } from '../../src/engine/heads';
 import { rankDescending, topByMagnitude, topByMagnitudeColumns } from '../../src/explain/headPatterns';
 import { GENERAL_VERBS, INSTRUCTION_VERBS, parseWordList, verbForms } from '../../src/explain/wordLists';

@@ -10,7 +10,8 @@
 // Dh head dim, I intermediate size, P max positions.
 import { writeFileSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { parseConfig, type ModelConfig, type RopeScaling } from '../../src/model/config';
+import { parseConfig } from '../../src/arch';
+import type { ModelConfig, RopeScaling } from '../../src/model/config';
 import { roundTo, safetensorsBytes, type TensorToWrite } from './safetensorsWriter';
 import { writeByteFallbackTokenizer, writeByteLevelBpeTokenizer, type WrittenTokenizer } from './tokenizerJson';
 import { gaussian, mulberry32 } from './prng';

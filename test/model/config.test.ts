@@ -1,7 +1,8 @@
 // src/model/config.ts: each supported family's config.json (shaped like the real ones on the Hub, shrunk).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { parseConfig, SUPPORTED_MODEL_TYPES, type ModelConfig } from '../../src/model/config';
+import { parseConfig, SUPPORTED_MODEL_TYPES } from '../../src/arch';
+import type { ModelConfig } from '../../src/model/config';
 
 function parsed(raw: unknown): ModelConfig {
   const r = parseConfig(raw);
@@ -111,7 +112,7 @@ test('olmo2: norms after the sublayers, q/k norm over the whole projection', () 
 test("mixtral: MixtralConfig's defaults (8 experts, 2 a token, always renormalised), the window on every layer", () => {
   const base = { ...llama, model_type: 'mixtral', architectures: ['MixtralForCausalLM'], rope_scaling: null, num_hidden_layers: 3 };
   const c = parsed(base);
-  assert.deepEqual(c.moe, { experts: 8, perToken: 2, intermediateSize: 172, normalizeTopK: true, layers: [0, 1, 2] });
+  assert.deepEqual(c.moe, { experts: 8, perToken: 2, intermediateSize: 172, normalizeTopK: true, layers: [0, 1, 2], tensors: { block: 'block_sparse_moe', gate: 'w1', up: 'w3', down: 'w2' }, fields: { experts: 'num_local_experts', width: 'intermediate_size' } });
   assert.equal(c.qkNorm, null);
   assert.equal(c.headDim, 8);
   const w = parsed({ ...base, num_local_experts: 4, num_experts_per_tok: 1, sliding_window: 16 });
@@ -123,12 +124,13 @@ test("mixtral: MixtralConfig's defaults (8 experts, 2 a token, always renormalis
 test("qwen3_moe: Qwen3MoeConfig's defaults, norm_topk_prob, mlp_only_layers and decoder_sparse_step, the window", () => {
   const base = { ...llama, model_type: 'qwen3_moe', architectures: ['Qwen3MoeForCausalLM'], rope_scaling: null, num_hidden_layers: 6 };
   const c = parsed(base);
-  assert.deepEqual(c.moe, { experts: 128, perToken: 8, intermediateSize: 768, normalizeTopK: false, layers: [0, 1, 2, 3, 4, 5] });
+  const qwenMoe = { tensors: { block: 'mlp', gate: 'gate_proj', up: 'up_proj', down: 'down_proj' }, fields: { experts: 'num_experts', width: 'moe_intermediate_size' } };
+  assert.deepEqual(c.moe, { experts: 128, perToken: 8, intermediateSize: 768, normalizeTopK: false, layers: [0, 1, 2, 3, 4, 5], ...qwenMoe });
   assert.equal(c.qkNorm, 'head');
   assert.equal(c.headDim, 8, 'Qwen3MoeAttention falls back to hidden / heads, unlike Qwen3Config');
   assert.equal(c.slidingWindow, null);
   const s = parsed({ ...base, num_experts: 16, num_experts_per_tok: 4, moe_intermediate_size: 32, norm_topk_prob: true, decoder_sparse_step: 2, mlp_only_layers: [3], use_sliding_window: true, sliding_window: 8, max_window_layers: 2 });
-  assert.deepEqual(s.moe, { experts: 16, perToken: 4, intermediateSize: 32, normalizeTopK: true, layers: [1, 5] });
+  assert.deepEqual(s.moe, { experts: 16, perToken: 4, intermediateSize: 32, normalizeTopK: true, layers: [1, 5], ...qwenMoe });
   // Qwen3MoeAttention windows every layer: max_window_layers is not read
   assert.deepEqual([s.slidingWindow, s.fullAttentionLayers], [8, []]);
   // transformers 5 also reads num_local_experts

@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { parseConfig } from '../../src/model/config';
+import { parseConfig } from '../../src/arch';
 import { writeRandomCheckpoint, type RandomCheckpoint, type RandomCheckpointOptions } from '../helpers/randomCheckpoint';
 import { fromBf16Bits, fromF16Bits, roundTo } from '../helpers/safetensorsWriter';
 

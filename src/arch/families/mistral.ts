@@ -1,0 +1,4 @@
+// Mistral (modeling_mistral.py): llama with a sliding window on every layer.
+import { llamaLayout } from './llamaLayout';
+
+export const mistral = llamaLayout('mistral', { models: 'Mistral', notes: 'as llama, plus `sliding_window`' }, { window: 'every-layer' });
