@@ -16,6 +16,8 @@
 //       computation but its text labels, as a fraction of (a)
 //   (i) the cost estimate `explain --estimate` prints (src/runtime/explainCost.ts, with a calibration measured
 //       in this run) against the attribution time of (b), the decode step of (d) and the peak memory of (f)
+//   (j) the attribution of (b) on a gemma2-shaped and a mixture-of-experts (mixtral) model of the same width,
+//       as a fraction of (a); a mixture's FLOPs count only the experts its tokens are routed to
 //
 //   npx tsx bench/engine.bench.ts [--quick] [--only-concepts] [--out-dir DIR] [--cache DIR] [--no-torch] [--wait-quiet SECONDS]
 // --quick: a tiny model and fewer repeats, so a test can run every code path in seconds (figures meaningless).
@@ -68,6 +70,9 @@ interface Settings {
   readonly headsWords: number; // (g): words projected, one token each
   readonly headsRounds: number;
   readonly conceptsRounds: number; // (h)
+  /** (j): attribution on other families' shapes, each written in f32. */
+  readonly families: readonly { readonly name: string; readonly shape: LlamaShape }[];
+  readonly familyRounds: number;
 }
 
 const FULL: Settings = {
@@ -88,6 +93,13 @@ const FULL: Settings = {
   headsWords: 20_000,
   headsRounds: 3,
   conceptsRounds: 3,
+  families: [
+    // the llama model's sizes with Gemma 2's layer: four (1 + w) norms, soft caps, GeGLU, a window of 64 on every other layer
+    { name: 'gemma2-58m', shape: { layout: 'gemma2', hiddenSize: 512, numLayers: 8, numHeads: 8, numKvHeads: 4, intermediateSize: 1536, vocabSize: 32000, maxPositions: 512, slidingWindow: 64 } },
+    // 8 experts of width 768, 2 a token: the llama model's active feed-forward width, 4x its expert weights
+    { name: 'mixtral-8x2', shape: { layout: 'mixtral', hiddenSize: 512, numLayers: 8, numHeads: 8, numKvHeads: 4, intermediateSize: 768, experts: 8, expertsPerToken: 2, vocabSize: 32000, maxPositions: 512 } },
+  ],
+  familyRounds: 3,
 };
 
 const QUICK: Settings = {
@@ -106,6 +118,11 @@ const QUICK: Settings = {
   headsWords: 200,
   headsRounds: 1,
   conceptsRounds: 1,
+  families: [
+    { name: 'gemma2-quick', shape: { layout: 'gemma2', hiddenSize: 64, numLayers: 2, numHeads: 4, numKvHeads: 2, intermediateSize: 128, vocabSize: 512, maxPositions: 64, slidingWindow: 8 } },
+    { name: 'mixtral-quick', shape: { layout: 'mixtral', hiddenSize: 64, numLayers: 2, numHeads: 4, numKvHeads: 2, intermediateSize: 64, experts: 4, expertsPerToken: 2, vocabSize: 512, maxPositions: 64 } },
+  ],
+  familyRounds: 1,
 };
 
 /** The fixed-overhead model of (f): onnxruntime loaded and a model run, with next to no weights. */
@@ -438,6 +455,52 @@ async function main(): Promise<void> {
     },
   };
 
+  // (j) the attribution on other families' shapes against the same MatMul peak: Gemma 2's layer (its norms,
+  // soft caps and windows are elementwise work the count leaves out) and a mixture of experts, whose count
+  // holds only the experts each token is routed to (the routed shares sum to the products run, as
+  // test/runtime/explainCost.test.ts checks against onnxruntime's profile)
+  log('(j) attribution on gemma2- and MoE-shaped models');
+  const j_families = [];
+  for (const f of settings.families) {
+    const written = writeBenchCheckpoint(join(cache, `${f.name}-f32`), f.shape, 'F32', WEIGHT_SEED);
+    const familyCheckpoint = await open(written.dir);
+    const familyModel = await lensModel(familyCheckpoint, threads);
+    await familyModel.attribute(promptIds, responseIds); // warm-up
+    const times: number[] = [];
+    const contention: number[] = [];
+    for (let r = 0; r < settings.familyRounds; r++) {
+      await settle();
+      const interval = startInterval();
+      const t0 = performance.now();
+      await familyModel.attribute(promptIds, responseIds);
+      times.push(seconds(t0));
+      contention.push(interval.stop());
+    }
+    familyModel.dispose();
+    const familyFlops = countFlops(lensGraphOutputs(familyCheckpoint).attribution, attributionDims(T, M)).total;
+    const best = Math.min(...times);
+    const gflops = familyFlops / best / 1e9;
+    const E = f.shape.experts ?? 1;
+    const k = f.shape.expertsPerToken ?? 1;
+    const feedForward = 3 * f.shape.hiddenSize * f.shape.intermediateSize * f.shape.numLayers;
+    j_families.push({
+      name: f.name,
+      family: familyCheckpoint.config.modelType,
+      shape: f.shape,
+      parameters: written.parameters,
+      activeParameters: written.parameters - (E - k) * feedForward, // what one token's forward pass multiplies by
+      seconds: best,
+      secondsAll: times,
+      othersCpuShare: contention,
+      flops: familyFlops,
+      achievedGflops: gflops,
+      fractionOfPeak: gflops / peak.peakGflops,
+      overLlama: gflops / achievedGflops, // of the llama model's rate in (b)
+      target: TARGETS.attributionFractionOfPeak,
+      met: gflops / peak.peakGflops >= TARGETS.attributionFractionOfPeak,
+    });
+  }
+
   // ---------------------------------------------------------------------------------------------------
   const summarise = (p: ProfileSummary) => ({ ...p, byOp: p.byOp.slice(0, 12) });
   const result = {
@@ -535,6 +598,7 @@ async function main(): Promise<void> {
       target: TARGETS.memoryOverSize,
     },
     i_estimate,
+    j_families,
     profile: { attribution: summarise(profile.attribution), decodeStep: summarise(profile.decodeStep) },
   };
   result.durationSeconds = seconds(started);

@@ -13,13 +13,18 @@ import { writeByteLevelBpeTokenizer } from '../test/helpers/tokenizerJson';
 import { mulberry32 } from '../test/helpers/prng';
 
 export interface LlamaShape {
+  /** llama (the default); gemma2 (four (1 + w) norms a layer, soft caps, a window on every other layer); mixtral. */
+  readonly layout?: 'llama' | 'gemma2' | 'mixtral';
   readonly hiddenSize: number; // D
   readonly numLayers: number; // L
   readonly numHeads: number; // H
   readonly numKvHeads: number; // Hkv
-  readonly intermediateSize: number; // I
+  readonly intermediateSize: number; // I: each expert's, for mixtral
   readonly vocabSize: number; // V
   readonly maxPositions: number;
+  readonly slidingWindow?: number; // gemma2: on layers 0, 2, 4, …
+  readonly experts?: number; // mixtral: num_local_experts
+  readonly expertsPerToken?: number; // mixtral: num_experts_per_tok
 }
 
 export type BenchDtype = 'F32' | 'BF16';
@@ -52,27 +57,42 @@ interface Draw {
   readonly std: number;
 }
 
-/** The tensors of an untied LlamaForCausalLM, in state_dict order. */
+/** The tensors of an untied LlamaForCausalLM (or Gemma2ForCausalLM, MixtralForCausalLM), in state_dict order. */
 function llamaDraws(s: LlamaShape): Draw[] {
   const { hiddenSize: D, numLayers: L, numHeads: H, numKvHeads: Hkv, intermediateSize: I, vocabSize: V } = s;
   const Dh = D / H;
+  const gemma = s.layout === 'gemma2';
+  // Gemma's norms scale by 1 + w: its stored weights are offsets around 0
+  const norm = (name: string): Draw => ({ name, shape: [D], mean: gemma ? 0 : 1, std: 0.1 });
+  const mlp = (p: string, names: readonly [string, string, string]): Draw[] => [
+    { name: p + names[0], shape: [I, D], mean: 0, std: 1 / Math.sqrt(D) },
+    { name: p + names[1], shape: [I, D], mean: 0, std: 1 / Math.sqrt(D) },
+    { name: p + names[2], shape: [D, I], mean: 0, std: 0.5 / Math.sqrt(I) },
+  ];
   const draws: Draw[] = [{ name: 'model.embed_tokens.weight', shape: [V, D], mean: 0, std: 2 / Math.sqrt(D) }];
   for (let l = 0; l < L; l++) {
     const p = `model.layers.${l}.`;
     draws.push(
-      { name: p + 'input_layernorm.weight', shape: [D], mean: 1, std: 0.1 },
+      norm(p + 'input_layernorm.weight'),
       { name: p + 'self_attn.q_proj.weight', shape: [H * Dh, D], mean: 0, std: 1 / Math.sqrt(D) },
       { name: p + 'self_attn.k_proj.weight', shape: [Hkv * Dh, D], mean: 0, std: 1 / Math.sqrt(D) },
       { name: p + 'self_attn.v_proj.weight', shape: [Hkv * Dh, D], mean: 0, std: 1 / Math.sqrt(D) },
       { name: p + 'self_attn.o_proj.weight', shape: [D, H * Dh], mean: 0, std: 0.5 / Math.sqrt(H * Dh) },
-      { name: p + 'post_attention_layernorm.weight', shape: [D], mean: 1, std: 0.1 },
-      { name: p + 'mlp.gate_proj.weight', shape: [I, D], mean: 0, std: 1 / Math.sqrt(D) },
-      { name: p + 'mlp.up_proj.weight', shape: [I, D], mean: 0, std: 1 / Math.sqrt(D) },
-      { name: p + 'mlp.down_proj.weight', shape: [D, I], mean: 0, std: 0.5 / Math.sqrt(I) },
+      norm(p + 'post_attention_layernorm.weight'),
     );
+    if (gemma) draws.push(norm(p + 'pre_feedforward_layernorm.weight'));
+    if (s.layout === 'mixtral') {
+      const E = s.experts ?? 8;
+      const moe = p + 'block_sparse_moe.';
+      draws.push({ name: moe + 'gate.weight', shape: [E, D], mean: 0, std: 2 / Math.sqrt(D) });
+      for (let e = 0; e < E; e++) draws.push(...mlp(`${moe}experts.${e}.`, ['w1.weight', 'w3.weight', 'w2.weight']));
+    } else {
+      draws.push(...mlp(p + 'mlp.', ['gate_proj.weight', 'up_proj.weight', 'down_proj.weight']));
+    }
+    if (gemma) draws.push(norm(p + 'post_feedforward_layernorm.weight'));
   }
-  draws.push({ name: 'model.norm.weight', shape: [D], mean: 1, std: 0.1 });
-  draws.push({ name: 'lm_head.weight', shape: [V, D], mean: 0, std: 2 / Math.sqrt(D) });
+  draws.push(norm('model.norm.weight'));
+  if (!gemma) draws.push({ name: 'lm_head.weight', shape: [V, D], mean: 0, std: 2 / Math.sqrt(D) }); // gemma's is tied
   return draws;
 }
 
@@ -90,7 +110,7 @@ export interface WrittenBenchCheckpoint {
 export function writeBenchCheckpoint(dir: string, shape: LlamaShape, dtype: BenchDtype, seed: number): WrittenBenchCheckpoint {
   const draws = llamaDraws(shape);
   const parameters = draws.reduce((s, d) => s + d.shape.reduce((a, b) => a * b, 1), 0);
-  const nonEmbeddingParameters = parameters - 2 * shape.vocabSize * shape.hiddenSize;
+  const nonEmbeddingParameters = parameters - (shape.layout === 'gemma2' ? 1 : 2) * shape.vocabSize * shape.hiddenSize;
   const stamp = JSON.stringify({ shape, dtype, seed, version: 1 });
   const stampFile = join(dir, 'bench-stamp.json');
   if (!(existsSync(stampFile) && readFileSync(stampFile, 'utf8') === stamp)) {
@@ -108,6 +128,31 @@ export function writeBenchCheckpoint(dir: string, shape: LlamaShape, dtype: Benc
 }
 
 function configJson(s: LlamaShape, dtype: BenchDtype, bosId: number, eosId: number): Record<string, unknown> {
+  const torchDtype = dtype === 'F32' ? 'float32' : 'bfloat16';
+  const common = {
+    attention_dropout: 0.0,
+    bos_token_id: bosId,
+    eos_token_id: eosId,
+    head_dim: s.hiddenSize / s.numHeads,
+    hidden_size: s.hiddenSize,
+    initializer_range: 0.02,
+    intermediate_size: s.intermediateSize,
+    max_position_embeddings: s.maxPositions,
+    num_attention_heads: s.numHeads,
+    num_hidden_layers: s.numLayers,
+    num_key_value_heads: s.numKvHeads,
+    torch_dtype: torchDtype,
+    transformers_version: '4.46.0',
+    use_cache: true,
+    vocab_size: s.vocabSize,
+  };
+  if (s.layout === 'gemma2') {
+    // Gemma2Config's soft caps and query_pre_attn_scalar; the window on layers 0, 2, …
+    return { architectures: ['Gemma2ForCausalLM'], ...common, model_type: 'gemma2', attn_logit_softcapping: 50.0, final_logit_softcapping: 30.0, hidden_activation: 'gelu_pytorch_tanh', query_pre_attn_scalar: s.hiddenSize / s.numHeads, rms_norm_eps: 1e-6, rope_theta: 10000.0, sliding_window: s.slidingWindow ?? 4096, tie_word_embeddings: true };
+  }
+  if (s.layout === 'mixtral') {
+    return { architectures: ['MixtralForCausalLM'], ...common, model_type: 'mixtral', hidden_act: 'silu', num_experts_per_tok: s.expertsPerToken ?? 2, num_local_experts: s.experts ?? 8, rms_norm_eps: 1e-5, rope_theta: 1e6, sliding_window: null, tie_word_embeddings: false };
+  }
   return {
     architectures: ['LlamaForCausalLM'],
     attention_bias: false,

@@ -62,6 +62,10 @@ export function summary(r: Json): string {
     const ratio = (est: number, meas: number) => `${x(est / meas)}`;
     lines.push(`(i) estimate / measured: attribution ${i.attribution.estimatedSeconds.toFixed(2)} s / ${i.attribution.measuredSeconds.toFixed(2)} s = ${ratio(i.attribution.estimatedSeconds, i.attribution.measuredSeconds)} (FLOPs ${(i.attribution.estimatedFlops / 1e9).toFixed(1)} / profiled ${(i.attribution.profiledFlops / 1e9).toFixed(1)} GFLOP); decode ${i.decode.estimatedMsPerToken.toFixed(1)} / ${i.decode.measuredMsPerToken.toFixed(1)} ms = ${ratio(i.decode.estimatedMsPerToken, i.decode.measuredMsPerToken)}; peak f32 ${(i.peakMemory.f32.estimatedBytes / MiB).toFixed(0)} / ${(i.peakMemory.f32.measuredBytes / MiB).toFixed(0)} MiB, bf16 ${(i.peakMemory.bf16.estimatedBytes / MiB).toFixed(0)} / ${(i.peakMemory.bf16.measuredBytes / MiB).toFixed(0)} MiB (calibration ${i.calibration.productGflops.toFixed(0)} GFLOP/s, ${i.calibration.weightGBps.toFixed(0)} GB/s)`);
   }
+  for (const j of r.j_families ?? []) {
+    const moe = j.shape.experts ? `, ${j.shape.experts} experts (${j.shape.expertsPerToken} a token): ${(j.activeParameters / 1e6).toFixed(1)}M of ${(j.parameters / 1e6).toFixed(1)}M params active` : `: ${(j.parameters / 1e6).toFixed(1)}M params`;
+    lines.push(`(j) attribution on ${j.name} (${j.family}${moe}) ${j.seconds.toFixed(2)} s, ${(j.flops / 1e9).toFixed(1)} GFLOP${j.shape.experts ? ' (routed experts only)' : ''} -> ${j.achievedGflops.toFixed(1)} GFLOP/s = ${pct(j.fractionOfPeak)} of (a), ${x(j.overLlama)} the llama model's rate; target >= ${pct(j.target)}${verdict(j.met)}${busy(j.othersCpuShare)}`);
+  }
   if (r.profile) {
     const top = (p: Json) => p.byOp.slice(0, 5).map((o: Json) => `${o.op} ${pct(o.share)}${o.gflops ? ` @${o.gflops.toFixed(0)} GFLOP/s` : ''}`).join(', ');
     lines.push(`profile  attribution: ${top(r.profile.attribution)}`);

@@ -57,6 +57,10 @@ test('bench --quick writes a result with every figure', () => {
   assert.equal(result.h_concepts.flops, L * (2 * D * D * F + 2 * result.h_concepts.components * V * D), 'covariances and words of every layer');
   assert.equal(result.h_concepts.layers.length, L);
   for (const l of result.h_concepts.layers) assert.ok(finite(l.fractionOfPeak) && l.converged === true, `h_concepts layer ${l.layer}`);
+  assert.deepEqual(result.j_families.map((j: { family: string }) => j.family), ['gemma2', 'mixtral']);
+  for (const j of result.j_families) for (const key of ['seconds', 'flops', 'achievedGflops', 'fractionOfPeak', 'overLlama', 'activeParameters']) assert.ok(finite(j[key]), `j_families ${j.name}.${key}`);
+  const [, moe] = result.j_families;
+  assert.ok(moe.activeParameters < moe.parameters, 'a mixture runs part of its experts');
   assert.ok(result.profile.attribution.byOp.length > 0);
   // (i) the cost estimate: its attribution FLOPs are the profiled ones, every figure is there
   assert.equal(result.i_estimate.attribution.estimatedFlops, result.i_estimate.attribution.profiledFlops);

@@ -25,7 +25,7 @@ test('llama: JSON variances, ratios and words re-derived in float64; the text re
   assert.equal(json.format_version, 1);
   assert.equal(json.method, 'concepts');
   assert.deepEqual(json.model, { path: llama.dir, architecture: 'LlamaForCausalLM', parameters: json.model.parameters, hidden_size: D, intermediate_size: F, num_layers: L, vocab_size: V });
-  assert.deepEqual(json.settings, { components: 4, top: 6 });
+  assert.deepEqual(json.settings, { components: 4, top: 6, expert: null });
   const tok = await loadTokenizer(llama.dir);
   assert.ok(tok.ok);
   const candidates = Array.from({ length: V }, (_, v) => v).filter((v) => !tok.value.specialIds.has(v) && tok.value.rawToken(v) !== undefined);
