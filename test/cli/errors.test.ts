@@ -46,7 +46,7 @@ test('unsupported architecture names the supported ones', () =>
   expectError(
     explain(variant('mamba', (d) => writeFileSync(join(d, 'config.json'), JSON.stringify({ model_type: 'mamba', architectures: ['MambaForCausalLM'] })))),
     /unsupported-arch/,
-    /"mamba" is not supported\nhint: Supported: llama, mistral, qwen2, qwen3, olmo2, phi3, gemma2, gemma3_text, gemma3, gpt2/,
+    /"mamba" is not supported\nhint: Supported: llama, mistral, qwen2, qwen3, olmo2, phi3, mixtral, qwen3_moe, gemma2, gemma3_text, gemma3, gpt2 \(/,
   ));
 
 function corruptHeader(name: string, edit: (header: Record<string, any>) => void): string {

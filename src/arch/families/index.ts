@@ -35,7 +35,7 @@ export function parseConfig(raw: unknown): Result<ModelConfig> {
   const modelType = cfg.model_type;
   if (typeof modelType !== 'string') return badConfig('"model_type" is missing');
   if (!SUPPORTED_MODEL_TYPES.includes(modelType)) {
-    return fail('unsupported-arch', `config.json: model_type "${modelType}" is not supported`, `Supported: ${SUPPORTED_MODEL_TYPES.join(', ')}. Each family is one file in src/arch/families/.`);
+    return fail('unsupported-arch', `config.json: model_type "${modelType}" is not supported`, `Supported: ${SUPPORTED_MODEL_TYPES.join(', ')} (the README's table says what each covers).`);
   }
   const architecture = Array.isArray(cfg.architectures) && typeof cfg.architectures[0] === 'string' ? cfg.architectures[0] : modelType;
   const parsed = familyOf(modelType).parseConfig(cfg, modelType, architecture);
