@@ -10,7 +10,7 @@
 import { readFileSync, statSync } from 'node:fs';
 import { globalWeights } from '../arch';
 import type { GlobalWeights } from '../arch/globalWeights';
-import { layerPatterns, type LayerPattern, type WordFacts } from '../explain/headPatterns';
+import { layerPatternsOf, type ColumnStats, type LayerPattern, type WordFacts } from '../explain/headPatterns';
 import { relatednessBaseline, unitRows, type RelatednessBaseline } from '../explain/relatedness';
 import { GENERAL_VERBS, INSTRUCTION_VERBS, parseWordList, verbForms } from '../explain/wordLists';
 import { meanTokenRows } from '../explain/wordVectors';
@@ -19,7 +19,8 @@ import { openCheckpoint } from '../runtime/openCheckpoint';
 import { readGloveFor, type GloveVectors } from '../model/glove';
 import { commonEnglishWords } from '../model/commonWords';
 import { encodeWordList, encodeWords, vocabularyWords, type WordTokens } from '../model/wordTokens';
-import { matmulFlops, matmulTransposed } from '../runtime/matmulSession';
+import { headColumns, type HeadColumns } from '../runtime/headsKernel';
+import { matmulFlops } from '../runtime/matmulSession';
 
 export interface HeadsSettings {
   readonly top: number; // K words per side and dimension
@@ -171,9 +172,9 @@ export async function computeHeadPatterns(input: HeadsInput, hooks: HeadsHooks =
   hooks.onProgress?.({ stage: 'layers', done: 0, total: L });
   for (let l = 0; l < L; l++) {
     if (hooks.signal?.aborted) return cancelled();
-    const qk = await matmulTransposed(X, W, scaledQueryKeyRows(weights, l), C, D, settings.threads); // (W, C)
+    const columns = await headColumns(X, W, scaledQueryKeyRows(weights, l), C, D, settings.top, settings.threads);
     const t0 = performance.now();
-    layers.push(layerPatterns(qk, W, { numHeads: H, numKvHeads: Hkv, headDim: Dh }, facts, settings));
+    layers.push(layerPatternsOf(columnStatsFrom(columns), { numHeads: H, numKvHeads: Hkv, headDim: Dh }, facts, settings));
     patterns += seconds(t0);
     hooks.onProgress?.({ stage: 'layers', done: l + 1, total: L });
   }
@@ -282,4 +283,16 @@ export async function headPatternsFor(request: HeadsRequest, hooks: HeadsHooks =
     request,
     timing: { ...computed.value.timing, load, words: wordsSeconds, glove: gloveSeconds, total: seconds(started) },
   });
+}
+
+/** The kernel's columns as the method reads them. */
+function columnStatsFrom(c: HeadColumns): ColumnStats {
+  return {
+    squares: Float64Array.from(c.squares),
+    tops: (wanted, k) =>
+      wanted.map((column) => {
+        const n = Math.min(k, c.top);
+        return Array.from({ length: n }, (_, i) => ({ word: Number(c.ids[column * c.top + i]), activation: c.activations[column * c.top + i] }));
+      }),
+  };
 }

@@ -194,15 +194,35 @@ export const NO_PAIRS: PairCounts = { pairs: 0, instructionVerbPairs: 0, general
 export const share = (part: number, whole: number): number | null => (whole === 0 ? null : part / whole);
 
 /**
+ * What the method needs of a layer's projections qk [W, C]: each column's sum of squares over the words, and
+ * the top words by |activation| of the columns it asks for (computed in onnxruntime by the engine,
+ * src/runtime/headsKernel.ts, or from qk by columnStatsOf).
+ */
+export interface ColumnStats {
+  readonly squares: Readonly<Float64Array>; // [C]
+  tops(columns: readonly number[], k: number): WordActivation[][];
+}
+
+/** The column statistics of qk [W, C] by the loops of this file: the reference for the engine's kernel. */
+export function columnStatsOf(qk: Readonly<Float32Array>, words: number, columns: number): ColumnStats {
+  if (qk.length !== words * columns) throw new Error(`layerPatterns: ${qk.length} activations for ${words} words x ${columns} columns`);
+  return { squares: columnSquares(qk, words, columns), tops: (wanted, k) => topByMagnitudeColumns(qk, words, columns, wanted, k) };
+}
+
+/**
  * One layer: qk [W, C] holds, per word, the query activations of heads 0..H-1 (Dh columns each) and then the
  * key activations of key heads 0..Hkv-1.
  */
 export function layerPatterns(qk: Readonly<Float32Array>, words: number, g: HeadGeometry, facts: WordFacts, settings: PatternSettings): LayerPattern {
+  return layerPatternsOf(columnStatsOf(qk, words, (g.numHeads + g.numKvHeads) * g.headDim), g, facts, settings);
+}
+
+/** One layer from its columns' statistics (see layerPatterns for the columns' order). */
+export function layerPatternsOf(stats: ColumnStats, g: HeadGeometry, facts: WordFacts, settings: PatternSettings): LayerPattern {
   const { numHeads: H, numKvHeads: Hkv, headDim: Dh } = g;
-  const C = (H + Hkv) * Dh;
-  if (qk.length !== words * C) throw new Error(`layerPatterns: ${qk.length} activations for ${words} words x ${C} columns`);
+  if (stats.squares.length !== (H + Hkv) * Dh) throw new Error(`layerPatterns: ${stats.squares.length} column energies for ${(H + Hkv) * Dh} columns`);
   if (H % Hkv !== 0) throw new Error(`layerPatterns: ${H} heads are not a multiple of ${Hkv} key/value heads`);
-  const energies = dimensionEnergies(columnSquares(qk, words, C), g);
+  const energies = dimensionEnergies(stats.squares, g);
   // each head's dims by energy; then the top words of every leading dim's query and key column in one pass
   const ranked = Array.from({ length: H }, (_, h) => rankDescending(energies.subarray(h * Dh, (h + 1) * Dh)));
   const leadingDims = (h: number) => ranked[h].subarray(0, Math.min(settings.dims, Dh));
@@ -220,7 +240,7 @@ export function layerPatterns(qk: Readonly<Float32Array>, words: number, g: Head
       want(H * Dh + kvHeadOf(h, g) * Dh + dim); // query heads of one group share their key columns
     }
   }
-  const tops = topByMagnitudeColumns(qk, words, C, wanted, settings.top);
+  const tops = stats.tops(wanted, settings.top);
   const heads: HeadPattern[] = [];
   let layerCounts = NO_PAIRS;
   for (let h = 0; h < H; h++) {
