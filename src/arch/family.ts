@@ -12,8 +12,11 @@ import type { WeightShapes } from './weightShapes';
 export interface Family {
   /** config.json's model_type values this family reads. */
   readonly modelTypes: readonly string[];
-  /** Its row of the README's table of supported checkpoints: which models, and what of them is implemented. */
-  readonly readme: { readonly models: string; readonly notes: string };
+  /**
+   * Its row of the README's table of supported checkpoints: which models, what of them is implemented, and
+   * the settings its random checkpoints are checked with against the float64 reference (test/reference).
+   */
+  readonly readme: { readonly models: string; readonly notes: string; readonly checked: string };
   /** config.json (a JSON object whose model_type is one of modelTypes) normalised. */
   parseConfig(cfg: Json, modelType: string, architecture: string): Result<ModelConfig>;
   /** The forward graph over its weights. */

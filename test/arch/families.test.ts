@@ -11,8 +11,8 @@ const README = join(__dirname, '..', '..', 'README.md');
 
 /** The README's table as the declarations write it. */
 export function familiesTable(): string {
-  const rows = FAMILIES.map((f) => `| ${f.modelTypes.map((t) => `\`${t}\``).join(', ')} | ${f.readme.models} | ${f.readme.notes} |`);
-  return ['| `model_type` | families | notes |', '|---|---|---|', ...rows].join('\n');
+  const rows = FAMILIES.map((f) => `| ${f.modelTypes.map((t) => `\`${t}\``).join(', ')} | ${f.readme.models} | ${f.readme.notes} | ${f.readme.checked} |`);
+  return ['| `model_type` | families | notes | random checkpoints checked with |', '|---|---|---|---|', ...rows].join('\n');
 }
 
 test("the README's table of supported checkpoints is the families' own declarations", () => {

@@ -58,6 +58,23 @@ test('two random llamas: sides equal explain --json, difference, head shares equ
   assert.doesNotMatch(page, /https?:\/\//);
 });
 
+test('a mixture of experts against a dense model of its attention: sides equal explain --json, pooled angles', () => {
+  // qwen3 beside qwen3_moe of the same attention sizes, as a dense model and its sparse sibling
+  const moeShape = { hiddenSize: 32, numHeads: 4, numKvHeads: 2, numLayers: 2, headDim: 8 };
+  const dense = writeRandomCheckpoint(join(root, 'dense-qwen3'), { family: 'qwen3', ...moeShape, seed: 63 });
+  const sparse = writeRandomCheckpoint(join(root, 'sparse-qwen3-moe'), { family: 'qwen3_moe', ...moeShape, experts: 4, seed: 64 });
+  const out = join(root, 'moe.json');
+  const run = runCli(['compare', '--base', dense.dir, '--tuned', sparse.dir, '--prompt', PROMPT, '--max-new-tokens', '3', '--components', '3', '--no-chat', '--json', out], 120_000);
+  assert.equal(run.status, 0, run.stderr);
+  const c = json(out);
+  const single = join(root, 'moe-tuned.json');
+  const r = runCli(['explain', '--model', sparse.dir, '--prompt', PROMPT, '--max-new-tokens', '3', '--chat', 'off', '--json', single], 60_000);
+  assert.equal(r.status, 0, r.stderr);
+  assert.deepEqual(withoutTiming(c.tuned), withoutTiming(json(single)));
+  assert.equal(c.tuned.model.architecture, 'Qwen3MoeForCausalLM');
+  for (const l of c.global.layers) assert.ok(l.principal_angles_deg.length === 3 && l.principal_angles_deg.every((a: number) => a >= 0 && a <= 90));
+});
+
 test('a model against itself: zero angles, equal shares, zero difference', () => {
   const out = join(root, 'self.json');
   const run = runCli(['compare', '--base', base.dir, '--tuned', base.dir, '--prompt', PROMPT, '--max-new-tokens', '3', '--components', '4', '--json', out], 120_000);

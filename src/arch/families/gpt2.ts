@@ -7,7 +7,7 @@ import { buildGpt2, gpt2WeightShapes } from '../gpt2';
 
 export const gpt2: Family = {
   modelTypes: ['gpt2'],
-  readme: { models: 'GPT-2', notes: 'Conv1D weights, learned positions, LayerNorm, `gelu_new` (or exact `gelu`)' },
+  readme: { models: 'GPT-2', notes: 'Conv1D weights, learned positions, LayerNorm, `gelu_new` (or exact `gelu`)', checked: 'sharded, under `transformer.`' },
   parseConfig: parseGpt2Config,
   build: buildGpt2,
   weightShapes: gpt2WeightShapes,
