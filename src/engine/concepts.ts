@@ -150,14 +150,15 @@ export function checkConceptsOptions(checkpoint: Checkpoint, options: Pick<Conce
 function candidateWords(checkpoint: Checkpoint): number[] {
   const { tokenizer, config } = checkpoint;
   const ids: number[] = [];
-  for (let v = 0; v < config.vocabSize; v++) if (!tokenizer.specialIds.has(v) && tokenizer.rawToken(v) !== undefined) ids.push(v);
+  const known = tokenizer.knownIds();
+  for (let v = 0; v < config.vocabSize; v++) if (known[v] === 1 && !tokenizer.specialIds.has(v)) ids.push(v);
   return ids;
 }
 
 /** The kernels as onnxruntime graphs (src/runtime/conceptKernels.ts). */
 export function onnxConceptKernels(threads?: number): ConceptKernels {
   return {
-    scatter: (wDown, D, F, means) => scatterMatrix(wDown, D, F, means, threads),
+    scatter: (wDown, D, F) => scatterMatrix(wDown, D, F, threads),
     multiplyRows: (S, D, rows, n) => rowsTimesSymmetric(S, D, rows, n, threads),
     filterRows: (S, D, x, ax, n, steps) => chebyshevFilter(S, D, x, ax, n, steps, threads),
     async topCosines(U, n, E, V, D, valid, K) {

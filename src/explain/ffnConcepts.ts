@@ -25,10 +25,15 @@ export interface TopWord {
   readonly cosine: number; // cos(u_j, e_v), signed
 }
 
+export interface Scatter {
+  readonly scatter: Float32Array; // [D, D]
+  readonly means: Float32Array; // [D]
+}
+
 /** The method's heavy steps, run where the caller runs them. */
 export interface ConceptKernels {
-  /** S = X_c X_c^T [D, D]: W_down [D, F] with each row's mean over the neurons (`means` [D]) removed. */
-  scatter(wDown: Float32Array, D: number, F: number, means: Float32Array): Promise<Float32Array>;
+  /** S = X_c X_c^T [D, D]: W_down [D, F] with each row's mean over the neurons removed; and those means [D]. */
+  scatter(wDown: Float32Array, D: number, F: number): Promise<Scatter>;
   /** X S [n, D] for rows X [n, D], S symmetric [D, D]. */
   multiplyRows(S: Float32Array, D: number, rows: Float32Array, n: number): Promise<Float32Array>;
   /** A whole filter pass of the eigensolver with S (topEigenpairs.ts FilterRows); without it, multiplyRows calls. */
@@ -43,9 +48,10 @@ export interface ConceptKernels {
 /** The kernels from a plain X W^T product and the loops of this file: the reference for fast ones. */
 export function kernelsFromMatmul(matmul: MatmulTransposed): ConceptKernels {
   return {
-    async scatter(wDown, D, F, means) {
+    async scatter(wDown, D, F) {
+      const means = new Float32Array(neuronMeans(wDown, D, F).means);
       const centred = subtractMeans(wDown, D, F, means);
-      return matmul(centred, D, centred, D, F); // X_c X_c^T: (D, F) x (F, D)
+      return { scatter: await matmul(centred, D, centred, D, F), means }; // X_c X_c^T: (D, F) x (F, D)
     },
     // rows times the symmetric S, X S = (S X^T)^T: S goes in as the left operand, which the Gemm reads as it is
     multiplyRows: async (S, D, rows, n) => transposeRows(await matmul(S, D, rows, n, D), D, n),
@@ -158,10 +164,18 @@ export function startRows(S: Readonly<Float32Array>, D: number, B: number): Floa
 
 /** The k leading principal components of the F neurons' write vectors, the columns of W_down [D, F]. */
 export async function principalComponents(wDown: Float32Array, D: number, F: number, k: number, kernels: ConceptKernels, eigen: EigenSettings = {}): Promise<PrincipalComponents> {
-  const { means, totalVariance } = neuronMeans(wDown, D, F);
+  if (wDown.length !== D * F) throw new Error(`principalComponents: ${wDown.length} values for [${D}, ${F}]`);
+  if (F < 2) throw new Error(`principalComponents: a covariance needs 2 neurons or more, got ${F}`);
   // Σ x_i x_i^T = X_c^T X_c: (D, F) x (F, D); the 1 / (F − 1) is applied to the eigenvalues instead of S
-  const scatter = await kernels.scatter(wDown, D, F, new Float32Array(means));
-  return componentsOfScatter(scatter, D, F, totalVariance, k, kernels, eigen, 2 * D * D * F);
+  const { scatter } = await kernels.scatter(wDown, D, F);
+  return componentsOfScatter(scatter, D, F, trace(scatter, D) / (F - 1), k, kernels, eigen, 2 * D * D * F);
+}
+
+/** Σ_d S[d, d]. */
+function trace(S: Readonly<Float32Array | Float64Array>, D: number): number {
+  let t = 0;
+  for (let d = 0; d < D; d++) t += S[d * D + d];
+  return t;
 }
 
 /**
@@ -173,11 +187,9 @@ export async function pooledPrincipalComponents(parts: number, read: (part: numb
   const scatter = new Float64Array(D * D);
   const partMeans: Float64Array[] = [];
   for (let p = 0; p < parts; p++) {
-    const wDown = await read(p);
-    const { means } = neuronMeans(wDown, D, F);
-    const s = await kernels.scatter(wDown, D, F, new Float32Array(means));
-    for (let i = 0; i < D * D; i++) scatter[i] += s[i];
-    partMeans.push(Float64Array.from(means));
+    const part = await kernels.scatter(await read(p), D, F);
+    for (let i = 0; i < D * D; i++) scatter[i] += part.scatter[i];
+    partMeans.push(Float64Array.from(part.means));
   }
   const mean = new Float64Array(D);
   for (const m of partMeans) for (let d = 0; d < D; d++) mean[d] += m[d] / parts;
@@ -188,9 +200,7 @@ export async function pooledPrincipalComponents(parts: number, read: (part: numb
     }
   }
   const N = parts * F;
-  let trace = 0;
-  for (let d = 0; d < D; d++) trace += scatter[d * D + d];
-  return componentsOfScatter(Float32Array.from(scatter), D, N, trace / (N - 1), k, kernels, eigen, 2 * D * D * N);
+  return componentsOfScatter(Float32Array.from(scatter), D, N, trace(scatter, D) / (N - 1), k, kernels, eigen, 2 * D * D * N);
 }
 
 /** The leading eigenpairs of a scatter matrix of N rows, as principal components. */

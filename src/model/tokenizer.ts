@@ -25,6 +25,8 @@ export interface LensTokenizer {
   sequenceTexts(ids: readonly number[], special: readonly boolean[]): Promise<TokenText[]>;
   /** The vocabulary entry itself ("Ġthe", "▁the", "<0xE4>"), or undefined for an unknown id. */
   rawToken(id: number): string | undefined;
+  /** [vocabSize]: 1 where the id has a vocabulary entry (added tokens included), 0 in the gaps. Computed once. */
+  knownIds(): Uint8Array;
   tokenToId(token: string): number | undefined;
 }
 
@@ -74,6 +76,7 @@ function hasByteLevel(decoder: unknown): boolean {
 
 function wrap(tok: Tokenizer, vocabSize: number, specialIds: ReadonlySet<number>, byteLevel: boolean): LensTokenizer {
   const decoder = tok.getDecoder();
+  let known: Uint8Array | undefined;
 
   function tokenText(id: number): string {
     const raw = tok.idToToken(id);
@@ -102,6 +105,14 @@ function wrap(tok: Tokenizer, vocabSize: number, specialIds: ReadonlySet<number>
     sequenceTexts: (ids, special) =>
       sequenceTexts(ids, special, (id) => tok.idToToken(id) ?? '', (run) => tok.decode(run, false), (id) => /^<0x[0-9A-Fa-f]{2}>$/.test(tok.idToToken(id) ?? '')),
     rawToken: (id) => tok.idToToken(id) ?? undefined,
+    knownIds() {
+      // one call for the whole vocabulary: a call per id costs a round trip into the binding each
+      if (!known) {
+        known = new Uint8Array(vocabSize);
+        for (const id of Object.values(tok.getVocab(true))) if (id >= 0 && id < vocabSize) known[id] = 1;
+      }
+      return known;
+    },
     tokenToId: (token) => tok.tokenToId(token) ?? undefined,
   };
 }

@@ -1,6 +1,6 @@
 // The feed-forward concepts' heavy steps (DESIGN.md method 3, src/explain/ffnConcepts.ts) as onnxruntime
 // graphs, one session per graph and thread count, built on first use and kept for the process:
-//   scatter      S = X_c X_c^T from W_down [D, F] and its rows' means: the centring and Gemms by row blocks
+//   scatter      S = X_c X_c^T from W_down [D, F]: its rows' means, the centring and Gemms by row blocks
 //   rowsTimes    X S for rows X [n, D], S symmetric (S goes in as the Gemm's left operand, which it reads
 //                as it is; as the right one it would be repacked on every call)
 //   filter       a whole Chebyshev filter pass of the eigensolver (topEigenpairs.ts, FilterRows): the
@@ -50,7 +50,7 @@ function model(graph: onnx.IGraphProto): Uint8Array {
  */
 function scatterModel(blocks: number): Uint8Array {
   const part = (i: number) => `x${i}`;
-  const nodes: onnx.INodeProto[] = [node('Sub', ['w', 'mean'], ['xc'])];
+  const nodes: onnx.INodeProto[] = [node('ReduceMean', ['w'], ['mean'], [ints('axes', [1]), int('keepdims', 1)]), node('Sub', ['w', 'mean'], ['xc'])];
   if (blocks === 1) nodes.push(node('Identity', ['xc'], [part(0)]));
   else nodes.push(node('Split', ['xc', 'sizes'], Array.from({ length: blocks }, (_, i) => part(i)), [int('axis', 0)]));
   const rows: string[] = [];
@@ -70,8 +70,8 @@ function scatterModel(blocks: number): Uint8Array {
   nodes.push(node(blocks === 1 ? 'Identity' : 'Concat', rows, ['s'], blocks === 1 ? [] : [int('axis', 0)]));
   return model({
     name: 'scatter',
-    input: [value('w', T.FLOAT, ['d', 'f']), value('mean', T.FLOAT, ['d', 1]), ...(blocks === 1 ? [] : [value('sizes', T.INT64, [blocks])])],
-    output: [value('s', T.FLOAT, ['d', 'd'])],
+    input: [value('w', T.FLOAT, ['d', 'f']), ...(blocks === 1 ? [] : [value('sizes', T.INT64, [blocks])])],
+    output: [value('s', T.FLOAT, ['d', 'd']), value('mean', T.FLOAT, ['d', 1])],
     node: nodes,
   });
 }
@@ -182,17 +182,16 @@ function check(what: string, got: number, want: number): void {
   if (got !== want) throw new Error(`${what}: ${got} values, expected ${want}`);
 }
 
-/** S = X_c X_c^T [D, D] for W_down [D, F] less `means` [D] (each row's mean over the F neurons), in `blockCount` row blocks. */
-export async function scatterMatrix(wDown: Float32Array, D: number, F: number, means: Float32Array, threads?: number, blockCount = scatterBlocks(D)): Promise<Float32Array> {
+/** S = X_c X_c^T [D, D] for W_down [D, F] less each row's mean over the F neurons, in `blockCount` row blocks; and the means [D]. */
+export async function scatterMatrix(wDown: Float32Array, D: number, F: number, threads?: number, blockCount = scatterBlocks(D)): Promise<{ scatter: Float32Array; means: Float32Array }> {
   check('scatterMatrix: W', wDown.length, D * F);
-  check('scatterMatrix: means', means.length, D);
   const blocks = Math.max(1, Math.min(blockCount, D));
   const sizes = Array.from({ length: blocks }, (_, i) => BigInt(Math.floor((D * (i + 1)) / blocks) - Math.floor((D * i) / blocks)));
   const s = await session(`scatter${blocks}`, () => scatterModel(blocks), allThreads(threads));
-  const feeds: Record<string, ort.Tensor> = { w: f32(wDown, [D, F]), mean: f32(means, [D, 1]) };
+  const feeds: Record<string, ort.Tensor> = { w: f32(wDown, [D, F]) };
   if (blocks > 1) feeds.sizes = new ort.Tensor('int64', BigInt64Array.from(sizes), [blocks]);
   const out = await s.run(feeds);
-  return out.s.data as Float32Array;
+  return { scatter: out.s.data as Float32Array, means: out.mean.data as Float32Array };
 }
 
 /** X S [n, D] for rows X [n, D] and symmetric S [D, D]. */

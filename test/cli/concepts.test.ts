@@ -36,7 +36,7 @@ test('llama: JSON variances, ratios and words re-derived in float64; the text re
     const naive = naivePca(downRows(llama, l), F, D);
     assert.equal(layer.layer, l);
     assert.equal(layer.converged, true);
-    assert.ok(Math.abs(layer.total_variance - naive.trace) <= 1e-9 * naive.trace);
+    assert.ok(Math.abs(layer.total_variance - naive.trace) <= 1e-5 * naive.trace); // the trace of the f32 scatter
     assert.equal(layer.components.length, 4);
     let sum = 0;
     layer.components.forEach((c: any, j: number) => {

@@ -38,7 +38,8 @@ function checkAgainstNaive(ck: RandomCheckpoint, checkpoint: Checkpoint, r: Conc
     const naive = naivePca(downRows(ck, l), F, D);
     const layer = r.layers[l];
     assert.ok(layer.converged, `layer ${l} not converged (max residual ${layer.maxResidual})`);
-    assert.ok(Math.abs(layer.totalVariance - naive.trace) <= 1e-9 * naive.trace, `layer ${l} trace`);
+    // the trace of the f32 scatter: as close as the variances
+    assert.ok(Math.abs(layer.totalVariance - naive.trace) <= 1e-5 * naive.trace, `layer ${l} trace`);
     const rows = componentRows(r, l);
     assert.deepEqual([rows.count, rows.width, rows.rows.length], [k, D, k * D]);
     for (let j = 0; j < k; j++) {

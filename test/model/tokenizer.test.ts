@@ -114,3 +114,13 @@ test('codePointToUtf16', () => {
   assert.deepEqual(Array.from(codePointToUtf16('a😀b')), [0, 1, 3, 4]);
   assert.deepEqual(Array.from(codePointToUtf16('')), [0]);
 });
+
+test('knownIds: the ids with a vocabulary entry, as rawToken finds them one by one', async () => {
+  for (const write of [writeByteLevelBpeTokenizer, writeByteFallbackTokenizer]) {
+    const tok = await load(write);
+    const known = tok.knownIds();
+    assert.equal(known.length, tok.vocabSize);
+    for (let id = 0; id < tok.vocabSize; id++) assert.equal(known[id], tok.rawToken(id) === undefined ? 0 : 1, `id ${id}`);
+    assert.equal(tok.knownIds(), known, 'computed once');
+  }
+});

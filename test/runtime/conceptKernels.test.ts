@@ -39,17 +39,19 @@ function naiveMultiply(S: ArrayLike<number>, D: number): MultiplyRows {
   };
 }
 
-test('scatterMatrix: (W − mean)(W − mean)^T in 1 to 8 row blocks, even and uneven, equals the float64 loops', async () => {
+test('scatterMatrix: the rows\' means and (W − mean)(W − mean)^T in 1 to 8 row blocks, even and uneven, equal the float64 loops', async () => {
   for (const [D, F, blocks] of [[13, 20, 1], [13, 20, 2], [13, 20, 3], [16, 7, 4], [5, 9, 4], [19, 11, 8], [8, 5, 8]] as const) {
-    const W = gaussians(D * F, D + F + blocks);
-    const means = Float32Array.from({ length: D }, (_, d) => 0.3 * (d % 3) - 0.2);
-    const S = await scatterMatrix(W, D, F, means, undefined, blocks);
+    // rows with means well away from 0, so that a centring left out shows
+    const W = gaussians(D * F, D + F + blocks).map((v, i) => v + 0.3 * (Math.floor(i / F) % 3) - 0.2);
+    const { scatter: S, means } = await scatterMatrix(W, D, F, undefined, blocks);
+    const mean = Array.from({ length: D }, (_, a) => Array.from({ length: F }, (_, f) => W[a * F + f]).reduce((x, y) => x + y, 0) / F);
+    assert.ok(relativeError(means, mean) < 1e-6, `means: ${relativeError(means, mean)}`);
     const ref = new Float64Array(D * D);
-    for (let a = 0; a < D; a++) for (let b = 0; b < D; b++) for (let f = 0; f < F; f++) ref[a * D + b] += (W[a * F + f] - means[a]) * (W[b * F + f] - means[b]);
+    for (let a = 0; a < D; a++) for (let b = 0; b < D; b++) for (let f = 0; f < F; f++) ref[a * D + b] += (W[a * F + f] - mean[a]) * (W[b * F + f] - mean[b]);
     assert.ok(relativeError(S, ref) < 1e-6, `D ${D}, F ${F}, ${blocks} blocks: ${relativeError(S, ref)}`);
   }
   assert.deepEqual([32, 64, 192, 320, 512, 4096].map(scatterBlocks), [1, 1, 3, 5, 8, 8]);
-  await assert.rejects(scatterMatrix(new Float32Array(5), 2, 3, new Float32Array(2)), /5 values, expected 6/);
+  await assert.rejects(scatterMatrix(new Float32Array(5), 2, 3), /5 values, expected 6/);
 });
 
 test('rowsTimesSymmetric: X S equals the float64 loops', async () => {
