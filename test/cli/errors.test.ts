@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
 import { writeRandomCheckpoint } from '../helpers/randomCheckpoint';
+import { writeSafetensors, type TensorToWrite } from '../helpers/safetensorsWriter';
 import { runCli } from './cliRunner';
 
 const root = mkdtempSync(join(tmpdir(), 'lens-cli-errors-'));
@@ -124,4 +125,19 @@ test('a wrong head count or feed-forward width is caught at the first tensor it 
   expectError(explain(kvHeads), /shape-mismatch/, /"model\.layers\.0\.self_attn\.k_proj\.weight" has shape \[\d+, \d+\], but config\.json implies \[\d+, \d+\]: \[\d+ \(num_key_value_heads × head_dim\), \d+ \(hidden_size\)\]/);
   const width = editedConfig('wrong-ffn', (c) => (c.intermediate_size = 7));
   expectError(explain(width), /shape-mismatch/, /"model\.layers\.0\.mlp\.gate_proj\.weight" has shape \[\d+, \d+\], but config\.json implies \[7, \d+\]/);
+});
+
+test("a mixture whose experts are stacked into one tensor a layer is refused by name", () => {
+  const moe = writeRandomCheckpoint(join(root, 'stacked-experts'), { family: 'qwen3_moe', numLayers: 1, experts: 2, moeIntermediateSize: 8, seed: 33 });
+  // the layer's experts as transformers 5 holds them: gate and up of every expert in one [E, 2 I, D] tensor
+  const tensors = new Map<string, TensorToWrite>();
+  for (const [name, values] of moe.weights) {
+    if (/\.experts\.\d+\./.test(name)) continue;
+    tensors.set(name, { dtype: 'F32', shape: moe.shapes.get(name)!, data: values });
+  }
+  const D = moe.config.hiddenSize;
+  tensors.set('model.layers.0.mlp.experts.gate_up_proj', { dtype: 'F32', shape: [2, 16, D], data: new Float64Array(2 * 16 * D) });
+  tensors.set('model.layers.0.mlp.experts.down_proj', { dtype: 'F32', shape: [2, D, 8], data: new Float64Array(2 * D * 8) });
+  writeSafetensors(join(moe.dir, 'model.safetensors'), tensors);
+  expectError(explain(moe.dir), /unsupported-arch/, /experts\.(gate_up_proj|down_proj)" holds all of a layer's experts in one tensor.*\nhint: Save the checkpoint with one tensor per expert/);
 });
