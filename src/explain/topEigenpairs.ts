@@ -113,16 +113,22 @@ function gaussianRows(n: number, D: number, seed: number, from: Readonly<Float32
 }
 
 /**
- * out[i m + j] = Σ_d A[i, d] B[j, d] for the rows of A [n, D] and B [m, D], two rows of each at a time: four
- * sums share each load, and four independent sums keep the adds from waiting on one another. `symmetric`
- * (A B^T known to be symmetric, e.g. B = A): only the blocks on and below the diagonal, mirrored.
+ * out[i m + j] = Σ_d A[i, d] B[j, d] for the rows of A [n, D] and B [m, D], four rows of A by two of B at a
+ * time: eight sums share six loads, and eight independent sums keep the adds from waiting on one another.
+ * `symmetric` (A B^T known to be symmetric, e.g. B = A): only the blocks that reach the diagonal or below it,
+ * mirrored.
  */
 function rowProducts(A: Float64Array, n: number, B: Float64Array, m: number, D: number, out: Float64Array, symmetric = false): void {
-  for (let i = 0; i < n; i += 2) {
+  for (let i = 0; i < n; i += 4) {
+    // past the last row, a block repeats it: the sums land where the last row's already are
     const i1 = Math.min(i + 1, n - 1);
+    const i2 = Math.min(i + 2, n - 1);
+    const i3 = Math.min(i + 3, n - 1);
     const a0 = i * D;
     const a1 = i1 * D;
-    for (let j = 0; j < (symmetric ? i + 1 : m); j += 2) {
+    const a2 = i2 * D;
+    const a3 = i3 * D;
+    for (let j = 0; j < (symmetric ? Math.min(i3 + 1, m) : m); j += 2) {
       const j1 = Math.min(j + 1, m - 1);
       const b0 = j * D;
       const b1 = j1 * D;
@@ -130,26 +136,38 @@ function rowProducts(A: Float64Array, n: number, B: Float64Array, m: number, D: 
       let s01 = 0;
       let s10 = 0;
       let s11 = 0;
+      let s20 = 0;
+      let s21 = 0;
+      let s30 = 0;
+      let s31 = 0;
       for (let d = 0; d < D; d++) {
-        const x0 = A[a0 + d];
-        const x1 = A[a1 + d];
         const y0 = B[b0 + d];
         const y1 = B[b1 + d];
+        const x0 = A[a0 + d];
+        const x1 = A[a1 + d];
+        const x2 = A[a2 + d];
+        const x3 = A[a3 + d];
         s00 += x0 * y0;
         s01 += x0 * y1;
         s10 += x1 * y0;
         s11 += x1 * y1;
+        s20 += x2 * y0;
+        s21 += x2 * y1;
+        s30 += x3 * y0;
+        s31 += x3 * y1;
       }
-      out[i * m + j] = s00;
-      out[i * m + j1] = s01;
-      out[i1 * m + j] = s10;
-      out[i1 * m + j1] = s11;
-      if (symmetric) {
-        out[j * m + i] = s00;
-        out[j1 * m + i] = s01;
-        out[j * m + i1] = s10;
-        out[j1 * m + i1] = s11;
-      }
+      const put = (r: number, c: number, v: number) => {
+        out[r * m + c] = v;
+        if (symmetric) out[c * m + r] = v;
+      };
+      put(i, j, s00);
+      put(i, j1, s01);
+      put(i1, j, s10);
+      put(i1, j1, s11);
+      put(i2, j, s20);
+      put(i2, j1, s21);
+      put(i3, j, s30);
+      put(i3, j1, s31);
     }
   }
 }
@@ -189,8 +207,21 @@ function orthonormalise(X: Float64Array, n: number, D: number, refill: () => num
     rowProducts(X, n, X, n, D, M, true);
     if (!cholesky(M, n)) return gramSchmidt(X, n, D, refill);
     for (let i = 0; i < n; i++) {
+      // X_i ← (X_i − Σ_{j<i} L_ij X_j) / L_ii, four earlier rows at a time: one load and store of X_i for four
       const x = i * D;
-      for (let j = 0; j < i; j++) {
+      let j = 0;
+      for (; j + 4 <= i; j += 4) {
+        const l0 = M[i * n + j];
+        const l1 = M[i * n + j + 1];
+        const l2 = M[i * n + j + 2];
+        const l3 = M[i * n + j + 3];
+        const y0 = j * D;
+        const y1 = y0 + D;
+        const y2 = y1 + D;
+        const y3 = y2 + D;
+        for (let d = 0; d < D; d++) X[x + d] -= l0 * X[y0 + d] + l1 * X[y1 + d] + l2 * X[y2 + d] + l3 * X[y3 + d];
+      }
+      for (; j < i; j++) {
         const l = M[i * n + j];
         const y = j * D;
         for (let d = 0; d < D; d++) X[x + d] -= l * X[y + d];
