@@ -1,7 +1,7 @@
 // config.json of the llama layout (src/arch/llama.ts), read with the options a family declares: its head_dim
 // default, its q/k norm, where its sliding window applies, its rope scaling, its mixture of experts. The
 // families themselves are in src/arch/families/.
-import { ok, type Result } from '../lensError';
+import { fail, ok, type Result } from '../lensError';
 import {
   badConfig,
   decoderSizes,
@@ -47,6 +47,8 @@ export function parseLlamaConfig(cfg: Json, modelType: string, architecture: str
   if (!Number.isInteger(headDim)) return badConfig(`hidden_size ${r.hidden_size} is not divisible by num_attention_heads ${numHeads}`);
   const act = cfg.hidden_act ?? 'silu';
   if (act !== 'silu') return badConfig(`hidden_act "${String(act)}" is not supported for ${modelType} (only "silu")`);
+  // LlamaConfig's mlp_bias adds biases to gate, up and down: not read, so refused rather than left out
+  if (cfg.mlp_bias === true) return fail('unsupported-arch', `config.json: mlp_bias true is not supported for ${modelType}`, 'Only feed-forward blocks without biases are implemented (mlp_bias false, as published Llama checkpoints have it).');
   const rotaryFactor = num(cfg, 'partial_rotary_factor', 1)!;
   const rotaryDim = Math.floor(headDim * rotaryFactor);
   if (!(rotaryFactor > 0 && rotaryFactor <= 1) || rotaryDim % 2 !== 0) return badConfig(`partial_rotary_factor ${rotaryFactor} of head_dim ${headDim} must give an even number of rotated dims`);

@@ -51,6 +51,11 @@ test('llama (Llama-3 style: GQA, llama3 rope scaling, tied embeddings, list of e
   assert.deepEqual(c.eosTokenIds, [2, 3]);
 });
 
+test('llama: mlp_bias true is refused by name, false (as published) read', () => {
+  error({ ...llama, mlp_bias: true }, 'unsupported-arch', 'mlp_bias true');
+  assert.equal(parsed({ ...llama, mlp_bias: false }).modelType, 'llama');
+});
+
 test('llama defaults: kv heads = heads, no scaling, untied, explicit head_dim wins', () => {
   const { num_key_value_heads: _kv, rope_scaling: _rs, tie_word_embeddings: _t, ...plain } = llama;
   const c = parsed({ ...plain, head_dim: 16, eos_token_id: 2 });
