@@ -156,18 +156,24 @@ function rowProducts(A: Float64Array, n: number, B: Float64Array, m: number, D: 
         s30 += x3 * y0;
         s31 += x3 * y1;
       }
-      const put = (r: number, c: number, v: number) => {
-        out[r * m + c] = v;
-        if (symmetric) out[c * m + r] = v;
-      };
-      put(i, j, s00);
-      put(i, j1, s01);
-      put(i1, j, s10);
-      put(i1, j1, s11);
-      put(i2, j, s20);
-      put(i2, j1, s21);
-      put(i3, j, s30);
-      put(i3, j1, s31);
+      out[i * m + j] = s00;
+      out[i * m + j1] = s01;
+      out[i1 * m + j] = s10;
+      out[i1 * m + j1] = s11;
+      out[i2 * m + j] = s20;
+      out[i2 * m + j1] = s21;
+      out[i3 * m + j] = s30;
+      out[i3 * m + j1] = s31;
+      if (symmetric) {
+        out[j * m + i] = s00;
+        out[j1 * m + i] = s01;
+        out[j * m + i1] = s10;
+        out[j1 * m + i1] = s11;
+        out[j * m + i2] = s20;
+        out[j1 * m + i2] = s21;
+        out[j * m + i3] = s30;
+        out[j1 * m + i3] = s31;
+      }
     }
   }
 }
