@@ -159,6 +159,26 @@ test('batch on JSONL with --ids, --generate and --html', () => {
   assert.equal(readJson(join(out, 'j1.json')).settings.response_given, true);
 });
 
+test('batch on a mixture of experts and on gemma2: each JSON equals explain --json of its prompt', () => {
+  for (const [name, options] of [
+    ['qwen3-moe', { family: 'qwen3_moe', numKvHeads: 2, experts: 4, mlpOnlyLayers: [0], seed: 42 }],
+    ['gemma2', { family: 'gemma2', numKvHeads: 2, slidingWindow: 3, seed: 43 }],
+  ] as const) {
+    const model = writeRandomCheckpoint(join(root, `ck-${name}`), { ...options, maxPositions: 128 });
+    const dataset = join(root, `${name}.jsonl`);
+    writeFileSync(dataset, [JSON.stringify({ id: 'p1', prompt: 'Define the word pear.', response: ' A fruit.' }), JSON.stringify({ id: 'p2', prompt: 'Name a tree.' })].join('\n'));
+    const out = join(root, `out-${name}`);
+    const run = runCli(['batch', '--model', model.dir, '--dataset', dataset, '--out', out, '--max-new-tokens', '3', '--chat', 'off'], 120_000);
+    assert.equal(run.status, 0, run.stderr);
+    const single = join(root, `${name}-p1.json`);
+    const one = runCli(['explain', '--model', model.dir, '--prompt', 'Define the word pear.', '--response', ' A fruit.', '--max-new-tokens', '3', '--chat', 'off', '--json', single], 60_000);
+    assert.equal(one.status, 0, one.stderr);
+    const strip = (j: Json) => ({ ...j, timing: null });
+    assert.deepEqual(strip(readJson(join(out, 'p1.json'))), strip(readJson(single)), name);
+    assert.ok(existsSync(join(out, 'p2.json')));
+  }
+});
+
 function expectError(args: string[], message: RegExp): void {
   const run = runCli(args, 60_000);
   assert.equal(run.status, 1, `expected failure, got stdout: ${run.stdout}\nstderr: ${run.stderr}`);
