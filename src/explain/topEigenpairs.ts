@@ -322,12 +322,27 @@ function rayleighRitz(X: Float64Array, AX: Float64Array, B: number, D: number, k
 /** The first k Ritz vectors, Σ_i q_ri x_i: [k, D]. */
 function ritzVectors(X: Float64Array, ritz: Ritz, B: number, D: number, k: number): Float32Array {
   const out = new Float64Array(k * D);
+  const q = ritz.coefficients;
   for (let r = 0; r < k; r++) {
     const o = r * D;
-    for (let i = 0; i < B; i++) {
-      const q = ritz.coefficients[r * B + i];
+    const c = r * B;
+    // four basis rows at a time: one load and store of the output row for four multiply-adds
+    let i = 0;
+    for (; i + 4 <= B; i += 4) {
+      const q0 = q[c + i];
+      const q1 = q[c + i + 1];
+      const q2 = q[c + i + 2];
+      const q3 = q[c + i + 3];
+      const x0 = i * D;
+      const x1 = x0 + D;
+      const x2 = x1 + D;
+      const x3 = x2 + D;
+      for (let d = 0; d < D; d++) out[o + d] += q0 * X[x0 + d] + q1 * X[x1 + d] + q2 * X[x2 + d] + q3 * X[x3 + d];
+    }
+    for (; i < B; i++) {
+      const qi = q[c + i];
       const x = i * D;
-      for (let d = 0; d < D; d++) out[o + d] += q * X[x + d];
+      for (let d = 0; d < D; d++) out[o + d] += qi * X[x + d];
     }
   }
   return toF32(out);
