@@ -1,7 +1,7 @@
 // config.json of the Gemma layout (src/arch/gemma.ts): Gemma 2 and Gemma 3 (text, and the language model of
 // the multimodal checkpoints, whose families in src/arch/families/ pass its text_config).
 import { fail, ok, type Result } from '../lensError';
-import { decoderSizes, gemmaRope, ids, layerTypesFullLayers, num, optionalPositive, badConfig, type Json, type ModelConfig } from '../model/config';
+import { badConfig, decoderSizes, gemmaRope, layerTypesFullLayers, num, optionalPositive, specialTokenIds, type Json, type ModelConfig } from '../model/config';
 
 /**
  * Gemma 2 (configuration_gemma2.py): head_dim 256, query_pre_attn_scalar 256, soft caps 50 (attention) and 30
@@ -20,7 +20,6 @@ export function parseGemmaConfig(cfg: Json, modelType: string, architecture: str
   const sizes = decoderSizes(cfg);
   if (!sizes.ok) return sizes;
   const r = sizes.value;
-  const { numHeads, numKvHeads } = r;
   const headDim = num(cfg, 'head_dim', 256)!;
   const act = cfg.hidden_activation ?? cfg.hidden_act ?? 'gelu_pytorch_tanh';
   if (act !== 'gelu_pytorch_tanh') return badConfig(`hidden_activation "${String(act)}" is not supported for ${modelType} (only "gelu_pytorch_tanh")`);
@@ -31,7 +30,7 @@ export function parseGemmaConfig(cfg: Json, modelType: string, architecture: str
   const finalCap = cfg.final_logit_softcapping === undefined && !gemma3 ? ok(30) : optionalPositive(cfg, 'final_logit_softcapping');
   if (!finalCap.ok) return finalCap;
   const window = num(cfg, 'sliding_window', 4096)!;
-  const layers = r.num_hidden_layers;
+  const layers = r.numLayers;
   // without layer_types, gemma2 slides on layers 0, 2, 4, …; gemma3 on every layer whose (index + 1) is not a
   // multiple of the pattern
   const pattern = gemma3 ? num(cfg, 'sliding_window_pattern', 6)! : 2;
@@ -40,15 +39,10 @@ export function parseGemmaConfig(cfg: Json, modelType: string, architecture: str
   return ok({
     modelType,
     architecture,
-    vocabSize: r.vocab_size,
-    hiddenSize: r.hidden_size,
-    numLayers: layers,
-    numHeads,
-    numKvHeads,
+    ...r,
     headDim,
     rotaryDim: headDim,
     fusedProjections: false,
-    intermediateSize: r.intermediate_size,
     maxPositions: num(cfg, 'max_position_embeddings', gemma3 ? 131072 : 8192)!,
     normEps: num(cfg, 'rms_norm_eps', 1e-6)!,
     ropeTheta: rope.value.global.theta,
@@ -66,7 +60,6 @@ export function parseGemmaConfig(cfg: Json, modelType: string, architecture: str
     attentionScale: 1 / Math.sqrt(num(cfg, 'query_pre_attn_scalar', 256)!),
     attnLogitSoftcap: cfg.attn_logit_softcapping === undefined && !gemma3 ? 50 : attnCap.value,
     finalLogitSoftcap: finalCap.value,
-    bosTokenId: num(cfg, 'bos_token_id') ?? null,
-    eosTokenIds: ids(cfg.eos_token_id),
+    ...specialTokenIds(cfg),
   });
 }

@@ -118,9 +118,8 @@ function readers(store: WeightStore) {
 export function gpt2GlobalWeights(config: ModelConfig, store: WeightStore): GlobalWeights {
   const { has, matrix, readMatrix, readRows, vector } = readers(store);
   const { hiddenSize: D, intermediateSize: F, vocabSize: V } = config;
-  const outputName = (embeddingName: string) => lmHeadName(config, has, embeddingName);
   const embeddings = () => matrix('wte.weight', V, D);
-  const output = outputName('wte.weight');
+  const output = lmHeadName(config, has, 'wte.weight');
   const down = (layer: number) => `h.${layer}.mlp.c_proj.weight`;
   return {
     config,
@@ -138,7 +137,6 @@ export function gpt2GlobalWeights(config: ModelConfig, store: WeightStore): Glob
     outputEmbeddings: () => matrix(output, V, D),
     readOutputEmbeddingRows: (first, out) => readRows(output, V, D, first, out),
   };
-
 }
 
 /** The llama and gemma layouts': nn.Linear weights under model.layers.{i}, norms scaling by normOffset + w. */

@@ -5,11 +5,11 @@ import { fail, ok, type Result } from '../lensError';
 import {
   badConfig,
   decoderSizes,
-  ids,
   layerTypesFullLayers,
   num,
   parseLongropeScaling,
   parseRopeScaling,
+  specialTokenIds,
   type Json,
   type MixtureOfExperts,
   type ModelConfig,
@@ -42,9 +42,8 @@ export function parseLlamaConfig(cfg: Json, modelType: string, architecture: str
   const sizes = decoderSizes(cfg);
   if (!sizes.ok) return sizes;
   const r = sizes.value;
-  const { numHeads, numKvHeads } = r;
-  const headDim = num(cfg, 'head_dim', o.headDim ?? r.hidden_size / numHeads)!;
-  if (!Number.isInteger(headDim)) return badConfig(`hidden_size ${r.hidden_size} is not divisible by num_attention_heads ${numHeads}`);
+  const headDim = num(cfg, 'head_dim', o.headDim ?? r.hiddenSize / r.numHeads)!;
+  if (!Number.isInteger(headDim)) return badConfig(`hidden_size ${r.hiddenSize} is not divisible by num_attention_heads ${r.numHeads}`);
   const act = cfg.hidden_act ?? 'silu';
   if (act !== 'silu') return badConfig(`hidden_act "${String(act)}" is not supported for ${modelType} (only "silu")`);
   // LlamaConfig's mlp_bias adds biases to gate, up and down: not read, so refused rather than left out
@@ -62,22 +61,17 @@ export function parseLlamaConfig(cfg: Json, modelType: string, architecture: str
   const flagged = o.window === 'flagged-every-layer' || o.window === 'flagged-from-max-window-layers';
   const useWindow = o.window !== 'none' && (!flagged || cfg.use_sliding_window === true);
   const slidingWindow = useWindow && window !== undefined && window > 0 ? window : null;
-  const full = slidingWindow !== null && o.window === 'flagged-from-max-window-layers' ? windowlessLayers(cfg, r.num_hidden_layers) : ok([]);
+  const full = slidingWindow !== null && o.window === 'flagged-from-max-window-layers' ? windowlessLayers(cfg, r.numLayers) : ok([]);
   if (!full.ok) return full;
-  const moe = o.experts ? o.experts(cfg, r.num_hidden_layers, r.intermediate_size) : ok(null);
+  const moe = o.experts ? o.experts(cfg, r.numLayers, r.intermediateSize) : ok(null);
   if (!moe.ok) return moe;
   return ok({
     modelType,
     architecture,
-    vocabSize: r.vocab_size,
-    hiddenSize: r.hidden_size,
-    numLayers: r.num_hidden_layers,
-    numHeads,
-    numKvHeads,
+    ...r,
     headDim,
     rotaryDim,
     fusedProjections: o.fusedProjections === true,
-    intermediateSize: r.intermediate_size,
     maxPositions: num(cfg, 'max_position_embeddings', 2048)!,
     normEps: num(cfg, 'rms_norm_eps', 1e-6)!,
     ropeTheta: num(ropeParameters ?? {}, 'rope_theta') ?? num(cfg, 'rope_theta', 10000)!,
@@ -95,8 +89,7 @@ export function parseLlamaConfig(cfg: Json, modelType: string, architecture: str
     attentionScale: 1 / Math.sqrt(headDim),
     attnLogitSoftcap: null,
     finalLogitSoftcap: null,
-    bosTokenId: num(cfg, 'bos_token_id') ?? null,
-    eosTokenIds: ids(cfg.eos_token_id),
+    ...specialTokenIds(cfg),
   });
 }
 

@@ -168,7 +168,7 @@ export async function principalComponents(wDown: Float32Array, D: number, F: num
   if (F < 2) throw new Error(`principalComponents: a covariance needs 2 neurons or more, got ${F}`);
   // Σ x_i x_i^T = X_c^T X_c: (D, F) x (F, D); the 1 / (F − 1) is applied to the eigenvalues instead of S
   const { scatter } = await kernels.scatter(wDown, D, F);
-  return componentsOfScatter(scatter, D, F, trace(scatter, D) / (F - 1), k, kernels, eigen, 2 * D * D * F);
+  return componentsOfScatter(scatter, D, F, trace(scatter, D) / (F - 1), k, kernels, eigen);
 }
 
 /** Σ_d S[d, d]. */
@@ -200,16 +200,16 @@ export async function pooledPrincipalComponents(parts: number, read: (part: numb
     }
   }
   const N = parts * F;
-  return componentsOfScatter(Float32Array.from(scatter), D, N, trace(scatter, D) / (N - 1), k, kernels, eigen, 2 * D * D * N);
+  return componentsOfScatter(Float32Array.from(scatter), D, N, trace(scatter, D) / (N - 1), k, kernels, eigen);
 }
 
-/** The leading eigenpairs of a scatter matrix of N rows, as principal components. */
-async function componentsOfScatter(scatter: Float32Array, D: number, F: number, totalVariance: number, k: number, kernels: ConceptKernels, eigen: EigenSettings, covarianceFlops: number): Promise<PrincipalComponents> {
+/** The leading eigenpairs of the scatter matrix of `rows` rows, as principal components. */
+async function componentsOfScatter(scatter: Float32Array, D: number, rows: number, totalVariance: number, k: number, kernels: ConceptKernels, eigen: EigenSettings): Promise<PrincipalComponents> {
   const B = Math.min(D, Math.max(k, eigen.blockSize ?? k + Math.max(Math.ceil(k / 2), 6)));
   const fast = kernels.filterRows;
   const filter: FilterRows = fast ? (x, ax, n, steps) => fast(scatter, D, x, ax, n, steps) : filterByProducts((x, n) => kernels.multiplyRows(scatter, D, x, n), D);
   const pairs = await topEigenpairs((x, n) => kernels.multiplyRows(scatter, D, x, n), D, { start: startRows(scatter, D, B), ...eigen, blockSize: B, count: k, filter });
-  const variances = pairs.values.map((v) => Math.max(0, v) / (F - 1));
+  const variances = pairs.values.map((v) => Math.max(0, v) / (rows - 1));
   return {
     count: k,
     variances,
@@ -219,7 +219,7 @@ async function componentsOfScatter(scatter: Float32Array, D: number, F: number, 
     residuals: pairs.residuals,
     converged: pairs.converged,
     passes: pairs.passes,
-    flops: { covariance: covarianceFlops, eigensolver: 2 * D * D * pairs.productRows },
+    flops: { covariance: 2 * D * D * rows, eigensolver: 2 * D * D * pairs.productRows },
   };
 }
 

@@ -6,18 +6,12 @@
 // over many prompts walks the graph once. The tokens a mixture routes to each expert count as their average
 // share, which sums to the exact total over the experts.
 import type { GraphOutput } from './emit';
-import type { Dim, Tensor } from './tensor';
+import type { Dim, DimShare, Tensor } from './tensor';
 
 export interface FlopCount {
   readonly total: number;
   readonly byOp: Readonly<Record<string, number>>; // MatMul, Linear, Attend
   readonly products: number; // how many products were counted
-}
-
-/** A dim only the run knows, counted as its average share of another (Graph.dimShares). */
-export interface DimShare {
-  readonly of: Dim;
-  readonly fraction: number;
 }
 
 /** One product: 2 · (elements of its output) · k. */

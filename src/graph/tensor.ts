@@ -6,6 +6,11 @@ export type DType = 'float32' | 'float64' | 'float16' | 'bfloat16' | 'int64' | '
 /** A dimension: a number, or a symbol such as "T" bound at run time by the graph input that declares it. */
 export type Dim = number | string;
 export type Shape = readonly Dim[];
+/** A dim only the run knows, counted as its average share of another (Graph.dimShares). */
+export interface DimShare {
+  readonly of: Dim;
+  readonly fraction: number;
+}
 
 export const isFloat = (d: DType) => d === 'float32' || d === 'float64' || d === 'float16' || d === 'bfloat16';
 
@@ -88,7 +93,7 @@ export class Graph {
    * Symbolic dims whose size only the run knows (the tokens routed to an expert), as a fraction of another
    * dim on average: what FLOP counts use for them.
    */
-  readonly dimShares = new Map<string, { readonly of: Dim; readonly fraction: number }>();
+  readonly dimShares = new Map<string, DimShare>();
   private readonly constants = new Map<string, Tensor>();
   private readonly castCache = new Map<string, Tensor>();
 

@@ -104,8 +104,10 @@ export function requirePositive(values: Record<string, number | undefined>): Res
   return ok(out);
 }
 
+export type DecoderSizes = Pick<ModelConfig, 'vocabSize' | 'hiddenSize' | 'numLayers' | 'numHeads' | 'numKvHeads' | 'intermediateSize'>;
+
 /** The sizes every decoder config of the llama and gemma layouts names, with grouped heads checked. */
-export function decoderSizes(cfg: Json): Result<Record<string, number> & { numHeads: number; numKvHeads: number }> {
+export function decoderSizes(cfg: Json): Result<DecoderSizes> {
   const req = requirePositive({
     vocab_size: num(cfg, 'vocab_size'),
     hidden_size: num(cfg, 'hidden_size'),
@@ -119,7 +121,13 @@ export function decoderSizes(cfg: Json): Result<Record<string, number> & { numHe
   if (!Number.isInteger(numKvHeads) || numKvHeads <= 0 || numHeads % numKvHeads !== 0) {
     return badConfig(`num_attention_heads ${numHeads} is not a multiple of num_key_value_heads ${numKvHeads}`);
   }
-  return ok({ ...req.value, numHeads, numKvHeads });
+  const r = req.value;
+  return ok({ vocabSize: r.vocab_size, hiddenSize: r.hidden_size, numLayers: r.num_hidden_layers, numHeads, numKvHeads, intermediateSize: r.intermediate_size });
+}
+
+/** BOS and EOS as config.json names them (eos_token_id: one id or a list). */
+export function specialTokenIds(cfg: Json): Pick<ModelConfig, 'bosTokenId' | 'eosTokenIds'> {
+  return { bosTokenId: num(cfg, 'bos_token_id') ?? null, eosTokenIds: ids(cfg.eos_token_id) };
 }
 
 /** The "full_attention" layers of `layer_types` (newer configs), or null where the config has no list. */

@@ -25,6 +25,9 @@ const BYTE_OF_CHAR: ReadonlyMap<string, number> = (() => {
 
 const BYTE_PIECE = /^<0x([0-9A-Fa-f]{2})>$/;
 
+/** A SentencePiece byte-fallback piece, "<0xE9>". */
+export const isBytePiece = (raw: string): boolean => BYTE_PIECE.test(raw);
+
 /**
  * The bytes a vocabulary entry stands for, when its decoder works on bytes: every character through GPT-2's
  * table for byte-level BPE, "<0xNN>" for SentencePiece's byte fallback; null when the entry is plain text.

@@ -6,7 +6,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Tokenizer } from 'tokenizers';
 import { fail, ok, type Result } from '../lensError';
-import { bytesText, sequenceTexts, tokenBytes, type TokenText } from './tokenTexts';
+import { bytesText, isBytePiece, sequenceTexts, tokenBytes, type TokenText } from './tokenTexts';
 
 export interface Encoded {
   readonly ids: number[];
@@ -103,7 +103,7 @@ function wrap(tok: Tokenizer, vocabSize: number, specialIds: ReadonlySet<number>
     decode: (ids, skipSpecial = false) => tok.decode([...ids], skipSpecial),
     tokenText,
     sequenceTexts: (ids, special) =>
-      sequenceTexts(ids, special, (id) => tok.idToToken(id) ?? '', (run) => tok.decode(run, false), (id) => /^<0x[0-9A-Fa-f]{2}>$/.test(tok.idToToken(id) ?? '')),
+      sequenceTexts(ids, special, (id) => tok.idToToken(id) ?? '', (run) => tok.decode(run, false), (id) => isBytePiece(tok.idToToken(id) ?? '')),
     rawToken: (id) => tok.idToToken(id) ?? undefined,
     knownIds() {
       // one call for the whole vocabulary: a call per id costs a round trip into the binding each

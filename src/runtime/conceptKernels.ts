@@ -20,26 +20,9 @@
 // against 192 with the scatter and the filter on one thread, medians 201 and 216 ms).
 //
 // D model width, F feed-forward width, V vocabulary, n rows, K words a row.
-import { onnx } from 'onnx-proto';
-import { availableParallelism } from 'node:os';
-import { createSession, f32, ort } from './onnxSession';
-
-const T = onnx.TensorProto.DataType;
-const A = onnx.AttributeProto.AttributeType;
-
-type Dim = number | string;
-const value = (name: string, elemType: number, dims: readonly Dim[]): onnx.IValueInfoProto => ({
-  name,
-  type: { tensorType: { elemType, shape: { dim: dims.map((d) => (typeof d === 'number' ? { dimValue: d } : { dimParam: d })) } } },
-});
-const node = (opType: string, input: string[], output: string[], attribute: onnx.IAttributeProto[] = []): onnx.INodeProto => ({ opType, input, output, name: output[0], attribute });
-const int = (name: string, i: number): onnx.IAttributeProto => ({ name, type: A.INT, i });
-const ints = (name: string, values: number[]): onnx.IAttributeProto => ({ name, type: A.INTS, ints: values });
-const constant = (name: string, elemType: number, dims: number[], raw: ArrayBufferView): onnx.ITensorProto => ({ name, dims, dataType: elemType, rawData: new Uint8Array(raw.buffer, raw.byteOffset, raw.byteLength) });
-
-function model(graph: onnx.IGraphProto): Uint8Array {
-  return onnx.ModelProto.encode({ irVersion: 8, producerName: 'instruction-lens', opsetImport: [{ domain: '', version: 17 }], graph }).finish();
-}
+import type { onnx } from 'onnx-proto';
+import { f32, ort } from './onnxSession';
+import { A, constant, int, int64, ints, kernelSession, model, node, T, value } from './onnxProto';
 
 /**
  * S = (W − mean) (W − mean)^T: W [d, f], mean [d, 1], by blocks: the centred rows split into `blocks` parts
@@ -163,21 +146,6 @@ function topCosinesModel(): Uint8Array {
   });
 }
 
-const sessions = new Map<string, Promise<ort.InferenceSession>>();
-
-function session(key: string, build: () => Uint8Array, threads: number): Promise<ort.InferenceSession> {
-  const id = `${key}|${threads}`;
-  let s = sessions.get(id);
-  if (!s) {
-    s = createSession(build(), { threads, spinning: false });
-    sessions.set(id, s);
-  }
-  return s;
-}
-
-const allThreads = (threads?: number) => threads ?? availableParallelism();
-const int64 = (v: number, dims: readonly number[]) => new ort.Tensor('int64', BigInt64Array.of(BigInt(v)), dims);
-
 function check(what: string, got: number, want: number): void {
   if (got !== want) throw new Error(`${what}: ${got} values, expected ${want}`);
 }
@@ -187,7 +155,7 @@ export async function scatterMatrix(wDown: Float32Array, D: number, F: number, t
   check('scatterMatrix: W', wDown.length, D * F);
   const blocks = Math.max(1, Math.min(blockCount, D));
   const sizes = Array.from({ length: blocks }, (_, i) => BigInt(Math.floor((D * (i + 1)) / blocks) - Math.floor((D * i) / blocks)));
-  const s = await session(`scatter${blocks}`, () => scatterModel(blocks), allThreads(threads));
+  const s = await kernelSession(`scatter${blocks}`, () => scatterModel(blocks), threads);
   const feeds: Record<string, ort.Tensor> = { w: f32(wDown, [D, F]) };
   if (blocks > 1) feeds.sizes = new ort.Tensor('int64', BigInt64Array.from(sizes), [blocks]);
   const out = await s.run(feeds);
@@ -198,7 +166,7 @@ export async function scatterMatrix(wDown: Float32Array, D: number, F: number, t
 export async function rowsTimesSymmetric(S: Float32Array, D: number, x: Float32Array, n: number, threads?: number): Promise<Float32Array> {
   check('rowsTimesSymmetric: S', S.length, D * D);
   check('rowsTimesSymmetric: X', x.length, n * D);
-  const s = await session('rowsTimes', rowsTimesModel, allThreads(threads));
+  const s = await kernelSession('rowsTimes', rowsTimesModel, threads);
   const out = await s.run({ s: f32(S, [D, D]), x: f32(x, [n, D]) });
   return out.y.data as Float32Array;
 }
@@ -210,7 +178,7 @@ export async function chebyshevFilter(S: Float32Array, D: number, x: Float32Arra
   check('chebyshevFilter: AX', ax.length, n * D);
   const degree = steps.length / 3;
   if (!Number.isInteger(degree) || degree < 1) throw new Error(`chebyshevFilter: ${steps.length} step coefficients, not [degree >= 1, 3]`);
-  const s = await session('filter', filterModel, allThreads(threads));
+  const s = await kernelSession('filter', filterModel, threads);
   const out = await s.run({ s: f32(S, [D, D]), x: f32(x, [n, D]), ax: f32(ax, [n, D]), steps: f32(new Float32Array(steps), [degree, 3]), count: int64(degree - 1, []) });
   return out.y.data as Float32Array;
 }
@@ -227,7 +195,7 @@ export async function topCosines(U: Float32Array, n: number, E: Float32Array, V:
   check('topCosines: E', E.length, V * D);
   check('topCosines: valid', valid.length, V);
   if (!(Number.isInteger(K) && K >= 1 && K <= V)) throw new Error(`topCosines: K ${K} outside 1..${V}`);
-  const s = await session('topCosines', topCosinesModel, allThreads(threads));
+  const s = await kernelSession('topCosines', topCosinesModel, threads);
   const out = await s.run({ u: f32(U, [n, D]), e: f32(E, [V, D]), valid: new ort.Tensor('bool', valid, [V]), k: int64(K, [1]) });
   return { ids: out.ids.data as BigInt64Array, cosines: out.cosines.data as Float32Array, scores: out.scores.data as Float32Array };
 }

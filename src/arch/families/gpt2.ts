@@ -1,6 +1,6 @@
 // GPT-2 (modeling_gpt2.py, configuration_gpt2.py): its own key names, Conv1D weights, learned positions.
 import { ok, type Result } from '../../lensError';
-import { badConfig, ids, num, requirePositive, type Json, type ModelConfig } from '../../model/config';
+import { badConfig, num, requirePositive, specialTokenIds, type Json, type ModelConfig } from '../../model/config';
 import type { Family } from '../family';
 import { gpt2GlobalWeights } from '../globalWeights';
 import { buildGpt2, gpt2WeightShapes } from '../gpt2';
@@ -56,7 +56,6 @@ function parseGpt2Config(cfg: Json, _modelType: string, architecture: string): R
     attentionScale: 1 / Math.sqrt(r.n_embd / r.n_head),
     attnLogitSoftcap: null,
     finalLogitSoftcap: null,
-    bosTokenId: num(cfg, 'bos_token_id') ?? null,
-    eosTokenIds: ids(cfg.eos_token_id),
+    ...specialTokenIds(cfg),
   });
 }

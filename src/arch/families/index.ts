@@ -1,6 +1,6 @@
 // Every supported family, in the order the README's table lists them, and what reads them: config.json's
 // model_type picks the family; its declaration (src/arch/family.ts) does the rest.
-import { fail, ok, type Result } from '../../lensError';
+import { fail, type Result } from '../../lensError';
 import { badConfig, type Json, type ModelConfig } from '../../model/config';
 import type { WeightStore } from '../../model/safetensors';
 import type { Family } from '../family';
@@ -38,8 +38,7 @@ export function parseConfig(raw: unknown): Result<ModelConfig> {
     return fail('unsupported-arch', `config.json: model_type "${modelType}" is not supported`, `Supported: ${SUPPORTED_MODEL_TYPES.join(', ')} (the README's table says what each covers).`);
   }
   const architecture = Array.isArray(cfg.architectures) && typeof cfg.architectures[0] === 'string' ? cfg.architectures[0] : modelType;
-  const parsed = familyOf(modelType).parseConfig(cfg, modelType, architecture);
-  return parsed.ok ? ok(parsed.value) : parsed;
+  return familyOf(modelType).parseConfig(cfg, modelType, architecture);
 }
 
 /** The checkpoint's weights as heads and concepts read them. */
