@@ -247,15 +247,17 @@ function requestFor(item: DatasetItem, o: BatchOptions, chat: boolean): ExplainR
 }
 
 /**
- * Temporary files of runs that were killed mid-write: this run's summary's, and those of the prompts it may
- * explain unless a live run holds the prompt (its temporary file may be about to be renamed into place).
+ * Temporary files of runs that were killed mid-write: this run's summary's, those of the prompts it may
+ * explain unless a live run holds the prompt (its temporary file may be about to be renamed into place), and
+ * claims that a run no longer alive wrote but never linked into place (each holds its owner, idLock.ts).
  */
 function removeStaleTemporaries(dir: string, ids: ReadonlySet<string>, summaryFile: string): void {
   for (const name of readdirSync(dir)) {
     if (!TEMP_SUFFIX.test(name)) continue;
     const target = name.replace(TEMP_SUFFIX, '');
     const id = target.replace(/\.(json|html)$/, '');
-    const mine = target === summaryFile || (target !== id && ids.has(id) && !claimAlive(lockPath(dir, id)));
+    const claim = target.endsWith('.lock');
+    const mine = target === summaryFile || (claim ? !claimAlive(join(dir, name)) : target !== id && ids.has(id) && !claimAlive(lockPath(dir, id)));
     if (mine) rmSync(join(dir, name), { force: true });
   }
 }

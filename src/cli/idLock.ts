@@ -1,11 +1,12 @@
 // A claim on one prompt of a batch folder, so that runs sharing the folder (shards on several machines, a
 // shard restarted while an old copy still runs, a merge run started early) never explain a prompt at the same
-// time. The claim is a file `<id>.lock` created exclusively (O_EXCL, atomic on local and NFSv3+ file systems),
-// holding its owner's host, pid and a random token. Its owner touches it every HEARTBEAT_MS; a claim is stale
+// time. The claim is a file `<id>.lock` holding its owner's host, pid and a random token, written beside it
+// first and then hard-linked into place (link fails where the name exists, atomically on local and NFSv3+ file
+// systems), so a claim is never seen half-written, even from a run killed while it made one. Its owner touches it every HEARTBEAT_MS; a claim is stale
 // when its owner is a dead process on this host, or, from another host, when it has not been touched for
 // STALE_MS. A stale claim is taken over by renaming it aside first: only one of several contenders wins.
 import { randomBytes } from 'node:crypto';
-import { closeSync, linkSync, openSync, readFileSync, renameSync, rmSync, statSync, utimesSync, writeSync } from 'node:fs';
+import { linkSync, readFileSync, renameSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 
@@ -56,19 +57,18 @@ export function claimAlive(path: string, now = Date.now()): boolean {
 }
 
 function create(path: string, owner: Owner): boolean {
-  let fd: number;
+  // named as batch's temporaries are (outputFile.ts TEMP_SUFFIX): a killed run's is cleared by the next run
+  const temporary = `${path}.tmp-${owner.token}`;
+  writeFileSync(temporary, JSON.stringify(owner));
   try {
-    fd = openSync(path, 'wx');
+    linkSync(temporary, path);
+    return true;
   } catch (e) {
     if ((e as NodeJS.ErrnoException).code === 'EEXIST') return false;
     throw e;
-  }
-  try {
-    writeSync(fd, JSON.stringify(owner));
   } finally {
-    closeSync(fd);
+    rmSync(temporary, { force: true });
   }
-  return true;
 }
 
 /** Claims `id` in `dir`, or returns null when a live run holds it. */

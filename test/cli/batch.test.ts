@@ -3,8 +3,9 @@
 // resuming (finished ids untouched, half-written and missing ones redone), and clear errors for bad input.
 // Also `explain --html`, and both on the embedded default model when it is built.
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
 import { parseCsv, parseSummary, summaryLine, SUMMARY_COLUMNS } from '../../src/cli/summaryCsv';
@@ -177,6 +178,19 @@ test('batch on a mixture of experts and on gemma2: each JSON equals explain --js
     assert.deepEqual(strip(readJson(join(out, 'p1.json'))), strip(readJson(single)), name);
     assert.ok(existsSync(join(out, 'p2.json')));
   }
+});
+
+test("a claim a killed run wrote but never linked into place is cleared by the next run; a live run's is kept", () => {
+  const dataset = join(root, 'claims.jsonl');
+  writeFileSync(dataset, JSON.stringify({ id: 'c1', prompt: 'Name a tree.', response: ' An oak.' }));
+  const out = join(root, 'out-claims');
+  mkdirSync(out, { recursive: true });
+  const dead = spawnSync(process.execPath, ['-e', 'process.stdout.write(String(process.pid))'], { encoding: 'utf8' });
+  writeFileSync(join(out, 'c1.lock.tmp-0a1b2c'), JSON.stringify({ host: hostname(), pid: Number(dead.stdout), token: '0a1b2c' }));
+  writeFileSync(join(out, 'c9.lock.tmp-3d4e5f'), JSON.stringify({ host: hostname(), pid: process.pid, token: '3d4e5f' }));
+  const run = batch(dataset, out);
+  assert.equal(run.status, 0, run.stderr);
+  assert.deepEqual(readdirSync(out).filter((f) => f.includes('.lock')), ['c9.lock.tmp-3d4e5f']);
 });
 
 function expectError(args: string[], message: RegExp): void {

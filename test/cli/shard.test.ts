@@ -1,7 +1,7 @@
 // The shard assignment of `batch --shard K/N` and the per-prompt claims that let runs share an --out folder.
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
 import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
@@ -51,6 +51,16 @@ test('a claim excludes a second claim until released', () => {
   const again = tryLock(root, 'x');
   assert.ok(again);
   again.release();
+});
+
+test('a claim appears whole: its owner is in it, and the file it was written to is gone', () => {
+  const held = tryLock(root, 'w');
+  assert.ok(held);
+  const owner = JSON.parse(readFileSync(lockPath(root, 'w'), 'utf8'));
+  assert.equal(owner.host, hostname());
+  assert.equal(owner.pid, process.pid);
+  assert.deepEqual(readdirSync(root).filter((f) => f.startsWith('w.lock')), ['w.lock']);
+  held.release();
 });
 
 test("a dead process's claim on this host is taken over at once", () => {
