@@ -59,6 +59,20 @@ function timedKernels(times: Record<string, KernelTime>, threads: number): Conce
       add('topCosines', t0, 0);
       return r;
     },
+    dense: {
+      async rowProducts(...a) {
+        const t0 = performance.now();
+        const r = await base.dense!.rowProducts(...a);
+        add('dense', t0, 0);
+        return r;
+      },
+      async combineRows(...a) {
+        const t0 = performance.now();
+        const r = await base.dense!.combineRows(...a);
+        add('dense', t0, 0);
+        return r;
+      },
+    },
   };
 }
 

@@ -16,7 +16,7 @@ import { mergeTopWords, orientToTopWord, pooledPrincipalComponents, principalCom
 import { fail, LensFailure, ok, type Result } from '../lensError';
 import type { Checkpoint } from '../model/checkpoint';
 import { openCheckpoint } from '../runtime/openCheckpoint';
-import { chebyshevFilter, rowsTimesSymmetric, scatterMatrix, topCosines } from '../runtime/conceptKernels';
+import { chebyshevFilter, combineRows64, rowProducts64, rowsTimesSymmetric, scatterMatrix, topCosines } from '../runtime/conceptKernels';
 
 export interface ConceptsOptions {
   readonly components: number; // k
@@ -161,6 +161,11 @@ export function onnxConceptKernels(threads?: number): ConceptKernels {
     scatter: (wDown, D, F) => scatterMatrix(wDown, D, F, threads),
     multiplyRows: (S, D, rows, n) => rowsTimesSymmetric(S, D, rows, n, threads),
     filterRows: (S, D, x, ax, n, steps) => chebyshevFilter(S, D, x, ax, n, steps, threads),
+    // the float64 products are of 16-row blocks: on one thread, no pool to wake for a few microseconds' work
+    dense: {
+      rowProducts: (A, n, B, m, D) => rowProducts64(A, n, B, m, D, 1),
+      combineRows: (C, m, X, n, D) => combineRows64(C, m, X, n, D, 1),
+    },
     async topCosines(U, n, E, V, D, valid, K) {
       const top = await topCosines(U, n, E, V, D, valid, K, threads);
       return topWordLists(top.ids, top.cosines, top.scores, n, K);

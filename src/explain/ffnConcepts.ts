@@ -15,7 +15,7 @@
 // lives in test/explain/ffnConcepts.test.ts.
 //
 // F feed-forward width (d_ff), D model width (d_model), V vocabulary, k components, K words a component.
-import { filterByProducts, topEigenpairs, type FilterRows, type TopEigenOptions } from './topEigenpairs';
+import { filterByProducts, topEigenpairs, type DenseProducts, type FilterRows, type TopEigenOptions } from './topEigenpairs';
 
 /** Y = X W^T for row-major X [n, k] and W [m, k]; Y [n, m] row-major (src/runtime/matmulSession.ts). */
 export type MatmulTransposed = (x: Float32Array, n: number, w: Float32Array, m: number, k: number) => Promise<Float32Array>;
@@ -38,6 +38,8 @@ export interface ConceptKernels {
   multiplyRows(S: Float32Array, D: number, rows: Float32Array, n: number): Promise<Float32Array>;
   /** A whole filter pass of the eigensolver with S (topEigenpairs.ts FilterRows); without it, multiplyRows calls. */
   filterRows?(S: Float32Array, D: number, x: Float32Array, ax: Float32Array, n: number, steps: Float64Array): Promise<Float32Array>;
+  /** The eigensolver's float64 block products (topEigenpairs.ts); without them, its loops. */
+  readonly dense?: DenseProducts;
   /**
    * For each unit row of U [n, D], the K ids v with `valid[v]` = 1 and the largest |cos(u, e_v)| over the rows
    * of E [V, D] (zero rows never chosen), ordered by |cosine| descending, then id (topWordsByCosine).
@@ -149,7 +151,7 @@ export interface PrincipalComponents {
   readonly flops: { readonly covariance: number; readonly eigensolver: number };
 }
 
-export type EigenSettings = Omit<TopEigenOptions, 'count' | 'filter'>;
+export type EigenSettings = Omit<TopEigenOptions, 'count' | 'filter' | 'dense'>;
 
 /**
  * The start of the eigensolver: the rows of S at its B largest diagonal entries (the coordinates of most
@@ -208,7 +210,7 @@ async function componentsOfScatter(scatter: Float32Array, D: number, rows: numbe
   const B = Math.min(D, Math.max(k, eigen.blockSize ?? k + Math.max(Math.ceil(k / 2), 6)));
   const fast = kernels.filterRows;
   const filter: FilterRows = fast ? (x, ax, n, steps) => fast(scatter, D, x, ax, n, steps) : filterByProducts((x, n) => kernels.multiplyRows(scatter, D, x, n), D);
-  const pairs = await topEigenpairs((x, n) => kernels.multiplyRows(scatter, D, x, n), D, { start: startRows(scatter, D, B), ...eigen, blockSize: B, count: k, filter });
+  const pairs = await topEigenpairs((x, n) => kernels.multiplyRows(scatter, D, x, n), D, { start: startRows(scatter, D, B), ...eigen, blockSize: B, count: k, filter, ...(kernels.dense ? { dense: kernels.dense } : {}) });
   const variances = pairs.values.map((v) => Math.max(0, v) / (rows - 1));
   return {
     count: k,

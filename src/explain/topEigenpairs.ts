@@ -12,9 +12,11 @@
 // C enters only through `multiply` (rows in, rows out: for symmetric C, X C = (C X^T)^T) and, optionally,
 // `filter`, a whole filter pass in one call (the engine runs it as one onnxruntime graph; without it the pass
 // is `degree − 1` calls of multiply, filterByProducts below, the reference). So the products, the only
-// O(D^2) work, run wherever the caller runs them. What stays here is O(D B^2) per pass: orthonormalisation
-// and the B x B Rayleigh-Ritz problem (symmetric EVD from ml-matrix). Not a general eigensolver: no negative
-// spectra, no smallest eigenvalues.
+// O(D^2) work, run wherever the caller runs them. The O(D B^2) work of a pass (orthonormalisation, the
+// Rayleigh-Ritz products) is float64 products of B-row blocks, which also go through the caller when it
+// passes `dense` (DenseProducts; the loops below are the reference); what stays here is B x B: Cholesky
+// factors and the Rayleigh-Ritz problem (symmetric EVD from ml-matrix). Not a general eigensolver: no
+// negative spectra, no smallest eigenvalues.
 //
 // D dimension, k wanted pairs, B block size (k + oversampling), P filter degree.
 import { EigenvalueDecomposition, Matrix } from 'ml-matrix';
@@ -30,6 +32,14 @@ export type MultiplyRows = (rows: Float32Array, n: number) => Promise<Float32Arr
  */
 export type FilterRows = (x: Float32Array, ax: Float32Array, n: number, steps: Float64Array) => Promise<Float32Array>;
 
+/** The float64 products of row blocks that a pass needs: O(D B^2) each, run where the caller runs them. */
+export interface DenseProducts {
+  /** out [n, m] = A B^T for row-major A [n, D] and B [m, D]. */
+  rowProducts(A: Float64Array, n: number, B: Float64Array, m: number, D: number): Promise<Float64Array>;
+  /** out [m, D] = C X for row-major C [m, n] and X [n, D]: m combinations of the rows of X. */
+  combineRows(C: Float64Array, m: number, X: Float64Array, n: number, D: number): Promise<Float64Array>;
+}
+
 export interface TopEigenOptions {
   readonly count: number; // k
   readonly blockSize?: number; // B; default min(D, k + max(ceil(k / 2), 6))
@@ -44,6 +54,8 @@ export interface TopEigenOptions {
   readonly start?: Readonly<Float32Array>;
   /** A filter pass in one call; default filterByProducts(multiply). */
   readonly filter?: FilterRows;
+  /** The float64 block products; default denseProductsInJs (the loops of this file). */
+  readonly dense?: DenseProducts;
 }
 
 export interface TopEigenpairs {
@@ -118,7 +130,7 @@ function gaussianRows(n: number, D: number, seed: number, from: Readonly<Float32
  * `symmetric` (A B^T known to be symmetric, e.g. B = A): only the blocks that reach the diagonal or below it,
  * mirrored.
  */
-function rowProducts(A: Float64Array, n: number, B: Float64Array, m: number, D: number, out: Float64Array, symmetric = false): void {
+function blockProducts(A: Float64Array, n: number, B: Float64Array, m: number, D: number, out: Float64Array, symmetric = false): void {
   for (let i = 0; i < n; i += 4) {
     // past the last row, a block repeats it: the sums land where the last row's already are
     const i1 = Math.min(i + 1, n - 1);
@@ -200,42 +212,75 @@ function cholesky(M: Float64Array, n: number): boolean {
   return true;
 }
 
+/** out [m, D] = C X for C [m, n] and X [n, D], four rows of X at a time: one load and store of an output row for four. */
+function combine(C: Float64Array, m: number, X: Float64Array, n: number, D: number): Float64Array {
+  const out = new Float64Array(m * D);
+  for (let r = 0; r < m; r++) {
+    const o = r * D;
+    const c = r * n;
+    let i = 0;
+    for (; i + 4 <= n; i += 4) {
+      const q0 = C[c + i];
+      const q1 = C[c + i + 1];
+      const q2 = C[c + i + 2];
+      const q3 = C[c + i + 3];
+      if (q0 === 0 && q1 === 0 && q2 === 0 && q3 === 0) continue; // a triangular C's zeros
+      const x0 = i * D;
+      const x1 = x0 + D;
+      const x2 = x1 + D;
+      const x3 = x2 + D;
+      for (let d = 0; d < D; d++) out[o + d] += q0 * X[x0 + d] + q1 * X[x1 + d] + q2 * X[x2 + d] + q3 * X[x3 + d];
+    }
+    for (; i < n; i++) {
+      const qi = C[c + i];
+      const x = i * D;
+      for (let d = 0; d < D; d++) out[o + d] += qi * X[x + d];
+    }
+  }
+  return out;
+}
+
+/** The block products as loops on this thread: the reference for a caller's DenseProducts. */
+export const denseProductsInJs: DenseProducts = {
+  async rowProducts(A, n, B, m, D) {
+    const out = new Float64Array(n * m);
+    blockProducts(A, n, B, m, D, out, A === B && n === m);
+    return out;
+  },
+  combineRows: async (C, m, X, n, D) => combine(C, m, X, n, D),
+};
+
+/** The inverse of the lower triangular n x n factor in the lower triangle of L (its upper triangle ignored). */
+function lowerInverse(L: Float64Array, n: number): Float64Array {
+  const inv = new Float64Array(n * n);
+  for (let j = 0; j < n; j++) {
+    inv[j * n + j] = 1 / L[j * n + j];
+    for (let i = j + 1; i < n; i++) {
+      let s = 0;
+      for (let p = j; p < i; p++) s += L[i * n + p] * inv[p * n + j];
+      inv[i * n + j] = -s / L[i * n + i];
+    }
+  }
+  return inv;
+}
+
 /**
- * Orthonormalises the n rows of X in place. CholeskyQR2 (Fukaya et al. 2014): the Gram matrix, its Cholesky
- * factor L, X ← L^{-1} X, twice (the first leaves an error of about ε cond(X)², the second removes it; the
- * filter's growth cap keeps cond(X) near 1e6 or below). Where the rows are (nearly) dependent the Cholesky
+ * The n rows of X orthonormalised. CholeskyQR2 (Fukaya et al. 2014): the Gram matrix, its Cholesky factor L,
+ * X ← L^{-1} X, twice (the first leaves an error of about ε cond(X)², the second removes it; the filter's
+ * growth cap keeps cond(X) near 1e6 or below). Where the rows are (nearly) dependent the Cholesky
  * factorisation fails, and modified Gram-Schmidt, run twice ("twice is enough", Giraud et al. 2005), takes
  * over: a row that vanishes (it lay in the span of the others) is replaced by a fresh random one.
  */
-function orthonormalise(X: Float64Array, n: number, D: number, refill: () => number): void {
-  const M = new Float64Array(n * n);
+async function orthonormalise(X: Float64Array, n: number, D: number, refill: () => number, dense: DenseProducts): Promise<Float64Array> {
   for (let round = 0; round < 2; round++) {
-    rowProducts(X, n, X, n, D, M, true);
-    if (!cholesky(M, n)) return gramSchmidt(X, n, D, refill);
-    for (let i = 0; i < n; i++) {
-      // X_i ← (X_i − Σ_{j<i} L_ij X_j) / L_ii, four earlier rows at a time: one load and store of X_i for four
-      const x = i * D;
-      let j = 0;
-      for (; j + 4 <= i; j += 4) {
-        const l0 = M[i * n + j];
-        const l1 = M[i * n + j + 1];
-        const l2 = M[i * n + j + 2];
-        const l3 = M[i * n + j + 3];
-        const y0 = j * D;
-        const y1 = y0 + D;
-        const y2 = y1 + D;
-        const y3 = y2 + D;
-        for (let d = 0; d < D; d++) X[x + d] -= l0 * X[y0 + d] + l1 * X[y1 + d] + l2 * X[y2 + d] + l3 * X[y3 + d];
-      }
-      for (; j < i; j++) {
-        const l = M[i * n + j];
-        const y = j * D;
-        for (let d = 0; d < D; d++) X[x + d] -= l * X[y + d];
-      }
-      const inverse = 1 / M[i * n + i];
-      for (let d = 0; d < D; d++) X[x + d] *= inverse;
+    const M = await dense.rowProducts(X, n, X, n, D);
+    if (!cholesky(M, n)) {
+      gramSchmidt(X, n, D, refill);
+      return X;
     }
+    X = await dense.combineRows(lowerInverse(M, n), n, X, n, D);
   }
+  return X;
 }
 
 /** Σ_d X[i, d] Y[j, d] over rows of two row-major [*, D] arrays. */
@@ -285,11 +330,14 @@ interface Ritz {
  * basis is not rotated (the next filter pass needs only its span); the residuals come from G = AX AX^T,
  * ‖C u − θ u‖² = q^T G q − θ², with no B x D work beyond H and G.
  */
-function rayleighRitz(X: Float64Array, AX: Float64Array, B: number, D: number, k: number): Ritz {
-  const XA = new Float64Array(B * B);
-  const G = new Float64Array(B * B);
-  rowProducts(X, B, AX, B, D, XA);
-  rowProducts(AX, B, AX, B, D, G, true);
+async function rayleighRitz(X: Float64Array, AX: Float64Array, B: number, D: number, k: number, dense: DenseProducts): Promise<Ritz> {
+  // X AX^T and G = AX AX^T in one product, [X; AX] AX^T: one call instead of two
+  const stacked = new Float64Array(2 * B * D);
+  stacked.set(X);
+  stacked.set(AX, B * D);
+  const both = await dense.rowProducts(stacked, 2 * B, AX, B, D);
+  const XA = both.subarray(0, B * B);
+  const G = both.subarray(B * B);
   const H = new Matrix(B, B);
   for (let i = 0; i < B; i++) {
     for (let j = 0; j <= i; j++) {
@@ -320,32 +368,8 @@ function rayleighRitz(X: Float64Array, AX: Float64Array, B: number, D: number, k
 }
 
 /** The first k Ritz vectors, Σ_i q_ri x_i: [k, D]. */
-function ritzVectors(X: Float64Array, ritz: Ritz, B: number, D: number, k: number): Float32Array {
-  const out = new Float64Array(k * D);
-  const q = ritz.coefficients;
-  for (let r = 0; r < k; r++) {
-    const o = r * D;
-    const c = r * B;
-    // four basis rows at a time: one load and store of the output row for four multiply-adds
-    let i = 0;
-    for (; i + 4 <= B; i += 4) {
-      const q0 = q[c + i];
-      const q1 = q[c + i + 1];
-      const q2 = q[c + i + 2];
-      const q3 = q[c + i + 3];
-      const x0 = i * D;
-      const x1 = x0 + D;
-      const x2 = x1 + D;
-      const x3 = x2 + D;
-      for (let d = 0; d < D; d++) out[o + d] += q0 * X[x0 + d] + q1 * X[x1 + d] + q2 * X[x2 + d] + q3 * X[x3 + d];
-    }
-    for (; i < B; i++) {
-      const qi = q[c + i];
-      const x = i * D;
-      for (let d = 0; d < D; d++) out[o + d] += qi * X[x + d];
-    }
-  }
-  return toF32(out);
+async function ritzVectors(X: Float64Array, ritz: Ritz, B: number, D: number, k: number, dense: DenseProducts): Promise<Float32Array> {
+  return toF32(await dense.combineRows(ritz.coefficients.subarray(0, k * B), k, X, B, D));
 }
 
 export async function topEigenpairs(multiply: MultiplyRows, D: number, options: TopEigenOptions): Promise<TopEigenpairs> {
@@ -369,6 +393,7 @@ export async function topEigenpairs(multiply: MultiplyRows, D: number, options: 
     return checked(await multiply(toF32(rows), n), n, 'multiply');
   };
   const filter = options.filter ?? filterByProducts(multiply, D);
+  const dense = options.dense ?? denseProductsInJs;
   const refill = (() => {
     const u = mulberry32(seed ^ 0x5bd1e995);
     return () => u() - 0.5;
@@ -380,11 +405,10 @@ export async function topEigenpairs(multiply: MultiplyRows, D: number, options: 
     X = new Float64Array(D * D);
     for (let i = 0; i < D; i++) X[i * D + i] = 1;
   } else {
-    X = gaussianRows(B, D, seed, start);
-    orthonormalise(X, B, D, refill);
+    X = await orthonormalise(gaussianRows(B, D, seed, start), B, D, refill, dense);
   }
   let AX = await apply(X, B);
-  let ritz = rayleighRitz(X, new Float64Array(AX), B, D, k);
+  let ritz = await rayleighRitz(X, new Float64Array(AX), B, D, k, dense);
   const done = () => ritz.values[0] <= 0 || ritz.residuals.every((r) => r <= tolerance * ritz.values[0]);
   let passes = 0;
   while (B < D && !done() && passes < maxPasses) {
@@ -398,16 +422,15 @@ export async function topEigenpairs(multiply: MultiplyRows, D: number, options: 
     const degree = Math.max(2, Math.min(P, Math.floor(Math.acosh(growth) / Math.acosh((2 * top) / cut - 1))));
     productRows += B * (degree - 1);
     const Y = checked(await filter(toF32(X), AX, B, chebyshevSteps(top, cut, degree)), B, 'filter');
-    X = new Float64Array(Y);
-    orthonormalise(X, B, D, refill);
+    X = await orthonormalise(new Float64Array(Y), B, D, refill, dense);
     AX = await apply(X, B);
-    ritz = rayleighRitz(X, new Float64Array(AX), B, D, k);
+    ritz = await rayleighRitz(X, new Float64Array(AX), B, D, k, dense);
   }
 
   const scale = ritz.values[0] > 0 ? ritz.values[0] : 1;
   return {
     values: ritz.values.slice(0, k),
-    vectors: ritzVectors(X, ritz, B, D, k),
+    vectors: await ritzVectors(X, ritz, B, D, k, dense),
     residuals: ritz.residuals.map((r) => r / scale),
     converged: done(),
     passes,

@@ -7,6 +7,10 @@
 //                three-term recurrence as an ONNX Loop, one call where a pass was degree − 1 calls
 //   topCosines   unit rows U [n, D] against the vocabulary E [V, D]: the norms of E, the cosines and the
 //                K largest |cosine| a row (TopK), so only [n, K] comes back instead of [n, V]
+//   rowProducts64, combineRows64
+//                the eigensolver's float64 block products (topEigenpairs.ts DenseProducts: Gram matrices,
+//                Rayleigh-Ritz products, L^{-1} X): double Gemm and MatMul, which onnxruntime runs several
+//                times faster than the same loops in JS
 // Written as ONNX protos directly rather than with the graph DSL: the Loop (a subgraph with loop-carried
 // values) and TopK (two outputs) are beyond it, and the other two are a handful of nodes.
 //
@@ -21,7 +25,7 @@
 //
 // D model width, F feed-forward width, V vocabulary, n rows, K words a row.
 import type { onnx } from 'onnx-proto';
-import { f32, ort } from './onnxSession';
+import { f32, f64, ort } from './onnxSession';
 import { A, constant, int, int64, ints, kernelSession, model, node, T, value } from './onnxProto';
 
 /**
@@ -146,6 +150,26 @@ function topCosinesModel(): Uint8Array {
   });
 }
 
+/** A B^T for A [n, d] and B [m, d], float64. */
+function rowProducts64Model(): Uint8Array {
+  return model({
+    name: 'row_products_64',
+    input: [value('a', T.DOUBLE, ['n', 'd']), value('b', T.DOUBLE, ['m', 'd'])],
+    output: [value('y', T.DOUBLE, ['n', 'm'])],
+    node: [node('Gemm', ['a', 'b'], ['y'], [int('transB', 1)])],
+  });
+}
+
+/** C X for C [m, n] and X [n, d], float64. */
+function combineRows64Model(): Uint8Array {
+  return model({
+    name: 'combine_rows_64',
+    input: [value('c', T.DOUBLE, ['m', 'n']), value('x', T.DOUBLE, ['n', 'd'])],
+    output: [value('y', T.DOUBLE, ['m', 'd'])],
+    node: [node('MatMul', ['c', 'x'], ['y'])],
+  });
+}
+
 function check(what: string, got: number, want: number): void {
   if (got !== want) throw new Error(`${what}: ${got} values, expected ${want}`);
 }
@@ -198,4 +222,22 @@ export async function topCosines(U: Float32Array, n: number, E: Float32Array, V:
   const s = await kernelSession('topCosines', topCosinesModel, threads);
   const out = await s.run({ u: f32(U, [n, D]), e: f32(E, [V, D]), valid: new ort.Tensor('bool', valid, [V]), k: int64(K, [1]) });
   return { ids: out.ids.data as BigInt64Array, cosines: out.cosines.data as Float32Array, scores: out.scores.data as Float32Array };
+}
+
+/** A B^T [n, m] for row-major A [n, D] and B [m, D], in float64. */
+export async function rowProducts64(A: Float64Array, n: number, B: Float64Array, m: number, D: number, threads?: number): Promise<Float64Array> {
+  check('rowProducts64: A', A.length, n * D);
+  check('rowProducts64: B', B.length, m * D);
+  const s = await kernelSession('rowProducts64', rowProducts64Model, threads);
+  const out = await s.run({ a: f64(A, [n, D]), b: f64(B, [m, D]) });
+  return out.y.data as Float64Array;
+}
+
+/** C X [m, D] for row-major C [m, n] and X [n, D], in float64. */
+export async function combineRows64(C: Float64Array, m: number, X: Float64Array, n: number, D: number, threads?: number): Promise<Float64Array> {
+  check('combineRows64: C', C.length, m * n);
+  check('combineRows64: X', X.length, n * D);
+  const s = await kernelSession('combineRows64', combineRows64Model, threads);
+  const out = await s.run({ c: f64(C, [m, n]), x: f64(X, [n, D]) });
+  return out.y.data as Float64Array;
 }

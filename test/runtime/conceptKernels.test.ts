@@ -4,8 +4,8 @@
 // (against topWordsByCosine on naive dots). Then the eigensolver with the fast kernels against known spectra.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { chebyshevFilter, rowsTimesSymmetric, scatterBlocks, scatterMatrix, topCosines } from '../../src/runtime/conceptKernels';
-import { chebyshevSteps, filterByProducts, topEigenpairs, type MultiplyRows } from '../../src/explain/topEigenpairs';
+import { chebyshevFilter, combineRows64, rowProducts64, rowsTimesSymmetric, scatterBlocks, scatterMatrix, topCosines } from '../../src/runtime/conceptKernels';
+import { chebyshevSteps, denseProductsInJs, filterByProducts, topEigenpairs, type MultiplyRows } from '../../src/explain/topEigenpairs';
 import { topWordLists, topWordsByCosine } from '../../src/explain/ffnConcepts';
 import { gaussian, mulberry32 } from '../helpers/prng';
 import { jacobiEigen } from '../reference/jacobiEigen';
@@ -129,7 +129,31 @@ test('topCosines: the K largest |cosine| of valid, non-zero rows, ties by id, un
   }
 });
 
-test('topEigenpairs with the onnxruntime filter and product: the Jacobi values and vectors, the rows it counts', async () => {
+test('rowProducts64 and combineRows64: A B^T and C X in float64, as the loops, to float64 rounding', async () => {
+  const f64s = (n: number, seed: number) => Float64Array.from({ length: n }, gaussian(mulberry32(seed)));
+  for (const [n, m, D] of [[16, 16, 512], [32, 16, 40], [3, 7, 5], [1, 1, 1]] as const) {
+    const A = f64s(n * D, n + D);
+    const B = f64s(m * D, m + 2 * D);
+    const got = await rowProducts64(A, n, B, m, D);
+    const ref = new Float64Array(n * m);
+    for (let i = 0; i < n; i++) for (let j = 0; j < m; j++) for (let d = 0; d < D; d++) ref[i * m + j] += A[i * D + d] * B[j * D + d];
+    assert.ok(relativeError(got, ref) < 1e-13, `A B^T [${n}, ${m}, ${D}]: ${relativeError(got, ref)}`);
+    assert.ok(relativeError(await denseProductsInJs.rowProducts(A, n, B, m, D), ref) < 1e-13);
+    // a result well below f32's precision: the products must not go through f32
+    const tiny = await rowProducts64(Float64Array.of(1 + 1e-12), 1, Float64Array.of(1), 1, 1);
+    assert.equal(tiny[0], 1 + 1e-12);
+    const C = f64s(m * n, 3 * n + m);
+    const comb = await combineRows64(C, m, A, n, D);
+    const combRef = new Float64Array(m * D);
+    for (let r = 0; r < m; r++) for (let i = 0; i < n; i++) for (let d = 0; d < D; d++) combRef[r * D + d] += C[r * n + i] * A[i * D + d];
+    assert.ok(relativeError(comb, combRef) < 1e-13, `C X [${m}, ${n}, ${D}]: ${relativeError(comb, combRef)}`);
+    assert.ok(relativeError(await denseProductsInJs.combineRows(C, m, A, n, D), combRef) < 1e-13);
+  }
+  await assert.rejects(rowProducts64(new Float64Array(5), 2, new Float64Array(6), 2, 3), /5 values, expected 6/);
+  await assert.rejects(combineRows64(new Float64Array(4), 2, new Float64Array(5), 2, 3), /5 values, expected 6/);
+});
+
+test('topEigenpairs with the onnxruntime filter, product and float64 products: the Jacobi values and vectors, the rows it counts', async () => {
   const D = 96;
   const F = 300;
   const X = gaussians(F * D, 12);
@@ -148,6 +172,7 @@ test('topEigenpairs with the onnxruntime filter and product: the Jacobi values a
       rows += n * (steps.length / 3 - 1);
       return chebyshevFilter(S, D, x, ax, n, steps);
     },
+    dense: { rowProducts: rowProducts64, combineRows: combineRows64 },
   });
   assert.ok(r.converged, `residuals ${[...r.residuals]}`);
   assert.ok(r.passes >= 1);
