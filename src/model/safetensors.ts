@@ -6,6 +6,7 @@
 import { closeSync, existsSync, fstatSync, openSync, read, readSync, readFileSync } from 'node:fs';
 import { basename, isAbsolute, join, resolve } from 'node:path';
 import { fail, LensFailure, ok, type Result } from '../lensError';
+import { halfTable } from './half';
 
 /** Bytes per element of each dtype the format defines. Only the float ones can be read as f32. */
 const DTYPE_BYTES = {
@@ -324,20 +325,6 @@ function readFully(fd: number, buf: Buffer, length: number, position: number, t:
 
 type Widen = (src: Buffer, n: number, out: Float32Array, at: number) => void;
 
-let f16Table: Float32Array | undefined; // all 65536 half values, built on first use
-
-function f16ToF32Table(): Float32Array {
-  if (f16Table) return f16Table;
-  f16Table = new Float32Array(65536);
-  for (let h = 0; h < 65536; h++) {
-    const sign = h & 0x8000 ? -1 : 1;
-    const exp = (h >>> 10) & 0x1f;
-    const mant = h & 0x3ff;
-    f16Table[h] = exp === 0 ? sign * mant * 2 ** -24 : exp === 31 ? (mant ? NaN : sign * Infinity) : sign * (1 + mant / 1024) * 2 ** (exp - 15);
-  }
-  return f16Table;
-}
-
 const WIDEN: Partial<Record<Dtype, Widen>> = {
   // the scratch Buffer comes from Buffer.alloc, which never pools, so its byteOffset is 0 and 4-aligned
   F32: (src, n, out, at) => out.set(new Float32Array(src.buffer, src.byteOffset, n), at),
@@ -345,7 +332,7 @@ const WIDEN: Partial<Record<Dtype, Widen>> = {
     for (let i = 0; i < n; i++) out[at + i] = src.readDoubleLE(8 * i);
   },
   F16: (src, n, out, at) => {
-    const table = f16ToF32Table();
+    const table = halfTable();
     for (let i = 0; i < n; i++) out[at + i] = table[src[2 * i] | (src[2 * i + 1] << 8)];
   },
   // bf16 is the top half of an f32: shift its bits into place
