@@ -6,6 +6,8 @@ export type LensErrorCode =
   | 'unsupported-arch'
   | 'bad-config'
   | 'corrupt-safetensors'
+  | 'corrupt-gguf'
+  | 'unsupported-dtype'
   | 'missing-tensor'
   | 'shape-mismatch'
   | 'bad-tokenizer'
