@@ -1,0 +1,39 @@
+// Hugging Face names to llama.cpp's, and the q/k row order: the converter's permutation (written here from
+// its reshape/swapaxes definition) undone by unpermutedRows gives back the Hugging Face rows.
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { ggufTensorName, unpermutedRows } from '../../src/gguf/tensorNames';
+
+test('llama-layout names, with and without the model. prefix; unknown names have none', () => {
+  const pairs: [string, string | undefined][] = [
+    ['model.embed_tokens.weight', 'token_embd.weight'],
+    ['norm.weight', 'output_norm.weight'],
+    ['lm_head.weight', 'output.weight'],
+    ['model.layers.0.input_layernorm.weight', 'blk.0.attn_norm.weight'],
+    ['model.layers.11.post_attention_layernorm.weight', 'blk.11.ffn_norm.weight'],
+    ['model.layers.3.self_attn.q_proj.weight', 'blk.3.attn_q.weight'],
+    ['model.layers.3.self_attn.k_proj.bias', 'blk.3.attn_k.bias'],
+    ['model.layers.3.self_attn.v_proj.weight', 'blk.3.attn_v.weight'],
+    ['model.layers.3.self_attn.o_proj.weight', 'blk.3.attn_output.weight'],
+    ['model.layers.3.self_attn.q_norm.weight', 'blk.3.attn_q_norm.weight'],
+    ['model.layers.3.mlp.gate_proj.weight', 'blk.3.ffn_gate.weight'],
+    ['model.layers.3.mlp.up_proj.weight', 'blk.3.ffn_up.weight'],
+    ['model.layers.3.mlp.down_proj.weight', 'blk.3.ffn_down.weight'],
+    ['model.layers.3.mlp.experts.0.down_proj.weight', undefined],
+    ['model.rotary_emb.inv_freq', undefined],
+  ];
+  for (const [hf, gguf] of pairs) assert.equal(ggufTensorName(hf), gguf, hf);
+});
+
+test('the converter\'s q/k permutation, W.reshape(heads, 2, d/2, cols).swapaxes(1, 2), undone row by row', () => {
+  for (const [heads, d] of [[1, 8], [4, 6], [2, 128]] as const) {
+    const rows = heads * d;
+    // converter: gguf[h, i, s] = hf[h, s, i] in (heads, d/2, 2) order
+    const ggufRowHolds = new Int32Array(rows); // the HF row each GGUF row holds
+    for (let h = 0; h < heads; h++) for (let i = 0; i < d / 2; i++) for (let s = 0; s < 2; s++) ggufRowHolds[h * d + i * 2 + s] = h * d + s * (d / 2) + i;
+    const order = unpermutedRows(rows, heads);
+    for (let r = 0; r < rows; r++) assert.equal(ggufRowHolds[order[r]], r, `heads ${heads}, d ${d}, row ${r}`);
+  }
+  assert.deepEqual([...unpermutedRows(8, 1)], [0, 2, 4, 6, 1, 3, 5, 7]);
+  assert.throws(() => unpermutedRows(12, 4), /not an even head size/);
+});
