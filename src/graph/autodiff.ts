@@ -6,6 +6,7 @@
 // Only nodes on a path from `wrt` to `y` are differentiated, so no weight gradients are built unless asked.
 import { isFloat, leafAttrs, Tensor } from './tensor';
 import { recast } from './ops/select';
+import { isGgmlWeight, recomputeGgmlWeight } from './ops/ggmlWeight';
 import { add } from './ops/elementwise';
 
 function topoOrder(root: Tensor): Tensor[] {
@@ -42,8 +43,8 @@ const REMAT_SAFE = new Set(['Linear', 'MatMul', 'Mul', 'Add', 'Sub']);
 
 /** The node as its VJP should see it: widened weights among its inputs are re-widened in the backward pass. */
 function forBackward(t: Tensor, salt: number): Tensor {
-  if (!REMAT_SAFE.has(t.op.name) || !t.inputs.some(isWidenedWeight)) return t;
-  const inputs = t.inputs.map((x) => (isWidenedWeight(x) ? recast(x.inputs[0], x.dtype, salt) : x));
+  if (!REMAT_SAFE.has(t.op.name) || !t.inputs.some((x) => isWidenedWeight(x) || isGgmlWeight(x))) return t;
+  const inputs = t.inputs.map((x) => (isWidenedWeight(x) ? recast(x.inputs[0], x.dtype, salt) : isGgmlWeight(x) ? recomputeGgmlWeight(x, salt) : x));
   return new Tensor(t.graph, t.op, inputs, t.attrs, t.shape, t.dtype);
 }
 

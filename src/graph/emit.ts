@@ -60,6 +60,10 @@ function rawBytes(values: readonly number[], dtype: keyof typeof ONNX_DTYPE): Ui
       return new Uint8Array(BigInt64Array.from(values.map((v) => BigInt(v))).buffer);
     case 'bool':
       return Uint8Array.from(values.map((v) => (v ? 1 : 0)));
+    case 'uint8':
+      return Uint8Array.from(values);
+    case 'int8':
+      return new Uint8Array(Int8Array.from(values).buffer);
     default:
       throw new Error(`constants of dtype ${dtype} are not supported`);
   }
@@ -122,6 +126,16 @@ export function emitModel(graph: Graph, outputs: readonly GraphOutput[], options
         name = fresh('c');
         initializers.push({ name, dims: [values.length], dataType: ONNX_DTYPE.int64, rawData: rawBytes(values, 'int64') });
         intsCache.set(key, name);
+      }
+      return name;
+    },
+    constant(values, dtype, dims, key) {
+      const cacheKey = `${dtype}|${dims.join(',')}|${key ?? values.join(',')}`;
+      let name = intsCache.get(cacheKey);
+      if (!name) {
+        name = fresh('c');
+        initializers.push({ name, dims: [...dims], dataType: ONNX_DTYPE[dtype], rawData: rawBytes(values, dtype) });
+        intsCache.set(cacheKey, name);
       }
       return name;
     },

@@ -15,3 +15,4 @@ export { softmax, rmsNorm, layerNorm, silu, swiglu, geluTanh, geluErf, meanLast 
 export { attend } from './ops/fused';
 export { topKMask, nonZeroIndices, takeRows, putRows } from './ops/route';
 export { countFlops, evaluateFlops, flopTerms, type FlopCount, type FlopTerm } from './flops';
+export { ggmlWeight, type GgmlWeightAttrs } from './ops/ggmlWeight';

@@ -2,7 +2,7 @@
 // A graph is only the set of tensors reachable from the outputs one emits; `Graph` holds the leaves
 // (inputs, weights, constants) and the symbolic dimensions' sources. Nothing here runs anything.
 
-export type DType = 'float32' | 'float64' | 'float16' | 'bfloat16' | 'int64' | 'bool';
+export type DType = 'float32' | 'float64' | 'float16' | 'bfloat16' | 'int64' | 'bool' | 'uint8' | 'int8';
 /** A dimension: a number, or a symbol such as "T" bound at run time by the graph input that declares it. */
 export type Dim = number | string;
 export type Shape = readonly Dim[];
@@ -24,6 +24,8 @@ export interface Emitter {
   shapeOf(shape: Shape): string;
   /** A small int64 constant. */
   ints(values: readonly number[]): string;
+  /** A constant tensor of any dtype, shared by `key` (default: its values) within the model. */
+  constant(values: readonly number[], dtype: DType, dims: readonly number[], key?: string): string;
 }
 export type OnnxAttr = number | readonly number[] | string | { readonly float: number };
 
