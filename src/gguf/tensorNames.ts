@@ -24,6 +24,26 @@ export function ggufTensorName(hfName: string): string | undefined {
   return undefined;
 }
 
+const LAYER_BACK: ReadonlyArray<readonly [RegExp, string]> = [
+  [/^attn_norm\.weight$/, 'input_layernorm.weight'],
+  [/^ffn_norm\.weight$/, 'post_attention_layernorm.weight'],
+  [/^attn_([qkv])\.(weight|bias)$/, 'self_attn.$1_proj.$2'],
+  [/^attn_output\.weight$/, 'self_attn.o_proj.weight'],
+  [/^attn_([qk])_norm\.weight$/, 'self_attn.$1_norm.weight'],
+  [/^ffn_(gate|up|down)\.weight$/, 'mlp.$1_proj.weight'],
+];
+
+/** The Hugging Face name (with the "model." prefix where transformers has it) of a GGUF tensor, if it has one. */
+export function hfTensorName(ggufName: string): string | undefined {
+  if (ggufName === 'token_embd.weight') return 'model.embed_tokens.weight';
+  if (ggufName === 'output_norm.weight') return 'model.norm.weight';
+  if (ggufName === 'output.weight') return 'lm_head.weight';
+  const layer = /^blk\.(\d+)\.(.+)$/.exec(ggufName);
+  if (!layer) return undefined;
+  for (const [pattern, replacement] of LAYER_BACK) if (pattern.test(layer[2])) return `model.layers.${layer[1]}.${layer[2].replace(pattern, replacement)}`;
+  return undefined;
+}
+
 /**
  * For each Hugging Face row of a q or k projection (or its bias) of `rows` rows in `heads` heads, the row of
  * the GGUF tensor that holds it. The llama converter stores HF row h·d + s·d/2 + i (d the head size, i < d/2,

@@ -11,7 +11,8 @@ import { elementCount, openWeights, type WeightStore } from './safetensors';
 import { loadTokenizer, type LensTokenizer } from './tokenizer';
 
 export interface Checkpoint {
-  readonly dir: string; // absolute
+  readonly dir: string; // absolute: the checkpoint folder, or a GGUF file
+  readonly weightsFolder: string; // absolute: the folder the weights' files are named relative to
   readonly config: ModelConfig; // eosTokenIds include generation_config.json's
   readonly weights: WeightStore;
   readonly tokenizer: LensTokenizer;
@@ -45,6 +46,7 @@ export async function loadCheckpoint(dir: string): Promise<Result<Checkpoint>> {
 
   return ok({
     dir: abs,
+    weightsFolder: abs,
     config,
     weights: weights.value,
     tokenizer: tokenizer.value,

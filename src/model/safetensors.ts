@@ -7,6 +7,8 @@ import { closeSync, existsSync, fstatSync, openSync, read, readSync, readFileSyn
 import { basename, isAbsolute, join, resolve } from 'node:path';
 import { fail, LensFailure, ok, type Result } from '../lensError';
 import { halfTable } from './half';
+import { dequantizeBlocks } from '../gguf/dequantize';
+import { ggmlTypeByName } from '../gguf/ggmlTypes';
 
 /** Bytes per element of each dtype the format defines. Only the float ones can be read as f32. */
 const DTYPE_BYTES = {
@@ -17,13 +19,20 @@ export type Dtype = keyof typeof DTYPE_BYTES;
 
 const isDtype = (x: unknown): x is Dtype => typeof x === 'string' && Object.hasOwn(DTYPE_BYTES, x);
 
+/** ggml's block types (src/gguf/ggmlTypes.ts): a tensor of a GGUF file in one of these is read through its blocks. */
+export type BlockDtype = 'Q4_0' | 'Q4_1' | 'Q5_0' | 'Q5_1' | 'Q8_0' | 'Q4_K' | 'Q5_K' | 'Q6_K';
+
 export interface TensorInfo {
   readonly name: string;
-  readonly dtype: Dtype;
+  readonly dtype: Dtype | BlockDtype;
   readonly shape: readonly number[];
   readonly file: string; // absolute path of the safetensors file holding the bytes
   readonly byteOffset: number; // absolute offset of the first byte in `file`: 8 + headerLength + data_offsets[0]
   readonly byteLength: number;
+  /** A GGUF file's tensor: the graph widens it block by block (src/graph/ops/ggmlWeight.ts). */
+  readonly gguf?: boolean;
+  /** The stored row (along the first axis) that holds each row, where the file reordered them. */
+  readonly rowOrder?: readonly number[];
 }
 
 export interface WeightStore {
@@ -207,12 +216,47 @@ export function readTensorF32(t: TensorInfo): Float32Array {
   return out;
 }
 
+/** How a tensor's rows (along its first axis) are stored: bytes and values a row, and how to widen them. */
+interface RowLayout {
+  readonly rows: number;
+  readonly rowValues: number;
+  readonly rowBytes: number;
+  /** Widens `count` whole rows from `src` into `out` at value `at`. */
+  readonly widen: (src: Buffer, count: number, out: Float32Array, at: number) => void;
+}
+
+function rowLayout(t: TensorInfo): RowLayout {
+  const rowValues = t.shape.length === 0 ? 1 : elementCount(t.shape.slice(1));
+  const rows = t.shape.length === 0 ? 1 : t.shape[0];
+  const block = ggmlTypeByName(t.dtype);
+  if (block && block.blockValues > 1) {
+    if (rowValues % block.blockValues !== 0) throw new LensFailure({ code: 'corrupt-gguf', message: `${t.file}: tensor "${t.name}" is ${t.dtype} [${t.shape.join(', ')}]: its rows are not whole blocks`, hint: 'Convert the model again with a current llama.cpp.' });
+    const blocks = rowValues / block.blockValues;
+    return { rows, rowValues, rowBytes: blocks * block.blockBytes, widen: (src, count, out, at) => dequantizeBlocks(block, src, 0, count * blocks, out, at) };
+  }
+  const widen = WIDEN[t.dtype as Dtype];
+  if (!widen) {
+    throw new LensFailure({ code: 'corrupt-safetensors', message: `${t.file}: tensor "${t.name}" is ${t.dtype}, not a float type`, hint: 'Only F32, F16, BF16 and F64 weights can be used.' });
+  }
+  return { rows, rowValues, rowBytes: rowValues * DTYPE_BYTES[t.dtype as Dtype], widen: (src, count, out, at) => widen(src, count * rowValues, out, at) };
+}
+
+/** Checks a row range against the tensor and `out`. */
+function checkRange(t: TensorInfo, layout: RowLayout, first: number, count: number, out: Float32Array): void {
+  if (!(Number.isInteger(first) && Number.isInteger(count) && first >= 0 && count >= 0 && first + count <= layout.rows)) throw new Error(`readRowRangeF32: rows [${first}, ${first + count}) of ${layout.rows} in "${t.name}"`);
+  if (out.length !== count * layout.rowValues) throw new Error(`readRowRangeF32: out has ${out.length} values for ${count} rows of ${layout.rowValues}`);
+}
+
 /**
- * Rows [first, first + count) of a float tensor (along its first axis), widened into `out` (count × the row
- * size): one pass over a slice of the file, so a large table can be read in pieces into one reused buffer.
+ * Rows [first, first + count) of a float or block tensor (along its first axis), widened into `out` (count ×
+ * the row size): one pass over a slice of the file, so a large table can be read in pieces into one reused
+ * buffer. A tensor whose rows the file reordered is read row by row.
  */
 export function readRowRangeF32(t: TensorInfo, first: number, count: number, out: Float32Array): void {
-  const { start, total, elemBytes, widen } = rowRange(t, first, count, out);
+  const layout = rowLayout(t);
+  checkRange(t, layout, first, count, out);
+  if (t.rowOrder) return readRows(t, Array.from({ length: count }, (_, i) => first + i), out);
+  const start = t.byteOffset + first * layout.rowBytes;
   const fd = openSync(t.file, 'r');
   try {
     if (t.dtype === 'F32') {
@@ -221,12 +265,12 @@ export function readRowRangeF32(t: TensorInfo, first: number, count: number, out
       for (let at = 0; at < bytes.length; at += CHUNK_BYTES) readFully(fd, bytes.subarray(at), Math.min(CHUNK_BYTES, bytes.length - at), start + at, t);
       return;
     }
-    const chunkElems = Math.max(1, Math.floor(CHUNK_BYTES / elemBytes));
-    const scratch = Buffer.alloc(Math.min(total * elemBytes, chunkElems * elemBytes));
-    for (let done = 0; done < total; done += chunkElems) {
-      const n = Math.min(chunkElems, total - done);
-      readFully(fd, scratch, n * elemBytes, start + done * elemBytes, t);
-      widen(scratch, n, out, done);
+    const chunkRows = Math.max(1, Math.floor(CHUNK_BYTES / layout.rowBytes));
+    const scratch = Buffer.alloc(Math.min(count, chunkRows) * layout.rowBytes);
+    for (let done = 0; done < count; done += chunkRows) {
+      const n = Math.min(chunkRows, count - done);
+      readFully(fd, scratch, n * layout.rowBytes, start + done * layout.rowBytes, t);
+      layout.widen(scratch, n, out, done * layout.rowValues);
     }
   } finally {
     closeSync(fd);
@@ -235,21 +279,28 @@ export function readRowRangeF32(t: TensorInfo, first: number, count: number, out
 
 /**
  * readRowRangeF32 without blocking: the reads run on libuv's thread pool, so they overlap with work on this
- * thread (an onnxruntime run, which holds it). Widening (F16, BF16, F64) happens here once the bytes are in.
- * The file is opened synchronously and the first read (up to 16 MiB) is queued before this returns: were
- * the open asynchronous, the read could only be queued once this thread is free again, i.e. after the work
- * it was meant to overlap with (measured: the words' pieces and the first W_down then waited 4-22 ms each).
+ * thread (an onnxruntime run, which holds it). Widening (F16, BF16, F64, ggml blocks) happens here once the
+ * bytes are in. The file is opened synchronously and the first read (up to 16 MiB) is queued before this
+ * returns: were the open asynchronous, the read could only be queued once this thread is free again, i.e.
+ * after the work it was meant to overlap with (measured: the words' pieces and the first W_down then waited
+ * 4-22 ms each).
  */
 export function readRowRangeF32Async(t: TensorInfo, first: number, count: number, out: Float32Array): Promise<void> {
-  let range: ReturnType<typeof rowRange>;
+  let layout: RowLayout;
   let fd: number;
   try {
-    range = rowRange(t, first, count, out);
+    layout = rowLayout(t);
+    checkRange(t, layout, first, count, out);
+    if (t.rowOrder) {
+      // reordered rows (a q/k projection): small, read on this thread
+      readRowRangeF32(t, first, count, out);
+      return Promise.resolve();
+    }
     fd = openSync(t.file, 'r');
   } catch (e) {
     return Promise.reject(e);
   }
-  const { start, total, elemBytes, widen } = range;
+  const start = t.byteOffset + first * layout.rowBytes;
   const readAt = (buf: Buffer, offset: number, length: number, position: number) =>
     new Promise<number>((done, failed) => read(fd, buf, offset, length, position, (e, bytesRead) => (e ? failed(e) : done(bytesRead))));
   const readAll = async (buf: Buffer, length: number, position: number) => {
@@ -261,52 +312,37 @@ export function readRowRangeF32Async(t: TensorInfo, first: number, count: number
   };
   const reading = (async () => {
     if (t.dtype === 'F32') return readAll(Buffer.from(out.buffer, out.byteOffset, out.byteLength), out.byteLength, start);
-    const scratch = Buffer.alloc(total * elemBytes);
+    const scratch = Buffer.alloc(count * layout.rowBytes);
     await readAll(scratch, scratch.length, start);
-    widen(scratch, total, out, 0);
+    layout.widen(scratch, count, out, 0);
   })();
   return reading.finally(() => closeSync(fd));
 }
 
-/** Checks a row range against the tensor and `out`; where it starts in the file, its size, how to widen it. */
-function rowRange(t: TensorInfo, first: number, count: number, out: Float32Array): { start: number; total: number; elemBytes: number; widen: Widen } {
-  const rowSize = t.shape.length === 0 ? 1 : elementCount(t.shape.slice(1));
-  const rows = t.shape.length === 0 ? 1 : t.shape[0];
-  if (!(Number.isInteger(first) && Number.isInteger(count) && first >= 0 && count >= 0 && first + count <= rows)) throw new Error(`readRowRangeF32: rows [${first}, ${first + count}) of ${rows} in "${t.name}"`);
-  if (out.length !== count * rowSize) throw new Error(`readRowRangeF32: out has ${out.length} values for ${count} rows of ${rowSize}`);
-  const elemBytes = DTYPE_BYTES[t.dtype];
-  const widen = WIDEN[t.dtype];
-  if (!widen) {
-    throw new LensFailure({ code: 'corrupt-safetensors', message: `${t.file}: tensor "${t.name}" is ${t.dtype}, not a float type`, hint: 'Only F32, F16, BF16 and F64 weights can be used.' });
-  }
-  return { start: t.byteOffset + first * rowSize * elemBytes, total: count * rowSize, elemBytes, widen };
-}
-
 /**
- * Rows `rows` of a float tensor (along its first axis), widened into `out` (rows.length × the row size), with
- * one positioned read per row: for a few rows of a large table (token embeddings), cheaper than mapping it.
+ * Rows `rows` of a float or block tensor (along its first axis), widened into `out` (rows.length × the row
+ * size), with one positioned read per row: for a few rows of a large table (token embeddings), cheaper than
+ * mapping it.
  */
 export function readRows(t: TensorInfo, rows: readonly number[], out: Float32Array | Float64Array): void {
-  const [count, ...rest] = t.shape;
-  const rowSize = elementCount(rest);
-  const elemBytes = DTYPE_BYTES[t.dtype];
-  const widen = WIDEN[t.dtype];
-  if (!widen) {
-    throw new LensFailure({ code: 'corrupt-safetensors', message: `${t.file}: tensor "${t.name}" is ${t.dtype}, not a float type`, hint: 'Only F32, F16, BF16 and F64 weights can be used.' });
-  }
-  if (out.length !== rows.length * rowSize) throw new Error(`readRows: out has ${out.length} values for ${rows.length} rows of ${rowSize}`);
-  const scratch = Buffer.alloc(rowSize * elemBytes);
-  const row = new Float32Array(rowSize);
+  const layout = rowLayout(t);
+  const { rowValues, rowBytes } = layout;
+  if (out.length !== rows.length * rowValues) throw new Error(`readRows: out has ${out.length} values for ${rows.length} rows of ${rowValues}`);
+  const scratch = Buffer.alloc(rowBytes);
+  const row = new Float32Array(rowValues);
   const fd = openSync(t.file, 'r');
   try {
     rows.forEach((r, i) => {
-      if (!(Number.isInteger(r) && r >= 0 && r < count)) throw new LensFailure({ code: 'bad-argument', message: `token id ${r} is outside the vocabulary (0..${count - 1}) of "${t.name}"`, hint: 'The ids do not come from this model\'s tokenizer.' });
-      readFully(fd, scratch, scratch.length, t.byteOffset + r * scratch.length, t);
+      if (!(Number.isInteger(r) && r >= 0 && r < layout.rows)) throw new LensFailure({ code: 'bad-argument', message: `token id ${r} is outside the vocabulary (0..${layout.rows - 1}) of "${t.name}"`, hint: 'The ids do not come from this model\'s tokenizer.' });
+      const stored = t.rowOrder ? t.rowOrder[r] : r;
+      readFully(fd, scratch, rowBytes, t.byteOffset + stored * rowBytes, t);
       if (t.dtype === 'F64' && out instanceof Float64Array) {
-        for (let j = 0; j < rowSize; j++) out[i * rowSize + j] = scratch.readDoubleLE(8 * j);
+        for (let j = 0; j < rowValues; j++) out[i * rowValues + j] = scratch.readDoubleLE(8 * j);
+      } else if (out instanceof Float32Array) {
+        layout.widen(scratch, 1, out, i * rowValues);
       } else {
-        widen(scratch, rowSize, row, 0);
-        out.set(row, i * rowSize);
+        layout.widen(scratch, 1, row, 0);
+        out.set(row, i * rowValues);
       }
     });
   } finally {

@@ -43,17 +43,22 @@ export async function loadTokenizer(dir: string): Promise<Result<LensTokenizer>>
   if (!existsSync(path)) {
     return fail('missing-file', `${path}: not found`, 'Only fast tokenizers (tokenizer.json) are supported: save the tokenizer again with transformers AutoTokenizer.save_pretrained.');
   }
-  const bad = (what: string) => fail('bad-tokenizer', `${path}: ${what}`, 'The file is damaged or from an unsupported tokenizers version: save it again with a recent transformers.');
+  return tokenizerFromJson(readFileSync(path, 'utf8'), path, 'The file is damaged or from an unsupported tokenizers version: save it again with a recent transformers.');
+}
+
+/** A tokenizer from tokenizer.json text; `source` names it in errors (a file, or a GGUF file's vocabulary). */
+export function tokenizerFromJson(text: string, source: string, hint: string): Result<LensTokenizer> {
+  const bad = (what: string) => fail('bad-tokenizer', `${source}: ${what}`, hint);
   let json: { added_tokens?: unknown; model?: unknown; decoder?: unknown };
   try {
-    json = JSON.parse(readFileSync(path, 'utf8'));
+    json = JSON.parse(text);
   } catch (e) {
     return bad(`not valid JSON (${(e as Error).message})`);
   }
   if (typeof json !== 'object' || json === null || typeof json.model !== 'object' || json.model === null) return bad('has no "model"');
   let tok: Tokenizer;
   try {
-    tok = Tokenizer.fromFile(path);
+    tok = Tokenizer.fromString(text);
   } catch (e) {
     return bad(`cannot be loaded (${(e as Error).message})`);
   }

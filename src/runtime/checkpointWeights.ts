@@ -1,9 +1,10 @@
 // A WeightSource over a checkpoint's safetensors: each weight becomes one initializer whose external data
 // points straight into the safetensors file (no bytes are read here), cast to the compute dtype at its use.
 import type { WeightSource } from '../arch';
-import { cast, gather, type DType, type Graph, type Tensor } from '../graph';
+import { cast, gather, ggmlWeight, reshape, type DType, type Graph, type Tensor } from '../graph';
+import { ggmlTypeByName } from '../gguf/ggmlTypes';
 import { LensFailure } from '../lensError';
-import type { TensorInfo, WeightStore } from '../model/safetensors';
+import { elementCount, type TensorInfo, type WeightStore } from '../model/safetensors';
 import { findTensor, lookupTensor } from '../model/weightNames';
 
 export { findTensor };
@@ -33,8 +34,8 @@ export function checkpointWeights(graph: Graph, store: WeightStore, scope = 'mai
   const blocksOf = new Map<string, Tensor[]>();
   const source: WeightSource = {
     has: (name) => find(name) !== undefined,
-    rows: (name, ids) => cast(gather(stored(name), ids), graph.computeDtype),
-    get: (name) => graph.cached(`${scope}:weight:${name}`, () => cast(stored(name), graph.computeDtype)),
+    rows: (name, ids) => (findTensor(store, name).gguf ? gather(source.get(name), ids) : cast(gather(stored(name), ids), graph.computeDtype)),
+    get: (name) => graph.cached(`${scope}:weight:${name}`, () => (findTensor(store, name).gguf ? ggufWeight(findTensor(store, name)) : cast(stored(name), graph.computeDtype))),
     rowBlocks(name) {
       let blocks = blocksOf.get(name);
       if (!blocks) {
@@ -61,10 +62,32 @@ export function checkpointWeights(graph: Graph, store: WeightStore, scope = 'mai
   }
 
   /**
+   * A GGUF tensor (or rows [r0, r1) of it), widened at its use by ggmlWeight: its stored bytes one initializer,
+   * uint8 [rows, bytes a row] for a block type, the float tensor itself for F32/F16/BF16.
+   */
+  function ggufWeight(info: TensorInfo, r0 = 0, r1 = info.shape[0] ?? 1): Tensor {
+    const type = ggmlTypeByName(info.dtype)!;
+    const rows = r1 - r0;
+    const rowValues = elementCount(info.shape) / (info.shape[0] ?? 1);
+    const blocky = type.blockValues > 1;
+    const rowBytes = (rowValues / type.blockValues) * type.blockBytes;
+    const whole = r0 === 0 && r1 === (info.shape[0] ?? 1);
+    const key = whole ? info.name : `${info.name}[${r0}:${r1}]`;
+    const storedTensor = graph.cached(`stored:${key}`, () =>
+      graph.weight(key, [rows, blocky ? rowBytes : rowValues], blocky ? 'uint8' : STORED[info.dtype]!, { external: { file: info.file, offset: info.byteOffset + r0 * rowBytes, length: rows * rowBytes } }),
+    );
+    const widened = ggmlWeight(storedTensor, { type: type.name, rows, rowValues, blockValues: type.blockValues, blockBytes: type.blockBytes, ...(info.rowOrder && whole ? { rowOrder: info.rowOrder } : {}) });
+    const shaped = whole && info.shape.length !== 2 ? reshape(widened, info.shape) : widened;
+    return cast(shaped, graph.computeDtype);
+  }
+
+  /**
    * Each block its own initializer over its rows' bytes in the file (rows are contiguous), widened at its
    * use. A weight that needs no widening, or fits one block, stays whole.
    */
   function widenedRowBlocks(name: string): Tensor[] {
+    const gguf = findTensor(store, name);
+    if (gguf.gguf) return ggufRowBlocks(name, gguf);
     const { info, dtype } = lookup(name);
     const rowSize = info.shape.slice(1).reduce((a, b) => a * b, 1);
     const rows = info.shape[0];
@@ -81,6 +104,19 @@ export function checkpointWeights(graph: Graph, store: WeightStore, scope = 'mai
         }),
       );
       blocks.push(graph.cached(`${scope}:weight:${name}[${r0}:${r1}]`, () => cast(block, graph.computeDtype)));
+    }
+    return blocks;
+  }
+  /** A GGUF weight in blocks of rows, each widened at its use; whole where it fits one block or is reordered. */
+  function ggufRowBlocks(name: string, info: TensorInfo): Tensor[] {
+    const rows = info.shape[0] ?? 1;
+    const count = Math.ceil((elementCount(info.shape) * BYTES[graph.computeDtype]!) / widenBlockBytes);
+    if (info.shape.length < 2 || count <= 1 || info.rowOrder) return [source.get(name)];
+    const per = Math.ceil(rows / count);
+    const blocks: Tensor[] = [];
+    for (let r0 = 0; r0 < rows; r0 += per) {
+      const r1 = Math.min(rows, r0 + per);
+      blocks.push(graph.cached(`${scope}:weight:${name}[${r0}:${r1}]`, () => ggufWeight(info, r0, r1)));
     }
     return blocks;
   }

@@ -70,7 +70,7 @@ export class LensModel {
       // external data is resolved inside the checkpoint folder: the weights are mapped from the user's files
       const session = await createSession(built.bytes, {
         threads: options.threads,
-        externalDataFolder: checkpoint.dir,
+        externalDataFolder: checkpoint.weightsFolder,
         optimization: computeDtype === 'float64' ? 'basic' : 'all',
       });
       return ok(new LensModel(checkpoint, session, computeDtype, options.attributionBatch ?? ATTRIBUTION_BATCH, built.backwardChains, built.embeddingTable));
@@ -266,10 +266,11 @@ export class LensModel {
  */
 function buildModel(checkpoint: Checkpoint, computeDtype: 'float32' | 'float64', options: LoadOptions): { bytes: Uint8Array; embeddingTable: TensorInfo; backwardChains: number } {
   const { graph, lens, embeddingTable, backwardChains } = lensGraphFor(checkpoint, computeDtype, options);
-  // 16-bit weights are listed as inputs too, so onnxruntime keeps them mapped instead of folding their casts
-  const sixteenBit = graph.weights.some((w) => w.dtype === 'float16' || w.dtype === 'bfloat16');
+  // 16-bit and GGUF weights are listed as inputs too, so onnxruntime keeps them as stored instead of folding
+  // their widening into f32 copies
+  const widened = graph.weights.some((w) => w.dtype === 'float16' || w.dtype === 'bfloat16' || w.dtype === 'uint8') || checkpoint.weightsFolder !== checkpoint.dir;
   return {
-    bytes: emitModel(graph, lens.outputs, { externalLocation: (file) => relative(checkpoint.dir, file), weightsAsInputs: sixteenBit }, lens.attribution),
+    bytes: emitModel(graph, lens.outputs, { externalLocation: (file) => relative(checkpoint.weightsFolder, file), weightsAsInputs: widened }, lens.attribution),
     embeddingTable: findTensor(checkpoint.weights, embeddingTable),
     backwardChains,
   };

@@ -1,12 +1,31 @@
-// A checkpoint folder opened for any method: config.json, tokenizer and safetensors headers read
+// A checkpoint folder (or a GGUF file, src/gguf/ggufCheckpoint.ts) opened for any method: config.json, tokenizer and safetensors headers read
 // (src/model/checkpoint.ts), then every tensor's shape checked against what config.json implies for its family,
 // before a graph is built or a weight is read.
+import { closeSync, openSync, readSync, statSync } from 'node:fs';
 import { checkWeightShapes, familyOf } from '../arch';
 import { fail, ok, type Result } from '../lensError';
 import { loadCheckpoint, type Checkpoint } from '../model/checkpoint';
+import { loadGgufCheckpoint } from '../gguf/ggufCheckpoint';
+
+/** A GGUF file rather than a checkpoint folder: by its name, or by its first bytes for a file of another name (an Ollama blob). */
+function isGgufPath(path: string): boolean {
+  if (/\.gguf$/i.test(path)) return true;
+  try {
+    if (!statSync(path).isFile()) return false;
+    const fd = openSync(path, 'r');
+    try {
+      const head = Buffer.alloc(4);
+      return readSync(fd, head, 0, 4, 0) === 4 && head.toString('latin1') === 'GGUF';
+    } finally {
+      closeSync(fd);
+    }
+  } catch {
+    return false;
+  }
+}
 
 export async function openCheckpoint(dir: string): Promise<Result<Checkpoint>> {
-  const checkpoint = await loadCheckpoint(dir);
+  const checkpoint = isGgufPath(dir) ? await loadGgufCheckpoint(dir) : await loadCheckpoint(dir);
   if (!checkpoint.ok) return checkpoint;
   const { config, weights } = checkpoint.value;
   const shapes = checkWeightShapes(config, weights, familyOf(config.modelType).weightShapes(config));

@@ -37,3 +37,12 @@ test('the converter\'s q/k permutation, W.reshape(heads, 2, d/2, cols).swapaxes(
   assert.deepEqual([...unpermutedRows(8, 1)], [0, 2, 4, 6, 1, 3, 5, 7]);
   assert.throws(() => unpermutedRows(12, 4), /not an even head size/);
 });
+
+test('hfTensorName inverts ggufTensorName on every llama-layout name', async () => {
+  const { hfTensorName } = await import('../../src/gguf/tensorNames');
+  for (const hf of ['model.embed_tokens.weight', 'model.norm.weight', 'lm_head.weight', 'model.layers.7.input_layernorm.weight', 'model.layers.7.post_attention_layernorm.weight', 'model.layers.7.self_attn.q_proj.weight', 'model.layers.7.self_attn.v_proj.bias', 'model.layers.7.self_attn.o_proj.weight', 'model.layers.7.self_attn.k_norm.weight', 'model.layers.7.mlp.down_proj.weight']) {
+    assert.equal(hfTensorName(ggufTensorName(hf)!), hf);
+  }
+  assert.equal(hfTensorName('rope_freqs.weight'), undefined);
+  assert.equal(hfTensorName('blk.0.ffn_gate_exps.weight'), undefined);
+});

@@ -1,0 +1,58 @@
+// GGUF files explained end to end: random llama, qwen2 and qwen3 models written as llama.cpp lays them out, in
+// every type we read (weights quantized by ggml itself), opened as checkpoints and run by the engine (weights
+// widened block by block inside the graph); probabilities and gradient x input against the float64 reference
+// by finite differences on the very values the file holds (dequantized by ggml, in Hugging Face's row order).
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, test } from 'node:test';
+import { LensModel } from '../../src/runtime/lensModel';
+import { openCheckpoint } from '../../src/runtime/openCheckpoint';
+import { naiveAttributionFD } from '../reference/naiveTransformer';
+import { writeRandomGguf, type RandomGgufOptions } from '../helpers/randomGguf';
+
+const root = mkdtempSync(join(tmpdir(), 'lens-gguf-model-'));
+after(() => rmSync(root, { recursive: true, force: true }));
+
+function relErr(a: ArrayLike<number>, b: ArrayLike<number>): number {
+  let err = 0;
+  let scale = 1e-30;
+  for (let i = 0; i < a.length; i++) {
+    err = Math.max(err, Math.abs(a[i] - b[i]));
+    scale = Math.max(scale, Math.abs(b[i]));
+  }
+  return err / scale;
+}
+
+const cases: [string, RandomGgufOptions][] = [
+  // q/k rows interleaved by the converter; every K-quant and legacy type on some matrix; Q6_K head
+  ['llama, K-quants and legacy types, untied', { arch: 'llama', seed: 21, types: { 'q_proj.weight': 'Q4_K', 'k_proj.weight': 'Q5_K', 'v_proj.weight': 'Q6_K', 'o_proj.weight': 'Q4_0', 'gate_proj.weight': 'Q4_1', 'up_proj.weight': 'Q5_0', 'down_proj.weight': 'Q5_1', 'embed_tokens.weight': 'Q8_0', 'lm_head.weight': 'Q6_K' } }],
+  // q/k/v biases (F32), F16 and BF16 matrices, a Q4_K embedding that is also the head (tied)
+  ['qwen2, biases, F16 and BF16, tied', { arch: 'qwen2', seed: 22, tie: true, types: { 'down_proj.weight': 'F16', 'up_proj.weight': 'BF16', 'embed_tokens.weight': 'Q4_K' } }],
+  // per-head q/k norms, an explicit head size (32, not 256 / 4), F32 and Q6_K matrices
+  ['qwen3, q/k norms, head size 32', { arch: 'qwen3', seed: 23, headDim: 32, types: { 'q_proj.weight': 'Q6_K', 'k_proj.weight': 'F32', 'gate_proj.weight': 'Q4_K', 'embed_tokens.weight': 'Q5_K', 'lm_head.weight': 'Q8_0' } }],
+];
+
+for (const [name, options] of cases) {
+  test(`${name}: opened as a checkpoint; probabilities and attribution match finite differences on the file's values`, async () => {
+    const path = join(root, `${options.arch}-${options.seed}.gguf`);
+    const written = writeRandomGguf(path, options);
+    const ckpt = await openCheckpoint(path);
+    assert.ok(ckpt.ok, ckpt.ok ? '' : `${ckpt.error.message} (${ckpt.error.hint})`);
+    assert.deepEqual(ckpt.value.config, written.config);
+    const model = await LensModel.load(ckpt.value, { threads: 1 });
+    assert.ok(model.ok, model.ok ? '' : model.error.message);
+    after(() => model.value.dispose());
+    const prompt = await ckpt.value.tokenizer.encode('the heat in the tea');
+    const promptIds = prompt.ids;
+    const responseIds = [7, 70, 101, 262];
+    const ref = naiveAttributionFD(written.config, written.weights, promptIds, responseIds);
+    const got = await model.value.attribute(promptIds, responseIds);
+    const pErr = relErr(got.probabilities, ref.probabilities);
+    const aErr = relErr(got.attribution, ref.attribution);
+    assert.ok(pErr <= 1e-3, `probabilities: relative error ${pErr}`);
+    assert.ok(aErr <= 1e-2, `attribution: error ${aErr} of max |A|`);
+    process.stdout.write(`# ${name}: probability rel. error ${pErr.toExponential(2)}, attribution error ${aErr.toExponential(2)}\n`);
+  });
+}
