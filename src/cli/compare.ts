@@ -75,8 +75,8 @@ export function registerCompare(program: Command, defaults: { base: string; tune
   const command = program
     .command('compare')
     .description('a base model beside its instruction-tuned sibling: both explanations, their instruction importance, and per-layer heads and concepts compared')
-    .option('--base <dir>', 'the pre-trained model; default: the embedded wordnet-base')
-    .option('--tuned <dir>', 'its instruction-tuned sibling; default: the embedded wordnet-tuned')
+    .option('--base <path>', 'the pre-trained model (folder or GGUF file); default: the embedded wordnet-base')
+    .option('--tuned <path>', 'its instruction-tuned sibling (folder or GGUF file); default: the embedded wordnet-tuned')
     .option('--prompt <text>', 'the prompt')
     .option('--prompt-file <file>', 'read the prompt from a file')
     .option('--max-new-tokens <n>', 'most tokens each model generates', positiveInt, 24);

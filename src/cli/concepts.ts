@@ -47,7 +47,7 @@ export function registerConcepts(program: Command, defaultModel: string): void {
   program
     .command('concepts')
     .description('feed-forward concepts: per layer, PCA of the rows of W_down^T, each leading component with its explained variance, its top words by |cosine| with the output embeddings, and offline labels (part of speech, task category)')
-    .option('--model <dir>', 'Hugging Face checkpoint folder; default: the embedded tuned model')
+    .option('--model <path>', 'Hugging Face checkpoint folder, or a GGUF file; default: the embedded tuned model')
     .option('--components <k>', `principal components per layer, at most d_model (default ${DEFAULT_CONCEPTS.components})`)
     .option('--top <k>', `words per component (default ${DEFAULT_CONCEPTS.top})`)
     .option('--expert <n>', 'a mixture of experts (mixtral, qwen3_moe): the concepts of expert n on each layer with experts; default: all its experts\' neurons pooled')

@@ -64,7 +64,7 @@ export function registerHeads(program: Command, defaultModel: string): void {
   program
     .command('heads')
     .description("self-attention head patterns: each head's dimensions ranked by energy, the related word pairs of the leading ones, and the shares of pairs with instruction verbs and general verbs")
-    .option('--model <dir>', 'Hugging Face checkpoint folder; default: the embedded tuned model')
+    .option('--model <path>', 'Hugging Face checkpoint folder, or a GGUF file; default: the embedded tuned model')
     .option('--words <file>', "words to project, one a line; default: the tokenizer's lower-case tokens that are common English words")
     .option('--glove <file>', "GloVe text file for relatedness; default: the model's own input embeddings")
     .option('--instruction-verbs <file>', 'instruction verbs, one a line (replaces the default list)')

@@ -172,7 +172,7 @@ const program = new Command('instruction-lens')
 const explainCommand = program
   .command('explain')
   .description("attribute each response token to the prompt's tokens (gradient x input) and rank prompt tokens by importance density")
-  .option('--model <dir>', 'Hugging Face checkpoint folder (config.json, *.safetensors, tokenizer.json); default: the embedded tuned model')
+  .option('--model <path>', 'Hugging Face checkpoint folder (config.json, *.safetensors, tokenizer.json), or a GGUF file (llama, qwen2, qwen3); default: the embedded tuned model')
   .option('--prompt <text>', 'the prompt')
   .option('--prompt-file <file>', 'read the prompt from a file')
   .option('--response <text>', 'explain this response instead of generating one')
@@ -190,7 +190,7 @@ const batchCommand = program
   .description("explain every prompt of a dataset (the paper's FinalDataset.tsv layout, or JSONL) with one model; resumable")
   .requiredOption('--dataset <file>', "TSV (ID, Prompt, Response, Instruct&Context) or JSONL ({id, prompt, response?, instruction_spans?})")
   .requiredOption('--out <dir>', 'folder for <id>.json and summary.csv (created if missing); rerun to resume')
-  .option('--model <dir>', 'Hugging Face checkpoint folder; default: the embedded tuned model')
+  .option('--model <path>', 'Hugging Face checkpoint folder, or a GGUF file; default: the embedded tuned model')
   .option('--format <format>', 'tsv or jsonl (default: from the file name)')
   .option('--max-new-tokens <n>', 'most tokens to generate', positiveInt, 24);
 addChatOption(batchCommand, 'each prompt')

@@ -74,7 +74,9 @@ export function ggufWeightStore(g: GgufFile, config: ModelConfig, permutedQueryK
       ...(permutedQueryKey && heads > 0 ? { rowOrder: Array.from(unpermutedRows(t.shape[0], heads)) } : {}),
     });
   }
-  const info = (name: string) => infos.get(name) ?? infos.get(hfTensorName(ggufTensorName(name) ?? '') ?? '');
+  // by Hugging Face name (with or without its prefix), or by the GGUF name that TensorInfo.name carries
+  const byGgufName = new Map([...infos.values()].map((t) => [t.name, t]));
+  const info = (name: string) => infos.get(name) ?? byGgufName.get(name) ?? infos.get(hfTensorName(ggufTensorName(name) ?? '') ?? '');
   const lookup = (name: string): Result<TensorInfo> => {
     const t = info(name);
     return t ? ok(t) : fail('missing-tensor', `${g.file}: tensor "${ggufTensorName(name) ?? name}" (${name}) not found`, 'The file does not match its architecture: convert the model again.');

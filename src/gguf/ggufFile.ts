@@ -52,7 +52,7 @@ function readPrefix(path: string): Result<{ magic: number; version: number; size
     fd = openSync(path, 'r');
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
-    return fail('missing-file', `${path}: ${code === 'ENOENT' ? 'no such file' : (e as Error).message}`, 'Pass the path of a .gguf file, or ollama:NAME for a model in the Ollama store.');
+    return fail('missing-file', `${path}: ${code === 'ENOENT' ? 'no such file' : (e as Error).message}`, 'Pass the path of a .gguf file.');
   }
   try {
     const size = fstatSync(fd).size;
