@@ -59,13 +59,14 @@ export function ggufArchitecture(g: GgufFile): Result<GgufArchitecture> {
   if (keyLength !== undefined && valueLength !== undefined && keyLength !== valueLength) {
     return fail('unsupported-arch', `${g.file}: attention key length ${keyLength} differs from value length ${valueLength}`, 'Only models whose keys and values have one head size are supported.');
   }
-  if (keyLength !== undefined) config.head_dim = keyLength;
+  // llama.cpp's default head size is hidden / heads (transformers' Qwen3 defaults to 128): always explicit here
+  config.head_dim = keyLength ?? (config.hidden_size as number) / heads;
   const eps = number(key('attention.layer_norm_rms_epsilon'));
   if (eps === undefined) return missing(key('attention.layer_norm_rms_epsilon'));
   config.rms_norm_eps = eps;
   config.rope_theta = number(key('rope.freq_base')) ?? 10000;
   config.max_position_embeddings = number(key('context_length')) ?? 2048;
-  const headDim = (config.head_dim as number | undefined) ?? (config.hidden_size as number) / heads;
+  const headDim = config.head_dim as number;
   const rotated = number(key('rope.dimension_count'));
   if (rotated !== undefined && rotated !== headDim) {
     return fail('unsupported-arch', `${g.file}: ${key('rope.dimension_count')} is ${rotated}, not the head size ${headDim}`, `Partial rotation is read for ${arch} GGUF files only where the whole head rotates.`);

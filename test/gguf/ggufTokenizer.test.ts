@@ -2,7 +2,7 @@
 // Llama 3 (pre "llama-bpe", BOS added) and Qwen3 (pre "qwen2"), their vocabularies written into GGUF files as
 // llama.cpp's converter writes them (tokens by id, merges, CONTROL for special added tokens).
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
@@ -10,6 +10,7 @@ import { Tokenizer } from 'tokenizers';
 import { openGguf } from '../../src/gguf/ggufFile';
 import { bpeTokenizerJson } from '../../src/gguf/ggufTokenizer';
 import { f32Bytes, gv, writeGguf, type GgufValue } from '../helpers/ggufWriter';
+import { realVocabulary } from '../helpers/realVocabulary';
 
 const dir = mkdtempSync(join(tmpdir(), 'lens-gguftok-'));
 after(() => rmSync(dir, { recursive: true, force: true }));
@@ -24,20 +25,7 @@ const CORPUS = [
 ];
 
 async function ggufOf(packageName: string, pre: string, addBos: boolean): Promise<{ path: string; original: Tokenizer }> {
-  const file = join(__dirname, '../../node_modules', packageName, 'models/tokenizer.json');
-  const hf = JSON.parse(readFileSync(file, 'utf8'));
-  const size = [...Object.values(hf.model.vocab as Record<string, number>), ...hf.added_tokens.map((t: { id: number }) => t.id)].reduce((a, b) => Math.max(a, b), 0) + 1;
-  const tokens: string[] = Array.from({ length: size }, (_, i) => `[PAD${i}]`);
-  const types: number[] = new Array(size).fill(5); // UNUSED
-  for (const [t, id] of Object.entries(hf.model.vocab as Record<string, number>)) {
-    tokens[id] = t;
-    types[id] = 1;
-  }
-  for (const a of hf.added_tokens) {
-    tokens[a.id] = a.content;
-    types[a.id] = a.special ? 3 : 4;
-  }
-  const merges = (hf.model.merges as (string | [string, string])[]).map((m) => (Array.isArray(m) ? m.join(' ') : m));
+  const { tokens, types, merges, file } = realVocabulary(packageName);
   const metadata: Record<string, GgufValue> = {
     'general.architecture': gv.str('llama'),
     'tokenizer.ggml.model': gv.str('gpt2'),

