@@ -6,6 +6,16 @@ import { checkWeightShapes, familyOf } from '../arch';
 import { fail, ok, type Result } from '../lensError';
 import { loadCheckpoint, type Checkpoint } from '../model/checkpoint';
 import { loadGgufCheckpoint } from '../gguf/ggufCheckpoint';
+import { findOllamaModel, OLLAMA_PREFIX } from '../gguf/ollamaStore';
+
+/** An Ollama model's GGUF file, named as the user named it ("ollama:NAME:TAG") in what is shown. */
+async function openOllamaModel(spec: string): Promise<Result<Checkpoint>> {
+  const found = findOllamaModel(spec);
+  if (!found.ok) return found;
+  const checkpoint = await loadGgufCheckpoint(found.value.file);
+  if (!checkpoint.ok) return fail(checkpoint.error.code, `${OLLAMA_PREFIX}${found.value.name} (${found.value.file}): ${checkpoint.error.message.replace(`${found.value.file}: `, '')}`, checkpoint.error.hint);
+  return ok({ ...checkpoint.value, dir: `${OLLAMA_PREFIX}${found.value.name}` });
+}
 
 /** A GGUF file rather than a checkpoint folder: by its name, or by its first bytes for a file of another name (an Ollama blob). */
 function isGgufPath(path: string): boolean {
@@ -25,7 +35,7 @@ function isGgufPath(path: string): boolean {
 }
 
 export async function openCheckpoint(dir: string): Promise<Result<Checkpoint>> {
-  const checkpoint = isGgufPath(dir) ? await loadGgufCheckpoint(dir) : await loadCheckpoint(dir);
+  const checkpoint = dir.startsWith(OLLAMA_PREFIX) ? await openOllamaModel(dir.slice(OLLAMA_PREFIX.length)) : isGgufPath(dir) ? await loadGgufCheckpoint(dir) : await loadCheckpoint(dir);
   if (!checkpoint.ok) return checkpoint;
   const { config, weights } = checkpoint.value;
   const shapes = checkWeightShapes(config, weights, familyOf(config.modelType).weightShapes(config));

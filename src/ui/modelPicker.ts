@@ -1,5 +1,5 @@
-// "Select Model…": a QuickPick of the embedded pair and the user's models (instructionLens.models), with an
-// entry that adds a checkpoint folder through a folder picker. The choice is stored in
+// "Select Model…": a QuickPick of the embedded pair, the user's models (instructionLens.models) and the models
+// installed with Ollama, with entries that add a checkpoint folder or a GGUF file through a file picker. The choice is stored in
 // instructionLens.activeModel (user settings); the status bar shows it.
 import * as vscode from 'vscode';
 import { nameForFolder, type ModelEntry } from './models';
@@ -7,14 +7,14 @@ import { readSettings, SECTION } from './settings';
 
 interface ModelItem extends vscode.QuickPickItem {
   readonly model?: ModelEntry;
-  readonly action?: 'add' | 'settings';
+  readonly action?: 'add' | 'addGguf' | 'settings';
 }
 
 export function modelItems(models: readonly ModelEntry[], active: ModelEntry | undefined): ModelItem[] {
   return models.map((m) => ({
     // by name (unique in the list): `active` comes from another readSettings call, so never the same object
     label: `${m.name === active?.name ? '$(check) ' : ''}${m.name}`,
-    description: m.embedded ? 'embedded' : undefined,
+    description: m.embedded ? 'embedded' : m.ollama ? 'Ollama' : undefined,
     detail: m.path,
     model: m,
   }));
@@ -27,6 +27,7 @@ export async function pickModel(extensionPath: string, title: string, preselect?
     ...modelItems(settings.models, preselect),
     { label: '', kind: vscode.QuickPickItemKind.Separator },
     { label: '$(folder-opened) Add a model folder…', description: 'a Hugging Face checkpoint', action: 'add' },
+    { label: '$(file-binary) Add a GGUF file…', description: 'a model file of llama.cpp, LM Studio or Ollama', action: 'addGguf' },
     { label: '$(gear) Edit the model list in settings', action: 'settings' },
   ];
   if (settings.ignored.untrusted > 0) {
@@ -38,18 +39,25 @@ export async function pickModel(extensionPath: string, title: string, preselect?
     await vscode.commands.executeCommand('workbench.action.openSettings', `${SECTION}.models`);
     return undefined;
   }
-  return picked.action === 'add' ? addModelFolder(extensionPath) : picked.model;
+  return picked.action === 'add' ? addModelFolder(extensionPath) : picked.action === 'addGguf' ? addModelFolder(extensionPath, 'gguf') : picked.model;
 }
 
-/** Folder picker, then a name; the entry is appended to the user's instructionLens.models. */
-export async function addModelFolder(extensionPath: string): Promise<ModelEntry | undefined> {
-  const folders = await vscode.window.showOpenDialog({ canSelectFolders: true, canSelectFiles: false, canSelectMany: false, openLabel: 'Add model', title: 'A Hugging Face checkpoint folder (config.json, *.safetensors, tokenizer.json)' });
+/**
+ * Folder picker (or, for `gguf`, a picker of .gguf files: the platforms' dialogs cannot offer both), then a
+ * name; the entry is appended to the user's instructionLens.models.
+ */
+export async function addModelFolder(extensionPath: string, kind: 'folder' | 'gguf' = 'folder'): Promise<ModelEntry | undefined> {
+  const folders = await vscode.window.showOpenDialog(
+    kind === 'gguf'
+      ? { canSelectFolders: false, canSelectFiles: true, canSelectMany: false, filters: { 'GGUF model': ['gguf'] }, openLabel: 'Add model', title: 'A GGUF model file (llama, qwen2, qwen3)' }
+      : { canSelectFolders: true, canSelectFiles: false, canSelectMany: false, openLabel: 'Add model', title: 'A Hugging Face checkpoint folder (config.json, *.safetensors, tokenizer.json)' },
+  );
   const folder = folders?.[0];
   if (!folder) return undefined;
   const settings = readSettings(extensionPath);
   const name = await vscode.window.showInputBox({
     title: 'Name of the model',
-    value: nameForFolder(folder.fsPath, settings.models.map((m) => m.name)),
+    value: nameForFolder(folder.fsPath.replace(/\.gguf$/i, ''), settings.models.map((m) => m.name)),
     validateInput: (v) => (v.trim() === '' ? 'Give it a name.' : settings.models.some((m) => m.name === v.trim()) ? 'That name is taken.' : undefined),
   });
   if (name === undefined) return undefined;

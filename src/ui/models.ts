@@ -1,13 +1,17 @@
-// The models the user can pick: the embedded pair, then the entries of the `instructionLens.models` setting.
+// The models the user can pick: the embedded pair, then the entries of the `instructionLens.models` setting,
+// then the models installed with Ollama (src/gguf/ollamaStore.ts).
 // Workspace trust: in an untrusted workspace, entries from workspace (folder) settings are not loaded, since
 // a model path there would make the extension read and run files a stranger chose. Pure (no vscode).
 import { homedir } from 'node:os';
 import { isAbsolute, join, resolve } from 'node:path';
+import { OLLAMA_PREFIX, type OllamaModel } from '../gguf/ollamaStore';
 
 export interface ModelEntry {
   readonly name: string;
-  readonly path: string;
+  readonly path: string; // a checkpoint folder, a GGUF file, or "ollama:NAME:TAG"
   readonly embedded: boolean;
+  /** Found in Ollama's model store rather than listed by the user. */
+  readonly ollama?: boolean;
 }
 
 /** The embedded pair, trained with the chat template (see models/*\/README.md). */
@@ -62,8 +66,15 @@ export function userModels(setting: InspectedSetting, trusted: boolean, workspac
 }
 
 export function expandPath(path: string, workspaceRoot: string | undefined): string {
+  if (path.startsWith(OLLAMA_PREFIX)) return path;
   if (path === '~' || path.startsWith('~/')) return join(homedir(), path.slice(1));
   return isAbsolute(path) ? path : resolve(workspaceRoot ?? homedir(), path);
+}
+
+/** The models of Ollama's store, as entries named and pathed "ollama:NAME:TAG", but those whose name is taken. */
+export function ollamaModels(installed: readonly OllamaModel[], taken: readonly ModelEntry[]): ModelEntry[] {
+  const names = new Set(taken.map((m) => m.name));
+  return installed.map((m) => `${OLLAMA_PREFIX}${m.name}`).filter((n) => !names.has(n)).map((name) => ({ name, path: name, embedded: false, ollama: true }));
 }
 
 /** The model named `active`, else the embedded tuned model. */

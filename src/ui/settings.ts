@@ -1,6 +1,7 @@
 // The extension's settings (package.json, contributes.configuration), read in one place.
 import * as vscode from 'vscode';
-import { activeModel, embeddedModels, userModels, type ModelEntry } from './models';
+import { listOllamaModels, ollamaStore } from '../gguf/ollamaStore';
+import { activeModel, embeddedModels, ollamaModels, userModels, type ModelEntry } from './models';
 
 export const SECTION = 'instructionLens';
 
@@ -26,7 +27,9 @@ export function readSettings(extensionPath: string): LensSettings {
   const config = vscode.workspace.getConfiguration(SECTION);
   const root = vscode.workspace.workspaceFolders?.[0]?.uri.fsPath;
   const user = userModels(config.inspect('models') ?? {}, vscode.workspace.isTrusted, root);
-  const models = [...embeddedModels(extensionPath), ...user.models];
+  const listed = [...embeddedModels(extensionPath), ...user.models];
+  const store = ollamaStore().root;
+  const models = [...listed, ...(store ? ollamaModels(listOllamaModels(store), listed) : [])];
   const maxNewTokens = config.get<number>('maxNewTokens', 24);
   const threads = config.get<number>('threads', 0);
   return {

@@ -56,6 +56,9 @@ export interface FakeHost {
   statusText: string[];
   configChanged: Emitter<{ affectsConfiguration(s: string): boolean }>;
   commands: Map<string, (...a: any[]) => any>;
+  /** The items of each QuickPick shown; `pick` chooses from them (default: none, as a cancel). */
+  quickPicks: any[][];
+  pick?: (items: any[]) => any;
 }
 
 const host: FakeHost = ((globalThis as any).fakeVscode ??= {
@@ -69,6 +72,7 @@ const host: FakeHost = ((globalThis as any).fakeVscode ??= {
   statusText: [],
   configChanged: new Emitter(),
   commands: new Map(),
+  quickPicks: [],
 });
 
 export const ViewColumn = { Beside: -2, One: 1 };
@@ -94,7 +98,10 @@ export const window = {
   showErrorMessage: async (m: string) => void host.errors.push(m),
   showWarningMessage: async (m: string) => void host.warnings.push(m),
   showInformationMessage: async () => undefined,
-  showQuickPick: async () => undefined,
+  showQuickPick: async (items: any[]) => {
+    host.quickPicks.push(items);
+    return host.pick?.(items);
+  },
   showInputBox: async () => undefined,
   showOpenDialog: async () => undefined,
   showSaveDialog: async () => undefined,

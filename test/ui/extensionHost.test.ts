@@ -4,7 +4,8 @@
 // results are cached; the heads view gets local attention, a head's map and the global patterns; workspace
 // trust keeps workspace model paths out.
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
@@ -13,10 +14,24 @@ import type { InstructionLensApi } from '../../src/extension';
 import type { ExplainView, HeadsGridView, HeadDetailView } from '../../src/protocol';
 import { FakeWebview, type FakeHost } from '../helpers/fakeVscode';
 import { writeRandomCheckpoint, type RandomCheckpointOptions } from '../helpers/randomCheckpoint';
+import { writeRandomGguf } from '../helpers/randomGguf';
 import { naiveImportance } from './explainFixture';
 
 const ROOT = join(__dirname, '..', '..');
 const out = mkdtempSync(join(tmpdir(), 'lens-host-'));
+// an Ollama store with one GGUF model, in place before the extension (and its engine worker) starts
+const ollamaStore = join(out, 'ollama');
+process.env.OLLAMA_MODELS = ollamaStore;
+{
+  const gguf = join(out, 'tiny.gguf');
+  writeRandomGguf(gguf, { arch: 'llama', seed: 71, types: { 'proj.weight': 'Q4_K', 'embed_tokens.weight': 'Q8_0', 'lm_head.weight': 'Q6_K' } });
+  const bytes = readFileSync(gguf);
+  const digest = createHash('sha256').update(bytes).digest('hex');
+  mkdirSync(join(ollamaStore, 'blobs'), { recursive: true });
+  writeFileSync(join(ollamaStore, 'blobs', `sha256-${digest}`), bytes);
+  mkdirSync(join(ollamaStore, 'manifests', 'registry.ollama.ai', 'library', 'tiny'), { recursive: true });
+  writeFileSync(join(ollamaStore, 'manifests', 'registry.ollama.ai', 'library', 'tiny', 'latest'), JSON.stringify({ schemaVersion: 2, layers: [{ mediaType: 'application/vnd.ollama.image.model', digest: `sha256:${digest}`, size: bytes.length }] }));
+}
 let host: FakeHost;
 let lens: InstructionLensApi;
 const subscriptions: { dispose(): unknown }[] = [];
@@ -177,3 +192,35 @@ for (const [name, options] of [
     }
   });
 }
+
+test('an Ollama model: listed by the model picker beside the GGUF file entry, picked, explained, its heads and concepts', async () => {
+  host.pick = (items) => items.find((i: { label: string }) => i.label === 'ollama:tiny:latest');
+  try {
+    await host.commands.get('instructionLens.selectModel')!();
+    const items = host.quickPicks.at(-1)!;
+    const entry = items.find((i: { label: string }) => i.label === 'ollama:tiny:latest');
+    assert.equal(entry?.description, 'Ollama');
+    assert.ok(items.some((i: { label: string }) => /Add a GGUF file/.test(i.label)));
+    assert.equal(lens.activeModel().path, 'ollama:tiny:latest');
+    const provider = host.views.get('instructionLens.heads');
+    const heads = new FakeWebview();
+    provider.resolveWebviewView({ webview: heads, onDidDispose: () => ({ dispose() {} }) });
+    heads.received.fire({ type: 'ready' });
+    host.selection = 'Name the heat of the tea.';
+    const errors = host.errors.length;
+    await host.commands.get('instructionLens.explain')!();
+    const panel = host.panels.filter((p) => p.viewType === 'instructionLens.explanation').at(-1)!;
+    const view = await until('an explanation', () => { if (host.errors.length > errors) throw new Error(host.errors.slice(errors).join('; ')); return last<{ view: ExplainView }>(panel.webview, 'explanation')?.view; }, 60_000);
+    assert.equal(view.modelName, 'ollama:tiny:latest');
+    assert.equal(view.architecture, 'llama (GGUF)');
+    const json = lens.currentExplanation()!;
+    assert.equal(json.prompt_tokens.filter((t) => !t.special).map((t) => t.text).join(''), 'Name the heat of the tea.');
+    await until('a grid with local shading', () => last<{ view: HeadsGridView }>(heads, 'grid')?.view.cells.every((c) => c.instructionAttention !== null) || undefined);
+    heads.received.fire({ type: 'showConcepts', layer: 1 });
+    const concepts = await until('concepts', () => last<{ view: { layer: number; components: unknown[] } }>(heads, 'concepts')?.view);
+    assert.ok(concepts.components.length > 0);
+  } finally {
+    host.pick = undefined;
+    host.settings = {};
+  }
+});
