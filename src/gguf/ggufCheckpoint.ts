@@ -21,6 +21,11 @@ export async function loadGgufCheckpoint(path: string): Promise<Result<Checkpoin
   const opened = await openGguf(path);
   if (!opened.ok) return opened;
   const g = opened.value;
+  const splits = g.metadata.get('split.count');
+  if (typeof splits === 'number' && splits > 1) {
+    const index = g.metadata.get('split.no');
+    return fail('unsupported-arch', `${g.file}: one part (${typeof index === 'number' ? index + 1 : '?'} of ${splits}) of a split GGUF model`, 'Split models are not read: merge the parts into one file with llama.cpp\'s `llama-gguf-split --merge FIRST-PART OUT.gguf`.');
+  }
   const arch = ggufArchitecture(g);
   if (!arch.ok) return arch;
   const parsed = parseConfig(arch.value.config);

@@ -56,3 +56,13 @@ for (const [name, options] of cases) {
     process.stdout.write(`# ${name}: probability rel. error ${pErr.toExponential(2)}, attribution error ${aErr.toExponential(2)}\n`);
   });
 }
+
+test('one part of a split GGUF model is refused by name, with how to merge the parts', async () => {
+  const { writeGguf, gv, f32Bytes } = await import('../helpers/ggufWriter');
+  const path = join(root, 'model-00001-of-00002.gguf');
+  writeGguf(path, { 'general.architecture': gv.str('llama'), 'split.no': { type: 'u16', value: 0 }, 'split.count': { type: 'u16', value: 2 }, 'split.tensors.count': { type: 'i32', value: 20 } }, [{ name: 'token_embd.weight', ne: [4, 2], type: 0, data: f32Bytes(new Float32Array(8)) }]);
+  const ck = await openCheckpoint(path);
+  assert.ok(!ck.ok);
+  assert.match(ck.error.message, /one part \(1 of 2\) of a split GGUF model/);
+  assert.match(ck.error.hint, /llama-gguf-split --merge/);
+});
