@@ -18,6 +18,9 @@
 //       in this run) against the attribution time of (b), the decode step of (d) and the peak memory of (f)
 //   (j) the attribution of (b) on a gemma2-shaped and a mixture-of-experts (mixtral) model of the same width,
 //       as a fraction of (a); a mixture's FLOPs count only the experts its tokens are routed to
+//   (k) a Q4_K_M-style GGUF file of 1.04 GB (bench/randomGguf.ts) against the same weights in bf16 safetensors:
+//       one explanation each in a fresh process, peak RSS less (f)'s overhead against the file's size, and the
+//       attribution's time against bf16's
 //
 //   npx tsx bench/engine.bench.ts [--quick] [--only-concepts] [--out-dir DIR] [--cache DIR] [--no-torch] [--wait-quiet SECONDS]
 // --quick: a tiny model and fewer repeats, so a test can run every code path in seconds (figures meaningless).
@@ -46,6 +49,7 @@ import { runTorchPeer } from './torchPeer';
 import { globalWeights } from '../src/arch';
 import { computeHeadPatterns, DEFAULT_HEADS_SETTINGS, type HeadsComputation } from '../src/engine/heads';
 import { conceptsFigures, runConcepts } from './conceptsSection';
+import { writeBenchGgufPair } from './randomGguf';
 import { GENERAL_VERBS, INSTRUCTION_VERBS } from '../src/explain/wordLists';
 import { mulberry32 } from '../test/helpers/prng';
 import { measureCalibration } from '../src/runtime/calibration';
@@ -73,6 +77,8 @@ interface Settings {
   /** (j): attribution on other families' shapes, each written in f32. */
   readonly families: readonly { readonly name: string; readonly shape: LlamaShape }[];
   readonly familyRounds: number;
+  /** (k): a Q4_K_M-style GGUF file (at least 1 GB in the full run) and the same weights in bf16 safetensors. */
+  readonly gguf: { readonly shape: LlamaShape; readonly promptTokens: number; readonly responseTokens: number };
 }
 
 const FULL: Settings = {
@@ -100,6 +106,8 @@ const FULL: Settings = {
     { name: 'mixtral-8x2', shape: { layout: 'mixtral', hiddenSize: 512, numLayers: 8, numHeads: 8, numKvHeads: 4, intermediateSize: 768, experts: 8, expertsPerToken: 2, vocabSize: 32000, maxPositions: 512 } },
   ],
   familyRounds: 3,
+  // 1.7B parameters as TinyLlama is built (2048 wide, GQA 32/4, 5632 wide MLP) but 36 layers: 1.04 GB in Q4_K_M
+  gguf: { shape: { hiddenSize: 2048, numLayers: 36, numHeads: 32, numKvHeads: 4, intermediateSize: 5632, vocabSize: 32000, maxPositions: 512 }, promptTokens: 64, responseTokens: 8 },
 };
 
 const QUICK: Settings = {
@@ -123,6 +131,7 @@ const QUICK: Settings = {
     { name: 'mixtral-quick', shape: { layout: 'mixtral', hiddenSize: 64, numLayers: 2, numHeads: 4, numKvHeads: 2, intermediateSize: 64, experts: 4, expertsPerToken: 2, vocabSize: 512, maxPositions: 64 } },
   ],
   familyRounds: 1,
+  gguf: { shape: { hiddenSize: 256, numLayers: 2, numHeads: 4, numKvHeads: 2, intermediateSize: 512, vocabSize: 512, maxPositions: 64 }, promptTokens: 12, responseTokens: 4 },
 };
 
 /** The fixed-overhead model of (f): onnxruntime loaded and a model run, with next to no weights. */
@@ -131,7 +140,7 @@ const TINY: LlamaShape = { hiddenSize: 16, numLayers: 1, numHeads: 2, numKvHeads
 const WEIGHT_SEED = 1;
 const IDS_SEED = 7;
 const HEADS_WORDS_SEED = 13;
-const TARGETS = { headsFractionOfPeak: 0.25, attributionFractionOfPeak: 0.35, naiveOverOurs: 3, recomputeOverCached: 10, torchOverOurs: 1, memoryOverSize: 1.5 };
+const TARGETS = { headsFractionOfPeak: 0.25, attributionFractionOfPeak: 0.35, naiveOverOurs: 3, recomputeOverCached: 10, torchOverOurs: 1, memoryOverSize: 1.5, ggufMemoryOverSize: 1.3, ggufOverBf16Attribution: 1.5 };
 
 // ---------------------------------------------------------------------------------------------------
 // small measuring helpers
@@ -432,6 +441,36 @@ async function main(): Promise<void> {
   const smallBatch = Math.max(1, Math.ceil(M / 4));
   const memF32Small = memory(f32, smallBatch);
 
+  // (k) a Q4_K_M-style GGUF file against the same weights in bf16 safetensors: each explanation in a fresh
+  // process, its peak over the overhead of (f) against the file's size, its attribution time against bf16's
+  log('(k) GGUF Q4_K_M against bf16');
+  const pair = writeBenchGgufPair(join(cache, `gguf-${quick ? 'quick' : 'q4km'}`), settings.gguf.shape, WEIGHT_SEED);
+  const ggufRun = (path: string) => {
+    const r = spawnSync(process.execPath, [child, path, String(settings.gguf.promptTokens), String(settings.gguf.responseTokens), String(IDS_SEED), String(threads)], { encoding: 'utf8', env: { ...process.env, NODE_PATH: resolve('node_modules') } });
+    if (r.status !== 0) throw new Error(`explainPeak ${path}: ${r.stderr}`);
+    return JSON.parse(r.stdout.trim().split('\n').pop()!) as ExplainPeak;
+  };
+  const ggufPeak = ggufRun(pair.gguf);
+  const bf16Peak = ggufRun(pair.bf16Dir);
+  const ggufMemoryRatio = (ggufPeak.vmHwmBytes - overhead.vmHwmBytes) / pair.ggufBytes;
+  const k_gguf = {
+    parameters: pair.parameters,
+    shape: settings.gguf.shape,
+    promptTokens: settings.gguf.promptTokens,
+    responseTokens: settings.gguf.responseTokens,
+    fileBytes: pair.ggufBytes,
+    bf16Bytes: pair.bf16Bytes,
+    gguf: ggufPeak,
+    bf16: bf16Peak,
+    overheadPeakBytes: overhead.vmHwmBytes,
+    memoryRatio: ggufMemoryRatio,
+    memoryTarget: TARGETS.ggufMemoryOverSize,
+    memoryMet: ggufMemoryRatio <= TARGETS.ggufMemoryOverSize,
+    attributionRatio: ggufPeak.attributionSeconds / bf16Peak.attributionSeconds,
+    attributionTarget: TARGETS.ggufOverBf16Attribution,
+    attributionMet: ggufPeak.attributionSeconds / bf16Peak.attributionSeconds <= TARGETS.ggufOverBf16Attribution,
+  };
+
   // (i) the cost estimate that `explain --estimate` prints, against what this run measured: the attribution
   // (its FLOPs against the profile too), a decode step, and the peak memory of (f)
   log('(i) estimate');
@@ -599,6 +638,7 @@ async function main(): Promise<void> {
     },
     i_estimate,
     j_families,
+    k_gguf,
     profile: { attribution: summarise(profile.attribution), decodeStep: summarise(profile.decodeStep) },
   };
   result.durationSeconds = seconds(started);

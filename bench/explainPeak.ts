@@ -1,4 +1,4 @@
-// (f) Child process: one explanation's peak memory. Loads a checkpoint, builds its one LensModel (one
+// (f), (k) Child process: one explanation's peak memory. Loads a checkpoint (or GGUF file), builds its one LensModel (one
 // onnxruntime session), generates the response greedily, attributes it, and prints one JSON line with the
 // process's peak resident set (VmHWM) read from /proc/self/status. A fresh process per measurement, so the
 // peak is this explanation's and nothing else's; the bench bundles this file with esbuild and runs it with
@@ -6,7 +6,7 @@
 //
 //   node explainPeak.cjs MODEL_DIR PROMPT_TOKENS RESPONSE_TOKENS SEED THREADS [ATTRIBUTION_BATCH]
 import { readFileSync } from 'node:fs';
-import { loadCheckpoint } from '../src/model/checkpoint';
+import { openCheckpoint } from '../src/runtime/openCheckpoint';
 import { LensModel } from '../src/runtime/lensModel';
 import { randomIds } from './randomLlama';
 
@@ -17,6 +17,7 @@ export interface ExplainPeak {
   readonly vmRssBytes: number;
   readonly generated: number;
   readonly seconds: number;
+  readonly attributionSeconds: number; // the attribution alone
 }
 
 function statusBytes(field: string): number {
@@ -28,7 +29,7 @@ function statusBytes(field: string): number {
 async function main(): Promise<void> {
   const [dir, promptTokens, responseTokens, seed, threads, batch] = process.argv.slice(2);
   const t0 = performance.now();
-  const checkpoint = await loadCheckpoint(dir);
+  const checkpoint = await openCheckpoint(dir);
   if (!checkpoint.ok) throw new Error(checkpoint.error.message);
   const model = await LensModel.load(checkpoint.value, { threads: Number(threads), ...(batch ? { attributionBatch: Number(batch) } : {}) });
   if (!model.ok) throw new Error(model.error.message);
@@ -36,7 +37,9 @@ async function main(): Promise<void> {
   const prompt = randomIds(Number(promptTokens), checkpoint.value.config.vocabSize, Number(seed));
   const response = await model.value.generate(prompt, Number(responseTokens));
   const afterGenerateHwmBytes = statusBytes('VmHWM');
+  const attributionStart = performance.now();
   await model.value.attribute(prompt, response);
+  const attributionSeconds = (performance.now() - attributionStart) / 1000;
   const result: ExplainPeak = {
     afterLoadHwmBytes,
     afterGenerateHwmBytes,
@@ -44,6 +47,7 @@ async function main(): Promise<void> {
     vmRssBytes: statusBytes('VmRSS'),
     generated: response.length,
     seconds: (performance.now() - t0) / 1000,
+    attributionSeconds,
   };
   process.stdout.write(JSON.stringify(result) + '\n');
   model.value.dispose();

@@ -44,6 +44,12 @@ export function summary(r: Json): string {
     lines.push(`    peak by phase: ${phases('f32', f.f32)}; ${phases('bf16', f.bf16)}`);
     if (f.f32SmallBatch) lines.push(`    not the default: f32 with attribution batches of ${f.f32SmallBatch.attributionBatch} tokens: ${mem('f32', f.f32SmallBatch)} (whole explanation ${f.f32SmallBatch.seconds.toFixed(1)} s vs ${f.f32.seconds.toFixed(1)} s)`);
   }
+  const k = r.k_gguf;
+  if (k) {
+    lines.push(`(k) GGUF Q4_K_M ${(k.fileBytes / MiB).toFixed(0)} MiB (${(k.parameters / 1e6).toFixed(0)}M parameters) against the same weights in bf16 (${(k.bf16Bytes / MiB).toFixed(0)} MiB), ${k.promptTokens} + ${k.responseTokens} tokens:`);
+    lines.push(`    memory (peak ${(k.gguf.vmHwmBytes / MiB).toFixed(0)} MiB - ${(k.overheadPeakBytes / MiB).toFixed(0)} overhead) / file ${k.memoryRatio.toFixed(2)}, target <= ${k.memoryTarget}${verdict(k.memoryMet)}; bf16 peak ${(k.bf16.vmHwmBytes / MiB).toFixed(0)} MiB`);
+    lines.push(`    attribution ${k.gguf.attributionSeconds.toFixed(2)} s against bf16 ${k.bf16.attributionSeconds.toFixed(2)} s: ${k.attributionRatio.toFixed(2)}x, target <= ${k.attributionTarget}x${verdict(k.attributionMet)}; whole explanation ${k.gguf.seconds.toFixed(1)} s against ${k.bf16.seconds.toFixed(1)} s`);
+  }
   const g = r.g_heads;
   if (g) {
     lines.push(`(g) heads ${g.words} words, top ${g.top} on ${g.dims} dims: ${g.seconds.toFixed(2)} s (products and pairing ${g.layersSeconds.toFixed(2)} s), ${(g.flops / 1e9).toFixed(1)} GFLOP of projections -> ${g.achievedGflops.toFixed(1)} GFLOP/s = ${pct(g.fractionOfPeak)} of (a); target >= ${pct(g.target)}${verdict(g.met)}${busy(g.othersCpuShare)}`);
