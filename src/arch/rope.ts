@@ -3,12 +3,13 @@
 import type { RopeScaling } from '../model/config';
 import { Tensor, add, cast, concat, cos, greater, mul, neg, reshape, sin, slice, where } from '../graph';
 
-/** Inverse frequencies (d/2 of them), after llama3 or linear scaling; longrope's short ones (see ropeFor). */
+/** Inverse frequencies (d/2 of them), after llama3, linear or per-frequency scaling; longrope's short ones (see ropeFor). */
 export function inverseFrequencies(headDim: number, theta: number, scaling: RopeScaling | null): number[] {
   const base = Array.from({ length: headDim / 2 }, (_, i) => 1 / theta ** ((2 * i) / headDim));
   if (!scaling) return base;
   if (scaling.type === 'linear') return base.map((f) => f / scaling.factor);
   if (scaling.type === 'longrope') return base.map((f, i) => f / scaling.shortFactor[i]);
+  if (scaling.type === 'frequencyFactors') return base.map((f, i) => f / scaling.factors[i]);
   // llama3: long wavelengths are slowed by `factor`, short ones kept, the band between interpolated
   const { factor, lowFreqFactor, highFreqFactor, originalMaxPositions } = scaling;
   const lowFreqWavelen = originalMaxPositions / lowFreqFactor;

@@ -30,13 +30,19 @@ export async function loadGgufCheckpoint(path: string): Promise<Result<Checkpoin
   if (!arch.ok) return arch;
   const parsed = parseConfig(arch.value.config);
   if (!parsed.ok) return fail(parsed.error.code, `${g.file}: ${parsed.error.message.replace(/^config\.json: /, '')}`, parsed.error.hint);
-  const config = parsed.value;
+  const config = arch.value.ropeFactors ? { ...parsed.value, ropeScaling: { type: 'frequencyFactors' as const, factors: ropeFactors(g) } } : parsed.value;
   const weights = ggufWeightStore(g, config, arch.value.permutedQueryKey);
   const tokenizer = ggufTokenizer(g);
   if (!tokenizer.ok) return tokenizer;
   let parameterCount = 0;
   for (const t of g.tensors.values()) parameterCount += t.rows * t.rowValues;
   return ok({ dir: g.file, weightsFolder: dirname(g.file), config, weights, tokenizer: tokenizer.value, chatTemplate: chatTemplate(g), parameterCount });
+}
+
+/** rope_freqs.weight's values (checked F32, one per rotated frequency, by ggufArchitecture). */
+function ropeFactors(g: GgufFile): number[] {
+  const t = g.tensors.get('rope_freqs.weight')!;
+  return Array.from(readTensorF32({ name: t.name, dtype: 'F32', shape: t.shape, file: g.file, byteOffset: t.byteOffset, byteLength: t.byteLength }));
 }
 
 function ggufTokenizer(g: GgufFile): Result<LensTokenizer> {

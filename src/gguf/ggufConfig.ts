@@ -3,9 +3,9 @@
 // (src/arch, per family) reads both formats and applies the same checks. What the metadata does not say
 // is taken from the tensors (vocabulary size from token_embd, a tied head from a missing output.weight).
 //
-// Architectures read so far: llama (Llama, Mistral: llama.cpp writes both as "llama"), qwen2, qwen3. The
-// others of the families we support are refused by name until their GGUF layout is checked against
-// llama.cpp.
+// Architectures read so far: llama (Llama 1-3, Mistral: llama.cpp writes them as "llama"; Llama 3.1's rope
+// scaling as the rope_freqs.weight tensor), qwen2, qwen3. The others of the families we support are refused
+// by name until their GGUF layout is checked against llama.cpp.
 import { fail, ok, type Result } from '../lensError';
 import type { GgufFile } from './ggufFile';
 
@@ -22,6 +22,8 @@ export interface GgufArchitecture {
   readonly config: Record<string, unknown>;
   /** llama.cpp's converter reordered the q/k rows of each head (llama.py permute): the reader undoes it. */
   readonly permutedQueryKey: boolean;
+  /** rope_freqs.weight: each rotated frequency's divisor (ModelConfig's frequencyFactors rope scaling). */
+  readonly ropeFactors: boolean;
 }
 
 export function ggufArchitecture(g: GgufFile): Result<GgufArchitecture> {
@@ -79,8 +81,11 @@ export function ggufArchitecture(g: GgufFile): Result<GgufArchitecture> {
     }
     config.rope_scaling = { rope_type: 'linear', factor };
   }
-  if (g.tensors.has('rope_freqs.weight')) {
-    return fail('unsupported-arch', `${g.file}: per-frequency rope factors (rope_freqs.weight, as Llama 3.1 and later have) are not read from GGUF files yet`, 'Use the model\'s Hugging Face checkpoint, whose llama3 rope scaling is read.');
+  const factors = g.tensors.get('rope_freqs.weight');
+  if (factors) {
+    // Llama 3.1 and later: the llama3 scaling as one divisor per rotated frequency (ggufCheckpoint.ts reads them)
+    if (config.rope_scaling) return fail('unsupported-arch', `${g.file}: both rope_freqs.weight and ${key('rope.scaling.type')} "${String(scalingType)}"`, 'A file has one or the other: convert the model again with a current llama.cpp.');
+    if (factors.type.name !== 'F32' || factors.rows * factors.rowValues !== headDim / 2) return fail('corrupt-gguf', `${g.file}: rope_freqs.weight is ${factors.type.name} [${factors.shape.join(', ')}], not ${headDim / 2} F32 values (one per rotated frequency)`, HINT);
   }
   const window = number(key('attention.sliding_window'));
   if (window !== undefined && window > 0) {
@@ -97,5 +102,5 @@ export function ggufArchitecture(g: GgufFile): Result<GgufArchitecture> {
   if (bos !== undefined) config.bos_token_id = bos;
   const stops = [eos, eot].filter((v): v is number => v !== undefined);
   if (stops.length > 0) config.eos_token_id = [...new Set(stops)];
-  return ok({ config, permutedQueryKey: arch === 'llama' });
+  return ok({ config, permutedQueryKey: arch === 'llama', ropeFactors: factors !== undefined });
 }

@@ -12,7 +12,13 @@ export type RopeScaling =
    * Phi-3's longrope: each rotated frequency divided by its factor, the short ones while the sequence (the
    * highest position + 1) is at most originalMaxPositions, the long ones beyond; cos and sin times attentionFactor.
    */
-  | { readonly type: 'longrope'; readonly shortFactor: readonly number[]; readonly longFactor: readonly number[]; readonly originalMaxPositions: number; readonly attentionFactor: number };
+  | { readonly type: 'longrope'; readonly shortFactor: readonly number[]; readonly longFactor: readonly number[]; readonly originalMaxPositions: number; readonly attentionFactor: number }
+  /**
+   * Each rotated frequency divided by its own factor, as a GGUF file's rope_freqs.weight gives them (llama.cpp's
+   * converter writes Llama 3.1's llama3 scaling so: 1 for short wavelengths, `factor` for long ones, between
+   * them 1 / ((1 − smooth) / factor + smooth)).
+   */
+  | { readonly type: 'frequencyFactors'; readonly factors: readonly number[] };
 
 /**
  * A mixture of experts in place of the feed-forward block (mixtral, qwen3_moe): a router picks each token's

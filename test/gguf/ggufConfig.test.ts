@@ -70,7 +70,7 @@ test('qwen2 with its biases and an untied head; qwen3 with an explicit head size
   assert.deepEqual([c3.value.modelType, c3.value.headDim, c3.value.rotaryDim], ['qwen3', 24, 24]);
 });
 
-test('refused by name: an unknown or not yet read architecture, a missing key, per-frequency rope factors, a sliding window, other scalings', async () => {
+test('refused by name: an unknown or not yet read architecture, a missing key, bad per-frequency rope factors, a sliding window, other scalings', async () => {
   const embd = f32('token_embd.weight', [64, 50]);
   const cases: [Record<string, GgufValue>, GgufTensorSpec[], RegExp][] = [
     [core('mamba'), [embd], /GGUF architecture "mamba" is not supported/],
@@ -78,7 +78,8 @@ test('refused by name: an unknown or not yet read architecture, a missing key, p
     [{ ...core('llama'), 'llama.embedding_length': gv.str('64') }, [embd], /metadata "llama.embedding_length" is missing or not a number/],
     [(({ 'llama.attention.layer_norm_rms_epsilon': _, ...rest }) => rest)(core('llama')), [embd], /"llama.attention.layer_norm_rms_epsilon" is missing/],
     [{ 'llama.block_count': gv.u32(1) }, [embd], /"general.architecture" is missing/],
-    [core('llama'), [embd, f32('rope_freqs.weight', [8])], /per-frequency rope factors \(rope_freqs.weight/],
+    [core('llama'), [embd, f32('rope_freqs.weight', [5])], /rope_freqs.weight is F32 \[5\], not 8 F32 values/],
+    [core('llama', { 'llama.rope.scaling.type': gv.str('linear'), 'llama.rope.scaling.factor': gv.f32(2) }), [embd, f32('rope_freqs.weight', [8])], /both rope_freqs.weight and llama.rope.scaling.type "linear"/],
     [core('llama', { 'llama.attention.sliding_window': gv.u32(4096) }), [embd], /a sliding window/],
     [core('llama', { 'llama.rope.scaling.type': gv.str('yarn'), 'llama.rope.scaling.factor': gv.f32(4) }), [embd], /rope scaling "yarn" is not read/],
     [core('llama', { 'llama.rope.dimension_count': gv.u32(8) }), [embd], /rope.dimension_count is 8, not the head size 16/],

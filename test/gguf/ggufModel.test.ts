@@ -30,6 +30,8 @@ const cases: [string, RandomGgufOptions][] = [
   ['llama, K-quants and legacy types, untied', { arch: 'llama', seed: 21, types: { 'q_proj.weight': 'Q4_K', 'k_proj.weight': 'Q5_K', 'v_proj.weight': 'Q6_K', 'o_proj.weight': 'Q4_0', 'gate_proj.weight': 'Q4_1', 'up_proj.weight': 'Q5_0', 'down_proj.weight': 'Q5_1', 'embed_tokens.weight': 'Q8_0', 'lm_head.weight': 'Q6_K' } }],
   // q/k/v biases (F32), F16 and BF16 matrices, a Q4_K embedding that is also the head (tied)
   ['qwen2, biases, F16 and BF16, tied', { arch: 'qwen2', seed: 22, tie: true, types: { 'down_proj.weight': 'F16', 'up_proj.weight': 'BF16', 'embed_tokens.weight': 'Q4_K' } }],
+  // Llama 3.1's rope scaling as the converter writes it: a divisor per frequency (1 for short wavelengths, 8 for long)
+  ['llama, rope_freqs.weight (Llama 3.1)', { arch: 'llama', seed: 24, ropeFactors: Array.from({ length: 32 }, (_, i) => (i < 8 ? 1 : i >= 24 ? 8 : 1 / ((1 - (i - 8) / 16) / 8 + (i - 8) / 16))), types: { 'proj.weight': 'Q8_0' } }],
   // per-head q/k norms, an explicit head size (32, not 256 / 4), F32 and Q6_K matrices
   ['qwen3, q/k norms, head size 32', { arch: 'qwen3', seed: 23, headDim: 32, types: { 'q_proj.weight': 'Q6_K', 'k_proj.weight': 'F32', 'gate_proj.weight': 'Q4_K', 'embed_tokens.weight': 'Q5_K', 'lm_head.weight': 'Q8_0' } }],
 ];

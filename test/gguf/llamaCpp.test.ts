@@ -67,6 +67,7 @@ const probabilityCases: [string, RandomGgufOptions, number][] = [
   ['llama F32 (q/k rows interleaved)', { arch: 'llama', seed: 5, types: { weight: 'F32' } }, 1e-2],
   ['qwen2 F32 (biases)', { arch: 'qwen2', seed: 6, types: { weight: 'F32' } }, 1e-2],
   ['qwen3 F32 (q/k norms, head size 32)', { arch: 'qwen3', seed: 7, headDim: 32, types: { weight: 'F32' } }, 1e-2],
+  ['llama F32, rope_freqs.weight (Llama 3.1)', { arch: 'llama', seed: 8, ropeFactors: Array.from({ length: 32 }, (_, i) => (i < 8 ? 1 : i >= 24 ? 8 : 1 / ((1 - (i - 8) / 16) / 8 + (i - 8) / 16))), types: { weight: 'F32' } }, 1e-2],
   ['llama Q8_0', { arch: 'llama', seed: 5, types: { 'proj.weight': 'Q8_0', 'embed_tokens.weight': 'Q8_0', 'lm_head.weight': 'Q8_0' } }, 0.15],
   ['llama Q4_K with a Q6_K head', { arch: 'llama', seed: 5, types: { 'proj.weight': 'Q4_K', 'embed_tokens.weight': 'Q4_K', 'lm_head.weight': 'Q6_K' } }, 0.15],
 ];

@@ -83,6 +83,7 @@ function ropeScalingJson(s: RopeScaling | null): Record<string, unknown> | null 
   if (s.type === 'linear') return { factor: s.factor, rope_type: 'linear' };
   // as Phi-3.5 and Phi-4-mini configs write it (the original context at the config's top level)
   if (s.type === 'longrope') return { long_factor: s.longFactor, short_factor: s.shortFactor, type: 'longrope' };
+  if (s.type === 'frequencyFactors') throw new Error('per-frequency factors come from GGUF files (rope_freqs.weight), not config.json');
   return {
     factor: s.factor,
     high_freq_factor: s.highFreqFactor,

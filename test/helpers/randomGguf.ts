@@ -25,6 +25,8 @@ export interface RandomGgufOptions {
   readonly types?: Readonly<Record<string, string>>;
   readonly seed?: number;
   readonly chatTemplate?: string;
+  /** rope_freqs.weight: a divisor per rotated frequency (Llama 3.1's llama3 scaling, as the converter writes it). */
+  readonly ropeFactors?: readonly number[];
   /** A real vocabulary (test/helpers/realVocabulary.ts) with its pre-tokenizer, instead of the tiny byte one. */
   readonly vocabulary?: { readonly tokens: string[]; readonly types: number[]; readonly merges: string[]; readonly pre: string; readonly bos?: number; readonly addBos: boolean };
 }
@@ -158,6 +160,7 @@ export function writeRandomGguf(path: string, o: RandomGgufOptions): RandomGguf 
     'tokenizer.ggml.add_bos_token': gv.bool(addBos),
     ...(o.chatTemplate ? { 'tokenizer.chat_template': gv.str(o.chatTemplate) } : {}),
   };
+  if (o.ropeFactors) tensors.push({ name: 'rope_freqs.weight', ne: [o.ropeFactors.length], type: 0, data: f32Bytes(Float32Array.from(o.ropeFactors)) });
   writeGguf(path, metadata, tensors);
   const config = parseConfig({
     model_type: a,
@@ -178,5 +181,6 @@ export function writeRandomGguf(path: string, o: RandomGgufOptions): RandomGguf 
     ...(o.vocabulary ? {} : { eos_token_id: [V - 2] }),
   });
   if (!config.ok) throw new Error(config.error.message);
-  return { config: config.value, weights, types: typeOf, tokens };
+  const withFactors = o.ropeFactors ? { ...config.value, ropeScaling: { type: 'frequencyFactors' as const, factors: Array.from(Float32Array.from(o.ropeFactors)) } } : config.value;
+  return { config: withFactors, weights, types: typeOf, tokens };
 }

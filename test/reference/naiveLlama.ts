@@ -98,6 +98,11 @@ export function ropeInvFreq(config: ModelConfig, seqLen = 0): Float64Array {
     for (let i = 0; i < half; i++) inv[i] /= s.factor;
     return inv;
   }
+  if (s.type === 'frequencyFactors') {
+    // llama.cpp with a rope_freqs tensor: theta = pos * inv_freq / factor, per frequency
+    for (let i = 0; i < half; i++) inv[i] /= s.factors[i];
+    return inv;
+  }
   const lowFreqWavelen = s.originalMaxPositions / s.lowFreqFactor; // longer than this: divide by factor
   const highFreqWavelen = s.originalMaxPositions / s.highFreqFactor; // shorter than this: keep
   for (let i = 0; i < half; i++) {
