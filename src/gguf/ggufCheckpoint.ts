@@ -12,7 +12,7 @@ import { readTensorF32, type BlockDtype, type Dtype, type TensorInfo, type Weigh
 import { tokenizerFromJson, type LensTokenizer } from '../model/tokenizer';
 import { ggufArchitecture } from './ggufConfig';
 import { openGguf, type GgufFile } from './ggufFile';
-import { bpeTokenizerJson } from './ggufTokenizer';
+import { ggufTokenizerJson } from './ggufTokenizer';
 import { ggufTensorName, hfTensorName, unpermutedRows } from './tensorNames';
 
 const TOKENIZER_HINT = 'The file is damaged or its vocabulary was written by an old converter: convert the model again with a current llama.cpp.';
@@ -47,13 +47,13 @@ function ropeFactors(g: GgufFile): number[] {
 
 function ggufTokenizer(g: GgufFile): Result<LensTokenizer> {
   const model = g.metadata.get('tokenizer.ggml.model');
-  if (model === 'gpt2') {
-    const json = bpeTokenizerJson(g);
+  if (model === 'gpt2' || model === 'llama') {
+    const json = ggufTokenizerJson(g);
     if (!json.ok) return json;
     return tokenizerFromJson(json.value, `${g.file} (its vocabulary)`, TOKENIZER_HINT);
   }
   if (model === undefined) return fail('bad-tokenizer', `${g.file}: no vocabulary (tokenizer.ggml.model is missing)`, TOKENIZER_HINT);
-  return fail('bad-tokenizer', `${g.file}: vocabularies of model "${String(model)}" are not read from GGUF files yet`, 'Byte-level BPE vocabularies (tokenizer.ggml.model "gpt2": Llama 3, Qwen2, Qwen3) are read; use the model\'s Hugging Face checkpoint for a SentencePiece one.');
+  return fail('bad-tokenizer', `${g.file}: vocabularies of model "${String(model)}" are not read from GGUF files`, 'Byte-level BPE ("gpt2": Llama 3, Qwen) and SentencePiece ("llama": Llama 2, Mistral) vocabularies are read; use the model\'s Hugging Face checkpoint.');
 }
 
 function chatTemplate(g: GgufFile): Result<ChatTemplate> {

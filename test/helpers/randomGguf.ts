@@ -28,7 +28,7 @@ export interface RandomGgufOptions {
   /** rope_freqs.weight: a divisor per rotated frequency (Llama 3.1's llama3 scaling, as the converter writes it). */
   readonly ropeFactors?: readonly number[];
   /** A real vocabulary (test/helpers/realVocabulary.ts) with its pre-tokenizer, instead of the tiny byte one. */
-  readonly vocabulary?: { readonly tokens: string[]; readonly types: number[]; readonly merges: string[]; readonly pre: string; readonly bos?: number; readonly addBos: boolean };
+  readonly vocabulary?: { readonly tokens: string[]; readonly types: number[]; readonly merges: string[]; readonly pre: string; readonly bos?: number; readonly addBos: boolean; readonly model?: 'gpt2' | 'llama'; readonly scores?: number[] };
 }
 
 export interface RandomGguf {
@@ -150,11 +150,10 @@ export function writeRandomGguf(path: string, o: RandomGgufOptions): RandomGguf 
     [`${a}.rope.freq_base`]: gv.f32(10000),
     [`${a}.context_length`]: gv.u32(256),
     ...(o.headDim ? { [`${a}.attention.key_length`]: gv.u32(Dh), [`${a}.attention.value_length`]: gv.u32(Dh) } : {}),
-    'tokenizer.ggml.model': gv.str('gpt2'),
-    'tokenizer.ggml.pre': gv.str(o.vocabulary?.pre ?? (a === 'llama' ? 'llama-bpe' : 'qwen2')),
+    'tokenizer.ggml.model': gv.str(o.vocabulary?.model ?? 'gpt2'),
+    ...(o.vocabulary?.model === 'llama' ? { 'tokenizer.ggml.scores': gv.f32s(o.vocabulary.scores ?? []), 'tokenizer.ggml.unknown_token_id': gv.u32(0), 'tokenizer.ggml.eos_token_id': gv.u32(2) } : { 'tokenizer.ggml.pre': gv.str(o.vocabulary?.pre ?? (a === 'llama' ? 'llama-bpe' : 'qwen2')), 'tokenizer.ggml.merges': gv.strings(merges) }),
     'tokenizer.ggml.tokens': gv.strings(tokens),
     'tokenizer.ggml.token_type': gv.i32s(types),
-    'tokenizer.ggml.merges': gv.strings(merges),
     ...(bos !== undefined ? { 'tokenizer.ggml.bos_token_id': gv.u32(bos) } : {}),
     ...(o.vocabulary ? {} : { 'tokenizer.ggml.eos_token_id': gv.u32(V - 2) }),
     'tokenizer.ggml.add_bos_token': gv.bool(addBos),
