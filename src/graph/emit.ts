@@ -97,7 +97,12 @@ function sortByDepth(nodes: readonly EncodedNode[]): Uint8Array[] {
 export function emitModel(graph: Graph, outputs: readonly GraphOutput[], options: EmitOptions = {}, conditional?: ConditionalOutputs): Uint8Array {
   let nodes: EncodedNode[] = [];
   let depthOf = new Map<string, number>(); // value name -> longest path from the (sub)graph's inputs
+  let collecting: Proto[] | undefined; // inside Emitter.branch: the branch's nodes, kept as objects
   const addNode = (proto: Proto) => {
+    if (collecting) {
+      collecting.push(proto);
+      return;
+    }
     const depth = 1 + Math.max(0, ...(proto.input ?? []).map((i) => depthOf.get(i) ?? 0));
     for (const o of proto.output ?? []) depthOf.set(o, depth);
     nodes.push({ bytes: onnx.NodeProto.encode(proto).finish(), depth });
@@ -138,6 +143,35 @@ export function emitModel(graph: Graph, outputs: readonly GraphOutput[], options
         intsCache.set(cacheKey, name);
       }
       return name;
+    },
+    branch(condition, build) {
+      if (collecting) throw new Error('Emitter.branch: branches do not nest');
+      const inner: Proto[] = [];
+      collecting = inner;
+      let result: string;
+      try {
+        result = build();
+      } finally {
+        collecting = undefined;
+      }
+      const out = fresh('v');
+      const thenOut = `${out}__then`;
+      const elseOut = `${out}__else`;
+      inner.push({ opType: 'Identity', input: [result], output: [thenOut], name: fresh('n') });
+      const T = onnx.AttributeProto.AttributeType;
+      const floats = (name: string): onnx.IValueInfoProto => ({ name, type: { tensorType: { elemType: ONNX_DTYPE.float32 } } });
+      const empty: Proto = { opType: 'Constant', input: [], output: [elseOut], name: fresh('n'), attribute: [{ name: 'value', type: T.TENSOR, t: { dims: [0], dataType: ONNX_DTYPE.float32, rawData: new Uint8Array(0) } }] };
+      addNode({
+        opType: 'If',
+        input: [condition],
+        output: [out],
+        name: fresh('n'),
+        attribute: [
+          { name: 'then_branch', type: T.GRAPH, g: { name: fresh('then'), node: inner, output: [floats(thenOut)] } },
+          { name: 'else_branch', type: T.GRAPH, g: { name: fresh('else'), node: [empty], output: [floats(elseOut)] } },
+        ],
+      });
+      return out;
     },
     shapeOf(shape) {
       if (shape.every((d) => typeof d === 'number')) return emitter.ints(shape as number[]);

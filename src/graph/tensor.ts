@@ -24,6 +24,12 @@ export interface Emitter {
   shapeOf(shape: Shape): string;
   /** A small int64 constant. */
   ints(values: readonly number[]): string;
+  /**
+   * The float32 value `build` computes (with this emitter's nodes), inside an If on `condition` whose other
+   * branch gives an empty tensor: to the graph around it one node, scheduled as one, its intermediate values
+   * alive only while it runs. `condition` must be true whenever the value is used. No symbolic dims inside.
+   */
+  branch(condition: string, build: () => string): string;
   /** A constant tensor of any dtype, shared by `key` (default: its values) within the model. */
   constant(values: readonly number[], dtype: DType, dims: readonly number[], key?: string): string;
 }

@@ -111,11 +111,18 @@ const GgmlWeight: OpDef<GgmlWeightAttrs> = {
   name: 'GgmlWeight',
   emit(e, [stored], attrs) {
     const { type, rows, rowValues, blockValues, blockBytes, rowOrder } = attrs;
-    const ordered = rowOrder ? e.node('Gather', [stored, e.ints(rowOrder)], { axis: 0 }) : stored;
-    if (FLOAT_TYPES.has(type)) return type === 'F32' ? e.node('Identity', [ordered]) : e.node('Cast', [ordered], { to: ONNX_DTYPE.float32 });
-    const N = (rows * rowValues) / blockValues;
-    const blocks = e.node('Reshape', [ordered, e.ints([N, blockBytes])]);
-    return e.node('Reshape', [decodeBlocks(e, blocks, type, N), e.ints([rows, rowValues])]);
+    const widen = () => {
+      const ordered = rowOrder ? e.node('Gather', [stored, e.ints(rowOrder)], { axis: 0 }) : stored;
+      if (FLOAT_TYPES.has(type)) return type === 'F32' ? e.node('Identity', [ordered]) : e.node('Cast', [ordered], { to: ONNX_DTYPE.float32 });
+      const N = (rows * rowValues) / blockValues;
+      const blocks = e.node('Reshape', [ordered, e.ints([N, blockBytes])]);
+      return e.node('Reshape', [decodeBlocks(e, blocks, type, N), e.ints([rows, rowValues])]);
+    };
+    if (FLOAT_TYPES.has(type)) return widen(); // a Cast (and a Gather), as safetensors weights
+    // a chain of some twenty nodes a weight, as one node (an If whose condition, the stored bytes being
+    // non-empty, is always true): onnxruntime schedules it as it schedules a Cast, right before its use, and
+    // frees its intermediates when it returns
+    return e.branch(e.node('Greater', [e.node('Size', [stored]), e.ints([0])]), widen);
   },
 };
 
