@@ -11,6 +11,7 @@ import { ggufTensorName } from '../../src/gguf/tensorNames';
 import { ggmlDequantize, ggmlQuantize } from './ggmlReference';
 import { f32Bytes, gv, writeGguf, type GgufTensorSpec, type GgufValue } from './ggufWriter';
 import { gaussian, mulberry32 } from './prng';
+import { byteToUnicode } from './tokenizerJson';
 
 export interface RandomGgufOptions {
   readonly arch: 'llama' | 'qwen2' | 'qwen3';
@@ -40,17 +41,11 @@ export interface RandomGguf {
   readonly tokens: readonly string[];
 }
 
-/** GPT-2's byte-to-character table: printable Latin-1 bytes stand for themselves, the others for 256 + n. */
-export function byteAlphabet(): string[] {
-  const out: string[] = new Array(256);
-  let n = 0;
-  for (let b = 0; b < 256; b++) {
-    const printable = (b >= 0x21 && b <= 0x7e) || (b >= 0xa1 && b <= 0xac) || (b >= 0xae && b <= 0xff);
-    out[b] = String.fromCodePoint(printable ? b : 256 + n++);
-  }
-  return out;
-}
+/** GPT-2's byte-to-character table (the test tokenizers' own). */
+export const byteAlphabet = byteToUnicode;
 
+// The converter's permutation is written here from its definition (reshape (heads, 2, d/2) and swap the two
+// inner axes), apart from src/gguf's inverse, so that the float64 reference does not share the reader's mapping.
 /** The converter's q/k order: HF row h·d + s·d/2 + i is stored at row h·d + 2i + s. */
 function permuteRows(values: Float32Array, rows: number, cols: number, heads: number): Float32Array {
   const d = rows / heads;
