@@ -36,7 +36,11 @@ export interface Estimate {
   readonly calibration: Calibration & { readonly cached: boolean; readonly threads: number };
   /** Prompts that would fail (too long, empty, no chat template), by index: the estimate leaves them out. */
   readonly failures: readonly { readonly index: number; readonly id?: string; readonly error: LensError }[];
+  /** What the figures leave out for this model. */
+  readonly caveats: readonly string[];
 }
+
+const GGUF_CAVEAT = "a GGUF file's weights are widened from their blocks at each use, which these figures do not count: expect generation, attribution and the peak to be higher";
 
 async function shapeOf(checkpoint: Checkpoint, r: EstimateRequest): Promise<Result<ExplainShape>> {
   const { tokenizer, config } = checkpoint;
@@ -88,6 +92,7 @@ export async function estimateRuns(checkpoint: Checkpoint, requests: readonly Es
     seconds,
     calibration: { ...calibration, threads },
     failures,
+    caveats: checkpoint.weights.names().some((n) => checkpoint.weights.info(n)?.gguf) ? [GGUF_CAVEAT] : [],
   });
 }
 
@@ -106,6 +111,7 @@ export function estimateJson(e: Estimate) {
     seconds: e.seconds,
     machine: { calibration: e.calibration.key, measured_at: e.calibration.measuredAt, cached: e.calibration.cached, threads: e.calibration.threads, product_gflops: e.calibration.productGflops, weight_gb_per_s: e.calibration.weightGBps },
     failures: e.failures.map((f) => ({ index: f.index, ...(f.id === undefined ? {} : { id: f.id }), code: f.error.code, message: f.error.message })),
+    caveats: e.caveats,
   };
 }
 
@@ -127,6 +133,7 @@ export function renderEstimate(e: Estimate): string {
     `memory    peak about ${bytes(e.peakMemoryBytes)}`,
     `time      about ${duration(e.seconds.total)} (load ${duration(e.seconds.load)}, generation ${duration(e.seconds.generation)}, attribution ${duration(e.seconds.attribution)})`,
     `machine   ${c.productGflops.toFixed(0)} GFLOP/s products, ${c.weightGBps.toFixed(0)} GB/s weight reads, ${c.threads} threads (${c.cached ? `calibrated ${c.measuredAt.slice(0, 10)}` : 'calibrated now'})`,
+    ...e.caveats.map((c) => `note      ${c}`),
     ...(e.failures.length > 0 ? [`left out ${e.failures.length} prompt${e.failures.length === 1 ? '' : 's'} that would fail: ${e.failures.slice(0, 3).map((f) => (f.id === undefined ? f.error.message : `${f.id} (${f.error.message})`)).join('; ')}${e.failures.length > 3 ? '; …' : ''}`] : []),
   ].join('\n');
 }

@@ -44,6 +44,12 @@ test('explain --model FILE.gguf: probabilities and attribution agree with float6
   assert.equal(json.model.path, llamaPath);
 });
 
+test('explain --estimate on a GGUF file says what its figures leave out', () => {
+  const run = runCli(['explain', '--model', llamaPath, '--prompt', prompt, '--response', response, '--chat', 'off', '--estimate']);
+  assert.equal(run.status, 0, run.stderr);
+  assert.match(run.stdout, /note {6}a GGUF file's weights are widened from their blocks at each use, which these figures do not count/);
+});
+
 test('explain with the chat template the file carries', () => {
   const out = join(root, 'chat.json');
   const run = runCli(['explain', '--model', llamaPath, '--prompt', prompt, '--response', response, '--chat', 'on', '--json', out]);
