@@ -28,6 +28,31 @@ function scaleMin(b: Uint8Array, s: number, j: number): [number, number] {
   return [(b[s + j + 4] & 0x0f) | ((b[s + j - 4] >> 6) << 4), (b[s + j + 4] >> 4) | ((b[s + j] >> 6) << 4)];
 }
 
+/**
+ * A Q4_K block (fifthBit false) or a Q5_K one: the same scales, mins and chunks; Q5_K has qh[32] before the
+ * quants, whose bits 2c and 2c + 1 are the fifth bits of chunk c's low and high halves.
+ */
+function decodeK(b: Uint8Array, at: number, out: Float32Array, o: number, half: Float32Array, fifthBit: boolean): void {
+  const d = h16(b, at, half);
+  const dmin = h16(b, at + 2, half);
+  const qh = at + 16;
+  const qs = fifthBit ? at + 48 : at + 16;
+  for (let c = 0; c < 4; c++) {
+    const [s1, m1] = scaleMin(b, at + 4, 2 * c);
+    const [s2, m2] = scaleMin(b, at + 4, 2 * c + 1);
+    const d1 = d * s1;
+    const min1 = dmin * m1;
+    const d2 = d * s2;
+    const min2 = dmin * m2;
+    const q = qs + 32 * c;
+    for (let l = 0; l < 32; l++) {
+      const high = fifthBit ? b[qh + l] : 0;
+      out[o + 64 * c + l] = d1 * ((b[q + l] & 15) + 16 * ((high >> (2 * c)) & 1)) - min1;
+      out[o + 64 * c + 32 + l] = d2 * ((b[q + l] >> 4) + 16 * ((high >> (2 * c + 1)) & 1)) - min2;
+    }
+  }
+}
+
 const DECODERS: Readonly<Record<string, BlockDecoder>> = {
   Q8_0(b, at, out, o, half) {
     const d = h16(b, at, half);
@@ -69,42 +94,8 @@ const DECODERS: Readonly<Record<string, BlockDecoder>> = {
       out[o + j + 16] = d * ((q >> 4) | (((qh >>> (j + 16)) & 1) << 4)) + m;
     }
   },
-  Q4_K(b, at, out, o, half) {
-    const d = h16(b, at, half);
-    const dmin = h16(b, at + 2, half);
-    for (let c = 0; c < 4; c++) {
-      const [s1, m1] = scaleMin(b, at + 4, 2 * c);
-      const [s2, m2] = scaleMin(b, at + 4, 2 * c + 1);
-      const d1 = d * s1;
-      const min1 = dmin * m1;
-      const d2 = d * s2;
-      const min2 = dmin * m2;
-      const q = at + 16 + 32 * c;
-      for (let l = 0; l < 32; l++) {
-        out[o + 64 * c + l] = d1 * (b[q + l] & 15) - min1;
-        out[o + 64 * c + 32 + l] = d2 * (b[q + l] >> 4) - min2;
-      }
-    }
-  },
-  Q5_K(b, at, out, o, half) {
-    const d = h16(b, at, half);
-    const dmin = h16(b, at + 2, half);
-    const qh = at + 16;
-    for (let c = 0; c < 4; c++) {
-      const [s1, m1] = scaleMin(b, at + 4, 2 * c);
-      const [s2, m2] = scaleMin(b, at + 4, 2 * c + 1);
-      const d1 = d * s1;
-      const min1 = dmin * m1;
-      const d2 = d * s2;
-      const min2 = dmin * m2;
-      const q = at + 48 + 32 * c;
-      for (let l = 0; l < 32; l++) {
-        const high = b[qh + l];
-        out[o + 64 * c + l] = d1 * ((b[q + l] & 15) + 16 * ((high >> (2 * c)) & 1)) - min1;
-        out[o + 64 * c + 32 + l] = d2 * ((b[q + l] >> 4) + 16 * ((high >> (2 * c + 1)) & 1)) - min2;
-      }
-    }
-  },
+  Q4_K: (b, at, out, o, half) => decodeK(b, at, out, o, half, false),
+  Q5_K: (b, at, out, o, half) => decodeK(b, at, out, o, half, true),
   Q6_K(b, at, out, o, half) {
     const d = h16(b, at + 208, half);
     for (let n = 0; n < 2; n++) {

@@ -35,7 +35,11 @@ export function checkpointWeights(graph: Graph, store: WeightStore, scope = 'mai
   const source: WeightSource = {
     has: (name) => find(name) !== undefined,
     rows: (name, ids) => (findTensor(store, name).gguf ? gather(source.get(name), ids) : cast(gather(stored(name), ids), graph.computeDtype)),
-    get: (name) => graph.cached(`${scope}:weight:${name}`, () => (findTensor(store, name).gguf ? ggufWeight(findTensor(store, name)) : cast(stored(name), graph.computeDtype))),
+    get: (name) =>
+      graph.cached(`${scope}:weight:${name}`, () => {
+        const info = findTensor(store, name);
+        return info.gguf ? ggufWeight(info) : cast(stored(name), graph.computeDtype);
+      }),
     rowBlocks(name) {
       let blocks = blocksOf.get(name);
       if (!blocks) {

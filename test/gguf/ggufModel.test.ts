@@ -11,19 +11,11 @@ import { LensModel } from '../../src/runtime/lensModel';
 import { openCheckpoint } from '../../src/runtime/openCheckpoint';
 import { naiveAttributionFD } from '../reference/naiveTransformer';
 import { writeRandomGguf, type RandomGgufOptions } from '../helpers/randomGguf';
+import { relErr } from '../helpers/relativeError';
 
 const root = mkdtempSync(join(tmpdir(), 'lens-gguf-model-'));
 after(() => rmSync(root, { recursive: true, force: true }));
 
-function relErr(a: ArrayLike<number>, b: ArrayLike<number>): number {
-  let err = 0;
-  let scale = 1e-30;
-  for (let i = 0; i < a.length; i++) {
-    err = Math.max(err, Math.abs(a[i] - b[i]));
-    scale = Math.max(scale, Math.abs(b[i]));
-  }
-  return err / scale;
-}
 
 const cases: [string, RandomGgufOptions][] = [
   // q/k rows interleaved by the converter; every K-quant and legacy type on some matrix; Q6_K head

@@ -11,19 +11,11 @@ import { checkpointWeights } from '../../src/runtime/checkpointWeights';
 import { LensModel, type LoadOptions } from '../../src/runtime/lensModel';
 import { writeRandomCheckpoint, type RandomCheckpointOptions } from '../helpers/randomCheckpoint';
 import { naiveAttributionFD, naiveEmbed, naiveLogits } from '../reference/naiveTransformer';
+import { relErr } from '../helpers/relativeError';
 
 const root = mkdtempSync(join(tmpdir(), 'lens-runtime-'));
 after(() => rmSync(root, { recursive: true, force: true }));
 
-function relErr(a: ArrayLike<number>, b: ArrayLike<number>): number {
-  let err = 0;
-  let scale = 1e-30;
-  for (let i = 0; i < a.length; i++) {
-    err = Math.max(err, Math.abs(a[i] - b[i]));
-    scale = Math.max(scale, Math.abs(b[i]));
-  }
-  return err / scale;
-}
 
 async function load(name: string, options: RandomCheckpointOptions, computeDtype: 'float32' | 'float64' = 'float32', attributionBatch?: number) {
   const written = writeRandomCheckpoint(join(root, name), options);
