@@ -52,8 +52,8 @@ export const buildGemma: ArchitectureBuilder = (config, weights): Architecture =
   const localInvFreq = config.localRope ? inverseFrequencies(Dh, config.localRope.theta, config.localRope.scaling) : invFreq;
   const w = (name: string) => weights.get(name);
   const bias = (name: string) => (config.attentionBias ? w(name) : undefined);
-  // Gemma's RMSNorm scales by (1 + w): its weights are stored as offsets from 1
-  const norm = (x: Tensor, name: string) => rmsNorm(x, add(w(name), 1), eps);
+  // Gemma's RMSNorm scales by (1 + w): transformers stores the offsets w, a GGUF file 1 + w (normOffset 0)
+  const norm = (x: Tensor, name: string) => rmsNorm(x, config.normOffset === 0 ? w(name) : add(w(name), config.normOffset), eps);
   const headName = lmHeadName(config, (n) => weights.has(n), 'model.embed_tokens.weight');
 
   return {

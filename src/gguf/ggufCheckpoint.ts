@@ -11,9 +11,9 @@ import type { ModelConfig } from '../model/config';
 import { readTensorF32, type BlockDtype, type Dtype, type TensorInfo, type WeightStore } from '../model/safetensors';
 import { tokenizerFromJson, type LensTokenizer } from '../model/tokenizer';
 import { ggufArchitecture } from './ggufConfig';
-import { openGguf, type GgufFile } from './ggufFile';
+import { openGguf, type GgufFile, type GgufTensor } from './ggufFile';
 import { ggufTokenizerJson } from './ggufTokenizer';
-import { ggufTensorName, hfTensorName, unpermutedRows } from './tensorNames';
+import { ggufTensorName, hfTensorName, unpermutedRows, type TensorNaming } from './tensorNames';
 
 const TOKENIZER_HINT = 'The file is damaged or its vocabulary was written by an old converter: convert the model again with a current llama.cpp.';
 
@@ -30,19 +30,19 @@ export async function loadGgufCheckpoint(path: string): Promise<Result<Checkpoin
   if (!arch.ok) return arch;
   const parsed = parseConfig(arch.value.config);
   if (!parsed.ok) return fail(parsed.error.code, `${g.file}: ${parsed.error.message.replace(/^config\.json: /, '')}`, parsed.error.hint);
-  const config = arch.value.ropeFactors ? { ...parsed.value, ropeScaling: { type: 'frequencyFactors' as const, factors: ropeFactors(g) } } : parsed.value;
-  const weights = ggufWeightStore(g, config, arch.value.permutedQueryKey);
+  const { ropeFactors, normsHoldOffset, naming, permutedQueryKey } = arch.value;
+  const config: ModelConfig = {
+    ...parsed.value,
+    ...(ropeFactors ? { ropeScaling: { type: 'frequencyFactors' as const, factors: ropeFactors } } : {}),
+    // the file's norms already hold Gemma's 1 + w
+    ...(normsHoldOffset ? { normOffset: 0 as const } : {}),
+  };
+  const weights = ggufWeightStore(g, config, naming, permutedQueryKey);
   const tokenizer = ggufTokenizer(g);
   if (!tokenizer.ok) return tokenizer;
   let parameterCount = 0;
   for (const t of g.tensors.values()) parameterCount += t.rows * t.rowValues;
   return ok({ dir: g.file, weightsFolder: dirname(g.file), config, weights, tokenizer: tokenizer.value, chatTemplate: chatTemplate(g), parameterCount });
-}
-
-/** rope_freqs.weight's values (checked F32, one per rotated frequency, by ggufArchitecture). */
-function ropeFactors(g: GgufFile): number[] {
-  const t = g.tensors.get('rope_freqs.weight')!;
-  return Array.from(readTensorF32({ name: t.name, dtype: 'F32', shape: t.shape, file: g.file, byteOffset: t.byteOffset, byteLength: t.byteLength }));
 }
 
 function ggufTokenizer(g: GgufFile): Result<LensTokenizer> {
@@ -67,30 +67,37 @@ function chatTemplate(g: GgufFile): Result<ChatTemplate> {
   return ok({ source, file: g.file, bosToken: token('tokenizer.ggml.bos_token_id'), eosToken: token('tokenizer.ggml.eos_token_id') });
 }
 
-/** The file's tensors under their Hugging Face names. */
-export function ggufWeightStore(g: GgufFile, config: ModelConfig, permutedQueryKey: boolean): WeightStore {
+/**
+ * The file's tensors under their Hugging Face names: a mixture's stacked experts (one [experts, out, in]
+ * tensor per projection) as one [out, in] tensor per expert, each a byte range of the stacked one.
+ */
+export function ggufWeightStore(g: GgufFile, config: ModelConfig, naming: TensorNaming, permutedQueryKey: boolean): WeightStore {
   const infos = new Map<string, TensorInfo>();
-  for (const t of g.tensors.values()) {
-    const hf = hfTensorName(t.name);
-    if (!hf) continue;
+  const add = (hf: string, t: GgufTensor, part: { name: string; shape: readonly number[]; byteOffset: number; byteLength: number }) => {
     const heads = /self_attn\.q_proj/.test(hf) ? config.numHeads : /self_attn\.k_proj/.test(hf) ? config.numKvHeads : 0;
     infos.set(hf, {
-      name: t.name,
+      ...part,
       dtype: t.type.name as Dtype | BlockDtype,
-      shape: t.shape,
       file: g.file,
-      byteOffset: t.byteOffset,
-      byteLength: t.byteLength,
       gguf: true,
-      ...(permutedQueryKey && heads > 0 ? { rowOrder: Array.from(unpermutedRows(t.shape[0], heads)) } : {}),
+      ...(permutedQueryKey && heads > 0 ? { rowOrder: Array.from(unpermutedRows(part.shape[0], heads)) } : {}),
     });
+  };
+  for (const t of g.tensors.values()) {
+    const hf = hfTensorName(t.name, naming);
+    if (typeof hf === 'string') add(hf, t, t);
+    else if (hf && t.shape.length === 3) {
+      const [experts, rows, cols] = t.shape;
+      const bytes = t.byteLength / experts;
+      for (let e = 0; e < experts; e++) add(hf(e), t, { name: `${t.name}[${e}]`, shape: [rows, cols], byteOffset: t.byteOffset + e * bytes, byteLength: bytes });
+    }
   }
   // by Hugging Face name (with or without its prefix), or by the GGUF name that TensorInfo.name carries
   const byGgufName = new Map([...infos.values()].map((t) => [t.name, t]));
-  const info = (name: string) => infos.get(name) ?? byGgufName.get(name) ?? infos.get(hfTensorName(ggufTensorName(name) ?? '') ?? '');
+  const info = (name: string) => infos.get(name) ?? byGgufName.get(name) ?? infos.get(name.startsWith('model.') || name === 'lm_head.weight' ? name : `model.${name}`);
   const lookup = (name: string): Result<TensorInfo> => {
     const t = info(name);
-    return t ? ok(t) : fail('missing-tensor', `${g.file}: tensor "${ggufTensorName(name) ?? name}" (${name}) not found`, 'The file does not match its architecture: convert the model again.');
+    return t ? ok(t) : fail('missing-tensor', `${g.file}: tensor "${ggufTensorName(name, naming) ?? name}" (${name}) not found`, 'The file does not match its architecture: convert the model again.');
   };
   let totalBytes = 0;
   for (const t of g.tensors.values()) totalBytes += t.byteLength;

@@ -49,7 +49,7 @@ export async function pickModel(extensionPath: string, title: string, preselect?
 export async function addModelFolder(extensionPath: string, kind: 'folder' | 'gguf' = 'folder'): Promise<ModelEntry | undefined> {
   const folders = await vscode.window.showOpenDialog(
     kind === 'gguf'
-      ? { canSelectFolders: false, canSelectFiles: true, canSelectMany: false, filters: { 'GGUF model': ['gguf'] }, openLabel: 'Add model', title: 'A GGUF model file (llama, qwen2, qwen3)' }
+      ? { canSelectFolders: false, canSelectFiles: true, canSelectMany: false, filters: { 'GGUF model': ['gguf'] }, openLabel: 'Add model', title: 'A GGUF model file (llama, mistral, mixtral, qwen2, qwen3, qwen3moe, gemma2, gemma3, phi3, olmo2)' }
       : { canSelectFolders: true, canSelectFiles: false, canSelectMany: false, openLabel: 'Add model', title: 'A Hugging Face checkpoint folder (config.json, *.safetensors, tokenizer.json)' },
   );
   const folder = folders?.[0];

@@ -1,6 +1,7 @@
 // GGUF metadata read as the config.json of the same model: llama (GQA, linear rope scaling, tied), qwen2
 // (biases), qwen3 (explicit head size), each parsed by its family to the ModelConfig that the equivalent
-// config.json gives; and the settings not read yet refused by name.
+// config.json gives; and the settings not read yet refused by name. (The other families' metadata is checked
+// end to end, against llama.cpp, in families.test.ts.)
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -74,7 +75,12 @@ test('refused by name: an unknown or not yet read architecture, a missing key, b
   const embd = f32('token_embd.weight', [64, 50]);
   const cases: [Record<string, GgufValue>, GgufTensorSpec[], RegExp][] = [
     [core('mamba'), [embd], /GGUF architecture "mamba" is not supported/],
-    [core('gemma2'), [embd], /GGUF architecture "gemma2" is not supported/],
+    [core('qwen2moe'), [embd], /GGUF architecture "qwen2moe" is not supported/],
+    [core('olmo2', { 'olmo2.attention.sliding_window': gv.u32(4096) }), [embd], /a sliding window .* is not read from olmo2 GGUF files/],
+    [core('phi3'), [embd, f32('rope_factors_long.weight', [8])], /rope_factors_short.weight is missing beside its pair/],
+    [core('phi3', { 'phi3.rope.scaling.original_context_length': gv.u32(64) }), [embd, f32('rope_factors_long.weight', [8]), f32('rope_factors_short.weight', [3])], /rope_factors_short.weight is F32 \[3\], not 8 F32 values/],
+    [core('gemma3', { 'gemma3.attention.sliding_window': gv.u32(512), 'gemma3.attention.sliding_window_pattern': { type: 'array', of: 'bool', value: [true] } }), [embd], /sliding_window_pattern" must be a number or one boolean per layer/],
+    [core('qwen3moe', { 'qwen3moe.expert_count': gv.u32(4) }), [embd], /"qwen3moe.expert_used_count" or "qwen3moe.expert_count" is missing/],
     [{ ...core('llama'), 'llama.embedding_length': gv.str('64') }, [embd], /metadata "llama.embedding_length" is missing or not a number/],
     [(({ 'llama.attention.layer_norm_rms_epsilon': _, ...rest }) => rest)(core('llama')), [embd], /"llama.attention.layer_norm_rms_epsilon" is missing/],
     [{ 'llama.block_count': gv.u32(1) }, [embd], /"general.architecture" is missing/],
@@ -90,4 +96,29 @@ test('refused by name: an unknown or not yet read architecture, a missing key, b
     assert.ok(!a.ok, String(pattern));
     assert.match(a.error.message, pattern);
   }
+});
+
+test("gemma as llama.cpp runs it: the 27B attention scale, a window pattern as Ollama writes it, no window at all", async () => {
+  const embd = f32('token_embd.weight', [64, 50]);
+  // gemma2 with 46 layers is the 27B model: scores scaled by (hidden / heads)^-1/2, not head_dim^-1/2
+  const g27 = await architectureOf(core('gemma2', { 'gemma2.block_count': gv.u32(46), 'gemma2.attention.key_length': gv.u32(32), 'gemma2.attention.value_length': gv.u32(32) }), [embd]);
+  assert.ok(g27.ok, g27.ok ? '' : g27.error.message);
+  const c27 = parseConfig(g27.value.config);
+  assert.ok(c27.ok, c27.ok ? '' : c27.error.message);
+  assert.equal(c27.value.attentionScale, 1 / Math.sqrt(64 / 4));
+  assert.deepEqual(c27.value.fullAttentionLayers, Array.from({ length: 23 }, (_, i) => 2 * i + 1));
+  assert.equal(g27.value.normsHoldOffset, true);
+  // Ollama's gemma3: one boolean per layer (true: sliding) and its own key for the local rotation base
+  const pattern = [true, false, true, true];
+  const o = await architectureOf(core('gemma3', { 'gemma3.block_count': gv.u32(4), 'gemma3.attention.sliding_window': gv.u32(512), 'gemma3.attention.sliding_window_pattern': { type: 'array', of: 'bool', value: pattern }, 'gemma3.rope.local.freq_base': gv.f32(20000) }), [embd]);
+  assert.ok(o.ok, o.ok ? '' : o.error.message);
+  const co = parseConfig(o.value.config);
+  assert.ok(co.ok, co.ok ? '' : co.error.message);
+  assert.deepEqual([co.value.fullAttentionLayers, co.value.slidingWindow, co.value.localRope?.theta], [[1], 512, 20000]);
+  // gemma3 without a window: every layer global
+  const none = await architectureOf(core('gemma3', { 'gemma3.block_count': gv.u32(4) }), [embd]);
+  assert.ok(none.ok);
+  const cn = parseConfig(none.value.config);
+  assert.ok(cn.ok, cn.ok ? '' : cn.error.message);
+  assert.deepEqual([cn.value.fullAttentionLayers, cn.value.slidingWindow], [[0, 1, 2, 3], null]);
 });

@@ -8,26 +8,17 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { after, before, test } from 'node:test';
+import { after, test } from 'node:test';
 import { LensModel } from '../../src/runtime/lensModel';
 import { openCheckpoint } from '../../src/runtime/openCheckpoint';
+import { llamaCppProbabilities, useLlamaCpp } from '../helpers/llamaCppReference';
 import { realVocabulary } from '../helpers/realVocabulary';
 import { writeRandomGguf, type RandomGgufOptions } from '../helpers/randomGguf';
 
 const root = mkdtempSync(join(tmpdir(), 'lens-llamacpp-'));
 after(() => rmSync(root, { recursive: true, force: true }));
 
-type NodeLlamaCpp = typeof import('node-llama-cpp');
-type Llama = Awaited<ReturnType<NodeLlamaCpp['getLlama']>>;
-let llama: Llama;
-before(async () => {
-  // an ES module: imported at run time from this CommonJS-compiled test
-  const { getLlama, LlamaLogLevel } = (await import('node-llama-cpp')) as NodeLlamaCpp;
-  llama = await getLlama({ gpu: false, build: 'never', logLevel: LlamaLogLevel.error });
-});
-after(async () => {
-  await llama?.dispose();
-});
+const llama = useLlamaCpp();
 
 const CORPUS = [
   'Write a haiku about the sea.',
@@ -48,7 +39,7 @@ for (const [name, packageName, arch, pre, bos] of [
     writeRandomGguf(path, { arch, hiddenSize: 64, intermediateSize: 128, numLayers: 1, vocabulary, types: { 'embed_tokens.weight': 'Q8_0' }, tie: true });
     const ck = await openCheckpoint(path);
     assert.ok(ck.ok, ck.ok ? '' : ck.error.message);
-    const model = await llama.loadModel({ modelPath: path });
+    const model = await llama().loadModel({ modelPath: path });
     try {
       for (const text of CORPUS) {
         const ours = await ck.value.tokenizer.encode(text, { addSpecialTokens: false });
@@ -82,7 +73,7 @@ test("Llama 2's SentencePiece vocabulary in a GGUF file (scores, byte pieces, no
   assert.ok(ck.ok, ck.ok ? '' : ck.error.message);
   const { Tokenizer } = await import('tokenizers');
   const original = Tokenizer.fromFile(real.file);
-  const model = await llama.loadModel({ modelPath: path });
+  const model = await llama().loadModel({ modelPath: path });
   try {
     for (const text of CORPUS) {
       const ours: number[] = (await ck.value.tokenizer.encode(text)).ids;
@@ -117,20 +108,9 @@ for (const [name, options, tolerance] of probabilityCases) {
     const response = [104, 101, 97, 116, 32, 116];
     const ours = (await lens.value.attribute(prompt, response)).probabilities;
     lens.value.dispose();
-    const model = await llama.loadModel({ modelPath: path });
-    try {
-      const context = await model.createContext({ contextSize: 64 });
-      const sequence = context.getSequence();
-      const fed = [...prompt, ...response.slice(0, -1)];
-      const sampling = { temperature: 1, topK: 0, topP: 1, minP: 0 };
-      const results = await sequence.controlledEvaluate(fed.map((t, i) => (i >= prompt.length - 1 ? [t, { generateNext: { probabilities: true, options: sampling } }] : t)) as Parameters<typeof sequence.controlledEvaluate>[0]);
-      const theirs = response.map((y, m) => (results[prompt.length - 1 + m] as { next: { probabilities: Map<number, number> } }).next.probabilities.get(y) ?? 0);
-      await context.dispose();
-      const worst = Math.max(...response.map((_, m) => Math.abs(ours[m] - theirs[m]) / theirs[m]));
-      assert.ok(worst <= tolerance, `${name}: relative difference ${worst} (ours ${[...ours]}, llama.cpp ${theirs})`);
-      process.stdout.write(`# ${name}: largest relative difference from llama.cpp ${worst.toExponential(2)}\n`);
-    } finally {
-      await model.dispose();
-    }
+    const theirs = await llamaCppProbabilities(llama(), path, prompt, response);
+    const worst = Math.max(...response.map((_, m) => Math.abs(ours[m] - theirs[m]) / theirs[m]));
+    assert.ok(worst <= tolerance, `${name}: relative difference ${worst} (ours ${[...ours]}, llama.cpp ${theirs})`);
+    process.stdout.write(`# ${name}: largest relative difference from llama.cpp ${worst.toExponential(2)}\n`);
   });
 }

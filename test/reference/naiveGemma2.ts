@@ -17,13 +17,13 @@ import { applyRope, linear as linearWithBias, ropeInvFreq, visible, weight, type
 /** y = W x for one row x (Gemma's projections have no bias). */
 const linear = (x: Float64Array, xOff: number, W: Float64Array, nIn: number, nOut: number) => linearWithBias(x, xOff, W, null, nIn, nOut);
 
-/** Gemma2RMSNorm: x / sqrt(mean(x^2) + eps) * (1 + w). One row. */
-function gemmaNorm(x: Float64Array, xOff: number, w: Float64Array, D: number, eps: number): Float64Array {
+/** Gemma2RMSNorm: x / sqrt(mean(x^2) + eps) * (offset + w), offset 1 as transformers stores the weights (0 where a GGUF file holds 1 + w). One row. */
+function gemmaNorm(x: Float64Array, xOff: number, w: Float64Array, D: number, eps: number, offset: number): Float64Array {
   let ss = 0;
   for (let d = 0; d < D; d++) ss += x[xOff + d] * x[xOff + d];
   const inv = 1 / Math.sqrt(ss / D + eps);
   const y = new Float64Array(D);
-  for (let d = 0; d < D; d++) y[d] = x[xOff + d] * inv * (1 + w[d]);
+  for (let d = 0; d < D; d++) y[d] = x[xOff + d] * inv * (offset + w[d]);
   return y;
 }
 
@@ -46,13 +46,13 @@ export function naiveGemma2Logits(config: ModelConfig, weights: Weights, embeddi
     const k = new Float64Array(T * Hkv * Dh);
     const v = new Float64Array(T * Hkv * Dh);
     for (let t = 0; t < T; t++) {
-      const h = gemmaNorm(x, t * D, weight(weights, p + 'input_layernorm.weight'), D, eps);
+      const h = gemmaNorm(x, t * D, weight(weights, p + 'input_layernorm.weight'), D, eps, config.normOffset);
       q.set(linear(h, 0, weight(weights, p + 'self_attn.q_proj.weight'), D, H * Dh), t * H * Dh);
       k.set(linear(h, 0, weight(weights, p + 'self_attn.k_proj.weight'), D, Hkv * Dh), t * Hkv * Dh);
       v.set(linear(h, 0, weight(weights, p + 'self_attn.v_proj.weight'), D, Hkv * Dh), t * Hkv * Dh);
       if (gemma3) {
-        for (let hh = 0; hh < H; hh++) q.set(gemmaNorm(q, (t * H + hh) * Dh, weight(weights, p + 'self_attn.q_norm.weight'), Dh, eps), (t * H + hh) * Dh);
-        for (let g = 0; g < Hkv; g++) k.set(gemmaNorm(k, (t * Hkv + g) * Dh, weight(weights, p + 'self_attn.k_norm.weight'), Dh, eps), (t * Hkv + g) * Dh);
+        for (let hh = 0; hh < H; hh++) q.set(gemmaNorm(q, (t * H + hh) * Dh, weight(weights, p + 'self_attn.q_norm.weight'), Dh, eps, config.normOffset), (t * H + hh) * Dh);
+        for (let g = 0; g < Hkv; g++) k.set(gemmaNorm(k, (t * Hkv + g) * Dh, weight(weights, p + 'self_attn.k_norm.weight'), Dh, eps, config.normOffset), (t * Hkv + g) * Dh);
       }
       // sliding layers rotate with their own base (gemma3); global ones with rope_theta and its scaling
       const sliding = !config.fullAttentionLayers.includes(l);
@@ -89,23 +89,23 @@ export function naiveGemma2Logits(config: ModelConfig, weights: Weights, embeddi
     trace?.attentions.push(probs);
     for (let t = 0; t < T; t++) {
       const o = linear(att, t * H * Dh, weight(weights, p + 'self_attn.o_proj.weight'), H * Dh, D);
-      const normed = gemmaNorm(o, 0, weight(weights, p + 'post_attention_layernorm.weight'), D, eps);
+      const normed = gemmaNorm(o, 0, weight(weights, p + 'post_attention_layernorm.weight'), D, eps, config.normOffset);
       for (let d = 0; d < D; d++) x[t * D + d] += normed[d];
     }
     for (let t = 0; t < T; t++) {
-      const h = gemmaNorm(x, t * D, weight(weights, p + 'pre_feedforward_layernorm.weight'), D, eps);
+      const h = gemmaNorm(x, t * D, weight(weights, p + 'pre_feedforward_layernorm.weight'), D, eps, config.normOffset);
       const gate = linear(h, 0, weight(weights, p + 'mlp.gate_proj.weight'), D, I);
       const up = linear(h, 0, weight(weights, p + 'mlp.up_proj.weight'), D, I);
       const act = new Float64Array(I);
       for (let i = 0; i < I; i++) act[i] = geluTanh(gate[i]) * up[i];
-      const down = gemmaNorm(linear(act, 0, weight(weights, p + 'mlp.down_proj.weight'), I, D), 0, weight(weights, p + 'post_feedforward_layernorm.weight'), D, eps);
+      const down = gemmaNorm(linear(act, 0, weight(weights, p + 'mlp.down_proj.weight'), I, D), 0, weight(weights, p + 'post_feedforward_layernorm.weight'), D, eps, config.normOffset);
       for (let d = 0; d < D; d++) x[t * D + d] += down[d];
     }
   }
   const head = config.tieWordEmbeddings ? weight(weights, 'model.embed_tokens.weight') : weight(weights, 'lm_head.weight');
   const logits = new Float64Array(T * V);
   for (let t = 0; t < T; t++) {
-    const h = gemmaNorm(x, t * D, weight(weights, 'model.norm.weight'), D, eps);
+    const h = gemmaNorm(x, t * D, weight(weights, 'model.norm.weight'), D, eps, config.normOffset);
     const row = linear(h, 0, head, D, V);
     for (let u = 0; u < V; u++) logits[t * V + u] = cap(row[u], config.finalLogitSoftcap);
   }
