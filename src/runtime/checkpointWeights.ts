@@ -34,7 +34,11 @@ export function checkpointWeights(graph: Graph, store: WeightStore, scope = 'mai
   const blocksOf = new Map<string, Tensor[]>();
   const source: WeightSource = {
     has: (name) => find(name) !== undefined,
-    rows: (name, ids) => (findTensor(store, name).gguf ? gather(source.get(name), ids) : cast(gather(stored(name), ids), graph.computeDtype)),
+    rows: (name, ids) => {
+      const info = findTensor(store, name);
+      // a GGUF embedding widens only the rows gathered, not its whole table
+      return info.gguf && !info.rowOrder ? widenGguf(info, gather(storedGguf(info), ids)) : info.gguf ? gather(source.get(name), ids) : cast(gather(stored(name), ids), graph.computeDtype);
+    },
     get: (name) =>
       graph.cached(`${scope}:weight:${name}`, () => {
         const info = findTensor(store, name);
@@ -65,24 +69,31 @@ export function checkpointWeights(graph: Graph, store: WeightStore, scope = 'mai
     return graph.cached(`stored:${info.name}`, () => graph.weight(info.name, info.shape, dtype, { external: { file: info.file, offset: info.byteOffset, length: info.byteLength } }));
   }
 
-  /**
-   * A GGUF tensor (or rows [r0, r1) of it), widened at its use by ggmlWeight: its stored bytes one initializer,
-   * uint8 [rows, bytes a row] for a block type, the float tensor itself for F32/F16/BF16.
-   */
-  function ggufWeight(info: TensorInfo, r0 = 0, r1 = info.shape[0] ?? 1): Tensor {
+  /** A GGUF tensor's stored bytes (or those of rows [r0, r1)) as one initializer: uint8 [rows, bytes a row] for a block type, the float tensor itself for F32/F16/BF16. */
+  function storedGguf(info: TensorInfo, r0 = 0, r1 = info.shape[0] ?? 1): Tensor {
     const type = ggmlTypeByName(info.dtype)!;
     const rows = r1 - r0;
     const rowValues = elementCount(info.shape) / (info.shape[0] ?? 1);
     const blocky = type.blockValues > 1;
     const rowBytes = (rowValues / type.blockValues) * type.blockBytes;
-    const whole = r0 === 0 && r1 === (info.shape[0] ?? 1);
-    const key = whole ? info.name : `${info.name}[${r0}:${r1}]`;
-    const storedTensor = graph.cached(`stored:${key}`, () =>
+    const key = r0 === 0 && r1 === (info.shape[0] ?? 1) ? info.name : `${info.name}[${r0}:${r1}]`;
+    return graph.cached(`stored:${key}`, () =>
       graph.weight(key, [rows, blocky ? rowBytes : rowValues], blocky ? 'uint8' : STORED[info.dtype]!, { external: { file: info.file, offset: info.byteOffset + r0 * rowBytes, length: rows * rowBytes } }),
     );
-    const widened = ggmlWeight(storedTensor, { type: type.name, rows, rowValues, blockValues: type.blockValues, blockBytes: type.blockBytes, ...(info.rowOrder && whole ? { rowOrder: info.rowOrder } : {}) });
-    const shaped = whole && info.shape.length !== 2 ? reshape(widened, info.shape) : widened;
-    return cast(shaped, graph.computeDtype);
+  }
+
+  /** Stored GGUF rows widened by ggmlWeight at their use, in the compute dtype. */
+  function widenGguf(info: TensorInfo, storedRows: Tensor, rowOrder?: readonly number[]): Tensor {
+    const type = ggmlTypeByName(info.dtype)!;
+    const rowValues = elementCount(info.shape) / (info.shape[0] ?? 1);
+    return cast(ggmlWeight(storedRows, { type: type.name, rowValues, blockValues: type.blockValues, blockBytes: type.blockBytes, ...(rowOrder ? { rowOrder } : {}) }), graph.computeDtype);
+  }
+
+  /** A GGUF tensor (or rows [r0, r1) of it), widened at its use. */
+  function ggufWeight(info: TensorInfo, r0 = 0, r1 = info.shape[0] ?? 1): Tensor {
+    const whole = r0 === 0 && r1 === (info.shape[0] ?? 1);
+    const widened = widenGguf(info, storedGguf(info, r0, r1), whole ? info.rowOrder : undefined);
+    return whole && info.shape.length !== 2 ? reshape(widened, info.shape) : widened;
   }
 
   /**

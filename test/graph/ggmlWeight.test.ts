@@ -3,7 +3,8 @@
 // in order and reordered; and the backward pass recomputing the widening instead of keeping it.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { emitModel, ggmlWeight, Graph, grad, linear, reduceSum, expand } from '../../src/graph';
+import * as ort from 'onnxruntime-node';
+import { emitModel, gather, ggmlWeight, Graph, grad, linear, reduceSum, expand } from '../../src/graph';
 import { dequantizeBlocks } from '../../src/gguf/dequantize';
 import { ggmlTypeByName, READABLE_TYPES, rowBytes } from '../../src/gguf/ggmlTypes';
 import { createSession } from '../../src/runtime/onnxSession';
@@ -17,7 +18,7 @@ async function widenInGraph(name: string, bytes: Uint8Array, rows: number, rowVa
   const g = new Graph('float32');
   const float = STORED[name as keyof typeof STORED];
   const stored = float ? g.weight('w', [rows, rowValues], float, { data: bytes }) : g.weight('w', [rows, rowBytes(type, rowValues)!], 'uint8', { data: bytes });
-  const y = ggmlWeight(stored, { type: name, rows, rowValues, blockValues: type.blockValues, blockBytes: type.blockBytes, rowOrder });
+  const y = ggmlWeight(stored, { type: name, rowValues, blockValues: type.blockValues, blockBytes: type.blockBytes, rowOrder });
   const session = await createSession(emitModel(g, [{ name: 'y', tensor: y }]), { threads: 1 });
   const out = await session.run({});
   return out.y.data as Float32Array;
@@ -63,10 +64,31 @@ for (const name of READABLE_TYPES) {
   });
 }
 
+test('rows gathered by token ids (a symbolic count) widen to the same bits as those rows of the whole table', async () => {
+  for (const name of ['Q4_K', 'Q6_K', 'Q5_0', 'F16']) {
+    const type = ggmlTypeByName(name)!;
+    const rows = 7;
+    const rowValues = type.blockValues === 1 ? 40 : type.blockValues;
+    const draw = gaussian(mulberry32(type.id + 11));
+    const bytes = ggmlQuantize(type.id, Float32Array.from({ length: rows * rowValues }, () => draw()), rows, rowValues);
+    const g = new Graph('float32');
+    const float = STORED[name as keyof typeof STORED];
+    const stored = float ? g.weight('w', [rows, rowValues], float, { data: bytes }) : g.weight('w', [rows, rowBytes(type, rowValues)!], 'uint8', { data: bytes });
+    const ids = g.input('ids', [1, 'S'], 'int64');
+    const y = ggmlWeight(gather(stored, ids), { type: name, rowValues, blockValues: type.blockValues, blockBytes: type.blockBytes });
+    assert.deepEqual(y.shape, [1, 'S', rowValues]);
+    const session = await createSession(emitModel(g, [{ name: 'y', tensor: y }]), { threads: 1 });
+    const picked = [4, 0, 4, 6];
+    const out = await session.run({ ids: new ort.Tensor('int64', BigInt64Array.from(picked.map(BigInt)), [1, picked.length]) });
+    assert.deepEqual(out.y.dims, [1, picked.length, rowValues]);
+    sameBits(out.y.data as Float32Array, inJs(name, bytes, picked.length, rowValues, picked), `${name} gathered rows`);
+  }
+});
+
 test('a backward pass through a GGUF weight widens it again (apart), leaving the forward widening to the forward pass', () => {
   const g = new Graph('float32');
   const type = ggmlTypeByName('Q4_0')!;
-  const w = ggmlWeight(g.weight('w', [4, 18], 'uint8', { data: new Uint8Array(72) }), { type: 'Q4_0', rows: 4, rowValues: 32, blockValues: type.blockValues, blockBytes: type.blockBytes });
+  const w = ggmlWeight(g.weight('w', [4, 18], 'uint8', { data: new Uint8Array(72) }), { type: 'Q4_0', rowValues: 32, blockValues: type.blockValues, blockBytes: type.blockBytes });
   const x = g.input('x', [2, 32]);
   const y = reduceSum(linear(x, w), [-1], false);
   const [dx] = grad(y, [x], expand(g.scalar(1), [1, 2]));
