@@ -22,10 +22,11 @@
 //       one explanation each in a fresh process, peak RSS less (f)'s overhead against the file's size, and the
 //       attribution's time against bf16's
 //
-//   npx tsx bench/engine.bench.ts [--quick] [--only-concepts] [--out-dir DIR] [--cache DIR] [--no-torch] [--wait-quiet SECONDS]
+//   npx tsx bench/engine.bench.ts [--quick] [--only-concepts] [--only-gguf] [--out-dir DIR] [--cache DIR] [--no-torch] [--wait-quiet SECONDS]
 // --quick: a tiny model and fewer repeats, so a test can run every code path in seconds (figures meaningless).
 // --only-concepts: (a) and (h) only, in interleaved rounds (bench/conceptsSection.ts), written to
 // <time>-concepts.json and latest-concepts.json (latest.json keeps the last whole run).
+// --only-gguf: (f)'s overhead and (k) only, written to <time>-gguf.json and latest-gguf.json.
 // --wait-quiet: how long to wait at the start for other processes to leave the CPU (default 120 s).
 // Other work on the machine (a test suite next door) slows everything down unevenly: each figure keeps
 // its best of several tries, and the share of CPU others used while it was measured is recorded beside it.
@@ -200,6 +201,74 @@ function log(line: string): void {
   process.stderr.write(`[bench ${new Date().toISOString().slice(11, 19)}] ${line}\n`);
 }
 
+/** The bundled child of (f) and (k) (bench/explainPeak.ts), as dist/ runs the product: plain node, no loader. */
+async function buildExplainPeak(cache: string): Promise<string> {
+  const child = join(cache, 'explainPeak.cjs');
+  await build({
+    entryPoints: [join(__dirname, 'explainPeak.ts')],
+    outfile: child,
+    bundle: true,
+    platform: 'node',
+    format: 'cjs',
+    target: 'node20',
+    external: ['onnxruntime-node', 'tokenizers'],
+    nodePaths: [resolve('node_modules')],
+    logLevel: 'warning',
+  });
+  return child;
+}
+
+/**
+ * (k) a Q4_K_M-style GGUF file against the same weights in bf16 safetensors: each explanation in a fresh
+ * process, its peak over the overhead of (f) against the file's size, its attribution time against bf16's.
+ */
+function ggufSection(settings: Settings, quick: boolean, cache: string, child: string, overhead: ExplainPeak, threads: number) {
+  log('(k) GGUF Q4_K_M against bf16');
+  const pair = writeBenchGgufPair(join(cache, `gguf-${quick ? 'quick' : 'q4km'}`), settings.gguf.shape, WEIGHT_SEED);
+  const ggufRun = (path: string) => {
+    const r = spawnSync(process.execPath, [child, path, String(settings.gguf.promptTokens), String(settings.gguf.responseTokens), String(IDS_SEED), String(threads)], { encoding: 'utf8', env: { ...process.env, NODE_PATH: resolve('node_modules') } });
+    if (r.status !== 0) throw new Error(`explainPeak ${path}: ${r.stderr}`);
+    return JSON.parse(r.stdout.trim().split('\n').pop()!) as ExplainPeak;
+  };
+  const ggufPeak = ggufRun(pair.gguf);
+  const bf16Peak = ggufRun(pair.bf16Dir);
+  const ggufMemoryRatio = (ggufPeak.vmHwmBytes - overhead.vmHwmBytes) / pair.ggufBytes;
+  return {
+    parameters: pair.parameters,
+    shape: settings.gguf.shape,
+    promptTokens: settings.gguf.promptTokens,
+    responseTokens: settings.gguf.responseTokens,
+    fileBytes: pair.ggufBytes,
+    bf16Bytes: pair.bf16Bytes,
+    gguf: ggufPeak,
+    bf16: bf16Peak,
+    overheadPeakBytes: overhead.vmHwmBytes,
+    memoryRatio: ggufMemoryRatio,
+    memoryTarget: TARGETS.ggufMemoryOverSize,
+    memoryMet: ggufMemoryRatio <= TARGETS.ggufMemoryOverSize,
+    attributionRatio: ggufPeak.attributionSeconds / bf16Peak.attributionSeconds,
+    attributionTarget: TARGETS.ggufOverBf16Attribution,
+    attributionMet: ggufPeak.attributionSeconds / bf16Peak.attributionSeconds <= TARGETS.ggufOverBf16Attribution,
+  };
+}
+
+/** --only-gguf: the overhead of (f) and section (k), on their own. */
+async function onlyGguf(settings: Settings, quick: boolean, cache: string, tinyDir: string, threads: number, outDir: string, started: number, host: ReturnType<typeof machine>): Promise<void> {
+  const child = await buildExplainPeak(cache);
+  const r = spawnSync(process.execPath, [child, tinyDir, '8', '2', String(IDS_SEED), String(threads)], { encoding: 'utf8', env: { ...process.env, NODE_PATH: resolve('node_modules') } });
+  if (r.status !== 0) throw new Error(`explainPeak ${tinyDir}: ${r.stderr}`);
+  const overhead = JSON.parse(r.stdout.trim().split('\n').pop()!) as ExplainPeak;
+  const k_gguf = ggufSection(settings, quick, cache, child, overhead, threads);
+  const result = { schema: 1, timestamp: new Date().toISOString(), quick, durationSeconds: (performance.now() - started) / 1000, machine: host, k_gguf };
+  const json = JSON.stringify(result, null, 2) + '\n';
+  const stamp = result.timestamp.replace(/[:.]/g, '-');
+  writeFileSync(join(outDir, `${stamp}-gguf${quick ? '-quick' : ''}.json`), json);
+  const latest = join(outDir, quick ? 'latest-gguf-quick.json' : 'latest-gguf.json');
+  writeFileSync(latest, json);
+  log(`(k) memory ${k_gguf.memoryRatio.toFixed(2)} of the file (target ${k_gguf.memoryTarget}), attribution ${k_gguf.attributionRatio.toFixed(2)}x bf16's (target ${k_gguf.attributionTarget})`);
+  process.stdout.write(latest + '\n');
+}
+
 // ---------------------------------------------------------------------------------------------------
 
 async function main(): Promise<void> {
@@ -224,7 +293,7 @@ async function main(): Promise<void> {
   const T = N + M - 1;
 
   // what the sections need, installed before anything is measured: a section that cannot run fails the bench
-  if (!flag('--no-torch') && !flag('--only-concepts')) {
+  if (!flag('--no-torch') && !flag('--only-concepts') && !flag('--only-gguf')) {
     log('(e) the PyTorch peer: bench/torch/setup.sh');
     const setup = spawnSync('bash', ['bench/torch/setup.sh'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] });
     if (setup.status !== 0) throw new Error(`(e) the PyTorch peer cannot be installed (bench/torch/setup.sh exited with ${setup.status}); pass --no-torch to measure without it`);
@@ -237,6 +306,7 @@ async function main(): Promise<void> {
   if (flag('--only-concepts')) return onlyConcepts(settings, quick, f32.dir, threads, outDir, started, loadStart, host, Number(option('--wait-quiet', '120')));
   const bf16 = writeBenchCheckpoint(join(cache, `${name}-bf16`), settings.shape, 'BF16', WEIGHT_SEED);
   const tiny = writeBenchCheckpoint(join(cache, 'tiny-f32'), TINY, 'F32', WEIGHT_SEED);
+  if (flag('--only-gguf')) return onlyGguf(settings, quick, cache, tiny.dir, threads, outDir, started, host);
   const ids = randomIds(N + M, settings.shape.vocabSize, IDS_SEED);
   const promptIds = ids.slice(0, N);
   const responseIds = ids.slice(N);
@@ -412,18 +482,7 @@ async function main(): Promise<void> {
 
   // (f) peak memory, each explanation in a fresh process
   log('(f) peak memory');
-  const child = join(cache, 'explainPeak.cjs');
-  await build({
-    entryPoints: [join(__dirname, 'explainPeak.ts')],
-    outfile: child,
-    bundle: true,
-    platform: 'node',
-    format: 'cjs',
-    target: 'node20',
-    external: ['onnxruntime-node', 'tokenizers'],
-    nodePaths: [resolve('node_modules')],
-    logLevel: 'warning',
-  });
+  const child = await buildExplainPeak(cache);
   const explain = (dir: string, n: number, m: number, batch?: number): ExplainPeak => {
     const r = spawnSync(process.execPath, [child, dir, String(n), String(m), String(IDS_SEED), String(threads), ...(batch ? [String(batch)] : [])], { encoding: 'utf8', env: { ...process.env, NODE_PATH: resolve('node_modules') } });
     if (r.status !== 0) throw new Error(`explainPeak ${dir}: ${r.stderr}`);
@@ -441,35 +500,8 @@ async function main(): Promise<void> {
   const smallBatch = Math.max(1, Math.ceil(M / 4));
   const memF32Small = memory(f32, smallBatch);
 
-  // (k) a Q4_K_M-style GGUF file against the same weights in bf16 safetensors: each explanation in a fresh
-  // process, its peak over the overhead of (f) against the file's size, its attribution time against bf16's
-  log('(k) GGUF Q4_K_M against bf16');
-  const pair = writeBenchGgufPair(join(cache, `gguf-${quick ? 'quick' : 'q4km'}`), settings.gguf.shape, WEIGHT_SEED);
-  const ggufRun = (path: string) => {
-    const r = spawnSync(process.execPath, [child, path, String(settings.gguf.promptTokens), String(settings.gguf.responseTokens), String(IDS_SEED), String(threads)], { encoding: 'utf8', env: { ...process.env, NODE_PATH: resolve('node_modules') } });
-    if (r.status !== 0) throw new Error(`explainPeak ${path}: ${r.stderr}`);
-    return JSON.parse(r.stdout.trim().split('\n').pop()!) as ExplainPeak;
-  };
-  const ggufPeak = ggufRun(pair.gguf);
-  const bf16Peak = ggufRun(pair.bf16Dir);
-  const ggufMemoryRatio = (ggufPeak.vmHwmBytes - overhead.vmHwmBytes) / pair.ggufBytes;
-  const k_gguf = {
-    parameters: pair.parameters,
-    shape: settings.gguf.shape,
-    promptTokens: settings.gguf.promptTokens,
-    responseTokens: settings.gguf.responseTokens,
-    fileBytes: pair.ggufBytes,
-    bf16Bytes: pair.bf16Bytes,
-    gguf: ggufPeak,
-    bf16: bf16Peak,
-    overheadPeakBytes: overhead.vmHwmBytes,
-    memoryRatio: ggufMemoryRatio,
-    memoryTarget: TARGETS.ggufMemoryOverSize,
-    memoryMet: ggufMemoryRatio <= TARGETS.ggufMemoryOverSize,
-    attributionRatio: ggufPeak.attributionSeconds / bf16Peak.attributionSeconds,
-    attributionTarget: TARGETS.ggufOverBf16Attribution,
-    attributionMet: ggufPeak.attributionSeconds / bf16Peak.attributionSeconds <= TARGETS.ggufOverBf16Attribution,
-  };
+  // (k) a Q4_K_M-style GGUF file against the same weights in bf16 safetensors
+  const k_gguf = ggufSection(settings, quick, cache, child, overhead, threads);
 
   // (i) the cost estimate that `explain --estimate` prints, against what this run measured: the attribution
   // (its FLOPs against the profile too), a decode step, and the peak memory of (f)

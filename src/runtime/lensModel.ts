@@ -47,6 +47,12 @@ export const ATTRIBUTION_BATCH = 8;
  */
 export const BACKWARD_CHAINS = 2;
 
+/**
+ * For a GGUF file, one chain: a chain widens every block-quantized weight again, which costs about as much
+ * time as the chain's products and keeps an If subgraph per weight in the session.
+ */
+export const GGUF_BACKWARD_CHAINS = 1;
+
 export class LensModel {
   private constructor(
     readonly checkpoint: Checkpoint,
@@ -283,7 +289,8 @@ export function lensGraphFor(checkpoint: Checkpoint, computeDtype: 'float32' | '
   const widen = { widenBlockBytes: options.widenBlockBytes };
   const step = builder(checkpoint.config, checkpointWeights(graph, checkpoint.weights, 'step', widen));
   const attributionArch = builder(checkpoint.config, checkpointWeights(graph, checkpoint.weights, 'attribution', widen));
-  const backwardChains = options.backwardChains ?? BACKWARD_CHAINS;
+  const gguf = checkpoint.weights.names().some((name) => checkpoint.weights.info(name)?.gguf === true);
+  const backwardChains = options.backwardChains ?? (gguf ? GGUF_BACKWARD_CHAINS : BACKWARD_CHAINS);
   return { graph, lens: buildLensGraph(graph, step, attributionArch, { backwardChains }), embeddingTable: step.embeddingTable, backwardChains };
 }
 

@@ -29,8 +29,8 @@ function decoder(e: Emitter, blocks: string) {
   const u8 = (v: number) => e.constant([v], 'uint8', [], `u8:${v}`);
   const shiftRight = (x: string, n: number) => (n === 0 ? x : e.node('BitShift', [x, u8(n)], { direction: 'RIGHT' }));
   const shiftLeft = (x: string, n: number) => (n === 0 ? x : e.node('BitShift', [x, u8(n)], { direction: 'LEFT' }));
-  /** The low `bits` bits of uint8 x (opset 17 has no BitwiseAnd; integer Mod by 2^bits is one node). */
-  const low = (x: string, bits: number) => e.node('Mod', [x, u8(2 ** bits)]);
+  /** The low `bits` bits of uint8 x: shifted out at the top and back (opset 17 has no BitwiseAnd; onnxruntime's uint8 Mod is slower than two shifts). */
+  const low = (x: string, bits: number) => shiftRight(shiftLeft(x, 8 - bits), 8 - bits);
   const bytes = (from: number, to: number) => e.node('Slice', [blocks, e.ints([from]), e.ints([to]), e.ints([1])]);
   const toFloat = (x: string) => e.node('Cast', [x], { to: ONNX_DTYPE.float32 });
   const reshape = (x: string, dims: readonly number[]) => e.node('Reshape', [x, e.ints(dims)]);
