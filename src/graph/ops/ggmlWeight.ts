@@ -55,35 +55,51 @@ function decoder(e: Emitter, blocks: string) {
 
 /**
  * The f32 values of N blocks [N, blockBytes] of a block type, in any shape that flattens to [N, blockValues]
- * in order (N, the leading dim, as -1). Integers stay uint8 until the one Cast before the scaling, and each
- * full-size float is the first operand of what follows it, so that onnxruntime may write the result over it.
+ * in order (N, the leading dim, as -1). Integers stay uint8 (int8 for Q8_0) up to one DequantizeLinear per
+ * block or sub-block, (q - zero point) · scale with the scale per row of q: in f32 as ggml computes it, since
+ * every such product is exact; Q4_1, Q5_1 and the K-quants then add or subtract their mins.
  */
 function decodeBlocks(e: Emitter, blocks: string, type: string): string {
   const N = -1;
   const d = decoder(e, blocks);
   const { bytes, toFloat, halves, reshape, low, shiftRight, shiftLeft, shifts } = d;
-  const f = (v: number) => e.constant([v], 'float32', []);
+  /** q [R, n] integers, one scale [R] a row (and a zero point, the same for every row): f32 [R, n]. */
+  const dequantize = (q: string, scale: string, zeroPoint?: number) => {
+    const inputs = [q, scale];
+    if (zeroPoint !== undefined) inputs.push(e.node('Expand', [e.constant([zeroPoint], 'uint8', [], `u8:${zeroPoint}`), e.node('Shape', [scale])]));
+    return e.node('DequantizeLinear', inputs, { axis: 0 });
+  };
+  /**
+   * The low nibbles, then the high ones, of x [..., 1 at axis, ...] along that axis (size 2): shifted left by
+   * 4 and 0, then right by 4, two broadcast shifts and no Concat.
+   */
+  const nibblePairs = (x: string, amountsShape: readonly number[]) =>
+    shiftRight(e.node('BitShift', [x, e.constant([4, 0], 'uint8', amountsShape)], { direction: 'LEFT' }), 4);
   /** lows then highs of q [N, n] nibbles: [N, 2n]. */
-  const nibbles = (q: string) => e.node('Concat', [low(q, 4), shiftRight(q, 4)], { axis: 1 });
+  const nibbles = (q: string, n: number) => reshape(nibblePairs(reshape(q, [N, 1, n]), [1, 2, 1]), [N, 2 * n]);
+  /** The low `bits` bits of x moved up to bit 4 (the high bits of a 5- or 6-bit quant): two shifts. */
+  const bitsAt4 = (x: string, bits: number) => shiftRight(shiftLeft(x, 8 - bits), 4 - bits);
   /** 32 fifth bits from 4 bytes [N, 4] (bit j of the little-endian u32), times 16: uint8 [N, 32]. */
-  const fifthBits = (qh: string) => shiftLeft(reshape(low(shifts(reshape(qh, [N, 4, 1]), 8, 1, [1, 1, 8]), 1), [N, 32]), 4);
+  const fifthBits = (qh: string) => reshape(bitsAt4(shifts(reshape(qh, [N, 4, 1]), 8, 1, [1, 1, 8]), 1), [N, 32]);
+  /** d and m, the first two halves of each block, as [N] and [N, 1]. */
+  const scaleAndMin = () => {
+    const [dd, m] = e.nodeOutputs('Split', [halves(0, 2), e.ints([1, 1])], 2, { axis: 1 });
+    return [reshape(dd, [N]), m];
+  };
   switch (type) {
-    case 'Q8_0': {
-      const q = toFloat(e.node('Cast', [bytes(2, 34)], { to: ONNX_DTYPE.int8 }));
-      return e.node('Mul', [q, halves(0, 1)]);
-    }
+    case 'Q8_0':
+      return dequantize(e.node('Cast', [bytes(2, 34)], { to: ONNX_DTYPE.int8 }), reshape(halves(0, 1), [N]));
     case 'Q4_0':
-      return e.node('Mul', [e.node('Sub', [toFloat(nibbles(bytes(2, 18))), f(8)]), halves(0, 1)]);
+      return dequantize(nibbles(bytes(2, 18), 16), reshape(halves(0, 1), [N]), 8);
     case 'Q4_1': {
-      const dm = halves(0, 2); // [N, 2]: d, m
-      const [dd, m] = e.nodeOutputs('Split', [dm, e.ints([1, 1])], 2, { axis: 1 });
-      return e.node('Add', [e.node('Mul', [toFloat(nibbles(bytes(4, 20))), dd]), m]);
+      const [dd, m] = scaleAndMin();
+      return e.node('Add', [dequantize(nibbles(bytes(4, 20), 16), dd), m]);
     }
     case 'Q5_0':
-      return e.node('Mul', [e.node('Sub', [toFloat(e.node('Add', [nibbles(bytes(6, 22)), fifthBits(bytes(2, 6))])), f(16)]), halves(0, 1)]);
+      return dequantize(e.node('Add', [nibbles(bytes(6, 22), 16), fifthBits(bytes(2, 6))]), reshape(halves(0, 1), [N]), 16);
     case 'Q5_1': {
-      const [dd, m] = e.nodeOutputs('Split', [halves(0, 2), e.ints([1, 1])], 2, { axis: 1 });
-      return e.node('Add', [e.node('Mul', [toFloat(e.node('Add', [nibbles(bytes(8, 24)), fifthBits(bytes(4, 8))])), dd]), m]);
+      const [dd, m] = scaleAndMin();
+      return e.node('Add', [dequantize(e.node('Add', [nibbles(bytes(8, 24), 16), fifthBits(bytes(4, 8))]), dd), m]);
     }
     case 'Q4_K':
     case 'Q5_K': {
@@ -92,30 +108,31 @@ function decodeBlocks(e: Emitter, blocks: string, type: string): string {
       // ab [N, 8] and the high parts [N, 8] both run (scales 0-3 | mins 0-3), stacked as (kind, j) [N, 2, 8]
       const ab = bytes(4, 12);
       const c = bytes(12, 16);
-      const high = e.node('Add', [shiftLeft(shiftRight(ab, 6), 4), nibbles(c)]); // (scales 4-7 | mins 4-7)
+      const high = e.node('Add', [shiftLeft(shiftRight(ab, 6), 4), nibbles(c, 4)]); // (scales 4-7 | mins 4-7)
       const fields = toFloat(e.node('Concat', [reshape(low(ab, 6), [N, 2, 4]), reshape(high, [N, 2, 4])], { axis: 2 })); // [N, 2, 8]
-      const scaled = reshape(e.node('Mul', [reshape(halves(0, 2), [N, 2, 1]), fields]), [N, 2, 8, 1]); // d·scale, dmin·min
-      const [scale, min] = e.nodeOutputs('Split', [scaled, e.ints([1, 1])], 2, { axis: 1 }); // [N, 1, 8, 1] each
+      const scaled = reshape(e.node('Mul', [reshape(halves(0, 2), [N, 2, 1]), fields]), [N, 2, 8]); // d·scale, dmin·min
+      const [scale, min] = e.nodeOutputs('Split', [scaled, e.ints([1, 1])], 2, { axis: 1 }); // [N, 1, 8] each
       const qs = reshape(type === 'Q4_K' ? bytes(16, 144) : bytes(48, 176), [N, 4, 1, 32]); // chunk c: 32 bytes
-      let q = reshape(e.node('Concat', [low(qs, 4), shiftRight(qs, 4)], { axis: 2 }), [N, 1, 8, 32]); // sub-block 2c + nibble
+      let q = reshape(nibblePairs(qs, [1, 1, 2, 1]), [N, 1, 8, 32]); // sub-block 2c + nibble
       if (type === 'Q5_K') {
         // the fifth bit of sub-block s is bit s of qh[l]
         const qh = reshape(bytes(16, 48), [N, 1, 1, 32]);
-        q = e.node('Add', [q, shiftLeft(low(shifts(qh, 8, 1, [1, 1, 8, 1]), 1), 4)]);
+        q = e.node('Add', [q, bitsAt4(shifts(qh, 8, 1, [1, 1, 8, 1]), 1)]);
       }
-      return e.node('Sub', [e.node('Mul', [toFloat(q), scale]), min]);
+      // one row of 32 a sub-block
+      return e.node('Sub', [dequantize(reshape(q, [N, 32]), reshape(scale, [N])), reshape(min, [N, 1])]);
     }
     case 'Q6_K': {
       // per half n and l < 32: q_k = nibble (low for k = 0, 1; high for 2, 3) of ql[l + 32 (k mod 2)], with
       // bits 2k, 2k + 1 of qh[l] above it; value 128 n + 32 k + l; scale sc[8 n + 2 k + l / 16]
       const ql = reshape(bytes(0, 128), [N, 2, 1, 2, 32]); // (n, ·, k mod 2, l)
-      const nib = reshape(e.node('Concat', [low(ql, 4), shiftRight(ql, 4)], { axis: 2 }), [N, 2, 4, 32]);
+      const nib = reshape(nibblePairs(ql, [1, 1, 2, 1, 1]), [N, 2, 4, 32]);
       const qh = reshape(bytes(128, 192), [N, 2, 1, 32]);
-      const high = shiftLeft(low(shifts(qh, 4, 2, [1, 1, 4, 1]), 2), 4);
-      const q = e.node('Sub', [toFloat(e.node('Add', [nib, high])), f(32)]); // [N, 2, 4, 32]
-      const sc = toFloat(e.node('Cast', [reshape(bytes(192, 208), [N, 2, 4, 2, 1])], { to: ONNX_DTYPE.int8 }));
-      const scale = e.node('Mul', [reshape(halves(208, 1), [N, 1, 1, 1, 1]), sc]);
-      return e.node('Mul', [reshape(q, [N, 2, 4, 2, 16]), scale]);
+      const high = bitsAt4(shifts(qh, 4, 2, [1, 1, 4, 1]), 2);
+      const sc = toFloat(e.node('Cast', [reshape(bytes(192, 208), [N, 16])], { to: ONNX_DTYPE.int8 }));
+      const scale = e.node('Mul', [halves(208, 1), sc]); // [N, 16]: d · sc
+      // one row of 16 a scale: (q - 32) · d · sc
+      return dequantize(reshape(e.node('Add', [nib, high]), [N, 16]), reshape(scale, [N]), 32);
     }
     default:
       throw new Error(`ggmlWeight: no decoder for ${type}`);
@@ -129,18 +146,18 @@ const GgmlWeight: OpDef<GgmlWeightAttrs> = {
     const widen = () => {
       const ordered = rowOrder ? e.node('Gather', [stored, e.ints(rowOrder)], { axis: 0 }) : stored;
       if (FLOAT_TYPES.has(type)) return type === 'F32' ? e.node('Identity', [ordered]) : e.node('Cast', [ordered], { to: ONNX_DTYPE.float32 });
-      const blocks = e.node('Reshape', [ordered, e.ints([-1, blockBytes])]);
-      const values = decodeBlocks(e, blocks, type);
-      if (out.shape.every((dim) => typeof dim === 'number')) return e.node('Reshape', [values, e.ints(out.shape as number[])]);
-      // the stored leading dims (symbolic for gathered rows), then each row's values
-      const leading = e.node('Slice', [e.node('Shape', [ordered]), e.ints([0]), e.ints([-1]), e.ints([0])]);
-      return e.node('Reshape', [values, e.node('Concat', [leading, e.ints([rowValues])], { axis: 0 })]);
+      return decodeBlocks(e, e.node('Reshape', [ordered, e.ints([-1, blockBytes])]), type);
     };
     if (FLOAT_TYPES.has(type)) return widen(); // a Cast (and a Gather), as safetensors weights
     // a chain of some twenty nodes a weight, as one node (an If whose condition, the stored bytes being
     // non-empty, is always true): onnxruntime schedules it as it schedules a Cast, right before its use, and
     // frees its intermediates when it returns
-    return e.branch(e.node('Greater', [e.node('Size', [stored]), e.ints([0])]), widen);
+    const values = e.branch(e.node('Greater', [e.node('Size', [stored]), e.ints([0])]), widen);
+    // shaped outside the branch, where the Reshape reuses the buffer (inside, it copied the weight)
+    if (out.shape.every((dim) => typeof dim === 'number')) return e.node('Reshape', [values, e.ints(out.shape as number[])]);
+    // the stored leading dims (symbolic for gathered rows), then each row's values
+    const leading = e.node('Slice', [e.node('Shape', [stored]), e.ints([0]), e.ints([-1]), e.ints([0])]);
+    return e.node('Reshape', [values, e.node('Concat', [leading, e.ints([rowValues])], { axis: 0 })]);
   },
 };
 
