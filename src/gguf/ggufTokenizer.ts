@@ -28,12 +28,22 @@ const PRE: Readonly<Record<string, { readonly regex: string; readonly ignoreMerg
 
 const HINT = 'The file is damaged or its tokenizer was written by an old converter: convert the model again with a current llama.cpp.';
 
+/**
+ * llama.cpp strips the whitespace after a Phi-3 model's special tokens (RSTRIP, set by the model's
+ * general.name), but not after <unk>, <s> and <|endoftext|>; as the publisher's tokenizer.json does.
+ */
+function stripsAfter(g: GgufFile): (content: string) => boolean {
+  const name = String(g.metadata.get('general.name') ?? '').toLowerCase();
+  if (!name.includes('phi-3') && !name.includes('phi3')) return () => false;
+  return (content) => !['<unk>', '<s>', '<|endoftext|>'].includes(content);
+}
+
 /** The added tokens: CONTROL ones special, USER_DEFINED ones plain. */
-function addedTokens(tokens: readonly string[], types: readonly number[] | undefined) {
+function addedTokens(tokens: readonly string[], types: readonly number[] | undefined, rstrip: (content: string) => boolean) {
   return tokens.flatMap((content, id) => {
     const type = types?.[id];
     if (type !== CONTROL && type !== USER_DEFINED) return [];
-    return [{ id, content, single_word: false, lstrip: false, rstrip: false, normalized: false, special: type === CONTROL }];
+    return [{ id, content, single_word: false, lstrip: false, rstrip: rstrip(content), normalized: false, special: type === CONTROL }];
   });
 }
 
@@ -91,7 +101,7 @@ export function sentencePieceTokenizerJson(g: GgufFile): Result<string> {
     version: '1.0',
     truncation: null,
     padding: null,
-    added_tokens: addedTokens(pieces, types as number[] | undefined),
+    added_tokens: addedTokens(pieces, types as number[] | undefined, stripsAfter(g)),
     normalizer: { type: 'Sequence', normalizers: [...(spacePrefix ? [{ type: 'Prepend', prepend: '▁' }] : []), { type: 'Replace', pattern: { String: ' ' }, content: '▁' }] },
     pre_tokenizer: null,
     post_processor: addBos ? bosProcessor(pieces[bosId], bosId) : null,
@@ -120,7 +130,7 @@ export function bpeTokenizerJson(g: GgufFile): Result<string> {
   (tokens as string[]).forEach((t, id) => {
     if (!(t in vocab)) vocab[t] = id;
   });
-  const added = addedTokens(tokens as string[], types as number[] | undefined);
+  const added = addedTokens(tokens as string[], types as number[] | undefined, stripsAfter(g));
   const addBos = g.metadata.get('tokenizer.ggml.add_bos_token') === true;
   const bos = g.metadata.get('tokenizer.ggml.bos_token_id');
   const bosToken = typeof bos === 'number' ? (tokens as string[])[bos] : undefined;

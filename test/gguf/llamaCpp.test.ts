@@ -13,7 +13,7 @@ import { LensModel } from '../../src/runtime/lensModel';
 import { openCheckpoint } from '../../src/runtime/openCheckpoint';
 import { llamaCppProbabilities, useLlamaCpp } from '../helpers/llamaCppReference';
 import { realVocabulary } from '../helpers/realVocabulary';
-import { writeRandomGguf, type RandomGgufOptions } from '../helpers/randomGguf';
+import { byteAlphabet, writeRandomGguf, type RandomGgufOptions } from '../helpers/randomGguf';
 
 const root = mkdtempSync(join(tmpdir(), 'lens-llamacpp-'));
 after(() => rmSync(root, { recursive: true, force: true }));
@@ -116,6 +116,27 @@ test("Gemma 3's SentencePiece vocabulary in a GGUF file (no space prefix, whites
     }
   } finally {
     await model.dispose();
+  }
+});
+
+test("a Phi-3 model's special tokens take the whitespace after them, as llama.cpp tokenizes them; other models' do not", async () => {
+  const specials = ['<unk>', '<s>', '</s>', '<|endoftext|>', '<|user|>', '<|end|>', '<|assistant|>'];
+  const tokens = [...byteAlphabet(), 'Ġh', 'Ġhe', ...specials];
+  const types = tokens.map((t) => (t === '<unk>' ? 2 : specials.includes(t) ? 3 : 1));
+  const vocabulary = { tokens, types, merges: ['Ġ h', 'Ġh e'], pre: 'qwen2', addBos: false };
+  const text = '<|user|>  hello <|end|>\n<|assistant|> \t x<|endoftext|>  y</s> z<s>  w';
+  for (const name of ['Phi-3 Mini 4k Instruct', 'Some other model']) {
+    const path = join(root, `rstrip-${name.length}.gguf`);
+    writeRandomGguf(path, { arch: 'llama', hiddenSize: 64, intermediateSize: 128, numLayers: 1, vocabulary, types: { 'embed_tokens.weight': 'Q8_0' }, tie: true, name });
+    const ck = await openCheckpoint(path);
+    assert.ok(ck.ok, ck.ok ? '' : ck.error.message);
+    const model = await llama().loadModel({ modelPath: path });
+    try {
+      const ours = (await ck.value.tokenizer.encode(text, { addSpecialTokens: false })).ids;
+      assert.deepEqual(ours, [...model.tokenize(text, true)].map(Number), name);
+    } finally {
+      await model.dispose();
+    }
   }
 });
 

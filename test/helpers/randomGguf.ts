@@ -26,6 +26,8 @@ export interface RandomGgufOptions {
   readonly types?: Readonly<Record<string, string>>;
   readonly seed?: number;
   readonly chatTemplate?: string;
+  /** general.name (llama.cpp sets some tokens' attributes by it); default "random <arch>". */
+  readonly name?: string;
   /** rope_freqs.weight: a divisor per rotated frequency (Llama 3.1's llama3 scaling, as the converter writes it). */
   readonly ropeFactors?: readonly number[];
   /** A real vocabulary (test/helpers/realVocabulary.ts) with its pre-tokenizer, instead of the tiny byte one. */
@@ -135,7 +137,7 @@ export function writeRandomGguf(path: string, o: RandomGgufOptions): RandomGguf 
   const a = o.arch;
   const metadata: Record<string, GgufValue> = {
     'general.architecture': gv.str(a),
-    'general.name': gv.str(`random ${a}`),
+    'general.name': gv.str(o.name ?? `random ${a}`),
     [`${a}.block_count`]: gv.u32(L),
     [`${a}.embedding_length`]: gv.u32(D),
     [`${a}.feed_forward_length`]: gv.u32(F),
