@@ -15,6 +15,7 @@ import type { ModelConfig } from '../../src/model/config';
 import { ggmlDequantize, ggmlQuantize } from './ggmlReference';
 import { f32Bytes, gv, writeGguf, type GgufTensorSpec, type GgufValue } from './ggufWriter';
 import type { RandomCheckpoint } from './randomCheckpoint';
+import { permuteQueryKeyRows } from './randomGguf';
 
 export interface HfToGgufOptions {
   /** ggml type name of each weight by the end of its Hugging Face name; default F32. 1-D tensors stay F32. */
@@ -59,24 +60,6 @@ function ggufName(family: string, hf: string): { name: string; expert?: number }
   throw new Error(`hfToGguf: no GGUF name for ${hf}`);
 }
 
-/** llama.py's permute: reshape (heads, 2, d/2, cols), swap axes 1 and 2; `inverse` undoes it. */
-function permute(values: Float32Array, rows: number, heads: number, inverse: boolean): Float32Array {
-  const cols = values.length / rows;
-  const d = rows / heads;
-  const out = new Float32Array(values.length);
-  for (let h = 0; h < heads; h++) {
-    for (let s = 0; s < 2; s++) {
-      for (let i = 0; i < d / 2; i++) {
-        const hfRow = h * d + s * (d / 2) + i;
-        const fileRow = h * d + 2 * i + s;
-        const [from, to] = inverse ? [fileRow, hfRow] : [hfRow, fileRow];
-        out.set(values.subarray(from * cols, (from + 1) * cols), to * cols);
-      }
-    }
-  }
-  return out;
-}
-
 export function convertToGguf(ck: RandomCheckpoint, path: string, o: HfToGgufOptions = {}): ConvertedGguf {
   const c = ck.config;
   const family = c.modelType;
@@ -94,13 +77,13 @@ export function convertToGguf(ck: RandomCheckpoint, path: string, o: HfToGgufOpt
     // Gemma's converters add the RMSNorm's 1 to every norm weight (norm_shift), q/k norms included
     if (gemma && hf.endsWith('norm.weight')) values = values.map((v) => v + 1);
     const heads = permuted && /self_attn\.q_proj/.test(hf) ? c.numHeads : permuted && /self_attn\.k_proj/.test(hf) ? c.numKvHeads : 0;
-    if (heads) values = permute(values, shape[0], heads, false);
+    if (heads) values = permuteQueryKeyRows(values, shape[0], heads, false);
     const suffix = Object.keys(o.types ?? {}).find((s) => hf.endsWith(s));
     const typeName = shape.length === 1 ? 'F32' : ((suffix && o.types![suffix]) || 'F32');
     const type = ggmlTypeByName(typeName)!;
     const data = type.name === 'F32' ? f32Bytes(values) : ggmlQuantize(type.id, values, rows, values.length / rows);
     const back = type.name === 'F32' ? values : ggmlDequantize(type.id, data, values.length);
-    held.set(hf, Float64Array.from(heads ? permute(back, shape[0], heads, true) : back));
+    held.set(hf, Float64Array.from(heads ? permuteQueryKeyRows(back, shape[0], heads, true) : back));
     const { name, expert } = ggufName(family, hf);
     if (expert === undefined) {
       tensors.push({ name, ne: [...shape].reverse(), type: type.id, data });

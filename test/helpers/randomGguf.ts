@@ -48,24 +48,22 @@ export const byteAlphabet = byteToUnicode;
 
 // The converter's permutation is written here from its definition (reshape (heads, 2, d/2) and swap the two
 // inner axes), apart from src/gguf's inverse, so that the float64 reference does not share the reader's mapping.
-/** The converter's q/k order: HF row h·d + s·d/2 + i is stored at row h·d + 2i + s. */
-function permuteRows(values: Float32Array, rows: number, cols: number, heads: number): Float32Array {
+/**
+ * The llama converter's q/k order (llama.py permute): HF row h·d + s·d/2 + i is stored at row h·d + 2i + s, for
+ * a weight [rows, cols] or a bias [rows]; `inverse` takes the stored order back to Hugging Face's.
+ */
+export function permuteQueryKeyRows(values: Float32Array, rows: number, heads: number, inverse: boolean): Float32Array {
+  const cols = values.length / rows;
   const d = rows / heads;
   const out = new Float32Array(values.length);
   for (let h = 0; h < heads; h++) {
     for (let s = 0; s < 2; s++) {
-      for (let i = 0; i < d / 2; i++) out.set(values.subarray((h * d + s * (d / 2) + i) * cols, (h * d + s * (d / 2) + i + 1) * cols), (h * d + 2 * i + s) * cols);
-    }
-  }
-  return out;
-}
-
-function unpermuteRows(values: Float32Array, rows: number, cols: number, heads: number): Float32Array {
-  const d = rows / heads;
-  const out = new Float32Array(values.length);
-  for (let h = 0; h < heads; h++) {
-    for (let s = 0; s < 2; s++) {
-      for (let i = 0; i < d / 2; i++) out.set(values.subarray((h * d + 2 * i + s) * cols, (h * d + 2 * i + s + 1) * cols), (h * d + s * (d / 2) + i) * cols);
+      for (let i = 0; i < d / 2; i++) {
+        const hfRow = h * d + s * (d / 2) + i;
+        const fileRow = h * d + 2 * i + s;
+        const [from, to] = inverse ? [fileRow, hfRow] : [hfRow, fileRow];
+        out.set(values.subarray(from * cols, (from + 1) * cols), to * cols);
+      }
     }
   }
   return out;
@@ -125,10 +123,10 @@ export function writeRandomGguf(path: string, o: RandomGgufOptions): RandomGguf 
     const rows = shape.length === 1 ? 1 : shape[0];
     const cols = count / rows;
     const heads = o.arch === 'llama' && /self_attn\.q_proj/.test(name) ? H : o.arch === 'llama' && /self_attn\.k_proj/.test(name) ? Hkv : 0;
-    if (heads > 0) values = permuteRows(values, shape[0], shape.length === 1 ? 1 : cols, heads);
+    if (heads > 0) values = permuteQueryKeyRows(values, shape[0], heads, false);
     const data = type.name === 'F32' ? f32Bytes(values) : ggmlQuantize(type.id, values, rows, cols);
     const held = type.name === 'F32' ? values : ggmlDequantize(type.id, data, count);
-    const hfOrder = heads > 0 ? unpermuteRows(held, shape[0], shape.length === 1 ? 1 : cols, heads) : held;
+    const hfOrder = heads > 0 ? permuteQueryKeyRows(held, shape[0], heads, true) : held;
     weights.set(name, Float64Array.from(hfOrder));
     const ggufName = ggufTensorName(name)!;
     typeOf.set(ggufName, type.name);
