@@ -218,6 +218,13 @@ async function buildExplainPeak(cache: string): Promise<string> {
   return child;
 }
 
+/** One explanation of `model` in a fresh process of the bundled child: its peak memory and times. */
+function explainPeak(child: string, model: string, promptTokens: number, responseTokens: number, threads: number, batch?: number): ExplainPeak {
+  const r = spawnSync(process.execPath, [child, model, String(promptTokens), String(responseTokens), String(IDS_SEED), String(threads), ...(batch ? [String(batch)] : [])], { encoding: 'utf8', env: { ...process.env, NODE_PATH: resolve('node_modules') } });
+  if (r.status !== 0) throw new Error(`explainPeak ${model}: ${r.stderr}`);
+  return JSON.parse(r.stdout.trim().split('\n').pop()!) as ExplainPeak;
+}
+
 /**
  * (k) a Q4_K_M-style GGUF file against the same weights in bf16 safetensors: each explanation in a fresh
  * process, its peak over the overhead of (f) against the file's size, its attribution time against bf16's.
@@ -225,11 +232,7 @@ async function buildExplainPeak(cache: string): Promise<string> {
 function ggufSection(settings: Settings, quick: boolean, cache: string, child: string, overhead: ExplainPeak, threads: number) {
   log('(k) GGUF Q4_K_M against bf16');
   const pair = writeBenchGgufPair(join(cache, `gguf-${quick ? 'quick' : 'q4km'}`), settings.gguf.shape, WEIGHT_SEED);
-  const ggufRun = (path: string) => {
-    const r = spawnSync(process.execPath, [child, path, String(settings.gguf.promptTokens), String(settings.gguf.responseTokens), String(IDS_SEED), String(threads)], { encoding: 'utf8', env: { ...process.env, NODE_PATH: resolve('node_modules') } });
-    if (r.status !== 0) throw new Error(`explainPeak ${path}: ${r.stderr}`);
-    return JSON.parse(r.stdout.trim().split('\n').pop()!) as ExplainPeak;
-  };
+  const ggufRun = (path: string) => explainPeak(child, path, settings.gguf.promptTokens, settings.gguf.responseTokens, threads);
   const ggufPeak = ggufRun(pair.gguf);
   const bf16Peak = ggufRun(pair.bf16Dir);
   const ggufMemoryRatio = (ggufPeak.vmHwmBytes - overhead.vmHwmBytes) / pair.ggufBytes;
@@ -255,9 +258,7 @@ function ggufSection(settings: Settings, quick: boolean, cache: string, child: s
 /** --only-gguf: the overhead of (f) and section (k), on their own. */
 async function onlyGguf(settings: Settings, quick: boolean, cache: string, tinyDir: string, threads: number, outDir: string, started: number, host: ReturnType<typeof machine>): Promise<void> {
   const child = await buildExplainPeak(cache);
-  const r = spawnSync(process.execPath, [child, tinyDir, '8', '2', String(IDS_SEED), String(threads)], { encoding: 'utf8', env: { ...process.env, NODE_PATH: resolve('node_modules') } });
-  if (r.status !== 0) throw new Error(`explainPeak ${tinyDir}: ${r.stderr}`);
-  const overhead = JSON.parse(r.stdout.trim().split('\n').pop()!) as ExplainPeak;
+  const overhead = explainPeak(child, tinyDir, 8, 2, threads);
   const k_gguf = ggufSection(settings, quick, cache, child, overhead, threads);
   const result = { schema: 1, timestamp: new Date().toISOString(), quick, durationSeconds: (performance.now() - started) / 1000, machine: host, k_gguf };
   const json = JSON.stringify(result, null, 2) + '\n';
@@ -483,11 +484,7 @@ async function main(): Promise<void> {
   // (f) peak memory, each explanation in a fresh process
   log('(f) peak memory');
   const child = await buildExplainPeak(cache);
-  const explain = (dir: string, n: number, m: number, batch?: number): ExplainPeak => {
-    const r = spawnSync(process.execPath, [child, dir, String(n), String(m), String(IDS_SEED), String(threads), ...(batch ? [String(batch)] : [])], { encoding: 'utf8', env: { ...process.env, NODE_PATH: resolve('node_modules') } });
-    if (r.status !== 0) throw new Error(`explainPeak ${dir}: ${r.stderr}`);
-    return JSON.parse(r.stdout.trim().split('\n').pop()!) as ExplainPeak;
-  };
+  const explain = (dir: string, n: number, m: number, batch?: number): ExplainPeak => explainPeak(child, dir, n, m, threads, batch);
   const overhead = explain(tiny.dir, 8, 2);
   const memory = (w: typeof f32, batch?: number) => {
     const run = explain(w.dir, N, M, batch);
