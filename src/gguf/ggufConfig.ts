@@ -34,6 +34,12 @@ export interface GgufArchitecture {
 
 type Metadata = GgufFile['metadata'];
 
+/** A metadata value that is a finite number (integer widths vary between writers), else undefined. */
+function metadataNumber(m: Metadata, name: string): number | undefined {
+  const v = m.get(name);
+  return typeof v === 'number' && Number.isFinite(v) ? v : undefined;
+}
+
 export function ggufArchitecture(g: GgufFile): Result<GgufArchitecture> {
   const arch = g.metadata.get('general.architecture');
   if (typeof arch !== 'string') return fail('bad-config', `${g.file}: metadata "general.architecture" is ${arch === undefined ? 'missing' : 'not a string'}`, HINT);
@@ -42,10 +48,7 @@ export function ggufArchitecture(g: GgufFile): Result<GgufArchitecture> {
   const key = (name: string) => `${arch}.${name}`;
   const m = g.metadata;
   const missing = (name: string) => fail('bad-config', `${g.file}: metadata "${name}" is missing or not a number`, HINT);
-  const number = (name: string): number | undefined => {
-    const v = m.get(name);
-    return typeof v === 'number' && Number.isFinite(v) ? v : undefined;
-  };
+  const number = (name: string) => metadataNumber(m, name);
   const unsupported = (what: string, hint: string) => fail('unsupported-arch', `${g.file}: ${what}`, hint);
   const experts = number(key('expert_count')) ?? 0;
   const modelType = arch === 'llama' && experts > 0 ? 'mixtral' : baseType;
@@ -142,10 +145,7 @@ function smallF32(g: GgufFile, t: GgufTensor, count: number): Result<number[]> {
  */
 function gemmaConfig(m: Metadata, arch: 'gemma2' | 'gemma3', layers: number, hidden: number, heads: number, headDim: number, window: number | undefined): Result<Record<string, unknown>> {
   const key = (name: string) => `${arch}.${name}`;
-  const number = (name: string) => {
-    const v = m.get(name);
-    return typeof v === 'number' && Number.isFinite(v) ? v : undefined;
-  };
+  const number = (name: string) => metadataNumber(m, name);
   const gemma3 = arch === 'gemma3';
   const large = layers === (gemma3 ? 62 : 46);
   const out: Record<string, unknown> = {
