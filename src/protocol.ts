@@ -105,6 +105,8 @@ export interface ViewResponseToken {
 
 export interface ExplainView {
   readonly modelName: string;
+  /** One line saying the model is the embedded demonstrator (views show it with the Add Model action); null otherwise. */
+  readonly demonstrator: string | null;
   readonly modelPath: string;
   readonly architecture: string;
   readonly parameters: number;
@@ -129,14 +131,17 @@ export type HeadsMode = 'global' | 'local';
 export interface HeadCell {
   readonly layer: number;
   readonly head: number;
-  /** Share of the head's word pairs that involve an instruction verb (0..1); null when not computed. */
+  /** Share of the head's word pairs that involve an instruction verb (0..1); null when not computed or no pairs. */
   readonly verbShare: number | null;
+  /** How many of the head's word pairs involve an instruction verb; 0 shows as "none"; null when not computed. */
+  readonly verbPairs: number | null;
   /** Mean attention of the response to the current prompt's instruction tokens (0..1); null without a prompt. */
   readonly instructionAttention: number | null;
 }
 
 export interface HeadsGridView {
   readonly modelName: string;
+  readonly demonstrator: string | null;
   readonly layers: number;
   readonly heads: number;
   /** layers x heads, row-major */
@@ -191,9 +196,13 @@ export interface CompareChart {
   readonly labels: readonly string[];
   readonly series: readonly ChartSeries[];
   readonly yLabel: string;
+  /** Why every value is zero or there is nothing to draw, shown in place of the chart; null when there is data. */
+  readonly emptyNote: string | null;
 }
 
 export interface CompareView {
+  /** The embedded pair's one-line notice, when either model is part of it. */
+  readonly demonstrator: string | null;
   readonly base: ExplainView;
   readonly tuned: ExplainView;
   /** tuned - base */
@@ -211,7 +220,8 @@ export type ExplainPanelMessage =
   /** Mark (instruction = true) or unmark the given prompt tokens as instruction. */
   | { readonly type: 'setInstruction'; readonly tokens: readonly number[]; readonly instruction: boolean }
   | { readonly type: 'resetInstruction' }
-  | { readonly type: 'export'; readonly format: 'json' | 'html' };
+  | { readonly type: 'export'; readonly format: 'json' | 'html' }
+  | { readonly type: 'addModel' };
 
 export type ExplainPanelUpdate =
   | { readonly type: 'busy'; readonly message: string }
@@ -227,10 +237,11 @@ export type HeadsViewMessage =
   | { readonly type: 'selectHead'; readonly layer: number; readonly head: number }
   | { readonly type: 'showConcepts'; readonly layer: number }
   /** Ask a language model in VS Code to name the layer's concepts (sends their top words to it). */
-  | { readonly type: 'nameConcepts'; readonly layer: number };
+  | { readonly type: 'nameConcepts'; readonly layer: number }
+  | { readonly type: 'addModel' };
 
 export type HeadsViewUpdate =
-  | { readonly type: 'empty'; readonly modelName: string }
+  | { readonly type: 'empty'; readonly modelName: string; readonly demonstrator: string | null }
   | { readonly type: 'busy'; readonly message: string }
   | { readonly type: 'grid'; readonly view: HeadsGridView }
   | { readonly type: 'head'; readonly view: HeadDetailView }
@@ -240,7 +251,7 @@ export type HeadsViewUpdate =
 // ---------------------------------------------------------------------------------------------------------
 // host <-> compare panel
 
-export type ComparePanelMessage = { readonly type: 'ready' } | { readonly type: 'export'; readonly format: 'json' | 'html' };
+export type ComparePanelMessage = { readonly type: 'ready' } | { readonly type: 'export'; readonly format: 'json' | 'html' } | { readonly type: 'addModel' };
 
 export type ComparePanelUpdate =
   | { readonly type: 'busy'; readonly message: string }

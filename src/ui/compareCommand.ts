@@ -67,7 +67,10 @@ export function registerCompareCommand(deps: ExplainDeps, panel: ComparePanel): 
       if (error) panel.failed(error.code === 'cancelled' ? 'The comparison was cancelled.' : error.message, error.code === 'cancelled' ? 'Run Compare Models… again when you are ready.' : error.hint);
       return;
     }
-    const sides = { base: { name: pair.base.name, explanation: base.value.json }, tuned: { name: pair.tuned.name, explanation: tuned.value.json } };
+    const sides = {
+      base: { name: pair.base.name, explanation: base.value.json, embedded: pair.base.embedded },
+      tuned: { name: pair.tuned.name, explanation: tuned.value.json, embedded: pair.tuned.embedded },
+    };
     panel.show(sides.base, sides.tuned, null, true);
     panel.show(sides.base, sides.tuned, await globalComparison(pair.base, pair.tuned), false);
   });

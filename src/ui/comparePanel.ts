@@ -6,6 +6,7 @@ import type { ComparePanelUpdate, GlobalJson } from '../protocol';
 import { compareHtml } from '../report/explainHtml';
 import { fileStem, saveExport } from './exportFile';
 import { LensPanel } from './lensPanel';
+import { ADD_MODEL_COMMAND } from './modelPicker';
 import { chartTables, compareExport, compareView, type CompareSide } from './viewModel/compareView';
 import { parseComparePanelMessage } from './webviewMessages';
 
@@ -28,6 +29,7 @@ export class ComparePanel extends LensPanel<ComparePanelUpdate> {
     const message = parseComparePanelMessage(raw);
     if (!message) return;
     if (message.type === 'ready') return this.replay();
+    if (message.type === 'addModel') return void vscode.commands.executeCommand(ADD_MODEL_COMMAND);
     const shown = this.shown;
     if (!shown) return;
     const { base, tuned, global } = shown;

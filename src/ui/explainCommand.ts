@@ -49,7 +49,7 @@ export function registerExplainCommand(deps: ExplainDeps): vscode.Disposable {
     const model = settings.active;
     deps.panel.busy(`Explaining with ${model.name}…`);
     const result = await explainPrompt(deps, model, prompt, settings);
-    if (result.ok) deps.state.show(model.name, result.value.json);
+    if (result.ok) deps.state.show(model.name, result.value.json, model.embedded);
     else if (result.error.code === 'cancelled' && deps.state.current) deps.panel.showCurrent();
     else deps.panel.failed(result.error.message, result.error.hint);
   });

@@ -7,6 +7,8 @@ import { explainHtml } from '../report/explainHtml';
 import type { ExplanationState } from './explanationState';
 import { fileStem, saveExport } from './exportFile';
 import { LensPanel } from './lensPanel';
+import { ADD_MODEL_COMMAND } from './modelPicker';
+import { demonstratorNotice } from './viewModel/demonstrator';
 import { explainView } from './viewModel/explainView';
 import { parseExplainPanelMessage } from './webviewMessages';
 
@@ -23,7 +25,7 @@ export class ExplainPanel extends LensPanel<ExplainPanelUpdate> {
   /** Shows the state's explanation (e.g. again after a cancelled run). */
   showCurrent(): void {
     const e = this.state.current;
-    if (e) this.post({ type: 'explanation', view: explainView(e.json, e.modelName, this.state.edited) });
+    if (e) this.post({ type: 'explanation', view: explainView(e.json, e.modelName, this.state.edited, demonstratorNotice({ name: e.modelName, embedded: e.embedded }, e.json.model.parameters)) });
   }
 
   protected receive(raw: unknown): void {
@@ -39,6 +41,9 @@ export class ExplainPanel extends LensPanel<ExplainPanelUpdate> {
         return;
       case 'resetInstruction':
         this.state.resetInstruction();
+        return;
+      case 'addModel':
+        void vscode.commands.executeCommand(ADD_MODEL_COMMAND);
         return;
       case 'export':
         if (current) void saveExport(message.format, fileStem(current.json.prompt), () => (message.format === 'json' ? JSON.stringify(current.json, null, 1) : explainHtml(current.json)));

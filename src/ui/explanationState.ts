@@ -7,6 +7,8 @@ import { editInstruction } from '../engine/instructionEdit';
 
 export interface Explanation {
   readonly modelName: string;
+  /** The model is one of the embedded pair (the views say it is a demonstrator). */
+  readonly embedded: boolean;
   /** As the engine computed it. */
   readonly original: ExplainJson;
   /** With the user's instruction edits (the same object as `original` before any). */
@@ -30,8 +32,8 @@ export class ExplanationState {
     return { dispose: () => void this.listeners.delete(listener) };
   }
 
-  show(modelName: string, json: ExplainJson): void {
-    this.set({ modelName, original: json, json });
+  show(modelName: string, json: ExplainJson, embedded = false): void {
+    this.set({ modelName, embedded, original: json, json });
   }
 
   /** Marks (instruction = true) or unmarks prompt tokens; false when there is nothing to edit. */

@@ -8,7 +8,10 @@ import type { EngineClient } from '../engine/client';
 import type { AttentionPayload, EngineJob, EngineResults, GlobalJson, HeadsViewUpdate } from '../protocol';
 import type { Explanation, ExplanationState } from './explanationState';
 import { progressMessage, reportFailure } from './progress';
+import { ADD_MODEL_COMMAND } from './modelPicker';
 import { readSettings } from './settings';
+import { demonstratorNotice } from './viewModel/demonstrator';
+import { number, object } from './viewModel/jsonFields';
 import { attentionMap, conceptsView, headDetail, headsGrid, headsShape, instructionAttention, instructionVerbSet } from './viewModel/headsView';
 import { visibleText } from './viewModel/explainView';
 import { cleanConceptName, conceptNamePrompt } from './viewModel/conceptNames';
@@ -89,6 +92,8 @@ export class HeadsViewProvider implements vscode.WebviewViewProvider, vscode.Dis
         return this.showConcepts(message.layer);
       case 'nameConcepts':
         return this.nameConcepts(message.layer);
+      case 'addModel':
+        return void vscode.commands.executeCommand(ADD_MODEL_COMMAND);
     }
   }
 
@@ -121,10 +126,11 @@ export class HeadsViewProvider implements vscode.WebviewViewProvider, vscode.Dis
     const e = this.state.current;
     const local = this.local && e && e.original === this.local.original ? this.local : undefined;
     this.grid = headsShape(headsJson) ?? (local ? { layers: local.payload.layers, heads: local.payload.heads } : null);
-    if (!this.grid) return this.post({ type: 'empty', modelName: model.name });
+    const notice = demonstratorNotice(model, number(object(object(headsJson).model).parameters) ?? undefined);
+    if (!this.grid) return this.post({ type: 'empty', modelName: model.name, demonstrator: notice });
     const shares = local && e ? instructionAttention(local.payload, e.json.instruction_mask) : null;
     const excerpt = local && e ? e.json.prompt.replace(/\s+/g, ' ').slice(0, 80) : null;
-    this.post({ type: 'grid', view: headsGrid(model.name, this.grid, headsJson, shares, excerpt) });
+    this.post({ type: 'grid', view: headsGrid(model.name, this.grid, headsJson, shares, excerpt, notice) });
   }
 
   private async selectHead(layer: number, head: number): Promise<void> {

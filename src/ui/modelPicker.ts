@@ -67,6 +67,9 @@ export async function addModelFolder(extensionPath: string, kind: 'folder' | 'gg
   return { name: name.trim(), path: folder.fsPath, embedded: false };
 }
 
+/** Adds a model folder to instructionLens.models and makes it the active model (the views' Add Model action). */
+export const ADD_MODEL_COMMAND = 'instructionLens.addModelFolder';
+
 const makeActive = (model: ModelEntry) => vscode.workspace.getConfiguration(SECTION).update('activeModel', model.name, vscode.ConfigurationTarget.Global);
 
 export function registerSelectModel(extensionPath: string): vscode.Disposable {
@@ -75,7 +78,7 @@ export function registerSelectModel(extensionPath: string): vscode.Disposable {
       const model = await pickModel(extensionPath, 'Instruction Lens: the model to explain with', readSettings(extensionPath).active);
       if (model) await makeActive(model);
     }),
-    vscode.commands.registerCommand('instructionLens.addModelFolder', async () => {
+    vscode.commands.registerCommand(ADD_MODEL_COMMAND, async () => {
       const model = await addModelFolder(extensionPath);
       if (model) await makeActive(model);
     }),

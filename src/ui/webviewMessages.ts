@@ -27,6 +27,8 @@ export function parseExplainPanelMessage(raw: unknown, promptLength: number): Ex
       return record(raw, 'ready', []) && { type: 'ready' };
     case 'resetInstruction':
       return record(raw, 'resetInstruction', []) && { type: 'resetInstruction' };
+    case 'addModel':
+      return record(raw, 'addModel', []) && { type: 'addModel' };
     case 'export': {
       const m = record(raw, 'export', ['format']);
       return m && format(m.format) ? { type: 'export', format: m.format } : null;
@@ -50,6 +52,8 @@ export function parseHeadsViewMessage(raw: unknown, grid: { layers: number; head
       return record(raw, 'ready', []) && { type: 'ready' };
     case 'load':
       return record(raw, 'load', []) && { type: 'load' };
+    case 'addModel':
+      return record(raw, 'addModel', []) && { type: 'addModel' };
     case 'selectHead': {
       const m = record(raw, 'selectHead', ['layer', 'head']);
       return m && grid && index(m.layer, grid.layers) && index(m.head, grid.heads) ? { type: 'selectHead', layer: m.layer, head: m.head } : null;
@@ -69,6 +73,8 @@ export function parseComparePanelMessage(raw: unknown): ComparePanelMessage | nu
   switch (typeOf(raw)) {
     case 'ready':
       return record(raw, 'ready', []) && { type: 'ready' };
+    case 'addModel':
+      return record(raw, 'addModel', []) && { type: 'addModel' };
     case 'export': {
       const m = record(raw, 'export', ['format']);
       return m && format(m.format) ? { type: 'export', format: m.format } : null;

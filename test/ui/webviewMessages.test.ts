@@ -8,6 +8,7 @@ test('explain panel: valid messages pass, deduplicated', () => {
   assert.deepEqual(parseExplainPanelMessage({ type: 'setInstruction', tokens: [1, 2, 2], instruction: true }, 5), { type: 'setInstruction', tokens: [1, 2], instruction: true });
   assert.deepEqual(parseExplainPanelMessage({ type: 'export', format: 'html' }, 5), { type: 'export', format: 'html' });
   assert.deepEqual(parseExplainPanelMessage({ type: 'resetInstruction' }, 5), { type: 'resetInstruction' });
+  assert.deepEqual(parseExplainPanelMessage({ type: 'addModel' }, 5), { type: 'addModel' });
 });
 
 test('explain panel: everything else is dropped', () => {
@@ -17,6 +18,7 @@ test('explain panel: everything else is dropped', () => {
     [],
     { type: 'nope' },
     { type: 'ready', extra: 1 },
+    { type: 'addModel', path: '/tmp/model' },
     { type: 'export', format: 'exe' },
     { type: 'export', format: 'json', path: '/etc/passwd' },
     { type: 'setInstruction', tokens: [5], instruction: true }, // out of range for 5 tokens
@@ -44,9 +46,13 @@ test('heads view: heads and layers must be inside the grid shown', () => {
   assert.deepEqual(parseHeadsViewMessage({ type: 'nameConcepts', layer: 2 }, grid), { type: 'nameConcepts', layer: 2 });
   assert.equal(parseHeadsViewMessage({ type: 'nameConcepts', layer: 4 }, grid), null);
   assert.equal(parseHeadsViewMessage({ type: 'nameConcepts', layer: 0, model: 'x' }, grid), null);
+  assert.deepEqual(parseHeadsViewMessage({ type: 'addModel' }, null), { type: 'addModel' });
+  assert.equal(parseHeadsViewMessage({ type: 'addModel', path: 'x' }, grid), null);
 });
 
 test('compare panel', () => {
   assert.deepEqual(parseComparePanelMessage({ type: 'export', format: 'json' }), { type: 'export', format: 'json' });
   assert.equal(parseComparePanelMessage({ type: 'setInstruction', tokens: [1], instruction: true }), null);
+  assert.deepEqual(parseComparePanelMessage({ type: 'addModel' }), { type: 'addModel' });
+  assert.equal(parseComparePanelMessage({ type: 'addModel', name: 'x' }), null);
 });

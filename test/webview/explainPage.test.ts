@@ -79,3 +79,16 @@ test('busy and failed states', () => {
   assert.equal(document.querySelector('.busy'), null);
   assert.match(document.querySelector('.message.error')!.textContent!, /300 tokens.*Shorten/);
 });
+
+test('the embedded demonstrator: one line above the explanation, Add Model beside it; none for other models', () => {
+  const { window, document, posted, send } = page('explain');
+  const json = fixture();
+  send({ type: 'explanation', view: explainView(json, 'mine', false) });
+  assert.equal(document.getElementById('demonstrator-notice'), null);
+  send({ type: 'explanation', view: explainView(json, 'wordnet-tuned', false, 'wordnet-tuned is a 2.6M-parameter demonstrator trained on WordNet; add your own model for real findings.') });
+  const notice = document.getElementById('demonstrator-notice')!;
+  assert.equal(notice.querySelector('span')!.textContent, 'wordnet-tuned is a 2.6M-parameter demonstrator trained on WordNet; add your own model for real findings.');
+  assert.equal(document.getElementById('root')!.firstElementChild, notice, 'the first line of the panel');
+  document.getElementById('add-model')!.dispatchEvent(new window.MouseEvent('click'));
+  assert.deepEqual(posted.at(-1), { type: 'addModel' });
+});

@@ -7,16 +7,18 @@ import { page, shadeOf } from './pageHarness';
 
 const grid: HeadsGridView = {
   modelName: 'wordnet-tuned',
+  demonstrator: null,
   layers: 2,
   heads: 3,
-  cells: [0.1, 0.2, null, 0, 0.4, 0.2].map((v, i) => ({ layer: Math.floor(i / 3), head: i % 3, verbShare: v, instructionAttention: null })),
+  cells: [0.1, 0.2, null, 0, 0.4, 0.2].map((v, i) => ({ layer: Math.floor(i / 3), head: i % 3, verbShare: v, verbPairs: v === null ? null : v === 0 ? 0 : 1, instructionAttention: null })),
   promptExcerpt: null,
 };
 
 test('empty state asks to compute; the grid shades by share relative to the largest', () => {
   const { window, document, posted, send } = page('heads');
   assert.deepEqual(posted, [{ type: 'ready' }]);
-  send({ type: 'empty', modelName: 'wordnet-tuned' });
+  send({ type: 'empty', modelName: 'wordnet-tuned', demonstrator: null });
+  assert.equal(document.getElementById('demonstrator-notice'), null, 'no notice for a model of the user');
   document.getElementById('compute-heads')!.dispatchEvent(new window.MouseEvent('click'));
   assert.deepEqual(posted.at(-1), { type: 'load' });
 
@@ -28,6 +30,10 @@ test('empty state asks to compute; the grid shades by share relative to the larg
   cells.forEach((c, i) => assert.ok(Math.abs(shadeOf(c) - (grid.cells[i].verbShare ?? 0) / 0.4) < 1e-9));
   assert.match(cells[4].getAttribute('aria-label')!, /Layer 1, head 1: instruction-verb share 40%/);
   assert.match(cells[2].getAttribute('aria-label')!, /not computed/);
+  // a head with pairs but none with an instruction verb: "none", no shade, not a 0
+  assert.equal(cells[3].textContent, 'none');
+  assert.match(cells[3].getAttribute('aria-label')!, /Layer 1, head 0: no word pair with an instruction verb/);
+  assert.equal(cells[1].textContent, '20');
 
   // keyboard: the first cell holds the tab stop; ArrowDown then Enter selects layer 1, head 0
   assert.equal(cells[0].getAttribute('tabindex'), '0');
@@ -54,4 +60,16 @@ test('a head shows its pairs; a layer its concepts, named by a language model on
   assert.equal(document.querySelector('.concept em')!.textContent, ' fruit');
   assert.equal(document.getElementById('name-concepts'), null);
   assert.match(document.querySelector('.detail')!.textContent!, /Names in italics from Some LM/);
+});
+
+test('the embedded demonstrator: one line and the Add Model action, in the empty state and over the grid', () => {
+  const { window, document, posted, send } = page('heads');
+  const notice = 'wordnet-tuned is a 2.6M-parameter demonstrator trained on WordNet; add your own model for real findings.';
+  send({ type: 'empty', modelName: 'wordnet-tuned', demonstrator: notice });
+  assert.equal(document.querySelector('#demonstrator-notice span')!.textContent, notice);
+  document.getElementById('add-model')!.dispatchEvent(new window.MouseEvent('click'));
+  assert.deepEqual(posted.at(-1), { type: 'addModel' });
+  send({ type: 'grid', view: { ...grid, demonstrator: notice } });
+  assert.equal(document.querySelectorAll('#demonstrator-notice').length, 1);
+  assert.equal(document.getElementById('demonstrator-notice')!.getAttribute('role'), 'note');
 });

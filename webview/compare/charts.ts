@@ -42,6 +42,9 @@ new MutationObserver(() => {
 }).observe(document.body, { attributes: true, attributeFilter: ['class'] });
 
 export function chartFigure(chart: CompareChart): HTMLElement {
+  if (chart.emptyNote !== null) {
+    return el('figure', { class: 'figure' }, el('h3', {}, chart.title), el('p', { class: 'muted' }, chart.description), el('p', { class: 'muted empty-note', role: 'note' }, chart.emptyNote));
+  }
   const canvas = el('canvas', { role: 'img', 'aria-label': `${chart.title}: ${chart.series.map((s) => `${s.label} ${s.values.map((v) => v.toFixed(3)).join(', ')}`).join('; ')}` });
   drawn.push({ chart: draw(canvas, chart), canvas, spec: chart });
   const table = el(

@@ -6,6 +6,7 @@ import { explanationColumn } from '../explanationColumn';
 import { connect } from '../host';
 import { button, progressRing } from '../toolkit';
 import { chartFigure, destroyCharts } from './charts';
+import { demonstratorNotice } from '../demonstrator';
 
 const root = document.getElementById('root')!;
 const post = connect<ComparePanelUpdate, ComparePanelMessage>(receive);
@@ -26,6 +27,7 @@ function render(v: CompareView): void {
   const d = v.difference;
   fill(
     root,
+    demonstratorNotice(v.demonstrator, () => post({ type: 'addModel' })),
     el('h1', {}, `${v.base.modelName} vs ${v.tuned.modelName}`),
     el(
       'p',

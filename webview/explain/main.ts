@@ -1,6 +1,7 @@
 // The explain panel's page: renders the ExplainView the host sends, shades tokens as the user points at
 // them, and sends instruction edits and export requests back. It computes no score: after an edit the host
 // sends a new view with the new instruction importance.
+import { demonstratorNotice } from '../demonstrator';
 import type { ExplainPanelMessage, ExplainPanelUpdate, ExplainView } from '../../src/protocol';
 import { el, fill, formatNumber } from '../dom';
 import { connect } from '../host';
@@ -90,6 +91,7 @@ function render(v: ExplainView): void {
   const source = v.edited ? 'chosen by you' : v.instructionSpans.some((s) => s.source === 'user') ? 'given' : 'detected';
   fill(
     root,
+    demonstratorNotice(v.demonstrator, () => post({ type: 'addModel' })),
     el('header', {}, el('h1', {}, v.modelName), el('p', { class: 'muted' }, `${v.architecture}, ${(v.parameters / 1e6).toFixed(2)}M parameters, chat template ${v.chat ? 'on' : 'off'}${v.responseGiven ? ', given response' : ''}`)),
     el(
       'section',

@@ -6,6 +6,7 @@ import { el, fill, formatNumber } from '../dom';
 import { heatmap } from '../heatmap';
 import { connect } from '../host';
 import { button, progressRing, radioGroup } from '../toolkit';
+import { demonstratorNotice } from '../demonstrator';
 
 const root = document.getElementById('root')!;
 const post = connect<HeadsViewUpdate, HeadsViewMessage>(receive);
@@ -31,6 +32,7 @@ function receive(update: HeadsViewUpdate): void {
       fill(detail);
       return fill(
         gridSection,
+        demonstratorNotice(update.demonstrator, addModel),
         el('h1', {}, update.modelName),
         el('p', { class: 'muted' }, 'Which attention heads pair instruction verbs with their objects (global, from the weights), and which attend to the instruction of the prompt you explained (local).'),
         computeButton(update.modelName),
@@ -52,6 +54,8 @@ function receive(update: HeadsViewUpdate): void {
   }
 }
 
+const addModel = () => post({ type: 'addModel' });
+
 function computeButton(modelName: string): HTMLElement {
   return button('Compute head patterns', () => post({ type: 'load' }), { id: 'compute-heads', title: `Word pairs of every head of ${modelName} (weights only, no prompt)` });
 }
@@ -63,15 +67,19 @@ function renderGrid(): void {
   const hasLocal = g.cells.some((c) => c.instructionAttention !== null);
   if (mode === 'local' && !hasLocal && hasGlobal) mode = 'global';
   if (mode === 'global' && !hasGlobal && hasLocal) mode = 'local';
+  const cell = (layer: number, head: number) => g.cells[layer * g.heads + head];
+  // a head without instruction-verb pairs says "none" (no shade), not a 0 that reads like a measured share
+  const none = (layer: number, head: number) => mode === 'global' && cell(layer, head).verbPairs === 0;
   const value = (layer: number, head: number) => {
-    const c = g.cells[layer * g.heads + head];
-    return mode === 'global' ? c.verbShare : c.instructionAttention;
+    const c = cell(layer, head);
+    return mode === 'global' ? (none(layer, head) ? null : c.verbShare) : c.instructionAttention;
   };
   const values = Array.from({ length: g.layers }, (_, l) => Array.from({ length: g.heads }, (_, h) => value(l, h)));
   const max = Math.max(1e-9, ...values.flat().filter((v): v is number => v !== null));
   const what = mode === 'global' ? 'instruction-verb share' : 'attention to the instruction';
   fill(
     gridSection,
+    demonstratorNotice(g.demonstrator, addModel),
     el('h1', {}, g.modelName),
     radioGroup(
       'Shade heads by',
@@ -94,13 +102,13 @@ function renderGrid(): void {
       rowLabels: Array.from({ length: g.layers }, (_, l) => `L${l}`),
       columnLabels: Array.from({ length: g.heads }, (_, h) => `H${h}`),
       values: values.map((row) => row.map((v) => (v === null ? null : v / max))),
-      cellLabel: (l, h) => `Layer ${l}, head ${h}: ${what} ${value(l, h) === null ? 'not computed' : `${Math.round(value(l, h)! * 100)}%`}`,
-      cellText: (l, h) => (value(l, h) === null ? '' : String(Math.round(value(l, h)! * 100))),
+      cellLabel: (l, h) => `Layer ${l}, head ${h}: ${none(l, h) ? 'no word pair with an instruction verb' : `${what} ${value(l, h) === null ? 'not computed' : `${Math.round(value(l, h)! * 100)}%`}`}`,
+      cellText: (l, h) => (none(l, h) ? 'none' : value(l, h) === null ? '' : String(Math.round(value(l, h)! * 100))),
       onActivate: ({ row, column }) => post({ type: 'selectHead', layer: row, head: column }),
       rowEnd: (l) => button('Concepts', () => post({ type: 'showConcepts', layer: l }), { secondary: true, ariaLabel: `Feed-forward concepts of layer ${l}` }),
       selected: selected ? { row: selected.layer, column: selected.head } : null,
     }),
-    el('p', { class: 'muted hint' }, `Cells: ${what} in percent${mode === 'global' ? ' of the head\'s word pairs' : ' (mean over the response, summed over instruction tokens)'}; shading relative to the largest.`),
+    el('p', { class: 'muted hint' }, `Cells: ${what} in percent${mode === 'global' ? ' of the head\'s word pairs ("none": the head has no pair with an instruction verb)' : ' (mean over the response, summed over instruction tokens)'}; shading relative to the largest.`),
   );
 }
 

@@ -5,6 +5,7 @@
 // (Finding 3). The same numbers go into the HTML report as tables. Pure (no vscode).
 import type { ExplainJson } from '../../engine/explainJson';
 import type { CompareChart, CompareView, GlobalJson } from '../../protocol';
+import { demonstratorPairNotice } from './demonstrator';
 import { explainView } from './explainView';
 
 import { array, number, object } from './jsonFields';
@@ -15,6 +16,15 @@ const value = (v: unknown): number => number(v) ?? 0;
 export interface CompareSide {
   readonly name: string;
   readonly explanation: ExplainJson;
+  /** One of the embedded pair (the view says so). */
+  readonly embedded?: boolean;
+}
+
+const allZero = (series: readonly { values: readonly number[] }[]) => series.every((s) => s.values.every((v) => v === 0));
+
+/** Why a verb-share chart has nothing but zeros. */
+function noVerbPairs(kind: string): string {
+  return `No word pair of either model's attention heads holds ${kind}, so every share is 0: nothing to compare. Heads pair the words their query and key directions both rank high; a small vocabulary or model leaves few pairs (the heads view lists each head's).`;
 }
 
 /** Charts of the global comparison JSON (layers[] and overall, as compare --json writes them). */
@@ -29,7 +39,7 @@ export function globalCharts(global: GlobalJson, baseName: string, tunedName: st
   const baseCats = object(categories.base);
   const tunedCats = object(categories.tuned);
   const names = [...new Set([...Object.keys(baseCats), ...Object.keys(tunedCats)])].filter((c) => c !== 'none').sort();
-  return [
+  const charts: Omit<CompareChart, 'emptyNote'>[] = [
     {
       title: 'Instruction verbs in attention-head word pairs',
       description: 'Per layer, the share of word pairs (all heads) with an instruction verb such as write, list or explain. Finding 2 of Wu et al.: it grows with instruction tuning.',
@@ -65,13 +75,21 @@ export function globalCharts(global: GlobalJson, baseName: string, tunedName: st
       ],
       yLabel: 'components',
     },
-  ].filter((c) => c.labels.length > 0) as CompareChart[];
+  ];
+  const notes = [
+    noVerbPairs('an instruction verb'),
+    noVerbPairs('a general verb'),
+    'The leading feed-forward directions of the two models are the same in every layer (all angles 0°).',
+    'No feed-forward component of either model has top words in a concept category, so there is nothing to count.',
+  ];
+  return charts.map((c, i) => ({ ...c, emptyNote: c.labels.length === 0 || allZero(c.series) ? notes[i] : null }));
 }
 
 /** `global`: the global comparison, null while it is computed (`pending`) or when it could not be. */
 export function compareView(base: CompareSide, tuned: CompareSide, global: GlobalJson | null, pending: boolean): CompareView {
   const charts = global ? globalCharts(global, base.name, tuned.name) : [];
   return {
+    demonstrator: demonstratorPairNotice({ name: base.name, embedded: base.embedded === true }, { name: tuned.name, embedded: tuned.embedded === true }, tuned.explanation.model.parameters),
     base: explainView(base.explanation, base.name, false),
     tuned: explainView(tuned.explanation, tuned.name, false),
     difference: tuned.explanation.instruction_importance - base.explanation.instruction_importance,
@@ -86,7 +104,7 @@ export function chartTables(charts: readonly CompareChart[]): { title: string; c
     title: c.title,
     columns: ['', ...c.series.map((s) => s.label)],
     rows: c.labels.map((label, i) => ({ label, values: c.series.map((s) => s.values[i]) })),
-    note: c.description,
+    note: c.emptyNote ? `${c.description} ${c.emptyNote}` : c.description,
   }));
 }
 

@@ -9,7 +9,8 @@ export function visibleText(text: string): string {
   return text.replace(/\n/g, '↵\n').replace(/\t/g, '→\t').replace(/\r/g, '');
 }
 
-export function explainView(json: ExplainJson, modelName: string, edited: boolean): ExplainView {
+/** `demonstrator`: the embedded pair's notice (demonstratorNotice), null for the user's own models. */
+export function explainView(json: ExplainJson, modelName: string, edited: boolean, demonstrator: string | null = null): ExplainView {
   const N = json.prompt_tokens.length;
   const M = json.response_tokens.length;
   let maxDensity = 0;
@@ -31,6 +32,7 @@ export function explainView(json: ExplainJson, modelName: string, edited: boolea
 
   return {
     modelName,
+    demonstrator,
     modelPath: json.model.path,
     architecture: json.model.architecture,
     parameters: json.model.parameters,

@@ -29,16 +29,23 @@ export function instructionAttention(attention: Pick<AttentionPayload, 'layers' 
   return out;
 }
 
-export function headsGrid(modelName: string, shape: { layers: number; heads: number }, headsJson: unknown | null, local: readonly number[] | null, promptExcerpt: string | null): HeadsGridView {
+export function headsGrid(modelName: string, shape: { layers: number; heads: number }, headsJson: unknown | null, local: readonly number[] | null, promptExcerpt: string | null, demonstrator: string | null = null): HeadsGridView {
   const layerList = array(object(headsJson).layers);
   const cells: HeadCell[] = [];
   for (let layer = 0; layer < shape.layers; layer++) {
     const heads = array(object(layerList[layer]).heads);
     for (let head = 0; head < shape.heads; head++) {
-      cells.push({ layer, head, verbShare: headsJson === null ? null : number(object(heads[head]).instruction_verb_share), instructionAttention: local ? local[layer * shape.heads + head] : null });
+      const h = object(heads[head]);
+      cells.push({
+        layer,
+        head,
+        verbShare: headsJson === null ? null : number(h.instruction_verb_share),
+        verbPairs: headsJson === null ? null : number(h.instruction_verb_pairs),
+        instructionAttention: local ? local[layer * shape.heads + head] : null,
+      });
     }
   }
-  return { modelName, layers: shape.layers, heads: shape.heads, cells, promptExcerpt };
+  return { modelName, demonstrator, layers: shape.layers, heads: shape.heads, cells, promptExcerpt };
 }
 
 /** Most word pairs a head's table shows (a head can have hundreds). */

@@ -43,9 +43,32 @@ test('charts from the global comparison JSON', () => {
     [2, 0],
     [1, 2],
   ]);
+  assert.ok(charts.every((c) => c.emptyNote === null), 'every chart has data');
   const tables = chartTables(charts);
   assert.deepEqual(tables[0].columns, ['', 'base', 'tuned']);
   assert.deepEqual(tables[0].rows[1], { label: 'layer 1', values: [0, 0.30000000000000004] });
+});
+
+test('an empty chart says why: no verb pairs in either model, no labelled component', () => {
+  const empty = globalJson({
+    layers: [0, 1].map((layer) => ({
+      layer,
+      instructionVerbShare: { base: 0, tuned: null, difference: null },
+      generalVerbShare: { base: 0.05, tuned: 0, difference: -0.05 },
+      principalAnglesDeg: [10],
+      meanPrincipalAngleDeg: 10,
+      categories: { base: {}, tuned: {} },
+    })),
+    overall: { ...comparison.overall, categories: { base: { none: 4 }, tuned: { none: 4 } } },
+  });
+  const charts = globalCharts(empty, 'base', 'tuned');
+  assert.equal(charts.length, 4, 'empty charts are kept, with their note');
+  assert.match(charts[0].emptyNote!, /No word pair of either model's attention heads holds an instruction verb, so every share is 0/);
+  assert.equal(charts[1].emptyNote, null, 'one nonzero value is data');
+  assert.equal(charts[2].emptyNote, null);
+  assert.deepEqual(charts[3].labels, []);
+  assert.match(charts[3].emptyNote!, /No feed-forward component of either model has top words in a concept category/);
+  assert.match(chartTables(charts)[0].note, /every share is 0/, 'the report says it too');
 });
 
 test('view: difference, pending and missing global comparison; export shape', () => {
@@ -56,6 +79,11 @@ test('view: difference, pending and missing global comparison; export shape', ()
   assert.equal(v.base.instructionImportance, base.explanation.instruction_importance);
   assert.equal(v.charts.length, 4);
   assert.equal(v.chartsNote, null);
+  assert.equal(v.demonstrator, null, 'two models of the user: no notice');
+  assert.equal(v.base.demonstrator, null);
+  const pair = compareView({ ...base, name: 'wordnet-base', embedded: true }, { ...tuned, name: 'wordnet-tuned', embedded: true }, global, false);
+  assert.match(pair.demonstrator!, /^wordnet-base and wordnet-tuned are (small|[\d.]+[KMB]-parameter) demonstrators trained on WordNet; add your own models for real findings\.$/);
+  assert.match(compareView(base, { ...tuned, embedded: true }, global, false).demonstrator!, /^tuned is a .* demonstrator trained on WordNet/);
   assert.match(compareView(base, tuned, null, true).chartsNote!, /Computing/);
   assert.deepEqual(compareView(base, tuned, null, false).charts, []);
   const out = compareExport(base, tuned, global) as { instruction_importance: { difference: number }; base: unknown; global: unknown; method: string };

@@ -8,8 +8,8 @@ const headsJson = {
   model: { layers: 2, heads: 2 },
   settings: { instruction_verbs: ['write', 'List'] },
   layers: [
-    { layer: 0, heads: [{ head: 0, instruction_verb_share: 0.5, dims: [{ pairs: [{ query: 'write', key: 'poem' }, { query: 'cat', key: 'dog' }] }, { pairs: [{ query: 'write', key: 'poem' }] }] }, { head: 1, instruction_verb_share: null, dims: [] }] },
-    { layer: 1, heads: [{ head: 0, instruction_verb_share: 0 }, { head: 1, instruction_verb_share: 0.25, dims: [{ pairs: [{ query: 'dog', key: 'list' }] }] }] },
+    { layer: 0, heads: [{ head: 0, instruction_verb_share: 0.5, instruction_verb_pairs: 1, dims: [{ pairs: [{ query: 'write', key: 'poem' }, { query: 'cat', key: 'dog' }] }, { pairs: [{ query: 'write', key: 'poem' }] }] }, { head: 1, instruction_verb_share: null, dims: [] }] },
+    { layer: 1, heads: [{ head: 0, instruction_verb_share: 0, instruction_verb_pairs: 0 }, { head: 1, instruction_verb_share: 0.25, instruction_verb_pairs: 1, dims: [{ pairs: [{ query: 'dog', key: 'list' }] }] }] },
   ],
 };
 
@@ -22,6 +22,9 @@ test('grid: verb shares by (layer, head), local shares from the attention summar
   for (let lh = 0; lh < 4; lh++) assert.ok(Math.abs(local[lh] - (toPrompt[lh * N + 1] + toPrompt[lh * N + 2])) < 1e-7);
   const grid = headsGrid('m', shape, headsJson, local, 'Write a poem.');
   assert.deepEqual(grid.cells.map((c) => c.verbShare), [0.5, null, 0, 0.25]);
+  assert.deepEqual(grid.cells.map((c) => c.verbPairs), [1, null, 0, 1], 'a head without pairs: null; with pairs but no verb: 0');
+  assert.equal(grid.demonstrator, null);
+  assert.equal(headsGrid('m', shape, headsJson, null, null, 'notice').demonstrator, 'notice');
   assert.deepEqual(grid.cells.map((c) => [c.layer, c.head]), [[0, 0], [0, 1], [1, 0], [1, 1]]);
   assert.deepEqual(grid.cells.map((c) => c.instructionAttention), local);
   assert.ok(headsGrid('m', shape, null, null, null).cells.every((c) => c.verbShare === null && c.instructionAttention === null));
