@@ -236,6 +236,13 @@ def setup_torch(threads, blas_threads):
     torch.use_deterministic_algorithms(True)
 
 
+def stage_inputs(meta, stage):
+    """Hashes of the files a stage learns from. Pre-training reads only the corpus and the tokenizer, so new
+    instruction data (sft.*) leaves a finished pre-training valid and only instruction tuning runs again."""
+    inputs = meta.get("inputs") or {}
+    return {k: v for k, v in inputs.items() if stage == "sft" or not k.startswith("sft.")}
+
+
 def lr_at(step, h):
     """Linear warmup to lr, cosine decay to min_lr at the last step."""
     if step < h["warmup"]:
@@ -341,11 +348,12 @@ def run_stage(stage, args):
     optimizer = make_optimizer(model, h)
     step, elapsed, tokens_seen = 0, 0.0, 0
 
-    data_id = meta.get("inputs")  # hashes of the data the token ids were made from
-    if os.path.exists(state_path):
-        state = torch.load(state_path)
-        if state.get("data") != data_id:
-            sys.exit(f"{state_path}: trained on other data than {tokens_dir} holds now; delete {state_dir} (or run train/run.sh --fresh)")
+    data_id = stage_inputs(meta, stage)  # hashes of the data this stage's token ids were made from
+    state = torch.load(state_path) if os.path.exists(state_path) else None
+    if state is not None and state.get("data") != data_id:
+        print(f"{stage}: {state_path} was trained on other data than {tokens_dir} holds now; {stage} starts again")
+        state = None
+    if state is not None:
         if state["done"]:
             print(f"{stage}: done already ({state['step']} steps; {state_path})")
             return
@@ -363,7 +371,7 @@ def run_stage(stage, args):
             base = torch.load(base_path) if os.path.exists(base_path) else None
             if base is None or not base["done"]:
                 sys.exit(f"sft: {base_path} is missing or unfinished; run `train.py pretrain` first")
-            if base.get("data") != data_id:
+            if base.get("data") != stage_inputs(meta, "pretrain"):
                 sys.exit(f"sft: {base_path} was trained on other data than {tokens_dir} holds now; run pretrain again")
             model.load_state_dict(base["model"])
         if os.path.exists(log_path):

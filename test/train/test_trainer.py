@@ -178,6 +178,31 @@ class Resume(unittest.TestCase):
             self.assertEqual([r["step"] for r in log if "loss" in r], [6])  # LOG_EVERY=10: only the last step
             self.assertTrue(log[-1].get("final"))
 
+    def test_new_instruction_data_tunes_again_on_the_same_pretraining(self):
+        with tempfile.TemporaryDirectory() as a:
+            write_tokens(a)
+            meta_path = os.path.join(a, "tokens", "meta.json")
+
+            def set_inputs(**inputs):
+                with open(meta_path) as f:
+                    meta = json.load(f)
+                meta["inputs"] = inputs
+                with open(meta_path, "w") as f:
+                    json.dump(meta, f)
+
+            set_inputs(**{"corpus.train.txt": "c1", "sft.train.jsonl": "s1"})
+            first = self.run_stages(a)
+            pretrained = torch.load(os.path.join(a, "state", "pretrain.pt"))
+            set_inputs(**{"corpus.train.txt": "c1", "sft.train.jsonl": "s2"})
+            again = self.run_stages(a)  # same token ids, new hash: tuning runs again from the kept pre-training
+            self.assertEqual(again["data"], {"corpus.train.txt": "c1", "sft.train.jsonl": "s2"})
+            self.assertEqual(torch.load(os.path.join(a, "state", "pretrain.pt"))["elapsed"], pretrained["elapsed"])
+            for k, v in first["model"].items():
+                self.assertTrue(torch.equal(v, again["model"][k]), k)
+            set_inputs(**{"corpus.train.txt": "c2", "sft.train.jsonl": "s2"})
+            train.run_stage("pretrain", SimpleNamespace(work=a, threads=1, blas_threads=1, max_steps=None, stop_after=None, lr=None))
+            self.assertEqual(torch.load(os.path.join(a, "state", "pretrain.pt"))["data"], {"corpus.train.txt": "c2"})
+
 
 if __name__ == "__main__":
     unittest.main()
