@@ -67,7 +67,7 @@ interface CliHeads {
   model: { layers: number; heads: number };
   layers: {
     instruction_verb_share: number | null;
-    heads: { pairs: number; instruction_verb_share: number | null; dims: { pairs: { query: string; key: string }[] }[] }[];
+    heads: { pairs: number; instruction_verb_pairs: number; instruction_verb_share: number | null; dims: { pairs: { query: string; key: string }[] }[] }[];
   }[];
 }
 
@@ -267,12 +267,15 @@ describe('Instruction Lens in VS Code (code-server + Chromium)', () => {
       await waitForExtension(p, 'the heads grid', async () => ((await view.locator('td[role="gridcell"]').count()) > 0 ? true : undefined));
       return view;
     });
-    // one cell a head, its text the instruction-verb share of its word pairs in percent ('' for no pairs)
+    // the embedded model says what it is, with the Add Model action beside it
+    assert.match((await view.locator('#demonstrator-notice').textContent()) ?? '', /wordnet-tuned is a 2\.6M-parameter demonstrator trained on WordNet; add your own model for real findings\./);
+    assert.equal(await view.locator('#demonstrator-notice #add-model').count(), 1);
+    // one cell a head, its text the instruction-verb share of its word pairs in percent ("none": no pair with an instruction verb)
     const cells = await view.locator('td[role="gridcell"]').evaluateAll((tds) => tds.map((td) => ({ row: Number(td.getAttribute('data-row')), column: Number(td.getAttribute('data-column')), text: (td.textContent ?? '').trim() })));
     assert.equal(cells.length, expected.model.layers * expected.model.heads, 'one cell per head');
     for (const { row, column, text } of cells) {
-      const share = expected.layers[row]!.heads[column]!.instruction_verb_share;
-      assert.equal(text, share === null ? '' : String(Math.round(share * 100)), `layer ${row}, head ${column}`);
+      const h = expected.layers[row]!.heads[column]!;
+      assert.equal(text, h.instruction_verb_pairs === 0 ? 'none' : h.instruction_verb_share === null ? '' : String(Math.round(h.instruction_verb_share * 100)), `layer ${row}, head ${column}`);
     }
     // the head with the most word pairs: its pairs, as the CLI found them
     const [layer, head] = expected.layers
@@ -301,6 +304,7 @@ describe('Instruction Lens in VS Code (code-server + Chromium)', () => {
     assert.ok(expected.response_tokens.length > 0, 'the CLI generated a response');
     const panel = await step('explain-panel', (p) => explainFile(p, 'prompt.txt', 'wordnet-tuned'));
     await assertPanelShows(panel, 'wordnet-tuned', expected);
+    assert.match((await panel.locator('#demonstrator-notice').textContent()) ?? '', /wordnet-tuned is a 2\.6M-parameter demonstrator trained on WordNet/);
     await screenshotBothThemes('explain-panel');
   });
 
@@ -318,6 +322,7 @@ describe('Instruction Lens in VS Code (code-server + Chromium)', () => {
     assert.ok(scores.includes(`wordnet-tuned ${fixed(expected.instruction_importance.tuned)}`), `tuned score in "${scores}"`);
     const difference = Number((await panel.locator('#importance-difference').textContent())?.replace('+', ''));
     assert.ok(Math.abs(difference - expected.instruction_importance.difference) <= 1e-3, `difference ${difference}`);
+    assert.match((await panel.locator('#demonstrator-notice').textContent()) ?? '', /wordnet-base and wordnet-tuned are 2\.6M-parameter demonstrators trained on WordNet/);
     const columns = panel.locator('.column');
     assert.equal(await columns.count(), 2, 'two columns');
     assert.deepEqual(await columns.nth(0).locator('.tokens.response .token').allTextContents(), expected.base.response_tokens.map((t) => visibleText(t.text)), 'base response');
@@ -331,11 +336,12 @@ describe('Instruction Lens in VS Code (code-server + Chromium)', () => {
         .locator('table tbody tr')
         .evaluateAll((trs) => trs.map((tr) => Array.from(tr.querySelectorAll('th, td')).map((c) => c.textContent ?? '')));
     const layers = expected.global!.layers;
-    assert.deepEqual(
-      await chartTable('Instruction verbs in attention-head word pairs'),
-      layers.map((l) => [`layer ${l.layer}`, fixed(l.instruction_verb_share.base ?? 0), fixed(l.instruction_verb_share.tuned ?? 0)]),
-      'per-layer instruction-verb share, base and tuned (a layer without pairs shows 0)',
-    );
+    const verbShares = layers.map((l) => [`layer ${l.layer}`, fixed(l.instruction_verb_share.base ?? 0), fixed(l.instruction_verb_share.tuned ?? 0)]);
+    if (layers.every((l) => !l.instruction_verb_share.base && !l.instruction_verb_share.tuned)) {
+      // nothing but zeros: the chart says why instead of drawing empty bars
+      const note = panel.locator('figure', { has: panel.locator('h3', { hasText: 'Instruction verbs in attention-head word pairs' }) }).locator('.empty-note');
+      assert.match((await note.textContent()) ?? '', /No word pair of either model's attention heads holds an instruction verb/);
+    } else assert.deepEqual(await chartTable('Instruction verbs in attention-head word pairs'), verbShares, 'per-layer instruction-verb share, base and tuned (a layer without pairs shows 0)');
     assert.deepEqual(
       await chartTable('Rotation of the feed-forward principal subspace'),
       layers.map((l) => [`layer ${l.layer}`, fixed(l.mean_principal_angle_deg)]),
