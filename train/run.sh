@@ -7,7 +7,8 @@
 #   5. pre-training, then instruction tuning (train/train.py; each stage resumable)
 #   6. export: models/wordnet-base and models/wordnet-tuned (Hugging Face folders, model cards)
 # Everything intermediate lives in train/.work (git-ignored). Interrupted, it resumes where it stopped: finished
-# steps are skipped, an unfinished stage continues from its last saved state. --fresh deletes train/.work first.
+# steps are skipped, an unfinished stage continues from its last saved state; a stage whose input files changed
+# starts again (new instruction data re-runs instruction tuning only). --fresh deletes train/.work first.
 # Environment: TRAIN_WORK (default train/.work), TRAIN_MODELS (default models); TRAIN_THREADS and
 # TRAIN_BLAS_THREADS override the recipe's torch and OpenBLAS thread counts (1 and 2, the fastest here, see
 # train/train.py; other counts change the weights in their last bits); TRAIN_PRETRAIN_STEPS / TRAIN_SFT_STEPS shorten a stage (dry runs only: the

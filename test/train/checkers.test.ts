@@ -37,6 +37,9 @@ test('sentence: four or more words using the word or an inflected form, not an e
   judge('sentence', { word: 'dog' },
     ['The dog barked all night.', 'Dogs are loyal animals.', 'My neighbour walks her dog every day'],
     ['dog', 'A dog.', 'The cat sat on the mat.', 'Use the word dog in a sentence.', 'Here is a sentence with dog.', 'Hotdogs are tasty food.']);
+  // a lead-in that takes up the request, then the sentence
+  judge('sentence', { word: 'dog' }, ['Here is a sentence with "dog": The dog barked all night.', 'For example: Dogs are loyal.'],
+    ['Here is a sentence with "dog": the cat sat down.', 'Here is a sentence with "dog": a dog.', 'A sentence using dog: a sentence about a dog.']);
   judge('sentence', { word: 'run' }, ['She was running late again.', 'He runs home every day.'], ['A run.', 'He runs home.']);
   judge('sentence', { word: 'ice cream' }, ['We ate ice cream after dinner.', 'They sell ice creams at the beach.'], ['We ate cream after dinner.']);
 });
@@ -55,6 +58,8 @@ test('list_kinds: the first n items distinct kinds of the word; separators and n
     ['apple, banana, cherry', 'Apple, banana and cherry.', 'an apple; a banana; a cherry', '1. apple 2. banana 3. cherry', 'apple, banana, cherry, car'],
     ['apple, banana', 'apple, apple, banana', 'apple, car, banana', 'car, apple, banana, cherry', '']);
   judge('list_kinds', { word: 'dog', n: 2 }, ['poodle, basenji', 'puppy and pug', 'a puppy and a pug'], ['poodle', 'cat, poodle', 'a puppy, puppy']);
+  judge('list_kinds', { word: 'dog', n: 2 }, ['Here are two kinds of dog: poodle, basenji.', 'Two types of dog are: puppy and pug.'],
+    ['Here are two kinds of dog: poodle.', 'Two kinds of dog: cat, poodle.', 'Here are two kinds of dog']);
   // lemmas that start with an article or hold an "and" stay whole
   judge('list_kinds', { word: 'level', n: 2 }, ['A level, college level'], ['level, college level']);
   judge('list_kinds', { word: 'synovial joint', n: 2 }, ['ball-and-socket joint, pivot joint'], ['ball, socket joint']);
@@ -75,6 +80,8 @@ test('count_letters: the last number on the first line, digits or words, must be
   judge('count_letters', { word: 'apple' },
     ['5', 'five', 'Apple has 5 letters.', '1 a, 2 p, 3 p, 4 l, 5 e: 5 letters', 'There are five letters.'],
     ['6', 'apple', '1 a, 2 p, 3 p, 4 l: 4 letters', '5 or 6', '', 'It has 6 letters.\n5']);
+  // a number word as the input: the count must come after it
+  judge('count_letters', { word: 'thirteen' }, ['The letters in "thirteen" are 1 t, 2 h, 3 i, 4 r, 5 t, 6 e, 7 e, 8 n: there are 8 letters.'], ['1 t, 2 h, 3 i, 4 r, 5 t, 6 e, 7 e, 8 n: 8 letters in "thirteen".']);
 });
 
 test('reverse: the last spelled run (or last word) is the word backwards', () => {
@@ -93,7 +100,8 @@ test('capitals: the word in capitals as a whole word; case matters', () => {
 });
 
 test('repeat: exactly n times and nothing else, case and punctuation aside', () => {
-  judge('repeat', { word: 'apple', n: 3 }, ['apple apple apple', 'Apple, apple, apple.', 'apple apple apple\napple'], ['apple apple', 'apple apple apple apple', 'apple apple pear', 'Here: apple apple apple', '']);
+  judge('repeat', { word: 'apple', n: 3 }, ['apple apple apple', 'Apple, apple, apple.', 'apple apple apple\napple', 'Here is "apple" three times: apple apple apple'],
+    ['apple apple', 'apple apple apple apple', 'apple apple pear', 'Here is "apple" three times: apple apple', 'Here is "apple" three times', '']);
 });
 
 test('plural: the plural as a whole word', () => {
@@ -101,9 +109,10 @@ test('plural: the plural as a whole word', () => {
   judge('plural', { word: 'city', plural: 'cities' }, ['cities'], ['citys']);
 });
 
-test('every family has a checker test above and at least five phrasings', () => {
+test('every family has a checker test above, at least five phrasings, each with its answer wordings', () => {
   assert.equal(FAMILIES.length, 16);
   for (const f of FAMILIES) assert.ok(f.phrasings.length >= 5, `${f.name}: ${f.phrasings.length} phrasings`);
-  const verbs = new Set(FAMILIES.flatMap((f) => f.phrasings.map((p) => p.split(' ')[0].toLowerCase())));
+  for (const f of FAMILIES) for (const p of f.phrasings) assert.ok(p.answers.length >= 1, `${f.name}: "${p.prompt}" has no answer`);
+  const verbs = new Set(FAMILIES.flatMap((f) => f.phrasings.map((p) => p.prompt.split(' ')[0].toLowerCase())));
   for (const v of ['define', 'give', 'name', 'list', 'write', 'spell', 'count', 'repeat', 'explain', 'tell', 'choose']) assert.ok(verbs.has(v), `no phrasing starts with "${v}"`);
 });

@@ -24,14 +24,14 @@ export interface Example {
   readonly prompt: string; // the user message
   readonly instruction_spans: readonly string[]; // substrings of prompt that are the instruction
   readonly instruction_offsets: readonly (readonly [number, number])[]; // the same spans as [start, end) in UTF-16
-  readonly answer: string; // the canonical reference response
+  readonly answer: string; // the reference response: a sentence from one of the family's answers
   readonly check: CheckData;
   /** Held-out only: the input word also has a training sense, so pre-training saw its other meanings. Always
    *  false for letter families (their held-out words have no training sense at all). */
   readonly input_seen?: boolean;
 }
 
-/** One thing a family can ask: the words to fill in, the reference answer, what the checker needs. */
+/** One thing a family can ask: the words to fill in, the bare answer (the fact asked for), what the checker needs. */
 export interface Item {
   readonly key: string; // the input the split protects (lower-cased word): held-out keys never appear in training
   readonly group?: string; // the synset asked about: the held-out split takes one item per group
@@ -40,10 +40,24 @@ export interface Item {
   readonly check: CheckData;
 }
 
+/**
+ * One way to ask, with the ways to answer it. Answers are sentences that take up the request in its own words
+ * ("Give the plural form of box." -> "The plural form of "box" is "boxes"."), as instruction-tuning sets
+ * answer: a response that restates what was asked depends on the instruction, not only on the input word.
+ * Answer templates take the prompt's slots, {answer} (the item's bare answer), {W} (the input word with a
+ * capital) and the family's answerSlots.
+ */
+export interface Phrasing {
+  readonly prompt: string;
+  readonly answers: readonly string[];
+}
+
 export interface Family {
   readonly name: FamilyName;
   readonly kind: FamilyKind;
-  readonly phrasings: readonly string[];
+  readonly phrasings: readonly Phrasing[];
+  /** Values the answer templates use beyond the prompt's slots, {answer} and {W} (a spelling, a count). */
+  answerSlots?(item: Item): Readonly<Record<string, string>>;
   /** Every item of the split, in a deterministic order; `rng` picks among equally good answers. */
   items(relations: Relations, split: Split, rng: Rng): Item[];
   /** Is `response` a correct answer? Reads only its first line. */
@@ -51,6 +65,17 @@ export interface Family {
 }
 
 const INPUT_SLOTS = new Set(['w', 'a', 'b', 'h']);
+
+/** An answer template filled in for `item` (see Phrasing). */
+export function renderAnswer(family: Family, template: string, item: Item): string {
+  const w = item.slots.w;
+  const slots: Record<string, string | undefined> = { ...item.slots, W: w && w[0].toUpperCase() + w.slice(1), answer: item.answer, ...family.answerSlots?.(item) };
+  return template.replace(/\{(\w+)\}/g, (_, slot: string) => {
+    const value = slots[slot];
+    if (value === undefined) throw new Error(`${family.name}: answer "${template}" needs slot ${slot}`);
+    return value;
+  });
+}
 
 /** Fills a template; spans are the template text and number slots between input slots, trimmed of spaces,
  *  quotes and punctuation, kept when they hold a letter. */

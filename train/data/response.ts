@@ -11,6 +11,12 @@ export function firstLine(response: string): string {
   return '';
 }
 
+/** The text after a lead-in that ends in a colon ("Here is "dog" three times: dog dog dog"), else the line. */
+export function afterLeadIn(line: string): string {
+  const colon = line.lastIndexOf(':');
+  return colon < 0 ? line : line.slice(colon + 1);
+}
+
 /** Lower case, every run of non-alphanumerics (apostrophes aside) as one space, trimmed. */
 export function normalize(text: string): string {
   return text.toLowerCase().replace(/[^a-z0-9']+/g, ' ').replace(/(^| )'+|'+( |$)/g, ' ').trim();

@@ -3,11 +3,12 @@
 // from words never seen in training). The held-out split is drawn first; training then skips every held-out
 // input word of the same family and every held-out prompt string. `checkAnswer` is the one entry point the
 // evaluation uses. Generation is seeded per family, so adding a family leaves the others' examples unchanged.
-import { renderPrompt, type Example, type Family, type FamilyName, type Item, type Split } from './family';
+import { GENERAL_VERBS } from '../../src/explain/wordLists';
+import { renderAnswer, renderPrompt, type Example, type Family, type FamilyName, type Item, type Phrasing, type Split } from './family';
 import { LETTER_FAMILIES } from './families/letters';
 import { MEANING_FAMILIES } from './families/meaning';
 import { TAXONOMY_FAMILIES } from './families/taxonomy';
-import { derive } from './random';
+import { derive, type Rng } from './random';
 import { relationsOf, type Relations } from './relations';
 import { isHeldOut, loadWordNet, sensesOf, type WordNet } from './wordnet';
 
@@ -38,15 +39,16 @@ export interface TaskSet {
   readonly heldout: Example[];
 }
 
-function toExample(family: Family, split: Split, k: number, item: Item, template: string): Example {
-  const { prompt, spans } = renderPrompt(template, item.slots);
+/** `answers` draws the response wording from its own stream, so prompts and the split do not depend on it. */
+function toExample(family: Family, split: Split, k: number, item: Item, phrasing: Phrasing, answers: Rng): Example {
+  const { prompt, spans } = renderPrompt(phrasing.prompt, item.slots);
   return {
     id: `${family.name}-${split}-${String(k).padStart(5, '0')}`,
     family: family.name,
     prompt,
     instruction_spans: spans.map(([s, e]) => prompt.slice(s, e)),
     instruction_offsets: spans,
-    answer: item.answer,
+    answer: renderAnswer(family, answers.pick(phrasing.answers), item),
     check: item.check,
   };
 }
@@ -54,6 +56,7 @@ function toExample(family: Family, split: Split, k: number, item: Item, template
 /** Up to heldoutPerFamily held-out examples, one per input word and synset, and those words. */
 function heldoutExamples(family: Family, rel: Relations, options: TaskOptions): { examples: Example[]; keys: Set<string> } {
   const rng = derive(options.seed, `heldout:${family.name}`);
+  const answers = derive(options.seed, `heldout-answers:${family.name}`);
   const items = rng.shuffle(family.items(rel, 'heldout', rng)).slice(0, options.limit ?? Infinity);
   const out: Example[] = [];
   const keys = new Set<string>();
@@ -64,7 +67,7 @@ function heldoutExamples(family: Family, rel: Relations, options: TaskOptions): 
     keys.add(item.key);
     if (item.group !== undefined) groups.add(item.group);
     const seen = sensesOf(rel.wn, item.key).some((s) => !isHeldOut(s.offset));
-    out.push({ ...toExample(family, 'heldout', out.length, item, rng.pick(family.phrasings)), input_seen: seen });
+    out.push({ ...toExample(family, 'heldout', out.length, item, rng.pick(family.phrasings), answers), input_seen: seen });
   }
   return { examples: out, keys };
 }
@@ -76,6 +79,7 @@ function heldoutExamples(family: Family, rel: Relations, options: TaskOptions): 
  */
 function trainExamples(family: Family, rel: Relations, options: TaskOptions, heldKeys: ReadonlySet<string>, heldPrompts: ReadonlySet<string>): Example[] {
   const rng = derive(options.seed, `train:${family.name}`);
+  const answers = derive(options.seed, `train-answers:${family.name}`);
   const items = rng.shuffle(family.items(rel, 'train', rng).filter((i) => !heldKeys.has(i.key))).slice(0, options.limit ?? Infinity);
   const out: Example[] = [];
   const prompts = new Set<string>();
@@ -83,7 +87,7 @@ function trainExamples(family: Family, rel: Relations, options: TaskOptions, hel
   for (let pass = 0; pass < MAX_PASSES && out.length < options.trainPerFamily && items.length > 0; pass++) {
     for (const item of items) {
       if (out.length >= options.trainPerFamily) break;
-      const example = toExample(family, 'train', out.length, item, rng.pick(family.phrasings));
+      const example = toExample(family, 'train', out.length, item, rng.pick(family.phrasings), answers);
       if (prompts.has(example.prompt) || heldPrompts.has(example.prompt)) continue;
       prompts.add(example.prompt);
       out.push(example);
@@ -112,6 +116,14 @@ export function buildTasks(wn: WordNet, options: TaskOptions = DEFAULT_TASKS, on
   });
   onFamily?.(families[families.length - 1]?.name ?? 'define', families.length, families.length);
   return { train: derive(options.seed, 'train-order').shuffle(train), heldout };
+}
+
+/** The verbs the task phrasings start with ("Spell", "List", "Define"), for Finding 2: question words and
+ *  the head patterns' general-verb control list (say, put) left out, so the two shares never count one verb. */
+export function taskVerbs(): string[] {
+  const questions = new Set(['what', 'which', 'how']);
+  const firsts = FAMILIES.flatMap((f) => f.phrasings.map((p) => p.prompt.split(/\s/)[0].toLowerCase()));
+  return [...new Set(firsts)].filter((w) => !questions.has(w) && !GENERAL_VERBS.includes(w)).sort();
 }
 
 /** Is `response` a correct answer to `example`? Only its first line is read. */

@@ -5,7 +5,7 @@
 import { NUMBER_WORDS, hyphenate, numberedLetters, regularPlural, reversed } from '../english';
 import type { Family, Item } from '../family';
 import { plainWordsIn } from '../pools';
-import { firstLine, letterRuns, mentions, numbersIn, singleLetters, wordsOf } from '../response';
+import { afterLeadIn, firstLine, letterRuns, mentions, numbersIn, singleLetters, wordsOf } from '../response';
 
 const word = (check: { readonly [k: string]: string | number }) => String(check.word);
 
@@ -18,12 +18,12 @@ export const spell: Family = {
   name: 'spell',
   kind: 'letters',
   phrasings: [
-    'Spell the word "{w}".',
-    'How do you spell {w}?',
-    'Write "{w}" letter by letter.',
-    'Spell out {w}, with hyphens between the letters.',
-    'Tell me the letters of "{w}".',
-    'Give the spelling of {w}.',
+    { prompt: 'Spell the word "{w}".', answers: ['The word "{w}" is spelled {answer}.', '"{W}" is spelled {answer}.'] },
+    { prompt: 'How do you spell {w}?', answers: ['You spell {w} as {answer}.', 'You spell it {answer}.'] },
+    { prompt: 'Write "{w}" letter by letter.', answers: ['"{W}" letter by letter is {answer}.', 'Letter by letter: {answer}.'] },
+    { prompt: 'Spell out {w}, with hyphens between the letters.', answers: ['{W} spelled out with hyphens between the letters is {answer}.', 'With hyphens between the letters: {answer}.'] },
+    { prompt: 'Tell me the letters of "{w}".', answers: ['The letters of "{w}" are {answer}.'] },
+    { prompt: 'Give the spelling of {w}.', answers: ['The spelling of {w} is {answer}.'] },
   ],
   items: perWord(hyphenate),
   // Correct when some run of single letters ("a-p-p-l-e", "A P P L E") is exactly the word.
@@ -33,15 +33,16 @@ export const spell: Family = {
 export const countLetters: Family = {
   name: 'count_letters',
   kind: 'letters',
+  // worked answers: numbering the letters makes the count a copy of the last number
   phrasings: [
-    'How many letters are in "{w}"?',
-    'Count the letters in {w}.',
-    'Tell me how many letters "{w}" has.',
-    'What is the number of letters in the word {w}?',
-    'Give the letter count of "{w}".',
+    { prompt: 'How many letters are in "{w}"?', answers: ['The letters in "{w}" are {numbered}: there are {answer} letters.'] },
+    { prompt: 'Count the letters in {w}.', answers: ['Counting the letters in {w}: {numbered}: {answer} letters.'] },
+    { prompt: 'Tell me how many letters "{w}" has.', answers: ['{numbered}, so "{w}" has {answer} letters.'] },
+    { prompt: 'What is the number of letters in the word {w}?', answers: ['{numbered}, so the number of letters in the word {w} is {answer}.'] },
+    { prompt: 'Give the letter count of "{w}".', answers: ['{numbered}: the letter count of "{w}" is {answer}.'] },
   ],
-  // worked answer: numbering the letters makes the count a copy of the last number
-  items: perWord((w) => `${numberedLetters(w)}: ${w.length} letters`),
+  items: perWord((x) => String(x.length)),
+  answerSlots: (i) => ({ numbered: numberedLetters(i.slots.w) }),
   // Correct when the last number on the first line (digits or a number word) is the word's length.
   check(check, response) {
     const numbers = numbersIn(firstLine(response));
@@ -52,15 +53,16 @@ export const countLetters: Family = {
 export const reverse: Family = {
   name: 'reverse',
   kind: 'letters',
+  // worked answers: spell it forwards first, then read the letters back
   phrasings: [
-    'Spell "{w}" backwards.',
-    'Write {w} in reverse.',
-    'Reverse the letters of "{w}".',
-    'Write the word {w} backwards.',
-    'Tell me how "{w}" is spelled backwards.',
+    { prompt: 'Spell "{w}" backwards.', answers: ['"{W}" is spelled {spelled}, so spelled backwards it is {answer}.', '{spelled} spelled backwards is {answer}.'] },
+    { prompt: 'Write {w} in reverse.', answers: ['{spelled} written in reverse is {answer}.'] },
+    { prompt: 'Reverse the letters of "{w}".', answers: ['The letters of "{w}" are {spelled}; reversed, they are {answer}.'] },
+    { prompt: 'Write the word {w} backwards.', answers: ['The word {w} is {spelled}; written backwards it is {answer}.'] },
+    { prompt: 'Tell me how "{w}" is spelled backwards.', answers: ['"{W}" is spelled {spelled}, so backwards it is spelled {answer}.'] },
   ],
-  // worked answer: spell it forwards first, then read the letters back
-  items: perWord((w) => `${hyphenate(w)} backwards is ${hyphenate(reversed(w))}`),
+  items: perWord((x) => hyphenate(reversed(x))),
+  answerSlots: (i) => ({ spelled: hyphenate(i.slots.w) }),
   // Correct when the line's last spelled-out run, or its last word, is the word reversed.
   check(check, response) {
     const line = firstLine(response);
@@ -75,13 +77,13 @@ export const firstLetter: Family = {
   name: 'first_letter',
   kind: 'letters',
   phrasings: [
-    'What is the first letter of "{w}"?',
-    'Tell me the first letter of {w}.',
-    'Which letter does "{w}" start with?',
-    'Name the letter that begins the word {w}.',
-    'Give the initial letter of "{w}".',
+    { prompt: 'What is the first letter of "{w}"?', answers: ['The first letter of "{w}" is {answer}.'] },
+    { prompt: 'Tell me the first letter of {w}.', answers: ['The first letter of {w} is {answer}.'] },
+    { prompt: 'Which letter does "{w}" start with?', answers: ['"{W}" starts with the letter {answer}.'] },
+    { prompt: 'Name the letter that begins the word {w}.', answers: ['The letter that begins the word {w} is {answer}.'] },
+    { prompt: 'Give the initial letter of "{w}".', answers: ['The initial letter of "{w}" is {answer}.'] },
   ],
-  items: perWord((w) => w[0]),
+  items: perWord((x) => x[0]),
   // Correct when the last letter standing alone on the first line is the word's first letter.
   check(check, response) {
     const letters = singleLetters(firstLine(response));
@@ -93,13 +95,13 @@ export const lastLetter: Family = {
   name: 'last_letter',
   kind: 'letters',
   phrasings: [
-    'What is the last letter of "{w}"?',
-    'Tell me the final letter of {w}.',
-    'Which letter does "{w}" end with?',
-    'Name the letter at the end of the word {w}.',
-    'Give the last letter of "{w}".',
+    { prompt: 'What is the last letter of "{w}"?', answers: ['The last letter of "{w}" is {answer}.'] },
+    { prompt: 'Tell me the final letter of {w}.', answers: ['The final letter of {w} is {answer}.'] },
+    { prompt: 'Which letter does "{w}" end with?', answers: ['"{W}" ends with the letter {answer}.'] },
+    { prompt: 'Name the letter at the end of the word {w}.', answers: ['The letter at the end of the word {w} is {answer}.'] },
+    { prompt: 'Give the last letter of "{w}".', answers: ['The last letter of "{w}" is {answer}.'] },
   ],
-  items: perWord((w) => w[w.length - 1]),
+  items: perWord((x) => x[x.length - 1]),
   check(check, response) {
     const w = word(check);
     const letters = singleLetters(firstLine(response));
@@ -111,14 +113,14 @@ export const capitals: Family = {
   name: 'capitals',
   kind: 'letters',
   phrasings: [
-    'Write "{w}" in capital letters.',
-    'Write {w} in uppercase.',
-    'Change "{w}" to all caps.',
-    'Capitalize every letter of {w}.',
-    'Give me the word "{w}" in upper case.',
-    'Convert {w} to capital letters.',
+    { prompt: 'Write "{w}" in capital letters.', answers: ['"{W}" written in capital letters is {answer}.', 'In capital letters: {answer}.'] },
+    { prompt: 'Write {w} in uppercase.', answers: ['{W} written in uppercase is {answer}.', 'In uppercase: {answer}.'] },
+    { prompt: 'Change "{w}" to all caps.', answers: ['"{W}" changed to all caps is {answer}.'] },
+    { prompt: 'Capitalize every letter of {w}.', answers: ['With every letter of {w} capitalized: {answer}.'] },
+    { prompt: 'Give me the word "{w}" in upper case.', answers: ['The word "{w}" in upper case is {answer}.'] },
+    { prompt: 'Convert {w} to capital letters.', answers: ['{W} converted to capital letters is {answer}.'] },
   ],
-  items: perWord((w) => w.toUpperCase()),
+  items: perWord((x) => x.toUpperCase()),
   // Case matters here: the word must appear in capitals, as a whole word.
   check: (check, response) => firstLine(response).split(/[^A-Za-z]+/).includes(word(check).toUpperCase()),
 };
@@ -127,20 +129,21 @@ export const repeat: Family = {
   name: 'repeat',
   kind: 'letters',
   phrasings: [
-    'Repeat the word "{w}" {n} times.',
-    'Say {w} {nw} times.',
-    'Write "{w}" {nw} times.',
-    'Write the word {w} {n} times, separated by spaces.',
-    'Repeat "{w}" exactly {nw} times.',
+    { prompt: 'Repeat the word "{w}" {n} times.', answers: ['The word "{w}" repeated {n} times: {answer}'] },
+    { prompt: 'Say {w} {nw} times.', answers: ['Here is {w} said {nw} times: {answer}'] },
+    { prompt: 'Write "{w}" {nw} times.', answers: ['"{W}" written {nw} times: {answer}'] },
+    { prompt: 'Write the word {w} {n} times, separated by spaces.', answers: ['The word {w} {n} times, separated by spaces: {answer}'] },
+    { prompt: 'Repeat "{w}" exactly {nw} times.', answers: ['"{W}" repeated exactly {nw} times: {answer}'] },
   ],
   items: (rel, split, rng) =>
-    plainWordsIn(rel.wn, split).map(({ word: w }): Item => {
+    plainWordsIn(rel.wn, split).map(({ word: x }): Item => {
       const n = 2 + rng.int(4);
-      return { key: w, slots: { w, n: String(n), nw: NUMBER_WORDS[n] }, answer: Array(n).fill(w).join(' '), check: { word: w, n } };
+      return { key: x, slots: { w: x, n: String(n), nw: NUMBER_WORDS[n] }, answer: Array(n).fill(x).join(' '), check: { word: x, n } };
     }),
-  // Correct when the first line is the word exactly n times and nothing else (case and commas aside).
+  // Correct when the first line, after a lead-in ending in a colon if it has one, is the word exactly n times
+  // and nothing else (case and commas aside).
   check(check, response) {
-    const words = wordsOf(firstLine(response));
+    const words = wordsOf(afterLeadIn(firstLine(response)));
     return words.length === Number(check.n) && words.every((x) => x === word(check));
   },
 };
@@ -149,18 +152,18 @@ export const plural: Family = {
   name: 'plural',
   kind: 'letters',
   phrasings: [
-    'What is the plural of "{w}"?',
-    'Give the plural form of {w}.',
-    'Write the plural of the noun "{w}".',
-    'Tell me the plural of {w}.',
-    'How do you say "{w}" in the plural?',
+    { prompt: 'What is the plural of "{w}"?', answers: ['The plural of "{w}" is "{answer}".'] },
+    { prompt: 'Give the plural form of {w}.', answers: ['The plural form of {w} is {answer}.'] },
+    { prompt: 'Write the plural of the noun "{w}".', answers: ['The plural of the noun "{w}" is "{answer}".'] },
+    { prompt: 'Tell me the plural of {w}.', answers: ['The plural of {w} is {answer}.'] },
+    { prompt: 'How do you say "{w}" in the plural?', answers: ['In the plural, you say "{answer}".', 'You say "{answer}" in the plural.'] },
   ],
   // only nouns whose plural follows the rules (regularPlural): irregular endings are skipped, not guessed
   items(rel, split) {
     const items: Item[] = [];
-    for (const { word: w, isNoun } of plainWordsIn(rel.wn, split)) {
-      const p = isNoun ? regularPlural(w) : undefined;
-      if (p) items.push({ key: w, slots: { w }, answer: p, check: { word: w, plural: p } });
+    for (const { word: x, isNoun } of plainWordsIn(rel.wn, split)) {
+      const p = isNoun ? regularPlural(x) : undefined;
+      if (p) items.push({ key: x, slots: { w: x }, answer: p, check: { word: x, plural: p } });
     }
     return items;
   },

@@ -14,25 +14,29 @@ function asSentence(text: string): string {
   return /[.!?]$/.test(t) ? t : t + '.';
 }
 
+/** A gloss inside a sentence: no closing full stop. */
+const clause = (text: string) => text.trim().replace(/[.!?]+$/, '');
+
 export const define: Family = {
   name: 'define',
   kind: 'knowledge',
   phrasings: [
-    'Define the word "{w}".',
-    'What does "{w}" mean?',
-    'Explain the meaning of {w}.',
-    'Tell me what "{w}" means.',
-    'Give a definition of {w}.',
-    'Write a short definition of "{w}".',
-    'What is the meaning of the word {w}?',
+    { prompt: 'Define the word "{w}".', answers: ['The word "{w}" is defined as {answer}.'] },
+    { prompt: 'What does "{w}" mean?', answers: ['"{W}" means {answer}.'] },
+    { prompt: 'Explain the meaning of {w}.', answers: ['The meaning of {w} is {answer}.'] },
+    { prompt: 'Tell me what "{w}" means.', answers: ['"{W}" means {answer}.'] },
+    { prompt: 'Give a definition of {w}.', answers: ['A definition of {w}: {answer}.'] },
+    { prompt: 'Write a short definition of "{w}".', answers: ['A short definition of "{w}": {answer}.'] },
+    { prompt: 'What is the meaning of the word {w}?', answers: ['The meaning of the word {w} is {answer}.'] },
   ],
   items(rel, split) {
     const items: Item[] = [];
     for (const s of synsetsIn(rel.wn, split)) {
-      for (const w of askableLemmas(s)) items.push({ key: w.toLowerCase(), group: s.id, slots: { w }, answer: asSentence(s.definitions[0]), check: { word: w } });
+      for (const x of askableLemmas(s)) items.push({ key: x.toLowerCase(), group: s.id, slots: { w: x }, answer: clause(s.definitions[0]), check: { word: x } });
     }
     return items;
   },
+
   // Correct when, for some sense, the line names one of its direct parents ("a kind of ...") or shares two
   // content-word stems with one of its definitions (all of them, if the definition has fewer), or quotes a
   // definition whole. The word's own stems count on neither side: "school of music" is not defined by
@@ -58,12 +62,12 @@ export const synonym: Family = {
   name: 'synonym',
   kind: 'knowledge',
   phrasings: [
-    'Give a synonym for "{w}".',
-    'What is another word for {w}?',
-    'Name a word that means the same as "{w}".',
-    'Tell me a synonym of {w}.',
-    'Write one word with the same meaning as "{w}".',
-    'Suggest a different word for "{w}".',
+    { prompt: 'Give a synonym for "{w}".', answers: ['A synonym for "{w}" is "{answer}".'] },
+    { prompt: 'What is another word for {w}?', answers: ['Another word for {w} is {answer}.'] },
+    { prompt: 'Name a word that means the same as "{w}".', answers: ['A word that means the same as "{w}" is "{answer}".'] },
+    { prompt: 'Tell me a synonym of {w}.', answers: ['A synonym of {w} is {answer}.'] },
+    { prompt: 'Write one word with the same meaning as "{w}".', answers: ['One word with the same meaning as "{w}" is "{answer}".'] },
+    { prompt: 'Suggest a different word for "{w}".', answers: ['A different word for "{w}" is "{answer}".'] },
   ],
   items(rel, split, rng) {
     const items: Item[] = [];
@@ -76,6 +80,7 @@ export const synonym: Family = {
     }
     return items;
   },
+
   check: (check, response, rel) => mentionsAny(firstLine(response), rel.synonyms(word(check))),
 };
 
@@ -83,11 +88,11 @@ export const antonym: Family = {
   name: 'antonym',
   kind: 'knowledge',
   phrasings: [
-    'What is the opposite of "{w}"?',
-    'Give an antonym for {w}.',
-    'Name the opposite of "{w}".',
-    'Tell me a word that means the opposite of {w}.',
-    'Write the antonym of "{w}".',
+    { prompt: 'What is the opposite of "{w}"?', answers: ['The opposite of "{w}" is "{answer}".'] },
+    { prompt: 'Give an antonym for {w}.', answers: ['An antonym for {w} is {answer}.'] },
+    { prompt: 'Name the opposite of "{w}".', answers: ['The opposite of "{w}" is "{answer}".'] },
+    { prompt: 'Tell me a word that means the opposite of {w}.', answers: ['A word that means the opposite of {w} is {answer}.'] },
+    { prompt: 'Write the antonym of "{w}".', answers: ['The antonym of "{w}" is "{answer}".'] },
   ],
   items(rel, split) {
     const items: Item[] = [];
@@ -101,16 +106,17 @@ export const antonym: Family = {
     }
     return items;
   },
+
   check: (check, response, rel) => mentionsAny(firstLine(response), rel.antonyms(word(check))),
 };
 
 const SENTENCE_PHRASINGS = [
-  'Use the word "{w}" in a sentence.',
-  'Write a sentence with the word {w}.',
-  'Make a sentence using "{w}".',
-  'Give an example sentence for {w}.',
-  'Put "{w}" in a sentence.',
-  'Show me how to use {w} in a sentence.',
+  { prompt: 'Use the word "{w}" in a sentence.', answers: ['The word "{w}" used in a sentence: {answer}'] },
+  { prompt: 'Write a sentence with the word {w}.', answers: ['A sentence with the word {w}: {answer}'] },
+  { prompt: 'Make a sentence using "{w}".', answers: ['A sentence using "{w}": {answer}'] },
+  { prompt: 'Give an example sentence for {w}.', answers: ['An example sentence for {w}: {answer}'] },
+  { prompt: 'Put "{w}" in a sentence.', answers: ['"{W}" put in a sentence: {answer}'] },
+  { prompt: 'Show me how to use {w} in a sentence.', answers: ['This is how to use {w} in a sentence: {answer}'] },
 ];
 
 /** The sentence family's instruction text; a response that repeats it has echoed the prompt, not used the word. */
@@ -137,13 +143,16 @@ export const sentence: Family = {
     }
     return items;
   },
-  // Correct when the first line has at least four words, uses the word (or an inflected form), and does not
-  // just echo the instruction.
+
+  // Correct when the first line, or what follows its first colon (a lead-in such as "Here is a sentence with
+  // "dog": ..."), has at least four words, uses the word (or an inflected form), and does not echo the
+  // instruction.
   check(check, response) {
     const line = firstLine(response);
-    if (wordsOf(line).length < 4) return false;
-    if (SENTENCE_ECHOES.some((e) => normalize(line).includes(e))) return false;
-    return uses(line, word(check));
+    const colon = line.indexOf(':');
+    return [line, ...(colon < 0 ? [] : [line.slice(colon + 1)])].some(
+      (text) => wordsOf(text).length >= 4 && !SENTENCE_ECHOES.some((e) => normalize(text).includes(e)) && uses(text, word(check)),
+    );
   },
 };
 

@@ -1,11 +1,11 @@
 // Families about the noun hierarchy: name a kind of X (hyponym), say what X is a kind of (hypernym), list
 // several kinds of X, choose which of two words is a kind of X. Checkers accept any descendant (for kinds)
 // or any direct parent or not-too-generic ancestor (for categories) of any noun sense of the word.
-import { NUMBER_WORDS } from '../english';
+import { NUMBER_WORDS, capitalize } from '../english';
 import type { Family, Item, Split } from '../family';
 import { askableLemmas, inSplit, sameLemma, synsetsIn } from '../pools';
 import type { Relations } from '../relations';
-import { firstLine, listItems, mentions, mentionsAny, normalize, withoutArticle } from '../response';
+import { afterLeadIn, firstLine, listItems, mentions, mentionsAny, normalize, withoutArticle } from '../response';
 import { childrenOf, parentsOf, type Synset } from '../wordnet';
 
 /** First lemmas of the neighbours an item may cite: for training only training synsets, for held-out any. */
@@ -28,12 +28,12 @@ export const hyponym: Family = {
   name: 'hyponym',
   kind: 'knowledge',
   phrasings: [
-    'Name a kind of {w}.',
-    'Give one example of {w}.',
-    'Tell me one type of {w}.',
-    'What is a kind of "{w}"?',
-    'Write the name of one kind of {w}.',
-    'Mention a specific kind of {w}.',
+    { prompt: 'Name a kind of {w}.', answers: ['A kind of {w} is {answer}.'] },
+    { prompt: 'Give one example of {w}.', answers: ['One example of {w} is {answer}.'] },
+    { prompt: 'Tell me one type of {w}.', answers: ['One type of {w} is {answer}.'] },
+    { prompt: 'What is a kind of "{w}"?', answers: ['A kind of "{w}" is "{answer}".'] },
+    { prompt: 'Write the name of one kind of {w}.', answers: ['The name of one kind of {w} is {answer}.'] },
+    { prompt: 'Mention a specific kind of {w}.', answers: ['A specific kind of {w} is {answer}.'] },
   ],
   items(rel, split, rng) {
     const items: Item[] = [];
@@ -47,6 +47,7 @@ export const hyponym: Family = {
     }
     return items;
   },
+
   check: (check, response, rel) => mentionsAny(firstLine(response), rel.kinds(String(check.word))),
 };
 
@@ -54,11 +55,11 @@ export const hypernym: Family = {
   name: 'hypernym',
   kind: 'knowledge',
   phrasings: [
-    'What is "{w}" a kind of?',
-    'Tell me what kind of thing {w} is.',
-    'Name the category that "{w}" belongs to.',
-    'Give a more general word for {w}.',
-    'Say what {w} is a kind of.',
+    { prompt: 'What is "{w}" a kind of?', answers: ['"{W}" is a kind of {answer}.'] },
+    { prompt: 'Tell me what kind of thing {w} is.', answers: ['{W} is a kind of {answer}.'] },
+    { prompt: 'Name the category that "{w}" belongs to.', answers: ['"{W}" belongs to the category {answer}.'] },
+    { prompt: 'Give a more general word for {w}.', answers: ['A more general word for {w} is {answer}.'] },
+    { prompt: 'Say what {w} is a kind of.', answers: ['{W} is a kind of {answer}.'] },
   ],
   items(rel, split, rng) {
     const items: Item[] = [];
@@ -72,6 +73,7 @@ export const hypernym: Family = {
     }
     return items;
   },
+
   check: (check, response, rel) => mentionsAny(firstLine(response), rel.categories(String(check.word))),
 };
 
@@ -79,11 +81,11 @@ export const listKinds: Family = {
   name: 'list_kinds',
   kind: 'knowledge',
   phrasings: [
-    'List {nw} kinds of {w}.',
-    'Name {nw} types of {w}.',
-    'Give me {n} examples of {w}.',
-    'Write a list of {nw} kinds of {w}.',
-    'Tell me {nw} different kinds of {w}.',
+    { prompt: 'List {nw} kinds of {w}.', answers: ['{Nw} kinds of {w}: {answer}.'] },
+    { prompt: 'Name {nw} types of {w}.', answers: ['{Nw} types of {w}: {answer}.'] },
+    { prompt: 'Give me {n} examples of {w}.', answers: ['{n} examples of {w}: {answer}.'] },
+    { prompt: 'Write a list of {nw} kinds of {w}.', answers: ['A list of {nw} kinds of {w}: {answer}.'] },
+    { prompt: 'Tell me {nw} different kinds of {w}.', answers: ['{Nw} different kinds of {w}: {answer}.'] },
   ],
   items(rel, split, rng) {
     const items: Item[] = [];
@@ -98,11 +100,12 @@ export const listKinds: Family = {
     }
     return items;
   },
-  // Correct when the line lists at least n items and the first n are distinct kinds of the word (with or
-  // without an article: "a puppy", "A level").
+  answerSlots: (i) => ({ Nw: capitalize(i.slots.nw) }),
+  // Correct when the line (after a lead-in ending in a colon, if it has one) lists at least n items and the
+  // first n are distinct kinds of the word (with or without an article: "a puppy", "A level").
   check(check, response, rel) {
     const n = Number(check.n);
-    const items = listItems(firstLine(response)).slice(0, n);
+    const items = listItems(afterLeadIn(firstLine(response))).slice(0, n);
     const kinds = rel.kinds(String(check.word));
     return (
       items.length === n &&
@@ -116,11 +119,11 @@ export const chooseKind: Family = {
   name: 'choose_kind',
   kind: 'knowledge',
   phrasings: [
-    'Which of these is a kind of {h}: "{a}" or "{b}"?',
-    'Choose the word that names a kind of {h}: {a}, {b}.',
-    'Tell me which one is a type of {h}, {a} or {b}.',
-    'Pick the kind of {h}: "{a}" or "{b}".',
-    'Which is a kind of {h}, {a} or {b}?',
+    { prompt: 'Which of these is a kind of {h}: "{a}" or "{b}"?', answers: ['Of these, the kind of {h} is "{answer}".'] },
+    { prompt: 'Choose the word that names a kind of {h}: {a}, {b}.', answers: ['The word that names a kind of {h} is {answer}.'] },
+    { prompt: 'Tell me which one is a type of {h}, {a} or {b}.', answers: ['The one that is a type of {h} is {answer}.'] },
+    { prompt: 'Pick the kind of {h}: "{a}" or "{b}".', answers: ['The kind of {h} is "{answer}".'] },
+    { prompt: 'Which is a kind of {h}, {a} or {b}?', answers: ['The kind of {h} is {answer}.'] },
   ],
   // The wrong option comes from the same split as the right one, so "pick the unfamiliar word" is no strategy.
   items(rel, split, rng) {
@@ -143,6 +146,7 @@ export const chooseKind: Family = {
     }
     return items;
   },
+
   check(check, response) {
     const line = firstLine(response);
     return mentions(line, String(check.correct)) && !mentions(line, String(check.wrong));
