@@ -1,41 +1,60 @@
 // `npm run eval:models`: the embedded pair on the held-out split (train/data/heldout.jsonl), with our own
 // engine. Both models get the same input, the prompt in the chat template, and answer greedily.
-//   - instruction following: the answer is correct (train/data checkers), per family and macro-averaged;
-//   - the paper's Finding 1: per prompt, each model explains its own greedy response; the tuned model's
-//     instruction importance should exceed the base model's (instruction spans known from the generator).
-// Prints a table, writes models/eval-results.json and the "Evaluation" section of both model cards.
-// --limit=N evaluates N prompts per family and records nothing; --models=DIR evaluates another pair.
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+//   - instruction following: the answer is correct (train/data checkers), per family and per kind of family;
+//   - the paper's Finding 1: per prompt, each model explains its own greedy response, and (the control) the base
+//     model also explains the tuned model's response; instruction spans are known from the generator;
+//   - the paper's Finding 2: both models' attention-head word pairs, the share with an instruction verb per
+//     layer, for the default instruction verbs and for the verbs the task phrasings use.
+// Prints the evaluation (train/evalReport.ts), writes models/eval-results.json and the "Evaluation" section of
+// both model cards, and exits with 1 when a target is missed. --limit=N evaluates N prompts per family and
+// records nothing; --models=DIR evaluates another pair.
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { SingleBar } from 'cli-progress';
 import { explainWith } from '../src/engine/explain';
+import { DEFAULT_HEADS_SETTINGS, headPatternsFor } from '../src/engine/heads';
 import { loadModel } from '../src/engine/loadModel';
 import { instructionImportance, instructionMask } from '../src/explain/instructionImportance';
+import { INSTRUCTION_VERBS } from '../src/explain/wordLists';
 import type { LensModel } from '../src/runtime/lensModel';
-import { checkAnswer, type Example } from './data/tasks';
+import { evaluationText, summarize, type EvalRow, type Scored, type VerbShares } from './evalReport';
+import { checkAnswer, familyOf, taskVerbs, type Example } from './data/tasks';
 import { loadWordNet } from './data/wordnet';
 
 const ROOT = join(__dirname, '..');
 const MODELS_DIR = process.argv.find((a) => a.startsWith('--models='))?.slice(9) ?? join(ROOT, 'models');
 const MODELS = { base: join(MODELS_DIR, 'wordnet-base'), tuned: join(MODELS_DIR, 'wordnet-tuned') };
-const MAX_NEW_TOKENS = 48; // the longest reference answers (reverse, count) are about 40 tokens
+const MAX_NEW_TOKENS = 64; // the longest reference answers (count_letters on ten-letter words) are about 60 tokens
 
-interface Scored {
-  readonly correct: boolean;
-  readonly importance: number;
-  readonly response: string;
-}
-
-async function score(model: LensModel, example: Example): Promise<Scored> {
-  const r = await explainWith(model, { modelDir: model.checkpoint.dir, prompt: example.prompt, maxNewTokens: MAX_NEW_TOKENS, chat: true }, 0);
+/** Explains `example` with `model`: its own greedy response, or the given one. */
+async function score(model: LensModel, example: Example, response?: string): Promise<Scored> {
+  const r = await explainWith(model, { modelDir: model.checkpoint.dir, prompt: example.prompt, maxNewTokens: MAX_NEW_TOKENS, chat: true, response }, 0);
   if (!r.ok) throw new Error(`${example.id}: ${r.error.message}`);
   const responseIds = r.value.responseTokens.filter((t) => !t.special).map((t) => t.id);
-  const response = await model.checkpoint.tokenizer.decode(responseIds, true);
+  const text = await model.checkpoint.tokenizer.decode(responseIds, true);
   const mask = instructionMask(example.prompt, r.value.promptTokens, example.instruction_offsets);
-  return { correct: checkAnswer(example, response), importance: instructionImportance(r.value.density, mask), response };
+  return { correct: checkAnswer(example, text), importance: instructionImportance(r.value.density, mask), response: text };
 }
 
-const pct = (x: number) => `${(100 * x).toFixed(1)}%`.padStart(7);
+/** Finding 2 for one verb list: both models' per-layer shares of head word pairs with one of the verbs. */
+async function verbShares(verbs: readonly string[]): Promise<VerbShares> {
+  const dir = mkdtempSync(join(tmpdir(), 'lens-eval-'));
+  try {
+    const file = join(dir, 'verbs.txt');
+    writeFileSync(file, verbs.join('\n') + '\n');
+    const of = async (modelDir: string) => {
+      const r = await headPatternsFor({ modelDir, instructionVerbsFile: file, settings: DEFAULT_HEADS_SETTINGS });
+      if (!r.ok) throw new Error(`heads of ${modelDir}: ${r.error.message}`);
+      const ratio = (a: number, b: number) => (b === 0 ? 0 : a / b);
+      const all = r.value.layers.reduce((s, l) => ({ v: s.v + l.counts.instructionVerbPairs, n: s.n + l.counts.pairs }), { v: 0, n: 0 });
+      return { pairs: r.value.layers.map((l) => l.counts.pairs), perLayer: r.value.layers.map((l) => ratio(l.counts.instructionVerbPairs, l.counts.pairs)), all: ratio(all.v, all.n) };
+    };
+    return { verbs, base: await of(MODELS.base), tuned: await of(MODELS.tuned) };
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
 
 async function main(): Promise<void> {
   for (const dir of Object.values(MODELS)) {
@@ -53,56 +72,34 @@ async function main(): Promise<void> {
   if (!base.ok || !tuned.ok) throw new Error(`could not load the models: ${!base.ok ? base.error.message : ''} ${!tuned.ok ? tuned.error.message : ''}`);
   const bar = new SingleBar({ format: 'eval [{bar}] {value}/{total} {eta_formatted}', stream: process.stderr });
   bar.start(examples.length, 0);
-  const rows: { example: Example; base: Scored; tuned: Scored }[] = [];
+  const rows: EvalRow[] = [];
   for (const example of examples) {
-    rows.push({ example, base: await score(base.value.model, example), tuned: await score(tuned.value.model, example) });
+    const own = { base: await score(base.value.model, example), tuned: await score(tuned.value.model, example) };
+    // the control: both models on the same text; an empty response (EOS at once) has nothing to explain
+    const text = own.tuned.response.trim().length > 0 ? own.tuned.response : undefined;
+    const control = text === undefined
+      ? { base: 0, tuned: 0 }
+      : { base: (await score(base.value.model, example, text)).importance, tuned: (await score(tuned.value.model, example, text)).importance };
+    rows.push({ id: example.id, family: example.family, kind: familyOf(example.family).kind, ...own, control });
     bar.increment();
   }
   bar.stop();
+  base.value.model.dispose();
+  tuned.value.model.dispose();
 
-  const families = [...byFamily.keys()];
-  const table = families.map((family) => {
-    const r = rows.filter((x) => x.example.family === family);
-    return {
-      family,
-      prompts: r.length,
-      base_correct: r.filter((x) => x.base.correct).length / r.length,
-      tuned_correct: r.filter((x) => x.tuned.correct).length / r.length,
-      tuned_importance_higher: r.filter((x) => x.tuned.importance > x.base.importance).length / r.length,
-    };
-  });
-  const macro = (key: 'base_correct' | 'tuned_correct') => table.reduce((s, t) => s + t[key], 0) / table.length;
-  const summary = {
-    prompts: rows.length,
-    macro_base_correct: macro('base_correct'),
-    macro_tuned_correct: macro('tuned_correct'),
-    tuned_importance_higher: rows.filter((x) => x.tuned.importance > x.base.importance).length / rows.length,
-    mean_importance: { base: rows.reduce((s, x) => s + x.base.importance, 0) / rows.length, tuned: rows.reduce((s, x) => s + x.tuned.importance, 0) / rows.length },
-  };
-  const lines = [
-    '| family | prompts | base correct | tuned correct | tuned instruction importance > base |',
-    '|---|---:|---:|---:|---:|',
-    ...table.map((t) => `| ${t.family} | ${t.prompts} | ${pct(t.base_correct)} | ${pct(t.tuned_correct)} | ${pct(t.tuned_importance_higher)} |`),
-    `| **macro average / all** | ${summary.prompts} | ${pct(summary.macro_base_correct)} | ${pct(summary.macro_tuned_correct)} | ${pct(summary.tuned_importance_higher)} |`,
-  ];
-  const text = [
-    `Held-out split: ${summary.prompts} prompts from synsets never seen in training (offset divisible by 20), greedy decoding, at most ${MAX_NEW_TOKENS} new tokens, both models prompted through the chat template.`,
-    '',
-    ...lines,
-    '',
-    `Mean instruction importance: base ${summary.mean_importance.base.toFixed(3)}, tuned ${summary.mean_importance.tuned.toFixed(3)} (Finding 1 of Wu et al.: tuned > base on ${pct(summary.tuned_importance_higher).trim()} of prompts).`,
-  ].join('\n');
+  const shares = [await verbShares(INSTRUCTION_VERBS), await verbShares(taskVerbs())];
+  const text = evaluationText(rows, shares, MAX_NEW_TOKENS);
   process.stdout.write(text + '\n');
+  const summary = summarize(rows);
   if (Number.isFinite(limit)) return; // a partial run (--limit=N per family) records nothing
-  writeFileSync(join(MODELS_DIR, 'eval-results.json'), JSON.stringify({ summary, families: table, rows: rows.map((r) => ({ id: r.example.id, base: r.base, tuned: r.tuned })) }, null, 1));
+  writeFileSync(join(MODELS_DIR, 'eval-results.json'), JSON.stringify({ summary, verbShares: shares, rows }, null, 1));
   for (const dir of Object.values(MODELS)) {
     const card = join(dir, 'README.md');
     const current = existsSync(card) ? readFileSync(card, 'utf8') : '';
     const head = current.split('\n## Evaluation')[0].trimEnd();
     writeFileSync(card, `${head}\n\n## Evaluation\n\n${text}\n`);
   }
-  base.value.model.dispose();
-  tuned.value.model.dispose();
+  if (summary.targets.some((t) => !t.met)) process.exitCode = 1;
 }
 
 main().catch((e: unknown) => {
