@@ -49,8 +49,8 @@ from model import LlamaForCausalLM, LlamaShape  # noqa: E402
 # use_deterministic_algorithms(True) changes no CPU kernel this model uses; two runs with OpenBLAS on 2 threads
 # ended with bitwise-equal weights (it splits matrices between threads, never a sum), but weights made with
 # another thread count or CPU kernel differ in the last bits, so the thread counts are part of the recipe.
-# At ~3,900 / ~5,000 tok/s: pre-training 4,500 steps (9.2M slots) ~ 39 min, tuning 2,000 steps ~ 14 min, with
-# ~1.5 min of validation; with data, tokenising and export the pipeline is ~60 min, ~90 min if the machine runs
+# At ~3,900 / ~5,000 tok/s: pre-training 4,500 steps (9.2M slots) ~ 39 min, tuning 3,000 steps ~ 21 min, with
+# ~1.5 min of validation; with data, tokenising and export the pipeline is ~70 min, ~90 min if the machine runs
 # 1.5x slower (its measured drift). Other busy processes on the machine slow it 1.5-2.5x: run it alone.
 # Peak learning rate: 400-step trial schedules at 1.5e-3 and 3e-3 were equal within 0.3% of validation loss;
 # 2e-3 sits between them.
@@ -63,7 +63,7 @@ SHAPE = dict(hidden_size=192, intermediate_size=512, num_hidden_layers=4, num_at
 STAGES = {
     "pretrain": dict(steps=4500, lr=2e-3, min_lr=2e-4, warmup=200, weight_decay=0.1, lm_rows=BATCH,
                      eval_every=500, eval_rows=256),
-    "sft": dict(steps=2000, lr=1e-3, min_lr=1e-4, warmup=100, weight_decay=0.1, lm_rows=3,  # 3 of 16 rows: ~20% text
+    "sft": dict(steps=3000, lr=1e-3, min_lr=1e-4, warmup=100, weight_decay=0.1, lm_rows=3,  # 3 of 16 rows: ~20% text
                 eval_every=250, eval_rows=256),
 }
 THREADS, BLAS_THREADS = 1, 2  # torch's own, OpenBLAS's (measured fastest; see above)
