@@ -10,7 +10,7 @@ if (!existsSync(join(model, 'config.json'))) {
   process.stderr.write(`error: the embedded model is missing from ${model}\nhint: it is part of the repository; restore it with git, or rebuild the pair with \`npm run train:models\`.\n`);
   process.exit(1);
 }
-const prompt = 'Write the word "river" backwards.';
+const prompt = 'Spell "river" backwards.'; // one of the phrasings the tuned model was trained on (the reverse family)
 process.stdout.write(`Explaining "${prompt}" with the embedded instruction-tuned model (${model}).\n\n`);
 mkdirSync(join(root, '.tmp'), { recursive: true }); // git-ignored scratch folder; absent in a fresh clone
 const json = join(root, '.tmp', 'demo-explanation.json');
