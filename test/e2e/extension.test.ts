@@ -37,7 +37,7 @@ import {
 
 const ROOT = resolve(import.meta.dirname, '..', '..');
 const ARTIFACTS = join(ROOT, 'test-artifacts', 'e2e');
-const PROMPT = 'Spell the word apple.';
+const PROMPT = 'Spell the word "apple".'; // a phrasing the embedded tuned model was trained on: the screenshots show it answering
 /** The status bar item of the active model (VS Code's id: <extension id>.<item id>). */
 const MODEL_STATUS = '[id="instruction-lens.instruction-lens.instructionLens.model"]';
 const PICKER_TITLE = 'the model to explain with';
