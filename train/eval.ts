@@ -15,6 +15,7 @@ import { SingleBar } from 'cli-progress';
 import { explainWith } from '../src/engine/explain';
 import { DEFAULT_HEADS_SETTINGS, headPatternsFor } from '../src/engine/heads';
 import { loadModel } from '../src/engine/loadModel';
+import { addCounts, NO_PAIRS, share, type PairCounts } from '../src/explain/headPatterns';
 import { instructionImportance, instructionMask } from '../src/explain/instructionImportance';
 import { INSTRUCTION_VERBS } from '../src/explain/wordLists';
 import type { LensModel } from '../src/runtime/lensModel';
@@ -46,9 +47,9 @@ async function verbShares(verbs: readonly string[]): Promise<VerbShares> {
     const of = async (modelDir: string) => {
       const r = await headPatternsFor({ modelDir, instructionVerbsFile: file, settings: DEFAULT_HEADS_SETTINGS });
       if (!r.ok) throw new Error(`heads of ${modelDir}: ${r.error.message}`);
-      const ratio = (a: number, b: number) => (b === 0 ? 0 : a / b);
-      const all = r.value.layers.reduce((s, l) => ({ v: s.v + l.counts.instructionVerbPairs, n: s.n + l.counts.pairs }), { v: 0, n: 0 });
-      return { pairs: r.value.layers.map((l) => l.counts.pairs), perLayer: r.value.layers.map((l) => ratio(l.counts.instructionVerbPairs, l.counts.pairs)), all: ratio(all.v, all.n) };
+      const verbShare = (c: PairCounts) => share(c.instructionVerbPairs, c.pairs) ?? 0; // no pairs: 0 (the pair count says why)
+      const all = r.value.layers.reduce((sum, l) => addCounts(sum, l.counts), NO_PAIRS);
+      return { pairs: r.value.layers.map((l) => l.counts.pairs), perLayer: r.value.layers.map((l) => verbShare(l.counts)), all: verbShare(all) };
     };
     return { verbs, base: await of(MODELS.base), tuned: await of(MODELS.tuned) };
   } finally {
