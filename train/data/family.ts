@@ -2,6 +2,7 @@
 // and a checker. Also the rendering of a template into a prompt with its instruction spans: the template's
 // own text is the instruction, the WordNet words filled into {w} {a} {b} {h} are the input. Numbers ({n},
 // {nw}) belong to the instruction ("three times"): they say what to do, not what to do it to.
+import { capitalize } from './english';
 import type { Rng } from './random';
 import type { Relations } from './relations';
 
@@ -69,7 +70,7 @@ const INPUT_SLOTS = new Set(['w', 'a', 'b', 'h']);
 /** An answer template filled in for `item` (see Phrasing). */
 export function renderAnswer(family: Family, template: string, item: Item): string {
   const w = item.slots.w;
-  const slots: Record<string, string | undefined> = { ...item.slots, W: w && w[0].toUpperCase() + w.slice(1), answer: item.answer, ...family.answerSlots?.(item) };
+  const slots: Record<string, string | undefined> = { ...item.slots, W: w === undefined ? undefined : capitalize(w), answer: item.answer, ...family.answerSlots?.(item) };
   return template.replace(/\{(\w+)\}/g, (_, slot: string) => {
     const value = slots[slot];
     if (value === undefined) throw new Error(`${family.name}: answer "${template}" needs slot ${slot}`);
