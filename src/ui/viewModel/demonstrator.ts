@@ -9,16 +9,17 @@ export function parameterCount(n: number): string {
   return String(n);
 }
 
+/** "2.6M-parameter", or "small" when the count is not known. */
+const sizeOf = (parameters?: number) => (parameters === undefined ? 'small' : `${parameterCount(parameters)}-parameter`);
+
 /** The notice for a model, or null when it is not one of the embedded pair. `parameters` when known. */
 export function demonstratorNotice(model: { readonly name: string; readonly embedded: boolean }, parameters?: number): string | null {
   if (!model.embedded) return null;
-  const size = parameters === undefined ? 'small' : `${parameterCount(parameters)}-parameter`;
-  return `${model.name} is a ${size} demonstrator trained on WordNet; add your own model for real findings.`;
+  return `${model.name} is a ${sizeOf(parameters)} demonstrator trained on WordNet; add your own model for real findings.`;
 }
 
 /** The compare view's notice: both models, one of them, or null. */
 export function demonstratorPairNotice(base: { readonly name: string; readonly embedded: boolean }, tuned: { readonly name: string; readonly embedded: boolean }, parameters?: number): string | null {
   if (!(base.embedded && tuned.embedded)) return demonstratorNotice(base.embedded ? base : tuned, parameters);
-  const size = parameters === undefined ? 'small' : `${parameterCount(parameters)}-parameter`;
-  return `${base.name} and ${tuned.name} are ${size} demonstrators trained on WordNet; add your own models for real findings.`;
+  return `${base.name} and ${tuned.name} are ${sizeOf(parameters)} demonstrators trained on WordNet; add your own models for real findings.`;
 }
