@@ -39,9 +39,11 @@ export function globalCharts(global: GlobalJson, baseName: string, tunedName: st
   const baseCats = object(categories.base);
   const tunedCats = object(categories.tuned);
   const names = [...new Set([...Object.keys(baseCats), ...Object.keys(tunedCats)])].filter((c) => c !== 'none').sort();
-  const charts: Omit<CompareChart, 'emptyNote'>[] = [
+  // each chart with what its note says when it has nothing to draw
+  const charts: (Omit<CompareChart, 'emptyNote'> & { readonly whyEmpty: string })[] = [
     {
       title: 'Instruction verbs in attention-head word pairs',
+      whyEmpty: noVerbPairs('an instruction verb'),
       description: 'Per layer, the share of word pairs (all heads) with an instruction verb such as write, list or explain. Finding 2 of Wu et al.: it grows with instruction tuning.',
       kind: 'bar',
       labels,
@@ -50,6 +52,7 @@ export function globalCharts(global: GlobalJson, baseName: string, tunedName: st
     },
     {
       title: 'General verbs in attention-head word pairs (control)',
+      whyEmpty: noVerbPairs('a general verb'),
       description: 'The same share for general verbs (be, have, make, …): a shift here too means the pairs changed overall, not toward instructions.',
       kind: 'bar',
       labels,
@@ -58,6 +61,7 @@ export function globalCharts(global: GlobalJson, baseName: string, tunedName: st
     },
     {
       title: 'Rotation of the feed-forward principal subspace',
+      whyEmpty: 'The leading feed-forward directions of the two models are the same in every layer (all angles 0°).',
       description: `Per layer, the mean principal angle between the leading feed-forward components of ${baseName} and ${tunedName}: 0° keeps the directions, 90° is orthogonal.`,
       kind: 'line',
       labels,
@@ -66,6 +70,7 @@ export function globalCharts(global: GlobalJson, baseName: string, tunedName: st
     },
     {
       title: 'Concept categories of the feed-forward components',
+      whyEmpty: 'No feed-forward component of either model has top words in a concept category, so there is nothing to count.',
       description: 'Components of all layers counted by the category their top words fall in (unlabelled ones left out). Finding 3 of Wu et al.: tuning shifts them toward user-oriented tasks.',
       kind: 'bar',
       labels: names,
@@ -76,13 +81,7 @@ export function globalCharts(global: GlobalJson, baseName: string, tunedName: st
       yLabel: 'components',
     },
   ];
-  const notes = [
-    noVerbPairs('an instruction verb'),
-    noVerbPairs('a general verb'),
-    'The leading feed-forward directions of the two models are the same in every layer (all angles 0°).',
-    'No feed-forward component of either model has top words in a concept category, so there is nothing to count.',
-  ];
-  return charts.map((c, i) => ({ ...c, emptyNote: c.labels.length === 0 || allZero(c.series) ? notes[i] : null }));
+  return charts.map(({ whyEmpty, ...c }) => ({ ...c, emptyNote: c.labels.length === 0 || allZero(c.series) ? whyEmpty : null }));
 }
 
 /** `global`: the global comparison, null while it is computed (`pending`) or when it could not be. */
