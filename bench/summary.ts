@@ -57,6 +57,7 @@ export function summary(r: Json): string {
   const h = r.h_concepts;
   if (h) {
     lines.push(`(h) concepts ${h.components} components x ${h.top} words, all layers: ${h.seconds.toFixed(2)} s (+ labels ${h.labelsSeconds.toFixed(2)} s), ${(h.flops / 1e9).toFixed(1)} GFLOP of covariances and words -> ${h.achievedGflops.toFixed(1)} GFLOP/s = ${pct(h.fractionOfPeak)} of (a); target >= ${pct(h.target)}${verdict(h.met)}${busy(h.othersCpuShare)}`);
+    if (h.medianSeconds !== undefined) lines.push(`    best of ${h.secondsAll.length} runs; their median ${h.medianSeconds.toFixed(2)} s = ${pct(h.medianFractionOfPeak)} of (a)`);
     lines.push(`    eigensolver ${(h.eigensolverFlops / 1e9).toFixed(1)} GFLOP more (all products ${h.allProductsGflops.toFixed(1)} GFLOP/s); per layer (covariance + eigensolver) ${h.layers.map((l: Json) => `L${l.layer} ${(l.flops / 1e9).toFixed(2)} GFLOP ${pct(l.fractionOfPeak)}`).join(', ')}; words ${(h.words.flops / 1e9).toFixed(2)} GFLOP ${pct(h.words.fractionOfPeak)}`);
     if (h.breakdown) {
       const k = Object.entries(h.breakdown.kernels).map(([name, v]: [string, Json]) => `${name} ${(v.seconds * 1000).toFixed(0)} ms/${v.calls} calls${v.gflops ? ` @${v.gflops.toFixed(0)} GFLOP/s` : ''}`);

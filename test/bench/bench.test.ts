@@ -52,7 +52,9 @@ test('bench --quick writes a result with every figure', () => {
   for (const key of ['seconds', 'flops', 'achievedGflops', 'fractionOfPeak', 'layersSeconds']) assert.ok(finite(result.g_heads[key]), `g_heads.${key}`);
   const m = result.model;
   assert.equal(result.g_heads.flops, m.numLayers * 2 * result.g_heads.words * (m.numHeads + m.numKvHeads) * m.headDim * m.hiddenSize, 'the projections of every layer');
-  for (const key of ['seconds', 'flops', 'eigensolverFlops', 'achievedGflops', 'fractionOfPeak', 'labelsSeconds']) assert.ok(finite(result.h_concepts[key]), `h_concepts.${key}`);
+  for (const key of ['seconds', 'medianSeconds', 'medianFractionOfPeak', 'flops', 'eigensolverFlops', 'achievedGflops', 'fractionOfPeak', 'labelsSeconds']) assert.ok(finite(result.h_concepts[key]), `h_concepts.${key}`);
+  assert.equal(result.h_concepts.seconds, Math.min(...result.h_concepts.secondsAll), 'the figure is the best run');
+  assert.ok(result.h_concepts.medianSeconds >= result.h_concepts.seconds);
   const { hiddenSize: D, intermediateSize: F, vocabSize: V, numLayers: L } = m;
   assert.equal(result.h_concepts.flops, L * (2 * D * D * F + 2 * result.h_concepts.components * V * D), 'covariances and words of every layer');
   assert.equal(result.h_concepts.layers.length, L);
