@@ -1,5 +1,5 @@
 // The engine's benchmark: every figure is a ratio of two things measured in this run on this machine
-// (STYLE.md, Benchmarks), written with the machine, the model and the commit to bench/results/<time>.json
+// (docs/benchmarks.md), written with the machine, the model and the commit to bench/results/<time>.json
 // and bench/results/latest.json. `npm run bench` runs it through bench/run.sh, which prints the summary.
 //
 //   (a) fp32 MatMul throughput through onnxruntime (the unit of (b)), and one-row Gemm bandwidth

@@ -1,6 +1,6 @@
 // The weights the paper's global methods read (no forward pass): per layer the query/key projections with
 // their input-norm scale, the feed-forward down projection, and the input/output embedding tables, as f32
-// arrays in one canonical layout whatever the family stores. Heads (DESIGN.md method 2) and concepts
+// arrays in one canonical layout whatever the family stores. Heads (docs/ARCHITECTURE.md, method 2) and concepts
 // (method 3) both read through here, so neither knows Hugging Face names or Conv1D layouts.
 import { LensFailure } from '../lensError';
 import type { ModelConfig } from '../model/config';

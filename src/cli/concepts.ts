@@ -1,4 +1,4 @@
-// `concepts`: the feed-forward concepts of one checkpoint (DESIGN.md, method 3), without a prompt: per layer
+// `concepts`: the feed-forward concepts of one checkpoint (docs/ARCHITECTURE.md, method 3), without a prompt: per layer
 // the leading principal components of W_down^T, their explained-variance ratios, top words and offline
 // labels. Text on stdout, the full result with --json.
 import type { Command } from 'commander';

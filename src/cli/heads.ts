@@ -1,4 +1,4 @@
-// `heads`: the self-attention head patterns of one checkpoint (DESIGN.md, method 2), without a prompt: per
+// `heads`: the self-attention head patterns of one checkpoint (docs/ARCHITECTURE.md, method 2), without a prompt: per
 // layer and head the dimensions ranked by energy, the related word pairs of the leading ones, and the shares
 // of pairs with an instruction verb and with a general verb. Text on stdout, the full result with --json.
 import type { Command } from 'commander';

@@ -1,4 +1,4 @@
-// Feed-forward concepts of one checkpoint, end to end (DESIGN.md, method 3): per layer the leading principal
+// Feed-forward concepts of one checkpoint, end to end (docs/ARCHITECTURE.md, method 3): per layer the leading principal
 // components of W_down^T (src/explain/ffnConcepts.ts), then, for all layers' components in one product, the
 // vocabulary words nearest each by |cosine| with the output embeddings, then offline labels. Only weights are
 // read (src/arch/globalWeights.ts); no forward pass, no onnx graph of the model. The heavy steps run as

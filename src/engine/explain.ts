@@ -1,6 +1,7 @@
 // One explanation, end to end: tokenise, generate (or take the given response), attribute, sparsify.
 // It runs wherever it is called (the CLI's process, or the engine worker for the extension); loading the
-// model is the caller's business (see modelCache.ts), so one loaded model serves many prompts.
+// model is the caller's business (the worker keeps loaded models, src/engine/worker.ts), so one loaded model
+// serves many prompts.
 import { importanceDensity, sparsify } from '../explain/density';
 import { detectInstructionSpans } from '../explain/instructionDetection';
 import { instructionImportance, instructionMask, locateSpans } from '../explain/instructionImportance';

@@ -1,4 +1,4 @@
-// Self-attention head patterns of one checkpoint, end to end (DESIGN.md, method 2): the word list (the
+// Self-attention head patterns of one checkpoint, end to end (docs/ARCHITECTURE.md, method 2): the word list (the
 // tokenizer's whole words, or the user's), word vectors (mean token embedding), the relatedness source (the
 // model's input embeddings, or a GloVe file) with its random-pair baseline, then per layer the projection of
 // every word through every head's norm-scaled W_q and W_k, one Gemm through onnxruntime, and the pure

@@ -1,4 +1,4 @@
-// Feed-forward concepts (DESIGN.md, method 3; Wu et al., arXiv 2310.00492, section 5): per layer, principal
+// Feed-forward concepts (docs/ARCHITECTURE.md, method 3; Wu et al., arXiv 2310.00492, section 5): per layer, principal
 // component analysis of the rows of W_down^T (the columns of W_down), what each feed-forward neuron writes
 // into the residual stream,
 // and for each leading component the vocabulary words whose output embeddings point most along it.
@@ -9,8 +9,8 @@
 //
 // The heavy steps (the scatter matrix from the centred rows, the eigensolver's products with it, components
 // x vocabulary and the top K of each row) go through the caller's ConceptKernels (onnxruntime in the engine,
-// src/runtime/conceptKernels.ts), as STYLE.md asks of explain/; kernelsFromMatmul below builds them from a
-// plain X W^T product and the loops here, the reference the fast ones are tested against. Only the leading
+// src/runtime/conceptKernels.ts), as docs/ARCHITECTURE.md asks of src/explain; kernelsFromMatmul below builds
+// them from a plain X W^T product and the loops here, the reference the fast ones are tested against. Only the leading
 // components are computed (topEigenpairs.ts). The naive reference (plain loops and a full eigendecomposition)
 // lives in test/explain/ffnConcepts.test.ts.
 //

@@ -1,4 +1,4 @@
-// Self-attention head patterns (DESIGN.md, method 2; Wu et al. §5, after Dar et al., "Analyzing Transformers
+// Self-attention head patterns (docs/ARCHITECTURE.md, method 2; Wu et al. §5, after Dar et al., "Analyzing Transformers
 // in Embedding Space"): given every word's query and key activations in one layer (word embeddings projected
 // through each head's norm-scaled W_q and W_k, computed by the caller), this file ranks each head's
 // dimensions by activation energy and, for the leading ones, pairs the top words by |query| with the top

@@ -1,4 +1,4 @@
-// The global half of a base-vs-tuned comparison (issue "compare"; Wu et al. Findings 2 and 3), layer by layer:
+// The global half of a base-vs-tuned comparison (Wu et al. Findings 2 and 3), layer by layer:
 // both models' instruction-verb and general-verb shares of attention-head word pairs, the principal angles
 // between the two models' leading feed-forward components (how far tuning rotated that subspace), and the
 // shift in the concept categories those components are labelled with. Pure: it reads per-layer summaries

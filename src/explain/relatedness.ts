@@ -1,4 +1,4 @@
-// Whether two words are related, for the head-pattern method (DESIGN.md, method 2): the cosine of their
+// Whether two words are related, for the head-pattern method (docs/ARCHITECTURE.md, method 2): the cosine of their
 // vectors in a static embedding source (the model's input embeddings by default, or GloVe) lies above
 // mean + 1.96 std of the cosines of random word pairs, the paper's test against a baseline. The baseline
 // pairs are drawn with a seeded generator from the words that have a vector, two different words a pair.

@@ -1,4 +1,4 @@
-// The word lists of the head-pattern method (DESIGN.md, method 2): the two verb lists whose shares of word
+// The word lists of the head-pattern method (docs/ARCHITECTURE.md, method 2): the two verb lists whose shares of word
 // pairs are reported per head and layer, how a verb list matches words (every inflected form), and the
 // parser for user lists (one word a line). Which words are projected comes from the tokenizer or from the
 // user's file (src/model/wordTokens.ts); this file only knows lists of strings.

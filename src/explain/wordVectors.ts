@@ -1,4 +1,4 @@
-// A word's vector in a token embedding table: the mean of its tokens' rows (DESIGN.md, method 2: a word
+// A word's vector in a token embedding table: the mean of its tokens' rows (docs/ARCHITECTURE.md, method 2: a word
 // split into several tokens is the mean of its token embeddings). W words, V vocab, D width.
 
 /** [W, D]: row w = mean over tokens[w] of table[id] ([V, D] row-major). Every word needs one token at least. */

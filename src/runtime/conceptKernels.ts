@@ -1,4 +1,4 @@
-// The feed-forward concepts' heavy steps (DESIGN.md method 3, src/explain/ffnConcepts.ts) as onnxruntime
+// The feed-forward concepts' heavy steps (docs/ARCHITECTURE.md, method 3, src/explain/ffnConcepts.ts) as onnxruntime
 // graphs, one session per graph and thread count, built on first use and kept for the process:
 //   scatter      S = X_c X_c^T from W_down [D, F]: its rows' means, the centring and Gemms by row blocks
 //   rowsTimes    X S for rows X [n, D], S symmetric (S goes in as the Gemm's left operand, which it reads

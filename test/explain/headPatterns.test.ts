@@ -1,4 +1,4 @@
-// Head patterns (DESIGN.md, method 2) against a naive re-computation written separately here in plain float64
+// Head patterns (docs/ARCHITECTURE.md, method 2) against a naive re-computation written separately here in plain float64
 // loops from the checkpoint's tensors as the test wrote them (Hugging Face names and layouts, not
 // globalWeights): word vectors, Hq = X diag(norm) Wq^T per head, Hk per key head, dimension energies and
 // ranking, top-K words by |activation|, the sign / different-word / relatedness filters, the random-pair

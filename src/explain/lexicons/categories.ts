@@ -1,4 +1,4 @@
-// Word lists for labelling feed-forward concepts (DESIGN.md, method 3) with the kind of task they serve. The
+// Word lists for labelling feed-forward concepts (docs/ARCHITECTURE.md, method 3) with the kind of task they serve. The
 // categories are those the paper sorts its concepts into when it finds that tuning shifts them toward
 // user-oriented tasks (Wu et al., arXiv 2310.00492, Finding 3: writing, coding, math, translation,
 // question answering, and plain everyday knowledge).
