@@ -1,11 +1,10 @@
-// Emits a DSL graph as an ONNX ModelProto (opset 17) with onnx-proto's protobuf encoder.
+// Emits a DSL graph as an ONNX ModelProto with onnx-proto's protobuf encoder, framed by src/graph/onnxWriter.ts.
 // Graph inputs keep their declared order; weights become initializers, either inline or as external data
 // pointing into the checkpoint's own files, so the runtime can map them instead of copying them.
 import { onnx } from 'onnx-proto';
+import { concatBytes, encodeGraph, lengthDelimited, wrapGraph } from './onnxWriter';
 import { Graph, leafAttrs, Tensor, type Emitter, type OnnxAttr, type Shape } from './tensor';
 import { ONNX_DTYPE } from './ops/select';
-
-export const OPSET = 17;
 
 export interface GraphOutput {
   readonly name: string;
@@ -281,11 +280,6 @@ export function emitModel(graph: Graph, outputs: readonly GraphOutput[], options
     graphNodes = sortByDepth(nodes);
   }
 
-  const model: onnx.IModelProto = {
-    irVersion: 8,
-    producerName: 'instruction-lens',
-    opsetImport: [{ domain: '', version: OPSET }],
-  };
   const body = encodeGraph(
     {
       name: 'instruction_lens',
@@ -295,36 +289,5 @@ export function emitModel(graph: Graph, outputs: readonly GraphOutput[], options
     },
     graphNodes,
   );
-  return concatBytes([onnx.ModelProto.encode(model).finish(), ...lengthDelimited(7, body)]);
-}
-
-// Protocol-buffer framing for the fields the encoder below writes itself: tag (field << 3 | 2), length, bytes.
-function lengthDelimited(field: number, bytes: Uint8Array): Uint8Array[] {
-  const head: number[] = [(field << 3) | 2];
-  for (let n = bytes.length; ; n = Math.floor(n / 128)) {
-    if (n < 128) {
-      head.push(n);
-      break;
-    }
-    head.push((n % 128) | 128);
-  }
-  return [Uint8Array.from(head), bytes];
-}
-
-function concatBytes(chunks: readonly Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(chunks.reduce((n, c) => n + c.length, 0));
-  let at = 0;
-  for (const c of chunks) {
-    out.set(c, at);
-    at += c.length;
-  }
-  return out;
-}
-
-/**
- * A GraphProto from its fields but the nodes, and its nodes already encoded. Field numbers from onnx.proto:
- * ModelProto.graph 7, GraphProto.node 1, NodeProto.attribute 5, AttributeProto.g 6.
- */
-function encodeGraph(fields: onnx.IGraphProto, nodes: readonly Uint8Array[]): Uint8Array {
-  return concatBytes([onnx.GraphProto.encode(fields).finish(), ...nodes.flatMap((n) => lengthDelimited(1, n))]);
+  return wrapGraph(body);
 }

@@ -1,7 +1,8 @@
 // The graph DSL's public surface: build tensors with the ops, differentiate with grad, emit with emitModel.
 export * from './tensor';
 export { grad, type GradOptions } from './autodiff';
-export { emitModel, OPSET, type GraphOutput, type EmitOptions, type ConditionalOutputs } from './emit';
+export { emitModel, type GraphOutput, type EmitOptions, type ConditionalOutputs } from './emit';
+export { OPSET } from './onnxWriter';
 export { add, sub, mul, div, type Operand } from './ops/elementwise';
 export { neg, exp, log, sqrt, tanh, sigmoid, sin, cos, erf, stopGradient } from './ops/unary';
 export { reduceSum, reduceMax, argMax } from './ops/reduce';

@@ -25,8 +25,8 @@
 //
 // D model width, F feed-forward width, V vocabulary, n rows, K words a row.
 import type { onnx } from 'onnx-proto';
-import { f32, f64, ort } from './onnxSession';
-import { A, constant, int, int64, ints, kernelSession, model, node, T, value } from './onnxProto';
+import { f32, f64, i64, kernelSession, ort } from './onnxSession';
+import { A, constant, int, ints, modelBytes, node, T, value } from '../graph/onnxWriter';
 
 /**
  * S = (W − mean) (W − mean)^T: W [d, f], mean [d, 1], by blocks: the centred rows split into `blocks` parts
@@ -55,7 +55,7 @@ function scatterModel(blocks: number): Uint8Array {
     }
   }
   nodes.push(node(blocks === 1 ? 'Identity' : 'Concat', rows, ['s'], blocks === 1 ? [] : [int('axis', 0)]));
-  return model({
+  return modelBytes({
     name: 'scatter',
     input: [value('w', T.FLOAT, ['d', 'f']), ...(blocks === 1 ? [] : [value('sizes', T.INT64, [blocks])])],
     output: [value('s', T.FLOAT, ['d', 'd']), value('mean', T.FLOAT, ['d', 1])],
@@ -68,7 +68,7 @@ export const scatterBlocks = (D: number) => Math.max(1, Math.min(8, Math.round(D
 
 /** Y = X S = (S X^T)^T for symmetric S [d, d] and X [n, d]. */
 function rowsTimesModel(): Uint8Array {
-  return model({
+  return modelBytes({
     name: 'rows_times',
     input: [value('s', T.FLOAT, ['d', 'd']), value('x', T.FLOAT, ['n', 'd'])],
     output: [value('y', T.FLOAT, ['n', 'd'])],
@@ -101,7 +101,7 @@ function filterModel(): Uint8Array {
       node('Add', ['t_sum', 't_gamma'], ['z_next']),
     ],
   };
-  return model({
+  return modelBytes({
     name: 'chebyshev_filter',
     input: [value('s', T.FLOAT, ['d', 'd']), value('x', T.FLOAT, ['n', 'd']), value('ax', T.FLOAT, ['n', 'd']), value('steps', T.FLOAT, ['p', 3]), value('count', T.INT64, [])],
     output: [value('y', T.FLOAT, ['n', 'd'])],
@@ -125,7 +125,7 @@ function filterModel(): Uint8Array {
  * largest |cos| among `valid` ids with a non-zero row (others score −1), by TopK (ties: lower id first).
  */
 function topCosinesModel(): Uint8Array {
-  return model({
+  return modelBytes({
     name: 'top_cosines',
     input: [value('u', T.FLOAT, ['n', 'd']), value('e', T.FLOAT, ['v', 'd']), value('valid', T.BOOL, ['v']), value('k', T.INT64, [1])],
     output: [value('ids', T.INT64, ['n', 'K']), value('cosines', T.FLOAT, ['n', 'K']), value('scores', T.FLOAT, ['n', 'K'])],
@@ -152,7 +152,7 @@ function topCosinesModel(): Uint8Array {
 
 /** A B^T for A [n, d] and B [m, d], float64. */
 function rowProducts64Model(): Uint8Array {
-  return model({
+  return modelBytes({
     name: 'row_products_64',
     input: [value('a', T.DOUBLE, ['n', 'd']), value('b', T.DOUBLE, ['m', 'd'])],
     output: [value('y', T.DOUBLE, ['n', 'm'])],
@@ -162,7 +162,7 @@ function rowProducts64Model(): Uint8Array {
 
 /** C X for C [m, n] and X [n, d], float64. */
 function combineRows64Model(): Uint8Array {
-  return model({
+  return modelBytes({
     name: 'combine_rows_64',
     input: [value('c', T.DOUBLE, ['m', 'n']), value('x', T.DOUBLE, ['n', 'd'])],
     output: [value('y', T.DOUBLE, ['m', 'd'])],
@@ -203,7 +203,7 @@ export async function chebyshevFilter(S: Float32Array, D: number, x: Float32Arra
   const degree = steps.length / 3;
   if (!Number.isInteger(degree) || degree < 1) throw new Error(`chebyshevFilter: ${steps.length} step coefficients, not [degree >= 1, 3]`);
   const s = await kernelSession('filter', filterModel, threads);
-  const out = await s.run({ s: f32(S, [D, D]), x: f32(x, [n, D]), ax: f32(ax, [n, D]), steps: f32(new Float32Array(steps), [degree, 3]), count: int64(degree - 1, []) });
+  const out = await s.run({ s: f32(S, [D, D]), x: f32(x, [n, D]), ax: f32(ax, [n, D]), steps: f32(new Float32Array(steps), [degree, 3]), count: i64([degree - 1], []) });
   return out.y.data as Float32Array;
 }
 
@@ -220,7 +220,7 @@ export async function topCosines(U: Float32Array, n: number, E: Float32Array, V:
   check('topCosines: valid', valid.length, V);
   if (!(Number.isInteger(K) && K >= 1 && K <= V)) throw new Error(`topCosines: K ${K} outside 1..${V}`);
   const s = await kernelSession('topCosines', topCosinesModel, threads);
-  const out = await s.run({ u: f32(U, [n, D]), e: f32(E, [V, D]), valid: new ort.Tensor('bool', valid, [V]), k: int64(K, [1]) });
+  const out = await s.run({ u: f32(U, [n, D]), e: f32(E, [V, D]), valid: new ort.Tensor('bool', valid, [V]), k: i64([K], [1]) });
   return { ids: out.ids.data as BigInt64Array, cosines: out.cosines.data as Float32Array, scores: out.scores.data as Float32Array };
 }
 

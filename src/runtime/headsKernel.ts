@@ -4,14 +4,14 @@
 // each column's `top` words by |activation| with their signed activations (TopK: ties keep the lower word
 // index first, as topByMagnitude does). Only [C] + 2 [C, top] values come back instead of [W, C], and no
 // JavaScript loop walks the products: on a machine with faster products the walk was what bounded the method.
-// Written as ONNX protos directly (src/runtime/onnxProto.ts: TopK has two outputs).
+// Written as a node list with src/graph/onnxWriter.ts (TopK has two outputs, beyond the graph DSL).
 //
 // W words, C = (H + Hkv) · Dh columns, D width, K words a column.
-import { f32 } from './onnxSession';
-import { int, int64, ints, kernelSession, model, node, T, value } from './onnxProto';
+import { f32, i64, kernelSession } from './onnxSession';
+import { int, ints, modelBytes, node, T, value } from '../graph/onnxWriter';
 
 function headColumnsModel(): Uint8Array {
-  return model({
+  return modelBytes({
     name: 'head_columns',
     input: [value('x', T.FLOAT, ['w', 'd']), value('rows', T.FLOAT, ['c', 'd']), value('k', T.INT64, [1])],
     output: [value('squares', T.FLOAT, ['c']), value('ids', T.INT64, ['c', 'K']), value('activations', T.FLOAT, ['c', 'K'])],
@@ -41,6 +41,6 @@ export async function headColumns(x: Float32Array, words: number, rows: Float32A
   const K = Math.min(top, words);
   if (!(Number.isInteger(K) && K >= 1)) throw new Error(`headColumns: ${top} words a column of ${words}`);
   const s = await kernelSession('headColumns', headColumnsModel, threads);
-  const out = await s.run({ x: f32(x, [words, width]), rows: f32(rows, [columns, width]), k: int64(K, [1]) });
+  const out = await s.run({ x: f32(x, [words, width]), rows: f32(rows, [columns, width]), k: i64([K], [1]) });
   return { squares: out.squares.data as Float32Array, ids: out.ids.data as BigInt64Array, activations: out.activations.data as Float32Array, top: K };
 }

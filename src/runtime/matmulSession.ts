@@ -4,21 +4,15 @@
 import { Graph } from '../graph/tensor';
 import { emitModel } from '../graph/emit';
 import { linear } from '../graph/ops/linear';
-import { createSession, f32, ort } from './onnxSession';
-
-const sessions = new Map<string, Promise<ort.InferenceSession>>();
+import { cachedSession, f32, type ort } from './onnxSession';
 
 function sessionFor(k: number, threads?: number): Promise<ort.InferenceSession> {
-  const key = `${k}|${threads ?? ''}`;
-  let s = sessions.get(key);
-  if (!s) {
+  return cachedSession(`matmulTransposed${k}`, () => {
     const g = new Graph('float32');
     const x = g.input('x', ['n', k]);
     const w = g.input('w', ['m', k]);
-    s = createSession(emitModel(g, [{ name: 'y', tensor: linear(x, w) }]), { threads });
-    sessions.set(key, s);
-  }
-  return s;
+    return emitModel(g, [{ name: 'y', tensor: linear(x, w) }]);
+  }, { threads });
 }
 
 /** Y = X W^T for row-major X [n, k] and W [m, k]; Y is [n, m], row-major. */

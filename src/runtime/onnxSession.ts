@@ -1,4 +1,7 @@
-// onnxruntime-node sessions: one place that knows the session options we rely on.
+// onnxruntime-node sessions: one place that knows the session options we rely on, and the one cache of the
+// sessions of our small fixed graphs (the heads and concepts kernels, the products of matmulSession.ts), built
+// on first use per graph and options and kept for the process. A checkpoint's own model (LensModel) is not
+// cached here: its session lives as long as the loaded model.
 import * as ort from 'onnxruntime-node';
 import { availableParallelism } from 'node:os';
 
@@ -41,6 +44,26 @@ export async function createSession(model: string | Uint8Array, options: Session
   };
   return typeof model === 'string' ? ort.InferenceSession.create(model, opts) : ort.InferenceSession.create(model, opts);
 }
+
+const cached = new Map<string, Promise<ort.InferenceSession>>();
+
+/** The session of the graph named `key` (built by `build` the first time) with these options, kept for the process. */
+export function cachedSession(key: string, build: () => Uint8Array, options: SessionOptions = {}): Promise<ort.InferenceSession> {
+  const id = [key, options.threads ?? availableParallelism(), options.spinning ?? true, options.optimization ?? 'all', options.externalDataFolder ?? ''].join('|');
+  let session = cached.get(id);
+  if (!session) {
+    session = createSession(build(), options);
+    cached.set(id, session);
+  }
+  return session;
+}
+
+/**
+ * A kernel's session: on `threads` threads (all cores by default), never spinning between runs. Kernels take
+ * turns with one another and with reads on libuv's threads, and each session has its own pool: a pool that
+ * spins after its run takes a core from the next kernel.
+ */
+export const kernelSession = (key: string, build: () => Uint8Array, threads?: number) => cachedSession(key, build, { threads, spinning: false });
 
 export function f32(data: Float32Array | number[], dims: readonly number[]): ort.Tensor {
   return new ort.Tensor('float32', data instanceof Float32Array ? data : Float32Array.from(data), dims);
