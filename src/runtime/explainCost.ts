@@ -7,6 +7,7 @@ import type { Checkpoint } from '../model/checkpoint';
 import { attributionBatches, chainRows } from './attributionBatches';
 import type { Calibration } from './calibration';
 import { ATTRIBUTION_BATCH, lensGraphFor } from './lensModel';
+import { isStepOutput } from './lensGraph';
 
 export interface ExplainShape {
   readonly promptTokens: number;
@@ -56,7 +57,7 @@ export class CostModel {
   constructor(private readonly checkpoint: Checkpoint, options: { readonly attributionBatch?: number; readonly backwardChains?: number } = {}) {
     const { lens, backwardChains } = lensGraphFor(checkpoint, 'float32', options);
     // a decode step fetches the argmax and the new keys and values only
-    this.step = flopTerms(lens.outputs.filter((o) => o.name === 'next_id' || o.name.startsWith('new_')));
+    this.step = flopTerms(lens.outputs.filter((o) => isStepOutput(o.name)));
     this.attribution = flopTerms(lens.attribution.outputs);
     this.chains = backwardChains;
     this.batchSize = options.attributionBatch ?? ATTRIBUTION_BATCH;

@@ -10,7 +10,7 @@ import type { Checkpoint } from '../model/checkpoint';
 import { readRows, type TensorInfo } from '../model/safetensors';
 import { checkpointWeights, findTensor } from './checkpointWeights';
 import { attributionBatches, chainRows } from './attributionBatches';
-import { buildLensGraph, type LensGraph } from './lensGraph';
+import { attributionFeeds, buildLensGraph, LENS_IO, stepFeeds, type LensGraph } from './lensGraph';
 import { createSession, i64, ort, type Feeds } from './onnxSession';
 
 export interface LoadOptions {
@@ -119,27 +119,37 @@ export class LensModel {
     return new ort.Tensor(this.computeDtype, (embeds.data as Float32Array | Float64Array).subarray(0, count * D), [1, count, D]);
   }
 
-  private emptyStep(): Feeds {
+  /** A step's inputs for `ids` at positions from `first`, with each layer's cache as given. */
+  private stepInputs(ids: readonly number[], first: number, pastKeys: readonly ort.Tensor[], pastValues: readonly ort.Tensor[]): Feeds {
+    return stepFeeds({ embeds: this.embeds(ids), positions: i64(ids.map((_, i) => first + i), [ids.length]), pastKeys, pastValues });
+  }
+
+  /** An empty cache: a (1, 0, Hkv, Dh) tensor a layer. */
+  private emptyCache(): ort.Tensor[] {
     const { numLayers, numKvHeads, headDim } = this.config;
-    const feeds: Feeds = { embeds: this.floats(0, [1, 0, this.config.hiddenSize]), positions: i64([], [0]) };
-    for (let i = 0; i < numLayers; i++) {
-      feeds[`past_key_${i}`] = this.floats(0, [1, 0, numKvHeads, headDim]);
-      feeds[`past_value_${i}`] = this.floats(0, [1, 0, numKvHeads, headDim]);
-    }
-    return feeds;
+    return Array.from({ length: numLayers }, () => this.floats(0, [1, 0, numKvHeads, headDim]));
+  }
+
+  /** The step left idle (S = P = 0), for an attribution run. */
+  private emptyStep(): Feeds {
+    return stepFeeds({ embeds: this.floats(0, [1, 0, this.config.hiddenSize]), positions: i64([], [0]), pastKeys: this.emptyCache(), pastValues: this.emptyCache() });
+  }
+
+  /** One forward pass over `ids` from position 0 without a cache, the attribution off. */
+  private forwardOnly(ids: readonly number[]): Feeds {
+    return { ...this.stepInputs(ids, 0, this.emptyCache(), this.emptyCache()), ...this.emptyAttribution() };
   }
 
   private emptyAttribution(): Feeds {
-    const feeds: Feeds = {
-      attr_run: new ort.Tensor('bool', [false], []),
-      attr_embeds: this.floats(0, [1, 0, this.config.hiddenSize]),
-      attr_positions: i64([], [0]),
-      attr_select: this.floats(0, [0, 0]),
-      attr_targets: this.floats(0, [0, this.config.vocabSize]),
-    };
-    for (let k = 0; this.backwardChains > 1 && k < this.backwardChains; k++) feeds[`attr_chain_${k}`] = this.floats(0, [0, 0]);
-    if (this.longrope) feeds.attr_rope_length = i64([0], [1]);
-    return feeds;
+    return attributionFeeds({
+      run: new ort.Tensor('bool', [false], []),
+      embeds: this.floats(0, [1, 0, this.config.hiddenSize]),
+      positions: i64([], [0]),
+      select: this.floats(0, [0, 0]),
+      targets: this.floats(0, [0, this.config.vocabSize]),
+      chains: this.backwardChains > 1 ? Array.from({ length: this.backwardChains }, () => this.floats(0, [0, 0])) : [],
+      ...(this.longrope ? { ropeLength: i64([0], [1]) } : {}),
+    });
   }
 
   /**
@@ -149,7 +159,7 @@ export class LensModel {
   async generate(promptIds: readonly number[], maxNewTokens: number, onToken?: (id: number, done: number) => boolean | void): Promise<number[]> {
     const { numLayers, numKvHeads, headDim, maxPositions, eosTokenIds } = this.config;
     const out: number[] = [];
-    const feeds: Feeds = { ...this.emptyStep(), ...this.emptyAttribution() };
+    const idle = this.emptyAttribution();
     // the cache: one position-major buffer per layer for keys and one for values, filled as positions are
     // computed and fed as a view of the filled part; room for every position a step can compute (the
     // prompt and every generated token but the last, which is never fed back)
@@ -161,22 +171,18 @@ export class LensModel {
     let tokens = [...promptIds];
     let position = 0;
     while (out.length < maxNewTokens && position + tokens.length <= maxPositions) {
-      feeds.embeds = this.embeds(tokens);
-      feeds.positions = i64(tokens.map((_, i) => position + i), [tokens.length]);
-      for (let i = 0; i < numLayers; i++) {
-        feeds[`past_key_${i}`] = new ort.Tensor(this.computeDtype, keys[i].subarray(0, position * row), [1, position, numKvHeads, headDim]);
-        feeds[`past_value_${i}`] = new ort.Tensor(this.computeDtype, values[i].subarray(0, position * row), [1, position, numKvHeads, headDim]);
-      }
+      const filled = (cache: Float32Array | Float64Array) => new ort.Tensor(this.computeDtype, cache.subarray(0, position * row), [1, position, numKvHeads, headDim]);
+      const feeds: Feeds = { ...this.stepInputs(tokens, position, keys.map(filled), values.map(filled)), ...idle };
       // the argmax, not the logits (a vocabulary-sized array per token), comes back; the new positions'
       // keys and values are written by the runtime straight into their place in the cache
-      const fetches: Record<string, ort.Tensor | null> = { next_id: null };
+      const fetches: Record<string, ort.Tensor | null> = { [LENS_IO.nextId]: null };
       const rows = (cache: Float32Array | Float64Array) => new ort.Tensor(this.computeDtype, cache.subarray(position * row, (position + tokens.length) * row), [1, tokens.length, numKvHeads, headDim]);
       for (let i = 0; i < numLayers; i++) {
-        fetches[`new_key_${i}`] = rows(keys[i]);
-        fetches[`new_value_${i}`] = rows(values[i]);
+        fetches[LENS_IO.newKey(i)] = rows(keys[i]);
+        fetches[LENS_IO.newValue(i)] = rows(values[i]);
       }
       const result = await this.session.run(feeds, fetches);
-      const next = Number((result.next_id.data as BigInt64Array)[0]);
+      const next = Number((result[LENS_IO.nextId].data as BigInt64Array)[0]);
       out.push(next);
       if (onToken?.(next, out.length) === false || eosTokenIds.includes(next)) break;
       position += tokens.length;
@@ -191,17 +197,15 @@ export class LensModel {
    */
   async attention(ids: readonly number[]): Promise<Float32Array[]> {
     const { numLayers } = this.config;
-    const feeds: Feeds = { ...this.emptyStep(), ...this.emptyAttribution(), embeds: this.embeds(ids), positions: i64(ids.map((_, i) => i), [ids.length]) };
-    const names = Array.from({ length: numLayers }, (_, i) => `attention_${i}`);
-    const result = await this.session.run(feeds, names);
+    const names = Array.from({ length: numLayers }, (_, i) => LENS_IO.attention(i));
+    const result = await this.session.run(this.forwardOnly(ids), names);
     // (1, Hkv, G, T, T) is (H, T, T) in memory: query head h = kv * G + g
     return names.map((name) => Float32Array.from(result[name].data as Float32Array | Float64Array));
   }
 
   /** Logits of the next token after `ids` (no cache): for tests and the KV-cache benchmark's baseline. */
   async nextLogits(ids: readonly number[]): Promise<Float32Array | Float64Array> {
-    const feeds: Feeds = { ...this.emptyStep(), ...this.emptyAttribution(), embeds: this.embeds(ids), positions: i64(ids.map((_, i) => i), [ids.length]) };
-    return (await this.session.run(feeds, ['logits'])).logits.data as Float32Array | Float64Array;
+    return (await this.session.run(this.forwardOnly(ids), [LENS_IO.logits]))[LENS_IO.logits].data as Float32Array | Float64Array;
   }
 
   /**
@@ -232,26 +236,29 @@ export class LensModel {
         select[j * T + (N - 1 + m0 + j)] = 1; // the position whose logits predict y_m
         targets[j * V + responseIds[m0 + j]] = 1;
       }
-      const feeds: Feeds = {
-        ...this.emptyStep(),
-        attr_run: new ort.Tensor('bool', [true], []),
-        attr_embeds: this.firstPositions(embeds, T),
-        attr_positions: i64(ids.slice(0, T).map((_, i) => i), [T]),
-        attr_select: new ort.Tensor(this.computeDtype, select, [count, T]),
-        attr_targets: new ort.Tensor(this.computeDtype, targets.subarray(0, count * V), [count, V]),
-        // longrope: every batch rotates as the whole sequence (prompt and response but its last token) does
-        ...(this.longrope ? { attr_rope_length: i64([ids.length], [1]) } : {}),
-      };
       // the rows of each backward chain: equal shares; with fewer rows than chains, the last row repeats
       const rowsOf = chainRows(count, chains);
-      if (chains > 1) rowsOf.forEach((rows, k) => {
+      const chainInputs = (chains > 1 ? rowsOf : []).map((rows) => {
         const chain = new Ctor(rows.length * count);
         rows.forEach((r, j) => (chain[j * count + r] = 1));
-        feeds[`attr_chain_${k}`] = new ort.Tensor(this.computeDtype, chain, [rows.length, count]);
+        return new ort.Tensor(this.computeDtype, chain, [rows.length, count]);
       });
-      const names = chains === 1 ? ['attribution'] : rowsOf.map((_, k) => `attribution_${k}`);
-      const result = await this.session.run(feeds, ['probabilities', ...names]);
-      const p = result.probabilities.data as Float32Array | Float64Array;
+      const feeds: Feeds = {
+        ...this.emptyStep(),
+        ...attributionFeeds({
+          run: new ort.Tensor('bool', [true], []),
+          embeds: this.firstPositions(embeds, T),
+          positions: i64(ids.slice(0, T).map((_, i) => i), [T]),
+          select: new ort.Tensor(this.computeDtype, select, [count, T]),
+          targets: new ort.Tensor(this.computeDtype, targets.subarray(0, count * V), [count, V]),
+          chains: chainInputs,
+          // longrope: every batch rotates as the whole sequence (prompt and response but its last token) does
+          ...(this.longrope ? { ropeLength: i64([ids.length], [1]) } : {}),
+        }),
+      };
+      const names = chains === 1 ? [LENS_IO.attribution] : rowsOf.map((_, k) => LENS_IO.attributionChain(k));
+      const result = await this.session.run(feeds, [LENS_IO.probabilities, ...names]);
+      const p = result[LENS_IO.probabilities].data as Float32Array | Float64Array;
       for (let j = 0; j < count; j++) probabilities[m0 + j] = p[j];
       rowsOf.forEach((rows, k) => {
         const a = result[names[k]].data as Float32Array | Float64Array; // (rows, 1, T)
