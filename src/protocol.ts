@@ -3,8 +3,11 @@
 //   host <-> webviews       (one pair of unions per view: explain panel, heads view, compare panel)
 // The webview bundles import this file for its types only. What a webview sends is untrusted input: the host
 // checks every message with src/ui/webviewMessages.ts before it acts on it.
+import type { GlobalComparisonJson } from './engine/compareJson';
+import type { ConceptsJson } from './engine/conceptsJson';
 import type { ExplainJson } from './engine/explainJson';
 import type { ExplainRequest } from './engine/explainTypes';
+import type { HeadsJson } from './engine/headsJson';
 import type { LensError } from './lensError';
 
 // ---------------------------------------------------------------------------------------------------------
@@ -50,15 +53,13 @@ export interface AttentionPayload {
   readonly map?: Float32Array;
 }
 
-/** The JSON of the CLI's heads / concepts / compare commands (docs/cli.md); the views read them through src/ui/viewModel. */
-export type GlobalJson = Record<string, unknown>;
-
+/** Each job's result: the CLI's JSON contracts (docs/cli.md), typed where they are made in src/engine. */
 export interface EngineResults {
   readonly explain: ExplainPayload;
-  readonly heads: GlobalJson;
-  readonly concepts: GlobalJson;
+  readonly heads: HeadsJson;
+  readonly concepts: ConceptsJson;
   readonly attention: AttentionPayload;
-  readonly compare: GlobalJson;
+  readonly compare: GlobalComparisonJson;
 }
 
 /** Progress of any job: a stage name, and counts where the stage has them. */

@@ -15,7 +15,7 @@ import { claimAlive, lockPath, tryLock, type IdLock } from './idLock';
 import { shardLabel, shardOf, type Shard } from './shard';
 import { join, resolve } from 'node:path';
 import { explainWith } from '../engine/explain';
-import { explainJson } from '../engine/explainJson';
+import { explainJson, type ExplainJson } from '../engine/explainJson';
 import type { ExplainRequest } from '../engine/explainTypes';
 import { loadModel } from '../engine/loadModel';
 import { resolveChat, type ChatSetting } from '../engine/chatSetting';
@@ -23,7 +23,7 @@ import { openCheckpoint } from '../engine/loadModel';
 import type { Checkpoint } from '../model/checkpoint';
 import { datasetFormatOf, parseDataset, type DatasetFormat, type DatasetItem } from '../explain/dataset';
 import { fail, ok, type LensError, type Result } from '../lensError';
-import { explainHtml, type ReportExplanation } from '../report/explainHtml';
+import { explainHtml } from '../report/explainHtml';
 import { prepareOutputDir, TEMP_SUFFIX, writeFileAtomic } from './outputFile';
 import { parseSummary, summaryHeader, summaryLine, type SummaryRow } from './summaryCsv';
 
@@ -163,7 +163,7 @@ export async function runBatch(o: BatchOptions): Promise<Result<BatchOutcome>> {
         let row: SummaryRow;
         if (result.ok) {
           const json = explainJson(request, result.value);
-          const written = writeResult(o.out, item.id, JSON.stringify(json, null, 1), o.html ? explainHtml(json as unknown as ReportExplanation) : null);
+          const written = writeResult(o.out, item.id, JSON.stringify(json, null, 1), o.html ? explainHtml(json) : null);
           row = written.ok
             ? { id: item.id, promptTokens: result.value.promptTokens.length, responseTokens: result.value.responseTokens.length, instructionImportance: result.value.instructionImportance, status: 'ok', error: '', seconds }
             : failedRow(item.id, written.error, seconds);
@@ -347,7 +347,7 @@ function writeResult(dir: string, id: string, json: string, html: string | null)
 function writeHtmlIfMissing(dir: string, id: string): void {
   const path = join(dir, `${id}.html`);
   if (existsSync(path)) return;
-  writeFileAtomic(path, explainHtml(JSON.parse(readFileSync(join(dir, `${id}.json`), 'utf8')) as ReportExplanation));
+  writeFileAtomic(path, explainHtml(JSON.parse(readFileSync(join(dir, `${id}.json`), 'utf8')) as ExplainJson));
 }
 
 /**

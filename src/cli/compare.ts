@@ -6,7 +6,7 @@ import type { Command } from 'commander';
 import { compareModels, DEFAULT_GLOBAL_OPTIONS } from '../engine/compare';
 import { compareJson, globalTables } from '../engine/compareJson';
 import { renderComparison } from '../engine/compareReport';
-import { compareHtml, type ReportExplanation } from '../report/explainHtml';
+import { compareHtml } from '../report/explainHtml';
 import { positiveInt } from './intOption';
 import { writeOutputFile } from './outputFile';
 import { readPromptOption } from './promptInput';
@@ -62,7 +62,7 @@ async function runCompare(options: CompareOptions, defaults: { base: string; tun
     if (!written.ok) report(written.error);
   }
   if (options.html) {
-    const page = compareHtml(r.base as unknown as ReportExplanation, r.tuned as unknown as ReportExplanation, { labels: ['base', 'tuned'], global: r.global ? globalTables(r.global) : undefined });
+    const page = compareHtml(r.base, r.tuned, { labels: ['base', 'tuned'], global: r.global ? globalTables(r.global) : undefined });
     const written = writeOutputFile(options.html, page, '--html');
     if (!written.ok) report(written.error);
   }

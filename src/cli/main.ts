@@ -10,7 +10,7 @@ import { loadModel, openCheckpoint } from '../engine/loadModel';
 import { parseSavedRecord, scoreSavedRecord, summariseScores, type SavedScore } from '../explain/savedAttribution';
 import { explainJson } from '../engine/explainJson';
 import { renderExplanation } from '../engine/textReport';
-import { explainHtml, type ReportExplanation } from '../report/explainHtml';
+import { explainHtml } from '../report/explainHtml';
 import { planBatch, runBatch } from './batch';
 import { estimateJson, estimateRuns, renderEstimate, type Estimate } from '../engine/estimate';
 import { parseShard, shardLabel } from './shard';
@@ -71,7 +71,7 @@ async function runExplain(options: ExplainOptions): Promise<void> {
   if (!result.ok) report(result.error);
   if (options.json) writeFileSync(options.json, JSON.stringify(explainJson(request, result.value), null, 1));
   if (options.html) {
-    const written = writeOutputFile(options.html, explainHtml(explainJson(request, result.value) as unknown as ReportExplanation), '--html');
+    const written = writeOutputFile(options.html, explainHtml(explainJson(request, result.value)), '--html');
     if (!written.ok) report(written.error);
   }
   const color = process.stdout.isTTY === true && !process.env.NO_COLOR;

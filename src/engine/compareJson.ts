@@ -1,14 +1,28 @@
 // The CLI's JSON contract for `compare` (docs/cli.md, "JSON schema (`compare --json`)"): the two explanations in
 // the explain schema, their instruction importance and its difference, and the per-layer global comparison.
 import type { GlobalComparison, ShareComparison } from '../explain/modelComparison';
-import type { ComparisonTable } from '../report/explainHtml';
 import type { CompareResult } from './compare';
 
 export const COMPARE_FORMAT_VERSION = 1;
 
 const share = (s: ShareComparison) => ({ base: s.base, tuned: s.tuned, difference: s.difference });
 
-export function globalJson(g: GlobalComparison): Record<string, unknown> {
+/** The `global` block of `compare --json`: what the compare job sends to the compare panel. */
+export type GlobalComparisonJson = ReturnType<typeof globalJson>;
+
+/** `compare --json`. */
+export type CompareJson = ReturnType<typeof compareJson>;
+
+/** A table of numbers for the comparison report, one row per layer (or per anything). */
+export interface ComparisonTable {
+  readonly title: string;
+  /** Header of the label column, then one header per value column. */
+  readonly columns: readonly string[];
+  readonly rows: readonly { readonly label: string; readonly values: readonly (number | string | null)[] }[];
+  readonly note?: string;
+}
+
+export function globalJson(g: GlobalComparison) {
   return {
     layers: g.layers.map((l) => ({
       layer: l.layer,
@@ -28,12 +42,12 @@ export function globalJson(g: GlobalComparison): Record<string, unknown> {
   };
 }
 
-export function compareJson(r: CompareResult): Record<string, unknown> {
+export function compareJson(r: CompareResult) {
   const b = r.base.instruction_importance;
   const t = r.tuned.instruction_importance;
   return {
     format_version: COMPARE_FORMAT_VERSION,
-    method: 'compare',
+    method: 'compare' as const,
     settings: { chat: r.chat, max_new_tokens: r.base.settings.max_new_tokens, global: r.global !== null },
     base: r.base,
     tuned: r.tuned,

@@ -5,11 +5,14 @@ import type { ConceptsResult } from './concepts';
 
 export const CONCEPTS_FORMAT_VERSION = 1;
 
-export function conceptsJson(r: ConceptsResult): Record<string, unknown> {
+/** `concepts --json`, as the CLI writes it and the worker sends it to the views. */
+export type ConceptsJson = ReturnType<typeof conceptsJson>;
+
+export function conceptsJson(r: ConceptsResult) {
   const m = r.model;
   return {
     format_version: CONCEPTS_FORMAT_VERSION,
-    method: 'concepts',
+    method: 'concepts' as const,
     model: { path: m.path, architecture: m.architecture, parameters: m.parameters, hidden_size: m.hiddenSize, intermediate_size: m.intermediateSize, num_layers: m.numLayers, vocab_size: m.vocabSize },
     settings: { components: r.components, top: r.top, expert: r.expert ?? null },
     candidate_words: r.candidateWords,

@@ -4,7 +4,7 @@ import type { ExplainRequest, ExplainResult, InstructionSpan } from './explainTy
 
 export const EXPLAIN_FORMAT_VERSION = 1;
 
-/** The JSON contract as a type (a type alias, so it stays assignable to Record<string, unknown>). */
+/** The JSON contract as a type: the CLI writes it, the worker sends it, the views and reports read it. */
 export type ExplainJson = {
   readonly format_version: number;
   readonly model: { readonly path: string; readonly architecture: string; readonly parameters: number };

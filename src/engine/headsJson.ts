@@ -15,14 +15,17 @@ function counts(c: PairCounts) {
   };
 }
 
-export function headsJson(r: HeadsResult): Record<string, unknown> {
+/** `heads --json`, as the CLI writes it and the worker sends it to the views. */
+export type HeadsJson = ReturnType<typeof headsJson>;
+
+export function headsJson(r: HeadsResult) {
   const word = (i: number) => r.words[i].word;
   const activations = (list: readonly WordActivation[]) => list.map((a) => ({ word: word(a.word), activation: a.activation }));
   const pair = (p: WordPair) => ({ query: word(p.query), key: word(p.key), query_activation: p.queryActivation, key_activation: p.keyActivation, cosine: p.cosine });
   const total = r.layers.reduce((sum, l) => addCounts(sum, l.counts), NO_PAIRS);
   return {
     format_version: HEADS_FORMAT_VERSION,
-    method: 'heads',
+    method: 'heads' as const,
     model: { path: r.model.path, architecture: r.model.architecture, parameters: r.model.parameters, layers: r.model.layers, heads: r.model.heads, kv_heads: r.model.kvHeads, head_dim: r.model.headDim },
     settings: {
       top: r.settings.top,

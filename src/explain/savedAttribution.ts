@@ -81,10 +81,16 @@ export function scoreSavedRecord(record: SavedRecord): Result<SavedScore[]> {
   );
 }
 
+/**
+ * By model name, its prompts and mean; for exactly two models also `comparison`: the prompts both scored and,
+ * as `<model>_higher`, the fraction where each scores higher.
+ */
+export type ScoreSummary = Record<string, { readonly prompts: number; readonly mean: number } | Readonly<Record<string, number>>>;
+
 /** Per model the mean; for exactly two models, the fraction of prompts where each scores higher. */
-export function summariseScores(scores: readonly SavedScore[]): Record<string, unknown> {
+export function summariseScores(scores: readonly SavedScore[]): ScoreSummary {
   const models = [...new Set(scores.map((s) => s.model))];
-  const summary: Record<string, unknown> = {};
+  const summary: ScoreSummary = {};
   for (const model of models) {
     const own = scores.filter((s) => s.model === model);
     summary[model] = { prompts: own.length, mean: own.reduce((a, s) => a + s.instruction_importance, 0) / own.length };

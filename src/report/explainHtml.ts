@@ -8,34 +8,9 @@
 // positive, blue negative). `compareHtml` puts two explanations side by side, with optional tables of
 // global comparisons (e.g. per-layer figures of the heads and concepts methods).
 //
-// It reads only the fields it needs (so a JSON file read back from disk fits as well as explainJson's object).
-
+import type { ComparisonTable } from '../engine/compareJson';
+import type { ExplainJson } from '../engine/explainJson';
 import { tokenLabel } from '../model/tokenTexts';
-
-export interface ReportExplanation {
-  readonly model: { readonly path: string; readonly architecture: string; readonly parameters: number };
-  readonly prompt: string;
-  readonly settings?: { readonly max_new_tokens?: number; readonly chat?: boolean; readonly response_given?: boolean };
-  readonly prompt_tokens: readonly { readonly id: number; readonly text: string; readonly start: number; readonly end: number; readonly special: boolean; readonly continuation?: boolean }[];
-  readonly response_tokens: readonly { readonly id: number; readonly text: string; readonly special: boolean; readonly continuation?: boolean }[];
-  readonly probabilities: readonly number[];
-  /** N rows (prompt tokens) x M columns (response tokens), raw gradient x input. */
-  readonly attribution: readonly (readonly number[])[];
-  readonly density: readonly (number | null)[];
-  readonly instruction_spans?: readonly { readonly start: number; readonly end: number; readonly text: string; readonly source: string }[];
-  readonly instruction_mask?: readonly boolean[];
-  readonly instruction_importance?: number;
-  readonly timing?: { readonly load?: number; readonly generation?: number; readonly attribution?: number };
-}
-
-/** A table of numbers for the comparison report, one row per layer (or per anything). */
-export interface ComparisonTable {
-  readonly title: string;
-  /** Header of the label column, then one header per value column. */
-  readonly columns: readonly string[];
-  readonly rows: readonly { readonly label: string; readonly values: readonly (number | string | null)[] }[];
-  readonly note?: string;
-}
 
 export interface CompareExtra {
   /** Names of the two models in the report; default "base" and "tuned". */
@@ -82,14 +57,14 @@ function shadeStyle(alpha: number): string {
 
 // ---- one explanation ----
 
-function maxDensity(json: ReportExplanation): number {
+function maxDensity(json: ExplainJson): number {
   let max = 0;
   for (const d of json.density) if (d !== null && d > max) max = d;
   return max;
 }
 
 /** The prompt in token order: each token a span; text between tokens (if any) plain. */
-function promptHtml(json: ReportExplanation): string {
+function promptHtml(json: ExplainJson): string {
   const max = maxDensity(json);
   const mask = json.instruction_mask ?? [];
   let pos = 0;
@@ -114,7 +89,7 @@ function promptHtml(json: ReportExplanation): string {
   return html;
 }
 
-function responseHtml(json: ReportExplanation): string {
+function responseHtml(json: ExplainJson): string {
   return json.response_tokens
     .map((t, m) => {
       const title = `${tokenLabel(json.response_tokens, m)} p = ${formatNumber(json.probabilities[m])}`;
@@ -123,10 +98,10 @@ function responseHtml(json: ReportExplanation): string {
     .join('');
 }
 
-function topTokensHtml(json: ReportExplanation, k = 10): string {
+function topTokensHtml(json: ExplainJson, k = 10): string {
   const ranked = json.prompt_tokens
     .map((t, n) => ({ t, n, d: json.density[n] }))
-    .filter((x): x is { t: ReportExplanation['prompt_tokens'][number]; n: number; d: number } => x.d !== null && x.d > 0)
+    .filter((x): x is { t: ExplainJson['prompt_tokens'][number]; n: number; d: number } => x.d !== null && x.d > 0)
     .sort((a, b) => b.d - a.d)
     .slice(0, k);
   if (ranked.length === 0) return '<p class="muted">No prompt token is above the sparsity threshold.</p>';
@@ -134,7 +109,7 @@ function topTokensHtml(json: ReportExplanation, k = 10): string {
   return `<table class="num"><thead><tr><th>token</th><th>position</th><th>density</th><th>instruction</th></tr></thead><tbody>${rows}</tbody></table>`;
 }
 
-function scoresHtml(json: ReportExplanation): string {
+function scoresHtml(json: ExplainJson): string {
   const N = json.prompt_tokens.length;
   const M = json.response_tokens.length;
   const timing = json.timing;
@@ -149,18 +124,18 @@ function scoresHtml(json: ReportExplanation): string {
   return `<table class="kv">${rows.map(([k, v]) => `<tr><th>${escapeHtml(k)}</th><td>${escapeHtml(v)}</td></tr>`).join('')}</table>`;
 }
 
-function spansHtml(json: ReportExplanation): string {
+function spansHtml(json: ExplainJson): string {
   const spans = json.instruction_spans ?? [];
   if (spans.length === 0) return '<p class="muted">No instruction found in the prompt.</p>';
   return `<ul class="spans">${spans.map((s) => `<li><q>${escapeHtml(s.text)}</q> <span class="muted">(${escapeHtml(s.source)}, characters ${s.start}–${s.end})</span></li>`).join('')}</ul>`;
 }
 
 /** The data the hover script reads; the attribution matrix exactly as in the JSON. */
-function panelData(json: ReportExplanation): string {
+function panelData(json: ExplainJson): string {
   return jsonForScript({ attribution: json.attribution, special: json.prompt_tokens.map((t) => t.special), probabilities: json.probabilities, response: json.response_tokens.map((t) => t.text) });
 }
 
-function panelHtml(json: ReportExplanation, heading: string): string {
+function panelHtml(json: ExplainJson, heading: string): string {
   const m = json.model;
   return `<section class="panel">
 <h2>${escapeHtml(heading)}</h2>
@@ -253,7 +228,7 @@ ${body}
 
 const shortText = (s: string, n = 60) => (s.length > n ? s.slice(0, n - 1) + '…' : s).replace(/\s+/g, ' ');
 
-export function explainHtml(json: ReportExplanation): string {
+export function explainHtml(json: ExplainJson): string {
   const body = `<h1>Instruction Lens</h1>
 <p class="muted">Input→output attribution (gradient × input) and importance density, after Wu et al., arXiv 2310.00492.</p>
 <div class="panels">${panelHtml(json, `instruction importance ${formatNumber(json.instruction_importance)}`)}</div>`;
@@ -276,7 +251,7 @@ function tableHtml(t: ComparisonTable): string {
 }
 
 /** Two explanations of the same prompt (a base model and its tuned sibling) side by side. */
-export function compareHtml(base: ReportExplanation, tuned: ReportExplanation, extra: CompareExtra = {}): string {
+export function compareHtml(base: ExplainJson, tuned: ExplainJson, extra: CompareExtra = {}): string {
   const [baseLabel, tunedLabel] = extra.labels ?? ['base', 'tuned'];
   const a = base.instruction_importance;
   const b = tuned.instruction_importance;

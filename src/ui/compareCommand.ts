@@ -3,7 +3,7 @@
 // comparison (head word pairs and feed-forward concepts of both models, the engine's compare job) follows in
 // the same panel. Explanations are cached per (model, prompt, settings), global comparisons per pair.
 import * as vscode from 'vscode';
-import type { GlobalJson } from '../protocol';
+import type { GlobalComparisonJson } from '../engine/compareJson';
 import type { ComparePanel } from './comparePanel';
 import { explainPrompt, selectedPrompt, type ExplainDeps } from './explainCommand';
 import { EMBEDDED_BASE, EMBEDDED_TUNED, type ModelEntry } from './models';
@@ -32,9 +32,9 @@ async function pickPair(extensionPath: string): Promise<{ base: ModelEntry; tune
 }
 
 export function registerCompareCommand(deps: ExplainDeps, panel: ComparePanel): vscode.Disposable {
-  const globals = new Map<string, GlobalJson>(); // by JSON.stringify([baseDir, tunedDir])
+  const globals = new Map<string, GlobalComparisonJson>(); // by JSON.stringify([baseDir, tunedDir])
 
-  async function globalComparison(base: ModelEntry, tuned: ModelEntry): Promise<GlobalJson | null> {
+  async function globalComparison(base: ModelEntry, tuned: ModelEntry): Promise<GlobalComparisonJson | null> {
     const key = JSON.stringify([base.path, tuned.path]);
     const cached = globals.get(key);
     if (cached) return cached;

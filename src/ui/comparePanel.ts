@@ -2,7 +2,8 @@
 // instruction importance and its difference, and the global comparisons as charts. Export writes the pair
 // as JSON or as the self-contained HTML comparison report.
 import * as vscode from 'vscode';
-import type { ComparePanelUpdate, GlobalJson } from '../protocol';
+import type { GlobalComparisonJson } from '../engine/compareJson';
+import type { ComparePanelUpdate } from '../protocol';
 import { compareHtml } from '../report/explainHtml';
 import { fileStem, saveExport } from './exportFile';
 import { LensPanel } from './lensPanel';
@@ -13,14 +14,14 @@ import { parseComparePanelMessage } from './webviewMessages';
 export const COMPARE_PANEL_TYPE = 'instructionLens.compare';
 
 export class ComparePanel extends LensPanel<ComparePanelUpdate> {
-  private shown: { base: CompareSide; tuned: CompareSide; global: GlobalJson | null } | undefined;
+  private shown: { base: CompareSide; tuned: CompareSide; global: GlobalComparisonJson | null } | undefined;
 
   constructor(extensionUri: vscode.Uri) {
     super(extensionUri, { viewType: COMPARE_PANEL_TYPE, title: 'Instruction Lens: Compare', bundle: 'compare' });
   }
 
   /** `global`: the global comparison, null while `pending` (still computed) or when it was not computed. */
-  show(base: CompareSide, tuned: CompareSide, global: GlobalJson | null, pending: boolean): void {
+  show(base: CompareSide, tuned: CompareSide, global: GlobalComparisonJson | null, pending: boolean): void {
     this.shown = { base, tuned, global };
     this.post({ type: 'compare', view: compareView(base, tuned, global, pending) });
   }

@@ -5,13 +5,14 @@
 // click away. All model work runs in the engine worker; the numbers are shaped by viewModel/headsView.ts.
 import * as vscode from 'vscode';
 import type { EngineClient } from '../engine/client';
-import type { AttentionPayload, EngineJob, EngineResults, GlobalJson, HeadsViewUpdate } from '../protocol';
+import type { ConceptsJson } from '../engine/conceptsJson';
+import type { HeadsJson } from '../engine/headsJson';
+import type { AttentionPayload, EngineJob, EngineResults, HeadsViewUpdate } from '../protocol';
 import type { Explanation, ExplanationState } from './explanationState';
 import { progressMessage, reportFailure } from './progress';
 import { ADD_MODEL_COMMAND } from './modelPicker';
 import { readSettings } from './settings';
 import { demonstratorNotice } from './viewModel/demonstrator';
-import { number, object } from './viewModel/jsonFields';
 import { attentionMap, conceptsView, headDetail, headsGrid, headsShape, instructionAttention, instructionVerbSet } from './viewModel/headsView';
 import { visibleText } from './viewModel/explainView';
 import { cleanConceptName, conceptNamePrompt } from './viewModel/conceptNames';
@@ -30,8 +31,8 @@ interface LocalAttention {
 
 export class HeadsViewProvider implements vscode.WebviewViewProvider, vscode.Disposable {
   private view: vscode.WebviewView | undefined;
-  private readonly heads = new Map<string, GlobalJson>(); // by model path
-  private readonly concepts = new Map<string, GlobalJson>();
+  private readonly heads = new Map<string, HeadsJson>(); // by model path
+  private readonly concepts = new Map<string, ConceptsJson>();
   /** Language-model names of concepts, by model path and layer. */
   private readonly conceptNames = new Map<string, { names: (string | null)[]; namedBy: string }>();
   private local: LocalAttention | undefined;
@@ -126,7 +127,7 @@ export class HeadsViewProvider implements vscode.WebviewViewProvider, vscode.Dis
     const e = this.state.current;
     const local = this.local && e && e.original === this.local.original ? this.local : undefined;
     this.grid = headsShape(headsJson) ?? (local ? { layers: local.payload.layers, heads: local.payload.heads } : null);
-    const notice = demonstratorNotice(model, number(object(object(headsJson).model).parameters) ?? undefined);
+    const notice = demonstratorNotice(model, headsJson?.model.parameters);
     if (!this.grid) return this.post({ type: 'empty', modelName: model.name, demonstrator: notice });
     const shares = local && e ? instructionAttention(local.payload, e.json.instruction_mask) : null;
     const excerpt = local && e ? e.json.prompt.replace(/\s+/g, ' ').slice(0, 80) : null;
@@ -144,7 +145,7 @@ export class HeadsViewProvider implements vscode.WebviewViewProvider, vscode.Dis
     this.post({ type: 'head', view: headDetail(headsJson, instructionVerbSet(headsJson), layer, head, attention) });
   }
 
-  private async conceptsJson(): Promise<GlobalJson | undefined> {
+  private async conceptsJson(): Promise<ConceptsJson | undefined> {
     const model = this.model;
     const cached = this.concepts.get(model.path);
     if (cached) return cached;

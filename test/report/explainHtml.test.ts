@@ -4,13 +4,14 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { Window } from 'happy-dom';
-import { compareHtml, escapeHtml, explainHtml, jsonForScript, type ReportExplanation } from '../../src/report/explainHtml';
+import type { ExplainJson } from '../../src/engine/explainJson';
+import { compareHtml, escapeHtml, explainHtml, jsonForScript } from '../../src/report/explainHtml';
 import { mulberry32 } from '../helpers/prng';
 
 const HOSTILE = `</script><img src="https://evil.example/x.png" onerror="alert(1)"><!-- & 'q' "dq" \u2028`;
 
 /** An explanation in the JSON contract's shape, built by hand: BOS, the prompt's words, given numbers. */
-function fakeExplanation(prompt: string, seed: number, responseTexts: string[] = [' A', ' fruit', '.']): ReportExplanation {
+function fakeExplanation(prompt: string, seed: number, responseTexts: string[] = [' A', ' fruit', '.']): ExplainJson {
   const rand = mulberry32(seed);
   const words = [...prompt.matchAll(/\s*\S+/g)].map((m) => ({ start: m.index!, end: m.index! + m[0].length }));
   const prompt_tokens = [{ id: 1, text: '<s>', start: 0, end: 0, special: true }, ...words.map((w, i) => ({ id: 100 + i, text: prompt.slice(w.start, w.end), start: w.start, end: w.end, special: false }))];
@@ -20,6 +21,7 @@ function fakeExplanation(prompt: string, seed: number, responseTexts: string[] =
   const density = prompt_tokens.map((t) => (t.special ? null : Math.floor(rand() * 4) === 0 ? 0 : 1 + rand() * 1.5));
   const instruction_mask = prompt_tokens.map((t, n) => !t.special && n <= 2);
   return {
+    format_version: 1,
     model: { path: '/models/x', architecture: 'LlamaForCausalLM', parameters: 2_600_000 },
     prompt,
     settings: { max_new_tokens: 8, chat: false, response_given: false },
@@ -111,7 +113,7 @@ test('every prompt and response token is present, in order, with its text', () =
 
 test('byte pieces sharing one character: the character once, every token still has its span', () => {
   const prompt = 'Say 世 now';
-  const json: ReportExplanation = {
+  const json: ExplainJson = {
     ...fakeExplanation(prompt, 7),
     prompt_tokens: [
       { id: 1, text: '<s>', start: 0, end: 0, special: true },

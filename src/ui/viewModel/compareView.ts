@@ -4,14 +4,28 @@
 // as the control, the rotation of the feed-forward principal subspace, and the concept categories
 // (Finding 3). The same numbers go into the HTML report as tables. Pure (no vscode).
 import type { ExplainJson } from '../../engine/explainJson';
-import type { CompareChart, CompareView, GlobalJson } from '../../protocol';
+import type { CompareChart, CompareView } from '../../protocol';
 import { demonstratorPairNotice } from './demonstrator';
 import { explainView } from './explainView';
 
-import { array, number, object } from './jsonFields';
+/** What the charts read of the global comparison (src/engine/compareJson.ts: GlobalComparisonJson is one); a part left out draws as empty. */
+export interface GlobalSource {
+  readonly layers: readonly {
+    readonly layer: number;
+    readonly instruction_verb_share?: SharePair;
+    readonly general_verb_share?: SharePair;
+    readonly mean_principal_angle_deg?: number | null;
+  }[];
+  readonly overall: { readonly categories?: { readonly base: Readonly<Record<string, number>>; readonly tuned: Readonly<Record<string, number>> } };
+}
+
+interface SharePair {
+  readonly base: number | null;
+  readonly tuned: number | null;
+}
 
 /** A number to draw: a missing one (e.g. a layer without word pairs) draws as 0. */
-const value = (v: unknown): number => number(v) ?? 0;
+const value = (v: number | null | undefined): number => (typeof v === 'number' && Number.isFinite(v) ? v : 0);
 
 export interface CompareSide {
   readonly name: string;
@@ -28,16 +42,15 @@ function noVerbPairs(kind: string): string {
 }
 
 /** Charts of the global comparison JSON (layers[] and overall, as compare --json writes them). */
-export function globalCharts(global: GlobalJson, baseName: string, tunedName: string): CompareChart[] {
-  const layers = array(global.layers).map(object);
-  const labels = layers.map((l, i) => `layer ${typeof l.layer === 'number' ? l.layer : i}`);
-  const pair = (field: string) => [
-    { label: baseName, values: layers.map((l) => value(object(l[field]).base)) },
-    { label: tunedName, values: layers.map((l) => value(object(l[field]).tuned)) },
+export function globalCharts(global: GlobalSource, baseName: string, tunedName: string): CompareChart[] {
+  const layers = global.layers;
+  const labels = layers.map((l) => `layer ${l.layer}`);
+  const pair = (field: 'instruction_verb_share' | 'general_verb_share') => [
+    { label: baseName, values: layers.map((l) => value(l[field]?.base)) },
+    { label: tunedName, values: layers.map((l) => value(l[field]?.tuned)) },
   ];
-  const categories = object(object(global.overall).categories);
-  const baseCats = object(categories.base);
-  const tunedCats = object(categories.tuned);
+  const baseCats = global.overall.categories?.base ?? {};
+  const tunedCats = global.overall.categories?.tuned ?? {};
   const names = [...new Set([...Object.keys(baseCats), ...Object.keys(tunedCats)])].filter((c) => c !== 'none').sort();
   // each chart with what its note says when it has nothing to draw
   const charts: (Omit<CompareChart, 'emptyNote'> & { readonly whyEmpty: string })[] = [
@@ -85,7 +98,7 @@ export function globalCharts(global: GlobalJson, baseName: string, tunedName: st
 }
 
 /** `global`: the global comparison, null while it is computed (`pending`) or when it could not be. */
-export function compareView(base: CompareSide, tuned: CompareSide, global: GlobalJson | null, pending: boolean): CompareView {
+export function compareView(base: CompareSide, tuned: CompareSide, global: GlobalSource | null, pending: boolean): CompareView {
   const charts = global ? globalCharts(global, base.name, tuned.name) : [];
   return {
     demonstrator: demonstratorPairNotice({ name: base.name, embedded: base.embedded === true }, { name: tuned.name, embedded: tuned.embedded === true }, tuned.explanation.model.parameters),
@@ -108,7 +121,7 @@ export function chartTables(charts: readonly CompareChart[]): { title: string; c
 }
 
 /** The export in the shape of `compare --json` (docs/cli.md), with the models' names. */
-export function compareExport(base: CompareSide, tuned: CompareSide, global: GlobalJson | null): Record<string, unknown> {
+export function compareExport(base: CompareSide, tuned: CompareSide, global: GlobalSource | null) {
   const b = base.explanation.instruction_importance;
   const t = tuned.explanation.instruction_importance;
   return {

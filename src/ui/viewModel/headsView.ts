@@ -1,17 +1,42 @@
 // What the heads view (side panel) shows, from the engine's JSON: the layers x heads grid with both
 // shadings, one head's word pairs and attention map, one layer's feed-forward concepts. The JSON comes from
-// the worker (the CLI's contracts for heads and concepts, docs/cli.md); it is read defensively, field by field,
-// so a missing field shows as "not computed" rather than breaking the view. Pure (no vscode).
+// the worker (the CLI's contracts for heads and concepts, HeadsJson and ConceptsJson in src/engine); the
+// functions take the parts of it they read (HeadsSource, ConceptsSource), where a part left out shows as
+// "not computed". Pure (no vscode).
 import type { AttentionPayload, ConceptsView, HeadCell, HeadDetailView, HeadsGridView, WordPair } from '../../protocol';
 
-import { array, number, object, text, type Json } from './jsonFields';
+/** What these views read of the heads JSON (src/engine/headsJson.ts: HeadsJson is one). */
+export interface HeadsSource {
+  readonly model?: { readonly layers: number; readonly heads: number; readonly parameters?: number };
+  readonly settings?: { readonly instruction_verbs: readonly string[] };
+  readonly layers?: readonly { readonly heads?: readonly HeadSource[] }[];
+}
+
+/** One head of HeadsSource.layers. */
+export interface HeadSource {
+  readonly instruction_verb_share?: number | null;
+  readonly instruction_verb_pairs?: number;
+  readonly dims?: readonly { readonly pairs: readonly { readonly query: string; readonly key: string }[] }[];
+}
+
+/** What the concepts view reads of the concepts JSON (src/engine/conceptsJson.ts: ConceptsJson is one). */
+export interface ConceptsSource {
+  readonly layers: readonly { readonly layer: number; readonly components: readonly ComponentSource[] }[];
+}
+
+/** One component of ConceptsSource.layers. */
+export interface ComponentSource {
+  readonly index?: number;
+  readonly explained_variance_ratio?: number;
+  readonly words: readonly { readonly text: string }[];
+  readonly part_of_speech?: { readonly [pos: string]: number | undefined };
+  readonly category?: string;
+}
 
 /** Layers and heads of a model, from the heads JSON's model block. */
-export function headsShape(headsJson: unknown): { layers: number; heads: number } | null {
-  const model = object(object(headsJson).model);
-  const layers = number(model.layers);
-  const heads = number(model.heads);
-  return layers !== null && heads !== null && layers > 0 && heads > 0 ? { layers, heads } : null;
+export function headsShape(headsJson: HeadsSource | null): { layers: number; heads: number } | null {
+  const model = headsJson?.model;
+  return model && model.layers > 0 && model.heads > 0 ? { layers: model.layers, heads: model.heads } : null;
 }
 
 /**
@@ -29,18 +54,16 @@ export function instructionAttention(attention: Pick<AttentionPayload, 'layers' 
   return out;
 }
 
-export function headsGrid(modelName: string, shape: { layers: number; heads: number }, headsJson: unknown | null, local: readonly number[] | null, promptExcerpt: string | null, demonstrator: string | null = null): HeadsGridView {
-  const layerList = array(object(headsJson).layers);
+export function headsGrid(modelName: string, shape: { layers: number; heads: number }, headsJson: HeadsSource | null, local: readonly number[] | null, promptExcerpt: string | null, demonstrator: string | null = null): HeadsGridView {
   const cells: HeadCell[] = [];
   for (let layer = 0; layer < shape.layers; layer++) {
-    const heads = array(object(layerList[layer]).heads);
     for (let head = 0; head < shape.heads; head++) {
-      const h = object(heads[head]);
+      const h = headsJson?.layers?.[layer]?.heads?.[head];
       cells.push({
         layer,
         head,
-        verbShare: headsJson === null ? null : number(h.instruction_verb_share),
-        verbPairs: headsJson === null ? null : number(h.instruction_verb_pairs),
+        verbShare: h?.instruction_verb_share ?? null,
+        verbPairs: h?.instruction_verb_pairs ?? null,
         instructionAttention: local ? local[layer * shape.heads + head] : null,
       });
     }
@@ -51,14 +74,12 @@ export function headsGrid(modelName: string, shape: { layers: number; heads: num
 /** Most word pairs a head's table shows (a head can have hundreds). */
 export const PAIRS_SHOWN = 40;
 
-export function headDetail(headsJson: unknown | null, instructionVerbs: ReadonlySet<string>, layer: number, head: number, attention: HeadDetailView['attention']): HeadDetailView {
-  const h = object(array(object(array(object(headsJson).layers)[layer]).heads)[head]);
+export function headDetail(headsJson: HeadsSource | null, instructionVerbs: ReadonlySet<string>, layer: number, head: number, attention: HeadDetailView['attention']): HeadDetailView {
+  const h = headsJson?.layers?.[layer]?.heads?.[head];
   const pairs: WordPair[] = [];
   const seen = new Set<string>();
-  for (const dim of array(h.dims)) {
-    for (const p of array(object(dim).pairs)) {
-      const query = text(object(p).query);
-      const key = text(object(p).key);
+  for (const dim of h?.dims ?? []) {
+    for (const { query, key } of dim.pairs) {
       const id = `${query}\u0000${key}`;
       if (seen.has(id)) continue;
       seen.add(id);
@@ -71,8 +92,8 @@ export function headDetail(headsJson: unknown | null, instructionVerbs: Readonly
 }
 
 /** The instruction verbs the heads run counted (settings.instruction_verbs), lower case. */
-export function instructionVerbSet(headsJson: unknown): Set<string> {
-  return new Set(array(object(object(headsJson).settings).instruction_verbs).map((v) => text(v).toLowerCase()));
+export function instructionVerbSet(headsJson: HeadsSource | null): Set<string> {
+  return new Set((headsJson?.settings?.instruction_verbs ?? []).map((v) => v.toLowerCase()));
 }
 
 /** One head's attention map over the tokens, rows = query positions (the map arrives flat, T x T). */
@@ -84,22 +105,19 @@ export function attentionMap(tokens: readonly string[], promptLength: number, ma
 }
 
 /** The main part of speech of a component's words, from the concepts JSON's fractions, e.g. "mostly nouns". */
-function partOfSpeech(mix: Json): string | null {
+function partOfSpeech(mix: ComponentSource['part_of_speech']): string | null {
   let best: [string, number] | null = null;
-  for (const [pos, share] of Object.entries(mix)) if (typeof share === 'number' && share > 0 && (!best || share > best[1])) best = [pos, share];
+  for (const [pos, share] of Object.entries(mix ?? {})) if (share !== undefined && share > 0 && (!best || share > best[1])) best = [pos, share];
   return best && best[0] !== 'other' ? `${Math.round(best[1] * 100)}% ${best[0]}s` : null;
 }
 
 /** `names`: per component, a language model's name for it (`namedBy` says which model), when asked for. */
-export function conceptsView(conceptsJson: unknown, layer: number, names: readonly (string | null)[] = [], namedBy: string | null = null): ConceptsView {
-  const layers = array(object(conceptsJson).layers);
-  const l = object(layers.find((x) => number(object(x).layer) === layer));
-  const components = array(l.components).map((c, i) => {
-    const o = object(c);
-    const words = array(o.words).map((w) => (typeof w === 'string' ? w : text(object(w).text)));
-    const category = typeof o.category === 'string' && o.category !== 'none' ? o.category : null;
-    const label = [category, partOfSpeech(object(o.part_of_speech))].filter((x): x is string => x !== null).join(' · ');
-    return { index: number(o.index) ?? i, explainedVariance: number(o.explained_variance_ratio) ?? 0, words, label: label || null, modelName: names[i] ?? null };
+export function conceptsView(conceptsJson: ConceptsSource, layer: number, names: readonly (string | null)[] = [], namedBy: string | null = null): ConceptsView {
+  const l = conceptsJson.layers.find((x) => x.layer === layer);
+  const components = (l?.components ?? []).map((c, i) => {
+    const category = c.category !== undefined && c.category !== 'none' ? c.category : null;
+    const label = [category, partOfSpeech(c.part_of_speech)].filter((x): x is string => x !== null).join(' · ');
+    return { index: c.index ?? i, explainedVariance: c.explained_variance_ratio ?? 0, words: c.words.map((w) => w.text), label: label || null, modelName: names[i] ?? null };
   });
-  return { layer, layers: layers.length, components, namedBy };
+  return { layer, layers: conceptsJson.layers.length, components, namedBy };
 }
