@@ -20,7 +20,10 @@ const root = dirname(fileURLToPath(import.meta.url));
 const STAMP = join(root, 'dist', '.build-inputs.json');
 const SELF = ['esbuild.mjs', 'package.json'];
 
-const hashOf = (path) => createHash('sha256').update(readFileSync(join(root, path))).digest('hex');
+const hashOf = (path) =>
+  createHash('sha256')
+    .update(readFileSync(join(root, path)))
+    .digest('hex');
 
 /** Whether the last build's inputs are unchanged and its outputs all there. */
 function upToDate() {
@@ -53,7 +56,9 @@ const nodeEntries = [
   { in: 'src/engine/worker.ts', out: 'worker' },
 ].filter((e) => existsSync(join(root, e.in)));
 
-const webviews = ['explain', 'heads', 'compare'].map((name) => ({ in: `webview/${name}/main.ts`, out: name })).filter((e) => existsSync(join(root, e.in)));
+const webviews = ['explain', 'heads', 'compare']
+  .map((name) => ({ in: `webview/${name}/main.ts`, out: name }))
+  .filter((e) => existsSync(join(root, e.in)));
 
 const common = { absWorkingDir: root, bundle: true, write: false, metafile: true, logLevel: 'warning' };
 const results = await Promise.all([
@@ -67,7 +72,16 @@ const results = await Promise.all([
     sourcemap: true,
     external: ['vscode', 'onnxruntime-node', 'tokenizers'],
   }),
-  esbuild.build({ ...common, entryPoints: webviews, outdir: 'dist/webview', platform: 'browser', format: 'iife', target: 'chrome114', minify: true, sourcemap: false }),
+  esbuild.build({
+    ...common,
+    entryPoints: webviews,
+    outdir: 'dist/webview',
+    platform: 'browser',
+    format: 'iife',
+    target: 'chrome114',
+    minify: true,
+    sourcemap: false,
+  }),
 ]);
 
 const outputs = [];
@@ -79,6 +93,7 @@ for (const file of results.flatMap((r) => r.outputFiles)) {
 }
 
 const inputPaths = new Set(SELF);
-for (const r of results) for (const input of Object.keys(r.metafile.inputs)) if (!input.includes(':')) inputPaths.add(input);
+for (const r of results)
+  for (const input of Object.keys(r.metafile.inputs)) if (!input.includes(':')) inputPaths.add(input);
 const inputs = Object.fromEntries([...inputPaths].sort().map((p) => [p, hashOf(p)]));
 writeAtomic(STAMP, JSON.stringify({ inputs, outputs }, null, 1));

@@ -36,7 +36,11 @@ function timedKernels(times: Record<string, KernelTime>, threads: number): Conce
   const base = onnxConceptKernels(threads);
   const add = (name: string, t0: number, rows: number) => {
     const e = times[name] ?? { calls: 0, seconds: 0, productRows: 0 };
-    times[name] = { calls: e.calls + 1, seconds: e.seconds + (performance.now() - t0) / 1000, productRows: e.productRows + rows };
+    times[name] = {
+      calls: e.calls + 1,
+      seconds: e.seconds + (performance.now() - t0) / 1000,
+      productRows: e.productRows + rows,
+    };
   };
   return {
     async scatter(...a) {
@@ -81,7 +85,13 @@ function timedKernels(times: Record<string, KernelTime>, threads: number): Conce
 }
 
 /** A warm-up run (sessions, compromise), then `rounds` rounds of `repeats` timed runs, each round after `settle()`. */
-export async function runConcepts(checkpoint: Checkpoint, threads: number, rounds: number, settle: () => Promise<void>, repeats = CONCEPTS_REPEATS): Promise<ConceptsRounds> {
+export async function runConcepts(
+  checkpoint: Checkpoint,
+  threads: number,
+  rounds: number,
+  settle: () => Promise<void>,
+  repeats = CONCEPTS_REPEATS,
+): Promise<ConceptsRounds> {
   let times: Record<string, KernelTime> = {};
   const run = async (): Promise<ConceptsResult> => {
     times = {};
@@ -142,11 +152,18 @@ export function conceptsFigures(runs: ConceptsRounds, peakGflops: number) {
       achievedGflops: l.flops / l.seconds / 1e9,
       fractionOfPeak: l.flops / l.seconds / 1e9 / peakGflops,
     })),
-    words: { seconds: c.timing.words, flops: c.flops.words, fractionOfPeak: c.flops.words / c.timing.words / 1e9 / peakGflops },
+    words: {
+      seconds: c.timing.words,
+      flops: c.flops.words,
+      fractionOfPeak: c.flops.words / c.timing.words / 1e9 / peakGflops,
+    },
     // where the time of the best round went: each onnxruntime kernel, and the rest (JS)
     breakdown: {
       kernels: Object.fromEntries(
-        Object.entries(runs.bestKernels).map(([name, k]) => [name, { ...k, gflops: k.productRows > 0 ? (2 * D * D * k.productRows) / k.seconds / 1e9 : undefined }]),
+        Object.entries(runs.bestKernels).map(([name, k]) => [
+          name,
+          { ...k, gflops: k.productRows > 0 ? (2 * D * D * k.productRows) / k.seconds / 1e9 : undefined },
+        ]),
       ),
       otherSeconds: seconds - kernelSeconds,
     },

@@ -45,7 +45,11 @@ export function startInterval(): Interval {
  * Waits (up to maxSeconds) for a few seconds in which other processes use less than `threshold` of the
  * CPU, so a run does not start in the middle of someone else's test suite. Returns the last window's share.
  */
-export async function waitForQuiet(maxSeconds: number, threshold = 0.15, windowSeconds = 3): Promise<{ waitedSeconds: number; othersCpuShare: number }> {
+export async function waitForQuiet(
+  maxSeconds: number,
+  threshold = 0.15,
+  windowSeconds = 3,
+): Promise<{ waitedSeconds: number; othersCpuShare: number }> {
   const t0 = performance.now();
   for (;;) {
     const interval = startInterval();

@@ -41,7 +41,14 @@ import { loadCheckpoint, type Checkpoint } from '../src/model/checkpoint';
 import { LensModel, type Attribution } from '../src/runtime/lensModel';
 import type { ExplainPeak } from './explainPeak';
 import { attributionFlopsFormula, countFlops } from './flops';
-import { bestPeak, gemvBandwidth, matmulPeak, type GemvBandwidth, type MatMulPeak, type MatMulShape } from './matmulPeak';
+import {
+  bestPeak,
+  gemvBandwidth,
+  matmulPeak,
+  type GemvBandwidth,
+  type MatMulPeak,
+  type MatMulShape,
+} from './matmulPeak';
 import { startInterval, waitForQuiet } from './contention';
 import { loadNaiveAttributor } from './naiveAttribution';
 import { attributionDims, lensGraphOutputs, profileLensModel, type ProfileSummary } from './profile';
@@ -85,11 +92,24 @@ interface Settings {
 
 const FULL: Settings = {
   // ~58M parameters, of which 25M outside the two 32000 x 512 tables
-  shape: { hiddenSize: 512, numLayers: 8, numHeads: 8, numKvHeads: 4, intermediateSize: 1536, vocabSize: 32000, maxPositions: 512 },
+  shape: {
+    hiddenSize: 512,
+    numLayers: 8,
+    numHeads: 8,
+    numKvHeads: 4,
+    intermediateSize: 1536,
+    vocabSize: 32000,
+    maxPositions: 512,
+  },
   promptTokens: 128,
   responseTokens: 32,
   // the model's own projection shape over N + M rows, a big square one, and the backward's widest product
-  matmulShapes: [{ m: 160, k: 512, n: 1536 }, { m: 1024, k: 1024, n: 1024 }, { m: 2048, k: 2048, n: 2048 }, { m: 5088, k: 1536, n: 512 }],
+  matmulShapes: [
+    { m: 160, k: 512, n: 1536 },
+    { m: 1024, k: 1024, n: 1024 },
+    { m: 2048, k: 2048, n: 2048 },
+    { m: 5088, k: 1536, n: 512 },
+  ],
   matmulRepeats: 2,
   gemv: { n: 32000, k: 512 }, // the LM head
   rounds: 5,
@@ -104,17 +124,64 @@ const FULL: Settings = {
   conceptsRepeats: CONCEPTS_REPEATS,
   families: [
     // the llama model's sizes with Gemma 2's layer: four (1 + w) norms, soft caps, GeGLU, a window of 64 on every other layer
-    { name: 'gemma2-58m', shape: { layout: 'gemma2', hiddenSize: 512, numLayers: 8, numHeads: 8, numKvHeads: 4, intermediateSize: 1536, vocabSize: 32000, maxPositions: 512, slidingWindow: 64 } },
+    {
+      name: 'gemma2-58m',
+      shape: {
+        layout: 'gemma2',
+        hiddenSize: 512,
+        numLayers: 8,
+        numHeads: 8,
+        numKvHeads: 4,
+        intermediateSize: 1536,
+        vocabSize: 32000,
+        maxPositions: 512,
+        slidingWindow: 64,
+      },
+    },
     // 8 experts of width 768, 2 a token: the llama model's active feed-forward width, 4x its expert weights
-    { name: 'mixtral-8x2', shape: { layout: 'mixtral', hiddenSize: 512, numLayers: 8, numHeads: 8, numKvHeads: 4, intermediateSize: 768, experts: 8, expertsPerToken: 2, vocabSize: 32000, maxPositions: 512 } },
+    {
+      name: 'mixtral-8x2',
+      shape: {
+        layout: 'mixtral',
+        hiddenSize: 512,
+        numLayers: 8,
+        numHeads: 8,
+        numKvHeads: 4,
+        intermediateSize: 768,
+        experts: 8,
+        expertsPerToken: 2,
+        vocabSize: 32000,
+        maxPositions: 512,
+      },
+    },
   ],
   familyRounds: 3,
   // 1.7B parameters as TinyLlama is built (2048 wide, GQA 32/4, 5632 wide MLP) but 36 layers: 1.04 GB in Q4_K_M
-  gguf: { shape: { hiddenSize: 2048, numLayers: 36, numHeads: 32, numKvHeads: 4, intermediateSize: 5632, vocabSize: 32000, maxPositions: 512 }, promptTokens: 64, responseTokens: 8 },
+  gguf: {
+    shape: {
+      hiddenSize: 2048,
+      numLayers: 36,
+      numHeads: 32,
+      numKvHeads: 4,
+      intermediateSize: 5632,
+      vocabSize: 32000,
+      maxPositions: 512,
+    },
+    promptTokens: 64,
+    responseTokens: 8,
+  },
 };
 
 const QUICK: Settings = {
-  shape: { hiddenSize: 64, numLayers: 2, numHeads: 4, numKvHeads: 2, intermediateSize: 128, vocabSize: 512, maxPositions: 64 },
+  shape: {
+    hiddenSize: 64,
+    numLayers: 2,
+    numHeads: 4,
+    numKvHeads: 2,
+    intermediateSize: 128,
+    vocabSize: 512,
+    maxPositions: 64,
+  },
   promptTokens: 12,
   responseTokens: 4,
   matmulShapes: [{ m: 64, k: 64, n: 64 }],
@@ -131,20 +198,76 @@ const QUICK: Settings = {
   conceptsRounds: 1,
   conceptsRepeats: 1,
   families: [
-    { name: 'gemma2-quick', shape: { layout: 'gemma2', hiddenSize: 64, numLayers: 2, numHeads: 4, numKvHeads: 2, intermediateSize: 128, vocabSize: 512, maxPositions: 64, slidingWindow: 8 } },
-    { name: 'mixtral-quick', shape: { layout: 'mixtral', hiddenSize: 64, numLayers: 2, numHeads: 4, numKvHeads: 2, intermediateSize: 64, experts: 4, expertsPerToken: 2, vocabSize: 512, maxPositions: 64 } },
+    {
+      name: 'gemma2-quick',
+      shape: {
+        layout: 'gemma2',
+        hiddenSize: 64,
+        numLayers: 2,
+        numHeads: 4,
+        numKvHeads: 2,
+        intermediateSize: 128,
+        vocabSize: 512,
+        maxPositions: 64,
+        slidingWindow: 8,
+      },
+    },
+    {
+      name: 'mixtral-quick',
+      shape: {
+        layout: 'mixtral',
+        hiddenSize: 64,
+        numLayers: 2,
+        numHeads: 4,
+        numKvHeads: 2,
+        intermediateSize: 64,
+        experts: 4,
+        expertsPerToken: 2,
+        vocabSize: 512,
+        maxPositions: 64,
+      },
+    },
   ],
   familyRounds: 1,
-  gguf: { shape: { hiddenSize: 256, numLayers: 2, numHeads: 4, numKvHeads: 2, intermediateSize: 512, vocabSize: 512, maxPositions: 64 }, promptTokens: 12, responseTokens: 4 },
+  gguf: {
+    shape: {
+      hiddenSize: 256,
+      numLayers: 2,
+      numHeads: 4,
+      numKvHeads: 2,
+      intermediateSize: 512,
+      vocabSize: 512,
+      maxPositions: 64,
+    },
+    promptTokens: 12,
+    responseTokens: 4,
+  },
 };
 
 /** The fixed-overhead model of (f): onnxruntime loaded and a model run, with next to no weights. */
-const TINY: LlamaShape = { hiddenSize: 16, numLayers: 1, numHeads: 2, numKvHeads: 1, intermediateSize: 32, vocabSize: 512, maxPositions: 64 };
+const TINY: LlamaShape = {
+  hiddenSize: 16,
+  numLayers: 1,
+  numHeads: 2,
+  numKvHeads: 1,
+  intermediateSize: 32,
+  vocabSize: 512,
+  maxPositions: 64,
+};
 
 const WEIGHT_SEED = 1;
 const IDS_SEED = 7;
 const HEADS_WORDS_SEED = 13;
-const TARGETS = { headsFractionOfPeak: 0.25, attributionFractionOfPeak: 0.35, naiveOverOurs: 3, recomputeOverCached: 10, torchOverOurs: 1, memoryOverSize: 1.5, ggufMemoryOverSize: 1.3, ggufOverBf16Attribution: 1.5 };
+const TARGETS = {
+  headsFractionOfPeak: 0.25,
+  attributionFractionOfPeak: 0.35,
+  naiveOverOurs: 3,
+  recomputeOverCached: 10,
+  torchOverOurs: 1,
+  memoryOverSize: 1.5,
+  ggufMemoryOverSize: 1.3,
+  ggufOverBf16Attribution: 1.5,
+};
 
 // ---------------------------------------------------------------------------------------------------
 // small measuring helpers
@@ -152,7 +275,10 @@ const TARGETS = { headsFractionOfPeak: 0.25, attributionFractionOfPeak: 0.35, na
 const seconds = (t0: number) => (performance.now() - t0) / 1000;
 const median = (xs: readonly number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
-function relativeError(a: ArrayLike<number>, b: ArrayLike<number>): { maxAbsError: number; maxAbsValue: number; ratio: number } {
+function relativeError(
+  a: ArrayLike<number>,
+  b: ArrayLike<number>,
+): { maxAbsError: number; maxAbsValue: number; ratio: number } {
   let maxAbsError = 0;
   let maxAbsValue = 0;
   for (let i = 0; i < a.length; i++) {
@@ -180,9 +306,13 @@ function machine() {
     cpuModel: cpus()[0]?.model ?? 'unknown',
     cores: availableParallelism(),
     memoryBytes: totalmem(),
-    cpuFlags: (readFileSync('/proc/cpuinfo', 'utf8').match(/^flags\s*:(.*)$/m)?.[1] ?? '').split(' ').filter((f) => /^(avx\w*|fma|f16c|amx\w*)$/.test(f)),
+    cpuFlags: (readFileSync('/proc/cpuinfo', 'utf8').match(/^flags\s*:(.*)$/m)?.[1] ?? '')
+      .split(' ')
+      .filter((f) => /^(avx\w*|fma|f16c|amx\w*)$/.test(f)),
     node: process.version,
-    onnxruntime: (JSON.parse(readFileSync(require.resolve('onnxruntime-node/package.json'), 'utf8')) as { version: string }).version,
+    onnxruntime: (
+      JSON.parse(readFileSync(require.resolve('onnxruntime-node/package.json'), 'utf8')) as { version: string }
+    ).version,
     commit: git('rev-parse', 'HEAD'),
     dirty: git('status', '--porcelain', '--', 'src').length > 0, // src/ differs from the commit
   };
@@ -222,8 +352,27 @@ async function buildExplainPeak(cache: string): Promise<string> {
 }
 
 /** One explanation of `model` in a fresh process of the bundled child: its peak memory and times. */
-function explainPeak(child: string, model: string, promptTokens: number, responseTokens: number, threads: number, batch?: number): ExplainPeak {
-  const r = spawnSync(process.execPath, [child, model, String(promptTokens), String(responseTokens), String(IDS_SEED), String(threads), ...(batch ? [String(batch)] : [])], { encoding: 'utf8', env: { ...process.env, NODE_PATH: resolve('node_modules') } });
+function explainPeak(
+  child: string,
+  model: string,
+  promptTokens: number,
+  responseTokens: number,
+  threads: number,
+  batch?: number,
+): ExplainPeak {
+  const r = spawnSync(
+    process.execPath,
+    [
+      child,
+      model,
+      String(promptTokens),
+      String(responseTokens),
+      String(IDS_SEED),
+      String(threads),
+      ...(batch ? [String(batch)] : []),
+    ],
+    { encoding: 'utf8', env: { ...process.env, NODE_PATH: resolve('node_modules') } },
+  );
   if (r.status !== 0) throw new Error(`explainPeak ${model}: ${r.stderr}`);
   return JSON.parse(r.stdout.trim().split('\n').pop()!) as ExplainPeak;
 }
@@ -232,10 +381,18 @@ function explainPeak(child: string, model: string, promptTokens: number, respons
  * (k) a Q4_K_M-style GGUF file against the same weights in bf16 safetensors: each explanation in a fresh
  * process, its peak over the overhead of (f) against the file's size, its attribution time against bf16's.
  */
-function ggufSection(settings: Settings, quick: boolean, cache: string, child: string, overhead: ExplainPeak, threads: number) {
+function ggufSection(
+  settings: Settings,
+  quick: boolean,
+  cache: string,
+  child: string,
+  overhead: ExplainPeak,
+  threads: number,
+) {
   log('(k) GGUF Q4_K_M against bf16');
   const pair = writeBenchGgufPair(join(cache, `gguf-${quick ? 'quick' : 'q4km'}`), settings.gguf.shape, WEIGHT_SEED);
-  const ggufRun = (path: string) => explainPeak(child, path, settings.gguf.promptTokens, settings.gguf.responseTokens, threads);
+  const ggufRun = (path: string) =>
+    explainPeak(child, path, settings.gguf.promptTokens, settings.gguf.responseTokens, threads);
   const ggufPeak = ggufRun(pair.gguf);
   const bf16Peak = ggufRun(pair.bf16Dir);
   const ggufMemoryRatio = (ggufPeak.vmHwmBytes - overhead.vmHwmBytes) / pair.ggufBytes;
@@ -259,17 +416,35 @@ function ggufSection(settings: Settings, quick: boolean, cache: string, child: s
 }
 
 /** --only-gguf: the overhead of (f) and section (k), on their own. */
-async function onlyGguf(settings: Settings, quick: boolean, cache: string, tinyDir: string, threads: number, outDir: string, started: number, host: ReturnType<typeof machine>): Promise<void> {
+async function onlyGguf(
+  settings: Settings,
+  quick: boolean,
+  cache: string,
+  tinyDir: string,
+  threads: number,
+  outDir: string,
+  started: number,
+  host: ReturnType<typeof machine>,
+): Promise<void> {
   const child = await buildExplainPeak(cache);
   const overhead = explainPeak(child, tinyDir, 8, 2, threads);
   const k_gguf = ggufSection(settings, quick, cache, child, overhead, threads);
-  const result = { schema: 1, timestamp: new Date().toISOString(), quick, durationSeconds: (performance.now() - started) / 1000, machine: host, k_gguf };
+  const result = {
+    schema: 1,
+    timestamp: new Date().toISOString(),
+    quick,
+    durationSeconds: (performance.now() - started) / 1000,
+    machine: host,
+    k_gguf,
+  };
   const json = JSON.stringify(result, null, 2) + '\n';
   const stamp = result.timestamp.replace(/[:.]/g, '-');
   writeFileSync(join(outDir, `${stamp}-gguf${quick ? '-quick' : ''}.json`), json);
   const latest = join(outDir, quick ? 'latest-gguf-quick.json' : 'latest-gguf.json');
   writeFileSync(latest, json);
-  log(`(k) memory ${k_gguf.memoryRatio.toFixed(2)} of the file (target ${k_gguf.memoryTarget}), attribution ${k_gguf.attributionRatio.toFixed(2)}x bf16's (target ${k_gguf.attributionTarget})`);
+  log(
+    `(k) memory ${k_gguf.memoryRatio.toFixed(2)} of the file (target ${k_gguf.memoryTarget}), attribution ${k_gguf.attributionRatio.toFixed(2)}x bf16's (target ${k_gguf.attributionTarget})`,
+  );
   process.stdout.write(latest + '\n');
 }
 
@@ -299,15 +474,32 @@ async function main(): Promise<void> {
   // what the sections need, installed before anything is measured: a section that cannot run fails the bench
   if (!flag('--no-torch') && !flag('--only-concepts') && !flag('--only-gguf')) {
     log('(e) the PyTorch peer: bench/torch/setup.sh');
-    const setup = spawnSync('bash', ['bench/torch/setup.sh'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] });
-    if (setup.status !== 0) throw new Error(`(e) the PyTorch peer cannot be installed (bench/torch/setup.sh exited with ${setup.status}); pass --no-torch to measure without it`);
+    const setup = spawnSync('bash', ['bench/torch/setup.sh'], {
+      encoding: 'utf8',
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
+    if (setup.status !== 0)
+      throw new Error(
+        `(e) the PyTorch peer cannot be installed (bench/torch/setup.sh exited with ${setup.status}); pass --no-torch to measure without it`,
+      );
   }
 
   // checkpoints: the model in f32 and bf16 (same draws), and the tiny one for the fixed overhead
   log('writing checkpoints');
   const name = quick ? 'quick' : 'llama-58m';
   const f32 = writeBenchCheckpoint(join(cache, `${name}-f32`), settings.shape, 'F32', WEIGHT_SEED);
-  if (flag('--only-concepts')) return onlyConcepts(settings, quick, f32.dir, threads, outDir, started, loadStart, host, Number(option('--wait-quiet', '120')));
+  if (flag('--only-concepts'))
+    return onlyConcepts(
+      settings,
+      quick,
+      f32.dir,
+      threads,
+      outDir,
+      started,
+      loadStart,
+      host,
+      Number(option('--wait-quiet', '120')),
+    );
   const bf16 = writeBenchCheckpoint(join(cache, `${name}-bf16`), settings.shape, 'BF16', WEIGHT_SEED);
   const tiny = writeBenchCheckpoint(join(cache, 'tiny-f32'), TINY, 'F32', WEIGHT_SEED);
   if (flag('--only-gguf')) return onlyGguf(settings, quick, cache, tiny.dir, threads, outDir, started, host);
@@ -315,8 +507,13 @@ async function main(): Promise<void> {
   const promptIds = ids.slice(0, N);
   const responseIds = ids.slice(N);
 
-  const quiet = quick ? { waitedSeconds: 0, othersCpuShare: 0 } : await waitForQuiet(Number(option('--wait-quiet', '120')));
-  if (!quick) log(`others used ${(100 * quiet.othersCpuShare).toFixed(0)}% of the CPU after waiting ${quiet.waitedSeconds.toFixed(0)} s for a quiet machine`);
+  const quiet = quick
+    ? { waitedSeconds: 0, othersCpuShare: 0 }
+    : await waitForQuiet(Number(option('--wait-quiet', '120')));
+  if (!quick)
+    log(
+      `others used ${(100 * quiet.othersCpuShare).toFixed(0)}% of the CPU after waiting ${quiet.waitedSeconds.toFixed(0)} s for a quiet machine`,
+    );
   // before each timed try, a shorter bounded wait for a quiet moment (the whole run stays within minutes)
   let settledSeconds = 0;
   const settle = async () => {
@@ -353,7 +550,15 @@ async function main(): Promise<void> {
   const gemv = gemvRounds.reduce((a, b) => (b.gbPerSecond > a.gbPerSecond ? b : a));
   const oursSeconds = Math.min(...attributionTimes);
   const counted = countFlops(lensGraphOutputs(checkpoint).attribution, attributionDims(T, M));
-  const dims = { D: config.hiddenSize, I: config.intermediateSize, L: config.numLayers, H: config.numHeads, Hkv: config.numKvHeads, Dh: config.headDim, V: config.vocabSize };
+  const dims = {
+    D: config.hiddenSize,
+    I: config.intermediateSize,
+    L: config.numLayers,
+    H: config.numHeads,
+    Hkv: config.numKvHeads,
+    Dh: config.headDim,
+    V: config.vocabSize,
+  };
   const formula = attributionFlopsFormula(dims, N, M);
   const achievedGflops = counted.total / oursSeconds / 1e9;
 
@@ -405,7 +610,11 @@ async function main(): Promise<void> {
   for (let round = 0; round < settings.decodeRounds; round++) {
     await settle();
     const stamps: number[] = [];
-    const generated = await model.generate(promptIds, settings.decodeSteps + 1, () => void stamps.push(performance.now()));
+    const generated = await model.generate(
+      promptIds,
+      settings.decodeSteps + 1,
+      () => void stamps.push(performance.now()),
+    );
     const decode = stamps.slice(1).map((t, i) => t - stamps[i]); // each interval: one step of one token
     const recompute: number[] = [];
     for (let i = 1; i < generated.length; i++) {
@@ -425,7 +634,8 @@ async function main(): Promise<void> {
   // the one-row Gemm's bandwidth (the input embedding table is only gathered from)
   const recomputeFlops = countFlops(lensGraphOutputs(checkpoint).step, { S: N + 1, P: 0, K: N + 1 }).total;
   const recomputeFloorMs = (recomputeFlops / (peak.peakGflops * 1e9)) * 1000;
-  const decodeFloorMs = (((f32.parameters - config.vocabSize * config.hiddenSize) * 4) / (gemv.gbPerSecond * 1e9)) * 1000;
+  const decodeFloorMs =
+    (((f32.parameters - config.vocabSize * config.hiddenSize) * 4) / (gemv.gbPerSecond * 1e9)) * 1000;
 
   // (c) the naive method, in its own session. Its M runs are timed one by one and each keeps its best over
   // the repeats, as (b) keeps its best attribution.
@@ -442,7 +652,8 @@ async function main(): Promise<void> {
     naiveResult = await naive.attribute(promptIds, responseIds);
     naiveContention.push(interval.stop());
     naiveTotals.push(naiveResult.runSeconds.reduce((a, b) => a + b, 0));
-    naiveBestRuns = r === 0 ? naiveResult.runSeconds : naiveBestRuns.map((t, m) => Math.min(t, naiveResult.runSeconds[m]));
+    naiveBestRuns =
+      r === 0 ? naiveResult.runSeconds : naiveBestRuns.map((t, m) => Math.min(t, naiveResult.runSeconds[m]));
   }
   await naive.release();
   const naiveSeconds = naiveBestRuns.reduce((a, b) => a + b, 0);
@@ -487,12 +698,22 @@ async function main(): Promise<void> {
   // (f) peak memory, each explanation in a fresh process
   log('(f) peak memory');
   const child = await buildExplainPeak(cache);
-  const explain = (dir: string, n: number, m: number, batch?: number): ExplainPeak => explainPeak(child, dir, n, m, threads, batch);
+  const explain = (dir: string, n: number, m: number, batch?: number): ExplainPeak =>
+    explainPeak(child, dir, n, m, threads, batch);
   const overhead = explain(tiny.dir, 8, 2);
   const memory = (w: typeof f32, batch?: number) => {
     const run = explain(w.dir, N, M, batch);
     const ratio = (run.vmHwmBytes - overhead.vmHwmBytes) / w.bytesOnDisk;
-    return { peakBytes: run.vmHwmBytes, afterLoadPeakBytes: run.afterLoadHwmBytes, afterGeneratePeakBytes: run.afterGenerateHwmBytes, sizeBytes: w.bytesOnDisk, generated: run.generated, seconds: run.seconds, ratio, met: ratio <= TARGETS.memoryOverSize };
+    return {
+      peakBytes: run.vmHwmBytes,
+      afterLoadPeakBytes: run.afterLoadHwmBytes,
+      afterGeneratePeakBytes: run.afterGenerateHwmBytes,
+      sizeBytes: w.bytesOnDisk,
+      generated: run.generated,
+      seconds: run.seconds,
+      ratio,
+      met: ratio <= TARGETS.memoryOverSize,
+    };
   };
   const memF32 = memory(f32);
   const memBf16 = memory(bf16);
@@ -514,12 +735,25 @@ async function main(): Promise<void> {
     const shape = { promptTokens: N, responseTokens: M, generated: true };
     return costF32.seconds(shape, costF32.cost(shape), calibration, true).generation * 1000;
   };
-  const estimatedDecodeMs = decodeEstimateMs(settings.decodeSteps + 1) / (settings.decodeSteps + 1) - decodeEstimateMs(1) / (settings.decodeSteps + 1);
-  const peakOf = async (dir: string, m: number) => new CostModel(await open(dir)).cost({ promptTokens: N, responseTokens: m, generated: true }).peakMemoryBytes;
+  const estimatedDecodeMs =
+    decodeEstimateMs(settings.decodeSteps + 1) / (settings.decodeSteps + 1) -
+    decodeEstimateMs(1) / (settings.decodeSteps + 1);
+  const peakOf = async (dir: string, m: number) =>
+    new CostModel(await open(dir)).cost({ promptTokens: N, responseTokens: m, generated: true }).peakMemoryBytes;
   const i_estimate = {
     calibration,
-    attribution: { estimatedSeconds: estimated.attribution, measuredSeconds: oursSeconds, ratio: estimated.attribution / oursSeconds, estimatedFlops: costF32.attributionFlops(N, M), profiledFlops: profile.attribution.productFlops },
-    decode: { estimatedMsPerToken: estimatedDecodeMs, measuredMsPerToken: median(decodeMs), ratio: estimatedDecodeMs / median(decodeMs) },
+    attribution: {
+      estimatedSeconds: estimated.attribution,
+      measuredSeconds: oursSeconds,
+      ratio: estimated.attribution / oursSeconds,
+      estimatedFlops: costF32.attributionFlops(N, M),
+      profiledFlops: profile.attribution.productFlops,
+    },
+    decode: {
+      estimatedMsPerToken: estimatedDecodeMs,
+      measuredMsPerToken: median(decodeMs),
+      ratio: estimatedDecodeMs / median(decodeMs),
+    },
     peakMemory: {
       f32: { estimatedBytes: await peakOf(f32.dir, memF32.generated), measuredBytes: memF32.peakBytes },
       bf16: { estimatedBytes: await peakOf(bf16.dir, memBf16.generated), measuredBytes: memBf16.peakBytes },
@@ -685,9 +919,22 @@ async function main(): Promise<void> {
 }
 
 /** (a) and (h) alone, in interleaved rounds: each keeps its best, as in the whole run. */
-async function onlyConcepts(settings: Settings, quick: boolean, dir: string, threads: number, outDir: string, started: number, loadStart: number[], host: ReturnType<typeof machine>, waitQuiet: number): Promise<void> {
+async function onlyConcepts(
+  settings: Settings,
+  quick: boolean,
+  dir: string,
+  threads: number,
+  outDir: string,
+  started: number,
+  loadStart: number[],
+  host: ReturnType<typeof machine>,
+  waitQuiet: number,
+): Promise<void> {
   const quiet = quick ? { waitedSeconds: 0, othersCpuShare: 0 } : await waitForQuiet(waitQuiet);
-  if (!quick) log(`others used ${(100 * quiet.othersCpuShare).toFixed(0)}% of the CPU after waiting ${quiet.waitedSeconds.toFixed(0)} s for a quiet machine`);
+  if (!quick)
+    log(
+      `others used ${(100 * quiet.othersCpuShare).toFixed(0)}% of the CPU after waiting ${quiet.waitedSeconds.toFixed(0)} s for a quiet machine`,
+    );
   let settledSeconds = 0;
   const settle = async () => {
     if (!quick) settledSeconds += (await waitForQuiet(settings.settleSeconds, 0.15, 2)).waitedSeconds;
@@ -703,7 +950,11 @@ async function onlyConcepts(settings: Settings, quick: boolean, dir: string, thr
   }
   const peak = bestPeak(peakRounds);
   const best = rounds.reduce((a, b) => (Math.min(...b.secondsAll) < Math.min(...a.secondsAll) ? b : a));
-  const concepts = { ...best, secondsAll: rounds.flatMap((r) => r.secondsAll), othersCpuShare: rounds.map((r) => r.othersCpuShare[0]) };
+  const concepts = {
+    ...best,
+    secondsAll: rounds.flatMap((r) => r.secondsAll),
+    othersCpuShare: rounds.map((r) => r.othersCpuShare[0]),
+  };
   const result = {
     schema: 1,
     timestamp: new Date().toISOString(),

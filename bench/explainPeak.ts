@@ -31,7 +31,10 @@ async function main(): Promise<void> {
   const t0 = performance.now();
   const checkpoint = await openCheckpoint(dir);
   if (!checkpoint.ok) throw new Error(checkpoint.error.message);
-  const model = await LensModel.load(checkpoint.value, { threads: Number(threads), ...(batch ? { attributionBatch: Number(batch) } : {}) });
+  const model = await LensModel.load(checkpoint.value, {
+    threads: Number(threads),
+    ...(batch ? { attributionBatch: Number(batch) } : {}),
+  });
   if (!model.ok) throw new Error(model.error.message);
   const afterLoadHwmBytes = statusBytes('VmHWM');
   const prompt = randomIds(Number(promptTokens), checkpoint.value.config.vocabSize, Number(seed));

@@ -16,7 +16,11 @@
 export { countFlops, type FlopCount } from '../src/graph/flops';
 
 /** The estimate from the header's formula, to print beside the count. */
-export function attributionFlopsFormula(c: { D: number; I: number; L: number; H: number; Hkv: number; Dh: number; V: number }, N: number, M: number): { forward: number; backward: number } {
+export function attributionFlopsFormula(
+  c: { D: number; I: number; L: number; H: number; Hkv: number; Dh: number; V: number },
+  N: number,
+  M: number,
+): { forward: number; backward: number } {
   const T = N + M - 1;
   const P = c.L * (2 * c.D * c.H * c.Dh + 2 * c.D * c.Hkv * c.Dh + 3 * c.D * c.I);
   const attention = c.L * 2 * (2 * c.H * T * T * c.Dh);

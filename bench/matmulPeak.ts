@@ -27,7 +27,12 @@ export interface MatMulResult extends MatMulShape {
   readonly gflops: number; // 2mkn / best seconds / 1e9
 }
 
-async function measure(shape: MatMulShape, operand: 'prepacked' | 'input', repeats: number, threads: number): Promise<MatMulResult> {
+async function measure(
+  shape: MatMulShape,
+  operand: 'prepacked' | 'input',
+  repeats: number,
+  threads: number,
+): Promise<MatMulResult> {
   const { m, k, n } = shape;
   const g = new Graph('float32');
   const a = g.input('a', [m, k]);
@@ -64,10 +69,15 @@ export interface MatMulPeak {
   readonly peakGflops: number; // the best of all shapes and both operand kinds
 }
 
-export async function matmulPeak(shapes: readonly MatMulShape[], repeats: number, threads = availableParallelism()): Promise<MatMulPeak> {
+export async function matmulPeak(
+  shapes: readonly MatMulShape[],
+  repeats: number,
+  threads = availableParallelism(),
+): Promise<MatMulPeak> {
   const results: MatMulResult[] = [];
   for (const shape of shapes) {
-    for (const operand of ['prepacked', 'input'] as const) results.push(await measure(shape, operand, repeats, threads));
+    for (const operand of ['prepacked', 'input'] as const)
+      results.push(await measure(shape, operand, repeats, threads));
   }
   return { threads, results, peakGflops: Math.max(...results.map((r) => r.gflops)) };
 }
@@ -79,7 +89,12 @@ export interface GemvBandwidth {
   readonly gbPerSecond: number; // weight bytes read per second
 }
 
-export async function gemvBandwidth(n: number, k: number, repeats: number, threads = availableParallelism()): Promise<GemvBandwidth> {
+export async function gemvBandwidth(
+  n: number,
+  k: number,
+  repeats: number,
+  threads = availableParallelism(),
+): Promise<GemvBandwidth> {
   const g = new Graph('float32');
   const x = g.input('x', [1, k]);
   const w = g.weight('w', [n, k], 'float32', { data: seededValues(n * k, 3) });
@@ -106,6 +121,8 @@ export async function gemvBandwidth(n: number, k: number, repeats: number, threa
 
 /** Per shape and operand kind, the best of several measurements (taken at different times). */
 export function bestPeak(rounds: readonly MatMulPeak[]): MatMulPeak {
-  const results = rounds[0].results.map((first, i) => rounds.map((r) => r.results[i]).reduce((a, b) => (b.gflops > a.gflops ? b : a), first));
+  const results = rounds[0].results.map((first, i) =>
+    rounds.map((r) => r.results[i]).reduce((a, b) => (b.gflops > a.gflops ? b : a), first),
+  );
   return { threads: rounds[0].threads, results, peakGflops: Math.max(...results.map((r) => r.gflops)) };
 }

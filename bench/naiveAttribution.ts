@@ -7,7 +7,18 @@
 //
 // N prompt tokens, M response tokens, T = N + M - 1, D width, V vocabulary.
 import { familyOf, type WeightSource } from '../src/arch';
-import { add, emitModel, grad, Graph, matmul, mul, reduceSum, softmax, type GraphOutput, type Tensor } from '../src/graph';
+import {
+  add,
+  emitModel,
+  grad,
+  Graph,
+  matmul,
+  mul,
+  reduceSum,
+  softmax,
+  type GraphOutput,
+  type Tensor,
+} from '../src/graph';
 import type { Checkpoint } from '../src/model/checkpoint';
 import { checkpointWeights } from '../src/runtime/checkpointWeights';
 import { createSession, i64, ort } from '../src/runtime/onnxSession';
@@ -17,7 +28,10 @@ export interface NaiveAttributor {
   readonly outputs: readonly GraphOutput[]; // for counting FLOPs
   readonly weightCount: number; // how many weight tensors get a gradient
   /** Probabilities (M) and attribution (N, M) row-major, from M forward+backward runs, and each run's time. */
-  attribute(promptIds: readonly number[], responseIds: readonly number[]): Promise<{ probabilities: Float64Array; attribution: Float64Array; runSeconds: number[] }>;
+  attribute(
+    promptIds: readonly number[],
+    responseIds: readonly number[],
+  ): Promise<{ probabilities: Float64Array; attribution: Float64Array; runSeconds: number[] }>;
   release(): Promise<void>;
 }
 
@@ -53,7 +67,11 @@ export async function loadNaiveAttributor(checkpoint: Checkpoint, threads: numbe
   let checksum: Tensor | undefined;
   for (const dW of dWeights) {
     if (!dW) continue;
-    const s = reduceSum(dW, dW.shape.map((_, i) => i), false);
+    const s = reduceSum(
+      dW,
+      dW.shape.map((_, i) => i),
+      false,
+    );
     checksum = checksum ? add(checksum, s) : s;
   }
   const outputs: GraphOutput[] = [
@@ -75,14 +93,25 @@ export async function loadNaiveAttributor(checkpoint: Checkpoint, threads: numbe
       const probabilities = new Float64Array(M);
       const attribution = new Float64Array(N * M);
       const runSeconds: number[] = [];
-      const base = { ids: i64(all, [1, T]), positions: i64(all.map((_, i) => i), [T]), seed: new ort.Tensor('float32', Float32Array.of(1), [1, 1, 1]) };
+      const base = {
+        ids: i64(all, [1, T]),
+        positions: i64(
+          all.map((_, i) => i),
+          [T],
+        ),
+        seed: new ort.Tensor('float32', Float32Array.of(1), [1, 1, 1]),
+      };
       for (let m = 0; m < M; m++) {
         const sel = new Float32Array(T);
         sel[N - 1 + m] = 1;
         const tgt = new Float32Array(V);
         tgt[responseIds[m]] = 1;
         const t0 = performance.now();
-        const r = await session.run({ ...base, select: new ort.Tensor('float32', sel, [1, T]), target: new ort.Tensor('float32', tgt, [1, V]) });
+        const r = await session.run({
+          ...base,
+          select: new ort.Tensor('float32', sel, [1, T]),
+          target: new ort.Tensor('float32', tgt, [1, V]),
+        });
         runSeconds.push((performance.now() - t0) / 1000);
         probabilities[m] = (r.probability.data as Float32Array)[0];
         const a = r.attribution.data as Float32Array;

@@ -41,7 +41,11 @@ interface ProfileEvent {
   readonly name: string;
   readonly ts: number; // µs
   readonly dur: number; // µs
-  readonly args?: { op_name?: string; input_type_shape?: Record<string, number[]>[]; output_type_shape?: Record<string, number[]>[] };
+  readonly args?: {
+    op_name?: string;
+    input_type_shape?: Record<string, number[]>[];
+    output_type_shape?: Record<string, number[]>[];
+  };
 }
 
 /** 2·|out|·k, with k = |A| / m read from A's and the output's shapes (right whether A is transposed or not). */
@@ -74,22 +78,37 @@ function summarise(kernels: readonly ProfileEvent[], runs: number): ProfileSumma
     productMs: products.reduce((a, [, s]) => a + s.us, 0) / 1000,
     byOp: [...byOp.entries()]
       .sort((a, b) => b[1].us - a[1].us)
-      .map(([op, s]) => ({ op, ms: s.us / 1000, share: kernelUs > 0 ? s.us / kernelUs : 0, calls: s.calls, ...(PRODUCTS.has(op) ? { gflops: s.flops / (s.us / 1e6) / 1e9 } : {}) })),
+      .map(([op, s]) => ({
+        op,
+        ms: s.us / 1000,
+        share: kernelUs > 0 ? s.us / kernelUs : 0,
+        calls: s.calls,
+        ...(PRODUCTS.has(op) ? { gflops: s.flops / (s.us / 1e6) / 1e9 } : {}),
+      })),
   };
 }
 
 /** The DSL outputs of the graph LensModel builds (float32, its backward chains): the step's and the attribution's, for flops.ts. */
-export function lensGraphOutputs(checkpoint: Checkpoint): { step: readonly GraphOutput[]; attribution: readonly GraphOutput[] } {
+export function lensGraphOutputs(checkpoint: Checkpoint): {
+  step: readonly GraphOutput[];
+  attribution: readonly GraphOutput[];
+} {
   const { config } = checkpoint;
   const graph = new Graph('float32');
-  const lens = buildLensGraph(graph, familyOf(config.modelType).build(config, checkpointWeights(graph, checkpoint.weights)), undefined, { backwardChains: BACKWARD_CHAINS });
+  const lens = buildLensGraph(
+    graph,
+    familyOf(config.modelType).build(config, checkpointWeights(graph, checkpoint.weights)),
+    undefined,
+    { backwardChains: BACKWARD_CHAINS },
+  );
   return { step: lens.outputs, attribution: lens.attribution.outputs };
 }
 
 /** The sizes of the attribution graph's symbolic dims for one batch of M rows over T positions (chain k has M_k rows, at least 1). */
 export function attributionDims(T: number, M: number): Record<string, number> {
   const dims: Record<string, number> = { T, M, B: M };
-  for (let k = 0; BACKWARD_CHAINS > 1 && k < BACKWARD_CHAINS; k++) dims[`M${k}`] = Math.max(1, Math.floor(M / BACKWARD_CHAINS) + (k < M % BACKWARD_CHAINS ? 1 : 0));
+  for (let k = 0; BACKWARD_CHAINS > 1 && k < BACKWARD_CHAINS; k++)
+    dims[`M${k}`] = Math.max(1, Math.floor(M / BACKWARD_CHAINS) + (k < M % BACKWARD_CHAINS ? 1 : 0));
   return dims;
 }
 
@@ -98,7 +117,13 @@ export interface LensProfile {
   readonly decodeStep: ProfileSummary; // one token after a prompt of N tokens
 }
 
-export async function profileLensModel(checkpoint: Checkpoint, promptIds: readonly number[], responseIds: readonly number[], threads: number, workDir: string): Promise<LensProfile> {
+export async function profileLensModel(
+  checkpoint: Checkpoint,
+  promptIds: readonly number[],
+  responseIds: readonly number[],
+  threads: number,
+  workDir: string,
+): Promise<LensProfile> {
   const prefix = join(workDir, 'ort-profile');
   let label = 'load';
   const labels: string[] = []; // one per session run, in order
@@ -107,7 +132,11 @@ export async function profileLensModel(checkpoint: Checkpoint, promptIds: readon
   const create = Session.create;
   Session.create = async (...args: unknown[]) => {
     const [model, options] = args as [unknown, ort.InferenceSession.SessionOptions];
-    const s = await create.call(ort.InferenceSession, model, { ...options, enableProfiling: true, profileFilePrefix: prefix });
+    const s = await create.call(ort.InferenceSession, model, {
+      ...options,
+      enableProfiling: true,
+      profileFilePrefix: prefix,
+    });
     const run = s.run.bind(s);
     (s as { run: unknown }).run = (...args: Parameters<typeof run>) => {
       labels.push(label);
@@ -137,16 +166,24 @@ export async function profileLensModel(checkpoint: Checkpoint, promptIds: readon
   session!.endProfiling();
   model.dispose();
 
-  const file = readdirSync(workDir).filter((f) => f.startsWith('ort-profile')).sort().pop()!;
+  const file = readdirSync(workDir)
+    .filter((f) => f.startsWith('ort-profile'))
+    .sort()
+    .pop()!;
   const events = JSON.parse(readFileSync(join(workDir, file), 'utf8')) as ProfileEvent[];
   if (!process.env.KEEP_PROFILE) rmSync(join(workDir, file));
   // model_run events bracket each session.run, in the order of `labels`
   const runs = events.filter((e) => e.cat === 'Session' && e.name === 'model_run');
   if (runs.length !== labels.length) throw new Error(`profile: ${runs.length} runs profiled, ${labels.length} made`);
-  const kernels = events.filter((e) => e.cat === 'Node' && e.name.endsWith('_kernel_time') && e.args?.op_name && !CONTROL_FLOW.has(e.args.op_name));
+  const kernels = events.filter(
+    (e) => e.cat === 'Node' && e.name.endsWith('_kernel_time') && e.args?.op_name && !CONTROL_FLOW.has(e.args.op_name),
+  );
   const of = (wanted: string) => {
     const mine = runs.filter((_, i) => labels[i] === wanted);
-    return summarise(kernels.filter((k) => mine.some((r) => k.ts >= r.ts && k.ts <= r.ts + r.dur)), mine.length);
+    return summarise(
+      kernels.filter((k) => mine.some((r) => k.ts >= r.ts && k.ts <= r.ts + r.dur)),
+      mine.length,
+    );
   };
   return { attribution: of('attribution'), decodeStep: of('decode') };
 }

@@ -6,7 +6,17 @@
 // the format, not a model of anything. Both are written once per shape and seed and reused (a stamp file).
 //
 // D hidden size, L layers, H heads, Hkv key/value heads, I intermediate size, V vocabulary.
-import { closeSync, existsSync, mkdirSync, openSync, readFileSync, rmSync, statSync, writeFileSync, writeSync } from 'node:fs';
+import {
+  closeSync,
+  existsSync,
+  mkdirSync,
+  openSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+  writeSync,
+} from 'node:fs';
 import { join } from 'node:path';
 import { dequantizeBlocks } from '../src/gguf/dequantize';
 import { ggmlTypeByName, type GgmlType } from '../src/gguf/ggmlTypes';
@@ -31,21 +41,53 @@ function tensors(s: LlamaShape): Tensor[] {
   const q4 = ggmlTypeByName('Q4_K')!;
   const q6 = ggmlTypeByName('Q6_K')!;
   const f32 = ggmlTypeByName('F32')!;
-  const out: Tensor[] = [{ hf: 'model.embed_tokens.weight', gguf: 'token_embd.weight', shape: [V, D], type: q4, scale: 2 / Math.sqrt(D) }];
+  const out: Tensor[] = [
+    { hf: 'model.embed_tokens.weight', gguf: 'token_embd.weight', shape: [V, D], type: q4, scale: 2 / Math.sqrt(D) },
+  ];
   for (let l = 0; l < L; l++) {
     const p = `model.layers.${l}.`;
     const b = `blk.${l}.`;
     const half = l % 2 === 0 ? q6 : q4; // Q4_K_M: Q6_K on half of attn_v and ffn_down
     out.push(
       { hf: `${p}input_layernorm.weight`, gguf: `${b}attn_norm.weight`, shape: [D], type: f32, scale: 0 },
-      { hf: `${p}self_attn.q_proj.weight`, gguf: `${b}attn_q.weight`, shape: [H * Dh, D], type: q4, scale: 1 / Math.sqrt(D) },
-      { hf: `${p}self_attn.k_proj.weight`, gguf: `${b}attn_k.weight`, shape: [Hkv * Dh, D], type: q4, scale: 1 / Math.sqrt(D) },
-      { hf: `${p}self_attn.v_proj.weight`, gguf: `${b}attn_v.weight`, shape: [Hkv * Dh, D], type: half, scale: 1 / Math.sqrt(D) },
-      { hf: `${p}self_attn.o_proj.weight`, gguf: `${b}attn_output.weight`, shape: [D, H * Dh], type: q4, scale: 0.5 / Math.sqrt(D) },
+      {
+        hf: `${p}self_attn.q_proj.weight`,
+        gguf: `${b}attn_q.weight`,
+        shape: [H * Dh, D],
+        type: q4,
+        scale: 1 / Math.sqrt(D),
+      },
+      {
+        hf: `${p}self_attn.k_proj.weight`,
+        gguf: `${b}attn_k.weight`,
+        shape: [Hkv * Dh, D],
+        type: q4,
+        scale: 1 / Math.sqrt(D),
+      },
+      {
+        hf: `${p}self_attn.v_proj.weight`,
+        gguf: `${b}attn_v.weight`,
+        shape: [Hkv * Dh, D],
+        type: half,
+        scale: 1 / Math.sqrt(D),
+      },
+      {
+        hf: `${p}self_attn.o_proj.weight`,
+        gguf: `${b}attn_output.weight`,
+        shape: [D, H * Dh],
+        type: q4,
+        scale: 0.5 / Math.sqrt(D),
+      },
       { hf: `${p}post_attention_layernorm.weight`, gguf: `${b}ffn_norm.weight`, shape: [D], type: f32, scale: 0 },
       { hf: `${p}mlp.gate_proj.weight`, gguf: `${b}ffn_gate.weight`, shape: [I, D], type: q4, scale: 1 / Math.sqrt(D) },
       { hf: `${p}mlp.up_proj.weight`, gguf: `${b}ffn_up.weight`, shape: [I, D], type: q4, scale: 1 / Math.sqrt(D) },
-      { hf: `${p}mlp.down_proj.weight`, gguf: `${b}ffn_down.weight`, shape: [D, I], type: half, scale: 0.5 / Math.sqrt(I) },
+      {
+        hf: `${p}mlp.down_proj.weight`,
+        gguf: `${b}ffn_down.weight`,
+        shape: [D, I],
+        type: half,
+        scale: 0.5 / Math.sqrt(I),
+      },
     );
   }
   out.push({ hf: 'model.norm.weight', gguf: 'output_norm.weight', shape: [D], type: f32, scale: 0 });
@@ -62,7 +104,8 @@ function halfBits(v: number): number {
 
 /** Random blocks of `type` whose values spread about ±`scale`: random quants and sub-scales, the f16 scales fixed. */
 function randomBlocks(type: GgmlType, values: number, scale: number, uniform: () => number): Uint8Array {
-  if (type.name === 'F32') return new Uint8Array(Float32Array.from({ length: values }, () => 1 + 0.1 * (uniform() - 0.5)).buffer);
+  if (type.name === 'F32')
+    return new Uint8Array(Float32Array.from({ length: values }, () => 1 + 0.1 * (uniform() - 0.5)).buffer);
   const blocks = values / type.blockValues;
   const bytes = new Uint8Array(blocks * type.blockBytes);
   const words = new Uint32Array(bytes.buffer, 0, Math.floor(bytes.length / 4));
@@ -107,18 +150,37 @@ export function writeBenchGgufPair(dir: string, shape: LlamaShape, seed: number)
     mkdirSync(bf16Dir, { recursive: true });
     const tokenizer = writeByteLevelBpeTokenizer(bf16Dir);
     const uniform = mulberry32(seed);
-    const data = list.map((t) => randomBlocks(t.type, t.shape.reduce((a, b) => a * b, 1), t.scale, uniform));
+    const data = list.map((t) =>
+      randomBlocks(
+        t.type,
+        t.shape.reduce((a, b) => a * b, 1),
+        t.scale,
+        uniform,
+      ),
+    );
     writeGgufFile(gguf, shape, list, data, tokenizer.bosId, tokenizer.eosId);
     writeBf16Twin(join(bf16Dir, 'model.safetensors'), shape, list, data);
-    writeFileSync(join(bf16Dir, 'config.json'), JSON.stringify(twinConfig(shape, tokenizer.bosId, tokenizer.eosId), null, 2) + '\n');
+    writeFileSync(
+      join(bf16Dir, 'config.json'),
+      JSON.stringify(twinConfig(shape, tokenizer.bosId, tokenizer.eosId), null, 2) + '\n',
+    );
     writeFileSync(stampFile, stamp);
   }
   const size = (p: string) => statSync(p).size;
-  const bf16Bytes = ['config.json', 'model.safetensors', 'tokenizer.json', 'tokenizer_config.json'].map((f) => size(join(bf16Dir, f))).reduce((a, b) => a + b, 0);
+  const bf16Bytes = ['config.json', 'model.safetensors', 'tokenizer.json', 'tokenizer_config.json']
+    .map((f) => size(join(bf16Dir, f)))
+    .reduce((a, b) => a + b, 0);
   return { gguf, ggufBytes: size(gguf), bf16Dir, bf16Bytes, parameters };
 }
 
-function writeGgufFile(path: string, s: LlamaShape, list: readonly Tensor[], data: readonly Uint8Array[], bos: number, eos: number): void {
+function writeGgufFile(
+  path: string,
+  s: LlamaShape,
+  list: readonly Tensor[],
+  data: readonly Uint8Array[],
+  bos: number,
+  eos: number,
+): void {
   // the vocabulary: GPT-2's byte alphabet and padding tokens up to V (the bench feeds ids, never text)
   const alphabet = byteAlphabet();
   const tokens = Array.from({ length: s.vocabSize }, (_, i) => (i < 256 ? alphabet[i] : `[PAD${i}]`));
@@ -157,14 +219,21 @@ function writeGgufFile(path: string, s: LlamaShape, list: readonly Tensor[], dat
 }
 
 /** The header and tensor infos of the file, padded to the alignment: ggufBytes of empty tensors with the real offsets. */
-function ggufHeaderWithOffsets(metadata: Record<string, GgufValue>, specs: readonly { name: string; ne: number[]; type: number; data: Uint8Array }[]): Uint8Array {
+function ggufHeaderWithOffsets(
+  metadata: Record<string, GgufValue>,
+  specs: readonly { name: string; ne: number[]; type: number; data: Uint8Array }[],
+): Uint8Array {
   let offset = 0;
   const shifts: Record<string, number> = {};
   for (const t of specs) {
     shifts[t.name] = offset;
     offset += Math.ceil(t.data.length / 32) * 32;
   }
-  return ggufBytes(metadata, specs.map((t) => ({ ...t, data: new Uint8Array(0) })), { offsetShift: shifts });
+  return ggufBytes(
+    metadata,
+    specs.map((t) => ({ ...t, data: new Uint8Array(0) })),
+    { offsetShift: shifts },
+  );
 }
 
 /** Rows `order[r]` of `values` [rows, cols] as rows r. */

@@ -7,7 +7,17 @@
 // so next-token probabilities spread over orders of magnitude instead of sitting at 1/V).
 //
 // D hidden size, L layers, H heads, Hkv key/value heads, Dh head dim, I intermediate size, V vocab.
-import { closeSync, existsSync, mkdirSync, openSync, readFileSync, rmSync, statSync, writeFileSync, writeSync } from 'node:fs';
+import {
+  closeSync,
+  existsSync,
+  mkdirSync,
+  openSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+  writeSync,
+} from 'node:fs';
 import { join } from 'node:path';
 import { writeByteLevelBpeTokenizer } from '../test/helpers/tokenizerJson';
 import { mulberry32 } from '../test/helpers/prng';
@@ -107,7 +117,12 @@ export interface WrittenBenchCheckpoint {
  * Writes (or reuses, when a previous run wrote the same shape, dtype and seed) the checkpoint folder.
  * The same seed gives the same values in F32 and BF16 (BF16 = F32 rounded to nearest even).
  */
-export function writeBenchCheckpoint(dir: string, shape: LlamaShape, dtype: BenchDtype, seed: number): WrittenBenchCheckpoint {
+export function writeBenchCheckpoint(
+  dir: string,
+  shape: LlamaShape,
+  dtype: BenchDtype,
+  seed: number,
+): WrittenBenchCheckpoint {
   const draws = llamaDraws(shape);
   const parameters = draws.reduce((s, d) => s + d.shape.reduce((a, b) => a * b, 1), 0);
   const nonEmbeddingParameters = parameters - (shape.layout === 'gemma2' ? 1 : 2) * shape.vocabSize * shape.hiddenSize;
@@ -117,11 +132,20 @@ export function writeBenchCheckpoint(dir: string, shape: LlamaShape, dtype: Benc
     rmSync(dir, { recursive: true, force: true });
     mkdirSync(dir, { recursive: true });
     const tokenizer = writeByteLevelBpeTokenizer(dir);
-    writeFileSync(join(dir, 'config.json'), JSON.stringify(configJson(shape, dtype, tokenizer.bosId, tokenizer.eosId), null, 2) + '\n');
+    writeFileSync(
+      join(dir, 'config.json'),
+      JSON.stringify(configJson(shape, dtype, tokenizer.bosId, tokenizer.eosId), null, 2) + '\n',
+    );
     writeSafetensors(join(dir, 'model.safetensors'), draws, dtype, mulberry32(seed));
     writeFileSync(stampFile, stamp); // last: a half-written folder is rewritten next time
   }
-  const bytesOnDisk = ['config.json', 'model.safetensors', 'tokenizer.json', 'tokenizer_config.json', 'bench-stamp.json']
+  const bytesOnDisk = [
+    'config.json',
+    'model.safetensors',
+    'tokenizer.json',
+    'tokenizer_config.json',
+    'bench-stamp.json',
+  ]
     .map((f) => statSync(join(dir, f)).size)
     .reduce((a, b) => a + b, 0);
   return { dir, parameters, nonEmbeddingParameters, bytesOnDisk };
@@ -148,10 +172,33 @@ function configJson(s: LlamaShape, dtype: BenchDtype, bosId: number, eosId: numb
   };
   if (s.layout === 'gemma2') {
     // Gemma2Config's soft caps and query_pre_attn_scalar; the window on layers 0, 2, …
-    return { architectures: ['Gemma2ForCausalLM'], ...common, model_type: 'gemma2', attn_logit_softcapping: 50.0, final_logit_softcapping: 30.0, hidden_activation: 'gelu_pytorch_tanh', query_pre_attn_scalar: s.hiddenSize / s.numHeads, rms_norm_eps: 1e-6, rope_theta: 10000.0, sliding_window: s.slidingWindow ?? 4096, tie_word_embeddings: true };
+    return {
+      architectures: ['Gemma2ForCausalLM'],
+      ...common,
+      model_type: 'gemma2',
+      attn_logit_softcapping: 50.0,
+      final_logit_softcapping: 30.0,
+      hidden_activation: 'gelu_pytorch_tanh',
+      query_pre_attn_scalar: s.hiddenSize / s.numHeads,
+      rms_norm_eps: 1e-6,
+      rope_theta: 10000.0,
+      sliding_window: s.slidingWindow ?? 4096,
+      tie_word_embeddings: true,
+    };
   }
   if (s.layout === 'mixtral') {
-    return { architectures: ['MixtralForCausalLM'], ...common, model_type: 'mixtral', hidden_act: 'silu', num_experts_per_tok: s.expertsPerToken ?? 2, num_local_experts: s.experts ?? 8, rms_norm_eps: 1e-5, rope_theta: 1e6, sliding_window: null, tie_word_embeddings: false };
+    return {
+      architectures: ['MixtralForCausalLM'],
+      ...common,
+      model_type: 'mixtral',
+      hidden_act: 'silu',
+      num_experts_per_tok: s.expertsPerToken ?? 2,
+      num_local_experts: s.experts ?? 8,
+      rms_norm_eps: 1e-5,
+      rope_theta: 1e6,
+      sliding_window: null,
+      tie_word_embeddings: false,
+    };
   }
   return {
     architectures: ['LlamaForCausalLM'],

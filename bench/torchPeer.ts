@@ -23,21 +23,43 @@ export type TorchPeer = { readonly ok: true; readonly run: TorchRun } | { readon
 const PYTHON = '/usr/bin/python3'; // Debian's, where python3-torch lives (bench/torch/run.sh uses it too)
 
 export function torchAvailable(): string | null {
-  if (!existsSync('bench/torch/run.sh') || !existsSync('bench/torch/attribution.py')) return 'bench/torch/attribution.py is not in this checkout';
+  if (!existsSync('bench/torch/run.sh') || !existsSync('bench/torch/attribution.py'))
+    return 'bench/torch/attribution.py is not in this checkout';
   const probe = spawnSync(PYTHON, ['-c', 'import torch'], { encoding: 'utf8' });
   if (probe.status !== 0) return `PyTorch is not installed for ${PYTHON} (run bench/torch/setup.sh)`;
   return null;
 }
 
-export function runTorchPeer(modelDir: string, workDir: string, promptIds: readonly number[], responseIds: readonly number[], repeat: number): TorchPeer {
+export function runTorchPeer(
+  modelDir: string,
+  workDir: string,
+  promptIds: readonly number[],
+  responseIds: readonly number[],
+  repeat: number,
+): TorchPeer {
   const missing = torchAvailable();
   if (missing) return { ok: false, reason: missing };
   const idsFile = join(workDir, 'torch-ids.json');
   const outFile = join(workDir, 'torch-attribution.json');
   writeFileSync(idsFile, JSON.stringify({ prompt_ids: promptIds, response_ids: responseIds }));
-  const args = ['bench/torch/run.sh', 'attribution.py', '--model', modelDir, '--ids-json', idsFile, '--out', outFile, '--repeat', String(repeat)];
+  const args = [
+    'bench/torch/run.sh',
+    'attribution.py',
+    '--model',
+    modelDir,
+    '--ids-json',
+    idsFile,
+    '--out',
+    outFile,
+    '--repeat',
+    String(repeat),
+  ];
   const r = spawnSync('bash', args, { encoding: 'utf8', maxBuffer: 64 << 20 });
-  if (r.status !== 0) return { ok: false, reason: `bench/torch/run.sh exited with ${r.status}: ${(r.stderr || r.stdout).trim().split('\n').slice(-3).join(' | ')}` };
+  if (r.status !== 0)
+    return {
+      ok: false,
+      reason: `bench/torch/run.sh exited with ${r.status}: ${(r.stderr || r.stdout).trim().split('\n').slice(-3).join(' | ')}`,
+    };
   const out = JSON.parse(readFileSync(outFile, 'utf8')) as {
     seconds: number;
     seconds_all?: number[];

@@ -9,7 +9,19 @@
 //
 //   node scripts/e2e-setup.mjs     # installs, prints the paths and the time taken
 import { spawnSync } from 'node:child_process';
-import { appendFileSync, existsSync, mkdirSync, readFileSync, realpathSync, renameSync, rmSync, statSync, writeFileSync, copyFileSync, symlinkSync } from 'node:fs';
+import {
+  appendFileSync,
+  existsSync,
+  mkdirSync,
+  readFileSync,
+  realpathSync,
+  renameSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+  copyFileSync,
+  symlinkSync,
+} from 'node:fs';
 import { homedir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -41,14 +53,28 @@ function run(logFile, command, args, options = {}) {
   appendFileSync(logFile, (r.stdout ?? '') + (r.stderr ?? ''));
   if (r.status !== 0) {
     const tail = readFileSync(logFile, 'utf8').split('\n').slice(-25).join('\n');
-    throw new SetupError(`\`${command} ${args.join(' ')}\` failed (${r.error?.message ?? `exit ${r.status}`}); last lines of ${logFile}:\n${tail}`, 'Fix the cause above and run again; a half-done install is discarded.');
+    throw new SetupError(
+      `\`${command} ${args.join(' ')}\` failed (${r.error?.message ?? `exit ${r.status}`}); last lines of ${logFile}:\n${tail}`,
+      'Fix the cause above and run again; a half-done install is discarded.',
+    );
   }
 }
 
 function missingAptPackages() {
-  const r = spawnSync('dpkg-query', ['-W', '-f=${Package} ${db:Status-Status}\n', ...APT_PACKAGES], { encoding: 'utf8' });
-  if (r.error) throw new SetupError('dpkg-query is not available: the e2e suite installs its browser with apt-get (Debian/Ubuntu).', 'Run it on Debian or Ubuntu, or install chromium and ripgrep yourself and set CHROMIUM_PATH.');
-  const installed = new Set(r.stdout.split('\n').filter((l) => l.endsWith(' installed')).map((l) => l.split(' ')[0]));
+  const r = spawnSync('dpkg-query', ['-W', '-f=${Package} ${db:Status-Status}\n', ...APT_PACKAGES], {
+    encoding: 'utf8',
+  });
+  if (r.error)
+    throw new SetupError(
+      'dpkg-query is not available: the e2e suite installs its browser with apt-get (Debian/Ubuntu).',
+      'Run it on Debian or Ubuntu, or install chromium and ripgrep yourself and set CHROMIUM_PATH.',
+    );
+  const installed = new Set(
+    r.stdout
+      .split('\n')
+      .filter((l) => l.endsWith(' installed'))
+      .map((l) => l.split(' ')[0]),
+  );
   return APT_PACKAGES.filter((p) => !installed.has(p));
 }
 
@@ -58,10 +84,14 @@ function ensureAptPackages(logFile) {
   const asRoot = process.getuid?.() === 0;
   const sudo = !asRoot && spawnSync('sudo', ['-n', 'true']).status === 0;
   if (!asRoot && !sudo) {
-    throw new SetupError(`the e2e suite needs these Debian packages: ${missing.join(' ')}; installing them needs root (uid is ${process.getuid?.()}, and sudo asks for a password).`, `Run \`sudo apt-get install -y ${missing.join(' ')}\` once, then run the tests again.`);
+    throw new SetupError(
+      `the e2e suite needs these Debian packages: ${missing.join(' ')}; installing them needs root (uid is ${process.getuid?.()}, and sudo asks for a password).`,
+      `Run \`sudo apt-get install -y ${missing.join(' ')}\` once, then run the tests again.`,
+    );
   }
   const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
-  const apt = (args) => (asRoot ? run(logFile, 'apt-get', args, { env }) : run(logFile, 'sudo', ['-n', 'apt-get', ...args], { env }));
+  const apt = (args) =>
+    asRoot ? run(logFile, 'apt-get', args, { env }) : run(logFile, 'sudo', ['-n', 'apt-get', ...args], { env });
   log(`apt-get install ${missing.join(' ')} (a few minutes on a fresh machine)`);
   apt(['-o', 'DPkg::Lock::Timeout=600', 'update']);
   apt(['-o', 'DPkg::Lock::Timeout=600', 'install', '-y', '--no-install-recommends', ...missing]);
@@ -84,20 +114,27 @@ function withLock(dir, body) {
       try {
         holder = Number(readFileSync(join(lock, 'pid'), 'utf8'));
       } catch {}
-      const alive = Number.isInteger(holder) && holder > 0 && (() => {
-        try {
-          process.kill(holder, 0);
-          return true;
-        } catch {
-          return false;
-        }
-      })();
+      const alive =
+        Number.isInteger(holder) &&
+        holder > 0 &&
+        (() => {
+          try {
+            process.kill(holder, 0);
+            return true;
+          } catch {
+            return false;
+          }
+        })();
       const age = Date.now() - (existsSync(lock) ? statSync(lock).mtimeMs : Date.now());
       if (!alive && age > 5000) {
         rmSync(lock, { recursive: true, force: true });
         continue;
       }
-      if (Date.now() - started > 20 * 60_000) throw new SetupError(`timed out waiting for ${lock} (held by pid ${holder})`, 'Another e2e setup is stuck; stop it or remove the lock folder.');
+      if (Date.now() - started > 20 * 60_000)
+        throw new SetupError(
+          `timed out waiting for ${lock} (held by pid ${holder})`,
+          'Another e2e setup is stuck; stop it or remove the lock folder.',
+        );
       Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 1000);
     }
   }
@@ -112,18 +149,28 @@ function installCodeServer(target, logFile) {
   const tmp = `${target}.partial-${process.pid}`;
   rmSync(tmp, { recursive: true, force: true });
   mkdirSync(tmp, { recursive: true });
-  writeFileSync(join(tmp, 'package.json'), JSON.stringify({ name: 'instruction-lens-e2e-code-server', private: true }, null, 2));
+  writeFileSync(
+    join(tmp, 'package.json'),
+    JSON.stringify({ name: 'instruction-lens-e2e-code-server', private: true }, null, 2),
+  );
   const npm = process.platform === 'win32' ? 'npm.cmd' : 'npm';
   // npm 11 asks before npx-style steps (node-pty's rebuild); the user's npmrc may say yes=false.
-  const env = { ...process.env, npm_config_yes: 'true', npm_config_audit: 'false', npm_config_fund: 'false', npm_config_update_notifier: 'false' };
+  const env = {
+    ...process.env,
+    npm_config_yes: 'true',
+    npm_config_audit: 'false',
+    npm_config_fund: 'false',
+    npm_config_update_notifier: 'false',
+  };
   // node-gyp builds against this node's own headers when they are installed, instead of downloading them
   // (nodejs.org may be out of reach; only the npm registry has to be)
   const nodePrefix = resolve(realpathSync(process.execPath), '..', '..');
-  if (!env.npm_config_nodedir && existsSync(join(nodePrefix, 'include', 'node', 'node.h'))) env.npm_config_nodedir = nodePrefix;
+  if (!env.npm_config_nodedir && existsSync(join(nodePrefix, 'include', 'node', 'node.h')))
+    env.npm_config_nodedir = nodePrefix;
   log(`npm install code-server@${CODE_SERVER_VERSION} into ${target}`);
   run(logFile, npm, ['install', `code-server@${CODE_SERVER_VERSION}`, '--ignore-scripts'], { cwd: tmp, env });
   const vscodeDir = join(tmp, 'node_modules', 'code-server', 'lib', 'vscode');
-  log('npm install of code-server\'s VS Code (production dependencies)');
+  log("npm install of code-server's VS Code (production dependencies)");
   run(logFile, npm, ['install', '--omit=dev', '--ignore-scripts'], { cwd: vscodeDir, env });
   // The ripgrep package downloads its binary in a postinstall (no network here): use Debian's.
   const rgDir = join(vscodeDir, 'node_modules', '@vscode', 'ripgrep', 'bin');
@@ -135,7 +182,10 @@ function installCodeServer(target, logFile) {
   symlinkSync('node_modules', join(vscodeDir, 'node_modules.asar'));
   run(logFile, npm, ['rebuild', 'argon2'], { cwd: tmp, env }); // loaded even with --auth none
   log('code-server installed');
-  writeFileSync(join(tmp, 'installed.json'), JSON.stringify({ codeServer: CODE_SERVER_VERSION, node: process.version, at: new Date().toISOString() }, null, 2));
+  writeFileSync(
+    join(tmp, 'installed.json'),
+    JSON.stringify({ codeServer: CODE_SERVER_VERSION, node: process.version, at: new Date().toISOString() }, null, 2),
+  );
   rmSync(target, { recursive: true, force: true });
   renameSync(tmp, target);
 }
@@ -143,7 +193,8 @@ function installCodeServer(target, logFile) {
 function findChromium() {
   const candidates = [process.env.CHROMIUM_PATH, '/usr/bin/chromium', '/usr/bin/chromium-browser'].filter(Boolean);
   const found = candidates.find((p) => existsSync(p));
-  if (!found) throw new SetupError(`no Chromium at ${candidates.join(', ')}`, 'apt-get install chromium, or set CHROMIUM_PATH.');
+  if (!found)
+    throw new SetupError(`no Chromium at ${candidates.join(', ')}`, 'apt-get install chromium, or set CHROMIUM_PATH.');
   return found;
 }
 
@@ -153,7 +204,11 @@ function findChromium() {
  */
 export function ensureE2ePrerequisites() {
   const t0 = Date.now();
-  if (process.platform !== 'linux') throw new SetupError(`the e2e suite runs on Linux only (this is ${process.platform})`, 'Run it on Linux (CI does), or set INSTRUCTION_LENS_E2E=skip to acknowledge that it did not run.');
+  if (process.platform !== 'linux')
+    throw new SetupError(
+      `the e2e suite runs on Linux only (this is ${process.platform})`,
+      'Run it on Linux (CI does), or set INSTRUCTION_LENS_E2E=skip to acknowledge that it did not run.',
+    );
   const cacheDir = e2eCacheDir();
   mkdirSync(cacheDir, { recursive: true });
   const logFile = join(cacheDir, 'setup.log');
@@ -174,7 +229,9 @@ export function ensureE2ePrerequisites() {
 if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
   try {
     const r = ensureE2ePrerequisites();
-    log(`${r.installed.length ? `installed ${r.installed.join(', ')}` : 'everything already installed'} in ${r.seconds.toFixed(1)} s`);
+    log(
+      `${r.installed.length ? `installed ${r.installed.join(', ')}` : 'everything already installed'} in ${r.seconds.toFixed(1)} s`,
+    );
     console.log(JSON.stringify(r, null, 2));
   } catch (e) {
     console.error(`error: ${e.message}`);

@@ -23,7 +23,9 @@ function banner(lines) {
 /** Runs the suite; returns the exit status (0: every e2e test passed). */
 export function runE2e(files = []) {
   if (process.env.INSTRUCTION_LENS_E2E === 'skip') {
-    console.error(banner(['END-TO-END SUITE SKIPPED (INSTRUCTION_LENS_E2E=skip):', 'the extension was NOT tested in VS Code.']));
+    console.error(
+      banner(['END-TO-END SUITE SKIPPED (INSTRUCTION_LENS_E2E=skip):', 'the extension was NOT tested in VS Code.']),
+    );
     return 0;
   }
   const seconds = (t0) => ((Date.now() - t0) / 1000).toFixed(1);
@@ -35,22 +37,41 @@ export function runE2e(files = []) {
   try {
     console.error('e2e: prerequisites (Chromium, code-server)…');
     prerequisites = ensureE2ePrerequisites();
-    console.error(`e2e: prerequisites ${prerequisites.installed.length ? `installed (${prerequisites.installed.join(', ')})` : 'cached'} in ${seconds(t0)} s`);
+    console.error(
+      `e2e: prerequisites ${prerequisites.installed.length ? `installed (${prerequisites.installed.join(', ')})` : 'cached'} in ${seconds(t0)} s`,
+    );
     t0 = Date.now();
     vsix = packageVsix({ quiet: true, outDir: vsixDir });
     console.error(`e2e: packed ${vsix.path} (${(vsix.bytes / 1e6).toFixed(1)} MB) in ${seconds(t0)} s`);
   } catch (e) {
-    console.error(banner(['END-TO-END SUITE COULD NOT BE SET UP: counted as a failure.', ...String(e.message).split('\n').slice(0, 12), ...(e.hint ? [`hint: ${e.hint}`] : [])]));
+    console.error(
+      banner([
+        'END-TO-END SUITE COULD NOT BE SET UP: counted as a failure.',
+        ...String(e.message).split('\n').slice(0, 12),
+        ...(e.hint ? [`hint: ${e.hint}`] : []),
+      ]),
+    );
     rmSync(vsixDir, { recursive: true, force: true });
     return 1;
   }
   const dir = join(ROOT, 'test', 'e2e');
-  const tests = files.length > 0 ? files : readdirSync(dir).filter((f) => f.endsWith('.test.ts')).sort().map((f) => join('test', 'e2e', f));
+  const tests =
+    files.length > 0
+      ? files
+      : readdirSync(dir)
+          .filter((f) => f.endsWith('.test.ts'))
+          .sort()
+          .map((f) => join('test', 'e2e', f));
   t0 = Date.now();
   const r = spawnSync(process.execPath, ['--import', 'tsx', '--test', '--test-concurrency=1', ...tests], {
     cwd: ROOT,
     stdio: 'inherit',
-    env: { ...process.env, E2E_CODE_SERVER: prerequisites.codeServerEntry, E2E_CHROMIUM: prerequisites.chromium, E2E_VSIX: vsix.path },
+    env: {
+      ...process.env,
+      E2E_CODE_SERVER: prerequisites.codeServerEntry,
+      E2E_CHROMIUM: prerequisites.chromium,
+      E2E_VSIX: vsix.path,
+    },
   });
   rmSync(vsixDir, { recursive: true, force: true });
   console.error(`e2e: tests ran in ${seconds(t0)} s (screenshots in test-artifacts/e2e/)`);

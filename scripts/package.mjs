@@ -7,7 +7,17 @@
 // mechanism for native code): only this machine's binaries go in. `--target all` makes one portable VSIX
 // with every platform's binaries; `--target win32-x64` (etc.) packs another platform's.
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync, openSync, readSync, closeSync } from 'node:fs';
+import {
+  existsSync,
+  mkdtempSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+  openSync,
+  readSync,
+  closeSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -40,7 +50,8 @@ function ignoreFileFor(target) {
   if (target === 'all') return text;
   const { ort, tokenizers } = NATIVE[target];
   const block = /# native binaries: begin\n[\s\S]*?# native binaries: end\n/;
-  if (!block.test(text)) throw new PackageError('.vscodeignore has no "# native binaries: begin/end" block', 'Restore it from git.');
+  if (!block.test(text))
+    throw new PackageError('.vscodeignore has no "# native binaries: begin/end" block', 'Restore it from git.');
   return text.replace(block, `!${ortBinDir(ort)}/**\n!node_modules/tokenizers/tokenizers.${tokenizers}.node\n`);
 }
 
@@ -77,7 +88,11 @@ export function zipEntries(file) {
 
 export function defaultTarget() {
   const target = `${process.platform}-${process.arch}`;
-  if (!(target in NATIVE)) throw new PackageError(`no native binaries for this platform (${target})`, `Pass --target with one of ${Object.keys(NATIVE).join(', ')} or all.`);
+  if (!(target in NATIVE))
+    throw new PackageError(
+      `no native binaries for this platform (${target})`,
+      `Pass --target with one of ${Object.keys(NATIVE).join(', ')} or all.`,
+    );
   return target;
 }
 
@@ -109,15 +124,21 @@ function requiredFiles(target) {
  *   VSIX goes (default: the repository root)
  */
 export function packageVsix({ target = defaultTarget(), build = true, quiet = false, outDir = ROOT } = {}) {
-  if (target !== 'all' && !(target in NATIVE)) throw new PackageError(`unknown target "${target}"`, `Use one of ${Object.keys(NATIVE).join(', ')} or all.`);
+  if (target !== 'all' && !(target in NATIVE))
+    throw new PackageError(`unknown target "${target}"`, `Use one of ${Object.keys(NATIVE).join(', ')} or all.`);
   const manifest = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8'));
   for (const model of ['wordnet-base', 'wordnet-tuned']) {
-    if (!existsSync(join(ROOT, 'models', model, 'model.safetensors'))) throw new PackageError(`models/${model} is not built`, 'Run `npm run train:models` first (or check out the committed pair).');
+    if (!existsSync(join(ROOT, 'models', model, 'model.safetensors')))
+      throw new PackageError(
+        `models/${model} is not built`,
+        'Run `npm run train:models` first (or check out the committed pair).',
+      );
   }
   const stdio = quiet ? ['ignore', 'pipe', 'pipe'] : ['ignore', 'inherit', 'inherit'];
   if (build) {
     const r = spawnSync(process.execPath, ['esbuild.mjs'], { cwd: ROOT, stdio, encoding: 'utf8' });
-    if (r.status !== 0) throw new PackageError(`the build failed:\n${r.stderr ?? ''}`, 'Fix the build (`npm run build`) first.');
+    if (r.status !== 0)
+      throw new PackageError(`the build failed:\n${r.stderr ?? ''}`, 'Fix the build (`npm run build`) first.');
   }
   const out = join(outDir, `${manifest.name}-${target === 'all' ? 'universal' : target}-${manifest.version}.vsix`);
   const tmp = mkdtempSync(join(tmpdir(), 'lens-vsix-'));
@@ -129,21 +150,53 @@ export function packageVsix({ target = defaultTarget(), build = true, quiet = fa
     if (!existsSync(vsce)) throw new PackageError('@vscode/vsce is not installed', 'Run `npm install`.');
     // the README's links and picture point into docs/, which the VSIX carries: VS Code shows them from the
     // installed folder, so vsce must not require a repository URL to rewrite them
-    const args = [vsce, 'package', '--ignoreFile', ignoreFile, '--out', out, '--allow-missing-repository', '--no-rewrite-relative-links'];
+    const args = [
+      vsce,
+      'package',
+      '--ignoreFile',
+      ignoreFile,
+      '--out',
+      out,
+      '--allow-missing-repository',
+      '--no-rewrite-relative-links',
+    ];
     if (target !== 'all') args.push('--target', target);
     // stdin closed: vsce would otherwise wait on a yes/no question instead of failing.
     const r = spawnSync(process.execPath, args, { cwd: ROOT, stdio, encoding: 'utf8' });
-    if (r.status !== 0 || !existsSync(out)) throw new PackageError(`vsce package failed (exit ${r.status}):\n${(r.stdout ?? '') + (r.stderr ?? '')}`, 'See vsce\'s message above.');
+    if (r.status !== 0 || !existsSync(out))
+      throw new PackageError(
+        `vsce package failed (exit ${r.status}):\n${(r.stdout ?? '') + (r.stderr ?? '')}`,
+        "See vsce's message above.",
+      );
   } finally {
     rmSync(tmp, { recursive: true, force: true });
   }
   const entries = zipEntries(out);
   const names = new Set(entries.map((e) => e.name));
   const missing = requiredFiles(target).filter((f) => !names.has(`extension/${f}`));
-  if (missing.length > 0) throw new PackageError(`${out} lacks ${missing.join(', ')}`, 'Check .vscodeignore and that `npm install` and `npm run build` ran.');
-  const leaked = entries.filter((e) => /^extension\/(src|test|train|bench|scripts)\//.test(e.name) || e.name.endsWith('.map'));
-  if (leaked.length > 0) throw new PackageError(`${out} holds files that must stay out: ${leaked.slice(0, 5).map((e) => e.name).join(', ')}`, 'Check .vscodeignore.');
-  return { path: out, target, bytes: statSync(out).size, files: entries.length, unpackedBytes: entries.reduce((s, e) => s + e.uncompressed, 0) };
+  if (missing.length > 0)
+    throw new PackageError(
+      `${out} lacks ${missing.join(', ')}`,
+      'Check .vscodeignore and that `npm install` and `npm run build` ran.',
+    );
+  const leaked = entries.filter(
+    (e) => /^extension\/(src|test|train|bench|scripts)\//.test(e.name) || e.name.endsWith('.map'),
+  );
+  if (leaked.length > 0)
+    throw new PackageError(
+      `${out} holds files that must stay out: ${leaked
+        .slice(0, 5)
+        .map((e) => e.name)
+        .join(', ')}`,
+      'Check .vscodeignore.',
+    );
+  return {
+    path: out,
+    target,
+    bytes: statSync(out).size,
+    files: entries.length,
+    unpackedBytes: entries.reduce((s, e) => s + e.uncompressed, 0),
+  };
 }
 
 if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {

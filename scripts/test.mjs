@@ -32,5 +32,8 @@ const units = result.status ?? 1;
 if (only.length > 0) process.exit(units);
 console.error('\nend-to-end suite (npm run test:e2e)');
 const e2e = runE2e();
-if (units !== 0 || e2e !== 0) console.error(`\nfailed: ${[units !== 0 && 'unit tests', e2e !== 0 && 'end-to-end suite'].filter(Boolean).join(' and ')}`);
+if (units !== 0 || e2e !== 0)
+  console.error(
+    `\nfailed: ${[units !== 0 && 'unit tests', e2e !== 0 && 'end-to-end suite'].filter(Boolean).join(' and ')}`,
+  );
 process.exit(units || e2e);

@@ -27,8 +27,12 @@ export interface InstructionLensApi {
 
 export function activate(context: vscode.ExtensionContext): InstructionLensApi {
   const { extensionPath, extensionUri } = context;
-  const engine = new EngineClient(join(extensionPath, 'dist', 'worker.js'), (why) =>
-    void vscode.window.showWarningMessage(`Instruction Lens: the engine stopped (${why}); it restarts with the next command.`),
+  const engine = new EngineClient(
+    join(extensionPath, 'dist', 'worker.js'),
+    (why) =>
+      void vscode.window.showWarningMessage(
+        `Instruction Lens: the engine stopped (${why}); it restarts with the next command.`,
+      ),
   );
   context.subscriptions.push({ dispose: () => void engine.dispose() });
 

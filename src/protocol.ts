@@ -29,7 +29,11 @@ export type EngineJob =
   | { readonly kind: 'explain'; readonly request: HostExplainRequest }
   | { readonly kind: 'heads'; readonly modelDir: string }
   | { readonly kind: 'concepts'; readonly modelDir: string }
-  | { readonly kind: 'attention'; readonly request: AttentionRequest; readonly head?: { readonly layer: number; readonly head: number } }
+  | {
+      readonly kind: 'attention';
+      readonly request: AttentionRequest;
+      readonly head?: { readonly layer: number; readonly head: number };
+    }
   | { readonly kind: 'compare'; readonly baseDir: string; readonly tunedDir: string };
 
 /** What an explanation looks like on the wire. */
@@ -165,7 +169,11 @@ export interface HeadDetailView {
   /** How many unique pairs the head has in all. */
   readonly totalPairs: number;
   /** The head's attention over the current prompt and response, or null without one. */
-  readonly attention: { readonly tokens: readonly string[]; readonly promptLength: number; readonly rows: readonly (readonly number[])[] } | null;
+  readonly attention: {
+    readonly tokens: readonly string[];
+    readonly promptLength: number;
+    readonly rows: readonly (readonly number[])[];
+  } | null;
 }
 
 export interface ConceptComponent {
@@ -252,7 +260,10 @@ export type HeadsViewUpdate =
 // ---------------------------------------------------------------------------------------------------------
 // host <-> compare panel
 
-export type ComparePanelMessage = { readonly type: 'ready' } | { readonly type: 'export'; readonly format: 'json' | 'html' } | { readonly type: 'addModel' };
+export type ComparePanelMessage =
+  | { readonly type: 'ready' }
+  | { readonly type: 'export'; readonly format: 'json' | 'html' }
+  | { readonly type: 'addModel' };
 
 export type ComparePanelUpdate =
   | { readonly type: 'busy'; readonly message: string }

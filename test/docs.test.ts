@@ -8,7 +8,12 @@ import { dirname, join } from 'node:path';
 import { test } from 'node:test';
 
 const ROOT = join(__dirname, '..');
-const PAGES = ['README.md', ...readdirSync(join(ROOT, 'docs')).filter((f) => f.endsWith('.md')).map((f) => `docs/${f}`)];
+const PAGES = [
+  'README.md',
+  ...readdirSync(join(ROOT, 'docs'))
+    .filter((f) => f.endsWith('.md'))
+    .map((f) => `docs/${f}`),
+];
 
 test('relative links and pictures in the README and docs/ resolve', () => {
   const broken: string[] = [];
@@ -46,12 +51,22 @@ test('the files and folders docs/ARCHITECTURE.md names exist', () => {
 test('code comments cite docs/ARCHITECTURE.md for methods it describes', () => {
   const text = readFileSync(join(ROOT, 'docs', 'ARCHITECTURE.md'), 'utf8');
   const methods = new Set([...text.matchAll(/^### (\d+)\. /gm)].map((m) => m[1]));
-  const cites = execFileSync('git', ['grep', '-n', '-o', '-E', 'ARCHITECTURE\\.md, method [0-9]+', '--', 'src', 'test', 'bench'], { cwd: ROOT, encoding: 'utf8' }).trim().split('\n');
+  const cites = execFileSync(
+    'git',
+    ['grep', '-n', '-o', '-E', 'ARCHITECTURE\\.md, method [0-9]+', '--', 'src', 'test', 'bench'],
+    { cwd: ROOT, encoding: 'utf8' },
+  )
+    .trim()
+    .split('\n');
   assert.ok(cites.length >= 10, cites.join('\n'));
   const wrong = cites.filter((line) => !methods.has(/method (\d+)$/.exec(line)![1]));
   assert.deepEqual(wrong, []);
   // and no comment points at a design document the repository does not have
-  const stale = spawnSync('git', ['grep', '-n', '-E', '(DESIGN|STYLE)\\.md', '--', 'src', 'test', 'bench', 'webview', 'scripts'], { cwd: ROOT, encoding: 'utf8' });
+  const stale = spawnSync(
+    'git',
+    ['grep', '-n', '-E', '(DESIGN|STYLE)\\.md', '--', 'src', 'test', 'bench', 'webview', 'scripts'],
+    { cwd: ROOT, encoding: 'utf8' },
+  );
   assert.equal(stale.stdout, '');
 });
 

@@ -22,13 +22,22 @@ function recorder(name: string, log: string, thenRun: boolean): string {
   const dir = join(root, `bin-${name}`);
   mkdirSync(dir, { recursive: true });
   const path = join(dir, name);
-  const run = thenRun ? `exec ${JSON.stringify(process.execPath)} ${JSON.stringify(join(ROOT, 'dist', 'cli.js'))} "$@"` : 'exit 0';
-  writeFileSync(path, `#!/bin/sh\n${JSON.stringify(process.execPath)} -e 'require("fs").appendFileSync(process.argv[1], JSON.stringify(process.argv.slice(2)) + "\\n")' ${JSON.stringify(log)} "$@"\n${run}\n`);
+  const run = thenRun
+    ? `exec ${JSON.stringify(process.execPath)} ${JSON.stringify(join(ROOT, 'dist', 'cli.js'))} "$@"`
+    : 'exit 0';
+  writeFileSync(
+    path,
+    `#!/bin/sh\n${JSON.stringify(process.execPath)} -e 'require("fs").appendFileSync(process.argv[1], JSON.stringify(process.argv.slice(2)) + "\\n")' ${JSON.stringify(log)} "$@"\n${run}\n`,
+  );
   chmodSync(path, 0o755);
   return dir;
 }
 
-const calls = (log: string): string[][] => readFileSync(log, 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+const calls = (log: string): string[][] =>
+  readFileSync(log, 'utf8')
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l));
 
 test('Slurm: the array script is valid bash, and its tasks then its merge explain a dataset', () => {
   const text = readFileSync(SLURM, 'utf8');
@@ -38,21 +47,46 @@ test('Slurm: the array script is valid bash, and its tasks then its merge explai
   const ck = writeRandomCheckpoint(join(root, 'ck'), { family: 'llama', seed: 3 });
   const dataset = join(root, 'prompts.jsonl');
   const ids = ['a', 'b', 'c', 'd', 'e'];
-  writeFileSync(dataset, ids.map((id) => JSON.stringify({ id, prompt: `Spell the word ${id}${id}.` })).join('\n') + '\n');
+  writeFileSync(
+    dataset,
+    ids.map((id) => JSON.stringify({ id, prompt: `Spell the word ${id}${id}.` })).join('\n') + '\n',
+  );
   const out = join(root, 'slurm-out');
   const log = join(root, 'slurm.log');
-  const env = { ...process.env, PATH: `${recorder('instruction-lens', log, true)}:${process.env.PATH}`, MODEL: ck.dir, DATASET: dataset, OUT: out, SLURM_ARRAY_TASK_COUNT: '2', SLURM_CPUS_PER_TASK: '1' };
+  const env = {
+    ...process.env,
+    PATH: `${recorder('instruction-lens', log, true)}:${process.env.PATH}`,
+    MODEL: ck.dir,
+    DATASET: dataset,
+    OUT: out,
+    SLURM_ARRAY_TASK_COUNT: '2',
+    SLURM_CPUS_PER_TASK: '1',
+  };
   for (const task of ['1', '2']) {
-    const r = spawnSync('bash', [SLURM], { env: { ...env, SLURM_ARRAY_TASK_ID: task }, encoding: 'utf8', timeout: 120_000 });
+    const r = spawnSync('bash', [SLURM], {
+      env: { ...env, SLURM_ARRAY_TASK_ID: task },
+      encoding: 'utf8',
+      timeout: 120_000,
+    });
     assert.equal(r.status, 0, r.stderr);
     assert.match(r.stdout, new RegExp(`^shard ${task}/2: `));
   }
   const merge = spawnSync('bash', [SLURM], { env: { ...env, MERGE: '1' }, encoding: 'utf8', timeout: 120_000 });
   assert.equal(merge.status, 0, merge.stderr);
   assert.match(merge.stdout, /^5 prompts: 0 explained now, 5 done earlier, 0 failed/);
-  assert.deepEqual(calls(log).map((args) => args.slice(args.indexOf('--threads'))), [['--threads', '1', '--shard', '1/2'], ['--threads', '1', '--shard', '2/2'], ['--threads', '1']]);
+  assert.deepEqual(
+    calls(log).map((args) => args.slice(args.indexOf('--threads'))),
+    [
+      ['--threads', '1', '--shard', '1/2'],
+      ['--threads', '1', '--shard', '2/2'],
+      ['--threads', '1'],
+    ],
+  );
   const rows = parseCsv(readFileSync(join(out, 'summary.csv'), 'utf8')).slice(1);
-  assert.deepEqual(rows.map((r) => [r[0], r[4]]), ids.map((id) => [id, 'ok']));
+  assert.deepEqual(
+    rows.map((r) => [r[0], r[4]]),
+    ids.map((id) => [id, 'ok']),
+  );
 
   const outsideSlurm = spawnSync('bash', [SLURM], { env: { ...env, SLURM_ARRAY_TASK_ID: '' }, encoding: 'utf8' });
   assert.notEqual(outsideSlurm.status, 0);
@@ -72,7 +106,8 @@ test('Kubernetes: an Indexed Job whose pods each take shard index+1 of completio
   const env = Object.fromEntries(container.env.map((e: { name: string; value: string }) => [e.name, e.value]));
   assert.equal(Number(env.SHARDS), n, 'SHARDS equals completions');
   const mount = container.volumeMounts[0];
-  for (const path of [env.MODEL, env.DATASET, env.OUT, env.PACKAGE]) assert.ok(path.startsWith(mount.mountPath + '/'), `${path} is on the shared volume`);
+  for (const path of [env.MODEL, env.DATASET, env.OUT, env.PACKAGE])
+    assert.ok(path.startsWith(mount.mountPath + '/'), `${path} is on the shared volume`);
   assert.equal(pod.volumes[0].name, mount.name);
   assert.deepEqual(container.command, ['/bin/sh', '-c']);
   const script = container.args[0] as string;
@@ -82,13 +117,26 @@ test('Kubernetes: an Indexed Job whose pods each take shard index+1 of completio
   const npmLog = join(root, 'npm.log');
   const path = `${recorder('instruction-lens', log, false)}:${recorder('npm', npmLog, false)}:${process.env.PATH}`;
   for (let index = 0; index < n; index++) {
-    const r = spawnSync('/bin/sh', ['-c', script], { env: { ...process.env, ...env, PATH: path, JOB_COMPLETION_INDEX: String(index) }, encoding: 'utf8' });
+    const r = spawnSync('/bin/sh', ['-c', script], {
+      env: { ...process.env, ...env, PATH: path, JOB_COMPLETION_INDEX: String(index) },
+      encoding: 'utf8',
+    });
     assert.equal(r.status, 0, r.stderr);
   }
   const shards = calls(log).map((args) => {
     assert.deepEqual(args.slice(0, 7), ['batch', '--model', env.MODEL, '--dataset', env.DATASET, '--out', env.OUT]);
     return args[args.indexOf('--shard') + 1];
   });
-  assert.deepEqual(shards, Array.from({ length: n }, (_, i) => `${i + 1}/${n}`));
-  assert.deepEqual(calls(npmLog)[0], ['install', '-g', '--no-audit', '--no-fund', '--onnxruntime-node-install=skip', env.PACKAGE]);
+  assert.deepEqual(
+    shards,
+    Array.from({ length: n }, (_, i) => `${i + 1}/${n}`),
+  );
+  assert.deepEqual(calls(npmLog)[0], [
+    'install',
+    '-g',
+    '--no-audit',
+    '--no-fund',
+    '--onnxruntime-node-install=skip',
+    env.PACKAGE,
+  ]);
 });

@@ -13,7 +13,9 @@ const ROOT = join(__dirname, '..');
 function trackedFiles(): string[] {
   const listed = spawnSync('git', ['ls-files', '-z'], { cwd: ROOT, encoding: 'utf8' });
   assert.equal(listed.status, 0, `git ls-files failed: ${listed.stderr}`);
-  return listed.stdout.split('\0').filter((f) => f !== '' && !f.startsWith('test/fixtures/') && f !== 'package-lock.json');
+  return listed.stdout
+    .split('\0')
+    .filter((f) => f !== '' && !f.startsWith('test/fixtures/') && f !== 'package-lock.json');
 }
 
 const TEXT = /\.(ts|mjs|cjs|js|json|sh|sbatch|py|md|yaml|yml|html|css|txt)$|^\.ci\/|(^|\/)\.[a-z]+ignore$|\.npmrc$/;

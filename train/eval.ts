@@ -30,12 +30,20 @@ const MAX_NEW_TOKENS = 64; // the longest reference answers (count_letters on te
 
 /** Explains `example` with `model`: its own greedy response, or the given one. */
 async function score(model: LensModel, example: Example, response?: string): Promise<Scored> {
-  const r = await explainWith(model, { modelDir: model.checkpoint.dir, prompt: example.prompt, maxNewTokens: MAX_NEW_TOKENS, chat: true, response }, 0);
+  const r = await explainWith(
+    model,
+    { modelDir: model.checkpoint.dir, prompt: example.prompt, maxNewTokens: MAX_NEW_TOKENS, chat: true, response },
+    0,
+  );
   if (!r.ok) throw new Error(`${example.id}: ${r.error.message}`);
   const responseIds = r.value.responseTokens.filter((t) => !t.special).map((t) => t.id);
   const text = await model.checkpoint.tokenizer.decode(responseIds, true);
   const mask = instructionMask(example.prompt, r.value.promptTokens, example.instruction_offsets);
-  return { correct: checkAnswer(example, text), importance: instructionImportance(r.value.density, mask), response: text };
+  return {
+    correct: checkAnswer(example, text),
+    importance: instructionImportance(r.value.density, mask),
+    response: text,
+  };
 }
 
 /** Finding 2 for one verb list: both models' per-layer shares of head word pairs with one of the verbs. */
@@ -49,7 +57,11 @@ async function verbShares(verbs: readonly string[]): Promise<VerbShares> {
       if (!r.ok) throw new Error(`heads of ${modelDir}: ${r.error.message}`);
       const verbShare = (c: PairCounts) => share(c.instructionVerbPairs, c.pairs) ?? 0; // no pairs: 0 (the pair count says why)
       const all = r.value.layers.reduce((sum, l) => addCounts(sum, l.counts), NO_PAIRS);
-      return { pairs: r.value.layers.map((l) => l.counts.pairs), perLayer: r.value.layers.map((l) => verbShare(l.counts)), all: verbShare(all) };
+      return {
+        pairs: r.value.layers.map((l) => l.counts.pairs),
+        perLayer: r.value.layers.map((l) => verbShare(l.counts)),
+        all: verbShare(all),
+      };
     };
     return { verbs, base: await of(MODELS.base), tuned: await of(MODELS.tuned) };
   } finally {
@@ -62,7 +74,10 @@ async function main(): Promise<void> {
     if (!existsSync(join(dir, 'config.json'))) throw new Error(`${dir} is missing: run \`npm run train:models\` first`);
   }
   const limit = Number(process.argv.find((a) => a.startsWith('--limit='))?.slice(8) ?? Infinity);
-  const all: Example[] = readFileSync(join(ROOT, 'train', 'data', 'heldout.jsonl'), 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l));
+  const all: Example[] = readFileSync(join(ROOT, 'train', 'data', 'heldout.jsonl'), 'utf8')
+    .split('\n')
+    .filter(Boolean)
+    .map((l) => JSON.parse(l));
   const byFamily = new Map<string, Example[]>();
   for (const e of all) byFamily.set(e.family, [...(byFamily.get(e.family) ?? []), e]);
   const examples = [...byFamily.values()].flatMap((list) => list.slice(0, limit));
@@ -70,7 +85,10 @@ async function main(): Promise<void> {
 
   const base = await loadModel(MODELS.base);
   const tuned = await loadModel(MODELS.tuned);
-  if (!base.ok || !tuned.ok) throw new Error(`could not load the models: ${!base.ok ? base.error.message : ''} ${!tuned.ok ? tuned.error.message : ''}`);
+  if (!base.ok || !tuned.ok)
+    throw new Error(
+      `could not load the models: ${!base.ok ? base.error.message : ''} ${!tuned.ok ? tuned.error.message : ''}`,
+    );
   const bar = new SingleBar({ format: 'eval [{bar}] {value}/{total} {eta_formatted}', stream: process.stderr });
   bar.start(examples.length, 0);
   const rows: EvalRow[] = [];
@@ -78,9 +96,13 @@ async function main(): Promise<void> {
     const own = { base: await score(base.value.model, example), tuned: await score(tuned.value.model, example) };
     // the control: both models on the same text; an empty response (EOS at once) has nothing to explain
     const text = own.tuned.response.trim().length > 0 ? own.tuned.response : undefined;
-    const control = text === undefined
-      ? { base: 0, tuned: 0 }
-      : { base: (await score(base.value.model, example, text)).importance, tuned: (await score(tuned.value.model, example, text)).importance };
+    const control =
+      text === undefined
+        ? { base: 0, tuned: 0 }
+        : {
+            base: (await score(base.value.model, example, text)).importance,
+            tuned: (await score(tuned.value.model, example, text)).importance,
+          };
     rows.push({ id: example.id, family: example.family, kind: familyOf(example.family).kind, ...own, control });
     bar.increment();
   }

@@ -109,10 +109,26 @@ export function summarize(rows: readonly EvalRow[]): Summary {
     tunedHigher: share(rows, (r) => r.control.tuned > r.control.base),
   };
   const targets = [
-    { name: `tuned follows >= ${pct(TARGETS.followMin)} (letters and language, macro)`, value: follow.letters_and_language.tuned, met: follow.letters_and_language.tuned >= TARGETS.followMin },
-    { name: `base follows <= ${pct(TARGETS.baseFollowMax)} (letters and language, macro)`, value: follow.letters_and_language.base, met: follow.letters_and_language.base <= TARGETS.baseFollowMax },
-    { name: 'Finding 1: mean instruction importance, tuned > base', value: own.tuned - own.base, met: own.tuned > own.base },
-    { name: `Finding 1: tuned > base on >= ${pct(TARGETS.tunedHigherMin)} of >= ${TARGETS.minPrompts} prompts`, value: own.tunedHigher, met: own.tunedHigher >= TARGETS.tunedHigherMin && rows.length >= TARGETS.minPrompts },
+    {
+      name: `tuned follows >= ${pct(TARGETS.followMin)} (letters and language, macro)`,
+      value: follow.letters_and_language.tuned,
+      met: follow.letters_and_language.tuned >= TARGETS.followMin,
+    },
+    {
+      name: `base follows <= ${pct(TARGETS.baseFollowMax)} (letters and language, macro)`,
+      value: follow.letters_and_language.base,
+      met: follow.letters_and_language.base <= TARGETS.baseFollowMax,
+    },
+    {
+      name: 'Finding 1: mean instruction importance, tuned > base',
+      value: own.tuned - own.base,
+      met: own.tuned > own.base,
+    },
+    {
+      name: `Finding 1: tuned > base on >= ${pct(TARGETS.tunedHigherMin)} of >= ${TARGETS.minPrompts} prompts`,
+      value: own.tunedHigher,
+      met: own.tunedHigher >= TARGETS.tunedHigherMin && rows.length >= TARGETS.minPrompts,
+    },
   ];
   return { prompts: rows.length, follow, finding1: { own, control }, targets };
 }
@@ -124,10 +140,19 @@ export function pct(x: number): string {
 const cell = (x: number) => pct(x).padStart(6);
 
 /** The model cards' Evaluation section (markdown), without its heading. */
-export function evaluationText(rows: readonly EvalRow[], verbShares: readonly VerbShares[], maxNewTokens: number): string {
+export function evaluationText(
+  rows: readonly EvalRow[],
+  verbShares: readonly VerbShares[],
+  maxNewTokens: number,
+): string {
   const s = summarize(rows);
   const lines = familyLines(rows);
-  const kinds: [keyof Summary['follow'], string][] = [['letters', 'letters'], ['language', 'language'], ['knowledge', 'knowledge (reported as it is)'], ['letters_and_language', '**letters and language (the target)**']];
+  const kinds: [keyof Summary['follow'], string][] = [
+    ['letters', 'letters'],
+    ['language', 'language'],
+    ['knowledge', 'knowledge (reported as it is)'],
+    ['letters_and_language', '**letters and language (the target)**'],
+  ];
   const finding2 = verbShares.flatMap((v) => [
     '',
     `Instruction verbs: ${v.verbs.join(', ')}.`,
@@ -146,7 +171,9 @@ export function evaluationText(rows: readonly EvalRow[], verbShares: readonly Ve
     '',
     '| family | kind | prompts | base correct | tuned correct |',
     '|---|---|---:|---:|---:|',
-    ...lines.map((t) => `| ${t.family} | ${t.kind} | ${t.prompts} | ${cell(t.base_correct)} | ${cell(t.tuned_correct)} |`),
+    ...lines.map(
+      (t) => `| ${t.family} | ${t.kind} | ${t.prompts} | ${cell(t.base_correct)} | ${cell(t.tuned_correct)} |`,
+    ),
     '',
     '| families (macro average) | base | tuned |',
     '|---|---:|---:|',
@@ -154,11 +181,13 @@ export function evaluationText(rows: readonly EvalRow[], verbShares: readonly Ve
     '',
     '### Finding 1: instruction importance',
     '',
-    'Wu et al.: an instruction-tuned model attributes more of its response to the instruction words of the prompt than its pre-trained base does. Each model explains its own greedy response (as the paper does); the control has both explain the tuned model\'s response, so the response text is the same.',
+    "Wu et al.: an instruction-tuned model attributes more of its response to the instruction words of the prompt than its pre-trained base does. Each model explains its own greedy response (as the paper does); the control has both explain the tuned model's response, so the response text is the same.",
     '',
     '| family | tuned > base, own responses | tuned > base, control |',
     '|---|---:|---:|',
-    ...lines.map((t) => `| ${t.family} | ${cell(t.tuned_importance_higher)} | ${cell(t.tuned_importance_higher_control)} |`),
+    ...lines.map(
+      (t) => `| ${t.family} | ${cell(t.tuned_importance_higher)} | ${cell(t.tuned_importance_higher_control)} |`,
+    ),
     '',
     '| | mean importance, base | mean importance, tuned | tuned > base |',
     '|---|---:|---:|---:|',
@@ -167,11 +196,14 @@ export function evaluationText(rows: readonly EvalRow[], verbShares: readonly Ve
     '',
     '### Finding 2: instruction verbs in attention heads',
     '',
-    'Share of the heads\' word pairs (`heads`, default settings) with an instruction verb as query or key word, per layer.',
+    "Share of the heads' word pairs (`heads`, default settings) with an instruction verb as query or key word, per layer.",
     ...finding2,
     '',
     '### Targets',
     '',
-    ...s.targets.map((t) => `- ${t.met ? 'met' : 'NOT met'}: ${t.name} (${t.name.startsWith('Finding 1: mean') ? `difference ${t.value.toFixed(3)}` : pct(t.value)})`),
+    ...s.targets.map(
+      (t) =>
+        `- ${t.met ? 'met' : 'NOT met'}: ${t.name} (${t.name.startsWith('Finding 1: mean') ? `difference ${t.value.toFixed(3)}` : pct(t.value)})`,
+    ),
   ].join('\n');
 }

@@ -56,13 +56,16 @@ function sha256(path: string): string {
 }
 
 function readLines(path: string): string[] {
-  return readFileSync(path, 'utf8').split('\n').filter((l) => l.trim() !== '');
+  return readFileSync(path, 'utf8')
+    .split('\n')
+    .filter((l) => l.trim() !== '');
 }
 
 function readJsonl(path: string): SftExample[] {
   return readLines(path).map((line, i) => {
     const e = JSON.parse(line) as Partial<SftExample>;
-    if (typeof e.prompt !== 'string' || typeof e.answer !== 'string') throw new Error(`${path}:${i + 1}: needs string "prompt" and "answer"`);
+    if (typeof e.prompt !== 'string' || typeof e.answer !== 'string')
+      throw new Error(`${path}:${i + 1}: needs string "prompt" and "answer"`);
     return { id: String(e.id ?? i), family: String(e.family ?? ''), prompt: e.prompt, answer: e.answer };
   });
 }
@@ -77,7 +80,9 @@ async function mapConcurrent<T, R>(items: readonly T[], fn: (item: T) => Promise
       const i = next++;
       out[i] = await fn(items[i]);
       if (++done % 5000 === 0 || done === items.length) {
-        process.stderr.write(`\r  ${label}: ${done.toLocaleString()}/${items.length.toLocaleString()} (${((Date.now() - started) / 1000).toFixed(0)} s)`);
+        process.stderr.write(
+          `\r  ${label}: ${done.toLocaleString()}/${items.length.toLocaleString()} (${((Date.now() - started) / 1000).toFixed(0)} s)`,
+        );
       }
     }
   };
@@ -87,7 +92,11 @@ async function mapConcurrent<T, R>(items: readonly T[], fn: (item: T) => Promise
 }
 
 async function tokeniseCorpus(tok: LensTokenizer, lines: string[], eos: number, label: string): Promise<Tokenised> {
-  const encoded = await mapConcurrent(lines, async (line) => (await tok.encode(line, { addSpecialTokens: true })).ids, label);
+  const encoded = await mapConcurrent(
+    lines,
+    async (line) => (await tok.encode(line, { addSpecialTokens: true })).ids,
+    label,
+  );
   const ids: number[] = [];
   const docs: number[] = [];
   for (const e of encoded) {
@@ -105,7 +114,13 @@ async function chatPromptIds(tok: LensTokenizer, chat: ChatTemplate, prompt: str
   return (await tok.encode(rendered.value.text, { addSpecialTokens: false })).ids;
 }
 
-async function tokeniseSft(tok: LensTokenizer, chat: ChatTemplate, examples: SftExample[], eos: number, label: string): Promise<Tokenised> {
+async function tokeniseSft(
+  tok: LensTokenizer,
+  chat: ChatTemplate,
+  examples: SftExample[],
+  eos: number,
+  label: string,
+): Promise<Tokenised> {
   const encoded = await mapConcurrent(
     examples,
     async (e) => ({
@@ -142,12 +157,22 @@ async function main(): Promise<void> {
   const work = argValue('--work', 'train/.work');
   const tokDir = join(work, 'tokenizer');
   const out = join(work, 'tokens');
-  const inputs = ['corpus.train.txt', 'corpus.valid.txt', 'sft.train.jsonl', 'sft.valid.jsonl', 'tokenizer/tokenizer.json', 'tokenizer/tokenizer_config.json']
+  const inputs = [
+    'corpus.train.txt',
+    'corpus.valid.txt',
+    'sft.train.jsonl',
+    'sft.valid.jsonl',
+    'tokenizer/tokenizer.json',
+    'tokenizer/tokenizer_config.json',
+  ]
     .map((f) => join(work, f))
     .filter((p) => existsSync(p));
   const hashes = Object.fromEntries(inputs.map((p) => [p.slice(work.length + 1), sha256(p)]));
   const metaPath = join(out, 'meta.json');
-  if (existsSync(metaPath) && JSON.stringify(JSON.parse(readFileSync(metaPath, 'utf8')).inputs) === JSON.stringify(hashes)) {
+  if (
+    existsSync(metaPath) &&
+    JSON.stringify(JSON.parse(readFileSync(metaPath, 'utf8')).inputs) === JSON.stringify(hashes)
+  ) {
     console.log(`tokenize: ${out} is up to date`);
     return;
   }
@@ -166,11 +191,20 @@ async function main(): Promise<void> {
   const counts: Record<string, { documents: number; tokens: number; lossTokens?: number }> = {};
   const keep = (name: string, t: Tokenised) => {
     write(out, name, t);
-    counts[name] = { documents: t.docs.length - 1, tokens: t.ids.length, ...(t.loss ? { lossTokens: t.loss.reduce((a, b) => a + b, 0) } : {}) };
-    console.log(`  ${name}: ${counts[name].documents.toLocaleString()} documents, ${counts[name].tokens.toLocaleString()} tokens`);
+    counts[name] = {
+      documents: t.docs.length - 1,
+      tokens: t.ids.length,
+      ...(t.loss ? { lossTokens: t.loss.reduce((a, b) => a + b, 0) } : {}),
+    };
+    console.log(
+      `  ${name}: ${counts[name].documents.toLocaleString()} documents, ${counts[name].tokens.toLocaleString()} tokens`,
+    );
   };
   for (const split of ['train', 'valid']) {
-    keep(`corpus.${split}`, await tokeniseCorpus(tok, readLines(join(work, `corpus.${split}.txt`)), eos, `corpus.${split}`));
+    keep(
+      `corpus.${split}`,
+      await tokeniseCorpus(tok, readLines(join(work, `corpus.${split}.txt`)), eos, `corpus.${split}`),
+    );
   }
   let sftTrain = readJsonl(join(work, 'sft.train.jsonl'));
   let sftValid: SftExample[];
@@ -186,7 +220,9 @@ async function main(): Promise<void> {
 
   const reference = [];
   for (const p of REFERENCE_PROMPTS) {
-    const ids = p.chat ? await chatPromptIds(tok, chat.value, p.text) : (await tok.encode(p.text, { addSpecialTokens: true })).ids;
+    const ids = p.chat
+      ? await chatPromptIds(tok, chat.value, p.text)
+      : (await tok.encode(p.text, { addSpecialTokens: true })).ids;
     reference.push({ ...p, ids });
   }
   writeFileSync(join(out, 'reference_prompts.json'), JSON.stringify(reference, null, 2) + '\n');

@@ -5,5 +5,14 @@ import { button } from './toolkit';
 
 export function demonstratorNotice(text: string | null, addModel: () => void): HTMLElement | null {
   if (text === null) return null;
-  return el('p', { class: 'notice', role: 'note', id: 'demonstrator-notice' }, el('span', {}, text), button('Add Model…', addModel, { secondary: true, id: 'add-model', title: 'Add a model folder (Hugging Face checkpoint or GGUF) and make it the active model' }));
+  return el(
+    'p',
+    { class: 'notice', role: 'note', id: 'demonstrator-notice' },
+    el('span', {}, text),
+    button('Add Model…', addModel, {
+      secondary: true,
+      id: 'add-model',
+      title: 'Add a model folder (Hugging Face checkpoint or GGUF) and make it the active model',
+    }),
+  );
 }

@@ -14,7 +14,14 @@ export function explanationColumn(view: ExplainView, heading: string): HTMLEleme
     interaction = { ...next, selection: new Set() };
     paint();
   };
-  const prompt = tokenList({ label: `${heading}: prompt tokens, shaded by importance density`, multiselect: false, texts: view.promptTokens.map((t) => t.text), continuations: view.promptTokens.map((t) => t.continuation), className: 'prompt', onActivate: (n) => update(clickPrompt(interaction, view, n, false)) });
+  const prompt = tokenList({
+    label: `${heading}: prompt tokens, shaded by importance density`,
+    multiselect: false,
+    texts: view.promptTokens.map((t) => t.text),
+    continuations: view.promptTokens.map((t) => t.continuation),
+    className: 'prompt',
+    onActivate: (n) => update(clickPrompt(interaction, view, n, false)),
+  });
   const response = tokenList({
     label: `${heading}: response tokens`,
     multiselect: false,
@@ -30,7 +37,13 @@ export function explanationColumn(view: ExplainView, heading: string): HTMLEleme
     'section',
     { class: 'column', 'aria-label': heading },
     el('h2', {}, heading),
-    el('p', { class: 'score' }, 'Instruction importance ', el('strong', { class: 'score-value' }, formatNumber(view.instructionImportance)), el('span', { class: 'muted' }, ` over ${view.instructionTokens} tokens`)),
+    el(
+      'p',
+      { class: 'score' },
+      'Instruction importance ',
+      el('strong', { class: 'score-value' }, formatNumber(view.instructionImportance)),
+      el('span', { class: 'muted' }, ` over ${view.instructionTokens} tokens`),
+    ),
     el('h3', {}, 'Prompt'),
     prompt.element,
     el('h3', {}, 'Response'),

@@ -7,7 +7,10 @@ export interface Cell {
 }
 
 export function gridMove(at: Cell, key: string, ctrl: boolean, rows: number, columns: number): Cell {
-  const clamp = (row: number, column: number): Cell => ({ row: Math.max(0, Math.min(rows - 1, row)), column: Math.max(0, Math.min(columns - 1, column)) });
+  const clamp = (row: number, column: number): Cell => ({
+    row: Math.max(0, Math.min(rows - 1, row)),
+    column: Math.max(0, Math.min(columns - 1, column)),
+  });
   switch (key) {
     case 'ArrowUp':
       return clamp(at.row - 1, at.column);

@@ -24,12 +24,28 @@ export function heatmap(o: HeatmapOptions): HTMLTableElement {
   const rows = o.rowLabels.length;
   const columns = o.columnLabels.length;
   const cells: HTMLTableCellElement[][] = [];
-  const head = el('tr', {}, el('th', { scope: 'col' }, ''), ...o.columnLabels.map((c) => el('th', { scope: 'col', class: o.columnHeaderClass }, c)));
+  const head = el(
+    'tr',
+    {},
+    el('th', { scope: 'col' }, ''),
+    ...o.columnLabels.map((c) => el('th', { scope: 'col', class: o.columnHeaderClass }, c)),
+  );
   const body = o.rowLabels.map((label, r) => {
     const row: HTMLTableCellElement[] = [];
     for (let c = 0; c < columns; c++) {
       const v = o.values[r][c];
-      const td = el('td', { role: 'gridcell', tabindex: '-1', 'aria-label': o.cellLabel(r, c), 'data-row': String(r), 'data-column': String(c), class: v === null ? 'empty' : undefined }, o.cellText?.(r, c) ?? '');
+      const td = el(
+        'td',
+        {
+          role: 'gridcell',
+          tabindex: '-1',
+          'aria-label': o.cellLabel(r, c),
+          'data-row': String(r),
+          'data-column': String(c),
+          class: v === null ? 'empty' : undefined,
+        },
+        o.cellText?.(r, c) ?? '',
+      );
       setShade(td, v ?? 0);
       if (o.selected && o.selected.row === r && o.selected.column === c) {
         td.classList.add('selected');
@@ -39,11 +55,22 @@ export function heatmap(o: HeatmapOptions): HTMLTableElement {
       row.push(td);
     }
     cells.push(row);
-    return el('tr', {}, el('th', { scope: 'row' }, label), ...row, o.rowEnd ? el('td', { class: 'row-end' }, o.rowEnd(r)) : null);
+    return el(
+      'tr',
+      {},
+      el('th', { scope: 'row' }, label),
+      ...row,
+      o.rowEnd ? el('td', { class: 'row-end' }, o.rowEnd(r)) : null,
+    );
   });
   const start = o.selected ?? { row: 0, column: 0 };
   if (rows > 0 && columns > 0) cells[start.row][start.column].tabIndex = 0;
-  const table = el('table', { role: 'grid', 'aria-label': o.label, class: `heatmap ${o.className}` }, el('thead', {}, head), el('tbody', {}, ...body));
+  const table = el(
+    'table',
+    { role: 'grid', 'aria-label': o.label, class: `heatmap ${o.className}` },
+    el('thead', {}, head),
+    el('tbody', {}, ...body),
+  );
   table.addEventListener('keydown', (e) => {
     const td = (e.target as HTMLElement).closest('td[role="gridcell"]') as HTMLTableCellElement | null;
     if (!td) return;

@@ -7,11 +7,14 @@ interface VsCodeApi {
 
 declare function acquireVsCodeApi(): VsCodeApi;
 
-export function connect<In extends { type: string }, Out extends { type: string }>(onMessage: (message: In) => void): (message: Out) => void {
+export function connect<In extends { type: string }, Out extends { type: string }>(
+  onMessage: (message: In) => void,
+): (message: Out) => void {
   const api = acquireVsCodeApi();
   window.addEventListener('message', (event: MessageEvent) => {
     const data: unknown = event.data;
-    if (typeof data === 'object' && data !== null && typeof (data as { type?: unknown }).type === 'string') onMessage(data as In);
+    if (typeof data === 'object' && data !== null && typeof (data as { type?: unknown }).type === 'string')
+      onMessage(data as In);
   });
   const post = (message: Out) => api.postMessage(message);
   post({ type: 'ready' } as Out);

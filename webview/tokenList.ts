@@ -21,12 +21,23 @@ export interface TokenList {
 }
 
 export function tokenList(o: TokenListOptions): TokenList {
-  const list = el('div', { role: 'listbox', 'aria-label': o.label, 'aria-multiselectable': o.multiselect ? 'true' : undefined, class: `tokens ${o.className}` });
+  const list = el('div', {
+    role: 'listbox',
+    'aria-label': o.label,
+    'aria-multiselectable': o.multiselect ? 'true' : undefined,
+    class: `tokens ${o.className}`,
+  });
   const tokens = o.texts.map((text, i) => {
     const continuation = o.continuations?.[i] === true;
     const token = el(
       'span',
-      { role: 'option', class: continuation ? 'token continuation' : 'token', tabindex: i === 0 ? '0' : '-1', 'data-index': String(i), 'aria-label': continuation ? 'continues the character before' : undefined },
+      {
+        role: 'option',
+        class: continuation ? 'token continuation' : 'token',
+        tabindex: i === 0 ? '0' : '-1',
+        'data-index': String(i),
+        'aria-label': continuation ? 'continues the character before' : undefined,
+      },
       text,
     );
     token.addEventListener('click', (e) => o.onActivate(i, e.shiftKey));

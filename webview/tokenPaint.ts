@@ -17,8 +17,14 @@ export function paintTokens(view: ExplainView, interaction: Interaction, prompt:
     token.classList.toggle('selected', selected);
     token.classList.toggle('focused', interaction.focus.kind === 'prompt' && interaction.focus.index === n);
     token.setAttribute('aria-selected', String(selected));
-    const what = shading.mode === 'density' ? `density ${formatNumber(t.density, 2)}` : `attribution share ${Math.round(shading.shades[n] * 100)}%`;
-    token.setAttribute('aria-label', `${spoken(t)}${t.special ? ', special token' : `, ${what}`}${t.instruction ? ', instruction' : ''}`);
+    const what =
+      shading.mode === 'density'
+        ? `density ${formatNumber(t.density, 2)}`
+        : `attribution share ${Math.round(shading.shades[n] * 100)}%`;
+    token.setAttribute(
+      'aria-label',
+      `${spoken(t)}${t.special ? ', special token' : `, ${what}`}${t.instruction ? ', instruction' : ''}`,
+    );
     token.title = t.special ? 'special token (left out of density)' : what;
   });
   const driven = responseShading(view, interaction);
@@ -29,7 +35,10 @@ export function paintTokens(view: ExplainView, interaction: Interaction, prompt:
     setShade(token, driven ? driven[m] : 0);
     token.classList.toggle('focused', pinned);
     token.setAttribute('aria-selected', String(pinned));
-    token.setAttribute('aria-label', `${spoken(t)}, probability ${formatNumber(t.probability, 2)}${driven ? `, driven ${Math.round(driven[m] * 100)}% by the focused prompt token` : ''}`);
+    token.setAttribute(
+      'aria-label',
+      `${spoken(t)}, probability ${formatNumber(t.probability, 2)}${driven ? `, driven ${Math.round(driven[m] * 100)}% by the focused prompt token` : ''}`,
+    );
     token.title = `p = ${formatNumber(t.probability, 3)}`;
   });
 }

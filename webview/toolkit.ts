@@ -11,7 +11,14 @@ import {
   vsCodeTag,
 } from '@vscode/webview-ui-toolkit';
 
-provideVSCodeDesignSystem().register(vsCodeButton(), vsCodeDivider(), vsCodeProgressRing(), vsCodeRadio(), vsCodeRadioGroup(), vsCodeTag());
+provideVSCodeDesignSystem().register(
+  vsCodeButton(),
+  vsCodeDivider(),
+  vsCodeProgressRing(),
+  vsCodeRadio(),
+  vsCodeRadioGroup(),
+  vsCodeTag(),
+);
 
 export interface ButtonOptions {
   readonly secondary?: boolean;
@@ -55,7 +62,12 @@ export function tag(text: string): HTMLElement {
 }
 
 /** A horizontal radio group; `onChange` gets the chosen option's value. */
-export function radioGroup(label: string, options: readonly { value: string; label: string }[], selected: string, onChange: (value: string) => void): HTMLElement {
+export function radioGroup(
+  label: string,
+  options: readonly { value: string; label: string }[],
+  selected: string,
+  onChange: (value: string) => void,
+): HTMLElement {
   const group = document.createElement('vscode-radio-group');
   const caption = document.createElement('label');
   caption.slot = 'label';

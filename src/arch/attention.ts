@@ -1,7 +1,20 @@
 // Causal multi-head attention with grouped key/value heads and an optional KV cache.
 // B batch (always 1 here), S new tokens, P cached tokens, K = P + S keys, H query heads, Hkv key/value
 // heads, G = H / Hkv queries per key head, Dh head width.
-import { Tensor, and, attend, concat, dimOf, greater, lessOrEqual, range, reshape, sub, transpose, type Dim } from '../graph';
+import {
+  Tensor,
+  and,
+  attend,
+  concat,
+  dimOf,
+  greater,
+  lessOrEqual,
+  range,
+  reshape,
+  sub,
+  transpose,
+  type Dim,
+} from '../graph';
 
 export interface KeyValue {
   readonly k: Tensor; // (1, Hkv, K, Dh)
@@ -37,7 +50,12 @@ export function causalMask(queryPositions: Tensor, keys: Tensor, keyDim: Dim, wi
  * q: (1, H, S, Dh); k, v: (1, Hkv, K, Dh) already including the cache. Returns the output (1, S, H*Dh) and the
  * attention probabilities (1, Hkv, G, S, K).
  */
-export function attention(q: Tensor, kv: KeyValue, mask: Tensor, shape: AttentionShape): { out: Tensor; probs: Tensor } {
+export function attention(
+  q: Tensor,
+  kv: KeyValue,
+  mask: Tensor,
+  shape: AttentionShape,
+): { out: Tensor; probs: Tensor } {
   const { heads: H, kvHeads: Hkv, headDim: Dh } = shape;
   const G = H / Hkv;
   const S = q.shape[2];
@@ -61,4 +79,3 @@ export function extendCache(past: KeyValue | undefined, fresh: KeyValue, keyDim:
 export function splitHeads(x: Tensor, heads: number, headDim: number): Tensor {
   return transpose(reshape(x, [1, x.shape[1], heads, headDim]), [0, 2, 1, 3]);
 }
-

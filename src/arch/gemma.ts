@@ -24,8 +24,19 @@ export const gemmaWeightShapes: WeightShapes = (c) => {
       { name: `${p}self_attn.q_proj.weight`, shape: [Q, D] },
       { name: `${p}self_attn.k_proj.weight`, shape: [KV, D] },
       { name: `${p}self_attn.v_proj.weight`, shape: [KV, D] },
-      ...(c.attentionBias ? [{ name: `${p}self_attn.q_proj.bias`, shape: [Q] }, { name: `${p}self_attn.k_proj.bias`, shape: [KV] }, { name: `${p}self_attn.v_proj.bias`, shape: [KV] }] : []),
-      ...(c.qkNorm === 'head' ? [{ name: `${p}self_attn.q_norm.weight`, shape: [[c.headDim, 'head_dim'] as const] }, { name: `${p}self_attn.k_norm.weight`, shape: [[c.headDim, 'head_dim'] as const] }] : []),
+      ...(c.attentionBias
+        ? [
+            { name: `${p}self_attn.q_proj.bias`, shape: [Q] },
+            { name: `${p}self_attn.k_proj.bias`, shape: [KV] },
+            { name: `${p}self_attn.v_proj.bias`, shape: [KV] },
+          ]
+        : []),
+      ...(c.qkNorm === 'head'
+        ? [
+            { name: `${p}self_attn.q_norm.weight`, shape: [[c.headDim, 'head_dim'] as const] },
+            { name: `${p}self_attn.k_norm.weight`, shape: [[c.headDim, 'head_dim'] as const] },
+          ]
+        : []),
       { name: `${p}self_attn.o_proj.weight`, shape: [D, Q] },
       { name: `${p}post_attention_layernorm.weight`, shape: [D] },
       { name: `${p}pre_feedforward_layernorm.weight`, shape: [D] },
@@ -49,11 +60,14 @@ const softcap = (x: Tensor, cap: number | null) => (cap === null ? x : mul(tanh(
 export const buildGemma: ArchitectureBuilder = (config, weights): Architecture => {
   const { numHeads: H, numKvHeads: Hkv, headDim: Dh, normEps: eps } = config;
   const invFreq = inverseFrequencies(Dh, config.ropeTheta, config.ropeScaling);
-  const localInvFreq = config.localRope ? inverseFrequencies(Dh, config.localRope.theta, config.localRope.scaling) : invFreq;
+  const localInvFreq = config.localRope
+    ? inverseFrequencies(Dh, config.localRope.theta, config.localRope.scaling)
+    : invFreq;
   const w = (name: string) => weights.get(name);
   const bias = (name: string) => (config.attentionBias ? w(name) : undefined);
   // Gemma's RMSNorm scales by (1 + w): transformers stores the offsets w, a GGUF file 1 + w (normOffset 0)
-  const norm = (x: Tensor, name: string) => rmsNorm(x, config.normOffset === 0 ? w(name) : add(w(name), config.normOffset), eps);
+  const norm = (x: Tensor, name: string) =>
+    rmsNorm(x, config.normOffset === 0 ? w(name) : add(w(name), config.normOffset), eps);
   const headName = lmHeadName(config, (n) => weights.has(n), 'model.embed_tokens.weight');
 
   return {
@@ -73,14 +87,34 @@ export const buildGemma: ArchitectureBuilder = (config, weights): Architecture =
         const h = norm(x, `${p}input_layernorm.weight`);
         const rotation = config.fullAttentionLayers.includes(i) ? rope : localRope;
         // gemma3: each head's query and key normalised over its Dh values, then rotated
-        const headNorm = (t: Tensor, name: string) => (config.qkNorm === 'head' ? norm(t, `${p}self_attn.${name}.weight`) : t);
-        const q = applyRope(headNorm(splitHeads(linear(h, w(`${p}self_attn.q_proj.weight`), bias(`${p}self_attn.q_proj.bias`)), H, Dh), 'q_norm'), rotation);
-        const k = applyRope(headNorm(splitHeads(linear(h, w(`${p}self_attn.k_proj.weight`), bias(`${p}self_attn.k_proj.bias`)), Hkv, Dh), 'k_norm'), rotation);
+        const headNorm = (t: Tensor, name: string) =>
+          config.qkNorm === 'head' ? norm(t, `${p}self_attn.${name}.weight`) : t;
+        const q = applyRope(
+          headNorm(
+            splitHeads(linear(h, w(`${p}self_attn.q_proj.weight`), bias(`${p}self_attn.q_proj.bias`)), H, Dh),
+            'q_norm',
+          ),
+          rotation,
+        );
+        const k = applyRope(
+          headNorm(
+            splitHeads(linear(h, w(`${p}self_attn.k_proj.weight`), bias(`${p}self_attn.k_proj.bias`)), Hkv, Dh),
+            'k_norm',
+          ),
+          rotation,
+        );
         const v = splitHeads(linear(h, w(`${p}self_attn.v_proj.weight`), bias(`${p}self_attn.v_proj.bias`)), Hkv, Dh);
         const kv = extendCache(past?.[i], { k, v }, keyDim); // (1, Hkv, K, Dh)
         const window = layerWindow(config, i);
         if (!masks.has(window)) masks.set(window, causalMask(positions, kv.k, keyDim, window));
-        const { out, probs } = attention(q, kv, masks.get(window)!, { heads: H, kvHeads: Hkv, headDim: Dh, slidingWindow: window, scale: config.attentionScale, softcap: config.attnLogitSoftcap });
+        const { out, probs } = attention(q, kv, masks.get(window)!, {
+          heads: H,
+          kvHeads: Hkv,
+          headDim: Dh,
+          slidingWindow: window,
+          scale: config.attentionScale,
+          softcap: config.attnLogitSoftcap,
+        });
         x = add(x, norm(linear(out, w(`${p}self_attn.o_proj.weight`)), `${p}post_attention_layernorm.weight`));
         const h2 = norm(x, `${p}pre_feedforward_layernorm.weight`);
         const gated = mul(geluTanh(linear(h2, w(`${p}mlp.gate_proj.weight`))), linear(h2, w(`${p}mlp.up_proj.weight`)));

@@ -58,7 +58,8 @@ export interface GlobalWeights {
 }
 
 function transpose(m: Matrix, out: Float32Array = new Float32Array(m.data.length)): Matrix {
-  if (out.length !== m.data.length) throw new Error(`transpose: ${out.length} values in the buffer for [${m.rows}, ${m.cols}]`);
+  if (out.length !== m.data.length)
+    throw new Error(`transpose: ${out.length} values in the buffer for [${m.rows}, ${m.cols}]`);
   for (let r = 0; r < m.rows; r++) for (let c = 0; c < m.cols; c++) out[c * m.rows + r] = m.data[r * m.cols + c];
   return { data: out, rows: m.cols, cols: m.rows };
 }
@@ -94,21 +95,32 @@ function readers(store: WeightStore) {
     }
     return info;
   };
-  const matrix = (n: string, rows: number, cols: number): Matrix => ({ data: store.readF32(shaped(n, rows, cols).name), rows, cols });
+  const matrix = (n: string, rows: number, cols: number): Matrix => ({
+    data: store.readF32(shaped(n, rows, cols).name),
+    rows,
+    cols,
+  });
   const readMatrix = async (n: string, rows: number, cols: number, out: Float32Array): Promise<Matrix> => {
     const info = shaped(n, rows, cols);
-    if (out.length !== rows * cols) throw new Error(`weights: ${out.length} values in the buffer for "${info.name}" [${rows}, ${cols}]`);
+    if (out.length !== rows * cols)
+      throw new Error(`weights: ${out.length} values in the buffer for "${info.name}" [${rows}, ${cols}]`);
     await readRowRangeF32Async(info, 0, rows, out);
     return { data: out, rows, cols };
   };
   const readRows = async (n: string, rows: number, cols: number, first: number, out: Float32Array): Promise<void> => {
     const info = shaped(n, rows, cols);
-    if (out.length % cols !== 0) throw new Error(`weights: ${out.length} values are not whole rows of ${cols} ("${info.name}")`);
+    if (out.length % cols !== 0)
+      throw new Error(`weights: ${out.length} values are not whole rows of ${cols} ("${info.name}")`);
     await readRowRangeF32Async(info, first, out.length / cols, out);
   };
   const vector = (n: string, size: number): Float32Array => {
     const data = store.readF32(findTensor(store, n).name);
-    if (data.length !== size) throw new LensFailure({ code: 'bad-config', message: `weights: tensor "${n}" has ${data.length} values, expected ${size}`, hint: 'The checkpoint does not match its config.json.' });
+    if (data.length !== size)
+      throw new LensFailure({
+        code: 'bad-config',
+        message: `weights: tensor "${n}" has ${data.length} values, expected ${size}`,
+        hint: 'The checkpoint does not match its config.json.',
+      });
     return data;
   };
   return { has, matrix, readMatrix, readRows, vector };
@@ -126,11 +138,16 @@ export function gpt2GlobalWeights(config: ModelConfig, store: WeightStore): Glob
     queryKey(layer) {
       // Conv1D stores [in, out] with q, k, v side by side along out
       const qkv = matrix(`h.${layer}.attn.c_attn.weight`, D, 3 * D);
-      return { wq: transpose(columns(qkv, 0, D)), wk: transpose(columns(qkv, D, 2 * D)), normScale: vector(`h.${layer}.ln_1.weight`, D) };
+      return {
+        wq: transpose(columns(qkv, 0, D)),
+        wk: transpose(columns(qkv, D, 2 * D)),
+        normScale: vector(`h.${layer}.ln_1.weight`, D),
+      };
     },
     downProjectionRows: (layer) => matrix(down(layer), F, D),
     downProjection: (layer) => transpose(matrix(down(layer), F, D)),
-    readDownProjection: async (layer, out) => transpose(await readMatrix(down(layer), F, D, new Float32Array(F * D)), out),
+    readDownProjection: async (layer, out) =>
+      transpose(await readMatrix(down(layer), F, D, new Float32Array(F * D)), out),
     experts: () => null,
     readExpertDownProjection: () => Promise.reject(new Error('gpt2 has no experts')),
     inputEmbeddings: embeddings,
@@ -176,13 +193,19 @@ export function llamaGlobalWeights(config: ModelConfig, store: WeightStore): Glo
         scaleHeadRows(wk, normScale(`${p}self_attn.k_norm.weight`, perHead ? Dh : Hkv * Dh));
       }
       // olmo2 has no norm in front of attention: its scale is 1
-      return { wq, wk, normScale: config.postNorms ? new Float32Array(D).fill(1) : normScale(`${p}input_layernorm.weight`, D) };
+      return {
+        wq,
+        wk,
+        normScale: config.postNorms ? new Float32Array(D).fill(1) : normScale(`${p}input_layernorm.weight`, D),
+      };
     },
     downProjectionRows: (layer) => transpose(matrix(down(layer), D, F)),
     downProjection: (layer) => matrix(down(layer), D, F),
     readDownProjection: (layer, out) => readMatrix(down(layer), D, F, out),
-    experts: (layer) => (config.moe?.layers.includes(layer) ? { count: config.moe.experts, width: config.moe.intermediateSize } : null),
-    readExpertDownProjection: (layer, expert, out) => readMatrix(expertNames(config.moe!, layer).down(expert), D, config.moe!.intermediateSize, out),
+    experts: (layer) =>
+      config.moe?.layers.includes(layer) ? { count: config.moe.experts, width: config.moe.intermediateSize } : null,
+    readExpertDownProjection: (layer, expert, out) =>
+      readMatrix(expertNames(config.moe!, layer).down(expert), D, config.moe!.intermediateSize, out),
     inputEmbeddings: embeddings,
     outputEmbeddings: () => matrix(output, V, D),
     readOutputEmbeddingRows: (first, out) => readRows(output, V, D, first, out),

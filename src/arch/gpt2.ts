@@ -11,7 +11,10 @@ export const gpt2WeightShapes: WeightShapes = (c) => {
   const D = [c.hiddenSize, 'n_embd'] as const;
   const V = [c.vocabSize, 'vocab_size'] as const;
   const I = [c.intermediateSize, 'n_inner (default 4 × n_embd)'] as const;
-  const layerNorm = (name: string) => [{ name: `${name}.weight`, shape: [D] }, { name: `${name}.bias`, shape: [D] }];
+  const layerNorm = (name: string) => [
+    { name: `${name}.weight`, shape: [D] },
+    { name: `${name}.bias`, shape: [D] },
+  ];
   const conv1d = (name: string, inputs: readonly [number, string], outputs: readonly [number, string]) => [
     { name: `${name}.weight`, shape: [inputs, outputs] },
     { name: `${name}.bias`, shape: [outputs] },
@@ -47,7 +50,14 @@ export const buildGpt2: ArchitectureBuilder = (config, weights): Architecture =>
     config,
     embed: (ids) => weights.rows('wte.weight', ids),
     embeddingTable: 'wte.weight',
-    logits: (hidden) => linearRowBlocks(hidden, rowBlocks(weights, lmHeadName(config, (n) => weights.has(n), 'wte.weight'))), // one widened block at a time
+    logits: (hidden) =>
+      linearRowBlocks(
+        hidden,
+        rowBlocks(
+          weights,
+          lmHeadName(config, (n) => weights.has(n), 'wte.weight'),
+        ),
+      ), // one widened block at a time
     forward({ embeds, positions, past, keyDim }) {
       let x = add(embeds, gather(w('wpe.weight'), positions)); // (1, S, D) + (S, D)
       let mask;

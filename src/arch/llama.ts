@@ -20,23 +20,52 @@ export const llamaWeightShapes: WeightShapes = (c) => {
     const p = `model.layers.${i}.`;
     const qkNorms =
       c.qkNorm === 'head'
-        ? [{ name: `${p}self_attn.q_norm.weight`, shape: [[c.headDim, 'head_dim'] as const] }, { name: `${p}self_attn.k_norm.weight`, shape: [[c.headDim, 'head_dim'] as const] }]
+        ? [
+            { name: `${p}self_attn.q_norm.weight`, shape: [[c.headDim, 'head_dim'] as const] },
+            { name: `${p}self_attn.k_norm.weight`, shape: [[c.headDim, 'head_dim'] as const] },
+          ]
         : c.qkNorm === 'projection'
-          ? [{ name: `${p}self_attn.q_norm.weight`, shape: [Q] }, { name: `${p}self_attn.k_norm.weight`, shape: [KV] }]
+          ? [
+              { name: `${p}self_attn.q_norm.weight`, shape: [Q] },
+              { name: `${p}self_attn.k_norm.weight`, shape: [KV] },
+            ]
           : [];
-    const QKV = [c.numHeads * c.headDim + 2 * c.numKvHeads * c.headDim, '(num_attention_heads + 2 × num_key_value_heads) × head_dim'] as const;
+    const QKV = [
+      c.numHeads * c.headDim + 2 * c.numKvHeads * c.headDim,
+      '(num_attention_heads + 2 × num_key_value_heads) × head_dim',
+    ] as const;
     const projections = c.fusedProjections
       ? [{ name: `${p}self_attn.qkv_proj.weight`, shape: [QKV, D] }]
-      : [{ name: `${p}self_attn.q_proj.weight`, shape: [Q, D] }, { name: `${p}self_attn.k_proj.weight`, shape: [KV, D] }, { name: `${p}self_attn.v_proj.weight`, shape: [KV, D] }];
+      : [
+          { name: `${p}self_attn.q_proj.weight`, shape: [Q, D] },
+          { name: `${p}self_attn.k_proj.weight`, shape: [KV, D] },
+          { name: `${p}self_attn.v_proj.weight`, shape: [KV, D] },
+        ];
     const mlp = c.moe?.layers.includes(i)
       ? expertShapes(c, i)
       : c.fusedProjections
-        ? [{ name: `${p}mlp.gate_up_proj.weight`, shape: [[2 * c.intermediateSize, '2 × intermediate_size'] as const, D] }, { name: `${p}mlp.down_proj.weight`, shape: [D, I] }]
-        : [{ name: `${p}mlp.gate_proj.weight`, shape: [I, D] }, { name: `${p}mlp.up_proj.weight`, shape: [I, D] }, { name: `${p}mlp.down_proj.weight`, shape: [D, I] }];
+        ? [
+            {
+              name: `${p}mlp.gate_up_proj.weight`,
+              shape: [[2 * c.intermediateSize, '2 × intermediate_size'] as const, D],
+            },
+            { name: `${p}mlp.down_proj.weight`, shape: [D, I] },
+          ]
+        : [
+            { name: `${p}mlp.gate_proj.weight`, shape: [I, D] },
+            { name: `${p}mlp.up_proj.weight`, shape: [I, D] },
+            { name: `${p}mlp.down_proj.weight`, shape: [D, I] },
+          ];
     return [
       ...(c.postNorms ? [] : [{ name: `${p}input_layernorm.weight`, shape: [D] }]),
       ...projections,
-      ...(c.attentionBias ? [{ name: `${p}self_attn.q_proj.bias`, shape: [Q] }, { name: `${p}self_attn.k_proj.bias`, shape: [KV] }, { name: `${p}self_attn.v_proj.bias`, shape: [KV] }] : []),
+      ...(c.attentionBias
+        ? [
+            { name: `${p}self_attn.q_proj.bias`, shape: [Q] },
+            { name: `${p}self_attn.k_proj.bias`, shape: [KV] },
+            { name: `${p}self_attn.v_proj.bias`, shape: [KV] },
+          ]
+        : []),
       ...qkNorms,
       { name: `${p}self_attn.o_proj.weight`, shape: [D, Q] },
       { name: `${p}post_attention_layernorm.weight`, shape: [D] },
@@ -64,7 +93,9 @@ export const buildLlama: ArchitectureBuilder = (config, weights): Architecture =
     const p = `model.layers.${i}.mlp.`;
     if (config.moe?.layers.includes(i)) return sparseFeedForward(h, config.moe, expertNames(config.moe, i), w);
     const gateUp = config.fusedProjections ? linear(h, w(`${p}gate_up_proj.weight`)) : null; // (1, S, 2I)
-    const gated = gateUp ? swiglu(slice(gateUp, -1, 0, I), slice(gateUp, -1, I, 2 * I)) : swiglu(linear(h, w(`${p}gate_proj.weight`)), linear(h, w(`${p}up_proj.weight`)));
+    const gated = gateUp
+      ? swiglu(slice(gateUp, -1, 0, I), slice(gateUp, -1, I, 2 * I))
+      : swiglu(linear(h, w(`${p}gate_proj.weight`)), linear(h, w(`${p}up_proj.weight`)));
     return linear(gated, w(`${p}down_proj.weight`));
   };
 
@@ -84,20 +115,27 @@ export const buildLlama: ArchitectureBuilder = (config, weights): Architecture =
       for (let i = 0; i < config.numLayers; i++) {
         const p = `model.layers.${i}.`;
         // olmo2 normalises each sublayer's output instead of its input
-        const norm = (t: Tensor, name: string, after: boolean) => (config.postNorms === after ? rmsNorm(t, w(`${p}${name}.weight`), eps) : t);
+        const norm = (t: Tensor, name: string, after: boolean) =>
+          config.postNorms === after ? rmsNorm(t, w(`${p}${name}.weight`), eps) : t;
         const h = norm(x, 'input_layernorm', false);
         // phi3: q, k and v side by side in one product
         const qkv = config.fusedProjections ? linear(h, w(`${p}self_attn.qkv_proj.weight`)) : null; // (1, S, (H + 2 Hkv) Dh)
         const project = (proj: 'q' | 'k' | 'v') => {
-          if (qkv === null) return linear(h, w(`${p}self_attn.${proj}_proj.weight`), bias(`${p}self_attn.${proj}_proj.bias`));
-          const [from, size] = proj === 'q' ? [0, H * Dh] : proj === 'k' ? [H * Dh, Hkv * Dh] : [(H + Hkv) * Dh, Hkv * Dh];
+          if (qkv === null)
+            return linear(h, w(`${p}self_attn.${proj}_proj.weight`), bias(`${p}self_attn.${proj}_proj.bias`));
+          const [from, size] =
+            proj === 'q' ? [0, H * Dh] : proj === 'k' ? [H * Dh, Hkv * Dh] : [(H + Hkv) * Dh, Hkv * Dh];
           return slice(qkv, -1, from, from + size);
         };
         // queries and keys: normalised over the whole projection (olmo2) or per head (qwen3), then rotated
         const qk = (proj: 'q' | 'k', heads: number) => {
           const name = `${p}self_attn.${proj}_norm.weight`;
           const projected = project(proj); // (1, S, heads*Dh)
-          const split = splitHeads(config.qkNorm === 'projection' ? rmsNorm(projected, w(name), eps) : projected, heads, Dh); // (1, heads, S, Dh)
+          const split = splitHeads(
+            config.qkNorm === 'projection' ? rmsNorm(projected, w(name), eps) : projected,
+            heads,
+            Dh,
+          ); // (1, heads, S, Dh)
           return applyRope(config.qkNorm === 'head' ? rmsNorm(split, w(name), eps) : split, rope);
         };
         const q = qk('q', H);
@@ -106,7 +144,12 @@ export const buildLlama: ArchitectureBuilder = (config, weights): Architecture =
         const kv = extendCache(past?.[i], { k, v }, keyDim); // (1, Hkv, K, Dh)
         const window = layerWindow(config, i);
         if (!masks.has(window)) masks.set(window, causalMask(positions, kv.k, keyDim, window));
-        const { out, probs } = attention(q, kv, masks.get(window)!, { heads: H, kvHeads: Hkv, headDim: Dh, slidingWindow: window });
+        const { out, probs } = attention(q, kv, masks.get(window)!, {
+          heads: H,
+          kvHeads: Hkv,
+          headDim: Dh,
+          slidingWindow: window,
+        });
         x = add(x, norm(linear(out, w(`${p}self_attn.o_proj.weight`)), 'post_attention_layernorm', true));
         const h2 = norm(x, 'post_attention_layernorm', false);
         x = add(x, norm(feedForward(h2, i), 'post_feedforward_layernorm', true));
@@ -117,4 +160,3 @@ export const buildLlama: ArchitectureBuilder = (config, weights): Architecture =
     },
   };
 };
-

@@ -38,30 +38,54 @@ export interface LlamaOptions {
   readonly experts?: (cfg: Json, layers: number, intermediateSize: number) => Result<MixtureOfExperts | null>;
 }
 
-export function parseLlamaConfig(cfg: Json, modelType: string, architecture: string, o: LlamaOptions): Result<ModelConfig> {
+export function parseLlamaConfig(
+  cfg: Json,
+  modelType: string,
+  architecture: string,
+  o: LlamaOptions,
+): Result<ModelConfig> {
   const sizes = decoderSizes(cfg);
   if (!sizes.ok) return sizes;
   const r = sizes.value;
   const headDim = num(cfg, 'head_dim', o.headDim ?? r.hiddenSize / r.numHeads)!;
-  if (!Number.isInteger(headDim)) return badConfig(`hidden_size ${r.hiddenSize} is not divisible by num_attention_heads ${r.numHeads}`);
+  if (!Number.isInteger(headDim))
+    return badConfig(`hidden_size ${r.hiddenSize} is not divisible by num_attention_heads ${r.numHeads}`);
   const act = cfg.hidden_act ?? 'silu';
   if (act !== 'silu') return badConfig(`hidden_act "${String(act)}" is not supported for ${modelType} (only "silu")`);
   // LlamaConfig's mlp_bias adds biases to gate, up and down: not read, so refused rather than left out
-  if (cfg.mlp_bias === true) return fail('unsupported-arch', `config.json: mlp_bias true is not supported for ${modelType}`, 'Only feed-forward blocks without biases are implemented (mlp_bias false, as published Llama checkpoints have it).');
+  if (cfg.mlp_bias === true)
+    return fail(
+      'unsupported-arch',
+      `config.json: mlp_bias true is not supported for ${modelType}`,
+      'Only feed-forward blocks without biases are implemented (mlp_bias false, as published Llama checkpoints have it).',
+    );
   const rotaryFactor = num(cfg, 'partial_rotary_factor', 1)!;
   const rotaryDim = Math.floor(headDim * rotaryFactor);
-  if (!(rotaryFactor > 0 && rotaryFactor <= 1) || rotaryDim % 2 !== 0) return badConfig(`partial_rotary_factor ${rotaryFactor} of head_dim ${headDim} must give an even number of rotated dims`);
+  if (!(rotaryFactor > 0 && rotaryFactor <= 1) || rotaryDim % 2 !== 0)
+    return badConfig(
+      `partial_rotary_factor ${rotaryFactor} of head_dim ${headDim} must give an even number of rotated dims`,
+    );
   // transformers 5 writes rope_parameters (rope_type, rope_theta and the scaling's fields in one object)
   // where transformers 4 wrote rope_theta and rope_scaling
-  const ropeParameters = typeof cfg.rope_parameters === 'object' && cfg.rope_parameters !== null ? (cfg.rope_parameters as Json) : null;
-  const ropeScaling = ropeParameters ? (ropeParameters.rope_type ?? ropeParameters.type ? ropeParameters : null) : cfg.rope_scaling;
-  const scaling = o.longrope ? parseLongropeScaling(cfg, ropeScaling, rotaryDim, num(cfg, 'max_position_embeddings', 4096)!) : parseRopeScaling(ropeScaling);
+  const ropeParameters =
+    typeof cfg.rope_parameters === 'object' && cfg.rope_parameters !== null ? (cfg.rope_parameters as Json) : null;
+  const ropeScaling = ropeParameters
+    ? (ropeParameters.rope_type ?? ropeParameters.type)
+      ? ropeParameters
+      : null
+    : cfg.rope_scaling;
+  const scaling = o.longrope
+    ? parseLongropeScaling(cfg, ropeScaling, rotaryDim, num(cfg, 'max_position_embeddings', 4096)!)
+    : parseRopeScaling(ropeScaling);
   if (!scaling.ok) return scaling;
   const window = num(cfg, 'sliding_window');
   const flagged = o.window === 'flagged-every-layer' || o.window === 'flagged-from-max-window-layers';
   const useWindow = o.window !== 'none' && (!flagged || cfg.use_sliding_window === true);
   const slidingWindow = useWindow && window !== undefined && window > 0 ? window : null;
-  const full = slidingWindow !== null && o.window === 'flagged-from-max-window-layers' ? windowlessLayers(cfg, r.numLayers) : ok([]);
+  const full =
+    slidingWindow !== null && o.window === 'flagged-from-max-window-layers'
+      ? windowlessLayers(cfg, r.numLayers)
+      : ok([]);
   if (!full.ok) return full;
   const moe = o.experts ? o.experts(cfg, r.numLayers, r.intermediateSize) : ok(null);
   if (!moe.ok) return moe;

@@ -3,7 +3,23 @@
 // normalizeTopK), and each expert's SwiGLU run only on the tokens routed to it, its output weighted by the
 // token's routing weight and added back at the token's place. Gradients flow through the routing weights and
 // the routed rows, not through which experts were chosen (as PyTorch's autograd through torch.topk).
-import { add, div, linear, mul, nonZeroIndices, putRows, reduceSum, reshape, slice, softmax, swiglu, takeRows, topKMask, where, type Tensor } from '../graph';
+import {
+  add,
+  div,
+  linear,
+  mul,
+  nonZeroIndices,
+  putRows,
+  reduceSum,
+  reshape,
+  slice,
+  softmax,
+  swiglu,
+  takeRows,
+  topKMask,
+  where,
+  type Tensor,
+} from '../graph';
 import { ok, type Result } from '../lensError';
 import { badConfig, num, requirePositive, type Json, type MixtureOfExperts, type ModelConfig } from '../model/config';
 import type { Dimension, ExpectedTensor } from './weightShapes';
@@ -20,7 +36,12 @@ export interface ExpertNames {
 export function expertNames(moe: MixtureOfExperts, layer: number): ExpertNames {
   const p = `model.layers.${layer}.${moe.tensors.block}.`;
   const t = moe.tensors;
-  return { router: `${p}gate.weight`, gate: (e) => `${p}experts.${e}.${t.gate}.weight`, up: (e) => `${p}experts.${e}.${t.up}.weight`, down: (e) => `${p}experts.${e}.${t.down}.weight` };
+  return {
+    router: `${p}gate.weight`,
+    gate: (e) => `${p}experts.${e}.${t.gate}.weight`,
+    up: (e) => `${p}experts.${e}.${t.up}.weight`,
+    down: (e) => `${p}experts.${e}.${t.down}.weight`,
+  };
 }
 
 /** The router's and every expert's tensors with the shapes config.json implies. */
@@ -52,9 +73,12 @@ export interface ExpertsSpec {
 }
 
 /** The reader of a family's experts from its config.json (LlamaOptions.experts). */
-export function readExperts(spec: ExpertsSpec): (cfg: Json, layers: number, intermediateSize: number) => Result<MixtureOfExperts> {
+export function readExperts(
+  spec: ExpertsSpec,
+): (cfg: Json, layers: number, intermediateSize: number) => Result<MixtureOfExperts> {
   return (cfg, layers, intermediateSize) => {
-    const count = num(cfg, spec.count.key) ?? (spec.count.alias ? num(cfg, spec.count.alias) : undefined) ?? spec.count.fallback;
+    const count =
+      num(cfg, spec.count.key) ?? (spec.count.alias ? num(cfg, spec.count.alias) : undefined) ?? spec.count.fallback;
     const widthKey = spec.width === 'intermediate_size' ? 'intermediate_size' : spec.width.key;
     const sizes = requirePositive({
       [spec.count.key]: count,
@@ -65,11 +89,15 @@ export function readExperts(spec: ExpertsSpec): (cfg: Json, layers: number, inte
     if (!sizes.ok) return sizes;
     const s = sizes.value;
     const experts = s[spec.count.key];
-    if (s.num_experts_per_tok > experts) return badConfig(`num_experts_per_tok ${s.num_experts_per_tok} is more than the ${experts} experts`);
+    if (s.num_experts_per_tok > experts)
+      return badConfig(`num_experts_per_tok ${s.num_experts_per_tok} is more than the ${experts} experts`);
     const dense = spec.denseLayers ? (cfg.mlp_only_layers ?? []) : [];
-    if (!Array.isArray(dense) || !dense.every((i) => Number.isInteger(i))) return badConfig('"mlp_only_layers" must be a list of layer indices');
+    if (!Array.isArray(dense) || !dense.every((i) => Number.isInteger(i)))
+      return badConfig('"mlp_only_layers" must be a list of layer indices');
     const step = spec.denseLayers ? s.decoder_sparse_step : 1;
-    const sparse = Array.from({ length: layers }, (_, i) => i).filter((i) => !dense.includes(i) && (i + 1) % step === 0);
+    const sparse = Array.from({ length: layers }, (_, i) => i).filter(
+      (i) => !dense.includes(i) && (i + 1) % step === 0,
+    );
     return ok({
       experts,
       perToken: s.num_experts_per_tok,
@@ -83,7 +111,12 @@ export function readExperts(spec: ExpertsSpec): (cfg: Json, layers: number, inte
 }
 
 /** The block's output for h (1, S, D). */
-export function sparseFeedForward(h: Tensor, moe: MixtureOfExperts, names: ExpertNames, weight: (name: string) => Tensor): Tensor {
+export function sparseFeedForward(
+  h: Tensor,
+  moe: MixtureOfExperts,
+  names: ExpertNames,
+  weight: (name: string) => Tensor,
+): Tensor {
   const logits = linear(h, weight(names.router)); // (1, S, E)
   const chosen = topKMask(logits, moe.perToken);
   const kept = where(chosen, softmax(logits), h.graph.scalar(0, logits.dtype));

@@ -50,12 +50,24 @@ function tablesOf(positions: Tensor, invFreq: Tensor, scale: number): RopeTables
  * whole sequence's length for an attribution run over a prefix of it): the short factors up to the original
  * context, the long ones beyond; cos and sin are scaled by its attention factor.
  */
-export function ropeFor(positions: Tensor, rotaryDim: number, theta: number, scaling: RopeScaling | null, length: () => Tensor): RopeTables {
+export function ropeFor(
+  positions: Tensor,
+  rotaryDim: number,
+  theta: number,
+  scaling: RopeScaling | null,
+  length: () => Tensor,
+): RopeTables {
   if (scaling?.type !== 'longrope') return ropeTables(positions, inverseFrequencies(rotaryDim, theta, scaling));
   const g = positions.graph;
   const base = inverseFrequencies(rotaryDim, theta, null);
-  const short = g.constant(base.map((f, i) => f / scaling.shortFactor[i]), [1, base.length]);
-  const long = g.constant(base.map((f, i) => f / scaling.longFactor[i]), [1, base.length]);
+  const short = g.constant(
+    base.map((f, i) => f / scaling.shortFactor[i]),
+    [1, base.length],
+  );
+  const long = g.constant(
+    base.map((f, i) => f / scaling.longFactor[i]),
+    [1, base.length],
+  );
   const beyond = greater(length(), g.constant([scaling.originalMaxPositions], [1], 'int64')); // (1,) bool
   return tablesOf(positions, where(beyond, long, short), scaling.attentionFactor);
 }

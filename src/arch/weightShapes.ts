@@ -33,12 +33,20 @@ export function decoderDimensions(c: ModelConfig) {
 const shapeText = (shape: readonly number[]) => `[${shape.join(', ')}]`;
 
 /** The first tensor whose stored shape differs from what the config implies; missing tensors too. */
-export function checkWeightShapes(config: ModelConfig, store: WeightStore, expected: readonly ExpectedTensor[]): Result<void> {
+export function checkWeightShapes(
+  config: ModelConfig,
+  store: WeightStore,
+  expected: readonly ExpectedTensor[],
+): Result<void> {
   for (const t of expected) {
     const info = lookupTensor(store, t.name);
     if (!info) {
       if (t.optional) continue;
-      return fail('missing-tensor', `weights: tensor "${t.name}" not found in ${store.files.join(', ')}`, 'The checkpoint does not match its config.json (wrong model_type, or a partial download).');
+      return fail(
+        'missing-tensor',
+        `weights: tensor "${t.name}" not found in ${store.files.join(', ')}`,
+        'The checkpoint does not match its config.json (wrong model_type, or a partial download).',
+      );
     }
     const want = t.shape.map(([size]) => size);
     if (info.shape.length !== want.length || info.shape.some((s, i) => s !== want[i])) {

@@ -23,6 +23,10 @@ export function rowBlocks(weights: WeightSource, name: string): Tensor[] {
 }
 
 /** The LM head's tensor: lm_head.weight, or the input embeddings when tied or when no head is stored. */
-export function lmHeadName(config: Pick<ModelConfig, 'tieWordEmbeddings'>, has: (name: string) => boolean, embedding: string): string {
+export function lmHeadName(
+  config: Pick<ModelConfig, 'tieWordEmbeddings'>,
+  has: (name: string) => boolean,
+  embedding: string,
+): string {
   return config.tieWordEmbeddings || !has('lm_head.weight') ? embedding : 'lm_head.weight';
 }

@@ -69,7 +69,8 @@ interface SavedExplanation {
 }
 
 const SUMMARY = 'summary.csv';
-const summaryName = (shard: Shard | undefined) => (shard ? `summary.shard-${shard.index}-of-${shard.count}.csv` : SUMMARY);
+const summaryName = (shard: Shard | undefined) =>
+  shard ? `summary.shard-${shard.index}-of-${shard.count}.csv` : SUMMARY;
 const SHARD_SUMMARY = /^summary\.shard-\d+-of-\d+\.csv$/;
 
 /** What a run would do, found without writing anything: the dataset's prompts, the selected ones, those finished earlier. */
@@ -92,7 +93,9 @@ export async function planBatch(o: BatchOptions): Promise<Result<BatchPlan>> {
   if (!checkpoint.ok) return checkpoint;
   const chat = resolveChat(o.chat, checkpoint.value);
   const requests = new Map(items.value.map((it) => [it.id, requestFor(it, o, chat)]));
-  const earlier = existsSync(o.out) ? finishedEarlier(items.value, requests, o, chat) : ok(new Map<string, SavedExplanation>());
+  const earlier = existsSync(o.out)
+    ? finishedEarlier(items.value, requests, o, chat)
+    : ok(new Map<string, SavedExplanation>());
   if (!earlier.ok) return earlier;
   const done = earlier.value;
   const todo = items.value.filter((it) => selected.value.has(it.id) && !done.has(it.id));
@@ -165,7 +168,15 @@ export async function runBatch(o: BatchOptions): Promise<Result<BatchOutcome>> {
           const json = explainJson(request, result.value);
           const written = writeResult(o.out, item.id, JSON.stringify(json, null, 1), o.html ? explainHtml(json) : null);
           row = written.ok
-            ? { id: item.id, promptTokens: result.value.promptTokens.length, responseTokens: result.value.responseTokens.length, instructionImportance: result.value.instructionImportance, status: 'ok', error: '', seconds }
+            ? {
+                id: item.id,
+                promptTokens: result.value.promptTokens.length,
+                responseTokens: result.value.responseTokens.length,
+                instructionImportance: result.value.instructionImportance,
+                status: 'ok',
+                error: '',
+                seconds,
+              }
             : failedRow(item.id, written.error, seconds);
           if (!written.ok) failed.push({ id: item.id, error: written.error });
         } else {
@@ -186,21 +197,41 @@ export async function runBatch(o: BatchOptions): Promise<Result<BatchOutcome>> {
     }
   }
   // finally in dataset order
-  writeFileAtomic(summaryPath, summaryHeader() + items.map((it) => rows.get(it.id)).filter((r): r is SummaryRow => r !== undefined).map(summaryLine).join(''));
+  writeFileAtomic(
+    summaryPath,
+    summaryHeader() +
+      items
+        .map((it) => rows.get(it.id))
+        .filter((r): r is SummaryRow => r !== undefined)
+        .map(summaryLine)
+        .join(''),
+  );
   const doneEarlier = [...done.keys()].filter((id) => selected.has(id)).length + finishedElsewhere;
   const succeeded = todo.length - failed.length - busyElsewhere.length - finishedElsewhere;
   return ok({ total: selected.size, doneEarlier, succeeded, failed, busyElsewhere, summary: summaryPath });
 }
 
 /** The ids to run: all, or those of --ids, every one of which must be in the dataset; with --shard, those of the shard. */
-function selectIds(items: readonly DatasetItem[], ids: readonly string[] | undefined, dataset: string, shard: Shard | undefined): Result<Set<string>> {
+function selectIds(
+  items: readonly DatasetItem[],
+  ids: readonly string[] | undefined,
+  dataset: string,
+  shard: Shard | undefined,
+): Result<Set<string>> {
   const all = new Set(items.map((it) => it.id));
   let chosen = all;
   if (ids !== undefined) {
     const unknown = ids.filter((id) => !all.has(id));
     if (unknown.length > 0) {
-      const listed = unknown.slice(0, 10).map((id) => JSON.stringify(id)).join(', ');
-      return fail('bad-argument', `--ids: ${unknown.length === 1 ? 'an id is' : `${unknown.length} ids are`} not in ${dataset}: ${listed}${unknown.length > 10 ? ', …' : ''}`, 'Give ids exactly as in the dataset (its ID column, or the "id" fields), separated by commas.');
+      const listed = unknown
+        .slice(0, 10)
+        .map((id) => JSON.stringify(id))
+        .join(', ');
+      return fail(
+        'bad-argument',
+        `--ids: ${unknown.length === 1 ? 'an id is' : `${unknown.length} ids are`} not in ${dataset}: ${listed}${unknown.length > 10 ? ', …' : ''}`,
+        'Give ids exactly as in the dataset (its ID column, or the "id" fields), separated by commas.',
+      );
     }
     chosen = new Set(ids);
   }
@@ -211,7 +242,11 @@ function selectIds(items: readonly DatasetItem[], ids: readonly string[] | undef
 /** Rows of earlier summaries: this run's own file; for a plain run also every shard's (seconds, failures). */
 function earlierRows(dir: string, own: string, withShards: boolean): Map<string, SummaryRow> {
   const rows = new Map<string, SummaryRow>();
-  const files = withShards ? readdirSync(dir).filter((f) => SHARD_SUMMARY.test(f)).sort() : [];
+  const files = withShards
+    ? readdirSync(dir)
+        .filter((f) => SHARD_SUMMARY.test(f))
+        .sort()
+    : [];
   for (const file of [...files, own]) {
     const path = join(dir, file);
     if (existsSync(path)) for (const [id, row] of parseSummary(readFileSync(path, 'utf8'))) rows.set(id, row);
@@ -223,14 +258,28 @@ function readDataset(path: string, format: string | undefined): Result<DatasetIt
   let kind: DatasetFormat | null;
   if (format === undefined) kind = datasetFormatOf(path);
   else if (format === 'tsv' || format === 'jsonl') kind = format;
-  else return fail('bad-argument', `--format ${format}: not a dataset format`, 'Use --format tsv (the paper\'s FinalDataset.tsv layout) or --format jsonl.');
-  if (kind === null) return fail('bad-argument', `${path}: cannot tell the format from the file name`, 'Name the file .tsv or .jsonl, or pass --format tsv|jsonl.');
+  else
+    return fail(
+      'bad-argument',
+      `--format ${format}: not a dataset format`,
+      "Use --format tsv (the paper's FinalDataset.tsv layout) or --format jsonl.",
+    );
+  if (kind === null)
+    return fail(
+      'bad-argument',
+      `${path}: cannot tell the format from the file name`,
+      'Name the file .tsv or .jsonl, or pass --format tsv|jsonl.',
+    );
   let text: string;
   try {
     text = readFileSync(path, 'utf8');
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
-    return fail('missing-file', `${path}: ${code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'is a folder' : (e as Error).message}`, 'Check the path given to --dataset.');
+    return fail(
+      'missing-file',
+      `${path}: ${code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'is a folder' : (e as Error).message}`,
+      'Check the path given to --dataset.',
+    );
   }
   return parseDataset(text, kind, path);
 }
@@ -257,7 +306,9 @@ function removeStaleTemporaries(dir: string, ids: ReadonlySet<string>, summaryFi
     const target = name.replace(TEMP_SUFFIX, '');
     const id = target.replace(/\.(json|html)$/, '');
     const claim = target.endsWith('.lock');
-    const mine = target === summaryFile || (claim ? !claimAlive(join(dir, name)) : target !== id && ids.has(id) && !claimAlive(lockPath(dir, id)));
+    const mine =
+      target === summaryFile ||
+      (claim ? !claimAlive(join(dir, name)) : target !== id && ids.has(id) && !claimAlive(lockPath(dir, id)));
     if (mine) rmSync(join(dir, name), { force: true });
   }
 }
@@ -266,7 +317,12 @@ function removeStaleTemporaries(dir: string, ids: ReadonlySet<string>, summaryFi
  * Ids whose <id>.json is complete and explains the same prompt (and, given or generated, the same kind of
  * response). A JSON made with another model or other settings is an error: the folder belongs to another run.
  */
-function finishedEarlier(items: readonly DatasetItem[], requests: ReadonlyMap<string, ExplainRequest>, o: BatchOptions, chat: boolean): Result<Map<string, SavedExplanation>> {
+function finishedEarlier(
+  items: readonly DatasetItem[],
+  requests: ReadonlyMap<string, ExplainRequest>,
+  o: BatchOptions,
+  chat: boolean,
+): Result<Map<string, SavedExplanation>> {
   const done = new Map<string, SavedExplanation>();
   const modelPath = resolve(o.modelDir);
   for (const item of items) {
@@ -315,11 +371,27 @@ function readSaved(path: string): SavedExplanation | null {
 }
 
 function rowOf(id: string, saved: SavedExplanation, seconds: number): SummaryRow {
-  return { id, promptTokens: saved.prompt_tokens.length, responseTokens: saved.response_tokens.length, instructionImportance: saved.instruction_importance, status: 'ok', error: '', seconds };
+  return {
+    id,
+    promptTokens: saved.prompt_tokens.length,
+    responseTokens: saved.response_tokens.length,
+    instructionImportance: saved.instruction_importance,
+    status: 'ok',
+    error: '',
+    seconds,
+  };
 }
 
 function failedRow(id: string, error: LensError, seconds: number): SummaryRow {
-  return { id, promptTokens: null, responseTokens: null, instructionImportance: null, status: 'failed', error: `${error.code}: ${error.message}`, seconds };
+  return {
+    id,
+    promptTokens: null,
+    responseTokens: null,
+    instructionImportance: null,
+    status: 'failed',
+    error: `${error.code}: ${error.message}`,
+    seconds,
+  };
 }
 
 /** One explanation; an exception (a bug, or the runtime failing on this input) fails this prompt only. */
@@ -329,7 +401,11 @@ async function explainOne<T>(run: () => Promise<Result<T>>): Promise<Result<T>> 
   } catch (e) {
     const error = (e as { error?: LensError }).error;
     if (error?.code) return { ok: false, error };
-    return fail('runtime-failure', `unexpected failure: ${(e as Error).message ?? String(e)}`, 'This is a bug in Instruction Lens; please report it with this prompt.');
+    return fail(
+      'runtime-failure',
+      `unexpected failure: ${(e as Error).message ?? String(e)}`,
+      'This is a bug in Instruction Lens; please report it with this prompt.',
+    );
   }
 }
 
@@ -340,7 +416,11 @@ function writeResult(dir: string, id: string, json: string, html: string | null)
     writeFileAtomic(join(dir, `${id}.json`), json);
     return ok(undefined);
   } catch (e) {
-    return fail('runtime-failure', `cannot write ${join(dir, `${id}.json`)} (${(e as Error).message})`, 'Check that the --out folder is writable and the disk is not full, then rerun: finished ids are skipped.');
+    return fail(
+      'runtime-failure',
+      `cannot write ${join(dir, `${id}.json`)} (${(e as Error).message})`,
+      'Check that the --out folder is writable and the disk is not full, then rerun: finished ids are skipped.',
+    );
   }
 }
 
@@ -358,10 +438,19 @@ function batchProgress(total: number, doneEarlier: number, label: string) {
   const tty = process.stderr.isTTY === true;
   const started = performance.now();
   let finished = 0;
-  const bars = tty ? new MultiBar({ format: `${label}batch [{bar}] {value}/{total} | ETA {eta_formatted} | {id}`, stream: process.stderr, hideCursor: true, clearOnComplete: true, etaBuffer: 20 }) : null;
+  const bars = tty
+    ? new MultiBar({
+        format: `${label}batch [{bar}] {value}/{total} | ETA {eta_formatted} | {id}`,
+        stream: process.stderr,
+        hideCursor: true,
+        clearOnComplete: true,
+        etaBuffer: 20,
+      })
+    : null;
   const bar = bars?.create(total, 0, { id: '' });
   const log = (line: string) => (bars ? bars.log(label + line) : process.stderr.write(label + line));
-  if (doneEarlier > 0) log(`${doneEarlier} prompt${doneEarlier === 1 ? '' : 's'} done earlier (skipped), ${total} to go\n`);
+  if (doneEarlier > 0)
+    log(`${doneEarlier} prompt${doneEarlier === 1 ? '' : 's'} done earlier (skipped), ${total} to go\n`);
   const eta = () => {
     const perItem = (performance.now() - started) / 1000 / finished;
     const s = Math.round(perItem * (total - finished));

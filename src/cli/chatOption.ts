@@ -12,7 +12,11 @@ function parseChatMode(value: string): ChatSetting {
 
 export function addChatOption(command: Command, what = 'the prompt', auto = 'when the checkpoint has one'): Command {
   return command
-    .option('--chat [mode]', `wrap ${what} in the chat template: auto (${auto}), on or off; --chat alone: on`, parseChatMode, 'auto' as ChatSetting)
+    .option(
+      '--chat [mode]',
+      `wrap ${what} in the chat template: auto (${auto}), on or off; --chat alone: on`,
+      parseChatMode,
+      'auto' as ChatSetting,
+    )
     .option('--no-chat', 'the same as --chat off');
 }
-

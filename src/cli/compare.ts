@@ -35,10 +35,20 @@ async function runCompare(options: CompareOptions, defaults: { base: string; tun
   if (!prompt.ok) report(prompt.error);
   const baseDir = options.base ?? defaults.base;
   const tunedDir = options.tuned ?? defaults.tuned;
-  for (const [given, dir] of [[options.base, baseDir], [options.tuned, tunedDir]] as const) {
-    requireDefaultModel(given, dir, 'Pass --base DIR and --tuned DIR (Hugging Face checkpoint folders), or build the default pair with `npm run train:models`.');
+  for (const [given, dir] of [
+    [options.base, baseDir],
+    [options.tuned, tunedDir],
+  ] as const) {
+    requireDefaultModel(
+      given,
+      dir,
+      'Pass --base DIR and --tuned DIR (Hugging Face checkpoint folders), or build the default pair with `npm run train:models`.',
+    );
   }
-  requireOutputFiles([[options.json, '--json'], [options.html, '--html']]);
+  requireOutputFiles([
+    [options.json, '--json'],
+    [options.html, '--html'],
+  ]);
   // a line per stage ("base: generate", "tuned: heads", …), a bar within the stages that count
   const bar = stageBar({ format: '{stage} [{bar}] {value}/{total}', stageWidth: 22 });
   const result = await compareModels(
@@ -62,7 +72,10 @@ async function runCompare(options: CompareOptions, defaults: { base: string; tun
     if (!written.ok) report(written.error);
   }
   if (options.html) {
-    const page = compareHtml(r.base, r.tuned, { labels: ['base', 'tuned'], global: r.global ? globalTables(r.global) : undefined });
+    const page = compareHtml(r.base, r.tuned, {
+      labels: ['base', 'tuned'],
+      global: r.global ? globalTables(r.global) : undefined,
+    });
     const written = writeOutputFile(options.html, page, '--html');
     if (!written.ok) report(written.error);
   }
@@ -74,16 +87,31 @@ async function runCompare(options: CompareOptions, defaults: { base: string; tun
 export function registerCompare(program: Command, defaults: { base: string; tuned: string }): void {
   const command = program
     .command('compare')
-    .description('a base model beside its instruction-tuned sibling: both explanations, their instruction importance, and per-layer heads and concepts compared')
+    .description(
+      'a base model beside its instruction-tuned sibling: both explanations, their instruction importance, and per-layer heads and concepts compared',
+    )
     .option('--base <path>', 'the pre-trained model (folder or GGUF file); default: the embedded wordnet-base')
-    .option('--tuned <path>', 'its instruction-tuned sibling (folder or GGUF file); default: the embedded wordnet-tuned')
+    .option(
+      '--tuned <path>',
+      'its instruction-tuned sibling (folder or GGUF file); default: the embedded wordnet-tuned',
+    )
     .option('--prompt <text>', 'the prompt')
     .option('--prompt-file <file>', 'read the prompt from a file')
     .option('--max-new-tokens <n>', 'most tokens each model generates', positiveInt, 24);
   addChatOption(command, 'the prompt', 'when both models have one')
-    .option('--instruction <text>', 'the instruction: text copied from the prompt (repeatable); default: detected', (v: string, prev: string[]) => [...prev, v], [] as string[])
+    .option(
+      '--instruction <text>',
+      'the instruction: text copied from the prompt (repeatable); default: detected',
+      (v: string, prev: string[]) => [...prev, v],
+      [] as string[],
+    )
     .option('--no-global', 'compare the explanations only (skip heads and concepts)')
-    .option('--components <k>', 'feed-forward components per layer for principal angles and categories', positiveInt, DEFAULT_GLOBAL_OPTIONS.components)
+    .option(
+      '--components <k>',
+      'feed-forward components per layer for principal angles and categories',
+      positiveInt,
+      DEFAULT_GLOBAL_OPTIONS.components,
+    )
     .option('--json <file>', 'also write the full result as JSON (schema in docs/cli.md)')
     .option('--html <file>', 'also write a self-contained HTML report, the two models side by side')
     .option('--threads <n>', 'onnxruntime threads (default: all cores)', positiveInt)

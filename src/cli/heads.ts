@@ -63,9 +63,14 @@ export function registerHeads(program: Command, defaultModel: string): void {
   const d = DEFAULT_HEADS_SETTINGS;
   program
     .command('heads')
-    .description("self-attention head patterns: each head's dimensions ranked by energy, the related word pairs of the leading ones, and the shares of pairs with instruction verbs and general verbs")
+    .description(
+      "self-attention head patterns: each head's dimensions ranked by energy, the related word pairs of the leading ones, and the shares of pairs with instruction verbs and general verbs",
+    )
     .option('--model <path>', 'Hugging Face checkpoint folder, or a GGUF file; default: the embedded tuned model')
-    .option('--words <file>', "words to project, one a line; default: the tokenizer's lower-case tokens that are common English words")
+    .option(
+      '--words <file>',
+      "words to project, one a line; default: the tokenizer's lower-case tokens that are common English words",
+    )
     .option('--glove <file>', "GloVe text file for relatedness; default: the model's own input embeddings")
     .option('--instruction-verbs <file>', 'instruction verbs, one a line (replaces the default list)')
     .option('--general-verbs <file>', 'general verbs, the control, one a line (replaces the default list)')

@@ -11,11 +11,21 @@ export function positiveInt(value: string): number {
 }
 
 /** An integer option, checked here rather than by commander so that a bad value gets one error/hint pair. */
-export function intOption(value: string | undefined, option: string, min: number, fallback: number, example: string): number {
+export function intOption(
+  value: string | undefined,
+  option: string,
+  min: number,
+  fallback: number,
+  example: string,
+): number {
   if (value === undefined) return fallback;
   const n = Number(value);
   if (!/^\s*\d+\s*$/.test(value) || !Number.isSafeInteger(n) || n < min) {
-    report({ code: 'bad-argument', message: `${option} must be an integer >= ${min}, got ${JSON.stringify(value)}`, hint: `e.g. ${option} ${example}` });
+    report({
+      code: 'bad-argument',
+      message: `${option} must be an integer >= ${min}, got ${JSON.stringify(value)}`,
+      hint: `e.g. ${option} ${example}`,
+    });
   }
   return n;
 }

@@ -1,7 +1,19 @@
 // Files the CLI writes: checked before a long run starts (so a typo in a path does not cost the run), and
 // written atomically where a crash must not leave half a file (a temporary file, fsync, then rename).
 import { randomBytes } from 'node:crypto';
-import { accessSync, closeSync, constants, existsSync, fsyncSync, mkdirSync, openSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import {
+  accessSync,
+  closeSync,
+  constants,
+  existsSync,
+  fsyncSync,
+  mkdirSync,
+  openSync,
+  renameSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fail, ok, type Result } from '../lensError';
 
@@ -19,7 +31,8 @@ export function checkOutputFile(path: string, option: string): Result<void> {
   const abs = resolve(path);
   const dir = dirname(abs);
   const hint = `Pass ${option} a file path in an existing, writable folder.`;
-  if (existsSync(abs) && statSync(abs).isDirectory()) return fail('bad-argument', `${option} ${path}: is a folder`, hint);
+  if (existsSync(abs) && statSync(abs).isDirectory())
+    return fail('bad-argument', `${option} ${path}: is a folder`, hint);
   if (!existsSync(dir)) return fail('bad-argument', `${option} ${path}: the folder ${dir} does not exist`, hint);
   if (!statSync(dir).isDirectory()) return fail('bad-argument', `${option} ${path}: ${dir} is not a folder`, hint);
   try {
@@ -35,7 +48,11 @@ export function writeOutputFile(path: string, text: string, option: string): Res
     writeFileSync(path, text);
     return ok(undefined);
   } catch (e) {
-    return fail('bad-argument', `${option} ${path}: cannot write (${reason(e)})`, `Pass ${option} a file path in an existing, writable folder.`);
+    return fail(
+      'bad-argument',
+      `${option} ${path}: cannot write (${reason(e)})`,
+      `Pass ${option} a file path in an existing, writable folder.`,
+    );
   }
 }
 
@@ -45,7 +62,11 @@ export function prepareOutputDir(dir: string, option: string): Result<void> {
   try {
     mkdirSync(dir, { recursive: true });
   } catch (e) {
-    return fail('bad-argument', `${option} ${dir}: cannot create the folder (${(e as NodeJS.ErrnoException).code === 'EEXIST' ? 'a file of that name exists' : reason(e)})`, hint);
+    return fail(
+      'bad-argument',
+      `${option} ${dir}: cannot create the folder (${(e as NodeJS.ErrnoException).code === 'EEXIST' ? 'a file of that name exists' : reason(e)})`,
+      hint,
+    );
   }
   if (!statSync(dir).isDirectory()) return fail('bad-argument', `${option} ${dir}: is a file, not a folder`, hint);
   const probe = join(dir, `.write-test-${process.pid}`);

@@ -10,7 +10,8 @@ export function report(error: LensError): never {
   process.exit(1);
 }
 
-const BUILD_DEFAULT_MODEL = 'Pass --model DIR (a Hugging Face checkpoint folder), or build the default pair with `npm run train:models`.';
+const BUILD_DEFAULT_MODEL =
+  'Pass --model DIR (a Hugging Face checkpoint folder), or build the default pair with `npm run train:models`.';
 
 /** Stops when no folder was `given` and the embedded default model in `dir` has not been built. */
 export function requireDefaultModel(given: string | undefined, dir: string, hint = BUILD_DEFAULT_MODEL): void {

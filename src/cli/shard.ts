@@ -11,11 +11,13 @@ export interface Shard {
 
 export function parseShard(text: string): Result<Shard> {
   const m = /^\s*(\d+)\s*\/\s*(\d+)\s*$/.exec(text);
-  const hint = 'Pass --shard K/N with 1 <= K <= N, e.g. --shard 2/8 (Slurm: --shard "$SLURM_ARRAY_TASK_ID/8" with --array=1-8).';
+  const hint =
+    'Pass --shard K/N with 1 <= K <= N, e.g. --shard 2/8 (Slurm: --shard "$SLURM_ARRAY_TASK_ID/8" with --array=1-8).';
   if (!m) return fail('bad-argument', `--shard ${text}: not of the form K/N`, hint);
   const index = Number(m[1]);
   const count = Number(m[2]);
-  if (count < 1 || index < 1 || index > count) return fail('bad-argument', `--shard ${text}: K must be between 1 and N`, hint);
+  if (count < 1 || index < 1 || index > count)
+    return fail('bad-argument', `--shard ${text}: K must be between 1 and N`, hint);
   return ok({ index, count });
 }
 

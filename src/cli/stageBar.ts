@@ -19,7 +19,12 @@ export interface StageBarOptions {
 }
 
 export function stageBar(options: StageBarOptions): { update: (p: StageProgress) => void; stop: () => void } {
-  const bar = new SingleBar({ format: options.format, stream: process.stderr, hideCursor: true, clearOnComplete: true });
+  const bar = new SingleBar({
+    format: options.format,
+    stream: process.stderr,
+    hideCursor: true,
+    clearOnComplete: true,
+  });
   let stage = '';
   let running = false;
   return {

@@ -13,20 +13,41 @@ export interface SummaryRow {
   readonly seconds: number | null;
 }
 
-export const SUMMARY_COLUMNS = ['id', 'prompt_tokens', 'response_tokens', 'instruction_importance', 'status', 'error', 'seconds'] as const;
+export const SUMMARY_COLUMNS = [
+  'id',
+  'prompt_tokens',
+  'response_tokens',
+  'instruction_importance',
+  'status',
+  'error',
+  'seconds',
+] as const;
 
 function field(value: string): string {
   return /[",\r\n]/.test(value) ? `"${value.replace(/"/g, '""')}"` : value;
 }
 
-const numberField = (x: number | null, digits?: number) => (x === null || !Number.isFinite(x) ? '' : digits === undefined ? String(x) : x.toFixed(digits));
+const numberField = (x: number | null, digits?: number) =>
+  x === null || !Number.isFinite(x) ? '' : digits === undefined ? String(x) : x.toFixed(digits);
 
 export function summaryHeader(): string {
   return SUMMARY_COLUMNS.join(',') + '\n';
 }
 
 export function summaryLine(r: SummaryRow): string {
-  return [r.id, numberField(r.promptTokens), numberField(r.responseTokens), numberField(r.instructionImportance), r.status, r.error, numberField(r.seconds, 3)].map(field).join(',') + '\n';
+  return (
+    [
+      r.id,
+      numberField(r.promptTokens),
+      numberField(r.responseTokens),
+      numberField(r.instructionImportance),
+      r.status,
+      r.error,
+      numberField(r.seconds, 3),
+    ]
+      .map(field)
+      .join(',') + '\n'
+  );
 }
 
 /** Records of a CSV text (quoted fields may hold commas, quotes and line breaks). */
@@ -38,16 +59,16 @@ export function parseCsv(text: string): string[][] {
   for (let i = 0; i < text.length; i++) {
     const c = text[i];
     if (quoted) {
-      if (c === '"' && text[i + 1] === '"') (value += '"'), i++;
+      if (c === '"' && text[i + 1] === '"') ((value += '"'), i++);
       else if (c === '"') quoted = false;
       else value += c;
     } else if (c === '"') quoted = true;
-    else if (c === ',') record.push(value), (value = '');
+    else if (c === ',') (record.push(value), (value = ''));
     else if (c === '\n' || c === '\r') {
       if (c === '\r' && text[i + 1] === '\n') i++;
       record.push(value);
       records.push(record);
-      (record = []), (value = '');
+      ((record = []), (value = ''));
     } else value += c;
   }
   if (value !== '' || record.length > 0) records.push([...record, value]);
@@ -62,7 +83,15 @@ export function parseSummary(text: string): Map<string, SummaryRow> {
   const num = (s: string) => (s === '' || !Number.isFinite(Number(s)) ? null : Number(s));
   for (const r of records) {
     if (r.length !== SUMMARY_COLUMNS.length || (r[4] !== 'ok' && r[4] !== 'failed')) continue;
-    rows.set(r[0], { id: r[0], promptTokens: num(r[1]), responseTokens: num(r[2]), instructionImportance: num(r[3]), status: r[4], error: r[5], seconds: num(r[6]) });
+    rows.set(r[0], {
+      id: r[0],
+      promptTokens: num(r[1]),
+      responseTokens: num(r[2]),
+      instructionImportance: num(r[3]),
+      status: r[4],
+      error: r[5],
+      seconds: num(r[6]),
+    });
   }
   return rows;
 }

@@ -18,7 +18,11 @@ export function onlyEndOfSequence(tokens: readonly Pick<ResponseToken, 'special'
 /** What to try when the response is only end-of-sequence, given whether the template was used and exists. */
 export function endOfSequenceHint(chatUsed: boolean, hasTemplate: boolean): string {
   const ways = [
-    chatUsed ? 'the prompt without the chat template (--chat off)' : hasTemplate ? "the prompt in the checkpoint's chat template (--chat on)" : null,
+    chatUsed
+      ? 'the prompt without the chat template (--chat off)'
+      : hasTemplate
+        ? "the prompt in the checkpoint's chat template (--chat on)"
+        : null,
     'another phrasing of the prompt',
     'explaining a response you give (--response TEXT)',
   ].filter((w): w is string => w !== null);

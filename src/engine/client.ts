@@ -2,7 +2,15 @@
 // cancels a job in the worker. A crashed worker fails its jobs and is restarted on the next request.
 import { Worker } from 'node:worker_threads';
 import { fail, type Result } from '../lensError';
-import type { EngineJob, EngineProgress, EngineResults, ExplainPayload, HostExplainRequest, WorkerRequest, WorkerResponse } from '../protocol';
+import type {
+  EngineJob,
+  EngineProgress,
+  EngineResults,
+  ExplainPayload,
+  HostExplainRequest,
+  WorkerRequest,
+  WorkerResponse,
+} from '../protocol';
 
 interface Pending {
   resolve: (r: Result<EngineResults[EngineJob['kind']]>) => void;
@@ -21,7 +29,10 @@ export class EngineClient {
   private nextJob = 1;
   private readonly pending = new Map<number, Pending>();
 
-  constructor(private readonly workerPath: string, private readonly onCrash?: (message: string) => void) {}
+  constructor(
+    private readonly workerPath: string,
+    private readonly onCrash?: (message: string) => void,
+  ) {}
 
   private ensureWorker(): Worker {
     if (this.worker) return this.worker;
@@ -37,7 +48,14 @@ export class EngineClient {
     });
     const crashed = (why: string) => {
       this.worker = undefined;
-      for (const job of this.pending.values()) job.resolve(fail('runtime-failure', `the engine stopped: ${why}`, 'Run the command again; the engine restarts by itself.'));
+      for (const job of this.pending.values())
+        job.resolve(
+          fail(
+            'runtime-failure',
+            `the engine stopped: ${why}`,
+            'Run the command again; the engine restarts by itself.',
+          ),
+        );
       this.pending.clear();
       this.onCrash?.(why);
     };
@@ -50,12 +68,19 @@ export class EngineClient {
   }
 
   /** Runs one job in the worker; a cancelled job resolves with the error code 'cancelled'. */
-  run<K extends EngineJob['kind']>(job: Extract<EngineJob, { kind: K }>, options: JobOptions = {}): Promise<Result<EngineResults[K]>> {
+  run<K extends EngineJob['kind']>(
+    job: Extract<EngineJob, { kind: K }>,
+    options: JobOptions = {},
+  ): Promise<Result<EngineResults[K]>> {
     const jobId = this.nextJob++;
     const worker = this.ensureWorker();
     return new Promise((resolve) => {
       this.pending.set(jobId, { resolve: resolve as Pending['resolve'], onProgress: options.onProgress });
-      options.signal?.addEventListener('abort', () => worker.postMessage({ type: 'cancel', jobId } satisfies WorkerRequest), { once: true });
+      options.signal?.addEventListener(
+        'abort',
+        () => worker.postMessage({ type: 'cancel', jobId } satisfies WorkerRequest),
+        { once: true },
+      );
       worker.postMessage({ type: 'run', jobId, job, threads: options.threads } satisfies WorkerRequest);
     });
   }

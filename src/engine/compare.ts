@@ -61,15 +61,33 @@ async function bothHaveChatTemplates(baseDir: string, tunedDir: string): Promise
   return ok(base.value.chatTemplate.ok && tuned.value.chatTemplate.ok);
 }
 
-async function explainOne(role: 'base' | 'tuned', dir: string, request: CompareRequest, chat: boolean, threads: number | undefined, hooks: CompareHooks): Promise<Result<ExplainJson>> {
+async function explainOne(
+  role: 'base' | 'tuned',
+  dir: string,
+  request: CompareRequest,
+  chat: boolean,
+  threads: number | undefined,
+  hooks: CompareHooks,
+): Promise<Result<ExplainJson>> {
   hooks.onProgress?.({ stage: `${role}: load` });
   const loaded = await loadModel(dir, { threads });
   if (!loaded.ok) return loaded;
   try {
-    const explainRequest = { modelDir: dir, prompt: request.prompt, maxNewTokens: request.maxNewTokens, chat, instructions: request.instructions };
+    const explainRequest = {
+      modelDir: dir,
+      prompt: request.prompt,
+      maxNewTokens: request.maxNewTokens,
+      chat,
+      instructions: request.instructions,
+    };
     const result = await explainWith(loaded.value.model, explainRequest, loaded.value.seconds, {
       signal: hooks.signal,
-      onProgress: (p) => hooks.onProgress?.(p.stage === 'load' ? { stage: `${role}: load` } : { stage: `${role}: ${p.stage}`, done: p.done, total: p.total }),
+      onProgress: (p) =>
+        hooks.onProgress?.(
+          p.stage === 'load'
+            ? { stage: `${role}: load` }
+            : { stage: `${role}: ${p.stage}`, done: p.done, total: p.total },
+        ),
     });
     return result.ok ? ok(explainJson(explainRequest, result.value)) : result;
   } finally {
@@ -92,7 +110,12 @@ export async function compareModels(request: CompareRequest, hooks: CompareHooks
   if (!tuned.ok) return tuned;
   let global: GlobalComparison | null = null;
   if (request.global) {
-    const compared = await globalComparisonFor(request.baseDir, request.tunedDir, request.globalOptions ?? DEFAULT_GLOBAL_OPTIONS, hooks);
+    const compared = await globalComparisonFor(
+      request.baseDir,
+      request.tunedDir,
+      request.globalOptions ?? DEFAULT_GLOBAL_OPTIONS,
+      hooks,
+    );
     if (!compared.ok) return compared;
     global = compared.value;
   }
@@ -105,18 +128,34 @@ function summary(heads: HeadsResult, concepts: ConceptsResult): ModelSummary {
     layers: heads.layers.map((h, layer) => {
       const c = concepts.layers.find((l) => l.layer === layer);
       if (!c) throw new Error(`concepts: no layer ${layer}`);
-      return { heads: h.counts, components: c.vectors, componentCount: concepts.components, categories: c.components.map((x) => x.label.category.category) };
+      return {
+        heads: h.counts,
+        components: c.vectors,
+        componentCount: concepts.components,
+        categories: c.components.map((x) => x.label.category.category),
+      };
     }),
   };
 }
 
 /** Heads and concepts of both models (weights only, no prompt), compared layer by layer. */
-export async function globalComparisonFor(baseDir: string, tunedDir: string, options: GlobalOptions, hooks: CompareHooks = {}): Promise<Result<GlobalComparison>> {
+export async function globalComparisonFor(
+  baseDir: string,
+  tunedDir: string,
+  options: GlobalOptions,
+  hooks: CompareHooks = {},
+): Promise<Result<GlobalComparison>> {
   const summaries: ModelSummary[] = [];
-  for (const [role, dir] of [['base', baseDir], ['tuned', tunedDir]] as const) {
+  for (const [role, dir] of [
+    ['base', baseDir],
+    ['tuned', tunedDir],
+  ] as const) {
     const heads = await headPatternsFor(
       { modelDir: dir, settings: { ...DEFAULT_HEADS_SETTINGS, threads: options.threads } },
-      { signal: hooks.signal, onProgress: (p) => hooks.onProgress?.({ stage: `${role}: heads (${p.stage})`, done: p.done, total: p.total }) },
+      {
+        signal: hooks.signal,
+        onProgress: (p) => hooks.onProgress?.({ stage: `${role}: heads (${p.stage})`, done: p.done, total: p.total }),
+      },
     );
     if (!heads.ok) return heads;
     if (hooks.signal?.aborted) return cancelled();
@@ -125,7 +164,11 @@ export async function globalComparisonFor(baseDir: string, tunedDir: string, opt
       top: options.top,
       threads: options.threads,
       signal: hooks.signal,
-      onProgress: (p) => hooks.onProgress?.({ stage: `${role}: concepts (${p.stage})`, ...('done' in p ? { done: p.done, total: p.total } : {}) }),
+      onProgress: (p) =>
+        hooks.onProgress?.({
+          stage: `${role}: concepts (${p.stage})`,
+          ...('done' in p ? { done: p.done, total: p.total } : {}),
+        }),
     });
     if (!concepts.ok) return concepts;
     summaries.push(summary(heads.value, concepts.value));

@@ -59,27 +59,65 @@ export function compareJson(r: CompareResult) {
 /** The global comparison as the HTML report's tables: one row per layer, then the pooled row. */
 export function globalTables(g: GlobalComparison): ComparisonTable[] {
   const round = (x: number | null) => (x === null ? null : Math.round(x * 1000) / 1000);
-  const categories = [...new Set([...Object.keys(g.overall.categories.base), ...Object.keys(g.overall.categories.tuned)])].sort();
+  const categories = [
+    ...new Set([...Object.keys(g.overall.categories.base), ...Object.keys(g.overall.categories.tuned)]),
+  ].sort();
   return [
     {
       title: 'Attention heads: share of word pairs with an instruction verb (general verbs as the control)',
-      columns: ['layer', 'instruction verbs, base', 'instruction verbs, tuned', 'general verbs, base', 'general verbs, tuned'],
+      columns: [
+        'layer',
+        'instruction verbs, base',
+        'instruction verbs, tuned',
+        'general verbs, base',
+        'general verbs, tuned',
+      ],
       rows: [
-        ...g.layers.map((l) => ({ label: String(l.layer), values: [l.instructionVerbShare.base, l.instructionVerbShare.tuned, l.generalVerbShare.base, l.generalVerbShare.tuned].map(round) })),
-        { label: 'all', values: [g.overall.instructionVerbShare.base, g.overall.instructionVerbShare.tuned, g.overall.generalVerbShare.base, g.overall.generalVerbShare.tuned].map(round) },
+        ...g.layers.map((l) => ({
+          label: String(l.layer),
+          values: [
+            l.instructionVerbShare.base,
+            l.instructionVerbShare.tuned,
+            l.generalVerbShare.base,
+            l.generalVerbShare.tuned,
+          ].map(round),
+        })),
+        {
+          label: 'all',
+          values: [
+            g.overall.instructionVerbShare.base,
+            g.overall.instructionVerbShare.tuned,
+            g.overall.generalVerbShare.base,
+            g.overall.generalVerbShare.tuned,
+          ].map(round),
+        },
       ],
       note: 'Finding 2 of Wu et al.: instruction tuning raises the share of instruction verbs.',
     },
     {
       title: 'Feed-forward concepts: rotation of the leading principal subspace (degrees)',
       columns: ['layer', 'mean principal angle', 'smallest', 'largest'],
-      rows: g.layers.map((l) => ({ label: String(l.layer), values: [l.meanPrincipalAngleDeg, l.principalAnglesDeg[0], l.principalAnglesDeg[l.principalAnglesDeg.length - 1]].map((x) => round(x ?? null)) })),
-      note: '0 degrees: the tuned model keeps that direction; 90: it is orthogonal to all of the base model\'s components.',
+      rows: g.layers.map((l) => ({
+        label: String(l.layer),
+        values: [
+          l.meanPrincipalAngleDeg,
+          l.principalAnglesDeg[0],
+          l.principalAnglesDeg[l.principalAnglesDeg.length - 1],
+        ].map((x) => round(x ?? null)),
+      })),
+      note: "0 degrees: the tuned model keeps that direction; 90: it is orthogonal to all of the base model's components.",
     },
     {
       title: 'Feed-forward concepts: components per category (all layers)',
       columns: ['category', 'base', 'tuned', 'shift of the labelled share'],
-      rows: categories.map((c) => ({ label: c, values: [g.overall.categories.base[c] ?? 0, g.overall.categories.tuned[c] ?? 0, c === 'none' ? null : round(g.overall.categoryShift[c] ?? 0)] })),
+      rows: categories.map((c) => ({
+        label: c,
+        values: [
+          g.overall.categories.base[c] ?? 0,
+          g.overall.categories.tuned[c] ?? 0,
+          c === 'none' ? null : round(g.overall.categoryShift[c] ?? 0),
+        ],
+      })),
       note: 'Finding 3 of Wu et al.: tuning shifts concepts toward user-oriented tasks.',
     },
   ];

@@ -12,11 +12,28 @@
 import { globalWeights } from '../arch';
 import type { GlobalWeights } from '../arch/globalWeights';
 import { labelConcept, type ConceptLabel } from '../explain/conceptLabels';
-import { mergeTopWords, orientToTopWord, pooledPrincipalComponents, principalComponents, topWordLists, type ConceptKernels, type EigenSettings, type PrincipalComponents, type TopWord } from '../explain/ffnConcepts';
+import {
+  mergeTopWords,
+  orientToTopWord,
+  pooledPrincipalComponents,
+  principalComponents,
+  topWordLists,
+  type ConceptKernels,
+  type EigenSettings,
+  type PrincipalComponents,
+  type TopWord,
+} from '../explain/ffnConcepts';
 import { fail, LensFailure, ok, type Result } from '../lensError';
 import type { Checkpoint } from '../model/checkpoint';
 import { openCheckpoint } from '../runtime/openCheckpoint';
-import { chebyshevFilter, combineRows64, rowProducts64, rowsTimesSymmetric, scatterMatrix, topCosines } from '../runtime/conceptKernels';
+import {
+  chebyshevFilter,
+  combineRows64,
+  rowProducts64,
+  rowsTimesSymmetric,
+  scatterMatrix,
+  topCosines,
+} from '../runtime/conceptKernels';
 
 export interface ConceptsOptions {
   readonly components: number; // k
@@ -34,7 +51,10 @@ export interface ConceptsOptions {
   readonly signal?: AbortSignal;
 }
 
-export type ConceptsProgress = { readonly stage: 'pca'; readonly done: number; readonly total: number } | { readonly stage: 'words' } | { readonly stage: 'labels'; readonly done: number; readonly total: number };
+export type ConceptsProgress =
+  | { readonly stage: 'pca'; readonly done: number; readonly total: number }
+  | { readonly stage: 'words' }
+  | { readonly stage: 'labels'; readonly done: number; readonly total: number };
 
 export interface ConceptWord {
   readonly id: number;
@@ -66,7 +86,15 @@ export interface LayerConcepts {
 }
 
 export interface ConceptsResult {
-  readonly model: { readonly path: string; readonly architecture: string; readonly parameters: number; readonly hiddenSize: number; readonly intermediateSize: number; readonly numLayers: number; readonly vocabSize: number };
+  readonly model: {
+    readonly path: string;
+    readonly architecture: string;
+    readonly parameters: number;
+    readonly hiddenSize: number;
+    readonly intermediateSize: number;
+    readonly numLayers: number;
+    readonly vocabSize: number;
+  };
   readonly components: number; // k
   readonly top: number; // K
   /** The expert asked for on a mixture's layers (ConceptsOptions.expert); absent: pooled. */
@@ -130,20 +158,54 @@ const seconds = (since: number) => (performance.now() - since) / 1000;
 const cancelled = () => fail('cancelled', 'the concepts computation was cancelled', 'Run it again when you are ready.');
 
 /** Checks --components, --top and --expert against the model before any weight is read. */
-export function checkConceptsOptions(checkpoint: Checkpoint, options: Pick<ConceptsOptions, 'components' | 'top' | 'expert'>): Result<{ candidates: number[] }> {
+export function checkConceptsOptions(
+  checkpoint: Checkpoint,
+  options: Pick<ConceptsOptions, 'components' | 'top' | 'expert'>,
+): Result<{ candidates: number[] }> {
   const { hiddenSize: D, intermediateSize: F, moe } = checkpoint.config;
   if (options.expert !== undefined) {
-    if (moe === null) return fail('bad-argument', `expert ${options.expert} asked, but ${checkpoint.config.modelType} has no experts`, 'Leave out --expert: it is for mixtures of experts (Mixtral, Qwen3-MoE).');
-    if (!Number.isInteger(options.expert) || options.expert < 0 || options.expert >= moe.experts) return fail('bad-argument', `expert ${options.expert} asked, but the layers have experts 0 to ${moe.experts - 1}`, `Pass --expert 0 to ${moe.experts - 1}, or leave it out for all experts pooled.`);
+    if (moe === null)
+      return fail(
+        'bad-argument',
+        `expert ${options.expert} asked, but ${checkpoint.config.modelType} has no experts`,
+        'Leave out --expert: it is for mixtures of experts (Mixtral, Qwen3-MoE).',
+      );
+    if (!Number.isInteger(options.expert) || options.expert < 0 || options.expert >= moe.experts)
+      return fail(
+        'bad-argument',
+        `expert ${options.expert} asked, but the layers have experts 0 to ${moe.experts - 1}`,
+        `Pass --expert 0 to ${moe.experts - 1}, or leave it out for all experts pooled.`,
+      );
   }
   const k = options.components;
-  if (!Number.isInteger(k) || k < 1) return fail('bad-argument', `components must be a positive integer, got ${k}`, 'Pass --components 1 or more (default 10).');
-  if (k > D) return fail('bad-argument', `${k} components asked, but the model's d_model (hidden size) is ${D}: there are only ${D} principal components`, `Pass --components ${Math.min(D, 10)} (at most ${D}).`);
-  if (F < 2) return fail('bad-config', `the model's feed-forward width is ${F}: PCA needs 2 rows of W_down^T or more`, 'The checkpoint does not look like a transformer with a feed-forward block.');
+  if (!Number.isInteger(k) || k < 1)
+    return fail(
+      'bad-argument',
+      `components must be a positive integer, got ${k}`,
+      'Pass --components 1 or more (default 10).',
+    );
+  if (k > D)
+    return fail(
+      'bad-argument',
+      `${k} components asked, but the model's d_model (hidden size) is ${D}: there are only ${D} principal components`,
+      `Pass --components ${Math.min(D, 10)} (at most ${D}).`,
+    );
+  if (F < 2)
+    return fail(
+      'bad-config',
+      `the model's feed-forward width is ${F}: PCA needs 2 rows of W_down^T or more`,
+      'The checkpoint does not look like a transformer with a feed-forward block.',
+    );
   const K = options.top;
-  if (!Number.isInteger(K) || K < 1) return fail('bad-argument', `top must be a positive integer, got ${K}`, 'Pass --top 1 or more (default 10).');
+  if (!Number.isInteger(K) || K < 1)
+    return fail('bad-argument', `top must be a positive integer, got ${K}`, 'Pass --top 1 or more (default 10).');
   const candidates = candidateWords(checkpoint);
-  if (K > candidates.length) return fail('bad-argument', `${K} words a component asked, but the vocabulary has ${candidates.length} non-special tokens`, `Pass --top ${Math.min(candidates.length, 10)} (at most ${candidates.length}).`);
+  if (K > candidates.length)
+    return fail(
+      'bad-argument',
+      `${K} words a component asked, but the vocabulary has ${candidates.length} non-special tokens`,
+      `Pass --top ${Math.min(candidates.length, 10)} (at most ${candidates.length}).`,
+    );
   return ok({ candidates });
 }
 
@@ -173,18 +235,34 @@ export function onnxConceptKernels(threads?: number): ConceptKernels {
   };
 }
 
-export async function computeConcepts(checkpoint: Checkpoint, options: ConceptsOptions, kernels: ConceptKernels = onnxConceptKernels(options.threads)): Promise<Result<ConceptsResult>> {
+export async function computeConcepts(
+  checkpoint: Checkpoint,
+  options: ConceptsOptions,
+  kernels: ConceptKernels = onnxConceptKernels(options.threads),
+): Promise<Result<ConceptsResult>> {
   const checked = checkConceptsOptions(checkpoint, options);
   if (!checked.ok) return checked;
   try {
-    return await compute(checkpoint, globalWeights(checkpoint.config, checkpoint.weights), checked.value.candidates, options, kernels);
+    return await compute(
+      checkpoint,
+      globalWeights(checkpoint.config, checkpoint.weights),
+      checked.value.candidates,
+      options,
+      kernels,
+    );
   } catch (e) {
     if (e instanceof LensFailure) return { ok: false, error: e.error };
     throw e;
   }
 }
 
-async function compute(checkpoint: Checkpoint, weights: GlobalWeights, candidates: number[], options: ConceptsOptions, kernels: ConceptKernels): Promise<Result<ConceptsResult>> {
+async function compute(
+  checkpoint: Checkpoint,
+  weights: GlobalWeights,
+  candidates: number[],
+  options: ConceptsOptions,
+  kernels: ConceptKernels,
+): Promise<Result<ConceptsResult>> {
   const { config, tokenizer } = checkpoint;
   const { hiddenSize: D, intermediateSize: F, numLayers: L, vocabSize: V } = config;
   const k = options.components;
@@ -213,7 +291,8 @@ async function compute(checkpoint: Checkpoint, weights: GlobalWeights, candidate
     return -1;
   };
   let reads = 0;
-  const readDense = (layer: number) => (layer < 0 ? undefined : inFlight(weights.readDownProjection(layer, downBuffers[reads++ % downBuffers.length])));
+  const readDense = (layer: number) =>
+    layer < 0 ? undefined : inFlight(weights.readDownProjection(layer, downBuffers[reads++ % downBuffers.length]));
   let nextDown = readDense(denseAfter(0));
   let expertBuffer: Float32Array | undefined;
   let nextPiece: Promise<Float32Array> | undefined;
@@ -263,7 +342,15 @@ async function compute(checkpoint: Checkpoint, weights: GlobalWeights, candidate
     const first = index * pieceRows;
     const rows = E.length / D;
     if (index + 1 < count) nextPiece = readPiece(index + 1);
-    const words = await kernels.topCosines(stacked, L * k, E, rows, D, isCandidate.slice(first, first + rows), Math.min(K, rows));
+    const words = await kernels.topCosines(
+      stacked,
+      L * k,
+      E,
+      rows,
+      D,
+      isCandidate.slice(first, first + rows),
+      Math.min(K, rows),
+    );
     allWords = mergeTopWords(allWords, words, first, K);
   }
   const wordsSeconds = seconds(wordsStart);
@@ -277,16 +364,41 @@ async function compute(checkpoint: Checkpoint, weights: GlobalWeights, candidate
     const words = orientToTopWord(vectors, D, allWords.slice(layer * k, (layer + 1) * k));
     const components = words.map((list, j): ConceptComponent => {
       const shown = list.map((w) => ({ id: w.id, text: tokenizer.tokenText(w.id), cosine: w.cosine }));
-      return { index: j, variance: pca.variances[j], explainedRatio: pca.ratios[j], words: shown, label: labelConcept(shown) };
+      return {
+        index: j,
+        variance: pca.variances[j],
+        explainedRatio: pca.ratios[j],
+        words: shown,
+        label: labelConcept(shown),
+      };
     });
     const flops = pca.flops.covariance + pca.flops.eigensolver;
     const experts = weights.experts(layer);
-    return { layer, experts: experts && { count: experts.count, of: options.expert ?? 'pooled' }, totalVariance: pca.totalVariance, components, vectors, converged: pca.converged, maxResidual: Math.max(...pca.residuals), passes: pca.passes, flops, seconds: layerSeconds[layer] };
+    return {
+      layer,
+      experts: experts && { count: experts.count, of: options.expert ?? 'pooled' },
+      totalVariance: pca.totalVariance,
+      components,
+      vectors,
+      converged: pca.converged,
+      maxResidual: Math.max(...pca.residuals),
+      passes: pca.passes,
+      flops,
+      seconds: layerSeconds[layer],
+    };
   });
   options.onProgress?.({ stage: 'labels', done: L, total: L });
 
   return ok({
-    model: { path: checkpoint.dir, architecture: config.architecture, parameters: checkpoint.parameterCount, hiddenSize: D, intermediateSize: F, numLayers: L, vocabSize: V },
+    model: {
+      path: checkpoint.dir,
+      architecture: config.architecture,
+      parameters: checkpoint.parameterCount,
+      hiddenSize: D,
+      intermediateSize: F,
+      numLayers: L,
+      vocabSize: V,
+    },
     components: k,
     top: K,
     ...(options.expert === undefined ? {} : { expert: options.expert }),
@@ -309,7 +421,10 @@ export async function conceptsFor(modelDir: string, options: ConceptsOptions): P
 }
 
 /** Layer `layer`'s components as unit rows [k, D] (for principal angles between two models' subspaces). */
-export function componentRows(result: ConceptsResult, layer: number): { readonly rows: Float32Array; readonly count: number; readonly width: number } {
+export function componentRows(
+  result: ConceptsResult,
+  layer: number,
+): { readonly rows: Float32Array; readonly count: number; readonly width: number } {
   const l = result.layers.find((x) => x.layer === layer);
   if (!l) throw new Error(`componentRows: no layer ${layer}`);
   return { rows: l.vectors, count: result.components, width: result.model.hiddenSize };

@@ -13,7 +13,15 @@ export function conceptsJson(r: ConceptsResult) {
   return {
     format_version: CONCEPTS_FORMAT_VERSION,
     method: 'concepts' as const,
-    model: { path: m.path, architecture: m.architecture, parameters: m.parameters, hidden_size: m.hiddenSize, intermediate_size: m.intermediateSize, num_layers: m.numLayers, vocab_size: m.vocabSize },
+    model: {
+      path: m.path,
+      architecture: m.architecture,
+      parameters: m.parameters,
+      hidden_size: m.hiddenSize,
+      intermediate_size: m.intermediateSize,
+      num_layers: m.numLayers,
+      vocab_size: m.vocabSize,
+    },
     settings: { components: r.components, top: r.top, expert: r.expert ?? null },
     candidate_words: r.candidateWords,
     layers: r.layers.map((l) => ({

@@ -29,16 +29,29 @@ export function renderConcepts(r: ConceptsResult): string {
   ];
   for (const l of r.layers) {
     const explained = l.components.reduce((s, c) => s + c.explainedRatio, 0);
-    const experts = l.experts === null ? '' : l.experts.of === 'pooled' ? ` (its ${l.experts.count} experts' neurons pooled)` : ` (expert ${l.experts.of} of ${l.experts.count})`;
-    lines.push('', `layer ${l.layer}${experts}: ${pct(explained)} of the variance in ${l.components.length} components${l.converged ? '' : ` (eigensolver not converged: residual ${l.maxResidual.toExponential(1)})`}`);
+    const experts =
+      l.experts === null
+        ? ''
+        : l.experts.of === 'pooled'
+          ? ` (its ${l.experts.count} experts' neurons pooled)`
+          : ` (expert ${l.experts.of} of ${l.experts.count})`;
+    lines.push(
+      '',
+      `layer ${l.layer}${experts}: ${pct(explained)} of the variance in ${l.components.length} components${l.converged ? '' : ` (eigensolver not converged: residual ${l.maxResidual.toExponential(1)})`}`,
+    );
     for (const c of l.components) {
       const category = c.label.category.category.replace('_', ' ');
-      lines.push(`  ${String(c.index + 1).padStart(3)}  ${pct(c.explainedRatio).padStart(6)}  ${category.padEnd(18)}  ${partsOfSpeech(c)}`);
+      lines.push(
+        `  ${String(c.index + 1).padStart(3)}  ${pct(c.explainedRatio).padStart(6)}  ${category.padEnd(18)}  ${partsOfSpeech(c)}`,
+      );
       lines.push(`       ${c.words.map((w) => shown(w.text)).join(', ')}`);
     }
   }
   const t = r.timing;
   const f = r.flops;
-  lines.push('', `time     load ${t.load.toFixed(2)} s, PCA ${t.pca.toFixed(2)} s, words ${t.words.toFixed(2)} s, labels ${t.labels.toFixed(2)} s (${((f.covariance + f.eigensolver + f.words) / 1e9).toFixed(2)} GFLOP of products)`);
+  lines.push(
+    '',
+    `time     load ${t.load.toFixed(2)} s, PCA ${t.pca.toFixed(2)} s, words ${t.words.toFixed(2)} s, labels ${t.labels.toFixed(2)} s (${((f.covariance + f.eigensolver + f.words) / 1e9).toFixed(2)} GFLOP of products)`,
+  );
   return lines.join('\n');
 }

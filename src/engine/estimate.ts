@@ -24,7 +24,12 @@ export interface EstimateRequest {
 }
 
 export interface Estimate {
-  readonly model: { readonly path: string; readonly architecture: string; readonly parameters: number; readonly weightBytes: number };
+  readonly model: {
+    readonly path: string;
+    readonly architecture: string;
+    readonly parameters: number;
+    readonly weightBytes: number;
+  };
   readonly prompts: number;
   readonly promptTokens: number;
   /** Given responses' tokens plus generated responses' most tokens. */
@@ -32,7 +37,12 @@ export interface Estimate {
   readonly generatedResponses: number;
   readonly flops: { readonly generation: number; readonly attribution: number; readonly total: number };
   readonly peakMemoryBytes: number;
-  readonly seconds: { readonly load: number; readonly generation: number; readonly attribution: number; readonly total: number };
+  readonly seconds: {
+    readonly load: number;
+    readonly generation: number;
+    readonly attribution: number;
+    readonly total: number;
+  };
   readonly calibration: Calibration & { readonly cached: boolean; readonly threads: number };
   /** Prompts that would fail (too long, empty, no chat template), by index: the estimate leaves them out. */
   readonly failures: readonly { readonly index: number; readonly id?: string; readonly error: LensError }[];
@@ -40,7 +50,8 @@ export interface Estimate {
   readonly caveats: readonly string[];
 }
 
-const GGUF_CAVEAT = "a GGUF file's weights are widened from their blocks at each use, which these figures do not count: expect generation, attribution and the peak to be higher";
+const GGUF_CAVEAT =
+  "a GGUF file's weights are widened from their blocks at each use, which these figures do not count: expect generation, attribution and the peak to be higher";
 
 async function shapeOf(checkpoint: Checkpoint, r: EstimateRequest): Promise<Result<ExplainShape>> {
   const { tokenizer, config } = checkpoint;
@@ -56,7 +67,11 @@ async function shapeOf(checkpoint: Checkpoint, r: EstimateRequest): Promise<Resu
   return ok({ promptTokens: N, responseTokens: Math.min(r.maxNewTokens, config.maxPositions - N), generated: true });
 }
 
-export async function estimateRuns(checkpoint: Checkpoint, requests: readonly EstimateRequest[], options: { readonly threads?: number; readonly cacheDir?: string } = {}): Promise<Result<Estimate>> {
+export async function estimateRuns(
+  checkpoint: Checkpoint,
+  requests: readonly EstimateRequest[],
+  options: { readonly threads?: number; readonly cacheDir?: string } = {},
+): Promise<Result<Estimate>> {
   const costs = new CostModel(checkpoint);
   const threads = options.threads ?? availableParallelism();
   const calibration = await machineCalibration(threads, options.cacheDir);
@@ -82,7 +97,12 @@ export async function estimateRuns(checkpoint: Checkpoint, requests: readonly Es
   }
   const { config } = checkpoint;
   return ok({
-    model: { path: checkpoint.dir, architecture: config.architecture, parameters: checkpoint.parameterCount, weightBytes: costs.weightBytes },
+    model: {
+      path: checkpoint.dir,
+      architecture: config.architecture,
+      parameters: checkpoint.parameterCount,
+      weightBytes: costs.weightBytes,
+    },
     prompts,
     promptTokens,
     responseTokens,
@@ -101,7 +121,12 @@ export function estimateJson(e: Estimate) {
   return {
     format_version: 1,
     method: 'estimate',
-    model: { path: e.model.path, architecture: e.model.architecture, parameters: e.model.parameters, weight_bytes: e.model.weightBytes },
+    model: {
+      path: e.model.path,
+      architecture: e.model.architecture,
+      parameters: e.model.parameters,
+      weight_bytes: e.model.weightBytes,
+    },
     prompts: e.prompts,
     prompt_tokens: e.promptTokens,
     response_tokens: e.responseTokens,
@@ -109,13 +134,26 @@ export function estimateJson(e: Estimate) {
     flops: e.flops,
     peak_memory_bytes: Math.round(e.peakMemoryBytes),
     seconds: e.seconds,
-    machine: { calibration: e.calibration.key, measured_at: e.calibration.measuredAt, cached: e.calibration.cached, threads: e.calibration.threads, product_gflops: e.calibration.productGflops, weight_gb_per_s: e.calibration.weightGBps },
-    failures: e.failures.map((f) => ({ index: f.index, ...(f.id === undefined ? {} : { id: f.id }), code: f.error.code, message: f.error.message })),
+    machine: {
+      calibration: e.calibration.key,
+      measured_at: e.calibration.measuredAt,
+      cached: e.calibration.cached,
+      threads: e.calibration.threads,
+      product_gflops: e.calibration.productGflops,
+      weight_gb_per_s: e.calibration.weightGBps,
+    },
+    failures: e.failures.map((f) => ({
+      index: f.index,
+      ...(f.id === undefined ? {} : { id: f.id }),
+      code: f.error.code,
+      message: f.error.message,
+    })),
     caveats: e.caveats,
   };
 }
 
-const duration = (s: number) => (s < 90 ? `${s.toFixed(1)} s` : s < 5400 ? `${(s / 60).toFixed(1)} min` : `${(s / 3600).toFixed(1)} h`);
+const duration = (s: number) =>
+  s < 90 ? `${s.toFixed(1)} s` : s < 5400 ? `${(s / 60).toFixed(1)} min` : `${(s / 3600).toFixed(1)} h`;
 const bytes = (b: number) => (b < 2 ** 30 ? `${(b / 2 ** 20).toFixed(0)} MiB` : `${(b / 2 ** 30).toFixed(2)} GiB`);
 
 /** One line for a progress notification: "about 42 s (3.1 TFLOP, peak 1.2 GiB)". */
@@ -125,7 +163,10 @@ export function estimateSummary(e: Pick<Estimate, 'seconds' | 'flops' | 'peakMem
 
 export function renderEstimate(e: Estimate): string {
   const c = e.calibration;
-  const gen = e.generatedResponses > 0 ? `, ${e.generatedResponses === e.prompts ? '' : `${e.generatedResponses} `}generated at most to max-new-tokens (an end-of-sequence token stops one earlier)` : '';
+  const gen =
+    e.generatedResponses > 0
+      ? `, ${e.generatedResponses === e.prompts ? '' : `${e.generatedResponses} `}generated at most to max-new-tokens (an end-of-sequence token stops one earlier)`
+      : '';
   return [
     `estimate  ${e.model.path} (${e.model.architecture}, ${(e.model.parameters / 1e6).toFixed(2)}M parameters, ${bytes(e.model.weightBytes)} of weights); nothing was run`,
     `prompts   ${e.prompts}: ${e.promptTokens} prompt tokens, ${e.responseTokens} response tokens${gen}`,
@@ -134,6 +175,13 @@ export function renderEstimate(e: Estimate): string {
     `time      about ${duration(e.seconds.total)} (load ${duration(e.seconds.load)}, generation ${duration(e.seconds.generation)}, attribution ${duration(e.seconds.attribution)})`,
     `machine   ${c.productGflops.toFixed(0)} GFLOP/s products, ${c.weightGBps.toFixed(0)} GB/s weight reads, ${c.threads} threads (${c.cached ? `calibrated ${c.measuredAt.slice(0, 10)}` : 'calibrated now'})`,
     ...e.caveats.map((c) => `note      ${c}`),
-    ...(e.failures.length > 0 ? [`left out ${e.failures.length} prompt${e.failures.length === 1 ? '' : 's'} that would fail: ${e.failures.slice(0, 3).map((f) => (f.id === undefined ? f.error.message : `${f.id} (${f.error.message})`)).join('; ')}${e.failures.length > 3 ? '; …' : ''}`] : []),
+    ...(e.failures.length > 0
+      ? [
+          `left out ${e.failures.length} prompt${e.failures.length === 1 ? '' : 's'} that would fail: ${e.failures
+            .slice(0, 3)
+            .map((f) => (f.id === undefined ? f.error.message : `${f.id} (${f.error.message})`))
+            .join('; ')}${e.failures.length > 3 ? '; …' : ''}`,
+        ]
+      : []),
   ].join('\n');
 }

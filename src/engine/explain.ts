@@ -19,11 +19,20 @@ const seconds = (since: number) => (performance.now() - since) / 1000;
 
 const cancelled = () => fail('cancelled', 'the explanation was cancelled', 'Run it again when you are ready.');
 
-export async function explainWith(model: LensModel, request: ExplainRequest, loadSeconds: number, hooks: ExplainHooks = {}): Promise<Result<ExplainResult>> {
+export async function explainWith(
+  model: LensModel,
+  request: ExplainRequest,
+  loadSeconds: number,
+  hooks: ExplainHooks = {},
+): Promise<Result<ExplainResult>> {
   const { checkpoint, config } = model;
   const { tokenizer } = checkpoint;
   if (!Number.isInteger(request.maxNewTokens) || request.maxNewTokens < 1) {
-    return fail('bad-argument', `max new tokens must be a positive integer, got ${request.maxNewTokens}`, 'Pass --max-new-tokens 1 or more.');
+    return fail(
+      'bad-argument',
+      `max new tokens must be a positive integer, got ${request.maxNewTokens}`,
+      'Pass --max-new-tokens 1 or more.',
+    );
   }
   const spans = instructionSpans(request.prompt, request.instructions ?? []);
   if (!spans.ok) return spans;
@@ -37,8 +46,14 @@ export async function explainWith(model: LensModel, request: ExplainRequest, loa
   const generationStart = performance.now();
   if (request.response !== undefined) {
     responseIds = (await tokenizer.encode(request.response, { addSpecialTokens: false })).ids;
-    if (responseIds.length === 0) return fail('bad-argument', 'the given response is empty', 'Pass a non-empty --response, or leave it out to let the model answer.');
-    if (N + responseIds.length > config.maxPositions) return tooLong(N + responseIds.length, config.maxPositions, 'prompt and response are');
+    if (responseIds.length === 0)
+      return fail(
+        'bad-argument',
+        'the given response is empty',
+        'Pass a non-empty --response, or leave it out to let the model answer.',
+      );
+    if (N + responseIds.length > config.maxPositions)
+      return tooLong(N + responseIds.length, config.maxPositions, 'prompt and response are');
   } else {
     if (N >= config.maxPositions) return tooLong(N, config.maxPositions, 'the prompt is');
     hooks.onProgress?.({ stage: 'generate', done: 0, total: request.maxNewTokens });
@@ -53,15 +68,28 @@ export async function explainWith(model: LensModel, request: ExplainRequest, loa
   const attributionStart = performance.now();
   const M = responseIds.length;
   hooks.onProgress?.({ stage: 'attribute', done: 0, total: M });
-  const { probabilities, attribution, complete } = await model.attribute(promptIds, responseIds, (done, total) => hooks.onProgress?.({ stage: 'attribute', done, total }), hooks.signal);
+  const { probabilities, attribution, complete } = await model.attribute(
+    promptIds,
+    responseIds,
+    (done, total) => hooks.onProgress?.({ stage: 'attribute', done, total }),
+    hooks.signal,
+  );
   if (!complete || hooks.signal?.aborted) return cancelled();
   const include = promptTokens.map((t) => !t.special);
   const density = importanceDensity(sparsify(attribution, N, M, include), N, M, include);
 
-  const mask = instructionMask(request.prompt, promptTokens, spans.value.map((s) => [s.start, s.end] as const));
+  const mask = instructionMask(
+    request.prompt,
+    promptTokens,
+    spans.value.map((s) => [s.start, s.end] as const),
+  );
   const responseSpecial = responseIds.map((id) => tokenizer.specialIds.has(id));
   const responseTexts = await tokenizer.sequenceTexts(responseIds, responseSpecial);
-  const responseTokens: ResponseToken[] = responseIds.map((id, m) => ({ id, ...responseTexts[m], special: responseSpecial[m] }));
+  const responseTokens: ResponseToken[] = responseIds.map((id, m) => ({
+    id,
+    ...responseTexts[m],
+    special: responseSpecial[m],
+  }));
   return ok({
     model: { path: checkpoint.dir, architecture: config.architecture, parameters: checkpoint.parameterCount },
     promptTokens,
@@ -78,16 +106,34 @@ export async function explainWith(model: LensModel, request: ExplainRequest, loa
 
 /** The user's instruction substrings located in the prompt, or the detected instruction sentences. */
 function instructionSpans(prompt: string, given: readonly string[]): Result<InstructionSpan[]> {
-  if (given.length === 0) return ok(detectInstructionSpans(prompt).map(([start, end]) => ({ start, end, text: prompt.slice(start, end), source: 'detected' as const })));
+  if (given.length === 0)
+    return ok(
+      detectInstructionSpans(prompt).map(([start, end]) => ({
+        start,
+        end,
+        text: prompt.slice(start, end),
+        source: 'detected' as const,
+      })),
+    );
   const located = locateSpans(prompt, given);
   const missing = located.findIndex((s) => s === null);
   if (missing >= 0) {
-    return fail('bad-argument', `the instruction ${JSON.stringify(given[missing])} is not in the prompt`, 'Pass --instruction with text copied exactly from the prompt, or leave it out to detect the instruction.');
+    return fail(
+      'bad-argument',
+      `the instruction ${JSON.stringify(given[missing])} is not in the prompt`,
+      'Pass --instruction with text copied exactly from the prompt, or leave it out to detect the instruction.',
+    );
   }
-  return ok(located.map((s) => ({ start: s![0], end: s![1], text: prompt.slice(s![0], s![1]), source: 'user' as const })));
+  return ok(
+    located.map((s) => ({ start: s![0], end: s![1], text: prompt.slice(s![0], s![1]), source: 'user' as const })),
+  );
 }
 
 /** A prompt (and response) longer than the model's context: the same error for a run and its estimate. */
 export function tooLong(tokens: number, limit: number, what: string): Result<never> {
-  return fail('prompt-too-long', `${what} ${tokens} tokens; the model's context is ${limit} (max_position_embeddings)`, 'Shorten the prompt, or lower --max-new-tokens / the response.');
+  return fail(
+    'prompt-too-long',
+    `${what} ${tokens} tokens; the model's context is ${limit} (max_position_embeddings)`,
+    'Shorten the prompt, or lower --max-new-tokens / the response.',
+  );
 }

@@ -11,8 +11,20 @@ export type ExplainJson = {
   readonly prompt: string;
   readonly settings: { readonly max_new_tokens: number; readonly chat: boolean; readonly response_given: boolean };
   /** continuation: the token only continues a character an earlier token shows (absent in files before it). */
-  readonly prompt_tokens: readonly { readonly id: number; readonly text: string; readonly start: number; readonly end: number; readonly special: boolean; readonly continuation?: boolean }[];
-  readonly response_tokens: readonly { readonly id: number; readonly text: string; readonly special: boolean; readonly continuation?: boolean }[];
+  readonly prompt_tokens: readonly {
+    readonly id: number;
+    readonly text: string;
+    readonly start: number;
+    readonly end: number;
+    readonly special: boolean;
+    readonly continuation?: boolean;
+  }[];
+  readonly response_tokens: readonly {
+    readonly id: number;
+    readonly text: string;
+    readonly special: boolean;
+    readonly continuation?: boolean;
+  }[];
   readonly probabilities: readonly number[];
   /** N rows (prompt tokens) x M columns (response tokens). */
   readonly attribution: readonly (readonly number[])[];
@@ -32,9 +44,25 @@ export function explainJson(request: ExplainRequest, r: ExplainResult): ExplainJ
     format_version: EXPLAIN_FORMAT_VERSION,
     model: r.model,
     prompt: request.prompt,
-    settings: { max_new_tokens: request.maxNewTokens, chat: request.chat, response_given: request.response !== undefined },
-    prompt_tokens: r.promptTokens.map((t) => ({ id: t.id, text: t.text, start: t.start, end: t.end, special: t.special, continuation: t.continuation })),
-    response_tokens: r.responseTokens.map((t) => ({ id: t.id, text: t.text, special: t.special, continuation: t.continuation })),
+    settings: {
+      max_new_tokens: request.maxNewTokens,
+      chat: request.chat,
+      response_given: request.response !== undefined,
+    },
+    prompt_tokens: r.promptTokens.map((t) => ({
+      id: t.id,
+      text: t.text,
+      start: t.start,
+      end: t.end,
+      special: t.special,
+      continuation: t.continuation,
+    })),
+    response_tokens: r.responseTokens.map((t) => ({
+      id: t.id,
+      text: t.text,
+      special: t.special,
+      continuation: t.continuation,
+    })),
     probabilities: r.probabilities,
     attribution,
     density: r.density,

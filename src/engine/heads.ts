@@ -90,7 +90,12 @@ export interface HeadsResult extends HeadsComputation {
   readonly generalVerbs: readonly string[];
   readonly settings: HeadsSettings;
   readonly request: HeadsRequest;
-  readonly timing: HeadsComputation['timing'] & { readonly load: number; readonly words: number; readonly glove: number; readonly total: number };
+  readonly timing: HeadsComputation['timing'] & {
+    readonly load: number;
+    readonly words: number;
+    readonly glove: number;
+    readonly total: number;
+  };
 }
 
 /** The fewest common English words a vocabulary must have for the default list to be those alone. */
@@ -100,8 +105,13 @@ const seconds = (since: number) => (performance.now() - since) / 1000;
 const cancelled = () => fail('cancelled', 'the head patterns were cancelled', 'Run it again when you are ready.');
 
 /** FLOPs of the projection products: per layer [W, D] x [D, C]. */
-export function headsFlops(words: number, config: { hiddenSize: number; numLayers: number; numHeads: number; numKvHeads: number; headDim: number }): number {
-  return config.numLayers * matmulFlops(words, (config.numHeads + config.numKvHeads) * config.headDim, config.hiddenSize);
+export function headsFlops(
+  words: number,
+  config: { hiddenSize: number; numLayers: number; numHeads: number; numKvHeads: number; headDim: number },
+): number {
+  return (
+    config.numLayers * matmulFlops(words, (config.numHeads + config.numKvHeads) * config.headDim, config.hiddenSize)
+  );
 }
 
 /** [C, D]: the rows of W_q then W_k, each column d scaled by the norm's weight: the products give X diag(n) W^T. */
@@ -118,15 +128,38 @@ function scaledQueryKeyRows(weights: GlobalWeights, layer: number): Float32Array
 /** Checks that need the word count and the head size; the CLI refuses bad values before loading anything. */
 function checkSettings(s: HeadsSettings, words: number, headDim: number): Result<true> {
   const positive = (v: number) => Number.isInteger(v) && v >= 1;
-  if (!positive(s.top)) return fail('bad-argument', `--top must be a positive integer, got ${s.top}`, 'Pass --top 10, say: the words per side of each dimension.');
-  if (s.top > words) return fail('bad-argument', `--top ${s.top} is more than the ${words} words of the list`, `Pass --top ${Math.min(10, words)}, or a longer word list.`);
-  if (!positive(s.dims) || s.dims > headDim) return fail('bad-argument', `--dims must be an integer from 1 to the head size ${headDim}, got ${s.dims}`, 'Pass --dims 8, say: the leading dimensions per head that get word pairs.');
-  if (!positive(s.baselinePairs)) return fail('bad-argument', `the baseline needs a positive number of pairs, got ${s.baselinePairs}`, 'Pass --baseline-pairs 10000, say.');
+  if (!positive(s.top))
+    return fail(
+      'bad-argument',
+      `--top must be a positive integer, got ${s.top}`,
+      'Pass --top 10, say: the words per side of each dimension.',
+    );
+  if (s.top > words)
+    return fail(
+      'bad-argument',
+      `--top ${s.top} is more than the ${words} words of the list`,
+      `Pass --top ${Math.min(10, words)}, or a longer word list.`,
+    );
+  if (!positive(s.dims) || s.dims > headDim)
+    return fail(
+      'bad-argument',
+      `--dims must be an integer from 1 to the head size ${headDim}, got ${s.dims}`,
+      'Pass --dims 8, say: the leading dimensions per head that get word pairs.',
+    );
+  if (!positive(s.baselinePairs))
+    return fail(
+      'bad-argument',
+      `the baseline needs a positive number of pairs, got ${s.baselinePairs}`,
+      'Pass --baseline-pairs 10000, say.',
+    );
   return ok(true);
 }
 
 /** The pure method over prepared words and weights: projection products in onnxruntime, the rest in JS. */
-export async function computeHeadPatterns(input: HeadsInput, hooks: HeadsHooks = {}): Promise<Result<HeadsComputation>> {
+export async function computeHeadPatterns(
+  input: HeadsInput,
+  hooks: HeadsHooks = {},
+): Promise<Result<HeadsComputation>> {
   const { weights, words, settings } = input;
   const { config } = weights;
   const { hiddenSize: D, numLayers: L, numHeads: H, numKvHeads: Hkv, headDim: Dh } = config;
@@ -136,12 +169,22 @@ export async function computeHeadPatterns(input: HeadsInput, hooks: HeadsHooks =
   if (!checked.ok) return checked;
   const prepareStart = performance.now();
 
-  const X = meanTokenRows(weights.inputEmbeddings().data, D, words.map((w) => w.ids)); // (W, D)
-  const related = input.glove ? unitRows(input.glove.vectors, W, input.glove.width, input.glove.present) : unitRows(X, W, D);
+  const X = meanTokenRows(
+    weights.inputEmbeddings().data,
+    D,
+    words.map((w) => w.ids),
+  ); // (W, D)
+  const related = input.glove
+    ? unitRows(input.glove.vectors, W, input.glove.width, input.glove.present)
+    : unitRows(X, W, D);
   let wordsWithVector = 0;
   for (const p of related.present) wordsWithVector += p;
   if (wordsWithVector < 2) {
-    return fail('bad-argument', `only ${wordsWithVector} of the ${W} words ${input.glove ? 'have a vector in the GloVe file' : 'have a non-zero embedding'}`, 'Relatedness needs vectors for two words at least: use a word list that the GloVe file covers.');
+    return fail(
+      'bad-argument',
+      `only ${wordsWithVector} of the ${W} words ${input.glove ? 'have a vector in the GloVe file' : 'have a non-zero embedding'}`,
+      'Relatedness needs vectors for two words at least: use a word list that the GloVe file covers.',
+    );
   }
   const baseline = relatednessBaseline(related, settings.baselinePairs, settings.seed);
 
@@ -174,24 +217,46 @@ export async function computeHeadPatterns(input: HeadsInput, hooks: HeadsHooks =
     if (hooks.signal?.aborted) return cancelled();
     const columns = await headColumns(X, W, scaledQueryKeyRows(weights, l), C, D, settings.top, settings.threads);
     const t0 = performance.now();
-    layers.push(layerPatternsOf(columnStatsFrom(columns), { numHeads: H, numKvHeads: Hkv, headDim: Dh }, facts, settings));
+    layers.push(
+      layerPatternsOf(columnStatsFrom(columns), { numHeads: H, numKvHeads: Hkv, headDim: Dh }, facts, settings),
+    );
     patterns += seconds(t0);
     hooks.onProgress?.({ stage: 'layers', done: l + 1, total: L });
   }
-  return ok({ layers, baseline, wordsWithVector, flops: headsFlops(W, config), timing: { prepare, layers: seconds(layersStart), patterns } });
+  return ok({
+    layers,
+    baseline,
+    wordsWithVector,
+    flops: headsFlops(W, config),
+    timing: { prepare, layers: seconds(layersStart), patterns },
+  });
 }
 
 /** A word list file (one word a line), or the error to show. */
 function readListFile(path: string, what: string, option: string): Result<string[]> {
   let text: string;
   try {
-    if (statSync(path).isDirectory()) return fail('missing-file', `${path}: is a directory, not a ${what} file`, `Pass a text file with one word a line to ${option}.`);
+    if (statSync(path).isDirectory())
+      return fail(
+        'missing-file',
+        `${path}: is a directory, not a ${what} file`,
+        `Pass a text file with one word a line to ${option}.`,
+      );
     text = readFileSync(path, 'utf8');
   } catch (e) {
-    return fail('missing-file', `${path}: ${(e as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (e as Error).message}`, `Check the path given to ${option}.`);
+    return fail(
+      'missing-file',
+      `${path}: ${(e as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (e as Error).message}`,
+      `Check the path given to ${option}.`,
+    );
   }
   const words = parseWordList(text);
-  if (words.length === 0) return fail('bad-argument', `${path}: the ${what} is empty`, `Put one word a line in the file given to ${option} (lines starting with # are comments).`);
+  if (words.length === 0)
+    return fail(
+      'bad-argument',
+      `${path}: the ${what} is empty`,
+      `Put one word a line in the file given to ${option} (lines starting with # are comments).`,
+    );
   return ok(words);
 }
 
@@ -200,11 +265,18 @@ export async function headPatternsFor(request: HeadsRequest, hooks: HeadsHooks =
   const started = performance.now();
   const s = request.settings;
   // cheap checks first: a bad file should not wait for a model to load
-  const userWords = request.wordsFile !== undefined ? readListFile(request.wordsFile, 'word list', '--words') : ok(undefined);
+  const userWords =
+    request.wordsFile !== undefined ? readListFile(request.wordsFile, 'word list', '--words') : ok(undefined);
   if (!userWords.ok) return userWords;
-  const instructionVerbs = request.instructionVerbsFile !== undefined ? readListFile(request.instructionVerbsFile, 'instruction verb list', '--instruction-verbs') : ok([...INSTRUCTION_VERBS]);
+  const instructionVerbs =
+    request.instructionVerbsFile !== undefined
+      ? readListFile(request.instructionVerbsFile, 'instruction verb list', '--instruction-verbs')
+      : ok([...INSTRUCTION_VERBS]);
   if (!instructionVerbs.ok) return instructionVerbs;
-  const generalVerbs = request.generalVerbsFile !== undefined ? readListFile(request.generalVerbsFile, 'general verb list', '--general-verbs') : ok([...GENERAL_VERBS]);
+  const generalVerbs =
+    request.generalVerbsFile !== undefined
+      ? readListFile(request.generalVerbsFile, 'general verb list', '--general-verbs')
+      : ok([...GENERAL_VERBS]);
   if (!generalVerbs.ok) return generalVerbs;
 
   const loadStart = performance.now();
@@ -230,7 +302,12 @@ export async function headPatternsFor(request: HeadsRequest, hooks: HeadsHooks =
       words = vocabularyWords(tokenizer);
       wordSource = 'vocabulary-all';
     }
-    if (words.length === 0) return fail('bad-argument', `the vocabulary of ${checkpoint.value.dir} has no whole alphabetic words`, 'Pass --words FILE with one word a line.');
+    if (words.length === 0)
+      return fail(
+        'bad-argument',
+        `the vocabulary of ${checkpoint.value.dir} has no whole alphabetic words`,
+        'Pass --words FILE with one word a line.',
+      );
     // plus the verbs of both lists that the vocabulary lacks as one token ("explain" may be " expl" + "ain"):
     // without them a share could be zero only because its verbs were never projected
     const have = new Set(words.map((w) => w.word));
@@ -239,7 +316,12 @@ export async function headPatternsFor(request: HeadsRequest, hooks: HeadsHooks =
   }
   // ids past the embedding table (a tokenizer larger than the model) cannot be projected
   const outside = words.find((w) => w.ids.some((id) => id >= config.vocabSize));
-  if (outside) return fail('bad-config', `the word ${JSON.stringify(outside.word)} has a token id outside the model's ${config.vocabSize} embeddings`, 'The tokenizer does not belong to this checkpoint.');
+  if (outside)
+    return fail(
+      'bad-config',
+      `the word ${JSON.stringify(outside.word)} has a token id outside the model's ${config.vocabSize} embeddings`,
+      'The tokenizer does not belong to this checkpoint.',
+    );
   const wordsSeconds = seconds(wordsStart);
   const checked = checkSettings(s, words.length, config.headDim);
   if (!checked.ok) return checked;
@@ -247,7 +329,11 @@ export async function headPatternsFor(request: HeadsRequest, hooks: HeadsHooks =
   const gloveStart = performance.now();
   let glove: GloveVectors | undefined;
   if (request.gloveFile !== undefined) {
-    const read = await readGloveFor(request.gloveFile, words.map((w) => w.word), (done, total) => hooks.onProgress?.({ stage: 'glove', done, total }));
+    const read = await readGloveFor(
+      request.gloveFile,
+      words.map((w) => w.word),
+      (done, total) => hooks.onProgress?.({ stage: 'glove', done, total }),
+    );
     if (!read.ok) return read;
     glove = read.value;
   }
@@ -257,7 +343,17 @@ export async function headPatternsFor(request: HeadsRequest, hooks: HeadsHooks =
   let computed: Result<HeadsComputation>;
   try {
     const weights = globalWeights(config, checkpoint.value.weights);
-    computed = await computeHeadPatterns({ weights, words, glove, instructionVerbs: instructionVerbs.value, generalVerbs: generalVerbs.value, settings: s }, hooks);
+    computed = await computeHeadPatterns(
+      {
+        weights,
+        words,
+        glove,
+        instructionVerbs: instructionVerbs.value,
+        generalVerbs: generalVerbs.value,
+        settings: s,
+      },
+      hooks,
+    );
   } catch (e) {
     if (e instanceof LensFailure) return { ok: false, error: e.error };
     throw e;
@@ -292,7 +388,10 @@ function columnStatsFrom(c: HeadColumns): ColumnStats {
     tops: (wanted, k) =>
       wanted.map((column) => {
         const n = Math.min(k, c.top);
-        return Array.from({ length: n }, (_, i) => ({ word: Number(c.ids[column * c.top + i]), activation: c.activations[column * c.top + i] }));
+        return Array.from({ length: n }, (_, i) => ({
+          word: Number(c.ids[column * c.top + i]),
+          activation: c.activations[column * c.top + i],
+        }));
       }),
   };
 }

@@ -1,6 +1,13 @@
 // The CLI's JSON contract for head patterns (docs/cli.md, "JSON schema (`heads --json`)"): snake_case names, words
 // as text, shares as fractions (null when a head or layer has no pairs). Other tools and the tests read these.
-import { addCounts, NO_PAIRS, share, type PairCounts, type WordActivation, type WordPair } from '../explain/headPatterns';
+import {
+  addCounts,
+  NO_PAIRS,
+  share,
+  type PairCounts,
+  type WordActivation,
+  type WordPair,
+} from '../explain/headPatterns';
 import type { HeadsResult } from './heads';
 
 export const HEADS_FORMAT_VERSION = 1;
@@ -20,13 +27,28 @@ export type HeadsJson = ReturnType<typeof headsJson>;
 
 export function headsJson(r: HeadsResult) {
   const word = (i: number) => r.words[i].word;
-  const activations = (list: readonly WordActivation[]) => list.map((a) => ({ word: word(a.word), activation: a.activation }));
-  const pair = (p: WordPair) => ({ query: word(p.query), key: word(p.key), query_activation: p.queryActivation, key_activation: p.keyActivation, cosine: p.cosine });
+  const activations = (list: readonly WordActivation[]) =>
+    list.map((a) => ({ word: word(a.word), activation: a.activation }));
+  const pair = (p: WordPair) => ({
+    query: word(p.query),
+    key: word(p.key),
+    query_activation: p.queryActivation,
+    key_activation: p.keyActivation,
+    cosine: p.cosine,
+  });
   const total = r.layers.reduce((sum, l) => addCounts(sum, l.counts), NO_PAIRS);
   return {
     format_version: HEADS_FORMAT_VERSION,
     method: 'heads' as const,
-    model: { path: r.model.path, architecture: r.model.architecture, parameters: r.model.parameters, layers: r.model.layers, heads: r.model.heads, kv_heads: r.model.kvHeads, head_dim: r.model.headDim },
+    model: {
+      path: r.model.path,
+      architecture: r.model.architecture,
+      parameters: r.model.parameters,
+      layers: r.model.layers,
+      heads: r.model.heads,
+      kv_heads: r.model.kvHeads,
+      head_dim: r.model.headDim,
+    },
     settings: {
       top: r.settings.top,
       dims: r.settings.dims,
@@ -38,8 +60,18 @@ export function headsJson(r: HeadsResult) {
       instruction_verbs: r.instructionVerbs,
       general_verbs: r.generalVerbs,
     },
-    words: { count: r.words.length, source: r.wordSource, multi_token: r.words.filter((w) => w.ids.length > 1).length, with_relatedness_vector: r.wordsWithVector },
-    relatedness: { pairs: r.baseline.pairs, mean: r.baseline.mean, std: r.baseline.std, threshold: r.baseline.threshold },
+    words: {
+      count: r.words.length,
+      source: r.wordSource,
+      multi_token: r.words.filter((w) => w.ids.length > 1).length,
+      with_relatedness_vector: r.wordsWithVector,
+    },
+    relatedness: {
+      pairs: r.baseline.pairs,
+      mean: r.baseline.mean,
+      std: r.baseline.std,
+      threshold: r.baseline.threshold,
+    },
     summary: counts(total),
     layers: r.layers.map((l, layer) => ({
       layer,
@@ -50,7 +82,13 @@ export function headsJson(r: HeadsResult) {
         ...counts(h.counts),
         dim_order: Array.from(h.dimOrder),
         dim_energy: Array.from(h.dimEnergy),
-        dims: h.leading.map((d) => ({ dim: d.dim, energy: d.energy, top_query: activations(d.topQuery), top_key: activations(d.topKey), pairs: d.pairs.map(pair) })),
+        dims: h.leading.map((d) => ({
+          dim: d.dim,
+          energy: d.energy,
+          top_query: activations(d.topQuery),
+          top_key: activations(d.topKey),
+          pairs: d.pairs.map(pair),
+        })),
       })),
     })),
     flops: r.flops,

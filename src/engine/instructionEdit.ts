@@ -10,14 +10,28 @@ import type { InstructionSpan } from './explainTypes';
 export function editInstruction(json: ExplainJson, tokens: readonly number[], instruction: boolean): ExplainJson {
   const promptTokens = json.prompt_tokens;
   const marked = json.instruction_mask.slice();
-  for (const n of tokens) if (Number.isInteger(n) && n >= 0 && n < promptTokens.length && !promptTokens[n].special) marked[n] = instruction;
+  for (const n of tokens)
+    if (Number.isInteger(n) && n >= 0 && n < promptTokens.length && !promptTokens[n].special) marked[n] = instruction;
   const spans = spansOfRuns(json.prompt, promptTokens, marked);
-  const mask = instructionMask(json.prompt, promptTokens, spans.map((s) => [s.start, s.end] as const));
-  return { ...json, instruction_spans: spans, instruction_mask: mask, instruction_importance: instructionImportance(json.density, mask) };
+  const mask = instructionMask(
+    json.prompt,
+    promptTokens,
+    spans.map((s) => [s.start, s.end] as const),
+  );
+  return {
+    ...json,
+    instruction_spans: spans,
+    instruction_mask: mask,
+    instruction_importance: instructionImportance(json.density, mask),
+  };
 }
 
 /** One span per run of consecutive marked tokens, from the first one's start to the last one's end, trimmed of whitespace. */
-function spansOfRuns(prompt: string, tokens: ExplainJson['prompt_tokens'], marked: readonly boolean[]): InstructionSpan[] {
+function spansOfRuns(
+  prompt: string,
+  tokens: ExplainJson['prompt_tokens'],
+  marked: readonly boolean[],
+): InstructionSpan[] {
   const spans: InstructionSpan[] = [];
   let n = 0;
   while (n < tokens.length) {

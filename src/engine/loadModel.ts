@@ -7,7 +7,11 @@ export { openCheckpoint };
 import { LensModel, type LoadOptions } from '../runtime/lensModel';
 
 /** The folder's model; pass an already opened `checkpoint` to build from it instead of opening the folder again. */
-export async function loadModel(dir: string, options: LoadOptions = {}, opened?: Checkpoint): Promise<Result<{ model: LensModel; seconds: number }>> {
+export async function loadModel(
+  dir: string,
+  options: LoadOptions = {},
+  opened?: Checkpoint,
+): Promise<Result<{ model: LensModel; seconds: number }>> {
   const start = performance.now();
   const checkpoint = opened ? ok(opened) : await openCheckpoint(dir);
   if (!checkpoint.ok) return checkpoint;

@@ -6,12 +6,29 @@ import { renderChat, type ChatTemplate } from '../model/chatTemplate';
 import type { LensTokenizer } from '../model/tokenizer';
 import type { PromptToken } from './explainTypes';
 
-export async function tokenizePrompt(tokenizer: LensTokenizer, prompt: string, chat: Result<ChatTemplate> | null): Promise<Result<PromptToken[]>> {
-  if (prompt.trim() === '') return fail('empty-prompt', 'the prompt is empty', 'Select some text, or pass --prompt "..." / --prompt-file FILE with text in it.');
+export async function tokenizePrompt(
+  tokenizer: LensTokenizer,
+  prompt: string,
+  chat: Result<ChatTemplate> | null,
+): Promise<Result<PromptToken[]>> {
+  if (prompt.trim() === '')
+    return fail(
+      'empty-prompt',
+      'the prompt is empty',
+      'Select some text, or pass --prompt "..." / --prompt-file FILE with text in it.',
+    );
   if (chat === null) {
     const enc = await tokenizer.encode(prompt, { addSpecialTokens: true });
     const texts = await tokenizer.sequenceTexts(enc.ids, enc.special);
-    return ok(enc.ids.map((id, i) => ({ id, ...texts[i], start: enc.offsets[i][0], end: enc.offsets[i][1], special: enc.special[i] })));
+    return ok(
+      enc.ids.map((id, i) => ({
+        id,
+        ...texts[i],
+        start: enc.offsets[i][0],
+        end: enc.offsets[i][1],
+        special: enc.special[i],
+      })),
+    );
   }
   if (!chat.ok) return chat;
   const rendered = renderChat(chat.value, prompt);
@@ -26,7 +43,13 @@ export async function tokenizePrompt(tokenizer: LensTokenizer, prompt: string, c
       const inPrompt = !enc.special[i] && s < promptEnd && e > promptStart;
       if (!inPrompt) return { id, ...texts[i], start: 0, end: 0, special: true };
       const shift = sourceStart - promptStart;
-      return { id, ...texts[i], start: Math.max(s, promptStart) + shift, end: Math.min(e, promptEnd) + shift, special: false };
+      return {
+        id,
+        ...texts[i],
+        start: Math.max(s, promptStart) + shift,
+        end: Math.min(e, promptEnd) + shift,
+        special: false,
+      };
     }),
   );
 }

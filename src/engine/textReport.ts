@@ -34,7 +34,9 @@ export function renderExplanation(r: ExplainResult, color: boolean): string {
     .slice(0, 8)
     .map(({ n, d }) => `${tokenLabel(r.promptTokens, n)} ${d.toFixed(2)}`)
     .join(', ');
-  const legend = color ? `density: ${shade(0)} 0 ${RESET}${shade(0.5)} ${(max / 2).toFixed(2)} ${RESET}${shade(1)} ${max.toFixed(2)} ${RESET}` : `density: max ${max.toFixed(2)}`;
+  const legend = color
+    ? `density: ${shade(0)} 0 ${RESET}${shade(0.5)} ${(max / 2).toFixed(2)} ${RESET}${shade(1)} ${max.toFixed(2)} ${RESET}`
+    : `density: max ${max.toFixed(2)}`;
   return [
     `model    ${r.model.path} (${r.model.architecture}, ${(r.model.parameters / 1e6).toFixed(2)}M parameters)`,
     '',

@@ -35,7 +35,11 @@ interface JobContext {
 }
 
 /** The loaded model of a folder and the seconds its loading took now (0 when it was loaded before). */
-async function model(dir: string, context: JobContext, opened?: Checkpoint): Promise<Result<{ model: LensModel; loadSeconds: number }>> {
+async function model(
+  dir: string,
+  context: JobContext,
+  opened?: Checkpoint,
+): Promise<Result<{ model: LensModel; loadSeconds: number }>> {
   const kept = models.get(dir);
   if (kept) {
     models.delete(dir);
@@ -58,23 +62,33 @@ async function model(dir: string, context: JobContext, opened?: Checkpoint): Pro
  * The estimate of a run that will take a while, as a progress event (before the model loads, which may be
  * long). Returns the checkpoint it opened, for the load to build from.
  */
-async function announceEstimate(request: Extract<EngineJob, { kind: 'explain' }>['request'], context: JobContext): Promise<Checkpoint | undefined> {
+async function announceEstimate(
+  request: Extract<EngineJob, { kind: 'explain' }>['request'],
+  context: JobContext,
+): Promise<Checkpoint | undefined> {
   const checkpoint = await openCheckpoint(request.modelDir);
   if (!checkpoint.ok) return undefined; // the load reports it
   const chat = resolveChat(request.chat, checkpoint.value);
   const estimate = await estimateRuns(checkpoint.value, [{ ...request, chat }], { threads: context.threads });
-  if (estimate.ok && estimate.value.prompts === 1 && estimate.value.seconds.total > NOTICE_SECONDS) context.progress({ stage: 'estimate', estimate: estimateSummary(estimate.value) });
+  if (estimate.ok && estimate.value.prompts === 1 && estimate.value.seconds.total > NOTICE_SECONDS)
+    context.progress({ stage: 'estimate', estimate: estimateSummary(estimate.value) });
   return checkpoint.value;
 }
 
-async function explain(job: Extract<EngineJob, { kind: 'explain' }>, context: JobContext): Promise<Result<EngineResults['explain']>> {
+async function explain(
+  job: Extract<EngineJob, { kind: 'explain' }>,
+  context: JobContext,
+): Promise<Result<EngineResults['explain']>> {
   const opened = models.has(job.request.modelDir) ? undefined : await announceEstimate(job.request, context);
   const loaded = await model(job.request.modelDir, context, opened);
   if (!loaded.ok) return loaded;
   const { chat: chatSetting, ...rest } = job.request;
   const chat = resolveChat(chatSetting, loaded.value.model.checkpoint);
   const request = { ...rest, chat };
-  const result = await explainWith(loaded.value.model, request, loaded.value.loadSeconds, { signal: context.signal, onProgress: context.progress });
+  const result = await explainWith(loaded.value.model, request, loaded.value.loadSeconds, {
+    signal: context.signal,
+    onProgress: context.progress,
+  });
   if (!result.ok) return result;
   return ok({ json: explainJson(request, result.value), text: renderExplanation(result.value, false) });
 }
@@ -84,11 +98,20 @@ async function runJob(job: EngineJob, context: JobContext): Promise<Result<Engin
     case 'explain':
       return explain(job, context);
     case 'heads': {
-      const result = await headPatternsFor({ modelDir: job.modelDir, settings: { ...DEFAULT_HEADS_SETTINGS, threads: context.threads } }, { signal: context.signal, onProgress: context.progress });
+      const result = await headPatternsFor(
+        { modelDir: job.modelDir, settings: { ...DEFAULT_HEADS_SETTINGS, threads: context.threads } },
+        { signal: context.signal, onProgress: context.progress },
+      );
       return result.ok ? ok(headsJson(result.value)) : result;
     }
     case 'concepts': {
-      const result = await conceptsFor(job.modelDir, { components: DEFAULT_GLOBAL_OPTIONS.components, top: DEFAULT_GLOBAL_OPTIONS.top, threads: context.threads, signal: context.signal, onProgress: context.progress });
+      const result = await conceptsFor(job.modelDir, {
+        components: DEFAULT_GLOBAL_OPTIONS.components,
+        top: DEFAULT_GLOBAL_OPTIONS.top,
+        threads: context.threads,
+        signal: context.signal,
+        onProgress: context.progress,
+      });
       return result.ok ? ok(conceptsJson(result.value)) : result;
     }
     case 'attention': {
@@ -96,7 +119,12 @@ async function runJob(job: EngineJob, context: JobContext): Promise<Result<Engin
       return loaded.ok ? attentionOf(loaded.value.model, job.request, job.head) : loaded;
     }
     case 'compare': {
-      const result = await globalComparisonFor(job.baseDir, job.tunedDir, { ...DEFAULT_GLOBAL_OPTIONS, threads: context.threads }, { signal: context.signal, onProgress: context.progress });
+      const result = await globalComparisonFor(
+        job.baseDir,
+        job.tunedDir,
+        { ...DEFAULT_GLOBAL_OPTIONS, threads: context.threads },
+        { signal: context.signal, onProgress: context.progress },
+      );
       return result.ok ? ok(globalJson(result.value)) : result;
     }
   }
@@ -107,7 +135,11 @@ async function run(message: Extract<WorkerRequest, { type: 'run' }>): Promise<vo
   const abort = new AbortController();
   aborts.set(jobId, abort);
   try {
-    const context: JobContext = { signal: abort.signal, threads: message.threads, progress: (progress) => post({ type: 'progress', jobId, progress }) };
+    const context: JobContext = {
+      signal: abort.signal,
+      threads: message.threads,
+      progress: (progress) => post({ type: 'progress', jobId, progress }),
+    };
     const result = await runJob(message.job, context);
     post(result.ok ? { type: 'done', jobId, result: result.value } : { type: 'failed', jobId, error: result.error });
   } finally {

@@ -5,7 +5,12 @@
 // T = N + M tokens, N prompt tokens, H heads.
 
 /** `maps`: per layer (H, T, T) attention probabilities, row = query. Returns (layers, H, N) row-major means. */
-export function attentionToPrompt(maps: readonly Readonly<Float32Array>[], H: number, T: number, N: number): Float32Array {
+export function attentionToPrompt(
+  maps: readonly Readonly<Float32Array>[],
+  H: number,
+  T: number,
+  N: number,
+): Float32Array {
   const first = N < T ? N - 1 : 0;
   const last = N < T ? T - 2 : T - 1;
   const queries = last - first + 1;

@@ -101,7 +101,8 @@ export function labelConcept(words: readonly LabelWord[]): ConceptLabel {
   let best: ConceptCategory | 'none' = 'none';
   for (const c of CATEGORIES) {
     if (counts[c] < MIN_CATEGORY_MATCHES) continue;
-    if (best === 'none' || counts[c] > counts[best] || (counts[c] === counts[best] && weights[c] > weights[best])) best = c;
+    if (best === 'none' || counts[c] > counts[best] || (counts[c] === counts[best] && weights[c] > weights[best]))
+      best = c;
   }
   return { partOfSpeech: mix, category: { category: best, matches: best === 'none' ? [] : matched[best], counts } };
 }

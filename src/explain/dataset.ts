@@ -75,7 +75,11 @@ export function parseTsvDataset(text: string, name: string): Result<DatasetItem[
   if (!first) return fail('bad-argument', `${name}: no rows`, TSV_HINT);
   const header = first.text.split('\t').map((h) => h.trim().toLowerCase());
   if (header.length !== 4 || header.some((h, i) => h !== TSV_HEADER[i].toLowerCase())) {
-    return fail('bad-argument', `${name}, line ${first.line}: the header is ${JSON.stringify(first.text.slice(0, 80))}, not ${TSV_HEADER.join('\\t')}`, `A TSV dataset starts with the header line ${TSV_HEADER.join('<tab>')}. For JSON Lines, name the file .jsonl or pass --format jsonl.`);
+    return fail(
+      'bad-argument',
+      `${name}, line ${first.line}: the header is ${JSON.stringify(first.text.slice(0, 80))}, not ${TSV_HEADER.join('\\t')}`,
+      `A TSV dataset starts with the header line ${TSV_HEADER.join('<tab>')}. For JSON Lines, name the file .jsonl or pass --format jsonl.`,
+    );
   }
   const items: DatasetItem[] = [];
   const found: string[] = [];
@@ -122,7 +126,8 @@ function splitSpans(field: string): string[] {
     .filter((s) => s.trim() !== '');
 }
 
-const JSONL_HINT = 'Each line must be one JSON object: {"id": "...", "prompt": "...", "response"?: "...", "instruction_spans"?: ["substring of the prompt", ...]}.';
+const JSONL_HINT =
+  'Each line must be one JSON object: {"id": "...", "prompt": "...", "response"?: "...", "instruction_spans"?: ["substring of the prompt", ...]}.';
 
 export function parseJsonlDataset(text: string, name: string): Result<DatasetItem[]> {
   const items: DatasetItem[] = [];
@@ -151,12 +156,15 @@ function jsonlItem(raw: unknown, line: number): DatasetItem | string {
   const r = raw as Record<string, unknown>;
   const id = typeof r.id === 'number' && Number.isInteger(r.id) ? String(r.id) : r.id;
   if (typeof id !== 'string' || id.trim() === '') return `line ${line}: "id" must be a non-empty string`;
-  if (typeof r.prompt !== 'string' || r.prompt.trim() === '') return `line ${line} (${id}): "prompt" must be a non-empty string`;
-  if (r.response !== undefined && r.response !== null && typeof r.response !== 'string') return `line ${line} (${id}): "response" must be a string when given`;
+  if (typeof r.prompt !== 'string' || r.prompt.trim() === '')
+    return `line ${line} (${id}): "prompt" must be a non-empty string`;
+  if (r.response !== undefined && r.response !== null && typeof r.response !== 'string')
+    return `line ${line} (${id}): "response" must be a string when given`;
   const spans = (key: string): string[] | string => {
     const v = r[key];
     if (v === undefined || v === null) return [];
-    if (!Array.isArray(v) || !v.every((s) => typeof s === 'string')) return `line ${line} (${id}): "${key}" must be a list of strings`;
+    if (!Array.isArray(v) || !v.every((s) => typeof s === 'string'))
+      return `line ${line} (${id}): "${key}" must be a list of strings`;
     return v.filter((s) => s.trim() !== '');
   };
   const instructionSpans = spans('instruction_spans');
@@ -179,21 +187,37 @@ const WINDOWS_RESERVED = /^(con|prn|aux|nul|com[0-9]|lpt[0-9])(\..*)?$/i;
 export function checkIds(items: readonly DatasetItem[], name: string): Result<void> {
   const unsafe = items.filter((it) => !SAFE_ID.test(it.id) || WINDOWS_RESERVED.test(it.id));
   if (unsafe.length > 0) {
-    const listed = unsafe.slice(0, MAX_LISTED).map((it) => `${JSON.stringify(it.id)} (line ${it.line})`).join(', ');
+    const listed = unsafe
+      .slice(0, MAX_LISTED)
+      .map((it) => `${JSON.stringify(it.id)} (line ${it.line})`)
+      .join(', ');
     const more = unsafe.length > MAX_LISTED ? ` and ${unsafe.length - MAX_LISTED} more` : '';
-    return fail('bad-argument', `${name}: ${unsafe.length === 1 ? 'an id' : `${unsafe.length} ids`} cannot be used as file names: ${listed}${more}`, 'Ids name the output files: use letters, digits, ".", "_" and "-" (not starting with "."), at most 120 characters, and no Windows device name (con, nul, com1, ...).');
+    return fail(
+      'bad-argument',
+      `${name}: ${unsafe.length === 1 ? 'an id' : `${unsafe.length} ids`} cannot be used as file names: ${listed}${more}`,
+      'Ids name the output files: use letters, digits, ".", "_" and "-" (not starting with "."), at most 120 characters, and no Windows device name (con, nul, com1, ...).',
+    );
   }
   const seen = new Map<string, DatasetItem>();
   const clashes: string[] = [];
   for (const it of items) {
     const key = it.id.toLowerCase();
     const before = seen.get(key);
-    if (before) clashes.push(before.id === it.id ? `${JSON.stringify(it.id)} on lines ${before.line} and ${it.line}` : `${JSON.stringify(before.id)} (line ${before.line}) and ${JSON.stringify(it.id)} (line ${it.line}) differ only in case`);
+    if (before)
+      clashes.push(
+        before.id === it.id
+          ? `${JSON.stringify(it.id)} on lines ${before.line} and ${it.line}`
+          : `${JSON.stringify(before.id)} (line ${before.line}) and ${JSON.stringify(it.id)} (line ${it.line}) differ only in case`,
+      );
     else seen.set(key, it);
   }
   if (clashes.length > 0) {
     const more = clashes.length > MAX_LISTED ? `; and ${clashes.length - MAX_LISTED} more` : '';
-    return fail('bad-argument', `${name}: duplicate ids: ${clashes.slice(0, MAX_LISTED).join('; ')}${more}`, 'Every prompt needs its own id (ids name the output files, and case-insensitive file systems fold case).');
+    return fail(
+      'bad-argument',
+      `${name}: duplicate ids: ${clashes.slice(0, MAX_LISTED).join('; ')}${more}`,
+      'Every prompt needs its own id (ids name the output files, and case-insensitive file systems fold case).',
+    );
   }
   return ok(undefined);
 }

@@ -15,7 +15,13 @@ export const PAPER_SPARSIFY: SparsifyOptions = { levels: 10, threshold: 7 };
 export const PAPER_DENSITY_NORM = 4; // p
 
 /** Quantised levels 0..L, (N, M) row-major; excluded rows are all 0. */
-export function sparsify(attribution: ArrayLike<number>, N: number, M: number, include: readonly boolean[], options: SparsifyOptions = PAPER_SPARSIFY): Uint8Array {
+export function sparsify(
+  attribution: ArrayLike<number>,
+  N: number,
+  M: number,
+  include: readonly boolean[],
+  options: SparsifyOptions = PAPER_SPARSIFY,
+): Uint8Array {
   const out = new Uint8Array(N * M);
   for (let m = 0; m < M; m++) {
     let max = 0;
@@ -30,7 +36,13 @@ export function sparsify(attribution: ArrayLike<number>, N: number, M: number, i
 }
 
 /** ‖row‖₁ / ‖row‖_p per included row; 0 for an all-zero row; null for excluded rows. */
-export function importanceDensity(quantized: ArrayLike<number>, N: number, M: number, include: readonly boolean[], p: number = PAPER_DENSITY_NORM): (number | null)[] {
+export function importanceDensity(
+  quantized: ArrayLike<number>,
+  N: number,
+  M: number,
+  include: readonly boolean[],
+  p: number = PAPER_DENSITY_NORM,
+): (number | null)[] {
   const density: (number | null)[] = [];
   for (let n = 0; n < N; n++) {
     if (!include[n]) {

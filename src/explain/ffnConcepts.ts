@@ -15,10 +15,22 @@
 // lives in test/explain/ffnConcepts.test.ts.
 //
 // F feed-forward width (d_ff), D model width (d_model), V vocabulary, k components, K words a component.
-import { filterByProducts, topEigenpairs, type DenseProducts, type FilterRows, type TopEigenOptions } from './topEigenpairs';
+import {
+  filterByProducts,
+  topEigenpairs,
+  type DenseProducts,
+  type FilterRows,
+  type TopEigenOptions,
+} from './topEigenpairs';
 
 /** Y = X W^T for row-major X [n, k] and W [m, k]; Y [n, m] row-major (src/runtime/matmulSession.ts). */
-export type MatmulTransposed = (x: Float32Array, n: number, w: Float32Array, m: number, k: number) => Promise<Float32Array>;
+export type MatmulTransposed = (
+  x: Float32Array,
+  n: number,
+  w: Float32Array,
+  m: number,
+  k: number,
+) => Promise<Float32Array>;
 
 export interface TopWord {
   readonly id: number;
@@ -37,14 +49,29 @@ export interface ConceptKernels {
   /** X S [n, D] for rows X [n, D], S symmetric [D, D]. */
   multiplyRows(S: Float32Array, D: number, rows: Float32Array, n: number): Promise<Float32Array>;
   /** A whole filter pass of the eigensolver with S (topEigenpairs.ts FilterRows); without it, multiplyRows calls. */
-  filterRows?(S: Float32Array, D: number, x: Float32Array, ax: Float32Array, n: number, steps: Float64Array): Promise<Float32Array>;
+  filterRows?(
+    S: Float32Array,
+    D: number,
+    x: Float32Array,
+    ax: Float32Array,
+    n: number,
+    steps: Float64Array,
+  ): Promise<Float32Array>;
   /** The eigensolver's float64 block products (topEigenpairs.ts); without them, its loops. */
   readonly dense?: DenseProducts;
   /**
    * For each unit row of U [n, D], the K ids v with `valid[v]` = 1 and the largest |cos(u, e_v)| over the rows
    * of E [V, D] (zero rows never chosen), ordered by |cosine| descending, then id (topWordsByCosine).
    */
-  topCosines(U: Float32Array, n: number, E: Float32Array, V: number, D: number, valid: Uint8Array, K: number): Promise<TopWord[][]>;
+  topCosines(
+    U: Float32Array,
+    n: number,
+    E: Float32Array,
+    V: number,
+    D: number,
+    valid: Uint8Array,
+    K: number,
+  ): Promise<TopWord[][]>;
 }
 
 /** The kernels from a plain X W^T product and the loops of this file: the reference for fast ones. */
@@ -133,7 +160,12 @@ export function centreNeurons(wDown: Readonly<Float32Array>, D: number, F: numbe
 }
 
 /** W_down [D, F] with each row d less means[d]. */
-function subtractMeans(wDown: Readonly<Float32Array>, D: number, F: number, means: Readonly<Float64Array | Float32Array>): Float32Array {
+function subtractMeans(
+  wDown: Readonly<Float32Array>,
+  D: number,
+  F: number,
+  means: Readonly<Float64Array | Float32Array>,
+): Float32Array {
   const centred = new Float32Array(D * F);
   for (let d = 0; d < D; d++) for (let f = 0; f < F; f++) centred[d * F + f] = wDown[d * F + f] - means[d];
   return centred;
@@ -165,7 +197,14 @@ export function startRows(S: Readonly<Float32Array>, D: number, B: number): Floa
 }
 
 /** The k leading principal components of the F neurons' write vectors, the columns of W_down [D, F]. */
-export async function principalComponents(wDown: Float32Array, D: number, F: number, k: number, kernels: ConceptKernels, eigen: EigenSettings = {}): Promise<PrincipalComponents> {
+export async function principalComponents(
+  wDown: Float32Array,
+  D: number,
+  F: number,
+  k: number,
+  kernels: ConceptKernels,
+  eigen: EigenSettings = {},
+): Promise<PrincipalComponents> {
   if (wDown.length !== D * F) throw new Error(`principalComponents: ${wDown.length} values for [${D}, ${F}]`);
   if (F < 2) throw new Error(`principalComponents: a covariance needs 2 neurons or more, got ${F}`);
   // Σ x_i x_i^T = X_c^T X_c: (D, F) x (F, D); the 1 / (F − 1) is applied to the eigenvalues instead of S
@@ -185,7 +224,15 @@ function trace(S: Readonly<Float32Array | Float64Array>, D: number): number {
  * experts, pooled), each part W_down [D, F] read in turn by `read(p)` (into a buffer it may reuse): the pooled
  * scatter is each part's about its own mean plus F (μ_p − μ)(μ_p − μ)^T, so no part waits for another's rows.
  */
-export async function pooledPrincipalComponents(parts: number, read: (part: number) => Promise<Float32Array>, D: number, F: number, k: number, kernels: ConceptKernels, eigen: EigenSettings = {}): Promise<PrincipalComponents> {
+export async function pooledPrincipalComponents(
+  parts: number,
+  read: (part: number) => Promise<Float32Array>,
+  D: number,
+  F: number,
+  k: number,
+  kernels: ConceptKernels,
+  eigen: EigenSettings = {},
+): Promise<PrincipalComponents> {
   const scatter = new Float64Array(D * D);
   const partMeans: Float64Array[] = [];
   for (let p = 0; p < parts; p++) {
@@ -206,11 +253,28 @@ export async function pooledPrincipalComponents(parts: number, read: (part: numb
 }
 
 /** The leading eigenpairs of the scatter matrix of `rows` rows, as principal components. */
-async function componentsOfScatter(scatter: Float32Array, D: number, rows: number, totalVariance: number, k: number, kernels: ConceptKernels, eigen: EigenSettings): Promise<PrincipalComponents> {
+async function componentsOfScatter(
+  scatter: Float32Array,
+  D: number,
+  rows: number,
+  totalVariance: number,
+  k: number,
+  kernels: ConceptKernels,
+  eigen: EigenSettings,
+): Promise<PrincipalComponents> {
   const B = Math.min(D, Math.max(k, eigen.blockSize ?? k + Math.max(Math.ceil(k / 2), 6)));
   const fast = kernels.filterRows;
-  const filter: FilterRows = fast ? (x, ax, n, steps) => fast(scatter, D, x, ax, n, steps) : filterByProducts((x, n) => kernels.multiplyRows(scatter, D, x, n), D);
-  const pairs = await topEigenpairs((x, n) => kernels.multiplyRows(scatter, D, x, n), D, { start: startRows(scatter, D, B), ...eigen, blockSize: B, count: k, filter, ...(kernels.dense ? { dense: kernels.dense } : {}) });
+  const filter: FilterRows = fast
+    ? (x, ax, n, steps) => fast(scatter, D, x, ax, n, steps)
+    : filterByProducts((x, n) => kernels.multiplyRows(scatter, D, x, n), D);
+  const pairs = await topEigenpairs((x, n) => kernels.multiplyRows(scatter, D, x, n), D, {
+    start: startRows(scatter, D, B),
+    ...eigen,
+    blockSize: B,
+    count: k,
+    filter,
+    ...(kernels.dense ? { dense: kernels.dense } : {}),
+  });
   const variances = pairs.values.map((v) => Math.max(0, v) / (rows - 1));
   return {
     count: k,
@@ -233,7 +297,12 @@ function transposeRows(m: Readonly<Float32Array>, rows: number, cols: number): F
 }
 
 /** [V]: 1 / ‖e_v‖ for the rows that take part (`include[v]`), 0 for the others and for zero rows. */
-export function inverseRowNorms(table: Readonly<Float32Array>, V: number, D: number, include: (v: number) => boolean): Float32Array {
+export function inverseRowNorms(
+  table: Readonly<Float32Array>,
+  V: number,
+  D: number,
+  include: (v: number) => boolean,
+): Float32Array {
   if (table.length !== V * D) throw new Error(`inverseRowNorms: ${table.length} values for [${V}, ${D}]`);
   const out = new Float32Array(V);
   for (let v = 0; v < V; v++) {
@@ -249,8 +318,15 @@ export function inverseRowNorms(table: Readonly<Float32Array>, V: number, D: num
  * For each of the n rows of `dots` [n, V] (unit component · e_v), the K ids with the largest |cosine|,
  * cosine = dot / ‖e_v‖ (`inverseNorms`, 0 leaves an id out), ordered by |cosine| descending, then id.
  */
-export function topWordsByCosine(dots: Readonly<Float32Array>, n: number, V: number, inverseNorms: Readonly<Float32Array>, K: number): TopWord[][] {
-  if (dots.length !== n * V || inverseNorms.length !== V) throw new Error(`topWordsByCosine: ${dots.length} dots for [${n}, ${V}], ${inverseNorms.length} norms`);
+export function topWordsByCosine(
+  dots: Readonly<Float32Array>,
+  n: number,
+  V: number,
+  inverseNorms: Readonly<Float32Array>,
+  K: number,
+): TopWord[][] {
+  if (dots.length !== n * V || inverseNorms.length !== V)
+    throw new Error(`topWordsByCosine: ${dots.length} dots for [${n}, ${V}], ${inverseNorms.length} norms`);
   const out: TopWord[][] = [];
   for (let r = 0; r < n; r++) {
     // a sorted list of the best K so far; most ids fall below its last entry and cost one comparison
@@ -276,8 +352,17 @@ export function topWordsByCosine(dots: Readonly<Float32Array>, n: number, V: num
 }
 
 /** Lists from a top-K kernel's [n, K] ids, cosines and scores (|cosine|; −1 marks a slot no id could fill). */
-export function topWordLists(ids: ArrayLike<number | bigint>, cosines: ArrayLike<number>, scores: ArrayLike<number>, n: number, K: number): TopWord[][] {
-  if (ids.length !== n * K || cosines.length !== n * K || scores.length !== n * K) throw new Error(`topWordLists: ${ids.length} ids, ${cosines.length} cosines, ${scores.length} scores for [${n}, ${K}]`);
+export function topWordLists(
+  ids: ArrayLike<number | bigint>,
+  cosines: ArrayLike<number>,
+  scores: ArrayLike<number>,
+  n: number,
+  K: number,
+): TopWord[][] {
+  if (ids.length !== n * K || cosines.length !== n * K || scores.length !== n * K)
+    throw new Error(
+      `topWordLists: ${ids.length} ids, ${cosines.length} cosines, ${scores.length} scores for [${n}, ${K}]`,
+    );
   return Array.from({ length: n }, (_, r) => {
     const list: TopWord[] = [];
     for (let j = r * K; j < (r + 1) * K; j++) if (scores[j] >= 0) list.push({ id: Number(ids[j]), cosine: cosines[j] });
@@ -289,7 +374,12 @@ export function topWordLists(ids: ArrayLike<number | bigint>, cosines: ArrayLike
  * The top K of each row over two parts of the vocabulary: `best` (ids as they are; [] for none yet) and
  * `next`, whose ids count from `offset`. Ordered by |cosine| descending, then id, as topWordsByCosine.
  */
-export function mergeTopWords(best: readonly TopWord[][], next: readonly TopWord[][], offset: number, K: number): TopWord[][] {
+export function mergeTopWords(
+  best: readonly TopWord[][],
+  next: readonly TopWord[][],
+  offset: number,
+  K: number,
+): TopWord[][] {
   return next.map((list, r) =>
     [...(best[r] ?? []), ...list.map((w) => ({ id: w.id + offset, cosine: w.cosine }))]
       .sort((a, b) => Math.abs(b.cosine) - Math.abs(a.cosine) || a.id - b.id)

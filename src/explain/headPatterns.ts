@@ -103,7 +103,13 @@ export function rankDescending(values: Readonly<Float64Array>): Int32Array {
 
 /** The k words with the largest |qk[w, column]|, largest first; ties keep the lower word index first.
  *  One column at a time: the reference for topByMagnitudeColumns. */
-export function topByMagnitude(qk: Readonly<Float32Array>, words: number, columns: number, column: number, k: number): WordActivation[] {
+export function topByMagnitude(
+  qk: Readonly<Float32Array>,
+  words: number,
+  columns: number,
+  column: number,
+  k: number,
+): WordActivation[] {
   const n = Math.min(k, words);
   const idx = new Int32Array(n);
   const mag = new Float64Array(n).fill(-1);
@@ -130,7 +136,13 @@ export function topByMagnitude(qk: Readonly<Float32Array>, words: number, column
  * topByMagnitude for many columns in one row-major pass over qk (what layerPatterns runs: a column-by-column
  * scan strides through memory a row apart and costs a cache miss per word). Same order and ties.
  */
-export function topByMagnitudeColumns(qk: Readonly<Float32Array>, words: number, columns: number, wanted: readonly number[], k: number): WordActivation[][] {
+export function topByMagnitudeColumns(
+  qk: Readonly<Float32Array>,
+  words: number,
+  columns: number,
+  wanted: readonly number[],
+  k: number,
+): WordActivation[][] {
   const n = Math.min(k, words);
   const count = wanted.length;
   const idx = new Int32Array(count * n);
@@ -156,11 +168,17 @@ export function topByMagnitudeColumns(qk: Readonly<Float32Array>, words: number,
       if (filled[c] === n) floor[c] = mag[base + n - 1];
     }
   }
-  return wanted.map((col, c) => Array.from(idx.subarray(c * n, c * n + filled[c]), (w) => ({ word: w, activation: qk[w * columns + col] })));
+  return wanted.map((col, c) =>
+    Array.from(idx.subarray(c * n, c * n + filled[c]), (w) => ({ word: w, activation: qk[w * columns + col] })),
+  );
 }
 
 /** The pairs of one dimension: same sign (product > 0), two different words, cosine above the threshold. */
-export function pairWords(topQuery: readonly WordActivation[], topKey: readonly WordActivation[], facts: WordFacts): WordPair[] {
+export function pairWords(
+  topQuery: readonly WordActivation[],
+  topKey: readonly WordActivation[],
+  facts: WordFacts,
+): WordPair[] {
   const pairs: WordPair[] = [];
   for (const q of topQuery) {
     for (const k of topKey) {
@@ -168,7 +186,14 @@ export function pairWords(topQuery: readonly WordActivation[], topKey: readonly 
       if (facts.identity[q.word] === facts.identity[k.word]) continue;
       if (!facts.related.present[q.word] || !facts.related.present[k.word]) continue;
       const c = cosine(facts.related, q.word, k.word);
-      if (c > facts.threshold) pairs.push({ query: q.word, key: k.word, queryActivation: q.activation, keyActivation: k.activation, cosine: c });
+      if (c > facts.threshold)
+        pairs.push({
+          query: q.word,
+          key: k.word,
+          queryActivation: q.activation,
+          keyActivation: k.activation,
+          cosine: c,
+        });
     }
   }
   return pairs;
@@ -185,7 +210,11 @@ export function countPairs(pairs: readonly WordPair[], facts: WordFacts): PairCo
 }
 
 export function addCounts(a: PairCounts, b: PairCounts): PairCounts {
-  return { pairs: a.pairs + b.pairs, instructionVerbPairs: a.instructionVerbPairs + b.instructionVerbPairs, generalVerbPairs: a.generalVerbPairs + b.generalVerbPairs };
+  return {
+    pairs: a.pairs + b.pairs,
+    instructionVerbPairs: a.instructionVerbPairs + b.instructionVerbPairs,
+    generalVerbPairs: a.generalVerbPairs + b.generalVerbPairs,
+  };
 }
 
 export const NO_PAIRS: PairCounts = { pairs: 0, instructionVerbPairs: 0, generalVerbPairs: 0 };
@@ -205,22 +234,38 @@ export interface ColumnStats {
 
 /** The column statistics of qk [W, C] by the loops of this file: the reference for the engine's kernel. */
 export function columnStatsOf(qk: Readonly<Float32Array>, words: number, columns: number): ColumnStats {
-  if (qk.length !== words * columns) throw new Error(`layerPatterns: ${qk.length} activations for ${words} words x ${columns} columns`);
-  return { squares: columnSquares(qk, words, columns), tops: (wanted, k) => topByMagnitudeColumns(qk, words, columns, wanted, k) };
+  if (qk.length !== words * columns)
+    throw new Error(`layerPatterns: ${qk.length} activations for ${words} words x ${columns} columns`);
+  return {
+    squares: columnSquares(qk, words, columns),
+    tops: (wanted, k) => topByMagnitudeColumns(qk, words, columns, wanted, k),
+  };
 }
 
 /**
  * One layer: qk [W, C] holds, per word, the query activations of heads 0..H-1 (Dh columns each) and then the
  * key activations of key heads 0..Hkv-1.
  */
-export function layerPatterns(qk: Readonly<Float32Array>, words: number, g: HeadGeometry, facts: WordFacts, settings: PatternSettings): LayerPattern {
+export function layerPatterns(
+  qk: Readonly<Float32Array>,
+  words: number,
+  g: HeadGeometry,
+  facts: WordFacts,
+  settings: PatternSettings,
+): LayerPattern {
   return layerPatternsOf(columnStatsOf(qk, words, (g.numHeads + g.numKvHeads) * g.headDim), g, facts, settings);
 }
 
 /** One layer from its columns' statistics (see layerPatterns for the columns' order). */
-export function layerPatternsOf(stats: ColumnStats, g: HeadGeometry, facts: WordFacts, settings: PatternSettings): LayerPattern {
+export function layerPatternsOf(
+  stats: ColumnStats,
+  g: HeadGeometry,
+  facts: WordFacts,
+  settings: PatternSettings,
+): LayerPattern {
   const { numHeads: H, numKvHeads: Hkv, headDim: Dh } = g;
-  if (stats.squares.length !== (H + Hkv) * Dh) throw new Error(`layerPatterns: ${stats.squares.length} column energies for ${(H + Hkv) * Dh} columns`);
+  if (stats.squares.length !== (H + Hkv) * Dh)
+    throw new Error(`layerPatterns: ${stats.squares.length} column energies for ${(H + Hkv) * Dh} columns`);
   if (H % Hkv !== 0) throw new Error(`layerPatterns: ${H} heads are not a multiple of ${Hkv} key/value heads`);
   const energies = dimensionEnergies(stats.squares, g);
   // each head's dims by energy; then the top words of every leading dim's query and key column in one pass

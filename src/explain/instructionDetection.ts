@@ -7,20 +7,91 @@
 import nlp from 'compromise';
 
 export const TASK_VERBS = [
-  'write', 'explain', 'list', 'summarize', 'summarise', 'describe', 'give', 'tell', 'translate', 'classify',
-  'generate', 'create', 'rewrite', 'find', 'identify', 'suggest', 'answer', 'make', 'provide', 'compose', 'draft',
-  'name', 'define', 'compare', 'convert', 'calculate', 'solve', 'determine', 'choose', 'select', 'spell', 'count',
-  'repeat', 'analyze', 'analyse', 'evaluate', 'recommend', 'outline', 'design', 'plan', 'propose', 'predict', 'edit',
-  'correct', 'fix', 'paraphrase', 'extract', 'sort', 'rank', 'categorize', 'use', 'include', 'add', 'imagine',
-  'pretend', 'act', 'help', 'show', 'discuss', 'brainstorm', 'detect', 'decide', 'estimate', 'format',
-  'think', 'discover', 'output', 'complete', 'come', 'try', 'keep', 'continue', 'finish', 'respond', 'reply',
+  'write',
+  'explain',
+  'list',
+  'summarize',
+  'summarise',
+  'describe',
+  'give',
+  'tell',
+  'translate',
+  'classify',
+  'generate',
+  'create',
+  'rewrite',
+  'find',
+  'identify',
+  'suggest',
+  'answer',
+  'make',
+  'provide',
+  'compose',
+  'draft',
+  'name',
+  'define',
+  'compare',
+  'convert',
+  'calculate',
+  'solve',
+  'determine',
+  'choose',
+  'select',
+  'spell',
+  'count',
+  'repeat',
+  'analyze',
+  'analyse',
+  'evaluate',
+  'recommend',
+  'outline',
+  'design',
+  'plan',
+  'propose',
+  'predict',
+  'edit',
+  'correct',
+  'fix',
+  'paraphrase',
+  'extract',
+  'sort',
+  'rank',
+  'categorize',
+  'use',
+  'include',
+  'add',
+  'imagine',
+  'pretend',
+  'act',
+  'help',
+  'show',
+  'discuss',
+  'brainstorm',
+  'detect',
+  'decide',
+  'estimate',
+  'format',
+  'think',
+  'discover',
+  'output',
+  'complete',
+  'come',
+  'try',
+  'keep',
+  'continue',
+  'finish',
+  'respond',
+  'reply',
 ];
 
 // a question without its question mark ("what does \\multirow do in latex")
-const QUESTION_START = /^\s*(what|why|how|when|where|who|whom|which|whose|is|are|do|does|did|can|could|should|would|will)\b/i;
+const QUESTION_START =
+  /^\s*(what|why|how|when|where|who|whom|which|whose|is|are|do|does|did|can|could|should|would|will)\b/i;
 // the task's framing: "You are given a …", "A color description has been provided."
-const FRAMING = /\b(you are|you're|has been|have been|is|are) (given|provided|described|shown)\b|\b(given|following|below)\s+(text|article|sentence|paragraph|passage|problem|description|code|data|list|question)\b/i;
-const REQUEST = /\b(can|could|would|will) you\b|\bi (want|need|would like) you to\b|\bplease\b|\blet'?s\b|\bhow (do|can|to|should)\b/i;
+const FRAMING =
+  /\b(you are|you're|has been|have been|is|are) (given|provided|described|shown)\b|\b(given|following|below)\s+(text|article|sentence|paragraph|passage|problem|description|code|data|list|question)\b/i;
+const REQUEST =
+  /\b(can|could|would|will) you\b|\bi (want|need|would like) you to\b|\bplease\b|\blet'?s\b|\bhow (do|can|to|should)\b/i;
 const INPUT_MARKER = /^\s*(input|context|text|passage|article|sentence|paragraph|example|question)\s*:/i;
 const OUTPUT_MARKER = /^\s*(output|answer|response)\s*:\s*$/i;
 
@@ -42,7 +113,9 @@ function sentences(prompt: string): Sentence[] {
       start,
       end: start + (s.offset.length as number),
       firstTags: terms[0]?.tags ?? [],
-      verbs: terms.filter((t) => (t.tags as string[]).includes('Verb')).map((t) => String(t.normal ?? t.text).toLowerCase()),
+      verbs: terms
+        .filter((t) => (t.tags as string[]).includes('Verb'))
+        .map((t) => String(t.normal ?? t.text).toLowerCase()),
     };
   });
 }

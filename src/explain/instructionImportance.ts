@@ -4,7 +4,10 @@
 // The log term keeps long instructions from scoring high by length alone.
 
 /** Special tokens (null density) are never instruction tokens and do not set the maximum. */
-export function instructionImportance(density: readonly (number | null)[], instructionMask: readonly boolean[]): number {
+export function instructionImportance(
+  density: readonly (number | null)[],
+  instructionMask: readonly boolean[],
+): number {
   let max = 0;
   for (const d of density) if (d !== null && d > max) max = d;
   let sum = 0;
@@ -29,7 +32,11 @@ export function locateSpans(prompt: string, spans: readonly string[]): ([number,
  * A token is an instruction token when one of its non-whitespace characters falls inside a span.
  * `tokens` are [start, end) character ranges in the prompt; special tokens are never instruction tokens.
  */
-export function instructionMask(prompt: string, tokens: readonly { start: number; end: number; special?: boolean }[], spans: readonly (readonly [number, number])[]): boolean[] {
+export function instructionMask(
+  prompt: string,
+  tokens: readonly { start: number; end: number; special?: boolean }[],
+  spans: readonly (readonly [number, number])[],
+): boolean[] {
   return tokens.map((t) => {
     if (t.special) return false;
     for (let i = t.start; i < t.end; i++) {

@@ -37,7 +37,10 @@ export interface LayerComparison {
   readonly principalAnglesDeg: readonly number[]; // ascending, min(k_base, k_tuned) of them
   readonly meanPrincipalAngleDeg: number;
   /** Components per category, each model; categories include "none". */
-  readonly categories: { readonly base: Readonly<Record<string, number>>; readonly tuned: Readonly<Record<string, number>> };
+  readonly categories: {
+    readonly base: Readonly<Record<string, number>>;
+    readonly tuned: Readonly<Record<string, number>>;
+  };
 }
 
 export interface GlobalComparison {
@@ -47,7 +50,10 @@ export interface GlobalComparison {
     readonly instructionVerbShare: ShareComparison;
     readonly generalVerbShare: ShareComparison;
     readonly meanPrincipalAngleDeg: number;
-    readonly categories: { readonly base: Readonly<Record<string, number>>; readonly tuned: Readonly<Record<string, number>> };
+    readonly categories: {
+      readonly base: Readonly<Record<string, number>>;
+      readonly tuned: Readonly<Record<string, number>>;
+    };
     /** Per category: tuned share of labelled components minus base share ("none" left out); Finding 3's shift. */
     readonly categoryShift: Readonly<Record<string, number>>;
   };
@@ -65,7 +71,14 @@ function countCategories(categories: readonly string[], into: Record<string, num
 }
 
 const sum = (xs: readonly PairShareCounts[]): PairShareCounts =>
-  xs.reduce((a, b) => ({ pairs: a.pairs + b.pairs, instructionVerbPairs: a.instructionVerbPairs + b.instructionVerbPairs, generalVerbPairs: a.generalVerbPairs + b.generalVerbPairs }), { pairs: 0, instructionVerbPairs: 0, generalVerbPairs: 0 });
+  xs.reduce(
+    (a, b) => ({
+      pairs: a.pairs + b.pairs,
+      instructionVerbPairs: a.instructionVerbPairs + b.instructionVerbPairs,
+      generalVerbPairs: a.generalVerbPairs + b.generalVerbPairs,
+    }),
+    { pairs: 0, instructionVerbPairs: 0, generalVerbPairs: 0 },
+  );
 
 /** Fractions of the labelled (not "none") components per category. */
 function labelledFractions(counts: Readonly<Record<string, number>>): Map<string, number> {
@@ -80,7 +93,9 @@ function labelledFractions(counts: Readonly<Record<string, number>>): Map<string
  */
 export function compareGlobal(base: ModelSummary, tuned: ModelSummary): GlobalComparison {
   if (base.layers.length !== tuned.layers.length || base.hiddenSize !== tuned.hiddenSize) {
-    throw new Error(`the models differ in shape: ${base.layers.length} layers of width ${base.hiddenSize} against ${tuned.layers.length} of width ${tuned.hiddenSize}`);
+    throw new Error(
+      `the models differ in shape: ${base.layers.length} layers of width ${base.hiddenSize} against ${tuned.layers.length} of width ${tuned.hiddenSize}`,
+    );
   }
   const D = base.hiddenSize;
   const layers = base.layers.map((b, layer): LayerComparison => {
@@ -88,8 +103,14 @@ export function compareGlobal(base: ModelSummary, tuned: ModelSummary): GlobalCo
     const angles = [...principalAngles(b.components, b.componentCount, t.components, t.componentCount, D)];
     return {
       layer,
-      instructionVerbShare: shares(ratio(b.heads.instructionVerbPairs, b.heads.pairs), ratio(t.heads.instructionVerbPairs, t.heads.pairs)),
-      generalVerbShare: shares(ratio(b.heads.generalVerbPairs, b.heads.pairs), ratio(t.heads.generalVerbPairs, t.heads.pairs)),
+      instructionVerbShare: shares(
+        ratio(b.heads.instructionVerbPairs, b.heads.pairs),
+        ratio(t.heads.instructionVerbPairs, t.heads.pairs),
+      ),
+      generalVerbShare: shares(
+        ratio(b.heads.generalVerbPairs, b.heads.pairs),
+        ratio(t.heads.generalVerbPairs, t.heads.pairs),
+      ),
       principalAnglesDeg: angles,
       meanPrincipalAngleDeg: angles.reduce((s, a) => s + a, 0) / angles.length,
       categories: { base: countCategories(b.categories), tuned: countCategories(t.categories) },
@@ -104,13 +125,21 @@ export function compareGlobal(base: ModelSummary, tuned: ModelSummary): GlobalCo
   const fb = labelledFractions(categories.base);
   const ft = labelledFractions(categories.tuned);
   const categoryShift: Record<string, number> = {};
-  for (const c of [...new Set([...fb.keys(), ...ft.keys()])].sort()) categoryShift[c] = (ft.get(c) ?? 0) - (fb.get(c) ?? 0);
+  for (const c of [...new Set([...fb.keys(), ...ft.keys()])].sort())
+    categoryShift[c] = (ft.get(c) ?? 0) - (fb.get(c) ?? 0);
   return {
     layers,
     overall: {
-      instructionVerbShare: shares(ratio(pooledBase.instructionVerbPairs, pooledBase.pairs), ratio(pooledTuned.instructionVerbPairs, pooledTuned.pairs)),
-      generalVerbShare: shares(ratio(pooledBase.generalVerbPairs, pooledBase.pairs), ratio(pooledTuned.generalVerbPairs, pooledTuned.pairs)),
-      meanPrincipalAngleDeg: layers.length === 0 ? 0 : layers.reduce((s, l) => s + l.meanPrincipalAngleDeg, 0) / layers.length,
+      instructionVerbShare: shares(
+        ratio(pooledBase.instructionVerbPairs, pooledBase.pairs),
+        ratio(pooledTuned.instructionVerbPairs, pooledTuned.pairs),
+      ),
+      generalVerbShare: shares(
+        ratio(pooledBase.generalVerbPairs, pooledBase.pairs),
+        ratio(pooledTuned.generalVerbPairs, pooledTuned.pairs),
+      ),
+      meanPrincipalAngleDeg:
+        layers.length === 0 ? 0 : layers.reduce((s, l) => s + l.meanPrincipalAngleDeg, 0) / layers.length,
       categories,
       categoryShift,
     },

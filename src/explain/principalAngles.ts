@@ -9,13 +9,24 @@
 import { Matrix, SingularValueDecomposition } from 'ml-matrix';
 
 function singularValues(m: Matrix): number[] {
-  const svd = new SingularValueDecomposition(m, { autoTranspose: true, computeLeftSingularVectors: false, computeRightSingularVectors: false });
+  const svd = new SingularValueDecomposition(m, {
+    autoTranspose: true,
+    computeLeftSingularVectors: false,
+    computeRightSingularVectors: false,
+  });
   return svd.diagonal;
 }
 
 /** The min(p, q) principal angles in degrees, ascending, between the row spaces of `a` [p, D] and `b` [q, D]. */
-export function principalAngles(a: ArrayLike<number>, p: number, b: ArrayLike<number>, q: number, D: number): Float64Array {
-  if (a.length !== p * D || b.length !== q * D) throw new Error(`principalAngles: ${a.length} values for [${p}, ${D}] and ${b.length} for [${q}, ${D}]`);
+export function principalAngles(
+  a: ArrayLike<number>,
+  p: number,
+  b: ArrayLike<number>,
+  q: number,
+  D: number,
+): Float64Array {
+  if (a.length !== p * D || b.length !== q * D)
+    throw new Error(`principalAngles: ${a.length} values for [${p}, ${D}] and ${b.length} for [${q}, ${D}]`);
   if (p < 1 || q < 1) throw new Error(`principalAngles: empty subspace ([${p}, ${D}] and [${q}, ${D}])`);
   // the smaller set is B: its residual against A gives the sines of all min(p, q) angles
   if (q > p) return principalAngles(b, q, a, p, D);
@@ -35,7 +46,11 @@ export function principalAngles(a: ArrayLike<number>, p: number, b: ArrayLike<nu
       residual.set(j, d, s);
     }
   }
-  const cosines = singularValues(cross).sort((x, y) => y - x).slice(0, q);
-  const sines = singularValues(residual).sort((x, y) => x - y).slice(0, q);
+  const cosines = singularValues(cross)
+    .sort((x, y) => y - x)
+    .slice(0, q);
+  const sines = singularValues(residual)
+    .sort((x, y) => x - y)
+    .slice(0, q);
   return Float64Array.from(cosines, (c, i) => (Math.atan2(sines[i], Math.min(1, c)) * 180) / Math.PI);
 }

@@ -22,7 +22,12 @@ export interface RelatednessBaseline {
 export const BASELINE_Z = 1.96;
 
 /** Normalises each row of `vectors` [W, R]; rows marked absent in `present` (or of zero length) become zero. */
-export function unitRows(vectors: Readonly<Float32Array>, words: number, width: number, present?: Readonly<Uint8Array>): UnitVectors {
+export function unitRows(
+  vectors: Readonly<Float32Array>,
+  words: number,
+  width: number,
+  present?: Readonly<Uint8Array>,
+): UnitVectors {
   const unit = new Float32Array(words * width);
   const has = new Uint8Array(words);
   for (let w = 0; w < words; w++) {

@@ -30,7 +30,8 @@ export interface SavedScore {
   readonly density: readonly number[];
 }
 
-const bad = (what: string) => fail('bad-argument', what, 'Each line must follow the saved-attribution format (docs/cli.md, "Saved attributions").');
+const bad = (what: string) =>
+  fail('bad-argument', what, 'Each line must follow the saved-attribution format (docs/cli.md, "Saved attributions").');
 
 /** Checks one parsed JSONL line's shape; `line` numbers the message. */
 export function parseSavedRecord(raw: unknown, line: number): Result<SavedRecord> {
@@ -38,16 +39,30 @@ export function parseSavedRecord(raw: unknown, line: number): Result<SavedRecord
   const r = raw as Record<string, unknown>;
   if (typeof r.id !== 'string' || r.id === '') return bad(`line ${line}: "id" must be a non-empty string`);
   if (typeof r.prompt !== 'string') return bad(`line ${line} (${r.id}): "prompt" must be a string`);
-  if (!Array.isArray(r.instruction_spans) || !r.instruction_spans.every((s) => typeof s === 'string')) return bad(`line ${line} (${r.id}): "instruction_spans" must be a list of strings`);
-  if (typeof r.models !== 'object' || r.models === null || Object.keys(r.models).length === 0) return bad(`line ${line} (${r.id}): "models" must hold at least one model`);
+  if (!Array.isArray(r.instruction_spans) || !r.instruction_spans.every((s) => typeof s === 'string'))
+    return bad(`line ${line} (${r.id}): "instruction_spans" must be a list of strings`);
+  if (typeof r.models !== 'object' || r.models === null || Object.keys(r.models).length === 0)
+    return bad(`line ${line} (${r.id}): "models" must hold at least one model`);
   for (const [name, m] of Object.entries(r.models as Record<string, Record<string, unknown>>)) {
     const shape = m?.attribution_shape;
-    if (!Array.isArray(m?.input_tokens) || !Array.isArray(shape) || shape.length !== 2 || !shape.every((d) => Number.isInteger(d) && d >= 0) || typeof m.attribution_uint8_b64 !== 'string') {
-      return bad(`line ${line} (${r.id}, ${name}): needs input_tokens, attribution_shape [rows, columns] and attribution_uint8_b64`);
+    if (
+      !Array.isArray(m?.input_tokens) ||
+      !Array.isArray(shape) ||
+      shape.length !== 2 ||
+      !shape.every((d) => Number.isInteger(d) && d >= 0) ||
+      typeof m.attribution_uint8_b64 !== 'string'
+    ) {
+      return bad(
+        `line ${line} (${r.id}, ${name}): needs input_tokens, attribution_shape [rows, columns] and attribution_uint8_b64`,
+      );
     }
-    if (shape[0] !== m.input_tokens.length) return bad(`line ${line} (${r.id}, ${name}): attribution_shape has ${shape[0]} rows for ${m.input_tokens.length} input tokens`);
+    if (shape[0] !== m.input_tokens.length)
+      return bad(
+        `line ${line} (${r.id}, ${name}): attribution_shape has ${shape[0]} rows for ${m.input_tokens.length} input tokens`,
+      );
     const bytes = Buffer.from(m.attribution_uint8_b64, 'base64').length;
-    if (bytes !== shape[0] * shape[1]) return bad(`line ${line} (${r.id}, ${name}): the matrix holds ${bytes} values, not ${shape[0]} x ${shape[1]}`);
+    if (bytes !== shape[0] * shape[1])
+      return bad(`line ${line} (${r.id}, ${name}): the matrix holds ${bytes} values, not ${shape[0]} x ${shape[1]}`);
   }
   return ok(r as unknown as SavedRecord);
 }
@@ -56,7 +71,11 @@ export function scoreSavedRecord(record: SavedRecord): Result<SavedScore[]> {
   const spans = locateSpans(record.prompt, record.instruction_spans);
   const missing = spans.findIndex((s) => s === null);
   if (missing >= 0) {
-    return fail('bad-argument', `${record.id}: instruction span ${JSON.stringify(record.instruction_spans[missing])} is not in the prompt`, 'Instruction spans must be exact substrings of the prompt.');
+    return fail(
+      'bad-argument',
+      `${record.id}: instruction span ${JSON.stringify(record.instruction_spans[missing])} is not in the prompt`,
+      'Instruction spans must be exact substrings of the prompt.',
+    );
   }
   const found = spans as [number, number][];
   return ok(
@@ -75,7 +94,11 @@ export function scoreSavedRecord(record: SavedRecord): Result<SavedScore[]> {
       const levels = quantised ? thresholdLevels(values) : sparsify(values, N, M, include);
       const density = importanceDensity(levels, N, M, include) as number[];
       const offsets = pieceOffsets(m.input_tokens, record.prompt);
-      const mask = instructionMask(record.prompt, offsets.map(([start, end]) => ({ start, end })), found);
+      const mask = instructionMask(
+        record.prompt,
+        offsets.map(([start, end]) => ({ start, end })),
+        found,
+      );
       return { id: record.id, model, instruction_importance: instructionImportance(density, mask), density };
     }),
   );
@@ -85,7 +108,10 @@ export function scoreSavedRecord(record: SavedRecord): Result<SavedScore[]> {
  * By model name, its prompts and mean; for exactly two models also `comparison`: the prompts both scored and,
  * as `<model>_higher`, the fraction where each scores higher.
  */
-export type ScoreSummary = Record<string, { readonly prompts: number; readonly mean: number } | Readonly<Record<string, number>>>;
+export type ScoreSummary = Record<
+  string,
+  { readonly prompts: number; readonly mean: number } | Readonly<Record<string, number>>
+>;
 
 /** Per model the mean; for exactly two models, the fraction of prompts where each scores higher. */
 export function summariseScores(scores: readonly SavedScore[]): ScoreSummary {

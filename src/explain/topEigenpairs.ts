@@ -116,7 +116,12 @@ export function chebyshevSteps(top: number, cut: number, degree: number): Float6
 }
 
 /** Standard normal rows from the seed, after the `from` given ones: the start block is reproducible. */
-function gaussianRows(n: number, D: number, seed: number, from: Readonly<Float32Array> = new Float32Array(0)): Float64Array {
+function gaussianRows(
+  n: number,
+  D: number,
+  seed: number,
+  from: Readonly<Float32Array> = new Float32Array(0),
+): Float64Array {
   const draw = gaussian(mulberry32(seed));
   const out = new Float64Array(n * D);
   out.set(from);
@@ -130,7 +135,15 @@ function gaussianRows(n: number, D: number, seed: number, from: Readonly<Float32
  * `symmetric` (A B^T known to be symmetric, e.g. B = A): only the blocks that reach the diagonal or below it,
  * mirrored.
  */
-function blockProducts(A: Float64Array, n: number, B: Float64Array, m: number, D: number, out: Float64Array, symmetric = false): void {
+function blockProducts(
+  A: Float64Array,
+  n: number,
+  B: Float64Array,
+  m: number,
+  D: number,
+  out: Float64Array,
+  symmetric = false,
+): void {
   for (let i = 0; i < n; i += 4) {
     // past the last row, a block repeats it: the sums land where the last row's already are
     const i1 = Math.min(i + 1, n - 1);
@@ -271,7 +284,13 @@ function lowerInverse(L: Float64Array, n: number): Float64Array {
  * factorisation fails, and modified Gram-Schmidt, run twice ("twice is enough", Giraud et al. 2005), takes
  * over: a row that vanishes (it lay in the span of the others) is replaced by a fresh random one.
  */
-async function orthonormalise(X: Float64Array, n: number, D: number, refill: () => number, dense: DenseProducts): Promise<Float64Array> {
+async function orthonormalise(
+  X: Float64Array,
+  n: number,
+  D: number,
+  refill: () => number,
+  dense: DenseProducts,
+): Promise<Float64Array> {
   for (let round = 0; round < 2; round++) {
     const M = await dense.rowProducts(X, n, X, n, D);
     if (!cholesky(M, n)) {
@@ -311,7 +330,8 @@ function gramSchmidt(X: Float64Array, n: number, D: number, refill: () => number
         for (let d = 0; d < D; d++) X[x + d] *= inverse;
         break;
       }
-      if (attempt > 10) throw new Error(`orthonormalise: no vector independent of the ${i} before it in ${D} dimensions`);
+      if (attempt > 10)
+        throw new Error(`orthonormalise: no vector independent of the ${i} before it in ${D} dimensions`);
       for (let d = 0; d < D; d++) X[x + d] = refill();
     }
   }
@@ -330,7 +350,14 @@ interface Ritz {
  * basis is not rotated (the next filter pass needs only its span); the residuals come from G = AX AX^T,
  * ‖C u − θ u‖² = q^T G q − θ², with no B x D work beyond H and G.
  */
-async function rayleighRitz(X: Float64Array, AX: Float64Array, B: number, D: number, k: number, dense: DenseProducts): Promise<Ritz> {
+async function rayleighRitz(
+  X: Float64Array,
+  AX: Float64Array,
+  B: number,
+  D: number,
+  k: number,
+  dense: DenseProducts,
+): Promise<Ritz> {
   // X AX^T and G = AX AX^T in one product, [X; AX] AX^T: one call instead of two
   const stacked = new Float64Array(2 * B * D);
   stacked.set(X);
@@ -368,11 +395,22 @@ async function rayleighRitz(X: Float64Array, AX: Float64Array, B: number, D: num
 }
 
 /** The first k Ritz vectors, Σ_i q_ri x_i: [k, D]. */
-async function ritzVectors(X: Float64Array, ritz: Ritz, B: number, D: number, k: number, dense: DenseProducts): Promise<Float32Array> {
+async function ritzVectors(
+  X: Float64Array,
+  ritz: Ritz,
+  B: number,
+  D: number,
+  k: number,
+  dense: DenseProducts,
+): Promise<Float32Array> {
   return toF32(await dense.combineRows(ritz.coefficients.subarray(0, k * B), k, X, B, D));
 }
 
-export async function topEigenpairs(multiply: MultiplyRows, D: number, options: TopEigenOptions): Promise<TopEigenpairs> {
+export async function topEigenpairs(
+  multiply: MultiplyRows,
+  D: number,
+  options: TopEigenOptions,
+): Promise<TopEigenpairs> {
   const k = options.count;
   if (!Number.isInteger(k) || k < 1 || k > D) throw new Error(`topEigenpairs: count ${k} outside 1..${D}`);
   const B = Math.min(D, Math.max(k, options.blockSize ?? k + Math.max(Math.ceil(k / 2), 6)));
@@ -382,7 +420,8 @@ export async function topEigenpairs(multiply: MultiplyRows, D: number, options: 
   const maxPasses = options.maxPasses ?? EIGEN_DEFAULTS.maxPasses;
   const seed = options.seed ?? EIGEN_DEFAULTS.seed;
   const start = options.start;
-  if (start && (start.length % D !== 0 || start.length > B * D)) throw new Error(`topEigenpairs: start has ${start.length} values, not [s <= ${B}, ${D}]`);
+  if (start && (start.length % D !== 0 || start.length > B * D))
+    throw new Error(`topEigenpairs: start has ${start.length} values, not [s <= ${B}, ${D}]`);
   const checked = (out: Float32Array, n: number, what: string): Float32Array => {
     if (out.length !== n * D) throw new Error(`topEigenpairs: ${what} returned ${out.length} values for [${n}, ${D}]`);
     return out;

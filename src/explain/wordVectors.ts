@@ -2,7 +2,11 @@
 // split into several tokens is the mean of its token embeddings). W words, V vocab, D width.
 
 /** [W, D]: row w = mean over tokens[w] of table[id] ([V, D] row-major). Every word needs one token at least. */
-export function meanTokenRows(table: Readonly<Float32Array>, width: number, tokens: readonly (readonly number[])[]): Float32Array {
+export function meanTokenRows(
+  table: Readonly<Float32Array>,
+  width: number,
+  tokens: readonly (readonly number[])[],
+): Float32Array {
   const D = width;
   const out = new Float32Array(tokens.length * D);
   tokens.forEach((ids, w) => {
@@ -13,7 +17,8 @@ export function meanTokenRows(table: Readonly<Float32Array>, width: number, toke
       return;
     }
     for (const id of ids) {
-      if (!Number.isInteger(id) || id < 0 || (id + 1) * D > table.length) throw new Error(`meanTokenRows: token id ${id} outside the table`);
+      if (!Number.isInteger(id) || id < 0 || (id + 1) * D > table.length)
+        throw new Error(`meanTokenRows: token id ${id} outside the table`);
       for (let d = 0; d < D; d++) row[d] += table[id * D + d];
     }
     if (ids.length > 1) for (let d = 0; d < D; d++) row[d] /= ids.length;

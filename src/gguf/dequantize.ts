@@ -123,9 +123,20 @@ const DECODERS: Readonly<Record<string, BlockDecoder>> = {
  * The values of `count` whole blocks of `type` from `bytes` (starting at byte `from`) into `out` from `at`:
  * count · blockValues values.
  */
-export function dequantizeBlocks(type: GgmlType, bytes: Uint8Array, from: number, count: number, out: Float32Array, at = 0): void {
-  if (from + count * type.blockBytes > bytes.length) throw new Error(`dequantizeBlocks: ${count} ${type.name} blocks from byte ${from} pass the end of ${bytes.length} bytes`);
-  if (at + count * type.blockValues > out.length) throw new Error(`dequantizeBlocks: ${count * type.blockValues} values from ${at} pass the end of ${out.length}`);
+export function dequantizeBlocks(
+  type: GgmlType,
+  bytes: Uint8Array,
+  from: number,
+  count: number,
+  out: Float32Array,
+  at = 0,
+): void {
+  if (from + count * type.blockBytes > bytes.length)
+    throw new Error(
+      `dequantizeBlocks: ${count} ${type.name} blocks from byte ${from} pass the end of ${bytes.length} bytes`,
+    );
+  if (at + count * type.blockValues > out.length)
+    throw new Error(`dequantizeBlocks: ${count * type.blockValues} values from ${at} pass the end of ${out.length}`);
   const half = halfTable();
   switch (type.name) {
     case 'F32':

@@ -13,11 +13,22 @@ import { readTensorF32 } from '../model/safetensors';
 import type { GgufFile, GgufTensor } from './ggufFile';
 import { tensorNaming, type TensorNaming } from './tensorNames';
 
-const HINT = 'The file is damaged or was written by a converter that left the key out: convert the model again with a current llama.cpp.';
-const READ = 'GGUF files of llama (Llama, Mistral, Mixtral), qwen2, qwen3, qwen3moe, gemma2, gemma3, phi3 and olmo2 models are read.';
+const HINT =
+  'The file is damaged or was written by a converter that left the key out: convert the model again with a current llama.cpp.';
+const READ =
+  'GGUF files of llama (Llama, Mistral, Mixtral), qwen2, qwen3, qwen3moe, gemma2, gemma3, phi3 and olmo2 models are read.';
 
 /** HF model_type by GGUF architecture (llama with experts is mixtral). */
-const MODEL_TYPES: Readonly<Record<string, string>> = { llama: 'llama', qwen2: 'qwen2', qwen3: 'qwen3', qwen3moe: 'qwen3_moe', gemma2: 'gemma2', gemma3: 'gemma3_text', phi3: 'phi3', olmo2: 'olmo2' };
+const MODEL_TYPES: Readonly<Record<string, string>> = {
+  llama: 'llama',
+  qwen2: 'qwen2',
+  qwen3: 'qwen3',
+  qwen3moe: 'qwen3_moe',
+  gemma2: 'gemma2',
+  gemma3: 'gemma3_text',
+  phi3: 'phi3',
+  olmo2: 'olmo2',
+};
 
 export interface GgufArchitecture {
   /** The config.json transformers would read for the model. */
@@ -42,12 +53,18 @@ function metadataNumber(m: Metadata, name: string): number | undefined {
 
 export function ggufArchitecture(g: GgufFile): Result<GgufArchitecture> {
   const arch = g.metadata.get('general.architecture');
-  if (typeof arch !== 'string') return fail('bad-config', `${g.file}: metadata "general.architecture" is ${arch === undefined ? 'missing' : 'not a string'}`, HINT);
+  if (typeof arch !== 'string')
+    return fail(
+      'bad-config',
+      `${g.file}: metadata "general.architecture" is ${arch === undefined ? 'missing' : 'not a string'}`,
+      HINT,
+    );
   const baseType = MODEL_TYPES[arch];
   if (!baseType) return fail('unsupported-arch', `${g.file}: GGUF architecture "${arch}" is not supported`, READ);
   const key = (name: string) => `${arch}.${name}`;
   const m = g.metadata;
-  const missing = (name: string) => fail('bad-config', `${g.file}: metadata "${name}" is missing or not a number`, HINT);
+  const missing = (name: string) =>
+    fail('bad-config', `${g.file}: metadata "${name}" is missing or not a number`, HINT);
   const number = (name: string) => metadataNumber(m, name);
   const unsupported = (what: string, hint: string) => fail('unsupported-arch', `${g.file}: ${what}`, hint);
   const experts = number(key('expert_count')) ?? 0;
@@ -71,7 +88,10 @@ export function ggufArchitecture(g: GgufFile): Result<GgufArchitecture> {
   const keyLength = number(key('attention.key_length'));
   const valueLength = number(key('attention.value_length'));
   if (keyLength !== undefined && valueLength !== undefined && keyLength !== valueLength) {
-    return unsupported(`attention key length ${keyLength} differs from value length ${valueLength}`, 'Only models whose keys and values have one head size are supported.');
+    return unsupported(
+      `attention key length ${keyLength} differs from value length ${valueLength}`,
+      'Only models whose keys and values have one head size are supported.',
+    );
   }
   // llama.cpp's head size is key_length, else hidden / heads (transformers' Qwen3 and Gemma default to
   // other values): always explicit here
@@ -84,14 +104,21 @@ export function ggufArchitecture(g: GgufFile): Result<GgufArchitecture> {
   config.max_position_embeddings = number(key('context_length')) ?? 2048;
   const rotated = number(key('rope.dimension_count'));
   if (rotated !== undefined && rotated !== headDim) {
-    if (arch !== 'phi3') return unsupported(`${key('rope.dimension_count')} is ${rotated}, not the head size ${headDim}`, `Partial rotation is read for phi3 GGUF files; for ${arch} only where the whole head rotates.`);
+    if (arch !== 'phi3')
+      return unsupported(
+        `${key('rope.dimension_count')} is ${rotated}, not the head size ${headDim}`,
+        `Partial rotation is read for phi3 GGUF files; for ${arch} only where the whole head rotates.`,
+      );
     config.partial_rotary_factor = rotated / headDim;
   }
   const scalingType = m.get(key('rope.scaling.type'));
   if (scalingType !== undefined && scalingType !== 'none') {
     const factor = number(key('rope.scaling.factor'));
     if (scalingType !== 'linear' || factor === undefined) {
-      return unsupported(`rope scaling "${String(scalingType)}" is not read from GGUF files`, 'Linear rope scaling is read; use the model\'s Hugging Face checkpoint for other scalings.');
+      return unsupported(
+        `rope scaling "${String(scalingType)}" is not read from GGUF files`,
+        "Linear rope scaling is read; use the model's Hugging Face checkpoint for other scalings.",
+      );
     }
     config.rope_scaling = { rope_type: 'linear', factor };
   }
@@ -99,7 +126,11 @@ export function ggufArchitecture(g: GgufFile): Result<GgufArchitecture> {
   let ropeFactors: number[] | null = null;
   if (factors) {
     // Llama 3.1 and later: the llama3 scaling as one divisor per rotated frequency
-    if (config.rope_scaling) return unsupported(`both rope_freqs.weight and ${key('rope.scaling.type')} "${String(scalingType)}"`, 'A file has one or the other: convert the model again with a current llama.cpp.');
+    if (config.rope_scaling)
+      return unsupported(
+        `both rope_freqs.weight and ${key('rope.scaling.type')} "${String(scalingType)}"`,
+        'A file has one or the other: convert the model again with a current llama.cpp.',
+      );
     const values = smallF32(g, factors, headDim / 2);
     if (!values.ok) return values;
     ropeFactors = values.value;
@@ -122,19 +153,48 @@ export function ggufArchitecture(g: GgufFile): Result<GgufArchitecture> {
     : arch === 'phi3'
       ? phi3Config(g, key, rotated ?? headDim)
       : window !== undefined && window > 0
-        ? unsupported(`a sliding window (${key('attention.sliding_window')} ${window}) is not read from ${arch} GGUF files`, 'Use the model\'s Hugging Face checkpoint.')
+        ? unsupported(
+            `a sliding window (${key('attention.sliding_window')} ${window}) is not read from ${arch} GGUF files`,
+            "Use the model's Hugging Face checkpoint.",
+          )
         : arch === 'qwen3moe' || modelType === 'mixtral'
           ? expertConfig(m, key, modelType, experts, config.intermediate_size as number)
-          : ok(modelType === 'llama' || modelType === 'qwen3' ? { attention_bias: g.tensors.has('blk.0.attn_q.bias') } : {});
+          : ok(
+              modelType === 'llama' || modelType === 'qwen3'
+                ? { attention_bias: g.tensors.has('blk.0.attn_q.bias') }
+                : {},
+            );
   if (!family.ok) return family;
   Object.assign(config, family.value);
-  return ok({ config, naming: tensorNaming(modelType), permutedQueryKey: arch === 'llama', normsHoldOffset: gemma, ropeFactors });
+  return ok({
+    config,
+    naming: tensorNaming(modelType),
+    permutedQueryKey: arch === 'llama',
+    normsHoldOffset: gemma,
+    ropeFactors,
+  });
 }
 
 /** A small F32 tensor of `count` values (rope factors), read. */
 function smallF32(g: GgufFile, t: GgufTensor, count: number): Result<number[]> {
-  if (t.type.name !== 'F32' || t.rows * t.rowValues !== count) return fail('corrupt-gguf', `${g.file}: ${t.name} is ${t.type.name} [${t.shape.join(', ')}], not ${count} F32 values (one per rotated frequency)`, HINT);
-  return ok(Array.from(readTensorF32({ name: t.name, dtype: 'F32', shape: t.shape, file: g.file, byteOffset: t.byteOffset, byteLength: t.byteLength })));
+  if (t.type.name !== 'F32' || t.rows * t.rowValues !== count)
+    return fail(
+      'corrupt-gguf',
+      `${g.file}: ${t.name} is ${t.type.name} [${t.shape.join(', ')}], not ${count} F32 values (one per rotated frequency)`,
+      HINT,
+    );
+  return ok(
+    Array.from(
+      readTensorF32({
+        name: t.name,
+        dtype: 'F32',
+        shape: t.shape,
+        file: g.file,
+        byteOffset: t.byteOffset,
+        byteLength: t.byteLength,
+      }),
+    ),
+  );
 }
 
 /**
@@ -143,7 +203,15 @@ function smallF32(g: GgufFile, t: GgufTensor, count: number): Result<number[]> {
  * `sliding_window_pattern`-th (2, gemma3 6), the sliding layers of gemma3 rotating with base 10000 (or
  * rope.freq_base_swa) unscaled; gemma3 without a window attends everywhere with one rotation.
  */
-function gemmaConfig(m: Metadata, arch: 'gemma2' | 'gemma3', layers: number, hidden: number, heads: number, headDim: number, window: number | undefined): Result<Record<string, unknown>> {
+function gemmaConfig(
+  m: Metadata,
+  arch: 'gemma2' | 'gemma3',
+  layers: number,
+  hidden: number,
+  heads: number,
+  headDim: number,
+  window: number | undefined,
+): Result<Record<string, unknown>> {
   const key = (name: string) => `${arch}.${name}`;
   const number = (name: string) => metadataNumber(m, name);
   const gemma3 = arch === 'gemma3';
@@ -159,7 +227,12 @@ function gemmaConfig(m: Metadata, arch: 'gemma2' | 'gemma3', layers: number, hid
   let sliding: boolean[];
   if (!slides) sliding = new Array(layers).fill(false);
   else if (Array.isArray(pattern)) {
-    if (pattern.length !== layers || !pattern.every((p) => typeof p === 'boolean')) return fail('bad-config', `metadata "${key('attention.sliding_window_pattern')}" must be a number or one boolean per layer`, HINT);
+    if (pattern.length !== layers || !pattern.every((p) => typeof p === 'boolean'))
+      return fail(
+        'bad-config',
+        `metadata "${key('attention.sliding_window_pattern')}" must be a number or one boolean per layer`,
+        HINT,
+      );
     sliding = pattern as boolean[];
   } else {
     const period = typeof pattern === 'number' ? pattern : gemma3 ? 6 : 2;
@@ -171,7 +244,11 @@ function gemmaConfig(m: Metadata, arch: 'gemma2' | 'gemma3', layers: number, hid
   // without a window every layer is global and rotates as such: the local base is then never used
   if (gemma3) out.rope_local_base_freq = swaBase ?? 10000;
   else if (swaBase !== undefined && swaBase !== (number(key('rope.freq_base')) ?? 10000)) {
-    return fail('unsupported-arch', `a second rotation base for the sliding layers (${key('rope.freq_base_swa')}) is not read for gemma2`, 'Gemma 2 rotates every layer alike.');
+    return fail(
+      'unsupported-arch',
+      `a second rotation base for the sliding layers (${key('rope.freq_base_swa')}) is not read for gemma2`,
+      'Gemma 2 rotates every layer alike.',
+    );
   }
   return ok(out);
 }
@@ -186,17 +263,32 @@ function phi3Config(g: GgufFile, key: (name: string) => string, rotated: number)
   const short = g.tensors.get('rope_factors_short.weight');
   const long = g.tensors.get('rope_factors_long.weight');
   if (!short && !long) return ok({});
-  if (!short || !long) return fail('corrupt-gguf', `${g.file}: ${short ? 'rope_factors_long' : 'rope_factors_short'}.weight is missing beside its pair`, HINT);
+  if (!short || !long)
+    return fail(
+      'corrupt-gguf',
+      `${g.file}: ${short ? 'rope_factors_long' : 'rope_factors_short'}.weight is missing beside its pair`,
+      HINT,
+    );
   const s = smallF32(g, short, rotated / 2);
   if (!s.ok) return s;
   const l = smallF32(g, long, rotated / 2);
   if (!l.ok) return l;
   const attn = g.metadata.get(key('rope.scaling.attn_factor'));
   const original = g.metadata.get(key('rope.scaling.original_context_length'));
-  if (typeof original !== 'number') return fail('bad-config', `${g.file}: metadata "${key('rope.scaling.original_context_length')}" is missing or not a number`, HINT);
+  if (typeof original !== 'number')
+    return fail(
+      'bad-config',
+      `${g.file}: metadata "${key('rope.scaling.original_context_length')}" is missing or not a number`,
+      HINT,
+    );
   return ok({
     original_max_position_embeddings: original,
-    rope_scaling: { rope_type: 'longrope', short_factor: s.value, long_factor: l.value, attention_factor: typeof attn === 'number' ? attn : 1 },
+    rope_scaling: {
+      rope_type: 'longrope',
+      short_factor: s.value,
+      long_factor: l.value,
+      attention_factor: typeof attn === 'number' ? attn : 1,
+    },
   });
 }
 
@@ -206,12 +298,28 @@ function phi3Config(g: GgufFile, key: (name: string) => string, rotated: number)
  * may say otherwise in expert_weights_norm), each expert `expert_feed_forward_length` wide (Mixtral files
  * give it as feed_forward_length).
  */
-function expertConfig(m: Metadata, key: (name: string) => string, modelType: string, experts: number, feedForward: number): Result<Record<string, unknown>> {
+function expertConfig(
+  m: Metadata,
+  key: (name: string) => string,
+  modelType: string,
+  experts: number,
+  feedForward: number,
+): Result<Record<string, unknown>> {
   const perToken = m.get(key('expert_used_count'));
-  if (typeof perToken !== 'number' || !(experts > 0)) return fail('bad-config', `metadata "${key('expert_used_count')}" or "${key('expert_count')}" is missing or not a number`, HINT);
+  if (typeof perToken !== 'number' || !(experts > 0))
+    return fail(
+      'bad-config',
+      `metadata "${key('expert_used_count')}" or "${key('expert_count')}" is missing or not a number`,
+      HINT,
+    );
   const normalized = m.get(key('expert_weights_norm'));
   if (modelType === 'mixtral') {
-    if (normalized === false) return fail('unsupported-arch', `Mixtral with ${key('expert_weights_norm')} false is not read`, 'Mixtral renormalises the chosen experts\' weights.');
+    if (normalized === false)
+      return fail(
+        'unsupported-arch',
+        `Mixtral with ${key('expert_weights_norm')} false is not read`,
+        "Mixtral renormalises the chosen experts' weights.",
+      );
     return ok({ num_local_experts: experts, num_experts_per_tok: perToken });
   }
   const width = m.get(key('expert_feed_forward_length'));

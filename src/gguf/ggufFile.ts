@@ -41,7 +41,8 @@ const corrupt = (file: string, what: string) => fail('corrupt-gguf', `${file}: $
 
 /** A u64/i64 the parser gave as bigint, as a number when it is one exactly; other values as they are. */
 function plain(v: unknown): GgufValue {
-  if (typeof v === 'bigint') return v <= BigInt(Number.MAX_SAFE_INTEGER) && v >= BigInt(Number.MIN_SAFE_INTEGER) ? Number(v) : Number.NaN;
+  if (typeof v === 'bigint')
+    return v <= BigInt(Number.MAX_SAFE_INTEGER) && v >= BigInt(Number.MIN_SAFE_INTEGER) ? Number(v) : Number.NaN;
   if (Array.isArray(v)) return v.map(plain);
   return v as GgufScalar;
 }
@@ -52,7 +53,11 @@ function readPrefix(path: string): Result<{ magic: number; version: number; size
     fd = openSync(path, 'r');
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
-    return fail('missing-file', `${path}: ${code === 'ENOENT' ? 'no such file' : (e as Error).message}`, 'Pass the path of a .gguf file.');
+    return fail(
+      'missing-file',
+      `${path}: ${code === 'ENOENT' ? 'no such file' : (e as Error).message}`,
+      'Pass the path of a .gguf file.',
+    );
   }
   try {
     const size = fstatSync(fd).size;
@@ -73,8 +78,19 @@ export async function openGguf(path: string): Promise<Result<GgufFile>> {
   if (magic !== MAGIC) return corrupt(file, 'not a GGUF file (it does not start with "GGUF")');
   if (version !== 2 && version !== 3) {
     // a big-endian file has its version in the high bytes
-    if ((version & 0xffff) === 0) return fail('corrupt-gguf', `${file}: a big-endian GGUF file`, 'Only little-endian GGUF files are read: convert the model again on a little-endian machine (x86, ARM).');
-    return fail('corrupt-gguf', `${file}: GGUF version ${version}; versions 2 and 3 are read`, version === 1 ? 'Version 1 files (before September 2023) are obsolete: convert the model again with a current llama.cpp.' : HINT);
+    if ((version & 0xffff) === 0)
+      return fail(
+        'corrupt-gguf',
+        `${file}: a big-endian GGUF file`,
+        'Only little-endian GGUF files are read: convert the model again on a little-endian machine (x86, ARM).',
+      );
+    return fail(
+      'corrupt-gguf',
+      `${file}: GGUF version ${version}; versions 2 and 3 are read`,
+      version === 1
+        ? 'Version 1 files (before September 2023) are obsolete: convert the model again with a current llama.cpp.'
+        : HINT,
+    );
   }
   let parsed: Awaited<ReturnType<typeof gguf>>;
   try {
@@ -83,12 +99,19 @@ export async function openGguf(path: string): Promise<Result<GgufFile>> {
     return corrupt(file, `unreadable header (${(e as Error).message})`);
   }
   const metadata = new Map<string, GgufValue>();
-  for (const [key, value] of Object.entries(parsed.metadata)) if (key !== 'version' && key !== 'tensor_count' && key !== 'kv_count') metadata.set(key, plain(value));
+  for (const [key, value] of Object.entries(parsed.metadata))
+    if (key !== 'version' && key !== 'tensor_count' && key !== 'kv_count') metadata.set(key, plain(value));
   const dataStart = Number(parsed.tensorDataOffset);
   // the parser reads a header cut short as zeros: its end past the file's is the sign
-  if (!(dataStart <= size)) return corrupt(file, `the header runs past the end of the ${size}-byte file: the file is truncated`);
-  const alignment = typeof metadata.get('general.alignment') === 'number' ? (metadata.get('general.alignment') as number) : 32;
-  if (!(Number.isInteger(alignment) && alignment > 0 && alignment % 8 === 0)) return corrupt(file, `general.alignment is ${String(metadata.get('general.alignment'))}, not a positive multiple of 8`);
+  if (!(dataStart <= size))
+    return corrupt(file, `the header runs past the end of the ${size}-byte file: the file is truncated`);
+  const alignment =
+    typeof metadata.get('general.alignment') === 'number' ? (metadata.get('general.alignment') as number) : 32;
+  if (!(Number.isInteger(alignment) && alignment > 0 && alignment % 8 === 0))
+    return corrupt(
+      file,
+      `general.alignment is ${String(metadata.get('general.alignment'))}, not a positive multiple of 8`,
+    );
 
   const tensors = new Map<string, GgufTensor>();
   for (const info of parsed.tensorInfos) {
@@ -101,14 +124,32 @@ export async function openGguf(path: string): Promise<Result<GgufFile>> {
       );
     }
     const ne = info.shape.map((d) => Number(d));
-    if (ne.length === 0 || ne.some((d) => !Number.isSafeInteger(d) || d < 1)) return corrupt(file, `tensor "${info.name}" has dimensions [${info.shape.join(', ')}]`);
+    if (ne.length === 0 || ne.some((d) => !Number.isSafeInteger(d) || d < 1))
+      return corrupt(file, `tensor "${info.name}" has dimensions [${info.shape.join(', ')}]`);
     const rowValues = ne[0];
     const rows = ne.slice(1).reduce((a, b) => a * b, 1);
     const bytesPerRow = rowBytes(type, rowValues);
-    if (bytesPerRow === undefined) return corrupt(file, `tensor "${info.name}" is ${type.name} with rows of ${rowValues} values, not a whole number of ${type.blockValues}-value blocks`);
+    if (bytesPerRow === undefined)
+      return corrupt(
+        file,
+        `tensor "${info.name}" is ${type.name} with rows of ${rowValues} values, not a whole number of ${type.blockValues}-value blocks`,
+      );
     const relative = Number(info.offset);
-    if (!Number.isSafeInteger(relative) || relative % alignment !== 0) return corrupt(file, `tensor "${info.name}" starts at offset ${info.offset}, not a multiple of the alignment ${alignment}`);
-    const tensor: GgufTensor = { name: info.name, type, shape: [...ne].reverse(), rows, rowValues, rowBytes: bytesPerRow, byteOffset: dataStart + relative, byteLength: rows * bytesPerRow };
+    if (!Number.isSafeInteger(relative) || relative % alignment !== 0)
+      return corrupt(
+        file,
+        `tensor "${info.name}" starts at offset ${info.offset}, not a multiple of the alignment ${alignment}`,
+      );
+    const tensor: GgufTensor = {
+      name: info.name,
+      type,
+      shape: [...ne].reverse(),
+      rows,
+      rowValues,
+      rowBytes: bytesPerRow,
+      byteOffset: dataStart + relative,
+      byteLength: rows * bytesPerRow,
+    };
     if (tensors.has(info.name)) return corrupt(file, `tensor "${info.name}" is listed twice`);
     tensors.set(info.name, tensor);
   }
@@ -118,9 +159,17 @@ export async function openGguf(path: string): Promise<Result<GgufFile>> {
   for (let i = 0; i < byOffset.length; i++) {
     const t = byOffset[i];
     const end = t.byteOffset + t.byteLength;
-    if (end > size) return corrupt(file, `tensor "${t.name}" (${t.type.name} [${t.shape.join(', ')}], ${t.byteLength} bytes at ${t.byteOffset}) ends at byte ${end}, past the end of the ${size}-byte file: the file is truncated`);
+    if (end > size)
+      return corrupt(
+        file,
+        `tensor "${t.name}" (${t.type.name} [${t.shape.join(', ')}], ${t.byteLength} bytes at ${t.byteOffset}) ends at byte ${end}, past the end of the ${size}-byte file: the file is truncated`,
+      );
     const next = byOffset[i + 1];
-    if (next && end > next.byteOffset) return corrupt(file, `tensor "${t.name}" (${t.type.name} [${t.shape.join(', ')}], ${t.byteLength} bytes) runs into tensor "${next.name}": its size does not match its type and shape`);
+    if (next && end > next.byteOffset)
+      return corrupt(
+        file,
+        `tensor "${t.name}" (${t.type.name} [${t.shape.join(', ')}], ${t.byteLength} bytes) runs into tensor "${next.name}": its size does not match its type and shape`,
+      );
   }
   return ok({ file, version, fileBytes: size, metadata, tensors });
 }
@@ -129,5 +178,9 @@ export async function openGguf(path: string): Promise<Result<GgufFile>> {
 export function metadataNumber(g: GgufFile, key: string): Result<number> {
   const v = g.metadata.get(key);
   if (typeof v === 'number' && Number.isFinite(v)) return ok(v);
-  return fail('bad-config', `${g.file}: metadata "${key}" is ${v === undefined ? 'missing' : `${JSON.stringify(v)}, not a number`}`, HINT);
+  return fail(
+    'bad-config',
+    `${g.file}: metadata "${key}" is ${v === undefined ? 'missing' : `${JSON.stringify(v)}, not a number`}`,
+    HINT,
+  );
 }

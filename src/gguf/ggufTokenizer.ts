@@ -15,8 +15,10 @@ import type { GgufFile } from './ggufFile';
 const CONTROL = 3;
 const USER_DEFINED = 4;
 
-const LLAMA3_REGEX = "(?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\\r\\n\\p{L}\\p{N}]?\\p{L}+|\\p{N}{1,3}| ?[^\\s\\p{L}\\p{N}]+[\\r\\n]*|\\s*[\\r\\n]+|\\s+(?!\\S)|\\s+";
-const QWEN2_REGEX = "(?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\\r\\n\\p{L}\\p{N}]?\\p{L}+|\\p{N}| ?[^\\s\\p{L}\\p{N}]+[\\r\\n]*|\\s*[\\r\\n]+|\\s+(?!\\S)|\\s+";
+const LLAMA3_REGEX =
+  "(?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\\r\\n\\p{L}\\p{N}]?\\p{L}+|\\p{N}{1,3}| ?[^\\s\\p{L}\\p{N}]+[\\r\\n]*|\\s*[\\r\\n]+|\\s+(?!\\S)|\\s+";
+const QWEN2_REGEX =
+  "(?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\\r\\n\\p{L}\\p{N}]?\\p{L}+|\\p{N}| ?[^\\s\\p{L}\\p{N}]+[\\r\\n]*|\\s*[\\r\\n]+|\\s+(?!\\S)|\\s+";
 
 /** Pre-tokenizer regex by tokenizer.ggml.pre, and whether whole words in the vocabulary skip the merges. */
 const PRE: Readonly<Record<string, { readonly regex: string; readonly ignoreMerges: boolean }>> = {
@@ -26,7 +28,8 @@ const PRE: Readonly<Record<string, { readonly regex: string; readonly ignoreMerg
   qwen2: { regex: QWEN2_REGEX, ignoreMerges: false },
 };
 
-const HINT = 'The file is damaged or its tokenizer was written by an old converter: convert the model again with a current llama.cpp.';
+const HINT =
+  'The file is damaged or its tokenizer was written by an old converter: convert the model again with a current llama.cpp.';
 
 /**
  * llama.cpp strips the whitespace after a Phi-3 model's special tokens (RSTRIP, set by the model's
@@ -39,11 +42,25 @@ function stripsAfter(g: GgufFile): (content: string) => boolean {
 }
 
 /** The added tokens: CONTROL ones special, USER_DEFINED ones plain. */
-function addedTokens(tokens: readonly string[], types: readonly number[] | undefined, rstrip: (content: string) => boolean) {
+function addedTokens(
+  tokens: readonly string[],
+  types: readonly number[] | undefined,
+  rstrip: (content: string) => boolean,
+) {
   return tokens.flatMap((content, id) => {
     const type = types?.[id];
     if (type !== CONTROL && type !== USER_DEFINED) return [];
-    return [{ id, content, single_word: false, lstrip: false, rstrip: rstrip(content), normalized: false, special: type === CONTROL }];
+    return [
+      {
+        id,
+        content,
+        single_word: false,
+        lstrip: false,
+        rstrip: rstrip(content),
+        normalized: false,
+        special: type === CONTROL,
+      },
+    ];
   });
 }
 
@@ -52,7 +69,12 @@ function bosProcessor(bosToken: string | undefined, bos: number | undefined): un
   if (bosToken === undefined || bos === undefined) return null;
   const seq = (id: string, type_id: number) => ({ Sequence: { id, type_id } });
   const special = (type_id: number) => ({ SpecialToken: { id: bosToken, type_id } });
-  return { type: 'TemplateProcessing', single: [special(0), seq('A', 0)], pair: [special(0), seq('A', 0), special(1), seq('B', 1)], special_tokens: { [bosToken]: { id: bosToken, ids: [bos], tokens: [bosToken] } } };
+  return {
+    type: 'TemplateProcessing',
+    single: [special(0), seq('A', 0)],
+    pair: [special(0), seq('A', 0), special(1), seq('B', 1)],
+    special_tokens: { [bosToken]: { id: bosToken, ids: [bos], tokens: [bosToken] } },
+  };
 }
 
 /** The tokenizer.json text for a GGUF vocabulary: byte-level BPE (gpt2) or SentencePiece (llama). */
@@ -65,9 +87,16 @@ export function sentencePieceTokenizerJson(g: GgufFile): Result<string> {
   const tokens = g.metadata.get('tokenizer.ggml.tokens');
   const scores = g.metadata.get('tokenizer.ggml.scores');
   const types = g.metadata.get('tokenizer.ggml.token_type');
-  if (!Array.isArray(tokens) || !tokens.every((t) => typeof t === 'string')) return fail('bad-tokenizer', `${g.file}: tokenizer.ggml.tokens is missing or not a list of strings`, HINT);
-  if (!Array.isArray(scores) || scores.length !== tokens.length || !scores.every((v) => typeof v === 'number')) return fail('bad-tokenizer', `${g.file}: tokenizer.ggml.scores is missing or does not have one number per token`, HINT);
-  if (types !== undefined && !(Array.isArray(types) && types.length === tokens.length)) return fail('bad-tokenizer', `${g.file}: tokenizer.ggml.token_type does not have one entry per token`, HINT);
+  if (!Array.isArray(tokens) || !tokens.every((t) => typeof t === 'string'))
+    return fail('bad-tokenizer', `${g.file}: tokenizer.ggml.tokens is missing or not a list of strings`, HINT);
+  if (!Array.isArray(scores) || scores.length !== tokens.length || !scores.every((v) => typeof v === 'number'))
+    return fail(
+      'bad-tokenizer',
+      `${g.file}: tokenizer.ggml.scores is missing or does not have one number per token`,
+      HINT,
+    );
+  if (types !== undefined && !(Array.isArray(types) && types.length === tokens.length))
+    return fail('bad-tokenizer', `${g.file}: tokenizer.ggml.token_type does not have one entry per token`, HINT);
   const pieces = tokens as string[];
   const score = scores as number[];
   const vocab: Record<string, number> = Object.create(null);
@@ -102,11 +131,36 @@ export function sentencePieceTokenizerJson(g: GgufFile): Result<string> {
     truncation: null,
     padding: null,
     added_tokens: addedTokens(pieces, types as number[] | undefined, stripsAfter(g)),
-    normalizer: { type: 'Sequence', normalizers: [...(spacePrefix ? [{ type: 'Prepend', prepend: '▁' }] : []), { type: 'Replace', pattern: { String: ' ' }, content: '▁' }] },
+    normalizer: {
+      type: 'Sequence',
+      normalizers: [
+        ...(spacePrefix ? [{ type: 'Prepend', prepend: '▁' }] : []),
+        { type: 'Replace', pattern: { String: ' ' }, content: '▁' },
+      ],
+    },
     pre_tokenizer: null,
     post_processor: addBos ? bosProcessor(pieces[bosId], bosId) : null,
-    decoder: { type: 'Sequence', decoders: [{ type: 'Replace', pattern: { String: '▁' }, content: ' ' }, { type: 'ByteFallback' }, { type: 'Fuse' }, ...(spacePrefix ? [{ type: 'Strip', content: ' ', start: 1, stop: 0 }] : [])] },
-    model: { type: 'BPE', dropout: null, unk_token: pieces[unkId] ?? null, continuing_subword_prefix: null, end_of_word_suffix: null, fuse_unk: true, byte_fallback: true, ignore_merges: false, vocab, merges: merges.map((m) => [m.left, m.right]) },
+    decoder: {
+      type: 'Sequence',
+      decoders: [
+        { type: 'Replace', pattern: { String: '▁' }, content: ' ' },
+        { type: 'ByteFallback' },
+        { type: 'Fuse' },
+        ...(spacePrefix ? [{ type: 'Strip', content: ' ', start: 1, stop: 0 }] : []),
+      ],
+    },
+    model: {
+      type: 'BPE',
+      dropout: null,
+      unk_token: pieces[unkId] ?? null,
+      continuing_subword_prefix: null,
+      end_of_word_suffix: null,
+      fuse_unk: true,
+      byte_fallback: true,
+      ignore_merges: false,
+      vocab,
+      merges: merges.map((m) => [m.left, m.right]),
+    },
   };
   return ok(JSON.stringify(json));
 }
@@ -114,17 +168,25 @@ export function sentencePieceTokenizerJson(g: GgufFile): Result<string> {
 /** The tokenizer.json text for a gpt2-model GGUF vocabulary. */
 export function bpeTokenizerJson(g: GgufFile): Result<string> {
   const model = g.metadata.get('tokenizer.ggml.model');
-  if (model !== 'gpt2') return fail('bad-tokenizer', `${g.file}: tokenizer.ggml.model is ${JSON.stringify(model)}, not "gpt2"`, HINT);
+  if (model !== 'gpt2')
+    return fail('bad-tokenizer', `${g.file}: tokenizer.ggml.model is ${JSON.stringify(model)}, not "gpt2"`, HINT);
   const tokens = g.metadata.get('tokenizer.ggml.tokens');
   const merges = g.metadata.get('tokenizer.ggml.merges');
   const types = g.metadata.get('tokenizer.ggml.token_type');
-  if (!Array.isArray(tokens) || !tokens.every((t) => typeof t === 'string')) return fail('bad-tokenizer', `${g.file}: tokenizer.ggml.tokens is missing or not a list of strings`, HINT);
-  if (!Array.isArray(merges) || !merges.every((m) => typeof m === 'string')) return fail('bad-tokenizer', `${g.file}: tokenizer.ggml.merges is missing or not a list of strings`, HINT);
-  if (types !== undefined && !(Array.isArray(types) && types.length === tokens.length)) return fail('bad-tokenizer', `${g.file}: tokenizer.ggml.token_type does not have one entry per token`, HINT);
+  if (!Array.isArray(tokens) || !tokens.every((t) => typeof t === 'string'))
+    return fail('bad-tokenizer', `${g.file}: tokenizer.ggml.tokens is missing or not a list of strings`, HINT);
+  if (!Array.isArray(merges) || !merges.every((m) => typeof m === 'string'))
+    return fail('bad-tokenizer', `${g.file}: tokenizer.ggml.merges is missing or not a list of strings`, HINT);
+  if (types !== undefined && !(Array.isArray(types) && types.length === tokens.length))
+    return fail('bad-tokenizer', `${g.file}: tokenizer.ggml.token_type does not have one entry per token`, HINT);
   const preName = g.metadata.get('tokenizer.ggml.pre') ?? 'default';
   const pre = PRE[String(preName)];
   if (!pre) {
-    return fail('bad-tokenizer', `${g.file}: pre-tokenizer "${String(preName)}" (tokenizer.ggml.pre) is not known`, `Known: ${Object.keys(PRE).join(', ')}. Use the model's Hugging Face checkpoint, whose tokenizer.json carries its pre-tokenizer.`);
+    return fail(
+      'bad-tokenizer',
+      `${g.file}: pre-tokenizer "${String(preName)}" (tokenizer.ggml.pre) is not known`,
+      `Known: ${Object.keys(PRE).join(', ')}. Use the model's Hugging Face checkpoint, whose tokenizer.json carries its pre-tokenizer.`,
+    );
   }
   const vocab: Record<string, number> = Object.create(null);
   (tokens as string[]).forEach((t, id) => {
@@ -147,9 +209,25 @@ export function bpeTokenizerJson(g: GgufFile): Result<string> {
         { type: 'ByteLevel', add_prefix_space: false, trim_offsets: true, use_regex: false },
       ],
     },
-    post_processor: (addBos && bosProcessor(bosToken, typeof bos === 'number' ? bos : undefined)) || { type: 'ByteLevel', add_prefix_space: false, trim_offsets: false, use_regex: false },
+    post_processor: (addBos && bosProcessor(bosToken, typeof bos === 'number' ? bos : undefined)) || {
+      type: 'ByteLevel',
+      add_prefix_space: false,
+      trim_offsets: false,
+      use_regex: false,
+    },
     decoder: { type: 'ByteLevel', add_prefix_space: true, trim_offsets: true, use_regex: true },
-    model: { type: 'BPE', dropout: null, unk_token: null, continuing_subword_prefix: null, end_of_word_suffix: null, fuse_unk: false, byte_fallback: false, ignore_merges: pre.ignoreMerges, vocab, merges },
+    model: {
+      type: 'BPE',
+      dropout: null,
+      unk_token: null,
+      continuing_subword_prefix: null,
+      end_of_word_suffix: null,
+      fuse_unk: false,
+      byte_fallback: false,
+      ignore_merges: pre.ignoreMerges,
+      vocab,
+      merges,
+    },
   };
   return ok(JSON.stringify(json));
 }

@@ -8,7 +8,12 @@ export interface TensorNaming {
   /** [GGUF name after "blk.N.", Hugging Face name after "model.layers.N."] */
   readonly layer: readonly (readonly [string, string])[];
   /** A mixture's experts: their Hugging Face block ("mlp", "block_sparse_moe") and projection names. */
-  readonly experts: { readonly block: string; readonly gate: string; readonly up: string; readonly down: string } | null;
+  readonly experts: {
+    readonly block: string;
+    readonly gate: string;
+    readonly up: string;
+    readonly down: string;
+  } | null;
 }
 
 const ATTENTION: readonly (readonly [string, string])[] = [
@@ -44,16 +49,40 @@ export function tensorNaming(modelType: string): TensorNaming {
   switch (modelType) {
     case 'gemma2':
     case 'gemma3_text':
-      return { layer: [['attn_norm.weight', 'input_layernorm.weight'], ['ffn_norm.weight', 'pre_feedforward_layernorm.weight'], ...POST_NORMS, ...ATTENTION, ...MLP], experts: null };
+      return {
+        layer: [
+          ['attn_norm.weight', 'input_layernorm.weight'],
+          ['ffn_norm.weight', 'pre_feedforward_layernorm.weight'],
+          ...POST_NORMS,
+          ...ATTENTION,
+          ...MLP,
+        ],
+        experts: null,
+      };
     case 'olmo2':
       return { layer: [...POST_NORMS, ...ATTENTION, ...MLP], experts: null };
     case 'phi3':
       // Phi-3's fused projections keep their rows: q, k, v in attn_qkv; gate then up in ffn_up
-      return { layer: [...PRE_NORMS, ['attn_qkv.weight', 'self_attn.qkv_proj.weight'], ['attn_output.weight', 'self_attn.o_proj.weight'], ['ffn_up.weight', 'mlp.gate_up_proj.weight'], ['ffn_down.weight', 'mlp.down_proj.weight']], experts: null };
+      return {
+        layer: [
+          ...PRE_NORMS,
+          ['attn_qkv.weight', 'self_attn.qkv_proj.weight'],
+          ['attn_output.weight', 'self_attn.o_proj.weight'],
+          ['ffn_up.weight', 'mlp.gate_up_proj.weight'],
+          ['ffn_down.weight', 'mlp.down_proj.weight'],
+        ],
+        experts: null,
+      };
     case 'mixtral':
-      return { layer: [...PRE_NORMS, ...ATTENTION, ['ffn_gate_inp.weight', 'block_sparse_moe.gate.weight']], experts: { block: 'block_sparse_moe', gate: 'w1', up: 'w3', down: 'w2' } };
+      return {
+        layer: [...PRE_NORMS, ...ATTENTION, ['ffn_gate_inp.weight', 'block_sparse_moe.gate.weight']],
+        experts: { block: 'block_sparse_moe', gate: 'w1', up: 'w3', down: 'w2' },
+      };
     case 'qwen3_moe':
-      return { layer: [...PRE_NORMS, ...ATTENTION, ['ffn_gate_inp.weight', 'mlp.gate.weight'], ...MLP], experts: { block: 'mlp', gate: 'gate_proj', up: 'up_proj', down: 'down_proj' } };
+      return {
+        layer: [...PRE_NORMS, ...ATTENTION, ['ffn_gate_inp.weight', 'mlp.gate.weight'], ...MLP],
+        experts: { block: 'mlp', gate: 'gate_proj', up: 'up_proj', down: 'down_proj' },
+      };
     default:
       return LLAMA;
   }
@@ -74,7 +103,9 @@ export function ggufTensorName(hfName: string, naming: TensorNaming = LLAMA): st
   const [, i, rest] = layer;
   for (const [gguf, hf] of naming.layer) if (hf === rest) return `blk.${i}.${gguf}`;
   const e = naming.experts;
-  const expert = e ? new RegExp(`^${e.block}\\.experts\\.(\\d+)\\.(${e.gate}|${e.up}|${e.down})\\.weight$`).exec(rest) : null;
+  const expert = e
+    ? new RegExp(`^${e.block}\\.experts\\.(\\d+)\\.(${e.gate}|${e.up}|${e.down})\\.weight$`).exec(rest)
+    : null;
   if (e && expert) {
     const which = expert[2] === e.gate ? 'gate' : expert[2] === e.up ? 'up' : 'down';
     return `blk.${i}.ffn_${which}_exps.weight`;
@@ -87,7 +118,10 @@ export function ggufTensorName(hfName: string, naming: TensorNaming = LLAMA): st
  * for a mixture's stacked experts (blk.N.ffn_gate_exps.weight, one [out, in] matrix per expert), a function
  * of the expert; for the per-expert tensors of early Mixtral files (blk.N.ffn_gate.E.weight), that expert's.
  */
-export function hfTensorName(ggufName: string, naming: TensorNaming = LLAMA): string | ((expert: number) => string) | undefined {
+export function hfTensorName(
+  ggufName: string,
+  naming: TensorNaming = LLAMA,
+): string | ((expert: number) => string) | undefined {
   for (const [gguf, hf] of GLOBAL) if (gguf === ggufName) return hf;
   const layer = /^blk\.(\d+)\.(.+)$/.exec(ggufName);
   if (!layer) return undefined;
@@ -97,7 +131,8 @@ export function hfTensorName(ggufName: string, naming: TensorNaming = LLAMA): st
   if (!e) return undefined;
   const projection = (which: string) => (which === 'gate' ? e.gate : which === 'up' ? e.up : e.down);
   const stacked = /^ffn_(gate|up|down)_exps\.weight$/.exec(rest);
-  if (stacked) return (expert: number) => `model.layers.${i}.${e.block}.experts.${expert}.${projection(stacked[1])}.weight`;
+  if (stacked)
+    return (expert: number) => `model.layers.${i}.${e.block}.experts.${expert}.${projection(stacked[1])}.weight`;
   const single = /^ffn_(gate|up|down)\.(\d+)\.weight$/.exec(rest);
   if (single) return `model.layers.${i}.${e.block}.experts.${single[2]}.${projection(single[1])}.weight`;
   return undefined;
@@ -111,7 +146,8 @@ export function hfTensorName(ggufName: string, naming: TensorNaming = LLAMA): st
  */
 export function unpermutedRows(rows: number, heads: number): Int32Array {
   const d = rows / heads;
-  if (!Number.isInteger(d) || d % 2 !== 0) throw new Error(`unpermutedRows: ${rows} rows in ${heads} heads is not an even head size`);
+  if (!Number.isInteger(d) || d % 2 !== 0)
+    throw new Error(`unpermutedRows: ${rows} rows in ${heads} heads is not an even head size`);
   const order = new Int32Array(rows);
   for (let h = 0; h < heads; h++) {
     for (let s = 0; s < 2; s++) for (let i = 0; i < d / 2; i++) order[h * d + s * (d / 2) + i] = h * d + 2 * i + s;

@@ -44,7 +44,9 @@ const REMAT_SAFE = new Set(['Linear', 'MatMul', 'Mul', 'Add', 'Sub']);
 /** The node as its VJP should see it: widened weights among its inputs are re-widened in the backward pass. */
 function forBackward(t: Tensor, salt: number): Tensor {
   if (!REMAT_SAFE.has(t.op.name) || !t.inputs.some((x) => isWidenedWeight(x) || isGgmlWeight(x))) return t;
-  const inputs = t.inputs.map((x) => (isWidenedWeight(x) ? recast(x.inputs[0], x.dtype, salt) : isGgmlWeight(x) ? recomputeGgmlWeight(x, salt) : x));
+  const inputs = t.inputs.map((x) =>
+    isWidenedWeight(x) ? recast(x.inputs[0], x.dtype, salt) : isGgmlWeight(x) ? recomputeGgmlWeight(x, salt) : x,
+  );
   return new Tensor(t.graph, t.op, inputs, t.attrs, t.shape, t.dtype);
 }
 

@@ -37,7 +37,12 @@ type Proto = onnx.INodeProto;
 function valueInfo(name: string, shape: Shape, dtype: keyof typeof ONNX_DTYPE): onnx.IValueInfoProto {
   return {
     name,
-    type: { tensorType: { elemType: ONNX_DTYPE[dtype], shape: { dim: shape.map((d) => (typeof d === 'number' ? { dimValue: d } : { dimParam: d })) } } },
+    type: {
+      tensorType: {
+        elemType: ONNX_DTYPE[dtype],
+        shape: { dim: shape.map((d) => (typeof d === 'number' ? { dimValue: d } : { dimParam: d })) },
+      },
+    },
   };
 }
 
@@ -93,7 +98,12 @@ function sortByDepth(nodes: readonly EncodedNode[]): Uint8Array[] {
     .map((x) => x.n.bytes);
 }
 
-export function emitModel(graph: Graph, outputs: readonly GraphOutput[], options: EmitOptions = {}, conditional?: ConditionalOutputs): Uint8Array {
+export function emitModel(
+  graph: Graph,
+  outputs: readonly GraphOutput[],
+  options: EmitOptions = {},
+  conditional?: ConditionalOutputs,
+): Uint8Array {
   let nodes: EncodedNode[] = [];
   let depthOf = new Map<string, number>(); // value name -> longest path from the (sub)graph's inputs
   let collecting: Proto[] | undefined; // inside Emitter.branch: the branch's nodes, kept as objects
@@ -120,7 +130,13 @@ export function emitModel(graph: Graph, outputs: readonly GraphOutput[], options
     },
     nodeOutputs(opType, inputs, count, attrs = {}) {
       const outs = Array.from({ length: count }, () => fresh('v'));
-      addNode({ opType, input: [...inputs], output: outs, name: fresh('n'), attribute: Object.entries(attrs).map(([k, v]) => attribute(k, v)) });
+      addNode({
+        opType,
+        input: [...inputs],
+        output: outs,
+        name: fresh('n'),
+        attribute: Object.entries(attrs).map(([k, v]) => attribute(k, v)),
+      });
       return outs;
     },
     ints(values) {
@@ -128,7 +144,12 @@ export function emitModel(graph: Graph, outputs: readonly GraphOutput[], options
       let name = intsCache.get(key);
       if (!name) {
         name = fresh('c');
-        initializers.push({ name, dims: [values.length], dataType: ONNX_DTYPE.int64, rawData: rawBytes(values, 'int64') });
+        initializers.push({
+          name,
+          dims: [values.length],
+          dataType: ONNX_DTYPE.int64,
+          rawData: rawBytes(values, 'int64'),
+        });
         intsCache.set(key, name);
       }
       return name;
@@ -158,8 +179,19 @@ export function emitModel(graph: Graph, outputs: readonly GraphOutput[], options
       const elseOut = `${out}__else`;
       inner.push({ opType: 'Identity', input: [result], output: [thenOut], name: fresh('n') });
       const T = onnx.AttributeProto.AttributeType;
-      const floats = (name: string): onnx.IValueInfoProto => ({ name, type: { tensorType: { elemType: ONNX_DTYPE.float32 } } });
-      const empty: Proto = { opType: 'Constant', input: [], output: [elseOut], name: fresh('n'), attribute: [{ name: 'value', type: T.TENSOR, t: { dims: [0], dataType: ONNX_DTYPE.float32, rawData: new Uint8Array(0) } }] };
+      const floats = (name: string): onnx.IValueInfoProto => ({
+        name,
+        type: { tensorType: { elemType: ONNX_DTYPE.float32 } },
+      });
+      const empty: Proto = {
+        opType: 'Constant',
+        input: [],
+        output: [elseOut],
+        name: fresh('n'),
+        attribute: [
+          { name: 'value', type: T.TENSOR, t: { dims: [0], dataType: ONNX_DTYPE.float32, rawData: new Uint8Array(0) } },
+        ],
+      };
       addNode({
         opType: 'If',
         input: [condition],
@@ -184,7 +216,9 @@ export function emitModel(graph: Graph, outputs: readonly GraphOutput[], options
     if (!name) {
       const source = graph.dimSources.get(sym);
       if (!source) throw new Error(`symbolic dim "${sym}" has no source: declare it on an input`);
-      name = emitter.node('Gather', [emitter.node('Shape', [nameOf(source.tensor)]), emitter.ints([source.axis])], { axis: 0 });
+      name = emitter.node('Gather', [emitter.node('Shape', [nameOf(source.tensor)]), emitter.ints([source.axis])], {
+        axis: 0,
+      });
       dimCache.set(sym, name);
     }
     return name;
@@ -234,7 +268,15 @@ export function emitModel(graph: Graph, outputs: readonly GraphOutput[], options
         stack.push(...pending);
         continue;
       }
-      names.set(t.id, t.op.emit(emitter, t.inputs.map((x) => names.get(x.id)!), t.attrs, t));
+      names.set(
+        t.id,
+        t.op.emit(
+          emitter,
+          t.inputs.map((x) => names.get(x.id)!),
+          t.attrs,
+          t,
+        ),
+      );
       stack.pop();
     }
     return names.get(root.id)!;
@@ -268,13 +310,50 @@ export function emitModel(graph: Graph, outputs: readonly GraphOutput[], options
         input: [],
         output: [`${name}__else`],
         name: fresh('n'),
-        attribute: [{ name: 'value', type: onnx.AttributeProto.AttributeType.TENSOR, t: { dims: tensor.shape.map((d) => (typeof d === 'number' ? d : 0)), dataType: ONNX_DTYPE[tensor.dtype], rawData: new Uint8Array(0) } }],
+        attribute: [
+          {
+            name: 'value',
+            type: onnx.AttributeProto.AttributeType.TENSOR,
+            t: {
+              dims: tensor.shape.map((d) => (typeof d === 'number' ? d : 0)),
+              dataType: ONNX_DTYPE[tensor.dtype],
+              rawData: new Uint8Array(0),
+            },
+          },
+        ],
       }).finish(),
     );
-    const elseBranch = encodeGraph({ name: 'else', output: conditional.outputs.map(({ name, tensor }) => valueInfo(`${name}__else`, tensor.shape.map((d) => (typeof d === 'number' ? d : 0)), tensor.dtype)) }, elseNodes);
-    const ifNode = onnx.NodeProto.encode({ opType: 'If', input: [condition], output: conditional.outputs.map((o) => o.name), name: fresh('n') }).finish();
-    const branch = (name: string, g: Uint8Array) => lengthDelimited(5, concatBytes([onnx.AttributeProto.encode({ name, type: onnx.AttributeProto.AttributeType.GRAPH }).finish(), ...lengthDelimited(6, g)]));
-    graphNodes = [...sortByDepth(outer), concatBytes([ifNode, ...branch('then_branch', thenBranch), ...branch('else_branch', elseBranch)])];
+    const elseBranch = encodeGraph(
+      {
+        name: 'else',
+        output: conditional.outputs.map(({ name, tensor }) =>
+          valueInfo(
+            `${name}__else`,
+            tensor.shape.map((d) => (typeof d === 'number' ? d : 0)),
+            tensor.dtype,
+          ),
+        ),
+      },
+      elseNodes,
+    );
+    const ifNode = onnx.NodeProto.encode({
+      opType: 'If',
+      input: [condition],
+      output: conditional.outputs.map((o) => o.name),
+      name: fresh('n'),
+    }).finish();
+    const branch = (name: string, g: Uint8Array) =>
+      lengthDelimited(
+        5,
+        concatBytes([
+          onnx.AttributeProto.encode({ name, type: onnx.AttributeProto.AttributeType.GRAPH }).finish(),
+          ...lengthDelimited(6, g),
+        ]),
+      );
+    graphNodes = [
+      ...sortByDepth(outer),
+      concatBytes([ifNode, ...branch('then_branch', thenBranch), ...branch('else_branch', elseBranch)]),
+    ];
     for (const { name, tensor } of conditional.outputs) outputInfos.push(valueInfo(name, tensor.shape, tensor.dtype));
   } else {
     graphNodes = sortByDepth(nodes);
@@ -284,7 +363,12 @@ export function emitModel(graph: Graph, outputs: readonly GraphOutput[], options
     {
       name: 'instruction_lens',
       initializer: initializers,
-      input: [...graph.inputs.map((t) => valueInfo(leafAttrs(t)!.kind === 'input' ? (leafAttrs(t) as { name: string }).name : '', t.shape, t.dtype)), ...weightInputs],
+      input: [
+        ...graph.inputs.map((t) =>
+          valueInfo(leafAttrs(t)!.kind === 'input' ? (leafAttrs(t) as { name: string }).name : '', t.shape, t.dtype),
+        ),
+        ...weightInputs,
+      ],
       output: outputInfos,
     },
     graphNodes,

@@ -6,7 +6,18 @@ export { OPSET } from './onnxWriter';
 export { add, sub, mul, div, type Operand } from './ops/elementwise';
 export { neg, exp, log, sqrt, tanh, sigmoid, sin, cos, erf, stopGradient } from './ops/unary';
 export { reduceSum, reduceMax, argMax } from './ops/reduce';
-export { reshape, transpose, transposeLast2, slice, pad, concat, expand, unsqueeze, takeLast, apart } from './ops/layout';
+export {
+  reshape,
+  transpose,
+  transposeLast2,
+  slice,
+  pad,
+  concat,
+  expand,
+  unsqueeze,
+  takeLast,
+  apart,
+} from './ops/layout';
 export { matmul } from './ops/matmul';
 export { where, lessOrEqual, greater, and, gather, cast, recast } from './ops/select';
 export { dimOf, range } from './ops/range';

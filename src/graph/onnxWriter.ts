@@ -13,12 +13,27 @@ export const A = onnx.AttributeProto.AttributeType;
 
 export const value = (name: string, elemType: number, dims: readonly (number | string)[]): onnx.IValueInfoProto => ({
   name,
-  type: { tensorType: { elemType, shape: { dim: dims.map((d) => (typeof d === 'number' ? { dimValue: d } : { dimParam: d })) } } },
+  type: {
+    tensorType: {
+      elemType,
+      shape: { dim: dims.map((d) => (typeof d === 'number' ? { dimValue: d } : { dimParam: d })) },
+    },
+  },
 });
-export const node = (opType: string, input: string[], output: string[], attribute: onnx.IAttributeProto[] = []): onnx.INodeProto => ({ opType, input, output, name: output[0], attribute });
+export const node = (
+  opType: string,
+  input: string[],
+  output: string[],
+  attribute: onnx.IAttributeProto[] = [],
+): onnx.INodeProto => ({ opType, input, output, name: output[0], attribute });
 export const int = (name: string, i: number): onnx.IAttributeProto => ({ name, type: A.INT, i });
 export const ints = (name: string, values: number[]): onnx.IAttributeProto => ({ name, type: A.INTS, ints: values });
-export const constant = (name: string, elemType: number, dims: number[], raw: ArrayBufferView): onnx.ITensorProto => ({ name, dims, dataType: elemType, rawData: new Uint8Array(raw.buffer, raw.byteOffset, raw.byteLength) });
+export const constant = (name: string, elemType: number, dims: number[], raw: ArrayBufferView): onnx.ITensorProto => ({
+  name,
+  dims,
+  dataType: elemType,
+  rawData: new Uint8Array(raw.buffer, raw.byteOffset, raw.byteLength),
+});
 
 /** A model around a graph given whole. */
 export function modelBytes(graph: onnx.IGraphProto): Uint8Array {
@@ -27,7 +42,11 @@ export function modelBytes(graph: onnx.IGraphProto): Uint8Array {
 
 /** A model around a graph already encoded (ModelProto.graph is field 7). */
 export function wrapGraph(graph: Uint8Array): Uint8Array {
-  const model: onnx.IModelProto = { irVersion: IR_VERSION, producerName: 'instruction-lens', opsetImport: [{ domain: '', version: OPSET }] };
+  const model: onnx.IModelProto = {
+    irVersion: IR_VERSION,
+    producerName: 'instruction-lens',
+    opsetImport: [{ domain: '', version: OPSET }],
+  };
   return concatBytes([onnx.ModelProto.encode(model).finish(), ...lengthDelimited(7, graph)]);
 }
 

@@ -19,7 +19,12 @@ export interface Emitter {
   /** Adds one ONNX node and returns the name of its (first) output. */
   node(opType: string, inputs: readonly string[], attrs?: Readonly<Record<string, OnnxAttr>>): string;
   /** Adds one ONNX node with `count` outputs and returns their names. */
-  nodeOutputs(opType: string, inputs: readonly string[], count: number, attrs?: Readonly<Record<string, OnnxAttr>>): string[];
+  nodeOutputs(
+    opType: string,
+    inputs: readonly string[],
+    count: number,
+    attrs?: Readonly<Record<string, OnnxAttr>>,
+  ): string[];
   /** A 1-D int64 tensor holding `shape`, symbols resolved at run time. */
   shapeOf(shape: Shape): string;
   /** A small int64 constant. */
@@ -81,7 +86,12 @@ export interface ExternalData {
 
 export type LeafAttrs =
   | { readonly kind: 'input'; readonly name: string }
-  | { readonly kind: 'weight'; readonly name: string; readonly external?: ExternalData; readonly data?: ArrayBufferView }
+  | {
+      readonly kind: 'weight';
+      readonly name: string;
+      readonly external?: ExternalData;
+      readonly data?: ArrayBufferView;
+    }
   | { readonly kind: 'constant'; readonly values: readonly number[] };
 
 /** Leaves are emitted by the emitter itself (graph inputs and initializers), never as nodes. */
@@ -108,7 +118,8 @@ export class Graph {
   constructor(readonly computeDtype: 'float32' | 'float64' = 'float32') {}
 
   input(name: string, shape: Shape, dtype: DType = this.computeDtype): Tensor {
-    if (this.inputs.some((t) => (t.attrs as LeafAttrs & { name: string }).name === name)) throw new Error(`duplicate input ${name}`);
+    if (this.inputs.some((t) => (t.attrs as LeafAttrs & { name: string }).name === name))
+      throw new Error(`duplicate input ${name}`);
     const t = new Tensor(this, Leaf, [], { kind: 'input', name } satisfies LeafAttrs, shape, dtype);
     shape.forEach((d, axis) => {
       if (typeof d === 'string' && !this.dimSources.has(d)) this.dimSources.set(d, { tensor: t, axis });
@@ -123,8 +134,16 @@ export class Graph {
   }
 
   /** A stored weight (initializer), in its stored dtype. Use `weightAs` to get it in the compute dtype. */
-  weight(name: string, shape: Shape, dtype: DType, source: { external: ExternalData } | { data: ArrayBufferView }): Tensor {
-    const attrs: LeafAttrs = 'external' in source ? { kind: 'weight', name, external: source.external } : { kind: 'weight', name, data: source.data };
+  weight(
+    name: string,
+    shape: Shape,
+    dtype: DType,
+    source: { external: ExternalData } | { data: ArrayBufferView },
+  ): Tensor {
+    const attrs: LeafAttrs =
+      'external' in source
+        ? { kind: 'weight', name, external: source.external }
+        : { kind: 'weight', name, data: source.data };
     const t = new Tensor(this, Leaf, [], attrs, shape, dtype);
     this.weights.push(t);
     return t;

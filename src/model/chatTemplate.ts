@@ -26,7 +26,8 @@ export interface RenderedChat {
   readonly sourceStart: number;
 }
 
-const NO_CHAT_HINT = 'Run without --chat to explain the raw prompt, or use a checkpoint whose tokenizer_config.json has a chat_template.';
+const NO_CHAT_HINT =
+  'Run without --chat to explain the raw prompt, or use a checkpoint whose tokenizer_config.json has a chat_template.';
 
 /**
  * transformers gives templates strftime_now (Llama 3.1-3.3 date their system turn with it), which formats in
@@ -44,17 +45,36 @@ export function loadChatTemplate(dir: string): Result<ChatTemplate> {
   if (existsSync(configPath)) {
     try {
       const parsed: unknown = JSON.parse(readFileSync(configPath, 'utf8'));
-      if (typeof parsed === 'object' && parsed !== null && !Array.isArray(parsed)) config = parsed as Record<string, unknown>;
+      if (typeof parsed === 'object' && parsed !== null && !Array.isArray(parsed))
+        config = parsed as Record<string, unknown>;
     } catch (e) {
-      return fail('bad-tokenizer', `${configPath}: not valid JSON (${(e as Error).message})`, 'Save the tokenizer again with transformers.');
+      return fail(
+        'bad-tokenizer',
+        `${configPath}: not valid JSON (${(e as Error).message})`,
+        'Save the tokenizer again with transformers.',
+      );
     }
   }
   const found = findTemplate(dir, configPath, config.chat_template);
-  if (!found) return fail('no-chat-template', `${dir}: no chat template (not in tokenizer_config.json, no chat_template.jinja)`, NO_CHAT_HINT);
-  return ok({ source: found.source, file: found.file, bosToken: tokenString(config.bos_token), eosToken: tokenString(config.eos_token) });
+  if (!found)
+    return fail(
+      'no-chat-template',
+      `${dir}: no chat template (not in tokenizer_config.json, no chat_template.jinja)`,
+      NO_CHAT_HINT,
+    );
+  return ok({
+    source: found.source,
+    file: found.file,
+    bosToken: tokenString(config.bos_token),
+    eosToken: tokenString(config.eos_token),
+  });
 }
 
-function findTemplate(dir: string, configPath: string, inConfig: unknown): { source: string; file: string } | undefined {
+function findTemplate(
+  dir: string,
+  configPath: string,
+  inConfig: unknown,
+): { source: string; file: string } | undefined {
   const fromConfig = pickTemplate(inConfig);
   if (fromConfig !== undefined) return { source: fromConfig, file: configPath };
   const jinjaPath = join(dir, 'chat_template.jinja');
@@ -62,7 +82,9 @@ function findTemplate(dir: string, configPath: string, inConfig: unknown): { sou
   const jsonPath = join(dir, 'chat_template.json');
   if (existsSync(jsonPath)) {
     try {
-      const source = pickTemplate((JSON.parse(readFileSync(jsonPath, 'utf8')) as { chat_template?: unknown }).chat_template);
+      const source = pickTemplate(
+        (JSON.parse(readFileSync(jsonPath, 'utf8')) as { chat_template?: unknown }).chat_template,
+      );
       if (source !== undefined) return { source, file: jsonPath };
     } catch {
       return undefined;
@@ -96,7 +118,11 @@ export function renderChat(chat: ChatTemplate, prompt: string): Result<RenderedC
   try {
     template = new Template(chat.source.replace(/\bstrftime_now\b/g, DATE_FUNCTION));
   } catch (e) {
-    return fail('no-chat-template', `${chat.file}: the chat template cannot be parsed (${(e as Error).message})`, NO_CHAT_HINT);
+    return fail(
+      'no-chat-template',
+      `${chat.file}: the chat template cannot be parsed (${(e as Error).message})`,
+      NO_CHAT_HINT,
+    );
   }
   const now = new Date();
   const render = (content: string) =>
@@ -113,10 +139,19 @@ export function renderChat(chat: ChatTemplate, prompt: string): Result<RenderedC
     text = render(prompt);
     withSentinel = render(SENTINEL);
   } catch (e) {
-    return fail('no-chat-template', `${chat.file}: the chat template failed for a single user message (${(e as Error).message})`, NO_CHAT_HINT);
+    return fail(
+      'no-chat-template',
+      `${chat.file}: the chat template failed for a single user message (${(e as Error).message})`,
+      NO_CHAT_HINT,
+    );
   }
   const span = locatePrompt(text, withSentinel.indexOf(SENTINEL), prompt);
-  if (!span) return fail('no-chat-template', `${chat.file}: the chat template changes the prompt text, so tokens cannot be mapped back to it`, NO_CHAT_HINT);
+  if (!span)
+    return fail(
+      'no-chat-template',
+      `${chat.file}: the chat template changes the prompt text, so tokens cannot be mapped back to it`,
+      NO_CHAT_HINT,
+    );
   return ok({ text, ...span });
 }
 
@@ -124,7 +159,10 @@ export function renderChat(chat: ChatTemplate, prompt: string): Result<RenderedC
 function locatePrompt(text: string, guess: number, prompt: string): Omit<RenderedChat, 'text'> | undefined {
   const trimmed = prompt.trim();
   const sourceStart = prompt.indexOf(trimmed);
-  for (const [piece, from] of [[prompt, 0], [trimmed, sourceStart]] as const) {
+  for (const [piece, from] of [
+    [prompt, 0],
+    [trimmed, sourceStart],
+  ] as const) {
     // the sentinel's position is right unless the template's text before the message depends on the content
     const at = guess >= 0 && text.startsWith(piece, guess) ? guess : text.lastIndexOf(piece);
     if (at >= 0) return { promptStart: at, promptEnd: at + piece.length, sourceStart: from };

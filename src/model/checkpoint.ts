@@ -25,12 +25,18 @@ const CHECKPOINT_HINT = 'Pass the folder of a Hugging Face checkpoint: config.js
 export async function loadCheckpoint(dir: string): Promise<Result<Checkpoint>> {
   const abs = resolve(dir);
   if (!existsSync(abs)) return fail('missing-file', `${abs}: no such directory`, CHECKPOINT_HINT);
-  if (!statSync(abs).isDirectory()) return fail('missing-file', `${abs}: is a file, not a checkpoint folder`, CHECKPOINT_HINT);
+  if (!statSync(abs).isDirectory())
+    return fail('missing-file', `${abs}: is a file, not a checkpoint folder`, CHECKPOINT_HINT);
 
   const rawConfig = readJson(abs, 'config.json', true);
   if (!rawConfig.ok) return rawConfig;
   const parsed = parseConfig(rawConfig.value);
-  if (!parsed.ok) return fail(parsed.error.code, `${join(abs, 'config.json')}: ${parsed.error.message.replace(/^config\.json: /, '')}`, parsed.error.hint);
+  if (!parsed.ok)
+    return fail(
+      parsed.error.code,
+      `${join(abs, 'config.json')}: ${parsed.error.message.replace(/^config\.json: /, '')}`,
+      parsed.error.hint,
+    );
 
   const generation = readJson(abs, 'generation_config.json', false);
   if (!generation.ok) return generation;
@@ -58,11 +64,16 @@ export async function loadCheckpoint(dir: string): Promise<Result<Checkpoint>> {
 /** A JSON file of the checkpoint; `undefined` when an optional one is absent. */
 function readJson(dir: string, name: string, required: boolean): Result<unknown> {
   const path = join(dir, name);
-  if (!existsSync(path)) return required ? fail('missing-file', `${dir}: ${name} not found`, CHECKPOINT_HINT) : ok(undefined);
+  if (!existsSync(path))
+    return required ? fail('missing-file', `${dir}: ${name} not found`, CHECKPOINT_HINT) : ok(undefined);
   try {
     return ok(JSON.parse(readFileSync(path, 'utf8')));
   } catch (e) {
-    return fail('bad-config', `${path}: not valid JSON (${(e as Error).message})`, 'Repair the file or download the checkpoint again.');
+    return fail(
+      'bad-config',
+      `${path}: not valid JSON (${(e as Error).message})`,
+      'Repair the file or download the checkpoint again.',
+    );
   }
 }
 
@@ -70,7 +81,8 @@ function readJson(dir: string, name: string, required: boolean): Result<unknown>
 function withGenerationConfig(config: ModelConfig, generation: unknown): ModelConfig {
   if (typeof generation !== 'object' || generation === null) return config;
   const g = generation as { eos_token_id?: unknown; bos_token_id?: unknown };
-  const extra = typeof g.eos_token_id === 'number' ? [g.eos_token_id] : Array.isArray(g.eos_token_id) ? g.eos_token_id : [];
+  const extra =
+    typeof g.eos_token_id === 'number' ? [g.eos_token_id] : Array.isArray(g.eos_token_id) ? g.eos_token_id : [];
   const eosTokenIds = [...config.eosTokenIds];
   for (const id of extra) if (Number.isInteger(id) && !eosTokenIds.includes(id)) eosTokenIds.push(id);
   const bosTokenId = config.bosTokenId ?? (Number.isInteger(g.bos_token_id) ? (g.bos_token_id as number) : null);

@@ -6,13 +6,25 @@ import { fail, ok, type Result } from '../lensError';
 
 /** Llama-3 style frequency-dependent scaling, or plain linear position interpolation. */
 export type RopeScaling =
-  | { readonly type: 'llama3'; readonly factor: number; readonly lowFreqFactor: number; readonly highFreqFactor: number; readonly originalMaxPositions: number }
+  | {
+      readonly type: 'llama3';
+      readonly factor: number;
+      readonly lowFreqFactor: number;
+      readonly highFreqFactor: number;
+      readonly originalMaxPositions: number;
+    }
   | { readonly type: 'linear'; readonly factor: number }
   /**
    * Phi-3's longrope: each rotated frequency divided by its factor, the short ones while the sequence (the
    * highest position + 1) is at most originalMaxPositions, the long ones beyond; cos and sin times attentionFactor.
    */
-  | { readonly type: 'longrope'; readonly shortFactor: readonly number[]; readonly longFactor: readonly number[]; readonly originalMaxPositions: number; readonly attentionFactor: number }
+  | {
+      readonly type: 'longrope';
+      readonly shortFactor: readonly number[];
+      readonly longFactor: readonly number[];
+      readonly originalMaxPositions: number;
+      readonly attentionFactor: number;
+    }
   /**
    * Each rotated frequency divided by its own factor, as a GGUF file's rope_freqs.weight gives them (llama.cpp's
    * converter writes Llama 3.1's llama3 scaling so: 1 for short wavelengths, `factor` for long ones, between
@@ -99,7 +111,11 @@ export function ids(v: unknown): number[] {
 }
 
 export const badConfig = (what: string) =>
-  fail('bad-config', `config.json: ${what}`, 'Check that config.json comes from a Hugging Face checkpoint of a supported family.');
+  fail(
+    'bad-config',
+    `config.json: ${what}`,
+    'Check that config.json comes from a Hugging Face checkpoint of a supported family.',
+  );
 
 export function requirePositive(values: Record<string, number | undefined>): Result<Record<string, number>> {
   const out: Record<string, number> = {};
@@ -110,7 +126,10 @@ export function requirePositive(values: Record<string, number | undefined>): Res
   return ok(out);
 }
 
-export type DecoderSizes = Pick<ModelConfig, 'vocabSize' | 'hiddenSize' | 'numLayers' | 'numHeads' | 'numKvHeads' | 'intermediateSize'>;
+export type DecoderSizes = Pick<
+  ModelConfig,
+  'vocabSize' | 'hiddenSize' | 'numLayers' | 'numHeads' | 'numKvHeads' | 'intermediateSize'
+>;
 
 /** The sizes every decoder config of the llama and gemma layouts names, with grouped heads checked. */
 export function decoderSizes(cfg: Json): Result<DecoderSizes> {
@@ -128,7 +147,14 @@ export function decoderSizes(cfg: Json): Result<DecoderSizes> {
     return badConfig(`num_attention_heads ${numHeads} is not a multiple of num_key_value_heads ${numKvHeads}`);
   }
   const r = req.value;
-  return ok({ vocabSize: r.vocab_size, hiddenSize: r.hidden_size, numLayers: r.num_hidden_layers, numHeads, numKvHeads, intermediateSize: r.intermediate_size });
+  return ok({
+    vocabSize: r.vocab_size,
+    hiddenSize: r.hidden_size,
+    numLayers: r.num_hidden_layers,
+    numHeads,
+    numKvHeads,
+    intermediateSize: r.intermediate_size,
+  });
 }
 
 /** BOS and EOS as config.json names them (eos_token_id: one id or a list). */
@@ -140,14 +166,23 @@ export function specialTokenIds(cfg: Json): Pick<ModelConfig, 'bosTokenId' | 'eo
 export function layerTypesFullLayers(cfg: Json, layers: number): Result<number[]> | null {
   const types = cfg.layer_types;
   if (!Array.isArray(types)) return null;
-  if (types.length !== layers) return badConfig(`"layer_types" names ${types.length} layers, but num_hidden_layers is ${layers}`);
+  if (types.length !== layers)
+    return badConfig(`"layer_types" names ${types.length} layers, but num_hidden_layers is ${layers}`);
   const unknown = types.find((t) => t !== 'full_attention' && t !== 'sliding_attention');
-  if (unknown !== undefined) return fail('unsupported-arch', `config.json: layer type "${String(unknown)}" is not supported`, 'Supported layer_types: full_attention, sliding_attention.');
+  if (unknown !== undefined)
+    return fail(
+      'unsupported-arch',
+      `config.json: layer type "${String(unknown)}" is not supported`,
+      'Supported layer_types: full_attention, sliding_attention.',
+    );
   return ok(types.flatMap((t, i) => (t === 'full_attention' ? [i] : [])));
 }
 
 /** The window of layer `i`: the sliding window, or null where the layer attends to every earlier position. */
-export function layerWindow(config: Pick<ModelConfig, 'slidingWindow' | 'fullAttentionLayers'>, i: number): number | null {
+export function layerWindow(
+  config: Pick<ModelConfig, 'slidingWindow' | 'fullAttentionLayers'>,
+  i: number,
+): number | null {
   return config.slidingWindow !== null && !config.fullAttentionLayers.includes(i) ? config.slidingWindow : null;
 }
 
@@ -157,7 +192,12 @@ export function layerWindow(config: Pick<ModelConfig, 'slidingWindow' | 'fullAtt
  * original context from original_max_position_embeddings, and, unless the config gives attention_factor,
  * sqrt(1 + ln(max / original) / ln(original)) when max_position_embeddings exceeds it (else 1).
  */
-export function parseLongropeScaling(cfg: Json, raw: unknown, rotaryDim: number, maxPositions: number): Result<RopeScaling | null> {
+export function parseLongropeScaling(
+  cfg: Json,
+  raw: unknown,
+  rotaryDim: number,
+  maxPositions: number,
+): Result<RopeScaling | null> {
   if (raw === null || raw === undefined || typeof raw !== 'object') return parseRopeScaling(raw);
   const s = raw as Json;
   const type = s.rope_type ?? s.type;
@@ -173,10 +213,19 @@ export function parseLongropeScaling(cfg: Json, raw: unknown, rotaryDim: number,
   if (!short.ok) return short;
   const long = factors('long_factor');
   if (!long.ok) return long;
-  const original = num(cfg, 'original_max_position_embeddings') ?? num(s, 'original_max_position_embeddings') ?? maxPositions;
-  const factor = num(cfg, 'original_max_position_embeddings') !== undefined ? maxPositions / original : num(s, 'factor', 1)!;
-  const attentionFactor = num(s, 'attention_factor') ?? (factor <= 1 ? 1 : Math.sqrt(1 + Math.log(factor) / Math.log(original)));
-  return ok({ type: 'longrope', shortFactor: short.value, longFactor: long.value, originalMaxPositions: original, attentionFactor });
+  const original =
+    num(cfg, 'original_max_position_embeddings') ?? num(s, 'original_max_position_embeddings') ?? maxPositions;
+  const factor =
+    num(cfg, 'original_max_position_embeddings') !== undefined ? maxPositions / original : num(s, 'factor', 1)!;
+  const attentionFactor =
+    num(s, 'attention_factor') ?? (factor <= 1 ? 1 : Math.sqrt(1 + Math.log(factor) / Math.log(original)));
+  return ok({
+    type: 'longrope',
+    shortFactor: short.value,
+    longFactor: long.value,
+    originalMaxPositions: original,
+    attentionFactor,
+  });
 }
 
 export function parseRopeScaling(raw: unknown): Result<RopeScaling | null> {
@@ -186,7 +235,11 @@ export function parseRopeScaling(raw: unknown): Result<RopeScaling | null> {
   const type = s.rope_type ?? s.type;
   if (type === 'default') return ok(null);
   if (type !== 'linear' && type !== 'llama3') {
-    return fail('unsupported-arch', `config.json: rope_scaling type "${String(type)}" is not supported`, 'Supported rope_scaling types: llama3, linear, and longrope for phi3 (or none).');
+    return fail(
+      'unsupported-arch',
+      `config.json: rope_scaling type "${String(type)}" is not supported`,
+      'Supported rope_scaling types: llama3, linear, and longrope for phi3 (or none).',
+    );
   }
   const factor = num(s, 'factor');
   if (factor === undefined || factor <= 0) return badConfig('"rope_scaling.factor" must be a positive number');
@@ -195,7 +248,9 @@ export function parseRopeScaling(raw: unknown): Result<RopeScaling | null> {
   const high = num(s, 'high_freq_factor');
   const orig = num(s, 'original_max_position_embeddings');
   if (low === undefined || high === undefined || orig === undefined) {
-    return badConfig('llama3 "rope_scaling" needs low_freq_factor, high_freq_factor and original_max_position_embeddings');
+    return badConfig(
+      'llama3 "rope_scaling" needs low_freq_factor, high_freq_factor and original_max_position_embeddings',
+    );
   }
   return ok({ type: 'llama3', factor, lowFreqFactor: low, highFreqFactor: high, originalMaxPositions: orig });
 }
@@ -224,7 +279,12 @@ export function gemmaRope(cfg: Json, gemma3: boolean): Result<{ global: Rope; lo
       return ok({ global: global.value, local: gemma3 ? local.value : null });
     }
     const global = one(p, gemma3 ? 1e6 : 10000);
-    return global.ok ? ok({ global: global.value, local: gemma3 ? { theta: num(cfg, 'rope_local_base_freq', 10000)!, scaling: null } : null }) : global;
+    return global.ok
+      ? ok({
+          global: global.value,
+          local: gemma3 ? { theta: num(cfg, 'rope_local_base_freq', 10000)!, scaling: null } : null,
+        })
+      : global;
   }
   const scaling = parseRopeScaling(cfg.rope_scaling);
   if (!scaling.ok) return scaling;

@@ -16,10 +16,15 @@ export interface GloveVectors {
   readonly lines: number; // vector lines read
 }
 
-const HINT = 'Pass a GloVe text file: one word a line followed by its vector, values separated by spaces (e.g. glove.6B.100d.txt).';
+const HINT =
+  'Pass a GloVe text file: one word a line followed by its vector, values separated by spaces (e.g. glove.6B.100d.txt).';
 const isNumber = (s: string) => s !== '' && Number.isFinite(Number(s));
 
-export async function readGloveFor(path: string, words: readonly string[], onProgress?: (bytesRead: number, totalBytes: number) => void): Promise<Result<GloveVectors>> {
+export async function readGloveFor(
+  path: string,
+  words: readonly string[],
+  onProgress?: (bytesRead: number, totalBytes: number) => void,
+): Promise<Result<GloveVectors>> {
   if (!existsSync(path)) return fail('missing-file', `${path}: no such file`, 'Check the path given to --glove.');
   if (statSync(path).isDirectory()) return fail('missing-file', `${path}: is a directory, not a GloVe file`, HINT);
   const totalBytes = statSync(path).size;
@@ -63,16 +68,23 @@ export async function readGloveFor(path: string, words: readonly string[], onPro
           continue;
         }
         width = fields.length - 1;
-        if (width < 1 || !isNumber(fields[fields.length - 1])) return bad('expected a word followed by numbers, separated by spaces');
+        if (width < 1 || !isNumber(fields[fields.length - 1]))
+          return bad('expected a word followed by numbers, separated by spaces');
         vectors = new Float32Array(words.length * width);
       }
       if (fields.length < width + 1) {
-        return bad(`${fields.length - 1} values where the file's first vector has ${width}`, 'Every line must hold a word and as many values as the first one: the file is truncated or mixes two dimensions.');
+        return bad(
+          `${fields.length - 1} values where the file's first vector has ${width}`,
+          'Every line must hold a word and as many values as the first one: the file is truncated or mixes two dimensions.',
+        );
       }
       // a word may hold spaces (glove.840B has a few): the last `width` fields are the vector
       const wordFields = fields.slice(0, fields.length - width);
       if (wordFields.length > 1 && wordFields.slice(1).some(isNumber)) {
-        return bad(`${fields.length - 1} values where the file's first vector has ${width}`, 'Every line must hold a word and as many values as the first one: the file is truncated or mixes two dimensions.');
+        return bad(
+          `${fields.length - 1} values where the file's first vector has ${width}`,
+          'Every line must hold a word and as many values as the first one: the file is truncated or mixes two dimensions.',
+        );
       }
       vectorLines++;
       const token = wordFields.join(' ');
@@ -86,7 +98,10 @@ export async function readGloveFor(path: string, words: readonly string[], onPro
           values = new Float32Array(width);
           for (let r = 0; r < width; r++) {
             const v = Number(fields[wordFields.length + r]);
-            if (!isNumber(fields[wordFields.length + r])) return bad(`value ${r + 1} of "${token}" is not a number: ${JSON.stringify(fields[wordFields.length + r])}`);
+            if (!isNumber(fields[wordFields.length + r]))
+              return bad(
+                `value ${r + 1} of "${token}" is not a number: ${JSON.stringify(fields[wordFields.length + r])}`,
+              );
             values[r] = v;
           }
         }

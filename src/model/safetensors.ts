@@ -12,8 +12,21 @@ import { ggmlTypeByName } from '../gguf/ggmlTypes';
 
 /** Bytes per element of each dtype the format defines. Only the float ones can be read as f32. */
 const DTYPE_BYTES = {
-  F64: 8, F32: 4, F16: 2, BF16: 2, I64: 8, I32: 4, I16: 2, I8: 1, U64: 8, U32: 4, U16: 2, U8: 1, BOOL: 1,
-  F8_E4M3: 1, F8_E5M2: 1,
+  F64: 8,
+  F32: 4,
+  F16: 2,
+  BF16: 2,
+  I64: 8,
+  I32: 4,
+  I16: 2,
+  I8: 1,
+  U64: 8,
+  U32: 4,
+  U16: 2,
+  U8: 1,
+  BOOL: 1,
+  F8_E4M3: 1,
+  F8_E5M2: 1,
 } as const;
 export type Dtype = keyof typeof DTYPE_BYTES;
 
@@ -51,7 +64,11 @@ const SINGLE_FILE = 'model.safetensors';
 const INDEX_FILE = 'model.safetensors.index.json';
 
 const corrupt = (file: string, what: string) =>
-  fail('corrupt-safetensors', `${file}: ${what}`, 'The file is damaged or not safetensors: download or convert the checkpoint again.');
+  fail(
+    'corrupt-safetensors',
+    `${file}: ${what}`,
+    'The file is damaged or not safetensors: download or convert the checkpoint again.',
+  );
 
 export function elementCount(shape: readonly number[]): number {
   return shape.reduce((a, b) => a * b, 1);
@@ -99,7 +116,11 @@ function openSharded(dir: string, indexPath: string): Result<WeightStore> {
   for (const [shard, names] of shardNames) {
     const file = resolve(dir, shard);
     if (!existsSync(file)) {
-      return fail('missing-file', `${file}: shard named in ${basename(indexPath)} (e.g. for "${names[0]}") does not exist`, 'The download is incomplete: fetch the missing shard.');
+      return fail(
+        'missing-file',
+        `${file}: shard named in ${basename(indexPath)} (e.g. for "${names[0]}") does not exist`,
+        'The download is incomplete: fetch the missing shard.',
+      );
     }
     const header = readHeader(file);
     if (!header.ok) return header;
@@ -107,7 +128,11 @@ function openSharded(dir: string, indexPath: string): Result<WeightStore> {
     for (const name of names) {
       const t = inShard.get(name);
       if (!t) {
-        return fail('missing-tensor', `${file}: tensor "${name}" is named in ${basename(indexPath)} but absent from this shard`, 'The index and the shards disagree: download the checkpoint again.');
+        return fail(
+          'missing-tensor',
+          `${file}: tensor "${name}" is named in ${basename(indexPath)} but absent from this shard`,
+          'The index and the shards disagree: download the checkpoint again.',
+        );
       }
       tensors.set(name, t);
     }
@@ -122,7 +147,11 @@ export function readHeader(file: string): Result<TensorInfo[]> {
   try {
     fd = openSync(file, 'r');
   } catch (e) {
-    return fail('missing-file', `${file}: cannot be opened (${(e as Error).message})`, 'Check that the file exists and is readable.');
+    return fail(
+      'missing-file',
+      `${file}: cannot be opened (${(e as Error).message})`,
+      'Check that the file exists and is readable.',
+    );
   }
   try {
     const fileSize = fstatSync(fd).size;
@@ -130,8 +159,10 @@ export function readHeader(file: string): Result<TensorInfo[]> {
     const lenBytes = Buffer.alloc(8);
     readSync(fd, lenBytes, 0, 8, 0);
     const headerLen = lenBytes.readBigUInt64LE(0);
-    if (headerLen > BigInt(fileSize - 8)) return corrupt(file, `header length ${headerLen} runs past the end of the file (${fileSize} bytes)`);
-    if (headerLen > BigInt(MAX_HEADER_BYTES)) return corrupt(file, `header length ${headerLen} is larger than ${MAX_HEADER_BYTES} bytes`);
+    if (headerLen > BigInt(fileSize - 8))
+      return corrupt(file, `header length ${headerLen} runs past the end of the file (${fileSize} bytes)`);
+    if (headerLen > BigInt(MAX_HEADER_BYTES))
+      return corrupt(file, `header length ${headerLen} is larger than ${MAX_HEADER_BYTES} bytes`);
     const headerBytes = Buffer.alloc(Number(headerLen));
     readSync(fd, headerBytes, 0, headerBytes.length, 8);
     let header: unknown;
@@ -140,7 +171,8 @@ export function readHeader(file: string): Result<TensorInfo[]> {
     } catch (e) {
       return corrupt(file, `header is not valid JSON (${(e as Error).message})`);
     }
-    if (typeof header !== 'object' || header === null || Array.isArray(header)) return corrupt(file, 'header is not a JSON object');
+    if (typeof header !== 'object' || header === null || Array.isArray(header))
+      return corrupt(file, 'header is not a JSON object');
     const dataStart = 8 + headerBytes.length;
     return parseEntries(file, header as Record<string, unknown>, dataStart, fileSize - dataStart);
   } finally {
@@ -148,7 +180,12 @@ export function readHeader(file: string): Result<TensorInfo[]> {
   }
 }
 
-function parseEntries(file: string, header: Record<string, unknown>, dataStart: number, dataLength: number): Result<TensorInfo[]> {
+function parseEntries(
+  file: string,
+  header: Record<string, unknown>,
+  dataStart: number,
+  dataLength: number,
+): Result<TensorInfo[]> {
   const out: TensorInfo[] = [];
   for (const [name, entry] of Object.entries(header)) {
     if (name === '__metadata__') continue;
@@ -156,13 +193,15 @@ function parseEntries(file: string, header: Record<string, unknown>, dataStart: 
     if (typeof entry !== 'object' || entry === null || Array.isArray(entry)) return bad('entry is not an object');
     const { dtype, shape, data_offsets: offsets } = entry as Record<string, unknown>;
     if (!isDtype(dtype)) return bad(`unknown dtype ${JSON.stringify(dtype)}`);
-    if (!Array.isArray(shape) || !shape.every(isCount)) return bad(`shape ${JSON.stringify(shape)} is not a list of non-negative integers`);
+    if (!Array.isArray(shape) || !shape.every(isCount))
+      return bad(`shape ${JSON.stringify(shape)} is not a list of non-negative integers`);
     if (!Array.isArray(offsets) || offsets.length !== 2 || !offsets.every(isCount)) {
       return bad(`data_offsets ${JSON.stringify(offsets)} is not a pair of non-negative integers`);
     }
     const [start, end] = offsets as [number, number];
     if (end < start) return bad(`data_offsets [${start}, ${end}] end before they start`);
-    if (end > dataLength) return bad(`data_offsets [${start}, ${end}] run past the end of the data (${dataLength} bytes)`);
+    if (end > dataLength)
+      return bad(`data_offsets [${start}, ${end}] run past the end of the data (${dataLength} bytes)`);
     const count = elementCount(shape as number[]);
     const expected = count * DTYPE_BYTES[dtype];
     if (!Number.isSafeInteger(expected) || expected !== end - start) {
@@ -191,7 +230,11 @@ function makeStore(files: string[], tensors: ReadonlyMap<string, TensorInfo>): W
   const lookup = (name: string): Result<TensorInfo> => {
     const t = tensors.get(name);
     if (t) return ok(t);
-    return fail('missing-tensor', `weights: tensor "${name}" not found in ${files.map((f) => basename(f)).join(', ')}`, 'The checkpoint does not match its config.json, or its family is not supported.');
+    return fail(
+      'missing-tensor',
+      `weights: tensor "${name}" not found in ${files.map((f) => basename(f)).join(', ')}`,
+      'The checkpoint does not match its config.json, or its family is not supported.',
+    );
   };
   return {
     files,
@@ -230,21 +273,42 @@ function rowLayout(t: TensorInfo): RowLayout {
   const rows = t.shape.length === 0 ? 1 : t.shape[0];
   const block = ggmlTypeByName(t.dtype);
   if (block && block.blockValues > 1) {
-    if (rowValues % block.blockValues !== 0) throw new LensFailure({ code: 'corrupt-gguf', message: `${t.file}: tensor "${t.name}" is ${t.dtype} [${t.shape.join(', ')}]: its rows are not whole blocks`, hint: 'Convert the model again with a current llama.cpp.' });
+    if (rowValues % block.blockValues !== 0)
+      throw new LensFailure({
+        code: 'corrupt-gguf',
+        message: `${t.file}: tensor "${t.name}" is ${t.dtype} [${t.shape.join(', ')}]: its rows are not whole blocks`,
+        hint: 'Convert the model again with a current llama.cpp.',
+      });
     const blocks = rowValues / block.blockValues;
-    return { rows, rowValues, rowBytes: blocks * block.blockBytes, widen: (src, count, out, at) => dequantizeBlocks(block, src, 0, count * blocks, out, at) };
+    return {
+      rows,
+      rowValues,
+      rowBytes: blocks * block.blockBytes,
+      widen: (src, count, out, at) => dequantizeBlocks(block, src, 0, count * blocks, out, at),
+    };
   }
   const widen = WIDEN[t.dtype as Dtype];
   if (!widen) {
-    throw new LensFailure({ code: 'corrupt-safetensors', message: `${t.file}: tensor "${t.name}" is ${t.dtype}, not a float type`, hint: 'Only F32, F16, BF16 and F64 weights can be used.' });
+    throw new LensFailure({
+      code: 'corrupt-safetensors',
+      message: `${t.file}: tensor "${t.name}" is ${t.dtype}, not a float type`,
+      hint: 'Only F32, F16, BF16 and F64 weights can be used.',
+    });
   }
-  return { rows, rowValues, rowBytes: rowValues * DTYPE_BYTES[t.dtype as Dtype], widen: (src, count, out, at) => widen(src, count * rowValues, out, at) };
+  return {
+    rows,
+    rowValues,
+    rowBytes: rowValues * DTYPE_BYTES[t.dtype as Dtype],
+    widen: (src, count, out, at) => widen(src, count * rowValues, out, at),
+  };
 }
 
 /** Checks a row range against the tensor and `out`. */
 function checkRange(t: TensorInfo, layout: RowLayout, first: number, count: number, out: Float32Array): void {
-  if (!(Number.isInteger(first) && Number.isInteger(count) && first >= 0 && count >= 0 && first + count <= layout.rows)) throw new Error(`readRowRangeF32: rows [${first}, ${first + count}) of ${layout.rows} in "${t.name}"`);
-  if (out.length !== count * layout.rowValues) throw new Error(`readRowRangeF32: out has ${out.length} values for ${count} rows of ${layout.rowValues}`);
+  if (!(Number.isInteger(first) && Number.isInteger(count) && first >= 0 && count >= 0 && first + count <= layout.rows))
+    throw new Error(`readRowRangeF32: rows [${first}, ${first + count}) of ${layout.rows} in "${t.name}"`);
+  if (out.length !== count * layout.rowValues)
+    throw new Error(`readRowRangeF32: out has ${out.length} values for ${count} rows of ${layout.rowValues}`);
 }
 
 /**
@@ -255,14 +319,20 @@ function checkRange(t: TensorInfo, layout: RowLayout, first: number, count: numb
 export function readRowRangeF32(t: TensorInfo, first: number, count: number, out: Float32Array): void {
   const layout = rowLayout(t);
   checkRange(t, layout, first, count, out);
-  if (t.rowOrder) return readRows(t, Array.from({ length: count }, (_, i) => first + i), out);
+  if (t.rowOrder)
+    return readRows(
+      t,
+      Array.from({ length: count }, (_, i) => first + i),
+      out,
+    );
   const start = t.byteOffset + first * layout.rowBytes;
   const fd = openSync(t.file, 'r');
   try {
     if (t.dtype === 'F32') {
       // nothing to widen: read straight into the result (a scratch buffer cost a zero-fill and a copy)
       const bytes = Buffer.from(out.buffer, out.byteOffset, out.byteLength);
-      for (let at = 0; at < bytes.length; at += CHUNK_BYTES) readFully(fd, bytes.subarray(at), Math.min(CHUNK_BYTES, bytes.length - at), start + at, t);
+      for (let at = 0; at < bytes.length; at += CHUNK_BYTES)
+        readFully(fd, bytes.subarray(at), Math.min(CHUNK_BYTES, bytes.length - at), start + at, t);
       return;
     }
     const chunkRows = Math.max(1, Math.floor(CHUNK_BYTES / layout.rowBytes));
@@ -302,16 +372,24 @@ export function readRowRangeF32Async(t: TensorInfo, first: number, count: number
   }
   const start = t.byteOffset + first * layout.rowBytes;
   const readAt = (buf: Buffer, offset: number, length: number, position: number) =>
-    new Promise<number>((done, failed) => read(fd, buf, offset, length, position, (e, bytesRead) => (e ? failed(e) : done(bytesRead))));
+    new Promise<number>((done, failed) =>
+      read(fd, buf, offset, length, position, (e, bytesRead) => (e ? failed(e) : done(bytesRead))),
+    );
   const readAll = async (buf: Buffer, length: number, position: number) => {
-    for (let done = 0; done < length; ) {
+    for (let done = 0; done < length;) {
       const bytesRead = await readAt(buf, done, Math.min(CHUNK_BYTES, length - done), position + done);
-      if (bytesRead === 0) throw new LensFailure({ code: 'corrupt-safetensors', message: `${t.file}: file ended inside tensor "${t.name}"`, hint: 'The file was truncated after it was opened: download it again.' });
+      if (bytesRead === 0)
+        throw new LensFailure({
+          code: 'corrupt-safetensors',
+          message: `${t.file}: file ended inside tensor "${t.name}"`,
+          hint: 'The file was truncated after it was opened: download it again.',
+        });
       done += bytesRead;
     }
   };
   const reading = (async () => {
-    if (t.dtype === 'F32') return readAll(Buffer.from(out.buffer, out.byteOffset, out.byteLength), out.byteLength, start);
+    if (t.dtype === 'F32')
+      return readAll(Buffer.from(out.buffer, out.byteOffset, out.byteLength), out.byteLength, start);
     const scratch = Buffer.alloc(count * layout.rowBytes);
     await readAll(scratch, scratch.length, start);
     layout.widen(scratch, count, out, 0);
@@ -327,13 +405,19 @@ export function readRowRangeF32Async(t: TensorInfo, first: number, count: number
 export function readRows(t: TensorInfo, rows: readonly number[], out: Float32Array | Float64Array): void {
   const layout = rowLayout(t);
   const { rowValues, rowBytes } = layout;
-  if (out.length !== rows.length * rowValues) throw new Error(`readRows: out has ${out.length} values for ${rows.length} rows of ${rowValues}`);
+  if (out.length !== rows.length * rowValues)
+    throw new Error(`readRows: out has ${out.length} values for ${rows.length} rows of ${rowValues}`);
   const scratch = Buffer.alloc(rowBytes);
   const row = new Float32Array(rowValues);
   const fd = openSync(t.file, 'r');
   try {
     rows.forEach((r, i) => {
-      if (!(Number.isInteger(r) && r >= 0 && r < layout.rows)) throw new LensFailure({ code: 'bad-argument', message: `token id ${r} is outside the vocabulary (0..${layout.rows - 1}) of "${t.name}"`, hint: 'The ids do not come from this model\'s tokenizer.' });
+      if (!(Number.isInteger(r) && r >= 0 && r < layout.rows))
+        throw new LensFailure({
+          code: 'bad-argument',
+          message: `token id ${r} is outside the vocabulary (0..${layout.rows - 1}) of "${t.name}"`,
+          hint: "The ids do not come from this model's tokenizer.",
+        });
       const stored = t.rowOrder ? t.rowOrder[r] : r;
       readFully(fd, scratch, rowBytes, t.byteOffset + stored * rowBytes, t);
       if (t.dtype === 'F64' && out instanceof Float64Array) {
@@ -354,7 +438,12 @@ function readFully(fd: number, buf: Buffer, length: number, position: number, t:
   let done = 0;
   while (done < length) {
     const n = readSync(fd, buf, done, length - done, position + done);
-    if (n === 0) throw new LensFailure({ code: 'corrupt-safetensors', message: `${t.file}: file ended inside tensor "${t.name}"`, hint: 'The file was truncated after it was opened: download it again.' });
+    if (n === 0)
+      throw new LensFailure({
+        code: 'corrupt-safetensors',
+        message: `${t.file}: file ended inside tensor "${t.name}"`,
+        hint: 'The file was truncated after it was opened: download it again.',
+      });
     done += n;
   }
 }

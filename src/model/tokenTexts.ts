@@ -65,11 +65,24 @@ export function bytesText(bytes: readonly number[]): string {
 /** Length of the valid UTF-8 character starting at bytes[i], or 0 when there is none (stray or cut-off bytes). */
 function utf8Length(bytes: readonly number[], i: number): number {
   const lead = bytes[i];
-  const size = lead < 0x80 ? 1 : lead >= 0xc2 && lead < 0xe0 ? 2 : lead >= 0xe0 && lead < 0xf0 ? 3 : lead >= 0xf0 && lead < 0xf5 ? 4 : 0;
+  const size =
+    lead < 0x80
+      ? 1
+      : lead >= 0xc2 && lead < 0xe0
+        ? 2
+        : lead >= 0xe0 && lead < 0xf0
+          ? 3
+          : lead >= 0xf0 && lead < 0xf5
+            ? 4
+            : 0;
   if (size === 0 || i + size > bytes.length) return 0;
   for (let k = 1; k < size; k++) if ((bytes[i + k] & 0xc0) !== 0x80) return 0;
   // overlong forms, surrogates and code points above U+10FFFF are not valid either
-  return Buffer.from(bytes.slice(i, i + size)).toString('utf8').includes(REPLACEMENT) ? 0 : size;
+  return Buffer.from(bytes.slice(i, i + size))
+    .toString('utf8')
+    .includes(REPLACEMENT)
+    ? 0
+    : size;
 }
 
 /**
@@ -104,7 +117,11 @@ export async function sequenceTexts(
   return texts;
 }
 
-async function runTexts(ids: readonly number[], decode: (ids: number[]) => Promise<string>, bytePiece: (id: number) => boolean): Promise<TokenText[]> {
+async function runTexts(
+  ids: readonly number[],
+  decode: (ids: number[]) => Promise<string>,
+  bytePiece: (id: number) => boolean,
+): Promise<TokenText[]> {
   const own: string[] = [];
   const continuation: boolean[] = [];
   let context = 0; // decoding starts here: a token that begins on a character boundary
@@ -115,7 +132,9 @@ async function runTexts(ids: readonly number[], decode: (ids: number[]) => Promi
     const decoded = await decode(ids.slice(context, i + 1));
     const finished = i === ids.length - 1 ? decoded : decoded.replace(/\uFFFD+$/, '');
     const unfinished = finished.length < decoded.length;
-    const added = finished.startsWith(before) ? finished.slice(before.length) : finished.slice(commonPrefix(finished, before));
+    const added = finished.startsWith(before)
+      ? finished.slice(before.length)
+      : finished.slice(commonPrefix(finished, before));
     let text = added;
     const wasPending = pending;
     if (pending !== null && added.length > 0) {
@@ -153,7 +172,10 @@ function commonPrefix(a: string, b: string): number {
 }
 
 /** How a ranked token is named: its text, or for a continuation the character it continues and which part. */
-export function tokenLabel(tokens: readonly { readonly text: string; readonly continuation?: boolean }[], n: number): string {
+export function tokenLabel(
+  tokens: readonly { readonly text: string; readonly continuation?: boolean }[],
+  n: number,
+): string {
   if (tokens[n].continuation !== true) return JSON.stringify(tokens[n].text);
   let head = n;
   while (head > 0 && tokens[head].continuation === true) head--;

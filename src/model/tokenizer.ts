@@ -41,9 +41,17 @@ const TOKENIZER_FILE = 'tokenizer.json';
 export async function loadTokenizer(dir: string): Promise<Result<LensTokenizer>> {
   const path = join(dir, TOKENIZER_FILE);
   if (!existsSync(path)) {
-    return fail('missing-file', `${path}: not found`, 'Only fast tokenizers (tokenizer.json) are supported: save the tokenizer again with transformers AutoTokenizer.save_pretrained.');
+    return fail(
+      'missing-file',
+      `${path}: not found`,
+      'Only fast tokenizers (tokenizer.json) are supported: save the tokenizer again with transformers AutoTokenizer.save_pretrained.',
+    );
   }
-  return tokenizerFromJson(readFileSync(path, 'utf8'), path, 'The file is damaged or from an unsupported tokenizers version: save it again with a recent transformers.');
+  return tokenizerFromJson(
+    readFileSync(path, 'utf8'),
+    path,
+    'The file is damaged or from an unsupported tokenizers version: save it again with a recent transformers.',
+  );
 }
 
 /** A tokenizer from tokenizer.json text; `source` names it in errors (a file, or a GGUF file's vocabulary). */
@@ -55,7 +63,8 @@ export function tokenizerFromJson(text: string, source: string, hint: string): R
   } catch (e) {
     return bad(`not valid JSON (${(e as Error).message})`);
   }
-  if (typeof json !== 'object' || json === null || typeof json.model !== 'object' || json.model === null) return bad('has no "model"');
+  if (typeof json !== 'object' || json === null || typeof json.model !== 'object' || json.model === null)
+    return bad('has no "model"');
   let tok: Tokenizer;
   try {
     tok = Tokenizer.fromString(text);
@@ -108,7 +117,13 @@ function wrap(tok: Tokenizer, vocabSize: number, specialIds: ReadonlySet<number>
     decode: (ids, skipSpecial = false) => tok.decode([...ids], skipSpecial),
     tokenText,
     sequenceTexts: (ids, special) =>
-      sequenceTexts(ids, special, (id) => tok.idToToken(id) ?? '', (run) => tok.decode(run, false), (id) => isBytePiece(tok.idToToken(id) ?? '')),
+      sequenceTexts(
+        ids,
+        special,
+        (id) => tok.idToToken(id) ?? '',
+        (run) => tok.decode(run, false),
+        (id) => isBytePiece(tok.idToToken(id) ?? ''),
+      ),
     rawToken: (id) => tok.idToToken(id) ?? undefined,
     knownIds() {
       // one call for the whole vocabulary: a call per id costs a round trip into the binding each

@@ -8,12 +8,22 @@ import type { TensorInfo, WeightStore } from './safetensors';
 
 function candidates(name: string): string[] {
   const bare = name.replace(/^model\./, '');
-  return [name, bare, `model.${bare}`, `transformer.${bare}`, `model.language_model.${bare}`, `language_model.model.${bare}`, `language_model.${name}`];
+  return [
+    name,
+    bare,
+    `model.${bare}`,
+    `transformer.${bare}`,
+    `model.language_model.${bare}`,
+    `language_model.model.${bare}`,
+    `language_model.${name}`,
+  ];
 }
 
 /** The tensor stored under `name` or one of its prefixed spellings, if any. */
 export function lookupTensor(store: WeightStore, name: string): TensorInfo | undefined {
-  return candidates(name).map((c) => store.info(c)).find((i) => i !== undefined);
+  return candidates(name)
+    .map((c) => store.info(c))
+    .find((i) => i !== undefined);
 }
 
 /** The tensor stored under `name` or one of its prefixed spellings; a 'missing-tensor' LensFailure if none. */

@@ -36,7 +36,10 @@ export function vocabularyWords(tokenizer: LensTokenizer, keep: (word: string) =
 
 /** Each word encoded after a space, without special tokens, lone space tokens dropped; `empty`: the words
  *  left with no token (characters the vocabulary has nothing for, and no byte fallback). */
-export async function encodeWords(tokenizer: LensTokenizer, words: readonly string[]): Promise<{ encoded: WordTokens[]; empty: string[] }> {
+export async function encodeWords(
+  tokenizer: LensTokenizer,
+  words: readonly string[],
+): Promise<{ encoded: WordTokens[]; empty: string[] }> {
   const encoded: WordTokens[] = [];
   const empty: string[] = [];
   const BATCH = 256; // encodes run on the binding's thread pool: a batch at a time instead of one by one
@@ -54,10 +57,17 @@ export async function encodeWords(tokenizer: LensTokenizer, words: readonly stri
 }
 
 /** A user's word list as tokens, or an error naming the words that have none. */
-export async function encodeWordList(tokenizer: LensTokenizer, words: readonly string[], file: string): Promise<Result<WordTokens[]>> {
+export async function encodeWordList(
+  tokenizer: LensTokenizer,
+  words: readonly string[],
+  file: string,
+): Promise<Result<WordTokens[]>> {
   const { encoded, empty } = await encodeWords(tokenizer, words);
   if (empty.length > 0) {
-    const shown = empty.slice(0, 5).map((w) => JSON.stringify(w)).join(', ');
+    const shown = empty
+      .slice(0, 5)
+      .map((w) => JSON.stringify(w))
+      .join(', ');
     return fail(
       'bad-argument',
       `${file}: ${empty.length} word${empty.length > 1 ? 's' : ''} encode to no tokens with this tokenizer: ${shown}${empty.length > 5 ? ', …' : ''}`,

@@ -30,7 +30,10 @@ export function escapeHtml(text: string): string {
 
 /** JSON safe inside <script>: no "<", ">" or "&" (so no "</script>" or "<!--"), no JS line separators. */
 export function jsonForScript(value: unknown): string {
-  return JSON.stringify(value).replace(/[<>&\u2028\u2029]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+  return JSON.stringify(value).replace(
+    /[<>&\u2028\u2029]/g,
+    (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`,
+  );
 }
 
 // ---- formatting ----
@@ -105,7 +108,12 @@ function topTokensHtml(json: ExplainJson, k = 10): string {
     .sort((a, b) => b.d - a.d)
     .slice(0, k);
   if (ranked.length === 0) return '<p class="muted">No prompt token is above the sparsity threshold.</p>';
-  const rows = ranked.map(({ t, n, d }) => `<tr><td class="tok">${escapeHtml(tokenLabel(json.prompt_tokens, n))}</td><td>${n}</td><td>${formatNumber(d)}</td><td>${json.instruction_mask?.[n] ? 'yes' : ''}</td></tr>`).join('');
+  const rows = ranked
+    .map(
+      ({ t, n, d }) =>
+        `<tr><td class="tok">${escapeHtml(tokenLabel(json.prompt_tokens, n))}</td><td>${n}</td><td>${formatNumber(d)}</td><td>${json.instruction_mask?.[n] ? 'yes' : ''}</td></tr>`,
+    )
+    .join('');
   return `<table class="num"><thead><tr><th>token</th><th>position</th><th>density</th><th>instruction</th></tr></thead><tbody>${rows}</tbody></table>`;
 }
 
@@ -120,7 +128,11 @@ function scoresHtml(json: ExplainJson): string {
     ['response tokens', `${M}${json.settings?.response_given ? ' (given)' : ' (generated)'}`],
     ['mean p(response token)', formatNumber(M > 0 ? json.probabilities.reduce((a, p) => a + p, 0) / M : null)],
   ];
-  if (timing) rows.push(['time', `load ${formatNumber(timing.load)} s, generation ${formatNumber(timing.generation)} s, attribution ${formatNumber(timing.attribution)} s`]);
+  if (timing)
+    rows.push([
+      'time',
+      `load ${formatNumber(timing.load)} s, generation ${formatNumber(timing.generation)} s, attribution ${formatNumber(timing.attribution)} s`,
+    ]);
   return `<table class="kv">${rows.map(([k, v]) => `<tr><th>${escapeHtml(k)}</th><td>${escapeHtml(v)}</td></tr>`).join('')}</table>`;
 }
 
@@ -132,7 +144,12 @@ function spansHtml(json: ExplainJson): string {
 
 /** The data the hover script reads; the attribution matrix exactly as in the JSON. */
 function panelData(json: ExplainJson): string {
-  return jsonForScript({ attribution: json.attribution, special: json.prompt_tokens.map((t) => t.special), probabilities: json.probabilities, response: json.response_tokens.map((t) => t.text) });
+  return jsonForScript({
+    attribution: json.attribution,
+    special: json.prompt_tokens.map((t) => t.special),
+    probabilities: json.probabilities,
+    response: json.response_tokens.map((t) => t.text),
+  });
 }
 
 function panelHtml(json: ExplainJson, heading: string): string {
@@ -260,8 +277,14 @@ export function compareHtml(base: ExplainJson, tuned: ExplainJson, extra: Compar
     delta === undefined
       ? ''
       : `<p>Instruction importance: ${escapeHtml(baseLabel)} ${formatNumber(a)}, ${escapeHtml(tunedLabel)} ${formatNumber(b)}; change <span class="${delta >= 0 ? 'delta-pos' : 'delta-neg'}">${delta >= 0 ? '+' : ''}${escapeHtml(formatNumber(delta))}</span> (${escapeHtml(delta > 0 ? `${tunedLabel} attends more to the instruction` : delta < 0 ? `${baseLabel} attends more to the instruction` : 'equal')}).</p>`;
-  const samePrompt = base.prompt === tuned.prompt ? '' : '<p class="delta-neg">The two explanations are of different prompts.</p>';
-  const tables = extra.global === undefined ? [] : Array.isArray(extra.global) ? (extra.global as readonly ComparisonTable[]) : [extra.global as ComparisonTable];
+  const samePrompt =
+    base.prompt === tuned.prompt ? '' : '<p class="delta-neg">The two explanations are of different prompts.</p>';
+  const tables =
+    extra.global === undefined
+      ? []
+      : Array.isArray(extra.global)
+        ? (extra.global as readonly ComparisonTable[])
+        : [extra.global as ComparisonTable];
   const body = `<h1>Instruction Lens: ${escapeHtml(baseLabel)} vs ${escapeHtml(tunedLabel)}</h1>
 <p class="muted">Input→output attribution (gradient × input) and importance density, after Wu et al., arXiv 2310.00492.</p>
 ${samePrompt}${verdict}

@@ -29,7 +29,13 @@ export function defaultCacheDir(): string {
 /** What a calibration is valid for: the processor, the cores and threads, the onnxruntime version. */
 export function calibrationKey(threads: number): string {
   const ortVersion = (require('onnxruntime-node/package.json') as { version: string }).version;
-  return [`v${FORMAT}`, cpus()[0]?.model ?? 'cpu', `${availableParallelism()} cores`, `${threads} threads`, `onnxruntime ${ortVersion}`].join(' | ');
+  return [
+    `v${FORMAT}`,
+    cpus()[0]?.model ?? 'cpu',
+    `${availableParallelism()} cores`,
+    `${threads} threads`,
+    `onnxruntime ${ortVersion}`,
+  ].join(' | ');
 }
 
 /** Deterministic values in [-0.5, 0.5) (an LCG): operands for timing products. */
@@ -44,7 +50,14 @@ export function seededValues(n: number, seed: number): Float32Array {
 }
 
 /** Best seconds per call of x Wᵀ with x (m, k) and W (n, k), over `repeats` timings of `calls` calls. */
-async function timeLinear(m: number, k: number, n: number, threads: number, calls: number, repeats: number): Promise<number> {
+async function timeLinear(
+  m: number,
+  k: number,
+  n: number,
+  threads: number,
+  calls: number,
+  repeats: number,
+): Promise<number> {
   const g = new Graph('float32');
   const x = g.input('x', [m, k]);
   const w = g.weight('w', [n, k], 'float32', { data: seededValues(n * k, 2) });
@@ -69,17 +82,31 @@ export async function measureCalibration(threads: number): Promise<Calibration> 
   const product = await timeLinear(m, k, n, threads, 4, 5);
   const [rows, cols] = [8192, 1024]; // a 32 MiB weight: larger than the caches
   const row = await timeLinear(1, cols, rows, threads, 8, 5);
-  return { key: calibrationKey(threads), measuredAt: new Date().toISOString(), productGflops: (2 * m * k * n) / product / 1e9, weightGBps: (rows * cols * 4) / row / 1e9 };
+  return {
+    key: calibrationKey(threads),
+    measuredAt: new Date().toISOString(),
+    productGflops: (2 * m * k * n) / product / 1e9,
+    weightGBps: (rows * cols * 4) / row / 1e9,
+  };
 }
 
 /** The cached calibration for `threads` threads, measured (and cached) if there is none or it is stale. */
-export async function machineCalibration(threads = availableParallelism(), cacheDir = defaultCacheDir()): Promise<Calibration & { readonly cached: boolean }> {
+export async function machineCalibration(
+  threads = availableParallelism(),
+  cacheDir = defaultCacheDir(),
+): Promise<Calibration & { readonly cached: boolean }> {
   const path = join(cacheDir, 'calibration.json');
   const key = calibrationKey(threads);
   try {
     const all = JSON.parse(readFileSync(path, 'utf8')) as Record<string, Calibration>;
     const c = all[key];
-    if (c && c.productGflops > 0 && c.weightGBps > 0 && Date.now() - Date.parse(c.measuredAt) < MAX_AGE_DAYS * 86_400_000) return { ...c, cached: true };
+    if (
+      c &&
+      c.productGflops > 0 &&
+      c.weightGBps > 0 &&
+      Date.now() - Date.parse(c.measuredAt) < MAX_AGE_DAYS * 86_400_000
+    )
+      return { ...c, cached: true };
   } catch {}
   const measured = await measureCalibration(threads);
   try {

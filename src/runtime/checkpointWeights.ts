@@ -28,7 +28,12 @@ export interface CheckpointWeightsOptions {
  * each cast 16-bit weights themselves, so neither keeps the other's f32 casts alive. The stored initializer
  * is one and the same.
  */
-export function checkpointWeights(graph: Graph, store: WeightStore, scope = 'main', options: CheckpointWeightsOptions = {}): WeightSource {
+export function checkpointWeights(
+  graph: Graph,
+  store: WeightStore,
+  scope = 'main',
+  options: CheckpointWeightsOptions = {},
+): WeightSource {
   const widenBlockBytes = options.widenBlockBytes ?? WIDEN_BLOCK_BYTES;
   const find = (name: string): TensorInfo | undefined => lookupTensor(store, name);
   const blocksOf = new Map<string, Tensor[]>();
@@ -37,7 +42,11 @@ export function checkpointWeights(graph: Graph, store: WeightStore, scope = 'mai
     rows: (name, ids) => {
       const info = findTensor(store, name);
       // a GGUF embedding widens only the rows gathered, not its whole table
-      return info.gguf && !info.rowOrder ? widenGguf(info, gather(storedGguf(info), ids)) : info.gguf ? gather(source.get(name), ids) : cast(gather(stored(name), ids), graph.computeDtype);
+      return info.gguf && !info.rowOrder
+        ? widenGguf(info, gather(storedGguf(info), ids))
+        : info.gguf
+          ? gather(source.get(name), ids)
+          : cast(gather(stored(name), ids), graph.computeDtype);
     },
     get: (name) =>
       graph.cached(`${scope}:weight:${name}`, () => {
@@ -58,7 +67,11 @@ export function checkpointWeights(graph: Graph, store: WeightStore, scope = 'mai
     const info = findTensor(store, name);
     const dtype = STORED[info.dtype];
     if (!dtype) {
-      throw new LensFailure({ code: 'corrupt-safetensors', message: `${info.file}: tensor "${info.name}" has dtype ${info.dtype}`, hint: 'Weights must be F32, F16 or BF16.' });
+      throw new LensFailure({
+        code: 'corrupt-safetensors',
+        message: `${info.file}: tensor "${info.name}" has dtype ${info.dtype}`,
+        hint: 'Weights must be F32, F16 or BF16.',
+      });
     }
     return { info, dtype };
   }
@@ -66,7 +79,11 @@ export function checkpointWeights(graph: Graph, store: WeightStore, scope = 'mai
   /** The initializer in its stored dtype: one per tensor, whatever the scope. */
   function stored(name: string): Tensor {
     const { info, dtype } = lookup(name);
-    return graph.cached(`stored:${info.name}`, () => graph.weight(info.name, info.shape, dtype, { external: { file: info.file, offset: info.byteOffset, length: info.byteLength } }));
+    return graph.cached(`stored:${info.name}`, () =>
+      graph.weight(info.name, info.shape, dtype, {
+        external: { file: info.file, offset: info.byteOffset, length: info.byteLength },
+      }),
+    );
   }
 
   /** A GGUF tensor's stored bytes (or those of rows [r0, r1)) as one initializer: uint8 [rows, bytes a row] for a block type, the float tensor itself for F32/F16/BF16. */
@@ -78,7 +95,9 @@ export function checkpointWeights(graph: Graph, store: WeightStore, scope = 'mai
     const rowBytes = (rowValues / type.blockValues) * type.blockBytes;
     const key = r0 === 0 && r1 === (info.shape[0] ?? 1) ? info.name : `${info.name}[${r0}:${r1}]`;
     return graph.cached(`stored:${key}`, () =>
-      graph.weight(key, [rows, blocky ? rowBytes : rowValues], blocky ? 'uint8' : STORED[info.dtype]!, { external: { file: info.file, offset: info.byteOffset + r0 * rowBytes, length: rows * rowBytes } }),
+      graph.weight(key, [rows, blocky ? rowBytes : rowValues], blocky ? 'uint8' : STORED[info.dtype]!, {
+        external: { file: info.file, offset: info.byteOffset + r0 * rowBytes, length: rows * rowBytes },
+      }),
     );
   }
 
@@ -86,7 +105,16 @@ export function checkpointWeights(graph: Graph, store: WeightStore, scope = 'mai
   function widenGguf(info: TensorInfo, storedRows: Tensor, rowOrder?: readonly number[]): Tensor {
     const type = ggmlTypeByName(info.dtype)!;
     const rowValues = elementCount(info.shape) / (info.shape[0] ?? 1);
-    return cast(ggmlWeight(storedRows, { type: type.name, rowValues, blockValues: type.blockValues, blockBytes: type.blockBytes, ...(rowOrder ? { rowOrder } : {}) }), graph.computeDtype);
+    return cast(
+      ggmlWeight(storedRows, {
+        type: type.name,
+        rowValues,
+        blockValues: type.blockValues,
+        blockBytes: type.blockBytes,
+        ...(rowOrder ? { rowOrder } : {}),
+      }),
+      graph.computeDtype,
+    );
   }
 
   /** A GGUF tensor (or rows [r0, r1) of it), widened at its use. */
@@ -115,7 +143,11 @@ export function checkpointWeights(graph: Graph, store: WeightStore, scope = 'mai
       const r1 = Math.min(rows, r0 + per);
       const block = graph.cached(`stored:${info.name}[${r0}:${r1}]`, () =>
         graph.weight(`${info.name}[${r0}:${r1}]`, [r1 - r0, ...info.shape.slice(1)], dtype, {
-          external: { file: info.file, offset: info.byteOffset + r0 * storedRowBytes, length: (r1 - r0) * storedRowBytes },
+          external: {
+            file: info.file,
+            offset: info.byteOffset + r0 * storedRowBytes,
+            length: (r1 - r0) * storedRowBytes,
+          },
         }),
       );
       blocks.push(graph.cached(`${scope}:weight:${name}[${r0}:${r1}]`, () => cast(block, graph.computeDtype)));

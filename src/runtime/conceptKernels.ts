@@ -37,9 +37,20 @@ import { A, constant, int, ints, modelBytes, node, T, value } from '../graph/onn
  */
 function scatterModel(blocks: number): Uint8Array {
   const part = (i: number) => `x${i}`;
-  const nodes: onnx.INodeProto[] = [node('ReduceMean', ['w'], ['mean'], [ints('axes', [1]), int('keepdims', 1)]), node('Sub', ['w', 'mean'], ['xc'])];
+  const nodes: onnx.INodeProto[] = [
+    node('ReduceMean', ['w'], ['mean'], [ints('axes', [1]), int('keepdims', 1)]),
+    node('Sub', ['w', 'mean'], ['xc']),
+  ];
   if (blocks === 1) nodes.push(node('Identity', ['xc'], [part(0)]));
-  else nodes.push(node('Split', ['xc', 'sizes'], Array.from({ length: blocks }, (_, i) => part(i)), [int('axis', 0)]));
+  else
+    nodes.push(
+      node(
+        'Split',
+        ['xc', 'sizes'],
+        Array.from({ length: blocks }, (_, i) => part(i)),
+        [int('axis', 0)],
+      ),
+    );
   const rows: string[] = [];
   for (let i = 0; i < blocks; i++) {
     const row: string[] = [];
@@ -72,7 +83,10 @@ function rowsTimesModel(): Uint8Array {
     name: 'rows_times',
     input: [value('s', T.FLOAT, ['d', 'd']), value('x', T.FLOAT, ['n', 'd'])],
     output: [value('y', T.FLOAT, ['n', 'd'])],
-    node: [node('Gemm', ['s', 'x'], ['sx'], [int('transB', 1)]), node('Transpose', ['sx'], ['y'], [ints('perm', [1, 0])])],
+    node: [
+      node('Gemm', ['s', 'x'], ['sx'], [int('transB', 1)]),
+      node('Transpose', ['sx'], ['y'], [ints('perm', [1, 0])]),
+    ],
   });
 }
 
@@ -84,7 +98,12 @@ function rowsTimesModel(): Uint8Array {
 function filterModel(): Uint8Array {
   const body: onnx.IGraphProto = {
     name: 'step',
-    input: [value('i', T.INT64, []), value('cond', T.BOOL, []), value('z', T.FLOAT, ['d', 'n']), value('zp', T.FLOAT, ['d', 'n'])],
+    input: [
+      value('i', T.INT64, []),
+      value('cond', T.BOOL, []),
+      value('z', T.FLOAT, ['d', 'n']),
+      value('zp', T.FLOAT, ['d', 'n']),
+    ],
     output: [value('cond_out', T.BOOL, []), value('z_next', T.FLOAT, ['d', 'n']), value('z_prev', T.FLOAT, ['d', 'n'])],
     initializer: [constant('one', T.INT64, [], BigInt64Array.of(1n))],
     node: [
@@ -103,7 +122,13 @@ function filterModel(): Uint8Array {
   };
   return modelBytes({
     name: 'chebyshev_filter',
-    input: [value('s', T.FLOAT, ['d', 'd']), value('x', T.FLOAT, ['n', 'd']), value('ax', T.FLOAT, ['n', 'd']), value('steps', T.FLOAT, ['p', 3]), value('count', T.INT64, [])],
+    input: [
+      value('s', T.FLOAT, ['d', 'd']),
+      value('x', T.FLOAT, ['n', 'd']),
+      value('ax', T.FLOAT, ['n', 'd']),
+      value('steps', T.FLOAT, ['p', 3]),
+      value('count', T.INT64, []),
+    ],
     output: [value('y', T.FLOAT, ['n', 'd'])],
     initializer: [constant('zero', T.INT64, [], BigInt64Array.of(0n))],
     node: [
@@ -127,9 +152,22 @@ function filterModel(): Uint8Array {
 function topCosinesModel(): Uint8Array {
   return modelBytes({
     name: 'top_cosines',
-    input: [value('u', T.FLOAT, ['n', 'd']), value('e', T.FLOAT, ['v', 'd']), value('valid', T.BOOL, ['v']), value('k', T.INT64, [1])],
-    output: [value('ids', T.INT64, ['n', 'K']), value('cosines', T.FLOAT, ['n', 'K']), value('scores', T.FLOAT, ['n', 'K'])],
-    initializer: [constant('zero', T.FLOAT, [], Float32Array.of(0)), constant('one', T.FLOAT, [], Float32Array.of(1)), constant('minus_one', T.FLOAT, [], Float32Array.of(-1))],
+    input: [
+      value('u', T.FLOAT, ['n', 'd']),
+      value('e', T.FLOAT, ['v', 'd']),
+      value('valid', T.BOOL, ['v']),
+      value('k', T.INT64, [1]),
+    ],
+    output: [
+      value('ids', T.INT64, ['n', 'K']),
+      value('cosines', T.FLOAT, ['n', 'K']),
+      value('scores', T.FLOAT, ['n', 'K']),
+    ],
+    initializer: [
+      constant('zero', T.FLOAT, [], Float32Array.of(0)),
+      constant('one', T.FLOAT, [], Float32Array.of(1)),
+      constant('minus_one', T.FLOAT, [], Float32Array.of(-1)),
+    ],
     node: [
       node('ReduceSumSquare', ['e'], ['norm2'], [ints('axes', [1]), int('keepdims', 0)]), // [v]
       node('Greater', ['norm2', 'zero'], ['nonzero']),
@@ -175,10 +213,18 @@ function check(what: string, got: number, want: number): void {
 }
 
 /** S = X_c X_c^T [D, D] for W_down [D, F] less each row's mean over the F neurons, in `blockCount` row blocks; and the means [D]. */
-export async function scatterMatrix(wDown: Float32Array, D: number, F: number, threads?: number, blockCount = scatterBlocks(D)): Promise<{ scatter: Float32Array; means: Float32Array }> {
+export async function scatterMatrix(
+  wDown: Float32Array,
+  D: number,
+  F: number,
+  threads?: number,
+  blockCount = scatterBlocks(D),
+): Promise<{ scatter: Float32Array; means: Float32Array }> {
   check('scatterMatrix: W', wDown.length, D * F);
   const blocks = Math.max(1, Math.min(blockCount, D));
-  const sizes = Array.from({ length: blocks }, (_, i) => BigInt(Math.floor((D * (i + 1)) / blocks) - Math.floor((D * i) / blocks)));
+  const sizes = Array.from({ length: blocks }, (_, i) =>
+    BigInt(Math.floor((D * (i + 1)) / blocks) - Math.floor((D * i) / blocks)),
+  );
   const s = await kernelSession(`scatter${blocks}`, () => scatterModel(blocks), threads);
   const feeds: Record<string, ort.Tensor> = { w: f32(wDown, [D, F]) };
   if (blocks > 1) feeds.sizes = new ort.Tensor('int64', BigInt64Array.from(sizes), [blocks]);
@@ -187,7 +233,13 @@ export async function scatterMatrix(wDown: Float32Array, D: number, F: number, t
 }
 
 /** X S [n, D] for rows X [n, D] and symmetric S [D, D]. */
-export async function rowsTimesSymmetric(S: Float32Array, D: number, x: Float32Array, n: number, threads?: number): Promise<Float32Array> {
+export async function rowsTimesSymmetric(
+  S: Float32Array,
+  D: number,
+  x: Float32Array,
+  n: number,
+  threads?: number,
+): Promise<Float32Array> {
   check('rowsTimesSymmetric: S', S.length, D * D);
   check('rowsTimesSymmetric: X', x.length, n * D);
   const s = await kernelSession('rowsTimes', rowsTimesModel, threads);
@@ -196,14 +248,29 @@ export async function rowsTimesSymmetric(S: Float32Array, D: number, x: Float32A
 }
 
 /** One Chebyshev filter pass (src/explain/topEigenpairs.ts FilterRows) with symmetric S [D, D], in one call. */
-export async function chebyshevFilter(S: Float32Array, D: number, x: Float32Array, ax: Float32Array, n: number, steps: Float64Array, threads?: number): Promise<Float32Array> {
+export async function chebyshevFilter(
+  S: Float32Array,
+  D: number,
+  x: Float32Array,
+  ax: Float32Array,
+  n: number,
+  steps: Float64Array,
+  threads?: number,
+): Promise<Float32Array> {
   check('chebyshevFilter: S', S.length, D * D);
   check('chebyshevFilter: X', x.length, n * D);
   check('chebyshevFilter: AX', ax.length, n * D);
   const degree = steps.length / 3;
-  if (!Number.isInteger(degree) || degree < 1) throw new Error(`chebyshevFilter: ${steps.length} step coefficients, not [degree >= 1, 3]`);
+  if (!Number.isInteger(degree) || degree < 1)
+    throw new Error(`chebyshevFilter: ${steps.length} step coefficients, not [degree >= 1, 3]`);
   const s = await kernelSession('filter', filterModel, threads);
-  const out = await s.run({ s: f32(S, [D, D]), x: f32(x, [n, D]), ax: f32(ax, [n, D]), steps: f32(new Float32Array(steps), [degree, 3]), count: i64([degree - 1], []) });
+  const out = await s.run({
+    s: f32(S, [D, D]),
+    x: f32(x, [n, D]),
+    ax: f32(ax, [n, D]),
+    steps: f32(new Float32Array(steps), [degree, 3]),
+    count: i64([degree - 1], []),
+  });
   return out.y.data as Float32Array;
 }
 
@@ -214,18 +281,43 @@ export interface TopCosines {
 }
 
 /** Per unit row of U [n, D], the K ids v with `valid[v]` (1) and the largest |cos(u, e_v)| over E [V, D]. */
-export async function topCosines(U: Float32Array, n: number, E: Float32Array, V: number, D: number, valid: Uint8Array, K: number, threads?: number): Promise<TopCosines> {
+export async function topCosines(
+  U: Float32Array,
+  n: number,
+  E: Float32Array,
+  V: number,
+  D: number,
+  valid: Uint8Array,
+  K: number,
+  threads?: number,
+): Promise<TopCosines> {
   check('topCosines: U', U.length, n * D);
   check('topCosines: E', E.length, V * D);
   check('topCosines: valid', valid.length, V);
   if (!(Number.isInteger(K) && K >= 1 && K <= V)) throw new Error(`topCosines: K ${K} outside 1..${V}`);
   const s = await kernelSession('topCosines', topCosinesModel, threads);
-  const out = await s.run({ u: f32(U, [n, D]), e: f32(E, [V, D]), valid: new ort.Tensor('bool', valid, [V]), k: i64([K], [1]) });
-  return { ids: out.ids.data as BigInt64Array, cosines: out.cosines.data as Float32Array, scores: out.scores.data as Float32Array };
+  const out = await s.run({
+    u: f32(U, [n, D]),
+    e: f32(E, [V, D]),
+    valid: new ort.Tensor('bool', valid, [V]),
+    k: i64([K], [1]),
+  });
+  return {
+    ids: out.ids.data as BigInt64Array,
+    cosines: out.cosines.data as Float32Array,
+    scores: out.scores.data as Float32Array,
+  };
 }
 
 /** A B^T [n, m] for row-major A [n, D] and B [m, D], in float64. */
-export async function rowProducts64(A: Float64Array, n: number, B: Float64Array, m: number, D: number, threads?: number): Promise<Float64Array> {
+export async function rowProducts64(
+  A: Float64Array,
+  n: number,
+  B: Float64Array,
+  m: number,
+  D: number,
+  threads?: number,
+): Promise<Float64Array> {
   check('rowProducts64: A', A.length, n * D);
   check('rowProducts64: B', B.length, m * D);
   const s = await kernelSession('rowProducts64', rowProducts64Model, threads);
@@ -234,7 +326,14 @@ export async function rowProducts64(A: Float64Array, n: number, B: Float64Array,
 }
 
 /** C X [m, D] for row-major C [m, n] and X [n, D], in float64. */
-export async function combineRows64(C: Float64Array, m: number, X: Float64Array, n: number, D: number, threads?: number): Promise<Float64Array> {
+export async function combineRows64(
+  C: Float64Array,
+  m: number,
+  X: Float64Array,
+  n: number,
+  D: number,
+  threads?: number,
+): Promise<Float64Array> {
   check('combineRows64: C', C.length, m * n);
   check('combineRows64: X', X.length, n * D);
   const s = await kernelSession('combineRows64', combineRows64Model, threads);

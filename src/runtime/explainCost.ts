@@ -54,7 +54,10 @@ export class CostModel {
   readonly weightBytes: number;
   private readonly sixteenBit: boolean;
 
-  constructor(private readonly checkpoint: Checkpoint, options: { readonly attributionBatch?: number; readonly backwardChains?: number } = {}) {
+  constructor(
+    private readonly checkpoint: Checkpoint,
+    options: { readonly attributionBatch?: number; readonly backwardChains?: number } = {},
+  ) {
     const { lens, backwardChains } = lensGraphFor(checkpoint, 'float32', options);
     // a decode step fetches the argmax and the new keys and values only
     this.step = flopTerms(lens.outputs.filter((o) => isStepOutput(o.name)));
@@ -90,7 +93,14 @@ export class CostModel {
     const { promptTokens: N, responseTokens: M, generated } = shape;
     const generation = generated ? this.generationFlops(N, M) : 0;
     const attribution = this.attributionFlops(N, M);
-    const { hiddenSize: D, intermediateSize: I, numLayers: L, numHeads: H, numKvHeads: Hkv, headDim: Dh } = this.checkpoint.config;
+    const {
+      hiddenSize: D,
+      intermediateSize: I,
+      numLayers: L,
+      numHeads: H,
+      numKvHeads: Hkv,
+      headDim: Dh,
+    } = this.checkpoint.config;
     const T = N + M - 1;
     // the KV cache, and the attribution's activations: per layer and position what the backward pass keeps of
     // the forward pass (norm inputs, projections, the feed-forward's hidden layer, a row of attention
@@ -119,8 +129,12 @@ export class CostModel {
       const decodeSeconds = Math.max(((M - 1) * bytesPerStep) / (calibration.weightGBps * 1e9), decode / rate);
       generation = prefill / (rate * PREFILL_EFFICIENCY) + decodeSeconds + M * RUN_OVERHEAD_SECONDS;
     }
-    const attribution = cost.flops.attribution / (rate * attributionEfficiency(this.checkpoint.config.hiddenSize)) + cost.runs.attribution * RUN_OVERHEAD_SECONDS;
-    const load = loaded ? 0 : LOAD_SECONDS + (this.weightBytes * (this.sixteenBit ? SIXTEEN_BIT.load : 1)) / LOAD_BYTES_PER_SECOND;
+    const attribution =
+      cost.flops.attribution / (rate * attributionEfficiency(this.checkpoint.config.hiddenSize)) +
+      cost.runs.attribution * RUN_OVERHEAD_SECONDS;
+    const load = loaded
+      ? 0
+      : LOAD_SECONDS + (this.weightBytes * (this.sixteenBit ? SIXTEEN_BIT.load : 1)) / LOAD_BYTES_PER_SECOND;
     return { load, generation, attribution, total: load + generation + attribution };
   }
 }

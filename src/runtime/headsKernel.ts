@@ -14,7 +14,11 @@ function headColumnsModel(): Uint8Array {
   return modelBytes({
     name: 'head_columns',
     input: [value('x', T.FLOAT, ['w', 'd']), value('rows', T.FLOAT, ['c', 'd']), value('k', T.INT64, [1])],
-    output: [value('squares', T.FLOAT, ['c']), value('ids', T.INT64, ['c', 'K']), value('activations', T.FLOAT, ['c', 'K'])],
+    output: [
+      value('squares', T.FLOAT, ['c']),
+      value('ids', T.INT64, ['c', 'K']),
+      value('activations', T.FLOAT, ['c', 'K']),
+    ],
     node: [
       node('Gemm', ['rows', 'x'], ['qk'], [int('transB', 1)]), // [c, w]: column j of the heads' projections as row j
       node('ReduceSumSquare', ['qk'], ['squares'], [ints('axes', [1]), int('keepdims', 0)]),
@@ -36,11 +40,27 @@ export interface HeadColumns {
 }
 
 /** For words X [W, D] and a layer's scaled query and key rows [C, D]: the columns' energies and top words. */
-export async function headColumns(x: Float32Array, words: number, rows: Float32Array, columns: number, width: number, top: number, threads?: number): Promise<HeadColumns> {
-  if (x.length !== words * width || rows.length !== columns * width) throw new Error(`headColumns: X has ${x.length} values for [${words}, ${width}], rows ${rows.length} for [${columns}, ${width}]`);
+export async function headColumns(
+  x: Float32Array,
+  words: number,
+  rows: Float32Array,
+  columns: number,
+  width: number,
+  top: number,
+  threads?: number,
+): Promise<HeadColumns> {
+  if (x.length !== words * width || rows.length !== columns * width)
+    throw new Error(
+      `headColumns: X has ${x.length} values for [${words}, ${width}], rows ${rows.length} for [${columns}, ${width}]`,
+    );
   const K = Math.min(top, words);
   if (!(Number.isInteger(K) && K >= 1)) throw new Error(`headColumns: ${top} words a column of ${words}`);
   const s = await kernelSession('headColumns', headColumnsModel, threads);
   const out = await s.run({ x: f32(x, [words, width]), rows: f32(rows, [columns, width]), k: i64([K], [1]) });
-  return { squares: out.squares.data as Float32Array, ids: out.ids.data as BigInt64Array, activations: out.activations.data as Float32Array, top: K };
+  return {
+    squares: out.squares.data as Float32Array,
+    ids: out.ids.data as BigInt64Array,
+    activations: out.activations.data as Float32Array,
+    top: K,
+  };
 }

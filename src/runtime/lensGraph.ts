@@ -20,7 +20,22 @@
 // its own forward pass, inside the If: sharing the step's would keep its activations alive in every step
 // (the If reads them) and, measured, raised the peak by 20 MiB on a 58M llama.
 import type { Architecture, KeyValue } from '../arch';
-import { Graph, argMax, expand, grad, matmul, mul, reduceSum, reshape, softmax, takeLast, transpose, type ConditionalOutputs, type GraphOutput, type Tensor } from '../graph';
+import {
+  Graph,
+  argMax,
+  expand,
+  grad,
+  matmul,
+  mul,
+  reduceSum,
+  reshape,
+  softmax,
+  takeLast,
+  transpose,
+  type ConditionalOutputs,
+  type GraphOutput,
+  type Tensor,
+} from '../graph';
 
 /** The model's inputs and outputs by name, declared once: the graph is built with them, LensModel feeds and fetches by them. */
 export const LENS_IO = {
@@ -109,7 +124,12 @@ export interface LensGraphOptions {
 }
 
 /** `attributionArch` may read its weights through its own scope (see checkpointWeights). */
-export function buildLensGraph(graph: Graph, arch: Architecture, attributionArch: Architecture = arch, options: LensGraphOptions = {}): LensGraph {
+export function buildLensGraph(
+  graph: Graph,
+  arch: Architecture,
+  attributionArch: Architecture = arch,
+  options: LensGraphOptions = {},
+): LensGraph {
   const { numLayers, numKvHeads: Hkv, headDim: Dh, vocabSize: V, hiddenSize: D } = arch.config;
   const outputs: GraphOutput[] = [];
 
@@ -125,7 +145,12 @@ export function buildLensGraph(graph: Graph, arch: Architecture, attributionArch
   const logits = arch.logits(takeLast(step.hidden, 1));
   outputs.push({ name: LENS_IO.logits, tensor: logits }, { name: LENS_IO.nextId, tensor: argMax(logits, -1) }); // greedy decoding reads only the argmax
   const positionMajor = (t: Tensor) => transpose(t, [0, 2, 1, 3]); // (1, S, Hkv, Dh)
-  step.fresh.forEach((kv, i) => outputs.push({ name: LENS_IO.newKey(i), tensor: positionMajor(kv.k) }, { name: LENS_IO.newValue(i), tensor: positionMajor(kv.v) }));
+  step.fresh.forEach((kv, i) =>
+    outputs.push(
+      { name: LENS_IO.newKey(i), tensor: positionMajor(kv.k) },
+      { name: LENS_IO.newValue(i), tensor: positionMajor(kv.v) },
+    ),
+  );
   // attention probabilities of each layer, (1, Hkv, G, S, K): computed for the logits anyway, copied out only
   // when a run asks for them (LensModel.attention; generation fetches the argmax and the cache only)
   step.attention.forEach((probs, i) => outputs.push({ name: LENS_IO.attention(i), tensor: probs }));
@@ -141,7 +166,8 @@ export function buildLensGraph(graph: Graph, arch: Architecture, attributionArch
   const select = graph.input(LENS_IO.attrSelect, ['M', 'T']); // one-hot: the position whose logits predict y_m
   const targets = graph.input(LENS_IO.attrTargets, ['M', V]); // one-hot y_m
   // a length-dependent rotation (longrope) goes by the whole sequence, not the prefix a batch runs over
-  const ropeLength = arch.config.ropeScaling?.type === 'longrope' ? graph.input(LENS_IO.attrRopeLength, [1], 'int64') : undefined;
+  const ropeLength =
+    arch.config.ropeScaling?.type === 'longrope' ? graph.input(LENS_IO.attrRopeLength, [1], 'int64') : undefined;
   const { hidden } = attributionArch.forward({ embeds: E, positions: attrPositions, keyDim: 'T', ropeLength }); // (1, T, D)
   const predicting = matmul(select, hidden); // (1, M, D)
   const p = reduceSum(mul(softmax(attributionArch.logits(predicting)), targets), [-1], false); // (1, M)
@@ -158,7 +184,10 @@ export function buildLensGraph(graph: Graph, arch: Architecture, attributionArch
   if (chains === 1) attributionOutputs.push({ name: LENS_IO.attribution, tensor: body('M', select, dHead, 0) });
   for (let k = 0; chains > 1 && k < chains; k++) {
     const chain = graph.input(LENS_IO.attrChain(k), [`M${k}`, 'M']); // one-hot: the rows of this chain
-    attributionOutputs.push({ name: LENS_IO.attributionChain(k), tensor: body(`M${k}`, matmul(chain, select), matmul(chain, dHead), k) });
+    attributionOutputs.push({
+      name: LENS_IO.attributionChain(k),
+      tensor: body(`M${k}`, matmul(chain, select), matmul(chain, dHead), k),
+    });
   }
   return { graph, outputs, attribution: { condition: attrRun, outputs: attributionOutputs } };
 }

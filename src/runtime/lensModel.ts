@@ -79,9 +79,22 @@ export class LensModel {
         externalDataFolder: checkpoint.weightsFolder,
         optimization: computeDtype === 'float64' ? 'basic' : 'all',
       });
-      return ok(new LensModel(checkpoint, session, computeDtype, options.attributionBatch ?? ATTRIBUTION_BATCH, built.backwardChains, built.embeddingTable));
+      return ok(
+        new LensModel(
+          checkpoint,
+          session,
+          computeDtype,
+          options.attributionBatch ?? ATTRIBUTION_BATCH,
+          built.backwardChains,
+          built.embeddingTable,
+        ),
+      );
     } catch (e) {
-      return fail('runtime-failure', `onnxruntime could not load the model built for ${checkpoint.dir}: ${(e as Error).message}`, "Report this with the checkpoint's config.json: it is a bug in Instruction Lens.");
+      return fail(
+        'runtime-failure',
+        `onnxruntime could not load the model built for ${checkpoint.dir}: ${(e as Error).message}`,
+        "Report this with the checkpoint's config.json: it is a bug in Instruction Lens.",
+      );
     }
   }
 
@@ -116,12 +129,29 @@ export class LensModel {
   /** The first `count` positions of (1, S, D) embeddings, sharing their data. */
   private firstPositions(embeds: ort.Tensor, count: number): ort.Tensor {
     const D = this.config.hiddenSize;
-    return new ort.Tensor(this.computeDtype, (embeds.data as Float32Array | Float64Array).subarray(0, count * D), [1, count, D]);
+    return new ort.Tensor(this.computeDtype, (embeds.data as Float32Array | Float64Array).subarray(0, count * D), [
+      1,
+      count,
+      D,
+    ]);
   }
 
   /** A step's inputs for `ids` at positions from `first`, with each layer's cache as given. */
-  private stepInputs(ids: readonly number[], first: number, pastKeys: readonly ort.Tensor[], pastValues: readonly ort.Tensor[]): Feeds {
-    return stepFeeds({ embeds: this.embeds(ids), positions: i64(ids.map((_, i) => first + i), [ids.length]), pastKeys, pastValues });
+  private stepInputs(
+    ids: readonly number[],
+    first: number,
+    pastKeys: readonly ort.Tensor[],
+    pastValues: readonly ort.Tensor[],
+  ): Feeds {
+    return stepFeeds({
+      embeds: this.embeds(ids),
+      positions: i64(
+        ids.map((_, i) => first + i),
+        [ids.length],
+      ),
+      pastKeys,
+      pastValues,
+    });
   }
 
   /** An empty cache: a (1, 0, Hkv, Dh) tensor a layer. */
@@ -132,7 +162,12 @@ export class LensModel {
 
   /** The step left idle (S = P = 0), for an attribution run. */
   private emptyStep(): Feeds {
-    return stepFeeds({ embeds: this.floats(0, [1, 0, this.config.hiddenSize]), positions: i64([], [0]), pastKeys: this.emptyCache(), pastValues: this.emptyCache() });
+    return stepFeeds({
+      embeds: this.floats(0, [1, 0, this.config.hiddenSize]),
+      positions: i64([], [0]),
+      pastKeys: this.emptyCache(),
+      pastValues: this.emptyCache(),
+    });
   }
 
   /** One forward pass over `ids` from position 0 without a cache, the attribution off. */
@@ -156,7 +191,11 @@ export class LensModel {
    * Greedy decoding with a KV cache: the prompt in one step, then one token per step. Stops at an EOS id,
    * after maxNewTokens, or at the model's context length. onToken may return false to stop early.
    */
-  async generate(promptIds: readonly number[], maxNewTokens: number, onToken?: (id: number, done: number) => boolean | void): Promise<number[]> {
+  async generate(
+    promptIds: readonly number[],
+    maxNewTokens: number,
+    onToken?: (id: number, done: number) => boolean | void,
+  ): Promise<number[]> {
     const { numLayers, numKvHeads, headDim, maxPositions, eosTokenIds } = this.config;
     const out: number[] = [];
     const idle = this.emptyAttribution();
@@ -171,12 +210,19 @@ export class LensModel {
     let tokens = [...promptIds];
     let position = 0;
     while (out.length < maxNewTokens && position + tokens.length <= maxPositions) {
-      const filled = (cache: Float32Array | Float64Array) => new ort.Tensor(this.computeDtype, cache.subarray(0, position * row), [1, position, numKvHeads, headDim]);
+      const filled = (cache: Float32Array | Float64Array) =>
+        new ort.Tensor(this.computeDtype, cache.subarray(0, position * row), [1, position, numKvHeads, headDim]);
       const feeds: Feeds = { ...this.stepInputs(tokens, position, keys.map(filled), values.map(filled)), ...idle };
       // the argmax, not the logits (a vocabulary-sized array per token), comes back; the new positions'
       // keys and values are written by the runtime straight into their place in the cache
       const fetches: Record<string, ort.Tensor | null> = { [LENS_IO.nextId]: null };
-      const rows = (cache: Float32Array | Float64Array) => new ort.Tensor(this.computeDtype, cache.subarray(position * row, (position + tokens.length) * row), [1, tokens.length, numKvHeads, headDim]);
+      const rows = (cache: Float32Array | Float64Array) =>
+        new ort.Tensor(this.computeDtype, cache.subarray(position * row, (position + tokens.length) * row), [
+          1,
+          tokens.length,
+          numKvHeads,
+          headDim,
+        ]);
       for (let i = 0; i < numLayers; i++) {
         fetches[LENS_IO.newKey(i)] = rows(keys[i]);
         fetches[LENS_IO.newValue(i)] = rows(values[i]);
@@ -205,7 +251,8 @@ export class LensModel {
 
   /** Logits of the next token after `ids` (no cache): for tests and the KV-cache benchmark's baseline. */
   async nextLogits(ids: readonly number[]): Promise<Float32Array | Float64Array> {
-    return (await this.session.run(this.forwardOnly(ids), [LENS_IO.logits]))[LENS_IO.logits].data as Float32Array | Float64Array;
+    return (await this.session.run(this.forwardOnly(ids), [LENS_IO.logits]))[LENS_IO.logits].data as
+      Float32Array | Float64Array;
   }
 
   /**
@@ -214,7 +261,12 @@ export class LensModel {
    * An aborted `signal` stops the run before its next batch (a cancelled explanation frees the worker
    * within one batch, not at the end).
    */
-  async attribute(promptIds: readonly number[], responseIds: readonly number[], onBatch?: (done: number, total: number) => void, signal?: AbortSignal): Promise<Attribution> {
+  async attribute(
+    promptIds: readonly number[],
+    responseIds: readonly number[],
+    onBatch?: (done: number, total: number) => void,
+    signal?: AbortSignal,
+  ): Promise<Attribution> {
     const N = promptIds.length;
     const M = responseIds.length;
     const V = this.config.vocabSize;
@@ -248,7 +300,10 @@ export class LensModel {
         ...attributionFeeds({
           run: new ort.Tensor('bool', [true], []),
           embeds: this.firstPositions(embeds, T),
-          positions: i64(ids.slice(0, T).map((_, i) => i), [T]),
+          positions: i64(
+            ids.slice(0, T).map((_, i) => i),
+            [T],
+          ),
           select: new ort.Tensor(this.computeDtype, select, [count, T]),
           targets: new ort.Tensor(this.computeDtype, targets.subarray(0, count * V), [count, V]),
           chains: chainInputs,
@@ -277,28 +332,49 @@ export class LensModel {
  * is garbage before the session is created: held across that await it would survive young-generation
  * collections, which makes V8 grow its young generation for the rest of the run.
  */
-function buildModel(checkpoint: Checkpoint, computeDtype: 'float32' | 'float64', options: LoadOptions): { bytes: Uint8Array; embeddingTable: TensorInfo; backwardChains: number } {
+function buildModel(
+  checkpoint: Checkpoint,
+  computeDtype: 'float32' | 'float64',
+  options: LoadOptions,
+): { bytes: Uint8Array; embeddingTable: TensorInfo; backwardChains: number } {
   const { graph, lens, embeddingTable, backwardChains } = lensGraphFor(checkpoint, computeDtype, options);
   // 16-bit and GGUF weights are listed as inputs too, so onnxruntime keeps them as stored instead of folding
   // their widening into f32 copies
-  const widened = graph.weights.some((w) => w.dtype === 'float16' || w.dtype === 'bfloat16' || w.dtype === 'uint8') || checkpoint.weightsFolder !== checkpoint.dir;
+  const widened =
+    graph.weights.some((w) => w.dtype === 'float16' || w.dtype === 'bfloat16' || w.dtype === 'uint8') ||
+    checkpoint.weightsFolder !== checkpoint.dir;
   return {
-    bytes: emitModel(graph, lens.outputs, { externalLocation: (file) => relative(checkpoint.weightsFolder, file), weightsAsInputs: widened }, lens.attribution),
+    bytes: emitModel(
+      graph,
+      lens.outputs,
+      { externalLocation: (file) => relative(checkpoint.weightsFolder, file), weightsAsInputs: widened },
+      lens.attribution,
+    ),
     embeddingTable: findTensor(checkpoint.weights, embeddingTable),
     backwardChains,
   };
 }
 
 /** The graph LensModel runs for a checkpoint (in the DSL, nothing emitted or read): the cost estimate counts it too. */
-export function lensGraphFor(checkpoint: Checkpoint, computeDtype: 'float32' | 'float64', options: LoadOptions = {}): { graph: Graph; lens: LensGraph; embeddingTable: string; backwardChains: number } {
+export function lensGraphFor(
+  checkpoint: Checkpoint,
+  computeDtype: 'float32' | 'float64',
+  options: LoadOptions = {},
+): { graph: Graph; lens: LensGraph; embeddingTable: string; backwardChains: number } {
   const builder = familyOf(checkpoint.config.modelType).build;
   const graph = new Graph(computeDtype);
   const widen = { widenBlockBytes: options.widenBlockBytes };
   const step = builder(checkpoint.config, checkpointWeights(graph, checkpoint.weights, 'step', widen));
-  const attributionArch = builder(checkpoint.config, checkpointWeights(graph, checkpoint.weights, 'attribution', widen));
+  const attributionArch = builder(
+    checkpoint.config,
+    checkpointWeights(graph, checkpoint.weights, 'attribution', widen),
+  );
   const gguf = checkpoint.weights.names().some((name) => checkpoint.weights.info(name)?.gguf === true);
   const backwardChains = options.backwardChains ?? (gguf ? GGUF_BACKWARD_CHAINS : BACKWARD_CHAINS);
-  return { graph, lens: buildLensGraph(graph, step, attributionArch, { backwardChains }), embeddingTable: step.embeddingTable, backwardChains };
+  return {
+    graph,
+    lens: buildLensGraph(graph, step, attributionArch, { backwardChains }),
+    embeddingTable: step.embeddingTable,
+    backwardChains,
+  };
 }
-
-

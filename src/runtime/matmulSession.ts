@@ -7,17 +7,29 @@ import { linear } from '../graph/ops/linear';
 import { cachedSession, f32, type ort } from './onnxSession';
 
 function sessionFor(k: number, threads?: number): Promise<ort.InferenceSession> {
-  return cachedSession(`matmulTransposed${k}`, () => {
-    const g = new Graph('float32');
-    const x = g.input('x', ['n', k]);
-    const w = g.input('w', ['m', k]);
-    return emitModel(g, [{ name: 'y', tensor: linear(x, w) }]);
-  }, { threads });
+  return cachedSession(
+    `matmulTransposed${k}`,
+    () => {
+      const g = new Graph('float32');
+      const x = g.input('x', ['n', k]);
+      const w = g.input('w', ['m', k]);
+      return emitModel(g, [{ name: 'y', tensor: linear(x, w) }]);
+    },
+    { threads },
+  );
 }
 
 /** Y = X W^T for row-major X [n, k] and W [m, k]; Y is [n, m], row-major. */
-export async function matmulTransposed(x: Float32Array, n: number, w: Float32Array, m: number, k: number, threads?: number): Promise<Float32Array> {
-  if (x.length !== n * k || w.length !== m * k) throw new Error(`matmulTransposed: X has ${x.length} values for [${n}, ${k}], W ${w.length} for [${m}, ${k}]`);
+export async function matmulTransposed(
+  x: Float32Array,
+  n: number,
+  w: Float32Array,
+  m: number,
+  k: number,
+  threads?: number,
+): Promise<Float32Array> {
+  if (x.length !== n * k || w.length !== m * k)
+    throw new Error(`matmulTransposed: X has ${x.length} values for [${n}, ${k}], W ${w.length} for [${m}, ${k}]`);
   if (n === 0 || m === 0) return new Float32Array(n * m);
   const session = await sessionFor(k, threads);
   const out = await session.run({ x: f32(x, [n, k]), w: f32(w, [m, k]) });

@@ -25,7 +25,10 @@ export interface SessionOptions {
  * Pre-packing is off: it copies every MatMul weight into the session (measured: +64 MiB per session for a
  * 64 MiB weight), while external weights otherwise stay memory-mapped from the checkpoint file.
  */
-export async function createSession(model: string | Uint8Array, options: SessionOptions = {}): Promise<ort.InferenceSession> {
+export async function createSession(
+  model: string | Uint8Array,
+  options: SessionOptions = {},
+): Promise<ort.InferenceSession> {
   const opts: ort.InferenceSession.SessionOptions = {
     graphOptimizationLevel: options.optimization ?? 'all',
     intraOpNumThreads: options.threads ?? availableParallelism(),
@@ -38,18 +41,32 @@ export async function createSession(model: string | Uint8Array, options: Session
       session: {
         disable_prepacking: '1',
         ...(options.spinning === false ? { intra_op: { allow_spinning: '0' } } : {}),
-        ...(options.externalDataFolder ? { model_external_initializers_file_folder_path: options.externalDataFolder } : {}),
+        ...(options.externalDataFolder
+          ? { model_external_initializers_file_folder_path: options.externalDataFolder }
+          : {}),
       },
     },
   };
-  return typeof model === 'string' ? ort.InferenceSession.create(model, opts) : ort.InferenceSession.create(model, opts);
+  return typeof model === 'string'
+    ? ort.InferenceSession.create(model, opts)
+    : ort.InferenceSession.create(model, opts);
 }
 
 const cached = new Map<string, Promise<ort.InferenceSession>>();
 
 /** The session of the graph named `key` (built by `build` the first time) with these options, kept for the process. */
-export function cachedSession(key: string, build: () => Uint8Array, options: SessionOptions = {}): Promise<ort.InferenceSession> {
-  const id = [key, options.threads ?? availableParallelism(), options.spinning ?? true, options.optimization ?? 'all', options.externalDataFolder ?? ''].join('|');
+export function cachedSession(
+  key: string,
+  build: () => Uint8Array,
+  options: SessionOptions = {},
+): Promise<ort.InferenceSession> {
+  const id = [
+    key,
+    options.threads ?? availableParallelism(),
+    options.spinning ?? true,
+    options.optimization ?? 'all',
+    options.externalDataFolder ?? '',
+  ].join('|');
   let session = cached.get(id);
   if (!session) {
     session = createSession(build(), options);
@@ -63,7 +80,8 @@ export function cachedSession(key: string, build: () => Uint8Array, options: Ses
  * turns with one another and with reads on libuv's threads, and each session has its own pool: a pool that
  * spins after its run takes a core from the next kernel.
  */
-export const kernelSession = (key: string, build: () => Uint8Array, threads?: number) => cachedSession(key, build, { threads, spinning: false });
+export const kernelSession = (key: string, build: () => Uint8Array, threads?: number) =>
+  cachedSession(key, build, { threads, spinning: false });
 
 export function f32(data: Float32Array | number[], dims: readonly number[]): ort.Tensor {
   return new ort.Tensor('float32', data instanceof Float32Array ? data : Float32Array.from(data), dims);

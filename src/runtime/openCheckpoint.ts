@@ -13,7 +13,12 @@ async function openOllamaModel(spec: string): Promise<Result<Checkpoint>> {
   const found = findOllamaModel(spec);
   if (!found.ok) return found;
   const checkpoint = await loadGgufCheckpoint(found.value.file);
-  if (!checkpoint.ok) return fail(checkpoint.error.code, `${OLLAMA_PREFIX}${found.value.name} (${found.value.file}): ${checkpoint.error.message.replace(`${found.value.file}: `, '')}`, checkpoint.error.hint);
+  if (!checkpoint.ok)
+    return fail(
+      checkpoint.error.code,
+      `${OLLAMA_PREFIX}${found.value.name} (${found.value.file}): ${checkpoint.error.message.replace(`${found.value.file}: `, '')}`,
+      checkpoint.error.hint,
+    );
   return ok({ ...checkpoint.value, dir: `${OLLAMA_PREFIX}${found.value.name}` });
 }
 
@@ -35,7 +40,11 @@ function isGgufPath(path: string): boolean {
 }
 
 export async function openCheckpoint(dir: string): Promise<Result<Checkpoint>> {
-  const checkpoint = dir.startsWith(OLLAMA_PREFIX) ? await openOllamaModel(dir.slice(OLLAMA_PREFIX.length)) : isGgufPath(dir) ? await loadGgufCheckpoint(dir) : await loadCheckpoint(dir);
+  const checkpoint = dir.startsWith(OLLAMA_PREFIX)
+    ? await openOllamaModel(dir.slice(OLLAMA_PREFIX.length))
+    : isGgufPath(dir)
+      ? await loadGgufCheckpoint(dir)
+      : await loadCheckpoint(dir);
   if (!checkpoint.ok) return checkpoint;
   const { config, weights } = checkpoint.value;
   const shapes = checkWeightShapes(config, weights, familyOf(config.modelType).weightShapes(config));

@@ -39,8 +39,10 @@ export function registerCompareCommand(deps: ExplainDeps, panel: ComparePanel): 
     const cached = globals.get(key);
     if (cached) return cached;
     const { threads } = readSettings(deps.extensionPath);
-    const result = await withEngineProgress(`Instruction Lens: comparing ${base.name} and ${tuned.name}`, (signal, onProgress) =>
-      deps.engine.run({ kind: 'compare', baseDir: base.path, tunedDir: tuned.path }, { signal, onProgress, threads }),
+    const result = await withEngineProgress(
+      `Instruction Lens: comparing ${base.name} and ${tuned.name}`,
+      (signal, onProgress) =>
+        deps.engine.run({ kind: 'compare', baseDir: base.path, tunedDir: tuned.path }, { signal, onProgress, threads }),
     );
     if (reportFailure(result)) return null;
     globals.set(key, result.value);
@@ -56,7 +58,12 @@ export function registerCompareCommand(deps: ExplainDeps, panel: ComparePanel): 
     panel.busy(`Explaining with ${pair.base.name} and ${pair.tuned.name}…`);
     let base = await explainPrompt(deps, pair.base, prompt, settings);
     let tuned = base.ok ? await explainPrompt(deps, pair.tuned, prompt, settings) : base;
-    if (settings.chat === 'auto' && base.ok && tuned.ok && base.value.json.settings.chat !== tuned.value.json.settings.chat) {
+    if (
+      settings.chat === 'auto' &&
+      base.ok &&
+      tuned.ok &&
+      base.value.json.settings.chat !== tuned.value.json.settings.chat
+    ) {
       // as `compare` on the command line: the chat template only when both models have one, so both read the same text
       const plain = { ...settings, chat: false };
       if (base.value.json.settings.chat) base = await explainPrompt(deps, pair.base, prompt, plain);
@@ -64,7 +71,11 @@ export function registerCompareCommand(deps: ExplainDeps, panel: ComparePanel): 
     }
     if (!base.ok || !tuned.ok) {
       const error = !base.ok ? base.error : !tuned.ok ? tuned.error : undefined;
-      if (error) panel.failed(error.code === 'cancelled' ? 'The comparison was cancelled.' : error.message, error.code === 'cancelled' ? 'Run Compare Models… again when you are ready.' : error.hint);
+      if (error)
+        panel.failed(
+          error.code === 'cancelled' ? 'The comparison was cancelled.' : error.message,
+          error.code === 'cancelled' ? 'Run Compare Models… again when you are ready.' : error.hint,
+        );
       return;
     }
     const sides = {

@@ -37,7 +37,10 @@ export class ComparePanel extends LensPanel<ComparePanelUpdate> {
     void saveExport(message.format, `${fileStem(tuned.explanation.prompt)}-compare`, () =>
       message.format === 'json'
         ? JSON.stringify(compareExport(base, tuned, global), null, 1)
-        : compareHtml(base.explanation, tuned.explanation, { labels: [base.name, tuned.name], global: chartTables(compareView(base, tuned, global, false).charts) }),
+        : compareHtml(base.explanation, tuned.explanation, {
+            labels: [base.name, tuned.name],
+            global: chartTables(compareView(base, tuned, global, false).charts),
+          }),
     );
   }
 }

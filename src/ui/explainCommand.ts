@@ -29,12 +29,20 @@ export function selectedPrompt(): string | undefined {
 }
 
 /** One model's explanation of a prompt, from the cache or the engine (with progress and Cancel). */
-export async function explainPrompt(deps: ExplainDeps, model: ModelEntry, prompt: string, settings: LensSettings): Promise<Result<ExplainPayload>> {
+export async function explainPrompt(
+  deps: ExplainDeps,
+  model: ModelEntry,
+  prompt: string,
+  settings: LensSettings,
+): Promise<Result<ExplainPayload>> {
   const key = ResultCache.key([model.path, prompt, settings.maxNewTokens, String(settings.chat)]);
   const cached = deps.cache.get(key);
   if (cached) return { ok: true, value: cached };
   const result = await withEngineProgress(`Instruction Lens: ${model.name}`, (signal, onProgress) =>
-    deps.engine.explain({ modelDir: model.path, prompt, maxNewTokens: settings.maxNewTokens, chat: settings.chat }, { signal, onProgress, threads: settings.threads }),
+    deps.engine.explain(
+      { modelDir: model.path, prompt, maxNewTokens: settings.maxNewTokens, chat: settings.chat },
+      { signal, onProgress, threads: settings.threads },
+    ),
   );
   if (reportFailure(result)) return result;
   deps.cache.set(key, result.value);

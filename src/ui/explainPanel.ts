@@ -17,7 +17,10 @@ export const EXPLAIN_PANEL_TYPE = 'instructionLens.explanation';
 export class ExplainPanel extends LensPanel<ExplainPanelUpdate> {
   private readonly subscription: { dispose(): void };
 
-  constructor(extensionUri: vscode.Uri, private readonly state: ExplanationState) {
+  constructor(
+    extensionUri: vscode.Uri,
+    private readonly state: ExplanationState,
+  ) {
     super(extensionUri, { viewType: EXPLAIN_PANEL_TYPE, title: 'Instruction Lens', bundle: 'explain' });
     this.subscription = state.onChange(() => this.showCurrent());
   }
@@ -25,7 +28,16 @@ export class ExplainPanel extends LensPanel<ExplainPanelUpdate> {
   /** Shows the state's explanation (e.g. again after a cancelled run). */
   showCurrent(): void {
     const e = this.state.current;
-    if (e) this.post({ type: 'explanation', view: explainView(e.json, e.modelName, this.state.edited, demonstratorNotice({ name: e.modelName, embedded: e.embedded }, e.json.model.parameters)) });
+    if (e)
+      this.post({
+        type: 'explanation',
+        view: explainView(
+          e.json,
+          e.modelName,
+          this.state.edited,
+          demonstratorNotice({ name: e.modelName, embedded: e.embedded }, e.json.model.parameters),
+        ),
+      });
   }
 
   protected receive(raw: unknown): void {
@@ -46,7 +58,10 @@ export class ExplainPanel extends LensPanel<ExplainPanelUpdate> {
         void vscode.commands.executeCommand(ADD_MODEL_COMMAND);
         return;
       case 'export':
-        if (current) void saveExport(message.format, fileStem(current.json.prompt), () => (message.format === 'json' ? JSON.stringify(current.json, null, 1) : explainHtml(current.json)));
+        if (current)
+          void saveExport(message.format, fileStem(current.json.prompt), () =>
+            message.format === 'json' ? JSON.stringify(current.json, null, 1) : explainHtml(current.json),
+          );
         return;
     }
   }

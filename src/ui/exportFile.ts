@@ -2,7 +2,10 @@
 // vscode.workspace.fs, so it works in remote workspaces too.
 import * as vscode from 'vscode';
 
-const FILTERS: Record<'json' | 'html', Record<string, string[]>> = { json: { JSON: ['json'] }, html: { HTML: ['html'] } };
+const FILTERS: Record<'json' | 'html', Record<string, string[]>> = {
+  json: { JSON: ['json'] },
+  html: { HTML: ['html'] },
+};
 
 /** A file name from the prompt's first words, e.g. "spell-the-word-apple". */
 export function fileStem(prompt: string): string {
@@ -20,6 +23,9 @@ export async function saveExport(format: 'json' | 'html', stem: string, contents
   });
   if (!target) return;
   await vscode.workspace.fs.writeFile(target, new TextEncoder().encode(contents()));
-  const open = await vscode.window.showInformationMessage(`Instruction Lens: wrote ${vscode.workspace.asRelativePath(target)}`, 'Open');
+  const open = await vscode.window.showInformationMessage(
+    `Instruction Lens: wrote ${vscode.workspace.asRelativePath(target)}`,
+    'Open',
+  );
   if (open) await vscode.commands.executeCommand('vscode.open', target);
 }

@@ -13,7 +13,15 @@ import { progressMessage, reportFailure } from './progress';
 import { ADD_MODEL_COMMAND } from './modelPicker';
 import { readSettings } from './settings';
 import { demonstratorNotice } from './viewModel/demonstrator';
-import { attentionMap, conceptsView, headDetail, headsGrid, headsShape, instructionAttention, instructionVerbSet } from './viewModel/headsView';
+import {
+  attentionMap,
+  conceptsView,
+  headDetail,
+  headsGrid,
+  headsShape,
+  instructionAttention,
+  instructionVerbSet,
+} from './viewModel/headsView';
 import { visibleText } from './viewModel/explainView';
 import { cleanConceptName, conceptNamePrompt } from './viewModel/conceptNames';
 import { parseHeadsViewMessage } from './webviewMessages';
@@ -39,7 +47,11 @@ export class HeadsViewProvider implements vscode.WebviewViewProvider, vscode.Dis
   private grid: { layers: number; heads: number } | null = null;
   private readonly subscription: { dispose(): void };
 
-  constructor(private readonly extensionUri: vscode.Uri, private readonly engine: EngineClient, private readonly state: ExplanationState) {
+  constructor(
+    private readonly extensionUri: vscode.Uri,
+    private readonly engine: EngineClient,
+    private readonly state: ExplanationState,
+  ) {
     this.subscription = state.onChange(() => void this.explanationChanged());
   }
 
@@ -64,7 +76,10 @@ export class HeadsViewProvider implements vscode.WebviewViewProvider, vscode.Dis
   }
 
   /** Runs a job with a progress bar on the view (Cancel stays with the notifications of the commands). */
-  private job<K extends EngineJob['kind']>(job: Extract<EngineJob, { kind: K }>, busy: string): Promise<Result<EngineResults[K]>> {
+  private job<K extends EngineJob['kind']>(
+    job: Extract<EngineJob, { kind: K }>,
+    busy: string,
+  ): Promise<Result<EngineResults[K]>> {
     this.post({ type: 'busy', message: busy });
     const threads = readSettings(this.extensionUri.fsPath).threads;
     return Promise.resolve(
@@ -83,7 +98,8 @@ export class HeadsViewProvider implements vscode.WebviewViewProvider, vscode.Dis
       case 'load': {
         const model = this.model;
         const result = await this.job({ kind: 'heads', modelDir: model.path }, `Head patterns of ${model.name}…`);
-        if (reportFailure(result)) return this.post({ type: 'failed', message: result.error.message, hint: result.error.hint });
+        if (reportFailure(result))
+          return this.post({ type: 'failed', message: result.error.message, hint: result.error.hint });
         this.heads.set(model.path, result.value);
         return this.refresh();
       }
@@ -108,14 +124,20 @@ export class HeadsViewProvider implements vscode.WebviewViewProvider, vscode.Dis
     }
     if (this.local?.original !== e.original && this.view) {
       const ids = [...e.original.prompt_tokens.map((t) => t.id), ...e.original.response_tokens.map((t) => t.id)];
-      const result = await this.job({ kind: 'attention', request: { modelDir: model.path, ids, promptLength: e.original.prompt_tokens.length } }, 'Attention over the prompt…');
+      const result = await this.job(
+        { kind: 'attention', request: { modelDir: model.path, ids, promptLength: e.original.prompt_tokens.length } },
+        'Attention over the prompt…',
+      );
       if (!result.ok) {
         this.local = undefined;
-        if (result.error.code !== 'cancelled') this.post({ type: 'failed', message: result.error.message, hint: result.error.hint });
+        if (result.error.code !== 'cancelled')
+          this.post({ type: 'failed', message: result.error.message, hint: result.error.hint });
         return;
       }
       // a continuation token's row is marked, the character itself labels the token before it
-      const tokens = [...e.original.prompt_tokens, ...e.original.response_tokens].map((t) => (t.continuation ? '↳' : visibleText(t.text)));
+      const tokens = [...e.original.prompt_tokens, ...e.original.response_tokens].map((t) =>
+        t.continuation ? '↳' : visibleText(t.text),
+      );
       this.local = { original: e.original, ids, tokens, payload: result.value };
     }
     this.refresh();
@@ -139,8 +161,16 @@ export class HeadsViewProvider implements vscode.WebviewViewProvider, vscode.Dis
     let attention = null;
     if (this.local) {
       const { original, ids, tokens } = this.local;
-      const result = await this.job({ kind: 'attention', request: { modelDir: this.model.path, ids, promptLength: original.prompt_tokens.length }, head: { layer, head } }, `Attention of layer ${layer}, head ${head}…`);
-      if (result.ok && result.value.map) attention = attentionMap(tokens, original.prompt_tokens.length, result.value.map);
+      const result = await this.job(
+        {
+          kind: 'attention',
+          request: { modelDir: this.model.path, ids, promptLength: original.prompt_tokens.length },
+          head: { layer, head },
+        },
+        `Attention of layer ${layer}, head ${head}…`,
+      );
+      if (result.ok && result.value.map)
+        attention = attentionMap(tokens, original.prompt_tokens.length, result.value.map);
     }
     this.post({ type: 'head', view: headDetail(headsJson, instructionVerbSet(headsJson), layer, head, attention) });
   }
@@ -149,7 +179,10 @@ export class HeadsViewProvider implements vscode.WebviewViewProvider, vscode.Dis
     const model = this.model;
     const cached = this.concepts.get(model.path);
     if (cached) return cached;
-    const result = await this.job({ kind: 'concepts', modelDir: model.path }, `Feed-forward concepts of ${model.name}…`);
+    const result = await this.job(
+      { kind: 'concepts', modelDir: model.path },
+      `Feed-forward concepts of ${model.name}…`,
+    );
     if (reportFailure(result)) {
       this.post({ type: 'failed', message: result.error.message, hint: result.error.hint });
       return undefined;
@@ -170,20 +203,30 @@ export class HeadsViewProvider implements vscode.WebviewViewProvider, vscode.Dis
     if (!json) return;
     const [chat] = await vscode.lm.selectChatModels();
     if (!chat) {
-      return this.post({ type: 'failed', message: 'no language model is available in VS Code', hint: 'Install and sign in to an extension that provides one (for example GitHub Copilot Chat), then try again. The offline labels need none.' });
+      return this.post({
+        type: 'failed',
+        message: 'no language model is available in VS Code',
+        hint: 'Install and sign in to an extension that provides one (for example GitHub Copilot Chat), then try again. The offline labels need none.',
+      });
     }
     const components = conceptsView(json, layer).components;
     this.post({ type: 'busy', message: `Naming ${components.length} concepts with ${chat.name}…` });
     const names: (string | null)[] = [];
     try {
       for (const c of components) {
-        const response = await chat.sendRequest([vscode.LanguageModelChatMessage.User(conceptNamePrompt(c.words))], { justification: 'Instruction Lens names feed-forward concepts from their top words.' });
+        const response = await chat.sendRequest([vscode.LanguageModelChatMessage.User(conceptNamePrompt(c.words))], {
+          justification: 'Instruction Lens names feed-forward concepts from their top words.',
+        });
         let answer = '';
         for await (const part of response.text) answer += part;
         names.push(cleanConceptName(answer));
       }
     } catch (e) {
-      return this.post({ type: 'failed', message: `${chat.name} did not answer: ${(e as Error).message}`, hint: 'The offline labels are still shown; try again later.' });
+      return this.post({
+        type: 'failed',
+        message: `${chat.name} did not answer: ${(e as Error).message}`,
+        hint: 'The offline labels are still shown; try again later.',
+      });
     }
     this.conceptNames.set(`${this.model.path}\u0000${layer}`, { names, namedBy: chat.name });
     this.post({ type: 'concepts', view: conceptsView(json, layer, names, chat.name) });

@@ -5,7 +5,9 @@ import * as vscode from 'vscode';
 import { setWebviewPage, type WebviewBundle } from './webviewSetup';
 
 /** The updates every panel's page takes besides its own. */
-export type PanelStatus = { readonly type: 'busy'; readonly message: string } | { readonly type: 'failed'; readonly message: string; readonly hint: string };
+export type PanelStatus =
+  | { readonly type: 'busy'; readonly message: string }
+  | { readonly type: 'failed'; readonly message: string; readonly hint: string };
 
 export interface PanelPage {
   readonly viewType: string;
@@ -17,7 +19,10 @@ export abstract class LensPanel<Update> implements vscode.Disposable {
   private panel: vscode.WebviewPanel | undefined;
   private last: Update | PanelStatus | undefined;
 
-  constructor(private readonly extensionUri: vscode.Uri, private readonly page: PanelPage) {}
+  constructor(
+    private readonly extensionUri: vscode.Uri,
+    private readonly page: PanelPage,
+  ) {}
 
   /** A message from the page, not yet checked (the page is not trusted). */
   protected abstract receive(raw: unknown): void;
@@ -28,7 +33,10 @@ export abstract class LensPanel<Update> implements vscode.Disposable {
       this.panel.reveal(undefined, true); // in its own column, wherever the user moved it
       return;
     }
-    const panel = vscode.window.createWebviewPanel(this.page.viewType, this.page.title, { viewColumn: vscode.ViewColumn.Beside, preserveFocus: true });
+    const panel = vscode.window.createWebviewPanel(this.page.viewType, this.page.title, {
+      viewColumn: vscode.ViewColumn.Beside,
+      preserveFocus: true,
+    });
     setWebviewPage(panel.webview, this.extensionUri, this.page.bundle, this.page.title);
     panel.iconPath = vscode.Uri.joinPath(this.extensionUri, 'media', 'lens.svg');
     panel.webview.onDidReceiveMessage((raw: unknown) => this.receive(raw));

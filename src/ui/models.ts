@@ -19,7 +19,11 @@ export const EMBEDDED_BASE = 'wordnet-base';
 export const EMBEDDED_TUNED = 'wordnet-tuned';
 
 export function embeddedModels(extensionPath: string): ModelEntry[] {
-  return [EMBEDDED_TUNED, EMBEDDED_BASE].map((name) => ({ name, path: join(extensionPath, 'models', name), embedded: true }));
+  return [EMBEDDED_TUNED, EMBEDDED_BASE].map((name) => ({
+    name,
+    path: join(extensionPath, 'models', name),
+    embedded: true,
+  }));
 }
 
 /** The values of the setting at each level, as `WorkspaceConfiguration.inspect` gives them. */
@@ -54,7 +58,14 @@ export function userModels(setting: InspectedSetting, trusted: boolean, workspac
   const names = new Set([EMBEDDED_BASE, EMBEDDED_TUNED]);
   for (const entry of raw) {
     const e = entry as { name?: unknown; path?: unknown } | null;
-    if (typeof e !== 'object' || e === null || typeof e.name !== 'string' || typeof e.path !== 'string' || e.name.trim() === '' || e.path.trim() === '') {
+    if (
+      typeof e !== 'object' ||
+      e === null ||
+      typeof e.name !== 'string' ||
+      typeof e.path !== 'string' ||
+      e.name.trim() === '' ||
+      e.path.trim() === ''
+    ) {
       malformed++;
       continue;
     }
@@ -74,7 +85,10 @@ export function expandPath(path: string, workspaceRoot: string | undefined): str
 /** The models of Ollama's store, as entries named and pathed "ollama:NAME:TAG", but those whose name is taken. */
 export function ollamaModels(installed: readonly OllamaModel[], taken: readonly ModelEntry[]): ModelEntry[] {
   const names = new Set(taken.map((m) => m.name));
-  return installed.map((m) => `${OLLAMA_PREFIX}${m.name}`).filter((n) => !names.has(n)).map((name) => ({ name, path: name, embedded: false, ollama: true }));
+  return installed
+    .map((m) => `${OLLAMA_PREFIX}${m.name}`)
+    .filter((n) => !names.has(n))
+    .map((name) => ({ name, path: name, embedded: false, ollama: true }));
 }
 
 /** The model named `active`, else the embedded tuned model. */

@@ -27,7 +27,6 @@ export function contentSecurityPolicy(cspSource: string, nonceValue: string): st
   ].join('; ');
 }
 
-
 export function webviewHtml(page: WebviewPage, nonceValue = nonce()): string {
   return `<!DOCTYPE html>
 <html lang="en">

@@ -16,7 +16,8 @@ function record(raw: unknown, type: string, keys: readonly string[]): Fields | n
 
 const typeOf = (raw: unknown): unknown => (typeof raw === 'object' && raw !== null ? (raw as Fields).type : undefined);
 
-const index = (v: unknown, size: number): v is number => typeof v === 'number' && Number.isInteger(v) && v >= 0 && v < size;
+const index = (v: unknown, size: number): v is number =>
+  typeof v === 'number' && Number.isInteger(v) && v >= 0 && v < size;
 
 const format = (v: unknown): v is 'json' | 'html' => v === 'json' || v === 'html';
 
@@ -37,7 +38,8 @@ export function parseExplainPanelMessage(raw: unknown, promptLength: number): Ex
       const m = record(raw, 'setInstruction', ['tokens', 'instruction']);
       if (!m || typeof m.instruction !== 'boolean' || !Array.isArray(m.tokens)) return null;
       const tokens: unknown[] = m.tokens;
-      if (tokens.length === 0 || tokens.length > promptLength || !tokens.every((t) => index(t, promptLength))) return null;
+      if (tokens.length === 0 || tokens.length > promptLength || !tokens.every((t) => index(t, promptLength)))
+        return null;
       return { type: 'setInstruction', tokens: [...new Set(tokens as number[])], instruction: m.instruction };
     }
     default:
@@ -46,7 +48,10 @@ export function parseExplainPanelMessage(raw: unknown, promptLength: number): Ex
 }
 
 /** `grid`: the layers and heads of the grid the view shows now, or null while it shows none. */
-export function parseHeadsViewMessage(raw: unknown, grid: { layers: number; heads: number } | null): HeadsViewMessage | null {
+export function parseHeadsViewMessage(
+  raw: unknown,
+  grid: { layers: number; heads: number } | null,
+): HeadsViewMessage | null {
   switch (typeOf(raw)) {
     case 'ready':
       return record(raw, 'ready', []) && { type: 'ready' };
@@ -56,7 +61,9 @@ export function parseHeadsViewMessage(raw: unknown, grid: { layers: number; head
       return record(raw, 'addModel', []) && { type: 'addModel' };
     case 'selectHead': {
       const m = record(raw, 'selectHead', ['layer', 'head']);
-      return m && grid && index(m.layer, grid.layers) && index(m.head, grid.heads) ? { type: 'selectHead', layer: m.layer, head: m.head } : null;
+      return m && grid && index(m.layer, grid.layers) && index(m.head, grid.heads)
+        ? { type: 'selectHead', layer: m.layer, head: m.head }
+        : null;
     }
     case 'showConcepts':
     case 'nameConcepts': {

@@ -11,8 +11,13 @@ const README = join(__dirname, '..', '..', 'README.md');
 
 /** The README's table as the declarations write it. */
 export function familiesTable(): string {
-  const rows = FAMILIES.map((f) => `| ${f.modelTypes.map((t) => `\`${t}\``).join(', ')} | ${f.readme.models} | ${f.readme.notes} | ${f.readme.checked} |`);
-  return ['| `model_type` | families | notes | random checkpoints checked with |', '|---|---|---|---|', ...rows].join('\n');
+  const rows = FAMILIES.map(
+    (f) =>
+      `| ${f.modelTypes.map((t) => `\`${t}\``).join(', ')} | ${f.readme.models} | ${f.readme.notes} | ${f.readme.checked} |`,
+  );
+  return ['| `model_type` | families | notes | random checkpoints checked with |', '|---|---|---|---|', ...rows].join(
+    '\n',
+  );
 }
 
 test("the README's table of supported checkpoints is the families' own declarations", () => {
@@ -20,7 +25,11 @@ test("the README's table of supported checkpoints is the families' own declarati
   const start = readme.indexOf('| `model_type` | families | notes |');
   assert.ok(start >= 0, 'the README has the table');
   const end = readme.indexOf('\n\n', start);
-  assert.equal(readme.slice(start, end), familiesTable(), 'README.md: replace the table with the one above (from src/arch/families)');
+  assert.equal(
+    readme.slice(start, end),
+    familiesTable(),
+    'README.md: replace the table with the one above (from src/arch/families)',
+  );
 });
 
 test('each model type is read by exactly one family, which parses it', () => {

@@ -12,7 +12,14 @@ import { writeRandomCheckpoint } from '../helpers/randomCheckpoint';
 const at = (w: Float64Array, cols: number, r: number, c: number) => w[r * cols + c];
 
 test('llama (GQA, untied): q/k rows, norm scale, W_down^T rows, embeddings', async () => {
-  const ck = writeRandomCheckpoint(mkdtempSync(join(tmpdir(), 'gw-llama-')), { family: 'llama', hiddenSize: 16, numHeads: 4, numKvHeads: 2, numLayers: 2, dtype: 'BF16' });
+  const ck = writeRandomCheckpoint(mkdtempSync(join(tmpdir(), 'gw-llama-')), {
+    family: 'llama',
+    hiddenSize: 16,
+    numHeads: 4,
+    numKvHeads: 2,
+    numLayers: 2,
+    dtype: 'BF16',
+  });
   const loaded = await loadCheckpoint(ck.dir);
   assert.ok(loaded.ok);
   const g = globalWeights(loaded.value.config, loaded.value.weights);
@@ -27,12 +34,13 @@ test('llama (GQA, untied): q/k rows, norm scale, W_down^T rows, embeddings', asy
   const down = ck.weights.get('model.layers.0.mlp.down_proj.weight')!; // [D, F]
   const rows = g.downProjectionRows(0);
   assert.deepEqual([rows.rows, rows.cols], [F, D]);
-  for (let i = 0; i < F; i++) for (let j = 0; j < D; j++) assert.equal(rows.data[i * D + j], Math.fround(at(down, F, j, i)));
+  for (let i = 0; i < F; i++)
+    for (let j = 0; j < D; j++) assert.equal(rows.data[i * D + j], Math.fround(at(down, F, j, i)));
   const stored = g.downProjection(0);
   assert.deepEqual([stored.rows, stored.cols], [D, F]);
   assert.deepEqual([...stored.data], [...down].map(Math.fround));
   const buffer = new Float32Array(D * F);
-  assert.equal((await g.readDownProjection(0, buffer)).data, buffer, 'read into the caller\'s buffer');
+  assert.equal((await g.readDownProjection(0, buffer)).data, buffer, "read into the caller's buffer");
   assert.deepEqual([...buffer], [...down].map(Math.fround));
   await assert.rejects(g.readDownProjection(0, new Float32Array(3)), /3 values in the buffer/);
   assert.equal(g.inputEmbeddings().rows, V);
@@ -46,7 +54,13 @@ test('llama (GQA, untied): q/k rows, norm scale, W_down^T rows, embeddings', asy
 });
 
 test('gpt2 (prefixed names, tied): fused Conv1D qkv split and transposed, c_proj rows as stored', async () => {
-  const ck = writeRandomCheckpoint(mkdtempSync(join(tmpdir(), 'gw-gpt2-')), { family: 'gpt2', hiddenSize: 16, numHeads: 4, numLayers: 2, prefix: true });
+  const ck = writeRandomCheckpoint(mkdtempSync(join(tmpdir(), 'gw-gpt2-')), {
+    family: 'gpt2',
+    hiddenSize: 16,
+    numHeads: 4,
+    numLayers: 2,
+    prefix: true,
+  });
   const loaded = await loadCheckpoint(ck.dir);
   assert.ok(loaded.ok);
   const g = globalWeights(loaded.value.config, loaded.value.weights);
@@ -63,7 +77,8 @@ test('gpt2 (prefixed names, tied): fused Conv1D qkv split and transposed, c_proj
   assert.deepEqual([...g.downProjectionRows(0).data], [...proj].map(Math.fround));
   const down = g.downProjection(0); // [D, F]: c_proj transposed
   assert.deepEqual([down.rows, down.cols], [D, 4 * D]);
-  for (let i = 0; i < 4 * D; i++) for (let j = 0; j < D; j++) assert.equal(down.data[j * 4 * D + i], Math.fround(at(proj, D, i, j)));
+  for (let i = 0; i < 4 * D; i++)
+    for (let j = 0; j < D; j++) assert.equal(down.data[j * 4 * D + i], Math.fround(at(proj, D, i, j)));
   const downBuffer = new Float32Array(4 * D * D);
   assert.equal((await g.readDownProjection(0, downBuffer)).data, downBuffer);
   assert.deepEqual([...downBuffer], [...down.data]);
@@ -83,5 +98,8 @@ test('a missing tensor is a clear missing-tensor failure', async () => {
   const ck = writeRandomCheckpoint(mkdtempSync(join(tmpdir(), 'gw-miss-')), { family: 'llama', numLayers: 1 });
   const loaded = await loadCheckpoint(ck.dir);
   assert.ok(loaded.ok);
-  assert.throws(() => globalWeights(loaded.value.config, loaded.value.weights).queryKey(5), (e: Error & { error?: { code: string } }) => e.error?.code === 'missing-tensor' && /layers\.5/.test(e.message));
+  assert.throws(
+    () => globalWeights(loaded.value.config, loaded.value.weights).queryKey(5),
+    (e: Error & { error?: { code: string } }) => e.error?.code === 'missing-tensor' && /layers\.5/.test(e.message),
+  );
 });

@@ -24,9 +24,15 @@ const cases: [string, RandomCheckpointOptions][] = [
   ['gemma2 (four norms a layer, tied)', { family: 'gemma2', numKvHeads: 2, headDim: 12 }],
   ['phi3 (fused qkv and gate_up)', { family: 'phi3', numKvHeads: 2 }],
   ['gemma3 (q/k norms)', { family: 'gemma3', numKvHeads: 2, headDim: 12 }],
-  ['gemma3 multimodal (language_model prefix, a vision tensor beside)', { family: 'gemma3', multimodal: true, numKvHeads: 2 }],
+  [
+    'gemma3 multimodal (language_model prefix, a vision tensor beside)',
+    { family: 'gemma3', multimodal: true, numKvHeads: 2 },
+  ],
   ['mixtral (router and experts in block_sparse_moe)', { family: 'mixtral', numKvHeads: 2, experts: 3 }],
-  ['qwen3_moe (experts in mlp, a dense layer, moe_intermediate_size)', { family: 'qwen3_moe', numKvHeads: 2, headDim: 12, experts: 3, moeIntermediateSize: 20, mlpOnlyLayers: [1] }],
+  [
+    'qwen3_moe (experts in mlp, a dense layer, moe_intermediate_size)',
+    { family: 'qwen3_moe', numKvHeads: 2, headDim: 12, experts: 3, moeIntermediateSize: 20, mlpOnlyLayers: [1] },
+  ],
   ['gpt2', { family: 'gpt2' }],
   ['gpt2 transformer. prefix, mask buffers', { family: 'gpt2', prefix: true, gpt2MaskBuffers: true }],
   ['llama sharded', { family: 'llama', shard: true }],
@@ -43,7 +49,10 @@ for (const [name, options] of cases) {
     const edited = (changes: Partial<ModelConfig>): ModelConfig => ({ ...ck.config, ...changes });
     // mixtral's experts are intermediate_size wide: the parsed config carries it in moe as well
     const moe = ck.config.moe;
-    const wider = edited({ intermediateSize: ck.config.intermediateSize + 8, moe: moe && ck.config.modelType === 'mixtral' ? { ...moe, intermediateSize: moe.intermediateSize + 8 } : moe });
+    const wider = edited({
+      intermediateSize: ck.config.intermediateSize + 8,
+      moe: moe && ck.config.modelType === 'mixtral' ? { ...moe, intermediateSize: moe.intermediateSize + 8 } : moe,
+    });
     const r = checkWeightShapes(wider, store.value, familyOf(wider.modelType).weightShapes(wider));
     assert.equal(r.ok, false);
     if (!r.ok) {
@@ -56,17 +65,32 @@ for (const [name, options] of cases) {
         qwen3_moe: /layers\.1\.mlp\.gate_proj\.weight" has shape/, // the dense layer; the experts have their own width
       };
       assert.match(r.error.message, first[family] ?? /layers\.0\.mlp\.gate_proj\.weight" has shape/);
-      const want = family === 'phi3' ? `${2 * (ck.config.intermediateSize + 8)} \\(2 × intermediate_size` : `${ck.config.intermediateSize + 8} \\((intermediate_size|n_inner)`;
+      const want =
+        family === 'phi3'
+          ? `${2 * (ck.config.intermediateSize + 8)} \\(2 × intermediate_size`
+          : `${ck.config.intermediateSize + 8} \\((intermediate_size|n_inner)`;
       assert.match(r.error.message, new RegExp(want));
     }
     if (moe) {
       // every expert's tensors, and the router's, are declared
       const more = edited({ moe: { ...moe, experts: moe.experts + 1 } });
       const m = checkWeightShapes(more, store.value, familyOf(more.modelType).weightShapes(more));
-      assert.ok(!m.ok && /gate\.weight" has shape/.test(m.error.message) && /num_(local_)?experts/.test(m.error.message), JSON.stringify(m));
+      assert.ok(
+        !m.ok && /gate\.weight" has shape/.test(m.error.message) && /num_(local_)?experts/.test(m.error.message),
+        JSON.stringify(m),
+      );
       const widerExperts = edited({ moe: { ...moe, intermediateSize: moe.intermediateSize + 4 } });
-      const x = checkWeightShapes(widerExperts, store.value, familyOf(widerExperts.modelType).weightShapes(widerExperts));
-      assert.ok(!x.ok && /experts\.0\.(w1|gate_proj)\.weight" has shape/.test(x.error.message) && /(moe_)?intermediate_size/.test(x.error.message), JSON.stringify(x));
+      const x = checkWeightShapes(
+        widerExperts,
+        store.value,
+        familyOf(widerExperts.modelType).weightShapes(widerExperts),
+      );
+      assert.ok(
+        !x.ok &&
+          /experts\.0\.(w1|gate_proj)\.weight" has shape/.test(x.error.message) &&
+          /(moe_)?intermediate_size/.test(x.error.message),
+        JSON.stringify(x),
+      );
     }
   });
 }
@@ -78,5 +102,9 @@ test('a missing tensor is named; a missing optional one (the untied head of a ti
   const deeper = { ...ck.config, numLayers: ck.config.numLayers + 1 };
   const r = checkWeightShapes(deeper, store.value, familyOf('llama').weightShapes(deeper));
   assert.equal(r.ok, false);
-  if (!r.ok) assert.match(r.error.message, new RegExp(`"model\\.layers\\.${ck.config.numLayers}\\.input_layernorm\\.weight" not found`));
+  if (!r.ok)
+    assert.match(
+      r.error.message,
+      new RegExp(`"model\\.layers\\.${ck.config.numLayers}\\.input_layernorm\\.weight" not found`),
+    );
 });

@@ -4,7 +4,16 @@
 // Also `explain --html`, and both on the embedded default model when it is built.
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
 import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
@@ -15,7 +24,13 @@ import { runCli } from './cliRunner';
 const root = mkdtempSync(join(tmpdir(), 'lens-batch-'));
 after(() => rmSync(root, { recursive: true, force: true }));
 
-const ck = writeRandomCheckpoint(join(root, 'ck'), { family: 'llama', numHeads: 4, numKvHeads: 2, seed: 41, maxPositions: 128 });
+const ck = writeRandomCheckpoint(join(root, 'ck'), {
+  family: 'llama',
+  numHeads: 4,
+  numKvHeads: 2,
+  seed: 41,
+  maxPositions: 128,
+});
 
 const HEADER = 'ID\tPrompt\tResponse\tInstruct&Context';
 const ROWS = [
@@ -26,7 +41,8 @@ const ROWS = [
 ];
 const PROMPT_A2 = 'List three red fruits.';
 
-const batch = (dataset: string, out: string, ...rest: string[]) => runCli(['batch', '--model', ck.dir, '--dataset', dataset, '--out', out, '--max-new-tokens', '3', ...rest], 120_000);
+const batch = (dataset: string, out: string, ...rest: string[]) =>
+  runCli(['batch', '--model', ck.dir, '--dataset', dataset, '--out', out, '--max-new-tokens', '3', ...rest], 120_000);
 
 interface Json {
   prompt: string;
@@ -42,9 +58,26 @@ const readJson = (path: string): Json => JSON.parse(readFileSync(path, 'utf8'));
 const mtime = (path: string) => statSync(path).mtimeMs;
 
 test('summary.csv lines read back exactly, with commas, quotes and line breaks in the error', () => {
-  const row = { id: 'x', promptTokens: 3, responseTokens: null, instructionImportance: 0.25, status: 'failed' as const, error: 'bad-argument: the instruction "a, b"\nis not there', seconds: 1.5 };
-  const text = SUMMARY_COLUMNS.join(',') + '\n' + summaryLine(row) + summaryLine({ ...row, id: 'y', status: 'ok', error: '' });
-  assert.deepEqual(parseCsv(text)[1], ['x', '3', '', '0.25', 'failed', 'bad-argument: the instruction "a, b"\nis not there', '1.500']);
+  const row = {
+    id: 'x',
+    promptTokens: 3,
+    responseTokens: null,
+    instructionImportance: 0.25,
+    status: 'failed' as const,
+    error: 'bad-argument: the instruction "a, b"\nis not there',
+    seconds: 1.5,
+  };
+  const text =
+    SUMMARY_COLUMNS.join(',') + '\n' + summaryLine(row) + summaryLine({ ...row, id: 'y', status: 'ok', error: '' });
+  assert.deepEqual(parseCsv(text)[1], [
+    'x',
+    '3',
+    '',
+    '0.25',
+    'failed',
+    'bad-argument: the instruction "a, b"\nis not there',
+    '1.500',
+  ]);
   assert.deepEqual(parseSummary(text).get('x'), row);
   assert.equal(parseSummary(text).size, 2);
 });
@@ -56,9 +89,15 @@ test('batch on a TSV: one JSON per prompt, summary.csv, a failing prompt does no
   const run = batch(dataset, out);
   // one prompt failed: reported, exit 1, but every other prompt is done
   assert.equal(run.status, 1, run.stderr);
-  assert.match(run.stderr, /failed bad \(line 4\): bad-argument: the instruction "Write a poem\." is not in the prompt/);
+  assert.match(
+    run.stderr,
+    /failed bad \(line 4\): bad-argument: the instruction "Write a poem\." is not in the prompt/,
+  );
   assert.match(run.stderr, /\[1\/4\] a1 ok, [\d.]+ s, ETA \d+:\d\d\n/);
-  assert.match(run.stderr, /error: 1 of 4 prompts failed: bad \(the instruction "Write a poem\." is not in the prompt\)\nhint: .*rerun the same command/);
+  assert.match(
+    run.stderr,
+    /error: 1 of 4 prompts failed: bad \(the instruction "Write a poem\." is not in the prompt\)\nhint: .*rerun the same command/,
+  );
   assert.doesNotMatch(run.stderr, /\n\s+at /);
   assert.match(run.stdout, /4 prompts: 3 explained now, 0 done earlier, 1 failed/);
   assert.deepEqual(readdirSync(out).sort(), ['a1.json', 'a2.json', 'a3.json', 'summary.csv']);
@@ -67,15 +106,35 @@ test('batch on a TSV: one JSON per prompt, summary.csv, a failing prompt does no
   assert.equal(a1.prompt, 'Define the word apple.\n\nInput: apple');
   assert.equal(a1.settings.response_given, false);
   assert.ok(a1.response_tokens.length >= 1 && a1.response_tokens.length <= 3);
-  assert.deepEqual(a1.instruction_spans.map((s) => [s.text, s.source]), [['Define the word apple.', 'user']]);
+  assert.deepEqual(
+    a1.instruction_spans.map((s) => [s.text, s.source]),
+    [['Define the word apple.', 'user']],
+  );
   const a3 = readJson(join(out, 'a3.json'));
   assert.equal(a3.prompt, 'Say hello.\nThen say goodbye.');
-  assert.ok(a3.instruction_spans.every((s) => s.source === 'detected'), 'no spans given: detected');
+  assert.ok(
+    a3.instruction_spans.every((s) => s.source === 'detected'),
+    'no spans given: detected',
+  );
 
   // a2 equals `explain --json` of the same prompt, response and instruction (timing aside)
   const a2 = readJson(join(out, 'a2.json'));
   const single = join(root, 'single.json');
-  const ex = runCli(['explain', '--model', ck.dir, '--prompt', PROMPT_A2, '--response', 'Cherry, apple, strawberry.', '--instruction', PROMPT_A2, '--max-new-tokens', '3', '--json', single]);
+  const ex = runCli([
+    'explain',
+    '--model',
+    ck.dir,
+    '--prompt',
+    PROMPT_A2,
+    '--response',
+    'Cherry, apple, strawberry.',
+    '--instruction',
+    PROMPT_A2,
+    '--max-new-tokens',
+    '3',
+    '--json',
+    single,
+  ]);
   assert.equal(ex.status, 0, ex.stderr);
   const want = readJson(single);
   assert.equal(a2.settings.response_given, true);
@@ -85,10 +144,23 @@ test('batch on a TSV: one JSON per prompt, summary.csv, a failing prompt does no
   const summaryText = readFileSync(join(out, 'summary.csv'), 'utf8');
   const records = parseCsv(summaryText);
   assert.deepEqual(records[0], [...SUMMARY_COLUMNS]);
-  assert.deepEqual(records.slice(1).map((r) => r[0]), ['a1', 'a2', 'bad', 'a3']);
-  for (const [id, json] of [['a1', a1], ['a2', a2], ['a3', a3]] as const) {
+  assert.deepEqual(
+    records.slice(1).map((r) => r[0]),
+    ['a1', 'a2', 'bad', 'a3'],
+  );
+  for (const [id, json] of [
+    ['a1', a1],
+    ['a2', a2],
+    ['a3', a3],
+  ] as const) {
     const r = records.find((x) => x[0] === id)!;
-    assert.deepEqual(r.slice(1, 6), [String(json.prompt_tokens.length), String(json.response_tokens.length), String(json.instruction_importance), 'ok', '']);
+    assert.deepEqual(r.slice(1, 6), [
+      String(json.prompt_tokens.length),
+      String(json.response_tokens.length),
+      String(json.instruction_importance),
+      'ok',
+      '',
+    ]);
     assert.ok(Number(r[6]) > 0, `seconds of ${id}`);
   }
   const badRow = records.find((x) => x[0] === 'bad')!;
@@ -101,7 +173,8 @@ test('batch on a TSV: one JSON per prompt, summary.csv, a failing prompt does no
   assert.equal(again.status, 1);
   assert.match(again.stdout, /4 prompts: 0 explained now, 3 done earlier, 1 failed/);
   assert.match(again.stderr, /3 prompts done earlier \(skipped\), 1 to go/);
-  for (const id of ['a1', 'a2', 'a3']) assert.equal(mtime(join(out, `${id}.json`)), before[id], `${id}.json was rewritten`);
+  for (const id of ['a1', 'a2', 'a3'])
+    assert.equal(mtime(join(out, `${id}.json`)), before[id], `${id}.json was rewritten`);
   const resumed = parseSummary(readFileSync(join(out, 'summary.csv'), 'utf8'));
   const first = parseSummary(summaryText);
   for (const id of ['a1', 'a2', 'a3']) assert.deepEqual(resumed.get(id), first.get(id), `summary row of ${id}`);
@@ -119,12 +192,23 @@ test('batch on a TSV: one JSON per prompt, summary.csv, a failing prompt does no
   assert.equal(readJson(join(out, 'a3.json')).prompt, 'Say hello.\nThen say goodbye.');
   assert.equal(readJson(join(out, 'bad.json')).instruction_spans[0].text, 'Name a colour.');
   assert.ok(!existsSync(join(out, 'a1.json.tmp-12345')), 'stale temporary file removed');
-  assert.deepEqual([...parseSummary(readFileSync(join(out, 'summary.csv'), 'utf8')).values()].map((r) => [r.id, r.status]), [['a1', 'ok'], ['a2', 'ok'], ['bad', 'ok'], ['a3', 'ok']]);
+  assert.deepEqual(
+    [...parseSummary(readFileSync(join(out, 'summary.csv'), 'utf8')).values()].map((r) => [r.id, r.status]),
+    [
+      ['a1', 'ok'],
+      ['a2', 'ok'],
+      ['bad', 'ok'],
+      ['a3', 'ok'],
+    ],
+  );
 
   // the folder belongs to this run: other settings are refused before any work
   const other = batch(dataset, out, '--max-new-tokens', '5');
   assert.equal(other.status, 1);
-  assert.match(other.stderr, /^error: --out .* holds results of another run: a1\.json was made with model .*--max-new-tokens 3, --chat on; this run asks for .*--max-new-tokens 5, --chat on\nhint: /);
+  assert.match(
+    other.stderr,
+    /^error: --out .* holds results of another run: a1\.json was made with model .*--max-new-tokens 3, --chat on; this run asks for .*--max-new-tokens 5, --chat on\nhint: /,
+  );
 });
 
 test('batch on JSONL with --ids, --generate and --html', () => {
@@ -132,7 +216,13 @@ test('batch on JSONL with --ids, --generate and --html', () => {
   writeFileSync(
     dataset,
     [
-      JSON.stringify({ id: 'j1', prompt: 'Define the word pear.', response: 'A fruit.', instruction_spans: ['Define the word pear.'], note: 'ignored' }),
+      JSON.stringify({
+        id: 'j1',
+        prompt: 'Define the word pear.',
+        response: 'A fruit.',
+        instruction_spans: ['Define the word pear.'],
+        note: 'ignored',
+      }),
       JSON.stringify({ id: 'j2', prompt: 'Give an example of a tree.', response: 'An oak.' }),
       JSON.stringify({ id: 'j3', prompt: 'Spell <script>alert(1)</script>.' }),
     ].join('\n'),
@@ -167,12 +257,38 @@ test('batch on a mixture of experts and on gemma2: each JSON equals explain --js
   ] as const) {
     const model = writeRandomCheckpoint(join(root, `ck-${name}`), { ...options, maxPositions: 128 });
     const dataset = join(root, `${name}.jsonl`);
-    writeFileSync(dataset, [JSON.stringify({ id: 'p1', prompt: 'Define the word pear.', response: ' A fruit.' }), JSON.stringify({ id: 'p2', prompt: 'Name a tree.' })].join('\n'));
+    writeFileSync(
+      dataset,
+      [
+        JSON.stringify({ id: 'p1', prompt: 'Define the word pear.', response: ' A fruit.' }),
+        JSON.stringify({ id: 'p2', prompt: 'Name a tree.' }),
+      ].join('\n'),
+    );
     const out = join(root, `out-${name}`);
-    const run = runCli(['batch', '--model', model.dir, '--dataset', dataset, '--out', out, '--max-new-tokens', '3', '--chat', 'off'], 120_000);
+    const run = runCli(
+      ['batch', '--model', model.dir, '--dataset', dataset, '--out', out, '--max-new-tokens', '3', '--chat', 'off'],
+      120_000,
+    );
     assert.equal(run.status, 0, run.stderr);
     const single = join(root, `${name}-p1.json`);
-    const one = runCli(['explain', '--model', model.dir, '--prompt', 'Define the word pear.', '--response', ' A fruit.', '--max-new-tokens', '3', '--chat', 'off', '--json', single], 60_000);
+    const one = runCli(
+      [
+        'explain',
+        '--model',
+        model.dir,
+        '--prompt',
+        'Define the word pear.',
+        '--response',
+        ' A fruit.',
+        '--max-new-tokens',
+        '3',
+        '--chat',
+        'off',
+        '--json',
+        single,
+      ],
+      60_000,
+    );
     assert.equal(one.status, 0, one.stderr);
     const strip = (j: Json) => ({ ...j, timing: null });
     assert.deepEqual(strip(readJson(join(out, 'p1.json'))), strip(readJson(single)), name);
@@ -186,11 +302,20 @@ test("a claim a killed run wrote but never linked into place is cleared by the n
   const out = join(root, 'out-claims');
   mkdirSync(out, { recursive: true });
   const dead = spawnSync(process.execPath, ['-e', 'process.stdout.write(String(process.pid))'], { encoding: 'utf8' });
-  writeFileSync(join(out, 'c1.lock.tmp-0a1b2c'), JSON.stringify({ host: hostname(), pid: Number(dead.stdout), token: '0a1b2c' }));
-  writeFileSync(join(out, 'c9.lock.tmp-3d4e5f'), JSON.stringify({ host: hostname(), pid: process.pid, token: '3d4e5f' }));
+  writeFileSync(
+    join(out, 'c1.lock.tmp-0a1b2c'),
+    JSON.stringify({ host: hostname(), pid: Number(dead.stdout), token: '0a1b2c' }),
+  );
+  writeFileSync(
+    join(out, 'c9.lock.tmp-3d4e5f'),
+    JSON.stringify({ host: hostname(), pid: process.pid, token: '3d4e5f' }),
+  );
   const run = batch(dataset, out);
   assert.equal(run.status, 0, run.stderr);
-  assert.deepEqual(readdirSync(out).filter((f) => f.includes('.lock')), ['c9.lock.tmp-3d4e5f']);
+  assert.deepEqual(
+    readdirSync(out).filter((f) => f.includes('.lock')),
+    ['c9.lock.tmp-3d4e5f'],
+  );
 });
 
 function expectError(args: string[], message: RegExp): void {
@@ -208,26 +333,63 @@ test('batch: bad input gets one clear error before any work', () => {
   };
   const good = write('good.jsonl', JSON.stringify({ id: 'g', prompt: 'Define x.' }) + '\n');
   const out = join(root, 'never');
-  const args = (dataset: string, ...rest: string[]) => ['batch', '--model', ck.dir, '--dataset', dataset, '--out', out, ...rest];
-  expectError(args(write('m.jsonl', '{"id": "a", "prompt": "x"}\n{"id": "b", "prompt": \n[]\n')), /m\.jsonl: 2 malformed lines: line 2: not valid JSON .*; line 3: not a JSON object/);
-  expectError(args(write('m.tsv', `${HEADER}\nx\tA.\t\t\ny\tonly two\n`)), /m\.tsv: a malformed line: line 3: 2 tab-separated fields, not 4/);
+  const args = (dataset: string, ...rest: string[]) => [
+    'batch',
+    '--model',
+    ck.dir,
+    '--dataset',
+    dataset,
+    '--out',
+    out,
+    ...rest,
+  ];
+  expectError(
+    args(write('m.jsonl', '{"id": "a", "prompt": "x"}\n{"id": "b", "prompt": \n[]\n')),
+    /m\.jsonl: 2 malformed lines: line 2: not valid JSON .*; line 3: not a JSON object/,
+  );
+  expectError(
+    args(write('m.tsv', `${HEADER}\nx\tA.\t\t\ny\tonly two\n`)),
+    /m\.tsv: a malformed line: line 3: 2 tab-separated fields, not 4/,
+  );
   expectError(args(write('h.tsv', 'x\tA.\t\t\n')), /h\.tsv, line 1: the header is/);
-  expectError(args(write('dup.jsonl', '{"id": "a", "prompt": "x"}\n{"id": "a", "prompt": "y"}\n')), /duplicate ids: "a" on lines 1 and 2/);
-  expectError(args(write('unsafe.jsonl', '{"id": "../../etc/x", "prompt": "x"}\n')), /cannot be used as file names: "\.\.\/\.\.\/etc\/x" \(line 1\)/);
+  expectError(
+    args(write('dup.jsonl', '{"id": "a", "prompt": "x"}\n{"id": "a", "prompt": "y"}\n')),
+    /duplicate ids: "a" on lines 1 and 2/,
+  );
+  expectError(
+    args(write('unsafe.jsonl', '{"id": "../../etc/x", "prompt": "x"}\n')),
+    /cannot be used as file names: "\.\.\/\.\.\/etc\/x" \(line 1\)/,
+  );
   expectError(args(good, '--ids', 'g,nope'), /--ids: an id is not in .*good\.jsonl: "nope"/);
   expectError(args(join(root, 'missing.jsonl')), /missing\.jsonl: no such file/);
   expectError(args(write('d.txt', 'x')), /d\.txt: cannot tell the format from the file name\nhint: .*--format/);
   expectError(args(good, '--format', 'csv'), /--format csv: not a dataset format/);
   // an --out that cannot be a folder: a path through a regular file
   const file = write('plain-file', '');
-  expectError(['batch', '--model', ck.dir, '--dataset', good, '--out', join(file, 'sub')], /--out .*plain-file\/sub: cannot create the folder/);
-  expectError(['batch', '--model', ck.dir, '--dataset', good, '--out', file], /--out .*plain-file: cannot create the folder \(a file of that name exists\)|is a file, not a folder/);
+  expectError(
+    ['batch', '--model', ck.dir, '--dataset', good, '--out', join(file, 'sub')],
+    /--out .*plain-file\/sub: cannot create the folder/,
+  );
+  expectError(
+    ['batch', '--model', ck.dir, '--dataset', good, '--out', file],
+    /--out .*plain-file: cannot create the folder \(a file of that name exists\)|is a file, not a folder/,
+  );
   assert.ok(!existsSync(out), 'nothing was created for bad input');
 });
 
 test('explain --html writes the report; an unwritable --html fails before the model runs', () => {
   const html = join(root, 'report.html');
-  const run = runCli(['explain', '--model', ck.dir, '--prompt', 'Define the word <b>apple</b>.', '--max-new-tokens', '2', '--html', html]);
+  const run = runCli([
+    'explain',
+    '--model',
+    ck.dir,
+    '--prompt',
+    'Define the word <b>apple</b>.',
+    '--max-new-tokens',
+    '2',
+    '--html',
+    html,
+  ]);
   assert.equal(run.status, 0, run.stderr);
   assert.match(run.stdout, /wrote .*report\.html/);
   const text = readFileSync(html, 'utf8');
@@ -237,25 +399,50 @@ test('explain --html writes the report; an unwritable --html fails before the mo
   const dir = join(root, 'adir');
   mkdirSync(dir);
   expectError(['explain', '--model', ck.dir, '--prompt', 'x', '--html', dir], /--html .*adir: is a folder/);
-  expectError(['explain', '--model', ck.dir, '--prompt', 'x', '--html', join(root, 'no-such-folder', 'r.html')], /--html .*r\.html: the folder .*no-such-folder does not exist/);
-  expectError(['explain', '--model', ck.dir, '--prompt', 'x', '--json', join(root, 'plain-file', 'r.json')], /--json .*r\.json: .*plain-file is not a folder|does not exist/);
+  expectError(
+    ['explain', '--model', ck.dir, '--prompt', 'x', '--html', join(root, 'no-such-folder', 'r.html')],
+    /--html .*r\.html: the folder .*no-such-folder does not exist/,
+  );
+  expectError(
+    ['explain', '--model', ck.dir, '--prompt', 'x', '--json', join(root, 'plain-file', 'r.json')],
+    /--json .*r\.json: .*plain-file is not a folder|does not exist/,
+  );
 });
 
 const DEFAULT_MODEL = join(__dirname, '..', '..', 'models', 'wordnet-tuned');
 
-test('the embedded default model: batch and explain --html without --model', { skip: existsSync(join(DEFAULT_MODEL, 'config.json')) ? false : 'models/wordnet-tuned is not built' }, () => {
-  const dataset = join(root, 'wn.jsonl');
-  writeFileSync(dataset, [JSON.stringify({ id: 'w1', prompt: 'Define the word apple.' }), JSON.stringify({ id: 'w2', prompt: 'What is a synonym of big?', response: 'large' })].join('\n'));
-  const out = join(root, 'out-wn');
-  const run = runCli(['batch', '--dataset', dataset, '--out', out, '--max-new-tokens', '6'], 120_000);
-  assert.equal(run.status, 0, run.stderr);
-  for (const id of ['w1', 'w2']) {
-    const json = readJson(join(out, `${id}.json`));
-    assert.match((json.model as { path: string }).path, /wordnet-tuned$/);
-    assert.ok(json.response_tokens.length >= 1);
-  }
-  const html = join(root, 'wn.html');
-  const ex = runCli(['explain', '--prompt', 'Define the word apple.', '--max-new-tokens', '6', '--chat', '--html', html]);
-  assert.equal(ex.status, 0, ex.stderr);
-  assert.match(readFileSync(html, 'utf8'), /class="t sp"/, 'chat template tokens shown as special');
-});
+test(
+  'the embedded default model: batch and explain --html without --model',
+  { skip: existsSync(join(DEFAULT_MODEL, 'config.json')) ? false : 'models/wordnet-tuned is not built' },
+  () => {
+    const dataset = join(root, 'wn.jsonl');
+    writeFileSync(
+      dataset,
+      [
+        JSON.stringify({ id: 'w1', prompt: 'Define the word apple.' }),
+        JSON.stringify({ id: 'w2', prompt: 'What is a synonym of big?', response: 'large' }),
+      ].join('\n'),
+    );
+    const out = join(root, 'out-wn');
+    const run = runCli(['batch', '--dataset', dataset, '--out', out, '--max-new-tokens', '6'], 120_000);
+    assert.equal(run.status, 0, run.stderr);
+    for (const id of ['w1', 'w2']) {
+      const json = readJson(join(out, `${id}.json`));
+      assert.match((json.model as { path: string }).path, /wordnet-tuned$/);
+      assert.ok(json.response_tokens.length >= 1);
+    }
+    const html = join(root, 'wn.html');
+    const ex = runCli([
+      'explain',
+      '--prompt',
+      'Define the word apple.',
+      '--max-new-tokens',
+      '6',
+      '--chat',
+      '--html',
+      html,
+    ]);
+    assert.equal(ex.status, 0, ex.stderr);
+    assert.match(readFileSync(html, 'utf8'), /class="t sp"/, 'chat template tokens shown as special');
+  },
+);

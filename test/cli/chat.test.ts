@@ -16,7 +16,9 @@ const PROMPT = 'Write the word harbor in capital letters.';
 
 test('resolveChat: auto follows the checkpoint, on and off are kept', () => {
   const withTemplate = { chatTemplate: ok({} as never) };
-  const without = { chatTemplate: { ok: false as const, error: { code: 'no-chat-template' as const, message: '', hint: '' } } };
+  const without = {
+    chatTemplate: { ok: false as const, error: { code: 'no-chat-template' as const, message: '', hint: '' } },
+  };
   assert.equal(resolveChat('auto', withTemplate), true);
   assert.equal(resolveChat('auto', without), false);
   assert.equal(resolveChat(true, without), true);
@@ -41,7 +43,10 @@ const settingsOf = (args: string[]) => {
 test('explain: the template by default on the embedded tuned model, which then follows the instruction', () => {
   const { json } = settingsOf([]);
   assert.equal(json.settings.chat, true);
-  assert.ok(json.response_tokens.some((t: { special: boolean }) => !t.special), 'a response beyond end-of-sequence');
+  assert.ok(
+    json.response_tokens.some((t: { special: boolean }) => !t.special),
+    'a response beyond end-of-sequence',
+  );
   assert.equal(settingsOf(['--chat']).json.settings.chat, true);
   assert.equal(settingsOf(['--chat', 'on']).json.settings.chat, true);
 });
@@ -50,7 +55,10 @@ test('explain --chat off (or --no-chat): plain text, an end-of-sequence answer, 
   for (const args of [['--chat', 'off'], ['--no-chat']]) {
     const { run, json } = settingsOf(args);
     assert.equal(json.settings.chat, false);
-    assert.ok(json.response_tokens.every((t: { special: boolean }) => t.special), 'the tuned model answers plain text with end-of-sequence');
+    assert.ok(
+      json.response_tokens.every((t: { special: boolean }) => t.special),
+      'the tuned model answers plain text with end-of-sequence',
+    );
     assert.match(run.stderr, /hint: The model answered only with its end-of-sequence token.*--chat on/);
   }
 });
@@ -78,7 +86,10 @@ test('batch and compare take the same option, auto by default', () => {
   assert.equal(off.status, 1, 'the folder holds results made with the template');
   assert.match(off.stderr, /--chat on; this run asks for .*--chat off/);
   const cmp = join(root, 'cmp.json');
-  const compared = runCli(['compare', '--prompt', PROMPT, '--max-new-tokens', '8', '--no-global', '--chat', 'off', '--json', cmp], 120_000);
+  const compared = runCli(
+    ['compare', '--prompt', PROMPT, '--max-new-tokens', '8', '--no-global', '--chat', 'off', '--json', cmp],
+    120_000,
+  );
   assert.equal(compared.status, 0, compared.stderr);
   assert.equal(JSON.parse(readFileSync(cmp, 'utf8')).settings.chat, false);
 });

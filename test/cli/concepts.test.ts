@@ -14,7 +14,14 @@ import { runCli } from './cliRunner';
 const root = mkdtempSync(join(tmpdir(), 'lens-cli-concepts-'));
 after(() => rmSync(root, { recursive: true, force: true }));
 
-const llama = writeRandomCheckpoint(join(root, 'llama'), { family: 'llama', hiddenSize: 32, intermediateSize: 80, numLayers: 2, numKvHeads: 2, seed: 41 });
+const llama = writeRandomCheckpoint(join(root, 'llama'), {
+  family: 'llama',
+  hiddenSize: 32,
+  intermediateSize: 80,
+  numLayers: 2,
+  numKvHeads: 2,
+  seed: 41,
+});
 
 test('llama: JSON variances, ratios and words re-derived in float64; the text report', async () => {
   const out = join(root, 'llama.json');
@@ -24,11 +31,21 @@ test('llama: JSON variances, ratios and words re-derived in float64; the text re
   const { hiddenSize: D, intermediateSize: F, numLayers: L, vocabSize: V } = llama.config;
   assert.equal(json.format_version, 1);
   assert.equal(json.method, 'concepts');
-  assert.deepEqual(json.model, { path: llama.dir, architecture: 'LlamaForCausalLM', parameters: json.model.parameters, hidden_size: D, intermediate_size: F, num_layers: L, vocab_size: V });
+  assert.deepEqual(json.model, {
+    path: llama.dir,
+    architecture: 'LlamaForCausalLM',
+    parameters: json.model.parameters,
+    hidden_size: D,
+    intermediate_size: F,
+    num_layers: L,
+    vocab_size: V,
+  });
   assert.deepEqual(json.settings, { components: 4, top: 6, expert: null });
   const tok = await loadTokenizer(llama.dir);
   assert.ok(tok.ok);
-  const candidates = Array.from({ length: V }, (_, v) => v).filter((v) => !tok.value.specialIds.has(v) && tok.value.rawToken(v) !== undefined);
+  const candidates = Array.from({ length: V }, (_, v) => v).filter(
+    (v) => !tok.value.specialIds.has(v) && tok.value.rawToken(v) !== undefined,
+  );
   assert.equal(json.candidate_words, candidates.length);
   const E = naiveOutputEmbeddings(llama);
   assert.equal(json.layers.length, L);
@@ -54,11 +71,18 @@ test('llama: JSON variances, ratios and words re-derived in float64; the text re
         assert.ok(Math.abs(w.cosine - want) < 1e-4, `layer ${l} component ${j} word ${w.id}: ${w.cosine} vs ${want}`);
         assert.equal(w.text, tok.value.tokenText(w.id));
       }
-      assert.ok(Math.abs(Math.abs(c.words[5].cosine) - Math.abs(ref[5].cosine)) < 1e-4, 'the sixth |cosine| is the naive sixth');
+      assert.ok(
+        Math.abs(Math.abs(c.words[5].cosine) - Math.abs(ref[5].cosine)) < 1e-4,
+        'the sixth |cosine| is the naive sixth',
+      );
       const pos = c.part_of_speech;
       assert.deepEqual(Object.keys(pos), ['noun', 'verb', 'adjective', 'adverb', 'other']);
       assert.ok(Math.abs(Object.values(pos as Record<string, number>).reduce((a, b) => a + b, 0) - 1) < 1e-9);
-      assert.ok(['writing', 'coding', 'math', 'translation', 'question_answering', 'everyday_knowledge', 'none'].includes(c.category));
+      assert.ok(
+        ['writing', 'coding', 'math', 'translation', 'question_answering', 'everyday_knowledge', 'none'].includes(
+          c.category,
+        ),
+      );
       assert.deepEqual(Object.keys(c.category_counts).length, 6);
     });
     assert.ok(Math.abs(layer.explained_variance_ratio - sum) < 1e-12);
@@ -67,20 +91,29 @@ test('llama: JSON variances, ratios and words re-derived in float64; the text re
   assert.equal(json.flops.covariance, L * 2 * D * D * F);
   assert.deepEqual(Object.keys(json.timing), ['load', 'pca', 'words', 'labels']);
   // text: a heading per layer and two lines per component (share, category, part of speech; then the words)
-  for (let l = 0; l < L; l++) assert.match(run.stdout, new RegExp(`^layer ${l}: \\d+\\.\\d% of the variance in 4 components$`, 'm'));
+  for (let l = 0; l < L; l++)
+    assert.match(run.stdout, new RegExp(`^layer ${l}: \\d+\\.\\d% of the variance in 4 components$`, 'm'));
   assert.match(run.stdout, /^ {4}1 +\d+\.\d% {2}\S/m);
   assert.match(run.stdout, new RegExp(`^wrote ${out.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}$`, 'm'));
 });
 
 test('gpt2 (tied embeddings, Conv1D layout): runs and reports every layer', () => {
-  const ck = writeRandomCheckpoint(join(root, 'gpt2'), { family: 'gpt2', hiddenSize: 24, numLayers: 3, dtype: 'F16', seed: 42 });
+  const ck = writeRandomCheckpoint(join(root, 'gpt2'), {
+    family: 'gpt2',
+    hiddenSize: 24,
+    numLayers: 3,
+    dtype: 'F16',
+    seed: 42,
+  });
   const out = join(root, 'gpt2.json');
   const run = runCli(['concepts', '--model', ck.dir, '--components', '3', '--top', '4', '--json', out]);
   assert.equal(run.status, 0, run.stderr);
   const json = JSON.parse(readFileSync(out, 'utf8'));
   assert.equal(json.layers.length, 3);
   const naive = naivePca(downRows(ck, 2), ck.config.intermediateSize, 24);
-  json.layers[2].components.forEach((c: any, j: number) => assert.ok(Math.abs(c.variance - naive.values[j]) <= 1e-5 * naive.values[0]));
+  json.layers[2].components.forEach((c: any, j: number) =>
+    assert.ok(Math.abs(c.variance - naive.values[j]) <= 1e-5 * naive.values[0]),
+  );
 });
 
 // the newer families read W_down and the output embeddings through the same lookups: the multimodal Gemma 3
@@ -93,7 +126,12 @@ for (const [name, options] of [
   ['gemma3 multimodal', { family: 'gemma3', multimodal: true, numKvHeads: 2 }],
 ] as [string, RandomCheckpointOptions][]) {
   test(`${name}: variances and top words equal the naive float64 PCA`, async () => {
-    const ck = writeRandomCheckpoint(join(root, name.replace(/\W+/g, '-')), { ...options, hiddenSize: 24, intermediateSize: 48, seed: 43 });
+    const ck = writeRandomCheckpoint(join(root, name.replace(/\W+/g, '-')), {
+      ...options,
+      hiddenSize: 24,
+      intermediateSize: 48,
+      seed: 43,
+    });
     const out = join(root, `${name.replace(/\W+/g, '-')}.json`);
     const run = runCli(['concepts', '--model', ck.dir, '--components', '3', '--top', '4', '--json', out]);
     assert.equal(run.status, 0, run.stderr);
@@ -102,16 +140,26 @@ for (const [name, options] of [
     const E = naiveOutputEmbeddings(ck);
     const tok = await loadTokenizer(ck.dir);
     assert.ok(tok.ok);
-    const candidates = Array.from({ length: ck.config.vocabSize }, (_, v) => v).filter((v) => !tok.value.specialIds.has(v) && tok.value.rawToken(v) !== undefined);
+    const candidates = Array.from({ length: ck.config.vocabSize }, (_, v) => v).filter(
+      (v) => !tok.value.specialIds.has(v) && tok.value.rawToken(v) !== undefined,
+    );
     for (const l of [0, 1]) {
       const naive = naivePca(downRows(ck, l), F, D);
-      json.layers[l].components.forEach((c: { variance: number; words: { id: number; cosine: number }[] }, j: number) => {
-        assert.ok(Math.abs(c.variance - naive.values[j]) <= 1e-5 * naive.values[0], `layer ${l} component ${j} variance`);
-        const u = Array.from({ length: D }, (_, d) => naive.vectors[j * D + d]);
-        // over the whole vocabulary: the first word's |cosine| is the naive largest
-        const top = naiveCosines(E, D, u, candidates)[0];
-        assert.ok(Math.abs(Math.abs(c.words[0].cosine) - Math.abs(top.cosine)) < 1e-4, `layer ${l} component ${j}: first word`);
-      });
+      json.layers[l].components.forEach(
+        (c: { variance: number; words: { id: number; cosine: number }[] }, j: number) => {
+          assert.ok(
+            Math.abs(c.variance - naive.values[j]) <= 1e-5 * naive.values[0],
+            `layer ${l} component ${j} variance`,
+          );
+          const u = Array.from({ length: D }, (_, d) => naive.vectors[j * D + d]);
+          // over the whole vocabulary: the first word's |cosine| is the naive largest
+          const top = naiveCosines(E, D, u, candidates)[0];
+          assert.ok(
+            Math.abs(Math.abs(c.words[0].cosine) - Math.abs(top.cosine)) < 1e-4,
+            `layer ${l} component ${j}: first word`,
+          );
+        },
+      );
     }
   });
 }
@@ -119,7 +167,10 @@ for (const [name, options] of [
 // a mixture of experts: a layer's components are of all its experts' neurons pooled, or of one expert's
 // with --expert; qwen3_moe's dense layer (mlp_only_layers) is read as any dense one
 for (const [name, options] of [
-  ['qwen3_moe with a dense layer', { family: 'qwen3_moe', numLayers: 3, numKvHeads: 2, experts: 3, moeIntermediateSize: 16, mlpOnlyLayers: [1] }],
+  [
+    'qwen3_moe with a dense layer',
+    { family: 'qwen3_moe', numLayers: 3, numKvHeads: 2, experts: 3, moeIntermediateSize: 16, mlpOnlyLayers: [1] },
+  ],
   ['mixtral', { family: 'mixtral', numKvHeads: 2, experts: 3, intermediateSize: 20 }],
 ] as [string, RandomCheckpointOptions][]) {
   test(`${name}: pooled and single-expert variances equal the naive float64 PCA`, () => {
@@ -128,46 +179,75 @@ for (const [name, options] of [
     const D = ck.config.hiddenSize;
     for (const expert of [undefined, 1]) {
       const out = join(root, `${name.replace(/\W+/g, '-')}-${expert}.json`);
-      const run = runCli(['concepts', '--model', ck.dir, '--components', '3', '--top', '4', '--json', out, ...(expert === undefined ? [] : ['--expert', String(expert)])]);
+      const run = runCli([
+        'concepts',
+        '--model',
+        ck.dir,
+        '--components',
+        '3',
+        '--top',
+        '4',
+        '--json',
+        out,
+        ...(expert === undefined ? [] : ['--expert', String(expert)]),
+      ]);
       assert.equal(run.status, 0, run.stderr);
       const json = JSON.parse(readFileSync(out, 'utf8'));
       assert.equal(json.settings.expert, expert ?? null);
-      json.layers.forEach((layer: { layer: number; experts: { count: number; of: string | number } | null; components: { variance: number }[] }) => {
-        const l = layer.layer;
-        const routed = moe.layers.includes(l);
-        let rows: Float64Array;
-        if (!routed) rows = downRows(ck, l);
-        else if (expert !== undefined) rows = expertDownRows(ck, l, expert);
-        else {
-          const parts = Array.from({ length: moe.experts }, (_, e) => expertDownRows(ck, l, e));
-          rows = new Float64Array(parts.reduce((n, p) => n + p.length, 0));
-          parts.reduce((at, p) => (rows.set(p, at), at + p.length), 0);
-        }
-        assert.deepEqual(layer.experts, routed ? { count: moe.experts, of: expert ?? 'pooled' } : null);
-        const naive = naivePca(rows, rows.length / D, D);
-        layer.components.forEach((c, j) => assert.ok(Math.abs(c.variance - naive.values[j]) <= 1e-5 * naive.values[0], `layer ${l} component ${j} (expert ${expert}): ${c.variance} vs ${naive.values[j]}`));
-      });
-      assert.match(run.stdout, expert === undefined ? /layer 0 \(its 3 experts' neurons pooled\)/ : /layer 0 \(expert 1 of 3\)/);
+      json.layers.forEach(
+        (layer: {
+          layer: number;
+          experts: { count: number; of: string | number } | null;
+          components: { variance: number }[];
+        }) => {
+          const l = layer.layer;
+          const routed = moe.layers.includes(l);
+          let rows: Float64Array;
+          if (!routed) rows = downRows(ck, l);
+          else if (expert !== undefined) rows = expertDownRows(ck, l, expert);
+          else {
+            const parts = Array.from({ length: moe.experts }, (_, e) => expertDownRows(ck, l, e));
+            rows = new Float64Array(parts.reduce((n, p) => n + p.length, 0));
+            parts.reduce((at, p) => (rows.set(p, at), at + p.length), 0);
+          }
+          assert.deepEqual(layer.experts, routed ? { count: moe.experts, of: expert ?? 'pooled' } : null);
+          const naive = naivePca(rows, rows.length / D, D);
+          layer.components.forEach((c, j) =>
+            assert.ok(
+              Math.abs(c.variance - naive.values[j]) <= 1e-5 * naive.values[0],
+              `layer ${l} component ${j} (expert ${expert}): ${c.variance} vs ${naive.values[j]}`,
+            ),
+          );
+        },
+      );
+      assert.match(
+        run.stdout,
+        expert === undefined ? /layer 0 \(its 3 experts' neurons pooled\)/ : /layer 0 \(expert 1 of 3\)/,
+      );
     }
   });
 }
 
 const tuned = join(__dirname, '..', '..', 'models', 'wordnet-tuned');
 
-test('the embedded tuned model with the defaults: 10 components of 10 words a layer, converged', { skip: existsSync(join(tuned, 'config.json')) ? false : 'models/wordnet-tuned is not built' }, () => {
-  const out = join(root, 'tuned.json');
-  const run = runCli(['concepts', '--model', tuned, '--json', out], 120_000);
-  assert.equal(run.status, 0, run.stderr);
-  const json = JSON.parse(readFileSync(out, 'utf8'));
-  assert.equal(json.layers.length, 4);
-  for (const layer of json.layers) {
-    assert.equal(layer.converged, true);
-    assert.ok(layer.max_residual <= 1e-5);
-    assert.equal(layer.components.length, 10);
-    for (const c of layer.components) assert.equal(c.words.length, 10);
-    for (let j = 1; j < 10; j++) assert.ok(layer.components[j].variance <= layer.components[j - 1].variance);
-  }
-});
+test(
+  'the embedded tuned model with the defaults: 10 components of 10 words a layer, converged',
+  { skip: existsSync(join(tuned, 'config.json')) ? false : 'models/wordnet-tuned is not built' },
+  () => {
+    const out = join(root, 'tuned.json');
+    const run = runCli(['concepts', '--model', tuned, '--json', out], 120_000);
+    assert.equal(run.status, 0, run.stderr);
+    const json = JSON.parse(readFileSync(out, 'utf8'));
+    assert.equal(json.layers.length, 4);
+    for (const layer of json.layers) {
+      assert.equal(layer.converged, true);
+      assert.ok(layer.max_residual <= 1e-5);
+      assert.equal(layer.components.length, 10);
+      for (const c of layer.components) assert.equal(c.words.length, 10);
+      for (let j = 1; j < 10; j++) assert.ok(layer.components[j].variance <= layer.components[j - 1].variance);
+    }
+  },
+);
 
 // bad input
 function expectError(args: string[], what: RegExp): void {
@@ -185,18 +265,30 @@ test('bad --components and --top: not positive integers, or more than the model 
     expectError([...m(), '--components', v], /--components must be an integer >= 1/);
     expectError([...m(), '--top', v], /--top must be an integer >= 1/);
   }
-  expectError([...m(), '--components', '33'], /33 components asked, but the model's d_model \(hidden size\) is 32: there are only 32 principal components\nhint: Pass --components 10 \(at most 32\)/);
-  expectError([...m(), '--top', '100000'], /100000 words a component asked, but the vocabulary has \d+ non-special tokens/);
+  expectError(
+    [...m(), '--components', '33'],
+    /33 components asked, but the model's d_model \(hidden size\) is 32: there are only 32 principal components\nhint: Pass --components 10 \(at most 32\)/,
+  );
+  expectError(
+    [...m(), '--top', '100000'],
+    /100000 words a component asked, but the vocabulary has \d+ non-special tokens/,
+  );
 });
 
 test('bad --expert: on a dense model, out of range, not an integer', () => {
   expectError([...m(), '--expert', '0'], /expert 0 asked, but llama has no experts\nhint: Leave out --expert/);
   const moe = writeRandomCheckpoint(join(root, 'moe-bad-expert'), { family: 'mixtral', experts: 3, seed: 45 });
-  expectError(['concepts', '--model', moe.dir, '--expert', '3'], /expert 3 asked, but the layers have experts 0 to 2\nhint: Pass --expert 0 to 2/);
+  expectError(
+    ['concepts', '--model', moe.dir, '--expert', '3'],
+    /expert 3 asked, but the layers have experts 0 to 2\nhint: Pass --expert 0 to 2/,
+  );
   expectError(['concepts', '--model', moe.dir, '--expert', 'x'], /--expert must be an integer >= 0/);
 });
 
 test('bad --model and --json', () => {
   expectError(['concepts', '--model', join(root, 'nope')], /no such directory/);
-  expectError([...m(), '--json', join(root, 'no', 'such', 'folder', 'x.json')], /--json .*the folder .* does not exist/);
+  expectError(
+    [...m(), '--json', join(root, 'no', 'such', 'folder', 'x.json')],
+    /--json .*the folder .* does not exist/,
+  );
 });

@@ -16,15 +16,37 @@ const CLI = join(__dirname, '..', '..', 'dist', 'cli.js');
 const root = mkdtempSync(join(tmpdir(), 'lens-estimate-'));
 after(() => rmSync(root, { recursive: true, force: true }));
 const cache = join(root, 'xdg-cache');
-const ck = writeRandomCheckpoint(join(root, 'ck'), { family: 'llama', numHeads: 4, numKvHeads: 2, seed: 12, maxPositions: 64 });
+const ck = writeRandomCheckpoint(join(root, 'ck'), {
+  family: 'llama',
+  numHeads: 4,
+  numKvHeads: 2,
+  seed: 12,
+  maxPositions: 64,
+});
 
-const cli = (args: string[]) => spawnSync(process.execPath, [CLI, ...args], { encoding: 'utf8', timeout: 120_000, env: { ...process.env, NO_COLOR: '1', XDG_CACHE_HOME: cache } });
+const cli = (args: string[]) =>
+  spawnSync(process.execPath, [CLI, ...args], {
+    encoding: 'utf8',
+    timeout: 120_000,
+    env: { ...process.env, NO_COLOR: '1', XDG_CACHE_HOME: cache },
+  });
 const read = (path: string) => JSON.parse(readFileSync(path, 'utf8'));
 const PROMPT = 'Define the word apple.';
 
 test('explain --estimate: the cost of the run that explain would make, without making it', async () => {
   const out = join(root, 'e1.json');
-  const r = cli(['explain', '--model', ck.dir, '--prompt', PROMPT, '--max-new-tokens', '9', '--estimate', '--json', out]);
+  const r = cli([
+    'explain',
+    '--model',
+    ck.dir,
+    '--prompt',
+    PROMPT,
+    '--max-new-tokens',
+    '9',
+    '--estimate',
+    '--json',
+    out,
+  ]);
   assert.equal(r.status, 0, r.stderr);
   assert.match(r.stdout, /nothing was run/);
   assert.match(r.stdout, /^time {6}about [\d.]+ s \(load/m);
@@ -37,7 +59,11 @@ test('explain --estimate: the cost of the run that explain would make, without m
   const run = runCli(['explain', '--model', ck.dir, '--prompt', PROMPT, '--max-new-tokens', '9', '--json', explained]);
   assert.equal(run.status, 0, run.stderr);
   const x = read(explained);
-  assert.equal(e.prompt_tokens, x.prompt_tokens.length, 'the prompt tokenised as explain does (chat template included)');
+  assert.equal(
+    e.prompt_tokens,
+    x.prompt_tokens.length,
+    'the prompt tokenised as explain does (chat template included)',
+  );
   assert.equal(e.response_tokens, 9, 'a generated response at its most tokens');
   assert.ok(x.response_tokens.length <= e.response_tokens);
   const c = await loadCheckpoint(ck.dir);
@@ -47,13 +73,27 @@ test('explain --estimate: the cost of the run that explain would make, without m
   assert.equal(e.flops.generation, costs.generationFlops(e.prompt_tokens, 9));
   assert.ok(e.seconds.total > 0 && e.peak_memory_bytes > e.model.weight_bytes);
 
-  const again = cli(['explain', '--model', ck.dir, '--prompt', PROMPT, '--response', ' A fruit.', '--estimate', '--json', out]);
+  const again = cli([
+    'explain',
+    '--model',
+    ck.dir,
+    '--prompt',
+    PROMPT,
+    '--response',
+    ' A fruit.',
+    '--estimate',
+    '--json',
+    out,
+  ]);
   assert.equal(again.status, 0, again.stderr);
   const g = read(out);
   assert.equal(g.machine.cached, true, 'the calibration is reused');
   assert.equal(g.generated_responses, 0);
   assert.equal(g.flops.generation, 0);
-  assert.equal(g.response_tokens, (await c.value.tokenizer.encode(' A fruit.', { addSpecialTokens: false })).ids.length);
+  assert.equal(
+    g.response_tokens,
+    (await c.value.tokenizer.encode(' A fruit.', { addSpecialTokens: false })).ids.length,
+  );
 });
 
 test('explain --estimate refuses a prompt the run would refuse', () => {
@@ -64,7 +104,11 @@ test('explain --estimate refuses a prompt the run would refuse', () => {
 
 test('batch --estimate: the prompts this run would explain, less those done and those that would fail', () => {
   const dataset = join(root, 'd.jsonl');
-  const items = [{ id: 'a', prompt: PROMPT }, { id: 'b', prompt: 'Spell the word cat.' }, { id: 'long', prompt: 'word '.repeat(80) }];
+  const items = [
+    { id: 'a', prompt: PROMPT },
+    { id: 'b', prompt: 'Spell the word cat.' },
+    { id: 'long', prompt: 'word '.repeat(80) },
+  ];
   writeFileSync(dataset, items.map((i) => JSON.stringify(i)).join('\n') + '\n');
   const out = join(root, 'batch');
   const json = join(root, 'b.json');
@@ -74,7 +118,10 @@ test('batch --estimate: the prompts this run would explain, less those done and 
   assert.ok(!existsSync(out), 'an estimate writes nothing in --out');
   const all = read(json);
   assert.equal(all.prompts, 2);
-  assert.deepEqual(all.failures.map((f: { index: number; id: string; code: string }) => [f.index, f.id, f.code]), [[2, 'long', 'prompt-too-long']]);
+  assert.deepEqual(
+    all.failures.map((f: { index: number; id: string; code: string }) => [f.index, f.id, f.code]),
+    [[2, 'long', 'prompt-too-long']],
+  );
   assert.match(before.stdout, /^left out 1 prompt that would fail: long \(the prompt is \d+ tokens/m);
   assert.equal(all.response_tokens, 10);
 

@@ -20,14 +20,96 @@ const cases: [string, RandomCheckpointOptions][] = [
   ['llama GQA f32', { family: 'llama', numHeads: 4, numKvHeads: 2, dtype: 'F32', seed: 21 }],
   ['qwen2 qkv-bias bf16', { family: 'qwen2', numHeads: 4, numKvHeads: 2, dtype: 'BF16', seed: 22 }],
   ['llama tied-embedding f16', { family: 'llama', tie: true, dtype: 'F16', seed: 23 }],
-  ['gemma2 soft caps, (1 + w) norms, window on layer 0, f16', { family: 'gemma2', numHeads: 4, numKvHeads: 2, headDim: 12, slidingWindow: 3, attnSoftcap: 1.0, finalSoftcap: 2.0, queryPreAttnScalar: 20, dtype: 'F16', seed: 26 }],
-  ['gemma3 multimodal layout, q/k norms, two rotations', { family: 'gemma3', multimodal: true, numHeads: 4, numKvHeads: 2, headDim: 12, slidingWindow: 3, slidingWindowPattern: 2, ropeTheta: 1000, ropeLocalBaseFreq: 10, seed: 27 }],
-  ['phi3 longrope beyond an original context of 8, partial rotary', { family: 'phi3', numHeads: 4, numKvHeads: 2, partialRotaryFactor: 0.5, maxPositions: 128, ropeScaling: { type: 'longrope', shortFactor: [1, 2], longFactor: [3, 7], originalMaxPositions: 8, attentionFactor: 0 }, seed: 29 }],
-  ['phi3 fused projections, partial rotary, bf16', { family: 'phi3', numHeads: 4, numKvHeads: 2, partialRotaryFactor: 0.75, dtype: 'BF16', seed: 28 }],
-  ['olmo2 post-sublayer norms, q/k norm over the projection', { family: 'olmo2', numHeads: 4, numKvHeads: 2, seed: 25 }],
-  ['mixtral 4 experts, 2 a token, window 3', { family: 'mixtral', numHeads: 4, numKvHeads: 2, experts: 4, expertsPerToken: 2, slidingWindow: 3, seed: 30 }],
-  ['qwen3_moe 5 experts, 3 a token, unnormalised, layer 0 dense, f16', { family: 'qwen3_moe', numLayers: 3, numHeads: 4, numKvHeads: 2, headDim: 12, experts: 5, expertsPerToken: 3, moeIntermediateSize: 24, normTopkProb: false, mlpOnlyLayers: [0], dtype: 'F16', seed: 31 }],
-  ['qwen3 q/k norm, head_dim 12, window on layer 1, bf16', { family: 'qwen3', numHeads: 4, numKvHeads: 2, headDim: 12, slidingWindow: 3, maxWindowLayers: 1, dtype: 'BF16', seed: 24 }],
+  [
+    'gemma2 soft caps, (1 + w) norms, window on layer 0, f16',
+    {
+      family: 'gemma2',
+      numHeads: 4,
+      numKvHeads: 2,
+      headDim: 12,
+      slidingWindow: 3,
+      attnSoftcap: 1.0,
+      finalSoftcap: 2.0,
+      queryPreAttnScalar: 20,
+      dtype: 'F16',
+      seed: 26,
+    },
+  ],
+  [
+    'gemma3 multimodal layout, q/k norms, two rotations',
+    {
+      family: 'gemma3',
+      multimodal: true,
+      numHeads: 4,
+      numKvHeads: 2,
+      headDim: 12,
+      slidingWindow: 3,
+      slidingWindowPattern: 2,
+      ropeTheta: 1000,
+      ropeLocalBaseFreq: 10,
+      seed: 27,
+    },
+  ],
+  [
+    'phi3 longrope beyond an original context of 8, partial rotary',
+    {
+      family: 'phi3',
+      numHeads: 4,
+      numKvHeads: 2,
+      partialRotaryFactor: 0.5,
+      maxPositions: 128,
+      ropeScaling: {
+        type: 'longrope',
+        shortFactor: [1, 2],
+        longFactor: [3, 7],
+        originalMaxPositions: 8,
+        attentionFactor: 0,
+      },
+      seed: 29,
+    },
+  ],
+  [
+    'phi3 fused projections, partial rotary, bf16',
+    { family: 'phi3', numHeads: 4, numKvHeads: 2, partialRotaryFactor: 0.75, dtype: 'BF16', seed: 28 },
+  ],
+  [
+    'olmo2 post-sublayer norms, q/k norm over the projection',
+    { family: 'olmo2', numHeads: 4, numKvHeads: 2, seed: 25 },
+  ],
+  [
+    'mixtral 4 experts, 2 a token, window 3',
+    { family: 'mixtral', numHeads: 4, numKvHeads: 2, experts: 4, expertsPerToken: 2, slidingWindow: 3, seed: 30 },
+  ],
+  [
+    'qwen3_moe 5 experts, 3 a token, unnormalised, layer 0 dense, f16',
+    {
+      family: 'qwen3_moe',
+      numLayers: 3,
+      numHeads: 4,
+      numKvHeads: 2,
+      headDim: 12,
+      experts: 5,
+      expertsPerToken: 3,
+      moeIntermediateSize: 24,
+      normTopkProb: false,
+      mlpOnlyLayers: [0],
+      dtype: 'F16',
+      seed: 31,
+    },
+  ],
+  [
+    'qwen3 q/k norm, head_dim 12, window on layer 1, bf16',
+    {
+      family: 'qwen3',
+      numHeads: 4,
+      numKvHeads: 2,
+      headDim: 12,
+      slidingWindow: 3,
+      maxWindowLayers: 1,
+      dtype: 'BF16',
+      seed: 24,
+    },
+  ],
 ];
 
 for (const [name, options] of cases) {
@@ -35,7 +117,19 @@ for (const [name, options] of cases) {
     const ck = writeRandomCheckpoint(join(root, name.replace(/\W+/g, '-')), { ...options, maxPositions: 128 });
     const out = join(root, `${name.replace(/\W+/g, '-')}.json`);
     // the plain prompt (the random checkpoints have a chat template, which auto would apply)
-    const run = runCli(['explain', '--model', ck.dir, '--prompt', prompt, '--response', response, '--chat', 'off', '--json', out]);
+    const run = runCli([
+      'explain',
+      '--model',
+      ck.dir,
+      '--prompt',
+      prompt,
+      '--response',
+      response,
+      '--chat',
+      'off',
+      '--json',
+      out,
+    ]);
     assert.equal(run.status, 0, run.stderr);
     const json = JSON.parse(readFileSync(out, 'utf8'));
 
@@ -44,16 +138,25 @@ for (const [name, options] of cases) {
     assert.ok(tok.ok);
     const promptEnc = await tok.value.encode(prompt, { addSpecialTokens: true });
     const responseEnc = await tok.value.encode(response, { addSpecialTokens: false });
-    assert.deepEqual(json.prompt_tokens.map((t: { id: number }) => t.id), promptEnc.ids);
-    assert.deepEqual(json.response_tokens.map((t: { id: number }) => t.id), responseEnc.ids);
-    for (const t of json.prompt_tokens) if (!t.special) assert.equal(prompt.slice(t.start, t.end).length, t.end - t.start);
+    assert.deepEqual(
+      json.prompt_tokens.map((t: { id: number }) => t.id),
+      promptEnc.ids,
+    );
+    assert.deepEqual(
+      json.response_tokens.map((t: { id: number }) => t.id),
+      responseEnc.ids,
+    );
+    for (const t of json.prompt_tokens)
+      if (!t.special) assert.equal(prompt.slice(t.start, t.end).length, t.end - t.start);
     assert.equal(json.prompt_tokens[0].special, true);
     assert.equal(json.density[0], null);
 
     const ref = naiveAttributionFD(ck.config, ck.weights, promptEnc.ids, responseEnc.ids);
     const M = responseEnc.ids.length;
     let pErr = 0;
-    json.probabilities.forEach((p: number, m: number) => (pErr = Math.max(pErr, Math.abs(p - ref.probabilities[m]) / ref.probabilities[m])));
+    json.probabilities.forEach(
+      (p: number, m: number) => (pErr = Math.max(pErr, Math.abs(p - ref.probabilities[m]) / ref.probabilities[m])),
+    );
     let aErr = 0;
     let aMax = 0;
     json.attribution.forEach((row: number[], n: number) =>
@@ -62,10 +165,21 @@ for (const [name, options] of cases) {
         aMax = Math.max(aMax, Math.abs(ref.attribution[n * M + m]));
       }),
     );
-    console.log(`# ${name}: probability rel. error ${pErr.toExponential(2)}, attribution error ${(aErr / aMax).toExponential(2)} (of max |A| ${aMax.toExponential(2)})`);
+    console.log(
+      `# ${name}: probability rel. error ${pErr.toExponential(2)}, attribution error ${(aErr / aMax).toExponential(2)} (of max |A| ${aMax.toExponential(2)})`,
+    );
     assert.ok(pErr <= 1e-3, `probability relative error ${pErr}`);
     assert.ok(aErr / aMax <= 1e-2, `attribution error ${aErr / aMax}`);
-    for (const key of ['model', 'prompt_tokens', 'response_tokens', 'probabilities', 'attribution', 'density', 'timing']) assert.ok(key in json, key);
+    for (const key of [
+      'model',
+      'prompt_tokens',
+      'response_tokens',
+      'probabilities',
+      'attribution',
+      'density',
+      'timing',
+    ])
+      assert.ok(key in json, key);
     assert.deepEqual(Object.keys(json.timing).sort(), ['attribution', 'generation', 'load']);
   });
 }
@@ -81,7 +195,7 @@ test('generation: the response is the greedy continuation and the text output sh
   assert.match(run.stdout, /response \(\d+ tokens\)/);
 });
 
-test('text beyond ASCII on the embedded pair: every output shows characters, not the tokenizer\'s alphabet', () => {
+test("text beyond ASCII on the embedded pair: every output shows characters, not the tokenizer's alphabet", () => {
   // the embedded pair's small byte-level vocabulary splits é, 🦩 and 龘 over several tokens
   const text = 'Spell the word café, not 龘.';
   const answer = ' café 🦩.';
@@ -95,7 +209,8 @@ test('text beyond ASCII on the embedded pair: every output shows characters, not
   assert.equal(own.map((t: Token) => t.text).join(''), text);
   assert.equal(json.response_tokens.map((t: Token) => t.text).join(''), answer);
   assert.ok(own.some((t: Token) => t.continuation) && json.response_tokens.some((t: Token) => t.continuation));
-  for (const t of [...json.prompt_tokens, ...json.response_tokens] as Token[]) if (t.continuation) assert.equal(t.text, '');
+  for (const t of [...json.prompt_tokens, ...json.response_tokens] as Token[])
+    if (t.continuation) assert.equal(t.text, '');
   // bytes of é as byte-level BPE writes them ("Ã©"), of 🦩 ("ðŁ¦©") and a word-start "Ġ"
   const alphabet = /Ã|ð|Ł|Ġ|é¾/;
   assert.doesNotMatch(run.stdout, alphabet);
@@ -120,7 +235,18 @@ test('instruction spans: given with --instruction, or detected; mask and importa
   const text = 'Define the word apple. Input: "apple"';
   const run = (extra: string[]) => {
     const out = join(root, `instr-${extra.length}.json`);
-    const r = runCli(['explain', '--model', ck.dir, '--prompt', text, '--max-new-tokens', '3', '--json', out, ...extra]);
+    const r = runCli([
+      'explain',
+      '--model',
+      ck.dir,
+      '--prompt',
+      text,
+      '--max-new-tokens',
+      '3',
+      '--json',
+      out,
+      ...extra,
+    ]);
     assert.equal(r.status, 0, r.stderr);
     return JSON.parse(readFileSync(out, 'utf8'));
   };
@@ -138,5 +264,8 @@ test('instruction spans: given with --instruction, or detected; mask and importa
   assert.ok(Math.abs(given.instruction_importance - want) < 1e-12);
 
   const detected = run([]);
-  assert.deepEqual(detected.instruction_spans.map((s: { text: string; source: string }) => [s.text, s.source]), [['Define the word apple.', 'detected']]);
+  assert.deepEqual(
+    detected.instruction_spans.map((s: { text: string; source: string }) => [s.text, s.source]),
+    [['Define the word apple.', 'detected']],
+  );
 });

@@ -13,7 +13,28 @@ import { runCli } from './cliRunner';
 const root = mkdtempSync(join(tmpdir(), 'lens-cli-heads-'));
 after(() => rmSync(root, { recursive: true, force: true }));
 
-const WORDS = ['write', 'writes', 'list', 'listed', 'explain', 'go', 'going', 'see', 'seen', 'the', 'then', 'there', 'apple', 'apples', 'river', 'stone', 'stones', 'tree', 'water', 'sand'];
+const WORDS = [
+  'write',
+  'writes',
+  'list',
+  'listed',
+  'explain',
+  'go',
+  'going',
+  'see',
+  'seen',
+  'the',
+  'then',
+  'there',
+  'apple',
+  'apples',
+  'river',
+  'stone',
+  'stones',
+  'tree',
+  'water',
+  'sand',
+];
 
 function wordsFile(name: string, words: readonly string[]): string {
   const path = join(root, name);
@@ -21,7 +42,14 @@ function wordsFile(name: string, words: readonly string[]): string {
   return path;
 }
 
-const llama = writeRandomCheckpoint(join(root, 'llama'), { family: 'llama', hiddenSize: 32, numHeads: 4, numKvHeads: 2, numLayers: 2, seed: 51 });
+const llama = writeRandomCheckpoint(join(root, 'llama'), {
+  family: 'llama',
+  hiddenSize: 32,
+  numHeads: 4,
+  numKvHeads: 2,
+  numLayers: 2,
+  seed: 51,
+});
 const words = wordsFile('words.txt', WORDS);
 
 test('llama GQA: JSON contract, and its numbers re-derived from the checkpoint in float64', async () => {
@@ -29,7 +57,19 @@ test('llama GQA: JSON contract, and its numbers re-derived from the checkpoint i
   const run = runCli(['heads', '--model', llama.dir, '--words', words, '--top', '5', '--dims', '3', '--json', out]);
   assert.equal(run.status, 0, run.stderr);
   const json = JSON.parse(readFileSync(out, 'utf8'));
-  for (const key of ['format_version', 'method', 'model', 'settings', 'words', 'relatedness', 'summary', 'layers', 'flops', 'timing']) assert.ok(key in json, key);
+  for (const key of [
+    'format_version',
+    'method',
+    'model',
+    'settings',
+    'words',
+    'relatedness',
+    'summary',
+    'layers',
+    'flops',
+    'timing',
+  ])
+    assert.ok(key in json, key);
   const { hiddenSize: D, numHeads: H, numKvHeads: Hkv, headDim: Dh } = llama.config;
   assert.deepEqual([json.model.layers, json.model.heads, json.model.kv_heads, json.model.head_dim], [2, H, Hkv, Dh]);
   assert.equal(json.settings.top, 5);
@@ -45,12 +85,19 @@ test('llama GQA: JSON contract, and its numbers re-derived from the checkpoint i
   const E = llama.weights.get('model.embed_tokens.weight')!;
   const vec = new Map<string, number[]>();
   for (const w of WORDS) {
-    const ids = (await tok.value.encode(' ' + w, { addSpecialTokens: false })).ids.filter((id) => tok.value.tokenText(id) !== ' ');
-    vec.set(w, Array.from({ length: D }, (_, d) => ids.reduce((s, id) => s + E[id * D + d], 0) / ids.length));
+    const ids = (await tok.value.encode(' ' + w, { addSpecialTokens: false })).ids.filter(
+      (id) => tok.value.tokenText(id) !== ' ',
+    );
+    vec.set(
+      w,
+      Array.from({ length: D }, (_, d) => ids.reduce((s, id) => s + E[id * D + d], 0) / ids.length),
+    );
   }
   const cos = (a: number[], b: number[]) => {
-    let ab = 0, aa = 0, bb = 0;
-    for (let i = 0; i < a.length; i++) (ab += a[i] * b[i]), (aa += a[i] * a[i]), (bb += b[i] * b[i]);
+    let ab = 0,
+      aa = 0,
+      bb = 0;
+    for (let i = 0; i < a.length; i++) ((ab += a[i] * b[i]), (aa += a[i] * a[i]), (bb += b[i] * b[i]));
     return ab / Math.sqrt(aa * bb);
   };
   const act = (layer: number, proj: 'q' | 'k', head: number, dim: number, word: string) => {
@@ -75,14 +122,26 @@ test('llama GQA: JSON contract, and its numbers re-derived from the checkpoint i
       for (const dim of head.dims) {
         assert.equal(dim.dim, head.dim_order[head.dims.indexOf(dim)]);
         assert.equal(dim.top_query.length, 5);
-        for (const a of dim.top_query) assert.ok(Math.abs(a.activation - act(layer.layer, 'q', head.head, dim.dim, a.word)) < 1e-4, 'query activation');
-        for (const a of dim.top_key) assert.ok(Math.abs(a.activation - act(layer.layer, 'k', head.kv_head, dim.dim, a.word)) < 1e-4, 'key activation');
+        for (const a of dim.top_query)
+          assert.ok(
+            Math.abs(a.activation - act(layer.layer, 'q', head.head, dim.dim, a.word)) < 1e-4,
+            'query activation',
+          );
+        for (const a of dim.top_key)
+          assert.ok(
+            Math.abs(a.activation - act(layer.layer, 'k', head.kv_head, dim.dim, a.word)) < 1e-4,
+            'key activation',
+          );
         for (const p of dim.pairs) {
           assert.ok(p.query_activation * p.key_activation > 0, 'same sign');
           assert.notEqual(p.query.toLowerCase(), p.key.toLowerCase());
           assert.ok(Math.abs(p.cosine - cos(vec.get(p.query)!, vec.get(p.key)!)) < 1e-5, 'cosine');
           assert.ok(p.cosine > json.relatedness.threshold, 'related');
-          if (['write', 'writes', 'list', 'listed', 'explain'].includes(p.query) || ['write', 'writes', 'list', 'listed', 'explain'].includes(p.key)) instruction++;
+          if (
+            ['write', 'writes', 'list', 'listed', 'explain'].includes(p.query) ||
+            ['write', 'writes', 'list', 'listed', 'explain'].includes(p.key)
+          )
+            instruction++;
         }
         headPairs += dim.pairs.length;
       }
@@ -102,7 +161,13 @@ test('llama GQA: JSON contract, and its numbers re-derived from the checkpoint i
 });
 
 test('gpt2, default word list from the vocabulary (plus the verbs), text output only', () => {
-  const ck = writeRandomCheckpoint(join(root, 'gpt2'), { family: 'gpt2', hiddenSize: 32, numHeads: 4, numLayers: 2, seed: 52 });
+  const ck = writeRandomCheckpoint(join(root, 'gpt2'), {
+    family: 'gpt2',
+    hiddenSize: 32,
+    numHeads: 4,
+    numLayers: 2,
+    seed: 52,
+  });
   const run = runCli(['heads', '--model', ck.dir, '--top', '3']);
   assert.equal(run.status, 0, run.stderr);
   // the test tokenizer's whole words are "the", "an", "and"; the 80 default verbs come on top
@@ -114,12 +179,29 @@ test('gpt2, default word list from the vocabulary (plus the verbs), text output 
 test('GloVe relatedness and user verb lists', () => {
   const glove = join(root, 'glove.txt');
   // a small GloVe file: upper-case words match case-insensitively, "sand" has no vector
-  const lines = WORDS.filter((w) => w !== 'sand').map((w, i) => `${i % 2 ? w.toUpperCase() : w} ${[1, 2, 3].map((r) => Math.sin(3 * i + r + (w.startsWith('w') ? 0 : 1)).toFixed(4)).join(' ')}`);
+  const lines = WORDS.filter((w) => w !== 'sand').map(
+    (w, i) =>
+      `${i % 2 ? w.toUpperCase() : w} ${[1, 2, 3].map((r) => Math.sin(3 * i + r + (w.startsWith('w') ? 0 : 1)).toFixed(4)).join(' ')}`,
+  );
   writeFileSync(glove, lines.join('\n') + '\n');
   const instr = wordsFile('instr.txt', ['go']);
   const general = wordsFile('general.txt', ['see', 'list']);
   const out = join(root, 'glove.json');
-  const run = runCli(['heads', '--model', llama.dir, '--words', words, '--glove', glove, '--instruction-verbs', instr, '--general-verbs', general, '--json', out]);
+  const run = runCli([
+    'heads',
+    '--model',
+    llama.dir,
+    '--words',
+    words,
+    '--glove',
+    glove,
+    '--instruction-verbs',
+    instr,
+    '--general-verbs',
+    general,
+    '--json',
+    out,
+  ]);
   assert.equal(run.status, 0, run.stderr);
   const json = JSON.parse(readFileSync(out, 'utf8'));
   assert.equal(json.settings.relatedness_source, 'glove');
@@ -128,27 +210,34 @@ test('GloVe relatedness and user verb lists', () => {
   assert.deepEqual(json.settings.general_verbs, ['see', 'list']);
   const goForms = ['go', 'going'];
   let instruction = 0;
-  for (const l of json.layers) for (const h of l.heads) for (const d of h.dims) for (const p of d.pairs) {
-    assert.notEqual(p.query, 'sand');
-    assert.notEqual(p.key, 'sand');
-    if (goForms.includes(p.query) || goForms.includes(p.key)) instruction++;
-  }
+  for (const l of json.layers)
+    for (const h of l.heads)
+      for (const d of h.dims)
+        for (const p of d.pairs) {
+          assert.notEqual(p.query, 'sand');
+          assert.notEqual(p.key, 'sand');
+          if (goForms.includes(p.query) || goForms.includes(p.key)) instruction++;
+        }
   assert.equal(json.summary.instruction_verb_pairs, instruction);
   assert.match(run.stdout, /cosine in GloVe/);
 });
 
 const tuned = join(__dirname, '..', '..', 'models', 'wordnet-tuned');
-test('the embedded tuned model: default words, every layer and head', { skip: !existsSync(join(tuned, 'config.json')) && 'models/wordnet-tuned is not built' }, () => {
-  const out = join(root, 'tuned.json');
-  const run = runCli(['heads', '--model', tuned, '--json', out], 120_000);
-  assert.equal(run.status, 0, run.stderr);
-  const json = JSON.parse(readFileSync(out, 'utf8'));
-  assert.equal(json.layers.length, json.model.layers);
-  for (const l of json.layers) assert.equal(l.heads.length, json.model.heads);
-  assert.ok(json.words.count > 1000, `${json.words.count} words`);
-  assert.ok(json.words.multi_token > 0, 'verbs the vocabulary splits are encoded');
-  assert.ok(json.summary.pairs > 0);
-});
+test(
+  'the embedded tuned model: default words, every layer and head',
+  { skip: !existsSync(join(tuned, 'config.json')) && 'models/wordnet-tuned is not built' },
+  () => {
+    const out = join(root, 'tuned.json');
+    const run = runCli(['heads', '--model', tuned, '--json', out], 120_000);
+    assert.equal(run.status, 0, run.stderr);
+    const json = JSON.parse(readFileSync(out, 'utf8'));
+    assert.equal(json.layers.length, json.model.layers);
+    for (const l of json.layers) assert.equal(l.heads.length, json.model.heads);
+    assert.ok(json.words.count > 1000, `${json.words.count} words`);
+    assert.ok(json.words.multi_token > 0, 'verbs the vocabulary splits are encoded');
+    assert.ok(json.summary.pairs > 0);
+  },
+);
 
 // ---------------------------------------------------------------------------------------------------
 // bad input: one error/hint pair on stderr, status 1, no stack trace
@@ -164,9 +253,18 @@ function expectError(args: string[], what: RegExp): void {
 const m = () => ['--model', llama.dir];
 
 test('bad word lists: missing file, empty list, words with no tokens', () => {
-  expectError([...m(), '--words', join(root, 'nope.txt')], /nope\.txt: no such file\nhint: Check the path given to --words/);
-  expectError([...m(), '--words', wordsFile('empty.txt', ['', '# nothing but a comment', '  '])], /empty\.txt: the word list is empty/);
-  expectError([...m(), '--words', wordsFile('verbs-empty.txt', ['write']), '--instruction-verbs', wordsFile('iv.txt', [])], /iv\.txt: the instruction verb list is empty/);
+  expectError(
+    [...m(), '--words', join(root, 'nope.txt')],
+    /nope\.txt: no such file\nhint: Check the path given to --words/,
+  );
+  expectError(
+    [...m(), '--words', wordsFile('empty.txt', ['', '# nothing but a comment', '  '])],
+    /empty\.txt: the word list is empty/,
+  );
+  expectError(
+    [...m(), '--words', wordsFile('verbs-empty.txt', ['write']), '--instruction-verbs', wordsFile('iv.txt', [])],
+    /iv\.txt: the instruction verb list is empty/,
+  );
   expectError([...m(), '--general-verbs', join(root, 'gv-missing.txt')], /gv-missing\.txt: no such file/);
 });
 
@@ -174,13 +272,18 @@ test('words with no tokens are named', () => {
   const ck = writeRandomCheckpoint(join(root, 'holes'), { family: 'llama', numLayers: 1, seed: 53 });
   const path = join(ck.dir, 'tokenizer.json');
   const json = JSON.parse(readFileSync(path, 'utf8'));
-  for (const k of Object.keys(json.model.vocab)) if (k.length === 1 && k.codePointAt(0)! >= 0xa1 && k !== 'Ġ') delete json.model.vocab[k];
+  for (const k of Object.keys(json.model.vocab))
+    if (k.length === 1 && k.codePointAt(0)! >= 0xa1 && k !== 'Ġ') delete json.model.vocab[k];
   writeFileSync(path, JSON.stringify(json));
-  expectError(['--model', ck.dir, '--words', wordsFile('accents.txt', ['apple', 'café', 'ÿ'])], /accents\.txt: 1 word encode to no tokens with this tokenizer: "ÿ"/);
+  expectError(
+    ['--model', ck.dir, '--words', wordsFile('accents.txt', ['apple', 'café', 'ÿ'])],
+    /accents\.txt: 1 word encode to no tokens with this tokenizer: "ÿ"/,
+  );
 });
 
 test('bad --top, --dims, --seed', () => {
-  for (const v of ['0', '-1', 'abc', '1.5', '']) expectError([...m(), '--words', words, '--top', v], /--top must be an integer >= 1/);
+  for (const v of ['0', '-1', 'abc', '1.5', ''])
+    expectError([...m(), '--words', words, '--top', v], /--top must be an integer >= 1/);
   expectError([...m(), '--words', words, '--top', '21'], /--top 21 is more than the 20 words of the list/);
   expectError([...m(), '--words', words, '--dims', '9'], /--dims must be an integer from 1 to the head size 8, got 9/);
   expectError([...m(), '--words', words, '--seed', '-3'], /--seed must be an integer >= 0/);
@@ -193,10 +296,22 @@ test('bad GloVe files: missing, malformed line, dimension mismatch, no vector fo
     return path;
   };
   expectError([...m(), '--words', words, '--glove', join(root, 'no-glove.txt')], /no-glove\.txt: no such file/);
-  expectError([...m(), '--words', words, '--glove', g('bad-value.txt', 'the 1 2 3\nwrite 1 two 3\n')], /bad-value\.txt, line 2: value 2 of "write" is not a number: "two"/);
-  expectError([...m(), '--words', words, '--glove', g('mismatch.txt', 'the 1 2 3\nwrite 1 2\n')], /mismatch\.txt, line 2: 2 values where the file's first vector has 3\nhint: .*mixes two dimensions/);
-  expectError([...m(), '--words', words, '--glove', g('not-glove.txt', 'hello world\n')], /not-glove\.txt, line 1: expected a word followed by numbers/);
-  expectError([...m(), '--words', words, '--glove', g('other-words.txt', 'zebra 1 2 3\nthe 1 2 3\n')], /only 1 of the 20 words have a vector in the GloVe file/);
+  expectError(
+    [...m(), '--words', words, '--glove', g('bad-value.txt', 'the 1 2 3\nwrite 1 two 3\n')],
+    /bad-value\.txt, line 2: value 2 of "write" is not a number: "two"/,
+  );
+  expectError(
+    [...m(), '--words', words, '--glove', g('mismatch.txt', 'the 1 2 3\nwrite 1 2\n')],
+    /mismatch\.txt, line 2: 2 values where the file's first vector has 3\nhint: .*mixes two dimensions/,
+  );
+  expectError(
+    [...m(), '--words', words, '--glove', g('not-glove.txt', 'hello world\n')],
+    /not-glove\.txt, line 1: expected a word followed by numbers/,
+  );
+  expectError(
+    [...m(), '--words', words, '--glove', g('other-words.txt', 'zebra 1 2 3\nthe 1 2 3\n')],
+    /only 1 of the 20 words have a vector in the GloVe file/,
+  );
 });
 
 test('missing model and unwritable --json folder', () => {

@@ -20,7 +20,10 @@ test("reproduces the paper's expected instruction importance for every prompt an
   assert.equal(results.length, 48);
   for (const r of results) {
     const want = expected[r.id][r.model.startsWith('llama') ? 'llama' : 'vicuna'];
-    assert.ok(Math.abs(r.instruction_importance - want) <= 1e-4 * Math.abs(want), `${r.id} ${r.model}: ${r.instruction_importance} vs ${want}`);
+    assert.ok(
+      Math.abs(r.instruction_importance - want) <= 1e-4 * Math.abs(want),
+      `${r.id} ${r.model}: ${r.instruction_importance} vs ${want}`,
+    );
     assert.ok(Array.isArray(r.density));
   }
   assert.equal(summary.comparison.prompts, 24);
@@ -28,7 +31,9 @@ test("reproduces the paper's expected instruction importance for every prompt an
   for (const r of results) byId.set(r.id, { ...byId.get(r.id), [r.model]: r.instruction_importance });
   const vicunaHigher = [...byId.values()].filter((v) => v['vicuna-7b'] > v['llama-7b']).length / 24;
   assert.equal(summary.comparison['vicuna-7b_higher'], vicunaHigher);
-  console.log(`# paper sample: Vicuna-7B's instruction importance is higher on ${(100 * vicunaHigher).toFixed(0)}% of the 24 prompts`);
+  console.log(
+    `# paper sample: Vicuna-7B's instruction importance is higher on ${(100 * vicunaHigher).toFixed(0)}% of the 24 prompts`,
+  );
 });
 
 function expectError(lines: string[], pattern: RegExp): void {
@@ -42,7 +47,8 @@ function expectError(lines: string[], pattern: RegExp): void {
 
 const sample = readFileSync(join(PAPER, 'attributions-sample.jsonl'), 'utf8').split('\n')[0];
 
-test('a malformed line is named by its number', () => expectError([sample, '{"id": "x", oops'], /line 2: not valid JSON/));
+test('a malformed line is named by its number', () =>
+  expectError([sample, '{"id": "x", oops'], /line 2: not valid JSON/));
 
 test('a span that is not in the prompt is named', () => {
   const record = JSON.parse(sample);

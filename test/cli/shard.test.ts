@@ -59,7 +59,10 @@ test('a claim appears whole: its owner is in it, and the file it was written to 
   const owner = JSON.parse(readFileSync(lockPath(root, 'w'), 'utf8'));
   assert.equal(owner.host, hostname());
   assert.equal(owner.pid, process.pid);
-  assert.deepEqual(readdirSync(root).filter((f) => f.startsWith('w.lock')), ['w.lock']);
+  assert.deepEqual(
+    readdirSync(root).filter((f) => f.startsWith('w.lock')),
+    ['w.lock'],
+  );
   held.release();
 });
 

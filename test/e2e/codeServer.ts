@@ -22,7 +22,12 @@ export function makeProfile(root: string): Profile {
     userDataDir: join(root, 'ud'),
     extensionsDir: join(root, 'ext'),
     // without these code-server writes its config and state into the real home folder
-    env: { ...process.env, XDG_CONFIG_HOME: join(root, 'xdg/config'), XDG_DATA_HOME: join(root, 'xdg/data'), XDG_CACHE_HOME: join(root, 'xdg/cache') },
+    env: {
+      ...process.env,
+      XDG_CONFIG_HOME: join(root, 'xdg/config'),
+      XDG_DATA_HOME: join(root, 'xdg/data'),
+      XDG_CACHE_HOME: join(root, 'xdg/cache'),
+    },
   };
 }
 
@@ -44,7 +49,10 @@ export function writeMachineSettings(profile: Profile, settings: Record<string, 
 /** The profile's user settings.json as VS Code last wrote it ({} while it is being rewritten). */
 export function readUserSettings(profile: Profile): Record<string, unknown> {
   try {
-    return JSON.parse(readFileSync(join(profile.userDataDir, 'User', 'settings.json'), 'utf8')) as Record<string, unknown>;
+    return JSON.parse(readFileSync(join(profile.userDataDir, 'User', 'settings.json'), 'utf8')) as Record<
+      string,
+      unknown
+    >;
   } catch {
     return {};
   }
@@ -52,14 +60,32 @@ export function readUserSettings(profile: Profile): Record<string, unknown> {
 
 /** Installs a VSIX with code-server's CLI; returns the folder it was unpacked into. */
 export function installVsix(entry: string, profile: Profile, vsix: string): string {
-  const r = spawnSync(process.execPath, [entry, '--user-data-dir', profile.userDataDir, '--extensions-dir', profile.extensionsDir, '--install-extension', vsix], {
-    env: profile.env,
-    encoding: 'utf8',
-    timeout: 120_000,
-  });
-  if (r.status !== 0) throw new Error(`code-server --install-extension failed (${r.status}):\n${r.stdout}\n${r.stderr}`);
-  const installed = readdirSync(profile.extensionsDir).filter((d) => d.startsWith('instruction-lens.instruction-lens-'));
-  if (installed.length !== 1) throw new Error(`expected one installed extension folder, found ${JSON.stringify(readdirSync(profile.extensionsDir))}`);
+  const r = spawnSync(
+    process.execPath,
+    [
+      entry,
+      '--user-data-dir',
+      profile.userDataDir,
+      '--extensions-dir',
+      profile.extensionsDir,
+      '--install-extension',
+      vsix,
+    ],
+    {
+      env: profile.env,
+      encoding: 'utf8',
+      timeout: 120_000,
+    },
+  );
+  if (r.status !== 0)
+    throw new Error(`code-server --install-extension failed (${r.status}):\n${r.stdout}\n${r.stderr}`);
+  const installed = readdirSync(profile.extensionsDir).filter((d) =>
+    d.startsWith('instruction-lens.instruction-lens-'),
+  );
+  if (installed.length !== 1)
+    throw new Error(
+      `expected one installed extension folder, found ${JSON.stringify(readdirSync(profile.extensionsDir))}`,
+    );
   return join(profile.extensionsDir, installed[0]!);
 }
 
@@ -69,7 +95,9 @@ function freePort(): Promise<number> {
     server.once('error', reject);
     server.listen(0, '127.0.0.1', () => {
       const address = server.address();
-      server.close(() => (typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port'))));
+      server.close(() =>
+        typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port')),
+      );
     });
   });
 }
@@ -133,8 +161,21 @@ export async function startCodeServer(entry: string, profile: Profile, folder: s
   const log = createWriteStream(logFile);
   const child: ChildProcess = spawn(
     process.execPath,
-    [entry, '--auth', 'none', '--bind-addr', `127.0.0.1:${port}`, '--disable-telemetry', '--disable-update-check', '--disable-workspace-trust',
-      '--user-data-dir', profile.userDataDir, '--extensions-dir', profile.extensionsDir, folder],
+    [
+      entry,
+      '--auth',
+      'none',
+      '--bind-addr',
+      `127.0.0.1:${port}`,
+      '--disable-telemetry',
+      '--disable-update-check',
+      '--disable-workspace-trust',
+      '--user-data-dir',
+      profile.userDataDir,
+      '--extensions-dir',
+      profile.extensionsDir,
+      folder,
+    ],
     { env: profile.env, stdio: ['ignore', 'pipe', 'pipe'] },
   );
   child.stdout!.pipe(log);

@@ -6,7 +6,12 @@ import type { FrameLocator, Page } from 'playwright-core';
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** Waits until `check` returns a value other than undefined, polling; throws with `what` after timeoutMs. */
-export async function waitFor<T>(what: string, check: () => Promise<T | undefined>, timeoutMs = 60_000, everyMs = 250): Promise<T> {
+export async function waitFor<T>(
+  what: string,
+  check: () => Promise<T | undefined>,
+  timeoutMs = 60_000,
+  everyMs = 250,
+): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const value = await check();
@@ -27,14 +32,24 @@ const exactly = (text: string) => new RegExp(`^${text.replace(/[.*+?^${}()|[\]\\
 
 /** The quick-input row whose label is exactly `label` (not merely containing it). */
 function quickInputRow(page: Page, label: string) {
-  return page.locator('.quick-input-list .monaco-list-row').filter({ has: page.locator('.label-name', { hasText: exactly(label) }) }).first();
+  return page
+    .locator('.quick-input-list .monaco-list-row')
+    .filter({ has: page.locator('.label-name', { hasText: exactly(label) }) })
+    .first();
 }
 
 /**
  * Picks the row labelled `label` from a quick-input list opened by `open` (F1, Ctrl+P, ...) with `typed` in
  * its box; retried, since a new extension's commands show up a few seconds after the workbench.
  */
-async function pickFromQuickInput(page: Page, open: () => Promise<void>, typed: string, label: string, attempts: number, thenOpensPicker = false): Promise<void> {
+async function pickFromQuickInput(
+  page: Page,
+  open: () => Promise<void>,
+  typed: string,
+  label: string,
+  attempts: number,
+  thenOpensPicker = false,
+): Promise<void> {
   for (let attempt = 1; attempt <= attempts; attempt++) {
     await open();
     const input = page.locator('.quick-input-widget .quick-input-box input');
@@ -90,7 +105,9 @@ export async function quickPickRows(page: Page, title: string): Promise<QuickPic
 
 /** Clicks the quick-pick row whose label (codicons aside) is exactly `label`. */
 export async function chooseQuickPickItem(page: Page, label: string): Promise<void> {
-  const name = page.locator('.quick-input-list-row .label-name', { hasText: new RegExp(`^\\s*${label.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}$`) });
+  const name = page.locator('.quick-input-list-row .label-name', {
+    hasText: new RegExp(`^\\s*${label.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}$`),
+  });
   const row = page.locator('.quick-input-list .monaco-list-row').filter({ has: name }).first();
   await row.waitFor({ timeout: 10_000 });
   await row.click();
@@ -109,7 +126,11 @@ export async function setNumberSetting(page: Page, id: string, value: number): P
   await page.keyboard.type(id);
   // the search narrows the list to this one setting
   const items = page.locator('.settings-editor .settings-tree-container .setting-item-number');
-  await waitFor(`the setting ${id} alone in the Settings editor`, async () => ((await items.count()) === 1 ? true : undefined), 15_000);
+  await waitFor(
+    `the setting ${id} alone in the Settings editor`,
+    async () => ((await items.count()) === 1 ? true : undefined),
+    15_000,
+  );
   const input = items.locator('input[type="number"]');
   await input.fill(String(value));
   await input.press('Tab');
@@ -138,8 +159,19 @@ export async function keystrokeLatencies(page: Page, word: string): Promise<numb
  * Runs a command from the palette by its title as shown there ("Category: Title"). `thenOpensPicker`: the
  * command shows a quick pick of its own, so the quick input stays open.
  */
-export async function runCommand(page: Page, title: string, options: { attempts?: number; thenOpensPicker?: boolean } = {}): Promise<void> {
-  await pickFromQuickInput(page, () => page.keyboard.press('F1'), `>${title}`, title, options.attempts ?? 30, options.thenOpensPicker);
+export async function runCommand(
+  page: Page,
+  title: string,
+  options: { attempts?: number; thenOpensPicker?: boolean } = {},
+): Promise<void> {
+  await pickFromQuickInput(
+    page,
+    () => page.keyboard.press('F1'),
+    `>${title}`,
+    title,
+    options.attempts ?? 30,
+    options.thenOpensPicker,
+  );
 }
 
 /** Opens a workspace file by name through Quick Open and waits for its editor tab. */
@@ -160,12 +192,17 @@ export async function selectAllInEditor(page: Page): Promise<void> {
  * rendered whole), a wrapped line as several lines.
  */
 export async function outputPanelText(page: Page): Promise<string> {
-  const lines = await page.locator('#workbench\\.parts\\.panel .output-view .monaco-editor .view-lines .view-line').evaluateAll((nodes) =>
-    nodes
-      .map((n) => ({ top: parseFloat((n as HTMLElement).style.top || '0'), text: (n.textContent ?? '').replace(/\u00a0/g, ' ') }))
-      .sort((a, b) => a.top - b.top)
-      .map((l) => l.text),
-  );
+  const lines = await page
+    .locator('#workbench\\.parts\\.panel .output-view .monaco-editor .view-lines .view-line')
+    .evaluateAll((nodes) =>
+      nodes
+        .map((n) => ({
+          top: parseFloat((n as HTMLElement).style.top || '0'),
+          text: (n.textContent ?? '').replace(/\u00a0/g, ' '),
+        }))
+        .sort((a, b) => a.top - b.top)
+        .map((l) => l.text),
+    );
   return lines.join('\n');
 }
 
@@ -189,17 +226,23 @@ export async function errorNotifications(page: Page): Promise<string[]> {
  * its own name, so the locator keeps pointing at that webview when others open or close.
  */
 export async function findWebview(page: Page, selector: string, timeoutMs = 60_000): Promise<FrameLocator> {
-  return waitFor(`a webview showing ${selector}`, async () => {
-    const outers = page.locator('iframe.webview.ready');
-    const n = await outers.count();
-    for (let i = 0; i < n; i++) {
-      const inner = outers.nth(i).contentFrame().frameLocator('iframe#active-frame');
-      if ((await inner.locator(selector).count()) === 0) continue;
-      const name = await outers.nth(i).getAttribute('name');
-      return name ? page.locator(`iframe.webview.ready[name="${name}"]`).contentFrame().frameLocator('iframe#active-frame') : inner;
-    }
-    return undefined;
-  }, timeoutMs);
+  return waitFor(
+    `a webview showing ${selector}`,
+    async () => {
+      const outers = page.locator('iframe.webview.ready');
+      const n = await outers.count();
+      for (let i = 0; i < n; i++) {
+        const inner = outers.nth(i).contentFrame().frameLocator('iframe#active-frame');
+        if ((await inner.locator(selector).count()) === 0) continue;
+        const name = await outers.nth(i).getAttribute('name');
+        return name
+          ? page.locator(`iframe.webview.ready[name="${name}"]`).contentFrame().frameLocator('iframe#active-frame')
+          : inner;
+      }
+      return undefined;
+    },
+    timeoutMs,
+  );
 }
 
 /**
@@ -222,6 +265,11 @@ export async function setColorTheme(page: Page, label: 'Light Modern' | 'Dark Mo
 /** Waits for the workbench to show the light (`vs`) or dark (`vs-dark`) theme class. */
 export async function waitForTheme(page: Page, kind: 'light' | 'dark'): Promise<void> {
   const cls = kind === 'light' ? 'vs' : 'vs-dark';
-  await waitFor(`the ${kind} theme`, async () => ((await page.locator('.monaco-workbench').getAttribute('class'))?.split(/\s+/).includes(cls) ? true : undefined), 30_000);
+  await waitFor(
+    `the ${kind} theme`,
+    async () =>
+      (await page.locator('.monaco-workbench').getAttribute('class'))?.split(/\s+/).includes(cls) ? true : undefined,
+    30_000,
+  );
   await sleep(500); // let webviews pick up the new theme variables
 }

@@ -27,7 +27,11 @@ test('summary and single-head map of an explained prompt', async () => {
   const ids = [...json.prompt_tokens.map((t) => t.id), ...json.response_tokens.map((t) => t.id)];
   const N = json.prompt_tokens.length;
   const T = ids.length;
-  const r = await client.run({ kind: 'attention', request: { modelDir: ck.dir, ids, promptLength: N }, head: { layer: 1, head: 3 } });
+  const r = await client.run({
+    kind: 'attention',
+    request: { modelDir: ck.dir, ids, promptLength: N },
+    head: { layer: 1, head: 3 },
+  });
   assert.ok(r.ok, r.ok ? '' : r.error.message);
   const { layers, heads, toPrompt, map } = r.value;
   assert.equal(layers, ck.config.numLayers);
@@ -50,6 +54,10 @@ test('summary and single-head map of an explained prompt', async () => {
     for (let q = N - 1; q <= T - 2; q++) mean += map![q * T + n] / (T - N);
     assert.ok(Math.abs(mean - toPrompt[s + n]) < 1e-6);
   }
-  const bad = await client.run({ kind: 'attention', request: { modelDir: ck.dir, ids, promptLength: N }, head: { layer: 99, head: 0 } });
+  const bad = await client.run({
+    kind: 'attention',
+    request: { modelDir: ck.dir, ids, promptLength: N },
+    head: { layer: 99, head: 0 },
+  });
   assert.equal(!bad.ok && bad.error.code, 'bad-argument');
 });

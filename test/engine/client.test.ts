@@ -16,7 +16,12 @@ const root = mkdtempSync(join(tmpdir(), 'lens-engine-'));
 // every run is then estimated above the notice threshold
 process.env.XDG_CACHE_HOME = join(root, 'cache');
 mkdirSync(join(root, 'cache', 'instruction-lens'), { recursive: true });
-const slow = { key: calibrationKey(availableParallelism()), measuredAt: new Date().toISOString(), productGflops: 1e-4, weightGBps: 1e-4 };
+const slow = {
+  key: calibrationKey(availableParallelism()),
+  measuredAt: new Date().toISOString(),
+  productGflops: 1e-4,
+  weightGBps: 1e-4,
+};
 writeFileSync(join(root, 'cache', 'instruction-lens', 'calibration.json'), JSON.stringify({ [slow.key]: slow }));
 const ck = writeRandomCheckpoint(join(root, 'ck'), { family: 'llama', seed: 41, maxPositions: 512 });
 const crashes: string[] = [];
@@ -49,7 +54,10 @@ test(`a run estimated above ${NOTICE_SECONDS} s announces its estimate before th
 
 test('cancel mid-run returns cancelled, and the worker takes the next job', async () => {
   const abort = new AbortController();
-  const long = client.explain({ ...request, maxNewTokens: 400 }, { onProgress: (p) => p.stage === 'generate' && (p.done ?? 0) >= 2 && abort.abort(), signal: abort.signal });
+  const long = client.explain(
+    { ...request, maxNewTokens: 400 },
+    { onProgress: (p) => p.stage === 'generate' && (p.done ?? 0) >= 2 && abort.abort(), signal: abort.signal },
+  );
   const r = await long;
   assert.equal(r.ok, false);
   assert.equal(!r.ok && r.error.code, 'cancelled');

@@ -12,7 +12,13 @@ import { writeRandomCheckpoint } from '../helpers/randomCheckpoint';
 const root = mkdtempSync(join(tmpdir(), 'lens-concepts-engine-'));
 after(() => rmSync(root, { recursive: true, force: true }));
 
-const ck = writeRandomCheckpoint(join(root, 'llama'), { family: 'llama', hiddenSize: 24, intermediateSize: 64, numLayers: 4, seed: 51 });
+const ck = writeRandomCheckpoint(join(root, 'llama'), {
+  family: 'llama',
+  hiddenSize: 24,
+  intermediateSize: 64,
+  numLayers: 4,
+  seed: 51,
+});
 
 test('progress: a pca step per layer, then words and labels; two runs give identical results', async () => {
   const checkpoint = await loadCheckpoint(ck.dir);
@@ -23,10 +29,26 @@ test('progress: a pca step per layer, then words and labels; two runs give ident
     const r = await computeConcepts(checkpoint.value, { components: 3, top: 5, onProgress: (p) => progress.push(p) });
     assert.ok(r.ok);
     const pca = progress.filter((p) => p.stage === 'pca') as { done: number; total: number }[];
-    assert.deepEqual(pca.map((p) => [p.done, p.total]), [[0, 4], [1, 4], [2, 4], [3, 4], [4, 4]]);
-    assert.ok(progress.findIndex((p) => p.stage === 'words') > progress.findIndex((p) => p.stage === 'pca' && p.done === 4));
+    assert.deepEqual(
+      pca.map((p) => [p.done, p.total]),
+      [
+        [0, 4],
+        [1, 4],
+        [2, 4],
+        [3, 4],
+        [4, 4],
+      ],
+    );
+    assert.ok(
+      progress.findIndex((p) => p.stage === 'words') > progress.findIndex((p) => p.stage === 'pca' && p.done === 4),
+    );
     assert.ok(progress.some((p) => p.stage === 'labels'));
-    runs.push(r.value.layers.map((l) => ({ vectors: [...l.vectors], components: l.components.map((c) => [c.variance, c.words]) })));
+    runs.push(
+      r.value.layers.map((l) => ({
+        vectors: [...l.vectors],
+        components: l.components.map((c) => [c.variance, c.words]),
+      })),
+    );
   }
   assert.deepEqual(runs[1], runs[0]);
 });
@@ -82,8 +104,20 @@ test('a layer whose tensor is missing is a missing-tensor error naming it', asyn
 });
 
 test('read buffers kept between runs: runs side by side, of the same and of another shape, equal the runs alone', async () => {
-  const other = writeRandomCheckpoint(join(root, 'llama-other'), { family: 'llama', hiddenSize: 16, intermediateSize: 40, numLayers: 3, seed: 52 });
-  const twin = writeRandomCheckpoint(join(root, 'llama-twin'), { family: 'llama', hiddenSize: 24, intermediateSize: 64, numLayers: 4, seed: 53 }); // ck's shape, other weights
+  const other = writeRandomCheckpoint(join(root, 'llama-other'), {
+    family: 'llama',
+    hiddenSize: 16,
+    intermediateSize: 40,
+    numLayers: 3,
+    seed: 52,
+  });
+  const twin = writeRandomCheckpoint(join(root, 'llama-twin'), {
+    family: 'llama',
+    hiddenSize: 24,
+    intermediateSize: 64,
+    numLayers: 4,
+    seed: 53,
+  }); // ck's shape, other weights
   const a = await loadCheckpoint(ck.dir);
   const b = await loadCheckpoint(other.dir);
   const c = await loadCheckpoint(twin.dir);
@@ -91,14 +125,22 @@ test('read buffers kept between runs: runs side by side, of the same and of anot
   const options = { components: 3, top: 4, pieceRows: 7 }; // several pieces of the output embeddings each
   const summary = (r: Awaited<ReturnType<typeof computeConcepts>>) => {
     assert.ok(r.ok);
-    return r.value.layers.map((l) => ({ vectors: [...l.vectors], words: l.components.map((c) => c.words.map((w) => [w.id, w.cosine])) }));
+    return r.value.layers.map((l) => ({
+      vectors: [...l.vectors],
+      words: l.components.map((c) => c.words.map((w) => [w.id, w.cosine])),
+    }));
   };
   const aloneA = summary(await computeConcepts(a.value, options));
   const aloneB = summary(await computeConcepts(b.value, options));
   const aloneC = summary(await computeConcepts(c.value, options));
   assert.notDeepEqual(aloneC, aloneA);
   await computeConcepts(a.value, options); // leaves buffers of this shape kept
-  const together = await Promise.all([computeConcepts(a.value, options), computeConcepts(c.value, options), computeConcepts(b.value, options), computeConcepts(a.value, options)]);
+  const together = await Promise.all([
+    computeConcepts(a.value, options),
+    computeConcepts(c.value, options),
+    computeConcepts(b.value, options),
+    computeConcepts(a.value, options),
+  ]);
   assert.deepEqual(together.map(summary), [aloneA, aloneC, aloneB, aloneA]);
   assert.deepEqual(summary(await computeConcepts(a.value, options)), aloneA, 'after the runs side by side');
 });

@@ -10,7 +10,10 @@ test('marking a token extends the span and rescoring matches the naive formula',
   const edited = editInstruction(json, [4], true);
   assert.deepEqual(edited.instruction_mask, [false, true, true, true, true]);
   assert.deepEqual(edited.instruction_spans, [{ start: 0, end: 21, text: 'Spell the word apple.', source: 'user' }]);
-  assert.equal(edited.instruction_importance, naiveImportance(edited.density as (number | null)[], [false, true, true, true, true]));
+  assert.equal(
+    edited.instruction_importance,
+    naiveImportance(edited.density as (number | null)[], [false, true, true, true, true]),
+  );
   assert.notEqual(edited.instruction_importance, json.instruction_importance);
   assert.equal(json.instruction_mask[4], false, 'the input is not changed');
 });
@@ -25,7 +28,10 @@ test('unmarking a middle token splits the span in two, whitespace trimmed', () =
       [10, 14, 'word'],
     ],
   );
-  assert.equal(edited.instruction_importance, naiveImportance(edited.density as (number | null)[], [false, true, false, true, false]));
+  assert.equal(
+    edited.instruction_importance,
+    naiveImportance(edited.density as (number | null)[], [false, true, false, true, false]),
+  );
 });
 
 test('special tokens and indices out of range are ignored; unmarking everything scores 0', () => {

@@ -8,7 +8,14 @@ import { analyseWord, labelConcept, MIN_CATEGORY_MATCHES } from '../../src/expla
 import { CATEGORIES, CATEGORY_LEXICONS } from '../../src/explain/lexicons/categories';
 
 test('lexicons: six categories, at least 30 lower-case base words each, no stem in two of them', () => {
-  assert.deepEqual(CATEGORIES, ['writing', 'coding', 'math', 'translation', 'question_answering', 'everyday_knowledge']);
+  assert.deepEqual(CATEGORIES, [
+    'writing',
+    'coding',
+    'math',
+    'translation',
+    'question_answering',
+    'everyday_knowledge',
+  ]);
   const owner = new Map<string, string>();
   for (const c of CATEGORIES) {
     const words = CATEGORY_LEXICONS[c];
@@ -47,7 +54,10 @@ test('analyseWord: word-initial tokens of letters get a part of speech and the s
 });
 
 test('labelConcept: part-of-speech fractions and the category with the most matched words', () => {
-  const words = [' essay', ' poem', ' writing', ' apple', ' 42', ' quickly', ' the', ' python'].map((text, i) => ({ text, cosine: 0.5 - i / 100 }));
+  const words = [' essay', ' poem', ' writing', ' apple', ' 42', ' quickly', ' the', ' python'].map((text, i) => ({
+    text,
+    cosine: 0.5 - i / 100,
+  }));
   const label = labelConcept(words);
   assert.equal(label.category.category, 'writing');
   assert.deepEqual(label.category.matches, ['essay', 'poem', 'writing']);
@@ -69,7 +79,11 @@ test('labelConcept: a tie goes to the larger summed |cosine|; fewer than the min
   ]);
   assert.equal(tie.category.category, 'math'); // 0.6 against 0.5
   assert.deepEqual(tie.category.matches, ['equation', 'fraction']);
-  const single = labelConcept([{ text: ' recipe', cosine: 0.9 }, { text: ' zebra', cosine: 0.8 }, { text: ' the', cosine: 0.7 }]);
+  const single = labelConcept([
+    { text: ' recipe', cosine: 0.9 },
+    { text: ' zebra', cosine: 0.8 },
+    { text: ' the', cosine: 0.7 },
+  ]);
   assert.equal(single.category.category, 'none');
   assert.deepEqual(single.category.matches, []);
   assert.equal(single.category.counts.everyday_knowledge, 1);

@@ -3,7 +3,14 @@
 // is GPL-3.0 and stays out of the repository); the first copies the shape of its user_oriented_task_15.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { checkIds, datasetFormatOf, parseDataset, parseJsonlDataset, parseTsvDataset, type DatasetItem } from '../../src/explain/dataset';
+import {
+  checkIds,
+  datasetFormatOf,
+  parseDataset,
+  parseJsonlDataset,
+  parseTsvDataset,
+  type DatasetItem,
+} from '../../src/explain/dataset';
 
 const HEADER = 'ID\tPrompt\tResponse\tInstruct&Context';
 
@@ -31,9 +38,14 @@ test('TSV: /n is a newline, ||| separates spans, &&& separates instruction from 
   assert.deepEqual(a, {
     id: 'task_15',
     line: 2,
-    prompt: 'Calculate the last column.\nNote that rows are separated using "|".\n\nInput: a, 1 | b, 2\nFunction: x * 2\n\nOutput:',
+    prompt:
+      'Calculate the last column.\nNote that rows are separated using "|".\n\nInput: a, 1 | b, 2\nFunction: x * 2\n\nOutput:',
     response: 'a, 2 | b, 4',
-    instructionSpans: ['Calculate the last column.\nNote that rows are separated using "|".', 'Input: ', 'Function: x * 2'],
+    instructionSpans: [
+      'Calculate the last column.\nNote that rows are separated using "|".',
+      'Input: ',
+      'Function: x * 2',
+    ],
     contextSpans: ['a, 1 | b, 2\nFunction: x * 2'],
   });
   // every span is a substring of its decoded prompt
@@ -50,14 +62,25 @@ test('TSV: /n is a newline, ||| separates spans, &&& separates instruction from 
 test('TSV: CRLF line ends, a BOM, blank lines and an empty Instruct&Context (detect the instruction)', () => {
   const text = '\uFEFF' + [HEADER, '', 'x1\tList fruits.\t\t', 'x2\tName a colour.\tRed.\t|||'].join('\r\n') + '\r\n';
   const items = okItems(parseDataset(text, 'tsv', 'd.tsv'));
-  assert.deepEqual(items.map((it) => [it.id, it.line, it.prompt, it.response, it.instructionSpans.length]), [
-    ['x1', 3, 'List fruits.', undefined, 0],
-    ['x2', 4, 'Name a colour.', 'Red.', 0],
-  ]);
+  assert.deepEqual(
+    items.map((it) => [it.id, it.line, it.prompt, it.response, it.instructionSpans.length]),
+    [
+      ['x1', 3, 'List fruits.', undefined, 0],
+      ['x2', 4, 'Name a colour.', 'Red.', 0],
+    ],
+  );
 });
 
 test('TSV: malformed rows are all reported with their line numbers', () => {
-  const text = [HEADER, 'ok\tFine.\t\tFine.', 'short\tNo spans column', 'long\ta\tb\tc\td', '\tNo id.\t\t', 'noprompt\t \t\t', 'amp\tA b.\t\tA&&&b&&&c'].join('\n');
+  const text = [
+    HEADER,
+    'ok\tFine.\t\tFine.',
+    'short\tNo spans column',
+    'long\ta\tb\tc\td',
+    '\tNo id.\t\t',
+    'noprompt\t \t\t',
+    'amp\tA b.\t\tA&&&b&&&c',
+  ].join('\n');
   const message = errorOf(parseTsvDataset(text, 'd.tsv'));
   assert.match(message, /^d\.tsv: 5 malformed lines: /);
   assert.match(message, /line 3: 2 tab-separated fields, not 4/);
@@ -69,7 +92,10 @@ test('TSV: malformed rows are all reported with their line numbers', () => {
 });
 
 test('TSV: a missing or wrong header, and a header without rows', () => {
-  assert.match(errorOf(parseTsvDataset('a1\tDefine x.\t\tDefine x.\n', 'd.tsv')), /d\.tsv, line 1: the header is "a1\\tDefine x\.\\t\\tDefine x\."/);
+  assert.match(
+    errorOf(parseTsvDataset('a1\tDefine x.\t\tDefine x.\n', 'd.tsv')),
+    /d\.tsv, line 1: the header is "a1\\tDefine x\.\\t\\tDefine x\."/,
+  );
   assert.match(errorOf(parseTsvDataset(HEADER + '\n\n', 'd.tsv')), /no rows follow/);
   assert.match(errorOf(parseTsvDataset('', 'd.tsv')), /no rows/);
   // the header is matched without regard to case or surrounding spaces
@@ -78,14 +104,27 @@ test('TSV: a missing or wrong header, and a header without rows', () => {
 
 test('JSONL: fields, unknown fields ignored, numeric ids, optional response and spans', () => {
   const text = [
-    JSON.stringify({ id: 'a', prompt: 'Define the word apple.\nInput: apple', response: 'A fruit.', instruction_spans: ['Define the word apple.'], extra: { x: 1 } }),
+    JSON.stringify({
+      id: 'a',
+      prompt: 'Define the word apple.\nInput: apple',
+      response: 'A fruit.',
+      instruction_spans: ['Define the word apple.'],
+      extra: { x: 1 },
+    }),
     '',
     JSON.stringify({ id: 7, prompt: 'List fruits.' }),
     JSON.stringify({ id: 'c', prompt: 'Hi.', response: '', instruction_spans: [], context_spans: ['Hi.'] }),
   ].join('\n');
   const items = okItems(parseDataset(text, 'jsonl', 'd.jsonl'));
   assert.deepEqual(items, [
-    { id: 'a', line: 1, prompt: 'Define the word apple.\nInput: apple', response: 'A fruit.', instructionSpans: ['Define the word apple.'], contextSpans: [] },
+    {
+      id: 'a',
+      line: 1,
+      prompt: 'Define the word apple.\nInput: apple',
+      response: 'A fruit.',
+      instructionSpans: ['Define the word apple.'],
+      contextSpans: [],
+    },
     { id: '7', line: 3, prompt: 'List fruits.', response: undefined, instructionSpans: [], contextSpans: [] },
     { id: 'c', line: 4, prompt: 'Hi.', response: undefined, instructionSpans: [], contextSpans: ['Hi.'] },
   ]);
@@ -124,7 +163,13 @@ test('many malformed lines: the first ten are listed and the rest counted', () =
 });
 
 test('ids: duplicates (also by case) and ids unsafe as file names are refused before any work', () => {
-  const item = (id: string, line: number): DatasetItem => ({ id, line, prompt: 'x', instructionSpans: [], contextSpans: [] });
+  const item = (id: string, line: number): DatasetItem => ({
+    id,
+    line,
+    prompt: 'x',
+    instructionSpans: [],
+    contextSpans: [],
+  });
   const dup = checkIds([item('a', 1), item('b', 2), item('a', 3)], 'd.jsonl');
   assert.ok(!dup.ok);
   assert.match(dup.error.message, /duplicate ids: "a" on lines 1 and 3/);
@@ -136,9 +181,13 @@ test('ids: duplicates (also by case) and ids unsafe as file names are refused be
     assert.ok(!r.ok, bad);
     assert.match(r.error.message, /cannot be used as file names: .*\(line 5\)/, bad);
   }
-  for (const good of ['user_oriented_task_0', 'lima-1', 'a.b', '0', 'x'.repeat(120)]) assert.ok(checkIds([item(good, 1)], 'd.jsonl').ok, good);
+  for (const good of ['user_oriented_task_0', 'lima-1', 'a.b', '0', 'x'.repeat(120)])
+    assert.ok(checkIds([item(good, 1)], 'd.jsonl').ok, good);
   // through parseDataset: the TSV with a duplicate id fails as a whole
-  assert.match(errorOf(parseDataset(`${HEADER}\nq\tA.\t\t\nq\tB.\t\t\n`, 'tsv', 'd.tsv')), /duplicate ids: "q" on lines 2 and 3/);
+  assert.match(
+    errorOf(parseDataset(`${HEADER}\nq\tA.\t\t\nq\tB.\t\t\n`, 'tsv', 'd.tsv')),
+    /duplicate ids: "q" on lines 2 and 3/,
+  );
 });
 
 test('format from the file name', () => {

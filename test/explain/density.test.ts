@@ -6,10 +6,14 @@ import { importanceDensity, sparsify } from '../../src/explain/density';
 test('sparsify: ReLU, column max over included rows, ceil(x * 10), levels <= 7 dropped', () => {
   // N = 4 prompt tokens (row 0 is BOS, excluded), M = 2 response tokens
   const A = [
-    100, 100, // BOS: huge, but excluded from the column max
-    1.0, -2.0,
-    0.75, 0.5,
-    0.81, 0.25,
+    100,
+    100, // BOS: huge, but excluded from the column max
+    1.0,
+    -2.0,
+    0.75,
+    0.5,
+    0.81,
+    0.25,
   ];
   const include = [false, true, true, true];
   const q = sparsify(A, 4, 2, include);

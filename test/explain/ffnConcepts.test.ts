@@ -8,11 +8,24 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
 import { computeConcepts, componentRows, type ConceptsResult } from '../../src/engine/concepts';
-import { centreNeurons, kernelsFromMatmul, mergeTopWords, neuronMeans, orientToTopWord, startRows, topWordLists, topWordsByCosine } from '../../src/explain/ffnConcepts';
+import {
+  centreNeurons,
+  kernelsFromMatmul,
+  mergeTopWords,
+  neuronMeans,
+  orientToTopWord,
+  startRows,
+  topWordLists,
+  topWordsByCosine,
+} from '../../src/explain/ffnConcepts';
 import { matmulTransposed } from '../../src/runtime/matmulSession';
 import { loadCheckpoint, type Checkpoint } from '../../src/model/checkpoint';
 import { gaussian, mulberry32 } from '../helpers/prng';
-import { writeRandomCheckpoint, type RandomCheckpoint, type RandomCheckpointOptions } from '../helpers/randomCheckpoint';
+import {
+  writeRandomCheckpoint,
+  type RandomCheckpoint,
+  type RandomCheckpointOptions,
+} from '../helpers/randomCheckpoint';
 import { downRows, naiveCosines, naiveOutputEmbeddings, naivePca } from '../reference/naiveConcepts';
 
 const root = mkdtempSync(join(tmpdir(), 'lens-concepts-'));
@@ -30,7 +43,9 @@ function checkAgainstNaive(ck: RandomCheckpoint, checkpoint: Checkpoint, r: Conc
   const k = r.components;
   const K = r.top;
   const E = naiveOutputEmbeddings(ck);
-  const candidates = Array.from({ length: V }, (_, v) => v).filter((v) => !checkpoint.tokenizer.specialIds.has(v) && checkpoint.tokenizer.rawToken(v) !== undefined);
+  const candidates = Array.from({ length: V }, (_, v) => v).filter(
+    (v) => !checkpoint.tokenizer.specialIds.has(v) && checkpoint.tokenizer.rawToken(v) !== undefined,
+  );
   assert.equal(r.candidateWords, candidates.length);
   let comparedVectors = 0;
   assert.equal(r.layers.length, L);
@@ -45,7 +60,10 @@ function checkAgainstNaive(ck: RandomCheckpoint, checkpoint: Checkpoint, r: Conc
     for (let j = 0; j < k; j++) {
       const c = layer.components[j];
       assert.equal(c.index, j);
-      assert.ok(Math.abs(c.variance - naive.values[j]) <= 1e-5 * naive.values[0], `layer ${l} component ${j}: variance ${c.variance} vs ${naive.values[j]}`);
+      assert.ok(
+        Math.abs(c.variance - naive.values[j]) <= 1e-5 * naive.values[0],
+        `layer ${l} component ${j}: variance ${c.variance} vs ${naive.values[j]}`,
+      );
       assert.ok(Math.abs(c.explainedRatio - naive.values[j] / naive.trace) <= 1e-5, `layer ${l} component ${j}: ratio`);
       // the vector, up to sign, where the eigenvalue is apart from its neighbours (else only its span is defined)
       const u = layer.vectors.subarray(j * D, (j + 1) * D);
@@ -55,24 +73,43 @@ function checkAgainstNaive(ck: RandomCheckpoint, checkpoint: Checkpoint, r: Conc
       let distance = 0; // ‖u − ±u_naive‖: resolves small angles, where 1 − |cos| cannot in f32
       for (let d = 0; d < D; d++) distance += (u[d] - sign * naive.vectors[j * D + d]) ** 2;
       distance = Math.sqrt(distance);
-      const gap = Math.min(j + 1 < D ? naive.values[j] - naive.values[j + 1] : Infinity, j > 0 ? naive.values[j - 1] - naive.values[j] : Infinity) / naive.values[0];
+      const gap =
+        Math.min(
+          j + 1 < D ? naive.values[j] - naive.values[j + 1] : Infinity,
+          j > 0 ? naive.values[j - 1] - naive.values[j] : Infinity,
+        ) / naive.values[0];
       if (gap < 1e-2) continue;
       comparedVectors++;
       // an eigenvector's error is at most its residual over the gap to the rest of the spectrum (Davis-Kahan)
       const bound = (2 * layer.maxResidual) / gap + 1e-5;
-      if (process.env.DEBUG_CONCEPTS) console.log(`# L${l} c${j} distance ${distance.toExponential(1)} bound ${bound.toExponential(1)} gap ${gap.toFixed(3)} passes ${layer.passes}`);
+      if (process.env.DEBUG_CONCEPTS)
+        console.log(
+          `# L${l} c${j} distance ${distance.toExponential(1)} bound ${bound.toExponential(1)} gap ${gap.toFixed(3)} passes ${layer.passes}`,
+        );
       assert.ok(distance <= bound, `layer ${l} component ${j}: ‖u − u_naive‖ ${distance} > ${bound} (gap ${gap})`);
       // words: cosines with the naive eigenvector, signed as the engine oriented it
-      const cos = naiveCosines(E, D, Array.from({ length: D }, (_, d) => sign * naive.vectors[j * D + d]), candidates);
+      const cos = naiveCosines(
+        E,
+        D,
+        Array.from({ length: D }, (_, d) => sign * naive.vectors[j * D + d]),
+        candidates,
+      );
       assert.equal(c.words.length, K);
       assert.ok(c.words[0].cosine > 0, 'oriented toward its top word');
       for (const w of c.words) {
         const ref = cos.find((x) => x.id === w.id)!;
-        assert.ok(Math.abs(w.cosine - ref.cosine) <= distance + 1e-6, `layer ${l} component ${j} word ${w.id}: cosine ${w.cosine} vs ${ref.cosine}`);
+        assert.ok(
+          Math.abs(w.cosine - ref.cosine) <= distance + 1e-6,
+          `layer ${l} component ${j} word ${w.id}: cosine ${w.cosine} vs ${ref.cosine}`,
+        );
         assert.equal(w.text, checkpoint.tokenizer.tokenText(w.id));
       }
       if (Math.abs(cos[K - 1].cosine) - Math.abs(cos[K].cosine) > 2 * distance + 1e-6) {
-        assert.deepEqual(new Set(c.words.map((w) => w.id)), new Set(cos.slice(0, K).map((x) => x.id)), `layer ${l} component ${j}: top words`);
+        assert.deepEqual(
+          new Set(c.words.map((w) => w.id)),
+          new Set(cos.slice(0, K).map((x) => x.id)),
+          `layer ${l} component ${j}: top words`,
+        );
       }
       for (let i = 1; i < K; i++) assert.ok(Math.abs(c.words[i - 1].cosine) >= Math.abs(c.words[i].cosine));
     }
@@ -82,7 +119,12 @@ function checkAgainstNaive(ck: RandomCheckpoint, checkpoint: Checkpoint, r: Conc
 
 const cases: [string, RandomCheckpointOptions, number, number][] = [
   ['llama untied f32', { family: 'llama', hiddenSize: 32, intermediateSize: 96, numLayers: 2, seed: 31 }, 6, 8],
-  ['gpt2 tied bf16, prefixed names', { family: 'gpt2', hiddenSize: 32, numLayers: 2, dtype: 'BF16', prefix: true, seed: 32 }, 5, 10],
+  [
+    'gpt2 tied bf16, prefixed names',
+    { family: 'gpt2', hiddenSize: 32, numLayers: 2, dtype: 'BF16', prefix: true, seed: 32 },
+    5,
+    10,
+  ],
 ];
 
 for (const [name, options, k, K] of cases) {
@@ -101,9 +143,19 @@ for (const [name, options, k, K] of cases) {
 }
 
 test('the reference kernels (a plain product and the loops of ffnConcepts.ts) and the words read in pieces of 7 rows agree with the naive computation', async () => {
-  const ck = writeRandomCheckpoint(join(root, 'reference-kernels'), { family: 'llama', hiddenSize: 32, intermediateSize: 96, numLayers: 2, seed: 34 });
+  const ck = writeRandomCheckpoint(join(root, 'reference-kernels'), {
+    family: 'llama',
+    hiddenSize: 32,
+    intermediateSize: 96,
+    numLayers: 2,
+    seed: 34,
+  });
   const checkpoint = await open(ck);
-  const reference = await computeConcepts(checkpoint, { components: 6, top: 8, pieceRows: 7 }, kernelsFromMatmul((x, n, w, m, k) => matmulTransposed(x, n, w, m, k)));
+  const reference = await computeConcepts(
+    checkpoint,
+    { components: 6, top: 8, pieceRows: 7 },
+    kernelsFromMatmul((x, n, w, m, k) => matmulTransposed(x, n, w, m, k)),
+  );
   assert.ok(reference.ok);
   assert.ok(checkAgainstNaive(ck, checkpoint, reference.value) >= 2);
   const pieces = await computeConcepts(checkpoint, { components: 6, top: 8, pieceRows: 7 });
@@ -112,7 +164,13 @@ test('the reference kernels (a plain product and the loops of ffnConcepts.ts) an
 });
 
 test('components = d_model: the whole spectrum, every variance and the ratios summing to 1', async () => {
-  const ck = writeRandomCheckpoint(join(root, 'full'), { family: 'llama', hiddenSize: 16, intermediateSize: 48, numLayers: 1, seed: 33 });
+  const ck = writeRandomCheckpoint(join(root, 'full'), {
+    family: 'llama',
+    hiddenSize: 16,
+    intermediateSize: 48,
+    numLayers: 1,
+    seed: 33,
+  });
   const checkpoint = await open(ck);
   const r = await computeConcepts(checkpoint, { components: 16, top: 3 });
   assert.ok(r.ok);
@@ -156,7 +214,10 @@ test('topWordsByCosine: the K largest |cosine| by a full sort, excluded ids neve
     assert.deepEqual(got[r], all.slice(0, K));
   }
   assert.ok(got[0].findIndex((w) => w.id === 5) < got[0].findIndex((w) => w.id === 7));
-  assert.deepEqual(topWordsByCosine(dots, n, V, inverseNorms, V).map((l) => l.length), [180, 180, 180]);
+  assert.deepEqual(
+    topWordsByCosine(dots, n, V, inverseNorms, V).map((l) => l.length),
+    [180, 180, 180],
+  );
 });
 
 test('neuronMeans: float64 means and trace, F not a multiple of 4; startRows: the rows of S at its largest diagonal entries', () => {
@@ -177,7 +238,21 @@ test('neuronMeans: float64 means and trace, F not a multiple of 4; startRows: th
 });
 
 test('topWordLists drops unfilled slots; mergeTopWords equals one sort over both parts', () => {
-  assert.deepEqual(topWordLists(BigInt64Array.from([3n, 1n, 0n]), Float32Array.from([-0.5, 0.25, 0]), Float32Array.from([0.5, 0.25, -1]), 1, 3), [[{ id: 3, cosine: -0.5 }, { id: 1, cosine: 0.25 }]]);
+  assert.deepEqual(
+    topWordLists(
+      BigInt64Array.from([3n, 1n, 0n]),
+      Float32Array.from([-0.5, 0.25, 0]),
+      Float32Array.from([0.5, 0.25, -1]),
+      1,
+      3,
+    ),
+    [
+      [
+        { id: 3, cosine: -0.5 },
+        { id: 1, cosine: 0.25 },
+      ],
+    ],
+  );
   const g = gaussian(mulberry32(21));
   const V = 50;
   const n = 2;
@@ -187,7 +262,11 @@ test('topWordLists drops unfilled slots; mergeTopWords equals one sort over both
   for (const K of [1, 4, 9]) {
     const whole = topWordsByCosine(dots, n, V, ones, K);
     let merged: ReturnType<typeof topWordsByCosine> = [];
-    for (const [from, to] of [[0, 17], [17, 34], [34, 50]]) {
+    for (const [from, to] of [
+      [0, 17],
+      [17, 34],
+      [34, 50],
+    ]) {
       const part = new Float32Array(n * (to - from));
       for (let r = 0; r < n; r++) part.set(dots.subarray(r * V + from, r * V + to), r * (to - from));
       merged = mergeTopWords(merged, topWordsByCosine(part, n, to - from, ones.subarray(from, to), K), from, K);
@@ -199,10 +278,22 @@ test('topWordLists drops unfilled slots; mergeTopWords equals one sort over both
 test('orientToTopWord: flips a component and its cosines when its top word points away', () => {
   const vectors = Float32Array.from([1, 0, 0, 1]);
   const words = orientToTopWord(vectors, 2, [
-    [{ id: 1, cosine: 0.5 }, { id: 2, cosine: -0.4 }],
-    [{ id: 3, cosine: -0.9 }, { id: 4, cosine: 0.2 }],
+    [
+      { id: 1, cosine: 0.5 },
+      { id: 2, cosine: -0.4 },
+    ],
+    [
+      { id: 3, cosine: -0.9 },
+      { id: 4, cosine: 0.2 },
+    ],
   ]);
   assert.deepEqual([...vectors], [1, 0, -0, -1]);
-  assert.deepEqual(words[1], [{ id: 3, cosine: 0.9 }, { id: 4, cosine: -0.2 }]);
-  assert.deepEqual(words[0], [{ id: 1, cosine: 0.5 }, { id: 2, cosine: -0.4 }]);
+  assert.deepEqual(words[1], [
+    { id: 3, cosine: 0.9 },
+    { id: 4, cosine: -0.2 },
+  ]);
+  assert.deepEqual(words[0], [
+    { id: 1, cosine: 0.5 },
+    { id: 2, cosine: -0.4 },
+  ]);
 });

@@ -13,9 +13,15 @@ const PAPER = join(__dirname, '..', 'fixtures', 'paper');
 test('simple prompts: imperatives and questions are found, quoted input is not', () => {
   const prompt = 'Explain the meaning of the phrase.\n\nInput: "a little give"\n\nOutput:';
   const spans = detectInstructionSpans(prompt);
-  assert.deepEqual(spans.map(([s, e]) => prompt.slice(s, e)), ['Explain the meaning of the phrase.']);
+  assert.deepEqual(
+    spans.map(([s, e]) => prompt.slice(s, e)),
+    ['Explain the meaning of the phrase.'],
+  );
   const q = 'The sky is blue. Why is the sky blue?';
-  assert.deepEqual(detectInstructionSpans(q).map(([s, e]) => q.slice(s, e)), ['Why is the sky blue?']);
+  assert.deepEqual(
+    detectInstructionSpans(q).map(([s, e]) => q.slice(s, e)),
+    ['Why is the sky blue?'],
+  );
 });
 
 test("token-level agreement with the paper's annotations (aim: F1 >= 0.7)", () => {
@@ -26,7 +32,11 @@ test("token-level agreement with the paper's annotations (aim: F1 >= 0.7)", () =
     const row = JSON.parse(line);
     const pieces: string[] = row.models['llama-7b'].input_tokens;
     const tokens = pieceOffsets(pieces, row.prompt).map(([start, end]) => ({ start, end }));
-    const gold = instructionMask(row.prompt, tokens, locateSpans(row.prompt, row.instruction_spans).filter((s): s is [number, number] => s !== null));
+    const gold = instructionMask(
+      row.prompt,
+      tokens,
+      locateSpans(row.prompt, row.instruction_spans).filter((s): s is [number, number] => s !== null),
+    );
     const predicted = instructionMask(row.prompt, tokens, detectInstructionSpans(row.prompt));
     gold.forEach((g, i) => {
       if (g && predicted[i]) tp++;
@@ -37,6 +47,8 @@ test("token-level agreement with the paper's annotations (aim: F1 >= 0.7)", () =
   const precision = tp / (tp + fp);
   const recall = tp / (tp + fn);
   const f1 = (2 * precision * recall) / (precision + recall);
-  console.log(`# instruction detection vs the paper's annotations: precision ${precision.toFixed(3)}, recall ${recall.toFixed(3)}, F1 ${f1.toFixed(3)} (${tp + fn} gold tokens)`);
+  console.log(
+    `# instruction detection vs the paper's annotations: precision ${precision.toFixed(3)}, recall ${recall.toFixed(3)}, F1 ${f1.toFixed(3)} (${tp + fn} gold tokens)`,
+  );
   assert.ok(f1 >= 0.7, `F1 ${f1.toFixed(3)} below 0.7`);
 });

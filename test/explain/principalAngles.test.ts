@@ -29,12 +29,18 @@ function orthogonal(n: number, seed: number): Float64Array {
 /** X [r, c] times Y [c, m], row-major. */
 function times(X: Float64Array, r: number, c: number, Y: Float64Array, m: number): Float64Array {
   const out = new Float64Array(r * m);
-  for (let i = 0; i < r; i++) for (let j = 0; j < m; j++) for (let t = 0; t < c; t++) out[i * m + j] += X[i * c + t] * Y[t * m + j];
+  for (let i = 0; i < r; i++)
+    for (let j = 0; j < m; j++) for (let t = 0; t < c; t++) out[i * m + j] += X[i * c + t] * Y[t * m + j];
   return out;
 }
 
 /** A [p, D] and B [q, D] (p >= q) whose principal angles are `degrees`, in general position. */
-function withAngles(degrees: readonly number[], p: number, D: number, seed: number): { a: Float64Array; b: Float64Array } {
+function withAngles(
+  degrees: readonly number[],
+  p: number,
+  D: number,
+  seed: number,
+): { a: Float64Array; b: Float64Array } {
   const q = degrees.length;
   const A0 = new Float64Array(p * D);
   for (let i = 0; i < p; i++) A0[i * D + i] = 1;
@@ -45,7 +51,10 @@ function withAngles(degrees: readonly number[], p: number, D: number, seed: numb
     B0[i * D + p + i] = Math.sin(t);
   });
   const Q = orthogonal(D, seed); // the same rotation of the whole space for both
-  return { a: times(times(orthogonal(p, seed + 1), p, p, A0, D), p, D, Q, D), b: times(times(orthogonal(q, seed + 2), q, q, B0, D), q, D, Q, D) };
+  return {
+    a: times(times(orthogonal(p, seed + 1), p, p, A0, D), p, D, Q, D),
+    b: times(times(orthogonal(q, seed + 2), q, q, B0, D), q, D, Q, D),
+  };
 }
 
 test('known angles, from 0 to 90 degrees and a tiny one, in general position', () => {
@@ -75,10 +84,14 @@ test('random subspaces against the naive eigenvalues of M M^T (f32 inputs, as th
   const a = Float32Array.from(Q1.subarray(0, k * D));
   const b = Float32Array.from(Q2.subarray(0, k * D));
   const M = new Float64Array(k * k);
-  for (let i = 0; i < k; i++) for (let j = 0; j < k; j++) for (let d = 0; d < D; d++) M[i * k + j] += a[i * D + d] * b[j * D + d];
+  for (let i = 0; i < k; i++)
+    for (let j = 0; j < k; j++) for (let d = 0; d < D; d++) M[i * k + j] += a[i * D + d] * b[j * D + d];
   const MMt = new Float64Array(k * k);
-  for (let i = 0; i < k; i++) for (let j = 0; j < k; j++) for (let t = 0; t < k; t++) MMt[i * k + j] += M[i * k + t] * M[j * k + t];
-  const naive = [...jacobiEigen(MMt, k).values].map((v) => (Math.acos(Math.min(1, Math.sqrt(Math.max(0, v)))) * 180) / Math.PI);
+  for (let i = 0; i < k; i++)
+    for (let j = 0; j < k; j++) for (let t = 0; t < k; t++) MMt[i * k + j] += M[i * k + t] * M[j * k + t];
+  const naive = [...jacobiEigen(MMt, k).values].map(
+    (v) => (Math.acos(Math.min(1, Math.sqrt(Math.max(0, v)))) * 180) / Math.PI,
+  );
   const got = principalAngles(a, k, b, k, D);
   naive.forEach((deg, i) => assert.ok(Math.abs(got[i] - deg) < 1e-4, `angle ${i}: ${got[i]} vs ${deg}`));
   for (let i = 1; i < k; i++) assert.ok(got[i] >= got[i - 1]);

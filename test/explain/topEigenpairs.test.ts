@@ -43,7 +43,8 @@ function withSpectrum(values: readonly number[], seed: number): { C: Float64Arra
     for (let d = 0; d < D; d++) Q[i * D + d] /= Math.sqrt(s);
   }
   const C = new Float64Array(D * D);
-  for (let a = 0; a < D; a++) for (let b = 0; b < D; b++) for (let i = 0; i < D; i++) C[a * D + b] += values[i] * Q[i * D + a] * Q[i * D + b];
+  for (let a = 0; a < D; a++)
+    for (let b = 0; b < D; b++) for (let i = 0; i < D; i++) C[a * D + b] += values[i] * Q[i * D + a] * Q[i * D + b];
   return { C, basis: Q };
 }
 
@@ -64,9 +65,11 @@ test('known spectrum with a near-degenerate leading pair and a bulk: values, vec
   assert.ok(r.converged, `not converged: residuals ${[...r.residuals]}`);
   assert.ok(r.passes >= 1);
   assert.equal(r.productRows, m.rows());
-  for (let i = 0; i < k; i++) assert.ok(Math.abs(r.values[i] - values[i]) <= 1e-5 * values[0], `value ${i}: ${r.values[i]} vs ${values[i]}`);
+  for (let i = 0; i < k; i++)
+    assert.ok(Math.abs(r.values[i] - values[i]) <= 1e-5 * values[0], `value ${i}: ${r.values[i]} vs ${values[i]}`);
   // unit, orthogonal rows
-  for (let i = 0; i < k; i++) for (let j = 0; j <= i; j++) assert.ok(Math.abs(dot(r.vectors, i, r.vectors, j, D) - (i === j ? 1 : 0)) < 1e-5);
+  for (let i = 0; i < k; i++)
+    for (let j = 0; j <= i; j++) assert.ok(Math.abs(dot(r.vectors, i, r.vectors, j, D) - (i === j ? 1 : 0)) < 1e-5);
   // separated components: the eigenvector itself, up to sign
   for (let i = 2; i < k; i++) assert.ok(Math.abs(dot(r.vectors, i, basis, i, D)) > 1 - 1e-6, `vector ${i}`);
   // the pair: both found vectors lie in the span of the two true ones
@@ -93,16 +96,21 @@ test('a random covariance (Marchenko-Pastur bulk, no structure) against Jacobi',
   const g = gaussian(mulberry32(5));
   const X = Float64Array.from({ length: F * D }, g);
   const C = new Float64Array(D * D);
-  for (let a = 0; a < D; a++) for (let b = 0; b < D; b++) for (let f = 0; f < F; f++) C[a * D + b] += X[f * D + a] * X[f * D + b];
+  for (let a = 0; a < D; a++)
+    for (let b = 0; b < D; b++) for (let f = 0; f < F; f++) C[a * D + b] += X[f * D + a] * X[f * D + b];
   const ref = jacobiEigen(C, D);
   const k = 6;
   const r = await topEigenpairs(naiveMultiply(C, D).multiply, D, { count: k, tolerance: 1e-6 });
   assert.ok(r.converged);
   for (let i = 0; i < k; i++) {
     assert.ok(Math.abs(r.values[i] - ref.values[i]) <= 1e-6 * ref.values[0], `value ${i}`);
-    const gap = Math.min(ref.values[i] - ref.values[i + 1], i > 0 ? ref.values[i - 1] - ref.values[i] : Infinity) / ref.values[0];
+    const gap =
+      Math.min(ref.values[i] - ref.values[i + 1], i > 0 ? ref.values[i - 1] - ref.values[i] : Infinity) / ref.values[0];
     // eigenvector error ~ residual / gap
-    assert.ok(1 - Math.abs(dot(r.vectors, i, ref.vectors, i, D)) < (1e-5 / gap) ** 2 + 1e-6, `vector ${i} (gap ${gap})`);
+    assert.ok(
+      1 - Math.abs(dot(r.vectors, i, ref.vectors, i, D)) < (1e-5 / gap) ** 2 + 1e-6,
+      `vector ${i} (gap ${gap})`,
+    );
   }
 });
 
@@ -125,12 +133,14 @@ test('rank-deficient covariance: components past the rank have eigenvalue 0 and 
   const g = gaussian(mulberry32(9));
   const X = Float64Array.from({ length: F * D }, g);
   const C = new Float64Array(D * D);
-  for (let a = 0; a < D; a++) for (let b = 0; b < D; b++) for (let f = 0; f < F; f++) C[a * D + b] += X[f * D + a] * X[f * D + b];
+  for (let a = 0; a < D; a++)
+    for (let b = 0; b < D; b++) for (let f = 0; f < F; f++) C[a * D + b] += X[f * D + a] * X[f * D + b];
   const ref = jacobiEigen(C, D);
   const r = await topEigenpairs(naiveMultiply(C, D).multiply, D, { count: 6 });
   for (let i = 0; i < 4; i++) assert.ok(Math.abs(r.values[i] - ref.values[i]) < 1e-5 * ref.values[0]);
   for (let i = 4; i < 6; i++) assert.ok(Math.abs(r.values[i]) < 1e-5 * ref.values[0]);
-  for (let i = 0; i < 6; i++) for (let j = 0; j <= i; j++) assert.ok(Math.abs(dot(r.vectors, i, r.vectors, j, D) - (i === j ? 1 : 0)) < 1e-5);
+  for (let i = 0; i < 6; i++)
+    for (let j = 0; j <= i; j++) assert.ok(Math.abs(dot(r.vectors, i, r.vectors, j, D) - (i === j ? 1 : 0)) < 1e-5);
 });
 
 test('a pass limit too small reports converged false with the residuals it reached', async () => {
@@ -148,7 +158,10 @@ test('bad arguments are broken invariants (thrown)', async () => {
   const m = naiveMultiply(C, 3).multiply;
   await assert.rejects(topEigenpairs(m, 3, { count: 0 }), /count 0 outside 1..3/);
   await assert.rejects(topEigenpairs(m, 3, { count: 4 }), /count 4 outside 1..3/);
-  await assert.rejects(topEigenpairs(async () => new Float32Array(1), 3, { count: 1 }), /multiply returned 1 values/);
+  await assert.rejects(
+    topEigenpairs(async () => new Float32Array(1), 3, { count: 1 }),
+    /multiply returned 1 values/,
+  );
 });
 
 test('a maximum degree of 60 under the default growth cap still converges to the Jacobi values', async () => {
@@ -157,7 +170,8 @@ test('a maximum degree of 60 under the default growth cap still converges to the
   const g = gaussian(mulberry32(12));
   const X = Float64Array.from({ length: F * D }, g);
   const C = new Float64Array(D * D);
-  for (let a = 0; a < D; a++) for (let b = 0; b < D; b++) for (let f = 0; f < F; f++) C[a * D + b] += X[f * D + a] * X[f * D + b];
+  for (let a = 0; a < D; a++)
+    for (let b = 0; b < D; b++) for (let f = 0; f < F; f++) C[a * D + b] += X[f * D + a] * X[f * D + b];
   const ref = jacobiEigen(C, D);
   const r = await topEigenpairs(naiveMultiply(C, D).multiply, D, { count: 10, degree: 60 });
   assert.ok(r.converged, `residuals ${[...r.residuals]}`);
@@ -175,7 +189,10 @@ test('a start block holding the leading eigenvectors converges with no filter pa
   assert.equal(r.passes, 0);
   assert.equal(r.productRows, 12);
   for (let i = 0; i < 4; i++) assert.ok(Math.abs(r.values[i] - values[i]) < 1e-5 * values[0]);
-  await assert.rejects(topEigenpairs(m.multiply, D, { count: 4, blockSize: 12, start: new Float32Array(13 * D) }), /start has/);
+  await assert.rejects(
+    topEigenpairs(m.multiply, D, { count: 4, blockSize: 12, start: new Float32Array(13 * D) }),
+    /start has/,
+  );
   // the same problem from a random start, the filter passes through a caller's function (here the reference)
   let filterRows = 0;
   const fresh = naiveMultiply(C, D);
@@ -194,10 +211,22 @@ test('a start block holding the leading eigenvectors converges with no filter pa
 });
 
 test('chebyshevSteps: the pass by products scales an eigenvector by T_P((λ − c) / e) / T_P((top − c) / e)', async () => {
-  const T = (P: number, x: number) => (Math.abs(x) <= 1 ? Math.cos(P * Math.acos(x)) : Math.sign(x) ** P * Math.cosh(P * Math.acosh(Math.abs(x))));
-  for (const [lambda, top, cut, P] of [[0, 4, 2, 5], [1.5, 4, 2, 6], [3, 4, 2, 8], [4, 4, 2, 12], [5, 4, 1, 3]]) {
+  const T = (P: number, x: number) =>
+    Math.abs(x) <= 1 ? Math.cos(P * Math.acos(x)) : Math.sign(x) ** P * Math.cosh(P * Math.acosh(Math.abs(x)));
+  for (const [lambda, top, cut, P] of [
+    [0, 4, 2, 5],
+    [1.5, 4, 2, 6],
+    [3, 4, 2, 8],
+    [4, 4, 2, 12],
+    [5, 4, 1, 3],
+  ]) {
     const x = Float32Array.of(1);
-    const y = await filterByProducts(async (v) => v.map((e) => e * lambda), 1)(x, Float32Array.of(lambda), 1, chebyshevSteps(top, cut, P));
+    const y = await filterByProducts(async (v) => v.map((e) => e * lambda), 1)(
+      x,
+      Float32Array.of(lambda),
+      1,
+      chebyshevSteps(top, cut, P),
+    );
     const want = T(P, (lambda - cut / 2) / (cut / 2)) / T(P, (top - cut / 2) / (cut / 2));
     assert.ok(Math.abs(y[0] - want) < 1e-5 * Math.max(1, Math.abs(want)), `λ ${lambda}, P ${P}: ${y[0]} vs ${want}`);
   }

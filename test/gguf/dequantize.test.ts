@@ -10,7 +10,15 @@ import { gaussian, mulberry32 } from '../helpers/prng';
 
 /** The f16 scale fields of a block (byte offsets), which must hold finite values: NaN payloads are not compared. */
 const HALF_FIELDS: Readonly<Record<string, readonly number[]>> = {
-  F16: [0], Q4_0: [0], Q4_1: [0, 2], Q5_0: [0], Q5_1: [0, 2], Q8_0: [0], Q4_K: [0, 2], Q5_K: [0, 2], Q6_K: [208],
+  F16: [0],
+  Q4_0: [0],
+  Q4_1: [0, 2],
+  Q5_0: [0],
+  Q5_1: [0, 2],
+  Q8_0: [0],
+  Q4_K: [0, 2],
+  Q5_K: [0, 2],
+  Q6_K: [208],
 };
 
 function ours(type: GgmlType, blocks: Uint8Array): Float32Array {
@@ -37,22 +45,44 @@ function assertSameBits(type: GgmlType, blocks: Uint8Array, what: string): void 
   const values = (blocks.length / type.blockBytes) * type.blockValues;
   const mine = ours(type, blocks);
   // F32 has no conversion in ggml (its values are its bytes)
-  const theirs = type.name === 'F32' ? new Float32Array(blocks.slice().buffer) : ggmlDequantize(type.id, blocks, values);
+  const theirs =
+    type.name === 'F32' ? new Float32Array(blocks.slice().buffer) : ggmlDequantize(type.id, blocks, values);
   const diff = bitDifferences(mine, theirs);
-  assert.equal(diff.length, 0, `${type.name} ${what}: ${diff.length} of ${values} values differ, first at ${diff[0]}: ${mine[diff[0]]} against ggml's ${theirs[diff[0]]}`);
+  assert.equal(
+    diff.length,
+    0,
+    `${type.name} ${what}: ${diff.length} of ${values} values differ, first at ${diff[0]}: ${mine[diff[0]]} against ggml's ${theirs[diff[0]]}`,
+  );
 }
 
 /** Random bytes with every f16 field made finite (exponent below 31). */
 function randomBlocks(type: GgmlType, count: number, seed: number): Uint8Array {
   const u = mulberry32(seed);
   const bytes = Uint8Array.from({ length: count * type.blockBytes }, () => Math.floor(u() * 256));
-  for (let b = 0; b < count; b++) for (const f of HALF_FIELDS[type.name] ?? []) if (((bytes[b * type.blockBytes + f + 1] >> 2) & 31) === 31) bytes[b * type.blockBytes + f + 1] &= ~0x40;
+  for (let b = 0; b < count; b++)
+    for (const f of HALF_FIELDS[type.name] ?? [])
+      if (((bytes[b * type.blockBytes + f + 1] >> 2) & 31) === 31) bytes[b * type.blockBytes + f + 1] &= ~0x40;
   return bytes;
 }
 
 test('the types we read, by ggml number and block size', () => {
-  assert.deepEqual(READABLE_TYPES, ['F32', 'F16', 'Q4_0', 'Q4_1', 'Q5_0', 'Q5_1', 'Q8_0', 'Q4_K', 'Q5_K', 'Q6_K', 'BF16']);
-  assert.deepEqual([2, 8, 12, 14, 30].map((id) => ggmlType(id)?.name), ['Q4_0', 'Q8_0', 'Q4_K', 'Q6_K', 'BF16']);
+  assert.deepEqual(READABLE_TYPES, [
+    'F32',
+    'F16',
+    'Q4_0',
+    'Q4_1',
+    'Q5_0',
+    'Q5_1',
+    'Q8_0',
+    'Q4_K',
+    'Q5_K',
+    'Q6_K',
+    'BF16',
+  ]);
+  assert.deepEqual(
+    [2, 8, 12, 14, 30].map((id) => ggmlType(id)?.name),
+    ['Q4_0', 'Q8_0', 'Q4_K', 'Q6_K', 'BF16'],
+  );
   assert.equal(ggmlType(10), undefined); // Q2_K
 });
 
@@ -65,7 +95,8 @@ for (const name of READABLE_TYPES) {
     const values = new Float32Array(rows * perRow);
     for (let r = 0; r < rows; r++) {
       const scale = r === 3 ? 0 : 2 ** (-20 + (32 * r) / rows);
-      for (let j = 0; j < perRow; j++) values[r * perRow + j] = scale * draw() * (j % 37 === 5 ? 40 : 1) + (r % 5 === 1 ? scale : 0);
+      for (let j = 0; j < perRow; j++)
+        values[r * perRow + j] = scale * draw() * (j % 37 === 5 ? 40 : 1) + (r % 5 === 1 ? scale : 0);
     }
     assertSameBits(type, ggmlQuantize(type.id, values, rows, perRow), 'quantized');
   });
@@ -86,6 +117,9 @@ for (const name of READABLE_TYPES) {
 
 test('a range past the end of the bytes or of the output is refused', () => {
   const q40 = ggmlTypeByName('Q4_0')!;
-  assert.throws(() => dequantizeBlocks(q40, new Uint8Array(18), 0, 2, new Float32Array(64)), /pass the end of 18 bytes/);
+  assert.throws(
+    () => dequantizeBlocks(q40, new Uint8Array(18), 0, 2, new Float32Array(64)),
+    /pass the end of 18 bytes/,
+  );
   assert.throws(() => dequantizeBlocks(q40, new Uint8Array(36), 0, 2, new Float32Array(32)), /pass the end of 32/);
 });

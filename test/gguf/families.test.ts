@@ -23,16 +23,66 @@ const llama = useLlamaCpp();
 
 const base = { hiddenSize: 64, numHeads: 4, numKvHeads: 2, intermediateSize: 128 } as const;
 const cases: [string, RandomCheckpointOptions][] = [
-  ['gemma2: (1 + w) norms, four a layer, soft caps, a window of 3 on even layers', { family: 'gemma2', ...base, headDim: 32, slidingWindow: 3, attnSoftcap: 1.0, finalSoftcap: 2.0, seed: 31 }],
-  ['gemma3: q/k norms, pattern 2, two rotation bases, the global one scaled', { family: 'gemma3', ...base, numLayers: 4, headDim: 32, slidingWindow: 3, slidingWindowPattern: 2, ropeTheta: 1e6, ropeLocalBaseFreq: 10000, ropeScaling: { type: 'linear', factor: 2 }, seed: 32 }],
-  ['phi3: fused q/k/v and gate/up, half of each head rotated, LongRoPE, its window ignored as llama.cpp does', { family: 'phi3', ...base, partialRotaryFactor: 0.5, slidingWindow: 3, maxPositions: 512, ropeScaling: { type: 'longrope', shortFactor: [1, 1.5, 2, 4], longFactor: [2, 3, 4, 8], originalMaxPositions: 256, attentionFactor: 0 }, seed: 33 }],
+  [
+    'gemma2: (1 + w) norms, four a layer, soft caps, a window of 3 on even layers',
+    { family: 'gemma2', ...base, headDim: 32, slidingWindow: 3, attnSoftcap: 1.0, finalSoftcap: 2.0, seed: 31 },
+  ],
+  [
+    'gemma3: q/k norms, pattern 2, two rotation bases, the global one scaled',
+    {
+      family: 'gemma3',
+      ...base,
+      numLayers: 4,
+      headDim: 32,
+      slidingWindow: 3,
+      slidingWindowPattern: 2,
+      ropeTheta: 1e6,
+      ropeLocalBaseFreq: 10000,
+      ropeScaling: { type: 'linear', factor: 2 },
+      seed: 32,
+    },
+  ],
+  [
+    'phi3: fused q/k/v and gate/up, half of each head rotated, LongRoPE, its window ignored as llama.cpp does',
+    {
+      family: 'phi3',
+      ...base,
+      partialRotaryFactor: 0.5,
+      slidingWindow: 3,
+      maxPositions: 512,
+      ropeScaling: {
+        type: 'longrope',
+        shortFactor: [1, 1.5, 2, 4],
+        longFactor: [2, 3, 4, 8],
+        originalMaxPositions: 256,
+        attentionFactor: 0,
+      },
+      seed: 33,
+    },
+  ],
   ['olmo2: norms after each sublayer, q/k norms over the projection', { family: 'olmo2', ...base, seed: 34 }],
-  ['qwen3moe: 4 experts, 2 a token, stacked, head size 32', { family: 'qwen3_moe', ...base, headDim: 32, experts: 4, expertsPerToken: 2, moeIntermediateSize: 64, seed: 35 }],
-  ['mixtral (llama with experts): q/k rows interleaved, stacked experts', { family: 'mixtral', ...base, experts: 4, expertsPerToken: 2, seed: 36 }],
+  [
+    'qwen3moe: 4 experts, 2 a token, stacked, head size 32',
+    { family: 'qwen3_moe', ...base, headDim: 32, experts: 4, expertsPerToken: 2, moeIntermediateSize: 64, seed: 35 },
+  ],
+  [
+    'mixtral (llama with experts): q/k rows interleaved, stacked experts',
+    { family: 'mixtral', ...base, experts: 4, expertsPerToken: 2, seed: 36 },
+  ],
 ];
 
 // a quantized file: every matrix in a block type whose rows fit 64- and 128-wide inputs
-const QUANTIZED = { 'embed_tokens.weight': 'Q8_0', 'lm_head.weight': 'Q8_0', 'proj.weight': 'Q8_0', 'gate.weight': 'Q8_0', 'w1.weight': 'Q4_1', 'w2.weight': 'Q5_0', 'w3.weight': 'Q5_1', 'q_proj.weight': 'Q4_0', 'down_proj.weight': 'Q5_0' };
+const QUANTIZED = {
+  'embed_tokens.weight': 'Q8_0',
+  'lm_head.weight': 'Q8_0',
+  'proj.weight': 'Q8_0',
+  'gate.weight': 'Q8_0',
+  'w1.weight': 'Q4_1',
+  'w2.weight': 'Q5_0',
+  'w3.weight': 'Q5_1',
+  'q_proj.weight': 'Q4_0',
+  'down_proj.weight': 'Q5_0',
+};
 
 const response = [104, 101, 97, 116, 32, 116];
 
@@ -54,7 +104,9 @@ for (const [name, options] of cases) {
     const aErr = relErr(got.attribution, ref.attribution);
     assert.ok(pErr <= 1e-3, `probabilities: relative error ${pErr}`);
     assert.ok(aErr <= 1e-2, `attribution: error ${aErr} of max |A|`);
-    process.stdout.write(`# ${file.arch} (${options.family}): probability rel. error ${pErr.toExponential(2)}, attribution error ${aErr.toExponential(2)}\n`);
+    process.stdout.write(
+      `# ${file.arch} (${options.family}): probability rel. error ${pErr.toExponential(2)}, attribution error ${aErr.toExponential(2)}\n`,
+    );
   });
 
   test(`${name}: the response tokens' probabilities llama.cpp gives for the same F32 file, within 1e-2 relative`, async () => {

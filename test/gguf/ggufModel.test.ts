@@ -16,16 +16,64 @@ import { relErr } from '../helpers/relativeError';
 const root = mkdtempSync(join(tmpdir(), 'lens-gguf-model-'));
 after(() => rmSync(root, { recursive: true, force: true }));
 
-
 const cases: [string, RandomGgufOptions][] = [
   // q/k rows interleaved by the converter; every K-quant and legacy type on some matrix; Q6_K head
-  ['llama, K-quants and legacy types, untied', { arch: 'llama', seed: 21, types: { 'q_proj.weight': 'Q4_K', 'k_proj.weight': 'Q5_K', 'v_proj.weight': 'Q6_K', 'o_proj.weight': 'Q4_0', 'gate_proj.weight': 'Q4_1', 'up_proj.weight': 'Q5_0', 'down_proj.weight': 'Q5_1', 'embed_tokens.weight': 'Q8_0', 'lm_head.weight': 'Q6_K' } }],
+  [
+    'llama, K-quants and legacy types, untied',
+    {
+      arch: 'llama',
+      seed: 21,
+      types: {
+        'q_proj.weight': 'Q4_K',
+        'k_proj.weight': 'Q5_K',
+        'v_proj.weight': 'Q6_K',
+        'o_proj.weight': 'Q4_0',
+        'gate_proj.weight': 'Q4_1',
+        'up_proj.weight': 'Q5_0',
+        'down_proj.weight': 'Q5_1',
+        'embed_tokens.weight': 'Q8_0',
+        'lm_head.weight': 'Q6_K',
+      },
+    },
+  ],
   // q/k/v biases (F32), F16 and BF16 matrices, a Q4_K embedding that is also the head (tied)
-  ['qwen2, biases, F16 and BF16, tied', { arch: 'qwen2', seed: 22, tie: true, types: { 'down_proj.weight': 'F16', 'up_proj.weight': 'BF16', 'embed_tokens.weight': 'Q4_K' } }],
+  [
+    'qwen2, biases, F16 and BF16, tied',
+    {
+      arch: 'qwen2',
+      seed: 22,
+      tie: true,
+      types: { 'down_proj.weight': 'F16', 'up_proj.weight': 'BF16', 'embed_tokens.weight': 'Q4_K' },
+    },
+  ],
   // Llama 3.1's rope scaling as the converter writes it: a divisor per frequency (1 for short wavelengths, 8 for long)
-  ['llama, rope_freqs.weight (Llama 3.1)', { arch: 'llama', seed: 24, ropeFactors: Array.from({ length: 32 }, (_, i) => (i < 8 ? 1 : i >= 24 ? 8 : 1 / ((1 - (i - 8) / 16) / 8 + (i - 8) / 16))), types: { 'proj.weight': 'Q8_0' } }],
+  [
+    'llama, rope_freqs.weight (Llama 3.1)',
+    {
+      arch: 'llama',
+      seed: 24,
+      ropeFactors: Array.from({ length: 32 }, (_, i) =>
+        i < 8 ? 1 : i >= 24 ? 8 : 1 / ((1 - (i - 8) / 16) / 8 + (i - 8) / 16),
+      ),
+      types: { 'proj.weight': 'Q8_0' },
+    },
+  ],
   // per-head q/k norms, an explicit head size (32, not 256 / 4), F32 and Q6_K matrices
-  ['qwen3, q/k norms, head size 32', { arch: 'qwen3', seed: 23, headDim: 32, types: { 'q_proj.weight': 'Q6_K', 'k_proj.weight': 'F32', 'gate_proj.weight': 'Q4_K', 'embed_tokens.weight': 'Q5_K', 'lm_head.weight': 'Q8_0' } }],
+  [
+    'qwen3, q/k norms, head size 32',
+    {
+      arch: 'qwen3',
+      seed: 23,
+      headDim: 32,
+      types: {
+        'q_proj.weight': 'Q6_K',
+        'k_proj.weight': 'F32',
+        'gate_proj.weight': 'Q4_K',
+        'embed_tokens.weight': 'Q5_K',
+        'lm_head.weight': 'Q8_0',
+      },
+    },
+  ],
 ];
 
 for (const [name, options] of cases) {
@@ -47,14 +95,25 @@ for (const [name, options] of cases) {
     const aErr = relErr(got.attribution, ref.attribution);
     assert.ok(pErr <= 1e-3, `probabilities: relative error ${pErr}`);
     assert.ok(aErr <= 1e-2, `attribution: error ${aErr} of max |A|`);
-    process.stdout.write(`# ${name}: probability rel. error ${pErr.toExponential(2)}, attribution error ${aErr.toExponential(2)}\n`);
+    process.stdout.write(
+      `# ${name}: probability rel. error ${pErr.toExponential(2)}, attribution error ${aErr.toExponential(2)}\n`,
+    );
   });
 }
 
 test('one part of a split GGUF model is refused by name, with how to merge the parts', async () => {
   const { writeGguf, gv, f32Bytes } = await import('../helpers/ggufWriter');
   const path = join(root, 'model-00001-of-00002.gguf');
-  writeGguf(path, { 'general.architecture': gv.str('llama'), 'split.no': { type: 'u16', value: 0 }, 'split.count': { type: 'u16', value: 2 }, 'split.tensors.count': { type: 'i32', value: 20 } }, [{ name: 'token_embd.weight', ne: [4, 2], type: 0, data: f32Bytes(new Float32Array(8)) }]);
+  writeGguf(
+    path,
+    {
+      'general.architecture': gv.str('llama'),
+      'split.no': { type: 'u16', value: 0 },
+      'split.count': { type: 'u16', value: 2 },
+      'split.tensors.count': { type: 'i32', value: 20 },
+    },
+    [{ name: 'token_embd.weight', ne: [4, 2], type: 0, data: f32Bytes(new Float32Array(8)) }],
+  );
   const ck = await openCheckpoint(path);
   assert.ok(!ck.ok);
   assert.match(ck.error.message, /one part \(1 of 2\) of a split GGUF model/);

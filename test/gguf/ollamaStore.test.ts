@@ -30,35 +30,67 @@ function blob(bytes: Buffer): string {
 function manifest(path: string, layers: { mediaType: string; digest: string }[]): void {
   const file = join(store, 'manifests', path);
   mkdirSync(dirname(file), { recursive: true });
-  writeFileSync(file, JSON.stringify({ schemaVersion: 2, mediaType: 'application/vnd.docker.distribution.manifest.v2+json', config: { digest: blob(Buffer.from('{}')), mediaType: 'application/vnd.docker.container.image.v1+json' }, layers: layers.map((l) => ({ ...l, size: 1 })) }));
+  writeFileSync(
+    file,
+    JSON.stringify({
+      schemaVersion: 2,
+      mediaType: 'application/vnd.docker.distribution.manifest.v2+json',
+      config: { digest: blob(Buffer.from('{}')), mediaType: 'application/vnd.docker.container.image.v1+json' },
+      layers: layers.map((l) => ({ ...l, size: 1 })),
+    }),
+  );
 }
 
 const modelDigest = blob(readFileSync(gguf));
 const template = { mediaType: 'application/vnd.ollama.image.template', digest: blob(Buffer.from('{{ .Prompt }}')) };
-manifest('registry.ollama.ai/library/tiny/latest', [{ mediaType: 'application/vnd.ollama.image.model', digest: modelDigest }, template]);
-manifest('registry.ollama.ai/library/tiny/q8', [template, { mediaType: 'application/vnd.ollama.image.model', digest: modelDigest }]);
-manifest('registry.ollama.ai/someone/tiny/latest', [{ mediaType: 'application/vnd.ollama.image.model', digest: modelDigest }]);
+manifest('registry.ollama.ai/library/tiny/latest', [
+  { mediaType: 'application/vnd.ollama.image.model', digest: modelDigest },
+  template,
+]);
+manifest('registry.ollama.ai/library/tiny/q8', [
+  template,
+  { mediaType: 'application/vnd.ollama.image.model', digest: modelDigest },
+]);
+manifest('registry.ollama.ai/someone/tiny/latest', [
+  { mediaType: 'application/vnd.ollama.image.model', digest: modelDigest },
+]);
 manifest('example.com/team/tiny/v1', [{ mediaType: 'application/vnd.ollama.image.model', digest: modelDigest }]);
-manifest('registry.ollama.ai/library/adapter-only/latest', [{ mediaType: 'application/vnd.ollama.image.adapter', digest: modelDigest }]);
-manifest('registry.ollama.ai/library/not-gguf/latest', [{ mediaType: 'application/vnd.ollama.image.model', digest: blob(Buffer.from('not a model at all, just text')) }]);
+manifest('registry.ollama.ai/library/adapter-only/latest', [
+  { mediaType: 'application/vnd.ollama.image.adapter', digest: modelDigest },
+]);
+manifest('registry.ollama.ai/library/not-gguf/latest', [
+  { mediaType: 'application/vnd.ollama.image.model', digest: blob(Buffer.from('not a model at all, just text')) },
+]);
 const env = { OLLAMA_MODELS: store };
 
 test('names with and without tag, namespace and host find the model blob', () => {
   const file = join(store, 'blobs', modelDigest.replace(':', '-'));
-  for (const [spec, name] of [['tiny', 'tiny:latest'], ['tiny:latest', 'tiny:latest'], ['tiny:q8', 'tiny:q8'], ['someone/tiny', 'someone/tiny:latest'], ['example.com/team/tiny:v1', 'example.com/team/tiny:v1']]) {
+  for (const [spec, name] of [
+    ['tiny', 'tiny:latest'],
+    ['tiny:latest', 'tiny:latest'],
+    ['tiny:q8', 'tiny:q8'],
+    ['someone/tiny', 'someone/tiny:latest'],
+    ['example.com/team/tiny:v1', 'example.com/team/tiny:v1'],
+  ]) {
     const found = findOllamaModel(spec, env);
     assert.ok(found.ok, found.ok ? '' : found.error.message);
     assert.deepEqual(found.value, { name, file });
   }
-  assert.deepEqual(listOllamaModels(store).map((m) => m.name), ['example.com/team/tiny:v1', 'not-gguf:latest', 'someone/tiny:latest', 'tiny:latest', 'tiny:q8']);
+  assert.deepEqual(
+    listOllamaModels(store).map((m) => m.name),
+    ['example.com/team/tiny:v1', 'not-gguf:latest', 'someone/tiny:latest', 'tiny:latest', 'tiny:q8'],
+  );
 });
 
-test('the store: OLLAMA_MODELS, else ~/.ollama/models, else the Linux service\'s folder', () => {
+test("the store: OLLAMA_MODELS, else ~/.ollama/models, else the Linux service's folder", () => {
   assert.equal(ollamaStore(env).root, store);
   const home = join(root, 'home');
   mkdirSync(join(home, '.ollama', 'models', 'manifests'), { recursive: true });
   assert.equal(ollamaStore({}, home).root, join(home, '.ollama', 'models'));
-  assert.deepEqual(ollamaStore({}, join(root, 'nobody')).tried, [join(root, 'nobody', '.ollama', 'models'), '/usr/share/ollama/.ollama/models']);
+  assert.deepEqual(ollamaStore({}, join(root, 'nobody')).tried, [
+    join(root, 'nobody', '.ollama', 'models'),
+    '/usr/share/ollama/.ollama/models',
+  ]);
 });
 
 test('each way of not finding a model has its own message', async () => {
@@ -68,7 +100,10 @@ test('each way of not finding a model has its own message', async () => {
   const unknown = findOllamaModel('llama3.2', env);
   assert.ok(!unknown.ok);
   assert.match(unknown.error.message, /ollama:llama3.2: not in the Ollama store/);
-  assert.match(unknown.error.hint, /Installed: example.com\/team\/tiny:v1, not-gguf:latest, someone\/tiny:latest, tiny:latest, tiny:q8/);
+  assert.match(
+    unknown.error.hint,
+    /Installed: example.com\/team\/tiny:v1, not-gguf:latest, someone\/tiny:latest, tiny:latest, tiny:q8/,
+  );
   const badName = findOllamaModel('../etc/passwd', env);
   assert.ok(!badName.ok);
   assert.match(badName.error.message, /not a model name/);
@@ -91,7 +126,23 @@ test('each way of not finding a model has its own message', async () => {
 
 test('explain --model ollama:NAME through the CLI', () => {
   const out = join(root, 'explain.json');
-  const run = runCli(['explain', '--model', 'ollama:someone/tiny', '--prompt', 'Name a fruit.', '--response', ' A pear.', '--chat', 'off', '--json', out], 60_000, { OLLAMA_MODELS: store });
+  const run = runCli(
+    [
+      'explain',
+      '--model',
+      'ollama:someone/tiny',
+      '--prompt',
+      'Name a fruit.',
+      '--response',
+      ' A pear.',
+      '--chat',
+      'off',
+      '--json',
+      out,
+    ],
+    60_000,
+    { OLLAMA_MODELS: store },
+  );
   assert.equal(run.status, 0, run.stderr);
   const json = JSON.parse(readFileSync(out, 'utf8'));
   assert.equal(json.model.path, 'ollama:someone/tiny:latest');

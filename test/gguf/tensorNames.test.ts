@@ -25,12 +25,18 @@ test('llama-layout names, with and without the model. prefix; unknown names have
   for (const [hf, gguf] of pairs) assert.equal(ggufTensorName(hf), gguf, hf);
 });
 
-test('the converter\'s q/k permutation, W.reshape(heads, 2, d/2, cols).swapaxes(1, 2), undone row by row', () => {
-  for (const [heads, d] of [[1, 8], [4, 6], [2, 128]] as const) {
+test("the converter's q/k permutation, W.reshape(heads, 2, d/2, cols).swapaxes(1, 2), undone row by row", () => {
+  for (const [heads, d] of [
+    [1, 8],
+    [4, 6],
+    [2, 128],
+  ] as const) {
     const rows = heads * d;
     // converter: gguf[h, i, s] = hf[h, s, i] in (heads, d/2, 2) order
     const ggufRowHolds = new Int32Array(rows); // the HF row each GGUF row holds
-    for (let h = 0; h < heads; h++) for (let i = 0; i < d / 2; i++) for (let s = 0; s < 2; s++) ggufRowHolds[h * d + i * 2 + s] = h * d + s * (d / 2) + i;
+    for (let h = 0; h < heads; h++)
+      for (let i = 0; i < d / 2; i++)
+        for (let s = 0; s < 2; s++) ggufRowHolds[h * d + i * 2 + s] = h * d + s * (d / 2) + i;
     const order = unpermutedRows(rows, heads);
     for (let r = 0; r < rows; r++) assert.equal(ggufRowHolds[order[r]], r, `heads ${heads}, d ${d}, row ${r}`);
   }
@@ -40,21 +46,38 @@ test('the converter\'s q/k permutation, W.reshape(heads, 2, d/2, cols).swapaxes(
 
 test('hfTensorName inverts ggufTensorName on every llama-layout name', async () => {
   const { hfTensorName } = await import('../../src/gguf/tensorNames');
-  for (const hf of ['model.embed_tokens.weight', 'model.norm.weight', 'lm_head.weight', 'model.layers.7.input_layernorm.weight', 'model.layers.7.post_attention_layernorm.weight', 'model.layers.7.self_attn.q_proj.weight', 'model.layers.7.self_attn.v_proj.bias', 'model.layers.7.self_attn.o_proj.weight', 'model.layers.7.self_attn.k_norm.weight', 'model.layers.7.mlp.down_proj.weight']) {
+  for (const hf of [
+    'model.embed_tokens.weight',
+    'model.norm.weight',
+    'lm_head.weight',
+    'model.layers.7.input_layernorm.weight',
+    'model.layers.7.post_attention_layernorm.weight',
+    'model.layers.7.self_attn.q_proj.weight',
+    'model.layers.7.self_attn.v_proj.bias',
+    'model.layers.7.self_attn.o_proj.weight',
+    'model.layers.7.self_attn.k_norm.weight',
+    'model.layers.7.mlp.down_proj.weight',
+  ]) {
     assert.equal(hfTensorName(ggufTensorName(hf)!), hf);
   }
   assert.equal(hfTensorName('rope_freqs.weight'), undefined);
   assert.equal(hfTensorName('blk.0.ffn_gate_exps.weight'), undefined);
 });
 
-test('per family: Gemma\'s and OLMo 2\'s norms, Phi-3\'s fused projections, a mixture\'s stacked and single experts', async () => {
+test("per family: Gemma's and OLMo 2's norms, Phi-3's fused projections, a mixture's stacked and single experts", async () => {
   const { hfTensorName, tensorNaming } = await import('../../src/gguf/tensorNames');
   const gemma = tensorNaming('gemma3_text');
   assert.equal(hfTensorName('blk.2.ffn_norm.weight', gemma), 'model.layers.2.pre_feedforward_layernorm.weight');
-  assert.equal(hfTensorName('blk.2.post_attention_norm.weight', gemma), 'model.layers.2.post_attention_layernorm.weight');
+  assert.equal(
+    hfTensorName('blk.2.post_attention_norm.weight', gemma),
+    'model.layers.2.post_attention_layernorm.weight',
+  );
   assert.equal(hfTensorName('blk.2.post_ffw_norm.weight', gemma), 'model.layers.2.post_feedforward_layernorm.weight');
   const olmo = tensorNaming('olmo2');
-  assert.equal(hfTensorName('blk.0.post_attention_norm.weight', olmo), 'model.layers.0.post_attention_layernorm.weight');
+  assert.equal(
+    hfTensorName('blk.0.post_attention_norm.weight', olmo),
+    'model.layers.0.post_attention_layernorm.weight',
+  );
   assert.equal(hfTensorName('blk.0.attn_norm.weight', olmo), undefined);
   const phi = tensorNaming('phi3');
   assert.equal(hfTensorName('blk.1.attn_qkv.weight', phi), 'model.layers.1.self_attn.qkv_proj.weight');
@@ -69,5 +92,8 @@ test('per family: Gemma\'s and OLMo 2\'s norms, Phi-3\'s fused projections, a mi
   const mixtral = tensorNaming('mixtral');
   // early Mixtral files: one tensor per expert
   assert.equal(hfTensorName('blk.0.ffn_gate.7.weight', mixtral), 'model.layers.0.block_sparse_moe.experts.7.w1.weight');
-  assert.equal((hfTensorName('blk.0.ffn_up_exps.weight', mixtral) as (e: number) => string)(2), 'model.layers.0.block_sparse_moe.experts.2.w3.weight');
+  assert.equal(
+    (hfTensorName('blk.0.ffn_up_exps.weight', mixtral) as (e: number) => string)(2),
+    'model.layers.0.block_sparse_moe.experts.2.w3.weight',
+  );
 });

@@ -21,7 +21,11 @@ test('nodes are listed in a topological order by depth: a side branch before the
   const nodes = decode(bytes).node!;
   const produced = new Map<string, number>();
   nodes.forEach((n, i) => n.output!.forEach((o) => produced.set(o, i)));
-  nodes.forEach((n, i) => n.input!.forEach((inp) => assert.ok((produced.get(inp) ?? -1) < i, `${n.opType} at ${i} reads ${inp} produced later`)));
+  nodes.forEach((n, i) =>
+    n.input!.forEach((inp) =>
+      assert.ok((produced.get(inp) ?? -1) < i, `${n.opType} at ${i} reads ${inp} produced later`),
+    ),
+  );
   // at the Add, the side branch's producer comes before the chain's, so the runtime's walk (inputs entered
   // from the highest index down) runs the chain first and the Exp right before the Add
   const at = (op: string) => nodes.findIndex((n) => n.opType === op);
@@ -30,7 +34,9 @@ test('nodes are listed in a topological order by depth: a side branch before the
   const session = await createSession(bytes, { threads: 1 });
   const out = await session.run({ x: f32([0, 1, 2, 3, 4, 5], [2, 3]), w: f32([0, 0, 0, 1, 1, 1], [2, 3]) });
   const t = (v: number) => Math.tanh(Math.tanh(Math.tanh(Math.tanh(v))));
-  Array.from(out.y.data as Float32Array).forEach((v, i) => assert.ok(Math.abs(v - (t(i) ** 2 + Math.exp(i < 3 ? 0 : 1))) < 1e-6));
+  Array.from(out.y.data as Float32Array).forEach((v, i) =>
+    assert.ok(Math.abs(v - (t(i) ** 2 + Math.exp(i < 3 ? 0 : 1))) < 1e-6),
+  );
 });
 
 test('recasts of one weight with different salts are different nodes (never merged), same value', async () => {
@@ -42,7 +48,9 @@ test('recasts of one weight with different salts are different nodes (never merg
   const bytes = G.emitModel(g, outputs);
   const nodes = decode(bytes).node!;
   // each recast is Reshape -> Cast; the Reshapes differ in their shape input or allowzero
-  const reshapes = nodes.filter((n) => n.opType === 'Reshape').map((n) => `${n.input![1]}|${(n.attribute ?? []).map((a) => `${a.name}=${a.i}`).join()}`);
+  const reshapes = nodes
+    .filter((n) => n.opType === 'Reshape')
+    .map((n) => `${n.input![1]}|${(n.attribute ?? []).map((a) => `${a.name}=${a.i}`).join()}`);
   assert.equal(reshapes.length, 6);
   assert.equal(new Set(reshapes).size, 6, reshapes.join(' '));
   const session = await createSession(bytes, { threads: 1 });

@@ -28,7 +28,10 @@ const size = (t: Tensor) => t.shape.reduce<number>((a, d) => a * (d as number), 
  * build(g) declares inputs (float64, static shapes) with values and returns y. Asserts that every gradient
  * matches finite differences to `tol` (max abs error over max abs value).
  */
-export async function gradcheck(build: (g: Graph) => { inputs: CheckInput[]; y: Tensor }, opts: { batch?: number; h?: number; tol?: number; seed?: number } = {}): Promise<number> {
+export async function gradcheck(
+  build: (g: Graph) => { inputs: CheckInput[]; y: Tensor },
+  opts: { batch?: number; h?: number; tol?: number; seed?: number } = {},
+): Promise<number> {
   const batch = opts.batch ?? 2;
   const h = opts.h ?? 1e-6;
   const tol = opts.tol ?? 1e-6;
@@ -36,7 +39,11 @@ export async function gradcheck(build: (g: Graph) => { inputs: CheckInput[]; y: 
   const g = new Graph('float64');
   const { inputs, y } = build(g);
   const seed = g.input('seed', [batch, ...y.shape]);
-  const grads = grad(y, inputs.map((i) => i.tensor), seed);
+  const grads = grad(
+    y,
+    inputs.map((i) => i.tensor),
+    seed,
+  );
   const outputs = [{ name: 'y', tensor: y }, ...grads.map((d, k) => ({ name: `d${k}`, tensor: d! }))];
   grads.forEach((d, k) => assert.ok(d, `no gradient reached input ${k}`));
   // 'basic' as LensModel uses for float64: the contrib fusions of 'all' (e.g. QuickGelu) have float32 kernels only
@@ -85,7 +92,18 @@ export async function gradcheck(build: (g: Graph) => { inputs: CheckInput[]; y: 
 }
 
 /** A float64 input with random values. */
-export function randomInput(g: Graph, name: string, shape: number[], rand: () => number, scale = 1, offset = 0): CheckInput {
-  const values = randn(shape.reduce((a, b) => a * b, 1), rand, scale).map((v) => v + offset);
+export function randomInput(
+  g: Graph,
+  name: string,
+  shape: number[],
+  rand: () => number,
+  scale = 1,
+  offset = 0,
+): CheckInput {
+  const values = randn(
+    shape.reduce((a, b) => a * b, 1),
+    rand,
+    scale,
+  ).map((v) => v + offset);
   return { tensor: g.input(name, shape), values };
 }

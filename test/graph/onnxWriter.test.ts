@@ -14,10 +14,20 @@ const ROOT = join(__dirname, '..', '..');
 
 function wrapper(bytes: Uint8Array) {
   const m = onnx.ModelProto.decode(bytes);
-  return { irVersion: Number(m.irVersion), producerName: m.producerName, opsetImport: m.opsetImport.map((o) => ({ domain: o.domain, version: Number(o.version) })) };
+  return {
+    irVersion: Number(m.irVersion),
+    producerName: m.producerName,
+    opsetImport: m.opsetImport.map((o) => ({ domain: o.domain, version: Number(o.version) })),
+  };
 }
 
-const identity = () => modelBytes({ name: 'identity', input: [value('x', T.FLOAT, ['n'])], output: [value('y', T.FLOAT, ['n'])], node: [node('Identity', ['x'], ['y'])] });
+const identity = () =>
+  modelBytes({
+    name: 'identity',
+    input: [value('x', T.FLOAT, ['n'])],
+    output: [value('y', T.FLOAT, ['n'])],
+    node: [node('Identity', ['x'], ['y'])],
+  });
 
 test('the DSL and a node list get the same model wrapper', () => {
   const g = new Graph('float32');
@@ -28,7 +38,8 @@ test('the DSL and a node list get the same model wrapper', () => {
 });
 
 test('only the writer encodes a ModelProto and only onnxSession.ts opens sessions', () => {
-  const where = (pattern: string) => execFileSync('git', ['grep', '-l', '-F', pattern, '--', 'src'], { cwd: ROOT, encoding: 'utf8' }).trim().split('\n');
+  const where = (pattern: string) =>
+    execFileSync('git', ['grep', '-l', '-F', pattern, '--', 'src'], { cwd: ROOT, encoding: 'utf8' }).trim().split('\n');
   assert.deepEqual(where('ModelProto.encode'), ['src/graph/onnxWriter.ts']);
   assert.deepEqual(where('InferenceSession.create'), ['src/runtime/onnxSession.ts']);
   assert.deepEqual(where('Promise<ort.InferenceSession>>'), ['src/runtime/onnxSession.ts']);

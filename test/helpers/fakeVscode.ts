@@ -105,10 +105,22 @@ export const window = {
   showInputBox: async () => undefined,
   showOpenDialog: async () => undefined,
   showSaveDialog: async () => undefined,
-  withProgress: async (_o: unknown, task: (p: { report(x: unknown): void }, token: { onCancellationRequested(l: () => void): void }) => Promise<unknown>) =>
-    task({ report: () => {} }, { onCancellationRequested: () => {} }),
+  withProgress: async (
+    _o: unknown,
+    task: (
+      p: { report(x: unknown): void },
+      token: { onCancellationRequested(l: () => void): void },
+    ) => Promise<unknown>,
+  ) => task({ report: () => {} }, { onCancellationRequested: () => {} }),
   createWebviewPanel(viewType: string, title: string) {
-    const panel = { viewType, title, webview: new FakeWebview(), disposed: false, iconPath: undefined as unknown, disposeEmitter: new Emitter<void>() };
+    const panel = {
+      viewType,
+      title,
+      webview: new FakeWebview(),
+      disposed: false,
+      iconPath: undefined as unknown,
+      disposeEmitter: new Emitter<void>(),
+    };
     host.panels.push(panel);
     return {
       webview: panel.webview,

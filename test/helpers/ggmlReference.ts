@@ -45,6 +45,9 @@ export function ggmlDequantize(typeId: number, blocks: Uint8Array, values: numbe
 
 /** ggml_quantize_chunk of `rows` rows of `perRow` values (no importance matrix): the rows' blocks. */
 export function ggmlQuantize(typeId: number, values: Float32Array, rows: number, perRow: number): Uint8Array {
-  const out = run(['quantize', String(typeId), String(rows), String(perRow)], new Uint8Array(values.buffer, values.byteOffset, values.byteLength));
+  const out = run(
+    ['quantize', String(typeId), String(rows), String(perRow)],
+    new Uint8Array(values.buffer, values.byteOffset, values.byteLength),
+  );
   return new Uint8Array(out.buffer, out.byteOffset, out.byteLength);
 }

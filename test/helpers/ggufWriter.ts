@@ -5,9 +5,16 @@
 import { writeFileSync } from 'node:fs';
 
 export type GgufValue =
-  | { readonly type: 'u8' | 'i8' | 'u16' | 'i16' | 'u32' | 'i32' | 'f32' | 'bool' | 'u64' | 'i64' | 'f64'; readonly value: number | bigint | boolean }
+  | {
+      readonly type: 'u8' | 'i8' | 'u16' | 'i16' | 'u32' | 'i32' | 'f32' | 'bool' | 'u64' | 'i64' | 'f64';
+      readonly value: number | bigint | boolean;
+    }
   | { readonly type: 'string'; readonly value: string }
-  | { readonly type: 'array'; readonly of: 'u8' | 'i8' | 'u16' | 'i16' | 'u32' | 'i32' | 'f32' | 'bool' | 'u64' | 'i64' | 'f64' | 'string'; readonly value: readonly (number | string | boolean | bigint)[] };
+  | {
+      readonly type: 'array';
+      readonly of: 'u8' | 'i8' | 'u16' | 'i16' | 'u32' | 'i32' | 'f32' | 'bool' | 'u64' | 'i64' | 'f64' | 'string';
+      readonly value: readonly (number | string | boolean | bigint)[];
+    };
 
 export interface GgufTensorSpec {
   readonly name: string;
@@ -27,7 +34,21 @@ export interface GgufWriteOptions {
   readonly offsetShift?: Readonly<Record<string, number>>;
 }
 
-const SCALAR_CODES = { u8: 0, i8: 1, u16: 2, i16: 3, u32: 4, i32: 5, f32: 6, bool: 7, string: 8, array: 9, u64: 10, i64: 11, f64: 12 } as const;
+const SCALAR_CODES = {
+  u8: 0,
+  i8: 1,
+  u16: 2,
+  i16: 3,
+  u32: 4,
+  i32: 5,
+  f32: 6,
+  bool: 7,
+  string: 8,
+  array: 9,
+  u64: 10,
+  i64: 11,
+  f64: 12,
+} as const;
 
 class Bytes {
   private chunks: Buffer[] = [];
@@ -54,19 +75,41 @@ class Bytes {
   scalar(type: keyof typeof SCALAR_CODES, v: number | bigint | boolean | string): void {
     const b = Buffer.alloc(8);
     switch (type) {
-      case 'u8': return this.push(Buffer.from([Number(v)]));
-      case 'i8': b.writeInt8(Number(v)); return this.push(b.subarray(0, 1));
-      case 'bool': return this.push(Buffer.from([v ? 1 : 0]));
-      case 'u16': b.writeUInt16LE(Number(v)); return this.push(b.subarray(0, 2));
-      case 'i16': b.writeInt16LE(Number(v)); return this.push(b.subarray(0, 2));
-      case 'u32': b.writeUInt32LE(Number(v)); return this.push(b.subarray(0, 4));
-      case 'i32': b.writeInt32LE(Number(v)); return this.push(b.subarray(0, 4));
-      case 'f32': b.writeFloatLE(Number(v)); return this.push(b.subarray(0, 4));
-      case 'u64': b.writeBigUInt64LE(BigInt(v as number)); return this.push(b);
-      case 'i64': b.writeBigInt64LE(BigInt(v as number)); return this.push(b);
-      case 'f64': b.writeDoubleLE(Number(v)); return this.push(b);
-      case 'string': return this.string(String(v));
-      default: throw new Error(`scalar ${type}`);
+      case 'u8':
+        return this.push(Buffer.from([Number(v)]));
+      case 'i8':
+        b.writeInt8(Number(v));
+        return this.push(b.subarray(0, 1));
+      case 'bool':
+        return this.push(Buffer.from([v ? 1 : 0]));
+      case 'u16':
+        b.writeUInt16LE(Number(v));
+        return this.push(b.subarray(0, 2));
+      case 'i16':
+        b.writeInt16LE(Number(v));
+        return this.push(b.subarray(0, 2));
+      case 'u32':
+        b.writeUInt32LE(Number(v));
+        return this.push(b.subarray(0, 4));
+      case 'i32':
+        b.writeInt32LE(Number(v));
+        return this.push(b.subarray(0, 4));
+      case 'f32':
+        b.writeFloatLE(Number(v));
+        return this.push(b.subarray(0, 4));
+      case 'u64':
+        b.writeBigUInt64LE(BigInt(v as number));
+        return this.push(b);
+      case 'i64':
+        b.writeBigInt64LE(BigInt(v as number));
+        return this.push(b);
+      case 'f64':
+        b.writeDoubleLE(Number(v));
+        return this.push(b);
+      case 'string':
+        return this.string(String(v));
+      default:
+        throw new Error(`scalar ${type}`);
     }
   }
   concat(): Buffer {
@@ -75,7 +118,11 @@ class Bytes {
 }
 
 /** The file's bytes. */
-export function ggufBytes(metadata: Readonly<Record<string, GgufValue>>, tensors: readonly GgufTensorSpec[], options: GgufWriteOptions = {}): Buffer {
+export function ggufBytes(
+  metadata: Readonly<Record<string, GgufValue>>,
+  tensors: readonly GgufTensorSpec[],
+  options: GgufWriteOptions = {},
+): Buffer {
   const alignment = options.alignment ?? 32;
   const meta: Record<string, GgufValue> = { ...metadata };
   if (alignment !== 32) meta['general.alignment'] = { type: 'u32', value: alignment };
@@ -106,7 +153,7 @@ export function ggufBytes(metadata: Readonly<Record<string, GgufValue>>, tensors
     out.u32(t.type);
     out.u64(offsets[i] + (options.offsetShift?.[t.name] ?? 0));
   });
-  const pad = (n: number) => (Math.ceil(n / alignment) * alignment - n);
+  const pad = (n: number) => Math.ceil(n / alignment) * alignment - n;
   out.push(Buffer.alloc(pad(out.length)));
   tensors.forEach((t) => {
     out.push(Buffer.from(t.data.buffer, t.data.byteOffset, t.data.byteLength));
@@ -116,7 +163,12 @@ export function ggufBytes(metadata: Readonly<Record<string, GgufValue>>, tensors
   return options.truncate ? bytes.subarray(0, bytes.length - options.truncate) : bytes;
 }
 
-export function writeGguf(path: string, metadata: Readonly<Record<string, GgufValue>>, tensors: readonly GgufTensorSpec[], options: GgufWriteOptions = {}): void {
+export function writeGguf(
+  path: string,
+  metadata: Readonly<Record<string, GgufValue>>,
+  tensors: readonly GgufTensorSpec[],
+  options: GgufWriteOptions = {},
+): void {
   writeFileSync(path, ggufBytes(metadata, tensors, options));
 }
 
@@ -134,4 +186,5 @@ export const gv = {
 };
 
 /** f32 values as a tensor's bytes (ggml type 0). */
-export const f32Bytes = (values: Float32Array): Uint8Array => new Uint8Array(values.buffer.slice(values.byteOffset, values.byteOffset + values.byteLength));
+export const f32Bytes = (values: Float32Array): Uint8Array =>
+  new Uint8Array(values.buffer.slice(values.byteOffset, values.byteOffset + values.byteLength));

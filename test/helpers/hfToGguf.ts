@@ -28,11 +28,26 @@ export interface ConvertedGguf {
   readonly config: ModelConfig;
 }
 
-const ARCH: Readonly<Record<string, string>> = { llama: 'llama', mistral: 'llama', mixtral: 'llama', qwen2: 'qwen2', qwen3: 'qwen3', qwen3_moe: 'qwen3moe', gemma2: 'gemma2', gemma3_text: 'gemma3', phi3: 'phi3', olmo2: 'olmo2' };
+const ARCH: Readonly<Record<string, string>> = {
+  llama: 'llama',
+  mistral: 'llama',
+  mixtral: 'llama',
+  qwen2: 'qwen2',
+  qwen3: 'qwen3',
+  qwen3_moe: 'qwen3moe',
+  gemma2: 'gemma2',
+  gemma3_text: 'gemma3',
+  phi3: 'phi3',
+  olmo2: 'olmo2',
+};
 
 /** llama.cpp's name of a Hugging Face tensor (TensorNameMap), or of the stacked tensor an expert goes into. */
 function ggufName(family: string, hf: string): { name: string; expert?: number } {
-  const global: Record<string, string> = { 'model.embed_tokens.weight': 'token_embd.weight', 'model.norm.weight': 'output_norm.weight', 'lm_head.weight': 'output.weight' };
+  const global: Record<string, string> = {
+    'model.embed_tokens.weight': 'token_embd.weight',
+    'model.norm.weight': 'output_norm.weight',
+    'lm_head.weight': 'output.weight',
+  };
   if (global[hf]) return { name: global[hf] };
   const m = /^model\.layers\.(\d+)\.(.+)$/.exec(hf);
   if (!m) throw new Error(`hfToGguf: no GGUF name for ${hf}`);
@@ -56,7 +71,8 @@ function ggufName(family: string, hf: string): { name: string; expert?: number }
     [/^mlp\.(gate|up|down)_proj\.weight$/, 'ffn_$1.weight'],
     [/^(?:mlp|block_sparse_moe)\.gate\.weight$/, 'ffn_gate_inp.weight'],
   ];
-  for (const [pattern, name] of table) if (pattern.test(rest)) return { name: `blk.${l}.${rest.replace(pattern, name)}` };
+  for (const [pattern, name] of table)
+    if (pattern.test(rest)) return { name: `blk.${l}.${rest.replace(pattern, name)}` };
   throw new Error(`hfToGguf: no GGUF name for ${hf}`);
 }
 
@@ -76,10 +92,15 @@ export function convertToGguf(ck: RandomCheckpoint, path: string, o: HfToGgufOpt
     let values: Float32Array = Float32Array.from(stored);
     // Gemma's converters add the RMSNorm's 1 to every norm weight (norm_shift), q/k norms included
     if (gemma && hf.endsWith('norm.weight')) values = values.map((v) => v + 1);
-    const heads = permuted && /self_attn\.q_proj/.test(hf) ? c.numHeads : permuted && /self_attn\.k_proj/.test(hf) ? c.numKvHeads : 0;
+    const heads =
+      permuted && /self_attn\.q_proj/.test(hf)
+        ? c.numHeads
+        : permuted && /self_attn\.k_proj/.test(hf)
+          ? c.numKvHeads
+          : 0;
     if (heads) values = permuteQueryKeyRows(values, shape[0], heads, false);
     const suffix = Object.keys(o.types ?? {}).find((s) => hf.endsWith(s));
-    const typeName = shape.length === 1 ? 'F32' : ((suffix && o.types![suffix]) || 'F32');
+    const typeName = shape.length === 1 ? 'F32' : (suffix && o.types![suffix]) || 'F32';
     const type = ggmlTypeByName(typeName)!;
     const data = type.name === 'F32' ? f32Bytes(values) : ggmlQuantize(type.id, values, rows, values.length / rows);
     const back = type.name === 'F32' ? values : ggmlDequantize(type.id, data, values.length);
@@ -135,9 +156,15 @@ export function convertToGguf(ck: RandomCheckpoint, path: string, o: HfToGgufOpt
     metadata[k('attention.sliding_window')] = gv.u32(c.slidingWindow ?? 0);
     // convert_hf_to_gguf leaves the pattern to llama.cpp's default (2, gemma3 6); a file may carry it
     const pattern = family === 'gemma3_text' ? Number(json.sliding_window_pattern ?? 6) : 2;
-    if (pattern !== (family === 'gemma3_text' ? 6 : 2)) metadata[k('attention.sliding_window_pattern')] = gv.u32(pattern);
+    if (pattern !== (family === 'gemma3_text' ? 6 : 2))
+      metadata[k('attention.sliding_window_pattern')] = gv.u32(pattern);
     if (c.localRope && c.localRope.theta !== 10000) metadata[k('rope.freq_base_swa')] = gv.f32(c.localRope.theta);
-    expected = { ...expected, normOffset: 0, attnLogitSoftcap: c.attnLogitSoftcap === null ? null : Math.fround(c.attnLogitSoftcap), finalLogitSoftcap: c.finalLogitSoftcap === null ? null : Math.fround(c.finalLogitSoftcap) };
+    expected = {
+      ...expected,
+      normOffset: 0,
+      attnLogitSoftcap: c.attnLogitSoftcap === null ? null : Math.fround(c.attnLogitSoftcap),
+      finalLogitSoftcap: c.finalLogitSoftcap === null ? null : Math.fround(c.finalLogitSoftcap),
+    };
   }
   if (family === 'phi3') {
     metadata[k('rope.dimension_count')] = gv.u32(c.rotaryDim);
@@ -146,10 +173,28 @@ export function convertToGguf(ck: RandomCheckpoint, path: string, o: HfToGgufOpt
     if (s?.type === 'longrope') {
       metadata[k('rope.scaling.original_context_length')] = gv.u32(s.originalMaxPositions);
       metadata[k('rope.scaling.attn_factor')] = gv.f32(s.attentionFactor);
-      tensors.push({ name: 'rope_factors_long.weight', ne: [s.longFactor.length], type: 0, data: f32Bytes(Float32Array.from(s.longFactor)) });
-      tensors.push({ name: 'rope_factors_short.weight', ne: [s.shortFactor.length], type: 0, data: f32Bytes(Float32Array.from(s.shortFactor)) });
+      tensors.push({
+        name: 'rope_factors_long.weight',
+        ne: [s.longFactor.length],
+        type: 0,
+        data: f32Bytes(Float32Array.from(s.longFactor)),
+      });
+      tensors.push({
+        name: 'rope_factors_short.weight',
+        ne: [s.shortFactor.length],
+        type: 0,
+        data: f32Bytes(Float32Array.from(s.shortFactor)),
+      });
       const f32 = (xs: readonly number[]) => xs.map((x) => Math.fround(x));
-      expected = { ...expected, ropeScaling: { ...s, shortFactor: f32(s.shortFactor), longFactor: f32(s.longFactor), attentionFactor: Math.fround(s.attentionFactor) } };
+      expected = {
+        ...expected,
+        ropeScaling: {
+          ...s,
+          shortFactor: f32(s.shortFactor),
+          longFactor: f32(s.longFactor),
+          attentionFactor: Math.fround(s.attentionFactor),
+        },
+      };
     }
     // llama.cpp runs Phi-3 without its window
     expected = { ...expected, slidingWindow: null, fullAttentionLayers: [] };
@@ -165,7 +210,10 @@ export function convertToGguf(ck: RandomCheckpoint, path: string, o: HfToGgufOpt
 
 /** The checkpoint's byte-level BPE tokenizer.json as llama.cpp's gpt2 vocabulary, padded to the model's rows. */
 function vocabulary(ck: RandomCheckpoint): Record<string, GgufValue> {
-  const json = JSON.parse(readFileSync(`${ck.dir}/tokenizer.json`, 'utf8')) as { model: { vocab: Record<string, number>; merges: (string | [string, string])[] }; added_tokens: { id: number; content: string }[] };
+  const json = JSON.parse(readFileSync(`${ck.dir}/tokenizer.json`, 'utf8')) as {
+    model: { vocab: Record<string, number>; merges: (string | [string, string])[] };
+    added_tokens: { id: number; content: string }[];
+  };
   const V = ck.config.vocabSize;
   const tokens: string[] = [];
   const types: number[] = [];

@@ -23,16 +23,30 @@ export function useLlamaCpp(): () => Llama {
 }
 
 /** p(response[m] | prompt, response[..m]) as llama.cpp computes it for the GGUF file at `path`. */
-export async function llamaCppProbabilities(llama: Llama, path: string, prompt: readonly number[], response: readonly number[]): Promise<number[]> {
+export async function llamaCppProbabilities(
+  llama: Llama,
+  path: string,
+  prompt: readonly number[],
+  response: readonly number[],
+): Promise<number[]> {
   const model = await llama.loadModel({ modelPath: path });
   try {
     const context = await model.createContext({ contextSize: 64 });
     const sequence = context.getSequence();
     const fed = [...prompt, ...response.slice(0, -1)];
     const sampling = { temperature: 1, topK: 0, topP: 1, minP: 0 };
-    const results = await sequence.controlledEvaluate(fed.map((t, i) => (i >= prompt.length - 1 ? [t, { generateNext: { probabilities: true, options: sampling } }] : t)) as Parameters<typeof sequence.controlledEvaluate>[0]);
+    const results = await sequence.controlledEvaluate(
+      fed.map((t, i) =>
+        i >= prompt.length - 1 ? [t, { generateNext: { probabilities: true, options: sampling } }] : t,
+      ) as Parameters<typeof sequence.controlledEvaluate>[0],
+    );
     await context.dispose();
-    return response.map((y, m) => (results[prompt.length - 1 + m] as { next: { probabilities: Map<number, number> } }).next.probabilities.get(y) ?? 0);
+    return response.map(
+      (y, m) =>
+        (results[prompt.length - 1 + m] as { next: { probabilities: Map<number, number> } }).next.probabilities.get(
+          y,
+        ) ?? 0,
+    );
   } finally {
     await model.dispose();
   }

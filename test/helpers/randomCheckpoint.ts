@@ -16,7 +16,8 @@ import { roundTo, safetensorsBytes, type TensorToWrite } from './safetensorsWrit
 import { writeByteFallbackTokenizer, writeByteLevelBpeTokenizer, type WrittenTokenizer } from './tokenizerJson';
 import { gaussian, mulberry32 } from './prng';
 
-export type CheckpointFamily = 'llama' | 'mistral' | 'qwen2' | 'qwen3' | 'olmo2' | 'phi3' | 'mixtral' | 'qwen3_moe' | 'gemma2' | 'gemma3' | 'gpt2';
+export type CheckpointFamily =
+  'llama' | 'mistral' | 'qwen2' | 'qwen3' | 'olmo2' | 'phi3' | 'mixtral' | 'qwen3_moe' | 'gemma2' | 'gemma3' | 'gpt2';
 export type CheckpointDtype = 'F32' | 'F16' | 'BF16';
 
 export interface RandomCheckpointOptions {
@@ -70,7 +71,6 @@ export interface RandomCheckpoint {
   readonly files: readonly string[]; // the safetensors files written, relative to dir
 }
 
-
 const TORCH_DTYPE: Record<CheckpointDtype, string> = { F32: 'float32', F16: 'float16', BF16: 'bfloat16' };
 const BYTES: Record<CheckpointDtype, number> = { F32: 4, F16: 2, BF16: 2 };
 const TRANSFORMERS_VERSION = '4.46.0';
@@ -83,7 +83,8 @@ function ropeScalingJson(s: RopeScaling | null): Record<string, unknown> | null 
   if (s.type === 'linear') return { factor: s.factor, rope_type: 'linear' };
   // as Phi-3.5 and Phi-4-mini configs write it (the original context at the config's top level)
   if (s.type === 'longrope') return { long_factor: s.longFactor, short_factor: s.shortFactor, type: 'longrope' };
-  if (s.type === 'frequencyFactors') throw new Error('per-frequency factors come from GGUF files (rope_freqs.weight), not config.json');
+  if (s.type === 'frequencyFactors')
+    throw new Error('per-frequency factors come from GGUF files (rope_freqs.weight), not config.json');
   return {
     factor: s.factor,
     high_freq_factor: s.highFreqFactor,
@@ -104,7 +105,12 @@ interface Sizes {
   V: number;
 }
 
-function configJsonFor(o: RandomCheckpointOptions, z: Sizes, tok: WrittenTokenizer, tie: boolean): Record<string, unknown> {
+function configJsonFor(
+  o: RandomCheckpointOptions,
+  z: Sizes,
+  tok: WrittenTokenizer,
+  tie: boolean,
+): Record<string, unknown> {
   const dtype = TORCH_DTYPE[o.dtype ?? 'F32'];
   if (o.family === 'gpt2') {
     const cfg: Record<string, unknown> = {
@@ -212,7 +218,16 @@ function configJsonFor(o: RandomCheckpointOptions, z: Sizes, tok: WrittenTokeniz
     };
     if (!o.multimodal) return text;
     const { architectures: _a, bos_token_id, eos_token_id, ...inner } = text;
-    return { architectures: ['Gemma3ForConditionalGeneration'], bos_token_id, eos_token_id, model_type: 'gemma3', text_config: inner, vision_config: { model_type: 'siglip_vision_model' }, torch_dtype: tail.torch_dtype, transformers_version: TRANSFORMERS_VERSION };
+    return {
+      architectures: ['Gemma3ForConditionalGeneration'],
+      bos_token_id,
+      eos_token_id,
+      model_type: 'gemma3',
+      text_config: inner,
+      vision_config: { model_type: 'siglip_vision_model' },
+      torch_dtype: tail.torch_dtype,
+      transformers_version: TRANSFORMERS_VERSION,
+    };
   }
   if (o.family === 'gemma2') {
     // as Gemma 2 checkpoints are saved: both activation keys, tied, soft caps, a window on even layers
@@ -356,7 +371,8 @@ function llamaTensors(o: RandomCheckpointOptions, z: Sizes, tie: boolean): [stri
   out.push(['model.embed_tokens.weight', { shape: [V, D], std: 2 / Math.sqrt(D) }]);
   for (let l = 0; l < L; l++) {
     const p = `model.layers.${l}.`;
-    if (o.family !== 'olmo2' && o.family !== 'phi3') out.push([p + 'input_layernorm.weight', { shape: [D], mean: 1, std: 0.1 }]);
+    if (o.family !== 'olmo2' && o.family !== 'phi3')
+      out.push([p + 'input_layernorm.weight', { shape: [D], mean: 1, std: 0.1 }]);
     if (o.family === 'phi3') {
       out.push([p + 'self_attn.o_proj.weight', { shape: [D, H * Dh], std: 0.5 / Math.sqrt(H * Dh) }]);
       out.push([p + 'self_attn.qkv_proj.weight', { shape: [(H + 2 * Hkv) * Dh, D], std: 1 / Math.sqrt(D) }]);
@@ -487,7 +503,8 @@ export function writeRandomCheckpoint(dir: string, options: RandomCheckpointOpti
   mkdirSync(dir, { recursive: true });
 
   // the tokenizer first: it fixes the vocab
-  const tokenizer = (o.tokenizer ?? 'byte-level') === 'byte-level' ? writeByteLevelBpeTokenizer(dir) : writeByteFallbackTokenizer(dir);
+  const tokenizer =
+    (o.tokenizer ?? 'byte-level') === 'byte-level' ? writeByteLevelBpeTokenizer(dir) : writeByteFallbackTokenizer(dir);
   const multiple = o.vocabMultiple ?? 8;
   const D = o.hiddenSize ?? 32;
   const H = o.numHeads ?? 4;
@@ -496,33 +513,67 @@ export function writeRandomCheckpoint(dir: string, options: RandomCheckpointOpti
     D,
     L: o.numLayers ?? 2,
     H,
-    Hkv: gpt2 ? H : o.numKvHeads ?? H,
-    Dh: gpt2 ? D / H : o.headDim ?? D / H,
+    Hkv: gpt2 ? H : (o.numKvHeads ?? H),
+    Dh: gpt2 ? D / H : (o.headDim ?? D / H),
     I: o.intermediateSize ?? (gpt2 ? 4 * D : 2 * D),
     P: o.maxPositions ?? 64,
     V: Math.ceil(tokenizer.vocabSize / multiple) * multiple, // ids past the tokenizer's are never produced
   };
-  if (!Number.isInteger(z.Dh) || z.Dh % 2 !== 0) throw new Error(`randomCheckpoint: head dim ${z.Dh} must be an even integer`);
+  if (!Number.isInteger(z.Dh) || z.Dh % 2 !== 0)
+    throw new Error(`randomCheckpoint: head dim ${z.Dh} must be an even integer`);
   if (H % z.Hkv !== 0) throw new Error(`randomCheckpoint: ${H} heads are not a multiple of ${z.Hkv} key/value heads`);
   const gemma = o.family === 'gemma2' || o.family === 'gemma3';
   const moe = o.family === 'mixtral' || o.family === 'qwen3_moe';
-  if (o.slidingWindow != null && o.family !== 'mistral' && o.family !== 'qwen3' && o.family !== 'phi3' && !gemma && !moe) throw new Error('randomCheckpoint: slidingWindow is a mistral, qwen3, phi3, mixture or gemma option');
-  if ((o.experts !== undefined || o.expertsPerToken !== undefined) && !moe) throw new Error('randomCheckpoint: experts and expertsPerToken are mixtral and qwen3_moe options');
-  if ((o.moeIntermediateSize !== undefined || o.normTopkProb !== undefined || o.decoderSparseStep !== undefined || o.mlpOnlyLayers !== undefined) && o.family !== 'qwen3_moe') throw new Error('randomCheckpoint: moeIntermediateSize, normTopkProb, decoderSparseStep and mlpOnlyLayers are qwen3_moe options');
-  if (o.headDim !== undefined && (o.family === 'olmo2' || o.family === 'phi3')) throw new Error('randomCheckpoint: olmo2 and phi3 configs have no head_dim (hidden / heads)');
-  if (o.partialRotaryFactor !== undefined && o.family !== 'phi3') throw new Error('randomCheckpoint: partialRotaryFactor is a phi3 option');
-  if (o.maxWindowLayers !== undefined && o.family !== 'qwen3') throw new Error('randomCheckpoint: maxWindowLayers is a qwen3 option');
-  if (o.layerTypes !== undefined && o.family !== 'qwen3' && !gemma) throw new Error('randomCheckpoint: layerTypes is a qwen3 or gemma option');
-  if ((o.attnSoftcap !== undefined || o.finalSoftcap !== undefined || o.queryPreAttnScalar !== undefined) && !gemma) throw new Error('randomCheckpoint: soft caps and queryPreAttnScalar are gemma options');
-  if ((o.slidingWindowPattern !== undefined || o.ropeLocalBaseFreq !== undefined || o.multimodal !== undefined) && o.family !== 'gemma3') throw new Error('randomCheckpoint: slidingWindowPattern, ropeLocalBaseFreq and multimodal are gemma3 options');
-  if (o.attentionBias !== undefined && o.family !== 'llama') throw new Error('randomCheckpoint: attentionBias is a llama option');
+  if (
+    o.slidingWindow != null &&
+    o.family !== 'mistral' &&
+    o.family !== 'qwen3' &&
+    o.family !== 'phi3' &&
+    !gemma &&
+    !moe
+  )
+    throw new Error('randomCheckpoint: slidingWindow is a mistral, qwen3, phi3, mixture or gemma option');
+  if ((o.experts !== undefined || o.expertsPerToken !== undefined) && !moe)
+    throw new Error('randomCheckpoint: experts and expertsPerToken are mixtral and qwen3_moe options');
+  if (
+    (o.moeIntermediateSize !== undefined ||
+      o.normTopkProb !== undefined ||
+      o.decoderSparseStep !== undefined ||
+      o.mlpOnlyLayers !== undefined) &&
+    o.family !== 'qwen3_moe'
+  )
+    throw new Error(
+      'randomCheckpoint: moeIntermediateSize, normTopkProb, decoderSparseStep and mlpOnlyLayers are qwen3_moe options',
+    );
+  if (o.headDim !== undefined && (o.family === 'olmo2' || o.family === 'phi3'))
+    throw new Error('randomCheckpoint: olmo2 and phi3 configs have no head_dim (hidden / heads)');
+  if (o.partialRotaryFactor !== undefined && o.family !== 'phi3')
+    throw new Error('randomCheckpoint: partialRotaryFactor is a phi3 option');
+  if (o.maxWindowLayers !== undefined && o.family !== 'qwen3')
+    throw new Error('randomCheckpoint: maxWindowLayers is a qwen3 option');
+  if (o.layerTypes !== undefined && o.family !== 'qwen3' && !gemma)
+    throw new Error('randomCheckpoint: layerTypes is a qwen3 or gemma option');
+  if ((o.attnSoftcap !== undefined || o.finalSoftcap !== undefined || o.queryPreAttnScalar !== undefined) && !gemma)
+    throw new Error('randomCheckpoint: soft caps and queryPreAttnScalar are gemma options');
+  if (
+    (o.slidingWindowPattern !== undefined || o.ropeLocalBaseFreq !== undefined || o.multimodal !== undefined) &&
+    o.family !== 'gemma3'
+  )
+    throw new Error('randomCheckpoint: slidingWindowPattern, ropeLocalBaseFreq and multimodal are gemma3 options');
+  if (o.attentionBias !== undefined && o.family !== 'llama')
+    throw new Error('randomCheckpoint: attentionBias is a llama option');
   if (o.prefix && !gpt2) throw new Error('randomCheckpoint: prefix is a gpt2 option');
   const tie = o.tie ?? (gpt2 || gemma);
 
   // config.json and generation_config.json
   const configJson = configJsonFor(o, z, tokenizer, tie);
   writeFileSync(join(dir, 'config.json'), JSON.stringify(configJson, null, 2) + '\n');
-  const generation = { _from_model_config: true, bos_token_id: tokenizer.bosId, eos_token_id: tokenizer.eosId, transformers_version: TRANSFORMERS_VERSION };
+  const generation = {
+    _from_model_config: true,
+    bos_token_id: tokenizer.bosId,
+    eos_token_id: tokenizer.eosId,
+    transformers_version: TRANSFORMERS_VERSION,
+  };
   writeFileSync(join(dir, 'generation_config.json'), JSON.stringify(generation, null, 2) + '\n');
   const parsed = parseConfig(configJson);
   if (!parsed.ok) throw new Error(`randomCheckpoint: the written config.json does not parse: ${parsed.error.message}`);
@@ -531,17 +582,25 @@ export function writeRandomCheckpoint(dir: string, options: RandomCheckpointOpti
   const normal = gaussian(mulberry32(o.seed ?? 1));
   const weights = new Map<string, Float64Array>();
   const shapes = new Map<string, readonly number[]>();
-  for (const [name, draw] of gpt2 ? gpt2Tensors(o, z, tie) : gemma ? gemmaTensors(z, tie, o.family === 'gemma3') : llamaTensors(o, z, tie)) {
+  for (const [name, draw] of gpt2
+    ? gpt2Tensors(o, z, tie)
+    : gemma
+      ? gemmaTensors(z, tie, o.family === 'gemma3')
+      : llamaTensors(o, z, tie)) {
     const n = draw.shape.reduce((a, b) => a * b, 1);
     const values = new Float64Array(n);
-    for (let i = 0; i < n; i++) values[i] = roundTo(dtype, draw.fill ? draw.fill(i) : (draw.mean ?? 0) + draw.std * normal());
+    for (let i = 0; i < n; i++)
+      values[i] = roundTo(dtype, draw.fill ? draw.fill(i) : (draw.mean ?? 0) + draw.std * normal());
     weights.set(name, values);
     shapes.set(name, draw.shape);
   }
 
   // the multimodal Gemma 3 keeps its language model under model.language_model., beside a vision tower
   // (one tensor of it stands for all: the engine must ignore it); `weights` keeps the plain names
-  const stored = (name: string) => (o.multimodal && !name.startsWith('model.multi_modal_projector.') ? name.replace(/^model\./, 'model.language_model.') : name);
+  const stored = (name: string) =>
+    o.multimodal && !name.startsWith('model.multi_modal_projector.')
+      ? name.replace(/^model\./, 'model.language_model.')
+      : name;
   if (o.multimodal) {
     const vision = 'model.multi_modal_projector.mm_input_projection_weight';
     weights.set(vision, new Float64Array(8 * z.D).fill(0.5));
@@ -559,7 +618,12 @@ export function writeRandomCheckpoint(dir: string, options: RandomCheckpointOpti
     while (cut < names.length - 1 && (cut === 0 || acc < total / 2)) acc += bytes(names[cut++]);
     groups.splice(0, 1, names.slice(0, cut), names.slice(cut));
   }
-  const files = groups.length === 1 ? ['model.safetensors'] : groups.map((_, i) => `model-${String(i + 1).padStart(5, '0')}-of-${String(groups.length).padStart(5, '0')}.safetensors`);
+  const files =
+    groups.length === 1
+      ? ['model.safetensors']
+      : groups.map(
+          (_, i) => `model-${String(i + 1).padStart(5, '0')}-of-${String(groups.length).padStart(5, '0')}.safetensors`,
+        );
   const weightMap: Record<string, string> = {};
   groups.forEach((group, i) => {
     const tensors = new Map<string, TensorToWrite>();
@@ -572,7 +636,10 @@ export function writeRandomCheckpoint(dir: string, options: RandomCheckpointOpti
   if (groups.length > 1) {
     const totalSize = names.reduce((s, name) => s + weights.get(name)!.length * BYTES[dtype], 0); // tensor bytes, headers excluded
     const sorted = Object.fromEntries(Object.entries(weightMap).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
-    writeFileSync(join(dir, 'model.safetensors.index.json'), JSON.stringify({ metadata: { total_size: totalSize }, weight_map: sorted }, null, 2) + '\n');
+    writeFileSync(
+      join(dir, 'model.safetensors.index.json'),
+      JSON.stringify({ metadata: { total_size: totalSize }, weight_map: sorted }, null, 2) + '\n',
+    );
   }
 
   return { dir, config: parsed.value, configJson, weights, shapes, tokenizer, files };

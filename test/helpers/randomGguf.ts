@@ -31,7 +31,19 @@ export interface RandomGgufOptions {
   /** rope_freqs.weight: a divisor per rotated frequency (Llama 3.1's llama3 scaling, as the converter writes it). */
   readonly ropeFactors?: readonly number[];
   /** A real vocabulary (test/helpers/realVocabulary.ts) with its pre-tokenizer, instead of the tiny byte one. */
-  readonly vocabulary?: { readonly tokens: string[]; readonly types: number[]; readonly merges: string[]; readonly pre: string; readonly bos?: number; readonly addBos: boolean; readonly model?: 'gpt2' | 'llama'; readonly scores?: number[]; readonly unk?: number; readonly eos?: number; readonly addSpacePrefix?: boolean };
+  readonly vocabulary?: {
+    readonly tokens: string[];
+    readonly types: number[];
+    readonly merges: string[];
+    readonly pre: string;
+    readonly bos?: number;
+    readonly addBos: boolean;
+    readonly model?: 'gpt2' | 'llama';
+    readonly scores?: number[];
+    readonly unk?: number;
+    readonly eos?: number;
+    readonly addSpacePrefix?: boolean;
+  };
 }
 
 export interface RandomGguf {
@@ -79,7 +91,13 @@ export function writeRandomGguf(path: string, o: RandomGgufOptions): RandomGguf 
   const alphabet = byteAlphabet();
   const tinyMerges = ['Ġ t', 'Ġ a', 'h e', 'i n', 'Ġt he', 'e r'];
   const merges = o.vocabulary?.merges ?? tinyMerges;
-  const tokens = o.vocabulary?.tokens ?? [...alphabet, ...tinyMerges.map((m) => m.replace(' ', '')), '<|bos|>', '<|eot|>', '<|user|>'];
+  const tokens = o.vocabulary?.tokens ?? [
+    ...alphabet,
+    ...tinyMerges.map((m) => m.replace(' ', '')),
+    '<|bos|>',
+    '<|eot|>',
+    '<|user|>',
+  ];
   const V = tokens.length;
   const types = o.vocabulary?.types ?? new Array(V).fill(1);
   if (!o.vocabulary) {
@@ -102,7 +120,8 @@ export function writeRandomGguf(path: string, o: RandomGgufOptions): RandomGguf 
     shapes.set(`${p}self_attn.k_proj.weight`, [Hkv * Dh, D]);
     shapes.set(`${p}self_attn.v_proj.weight`, [Hkv * Dh, D]);
     shapes.set(`${p}self_attn.o_proj.weight`, [D, H * Dh]);
-    if (o.arch === 'qwen2') for (const x of ['q', 'k', 'v']) shapes.set(`${p}self_attn.${x}_proj.bias`, [(x === 'q' ? H : Hkv) * Dh]);
+    if (o.arch === 'qwen2')
+      for (const x of ['q', 'k', 'v']) shapes.set(`${p}self_attn.${x}_proj.bias`, [(x === 'q' ? H : Hkv) * Dh]);
     if (o.arch === 'qwen3') for (const x of ['q', 'k']) shapes.set(`${p}self_attn.${x}_norm.weight`, [Dh]);
     shapes.set(`${p}mlp.gate_proj.weight`, [F, D]);
     shapes.set(`${p}mlp.up_proj.weight`, [F, D]);
@@ -122,7 +141,12 @@ export function writeRandomGguf(path: string, o: RandomGgufOptions): RandomGguf 
     if (!type) throw new Error(`randomGguf: type ${typeName}`);
     const rows = shape.length === 1 ? 1 : shape[0];
     const cols = count / rows;
-    const heads = o.arch === 'llama' && /self_attn\.q_proj/.test(name) ? H : o.arch === 'llama' && /self_attn\.k_proj/.test(name) ? Hkv : 0;
+    const heads =
+      o.arch === 'llama' && /self_attn\.q_proj/.test(name)
+        ? H
+        : o.arch === 'llama' && /self_attn\.k_proj/.test(name)
+          ? Hkv
+          : 0;
     if (heads > 0) values = permuteQueryKeyRows(values, shape[0], heads, false);
     const data = type.name === 'F32' ? f32Bytes(values) : ggmlQuantize(type.id, values, rows, cols);
     const held = type.name === 'F32' ? values : ggmlDequantize(type.id, data, count);
@@ -146,7 +170,17 @@ export function writeRandomGguf(path: string, o: RandomGgufOptions): RandomGguf 
     [`${a}.context_length`]: gv.u32(256),
     ...(o.headDim ? { [`${a}.attention.key_length`]: gv.u32(Dh), [`${a}.attention.value_length`]: gv.u32(Dh) } : {}),
     'tokenizer.ggml.model': gv.str(o.vocabulary?.model ?? 'gpt2'),
-    ...(o.vocabulary?.model === 'llama' ? { 'tokenizer.ggml.scores': gv.f32s(o.vocabulary.scores ?? []), 'tokenizer.ggml.unknown_token_id': gv.u32(o.vocabulary.unk ?? 0), 'tokenizer.ggml.eos_token_id': gv.u32(o.vocabulary.eos ?? 2), ...(o.vocabulary.addSpacePrefix === false ? { 'tokenizer.ggml.add_space_prefix': gv.bool(false) } : {}) } : { 'tokenizer.ggml.pre': gv.str(o.vocabulary?.pre ?? (a === 'llama' ? 'llama-bpe' : 'qwen2')), 'tokenizer.ggml.merges': gv.strings(merges) }),
+    ...(o.vocabulary?.model === 'llama'
+      ? {
+          'tokenizer.ggml.scores': gv.f32s(o.vocabulary.scores ?? []),
+          'tokenizer.ggml.unknown_token_id': gv.u32(o.vocabulary.unk ?? 0),
+          'tokenizer.ggml.eos_token_id': gv.u32(o.vocabulary.eos ?? 2),
+          ...(o.vocabulary.addSpacePrefix === false ? { 'tokenizer.ggml.add_space_prefix': gv.bool(false) } : {}),
+        }
+      : {
+          'tokenizer.ggml.pre': gv.str(o.vocabulary?.pre ?? (a === 'llama' ? 'llama-bpe' : 'qwen2')),
+          'tokenizer.ggml.merges': gv.strings(merges),
+        }),
     'tokenizer.ggml.tokens': gv.strings(tokens),
     'tokenizer.ggml.token_type': gv.i32s(types),
     ...(bos !== undefined ? { 'tokenizer.ggml.bos_token_id': gv.u32(bos) } : {}),
@@ -154,7 +188,13 @@ export function writeRandomGguf(path: string, o: RandomGgufOptions): RandomGguf 
     'tokenizer.ggml.add_bos_token': gv.bool(addBos),
     ...(o.chatTemplate ? { 'tokenizer.chat_template': gv.str(o.chatTemplate) } : {}),
   };
-  if (o.ropeFactors) tensors.push({ name: 'rope_freqs.weight', ne: [o.ropeFactors.length], type: 0, data: f32Bytes(Float32Array.from(o.ropeFactors)) });
+  if (o.ropeFactors)
+    tensors.push({
+      name: 'rope_freqs.weight',
+      ne: [o.ropeFactors.length],
+      type: 0,
+      data: f32Bytes(Float32Array.from(o.ropeFactors)),
+    });
   writeGguf(path, metadata, tensors);
   const config = parseConfig({
     model_type: a,
@@ -175,6 +215,11 @@ export function writeRandomGguf(path: string, o: RandomGgufOptions): RandomGguf 
     ...(o.vocabulary ? {} : { eos_token_id: [V - 2] }),
   });
   if (!config.ok) throw new Error(config.error.message);
-  const withFactors = o.ropeFactors ? { ...config.value, ropeScaling: { type: 'frequencyFactors' as const, factors: Array.from(Float32Array.from(o.ropeFactors)) } } : config.value;
+  const withFactors = o.ropeFactors
+    ? {
+        ...config.value,
+        ropeScaling: { type: 'frequencyFactors' as const, factors: Array.from(Float32Array.from(o.ropeFactors)) },
+      }
+    : config.value;
   return { config: withFactors, weights, types: typeOf, tokens };
 }

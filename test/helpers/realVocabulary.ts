@@ -15,7 +15,11 @@ export interface GgufVocabulary {
 export function realVocabulary(packageName: string): GgufVocabulary {
   const file = join(__dirname, '../../node_modules', packageName, 'models/tokenizer.json');
   const hf = JSON.parse(readFileSync(file, 'utf8'));
-  const size = [...Object.values(hf.model.vocab as Record<string, number>), ...hf.added_tokens.map((t: { id: number }) => t.id)].reduce((a, b) => Math.max(a, b), 0) + 1;
+  const size =
+    [
+      ...Object.values(hf.model.vocab as Record<string, number>),
+      ...hf.added_tokens.map((t: { id: number }) => t.id),
+    ].reduce((a, b) => Math.max(a, b), 0) + 1;
   const tokens: string[] = Array.from({ length: size }, (_, i) => `[PAD${i}]`);
   const types: number[] = new Array(size).fill(5);
   for (const [t, id] of Object.entries(hf.model.vocab as Record<string, number>)) {

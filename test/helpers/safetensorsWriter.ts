@@ -93,7 +93,10 @@ function encode(t: TensorToWrite): Buffer {
 }
 
 /** Serialises tensors (in insertion order) to safetensors bytes; `metadata` goes under "__metadata__". */
-export function safetensorsBytes(tensors: ReadonlyMap<string, TensorToWrite>, metadata?: Record<string, string>): Buffer {
+export function safetensorsBytes(
+  tensors: ReadonlyMap<string, TensorToWrite>,
+  metadata?: Record<string, string>,
+): Buffer {
   const header: Record<string, unknown> = {};
   if (metadata) header.__metadata__ = metadata;
   const bodies: Buffer[] = [];

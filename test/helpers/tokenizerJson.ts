@@ -28,9 +28,26 @@ export function byteToUnicode(): string[] {
 /** Merges in rank order; each side must already be in the vocabulary when its merge is reached.
  *  "Ġ a" ranks before "a n" so that " and" becomes one token. */
 export const BYTE_LEVEL_MERGES: readonly (readonly [string, string])[] = [
-  ['Ġ', 't'], ['h', 'e'], ['Ġt', 'he'], ['i', 'n'], ['e', 'r'], ['Ġ', 'a'], ['a', 'n'], ['o', 'n'],
-  ['r', 'e'], ['Ġ', 's'], ['Ġ', 'w'], ['o', 'r'], ['e', 'n'], ['in', 'g'], ['Ġ', 'i'], ['a', 't'],
-  ['Ġa', 'n'], ['Ġan', 'd'], ['Ġ', 'o'], ['e', 's'],
+  ['Ġ', 't'],
+  ['h', 'e'],
+  ['Ġt', 'he'],
+  ['i', 'n'],
+  ['e', 'r'],
+  ['Ġ', 'a'],
+  ['a', 'n'],
+  ['o', 'n'],
+  ['r', 'e'],
+  ['Ġ', 's'],
+  ['Ġ', 'w'],
+  ['o', 'r'],
+  ['e', 'n'],
+  ['in', 'g'],
+  ['Ġ', 'i'],
+  ['a', 't'],
+  ['Ġa', 'n'],
+  ['Ġan', 'd'],
+  ['Ġ', 'o'],
+  ['e', 's'],
 ];
 
 function addedToken(id: number, content: string) {
@@ -51,7 +68,11 @@ function prependTemplate(token: string, id: number) {
   };
 }
 
-function bpeModel(vocab: Record<string, number>, merges: readonly (readonly [string, string])[], extra: Record<string, unknown>) {
+function bpeModel(
+  vocab: Record<string, number>,
+  merges: readonly (readonly [string, string])[],
+  extra: Record<string, unknown>,
+) {
   return {
     type: 'BPE',
     dropout: null,
@@ -103,9 +124,26 @@ export function writeByteLevelBpeTokenizer(dir: string): WrittenTokenizer {
 export const BYTE_FALLBACK_LETTERS = 'adeghilnorstw';
 
 export const BYTE_FALLBACK_MERGES: readonly (readonly [string, string])[] = [
-  ['▁', 't'], ['h', 'e'], ['▁t', 'he'], ['i', 'n'], ['e', 'r'], ['▁', 'a'], ['a', 'n'], ['o', 'n'],
-  ['r', 'e'], ['▁', 's'], ['▁', 'w'], ['o', 'r'], ['e', 'n'], ['in', 'g'], ['▁', 'i'], ['a', 't'],
-  ['▁a', 'n'], ['▁an', 'd'], ['▁', 'o'], ['e', 's'],
+  ['▁', 't'],
+  ['h', 'e'],
+  ['▁t', 'he'],
+  ['i', 'n'],
+  ['e', 'r'],
+  ['▁', 'a'],
+  ['a', 'n'],
+  ['o', 'n'],
+  ['r', 'e'],
+  ['▁', 's'],
+  ['▁', 'w'],
+  ['o', 'r'],
+  ['e', 'n'],
+  ['in', 'g'],
+  ['▁', 'i'],
+  ['a', 't'],
+  ['▁a', 'n'],
+  ['▁an', 'd'],
+  ['▁', 'o'],
+  ['e', 's'],
 ];
 
 /**

@@ -32,7 +32,13 @@ async function waitFor<T>(what: string, get: () => T | undefined, ms = 120_000):
 check('the commands are registered', async () => {
   await api();
   const commands = await vscode.commands.getCommands(true);
-  for (const c of ['instructionLens.explain', 'instructionLens.compare', 'instructionLens.selectModel', 'instructionLens.addModelFolder']) assert.ok(commands.includes(c), c);
+  for (const c of [
+    'instructionLens.explain',
+    'instructionLens.compare',
+    'instructionLens.selectModel',
+    'instructionLens.addModelFolder',
+  ])
+    assert.ok(commands.includes(c), c);
 });
 
 check('the embedded tuned model is the default', async () => {
@@ -41,7 +47,7 @@ check('the embedded tuned model is the default', async () => {
   assert.match(lens.activeModel().path, /models[\\/]wordnet-tuned$/);
 });
 
-check('Explain on a selection gives the CLI\'s explanation of the same prompt', async () => {
+check("Explain on a selection gives the CLI's explanation of the same prompt", async () => {
   const lens = await api();
   const file = vscode.Uri.file(join(process.env.LENS_INTEGRATION_WORKSPACE!, 'prompt.txt'));
   const editor = await vscode.window.showTextDocument(file);
@@ -51,9 +57,28 @@ check('Explain on a selection gives the CLI\'s explanation of the same prompt', 
   assert.equal(json.prompt, 'Spell the word apple.');
   assert.equal(json.settings.chat, true, 'chat template auto: on for the embedded pair');
   const out = join(mkdtempSync(join(tmpdir(), 'lens-cli-')), 'cli.json');
-  execFileSync(process.execPath, [process.env.LENS_CLI!, 'explain', '--model', lens.activeModel().path, '--prompt', json.prompt, '--chat', '--max-new-tokens', String(json.settings.max_new_tokens), '--json', out], { env: { ...process.env, ELECTRON_RUN_AS_NODE: '1' } });
+  execFileSync(
+    process.execPath,
+    [
+      process.env.LENS_CLI!,
+      'explain',
+      '--model',
+      lens.activeModel().path,
+      '--prompt',
+      json.prompt,
+      '--chat',
+      '--max-new-tokens',
+      String(json.settings.max_new_tokens),
+      '--json',
+      out,
+    ],
+    { env: { ...process.env, ELECTRON_RUN_AS_NODE: '1' } },
+  );
   const cli = JSON.parse(readFileSync(out, 'utf8'));
-  assert.deepEqual(json.response_tokens.map((t) => t.id), cli.response_tokens.map((t: { id: number }) => t.id));
+  assert.deepEqual(
+    json.response_tokens.map((t) => t.id),
+    cli.response_tokens.map((t: { id: number }) => t.id),
+  );
   assert.ok(Math.abs(json.instruction_importance - cli.instruction_importance) < 1e-9);
 });
 

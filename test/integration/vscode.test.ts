@@ -28,24 +28,48 @@ export function findVsCode(): string | undefined {
 
 const vscodeExecutablePath = findVsCode();
 
-test('Instruction Lens in VS Code (@vscode/test-electron)', { skip: vscodeExecutablePath ? false : 'VS Code is not installed on this machine (set VSCODE_EXECUTABLE to its executable to run the integration suite)', timeout: 600_000 }, async () => {
-  const { runTests } = await import('@vscode/test-electron');
-  const esbuild = await import('esbuild');
-  // the suite runs inside VS Code's extension host: bundle it like the extension (CommonJS, vscode external)
-  const suite = join(ROOT, 'out', 'integration', 'suite.js'); // out/ is git-ignored and not packaged
-  await esbuild.build({ entryPoints: [join(ROOT, 'test', 'integration', 'suite.ts')], outfile: suite, bundle: true, platform: 'node', format: 'cjs', target: 'node20', external: ['vscode'], logLevel: 'warning' });
-  const workspace = mkdtempSync(join(tmpdir(), 'lens-integration-'));
-  writeFileSync(join(workspace, 'prompt.txt'), 'Spell the word apple.');
-  try {
-    const code = await runTests({
-      vscodeExecutablePath: vscodeExecutablePath!,
-      extensionDevelopmentPath: ROOT,
-      extensionTestsPath: suite,
-      launchArgs: [workspace, '--disable-extensions', '--disable-workspace-trust', '--skip-welcome', '--skip-release-notes'],
-      extensionTestsEnv: { LENS_INTEGRATION_WORKSPACE: workspace, LENS_CLI: join(ROOT, 'dist', 'cli.js') },
+test(
+  'Instruction Lens in VS Code (@vscode/test-electron)',
+  {
+    skip: vscodeExecutablePath
+      ? false
+      : 'VS Code is not installed on this machine (set VSCODE_EXECUTABLE to its executable to run the integration suite)',
+    timeout: 600_000,
+  },
+  async () => {
+    const { runTests } = await import('@vscode/test-electron');
+    const esbuild = await import('esbuild');
+    // the suite runs inside VS Code's extension host: bundle it like the extension (CommonJS, vscode external)
+    const suite = join(ROOT, 'out', 'integration', 'suite.js'); // out/ is git-ignored and not packaged
+    await esbuild.build({
+      entryPoints: [join(ROOT, 'test', 'integration', 'suite.ts')],
+      outfile: suite,
+      bundle: true,
+      platform: 'node',
+      format: 'cjs',
+      target: 'node20',
+      external: ['vscode'],
+      logLevel: 'warning',
     });
-    assert.equal(code, 0);
-  } finally {
-    rmSync(workspace, { recursive: true, force: true });
-  }
-});
+    const workspace = mkdtempSync(join(tmpdir(), 'lens-integration-'));
+    writeFileSync(join(workspace, 'prompt.txt'), 'Spell the word apple.');
+    try {
+      const code = await runTests({
+        vscodeExecutablePath: vscodeExecutablePath!,
+        extensionDevelopmentPath: ROOT,
+        extensionTestsPath: suite,
+        launchArgs: [
+          workspace,
+          '--disable-extensions',
+          '--disable-workspace-trust',
+          '--skip-welcome',
+          '--skip-release-notes',
+        ],
+        extensionTestsEnv: { LENS_INTEGRATION_WORKSPACE: workspace, LENS_CLI: join(ROOT, 'dist', 'cli.js') },
+      });
+      assert.equal(code, 0);
+    } finally {
+      rmSync(workspace, { recursive: true, force: true });
+    }
+  },
+);

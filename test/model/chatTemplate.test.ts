@@ -28,7 +28,11 @@ function rendered(chat: ChatTemplate, prompt: string): RenderedChat {
   if (!r.ok) assert.fail(`${r.error.code}: ${r.error.message}`);
   const c = r.value;
   const n = c.promptEnd - c.promptStart;
-  assert.equal(c.text.slice(c.promptStart, c.promptEnd), prompt.slice(c.sourceStart, c.sourceStart + n), 'span invariant');
+  assert.equal(
+    c.text.slice(c.promptStart, c.promptEnd),
+    prompt.slice(c.sourceStart, c.sourceStart + n),
+    'span invariant',
+  );
   return c;
 }
 
@@ -38,7 +42,7 @@ function withConfig(config: Record<string, unknown>): string {
   return dir;
 }
 
-test('the test tokenizer\'s template: text and prompt position', () => {
+test("the test tokenizer's template: text and prompt position", () => {
   const dir = tmp();
   writeByteLevelBpeTokenizer(dir);
   const c = rendered(loaded(dir), 'List three fruits.');
@@ -64,7 +68,13 @@ test('Llama-2 template: bos_token given as an object, the template trims the pro
 });
 
 test('ChatML template chosen by name from a list', () => {
-  const dir = withConfig({ chat_template: [{ name: 'tool_use', template: 'x' }, { name: 'default', template: CHATML }], eos_token: '<|im_end|>' });
+  const dir = withConfig({
+    chat_template: [
+      { name: 'tool_use', template: 'x' },
+      { name: 'default', template: CHATML },
+    ],
+    eos_token: '<|im_end|>',
+  });
   const c = rendered(loaded(dir), 'hi 😀');
   assert.equal(c.text, '<|im_start|>user\nhi 😀<|im_end|>\n<|im_start|>assistant\n');
   assert.equal(c.promptStart, 17);
@@ -89,8 +99,17 @@ test('no template: no-chat-template, with a hint to run without --chat', () => {
 });
 
 test('templates that fail to parse, raise, or rewrite the prompt', () => {
-  const chat = (source: string): ChatTemplate => ({ source, file: 'tokenizer_config.json', bosToken: '', eosToken: '' });
-  for (const source of ['{% for m in messages %}', "{{ raise_exception('no user turns') }}", '{{ messages[0].content | upper }}']) {
+  const chat = (source: string): ChatTemplate => ({
+    source,
+    file: 'tokenizer_config.json',
+    bosToken: '',
+    eosToken: '',
+  });
+  for (const source of [
+    '{% for m in messages %}',
+    "{{ raise_exception('no user turns') }}",
+    '{{ messages[0].content | upper }}',
+  ]) {
     const r = renderChat(chat(source), 'hello');
     assert.ok(!r.ok, source);
     assert.equal(r.error.code, 'no-chat-template');
@@ -105,7 +124,12 @@ const LLAMA31_HEAD =
   "{%- if add_generation_prompt %}{{- '<|start_header_id|>assistant<|end_header_id|>\\n\\n' }}{%- endif %}";
 
 test('strftime_now dates the system turn as transformers does (Llama 3.1); raise_exception stops with its message', () => {
-  const chat: ChatTemplate = { source: LLAMA31_HEAD, file: 'tokenizer_config.json', bosToken: '<|begin_of_text|>', eosToken: '<|eot_id|>' };
+  const chat: ChatTemplate = {
+    source: LLAMA31_HEAD,
+    file: 'tokenizer_config.json',
+    bosToken: '<|begin_of_text|>',
+    eosToken: '<|eot_id|>',
+  };
   const now = new Date();
   const month = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'][now.getMonth()];
   const today = `${String(now.getDate()).padStart(2, '0')} ${month} ${now.getFullYear()}`; // Python's "%d %b %Y"
@@ -119,7 +143,10 @@ test('strftime_now dates the system turn as transformers does (Llama 3.1); raise
     const r = renderChat(${JSON.stringify(chat)}, 'Name a fruit.'); process.stdout.write(r.ok ? r.value.text : r.error.message);`;
   const file = join(tmp(), 'render.mts');
   writeFileSync(file, script);
-  const child = spawnSync(process.execPath, ['--import', 'tsx', file], { encoding: 'utf8', env: { ...process.env, LC_ALL: 'fr_FR.UTF-8', LANG: 'fr_FR.UTF-8' } });
+  const child = spawnSync(process.execPath, ['--import', 'tsx', file], {
+    encoding: 'utf8',
+    env: { ...process.env, LC_ALL: 'fr_FR.UTF-8', LANG: 'fr_FR.UTF-8' },
+  });
   assert.equal(child.stdout, c.text, child.stderr);
   const raising = renderChat({ ...chat, source: "{{ raise_exception('System role not supported') }}" }, 'hello');
   assert.ok(!raising.ok && raising.error.message.includes('System role not supported'), JSON.stringify(raising));

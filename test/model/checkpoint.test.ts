@@ -18,26 +18,41 @@ function writeTinyLlama(): string {
   const { vocabSize, bosId, eosId } = writeByteFallbackTokenizer(dir);
   assert.equal(vocabSize, V);
   const config = {
-    architectures: ['LlamaForCausalLM'], model_type: 'llama', vocab_size: V, hidden_size: D, intermediate_size: F,
-    num_hidden_layers: 1, num_attention_heads: 2, num_key_value_heads: 1, tie_word_embeddings: true,
-    bos_token_id: bosId, eos_token_id: eosId,
+    architectures: ['LlamaForCausalLM'],
+    model_type: 'llama',
+    vocab_size: V,
+    hidden_size: D,
+    intermediate_size: F,
+    num_hidden_layers: 1,
+    num_attention_heads: 2,
+    num_key_value_heads: 1,
+    tie_word_embeddings: true,
+    bos_token_id: bosId,
+    eos_token_id: eosId,
   };
   writeFileSync(join(dir, 'config.json'), JSON.stringify(config));
   writeFileSync(join(dir, 'generation_config.json'), JSON.stringify({ bos_token_id: bosId, eos_token_id: [eosId, 7] }));
-  const t = (shape: number[]): TensorToWrite => ({ dtype: 'BF16', shape, data: new Array(shape.reduce((a, b) => a * b, 1)).fill(0.5) });
-  writeSafetensors(join(dir, 'model.safetensors'), new Map([
-    ['model.embed_tokens.weight', t([V, D])],
-    ['model.layers.0.self_attn.q_proj.weight', t([D, D])],
-    ['model.layers.0.self_attn.k_proj.weight', t([D / 2, D])],
-    ['model.layers.0.self_attn.v_proj.weight', t([D / 2, D])],
-    ['model.layers.0.self_attn.o_proj.weight', t([D, D])],
-    ['model.layers.0.mlp.gate_proj.weight', t([F, D])],
-    ['model.layers.0.mlp.up_proj.weight', t([F, D])],
-    ['model.layers.0.mlp.down_proj.weight', t([D, F])],
-    ['model.layers.0.input_layernorm.weight', t([D])],
-    ['model.layers.0.post_attention_layernorm.weight', t([D])],
-    ['model.norm.weight', t([D])],
-  ]));
+  const t = (shape: number[]): TensorToWrite => ({
+    dtype: 'BF16',
+    shape,
+    data: new Array(shape.reduce((a, b) => a * b, 1)).fill(0.5),
+  });
+  writeSafetensors(
+    join(dir, 'model.safetensors'),
+    new Map([
+      ['model.embed_tokens.weight', t([V, D])],
+      ['model.layers.0.self_attn.q_proj.weight', t([D, D])],
+      ['model.layers.0.self_attn.k_proj.weight', t([D / 2, D])],
+      ['model.layers.0.self_attn.v_proj.weight', t([D / 2, D])],
+      ['model.layers.0.self_attn.o_proj.weight', t([D, D])],
+      ['model.layers.0.mlp.gate_proj.weight', t([F, D])],
+      ['model.layers.0.mlp.up_proj.weight', t([F, D])],
+      ['model.layers.0.mlp.down_proj.weight', t([D, F])],
+      ['model.layers.0.input_layernorm.weight', t([D])],
+      ['model.layers.0.post_attention_layernorm.weight', t([D])],
+      ['model.norm.weight', t([D])],
+    ]),
+  );
   return dir;
 }
 

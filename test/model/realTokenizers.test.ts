@@ -22,7 +22,11 @@ const cases: { name: string; rendered: string; bos: string | null }[] = [
   },
   // enable_thinking left undefined: no empty <think> block, as transformers renders it by default
   { name: 'qwen3', rendered: `<|im_start|>user\n${PROMPT}<|im_end|>\n<|im_start|>assistant\n`, bos: null },
-  { name: 'gemma3', rendered: `<bos><start_of_turn>user\n${PROMPT}<end_of_turn>\n<start_of_turn>model\n`, bos: '<bos>' },
+  {
+    name: 'gemma3',
+    rendered: `<bos><start_of_turn>user\n${PROMPT}<end_of_turn>\n<start_of_turn>model\n`,
+    bos: '<bos>',
+  },
 ];
 
 for (const c of cases) {
@@ -43,7 +47,11 @@ for (const c of cases) {
       const bosId = (await tokenizer.value.encode(c.bos, { addSpecialTokens: false })).ids;
       assert.equal(bosId.length, 1, `${c.bos} is one token`);
       assert.equal(ids[0], bosId[0], 'the prompt starts with BOS');
-      assert.equal(ids.filter((id) => id === bosId[0]).length, 1, 'BOS once: the template has it, the tokenizer must not add another');
+      assert.equal(
+        ids.filter((id) => id === bosId[0]).length,
+        1,
+        'BOS once: the template has it, the tokenizer must not add another',
+      );
     }
     assert.equal(await tokenizer.value.decode(ids, false), c.rendered, 'the ids decode back to the rendered text');
     // every token the engine keeps as the user's points into the prompt; the template's own are special

@@ -5,7 +5,13 @@ import { mkdtempSync, openSync, readSync, closeSync, writeFileSync } from 'node:
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { openWeights, readHeader, readRowRangeF32Async, readRows, type WeightStore } from '../../src/model/safetensors';
-import { roundTo, safetensorsBytes, writeSafetensors, type StoredDtype, type TensorToWrite } from '../helpers/safetensorsWriter';
+import {
+  roundTo,
+  safetensorsBytes,
+  writeSafetensors,
+  type StoredDtype,
+  type TensorToWrite,
+} from '../helpers/safetensorsWriter';
 
 const tmp = () => mkdtempSync(join(tmpdir(), 'lens-st-'));
 
@@ -63,10 +69,13 @@ test('f16 specials: subnormals, infinities, NaN, signed zero', () => {
 test('TensorInfo.byteOffset is the absolute position of the data in the file', () => {
   const dir = tmp();
   const file = join(dir, 'model.safetensors');
-  writeSafetensors(file, new Map<string, TensorToWrite>([
-    ['a', { dtype: 'BF16', shape: [3], data: [1, 2, 3] }],
-    ['b', { dtype: 'F32', shape: [2, 2], data: [1.5, -2.5, 3.25, 4] }],
-  ]));
+  writeSafetensors(
+    file,
+    new Map<string, TensorToWrite>([
+      ['a', { dtype: 'BF16', shape: [3], data: [1, 2, 3] }],
+      ['b', { dtype: 'F32', shape: [2, 2], data: [1.5, -2.5, 3.25, 4] }],
+    ]),
+  );
   const b = open(dir).info('b')!;
   assert.equal(b.file, file);
   assert.equal(b.byteLength, 16);
@@ -82,10 +91,13 @@ test('reads a large tensor in chunks', () => {
   const n = (1 << 23) + 5; // > 16 MiB of f32 and of bf16 pairs
   const data = new Float32Array(n);
   for (let i = 0; i < n; i++) data[i] = (i % 1000) - 500;
-  writeSafetensors(join(dir, 'model.safetensors'), new Map<string, TensorToWrite>([
-    ['f', { dtype: 'F32', shape: [n], data }],
-    ['h', { dtype: 'BF16', shape: [n], data }],
-  ]));
+  writeSafetensors(
+    join(dir, 'model.safetensors'),
+    new Map<string, TensorToWrite>([
+      ['f', { dtype: 'F32', shape: [n], data }],
+      ['h', { dtype: 'BF16', shape: [n], data }],
+    ]),
+  );
   const store = open(dir);
   const f = store.readF32('f');
   const h = store.readF32('h');
@@ -99,14 +111,21 @@ test('reads a large tensor in chunks', () => {
 
 test('sharded checkpoint via model.safetensors.index.json', () => {
   const dir = tmp();
-  writeSafetensors(join(dir, 'model-00001-of-00002.safetensors'), new Map<string, TensorToWrite>([
-    ['a', { dtype: 'F32', shape: [2], data: [1, 2] }],
-    ['unlisted', { dtype: 'F32', shape: [1], data: [9] }],
-  ]));
-  writeSafetensors(join(dir, 'model-00002-of-00002.safetensors'), new Map<string, TensorToWrite>([
-    ['b', { dtype: 'F16', shape: [1, 3], data: [0.5, -1, 4] }],
-  ]));
-  const index = { metadata: { total_size: 14 }, weight_map: { a: 'model-00001-of-00002.safetensors', b: 'model-00002-of-00002.safetensors' } };
+  writeSafetensors(
+    join(dir, 'model-00001-of-00002.safetensors'),
+    new Map<string, TensorToWrite>([
+      ['a', { dtype: 'F32', shape: [2], data: [1, 2] }],
+      ['unlisted', { dtype: 'F32', shape: [1], data: [9] }],
+    ]),
+  );
+  writeSafetensors(
+    join(dir, 'model-00002-of-00002.safetensors'),
+    new Map<string, TensorToWrite>([['b', { dtype: 'F16', shape: [1, 3], data: [0.5, -1, 4] }]]),
+  );
+  const index = {
+    metadata: { total_size: 14 },
+    weight_map: { a: 'model-00001-of-00002.safetensors', b: 'model-00002-of-00002.safetensors' },
+  };
   writeFileSync(join(dir, 'model.safetensors.index.json'), JSON.stringify(index));
   const store = open(dir);
   assert.deepEqual(store.names().sort(), ['a', 'b']);
@@ -169,13 +188,34 @@ test('corrupt: bad shapes', () => {
 });
 
 test('corrupt: data_offsets out of range, reversed, malformed, overlapping', () => {
-  expectError(withFile(rawFile({ a: { ...okEntry, data_offsets: [0, 16] } }, 8)), 'corrupt-safetensors', '"a"', 'past the end');
-  expectError(withFile(rawFile({ a: { ...okEntry, data_offsets: [8, 0] } }, 8)), 'corrupt-safetensors', '"a"', 'end before');
-  expectError(withFile(rawFile({ a: { ...okEntry, data_offsets: [-8, 0] } }, 8)), 'corrupt-safetensors', '"a"', 'data_offsets');
-  expectError(withFile(rawFile({ a: { ...okEntry, data_offsets: [0] } }, 8)), 'corrupt-safetensors', '"a"', 'data_offsets');
+  expectError(
+    withFile(rawFile({ a: { ...okEntry, data_offsets: [0, 16] } }, 8)),
+    'corrupt-safetensors',
+    '"a"',
+    'past the end',
+  );
+  expectError(
+    withFile(rawFile({ a: { ...okEntry, data_offsets: [8, 0] } }, 8)),
+    'corrupt-safetensors',
+    '"a"',
+    'end before',
+  );
+  expectError(
+    withFile(rawFile({ a: { ...okEntry, data_offsets: [-8, 0] } }, 8)),
+    'corrupt-safetensors',
+    '"a"',
+    'data_offsets',
+  );
+  expectError(
+    withFile(rawFile({ a: { ...okEntry, data_offsets: [0] } }, 8)),
+    'corrupt-safetensors',
+    '"a"',
+    'data_offsets',
+  );
   expectError(
     withFile(rawFile({ a: okEntry, b: { ...okEntry, data_offsets: [4, 12] } }, 12)),
-    'corrupt-safetensors', 'overlap',
+    'corrupt-safetensors',
+    'overlap',
   );
 });
 
@@ -186,7 +226,8 @@ test('corrupt: byte size does not match shape and dtype', () => {
 test('sharded: missing shard, tensor absent from its shard, bad index', () => {
   const dir = tmp();
   writeSafetensors(join(dir, 'model-1.safetensors'), new Map([['a', { dtype: 'F32', shape: [1], data: [1] }]]));
-  const index = (weight_map: unknown) => writeFileSync(join(dir, 'model.safetensors.index.json'), JSON.stringify({ weight_map }));
+  const index = (weight_map: unknown) =>
+    writeFileSync(join(dir, 'model.safetensors.index.json'), JSON.stringify({ weight_map }));
   index({ a: 'model-1.safetensors', b: 'model-2.safetensors' });
   expectError(dir, 'missing-file', 'model-2.safetensors', '"b"');
   index({ a: 'model-1.safetensors', c: 'model-1.safetensors' });
@@ -213,7 +254,10 @@ test('readHeader skips __metadata__ and the writer pads the header with spaces',
   writeFileSync(file, safetensorsBytes(new Map([['a', { dtype: 'F32', shape: [1], data: [1] }]]), { format: 'pt' }));
   const r = readHeader(file);
   assert.ok(r.ok);
-  assert.deepEqual(r.value.map((t) => t.name), ['a']);
+  assert.deepEqual(
+    r.value.map((t) => t.name),
+    ['a'],
+  );
   assert.equal(r.value[0].byteOffset % 8, 0);
 });
 
@@ -230,7 +274,11 @@ test('readRows: chosen rows of F32, F16, BF16 and F64 tables equal readF32, into
     const whole = store.readF32(`t.${dtype}`);
     const f32 = new Float32Array(rows.length * 5);
     readRows(info, rows, f32);
-    assert.deepEqual(Array.from(f32), rows.flatMap((r) => Array.from(whole.subarray(r * 5, r * 5 + 5))), dtype);
+    assert.deepEqual(
+      Array.from(f32),
+      rows.flatMap((r) => Array.from(whole.subarray(r * 5, r * 5 + 5))),
+      dtype,
+    );
     const f64 = new Float64Array(rows.length * 5);
     readRows(info, rows, f64);
     const stored = values(30, k + 3).map((x) => roundTo(dtype, x));
@@ -238,8 +286,14 @@ test('readRows: chosen rows of F32, F16, BF16 and F64 tables equal readF32, into
     assert.deepEqual(Array.from(f64), want, `${dtype} into f64`);
   }
   const info = store.info('t.F32')!;
-  assert.throws(() => readRows(info, [6], new Float32Array(5)), (e: Error & { error?: { code: string } }) => e.error?.code === 'bad-argument' && /6/.test(e.message));
-  assert.throws(() => readRows(info, [-1], new Float32Array(5)), (e: Error & { error?: { code: string } }) => e.error?.code === 'bad-argument');
+  assert.throws(
+    () => readRows(info, [6], new Float32Array(5)),
+    (e: Error & { error?: { code: string } }) => e.error?.code === 'bad-argument' && /6/.test(e.message),
+  );
+  assert.throws(
+    () => readRows(info, [-1], new Float32Array(5)),
+    (e: Error & { error?: { code: string } }) => e.error?.code === 'bad-argument',
+  );
 });
 
 test('readRowRangeF32Async: row ranges of F32, F16, BF16 and F64 tables equal readF32; the read is queued before it returns; bad ranges and a truncated file reject', async () => {
@@ -252,10 +306,19 @@ test('readRowRangeF32Async: row ranges of F32, F16, BF16 and F64 tables equal re
   const store = open(dir);
   for (const dtype of dtypes) {
     const whole = store.readF32(`t.${dtype}`);
-    for (const [first, count] of [[0, 6], [2, 3], [5, 1], [4, 0]]) {
+    for (const [first, count] of [
+      [0, 6],
+      [2, 3],
+      [5, 1],
+      [4, 0],
+    ]) {
       const out = new Float32Array(count * 5).fill(NaN);
       await readRowRangeF32Async(store.info(`t.${dtype}`)!, first, count, out);
-      assert.deepEqual(Array.from(out), Array.from(whole.subarray(first * 5, (first + count) * 5)), `${dtype} rows [${first}, ${first + count})`);
+      assert.deepEqual(
+        Array.from(out),
+        Array.from(whole.subarray(first * 5, (first + count) * 5)),
+        `${dtype} rows [${first}, ${first + count})`,
+      );
     }
   }
   // queued at once: this thread blocked after the call (as by an onnxruntime run) does not hold the read back
@@ -272,5 +335,8 @@ test('readRowRangeF32Async: row ranges of F32, F16, BF16 and F64 tables equal re
   const { size } = await import('node:fs').then((fs) => fs.statSync(file));
   await import('node:fs').then((fs) => fs.truncateSync(file, size - 8));
   const last = store.info(`t.${dtypes[dtypes.length - 1]}`)!;
-  await assert.rejects(readRowRangeF32Async(last, 0, 6, new Float32Array(30)), (e: Error & { error?: { code: string } }) => e.error?.code === 'corrupt-safetensors');
+  await assert.rejects(
+    readRowRangeF32Async(last, 0, 6, new Float32Array(30)),
+    (e: Error & { error?: { code: string } }) => e.error?.code === 'corrupt-safetensors',
+  );
 });

@@ -29,7 +29,13 @@ function helperDir(write: (dir: string) => unknown): string {
   return dir;
 }
 
-const TEXTS = ['Name 龘 and 🦩.', 'café crème brûlée', '𓀀 ꙮ 龘龘 x', 'naïve 🇫🇷 flag 👩‍👩‍👧', 'tab\there\nnew line  two spaces'];
+const TEXTS = [
+  'Name 龘 and 🦩.',
+  'café crème brûlée',
+  '𓀀 ꙮ 龘龘 x',
+  'naïve 🇫🇷 flag 👩‍👩‍👧',
+  'tab\there\nnew line  two spaces',
+];
 // what the internal alphabets look like; none of these characters is in TEXTS
 const ALPHABET = /[ĠĊčĉâÃðĵĢĻ®¾ĺŁ¦©▁]|<0x[0-9A-F]{2}>/;
 
@@ -60,7 +66,8 @@ for (const [name, dir] of tokenizers) {
       }
       // each character of the text appears exactly as often in the shown texts as in the text
       const count = (s: string, ch: string) => [...s].filter((c) => c === ch).length;
-      for (const ch of new Set(text)) assert.equal(count(texts.map((t) => t.text).join(''), ch), count(decoded, ch), ch);
+      for (const ch of new Set(text))
+        assert.equal(count(texts.map((t) => t.text).join(''), ch), count(decoded, ch), ch);
       continuations += texts.filter((t) => t.continuation).length;
     }
     assert.ok(continuations > 0, `${name} splits some character of the test texts over several tokens`);
@@ -70,22 +77,37 @@ for (const [name, dir] of tokenizers) {
 test('Llama 3: "Name 龘 and 🦩." shows each character on its first token, as the issue found it', async () => {
   const tok = await tokenizer(lenml('llama3'));
   const enc = await tok.encode('Name 龘 and 🦩.', { addSpecialTokens: false });
-  assert.deepEqual(enc.ids.map((id) => tok.rawToken(id)), ['Name', 'Ġé¾', 'ĺ', 'Ġand', 'ĠðŁ', '¦', '©', '.']);
+  assert.deepEqual(
+    enc.ids.map((id) => tok.rawToken(id)),
+    ['Name', 'Ġé¾', 'ĺ', 'Ġand', 'ĠðŁ', '¦', '©', '.'],
+  );
   const texts = await tok.sequenceTexts(enc.ids, enc.special);
-  assert.deepEqual(texts.map((t) => (t.continuation ? '+' : t.text)), ['Name', ' 龘', '+', ' and', ' 🦩', '+', '+', '.']);
+  assert.deepEqual(
+    texts.map((t) => (t.continuation ? '+' : t.text)),
+    ['Name', ' 龘', '+', ' and', ' 🦩', '+', '+', '.'],
+  );
   // out of context, bytes of no whole character are escapes, not the alphabet
-  assert.deepEqual(enc.ids.map((id) => tok.tokenText(id)), ['Name', ' \\xE9\\xBE', '\\x98', ' and', ' \\xF0\\x9F', '\\xA6', '\\xA9', '.']);
+  assert.deepEqual(
+    enc.ids.map((id) => tok.tokenText(id)),
+    ['Name', ' \\xE9\\xBE', '\\x98', ' and', ' \\xF0\\x9F', '\\xA6', '\\xA9', '.'],
+  );
 });
 
 test('Gemma 3: byte-fallback pieces of one character, and two such characters in a row', async () => {
   const tok = await tokenizer(lenml('gemma3'));
   const enc = await tok.encode('龘龘 x', { addSpecialTokens: false });
-  assert.deepEqual(enc.ids.map((id) => tok.rawToken(id)), ['<0xE9>', '<0xBE>', '<0x98>', '<0xE9>', '<0xBE>', '<0x98>', '▁x']);
+  assert.deepEqual(
+    enc.ids.map((id) => tok.rawToken(id)),
+    ['<0xE9>', '<0xBE>', '<0x98>', '<0xE9>', '<0xBE>', '<0x98>', '▁x'],
+  );
   const texts = await tok.sequenceTexts(enc.ids, enc.special);
-  assert.deepEqual(texts.map((t) => (t.continuation ? '+' : t.text)), ['龘', '+', '+', '龘', '+', '+', ' x']);
+  assert.deepEqual(
+    texts.map((t) => (t.continuation ? '+' : t.text)),
+    ['龘', '+', '+', '龘', '+', '+', ' x'],
+  );
 });
 
-test('chat templates: the user\'s prompt tokens join to the prompt on Llama 3, Qwen3 and Gemma 3', async () => {
+test("chat templates: the user's prompt tokens join to the prompt on Llama 3, Qwen3 and Gemma 3", async () => {
   const prompt = 'Name 龘 and 🦩, then café.';
   for (const name of ['llama3', 'qwen3', 'gemma3']) {
     const tok = await tokenizer(lenml(name));
@@ -93,7 +115,10 @@ test('chat templates: the user\'s prompt tokens join to the prompt on Llama 3, Q
     assert.ok(tokens.ok, tokens.ok ? '' : tokens.error.message);
     const own = tokens.value.filter((t) => !t.special);
     assert.equal(own.map((t) => t.text).join(''), prompt, name);
-    assert.ok(own.some((t) => t.continuation), name);
+    assert.ok(
+      own.some((t) => t.continuation),
+      name,
+    );
     for (const t of tokens.value) assert.doesNotMatch(t.text, /[ĠĊ▁]|<0x/, `${name}: ${JSON.stringify(t.text)}`);
   }
 });
@@ -105,7 +130,12 @@ const decodeBytes = async (tokens: number[][]) => Buffer.from(tokens.flat()).toS
 test('a token that finishes one character and starts the next shows the next one', async () => {
   // 龘 = E9 BE 98, 🦩 = F0 9F A6 A9: [E9 BE] [98 20 F0] [9F A6 A9] [2E]
   const vocab = [bytesOf('E9 BE'), bytesOf('98 20 F0'), bytesOf('9F A6 A9'), bytesOf('2E')];
-  const texts = await sequenceTexts([0, 1, 2, 3], [false, false, false, false], () => '', (ids) => decodeBytes(ids.map((i) => vocab[i])));
+  const texts = await sequenceTexts(
+    [0, 1, 2, 3],
+    [false, false, false, false],
+    () => '',
+    (ids) => decodeBytes(ids.map((i) => vocab[i])),
+  );
   assert.deepEqual(texts, [
     { text: '龘', continuation: false },
     { text: ' 🦩', continuation: false },
@@ -116,9 +146,20 @@ test('a token that finishes one character and starts the next shows the next one
 
 test('special tokens split runs and show their content; an unfinished last character stays visible', async () => {
   const vocab = [bytesOf('61'), bytesOf('E9 BE'), bytesOf('62'), bytesOf('E9')];
-  const texts = await sequenceTexts([0, 9, 2, 1], [false, true, false, false], (id) => `<s${id}>`, (ids) => decodeBytes(ids.map((i) => vocab[i])));
-  assert.deepEqual(texts.map((t) => t.text), ['a', '<s9>', 'b', '\uFFFD']);
-  assert.equal(texts.some((t) => t.continuation), false);
+  const texts = await sequenceTexts(
+    [0, 9, 2, 1],
+    [false, true, false, false],
+    (id) => `<s${id}>`,
+    (ids) => decodeBytes(ids.map((i) => vocab[i])),
+  );
+  assert.deepEqual(
+    texts.map((t) => t.text),
+    ['a', '<s9>', 'b', '\uFFFD'],
+  );
+  assert.equal(
+    texts.some((t) => t.continuation),
+    false,
+  );
 });
 
 test('bytesText, tokenBytes and tokenLabel', () => {

@@ -12,7 +12,11 @@ import { writeByteFallbackTokenizer, writeByteLevelBpeTokenizer } from '../helpe
 const root = mkdtempSync(join(tmpdir(), 'lens-words-'));
 after(() => rmSync(root, { recursive: true, force: true }));
 
-async function tokenizer(name: string, write: (dir: string) => unknown, edit?: (json: any) => void): Promise<LensTokenizer> {
+async function tokenizer(
+  name: string,
+  write: (dir: string) => unknown,
+  edit?: (json: any) => void,
+): Promise<LensTokenizer> {
   const dir = join(root, name);
   mkdirSync(dir);
   write(dir);
@@ -29,24 +33,40 @@ async function tokenizer(name: string, write: (dir: string) => unknown, edit?: (
 test('byte-level BPE: vocabulary words are the Ġ-letter tokens of 2+ letters; encoding drops the lone Ġ', async () => {
   const t = await tokenizer('bl', writeByteLevelBpeTokenizer);
   // merges of the test tokenizer with Ġ and 2+ letters: "Ġthe", "Ġan", "Ġand" ("Ġt", "Ġa", ... have one)
-  assert.deepEqual(vocabularyWords(t).map((w) => w.word), ['the', 'an', 'and']);
-  assert.deepEqual(vocabularyWords(t).map((w) => w.ids.length), [1, 1, 1]);
+  assert.deepEqual(
+    vocabularyWords(t).map((w) => w.word),
+    ['the', 'an', 'and'],
+  );
+  assert.deepEqual(
+    vocabularyWords(t).map((w) => w.ids.length),
+    [1, 1, 1],
+  );
   const { encoded, empty } = await encodeWords(t, ['cat', 'the', 'write']);
   assert.deepEqual(empty, []);
-  assert.deepEqual(encoded.map((w) => w.ids.map((id) => t.tokenText(id)).join('|')), ['c|at', ' the', ' w|r|i|t|e']);
+  assert.deepEqual(
+    encoded.map((w) => w.ids.map((id) => t.tokenText(id)).join('|')),
+    ['c|at', ' the', ' w|r|i|t|e'],
+  );
 });
 
 test('SentencePiece-style (Metaspace, byte fallback): ▁ words, and the same mid-sentence encoding', async () => {
   const t = await tokenizer('bf', writeByteFallbackTokenizer);
-  assert.deepEqual(vocabularyWords(t).map((w) => w.word), ['the', 'an', 'and']);
+  assert.deepEqual(
+    vocabularyWords(t).map((w) => w.word),
+    ['the', 'an', 'and'],
+  );
   const { encoded } = await encodeWords(t, ['cat', 'the']);
-  assert.deepEqual(encoded.map((w) => w.ids.map((id) => t.rawToken(id)).join('|')), ['<0x63>|at', '▁the']);
+  assert.deepEqual(
+    encoded.map((w) => w.ids.map((id) => t.rawToken(id)).join('|')),
+    ['<0x63>|at', '▁the'],
+  );
 });
 
 test('a word the vocabulary has nothing for is named in a clear error', async () => {
   // the byte-level tokenizer without its bytes >= 0x80: "é" encodes to nothing but the space
   const t = await tokenizer('holes', writeByteLevelBpeTokenizer, (json) => {
-    for (const k of Object.keys(json.model.vocab)) if (k.length === 1 && k.codePointAt(0)! >= 0xa1 && k !== 'Ġ') delete json.model.vocab[k];
+    for (const k of Object.keys(json.model.vocab))
+      if (k.length === 1 && k.codePointAt(0)! >= 0xa1 && k !== 'Ġ') delete json.model.vocab[k];
   });
   const r = await encodeWordList(t, ['cat', 'é', 'ü', 'dog'], 'words.txt');
   assert.ok(!r.ok);

@@ -39,10 +39,16 @@ test('an up-to-date build writes nothing', () => {
 
 test('a build never shows a partial bundle', async () => {
   const size = statSync(CLI).size;
-  const [poll, built] = await Promise.all([run(process.execPath, ['-e', POLL_SIZE, CLI, '4000']), run(process.execPath, ['esbuild.mjs', '--force'])]);
+  const [poll, built] = await Promise.all([
+    run(process.execPath, ['-e', POLL_SIZE, CLI, '4000']),
+    run(process.execPath, ['esbuild.mjs', '--force']),
+  ]);
   assert.equal(built.status, 0, built.stderr);
   assert.equal(poll.status, 0, poll.stderr);
-  assert.ok(Number(poll.stdout) > size / 2, `dist/cli.js was seen at ${poll.stdout.trim()} bytes (whole: ${size}) during a build`);
+  assert.ok(
+    Number(poll.stdout) > size / 2,
+    `dist/cli.js was seen at ${poll.stdout.trim()} bytes (whole: ${size}) during a build`,
+  );
 });
 
 test('CLIs started during forced rebuilds all load a whole bundle', async () => {
@@ -59,7 +65,11 @@ test('CLIs started during forced rebuilds all load a whole bundle', async () => 
   }
   const results = await Promise.all(clis);
   const failed = results.filter((r) => r.status !== 0);
-  assert.deepEqual(failed, [], `${failed.length} of ${results.length} CLIs failed:\n${failed.map((f) => f.stderr).join('\n')}`);
+  assert.deepEqual(
+    failed,
+    [],
+    `${failed.length} of ${results.length} CLIs failed:\n${failed.map((f) => f.stderr).join('\n')}`,
+  );
   const leftovers = readdirSync(join(ROOT, 'dist')).filter((f) => f.includes('.tmp-'));
   assert.deepEqual(leftovers, [], 'a build left temporary files');
 });

@@ -19,22 +19,51 @@ test('npm pack, npm install -g, then instruction-lens explain from another folde
     assert.equal(packed.status, 0, packed.stderr);
     const [info] = JSON.parse(packed.stdout) as { filename: string; files: { path: string }[] }[];
     const files = info.files.map((f) => f.path);
-    assert.ok(files.includes('dist/cli.js') && files.includes('models/wordnet-tuned/config.json') && files.includes('models/wordnet-base/model.safetensors'), files.join(' '));
-    assert.ok(!files.some((f) => f.startsWith('test/') || f.startsWith('src/')), 'the package ships neither tests nor sources');
+    assert.ok(
+      files.includes('dist/cli.js') &&
+        files.includes('models/wordnet-tuned/config.json') &&
+        files.includes('models/wordnet-base/model.safetensors'),
+      files.join(' '),
+    );
+    assert.ok(
+      !files.some((f) => f.startsWith('test/') || f.startsWith('src/')),
+      'the package ships neither tests nor sources',
+    );
 
     const prefix = join(dir, 'prefix');
-    const installed = npm(['install', '-g', '--prefix', prefix, '--prefer-offline', '--onnxruntime-node-install=skip', '--no-audit', '--no-fund', join(dir, info.filename)], dir);
+    const installed = npm(
+      [
+        'install',
+        '-g',
+        '--prefix',
+        prefix,
+        '--prefer-offline',
+        '--onnxruntime-node-install=skip',
+        '--no-audit',
+        '--no-fund',
+        join(dir, info.filename),
+      ],
+      dir,
+    );
     assert.equal(installed.status, 0, installed.stderr);
     const bin = join(prefix, 'bin', 'instruction-lens');
     assert.ok(existsSync(bin), `no ${bin}`);
 
     const elsewhere = join(dir, 'elsewhere');
     mkdirSync(elsewhere);
-    const run = spawnSync(bin, ['explain', '--prompt', 'Spell the word cat.', '--json', 'out.json'], { cwd: elsewhere, encoding: 'utf8', timeout: 120_000, env: { ...process.env, NO_COLOR: '1' } });
+    const run = spawnSync(bin, ['explain', '--prompt', 'Spell the word cat.', '--json', 'out.json'], {
+      cwd: elsewhere,
+      encoding: 'utf8',
+      timeout: 120_000,
+      env: { ...process.env, NO_COLOR: '1' },
+    });
     assert.equal(run.status, 0, run.stderr);
     const json = JSON.parse(readFileSync(join(elsewhere, 'out.json'), 'utf8'));
     assert.equal(json.prompt, 'Spell the word cat.');
-    assert.ok(json.model.path.startsWith(join(prefix, 'lib', 'node_modules', 'instruction-lens', 'models', 'wordnet-tuned')), json.model.path);
+    assert.ok(
+      json.model.path.startsWith(join(prefix, 'lib', 'node_modules', 'instruction-lens', 'models', 'wordnet-tuned')),
+      json.model.path,
+    );
     assert.ok(json.response_tokens.length > 0 && json.attribution.length > 0);
     assert.match(run.stdout, /instruction importance: \d/);
     assert.deepEqual(readdirSync(elsewhere), ['out.json'], 'the command writes nothing but what it was asked to');

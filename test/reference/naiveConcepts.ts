@@ -22,7 +22,9 @@ export function downRows(ck: RandomCheckpoint, layer: number): Float64Array {
 /** An expert's W_down^T rows [I, D], from mixtral's block_sparse_moe.experts.e.w2 or qwen3_moe's mlp.experts.e.down_proj ([D, I]). */
 export function expertDownRows(ck: RandomCheckpoint, layer: number, expert: number): Float64Array {
   const D = ck.config.hiddenSize;
-  const w = ck.weights.get(`model.layers.${layer}.block_sparse_moe.experts.${expert}.w2.weight`) ?? ck.weights.get(`model.layers.${layer}.mlp.experts.${expert}.down_proj.weight`)!;
+  const w =
+    ck.weights.get(`model.layers.${layer}.block_sparse_moe.experts.${expert}.w2.weight`) ??
+    ck.weights.get(`model.layers.${layer}.mlp.experts.${expert}.down_proj.weight`)!;
   const I = w.length / D;
   return Float64Array.from({ length: I * D }, (_, i) => w[(i % D) * I + Math.floor(i / D)]);
 }
@@ -32,7 +34,9 @@ export function naivePca(rows: ArrayLike<number>, F: number, D: number): NaivePc
   const mean = new Float64Array(D);
   for (let f = 0; f < F; f++) for (let d = 0; d < D; d++) mean[d] += rows[f * D + d] / F;
   const C = new Float64Array(D * D);
-  for (let f = 0; f < F; f++) for (let a = 0; a < D; a++) for (let b = 0; b < D; b++) C[a * D + b] += ((rows[f * D + a] - mean[a]) * (rows[f * D + b] - mean[b])) / (F - 1);
+  for (let f = 0; f < F; f++)
+    for (let a = 0; a < D; a++)
+      for (let b = 0; b < D; b++) C[a * D + b] += ((rows[f * D + a] - mean[a]) * (rows[f * D + b] - mean[b])) / (F - 1);
   let trace = 0;
   for (let d = 0; d < D; d++) trace += C[d * D + d];
   const e = jacobiEigen(C, D);
@@ -41,11 +45,21 @@ export function naivePca(rows: ArrayLike<number>, F: number, D: number): NaivePc
 
 /** [V, D]: the LM head, or the (tied) input embeddings. */
 export function naiveOutputEmbeddings(ck: RandomCheckpoint): Float64Array {
-  return ck.weights.get('lm_head.weight') ?? ck.weights.get('wte.weight') ?? ck.weights.get('transformer.wte.weight') ?? ck.weights.get('model.embed_tokens.weight')!;
+  return (
+    ck.weights.get('lm_head.weight') ??
+    ck.weights.get('wte.weight') ??
+    ck.weights.get('transformer.wte.weight') ??
+    ck.weights.get('model.embed_tokens.weight')!
+  );
 }
 
 /** cos(u, e_v) for each candidate id, sorted by |cosine| descending, then id. */
-export function naiveCosines(E: Float64Array, D: number, u: ArrayLike<number>, candidates: readonly number[]): { id: number; cosine: number }[] {
+export function naiveCosines(
+  E: Float64Array,
+  D: number,
+  u: ArrayLike<number>,
+  candidates: readonly number[],
+): { id: number; cosine: number }[] {
   return candidates
     .map((v) => {
       let dot = 0;

@@ -12,13 +12,29 @@
 //
 // T tokens, D hidden size, V vocab, H query heads, Hkv key/value heads, Dh head dim, I intermediate size.
 import type { ModelConfig } from '../../src/model/config';
-import { applyRope, linear as linearWithBias, ropeInvFreq, visible, weight, type NaiveTrace, type Weights } from './naiveLlama';
+import {
+  applyRope,
+  linear as linearWithBias,
+  ropeInvFreq,
+  visible,
+  weight,
+  type NaiveTrace,
+  type Weights,
+} from './naiveLlama';
 
 /** y = W x for one row x (Gemma's projections have no bias). */
-const linear = (x: Float64Array, xOff: number, W: Float64Array, nIn: number, nOut: number) => linearWithBias(x, xOff, W, null, nIn, nOut);
+const linear = (x: Float64Array, xOff: number, W: Float64Array, nIn: number, nOut: number) =>
+  linearWithBias(x, xOff, W, null, nIn, nOut);
 
 /** Gemma2RMSNorm: x / sqrt(mean(x^2) + eps) * (offset + w), offset 1 as transformers stores the weights (0 where a GGUF file holds 1 + w). One row. */
-function gemmaNorm(x: Float64Array, xOff: number, w: Float64Array, D: number, eps: number, offset: number): Float64Array {
+function gemmaNorm(
+  x: Float64Array,
+  xOff: number,
+  w: Float64Array,
+  D: number,
+  eps: number,
+  offset: number,
+): Float64Array {
   let ss = 0;
   for (let d = 0; d < D; d++) ss += x[xOff + d] * x[xOff + d];
   const inv = 1 / Math.sqrt(ss / D + eps);
@@ -32,10 +48,26 @@ const geluTanh = (x: number) => 0.5 * x * (1 + Math.tanh(Math.sqrt(2 / Math.PI) 
 
 const cap = (x: number, c: number | null) => (c === null ? x : c * Math.tanh(x / c));
 
-export function naiveGemma2Logits(config: ModelConfig, weights: Weights, embeddings: Float64Array, T: number, trace?: NaiveTrace): Float64Array {
-  const { hiddenSize: D, numHeads: H, numKvHeads: Hkv, headDim: Dh, intermediateSize: I, vocabSize: V, normEps: eps } = config;
+export function naiveGemma2Logits(
+  config: ModelConfig,
+  weights: Weights,
+  embeddings: Float64Array,
+  T: number,
+  trace?: NaiveTrace,
+): Float64Array {
+  const {
+    hiddenSize: D,
+    numHeads: H,
+    numKvHeads: Hkv,
+    headDim: Dh,
+    intermediateSize: I,
+    vocabSize: V,
+    normEps: eps,
+  } = config;
   const invFreq = ropeInvFreq(config);
-  const localInvFreq = config.localRope ? ropeInvFreq({ ...config, ropeTheta: config.localRope.theta, ropeScaling: config.localRope.scaling }) : invFreq;
+  const localInvFreq = config.localRope
+    ? ropeInvFreq({ ...config, ropeTheta: config.localRope.theta, ropeScaling: config.localRope.scaling })
+    : invFreq;
   const gemma3 = config.modelType !== 'gemma2';
   const group = H / Hkv;
   const x = new Float64Array(T * D);
@@ -51,8 +83,23 @@ export function naiveGemma2Logits(config: ModelConfig, weights: Weights, embeddi
       k.set(linear(h, 0, weight(weights, p + 'self_attn.k_proj.weight'), D, Hkv * Dh), t * Hkv * Dh);
       v.set(linear(h, 0, weight(weights, p + 'self_attn.v_proj.weight'), D, Hkv * Dh), t * Hkv * Dh);
       if (gemma3) {
-        for (let hh = 0; hh < H; hh++) q.set(gemmaNorm(q, (t * H + hh) * Dh, weight(weights, p + 'self_attn.q_norm.weight'), Dh, eps, config.normOffset), (t * H + hh) * Dh);
-        for (let g = 0; g < Hkv; g++) k.set(gemmaNorm(k, (t * Hkv + g) * Dh, weight(weights, p + 'self_attn.k_norm.weight'), Dh, eps, config.normOffset), (t * Hkv + g) * Dh);
+        for (let hh = 0; hh < H; hh++)
+          q.set(
+            gemmaNorm(q, (t * H + hh) * Dh, weight(weights, p + 'self_attn.q_norm.weight'), Dh, eps, config.normOffset),
+            (t * H + hh) * Dh,
+          );
+        for (let g = 0; g < Hkv; g++)
+          k.set(
+            gemmaNorm(
+              k,
+              (t * Hkv + g) * Dh,
+              weight(weights, p + 'self_attn.k_norm.weight'),
+              Dh,
+              eps,
+              config.normOffset,
+            ),
+            (t * Hkv + g) * Dh,
+          );
       }
       // sliding layers rotate with their own base (gemma3); global ones with rope_theta and its scaling
       const sliding = !config.fullAttentionLayers.includes(l);
@@ -98,11 +145,20 @@ export function naiveGemma2Logits(config: ModelConfig, weights: Weights, embeddi
       const up = linear(h, 0, weight(weights, p + 'mlp.up_proj.weight'), D, I);
       const act = new Float64Array(I);
       for (let i = 0; i < I; i++) act[i] = geluTanh(gate[i]) * up[i];
-      const down = gemmaNorm(linear(act, 0, weight(weights, p + 'mlp.down_proj.weight'), I, D), 0, weight(weights, p + 'post_feedforward_layernorm.weight'), D, eps, config.normOffset);
+      const down = gemmaNorm(
+        linear(act, 0, weight(weights, p + 'mlp.down_proj.weight'), I, D),
+        0,
+        weight(weights, p + 'post_feedforward_layernorm.weight'),
+        D,
+        eps,
+        config.normOffset,
+      );
       for (let d = 0; d < D; d++) x[t * D + d] += down[d];
     }
   }
-  const head = config.tieWordEmbeddings ? weight(weights, 'model.embed_tokens.weight') : weight(weights, 'lm_head.weight');
+  const head = config.tieWordEmbeddings
+    ? weight(weights, 'model.embed_tokens.weight')
+    : weight(weights, 'lm_head.weight');
   const logits = new Float64Array(T * V);
   for (let t = 0; t < T; t++) {
     const h = gemmaNorm(x, t * D, weight(weights, 'model.norm.weight'), D, eps, config.normOffset);

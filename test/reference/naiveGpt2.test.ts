@@ -15,7 +15,8 @@ import { erf, geluExact, geluNew, naiveGpt2Logits } from './naiveGpt2';
 const root = mkdtempSync(join(tmpdir(), 'naive-gpt2-'));
 after(() => rmSync(root, { recursive: true, force: true }));
 let count = 0;
-const checkpoint = (o: Omit<RandomCheckpointOptions, 'family'>) => writeRandomCheckpoint(join(root, `ck${count++}`), { family: 'gpt2', ...o });
+const checkpoint = (o: Omit<RandomCheckpointOptions, 'family'>) =>
+  writeRandomCheckpoint(join(root, `ck${count++}`), { family: 'gpt2', ...o });
 
 const IDS = [276, 116, 257, 32, 99, 271, 40, 104, 101, 108, 111];
 
@@ -82,7 +83,10 @@ test('one token through one block with the MLP zeroed, written out by hand (Conv
     const variance = x.reduce((s, v) => s + (v - mean) ** 2, 0) / D;
     return x.map((v, d) => ((v - mean) / Math.sqrt(variance + config.normEps)) * g[d] + b[d]);
   };
-  for (const [id, pos] of [[116, 0], [99, 0]] as const) {
+  for (const [id, pos] of [
+    [116, 0],
+    [99, 0],
+  ] as const) {
     // with one token, attention returns its own value vector: the columns [2D, 3D) of c_attn
     const x = Array.from({ length: D }, (_, d) => w('wte.weight')[id * D + d] + w('wpe.weight')[pos * D + d]);
     const h = ln(x, w('h.0.ln_1.weight'), w('h.0.ln_1.bias'));

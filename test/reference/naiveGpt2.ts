@@ -8,8 +8,16 @@ import type { ModelConfig } from '../../src/model/config';
 import { weight, type NaiveTrace, type Weights } from './naiveLlama';
 
 /** Conv1D for one row: y = x W + b, W (nIn, nOut). */
-function conv1d(x: Float64Array, xOff: number, W: Float64Array, b: Float64Array, nIn: number, nOut: number): Float64Array {
-  if (W.length !== nIn * nOut) throw new Error(`naive reference: Conv1D weight holds ${W.length} values, expected ${nIn}x${nOut}`);
+function conv1d(
+  x: Float64Array,
+  xOff: number,
+  W: Float64Array,
+  b: Float64Array,
+  nIn: number,
+  nOut: number,
+): Float64Array {
+  if (W.length !== nIn * nOut)
+    throw new Error(`naive reference: Conv1D weight holds ${W.length} values, expected ${nIn}x${nOut}`);
   const y = new Float64Array(nOut);
   for (let o = 0; o < nOut; o++) {
     let s = b[o];
@@ -20,7 +28,14 @@ function conv1d(x: Float64Array, xOff: number, W: Float64Array, b: Float64Array,
 }
 
 /** nn.LayerNorm over one row: (x - mean) / sqrt(var + eps) * weight + bias, biased variance. */
-function layerNorm(x: Float64Array, xOff: number, w: Float64Array, b: Float64Array, D: number, eps: number): Float64Array {
+function layerNorm(
+  x: Float64Array,
+  xOff: number,
+  w: Float64Array,
+  b: Float64Array,
+  D: number,
+  eps: number,
+): Float64Array {
   let mean = 0;
   for (let d = 0; d < D; d++) mean += x[xOff + d];
   mean /= D;
@@ -60,7 +75,13 @@ export function geluExact(x: number): number {
  * Logits (T, V) of a GPT-2 checkpoint for the token embedding rows `embeddings` (T, D): the position
  * embeddings wpe[0..T-1] are added here. Row t holds the scores of the token that follows position t.
  */
-export function naiveGpt2Logits(config: ModelConfig, weights: Weights, embeddings: Float64Array, T: number, trace?: NaiveTrace): Float64Array {
+export function naiveGpt2Logits(
+  config: ModelConfig,
+  weights: Weights,
+  embeddings: Float64Array,
+  T: number,
+  trace?: NaiveTrace,
+): Float64Array {
   if (config.modelType !== 'gpt2') throw new Error('naiveGpt2Logits: only gpt2');
   const D = config.hiddenSize;
   const H = config.numHeads;
@@ -68,8 +89,10 @@ export function naiveGpt2Logits(config: ModelConfig, weights: Weights, embedding
   const I = config.intermediateSize;
   const V = config.vocabSize;
   const eps = config.normEps;
-  if (embeddings.length !== T * D) throw new Error(`naiveGpt2Logits: embeddings hold ${embeddings.length} values, expected ${T}x${D}`);
-  if (T > config.maxPositions) throw new Error(`naiveGpt2Logits: ${T} tokens exceed n_positions ${config.maxPositions}`);
+  if (embeddings.length !== T * D)
+    throw new Error(`naiveGpt2Logits: embeddings hold ${embeddings.length} values, expected ${T}x${D}`);
+  if (T > config.maxPositions)
+    throw new Error(`naiveGpt2Logits: ${T} tokens exceed n_positions ${config.maxPositions}`);
   const prefix = weights.has('transformer.wte.weight') ? 'transformer.' : '';
   const w = (name: string) => weight(weights, prefix + name);
   const act = config.hiddenAct === 'gelu' ? geluExact : geluNew;

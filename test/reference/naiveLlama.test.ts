@@ -39,7 +39,10 @@ test('changing a later token leaves the logits of earlier positions untouched (l
     const b = logitsOf(config, weights, changed);
     assert.equal(maxAbsDiff(a, b, 0, k * V), 0, `${family}: rows before ${k} must not move at all`);
     assert.ok(maxAbsDiff(a, b, k * V, (k + 1) * V) > 1e-3, `${family}: row ${k} must see its own token`);
-    assert.ok(maxAbsDiff(a, b, (IDS.length - 1) * V, IDS.length * V) > 1e-6, `${family}: the last row must see token ${k}`);
+    assert.ok(
+      maxAbsDiff(a, b, (IDS.length - 1) * V, IDS.length * V) > 1e-6,
+      `${family}: the last row must see token ${k}`,
+    );
   }
 });
 
@@ -135,16 +138,23 @@ test('mistral sliding window W: key j is visible to query i iff i - W < j <= i',
     return Array.from({ length: T }, (_, i) => maxAbsDiff(a, b, i * V, (i + 1) * V) > 0);
   };
   // one layer: token 0 reaches queries 0..W-1 only
-  assert.deepEqual(rowMoves(one.config, one.weights), Array.from({ length: T }, (_, i) => i < W));
+  assert.deepEqual(
+    rowMoves(one.config, one.weights),
+    Array.from({ length: T }, (_, i) => i < W),
+  );
   // a trace shows the band directly
   const trace: NaiveTrace = { attentions: [] };
   logitsOf(one.config, one.weights, IDS, trace);
   for (let i = 0; i < T; i++) {
-    for (let j = 0; j < T; j++) assert.equal(trace.attentions[0][i * T + j] > 0, j <= i && j > i - W, `query ${i} key ${j}`);
+    for (let j = 0; j < T; j++)
+      assert.equal(trace.attentions[0][i * T + j] > 0, j <= i && j > i - W, `query ${i} key ${j}`);
   }
   // two layers: the reach grows to 2 (W - 1)
   const two = checkpoint({ family: 'mistral', numLayers: 2, slidingWindow: W, seed: 6 });
-  assert.deepEqual(rowMoves(two.config, two.weights), Array.from({ length: T }, (_, i) => i <= 2 * (W - 1)));
+  assert.deepEqual(
+    rowMoves(two.config, two.weights),
+    Array.from({ length: T }, (_, i) => i <= 2 * (W - 1)),
+  );
   // a window at least T long is plain causal attention
   const wide = logitsOf({ ...two.config, slidingWindow: T }, two.weights, IDS);
   const none = logitsOf({ ...two.config, slidingWindow: null }, two.weights, IDS);
@@ -202,7 +212,13 @@ test('rope_scaling: linear divides every frequency, llama3 keeps high, divides l
     seed: 8,
     ropeScaling: { type: 'llama3', factor: 8, lowFreqFactor: 1, highFreqFactor: 4, originalMaxPositions: 64 },
   });
-  assert.deepEqual(scaled.config.ropeScaling, { type: 'llama3', factor: 8, lowFreqFactor: 1, highFreqFactor: 4, originalMaxPositions: 64 });
+  assert.deepEqual(scaled.config.ropeScaling, {
+    type: 'llama3',
+    factor: 8,
+    lowFreqFactor: 1,
+    highFreqFactor: 4,
+    originalMaxPositions: 64,
+  });
   const a = logitsOf(plain.config, plain.weights, IDS);
   const b = logitsOf(scaled.config, scaled.weights, IDS);
   const V = plain.config.vocabSize;

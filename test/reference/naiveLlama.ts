@@ -40,7 +40,8 @@ export function naiveEmbed(config: ModelConfig, weights: Weights, ids: readonly 
   const out = new Float64Array(ids.length * D); // (T, D)
   for (let t = 0; t < ids.length; t++) {
     const id = ids[t];
-    if (!Number.isInteger(id) || id < 0 || (id + 1) * D > table.length) throw new Error(`naive reference: token id ${id} is outside the vocab`);
+    if (!Number.isInteger(id) || id < 0 || (id + 1) * D > table.length)
+      throw new Error(`naive reference: token id ${id} is outside the vocab`);
     for (let d = 0; d < D; d++) out[t * D + d] = table[id * D + d];
   }
   return out;
@@ -50,8 +51,16 @@ export function naiveEmbed(config: ModelConfig, weights: Weights, ids: readonly 
 // building blocks
 
 /** y = W x (+ b) for one row x: W is nn.Linear's (out, in). */
-export function linear(x: Float64Array, xOff: number, W: Float64Array, b: Float64Array | null, nIn: number, nOut: number): Float64Array {
-  if (W.length !== nIn * nOut) throw new Error(`naive reference: linear weight holds ${W.length} values, expected ${nOut}x${nIn}`);
+export function linear(
+  x: Float64Array,
+  xOff: number,
+  W: Float64Array,
+  b: Float64Array | null,
+  nIn: number,
+  nOut: number,
+): Float64Array {
+  if (W.length !== nIn * nOut)
+    throw new Error(`naive reference: linear weight holds ${W.length} values, expected ${nOut}x${nIn}`);
   const y = new Float64Array(nOut);
   for (let o = 0; o < nOut; o++) {
     let s = b ? b[o] : 0;
@@ -121,7 +130,14 @@ export function ropeInvFreq(config: ModelConfig, seqLen = 0): Float64Array {
  * Rotates one head vector in place at position `pos`, as HF's apply_rotary_pos_emb with rotate_half:
  * the head is split into halves [x1, x2] (not interleaved pairs) -> [x1 cos - x2 sin, x2 cos + x1 sin].
  */
-export function applyRope(x: Float64Array, off: number, Dh: number, pos: number, invFreq: Float64Array, scale = 1): void {
+export function applyRope(
+  x: Float64Array,
+  off: number,
+  Dh: number,
+  pos: number,
+  invFreq: Float64Array,
+  scale = 1,
+): void {
   // with a partial rotation (phi3) only the leading 2 * invFreq.length dims turn, split into their halves;
   // longrope multiplies cos and sin by its attention factor (`scale`)
   const half = invFreq.length;
@@ -160,7 +176,13 @@ function normHeads(x: Float64Array, off: number, heads: number, Dh: number, w: F
  * Logits (T, V) of a llama / mistral / qwen2 checkpoint for the input embedding rows `embeddings` (T, D),
  * at positions 0..T-1. Row t holds the scores of the token that follows position t.
  */
-export function naiveLlamaLogits(config: ModelConfig, weights: Weights, embeddings: Float64Array, T: number, trace?: NaiveTrace): Float64Array {
+export function naiveLlamaLogits(
+  config: ModelConfig,
+  weights: Weights,
+  embeddings: Float64Array,
+  T: number,
+  trace?: NaiveTrace,
+): Float64Array {
   if (config.modelType === 'gpt2') throw new Error('naiveLlamaLogits: gpt2 goes through naiveGpt2Logits');
   const D = config.hiddenSize;
   const H = config.numHeads;
@@ -169,7 +191,8 @@ export function naiveLlamaLogits(config: ModelConfig, weights: Weights, embeddin
   const I = config.intermediateSize;
   const V = config.vocabSize;
   const eps = config.normEps;
-  if (embeddings.length !== T * D) throw new Error(`naiveLlamaLogits: embeddings hold ${embeddings.length} values, expected ${T}x${D}`);
+  if (embeddings.length !== T * D)
+    throw new Error(`naiveLlamaLogits: embeddings hold ${embeddings.length} values, expected ${T}x${D}`);
   const invFreq = ropeInvFreq(config, T); // the whole sequence at once: T is its length
   const ropeScale = config.ropeScaling?.type === 'longrope' ? config.ropeScaling.attentionFactor : 1;
   const groupSize = H / Hkv; // query heads per key/value head
@@ -180,7 +203,8 @@ export function naiveLlamaLogits(config: ModelConfig, weights: Weights, embeddin
   const olmo2 = config.modelType === 'olmo2';
   // modeling_phi3.py: qkv_proj holds q, k and v rows in that order; gate_up_proj the gate rows, then the up rows
   const phi3 = config.modelType === 'phi3';
-  const rowsOf = (name: string, from: number, count: number, nIn: number) => weight(weights, name).subarray(from * nIn, (from + count) * nIn);
+  const rowsOf = (name: string, from: number, count: number, nIn: number) =>
+    weight(weights, name).subarray(from * nIn, (from + count) * nIn);
   for (let l = 0; l < config.numLayers; l++) {
     const p = `model.layers.${l}.`;
     const bias = (name: string) => (config.attentionBias ? weight(weights, p + name) : null);
@@ -190,17 +214,28 @@ export function naiveLlamaLogits(config: ModelConfig, weights: Weights, embeddin
     const k = new Float64Array(T * Hkv * Dh); // (T, Hkv, Dh)
     const v = new Float64Array(T * Hkv * Dh); // (T, Hkv, Dh)
     for (let t = 0; t < T; t++) {
-      const h = olmo2 ? x.subarray(t * D, (t + 1) * D) : rmsNorm(x, t * D, weight(weights, p + 'input_layernorm.weight'), D, eps);
+      const h = olmo2
+        ? x.subarray(t * D, (t + 1) * D)
+        : rmsNorm(x, t * D, weight(weights, p + 'input_layernorm.weight'), D, eps);
       const qkvName = p + 'self_attn.qkv_proj.weight';
-      let qRow = phi3 ? linear(h, 0, rowsOf(qkvName, 0, H * Dh, D), null, D, H * Dh) : linear(h, 0, weight(weights, p + 'self_attn.q_proj.weight'), bias('self_attn.q_proj.bias'), D, H * Dh);
-      let kRow = phi3 ? linear(h, 0, rowsOf(qkvName, H * Dh, Hkv * Dh, D), null, D, Hkv * Dh) : linear(h, 0, weight(weights, p + 'self_attn.k_proj.weight'), bias('self_attn.k_proj.bias'), D, Hkv * Dh);
+      let qRow = phi3
+        ? linear(h, 0, rowsOf(qkvName, 0, H * Dh, D), null, D, H * Dh)
+        : linear(h, 0, weight(weights, p + 'self_attn.q_proj.weight'), bias('self_attn.q_proj.bias'), D, H * Dh);
+      let kRow = phi3
+        ? linear(h, 0, rowsOf(qkvName, H * Dh, Hkv * Dh, D), null, D, Hkv * Dh)
+        : linear(h, 0, weight(weights, p + 'self_attn.k_proj.weight'), bias('self_attn.k_proj.bias'), D, Hkv * Dh);
       if (olmo2) {
         qRow = rmsNorm(qRow, 0, weight(weights, p + 'self_attn.q_norm.weight'), H * Dh, eps);
         kRow = rmsNorm(kRow, 0, weight(weights, p + 'self_attn.k_norm.weight'), Hkv * Dh, eps);
       }
       q.set(qRow, t * H * Dh);
       k.set(kRow, t * Hkv * Dh);
-      v.set(phi3 ? linear(h, 0, rowsOf(qkvName, (H + Hkv) * Dh, Hkv * Dh, D), null, D, Hkv * Dh) : linear(h, 0, weight(weights, p + 'self_attn.v_proj.weight'), bias('self_attn.v_proj.bias'), D, Hkv * Dh), t * Hkv * Dh);
+      v.set(
+        phi3
+          ? linear(h, 0, rowsOf(qkvName, (H + Hkv) * Dh, Hkv * Dh, D), null, D, Hkv * Dh)
+          : linear(h, 0, weight(weights, p + 'self_attn.v_proj.weight'), bias('self_attn.v_proj.bias'), D, Hkv * Dh),
+        t * Hkv * Dh,
+      );
       if (config.modelType === 'qwen3' || config.modelType === 'qwen3_moe') {
         normHeads(q, t * H * Dh, H, Dh, weight(weights, p + 'self_attn.q_norm.weight'), eps);
         normHeads(k, t * Hkv * Dh, Hkv, Dh, weight(weights, p + 'self_attn.k_norm.weight'), eps);
@@ -250,14 +285,20 @@ export function naiveLlamaLogits(config: ModelConfig, weights: Weights, embeddin
 
     // SwiGLU MLP: down(silu(gate h) * up h), residual; or a mixture of such experts
     for (let t = 0; t < T; t++) {
-      const h = olmo2 ? Float64Array.from(x.subarray(t * D, (t + 1) * D)) : rmsNorm(x, t * D, weight(weights, p + 'post_attention_layernorm.weight'), D, eps);
+      const h = olmo2
+        ? Float64Array.from(x.subarray(t * D, (t + 1) * D))
+        : rmsNorm(x, t * D, weight(weights, p + 'post_attention_layernorm.weight'), D, eps);
       if (config.moe?.layers.includes(l)) {
         const out = naiveExperts(config, weights, l, h);
         for (let d = 0; d < D; d++) x[t * D + d] += out[d];
         continue;
       }
-      const gate = phi3 ? linear(h, 0, rowsOf(p + 'mlp.gate_up_proj.weight', 0, I, D), null, D, I) : linear(h, 0, weight(weights, p + 'mlp.gate_proj.weight'), null, D, I);
-      const up = phi3 ? linear(h, 0, rowsOf(p + 'mlp.gate_up_proj.weight', I, I, D), null, D, I) : linear(h, 0, weight(weights, p + 'mlp.up_proj.weight'), null, D, I);
+      const gate = phi3
+        ? linear(h, 0, rowsOf(p + 'mlp.gate_up_proj.weight', 0, I, D), null, D, I)
+        : linear(h, 0, weight(weights, p + 'mlp.gate_proj.weight'), null, D, I);
+      const up = phi3
+        ? linear(h, 0, rowsOf(p + 'mlp.gate_up_proj.weight', I, I, D), null, D, I)
+        : linear(h, 0, weight(weights, p + 'mlp.up_proj.weight'), null, D, I);
       const act = new Float64Array(I);
       for (let i = 0; i < I; i++) act[i] = silu(gate[i]) * up[i];
       let down = linear(act, 0, weight(weights, p + 'mlp.down_proj.weight'), null, I, D);
@@ -267,7 +308,9 @@ export function naiveLlamaLogits(config: ModelConfig, weights: Weights, embeddin
   }
 
   // final norm, then the head: lm_head, or the embedding matrix when tied
-  const head = config.tieWordEmbeddings ? weight(weights, 'model.embed_tokens.weight') : weight(weights, 'lm_head.weight'); // (V, D)
+  const head = config.tieWordEmbeddings
+    ? weight(weights, 'model.embed_tokens.weight')
+    : weight(weights, 'lm_head.weight'); // (V, D)
   const logits = new Float64Array(T * V); // (T, V)
   for (let t = 0; t < T; t++) {
     const h = rmsNorm(x, t * D, weight(weights, 'model.norm.weight'), D, eps);
@@ -294,7 +337,10 @@ function naiveExperts(config: ModelConfig, weights: Weights, l: number, h: Float
   const probs = Array.from(logits, (z) => Math.exp(z - max));
   const total = probs.reduce((a, b) => a + b, 0);
   for (let e = 0; e < probs.length; e++) probs[e] /= total;
-  const chosen = probs.map((pr, e) => ({ pr, e })).sort((a, b) => b.pr - a.pr || a.e - b.e).slice(0, moe.perToken);
+  const chosen = probs
+    .map((pr, e) => ({ pr, e }))
+    .sort((a, b) => b.pr - a.pr || a.e - b.e)
+    .slice(0, moe.perToken);
   const norm = moe.normalizeTopK ? chosen.reduce((a, c) => a + c.pr, 0) : 1;
   const out = new Float64Array(D);
   for (const { pr, e } of chosen) {

@@ -91,7 +91,9 @@ test('block-free gpt2: A[N-1, 0] matches the LayerNorm/softmax derivative by han
   // by hand: x = E + wpe[N-1] + c (c the two biases), z = LN_f(x) wte^T, A = d p_y / d e along E
   const id = PROMPT[N - 1];
   const E = Array.from({ length: D }, (_, d) => w('wte.weight')[id * D + d]);
-  const x = E.map((e, d) => e + w('wpe.weight')[(N - 1) * D + d] + w('h.0.attn.c_proj.bias')[d] + w('h.0.mlp.c_proj.bias')[d]);
+  const x = E.map(
+    (e, d) => e + w('wpe.weight')[(N - 1) * D + d] + w('h.0.attn.c_proj.bias')[d] + w('h.0.mlp.c_proj.bias')[d],
+  );
   const mean = x.reduce((s, v) => s + v, 0) / D;
   const sigma = Math.sqrt(x.reduce((s, v) => s + (v - mean) ** 2, 0) / D + config.normEps);
   const xhat = x.map((v) => (v - mean) / sigma);
@@ -141,7 +143,8 @@ test('block-free llama: RMSNorm is scale-free but for eps, so A[N-1, 0] = p_y (d
   const gain = weights.get('model.norm.weight')!;
   const W = weights.get('lm_head.weight')!;
   const z = new Float64Array(V);
-  for (let v = 0; v < V; v++) for (let d = 0; d < D; d++) z[v] += W[v * D + d] * gain[d] * (E[d] / Math.sqrt(ms + config.normEps));
+  for (let v = 0; v < V; v++)
+    for (let d = 0; d < D; d++) z[v] += W[v * D + d] * gain[d] * (E[d] / Math.sqrt(ms + config.normEps));
   const c = config.normEps / (ms + config.normEps); // d/de of (1+e) / sqrt((1+e)^2 ms + eps), over its value, at e = 0
   const zMax = Math.max(...z);
   const ez = Array.from(z, (v) => Math.exp(v - zMax));

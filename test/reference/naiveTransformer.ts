@@ -18,9 +18,16 @@ import { naiveGpt2Logits } from './naiveGpt2';
 export { naiveEmbed, tokenEmbeddingName, type NaiveTrace, type Weights } from './naiveLlama';
 
 /** Logits (T, V) for the token embedding rows `embeddings` (T, D), whichever the family. */
-export function naiveLogits(config: ModelConfig, weights: Weights, embeddings: Float64Array, T: number, trace?: NaiveTrace): Float64Array {
+export function naiveLogits(
+  config: ModelConfig,
+  weights: Weights,
+  embeddings: Float64Array,
+  T: number,
+  trace?: NaiveTrace,
+): Float64Array {
   if (config.modelType === 'gpt2') return naiveGpt2Logits(config, weights, embeddings, T, trace);
-  if (config.modelType === 'gemma2' || config.modelType === 'gemma3_text' || config.modelType === 'gemma3') return naiveGemma2Logits(config, weights, embeddings, T, trace);
+  if (config.modelType === 'gemma2' || config.modelType === 'gemma3_text' || config.modelType === 'gemma3')
+    return naiveGemma2Logits(config, weights, embeddings, T, trace);
   return naiveLlamaLogits(config, weights, embeddings, T, trace);
 }
 
@@ -53,7 +60,8 @@ export function naiveProbability(
   embeddingsOverride?: Float64Array,
 ): number {
   const T = ids.length;
-  if (!(position >= 0 && position < T)) throw new Error(`naiveProbability: position ${position} is outside 0..${T - 1}`);
+  if (!(position >= 0 && position < T))
+    throw new Error(`naiveProbability: position ${position} is outside 0..${T - 1}`);
   const E = embeddingsOverride ?? naiveEmbed(config, weights, ids);
   const logits = naiveLogits(config, weights, E, T);
   return naiveSoftmaxRow(logits, config.vocabSize, position)[target];
@@ -67,7 +75,13 @@ function attributionSequence(promptIds: readonly number[], responseIds: readonly
 }
 
 /** p(y_m | x, y_<m) for every m, (M), from one forward pass over the embedding rows E. */
-function responseProbabilities(config: ModelConfig, weights: Weights, E: Float64Array, N: number, responseIds: readonly number[]): Float64Array {
+function responseProbabilities(
+  config: ModelConfig,
+  weights: Weights,
+  E: Float64Array,
+  N: number,
+  responseIds: readonly number[],
+): Float64Array {
   const M = responseIds.length;
   const T = N + M - 1;
   const logits = naiveLogits(config, weights, E, T);

@@ -7,7 +7,11 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseConfig } from '../../src/arch';
-import { writeRandomCheckpoint, type RandomCheckpoint, type RandomCheckpointOptions } from '../helpers/randomCheckpoint';
+import {
+  writeRandomCheckpoint,
+  type RandomCheckpoint,
+  type RandomCheckpointOptions,
+} from '../helpers/randomCheckpoint';
 import { fromBf16Bits, fromF16Bits, roundTo } from '../helpers/safetensorsWriter';
 
 const root = mkdtempSync(join(tmpdir(), 'random-checkpoint-'));
@@ -25,17 +29,29 @@ interface HeaderEntry {
 function readSafetensors(path: string): Map<string, { dtype: string; shape: number[]; values: Float64Array }> {
   const buf = readFileSync(path);
   const len = Number(buf.readBigUInt64LE(0));
-  const header = JSON.parse(buf.subarray(8, 8 + len).toString('utf8')) as Record<string, HeaderEntry | Record<string, string>>;
+  const header = JSON.parse(buf.subarray(8, 8 + len).toString('utf8')) as Record<
+    string,
+    HeaderEntry | Record<string, string>
+  >;
   const base = 8 + len;
   const out = new Map<string, { dtype: string; shape: number[]; values: Float64Array }>();
   for (const [name, entry] of Object.entries(header)) {
     if (name === '__metadata__') continue;
-    const { dtype, shape, data_offsets: [begin, end] } = entry as HeaderEntry;
+    const {
+      dtype,
+      shape,
+      data_offsets: [begin, end],
+    } = entry as HeaderEntry;
     const size = dtype === 'F32' ? 4 : 2;
     const values = new Float64Array((end - begin) / size);
     for (let i = 0; i < values.length; i++) {
       const at = base + begin + i * size;
-      values[i] = dtype === 'F32' ? buf.readFloatLE(at) : dtype === 'F16' ? fromF16Bits(buf.readUInt16LE(at)) : fromBf16Bits(buf.readUInt16LE(at));
+      values[i] =
+        dtype === 'F32'
+          ? buf.readFloatLE(at)
+          : dtype === 'F16'
+            ? fromF16Bits(buf.readUInt16LE(at))
+            : fromBf16Bits(buf.readUInt16LE(at));
     }
     out.set(name, { dtype, shape, values });
   }
@@ -44,7 +60,8 @@ function readSafetensors(path: string): Map<string, { dtype: string; shape: numb
 
 function readAll(ck: RandomCheckpoint) {
   const all = new Map<string, { dtype: string; shape: number[]; values: Float64Array; file: string }>();
-  for (const file of ck.files) for (const [name, t] of readSafetensors(join(ck.dir, file))) all.set(name, { ...t, file });
+  for (const file of ck.files)
+    for (const [name, t] of readSafetensors(join(ck.dir, file))) all.set(name, { ...t, file });
   return all;
 }
 
@@ -57,7 +74,8 @@ function assertReadsBack(ck: RandomCheckpoint, dtype: string) {
     assert.deepEqual(t.shape, ck.shapes.get(name), name);
     assert.equal(t.values.length, values.length, name);
     for (let i = 0; i < values.length; i++) {
-      if (!Object.is(t.values[i], values[i])) assert.fail(`${name}[${i}]: stored ${t.values[i]}, returned ${values[i]}`);
+      if (!Object.is(t.values[i], values[i]))
+        assert.fail(`${name}[${i}]: stored ${t.values[i]}, returned ${values[i]}`);
     }
   }
 }
@@ -66,7 +84,13 @@ test('each family and dtype: HF files, config.json parsing to the returned confi
   for (const family of ['llama', 'mistral', 'qwen2', 'gpt2'] as const) {
     for (const dtype of ['F32', 'F16', 'BF16'] as const) {
       const ck = checkpoint({ family, dtype, numKvHeads: family === 'gpt2' ? undefined : 2, seed: 31 });
-      for (const file of ['config.json', 'generation_config.json', 'tokenizer.json', 'tokenizer_config.json', 'model.safetensors']) {
+      for (const file of [
+        'config.json',
+        'generation_config.json',
+        'tokenizer.json',
+        'tokenizer_config.json',
+        'model.safetensors',
+      ]) {
         assert.ok(existsSync(join(ck.dir, file)), `${family} ${dtype}: ${file}`);
       }
       const onDisk = JSON.parse(readFileSync(join(ck.dir, 'config.json'), 'utf8'));
@@ -82,7 +106,13 @@ test('each family and dtype: HF files, config.json parsing to the returned confi
 });
 
 test('config.json fields per family, as transformers writes them', () => {
-  const llama = checkpoint({ family: 'llama', numKvHeads: 2, attentionBias: true, ropeTheta: 500000, seed: 32 }).configJson;
+  const llama = checkpoint({
+    family: 'llama',
+    numKvHeads: 2,
+    attentionBias: true,
+    ropeTheta: 500000,
+    seed: 32,
+  }).configJson;
   assert.deepEqual(llama.architectures, ['LlamaForCausalLM']);
   assert.equal(llama.model_type, 'llama');
   assert.equal(llama.num_key_value_heads, 2);
@@ -106,7 +136,14 @@ test('config.json fields per family, as transformers writes them', () => {
   assert.equal(mistral.config.slidingWindow, 4);
   assert.ok(!mistral.weights.has('model.layers.0.self_attn.q_proj.bias'));
 
-  const gpt2 = checkpoint({ family: 'gpt2', intermediateSize: 48, hiddenSize: 16, numHeads: 2, maxPositions: 32, seed: 32 });
+  const gpt2 = checkpoint({
+    family: 'gpt2',
+    intermediateSize: 48,
+    hiddenSize: 16,
+    numHeads: 2,
+    maxPositions: 32,
+    seed: 32,
+  });
   const g = gpt2.configJson;
   assert.deepEqual(g.architectures, ['GPT2LMHeadModel']);
   assert.deepEqual([g.n_embd, g.n_layer, g.n_head, g.n_positions, g.n_inner], [16, 2, 2, 32, 48]);
@@ -116,14 +153,31 @@ test('config.json fields per family, as transformers writes them', () => {
   assert.equal(gpt2.config.intermediateSize, 48);
   assert.equal(checkpoint({ family: 'gpt2', hiddenSize: 16, numHeads: 2, seed: 32 }).configJson.n_inner, null);
 
-  const scaled = checkpoint({ family: 'llama', ropeScaling: { type: 'llama3', factor: 8, lowFreqFactor: 1, highFreqFactor: 4, originalMaxPositions: 64 }, seed: 32 });
-  assert.deepEqual(scaled.configJson.rope_scaling, { factor: 8, high_freq_factor: 4, low_freq_factor: 1, original_max_position_embeddings: 64, rope_type: 'llama3' });
+  const scaled = checkpoint({
+    family: 'llama',
+    ropeScaling: { type: 'llama3', factor: 8, lowFreqFactor: 1, highFreqFactor: 4, originalMaxPositions: 64 },
+    seed: 32,
+  });
+  assert.deepEqual(scaled.configJson.rope_scaling, {
+    factor: 8,
+    high_freq_factor: 4,
+    low_freq_factor: 1,
+    original_max_position_embeddings: 64,
+    rope_type: 'llama3',
+  });
   const linear = checkpoint({ family: 'llama', ropeScaling: { type: 'linear', factor: 2 }, seed: 32 });
   assert.deepEqual(linear.config.ropeScaling, { type: 'linear', factor: 2 });
 });
 
 test('HF names and shapes: nn.Linear (out, in) for the llama family, Conv1D (in, out) for gpt2', () => {
-  const llama = checkpoint({ family: 'llama', hiddenSize: 32, numHeads: 4, numKvHeads: 2, intermediateSize: 40, seed: 33 });
+  const llama = checkpoint({
+    family: 'llama',
+    hiddenSize: 32,
+    numHeads: 4,
+    numKvHeads: 2,
+    intermediateSize: 40,
+    seed: 33,
+  });
   const V = llama.config.vocabSize;
   const s = (ck: RandomCheckpoint, n: string) => ck.shapes.get(n);
   assert.deepEqual(s(llama, 'model.embed_tokens.weight'), [V, 32]);
@@ -150,7 +204,15 @@ test('HF names and shapes: nn.Linear (out, in) for the llama family, Conv1D (in,
   assert.deepEqual(s(gpt2, 'h.1.mlp.c_proj.weight'), [64, 16]);
   assert.deepEqual(s(gpt2, 'ln_f.bias'), [16]);
   assert.equal(gpt2.weights.has('lm_head.weight'), false);
-  const old = checkpoint({ family: 'gpt2', hiddenSize: 16, numHeads: 2, maxPositions: 8, prefix: true, gpt2MaskBuffers: true, seed: 33 });
+  const old = checkpoint({
+    family: 'gpt2',
+    hiddenSize: 16,
+    numHeads: 2,
+    maxPositions: 8,
+    prefix: true,
+    gpt2MaskBuffers: true,
+    seed: 33,
+  });
   assert.deepEqual(s(old, 'transformer.h.0.attn.bias'), [1, 1, 8, 8]);
   const mask = old.weights.get('transformer.h.0.attn.bias')!;
   assert.equal(mask[1 * 8 + 0], 1);
@@ -168,7 +230,11 @@ test('sharded: two files and an index whose weight_map and total_size match the 
     for (const [name, file] of Object.entries(index.weight_map)) assert.equal(stored.get(name)!.file, file, name);
     const bytes = [...ck.weights.values()].reduce((s, v) => s + v.length * (dtype === 'F32' ? 4 : 2), 0);
     assert.equal(index.metadata.total_size, bytes);
-    for (const file of ck.files) assert.ok([...stored.values()].some((t) => t.file === file), `${file} holds a tensor`);
+    for (const file of ck.files)
+      assert.ok(
+        [...stored.values()].some((t) => t.file === file),
+        `${file} holds a tensor`,
+      );
     assertReadsBack(ck, dtype);
   }
 });

@@ -14,7 +14,16 @@ const HOSTILE = `</script><img src="https://evil.example/x.png" onerror="alert(1
 function fakeExplanation(prompt: string, seed: number, responseTexts: string[] = [' A', ' fruit', '.']): ExplainJson {
   const rand = mulberry32(seed);
   const words = [...prompt.matchAll(/\s*\S+/g)].map((m) => ({ start: m.index!, end: m.index! + m[0].length }));
-  const prompt_tokens = [{ id: 1, text: '<s>', start: 0, end: 0, special: true }, ...words.map((w, i) => ({ id: 100 + i, text: prompt.slice(w.start, w.end), start: w.start, end: w.end, special: false }))];
+  const prompt_tokens = [
+    { id: 1, text: '<s>', start: 0, end: 0, special: true },
+    ...words.map((w, i) => ({
+      id: 100 + i,
+      text: prompt.slice(w.start, w.end),
+      start: w.start,
+      end: w.end,
+      special: false,
+    })),
+  ];
   const N = prompt_tokens.length;
   const M = responseTexts.length;
   const attribution = Array.from({ length: N }, () => Array.from({ length: M }, () => (rand() - 0.4) * 1e-3));
@@ -30,17 +39,32 @@ function fakeExplanation(prompt: string, seed: number, responseTexts: string[] =
     probabilities: responseTexts.map(() => rand()),
     attribution,
     density,
-    instruction_spans: [{ start: 0, end: prompt_tokens[2]?.end ?? 0, text: prompt.slice(0, prompt_tokens[2]?.end ?? 0), source: 'detected' }],
+    instruction_spans: [
+      {
+        start: 0,
+        end: prompt_tokens[2]?.end ?? 0,
+        text: prompt.slice(0, prompt_tokens[2]?.end ?? 0),
+        source: 'detected',
+      },
+    ],
     instruction_mask,
     instruction_importance: 0.71,
     timing: { load: 0.5, generation: 0.25, attribution: 0.125 },
   };
 }
 
-const unescape = (s: string) => s.replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&quot;/g, '"').replace(/&#39;/g, "'").replace(/&amp;/g, '&');
+const unescape = (s: string) =>
+  s
+    .replace(/&lt;/g, '<')
+    .replace(/&gt;/g, '>')
+    .replace(/&quot;/g, '"')
+    .replace(/&#39;/g, "'")
+    .replace(/&amp;/g, '&');
 
 function dataScripts(html: string): unknown[] {
-  return [...html.matchAll(/<script type="application\/json" class="lens-data">([\s\S]*?)<\/script>/g)].map((m) => JSON.parse(m[1]));
+  return [...html.matchAll(/<script type="application\/json" class="lens-data">([\s\S]*?)<\/script>/g)].map((m) =>
+    JSON.parse(m[1]),
+  );
 }
 
 /** Runs the page's own inline script in happy-dom (which does not evaluate scripts itself). */
@@ -59,7 +83,10 @@ const alphaOf = (style: string) => {
 };
 
 test('escaping: hostile prompt, response and model path stay text', () => {
-  const json = { ...fakeExplanation(`Define ${HOSTILE} now.`, 1, [HOSTILE, ' ok']), model: { path: HOSTILE, architecture: HOSTILE, parameters: 1 } };
+  const json = {
+    ...fakeExplanation(`Define ${HOSTILE} now.`, 1, [HOSTILE, ' ok']),
+    model: { path: HOSTILE, architecture: HOSTILE, parameters: 1 },
+  };
   const html = explainHtml(json);
   assert.doesNotMatch(html, /<img/i);
   assert.doesNotMatch(html, /<!--/);
@@ -81,11 +108,17 @@ test('escaping: hostile prompt, response and model path stay text', () => {
 });
 
 test('self-contained: no URL, no src/href attribute, no url() or @import; a CSP forbids loading', () => {
-  for (const html of [explainHtml(fakeExplanation('Define the word apple.', 2)), compareHtml(fakeExplanation('Define the word apple.', 3), fakeExplanation('Define the word apple.', 4))]) {
+  for (const html of [
+    explainHtml(fakeExplanation('Define the word apple.', 2)),
+    compareHtml(fakeExplanation('Define the word apple.', 3), fakeExplanation('Define the word apple.', 4)),
+  ]) {
     assert.doesNotMatch(html, /https?:\/\//i);
     assert.doesNotMatch(html, /\b(src|href)\s*=/i);
     assert.doesNotMatch(html, /url\(|@import/i);
-    assert.match(html, /<meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline'; script-src 'unsafe-inline'">/);
+    assert.match(
+      html,
+      /<meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline'; script-src 'unsafe-inline'">/,
+    );
   }
   // a prompt with a URL shows it as text, still no attribute loads it
   const html = explainHtml(fakeExplanation('Summarise https://example.com/page for me.', 5));
@@ -98,7 +131,10 @@ test('every prompt and response token is present, in order, with its text', () =
   const json = fakeExplanation(prompt, 6, [' Roses', ' are', '\n', ' red']);
   const doc = load(explainHtml(json));
   const spans = [...doc.querySelectorAll('.prompt .t')];
-  assert.deepEqual(spans.map((s) => Number(s.getAttribute('data-n'))), json.prompt_tokens.map((_, n) => n));
+  assert.deepEqual(
+    spans.map((s) => Number(s.getAttribute('data-n'))),
+    json.prompt_tokens.map((_, n) => n),
+  );
   spans.forEach((s, n) => {
     const t = json.prompt_tokens[n];
     assert.equal(s.textContent, t.special ? t.text : prompt.slice(t.start, t.end), `token ${n}`);
@@ -106,7 +142,10 @@ test('every prompt and response token is present, in order, with its text', () =
   // the prompt area reads as BOS followed by the prompt itself
   assert.equal(doc.querySelector('.prompt')!.textContent, '<s>' + prompt);
   const resp = [...doc.querySelectorAll('.response .r')];
-  assert.deepEqual(resp.map((r) => r.textContent), json.response_tokens.map((t) => t.text));
+  assert.deepEqual(
+    resp.map((r) => r.textContent),
+    json.response_tokens.map((t) => t.text),
+  );
   // instruction tokens are marked by the mask
   spans.forEach((s, n) => assert.equal(s.classList.contains('ins'), json.instruction_mask![n], `token ${n}`));
 });
@@ -161,20 +200,31 @@ test('density shading: alpha = density / max density, specials unshaded', () => 
 });
 
 test('the embedded attribution matrix equals the JSON; hovering shades by that column / its max |A|', () => {
-  const json = fakeExplanation('List three fruits that are red and sweet.', 9, [' Apple', ',', ' cherry', ' and', ' strawberry']);
+  const json = fakeExplanation('List three fruits that are red and sweet.', 9, [
+    ' Apple',
+    ',',
+    ' cherry',
+    ' and',
+    ' strawberry',
+  ]);
   // the special BOS row is the largest (it must not set the scale), and column 3's largest magnitude is negative
   (json.attribution[0] as number[]).fill(5e-3);
   (json.attribution[4] as number[])[3] = -2e-3;
   const html = explainHtml(json);
   const [data] = dataScripts(html) as { attribution: number[][]; special: boolean[] }[];
   assert.deepEqual(data.attribution, json.attribution);
-  assert.deepEqual(data.special, json.prompt_tokens.map((t) => t.special));
+  assert.deepEqual(
+    data.special,
+    json.prompt_tokens.map((t) => t.special),
+  );
 
   const doc = load(html);
   const tokens = [...doc.querySelectorAll('.prompt .t[data-a]')];
   const before = tokens.map((t) => alphaOf(t.getAttribute('style')!).alpha);
   for (const m of [0, 3]) {
-    doc.querySelector(`.response .r[data-m="${m}"]`)!.dispatchEvent(new (doc.defaultView as unknown as Window).Event('mouseenter'));
+    doc
+      .querySelector(`.response .r[data-m="${m}"]`)!
+      .dispatchEvent(new (doc.defaultView as unknown as Window).Event('mouseenter'));
     // naive reference: column m over non-special tokens, divided by its largest magnitude
     const col = json.attribution.map((row) => row[m]);
     const maxAbs = Math.max(...col.filter((_, n) => !json.prompt_tokens[n].special).map(Math.abs));
@@ -187,8 +237,13 @@ test('the embedded attribution matrix equals the JSON; hovering shades by that c
     }
     assert.match(doc.querySelector('.info')!.textContent!, new RegExp(`response token ${m} `));
   }
-  doc.querySelector('.response .r[data-m="3"]')!.dispatchEvent(new (doc.defaultView as unknown as Window).Event('mouseleave'));
-  assert.deepEqual(tokens.map((t) => alphaOf((t as unknown as { style: { backgroundColor: string } }).style.backgroundColor).alpha), before);
+  doc
+    .querySelector('.response .r[data-m="3"]')!
+    .dispatchEvent(new (doc.defaultView as unknown as Window).Event('mouseleave'));
+  assert.deepEqual(
+    tokens.map((t) => alphaOf((t as unknown as { style: { backgroundColor: string } }).style.backgroundColor).alpha),
+    before,
+  );
 });
 
 test('compareHtml: two panels side by side, each with its own matrix and hover; global tables rendered', () => {
@@ -197,12 +252,20 @@ test('compareHtml: two panels side by side, each with its own matrix and hover; 
   const tuned = { ...fakeExplanation(prompt, 11, [' A', ' round', ' fruit', '.']), instruction_importance: 0.9 };
   const html = compareHtml(base, tuned, {
     labels: ['wordnet-base', '<tuned>'],
-    global: { title: 'Instruction-verb pairs per layer', columns: ['layer', 'base', 'tuned', 'change'], rows: [0, 1, 2].map((l) => ({ label: `layer ${l}`, values: [l, l * 2 + 0.5, l + 0.5] })), note: 'share of head pairs' },
+    global: {
+      title: 'Instruction-verb pairs per layer',
+      columns: ['layer', 'base', 'tuned', 'change'],
+      rows: [0, 1, 2].map((l) => ({ label: `layer ${l}`, values: [l, l * 2 + 0.5, l + 0.5] })),
+      note: 'share of head pairs',
+    },
   });
   const doc = load(html);
   assert.equal(doc.querySelectorAll('.panel').length, 2);
   const data = dataScripts(html) as { attribution: number[][] }[];
-  assert.deepEqual(data.map((d) => d.attribution), [base.attribution, tuned.attribution]);
+  assert.deepEqual(
+    data.map((d) => d.attribution),
+    [base.attribution, tuned.attribution],
+  );
   assert.match(html, /&lt;tuned&gt;/);
   assert.match(doc.body.textContent!, /wordnet-base 0\.71, <tuned> 0\.9; change \+0\.19/);
   const rows = [...doc.querySelectorAll('.global tbody tr')].map((tr) => [...tr.children].map((c) => c.textContent));
@@ -213,9 +276,14 @@ test('compareHtml: two panels side by side, each with its own matrix and hover; 
   ]);
   // hovering in the tuned panel changes only the tuned panel's prompt
   const [p0, p1] = [...doc.querySelectorAll('.panel')];
-  const styles = (p: typeof p0) => [...p.querySelectorAll('.prompt .t[data-a]')].map((t) => (t as unknown as { style: { backgroundColor: string } }).style.backgroundColor);
+  const styles = (p: typeof p0) =>
+    [...p.querySelectorAll('.prompt .t[data-a]')].map(
+      (t) => (t as unknown as { style: { backgroundColor: string } }).style.backgroundColor,
+    );
   const [s0, s1] = [styles(p0), styles(p1)];
-  p1.querySelector('.response .r[data-m="2"]')!.dispatchEvent(new (doc.defaultView as unknown as Window).Event('mouseenter'));
+  p1.querySelector('.response .r[data-m="2"]')!.dispatchEvent(
+    new (doc.defaultView as unknown as Window).Event('mouseenter'),
+  );
   assert.deepEqual(styles(p0), s0);
   assert.notDeepEqual(styles(p1), s1);
   // without extra: no global section, default labels

@@ -4,8 +4,22 @@
 // (against topWordsByCosine on naive dots). Then the eigensolver with the fast kernels against known spectra.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { chebyshevFilter, combineRows64, rowProducts64, rowsTimesSymmetric, scatterBlocks, scatterMatrix, topCosines } from '../../src/runtime/conceptKernels';
-import { chebyshevSteps, denseProductsInJs, filterByProducts, topEigenpairs, type MultiplyRows } from '../../src/explain/topEigenpairs';
+import {
+  chebyshevFilter,
+  combineRows64,
+  rowProducts64,
+  rowsTimesSymmetric,
+  scatterBlocks,
+  scatterMatrix,
+  topCosines,
+} from '../../src/runtime/conceptKernels';
+import {
+  chebyshevSteps,
+  denseProductsInJs,
+  filterByProducts,
+  topEigenpairs,
+  type MultiplyRows,
+} from '../../src/explain/topEigenpairs';
 import { topWordLists, topWordsByCosine } from '../../src/explain/ffnConcepts';
 import { gaussian, mulberry32 } from '../helpers/prng';
 import { jacobiEigen } from '../reference/jacobiEigen';
@@ -39,15 +53,28 @@ function naiveMultiply(S: ArrayLike<number>, D: number): MultiplyRows {
   };
 }
 
-test('scatterMatrix: the rows\' means and (W − mean)(W − mean)^T in 1 to 8 row blocks, even and uneven, equal the float64 loops', async () => {
-  for (const [D, F, blocks] of [[13, 20, 1], [13, 20, 2], [13, 20, 3], [16, 7, 4], [5, 9, 4], [19, 11, 8], [8, 5, 8]] as const) {
+test("scatterMatrix: the rows' means and (W − mean)(W − mean)^T in 1 to 8 row blocks, even and uneven, equal the float64 loops", async () => {
+  for (const [D, F, blocks] of [
+    [13, 20, 1],
+    [13, 20, 2],
+    [13, 20, 3],
+    [16, 7, 4],
+    [5, 9, 4],
+    [19, 11, 8],
+    [8, 5, 8],
+  ] as const) {
     // rows with means well away from 0, so that a centring left out shows
     const W = gaussians(D * F, D + F + blocks).map((v, i) => v + 0.3 * (Math.floor(i / F) % 3) - 0.2);
     const { scatter: S, means } = await scatterMatrix(W, D, F, undefined, blocks);
-    const mean = Array.from({ length: D }, (_, a) => Array.from({ length: F }, (_, f) => W[a * F + f]).reduce((x, y) => x + y, 0) / F);
+    const mean = Array.from(
+      { length: D },
+      (_, a) => Array.from({ length: F }, (_, f) => W[a * F + f]).reduce((x, y) => x + y, 0) / F,
+    );
     assert.ok(relativeError(means, mean) < 1e-6, `means: ${relativeError(means, mean)}`);
     const ref = new Float64Array(D * D);
-    for (let a = 0; a < D; a++) for (let b = 0; b < D; b++) for (let f = 0; f < F; f++) ref[a * D + b] += (W[a * F + f] - mean[a]) * (W[b * F + f] - mean[b]);
+    for (let a = 0; a < D; a++)
+      for (let b = 0; b < D; b++)
+        for (let f = 0; f < F; f++) ref[a * D + b] += (W[a * F + f] - mean[a]) * (W[b * F + f] - mean[b]);
     assert.ok(relativeError(S, ref) < 1e-6, `D ${D}, F ${F}, ${blocks} blocks: ${relativeError(S, ref)}`);
   }
   assert.deepEqual([32, 64, 192, 320, 512, 4096].map(scatterBlocks), [1, 1, 3, 5, 8, 8]);
@@ -69,7 +96,8 @@ test('chebyshevFilter: one call equals the pass by products (degrees 1, 2, 9) an
   const n = 4;
   const A = gaussians(D * D, 3);
   const S = new Float32Array(D * D); // positive semi-definite, eigenvalues spread over [0, ~4 D]
-  for (let a = 0; a < D; a++) for (let b = 0; b < D; b++) for (let i = 0; i < D; i++) S[a * D + b] += (A[i * D + a] * A[i * D + b]) / D;
+  for (let a = 0; a < D; a++)
+    for (let b = 0; b < D; b++) for (let i = 0; i < D; i++) S[a * D + b] += (A[i * D + a] * A[i * D + b]) / D;
   const multiply = naiveMultiply(S, D);
   const X = gaussians(n * D, 4);
   const AX = await multiply(X, n);
@@ -82,14 +110,21 @@ test('chebyshevFilter: one call equals the pass by products (degrees 1, 2, 9) an
   // on S = λ I the pass multiplies by T_P((λ − c) / e) / T_P((top − c) / e), c = e = cut / 2
   const top = 3;
   const cut = 1;
-  const T = (P: number, x: number) => (Math.abs(x) <= 1 ? Math.cos(P * Math.acos(x)) : Math.sign(x) ** P * Math.cosh(P * Math.acosh(Math.abs(x))));
+  const T = (P: number, x: number) =>
+    Math.abs(x) <= 1 ? Math.cos(P * Math.acos(x)) : Math.sign(x) ** P * Math.cosh(P * Math.acosh(Math.abs(x)));
   for (const lambda of [0, 0.4, 1, 2, 3, 3.5]) {
     const I = new Float32Array(D * D);
     for (let d = 0; d < D; d++) I[d * D + d] = lambda;
     const ax = X.map((v) => v * lambda);
     const y = await chebyshevFilter(I, D, X, ax, n, chebyshevSteps(top, cut, 7));
     const factor = T(7, (lambda - cut / 2) / (cut / 2)) / T(7, (top - cut / 2) / (cut / 2));
-    assert.ok(relativeError(y, X.map((v) => v * factor)) < 1e-5, `λ ${lambda}: factor ${factor}`);
+    assert.ok(
+      relativeError(
+        y,
+        X.map((v) => v * factor),
+      ) < 1e-5,
+      `λ ${lambda}: factor ${factor}`,
+    );
   }
 });
 
@@ -109,7 +144,8 @@ test('topCosines: the K largest |cosine| of valid, non-zero rows, ties by id, un
     for (let d = 0; d < D; d++) U[r * D + d] /= Math.sqrt(s);
   }
   const dots = new Float32Array(n * V);
-  for (let r = 0; r < n; r++) for (let v = 0; v < V; v++) for (let d = 0; d < D; d++) dots[r * V + v] += U[r * D + d] * E[v * D + d];
+  for (let r = 0; r < n; r++)
+    for (let v = 0; v < V; v++) for (let d = 0; d < D; d++) dots[r * V + v] += U[r * D + d] * E[v * D + d];
   const inverseNorms = Float32Array.from({ length: V }, (_, v) => {
     let s = 0;
     for (let d = 0; d < D; d++) s += E[v * D + d] ** 2;
@@ -121,22 +157,35 @@ test('topCosines: the K largest |cosine| of valid, non-zero rows, ties by id, un
     const want = topWordsByCosine(dots, n, V, inverseNorms, K);
     for (let r = 0; r < n; r++) {
       assert.equal(got[r].length, Math.min(K, V - 5), `row ${r}: 35 usable ids`);
-      assert.deepEqual(got[r].map((w) => w.id), want[r].map((w) => w.id), `row ${r}, K ${K}`);
+      assert.deepEqual(
+        got[r].map((w) => w.id),
+        want[r].map((w) => w.id),
+        `row ${r}, K ${K}`,
+      );
       for (let j = 0; j < got[r].length; j++) assert.ok(Math.abs(got[r][j].cosine - want[r][j].cosine) < 1e-6);
     }
-    assert.deepEqual(got[0].slice(0, 2).map((w) => w.id), [10, 20]);
+    assert.deepEqual(
+      got[0].slice(0, 2).map((w) => w.id),
+      [10, 20],
+    );
     assert.ok(Math.abs(got[0][0].cosine - 1) < 1e-6);
   }
 });
 
 test('rowProducts64 and combineRows64: A B^T and C X in float64, as the loops, to float64 rounding', async () => {
   const f64s = (n: number, seed: number) => Float64Array.from({ length: n }, gaussian(mulberry32(seed)));
-  for (const [n, m, D] of [[16, 16, 512], [32, 16, 40], [3, 7, 5], [1, 1, 1]] as const) {
+  for (const [n, m, D] of [
+    [16, 16, 512],
+    [32, 16, 40],
+    [3, 7, 5],
+    [1, 1, 1],
+  ] as const) {
     const A = f64s(n * D, n + D);
     const B = f64s(m * D, m + 2 * D);
     const got = await rowProducts64(A, n, B, m, D);
     const ref = new Float64Array(n * m);
-    for (let i = 0; i < n; i++) for (let j = 0; j < m; j++) for (let d = 0; d < D; d++) ref[i * m + j] += A[i * D + d] * B[j * D + d];
+    for (let i = 0; i < n; i++)
+      for (let j = 0; j < m; j++) for (let d = 0; d < D; d++) ref[i * m + j] += A[i * D + d] * B[j * D + d];
     assert.ok(relativeError(got, ref) < 1e-13, `A B^T [${n}, ${m}, ${D}]: ${relativeError(got, ref)}`);
     assert.ok(relativeError(await denseProductsInJs.rowProducts(A, n, B, m, D), ref) < 1e-13);
     // a result well below f32's precision: the products must not go through f32
@@ -145,7 +194,8 @@ test('rowProducts64 and combineRows64: A B^T and C X in float64, as the loops, t
     const C = f64s(m * n, 3 * n + m);
     const comb = await combineRows64(C, m, A, n, D);
     const combRef = new Float64Array(m * D);
-    for (let r = 0; r < m; r++) for (let i = 0; i < n; i++) for (let d = 0; d < D; d++) combRef[r * D + d] += C[r * n + i] * A[i * D + d];
+    for (let r = 0; r < m; r++)
+      for (let i = 0; i < n; i++) for (let d = 0; d < D; d++) combRef[r * D + d] += C[r * n + i] * A[i * D + d];
     assert.ok(relativeError(comb, combRef) < 1e-13, `C X [${m}, ${n}, ${D}]: ${relativeError(comb, combRef)}`);
     assert.ok(relativeError(await denseProductsInJs.combineRows(C, m, A, n, D), combRef) < 1e-13);
   }
@@ -158,7 +208,8 @@ test('topEigenpairs with the onnxruntime filter, product and float64 products: t
   const F = 300;
   const X = gaussians(F * D, 12);
   const C = new Float64Array(D * D);
-  for (let a = 0; a < D; a++) for (let b = 0; b < D; b++) for (let f = 0; f < F; f++) C[a * D + b] += X[f * D + a] * X[f * D + b];
+  for (let a = 0; a < D; a++)
+    for (let b = 0; b < D; b++) for (let f = 0; f < F; f++) C[a * D + b] += X[f * D + a] * X[f * D + b];
   const S = Float32Array.from(C);
   const ref = jacobiEigen(C, D);
   let rows = 0;
@@ -179,7 +230,8 @@ test('topEigenpairs with the onnxruntime filter, product and float64 products: t
   assert.equal(r.productRows, rows);
   for (let i = 0; i < 8; i++) {
     assert.ok(Math.abs(r.values[i] - ref.values[i]) <= 1e-5 * ref.values[0], `value ${i}`);
-    const gap = Math.min(ref.values[i] - ref.values[i + 1], i > 0 ? ref.values[i - 1] - ref.values[i] : Infinity) / ref.values[0];
+    const gap =
+      Math.min(ref.values[i] - ref.values[i + 1], i > 0 ? ref.values[i - 1] - ref.values[i] : Infinity) / ref.values[0];
     let along = 0;
     for (let d = 0; d < D; d++) along += r.vectors[i * D + d] * ref.vectors[i * D + d];
     assert.ok(1 - Math.abs(along) < (2e-5 / gap) ** 2 + 1e-6, `vector ${i} (gap ${gap})`);

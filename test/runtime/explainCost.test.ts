@@ -41,14 +41,22 @@ const families: [string, RandomCheckpointOptions][] = [
   ['llama GQA', { family: 'llama', numHeads: 4, numKvHeads: 2, seed: 3 }],
   ['qwen2 tied bf16', { family: 'qwen2', tie: true, dtype: 'BF16', seed: 4 }],
   ['gpt2', { family: 'gpt2', seed: 5 }],
-  ['qwen3_moe with a dense layer', { family: 'qwen3_moe', numKvHeads: 2, experts: 4, expertsPerToken: 2, mlpOnlyLayers: [0], seed: 7 }],
+  [
+    'qwen3_moe with a dense layer',
+    { family: 'qwen3_moe', numKvHeads: 2, experts: 4, expertsPerToken: 2, mlpOnlyLayers: [0], seed: 7 },
+  ],
 ];
 
 for (const [name, options] of families) {
   test(`${name}: attribution and generation FLOPs equal the bench's counter, batch by batch and step by step`, async () => {
     const checkpoint = await open(name.replace(/\W+/g, '-'), options);
     const costs = new CostModel(checkpoint);
-    for (const [N, M] of [[10, 3], [20, 12], [7, 17], [5, 1]]) {
+    for (const [N, M] of [
+      [10, 3],
+      [20, 12],
+      [7, 17],
+      [5, 1],
+    ]) {
       assert.equal(costs.attributionFlops(N, M), countedAttribution(checkpoint, N, M), `attribution N=${N} M=${M}`);
       const step = lensGraphOutputs(checkpoint).step.filter((o) => o.name === 'next_id' || o.name.startsWith('new_'));
       let generation = countFlops(step, { S: N, P: 0, K: N }).total;
@@ -63,18 +71,24 @@ for (const [name, options] of [
   // each token runs exactly k experts: the experts' average shares add up to the products actually run
   ['mixtral', { family: 'mixtral', numHeads: 4, numKvHeads: 2, experts: 5, expertsPerToken: 2, seed: 10 }],
 ] as [string, RandomCheckpointOptions][])
-test(`${name}: the estimate equals onnxruntime's profile of the products it ran (two attribution batches, a decode step)`, async () => {
-  const checkpoint = await open(`profiled-${name}`, options);
-  const prompt = Array.from({ length: 14 }, (_, i) => (i * 37) % 200);
-  const response = Array.from({ length: 12 }, (_, i) => (i * 53 + 11) % 200);
-  const profile = await profileLensModel(checkpoint, prompt, response, 1, root);
-  const costs = new CostModel(checkpoint);
-  const N = prompt.length;
-  const estimated = costs.attributionFlops(N, response.length);
-  assert.ok(Math.abs(estimated - profile.attribution.productFlops) <= 1e-9 * estimated, `estimated ${estimated}, profiled ${profile.attribution.productFlops}`);
-  const decode = costs.generationFlops(N, 2) - costs.generationFlops(N, 1); // the step after the prompt
-  assert.ok(Math.abs(decode - profile.decodeStep.productFlops) <= 1e-9 * decode, `decode estimated ${decode}, profiled ${profile.decodeStep.productFlops}`);
-});
+  test(`${name}: the estimate equals onnxruntime's profile of the products it ran (two attribution batches, a decode step)`, async () => {
+    const checkpoint = await open(`profiled-${name}`, options);
+    const prompt = Array.from({ length: 14 }, (_, i) => (i * 37) % 200);
+    const response = Array.from({ length: 12 }, (_, i) => (i * 53 + 11) % 200);
+    const profile = await profileLensModel(checkpoint, prompt, response, 1, root);
+    const costs = new CostModel(checkpoint);
+    const N = prompt.length;
+    const estimated = costs.attributionFlops(N, response.length);
+    assert.ok(
+      Math.abs(estimated - profile.attribution.productFlops) <= 1e-9 * estimated,
+      `estimated ${estimated}, profiled ${profile.attribution.productFlops}`,
+    );
+    const decode = costs.generationFlops(N, 2) - costs.generationFlops(N, 1); // the step after the prompt
+    assert.ok(
+      Math.abs(decode - profile.decodeStep.productFlops) <= 1e-9 * decode,
+      `decode estimated ${decode}, profiled ${profile.decodeStep.productFlops}`,
+    );
+  });
 
 test('the time and memory models: parts add up, a loaded model costs no load, a given response no generation', async () => {
   const checkpoint = await open('time', { family: 'llama', seed: 6 });
@@ -94,7 +108,9 @@ test('the time and memory models: parts add up, a loaded model costs no load, a 
   // twice the product rate halves the attribution's product time
   const fast = costs.seconds(given, g, { ...calibration, productGflops: 100 });
   const runs = g.runs.attribution * 0.004;
-  assert.ok(Math.abs((fast.attribution - runs) * 2 - (costs.seconds(given, g, calibration).attribution - runs)) < 1e-12);
+  assert.ok(
+    Math.abs((fast.attribution - runs) * 2 - (costs.seconds(given, g, calibration).attribution - runs)) < 1e-12,
+  );
   // memory grows with the prompt, and never falls below the weights
   assert.ok(costs.cost({ ...given, promptTokens: 60 }).peakMemoryBytes > g.peakMemoryBytes);
   assert.ok(g.peakMemoryBytes > costs.weightBytes);

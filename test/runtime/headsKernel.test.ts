@@ -19,14 +19,23 @@ test('headColumns: energies and top words as the reference computes them from X 
   const qk = await matmulTransposed(x, W, rows, C, D, 1); // [W, C]
   const reference = columnStatsOf(qk, W, C);
   const got = await headColumns(x, W, rows, C, D, 7, 1);
-  for (let c = 0; c < C; c++) assert.ok(Math.abs(got.squares[c] - reference.squares[c]) <= 1e-5 * reference.squares[c], `column ${c} energy`);
+  for (let c = 0; c < C; c++)
+    assert.ok(Math.abs(got.squares[c] - reference.squares[c]) <= 1e-5 * reference.squares[c], `column ${c} energy`);
   const all = Array.from({ length: C }, (_, c) => c);
   const want = reference.tops(all, 7);
   let ties = 0;
   for (let c = 0; c < C; c++) {
     const ids = Array.from(got.ids.subarray(c * 7, c * 7 + 7), Number);
-    assert.deepEqual(ids, want[c].map((w) => w.word), `column ${c} top words`);
-    assert.deepEqual(Array.from(got.activations.subarray(c * 7, c * 7 + 7)), want[c].map((w) => w.activation), `column ${c} activations`);
+    assert.deepEqual(
+      ids,
+      want[c].map((w) => w.word),
+      `column ${c} top words`,
+    );
+    assert.deepEqual(
+      Array.from(got.activations.subarray(c * 7, c * 7 + 7)),
+      want[c].map((w) => w.activation),
+      `column ${c} activations`,
+    );
     for (let i = 1; i < 7; i++) if (Math.abs(want[c][i].activation) === Math.abs(want[c][i - 1].activation)) ties++;
   }
   assert.ok(ties > 10, `the case has ties (${ties})`);

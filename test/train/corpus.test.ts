@@ -29,14 +29,18 @@ test('an adverb with a lexical antonym; a word paragraph about letters', () => {
     renderSynset(wn, wn.synsets.get('r00086161')!, mulberry32(7)),
     'Quickly means with speed. An antonym of quickly is slowly. It is also called rapidly, speedily, chop-chop, apace or in short order. It is used like this: "he works quickly" and "John got ready in short order".',
   );
-  assert.equal(renderWordFacts('apple', true, mulberry32(3)), 'You spell apple as a p p l e. Apple ends with the letter e. APPLE is apple in capitals.');
+  assert.equal(
+    renderWordFacts('apple', true, mulberry32(3)),
+    'You spell apple as a p p l e. Apple ends with the letter e. APPLE is apple in capitals.',
+  );
 });
 
 test('relations that touch a held-out synset are not rendered', () => {
   // physical entity (n00001930, training) is a kind of entity (n00001740, held out)
   const physical = wn.synsets.get('n00001930')!;
   assert.ok(held('n00001740') && !held(physical.id));
-  for (let seed = 0; seed < 20; seed++) assert.doesNotMatch(renderSynset(wn, physical, mulberry32(seed)), /kind of entity|type of entity/);
+  for (let seed = 0; seed < 20; seed++)
+    assert.doesNotMatch(renderSynset(wn, physical, mulberry32(seed)), /kind of entity|type of entity/);
   // demotion (training) has the antonym promotion (n00199300, held out)
   const demotion = wn.synsets.get('n00199642')!;
   assert.ok(held('n00199300') && !held(demotion.id));
@@ -72,7 +76,11 @@ test('no held-out synset text in the corpus, neither from the synset nor from it
       checked++;
       // a gloss that a training synset's gloss also contains is not held-out text ("the anterior tip of the
       // parietal bone" is in sphenoid fontanelle's gloss too)
-      if (text.includes(d)) assert.ok(trainingDefinitions.some((t) => t.includes(d)), `held-out gloss of ${s.id} in the corpus: ${d}`);
+      if (text.includes(d))
+        assert.ok(
+          trainingDefinitions.some((t) => t.includes(d)),
+          `held-out gloss of ${s.id} in the corpus: ${d}`,
+        );
     }
   }
   assert.ok(checked > 5000);
@@ -90,7 +98,10 @@ test('buildCorpus: deterministic, split into train and a ~1% validation slice, n
     assert.doesNotMatch(doc, /\n|<\||\|>/);
     assert.ok(doc.length > 0);
   }
-  assert.ok(a.train.some((d) => / is spelled [a-z](-[a-z])+\./.test(d)), 'letter facts are mixed in');
+  assert.ok(
+    a.train.some((d) => / is spelled [a-z](-[a-z])+\./.test(d)),
+    'letter facts are mixed in',
+  );
   assert.notDeepEqual(buildCorpus(wn, { ...options, seed: 12 }).train.slice(0, 5), a.train.slice(0, 5));
 });
 

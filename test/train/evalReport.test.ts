@@ -6,7 +6,12 @@ import { evaluationText, summarize, type EvalRow } from '../../train/evalReport'
 import type { FamilyKind, FamilyName } from '../../train/data/family';
 import { taskVerbs } from '../../train/data/tasks';
 
-function row(family: FamilyName, kind: FamilyKind, k: number, o: { base: [boolean, number]; tuned: [boolean, number]; control: [number, number] }): EvalRow {
+function row(
+  family: FamilyName,
+  kind: FamilyKind,
+  k: number,
+  o: { base: [boolean, number]; tuned: [boolean, number]; control: [number, number] },
+): EvalRow {
   return {
     id: `${family}-${k}`,
     family,
@@ -21,9 +26,15 @@ function row(family: FamilyName, kind: FamilyKind, k: number, o: { base: [boolea
 // sentence (language): 40 prompts, tuned right on 20, base on none; higher importance on all
 // define (knowledge): 20 prompts, nobody right; tuned lower everywhere (must not enter the following target)
 const rows: EvalRow[] = [
-  ...Array.from({ length: 60 }, (_, k) => row('spell', 'letters', k, { base: [k < 6, 0.5], tuned: [true, k < 45 ? 0.8 : 0.3], control: [0.4, 0.6] })),
-  ...Array.from({ length: 40 }, (_, k) => row('sentence', 'language', k, { base: [false, 0.2], tuned: [k < 20, 0.9], control: [0.9, 0.1] })),
-  ...Array.from({ length: 20 }, (_, k) => row('define', 'knowledge', k, { base: [false, 0.9], tuned: [false, 0.1], control: [0.5, 0.5] })),
+  ...Array.from({ length: 60 }, (_, k) =>
+    row('spell', 'letters', k, { base: [k < 6, 0.5], tuned: [true, k < 45 ? 0.8 : 0.3], control: [0.4, 0.6] }),
+  ),
+  ...Array.from({ length: 40 }, (_, k) =>
+    row('sentence', 'language', k, { base: [false, 0.2], tuned: [k < 20, 0.9], control: [0.9, 0.1] }),
+  ),
+  ...Array.from({ length: 20 }, (_, k) =>
+    row('define', 'knowledge', k, { base: [false, 0.9], tuned: [false, 0.1], control: [0.5, 0.5] }),
+  ),
 ];
 
 test('summarize: macro averages per kind, each family counting once', () => {
@@ -44,7 +55,8 @@ test('summarize: Finding 1 on own responses and on the control are counted apart
 });
 
 test('summarize: the targets, met and missed', () => {
-  const met = (rs: EvalRow[]) => Object.fromEntries(summarize(rs).targets.map((t) => [t.name.split(' (')[0].split(' on >=')[0], t.met]));
+  const met = (rs: EvalRow[]) =>
+    Object.fromEntries(summarize(rs).targets.map((t) => [t.name.split(' (')[0].split(' on >=')[0], t.met]));
   assert.deepEqual(Object.values(met(rows)), [true, true, true, true]);
   // base follows too often
   const chatty = rows.map((r) => (r.family === 'sentence' ? { ...r, base: { ...r.base, correct: true } } : r));
@@ -57,7 +69,17 @@ test('summarize: the targets, met and missed', () => {
 });
 
 test('evaluationText: every family, both Finding 1 rows, the verb shares per layer and the verdicts', () => {
-  const text = evaluationText(rows, [{ verbs: ['spell', 'write'], base: { pairs: [3, 4], perLayer: [0, 0.25], all: 0.1 }, tuned: { pairs: [2, 0], perLayer: [0.5, 0], all: 0.2 } }], 64);
+  const text = evaluationText(
+    rows,
+    [
+      {
+        verbs: ['spell', 'write'],
+        base: { pairs: [3, 4], perLayer: [0, 0.25], all: 0.1 },
+        tuned: { pairs: [2, 0], perLayer: [0.5, 0], all: 0.2 },
+      },
+    ],
+    64,
+  );
   for (const f of ['spell', 'sentence', 'define']) assert.match(text, new RegExp(`\\| ${f} \\|`));
   assert.match(text, /\| each model its own response \| 0\.467 \| 0\.654 \| {2}70\.8% \|/);
   assert.match(text, /\| control: both on the tuned response/);
@@ -69,6 +91,7 @@ test('evaluationText: every family, both Finding 1 rows, the verb shares per lay
 
 test('taskVerbs: the verbs the phrasings start with, no question words, none of the general-verb control', () => {
   const verbs = taskVerbs();
-  for (const v of ['spell', 'count', 'reverse', 'define', 'list', 'write', 'repeat', 'name', 'capitalize']) assert.ok(verbs.includes(v), v);
+  for (const v of ['spell', 'count', 'reverse', 'define', 'list', 'write', 'repeat', 'name', 'capitalize'])
+    assert.ok(verbs.includes(v), v);
   for (const v of ['what', 'which', 'how', 'say', 'put']) assert.ok(!verbs.includes(v), v);
 });

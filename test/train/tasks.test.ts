@@ -17,11 +17,21 @@ const options = { seed: 99, trainPerFamily: 300, heldoutPerFamily: 30, limit: 30
 const tasks = buildTasks(wn, options);
 
 test('renderPrompt: template text and numbers are the instruction, the filled-in words are the input', () => {
-  const r = renderPrompt('Which of these is a kind of {h}: "{a}" or "{b}"?', { h: 'hairpin', a: 'walnut oil', b: 'bobby pin' });
+  const r = renderPrompt('Which of these is a kind of {h}: "{a}" or "{b}"?', {
+    h: 'hairpin',
+    a: 'walnut oil',
+    b: 'bobby pin',
+  });
   assert.equal(r.prompt, 'Which of these is a kind of hairpin: "walnut oil" or "bobby pin"?');
-  assert.deepEqual(r.spans.map(([s, e]) => r.prompt.slice(s, e)), ['Which of these is a kind of', 'or']);
+  assert.deepEqual(
+    r.spans.map(([s, e]) => r.prompt.slice(s, e)),
+    ['Which of these is a kind of', 'or'],
+  );
   const n = renderPrompt('Repeat the word "{w}" {n} times.', { w: 'dog', n: '3' });
-  assert.deepEqual(n.spans.map(([s, e]) => n.prompt.slice(s, e)), ['Repeat the word', '3 times']);
+  assert.deepEqual(
+    n.spans.map(([s, e]) => n.prompt.slice(s, e)),
+    ['Repeat the word', '3 times'],
+  );
   assert.throws(() => renderPrompt('Define {w}.', {}));
 });
 
@@ -37,12 +47,15 @@ test('the slice: sizes per family, spans are substrings at their offsets, every 
   }
 });
 
-test('split: no held-out prompt or held-out input word of a family reaches that family\'s training examples', () => {
+test("split: no held-out prompt or held-out input word of a family reaches that family's training examples", () => {
   const heldPrompts = new Set(tasks.heldout.map((e) => e.prompt));
   assert.equal(tasks.train.filter((e) => heldPrompts.has(e.prompt)).length, 0);
   for (const f of FAST) {
-    const heldWords = new Set(tasks.heldout.filter((e) => e.family === f).map((e) => String(e.check.word).toLowerCase()));
-    for (const e of tasks.train.filter((x) => x.family === f)) assert.ok(!heldWords.has(String(e.check.word).toLowerCase()), `${f}: ${e.prompt}`);
+    const heldWords = new Set(
+      tasks.heldout.filter((e) => e.family === f).map((e) => String(e.check.word).toLowerCase()),
+    );
+    for (const e of tasks.train.filter((x) => x.family === f))
+      assert.ok(!heldWords.has(String(e.check.word).toLowerCase()), `${f}: ${e.prompt}`);
   }
   assert.equal(new Set(tasks.train.map((e) => e.prompt)).size, tasks.train.length, 'training prompts are unique');
 });
@@ -59,8 +72,15 @@ test('answers: every wording of every phrasing passes its checker and takes up t
         const said = words(instruction.spans.map(([s, e]) => instruction.prompt.slice(s, e)).join(' '));
         for (const template of phrasing.answers) {
           const response = renderAnswer(family, template, item);
-          assert.equal(checkAnswer({ family: family.name, check: item.check }, response, wn), true, `${family.name}: ${response}`);
-          assert.ok(!response.includes('\n') && response.split(' ').length >= 3, `${family.name}: one line, a sentence: ${response}`);
+          assert.equal(
+            checkAnswer({ family: family.name, check: item.check }, response, wn),
+            true,
+            `${family.name}: ${response}`,
+          );
+          assert.ok(
+            !response.includes('\n') && response.split(' ').length >= 3,
+            `${family.name}: one line, a sentence: ${response}`,
+          );
           const echoed = [...words(template.replace(/\{\w+\}/g, ' '))].filter((w) => said.has(w));
           assert.ok(echoed.length >= 1, `${family.name}: "${template}" repeats no word of "${phrasing.prompt}"`);
         }
@@ -80,25 +100,42 @@ test('split: held-out meaning items come from held-out synsets, training items f
   for (const e of tasks.heldout.filter((x) => x.family === 'define')) assert.ok(definedBy(e).includes(true), e.prompt);
   for (const e of tasks.train.filter((x) => x.family === 'define')) assert.ok(definedBy(e).includes(false), e.prompt);
   for (const e of tasks.heldout.filter((x) => x.family === 'hypernym' || x.family === 'antonym')) {
-    assert.ok(sensesOf(wn, String(e.check.word)).some((s) => isHeldOut(s.offset)), e.prompt);
+    assert.ok(
+      sensesOf(wn, String(e.check.word)).some((s) => isHeldOut(s.offset)),
+      e.prompt,
+    );
   }
 });
 
 test('split: held-out letter words have no training sense at all; training letter words have one', () => {
   for (const e of tasks.heldout.filter((x) => x.family === 'spell' || x.family === 'repeat' || x.family === 'plural')) {
-    assert.ok(sensesOf(wn, String(e.check.word)).every((s) => isHeldOut(s.offset)), e.prompt);
+    assert.ok(
+      sensesOf(wn, String(e.check.word)).every((s) => isHeldOut(s.offset)),
+      e.prompt,
+    );
     assert.equal(e.input_seen, false);
   }
-  for (const e of tasks.train.filter((x) => x.family === 'spell')) assert.ok(sensesOf(wn, String(e.check.word)).some((s) => !isHeldOut(s.offset)), e.prompt);
+  for (const e of tasks.train.filter((x) => x.family === 'spell'))
+    assert.ok(
+      sensesOf(wn, String(e.check.word)).some((s) => !isHeldOut(s.offset)),
+      e.prompt,
+    );
 });
 
 test('seeded: the same options build the same examples; another seed builds others', () => {
   const again = buildTasks(wn, { ...options, families: ['spell', 'antonym'] });
   const sameFamilies = (x: Example[]) => x.filter((e) => e.family === 'spell' || e.family === 'antonym');
-  assert.deepEqual(again.heldout, sameFamilies(tasks.heldout), 'a family\'s examples do not depend on which other families are built');
+  assert.deepEqual(
+    again.heldout,
+    sameFamilies(tasks.heldout),
+    "a family's examples do not depend on which other families are built",
+  );
   assert.deepEqual(new Set(again.train.map((e) => e.prompt)), new Set(sameFamilies(tasks.train).map((e) => e.prompt)));
   const other = buildTasks(wn, { ...options, seed: 100, families: ['spell'] });
-  assert.notDeepEqual(other.heldout.map((e) => e.prompt), tasks.heldout.filter((e) => e.family === 'spell').map((e) => e.prompt));
+  assert.notDeepEqual(
+    other.heldout.map((e) => e.prompt),
+    tasks.heldout.filter((e) => e.family === 'spell').map((e) => e.prompt),
+  );
 });
 
 test('the committed train/data/heldout.jsonl: every family, >= 600 prompts, answers pass, inputs held out', () => {
@@ -111,6 +148,9 @@ test('the committed train/data/heldout.jsonl: every family, >= 600 prompts, answ
     assert.equal(checkAnswer(e, e.answer, wn), true, `${e.id}: ${e.answer}`);
     e.instruction_offsets.forEach(([s, t], k) => assert.equal(e.prompt.slice(s, t), e.instruction_spans[k]));
     const word = String(e.check.word ?? e.check.correct);
-    assert.ok(sensesOf(wn, word).some((s) => isHeldOut(s.offset)), `${e.id}: "${word}" has no held-out sense`);
+    assert.ok(
+      sensesOf(wn, word).some((s) => isHeldOut(s.offset)),
+      `${e.id}: "${word}" has no held-out sense`,
+    );
   }
 });

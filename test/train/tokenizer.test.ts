@@ -41,7 +41,7 @@ test('layout: special tokens 0..4, then all 256 byte characters, then one token 
   assert.deepEqual([json.model.vocab['!'], json.model.vocab['Ā'], json.model.vocab['Ġ']], [5, 5 + 188, 5 + 188 + 32]);
 });
 
-test('a smaller vocabulary is a prefix of a larger one: the merges are taken in the trainer\'s order', () => {
+test("a smaller vocabulary is a prefix of a larger one: the merges are taken in the trainer's order", () => {
   const small = trainTokenizer([corpusFile], join(work, 'small'), { vocabSize: 600, modelMaxLength: 256 });
   const a = JSON.parse(readFileSync(join(small.dir, 'tokenizer.json'), 'utf8')).model.merges;
   const b = JSON.parse(readFileSync(join(trained.dir, 'tokenizer.json'), 'utf8')).model.merges;
@@ -50,7 +50,12 @@ test('a smaller vocabulary is a prefix of a larger one: the merges are taken in 
 
 test('round trip: decode(encode(text)) is the text, for corpus lines and for text the corpus never had', async () => {
   const tok = await loaded();
-  const samples = [...corpus.train.slice(0, 200), 'Ünïcödé 世界 🙂 tabs\tand  double  spaces', '  leading space', 'x\n\ny'];
+  const samples = [
+    ...corpus.train.slice(0, 200),
+    'Ünïcödé 世界 🙂 tabs\tand  double  spaces',
+    '  leading space',
+    'x\n\ny',
+  ];
   let chars = 0;
   let tokens = 0;
   for (const text of samples) {
@@ -75,7 +80,10 @@ test('BOS comes from the post-processor; a literal special token in the text is 
 test('chat template through our loaders: text, prompt position, token ids', async () => {
   const config = JSON.parse(readFileSync(join(trained.dir, 'tokenizer_config.json'), 'utf8'));
   assert.equal(config.chat_template, CHAT_TEMPLATE);
-  assert.deepEqual([config.bos_token, config.eos_token, config.pad_token, config.model_max_length], ['<|bos|>', '<|eos|>', '<|pad|>', 256]);
+  assert.deepEqual(
+    [config.bos_token, config.eos_token, config.pad_token, config.model_max_length],
+    ['<|bos|>', '<|eos|>', '<|pad|>', 256],
+  );
   const chat = loadChatTemplate(trained.dir);
   if (!chat.ok) assert.fail(chat.error.message);
   const r = renderChat(chat.value, 'Spell the word "apple".');
@@ -101,7 +109,10 @@ function renderWithJinja2(messages: unknown, addGenerationPrompt: boolean): stri
     't = env.from_string(args["template"])',
     'sys.stdout.write(t.render(messages=args["messages"], bos_token="<|bos|>", eos_token="<|eos|>", add_generation_prompt=args["gen"]))',
   ].join('\n');
-  const r = spawnSync('python3', ['-c', script], { input: JSON.stringify({ template: CHAT_TEMPLATE, messages, gen: addGenerationPrompt }), encoding: 'utf8' });
+  const r = spawnSync('python3', ['-c', script], {
+    input: JSON.stringify({ template: CHAT_TEMPLATE, messages, gen: addGenerationPrompt }),
+    encoding: 'utf8',
+  });
   return r.status === 0 ? r.stdout : undefined;
 }
 
@@ -112,11 +123,26 @@ test('chat template: a whole exchange, and the same text from Python jinja2', as
     { role: 'assistant', content: 'poodle' },
     { role: 'user', content: 'Spell "cat".' },
   ];
-  const ours = new Template(CHAT_TEMPLATE).render({ messages, bos_token: '<|bos|>', eos_token: '<|eos|>', add_generation_prompt: true });
-  assert.equal(ours, '<|bos|><|user|>\nName a kind of dog.\n<|assistant|>\npoodle<|eos|>\n<|user|>\nSpell "cat".\n<|assistant|>\n');
-  const training = new Template(CHAT_TEMPLATE).render({ messages: messages.slice(0, 2), bos_token: '<|bos|>', eos_token: '<|eos|>', add_generation_prompt: false });
+  const ours = new Template(CHAT_TEMPLATE).render({
+    messages,
+    bos_token: '<|bos|>',
+    eos_token: '<|eos|>',
+    add_generation_prompt: true,
+  });
+  assert.equal(
+    ours,
+    '<|bos|><|user|>\nName a kind of dog.\n<|assistant|>\npoodle<|eos|>\n<|user|>\nSpell "cat".\n<|assistant|>\n',
+  );
+  const training = new Template(CHAT_TEMPLATE).render({
+    messages: messages.slice(0, 2),
+    bos_token: '<|bos|>',
+    eos_token: '<|eos|>',
+    add_generation_prompt: false,
+  });
   assert.equal(training, '<|bos|><|user|>\nName a kind of dog.\n<|assistant|>\npoodle<|eos|>\n');
-  assert.throws(() => new Template(CHAT_TEMPLATE).render({ messages: [{ role: 'system', content: 'x' }], bos_token: '', eos_token: '' }));
+  assert.throws(() =>
+    new Template(CHAT_TEMPLATE).render({ messages: [{ role: 'system', content: 'x' }], bos_token: '', eos_token: '' }),
+  );
   const python = renderWithJinja2(messages, true);
   if (python === undefined) return t.skip('python3 with jinja2 not installed');
   assert.equal(python, ours);

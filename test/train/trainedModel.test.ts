@@ -13,7 +13,10 @@ const MODELS = process.env.LENS_TRAINED_MODELS ?? join(__dirname, '..', '..', 'm
 const PAIR = ['wordnet-base', 'wordnet-tuned'];
 // Until the pair is first committed (issue 4 is training it), models/ does not exist and these tests are
 // reported as skipped, with this reason; once models/ exists a missing model fails.
-const NOT_BUILT = !process.env.LENS_TRAINED_MODELS && !existsSync(MODELS) ? 'models/ is not built yet: `npm run train:models` (issue 4)' : false;
+const NOT_BUILT =
+  !process.env.LENS_TRAINED_MODELS && !existsSync(MODELS)
+    ? 'models/ is not built yet: `npm run train:models` (issue 4)'
+    : false;
 const TOLERANCE = 1e-3; // max |engine - PyTorch| over the row, relative to the row's range (max - min)
 
 interface Reference {
@@ -45,7 +48,10 @@ function open(name: string) {
       name,
       (async () => {
         const dir = join(MODELS, name);
-        assert.ok(existsSync(join(dir, 'config.json')), `${dir}/config.json is missing: run \`npm run train:models\` and commit models/${name}`);
+        assert.ok(
+          existsSync(join(dir, 'config.json')),
+          `${dir}/config.json is missing: run \`npm run train:models\` and commit models/${name}`,
+        );
         const refPath = join(dir, 'reference_logits.json');
         assert.ok(existsSync(refPath), `${refPath} is missing: export the model with train/train.py export`);
         const ckpt = await loadCheckpoint(dir);
@@ -86,7 +92,10 @@ for (const name of PAIR) {
           lo = Math.min(lo, ref.logits[v]);
           hi = Math.max(hi, ref.logits[v]);
         }
-        assert.ok(diff <= TOLERANCE * (hi - lo), `${ref.name}: max |engine - PyTorch| = ${diff} for a logit range of ${hi - lo}`);
+        assert.ok(
+          diff <= TOLERANCE * (hi - lo),
+          `${ref.name}: max |engine - PyTorch| = ${diff} for a logit range of ${hi - lo}`,
+        );
       }
     });
 
@@ -99,9 +108,17 @@ for (const name of PAIR) {
         for (let i = 0; i < ref.greedy.length; i++) {
           // a near-tie may go either way in float32; after one, the continuations are free to differ
           if (ref.margins[i] < TOLERANCE * range) break;
-          assert.equal(generated[i], ref.greedy[i], `${ref.name}: greedy token ${i} (PyTorch margin ${ref.margins[i]})`);
+          assert.equal(
+            generated[i],
+            ref.greedy[i],
+            `${ref.name}: greedy token ${i} (PyTorch margin ${ref.margins[i]})`,
+          );
         }
-        assert.equal(argmax(ref.logits), ref.greedy[0], `${ref.name}: the reference's greedy start is its logits' argmax`);
+        assert.equal(
+          argmax(ref.logits),
+          ref.greedy[0],
+          `${ref.name}: the reference's greedy start is its logits' argmax`,
+        );
       }
     });
   });

@@ -15,27 +15,53 @@ test('a noun line: lemmas, pointers by symbol, gloss split into definitions and 
   assert.deepEqual(s.lemmas, ['dog', 'domestic dog', 'Canis familiaris']);
   assert.deepEqual(s.hypernyms, ['n02085998', 'n01320032']);
   assert.equal(s.hyponyms.length, 18);
-  assert.deepEqual(s.definitions, ['a member of the genus Canis (probably descended from the common wolf) that has been domesticated by man since prehistoric times', 'occurs in many breeds']);
+  assert.deepEqual(s.definitions, [
+    'a member of the genus Canis (probably descended from the common wolf) that has been domesticated by man since prehistoric times',
+    'occurs in many breeds',
+  ]);
   assert.deepEqual(s.examples, ['the dog barked all night']);
   assert.deepEqual(antonyms, []);
 });
 
 test('a verb line with frames, a satellite with an adjective marker, a lexical antonym pointer', () => {
-  const verb = parseDataLine('00002724 29 v 01 choke 0 002 @ 00001740 v 0000 + 14081734 n 0101 01 + 02 00 | breathe with great difficulty, as when experiencing a strong emotion; "She choked with emotion when she spoke about her deceased husband"  ', 'v').synset;
+  const verb = parseDataLine(
+    '00002724 29 v 01 choke 0 002 @ 00001740 v 0000 + 14081734 n 0101 01 + 02 00 | breathe with great difficulty, as when experiencing a strong emotion; "She choked with emotion when she spoke about her deceased husband"  ',
+    'v',
+  ).synset;
   assert.deepEqual([verb.id, verb.lemmas, verb.hypernyms], ['v00002724', ['choke'], ['v00001740']]);
   assert.deepEqual(verb.examples, ['She choked with emotion when she spoke about her deceased husband']);
-  const sat = parseDataLine('00014377 00 s 02 abounding 0 galore(ip) 0 001 & 00013906 a 0000 | existing in abundance; "abounding confidence"  ', 'a').synset;
-  assert.deepEqual([sat.pos, sat.satellite, sat.lemmas, sat.similar], ['a', true, ['abounding', 'galore'], ['a00013906']]);
-  const { antonyms } = parseDataLine('00003356 00 a 01 nascent 0 005 + 07334902 n 0103 ! 00003938 a 0101 & 00003552 a 0000 | being born or beginning; "the nascent chicks"   ', 'a');
+  const sat = parseDataLine(
+    '00014377 00 s 02 abounding 0 galore(ip) 0 001 & 00013906 a 0000 | existing in abundance; "abounding confidence"  ',
+    'a',
+  ).synset;
+  assert.deepEqual(
+    [sat.pos, sat.satellite, sat.lemmas, sat.similar],
+    ['a', true, ['abounding', 'galore'], ['a00013906']],
+  );
+  const { antonyms } = parseDataLine(
+    '00003356 00 a 01 nascent 0 005 + 07334902 n 0103 ! 00003938 a 0101 & 00003552 a 0000 | being born or beginning; "the nascent chicks"   ',
+    'a',
+  );
   assert.deepEqual(antonyms, [{ source: 1, target: 1, synset: 'a00003938' }]);
 });
 
 test('gloss: semicolons inside quotes, attributions after the closing quote, quoted words inside a definition', () => {
-  assert.deepEqual(parseGloss('broadcasting visual images; "she is a star of screen and video"; "Television is a medium because it is neither rare nor well done" - Ernie Kovacs'), {
-    definitions: ['broadcasting visual images'],
-    examples: ['she is a star of screen and video', 'Television is a medium because it is neither rare nor well done'],
+  assert.deepEqual(
+    parseGloss(
+      'broadcasting visual images; "she is a star of screen and video"; "Television is a medium because it is neither rare nor well done" - Ernie Kovacs',
+    ),
+    {
+      definitions: ['broadcasting visual images'],
+      examples: [
+        'she is a star of screen and video',
+        'Television is a medium because it is neither rare nor well done',
+      ],
+    },
+  );
+  assert.deepEqual(parseGloss('a demand especially in the phrase "the call of duty"'), {
+    definitions: ['a demand especially in the phrase "the call of duty"'],
+    examples: [],
   });
-  assert.deepEqual(parseGloss('a demand especially in the phrase "the call of duty"'), { definitions: ['a demand especially in the phrase "the call of duty"'], examples: [] });
   assert.deepEqual(parseGloss('x; "a; b"'), { definitions: ['x'], examples: ['a; b'] });
 });
 

@@ -21,7 +21,10 @@ export function fixture(seed = 7): ExplainJson {
   const N = prompt_tokens.length;
   const M = response_tokens.length;
   const attribution = Array.from({ length: N }, () => Array.from({ length: M }, () => random() * 2 - 0.5));
-  const density = naiveDensity(attribution, prompt_tokens.map((t) => t.special));
+  const density = naiveDensity(
+    attribution,
+    prompt_tokens.map((t) => t.special),
+  );
   const instruction_mask = [false, true, true, true, false];
   return {
     format_version: 1,
@@ -57,7 +60,10 @@ export function naiveDensity(A: number[][], special: boolean[]): (number | null)
   return S.map((row, n) => {
     if (special[n]) return null;
     const l1 = row.reduce((s, x) => s + Math.abs(x), 0);
-    const l4 = Math.pow(row.reduce((s, x) => s + x ** 4, 0), 1 / 4);
+    const l4 = Math.pow(
+      row.reduce((s, x) => s + x ** 4, 0),
+      1 / 4,
+    );
     return l4 === 0 ? 0 : l1 / l4;
   });
 }

@@ -14,7 +14,10 @@ test('edit, reset and listeners', () => {
   assert.equal(state.edited, false);
   assert.ok(state.setInstruction([4], true));
   assert.equal(state.edited, true);
-  assert.equal(state.current!.json.instruction_importance, naiveImportance(json.density as (number | null)[], [false, true, true, true, true]));
+  assert.equal(
+    state.current!.json.instruction_importance,
+    naiveImportance(json.density as (number | null)[], [false, true, true, true, true]),
+  );
   assert.equal(state.current!.original, json);
   state.resetInstruction();
   assert.equal(state.edited, false);

@@ -24,13 +24,23 @@ const ollamaStore = join(out, 'ollama');
 process.env.OLLAMA_MODELS = ollamaStore;
 {
   const gguf = join(out, 'tiny.gguf');
-  writeRandomGguf(gguf, { arch: 'llama', seed: 71, types: { 'proj.weight': 'Q4_K', 'embed_tokens.weight': 'Q8_0', 'lm_head.weight': 'Q6_K' } });
+  writeRandomGguf(gguf, {
+    arch: 'llama',
+    seed: 71,
+    types: { 'proj.weight': 'Q4_K', 'embed_tokens.weight': 'Q8_0', 'lm_head.weight': 'Q6_K' },
+  });
   const bytes = readFileSync(gguf);
   const digest = createHash('sha256').update(bytes).digest('hex');
   mkdirSync(join(ollamaStore, 'blobs'), { recursive: true });
   writeFileSync(join(ollamaStore, 'blobs', `sha256-${digest}`), bytes);
   mkdirSync(join(ollamaStore, 'manifests', 'registry.ollama.ai', 'library', 'tiny'), { recursive: true });
-  writeFileSync(join(ollamaStore, 'manifests', 'registry.ollama.ai', 'library', 'tiny', 'latest'), JSON.stringify({ schemaVersion: 2, layers: [{ mediaType: 'application/vnd.ollama.image.model', digest: `sha256:${digest}`, size: bytes.length }] }));
+  writeFileSync(
+    join(ollamaStore, 'manifests', 'registry.ollama.ai', 'library', 'tiny', 'latest'),
+    JSON.stringify({
+      schemaVersion: 2,
+      layers: [{ mediaType: 'application/vnd.ollama.image.model', digest: `sha256:${digest}`, size: bytes.length }],
+    }),
+  );
 }
 let host: FakeHost;
 let lens: InstructionLensApi;
@@ -38,7 +48,17 @@ const subscriptions: { dispose(): unknown }[] = [];
 
 before(async () => {
   const bundle = join(out, 'extension.js');
-  await esbuild.build({ entryPoints: [join(ROOT, 'src', 'extension.ts')], outfile: bundle, bundle: true, platform: 'node', format: 'cjs', target: 'node20', external: ['onnxruntime-node', 'tokenizers'], alias: { vscode: join(ROOT, 'test', 'helpers', 'fakeVscode.ts') }, logLevel: 'error' });
+  await esbuild.build({
+    entryPoints: [join(ROOT, 'src', 'extension.ts')],
+    outfile: bundle,
+    bundle: true,
+    platform: 'node',
+    format: 'cjs',
+    target: 'node20',
+    external: ['onnxruntime-node', 'tokenizers'],
+    alias: { vscode: join(ROOT, 'test', 'helpers', 'fakeVscode.ts') },
+    logLevel: 'error',
+  });
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   const extension = require(bundle) as { activate(context: unknown): InstructionLensApi };
   lens = extension.activate({ extensionPath: ROOT, extensionUri: { fsPath: ROOT }, subscriptions });
@@ -51,7 +71,8 @@ after(async () => {
   rmSync(out, { recursive: true, force: true });
 });
 
-const last = <T>(webview: FakeWebview, type: string): T | undefined => webview.posted.filter((m) => m.type === type).at(-1) as T | undefined;
+const last = <T>(webview: FakeWebview, type: string): T | undefined =>
+  webview.posted.filter((m) => m.type === type).at(-1) as T | undefined;
 
 async function until<T>(what: string, get: () => T | undefined, ms = 120_000): Promise<T> {
   const end = Date.now() + ms;
@@ -80,8 +101,14 @@ test('Explain fills the panel; edits rescore on the host; bad messages are dropp
   const panel = host.panels.find((p) => p.viewType === 'instructionLens.explanation')!;
   assert.ok(panel);
   const { webview } = panel;
-  assert.match(webview.html.replace(/&#39;/g, "'"), /Content-Security-Policy" content="default-src 'none'; script-src 'nonce-/);
-  assert.deepEqual(webview.options.localResourceRoots.map((u: { fsPath: string }) => u.fsPath), [`${ROOT}/dist/webview`, `${ROOT}/media`]);
+  assert.match(
+    webview.html.replace(/&#39;/g, "'"),
+    /Content-Security-Policy" content="default-src 'none'; script-src 'nonce-/,
+  );
+  assert.deepEqual(
+    webview.options.localResourceRoots.map((u: { fsPath: string }) => u.fsPath),
+    [`${ROOT}/dist/webview`, `${ROOT}/media`],
+  );
   assert.equal(webview.posted[0].type, 'busy');
   const view = last<{ view: ExplainView }>(webview, 'explanation')!.view;
   const json = lens.currentExplanation()!;
@@ -107,7 +134,10 @@ test('Explain fills the panel; edits rescore on the host; bad messages are dropp
   webview.received.fire({ type: 'ready' }); // a reloaded page gets the last update again
   assert.deepEqual(webview.posted.at(-1), webview.posted.at(-2));
   webview.received.fire({ type: 'resetInstruction' });
-  assert.equal(last<{ view: ExplainView }>(webview, 'explanation')!.view.instructionImportance, json.instruction_importance);
+  assert.equal(
+    last<{ view: ExplainView }>(webview, 'explanation')!.view.instructionImportance,
+    json.instruction_importance,
+  );
 
   const started = performance.now();
   await host.commands.get('instructionLens.explain')!();
@@ -115,7 +145,7 @@ test('Explain fills the panel; edits rescore on the host; bad messages are dropp
   assert.deepEqual(lens.currentExplanation(), json);
 });
 
-test('heads view: local attention of the explained prompt, a head\'s map, then the global patterns', async () => {
+test("heads view: local attention of the explained prompt, a head's map, then the global patterns", async () => {
   const provider = host.views.get('instructionLens.heads');
   const webview = new FakeWebview();
   provider.resolveWebviewView({ webview, onDidDispose: () => ({ dispose() {} }) });
@@ -124,7 +154,15 @@ test('heads view: local attention of the explained prompt, a head\'s map, then t
   const json = lens.currentExplanation()!;
   const grid = await until('a grid with local shading', () => last<{ view: HeadsGridView }>(webview, 'grid')?.view);
   assert.equal(grid.layers * grid.heads, grid.cells.length);
-  assert.ok(grid.cells.every((c) => c.instructionAttention !== null && c.instructionAttention >= 0 && c.instructionAttention <= 1 + 1e-6 && c.verbShare === null));
+  assert.ok(
+    grid.cells.every(
+      (c) =>
+        c.instructionAttention !== null &&
+        c.instructionAttention >= 0 &&
+        c.instructionAttention <= 1 + 1e-6 &&
+        c.verbShare === null,
+    ),
+  );
   webview.received.fire({ type: 'selectHead', layer: 1, head: 2 });
   const head = await until('a head', () => last<{ view: HeadDetailView }>(webview, 'head')?.view);
   const T = json.prompt_tokens.length + json.response_tokens.length;
@@ -132,7 +170,10 @@ test('heads view: local attention of the explained prompt, a head\'s map, then t
   for (const row of head.attention!.rows) assert.ok(Math.abs(row.reduce((a, b) => a + b, 0) - 1) < 1e-4);
   webview.received.fire({ type: 'selectHead', layer: 99, head: 0 }); // outside the grid: dropped
   webview.received.fire({ type: 'load' });
-  const global = await until('verb shares', () => last<{ view: HeadsGridView }>(webview, 'grid')?.view.cells.some((c) => c.verbShare !== null) || undefined);
+  const global = await until(
+    'verb shares',
+    () => last<{ view: HeadsGridView }>(webview, 'grid')?.view.cells.some((c) => c.verbShare !== null) || undefined,
+  );
   assert.equal(global, true);
 });
 
@@ -150,7 +191,10 @@ test('untrusted workspace: model paths from workspace settings are not loaded', 
 // and a layer's concepts (pooled over the experts for a mixture)
 for (const [name, options] of [
   ['qwen3', { family: 'qwen3', numKvHeads: 2, headDim: 12 }],
-  ['gemma3 multimodal', { family: 'gemma3', multimodal: true, numKvHeads: 2, slidingWindow: 4, slidingWindowPattern: 2 }],
+  [
+    'gemma3 multimodal',
+    { family: 'gemma3', multimodal: true, numKvHeads: 2, slidingWindow: 4, slidingWindowPattern: 2 },
+  ],
   ['phi3', { family: 'phi3', numKvHeads: 2, partialRotaryFactor: 0.5 }],
   ['olmo2', { family: 'olmo2', numKvHeads: 2 }],
   ['qwen3_moe', { family: 'qwen3_moe', numKvHeads: 2, experts: 4, mlpOnlyLayers: [0] }],
@@ -169,22 +213,40 @@ for (const [name, options] of [
       const errors = host.errors.length;
       await host.commands.get('instructionLens.explain')!();
       const panel = host.panels.filter((p) => p.viewType === 'instructionLens.explanation').at(-1)!;
-      const view = await until('an explanation', () => { if (host.errors.length > errors) throw new Error(host.errors.slice(errors).join('; ')); return last<{ view: ExplainView }>(panel.webview, 'explanation')?.view; }, 60_000);
+      const view = await until(
+        'an explanation',
+        () => {
+          if (host.errors.length > errors) throw new Error(host.errors.slice(errors).join('; '));
+          return last<{ view: ExplainView }>(panel.webview, 'explanation')?.view;
+        },
+        60_000,
+      );
       assert.equal(view.modelName, name);
       assert.equal(view.architecture, ck.config.architecture);
       assert.ok(view.responseTokens.length > 0);
       const json = lens.currentExplanation()!;
-      assert.equal(json.prompt_tokens.filter((t) => !t.special).map((t) => t.text).join(''), 'Name a colour of the sea.');
+      assert.equal(
+        json.prompt_tokens
+          .filter((t) => !t.special)
+          .map((t) => t.text)
+          .join(''),
+        'Name a colour of the sea.',
+      );
       const grid = await until('a grid with local shading', () => {
         const g = last<{ view: HeadsGridView }>(heads, 'grid')?.view;
-        return g && g.layers === ck.config.numLayers && g.cells.every((c) => c.instructionAttention !== null) ? g : undefined;
+        return g && g.layers === ck.config.numLayers && g.cells.every((c) => c.instructionAttention !== null)
+          ? g
+          : undefined;
       });
       assert.equal(grid.heads, ck.config.numHeads);
       heads.received.fire({ type: 'selectHead', layer: 1, head: 1 });
       const head = await until('a head', () => last<{ view: HeadDetailView }>(heads, 'head')?.view);
       assert.equal(head.attention!.rows.length, json.prompt_tokens.length + json.response_tokens.length);
       heads.received.fire({ type: 'showConcepts', layer: 1 });
-      const concepts = await until('concepts', () => last<{ view: { layer: number; components: unknown[] } }>(heads, 'concepts')?.view);
+      const concepts = await until(
+        'concepts',
+        () => last<{ view: { layer: number; components: unknown[] } }>(heads, 'concepts')?.view,
+      );
       assert.equal(concepts.layer, 1);
       assert.ok(concepts.components.length > 0);
     } finally {
@@ -210,14 +272,35 @@ test('an Ollama model: listed by the model picker beside the GGUF file entry, pi
     const errors = host.errors.length;
     await host.commands.get('instructionLens.explain')!();
     const panel = host.panels.filter((p) => p.viewType === 'instructionLens.explanation').at(-1)!;
-    const view = await until('an explanation', () => { if (host.errors.length > errors) throw new Error(host.errors.slice(errors).join('; ')); return last<{ view: ExplainView }>(panel.webview, 'explanation')?.view; }, 60_000);
+    const view = await until(
+      'an explanation',
+      () => {
+        if (host.errors.length > errors) throw new Error(host.errors.slice(errors).join('; '));
+        return last<{ view: ExplainView }>(panel.webview, 'explanation')?.view;
+      },
+      60_000,
+    );
     assert.equal(view.modelName, 'ollama:tiny:latest');
     assert.equal(view.architecture, 'llama (GGUF)');
     const json = lens.currentExplanation()!;
-    assert.equal(json.prompt_tokens.filter((t) => !t.special).map((t) => t.text).join(''), 'Name the heat of the tea.');
-    await until('a grid with local shading', () => last<{ view: HeadsGridView }>(heads, 'grid')?.view.cells.every((c) => c.instructionAttention !== null) || undefined);
+    assert.equal(
+      json.prompt_tokens
+        .filter((t) => !t.special)
+        .map((t) => t.text)
+        .join(''),
+      'Name the heat of the tea.',
+    );
+    await until(
+      'a grid with local shading',
+      () =>
+        last<{ view: HeadsGridView }>(heads, 'grid')?.view.cells.every((c) => c.instructionAttention !== null) ||
+        undefined,
+    );
     heads.received.fire({ type: 'showConcepts', layer: 1 });
-    const concepts = await until('concepts', () => last<{ view: { layer: number; components: unknown[] } }>(heads, 'concepts')?.view);
+    const concepts = await until(
+      'concepts',
+      () => last<{ view: { layer: number; components: unknown[] } }>(heads, 'concepts')?.view,
+    );
     assert.ok(concepts.components.length > 0);
   } finally {
     host.pick = undefined;

@@ -7,28 +7,57 @@ import { activeModel, embeddedModels, expandPath, nameForFolder, ollamaModels, u
 
 test('embedded pair under the extension, tuned first', () => {
   const models = embeddedModels('/ext');
-  assert.deepEqual(models.map((m) => [m.name, m.path]), [
-    ['wordnet-tuned', join('/ext', 'models', 'wordnet-tuned')],
-    ['wordnet-base', join('/ext', 'models', 'wordnet-base')],
-  ]);
+  assert.deepEqual(
+    models.map((m) => [m.name, m.path]),
+    [
+      ['wordnet-tuned', join('/ext', 'models', 'wordnet-tuned')],
+      ['wordnet-base', join('/ext', 'models', 'wordnet-base')],
+    ],
+  );
 });
 
 test('untrusted workspace: workspace entries are not loaded and are counted', () => {
-  const setting = { globalValue: [{ name: 'mine', path: '/m/mine' }], workspaceValue: [{ name: 'theirs', path: '/evil' }], workspaceFolderValue: [{ name: 'x', path: 'y' }] };
+  const setting = {
+    globalValue: [{ name: 'mine', path: '/m/mine' }],
+    workspaceValue: [{ name: 'theirs', path: '/evil' }],
+    workspaceFolderValue: [{ name: 'x', path: 'y' }],
+  };
   const untrusted = userModels(setting, false, '/ws');
-  assert.deepEqual(untrusted.models.map((m) => m.name), ['mine']);
+  assert.deepEqual(
+    untrusted.models.map((m) => m.name),
+    ['mine'],
+  );
   assert.equal(untrusted.ignored.untrusted, 2);
   const trusted = userModels(setting, true, '/ws');
-  assert.deepEqual(trusted.models.map((m) => [m.name, m.path]), [
-    ['x', join('/ws', 'y')],
-    ['theirs', '/evil'],
-    ['mine', '/m/mine'],
-  ]);
+  assert.deepEqual(
+    trusted.models.map((m) => [m.name, m.path]),
+    [
+      ['x', join('/ws', 'y')],
+      ['theirs', '/evil'],
+      ['mine', '/m/mine'],
+    ],
+  );
 });
 
 test('malformed entries, duplicates and the embedded names are skipped; ~ expands', () => {
-  const r = userModels({ globalValue: [{ name: 'a', path: '~/ck' }, { name: 'a', path: '/other' }, { name: 'wordnet-base', path: '/x' }, { name: '', path: '/x' }, 'nope', { name: 'b' }] }, true, undefined);
-  assert.deepEqual(r.models.map((m) => [m.name, m.path]), [['a', join(homedir(), 'ck')]]);
+  const r = userModels(
+    {
+      globalValue: [
+        { name: 'a', path: '~/ck' },
+        { name: 'a', path: '/other' },
+        { name: 'wordnet-base', path: '/x' },
+        { name: '', path: '/x' },
+        'nope',
+        { name: 'b' },
+      ],
+    },
+    true,
+    undefined,
+  );
+  assert.deepEqual(
+    r.models.map((m) => [m.name, m.path]),
+    [['a', join(homedir(), 'ck')]],
+  );
   assert.equal(r.ignored.malformed, 3);
 });
 
@@ -44,10 +73,17 @@ test('a new entry is named after its folder, uniquely', () => {
   assert.equal(nameForFolder('C:\\models\\qwen', ['qwen', 'qwen (2)']), 'qwen (3)');
 });
 
-test('Ollama models: listed as ollama:NAME:TAG entries after the user\'s, a name already taken left out; such paths are kept as they are', () => {
+test("Ollama models: listed as ollama:NAME:TAG entries after the user's, a name already taken left out; such paths are kept as they are", () => {
   const taken = [{ name: 'ollama:qwen3:8b', path: '/somewhere/else', embedded: false }];
-  assert.deepEqual(ollamaModels([{ name: 'llama3.2:latest', file: '/s/blobs/sha256-a' }, { name: 'qwen3:8b', file: '/s/blobs/sha256-b' }], taken), [
-    { name: 'ollama:llama3.2:latest', path: 'ollama:llama3.2:latest', embedded: false, ollama: true },
-  ]);
+  assert.deepEqual(
+    ollamaModels(
+      [
+        { name: 'llama3.2:latest', file: '/s/blobs/sha256-a' },
+        { name: 'qwen3:8b', file: '/s/blobs/sha256-b' },
+      ],
+      taken,
+    ),
+    [{ name: 'ollama:llama3.2:latest', path: 'ollama:llama3.2:latest', embedded: false, ollama: true }],
+  );
   assert.equal(expandPath('ollama:llama3.2', '/work'), 'ollama:llama3.2');
 });

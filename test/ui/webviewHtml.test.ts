@@ -11,7 +11,10 @@ test('strict CSP with a fresh nonce on the one script', () => {
   assert.match(csp, /^default-src 'none';/);
   assert.match(csp, new RegExp(`script-src 'nonce-${n}'(;|$)`));
   assert.doesNotMatch(csp, /unsafe-inline|unsafe-eval|https:(?!\/\/x)|\*/);
-  const html = webviewHtml({ cspSource: 'https://x.vscode-cdn.net', scriptUri: 'https://x/a.js', styleUri: 'https://x/a.css', title: 'T <b>' }, n);
+  const html = webviewHtml(
+    { cspSource: 'https://x.vscode-cdn.net', scriptUri: 'https://x/a.js', styleUri: 'https://x/a.css', title: 'T <b>' },
+    n,
+  );
   assert.equal(html.match(/<script/g)!.length, 1);
   assert.match(html, new RegExp(`<script nonce="${n}" src="https://x/a.js">`));
   assert.match(html, new RegExp(`<meta property="csp-nonce" content="${n}">`));

@@ -1,11 +1,19 @@
 // The host accepts from a webview exactly the protocol's shapes, with indices inside what it showed.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { parseComparePanelMessage, parseExplainPanelMessage, parseHeadsViewMessage } from '../../src/ui/webviewMessages';
+import {
+  parseComparePanelMessage,
+  parseExplainPanelMessage,
+  parseHeadsViewMessage,
+} from '../../src/ui/webviewMessages';
 
 test('explain panel: valid messages pass, deduplicated', () => {
   assert.deepEqual(parseExplainPanelMessage({ type: 'ready' }, 0), { type: 'ready' });
-  assert.deepEqual(parseExplainPanelMessage({ type: 'setInstruction', tokens: [1, 2, 2], instruction: true }, 5), { type: 'setInstruction', tokens: [1, 2], instruction: true });
+  assert.deepEqual(parseExplainPanelMessage({ type: 'setInstruction', tokens: [1, 2, 2], instruction: true }, 5), {
+    type: 'setInstruction',
+    tokens: [1, 2],
+    instruction: true,
+  });
   assert.deepEqual(parseExplainPanelMessage({ type: 'export', format: 'html' }, 5), { type: 'export', format: 'html' });
   assert.deepEqual(parseExplainPanelMessage({ type: 'resetInstruction' }, 5), { type: 'resetInstruction' });
   assert.deepEqual(parseExplainPanelMessage({ type: 'addModel' }, 5), { type: 'addModel' });
@@ -36,7 +44,11 @@ test('explain panel: everything else is dropped', () => {
 
 test('heads view: heads and layers must be inside the grid shown', () => {
   const grid = { layers: 4, heads: 8 };
-  assert.deepEqual(parseHeadsViewMessage({ type: 'selectHead', layer: 3, head: 7 }, grid), { type: 'selectHead', layer: 3, head: 7 });
+  assert.deepEqual(parseHeadsViewMessage({ type: 'selectHead', layer: 3, head: 7 }, grid), {
+    type: 'selectHead',
+    layer: 3,
+    head: 7,
+  });
   assert.deepEqual(parseHeadsViewMessage({ type: 'showConcepts', layer: 0 }, grid), { type: 'showConcepts', layer: 0 });
   assert.deepEqual(parseHeadsViewMessage({ type: 'load' }, null), { type: 'load' });
   assert.equal(parseHeadsViewMessage({ type: 'selectHead', layer: 4, head: 0 }, grid), null);

@@ -18,13 +18,20 @@ test('renders the view: tokens, labels, score; hover shades the prompt by the at
   assert.equal(prompt.length, view.promptTokens.length);
   assert.equal(response.length, view.responseTokens.length);
   assert.equal(document.getElementById('instruction-importance')!.textContent, view.instructionImportance.toFixed(3));
-  assert.deepEqual(prompt.map((t) => t.classList.contains('instruction')), view.promptTokens.map((t) => t.instruction));
-  prompt.forEach((t, n) => assert.ok(Math.abs(shadeOf(t) - view.promptTokens[n].shade) < 1e-9, `density shade of token ${n}`));
+  assert.deepEqual(
+    prompt.map((t) => t.classList.contains('instruction')),
+    view.promptTokens.map((t) => t.instruction),
+  );
+  prompt.forEach((t, n) =>
+    assert.ok(Math.abs(shadeOf(t) - view.promptTokens[n].shade) < 1e-9, `density shade of token ${n}`),
+  );
   assert.match(prompt[0].getAttribute('aria-label')!, /special token/);
   assert.equal(document.querySelector('.tokens.prompt')!.getAttribute('role'), 'listbox');
 
   response[1].dispatchEvent(new window.Event('mouseenter'));
-  prompt.forEach((t, n) => assert.ok(Math.abs(shadeOf(t) - view.byResponse[1][n]) < 1e-9, `attribution shade of token ${n}`));
+  prompt.forEach((t, n) =>
+    assert.ok(Math.abs(shadeOf(t) - view.byResponse[1][n]) < 1e-9, `attribution shade of token ${n}`),
+  );
   assert.ok(document.querySelector('.tokens.prompt')!.classList.contains('by-attribution'));
   response[1].dispatchEvent(new window.Event('mouseleave'));
   prompt.forEach((t, n) => assert.ok(Math.abs(shadeOf(t) - view.promptTokens[n].shade) < 1e-9));
@@ -41,14 +48,24 @@ test('a character split over tokens: shown on its first token, the others marked
     { id: 16, text: '', start: 19, end: 20, special: false, continuation: true },
   ];
   const view = explainView(
-    { ...json, prompt: 'Spell the word applé', prompt_tokens, attribution: [...json.attribution, json.attribution[4], json.attribution[4]], density: [...json.density, 0, 0], instruction_mask: [...json.instruction_mask, false, false] },
+    {
+      ...json,
+      prompt: 'Spell the word applé',
+      prompt_tokens,
+      attribution: [...json.attribution, json.attribution[4], json.attribution[4]],
+      density: [...json.density, 0, 0],
+      instruction_mask: [...json.instruction_mask, false, false],
+    },
     'tuned',
     false,
   );
   send({ type: 'explanation', view });
   const tokens = [...document.querySelectorAll('.tokens.prompt .token')];
   assert.equal(tokens.map((t) => t.textContent).join(''), '<s>Spell the word applé');
-  assert.deepEqual(tokens.map((t) => t.classList.contains('continuation')), [false, false, false, false, false, false, true]);
+  assert.deepEqual(
+    tokens.map((t) => t.classList.contains('continuation')),
+    [false, false, false, false, false, false, true],
+  );
   assert.match(tokens[6].getAttribute('aria-label')!, /continuation of the character before/);
 });
 
@@ -59,7 +76,9 @@ test('selecting prompt tokens and pressing Mark sends setInstruction; clicking a
   const prompt = [...document.querySelectorAll('.tokens.prompt .token')];
   prompt[4].dispatchEvent(new window.MouseEvent('click'));
   const response = [...document.querySelectorAll('.tokens.response .token')];
-  response.forEach((t, m) => assert.ok(Math.abs(shadeOf(t) - view.byPrompt[4][m]) < 1e-9, `driven shade of response token ${m}`));
+  response.forEach((t, m) =>
+    assert.ok(Math.abs(shadeOf(t) - view.byPrompt[4][m]) < 1e-9, `driven shade of response token ${m}`),
+  );
   prompt[2].dispatchEvent(new window.MouseEvent('click', { shiftKey: true })); // range 2..4
   assert.equal(prompt[3].getAttribute('aria-selected'), 'true');
   document.getElementById('mark-instruction')!.dispatchEvent(new window.MouseEvent('click'));
@@ -85,9 +104,20 @@ test('the embedded demonstrator: one line above the explanation, Add Model besid
   const json = fixture();
   send({ type: 'explanation', view: explainView(json, 'mine', false) });
   assert.equal(document.getElementById('demonstrator-notice'), null);
-  send({ type: 'explanation', view: explainView(json, 'wordnet-tuned', false, 'wordnet-tuned is a 2.6M-parameter demonstrator trained on WordNet; add your own model for real findings.') });
+  send({
+    type: 'explanation',
+    view: explainView(
+      json,
+      'wordnet-tuned',
+      false,
+      'wordnet-tuned is a 2.6M-parameter demonstrator trained on WordNet; add your own model for real findings.',
+    ),
+  });
   const notice = document.getElementById('demonstrator-notice')!;
-  assert.equal(notice.querySelector('span')!.textContent, 'wordnet-tuned is a 2.6M-parameter demonstrator trained on WordNet; add your own model for real findings.');
+  assert.equal(
+    notice.querySelector('span')!.textContent,
+    'wordnet-tuned is a 2.6M-parameter demonstrator trained on WordNet; add your own model for real findings.',
+  );
   assert.equal(document.getElementById('root')!.firstElementChild, notice, 'the first line of the panel');
   document.getElementById('add-model')!.dispatchEvent(new window.MouseEvent('click'));
   assert.deepEqual(posted.at(-1), { type: 'addModel' });

@@ -10,7 +10,13 @@ const grid: HeadsGridView = {
   demonstrator: null,
   layers: 2,
   heads: 3,
-  cells: [0.1, 0.2, null, 0, 0.4, 0.2].map((v, i) => ({ layer: Math.floor(i / 3), head: i % 3, verbShare: v, verbPairs: v === null ? null : v === 0 ? 0 : 1, instructionAttention: null })),
+  cells: [0.1, 0.2, null, 0, 0.4, 0.2].map((v, i) => ({
+    layer: Math.floor(i / 3),
+    head: i % 3,
+    verbShare: v,
+    verbPairs: v === null ? null : v === 0 ? 0 : 1,
+    instructionAttention: null,
+  })),
   promptExcerpt: null,
 };
 
@@ -46,17 +52,48 @@ test('empty state asks to compute; the grid shades by share relative to the larg
 test('a head shows its pairs; a layer its concepts, named by a language model on request', () => {
   const { window, document, posted, send } = page('heads');
   send({ type: 'grid', view: grid });
-  send({ type: 'head', view: { layer: 0, head: 1, pairs: [{ query: 'write', key: 'poem', instructionVerb: true }], totalPairs: 1, attention: { tokens: ['a', 'b'], promptLength: 1, rows: [[1, 0], [0.5, 0.5]] } } });
+  send({
+    type: 'head',
+    view: {
+      layer: 0,
+      head: 1,
+      pairs: [{ query: 'write', key: 'poem', instructionVerb: true }],
+      totalPairs: 1,
+      attention: {
+        tokens: ['a', 'b'],
+        promptLength: 1,
+        rows: [
+          [1, 0],
+          [0.5, 0.5],
+        ],
+      },
+    },
+  });
   const rows = [...document.querySelectorAll('table.pairs tbody tr')];
   assert.equal(rows.length, 1);
   assert.ok(rows[0].classList.contains('verb'));
   assert.equal(document.querySelectorAll('.attention-map td[role="gridcell"]').length, 4);
   assert.ok(document.querySelector('td[data-row="0"][data-column="1"]')!.classList.contains('selected'));
-  send({ type: 'concepts', view: { layer: 1, layers: 2, components: [{ index: 0, explainedVariance: 0.2, words: ['apple', 'pear'], label: 'food' }] } });
+  send({
+    type: 'concepts',
+    view: {
+      layer: 1,
+      layers: 2,
+      components: [{ index: 0, explainedVariance: 0.2, words: ['apple', 'pear'], label: 'food' }],
+    },
+  });
   assert.match(document.querySelector('.concept')!.textContent!, /#1.*20\.0% variance · food.*apple, pear/);
   document.getElementById('name-concepts')!.dispatchEvent(new window.MouseEvent('click'));
   assert.deepEqual(posted.at(-1), { type: 'nameConcepts', layer: 1 });
-  send({ type: 'concepts', view: { layer: 1, layers: 2, namedBy: 'Some LM', components: [{ index: 0, explainedVariance: 0.2, words: ['apple', 'pear'], label: 'food', modelName: 'fruit' }] } });
+  send({
+    type: 'concepts',
+    view: {
+      layer: 1,
+      layers: 2,
+      namedBy: 'Some LM',
+      components: [{ index: 0, explainedVariance: 0.2, words: ['apple', 'pear'], label: 'food', modelName: 'fruit' }],
+    },
+  });
   assert.equal(document.querySelector('.concept em')!.textContent, ' fruit');
   assert.equal(document.getElementById('name-concepts'), null);
   assert.match(document.querySelector('.detail')!.textContent!, /Names in italics from Some LM/);
@@ -64,7 +101,8 @@ test('a head shows its pairs; a layer its concepts, named by a language model on
 
 test('the embedded demonstrator: one line and the Add Model action, in the empty state and over the grid', () => {
   const { window, document, posted, send } = page('heads');
-  const notice = 'wordnet-tuned is a 2.6M-parameter demonstrator trained on WordNet; add your own model for real findings.';
+  const notice =
+    'wordnet-tuned is a 2.6M-parameter demonstrator trained on WordNet; add your own model for real findings.';
   send({ type: 'empty', modelName: 'wordnet-tuned', demonstrator: notice });
   assert.equal(document.querySelector('#demonstrator-notice span')!.textContent, notice);
   document.getElementById('add-model')!.dispatchEvent(new window.MouseEvent('click'));

@@ -1,13 +1,22 @@
 // What the explain page shades as the user points at tokens (pure part of the page).
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { clickPrompt, clickResponse, fitToView, hoverResponse, initialInteraction, moveIndex, promptShading, responseShading } from '../../webview/explain/interaction';
+import {
+  clickPrompt,
+  clickResponse,
+  fitToView,
+  hoverResponse,
+  initialInteraction,
+  moveIndex,
+  promptShading,
+  responseShading,
+} from '../../webview/explain/interaction';
 import { explainView } from '../../src/ui/viewModel/explainView';
 import { fixture } from '../ui/explainFixture';
 
 const view = explainView(fixture(), 'm', false);
 
-test('hover shows a response token\'s column; a pin survives hovering elsewhere', () => {
+test("hover shows a response token's column; a pin survives hovering elsewhere", () => {
   let s = hoverResponse(initialInteraction, 2);
   assert.deepEqual(promptShading(view, s), { mode: 'attribution', shades: view.byResponse[2] });
   s = clickResponse(s, 0);
@@ -32,7 +41,10 @@ test('prompt clicks toggle the selection, shift selects a range without special 
 });
 
 test('a new view keeps only what fits it', () => {
-  const s = fitToView({ focus: { kind: 'prompt', index: 4 }, selection: new Set([1, 4]), anchor: 4 }, { ...view, promptTokens: view.promptTokens.slice(0, 3) });
+  const s = fitToView(
+    { focus: { kind: 'prompt', index: 4 }, selection: new Set([1, 4]), anchor: 4 },
+    { ...view, promptTokens: view.promptTokens.slice(0, 3) },
+  );
   assert.deepEqual(s, { focus: { kind: 'none' }, selection: new Set([1]), anchor: null });
 });
 

@@ -8,7 +8,14 @@ import type { WordNet } from './wordnet';
 
 /** Generic answers a lazy model might give, per family; letters families need none (shuffled covers them). */
 export const CONSTANT_ANSWERS: Readonly<Record<string, readonly string[]>> = {
-  define: ['A person who works.', 'A genus of plants.', 'A small animal.', 'The act of doing something.', 'A kind of tree.', 'Having a quality.'],
+  define: [
+    'A person who works.',
+    'A genus of plants.',
+    'A small animal.',
+    'The act of doing something.',
+    'A kind of tree.',
+    'Having a quality.',
+  ],
   synonym: ['person', 'thing', 'good', 'plant'],
   antonym: ['bad', 'good', 'not', 'small', 'unhappy'],
   sentence: ['This is a sentence.', 'I like it.'],
@@ -50,12 +57,21 @@ export function baselines(heldout: readonly Example[], wn: WordNet): Baseline[] 
     }
     if (family === 'choose_kind') {
       // the constant strategy here is positional: always the first option, or always the second
-      for (const [label, first] of [['(first option)', true], ['(second option)', false]] as const) {
+      for (const [label, first] of [
+        ['(first option)', true],
+        ['(second option)', false],
+      ] as const) {
         const accepted = examples.filter((e) => optionAt(e, 'correct') < optionAt(e, 'wrong') === first).length;
         if (accepted > constant) [constant, bestConstant] = [accepted, label];
       }
     }
-    out.push({ family, examples: examples.length, shuffled: shuffled / examples.length, constant: constant / examples.length, bestConstant });
+    out.push({
+      family,
+      examples: examples.length,
+      shuffled: shuffled / examples.length,
+      constant: constant / examples.length,
+      bestConstant,
+    });
   }
   return out;
 }

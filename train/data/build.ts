@@ -63,7 +63,10 @@ async function main() {
     let tokens = 0;
     bar.start(docs.length, 0, { stage: name.padEnd(10) });
     for (let k = 0; k < docs.length; k += 2000) {
-      const batch = await tok.encodeBatch(docs.slice(k, k + 2000).map((d) => d + '\n'), { addSpecialTokens: false });
+      const batch = await tok.encodeBatch(
+        docs.slice(k, k + 2000).map((d) => d + '\n'),
+        { addSpecialTokens: false },
+      );
       for (const e of batch) tokens += e.getLength();
       bar.update(Math.min(docs.length, k + 2000));
     }
@@ -74,10 +77,13 @@ async function main() {
   const validTokens = await countTokens(corpus.valid, 'tokens');
 
   // 3. tasks
-  const tasks = stage('tasks', FAMILIES.length, (tick) => buildTasks(wn, { ...DEFAULT_TASKS, seed }, (_, done) => tick(done)));
+  const tasks = stage('tasks', FAMILIES.length, (tick) =>
+    buildTasks(wn, { ...DEFAULT_TASKS, seed }, (_, done) => tick(done)),
+  );
   const heldPrompts = new Set(tasks.heldout.map((e) => e.prompt));
   const leaked = tasks.train.filter((e) => heldPrompts.has(e.prompt));
-  if (leaked.length > 0) throw new Error(`${leaked.length} held-out prompts in the training set, e.g. ${leaked[0].prompt}`);
+  if (leaked.length > 0)
+    throw new Error(`${leaked.length} held-out prompts in the training set, e.g. ${leaked[0].prompt}`);
   // every reference answer, training ones included, must pass its own checker
   const unchecked = stage('check', tasks.heldout.length + tasks.train.length, (tick) =>
     [...tasks.heldout, ...tasks.train].filter((e, k) => {
@@ -85,7 +91,8 @@ async function main() {
       return !checkAnswer(e, e.answer, wn);
     }),
   );
-  if (unchecked.length > 0) throw new Error(`the checker rejects ${unchecked.length} reference answers, e.g. ${JSON.stringify(unchecked[0])}`);
+  if (unchecked.length > 0)
+    throw new Error(`the checker rejects ${unchecked.length} reference answers, e.g. ${JSON.stringify(unchecked[0])}`);
   writeFileSync(join(out, 'sft.train.jsonl'), jsonl(tasks.train));
   mkdirSync(dirname(args.heldout!), { recursive: true });
   writeFileSync(args.heldout!, jsonl(tasks.heldout));
@@ -95,7 +102,12 @@ async function main() {
     FAMILIES.map(async (f) => {
       const train = tasks.train.filter((e) => e.family === f.name);
       const heldout = tasks.heldout.filter((e) => e.family === f.name);
-      const answerTokens = (await tok.encodeBatch(heldout.map((e) => e.answer), { addSpecialTokens: false })).map((e) => e.getLength());
+      const answerTokens = (
+        await tok.encodeBatch(
+          heldout.map((e) => e.answer),
+          { addSpecialTokens: false },
+        )
+      ).map((e) => e.getLength());
       return {
         family: f.name,
         kind: f.kind,
@@ -103,13 +115,21 @@ async function main() {
         train: train.length,
         heldout: heldout.length,
         heldoutInputSeen: heldout.filter((e) => e.input_seen).length, // input word has a training sense
-        heldoutAnswerTokens: { max: Math.max(...answerTokens), mean: answerTokens.reduce((a, b) => a + b, 0) / answerTokens.length },
+        heldoutAnswerTokens: {
+          max: Math.max(...answerTokens),
+          mean: answerTokens.reduce((a, b) => a + b, 0) / answerTokens.length,
+        },
       };
     }),
   );
   const stats = {
     seed,
-    wordnet: { synsets: wn.synsets.size, heldOut: corpus.synsets.heldOut, trainingSynsets: corpus.synsets.train, validSynsets: corpus.synsets.valid },
+    wordnet: {
+      synsets: wn.synsets.size,
+      heldOut: corpus.synsets.heldOut,
+      trainingSynsets: corpus.synsets.train,
+      validSynsets: corpus.synsets.valid,
+    },
     corpus: {
       trainDocuments: corpus.train.length,
       trainCharacters: chars(corpus.train),
@@ -120,21 +140,37 @@ async function main() {
       wordParagraphs: corpus.wordParagraphs,
       charactersPerToken: chars(corpus.train) / trainTokens,
     },
-    tokenizer: { vocabSize: trained.vocabSize, merges: trained.merges, modelMaxLength: DEFAULT_TOKENIZER.modelMaxLength },
+    tokenizer: {
+      vocabSize: trained.vocabSize,
+      merges: trained.merges,
+      modelMaxLength: DEFAULT_TOKENIZER.modelMaxLength,
+    },
     tasks: { train: tasks.train.length, heldout: tasks.heldout.length, perFamily },
     baselines: baselines(tasks.heldout, wn),
     seconds: Math.round((Date.now() - started) / 1000),
   };
   writeFileSync(join(out, 'stats.json'), JSON.stringify(stats, null, 2) + '\n');
 
-  console.log(`\nsynsets ${stats.wordnet.synsets} (held out ${stats.wordnet.heldOut}, training ${stats.wordnet.trainingSynsets}, validation ${stats.wordnet.validSynsets})`);
-  console.log(`corpus.train ${stats.corpus.trainCharacters} characters, ${trainTokens} tokens (${stats.corpus.charactersPerToken.toFixed(2)} characters a token); corpus.valid ${stats.corpus.validCharacters} characters, ${validTokens} tokens`);
+  console.log(
+    `\nsynsets ${stats.wordnet.synsets} (held out ${stats.wordnet.heldOut}, training ${stats.wordnet.trainingSynsets}, validation ${stats.wordnet.validSynsets})`,
+  );
+  console.log(
+    `corpus.train ${stats.corpus.trainCharacters} characters, ${trainTokens} tokens (${stats.corpus.charactersPerToken.toFixed(2)} characters a token); corpus.valid ${stats.corpus.validCharacters} characters, ${validTokens} tokens`,
+  );
   console.log(`tokenizer ${trained.vocabSize} tokens (${trained.merges} merges) in ${tokDir}`);
   console.log(`sft.train ${tasks.train.length} examples, heldout ${tasks.heldout.length} prompts -> ${args.heldout}`);
   console.table(
     perFamily.map((p) => {
       const b = stats.baselines.find((x) => x.family === p.family)!;
-      return { family: p.family, kind: p.kind, train: p.train, heldout: p.heldout, 'answer tokens (max)': p.heldoutAnswerTokens.max, 'shuffled %': Math.round(100 * b.shuffled), 'constant %': Math.round(100 * b.constant) };
+      return {
+        family: p.family,
+        kind: p.kind,
+        train: p.train,
+        heldout: p.heldout,
+        'answer tokens (max)': p.heldoutAnswerTokens.max,
+        'shuffled %': Math.round(100 * b.shuffled),
+        'constant %': Math.round(100 * b.constant),
+      };
     }),
   );
   console.log(`done in ${stats.seconds} s`);

@@ -6,7 +6,16 @@
 //
 // Held-out synsets (isHeldOut) are never rendered, and neither is any relation that touches one: "X is a kind
 // of Y" with Y held out would teach Y's hyponyms, which the held-out tasks ask for.
-import { capitalize, hyphenate, isPlainWord, joinList, numberedLetters, regularPlural, reversed, withArticle } from './english';
+import {
+  capitalize,
+  hyphenate,
+  isPlainWord,
+  joinList,
+  numberedLetters,
+  regularPlural,
+  reversed,
+  withArticle,
+} from './english';
 import { plainWords } from './pools';
 import { derive, type Rng } from './random';
 import { isHeldOut, type Synset, type WordNet } from './wordnet';
@@ -53,12 +62,26 @@ function definitionSentence(s: Synset, name: string, def: string, rng: Rng): str
       ]);
     case 'v': {
       const to = def.startsWith('to ') ? def : `to ${def}`;
-      return rng.pick([`To ${name} is ${to}.`, `The verb "${name}" means ${to}.`, `To ${name} means ${to}.`, `${capitalize(name)} (verb): ${to}.`]);
+      return rng.pick([
+        `To ${name} is ${to}.`,
+        `The verb "${name}" means ${to}.`,
+        `To ${name} means ${to}.`,
+        `${capitalize(name)} (verb): ${to}.`,
+      ]);
     }
     case 'a':
-      return rng.pick([`${capitalize(name)} means ${def}.`, `The adjective "${name}" means ${def}.`, `${capitalize(name)} (adjective): ${def}.`, `Something ${name} is ${def}.`]);
+      return rng.pick([
+        `${capitalize(name)} means ${def}.`,
+        `The adjective "${name}" means ${def}.`,
+        `${capitalize(name)} (adjective): ${def}.`,
+        `Something ${name} is ${def}.`,
+      ]);
     case 'r':
-      return rng.pick([`${capitalize(name)} means ${def}.`, `The adverb "${name}" means ${def}.`, `${capitalize(name)} (adverb): ${def}.`]);
+      return rng.pick([
+        `${capitalize(name)} means ${def}.`,
+        `The adverb "${name}" means ${def}.`,
+        `${capitalize(name)} (adverb): ${def}.`,
+      ]);
   }
 }
 
@@ -73,12 +96,26 @@ function synonymSentence(name: string, others: readonly string[], rng: Rng): str
 
 function exampleSentence(examples: readonly string[], rng: Rng): string {
   const quoted = examples.map((e) => `"${e}"`);
-  if (quoted.length === 1) return rng.pick([`For example: ${quoted[0]}.`, `Example: ${quoted[0]}.`, `As in ${quoted[0]}.`, `It is used like this: ${quoted[0]}.`]);
-  return rng.pick([`For example: ${quoted.join('; ')}.`, `Examples: ${quoted.join('; ')}.`, `It is used like this: ${quoted.join(' and ')}.`]);
+  if (quoted.length === 1)
+    return rng.pick([
+      `For example: ${quoted[0]}.`,
+      `Example: ${quoted[0]}.`,
+      `As in ${quoted[0]}.`,
+      `It is used like this: ${quoted[0]}.`,
+    ]);
+  return rng.pick([
+    `For example: ${quoted.join('; ')}.`,
+    `Examples: ${quoted.join('; ')}.`,
+    `It is used like this: ${quoted.join(' and ')}.`,
+  ]);
 }
 
 function parentSentence(s: Synset, name: string, parent: string, instance: boolean, rng: Rng): string {
-  if (instance) return rng.pick([`${capitalize(name)} is an instance of ${parent}.`, `${capitalize(name)} is an example of ${withArticle(parent)}.`]);
+  if (instance)
+    return rng.pick([
+      `${capitalize(name)} is an instance of ${parent}.`,
+      `${capitalize(name)} is an example of ${withArticle(parent)}.`,
+    ]);
   if (s.pos === 'v') return rng.pick([`To ${name} is a way to ${parent}.`, `To ${name} is one way to ${parent}.`]);
   return rng.pick([
     `${capitalize(withArticle(name))} is a kind of ${parent}.`,
@@ -91,11 +128,20 @@ function parentSentence(s: Synset, name: string, parent: string, instance: boole
 function childrenSentence(s: Synset, name: string, children: readonly string[], rng: Rng): string {
   const list = joinList(children, 'and');
   if (s.pos === 'v') return rng.pick([`Ways to ${name} include ${list}.`, `To ${list} are ways to ${name}.`]);
-  return rng.pick([`Examples of ${name} include ${list}.`, `Kinds of ${name} include ${list}.`, `There are several kinds of ${name}, such as ${list}.`]);
+  return rng.pick([
+    `Examples of ${name} include ${list}.`,
+    `Kinds of ${name} include ${list}.`,
+    `There are several kinds of ${name}, such as ${list}.`,
+  ]);
 }
 
 function antonymSentence(from: string, to: string, rng: Rng): string {
-  return rng.pick([`The opposite of ${from} is ${to}.`, `${capitalize(from)} is the opposite of ${to}.`, `An antonym of ${from} is ${to}.`, `${capitalize(from)} and ${to} are opposites.`]);
+  return rng.pick([
+    `The opposite of ${from} is ${to}.`,
+    `${capitalize(from)} is the opposite of ${to}.`,
+    `An antonym of ${from} is ${to}.`,
+    `${capitalize(from)} and ${to} are opposites.`,
+  ]);
 }
 
 /** One training synset as one paragraph. Relations to held-out synsets are left out. */
@@ -115,7 +161,8 @@ export function renderSynset(wn: WordNet, s: Synset, rng: Rng): string {
     const target = wn.synsets.get(a.synset);
     if (target && !isHeldOut(target.offset)) tail.push(antonymSentence(a.from, a.to, rng));
   }
-  for (const head of neighbourNames(wn, s.satellite ? s.similar : [])) tail.push(`${capitalize(name)} is similar to ${head}.`);
+  for (const head of neighbourNames(wn, s.satellite ? s.similar : []))
+    tail.push(`${capitalize(name)} is similar to ${head}.`);
   return [...sentences, ...rng.shuffle(tail)].join(' ');
 }
 
@@ -123,20 +170,59 @@ export function renderSynset(wn: WordNet, s: Synset, rng: Rng): string {
 export function renderWordFacts(word: string, isNoun: boolean, rng: Rng): string {
   const n = word.length;
   const facts: (() => string)[] = [
-    () => rng.pick([`The word "${word}" is spelled ${hyphenate(word)}.`, `${capitalize(word)} is spelled ${hyphenate(word)}.`, `${hyphenate(word)} spells ${word}.`, `You spell ${word} as ${[...word].join(' ')}.`]),
-    () => rng.pick([`${capitalize(word)} has ${n} letters.`, `There are ${n} letters in "${word}".`, `Counting the letters of ${word}: ${numberedLetters(word)}: ${n} letters.`]),
-    () => rng.pick([`In capital letters, ${word} is written ${word.toUpperCase()}.`, `${word.toUpperCase()} is ${word} in capitals.`, `Written in upper case, ${word} becomes ${word.toUpperCase()}.`]),
-    () => rng.pick([`${capitalize(word)} begins with the letter ${word[0]}.`, `The first letter of ${word} is ${word[0]}.`, `"${capitalize(word)}" starts with ${word[0]}.`]),
-    () => rng.pick([`${capitalize(word)} ends with the letter ${word[n - 1]}.`, `The last letter of ${word} is ${word[n - 1]}.`]),
-    () => rng.pick([`${hyphenate(word)} backwards is ${hyphenate(reversed(word))}.`, `Spelled backwards, ${word} is ${hyphenate(reversed(word))}.`]),
+    () =>
+      rng.pick([
+        `The word "${word}" is spelled ${hyphenate(word)}.`,
+        `${capitalize(word)} is spelled ${hyphenate(word)}.`,
+        `${hyphenate(word)} spells ${word}.`,
+        `You spell ${word} as ${[...word].join(' ')}.`,
+      ]),
+    () =>
+      rng.pick([
+        `${capitalize(word)} has ${n} letters.`,
+        `There are ${n} letters in "${word}".`,
+        `Counting the letters of ${word}: ${numberedLetters(word)}: ${n} letters.`,
+      ]),
+    () =>
+      rng.pick([
+        `In capital letters, ${word} is written ${word.toUpperCase()}.`,
+        `${word.toUpperCase()} is ${word} in capitals.`,
+        `Written in upper case, ${word} becomes ${word.toUpperCase()}.`,
+      ]),
+    () =>
+      rng.pick([
+        `${capitalize(word)} begins with the letter ${word[0]}.`,
+        `The first letter of ${word} is ${word[0]}.`,
+        `"${capitalize(word)}" starts with ${word[0]}.`,
+      ]),
+    () =>
+      rng.pick([
+        `${capitalize(word)} ends with the letter ${word[n - 1]}.`,
+        `The last letter of ${word} is ${word[n - 1]}.`,
+      ]),
+    () =>
+      rng.pick([
+        `${hyphenate(word)} backwards is ${hyphenate(reversed(word))}.`,
+        `Spelled backwards, ${word} is ${hyphenate(reversed(word))}.`,
+      ]),
     () => {
       const times = 2 + rng.int(3);
       return `The word ${word} ${['twice', 'three times', 'four times'][times - 2]}: ${Array(times).fill(word).join(' ')}.`;
     },
   ];
   const plural = isNoun ? regularPlural(word) : undefined;
-  if (plural) facts.push(() => rng.pick([`The plural of ${word} is ${plural}.`, `One ${word}, two ${plural}.`, `${capitalize(plural)} is the plural of ${word}.`]));
-  return rng.sample(facts, 1 + rng.int(3)).map((f) => f()).join(' ');
+  if (plural)
+    facts.push(() =>
+      rng.pick([
+        `The plural of ${word} is ${plural}.`,
+        `One ${word}, two ${plural}.`,
+        `${capitalize(plural)} is the plural of ${word}.`,
+      ]),
+    );
+  return rng
+    .sample(facts, 1 + rng.int(3))
+    .map((f) => f())
+    .join(' ');
 }
 
 /** Single plain words (2-14 letters) with at least one training sense; held-out-only words are left to the
@@ -149,7 +235,11 @@ export function trainingWords(wn: WordNet): { word: string; isNoun: boolean }[] 
  * Renders the corpus. Synsets are visited in a seeded shuffle of id order, so the validation slice is a
  * random one; the finished lists are shuffled again so word paragraphs sit among synset paragraphs.
  */
-export function buildCorpus(wn: WordNet, options: CorpusOptions = DEFAULT_CORPUS, onProgress?: (done: number, total: number) => void): Corpus {
+export function buildCorpus(
+  wn: WordNet,
+  options: CorpusOptions = DEFAULT_CORPUS,
+  onProgress?: (done: number, total: number) => void,
+): Corpus {
   const order = derive(options.seed, 'corpus-order');
   const ids = [...wn.synsets.keys()].sort();
   let heldOut = 0;
@@ -183,5 +273,10 @@ export function buildCorpus(wn: WordNet, options: CorpusOptions = DEFAULT_CORPUS
   }
   onProgress?.(total, total);
   // word paragraphs end up at random places among the synset paragraphs
-  return { train: order.shuffle(train), valid: order.shuffle(valid), synsets: { train: synsets.length - validSynsets, valid: validSynsets, heldOut }, wordParagraphs: words.length };
+  return {
+    train: order.shuffle(train),
+    valid: order.shuffle(valid),
+    synsets: { train: synsets.length - validSynsets, valid: validSynsets, heldOut },
+    wordParagraphs: words.length,
+  };
 }

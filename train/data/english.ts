@@ -39,7 +39,8 @@ export function isPlainWord(word: string, minLength = 3, maxLength = 10): boolea
 
 // Endings whose plural English does not form by rule (knives, potatoes/pianos, cacti, analyses, data, men,
 // indices, children): the plural family skips these nouns rather than guess.
-const IRREGULAR_ENDINGS = /(f|fe|o|us|is|um|on|a|ex|ix|man|men|ics|eau|child|foot|tooth|goose|mouse|louse|person|deer|sheep|fish|ese|craft|ae|i|z)$/;
+const IRREGULAR_ENDINGS =
+  /(f|fe|o|us|is|um|on|a|ex|ix|man|men|ics|eau|child|foot|tooth|goose|mouse|louse|person|deer|sheep|fish|ese|craft|ae|i|z)$/;
 
 /** The regular plural of a noun, or undefined when the noun's ending makes the rule unreliable. */
 export function regularPlural(noun: string): string | undefined {
@@ -56,13 +57,33 @@ export function inflections(word: string): string[] {
   const forms = new Set([w, w + 's', w + 'es', w + 'ed', w + 'd', w + 'ing', w + 'er', w + 'est', w + 'ly', w + "'s"]);
   if (w.endsWith('y')) for (const e of ['ies', 'ied', 'ier', 'iest', 'ily']) forms.add(w.slice(0, -1) + e);
   if (w.endsWith('e')) for (const e of ['ing', 'ed', 'er', 'est']) forms.add(w.slice(0, -1) + e);
-  if (/[^aeiou][aeiou][bdgklmnprt]$/.test(w)) for (const e of ['ed', 'ing', 'er', 'est']) forms.add(w + w[w.length - 1] + e);
+  if (/[^aeiou][aeiou][bdgklmnprt]$/.test(w))
+    for (const e of ['ed', 'ing', 'er', 'est']) forms.add(w + w[w.length - 1] + e);
   return [...forms];
 }
 
 export const NUMBER_WORDS: readonly string[] = [
-  'zero', 'one', 'two', 'three', 'four', 'five', 'six', 'seven', 'eight', 'nine', 'ten',
-  'eleven', 'twelve', 'thirteen', 'fourteen', 'fifteen', 'sixteen', 'seventeen', 'eighteen', 'nineteen', 'twenty',
+  'zero',
+  'one',
+  'two',
+  'three',
+  'four',
+  'five',
+  'six',
+  'seven',
+  'eight',
+  'nine',
+  'ten',
+  'eleven',
+  'twelve',
+  'thirteen',
+  'fourteen',
+  'fifteen',
+  'sixteen',
+  'seventeen',
+  'eighteen',
+  'nineteen',
+  'twenty',
 ];
 
 // Function words and the glosses' most generic words: a definition sharing only these with WordNet's gloss

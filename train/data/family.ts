@@ -9,9 +9,22 @@ import type { Relations } from './relations';
 export type Split = 'train' | 'heldout';
 
 export type FamilyName =
-  | 'define' | 'synonym' | 'antonym' | 'sentence'
-  | 'hyponym' | 'hypernym' | 'list_kinds' | 'choose_kind'
-  | 'spell' | 'count_letters' | 'reverse' | 'first_letter' | 'last_letter' | 'capitals' | 'repeat' | 'plural';
+  | 'define'
+  | 'synonym'
+  | 'antonym'
+  | 'sentence'
+  | 'hyponym'
+  | 'hypernym'
+  | 'list_kinds'
+  | 'choose_kind'
+  | 'spell'
+  | 'count_letters'
+  | 'reverse'
+  | 'first_letter'
+  | 'last_letter'
+  | 'capitals'
+  | 'repeat'
+  | 'plural';
 
 /** knowledge: needs facts about the word's meaning; language: needs fluent use; letters: mechanical on its letters. */
 export type FamilyKind = 'knowledge' | 'language' | 'letters';
@@ -70,7 +83,12 @@ const INPUT_SLOTS = new Set(['w', 'a', 'b', 'h']);
 /** An answer template filled in for `item` (see Phrasing). */
 export function renderAnswer(family: Family, template: string, item: Item): string {
   const w = item.slots.w;
-  const slots: Record<string, string | undefined> = { ...item.slots, W: w === undefined ? undefined : capitalize(w), answer: item.answer, ...family.answerSlots?.(item) };
+  const slots: Record<string, string | undefined> = {
+    ...item.slots,
+    W: w === undefined ? undefined : capitalize(w),
+    answer: item.answer,
+    ...family.answerSlots?.(item),
+  };
   return template.replace(/\{(\w+)\}/g, (_, slot: string) => {
     const value = slots[slot];
     if (value === undefined) throw new Error(`${family.name}: answer "${template}" needs slot ${slot}`);
@@ -80,7 +98,10 @@ export function renderAnswer(family: Family, template: string, item: Item): stri
 
 /** Fills a template; spans are the template text and number slots between input slots, trimmed of spaces,
  *  quotes and punctuation, kept when they hold a letter. */
-export function renderPrompt(template: string, slots: Readonly<Record<string, string>>): { prompt: string; spans: [number, number][] } {
+export function renderPrompt(
+  template: string,
+  slots: Readonly<Record<string, string>>,
+): { prompt: string; spans: [number, number][] } {
   let prompt = '';
   const pieces: [number, number][] = []; // instruction stretches of the prompt, before trimming
   let open = 0;

@@ -66,7 +66,11 @@ export function plainWords(wn: WordNet): readonly PlainWord[] {
     list = [...words].sort().map((word) => {
       const senses = sensesOf(wn, word);
       const nouns = senses.filter((s) => s.pos === 'n').length;
-      return { word, isNoun: nouns > 0 && nouns >= senses.length - nouns, heldOutOnly: senses.every((s) => isHeldOut(s.offset)) };
+      return {
+        word,
+        isNoun: nouns > 0 && nouns >= senses.length - nouns,
+        heldOutOnly: senses.every((s) => isHeldOut(s.offset)),
+      };
     });
     plainLists.set(wn, list);
   }

@@ -24,7 +24,9 @@ export interface Relations {
    *  lie at depth >= MIN_ANCESTOR_DEPTH. */
   categories(word: string): ReadonlySet<string>;
   /** Per sense: each of its definitions with its content-word stems, and the lemmas of its direct parents. */
-  glosses(word: string): readonly { definitions: readonly { text: string; stems: ReadonlySet<string> }[]; parents: readonly string[] }[];
+  glosses(
+    word: string,
+  ): readonly { definitions: readonly { text: string; stems: ReadonlySet<string> }[]; parents: readonly string[] }[];
   /** Shortest number of parent steps from a synset to a root. */
   depth(id: string): number;
 }
@@ -94,14 +96,22 @@ function buildRelations(wn: WordNet): Relations {
     depth,
     synonyms: memo((word) => {
       const senses = sensesOf(wn, word);
-      const out = lemmasOf(senses.map((s) => s.id), new Set());
-      lemmasOf(senses.flatMap((s) => (s.pos === 'a' ? s.similar : [])), out);
+      const out = lemmasOf(
+        senses.map((s) => s.id),
+        new Set(),
+      );
+      lemmasOf(
+        senses.flatMap((s) => (s.pos === 'a' ? s.similar : [])),
+        out,
+      );
       return without(out, word);
     }),
     antonyms: memo((word) => {
       const out = new Set<string>();
       const senses = sensesOf(wn, word);
-      const heads = senses.flatMap((s) => (s.satellite ? s.similar.map(get).filter((h): h is Synset => h !== undefined) : []));
+      const heads = senses.flatMap((s) =>
+        s.satellite ? s.similar.map(get).filter((h): h is Synset => h !== undefined) : [],
+      );
       for (const s of [...senses, ...heads]) {
         for (const a of s.antonyms) {
           const target = get(a.synset);
@@ -119,7 +129,10 @@ function buildRelations(wn: WordNet): Relations {
       const seen = new Set(level);
       for (let step = 2; step <= MAX_ANCESTOR_STEPS; step++) {
         level = level.flatMap((id) => parentsOf(get(id)!)).filter((id) => !seen.has(id) && seen.add(id));
-        lemmasOf(level.filter((id) => depth(id) >= MIN_ANCESTOR_DEPTH), out);
+        lemmasOf(
+          level.filter((id) => depth(id) >= MIN_ANCESTOR_DEPTH),
+          out,
+        );
       }
       return without(out, word);
     }),

@@ -19,7 +19,11 @@ export function afterLeadIn(line: string): string {
 
 /** Lower case, every run of non-alphanumerics (apostrophes aside) as one space, trimmed. */
 export function normalize(text: string): string {
-  return text.toLowerCase().replace(/[^a-z0-9']+/g, ' ').replace(/(^| )'+|'+( |$)/g, ' ').trim();
+  return text
+    .toLowerCase()
+    .replace(/[^a-z0-9']+/g, ' ')
+    .replace(/(^| )'+|'+( |$)/g, ' ')
+    .trim();
 }
 
 /** The normalized `phrase` occurs in the normalized `text` as whole words. */
@@ -51,7 +55,10 @@ export function letterRuns(text: string): string[] {
 
 /** Single letters standing alone in a line, lower-cased, in order ("The first letter is B." -> ["b"]). */
 export function singleLetters(text: string): string[] {
-  return text.split(/[^A-Za-z]+/).filter((t) => t.length === 1).map((t) => t.toLowerCase());
+  return text
+    .split(/[^A-Za-z]+/)
+    .filter((t) => t.length === 1)
+    .map((t) => t.toLowerCase());
 }
 
 /** Numbers in a line, as digits or as words up to twenty, in order. */

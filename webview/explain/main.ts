@@ -8,24 +8,50 @@ import { connect } from '../host';
 import { tokenList, type TokenList } from '../tokenList';
 import { button, progressRing, setDisabled, tag } from '../toolkit';
 import { paintTokens } from '../tokenPaint';
-import { clearSelection, clickPrompt, clickResponse, fitToView, hoverResponse, initialInteraction, type Interaction } from './interaction';
+import {
+  clearSelection,
+  clickPrompt,
+  clickResponse,
+  fitToView,
+  hoverResponse,
+  initialInteraction,
+  type Interaction,
+} from './interaction';
 
 const root = document.getElementById('root')!;
 const post = connect<ExplainPanelUpdate, ExplainPanelMessage>(receive);
 
 let view: ExplainView | undefined;
 let interaction: Interaction = initialInteraction;
-let parts: { prompt: TokenList; response: TokenList; legend: HTMLElement; controls: Record<'mark' | 'unmark' | 'clear' | 'reset', HTMLElement> } | undefined;
+let parts:
+  | {
+      prompt: TokenList;
+      response: TokenList;
+      legend: HTMLElement;
+      controls: Record<'mark' | 'unmark' | 'clear' | 'reset', HTMLElement>;
+    }
+  | undefined;
 
 function receive(update: ExplainPanelUpdate): void {
   if (update.type === 'busy') return showBusy(update.message);
   root.setAttribute('aria-busy', 'false');
   if (update.type === 'failed') {
     view = undefined;
-    fill(root, el('section', { class: 'message error', role: 'alert' }, el('p', {}, update.message), el('p', { class: 'hint' }, update.hint)));
+    fill(
+      root,
+      el(
+        'section',
+        { class: 'message error', role: 'alert' },
+        el('p', {}, update.message),
+        el('p', { class: 'hint' }, update.hint),
+      ),
+    );
     return;
   }
-  const sameTokens = view !== undefined && view.promptTokens.length === update.view.promptTokens.length && view.modelPath === update.view.modelPath;
+  const sameTokens =
+    view !== undefined &&
+    view.promptTokens.length === update.view.promptTokens.length &&
+    view.modelPath === update.view.modelPath;
   view = update.view;
   interaction = sameTokens ? fitToView(interaction, view) : initialInteraction;
   render(view);
@@ -79,37 +105,88 @@ function render(v: ExplainView): void {
     onFocusToken: (m) => update(hoverResponse(interaction, m)),
   });
   const controls = {
-    mark: button('Mark as instruction', () => edit(true), { id: 'mark-instruction', title: 'Mark the selected prompt tokens as instruction' }),
-    unmark: button('Unmark', () => edit(false), { secondary: true, id: 'unmark-instruction', title: 'Unmark the selected prompt tokens' }),
-    clear: button('Clear selection', () => update(clearSelection(interaction)), { secondary: true, id: 'clear-selection' }),
-    reset: button('Reset instruction', () => post({ type: 'resetInstruction' }), { secondary: true, id: 'reset-instruction', title: 'Back to the instruction the explanation was computed with' }),
+    mark: button('Mark as instruction', () => edit(true), {
+      id: 'mark-instruction',
+      title: 'Mark the selected prompt tokens as instruction',
+    }),
+    unmark: button('Unmark', () => edit(false), {
+      secondary: true,
+      id: 'unmark-instruction',
+      title: 'Unmark the selected prompt tokens',
+    }),
+    clear: button('Clear selection', () => update(clearSelection(interaction)), {
+      secondary: true,
+      id: 'clear-selection',
+    }),
+    reset: button('Reset instruction', () => post({ type: 'resetInstruction' }), {
+      secondary: true,
+      id: 'reset-instruction',
+      title: 'Back to the instruction the explanation was computed with',
+    }),
   };
   const legend = el('p', { class: 'legend', 'aria-live': 'polite' });
   parts = { prompt, response, legend, controls };
 
   const spans = v.instructionSpans.map((s) => el('q', {}, s.text));
-  const source = v.edited ? 'chosen by you' : v.instructionSpans.some((s) => s.source === 'user') ? 'given' : 'detected';
+  const source = v.edited
+    ? 'chosen by you'
+    : v.instructionSpans.some((s) => s.source === 'user')
+      ? 'given'
+      : 'detected';
   fill(
     root,
     demonstratorNotice(v.demonstrator, () => post({ type: 'addModel' })),
-    el('header', {}, el('h1', {}, v.modelName), el('p', { class: 'muted' }, `${v.architecture}, ${(v.parameters / 1e6).toFixed(2)}M parameters, chat template ${v.chat ? 'on' : 'off'}${v.responseGiven ? ', given response' : ''}`)),
+    el(
+      'header',
+      {},
+      el('h1', {}, v.modelName),
+      el(
+        'p',
+        { class: 'muted' },
+        `${v.architecture}, ${(v.parameters / 1e6).toFixed(2)}M parameters, chat template ${v.chat ? 'on' : 'off'}${v.responseGiven ? ', given response' : ''}`,
+      ),
+    ),
     el(
       'section',
       { class: 'score', 'aria-live': 'polite', id: 'score' },
       el('span', { class: 'score-label' }, 'Instruction importance '),
       el('strong', { class: 'score-value', id: 'instruction-importance' }, formatNumber(v.instructionImportance)),
-      el('span', { class: 'muted' }, ` over ${v.instructionTokens} instruction token${v.instructionTokens === 1 ? '' : 's'} (${source})`),
+      el(
+        'span',
+        { class: 'muted' },
+        ` over ${v.instructionTokens} instruction token${v.instructionTokens === 1 ? '' : 's'} (${source})`,
+      ),
       v.edited ? tag('edited') : null,
     ),
-    spans.length > 0 ? el('p', { class: 'spans' }, 'Instruction: ', ...spans.flatMap((s, i) => (i > 0 ? [' · ', s] : [s]))) : el('p', { class: 'spans muted' }, 'No instruction marked.'),
-    el('div', { class: 'toolbar', role: 'toolbar', 'aria-label': 'Instruction and export' }, controls.mark, controls.unmark, controls.clear, controls.reset, el('span', { class: 'spacer' }), button('Export JSON', () => post({ type: 'export', format: 'json' }), { secondary: true, id: 'export-json' }), button('Export HTML', () => post({ type: 'export', format: 'html' }), { secondary: true, id: 'export-html' })),
+    spans.length > 0
+      ? el('p', { class: 'spans' }, 'Instruction: ', ...spans.flatMap((s, i) => (i > 0 ? [' · ', s] : [s])))
+      : el('p', { class: 'spans muted' }, 'No instruction marked.'),
+    el(
+      'div',
+      { class: 'toolbar', role: 'toolbar', 'aria-label': 'Instruction and export' },
+      controls.mark,
+      controls.unmark,
+      controls.clear,
+      controls.reset,
+      el('span', { class: 'spacer' }),
+      button('Export JSON', () => post({ type: 'export', format: 'json' }), { secondary: true, id: 'export-json' }),
+      button('Export HTML', () => post({ type: 'export', format: 'html' }), { secondary: true, id: 'export-html' }),
+    ),
     el('h2', {}, 'Prompt'),
     legend,
     prompt.element,
     el('h2', {}, 'Response'),
     response.element,
-    el('p', { class: 'muted hint' }, 'Hover or click a response token to see its attribution over the prompt; click prompt tokens to select them (shift-click for a range) and to see which response tokens they drove.'),
-    el('footer', { class: 'muted' }, `load ${v.seconds.load.toFixed(2)} s · generation ${v.seconds.generation.toFixed(2)} s · attribution ${v.seconds.attribution.toFixed(2)} s`),
+    el(
+      'p',
+      { class: 'muted hint' },
+      'Hover or click a response token to see its attribution over the prompt; click prompt tokens to select them (shift-click for a range) and to see which response tokens they drove.',
+    ),
+    el(
+      'footer',
+      { class: 'muted' },
+      `load ${v.seconds.load.toFixed(2)} s · generation ${v.seconds.generation.toFixed(2)} s · attribution ${v.seconds.attribution.toFixed(2)} s`,
+    ),
   );
   paint();
   restoreFocus(hadFocus);

@@ -1,7 +1,14 @@
 // The heads side view's page: the layers x heads grid (global: instruction-verb share of each head's word
 // pairs; local: attention of the current response to its instruction tokens), a head's word pairs and
 // attention map, and a layer's feed-forward concepts. It renders what the host sends.
-import type { ConceptsView, HeadDetailView, HeadsGridView, HeadsMode, HeadsViewMessage, HeadsViewUpdate } from '../../src/protocol';
+import type {
+  ConceptsView,
+  HeadDetailView,
+  HeadsGridView,
+  HeadsMode,
+  HeadsViewMessage,
+  HeadsViewUpdate,
+} from '../../src/protocol';
 import { el, fill, formatNumber } from '../dom';
 import { heatmap } from '../heatmap';
 import { connect } from '../host';
@@ -25,7 +32,15 @@ function receive(update: HeadsViewUpdate): void {
     case 'busy':
       return fill(status, el('div', { class: 'busy' }, progressRing(), el('span', {}, update.message)));
     case 'failed':
-      return fill(status, el('div', { class: 'message error', role: 'alert' }, el('p', {}, update.message), el('p', { class: 'hint' }, update.hint)));
+      return fill(
+        status,
+        el(
+          'div',
+          { class: 'message error', role: 'alert' },
+          el('p', {}, update.message),
+          el('p', { class: 'hint' }, update.hint),
+        ),
+      );
     case 'empty':
       grid = undefined;
       fill(status);
@@ -34,9 +49,17 @@ function receive(update: HeadsViewUpdate): void {
         gridSection,
         demonstratorNotice(update.demonstrator, addModel),
         el('h1', {}, update.modelName),
-        el('p', { class: 'muted' }, 'Which attention heads pair instruction verbs with their objects (global, from the weights), and which attend to the instruction of the prompt you explained (local).'),
+        el(
+          'p',
+          { class: 'muted' },
+          'Which attention heads pair instruction verbs with their objects (global, from the weights), and which attend to the instruction of the prompt you explained (local).',
+        ),
         computeButton(update.modelName),
-        el('p', { class: 'muted hint' }, 'Or explain a prompt (select it in an editor, then Explain Instruction Following) to shade the heads by their attention to its instruction.'),
+        el(
+          'p',
+          { class: 'muted hint' },
+          'Or explain a prompt (select it in an editor, then Explain Instruction Following) to shade the heads by their attention to its instruction.',
+        ),
       );
     case 'grid':
       fill(status);
@@ -57,7 +80,10 @@ function receive(update: HeadsViewUpdate): void {
 const addModel = () => post({ type: 'addModel' });
 
 function computeButton(modelName: string): HTMLElement {
-  return button('Compute head patterns', () => post({ type: 'load' }), { id: 'compute-heads', title: `Word pairs of every head of ${modelName} (weights only, no prompt)` });
+  return button('Compute head patterns', () => post({ type: 'load' }), {
+    id: 'compute-heads',
+    title: `Word pairs of every head of ${modelName} (weights only, no prompt)`,
+  });
 }
 
 function renderGrid(): void {
@@ -94,7 +120,9 @@ function renderGrid(): void {
       },
     ),
     mode === 'global' && !hasGlobal ? computeButton(g.modelName) : null,
-    mode === 'local' && !hasLocal ? el('p', { class: 'muted' }, `Explain a prompt with ${g.modelName} to see this.`) : null,
+    mode === 'local' && !hasLocal
+      ? el('p', { class: 'muted' }, `Explain a prompt with ${g.modelName} to see this.`)
+      : null,
     mode === 'local' && g.promptExcerpt ? el('p', { class: 'muted' }, 'Prompt: ', el('q', {}, g.promptExcerpt)) : null,
     heatmap({
       label: `Attention heads by layer, shaded by ${what}. Arrow keys move, Enter shows the head.`,
@@ -102,25 +130,48 @@ function renderGrid(): void {
       rowLabels: Array.from({ length: g.layers }, (_, l) => `L${l}`),
       columnLabels: Array.from({ length: g.heads }, (_, h) => `H${h}`),
       values: values.map((row) => row.map((v) => (v === null ? null : v / max))),
-      cellLabel: (l, h) => `Layer ${l}, head ${h}: ${none(l, h) ? 'no word pair with an instruction verb' : `${what} ${value(l, h) === null ? 'not computed' : `${Math.round(value(l, h)! * 100)}%`}`}`,
+      cellLabel: (l, h) =>
+        `Layer ${l}, head ${h}: ${none(l, h) ? 'no word pair with an instruction verb' : `${what} ${value(l, h) === null ? 'not computed' : `${Math.round(value(l, h)! * 100)}%`}`}`,
       cellText: (l, h) => (none(l, h) ? 'none' : value(l, h) === null ? '' : String(Math.round(value(l, h)! * 100))),
       onActivate: ({ row, column }) => post({ type: 'selectHead', layer: row, head: column }),
-      rowEnd: (l) => button('Concepts', () => post({ type: 'showConcepts', layer: l }), { secondary: true, ariaLabel: `Feed-forward concepts of layer ${l}` }),
+      rowEnd: (l) =>
+        button('Concepts', () => post({ type: 'showConcepts', layer: l }), {
+          secondary: true,
+          ariaLabel: `Feed-forward concepts of layer ${l}`,
+        }),
       selected: selected ? { row: selected.layer, column: selected.head } : null,
     }),
-    el('p', { class: 'muted hint' }, `Cells: ${what} in percent${mode === 'global' ? ' of the head\'s word pairs ("none": the head has no pair with an instruction verb)' : ' (mean over the response, summed over instruction tokens)'}; shading relative to the largest.`),
+    el(
+      'p',
+      { class: 'muted hint' },
+      `Cells: ${what} in percent${mode === 'global' ? ' of the head\'s word pairs ("none": the head has no pair with an instruction verb)' : ' (mean over the response, summed over instruction tokens)'}; shading relative to the largest.`,
+    ),
   );
 }
 
 function renderHead(v: HeadDetailView): void {
   const pairs =
     v.pairs.length === 0
-      ? el('p', { class: 'muted' }, 'No word pairs (compute head patterns, or this head has none that pass the filters).')
+      ? el(
+          'p',
+          { class: 'muted' },
+          'No word pairs (compute head patterns, or this head has none that pass the filters).',
+        )
       : el(
           'table',
           { class: 'pairs', 'aria-label': `Word pairs of layer ${v.layer}, head ${v.head}` },
-          el('thead', {}, el('tr', {}, el('th', { scope: 'col' }, 'query word'), el('th', { scope: 'col' }, 'key word'))),
-          el('tbody', {}, ...v.pairs.map((p) => el('tr', { class: p.instructionVerb ? 'verb' : undefined }, el('td', {}, p.query), el('td', {}, p.key)))),
+          el(
+            'thead',
+            {},
+            el('tr', {}, el('th', { scope: 'col' }, 'query word'), el('th', { scope: 'col' }, 'key word')),
+          ),
+          el(
+            'tbody',
+            {},
+            ...v.pairs.map((p) =>
+              el('tr', { class: p.instructionVerb ? 'verb' : undefined }, el('td', {}, p.query), el('td', {}, p.key)),
+            ),
+          ),
         );
   const a = v.attention;
   const map = a
@@ -134,12 +185,24 @@ function renderHead(v: HeadDetailView): void {
           columnLabels: a.tokens.map((t) => t.trim() || '·'),
           columnHeaderClass: 'column',
           values: a.rows,
-          cellLabel: (q, k) => `${JSON.stringify(a.tokens[q])} attends ${JSON.stringify(a.tokens[k])}: ${formatNumber(a.rows[q][k], 3)}${k < a.promptLength ? ' (prompt)' : ' (response)'}`,
+          cellLabel: (q, k) =>
+            `${JSON.stringify(a.tokens[q])} attends ${JSON.stringify(a.tokens[k])}: ${formatNumber(a.rows[q][k], 3)}${k < a.promptLength ? ' (prompt)' : ' (response)'}`,
         }),
       )
-    : el('p', { class: 'muted' }, 'Explain a prompt with this model to see the head\'s attention map.');
-  const more = v.totalPairs > v.pairs.length ? el('p', { class: 'muted' }, `${v.pairs.length} of ${v.totalPairs} pairs, instruction verbs first.`) : null;
-  fill(detail, el('h2', {}, `Layer ${v.layer}, head ${v.head}`), el('h3', {}, 'Word pairs (instruction verbs highlighted)'), pairs, more, el('h3', {}, 'Attention over the current prompt and response'), map);
+    : el('p', { class: 'muted' }, "Explain a prompt with this model to see the head's attention map.");
+  const more =
+    v.totalPairs > v.pairs.length
+      ? el('p', { class: 'muted' }, `${v.pairs.length} of ${v.totalPairs} pairs, instruction verbs first.`)
+      : null;
+  fill(
+    detail,
+    el('h2', {}, `Layer ${v.layer}, head ${v.head}`),
+    el('h3', {}, 'Word pairs (instruction verbs highlighted)'),
+    pairs,
+    more,
+    el('h3', {}, 'Attention over the current prompt and response'),
+    map,
+  );
 }
 
 function renderConcepts(v: ConceptsView): void {
@@ -147,10 +210,14 @@ function renderConcepts(v: ConceptsView): void {
   fill(
     detail,
     el('h2', {}, `Feed-forward concepts, layer ${v.layer}`),
-    el('p', { class: 'muted' }, 'Principal components of the layer\'s down-projection, with the words closest to each.'),
+    el('p', { class: 'muted' }, "Principal components of the layer's down-projection, with the words closest to each."),
     v.namedBy
       ? el('p', { class: 'muted' }, `Names in italics from ${v.namedBy}.`)
-      : button('Name with a language model', () => post({ type: 'nameConcepts', layer: v.layer }), { secondary: true, id: 'name-concepts', title: 'Sends the top words of each component to a language model you have in VS Code (Language Model API)' }),
+      : button('Name with a language model', () => post({ type: 'nameConcepts', layer: v.layer }), {
+          secondary: true,
+          id: 'name-concepts',
+          title: 'Sends the top words of each component to a language model you have in VS Code (Language Model API)',
+        }),
     ...v.components.map((c) => {
       const bar = el('span', { class: 'bar', 'aria-hidden': 'true' });
       bar.style.width = `${Math.round((c.explainedVariance / max) * 80)}px`;
@@ -161,7 +228,11 @@ function renderConcepts(v: ConceptsView): void {
         c.modelName ? el('em', {}, ` ${c.modelName}`) : null,
         ' ',
         bar,
-        el('span', { class: 'muted' }, `${(c.explainedVariance * 100).toFixed(1)}% variance${c.label ? ` · ${c.label}` : ''}`),
+        el(
+          'span',
+          { class: 'muted' },
+          `${(c.explainedVariance * 100).toFixed(1)}% variance${c.label ? ` · ${c.label}` : ''}`,
+        ),
         el('div', {}, c.words.join(', ')),
       );
     }),

@@ -7,7 +7,11 @@ import { buildGpt2, gpt2WeightShapes } from '../gpt2';
 
 export const gpt2: Family = {
   modelTypes: ['gpt2'],
-  readme: { models: 'GPT-2', notes: 'Conv1D weights, learned positions, LayerNorm, `gelu_new` (or exact `gelu`)', checked: 'sharded, under `transformer.`' },
+  readme: {
+    models: 'GPT-2',
+    notes: 'Conv1D weights, learned positions, LayerNorm, `gelu_new` (or exact `gelu`)',
+    checked: 'sharded, under `transformer.`',
+  },
   parseConfig: parseGpt2Config,
   build: buildGpt2,
   weightShapes: gpt2WeightShapes,
@@ -26,7 +30,8 @@ function parseGpt2Config(cfg: Json, _modelType: string, architecture: string): R
   const r = req.value;
   if (r.n_embd % r.n_head !== 0) return badConfig(`n_embd ${r.n_embd} is not divisible by n_head ${r.n_head}`);
   const act = cfg.activation_function ?? 'gelu_new';
-  if (act !== 'gelu_new' && act !== 'gelu') return badConfig(`activation_function "${String(act)}" is not supported (gelu_new, gelu)`);
+  if (act !== 'gelu_new' && act !== 'gelu')
+    return badConfig(`activation_function "${String(act)}" is not supported (gelu_new, gelu)`);
   return ok({
     modelType: 'gpt2',
     architecture,

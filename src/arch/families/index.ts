@@ -17,7 +17,19 @@ import { qwen2 } from './qwen2';
 import { qwen3 } from './qwen3';
 import { qwen3Moe } from './qwen3Moe';
 
-export const FAMILIES: readonly Family[] = [llama, mistral, qwen2, qwen3, olmo2, phi3, mixtral, qwen3Moe, gemma2, gemma3, gpt2];
+export const FAMILIES: readonly Family[] = [
+  llama,
+  mistral,
+  qwen2,
+  qwen3,
+  olmo2,
+  phi3,
+  mixtral,
+  qwen3Moe,
+  gemma2,
+  gemma3,
+  gpt2,
+];
 
 export const SUPPORTED_MODEL_TYPES: readonly string[] = FAMILIES.flatMap((f) => f.modelTypes);
 
@@ -35,9 +47,14 @@ export function parseConfig(raw: unknown): Result<ModelConfig> {
   const modelType = cfg.model_type;
   if (typeof modelType !== 'string') return badConfig('"model_type" is missing');
   if (!SUPPORTED_MODEL_TYPES.includes(modelType)) {
-    return fail('unsupported-arch', `config.json: model_type "${modelType}" is not supported`, `Supported: ${SUPPORTED_MODEL_TYPES.join(', ')} (the README's table says what each covers).`);
+    return fail(
+      'unsupported-arch',
+      `config.json: model_type "${modelType}" is not supported`,
+      `Supported: ${SUPPORTED_MODEL_TYPES.join(', ')} (the README's table says what each covers).`,
+    );
   }
-  const architecture = Array.isArray(cfg.architectures) && typeof cfg.architectures[0] === 'string' ? cfg.architectures[0] : modelType;
+  const architecture =
+    Array.isArray(cfg.architectures) && typeof cfg.architectures[0] === 'string' ? cfg.architectures[0] : modelType;
   return familyOf(modelType).parseConfig(cfg, modelType, architecture);
 }
 

@@ -28,7 +28,12 @@ export function softmax(x: Tensor): Tensor {
 
 const InvRms: OpDef = {
   name: 'InvRms',
-  emit: (e, [x, eps]) => e.node('Reciprocal', [e.node('Sqrt', [e.node('Add', [e.node('ReduceMean', [e.node('Mul', [x, x])], { axes: [-1], keepdims: 1 }), eps])])]),
+  emit: (e, [x, eps]) =>
+    e.node('Reciprocal', [
+      e.node('Sqrt', [
+        e.node('Add', [e.node('ReduceMean', [e.node('Mul', [x, x])], { axes: [-1], keepdims: 1 }), eps]),
+      ]),
+    ]),
   // r = (mean(x²) + eps)^(-1/2): dr/dx = -r³ x / n
   vjp: (d, out) => {
     const x = out.inputs[0];
@@ -93,11 +98,22 @@ const reciprocal = (x: Tensor) => div(1, x);
  * output probs v, broadcast over the leading axes; the backward pass recomputes the probabilities instead of
  * keeping them. `scale`, `fill` and `cap` are scalars; softcap(x) = cap · tanh(x / cap), none without a cap.
  */
-export function attend(q: Tensor, kT: Tensor, v: Tensor, mask: Tensor, scale: number, fill: number, cap: number | null = null): { probs: Tensor; out: Tensor } {
+export function attend(
+  q: Tensor,
+  kT: Tensor,
+  v: Tensor,
+  mask: Tensor,
+  scale: number,
+  fill: number,
+  cap: number | null = null,
+): { probs: Tensor; out: Tensor } {
   const g = q.graph;
   const [scaleT, fillT] = [g.scalar(scale, q.dtype), g.scalar(fill, q.dtype)];
   const capT = cap === null ? undefined : g.scalar(cap, q.dtype);
   const probs = softmax(where(mask, softcap(mul(matmul(q, kT), scaleT), capT), fillT));
   const shape = matmul(probs, v).shape; // checks the shapes (this node is never emitted)
-  return { probs, out: new Tensor(g, Attend, [probs, v, q, kT, mask, scaleT, fillT, ...(capT ? [capT] : [])], {}, shape, q.dtype) };
+  return {
+    probs,
+    out: new Tensor(g, Attend, [probs, v, q, kT, mask, scaleT, fillT, ...(capT ? [capT] : [])], {}, shape, q.dtype),
+  };
 }

@@ -43,13 +43,27 @@ function decoder(e: Emitter, blocks: string) {
       const [r, c] = [Math.floor(i / count), i % count];
       return Math.floor(r / 2) === c ? (r % 2 === 0 ? 1 : 256) : 0;
     });
-    const index = e.node('MatMul', [toFloat(bytes(at, at + 2 * count)), e.constant(weights, 'float32', [2 * count, count])]);
+    const index = e.node('MatMul', [
+      toFloat(bytes(at, at + 2 * count)),
+      e.constant(weights, 'float32', [2 * count, count]),
+    ]);
     const table = e.constant(Array.from(halfTable()), 'float32', [65536], 'ggml:half-table');
     return e.node('Gather', [table, e.node('Cast', [index], { to: ONNX_DTYPE.int64 })], { axis: 0 });
   };
   /** x [..., 1 at axis] shifted right by 0, step, 2 step, ... (count shifts) along that axis. */
   const shifts = (x: string, count: number, step: number, shape: readonly number[]) =>
-    e.node('BitShift', [x, e.constant(Array.from({ length: count }, (_, i) => i * step), 'uint8', shape)], { direction: 'RIGHT' });
+    e.node(
+      'BitShift',
+      [
+        x,
+        e.constant(
+          Array.from({ length: count }, (_, i) => i * step),
+          'uint8',
+          shape,
+        ),
+      ],
+      { direction: 'RIGHT' },
+    );
   return { shiftRight, shiftLeft, low, bytes, toFloat, halves, reshape, shifts };
 }
 
@@ -66,7 +80,10 @@ function decodeBlocks(e: Emitter, blocks: string, type: string): string {
   /** q [R, n] integers, one scale [R] a row (and a zero point, the same for every row): f32 [R, n]. */
   const dequantize = (q: string, scale: string, zeroPoint?: number) => {
     const inputs = [q, scale];
-    if (zeroPoint !== undefined) inputs.push(e.node('Expand', [e.constant([zeroPoint], 'uint8', [], `u8:${zeroPoint}`), e.node('Shape', [scale])]));
+    if (zeroPoint !== undefined)
+      inputs.push(
+        e.node('Expand', [e.constant([zeroPoint], 'uint8', [], `u8:${zeroPoint}`), e.node('Shape', [scale])]),
+      );
     return e.node('DequantizeLinear', inputs, { axis: 0 });
   };
   /**
@@ -96,7 +113,11 @@ function decodeBlocks(e: Emitter, blocks: string, type: string): string {
       return e.node('Add', [dequantize(nibbles(bytes(4, 20), 16), dd), m]);
     }
     case 'Q5_0':
-      return dequantize(e.node('Add', [nibbles(bytes(6, 22), 16), fifthBits(bytes(2, 6))]), reshape(halves(0, 1), [N]), 16);
+      return dequantize(
+        e.node('Add', [nibbles(bytes(6, 22), 16), fifthBits(bytes(2, 6))]),
+        reshape(halves(0, 1), [N]),
+        16,
+      );
     case 'Q5_1': {
       const [dd, m] = scaleAndMin();
       return e.node('Add', [dequantize(e.node('Add', [nibbles(bytes(8, 24), 16), fifthBits(bytes(4, 8))]), dd), m]);
@@ -145,7 +166,8 @@ const GgmlWeight: OpDef<GgmlWeightAttrs> = {
     const { type, rowValues, blockBytes, rowOrder } = attrs;
     const widen = () => {
       const ordered = rowOrder ? e.node('Gather', [stored, e.ints(rowOrder)], { axis: 0 }) : stored;
-      if (FLOAT_TYPES.has(type)) return type === 'F32' ? e.node('Identity', [ordered]) : e.node('Cast', [ordered], { to: ONNX_DTYPE.float32 });
+      if (FLOAT_TYPES.has(type))
+        return type === 'F32' ? e.node('Identity', [ordered]) : e.node('Cast', [ordered], { to: ONNX_DTYPE.float32 });
       return decodeBlocks(e, e.node('Reshape', [ordered, e.ints([-1, blockBytes])]), type);
     };
     if (FLOAT_TYPES.has(type)) return widen(); // a Cast (and a Gather), as safetensors weights
@@ -154,7 +176,8 @@ const GgmlWeight: OpDef<GgmlWeightAttrs> = {
     // frees its intermediates when it returns
     const values = e.branch(e.node('Greater', [e.node('Size', [stored]), e.ints([0])]), widen);
     // shaped outside the branch, where the Reshape reuses the buffer (inside, it copied the weight)
-    if (out.shape.every((dim) => typeof dim === 'number')) return e.node('Reshape', [values, e.ints(out.shape as number[])]);
+    if (out.shape.every((dim) => typeof dim === 'number'))
+      return e.node('Reshape', [values, e.ints(out.shape as number[])]);
     // the stored leading dims (symbolic for gathered rows), then each row's values
     const leading = e.node('Slice', [e.node('Shape', [stored]), e.ints([0]), e.ints([-1]), e.ints([0])]);
     return e.node('Reshape', [values, e.node('Concat', [leading, e.ints([rowValues])], { axis: 0 })]);
@@ -163,8 +186,18 @@ const GgmlWeight: OpDef<GgmlWeightAttrs> = {
 
 /** The f32 [..., rowValues] values of a stored GGUF weight [..., rowBytes] (or of rows gathered from one). */
 export function ggmlWeight(stored: Tensor, attrs: GgmlWeightAttrs): Tensor {
-  if (attrs.rowOrder && (stored.rank !== 2 || attrs.rowOrder.length !== stored.shape[0])) throw new Error(`ggmlWeight: ${attrs.rowOrder.length} row indices for a stored tensor [${stored.shape.join(', ')}]`);
-  return new Tensor(stored.graph, GgmlWeight, [stored], attrs, [...stored.shape.slice(0, -1), attrs.rowValues], 'float32');
+  if (attrs.rowOrder && (stored.rank !== 2 || attrs.rowOrder.length !== stored.shape[0]))
+    throw new Error(
+      `ggmlWeight: ${attrs.rowOrder.length} row indices for a stored tensor [${stored.shape.join(', ')}]`,
+    );
+  return new Tensor(
+    stored.graph,
+    GgmlWeight,
+    [stored],
+    attrs,
+    [...stored.shape.slice(0, -1), attrs.rowValues],
+    'float32',
+  );
 }
 
 /** Whether t widens a stored GGUF weight: a backward pass recomputes it (recomputeGgmlWeight) instead of keeping it. */

@@ -14,7 +14,10 @@ const Reshape: OpDef<{ shape: Shape }> = {
 const Apart: OpDef<{ salt: number }> = {
   name: 'Apart',
   // a Reshape to x's own shape, written per salt with -1 in another place or allowzero flipped
-  emit: (e, [x], { salt }, out) => e.node('Reshape', [x, e.shapeOf(out.shape.map((d, i) => (i === (salt >> 1) - 1 ? -1 : d)))], { allowzero: salt & 1 }),
+  emit: (e, [x], { salt }, out) =>
+    e.node('Reshape', [x, e.shapeOf(out.shape.map((d, i) => (i === (salt >> 1) - 1 ? -1 : d)))], {
+      allowzero: salt & 1,
+    }),
   vjp: (d) => [d],
 };
 
@@ -25,7 +28,8 @@ const Apart: OpDef<{ salt: number }> = {
  * once, early, and kept alive. The shape may hold symbols but must not be 0 anywhere at run time.
  */
 export function apart(x: Tensor, salt: number): Tensor {
-  if (!(Number.isInteger(salt) && salt >= 0 && salt < 2 * (x.rank + 1))) throw new Error(`apart: salt ${salt} out of range for rank ${x.rank}`);
+  if (!(Number.isInteger(salt) && salt >= 0 && salt < 2 * (x.rank + 1)))
+    throw new Error(`apart: salt ${salt} out of range for rank ${x.rank}`);
   return new Tensor(x.graph, Apart, [x], { salt }, x.shape, x.dtype);
 }
 
@@ -47,7 +51,14 @@ const Transpose: OpDef<{ perm: readonly number[] }> = {
 
 export function transpose(x: Tensor, perm: readonly number[]): Tensor {
   if (perm.length !== x.rank) throw new Error(`transpose: perm [${perm}] for rank ${x.rank}`);
-  return new Tensor(x.graph, Transpose, [x], { perm }, perm.map((p) => x.shape[p]), x.dtype);
+  return new Tensor(
+    x.graph,
+    Transpose,
+    [x],
+    { perm },
+    perm.map((p) => x.shape[p]),
+    x.dtype,
+  );
 }
 
 /** Swaps the last two axes. */
@@ -139,7 +150,8 @@ const Concat: OpDef<{ axis: number }> = {
 export function concat(xs: readonly Tensor[], axis: number, dim?: Dim): Tensor {
   const a = normAxis(axis, xs[0].rank);
   const sizes = xs.map((x) => x.shape[a]);
-  const size = dim ?? (sizes.every((s) => typeof s === 'number') ? (sizes as number[]).reduce((p, q) => p + q, 0) : undefined);
+  const size =
+    dim ?? (sizes.every((s) => typeof s === 'number') ? (sizes as number[]).reduce((p, q) => p + q, 0) : undefined);
   if (size === undefined) throw new Error('concat over symbolic sizes needs the result dim');
   const shape = xs[0].shape.slice();
   shape[a] = size;

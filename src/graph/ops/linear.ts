@@ -46,5 +46,8 @@ export function linear(x: Tensor, w: Tensor, b?: Tensor): Tensor {
  */
 export function linearRowBlocks(x: Tensor, blocks: readonly Tensor[]): Tensor {
   if (blocks.length === 1) return linear(x, blocks[0]);
-  return concat(blocks.map((w) => linear(x, w)), -1);
+  return concat(
+    blocks.map((w) => linear(x, w)),
+    -1,
+  );
 }

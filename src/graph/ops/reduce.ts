@@ -51,5 +51,12 @@ const ArgMax: OpDef<{ axis: number }> = {
 /** Index of the maximum along `axis` (int64, the axis removed; the first one on ties). Not differentiable. */
 export function argMax(x: Tensor, axis: number): Tensor {
   const a = normAxis(axis, x.rank);
-  return new Tensor(x.graph, ArgMax, [x], { axis: a }, x.shape.filter((_, i) => i !== a), 'int64');
+  return new Tensor(
+    x.graph,
+    ArgMax,
+    [x],
+    { axis: a },
+    x.shape.filter((_, i) => i !== a),
+    'int64',
+  );
 }

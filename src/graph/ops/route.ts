@@ -26,7 +26,8 @@ const TopKMask: OpDef<{ k: number }> = {
 /** True at the k largest entries along the last axis (exactly k, as torch.topk picks them), false elsewhere. */
 export function topKMask(x: Tensor, k: number): Tensor {
   const n = x.shape[x.rank - 1];
-  if (!Number.isInteger(k) || k < 1 || (typeof n === 'number' && k > n)) throw new Error(`topKMask: k ${k} for a last axis of ${n}`);
+  if (!Number.isInteger(k) || k < 1 || (typeof n === 'number' && k > n))
+    throw new Error(`topKMask: k ${k} for a last axis of ${n}`);
   return new Tensor(x.graph, TopKMask, [x], { k }, x.shape, 'bool');
 }
 

@@ -55,7 +55,16 @@ export function cast(x: Tensor, to: DType): Tensor {
 }
 
 /** ONNX TensorProto.DataType codes. */
-export const ONNX_DTYPE: Record<DType, number> = { float32: 1, uint8: 2, int8: 3, bool: 9, int64: 7, float16: 10, float64: 11, bfloat16: 16 };
+export const ONNX_DTYPE: Record<DType, number> = {
+  float32: 1,
+  uint8: 2,
+  int8: 3,
+  bool: 9,
+  int64: 7,
+  float16: 10,
+  float64: 11,
+  bfloat16: 16,
+};
 
 /**
  * A second, independent cast of a stored weight: the backward pass widens 16-bit weights again at their use

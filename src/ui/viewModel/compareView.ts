@@ -16,7 +16,12 @@ export interface GlobalSource {
     readonly general_verb_share?: SharePair;
     readonly mean_principal_angle_deg?: number | null;
   }[];
-  readonly overall: { readonly categories?: { readonly base: Readonly<Record<string, number>>; readonly tuned: Readonly<Record<string, number>> } };
+  readonly overall: {
+    readonly categories?: {
+      readonly base: Readonly<Record<string, number>>;
+      readonly tuned: Readonly<Record<string, number>>;
+    };
+  };
 }
 
 interface SharePair {
@@ -34,7 +39,8 @@ export interface CompareSide {
   readonly embedded?: boolean;
 }
 
-const allZero = (series: readonly { values: readonly number[] }[]) => series.every((s) => s.values.every((v) => v === 0));
+const allZero = (series: readonly { values: readonly number[] }[]) =>
+  series.every((s) => s.values.every((v) => v === 0));
 
 /** Why a verb-share chart has nothing but zeros. */
 function noVerbPairs(kind: string): string {
@@ -57,7 +63,8 @@ export function globalCharts(global: GlobalSource, baseName: string, tunedName: 
     {
       title: 'Instruction verbs in attention-head word pairs',
       whyEmpty: noVerbPairs('an instruction verb'),
-      description: 'Per layer, the share of word pairs (all heads) with an instruction verb such as write, list or explain. Finding 2 of Wu et al.: it grows with instruction tuning.',
+      description:
+        'Per layer, the share of word pairs (all heads) with an instruction verb such as write, list or explain. Finding 2 of Wu et al.: it grows with instruction tuning.',
       kind: 'bar',
       labels,
       series: pair('instruction_verb_share'),
@@ -66,7 +73,8 @@ export function globalCharts(global: GlobalSource, baseName: string, tunedName: 
     {
       title: 'General verbs in attention-head word pairs (control)',
       whyEmpty: noVerbPairs('a general verb'),
-      description: 'The same share for general verbs (be, have, make, …): a shift here too means the pairs changed overall, not toward instructions.',
+      description:
+        'The same share for general verbs (be, have, make, …): a shift here too means the pairs changed overall, not toward instructions.',
       kind: 'bar',
       labels,
       series: pair('general_verb_share'),
@@ -83,8 +91,10 @@ export function globalCharts(global: GlobalSource, baseName: string, tunedName: 
     },
     {
       title: 'Concept categories of the feed-forward components',
-      whyEmpty: 'No feed-forward component of either model has top words in a concept category, so there is nothing to count.',
-      description: 'Components of all layers counted by the category their top words fall in (unlabelled ones left out). Finding 3 of Wu et al.: tuning shifts them toward user-oriented tasks.',
+      whyEmpty:
+        'No feed-forward component of either model has top words in a concept category, so there is nothing to count.',
+      description:
+        'Components of all layers counted by the category their top words fall in (unlabelled ones left out). Finding 3 of Wu et al.: tuning shifts them toward user-oriented tasks.',
       kind: 'bar',
       labels: names,
       series: [
@@ -94,24 +104,42 @@ export function globalCharts(global: GlobalSource, baseName: string, tunedName: 
       yLabel: 'components',
     },
   ];
-  return charts.map(({ whyEmpty, ...c }) => ({ ...c, emptyNote: c.labels.length === 0 || allZero(c.series) ? whyEmpty : null }));
+  return charts.map(({ whyEmpty, ...c }) => ({
+    ...c,
+    emptyNote: c.labels.length === 0 || allZero(c.series) ? whyEmpty : null,
+  }));
 }
 
 /** `global`: the global comparison, null while it is computed (`pending`) or when it could not be. */
-export function compareView(base: CompareSide, tuned: CompareSide, global: GlobalSource | null, pending: boolean): CompareView {
+export function compareView(
+  base: CompareSide,
+  tuned: CompareSide,
+  global: GlobalSource | null,
+  pending: boolean,
+): CompareView {
   const charts = global ? globalCharts(global, base.name, tuned.name) : [];
   return {
-    demonstrator: demonstratorPairNotice({ name: base.name, embedded: base.embedded === true }, { name: tuned.name, embedded: tuned.embedded === true }, tuned.explanation.model.parameters),
+    demonstrator: demonstratorPairNotice(
+      { name: base.name, embedded: base.embedded === true },
+      { name: tuned.name, embedded: tuned.embedded === true },
+      tuned.explanation.model.parameters,
+    ),
     base: explainView(base.explanation, base.name, false),
     tuned: explainView(tuned.explanation, tuned.name, false),
     difference: tuned.explanation.instruction_importance - base.explanation.instruction_importance,
     charts,
-    chartsNote: pending ? 'Computing the global comparison (attention-head word pairs and feed-forward concepts of both models)…' : global ? null : 'The global comparison was not computed.',
+    chartsNote: pending
+      ? 'Computing the global comparison (attention-head word pairs and feed-forward concepts of both models)…'
+      : global
+        ? null
+        : 'The global comparison was not computed.',
   };
 }
 
 /** The charts as the HTML report's tables. */
-export function chartTables(charts: readonly CompareChart[]): { title: string; columns: string[]; rows: { label: string; values: number[] }[]; note: string }[] {
+export function chartTables(
+  charts: readonly CompareChart[],
+): { title: string; columns: string[]; rows: { label: string; values: number[] }[]; note: string }[] {
   return charts.map((c) => ({
     title: c.title,
     columns: ['', ...c.series.map((s) => s.label)],
@@ -128,7 +156,11 @@ export function compareExport(base: CompareSide, tuned: CompareSide, global: Glo
     format_version: 1,
     method: 'compare',
     models: { base: base.name, tuned: tuned.name },
-    settings: { chat: base.explanation.settings.chat, max_new_tokens: base.explanation.settings.max_new_tokens, global: global !== null },
+    settings: {
+      chat: base.explanation.settings.chat,
+      max_new_tokens: base.explanation.settings.max_new_tokens,
+      global: global !== null,
+    },
     base: base.explanation,
     tuned: tuned.explanation,
     instruction_importance: { base: b, tuned: t, difference: t - b },

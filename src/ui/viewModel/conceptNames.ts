@@ -4,13 +4,20 @@
 // model's. Pure (no vscode).
 
 export function conceptNamePrompt(words: readonly string[]): string {
-  const list = words.map((w) => w.trim()).filter((w) => w !== '').join(', ');
+  const list = words
+    .map((w) => w.trim())
+    .filter((w) => w !== '')
+    .join(', ');
   return `These words are the closest vocabulary entries to one direction in a language model's feed-forward layer: ${list}.\nName the concept they share in one to three words. Answer with the name only.`;
 }
 
 /** The first line of the answer, without quotes, a trailing period or a "Concept:" prefix, at most 40 characters. */
 export function cleanConceptName(answer: string): string | null {
-  const line = answer.split('\n').map((l) => l.trim()).find((l) => l !== '') ?? '';
+  const line =
+    answer
+      .split('\n')
+      .map((l) => l.trim())
+      .find((l) => l !== '') ?? '';
   const name = line
     .replace(/^(concept|name|label)\s*:\s*/i, '')
     .replace(/^["'“”*`]+|["'“”*`]+$/g, '')

@@ -10,7 +10,12 @@ export function visibleText(text: string): string {
 }
 
 /** `demonstrator`: the embedded pair's notice (demonstratorNotice), null for the user's own models. */
-export function explainView(json: ExplainJson, modelName: string, edited: boolean, demonstrator: string | null = null): ExplainView {
+export function explainView(
+  json: ExplainJson,
+  modelName: string,
+  edited: boolean,
+  demonstrator: string | null = null,
+): ExplainView {
   const N = json.prompt_tokens.length;
   const M = json.response_tokens.length;
   let maxDensity = 0;
@@ -22,7 +27,9 @@ export function explainView(json: ExplainJson, modelName: string, edited: boolea
   for (let m = 0; m < M; m++) {
     let max = 0;
     for (let n = 0; n < N; n++) if (!json.prompt_tokens[n].special) max = Math.max(max, json.attribution[n][m]);
-    byResponse.push(json.prompt_tokens.map((t, n) => (t.special || max <= 0 ? 0 : Math.max(0, json.attribution[n][m]) / max)));
+    byResponse.push(
+      json.prompt_tokens.map((t, n) => (t.special || max <= 0 ? 0 : Math.max(0, json.attribution[n][m]) / max)),
+    );
   }
   const byPrompt: number[][] = json.prompt_tokens.map((t, n) => {
     const row = json.attribution[n];
@@ -49,7 +56,12 @@ export function explainView(json: ExplainJson, modelName: string, edited: boolea
         instruction: json.instruction_mask[n] === true,
       };
     }),
-    responseTokens: json.response_tokens.map((t, m) => ({ text: visibleText(t.text), special: t.special, continuation: t.continuation === true, probability: json.probabilities[m] })),
+    responseTokens: json.response_tokens.map((t, m) => ({
+      text: visibleText(t.text),
+      special: t.special,
+      continuation: t.continuation === true,
+      probability: json.probabilities[m],
+    })),
     byResponse,
     byPrompt,
     instructionSpans: json.instruction_spans.map((s) => ({ text: s.text, source: s.source })),

@@ -43,7 +43,10 @@ export function headsShape(headsJson: HeadsSource | null): { layers: number; hea
  * Per head, the attention from the response to the instruction tokens: Σ over instruction tokens n of
  * toPrompt[layer, head, n] (toPrompt holds each prompt token's mean attention). layers x heads, row-major.
  */
-export function instructionAttention(attention: Pick<AttentionPayload, 'layers' | 'heads' | 'promptLength' | 'toPrompt'>, mask: readonly boolean[]): number[] {
+export function instructionAttention(
+  attention: Pick<AttentionPayload, 'layers' | 'heads' | 'promptLength' | 'toPrompt'>,
+  mask: readonly boolean[],
+): number[] {
   const { layers, heads, promptLength: N, toPrompt } = attention;
   const out: number[] = [];
   for (let lh = 0; lh < layers * heads; lh++) {
@@ -54,7 +57,14 @@ export function instructionAttention(attention: Pick<AttentionPayload, 'layers' 
   return out;
 }
 
-export function headsGrid(modelName: string, shape: { layers: number; heads: number }, headsJson: HeadsSource | null, local: readonly number[] | null, promptExcerpt: string | null, demonstrator: string | null = null): HeadsGridView {
+export function headsGrid(
+  modelName: string,
+  shape: { layers: number; heads: number },
+  headsJson: HeadsSource | null,
+  local: readonly number[] | null,
+  promptExcerpt: string | null,
+  demonstrator: string | null = null,
+): HeadsGridView {
   const cells: HeadCell[] = [];
   for (let layer = 0; layer < shape.layers; layer++) {
     for (let head = 0; head < shape.heads; head++) {
@@ -74,7 +84,13 @@ export function headsGrid(modelName: string, shape: { layers: number; heads: num
 /** Most word pairs a head's table shows (a head can have hundreds). */
 export const PAIRS_SHOWN = 40;
 
-export function headDetail(headsJson: HeadsSource | null, instructionVerbs: ReadonlySet<string>, layer: number, head: number, attention: HeadDetailView['attention']): HeadDetailView {
+export function headDetail(
+  headsJson: HeadsSource | null,
+  instructionVerbs: ReadonlySet<string>,
+  layer: number,
+  head: number,
+  attention: HeadDetailView['attention'],
+): HeadDetailView {
   const h = headsJson?.layers?.[layer]?.heads?.[head];
   const pairs: WordPair[] = [];
   const seen = new Set<string>();
@@ -83,7 +99,11 @@ export function headDetail(headsJson: HeadsSource | null, instructionVerbs: Read
       const id = `${query}\u0000${key}`;
       if (seen.has(id)) continue;
       seen.add(id);
-      pairs.push({ query, key, instructionVerb: instructionVerbs.has(query.toLowerCase()) || instructionVerbs.has(key.toLowerCase()) });
+      pairs.push({
+        query,
+        key,
+        instructionVerb: instructionVerbs.has(query.toLowerCase()) || instructionVerbs.has(key.toLowerCase()),
+      });
     }
   }
   // instruction-verb pairs first (what the view is about), then in the method's order (leading dims first)
@@ -97,7 +117,11 @@ export function instructionVerbSet(headsJson: HeadsSource | null): Set<string> {
 }
 
 /** One head's attention map over the tokens, rows = query positions (the map arrives flat, T x T). */
-export function attentionMap(tokens: readonly string[], promptLength: number, map: Float32Array): NonNullable<HeadDetailView['attention']> {
+export function attentionMap(
+  tokens: readonly string[],
+  promptLength: number,
+  map: Float32Array,
+): NonNullable<HeadDetailView['attention']> {
   const T = tokens.length;
   const rows: number[][] = [];
   for (let q = 0; q < T; q++) rows.push(Array.from(map.subarray(q * T, (q + 1) * T)));
@@ -107,17 +131,29 @@ export function attentionMap(tokens: readonly string[], promptLength: number, ma
 /** The main part of speech of a component's words, from the concepts JSON's fractions, e.g. "mostly nouns". */
 function partOfSpeech(mix: ComponentSource['part_of_speech']): string | null {
   let best: [string, number] | null = null;
-  for (const [pos, share] of Object.entries(mix ?? {})) if (share !== undefined && share > 0 && (!best || share > best[1])) best = [pos, share];
+  for (const [pos, share] of Object.entries(mix ?? {}))
+    if (share !== undefined && share > 0 && (!best || share > best[1])) best = [pos, share];
   return best && best[0] !== 'other' ? `${Math.round(best[1] * 100)}% ${best[0]}s` : null;
 }
 
 /** `names`: per component, a language model's name for it (`namedBy` says which model), when asked for. */
-export function conceptsView(conceptsJson: ConceptsSource, layer: number, names: readonly (string | null)[] = [], namedBy: string | null = null): ConceptsView {
+export function conceptsView(
+  conceptsJson: ConceptsSource,
+  layer: number,
+  names: readonly (string | null)[] = [],
+  namedBy: string | null = null,
+): ConceptsView {
   const l = conceptsJson.layers.find((x) => x.layer === layer);
   const components = (l?.components ?? []).map((c, i) => {
     const category = c.category !== undefined && c.category !== 'none' ? c.category : null;
     const label = [category, partOfSpeech(c.part_of_speech)].filter((x): x is string => x !== null).join(' · ');
-    return { index: c.index ?? i, explainedVariance: c.explained_variance_ratio ?? 0, words: c.words.map((w) => w.text), label: label || null, modelName: names[i] ?? null };
+    return {
+      index: c.index ?? i,
+      explainedVariance: c.explained_variance_ratio ?? 0,
+      words: c.words.map((w) => w.text),
+      label: label || null,
+      modelName: names[i] ?? null,
+    };
   });
   return { layer, layers: conceptsJson.layers.length, components, namedBy };
 }

@@ -22,7 +22,16 @@ test('unary: neg exp log sqrt tanh sigmoid sin cos', async () => {
   await gradcheck((g) => {
     const x = randomInput(g, 'x', [3, 4], r, 0.5);
     const p = randomInput(g, 'p', [3, 4], r, 0.3, 2); // positive for log and sqrt
-    const parts = [G.neg(x.tensor), G.exp(x.tensor), G.log(p.tensor), G.sqrt(p.tensor), G.tanh(x.tensor), G.sigmoid(x.tensor), G.sin(x.tensor), G.cos(x.tensor)];
+    const parts = [
+      G.neg(x.tensor),
+      G.exp(x.tensor),
+      G.log(p.tensor),
+      G.sqrt(p.tensor),
+      G.tanh(x.tensor),
+      G.sigmoid(x.tensor),
+      G.sin(x.tensor),
+      G.cos(x.tensor),
+    ];
     const y = parts.reduce((acc, t, i) => G.add(acc, G.mul(t, i + 1)));
     return { inputs: [x, p], y };
   });
@@ -145,32 +154,50 @@ test('attend: masked attention with grouped heads, the backward recomputing the 
 });
 
 for (const cap of [null, 0.3]) {
-test(`attend equals the composed softmax(where(mask, softcap(q kT · scale), fill)) v, in value and gradient (cap ${cap})`, async () => {
-  // cap · tanh(x / cap): 0.3 is below the scores' size, so the capping bends them
-  const softcap = (x: G.Tensor) => (cap === null ? x : G.mul(G.tanh(G.mul(x, 1 / cap)), cap));
-  const build = (composed: boolean) => (g: G.Graph) => {
-    const q = randomInput(g, 'q', [1, 1, 2, 3, 4], seeded(5));
-    const kT = randomInput(g, 'kT', [1, 1, 1, 4, 3], seeded(6));
-    const v = randomInput(g, 'v', [1, 1, 1, 3, 4], seeded(7));
-    const mask = G.lessOrEqual(g.constant([0, 1, 2], [1, 3], 'int64'), g.constant([0, 1, 2], [3, 1], 'int64'));
-    const fill = g.scalar(-1e9);
-    const y = composed ? G.matmul(G.softmax(G.where(mask, softcap(G.mul(G.matmul(q.tensor, kT.tensor), 0.25)), fill)), v.tensor) : G.attend(q.tensor, kT.tensor, v.tensor, mask, 0.25, -1e9, cap).out;
-    return { inputs: [q, kT, v], y };
-  };
-  const run = async (composed: boolean) => {
-    const g = new G.Graph('float64');
-    const { inputs, y } = build(composed)(g);
-    const seed = g.input('seed', [1, ...(y.shape as number[])]);
-    const grads = G.grad(y, inputs.map((i) => i.tensor), seed);
-    const session = await createSession(G.emitModel(g, [{ name: 'y', tensor: y }, ...grads.map((d, k) => ({ name: `d${k}`, tensor: d! }))]), { threads: 1, optimization: 'basic' });
-    const feeds: Record<string, ort.Tensor> = { seed: f64(Float64Array.from({ length: 24 }, (_, i) => Math.cos(i)), [1, 1, 1, 2, 3, 4]) };
-    inputs.forEach((i) => (feeds[(i.tensor.attrs as { name: string }).name] = f64(i.values, i.tensor.shape as number[])));
-    const out = await session.run(feeds);
-    return ['y', 'd0', 'd1', 'd2'].map((n) => Array.from(out[n].data as Float64Array));
-  };
-  const [a, b] = [await run(false), await run(true)];
-  a.forEach((xs, k) => xs.forEach((x, i) => assert.ok(Math.abs(x - b[k][i]) < 1e-12, `output ${k}[${i}]: ${x} vs ${b[k][i]}`)));
-});
+  test(`attend equals the composed softmax(where(mask, softcap(q kT · scale), fill)) v, in value and gradient (cap ${cap})`, async () => {
+    // cap · tanh(x / cap): 0.3 is below the scores' size, so the capping bends them
+    const softcap = (x: G.Tensor) => (cap === null ? x : G.mul(G.tanh(G.mul(x, 1 / cap)), cap));
+    const build = (composed: boolean) => (g: G.Graph) => {
+      const q = randomInput(g, 'q', [1, 1, 2, 3, 4], seeded(5));
+      const kT = randomInput(g, 'kT', [1, 1, 1, 4, 3], seeded(6));
+      const v = randomInput(g, 'v', [1, 1, 1, 3, 4], seeded(7));
+      const mask = G.lessOrEqual(g.constant([0, 1, 2], [1, 3], 'int64'), g.constant([0, 1, 2], [3, 1], 'int64'));
+      const fill = g.scalar(-1e9);
+      const y = composed
+        ? G.matmul(G.softmax(G.where(mask, softcap(G.mul(G.matmul(q.tensor, kT.tensor), 0.25)), fill)), v.tensor)
+        : G.attend(q.tensor, kT.tensor, v.tensor, mask, 0.25, -1e9, cap).out;
+      return { inputs: [q, kT, v], y };
+    };
+    const run = async (composed: boolean) => {
+      const g = new G.Graph('float64');
+      const { inputs, y } = build(composed)(g);
+      const seed = g.input('seed', [1, ...(y.shape as number[])]);
+      const grads = G.grad(
+        y,
+        inputs.map((i) => i.tensor),
+        seed,
+      );
+      const session = await createSession(
+        G.emitModel(g, [{ name: 'y', tensor: y }, ...grads.map((d, k) => ({ name: `d${k}`, tensor: d! }))]),
+        { threads: 1, optimization: 'basic' },
+      );
+      const feeds: Record<string, ort.Tensor> = {
+        seed: f64(
+          Float64Array.from({ length: 24 }, (_, i) => Math.cos(i)),
+          [1, 1, 1, 2, 3, 4],
+        ),
+      };
+      inputs.forEach(
+        (i) => (feeds[(i.tensor.attrs as { name: string }).name] = f64(i.values, i.tensor.shape as number[])),
+      );
+      const out = await session.run(feeds);
+      return ['y', 'd0', 'd1', 'd2'].map((n) => Array.from(out[n].data as Float64Array));
+    };
+    const [a, b] = [await run(false), await run(true)];
+    a.forEach((xs, k) =>
+      xs.forEach((x, i) => assert.ok(Math.abs(x - b[k][i]) < 1e-12, `output ${k}[${i}]: ${x} vs ${b[k][i]}`)),
+    );
+  });
 }
 
 test('linearRowBlocks: x W^T over row blocks equals the unblocked product, and its gradients check', async () => {
@@ -190,7 +217,13 @@ test('apart: the value itself, gradient passed through, for every salt', async (
   await gradcheck((g) => {
     const x = randomInput(g, 'x', [2, 3], r);
     const parts = [0, 1, 2, 3, 4, 5].map((salt) => G.mul(G.apart(x.tensor, salt), salt + 1));
-    return { inputs: [x], y: G.mul(parts.reduce((a, b) => G.add(a, b)), x.tensor) };
+    return {
+      inputs: [x],
+      y: G.mul(
+        parts.reduce((a, b) => G.add(a, b)),
+        x.tensor,
+      ),
+    };
   });
   const g = new G.Graph('float64');
   assert.throws(() => G.apart(g.input('x', [2, 3]), 6), /salt 6/);
@@ -211,7 +244,13 @@ test('topKMask: exactly k per row at the largest entries; nonZeroIndices: where 
   const x = g.input('x', [3, 5]);
   const mask = G.topKMask(x, 2);
   const column = G.nonZeroIndices(G.reshape(G.slice(mask, -1, 1, 2), [3]), 2 / 5);
-  const session = await createSession(G.emitModel(g, [{ name: 'm', tensor: G.cast(mask, 'int64') }, { name: 'i', tensor: column }]), { threads: 1 });
+  const session = await createSession(
+    G.emitModel(g, [
+      { name: 'm', tensor: G.cast(mask, 'int64') },
+      { name: 'i', tensor: column },
+    ]),
+    { threads: 1 },
+  );
   const values = [1, 7, 3, 6, 0, -2, -1, -5, -1.5, -3, 0.5, 0.2, 0.9, 0.1, 0.4];
   const out = await session.run({ x: new ort.Tensor('float32', Float32Array.from(values), [3, 5]) });
   assert.deepEqual(Array.from(out.m.data as BigInt64Array, Number), [0, 1, 0, 1, 0, 0, 1, 0, 1, 0, 1, 0, 1, 0, 0]);
@@ -219,8 +258,13 @@ test('topKMask: exactly k per row at the largest entries; nonZeroIndices: where 
   // no rows at all (the idle part of a graph is fed empty tensors): an empty mask, no crash
   const g2 = new G.Graph('float32');
   const rows = g2.input('x', [1, 'S', 5]);
-  const empty = await createSession(G.emitModel(g2, [{ name: 'm', tensor: G.cast(G.topKMask(rows, 2), 'int64') }]), { threads: 1 });
-  assert.deepEqual((await empty.run({ x: new ort.Tensor('float32', new Float32Array(0), [1, 0, 5]) })).m.dims, [1, 0, 5]);
+  const empty = await createSession(G.emitModel(g2, [{ name: 'm', tensor: G.cast(G.topKMask(rows, 2), 'int64') }]), {
+    threads: 1,
+  });
+  assert.deepEqual(
+    (await empty.run({ x: new ort.Tensor('float32', new Float32Array(0), [1, 0, 5]) })).m.dims,
+    [1, 0, 5],
+  );
 });
 
 test('a routed mixture: gradients through takeRows, putRows and the routing weights, not the choice', async () => {

@@ -11,7 +11,11 @@ import { fixture } from '../explainFixture';
 const comparison: GlobalComparison = {
   layers: [0, 1].map((layer) => ({
     layer,
-    instructionVerbShare: { base: layer === 0 ? 0.1 : null, tuned: 0.2 + layer / 10, difference: layer === 0 ? 0.1 : null },
+    instructionVerbShare: {
+      base: layer === 0 ? 0.1 : null,
+      tuned: 0.2 + layer / 10,
+      difference: layer === 0 ? 0.1 : null,
+    },
     generalVerbShare: { base: 0.05, tuned: 0.04, difference: -0.01 },
     principalAnglesDeg: [10, 20 + layer],
     meanPrincipalAngleDeg: 15 + layer / 2,
@@ -29,7 +33,15 @@ const global = globalJson(comparison);
 
 test('charts from the global comparison JSON', () => {
   const charts = globalCharts(global, 'base', 'tuned');
-  assert.deepEqual(charts.map((c) => c.title), ['Instruction verbs in attention-head word pairs', 'General verbs in attention-head word pairs (control)', 'Rotation of the feed-forward principal subspace', 'Concept categories of the feed-forward components']);
+  assert.deepEqual(
+    charts.map((c) => c.title),
+    [
+      'Instruction verbs in attention-head word pairs',
+      'General verbs in attention-head word pairs (control)',
+      'Rotation of the feed-forward principal subspace',
+      'Concept categories of the feed-forward components',
+    ],
+  );
   assert.deepEqual(charts[0].labels, ['layer 0', 'layer 1']);
   assert.deepEqual(charts[0].series, [
     { label: 'base', values: [0.1, 0] }, // a layer without pairs draws as 0
@@ -39,11 +51,17 @@ test('charts from the global comparison JSON', () => {
   assert.deepEqual(charts[2].series, [{ label: 'base → tuned', values: [15, 15.5] }]);
   assert.equal(charts[2].kind, 'line');
   assert.deepEqual(charts[3].labels, ['food', 'tasks'], '"none" is left out');
-  assert.deepEqual(charts[3].series.map((s) => s.values), [
-    [2, 0],
-    [1, 2],
-  ]);
-  assert.ok(charts.every((c) => c.emptyNote === null), 'every chart has data');
+  assert.deepEqual(
+    charts[3].series.map((s) => s.values),
+    [
+      [2, 0],
+      [1, 2],
+    ],
+  );
+  assert.ok(
+    charts.every((c) => c.emptyNote === null),
+    'every chart has data',
+  );
   const tables = chartTables(charts);
   assert.deepEqual(tables[0].columns, ['', 'base', 'tuned']);
   assert.deepEqual(tables[0].rows[1], { label: 'layer 1', values: [0, 0.30000000000000004] });
@@ -63,7 +81,10 @@ test('an empty chart says why: no verb pairs in either model, no labelled compon
   });
   const charts = globalCharts(empty, 'base', 'tuned');
   assert.equal(charts.length, 4, 'empty charts are kept, with their note');
-  assert.match(charts[0].emptyNote!, /No word pair of either model's attention heads holds an instruction verb, so every share is 0/);
+  assert.match(
+    charts[0].emptyNote!,
+    /No word pair of either model's attention heads holds an instruction verb, so every share is 0/,
+  );
   assert.equal(charts[1].emptyNote, null, 'one nonzero value is data');
   assert.equal(charts[2].emptyNote, null);
   assert.deepEqual(charts[3].labels, []);
@@ -81,12 +102,28 @@ test('view: difference, pending and missing global comparison; export shape', ()
   assert.equal(v.chartsNote, null);
   assert.equal(v.demonstrator, null, 'two models of the user: no notice');
   assert.equal(v.base.demonstrator, null);
-  const pair = compareView({ ...base, name: 'wordnet-base', embedded: true }, { ...tuned, name: 'wordnet-tuned', embedded: true }, global, false);
-  assert.match(pair.demonstrator!, /^wordnet-base and wordnet-tuned are (small|[\d.]+[KMB]-parameter) demonstrators trained on WordNet; add your own models for real findings\.$/);
-  assert.match(compareView(base, { ...tuned, embedded: true }, global, false).demonstrator!, /^tuned is a .* demonstrator trained on WordNet/);
+  const pair = compareView(
+    { ...base, name: 'wordnet-base', embedded: true },
+    { ...tuned, name: 'wordnet-tuned', embedded: true },
+    global,
+    false,
+  );
+  assert.match(
+    pair.demonstrator!,
+    /^wordnet-base and wordnet-tuned are (small|[\d.]+[KMB]-parameter) demonstrators trained on WordNet; add your own models for real findings\.$/,
+  );
+  assert.match(
+    compareView(base, { ...tuned, embedded: true }, global, false).demonstrator!,
+    /^tuned is a .* demonstrator trained on WordNet/,
+  );
   assert.match(compareView(base, tuned, null, true).chartsNote!, /Computing/);
   assert.deepEqual(compareView(base, tuned, null, false).charts, []);
-  const out = compareExport(base, tuned, global) as { instruction_importance: { difference: number }; base: unknown; global: unknown; method: string };
+  const out = compareExport(base, tuned, global) as {
+    instruction_importance: { difference: number };
+    base: unknown;
+    global: unknown;
+    method: string;
+  };
   assert.equal(out.method, 'compare');
   assert.equal(out.instruction_importance.difference, v.difference);
   assert.equal(out.base, base.explanation);

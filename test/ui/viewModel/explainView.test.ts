@@ -19,12 +19,14 @@ test('shades, attribution shares and scores', () => {
   for (let m = 0; m < M; m++) {
     let colMax = 0;
     for (let n = 1; n < N; n++) colMax = Math.max(colMax, json.attribution[n][m]);
-    for (let n = 0; n < N; n++) assert.equal(v.byResponse[m][n], n === 0 || colMax <= 0 ? 0 : Math.max(0, json.attribution[n][m]) / colMax);
+    for (let n = 0; n < N; n++)
+      assert.equal(v.byResponse[m][n], n === 0 || colMax <= 0 ? 0 : Math.max(0, json.attribution[n][m]) / colMax);
     assert.equal(Math.max(...v.byResponse[m]), colMax > 0 ? 1 : 0);
   }
   for (let n = 1; n < N; n++) {
     const rowMax = Math.max(0, ...json.attribution[n]);
-    for (let m = 0; m < M; m++) assert.equal(v.byPrompt[n][m], rowMax <= 0 ? 0 : Math.max(0, json.attribution[n][m]) / rowMax);
+    for (let m = 0; m < M; m++)
+      assert.equal(v.byPrompt[n][m], rowMax <= 0 ? 0 : Math.max(0, json.attribution[n][m]) / rowMax);
   }
   assert.deepEqual(v.byPrompt[0], [0, 0, 0]);
   assert.equal(v.instructionImportance, json.instruction_importance);

@@ -12,8 +12,14 @@ test('stages and counts', () => {
 
 test("a long run's estimate is shown, then kept beside each later stage; without one nothing is added", () => {
   const message = progressMessages();
-  assert.equal(message({ stage: 'estimate', estimate: 'about 42.0 s (3.10 TFLOP, peak 1.20 GiB)' }), 'estimated about 42.0 s (3.10 TFLOP, peak 1.20 GiB)');
+  assert.equal(
+    message({ stage: 'estimate', estimate: 'about 42.0 s (3.10 TFLOP, peak 1.20 GiB)' }),
+    'estimated about 42.0 s (3.10 TFLOP, peak 1.20 GiB)',
+  );
   assert.equal(message({ stage: 'load' }), 'loading the model… (estimated about 42.0 s (3.10 TFLOP, peak 1.20 GiB))');
-  assert.equal(message({ stage: 'attribute', done: 8, total: 24 }), 'attributing 8/24 (estimated about 42.0 s (3.10 TFLOP, peak 1.20 GiB))');
+  assert.equal(
+    message({ stage: 'attribute', done: 8, total: 24 }),
+    'attributing 8/24 (estimated about 42.0 s (3.10 TFLOP, peak 1.20 GiB))',
+  );
   assert.equal(progressMessages()({ stage: 'load' }), 'loading the model…');
 });

@@ -11,7 +11,13 @@ const word = (check: { readonly [k: string]: string | number }) => String(check.
 
 /** One item per plain word of the split, with the answer computed from the word. */
 function perWord(answer: (w: string) => string): Family['items'] {
-  return (rel, split) => plainWordsIn(rel.wn, split).map(({ word: w }): Item => ({ key: w, slots: { w }, answer: answer(w), check: { word: w } }));
+  return (rel, split) =>
+    plainWordsIn(rel.wn, split).map(({ word: w }): Item => ({
+      key: w,
+      slots: { w },
+      answer: answer(w),
+      check: { word: w },
+    }));
 }
 
 export const spell: Family = {
@@ -20,8 +26,17 @@ export const spell: Family = {
   phrasings: [
     { prompt: 'Spell the word "{w}".', answers: ['The word "{w}" is spelled {answer}.', '"{W}" is spelled {answer}.'] },
     { prompt: 'How do you spell {w}?', answers: ['You spell {w} as {answer}.', 'You spell it {answer}.'] },
-    { prompt: 'Write "{w}" letter by letter.', answers: ['"{W}" letter by letter is {answer}.', 'Letter by letter: {answer}.'] },
-    { prompt: 'Spell out {w}, with hyphens between the letters.', answers: ['{W} spelled out with hyphens between the letters is {answer}.', 'With hyphens between the letters: {answer}.'] },
+    {
+      prompt: 'Write "{w}" letter by letter.',
+      answers: ['"{W}" letter by letter is {answer}.', 'Letter by letter: {answer}.'],
+    },
+    {
+      prompt: 'Spell out {w}, with hyphens between the letters.',
+      answers: [
+        '{W} spelled out with hyphens between the letters is {answer}.',
+        'With hyphens between the letters: {answer}.',
+      ],
+    },
     { prompt: 'Tell me the letters of "{w}".', answers: ['The letters of "{w}" are {answer}.'] },
     { prompt: 'Give the spelling of {w}.', answers: ['The spelling of {w} is {answer}.'] },
   ],
@@ -35,10 +50,16 @@ export const countLetters: Family = {
   kind: 'letters',
   // worked answers: numbering the letters makes the count a copy of the last number
   phrasings: [
-    { prompt: 'How many letters are in "{w}"?', answers: ['The letters in "{w}" are {numbered}: there are {answer} letters.'] },
+    {
+      prompt: 'How many letters are in "{w}"?',
+      answers: ['The letters in "{w}" are {numbered}: there are {answer} letters.'],
+    },
     { prompt: 'Count the letters in {w}.', answers: ['Counting the letters in {w}: {numbered}: {answer} letters.'] },
     { prompt: 'Tell me how many letters "{w}" has.', answers: ['{numbered}, so "{w}" has {answer} letters.'] },
-    { prompt: 'What is the number of letters in the word {w}?', answers: ['{numbered}, so the number of letters in the word {w} is {answer}.'] },
+    {
+      prompt: 'What is the number of letters in the word {w}?',
+      answers: ['{numbered}, so the number of letters in the word {w} is {answer}.'],
+    },
     { prompt: 'Give the letter count of "{w}".', answers: ['{numbered}: the letter count of "{w}" is {answer}.'] },
   ],
   items: perWord((x) => String(x.length)),
@@ -55,11 +76,26 @@ export const reverse: Family = {
   kind: 'letters',
   // worked answers: spell it forwards first, then read the letters back
   phrasings: [
-    { prompt: 'Spell "{w}" backwards.', answers: ['"{W}" is spelled {spelled}, so spelled backwards it is {answer}.', '{spelled} spelled backwards is {answer}.'] },
+    {
+      prompt: 'Spell "{w}" backwards.',
+      answers: [
+        '"{W}" is spelled {spelled}, so spelled backwards it is {answer}.',
+        '{spelled} spelled backwards is {answer}.',
+      ],
+    },
     { prompt: 'Write {w} in reverse.', answers: ['{spelled} written in reverse is {answer}.'] },
-    { prompt: 'Reverse the letters of "{w}".', answers: ['The letters of "{w}" are {spelled}; reversed, they are {answer}.'] },
-    { prompt: 'Write the word {w} backwards.', answers: ['The word {w} is {spelled}; written backwards it is {answer}.'] },
-    { prompt: 'Tell me how "{w}" is spelled backwards.', answers: ['"{W}" is spelled {spelled}, so backwards it is spelled {answer}.'] },
+    {
+      prompt: 'Reverse the letters of "{w}".',
+      answers: ['The letters of "{w}" are {spelled}; reversed, they are {answer}.'],
+    },
+    {
+      prompt: 'Write the word {w} backwards.',
+      answers: ['The word {w} is {spelled}; written backwards it is {answer}.'],
+    },
+    {
+      prompt: 'Tell me how "{w}" is spelled backwards.',
+      answers: ['"{W}" is spelled {spelled}, so backwards it is spelled {answer}.'],
+    },
   ],
   items: perWord((x) => hyphenate(reversed(x))),
   answerSlots: (i) => ({ spelled: hyphenate(i.slots.w) }),
@@ -80,7 +116,10 @@ export const firstLetter: Family = {
     { prompt: 'What is the first letter of "{w}"?', answers: ['The first letter of "{w}" is {answer}.'] },
     { prompt: 'Tell me the first letter of {w}.', answers: ['The first letter of {w} is {answer}.'] },
     { prompt: 'Which letter does "{w}" start with?', answers: ['"{W}" starts with the letter {answer}.'] },
-    { prompt: 'Name the letter that begins the word {w}.', answers: ['The letter that begins the word {w} is {answer}.'] },
+    {
+      prompt: 'Name the letter that begins the word {w}.',
+      answers: ['The letter that begins the word {w} is {answer}.'],
+    },
     { prompt: 'Give the initial letter of "{w}".', answers: ['The initial letter of "{w}" is {answer}.'] },
   ],
   items: perWord((x) => x[0]),
@@ -98,7 +137,10 @@ export const lastLetter: Family = {
     { prompt: 'What is the last letter of "{w}"?', answers: ['The last letter of "{w}" is {answer}.'] },
     { prompt: 'Tell me the final letter of {w}.', answers: ['The final letter of {w} is {answer}.'] },
     { prompt: 'Which letter does "{w}" end with?', answers: ['"{W}" ends with the letter {answer}.'] },
-    { prompt: 'Name the letter at the end of the word {w}.', answers: ['The letter at the end of the word {w} is {answer}.'] },
+    {
+      prompt: 'Name the letter at the end of the word {w}.',
+      answers: ['The letter at the end of the word {w} is {answer}.'],
+    },
     { prompt: 'Give the last letter of "{w}".', answers: ['The last letter of "{w}" is {answer}.'] },
   ],
   items: perWord((x) => x[x.length - 1]),
@@ -113,8 +155,14 @@ export const capitals: Family = {
   name: 'capitals',
   kind: 'letters',
   phrasings: [
-    { prompt: 'Write "{w}" in capital letters.', answers: ['"{W}" written in capital letters is {answer}.', 'In capital letters: {answer}.'] },
-    { prompt: 'Write {w} in uppercase.', answers: ['{W} written in uppercase is {answer}.', 'In uppercase: {answer}.'] },
+    {
+      prompt: 'Write "{w}" in capital letters.',
+      answers: ['"{W}" written in capital letters is {answer}.', 'In capital letters: {answer}.'],
+    },
+    {
+      prompt: 'Write {w} in uppercase.',
+      answers: ['{W} written in uppercase is {answer}.', 'In uppercase: {answer}.'],
+    },
     { prompt: 'Change "{w}" to all caps.', answers: ['"{W}" changed to all caps is {answer}.'] },
     { prompt: 'Capitalize every letter of {w}.', answers: ['With every letter of {w} capitalized: {answer}.'] },
     { prompt: 'Give me the word "{w}" in upper case.', answers: ['The word "{w}" in upper case is {answer}.'] },
@@ -122,7 +170,10 @@ export const capitals: Family = {
   ],
   items: perWord((x) => x.toUpperCase()),
   // Case matters here: the word must appear in capitals, as a whole word.
-  check: (check, response) => firstLine(response).split(/[^A-Za-z]+/).includes(word(check).toUpperCase()),
+  check: (check, response) =>
+    firstLine(response)
+      .split(/[^A-Za-z]+/)
+      .includes(word(check).toUpperCase()),
 };
 
 export const repeat: Family = {
@@ -132,13 +183,21 @@ export const repeat: Family = {
     { prompt: 'Repeat the word "{w}" {n} times.', answers: ['The word "{w}" repeated {n} times: {answer}'] },
     { prompt: 'Say {w} {nw} times.', answers: ['Here is {w} said {nw} times: {answer}'] },
     { prompt: 'Write "{w}" {nw} times.', answers: ['"{W}" written {nw} times: {answer}'] },
-    { prompt: 'Write the word {w} {n} times, separated by spaces.', answers: ['The word {w} {n} times, separated by spaces: {answer}'] },
+    {
+      prompt: 'Write the word {w} {n} times, separated by spaces.',
+      answers: ['The word {w} {n} times, separated by spaces: {answer}'],
+    },
     { prompt: 'Repeat "{w}" exactly {nw} times.', answers: ['"{W}" repeated exactly {nw} times: {answer}'] },
   ],
   items: (rel, split, rng) =>
     plainWordsIn(rel.wn, split).map(({ word: x }): Item => {
       const n = 2 + rng.int(4);
-      return { key: x, slots: { w: x, n: String(n), nw: NUMBER_WORDS[n] }, answer: Array(n).fill(x).join(' '), check: { word: x, n } };
+      return {
+        key: x,
+        slots: { w: x, n: String(n), nw: NUMBER_WORDS[n] },
+        answer: Array(n).fill(x).join(' '),
+        check: { word: x, n },
+      };
     }),
   // Correct when the first line, after a lead-in ending in a colon if it has one, is the word exactly n times
   // and nothing else (case and commas aside).
@@ -156,7 +215,10 @@ export const plural: Family = {
     { prompt: 'Give the plural form of {w}.', answers: ['The plural form of {w} is {answer}.'] },
     { prompt: 'Write the plural of the noun "{w}".', answers: ['The plural of the noun "{w}" is "{answer}".'] },
     { prompt: 'Tell me the plural of {w}.', answers: ['The plural of {w} is {answer}.'] },
-    { prompt: 'How do you say "{w}" in the plural?', answers: ['In the plural, you say "{answer}".', 'You say "{answer}" in the plural.'] },
+    {
+      prompt: 'How do you say "{w}" in the plural?',
+      answers: ['In the plural, you say "{answer}".', 'You say "{answer}" in the plural.'],
+    },
   ],
   // only nouns whose plural follows the rules (regularPlural): irregular endings are skipped, not guessed
   items(rel, split) {
@@ -170,4 +232,13 @@ export const plural: Family = {
   check: (check, response) => mentions(firstLine(response), String(check.plural)),
 };
 
-export const LETTER_FAMILIES: readonly Family[] = [spell, countLetters, reverse, firstLetter, lastLetter, capitals, repeat, plural];
+export const LETTER_FAMILIES: readonly Family[] = [
+  spell,
+  countLetters,
+  reverse,
+  firstLetter,
+  lastLetter,
+  capitals,
+  repeat,
+  plural,
+];

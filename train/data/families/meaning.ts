@@ -32,7 +32,14 @@ export const define: Family = {
   items(rel, split) {
     const items: Item[] = [];
     for (const s of synsetsIn(rel.wn, split)) {
-      for (const x of askableLemmas(s)) items.push({ key: x.toLowerCase(), group: s.id, slots: { w: x }, answer: clause(s.definitions[0]), check: { word: x } });
+      for (const x of askableLemmas(s))
+        items.push({
+          key: x.toLowerCase(),
+          group: s.id,
+          slots: { w: x },
+          answer: clause(s.definitions[0]),
+          check: { word: x },
+        });
     }
     return items;
   },
@@ -64,9 +71,15 @@ export const synonym: Family = {
   phrasings: [
     { prompt: 'Give a synonym for "{w}".', answers: ['A synonym for "{w}" is "{answer}".'] },
     { prompt: 'What is another word for {w}?', answers: ['Another word for {w} is {answer}.'] },
-    { prompt: 'Name a word that means the same as "{w}".', answers: ['A word that means the same as "{w}" is "{answer}".'] },
+    {
+      prompt: 'Name a word that means the same as "{w}".',
+      answers: ['A word that means the same as "{w}" is "{answer}".'],
+    },
     { prompt: 'Tell me a synonym of {w}.', answers: ['A synonym of {w} is {answer}.'] },
-    { prompt: 'Write one word with the same meaning as "{w}".', answers: ['One word with the same meaning as "{w}" is "{answer}".'] },
+    {
+      prompt: 'Write one word with the same meaning as "{w}".',
+      answers: ['One word with the same meaning as "{w}" is "{answer}".'],
+    },
     { prompt: 'Suggest a different word for "{w}".', answers: ['A different word for "{w}" is "{answer}".'] },
   ],
   items(rel, split, rng) {
@@ -75,7 +88,8 @@ export const synonym: Family = {
       const lemmas = askableLemmas(s);
       for (const w of lemmas) {
         const others = lemmas.filter((l) => !sameLemma(l, w));
-        if (others.length > 0) items.push({ key: w.toLowerCase(), group: s.id, slots: { w }, answer: rng.pick(others), check: { word: w } });
+        if (others.length > 0)
+          items.push({ key: w.toLowerCase(), group: s.id, slots: { w }, answer: rng.pick(others), check: { word: w } });
       }
     }
     return items;
@@ -91,7 +105,10 @@ export const antonym: Family = {
     { prompt: 'What is the opposite of "{w}"?', answers: ['The opposite of "{w}" is "{answer}".'] },
     { prompt: 'Give an antonym for {w}.', answers: ['An antonym for {w} is {answer}.'] },
     { prompt: 'Name the opposite of "{w}".', answers: ['The opposite of "{w}" is "{answer}".'] },
-    { prompt: 'Tell me a word that means the opposite of {w}.', answers: ['A word that means the opposite of {w} is {answer}.'] },
+    {
+      prompt: 'Tell me a word that means the opposite of {w}.',
+      answers: ['A word that means the opposite of {w} is {answer}.'],
+    },
     { prompt: 'Write the antonym of "{w}".', answers: ['The antonym of "{w}" is "{answer}".'] },
   ],
   items(rel, split) {
@@ -101,7 +118,13 @@ export const antonym: Family = {
         // training pairs only between training synsets; a held-out synset's pointers are its own held-out facts
         if (split === 'train' && !inSplit(rel.wn.synsets.get(a.synset), 'train')) continue;
         if (sameLemma(a.from, a.to) || !askableLemmas(s).includes(a.from)) continue;
-        items.push({ key: a.from.toLowerCase(), group: s.id, slots: { w: a.from }, answer: a.to, check: { word: a.from } });
+        items.push({
+          key: a.from.toLowerCase(),
+          group: s.id,
+          slots: { w: a.from },
+          answer: a.to,
+          check: { word: a.from },
+        });
       }
     }
     return items;
@@ -137,8 +160,17 @@ export const sentence: Family = {
     const items: Item[] = [];
     for (const s of synsetsIn(rel.wn, split)) {
       for (const w of askableLemmas(s)) {
-        const example = s.examples.find((e) => uses(e, w) && wordsOf(e).length >= 4 && !SENTENCE_ECHOES.some((x) => normalize(e).includes(x)));
-        if (example) items.push({ key: w.toLowerCase(), group: s.id, slots: { w }, answer: asSentence(example), check: { word: w } });
+        const example = s.examples.find(
+          (e) => uses(e, w) && wordsOf(e).length >= 4 && !SENTENCE_ECHOES.some((x) => normalize(e).includes(x)),
+        );
+        if (example)
+          items.push({
+            key: w.toLowerCase(),
+            group: s.id,
+            slots: { w },
+            answer: asSentence(example),
+            check: { word: w },
+          });
       }
     }
     return items;
@@ -151,7 +183,10 @@ export const sentence: Family = {
     const line = firstLine(response);
     const colon = line.indexOf(':');
     return [line, ...(colon < 0 ? [] : [line.slice(colon + 1)])].some(
-      (text) => wordsOf(text).length >= 4 && !SENTENCE_ECHOES.some((e) => normalize(text).includes(e)) && uses(text, word(check)),
+      (text) =>
+        wordsOf(text).length >= 4 &&
+        !SENTENCE_ECHOES.some((e) => normalize(text).includes(e)) &&
+        uses(text, word(check)),
     );
   },
 };

@@ -42,7 +42,14 @@ export const hyponym: Family = {
       if (kinds.length === 0) continue;
       for (const w of askableLemmas(s)) {
         const answers = kinds.filter((k) => !sameLemma(k, w));
-        if (answers.length > 0) items.push({ key: w.toLowerCase(), group: s.id, slots: { w }, answer: rng.pick(answers), check: { word: w } });
+        if (answers.length > 0)
+          items.push({
+            key: w.toLowerCase(),
+            group: s.id,
+            slots: { w },
+            answer: rng.pick(answers),
+            check: { word: w },
+          });
       }
     }
     return items;
@@ -68,7 +75,14 @@ export const hypernym: Family = {
       if (parents.length === 0) continue;
       for (const w of askableLemmas(s)) {
         const answers = parents.filter((p) => !sameLemma(p, w));
-        if (answers.length > 0) items.push({ key: w.toLowerCase(), group: s.id, slots: { w }, answer: rng.pick(answers), check: { word: w } });
+        if (answers.length > 0)
+          items.push({
+            key: w.toLowerCase(),
+            group: s.id,
+            slots: { w },
+            answer: rng.pick(answers),
+            check: { word: w },
+          });
       }
     }
     return items;
@@ -95,7 +109,13 @@ export const listKinds: Family = {
         const kinds = all.filter((k) => !sameLemma(k, w));
         if (kinds.length < 2) continue;
         const n = Math.min(kinds.length, 2 + rng.int(2));
-        items.push({ key: w.toLowerCase(), group: s.id, slots: { w, n: String(n), nw: NUMBER_WORDS[n] }, answer: rng.sample(kinds, n).join(', '), check: { word: w, n } });
+        items.push({
+          key: w.toLowerCase(),
+          group: s.id,
+          slots: { w, n: String(n), nw: NUMBER_WORDS[n] },
+          answer: rng.sample(kinds, n).join(', '),
+          check: { word: w, n },
+        });
       }
     }
     return items;
@@ -119,9 +139,18 @@ export const chooseKind: Family = {
   name: 'choose_kind',
   kind: 'knowledge',
   phrasings: [
-    { prompt: 'Which of these is a kind of {h}: "{a}" or "{b}"?', answers: ['Of these, the kind of {h} is "{answer}".'] },
-    { prompt: 'Choose the word that names a kind of {h}: {a}, {b}.', answers: ['The word that names a kind of {h} is {answer}.'] },
-    { prompt: 'Tell me which one is a type of {h}, {a} or {b}.', answers: ['The one that is a type of {h} is {answer}.'] },
+    {
+      prompt: 'Which of these is a kind of {h}: "{a}" or "{b}"?',
+      answers: ['Of these, the kind of {h} is "{answer}".'],
+    },
+    {
+      prompt: 'Choose the word that names a kind of {h}: {a}, {b}.',
+      answers: ['The word that names a kind of {h} is {answer}.'],
+    },
+    {
+      prompt: 'Tell me which one is a type of {h}, {a} or {b}.',
+      answers: ['The one that is a type of {h} is {answer}.'],
+    },
     { prompt: 'Pick the kind of {h}: "{a}" or "{b}".', answers: ['The kind of {h} is "{answer}".'] },
     { prompt: 'Which is a kind of {h}, {a} or {b}?', answers: ['The kind of {h} is {answer}.'] },
   ],
@@ -137,9 +166,16 @@ export const chooseKind: Family = {
         for (let attempt = 0; attempt < 5; attempt++) {
           const wrong = askableLemmas(rng.pick(pool))[0];
           if (wrong === undefined || kinds.has(normalize(wrong)) || sameLemma(wrong, h)) continue;
-          if (mentions(wrong, correct) || mentions(correct, wrong) || mentions(h, wrong) || mentions(h, correct)) continue;
+          if (mentions(wrong, correct) || mentions(correct, wrong) || mentions(h, wrong) || mentions(h, correct))
+            continue;
           const [a, b] = rng.next() < 0.5 ? [correct, wrong] : [wrong, correct];
-          items.push({ key: correct.toLowerCase(), group: s.id, slots: { h, a, b }, answer: correct, check: { category: h, correct, wrong } });
+          items.push({
+            key: correct.toLowerCase(),
+            group: s.id,
+            slots: { h, a, b },
+            answer: correct,
+            check: { category: h, correct, wrong },
+          });
           break;
         }
       }
