@@ -22,7 +22,8 @@
 //       one explanation each in a fresh process, peak RSS less (f)'s overhead against the file's size, and the
 //       attribution's time against bf16's
 //
-//   npx tsx bench/engine.bench.ts [--quick] [--only-concepts] [--only-gguf] [--out-dir DIR] [--cache DIR] [--no-torch] [--wait-quiet SECONDS]
+//   npx tsx bench/engine.bench.ts [--quick] [--only-concepts] [--only-gguf] [--out-dir DIR] [--cache DIR] [--no-torch]
+// [--wait-quiet SECONDS]
 // --quick: a tiny model and fewer repeats, so a test can run every code path in seconds (figures meaningless).
 // --only-concepts: (a) and (h) only, in interleaved rounds (bench/conceptsSection.ts), written to
 // <time>-concepts.json and latest-concepts.json (latest.json keeps the last whole run).
@@ -123,7 +124,8 @@ const FULL: Settings = {
   conceptsRounds: 3,
   conceptsRepeats: CONCEPTS_REPEATS,
   families: [
-    // the llama model's sizes with Gemma 2's layer: four (1 + w) norms, soft caps, GeGLU, a window of 64 on every other layer
+    // the llama model's sizes with Gemma 2's layer: four (1 + w) norms, soft caps, GeGLU, a window of 64 on every other
+    // layer
     {
       name: 'gemma2-58m',
       shape: {

@@ -1,4 +1,5 @@
-// (f), (k) Child process: one explanation's peak memory. Loads a checkpoint (or GGUF file), builds its one LensModel (one
+// (f), (k) Child process: one explanation's peak memory. Loads a checkpoint (or GGUF file), builds its one LensModel
+// (one
 // onnxruntime session), generates the response greedily, attributes it, and prints one JSON line with the
 // process's peak resident set (VmHWM) read from /proc/self/status. A fresh process per measurement, so the
 // peak is this explanation's and nothing else's; the bench bundles this file with esbuild and runs it with

@@ -88,7 +88,10 @@ function summarise(kernels: readonly ProfileEvent[], runs: number): ProfileSumma
   };
 }
 
-/** The DSL outputs of the graph LensModel builds (float32, its backward chains): the step's and the attribution's, for flops.ts. */
+/**
+ * The DSL outputs of the graph LensModel builds (float32, its backward chains): the step's and the attribution's, for
+ * flops.ts.
+ */
 export function lensGraphOutputs(checkpoint: Checkpoint): {
   step: readonly GraphOutput[];
   attribution: readonly GraphOutput[];
@@ -104,7 +107,10 @@ export function lensGraphOutputs(checkpoint: Checkpoint): {
   return { step: lens.outputs, attribution: lens.attribution.outputs };
 }
 
-/** The sizes of the attribution graph's symbolic dims for one batch of M rows over T positions (chain k has M_k rows, at least 1). */
+/**
+ * The sizes of the attribution graph's symbolic dims for one batch of M rows over T positions (chain k has M_k rows, at
+ * least 1).
+ */
 export function attributionDims(T: number, M: number): Record<string, number> {
   const dims: Record<string, number> = { T, M, B: M };
   for (let k = 0; BACKWARD_CHAINS > 1 && k < BACKWARD_CHAINS; k++)

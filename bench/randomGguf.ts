@@ -218,7 +218,9 @@ function writeGgufFile(
   }
 }
 
-/** The header and tensor infos of the file, padded to the alignment: ggufBytes of empty tensors with the real offsets. */
+/**
+ * The header and tensor infos of the file, padded to the alignment: ggufBytes of empty tensors with the real offsets.
+ */
 function ggufHeaderWithOffsets(
   metadata: Record<string, GgufValue>,
   specs: readonly { name: string; ne: number[]; type: number; data: Uint8Array }[],

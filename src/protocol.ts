@@ -51,7 +51,10 @@ export interface AttentionPayload {
   readonly heads: number;
   readonly tokens: number; // T
   readonly promptLength: number; // N
-  /** (layers, heads, N) row-major: mean attention from the response positions (all positions when there is no response) to each prompt token. */
+  /**
+   * (layers, heads, N) row-major: mean attention from the response positions (all positions when there is no response)
+   * to each prompt token.
+   */
   readonly toPrompt: Float32Array;
   /** (T, T) the asked head's attention probabilities, row = query position. */
   readonly map?: Float32Array;
@@ -71,7 +74,9 @@ export interface EngineProgress {
   readonly stage: string;
   readonly done?: number;
   readonly total?: number;
-  /** Stage 'estimate': what the run is expected to cost ("about 42 s (3.10 TFLOP, peak 1.2 GiB)"), sent for long runs. */
+  /**
+   * Stage 'estimate': what the run is expected to cost ("about 42 s (3.10 TFLOP, peak 1.2 GiB)"), sent for long runs.
+   */
   readonly estimate?: string;
 }
 
@@ -110,7 +115,9 @@ export interface ViewResponseToken {
 
 export interface ExplainView {
   readonly modelName: string;
-  /** One line saying the model is the embedded demonstrator (views show it with the Add Model action); null otherwise. */
+  /**
+   * One line saying the model is the embedded demonstrator (views show it with the Add Model action); null otherwise.
+   */
   readonly demonstrator: string | null;
   readonly modelPath: string;
   readonly architecture: string;

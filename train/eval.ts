@@ -55,7 +55,8 @@ async function verbShares(verbs: readonly string[]): Promise<VerbShares> {
     const of = async (modelDir: string) => {
       const r = await headPatternsFor({ modelDir, instructionVerbsFile: file, settings: DEFAULT_HEADS_SETTINGS });
       if (!r.ok) throw new Error(`heads of ${modelDir}: ${r.error.message}`);
-      const verbShare = (c: PairCounts) => share(c.instructionVerbPairs, c.pairs) ?? 0; // no pairs: 0 (the pair count says why)
+      // no pairs: 0 (the pair count says why)
+      const verbShare = (c: PairCounts) => share(c.instructionVerbPairs, c.pairs) ?? 0;
       const all = r.value.layers.reduce((sum, l) => addCounts(sum, l.counts), NO_PAIRS);
       return {
         pairs: r.value.layers.map((l) => l.counts.pairs),

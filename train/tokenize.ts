@@ -134,8 +134,14 @@ async function tokeniseSft(
   const loss: number[] = [];
   for (const { prompt, answer } of encoded) {
     docs.push(ids.length);
-    for (const id of prompt) (ids.push(id), loss.push(0));
-    for (const id of [...answer, eos]) (ids.push(id), loss.push(1));
+    for (const id of prompt) {
+      ids.push(id);
+      loss.push(0);
+    }
+    for (const id of [...answer, eos]) {
+      ids.push(id);
+      loss.push(1);
+    }
   }
   docs.push(ids.length);
   return { ids, docs, loss };

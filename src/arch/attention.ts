@@ -64,7 +64,8 @@ export function attention(
   const kT = reshape(transpose(kv.k, [0, 1, 3, 2]), [1, Hkv, 1, Dh, K]);
   const v5 = reshape(kv.v, [1, Hkv, 1, K, Dh]);
   // -1e9: finite, so exp underflows to exactly 0; the backward pass recomputes probs (attend)
-  const { probs, out: ctx5 } = attend(q5, kT, v5, mask, shape.scale ?? 1 / Math.sqrt(Dh), -1e9, shape.softcap ?? null); // probs (1, Hkv, G, S, K)
+  // probs (1, Hkv, G, S, K)
+  const { probs, out: ctx5 } = attend(q5, kT, v5, mask, shape.scale ?? 1 / Math.sqrt(Dh), -1e9, shape.softcap ?? null);
   const ctx = reshape(ctx5, [1, H, S, Dh]);
   return { out: reshape(transpose(ctx, [0, 2, 1, 3]), [1, S, H * Dh]), probs };
 }

@@ -13,7 +13,10 @@ import { applyRope, ropeFor } from './rope';
 import { lmHeadName, rowBlocks } from './weights';
 import { decoderDimensions, type WeightShapes } from './weightShapes';
 
-/** The tensors of LlamaForCausalLM (mistral, qwen2, qwen3, olmo2, phi3, mixtral, qwen3_moe) and the shapes config.json implies for them. */
+/**
+ * The tensors of LlamaForCausalLM (mistral, qwen2, qwen3, olmo2, phi3, mixtral, qwen3_moe) and the shapes config.json
+ * implies for them.
+ */
 export const llamaWeightShapes: WeightShapes = (c) => {
   const { D, V, I, Q, KV } = decoderDimensions(c);
   const layers = Array.from({ length: c.numLayers }, (_, i) => {
@@ -103,7 +106,8 @@ export const buildLlama: ArchitectureBuilder = (config, weights): Architecture =
     config,
     embed: (ids) => weights.rows('model.embed_tokens.weight', ids), // (1, S, D)
     embeddingTable: 'model.embed_tokens.weight',
-    logits: (hidden) => linearRowBlocks(hidden, rowBlocks(weights, headName)), // one widened block of the head at a time
+    // one widened block of the head at a time
+    logits: (hidden) => linearRowBlocks(hidden, rowBlocks(weights, headName)),
     forward({ embeds, positions, past, keyDim, ropeLength }) {
       // the sequence so far: the cached positions and the new ones (what transformers' dynamic longrope reads)
       const length = () => ropeLength ?? (past ? add(dimOf(past[0].k, 2), dimOf(embeds, 1)) : dimOf(embeds, 1));

@@ -3,7 +3,10 @@
 import type { RopeScaling } from '../model/config';
 import { Tensor, add, cast, concat, cos, greater, mul, neg, reshape, sin, slice, where } from '../graph';
 
-/** Inverse frequencies (d/2 of them), after llama3, linear or per-frequency scaling; longrope's short ones (see ropeFor). */
+/**
+ * Inverse frequencies (d/2 of them), after llama3, linear or per-frequency scaling; longrope's short ones (see
+ * ropeFor).
+ */
 export function inverseFrequencies(headDim: number, theta: number, scaling: RopeScaling | null): number[] {
   const base = Array.from({ length: headDim / 2 }, (_, i) => 1 / theta ** ((2 * i) / headDim));
   if (!scaling) return base;

@@ -73,7 +73,10 @@ const summaryName = (shard: Shard | undefined) =>
   shard ? `summary.shard-${shard.index}-of-${shard.count}.csv` : SUMMARY;
 const SHARD_SUMMARY = /^summary\.shard-\d+-of-\d+\.csv$/;
 
-/** What a run would do, found without writing anything: the dataset's prompts, the selected ones, those finished earlier. */
+/**
+ * What a run would do, found without writing anything: the dataset's prompts, the selected ones, those finished
+ * earlier.
+ */
 export interface BatchPlan {
   readonly items: readonly DatasetItem[];
   readonly selected: ReadonlySet<string>;
@@ -211,7 +214,9 @@ export async function runBatch(o: BatchOptions): Promise<Result<BatchOutcome>> {
   return ok({ total: selected.size, doneEarlier, succeeded, failed, busyElsewhere, summary: summaryPath });
 }
 
-/** The ids to run: all, or those of --ids, every one of which must be in the dataset; with --shard, those of the shard. */
+/**
+ * The ids to run: all, or those of --ids, every one of which must be in the dataset; with --shard, those of the shard.
+ */
 function selectIds(
   items: readonly DatasetItem[],
   ids: readonly string[] | undefined,

@@ -2,7 +2,8 @@
 // shard restarted while an old copy still runs, a merge run started early) never explain a prompt at the same
 // time. The claim is a file `<id>.lock` holding its owner's host, pid and a random token, written beside it
 // first and then hard-linked into place (link fails where the name exists, atomically on local and NFSv3+ file
-// systems), so a claim is never seen half-written, even from a run killed while it made one. Its owner touches it every HEARTBEAT_MS; a claim is stale
+// systems), so a claim is never seen half-written, even from a run killed while it made one. Its owner touches it every
+// HEARTBEAT_MS; a claim is stale
 // when its owner is a dead process on this host, or, from another host, when it has not been touched for
 // STALE_MS. A stale claim is taken over by renaming it aside first: only one of several contenders wins.
 import { randomBytes } from 'node:crypto';
@@ -43,7 +44,9 @@ function processAlive(pid: number): boolean {
   }
 }
 
-/** Whether the claim at `path` is held by a live owner (a half-written or unreadable one counts as live while fresh). */
+/**
+ * Whether the claim at `path` is held by a live owner (a half-written or unreadable one counts as live while fresh).
+ */
 export function claimAlive(path: string, now = Date.now()): boolean {
   let mtime: number;
   try {

@@ -56,7 +56,10 @@ export function writeOutputFile(path: string, text: string, option: string): Res
   }
 }
 
-/** Creates the folder if needed and proves it writable by writing (root ignores permission bits; a read-only mount does not). */
+/**
+ * Creates the folder if needed and proves it writable by writing (root ignores permission bits; a read-only mount does
+ * not).
+ */
 export function prepareOutputDir(dir: string, option: string): Result<void> {
   const hint = `Pass ${option} a folder you can write to (it is created if missing).`;
   try {

@@ -59,16 +59,21 @@ export function parseCsv(text: string): string[][] {
   for (let i = 0; i < text.length; i++) {
     const c = text[i];
     if (quoted) {
-      if (c === '"' && text[i + 1] === '"') ((value += '"'), i++);
-      else if (c === '"') quoted = false;
+      if (c === '"' && text[i + 1] === '"') {
+        value += '"';
+        i++;
+      } else if (c === '"') quoted = false;
       else value += c;
     } else if (c === '"') quoted = true;
-    else if (c === ',') (record.push(value), (value = ''));
-    else if (c === '\n' || c === '\r') {
+    else if (c === ',') {
+      record.push(value);
+      value = '';
+    } else if (c === '\n' || c === '\r') {
       if (c === '\r' && text[i + 1] === '\n') i++;
       record.push(value);
       records.push(record);
-      ((record = []), (value = ''));
+      record = [];
+      value = '';
     } else value += c;
   }
   if (value !== '' || record.length > 0) records.push([...record, value]);

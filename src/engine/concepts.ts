@@ -82,7 +82,8 @@ export interface LayerConcepts {
   readonly maxResidual: number; // max_j ‖C u_j − λ_j u_j‖ / λ_1
   readonly passes: number; // eigensolver filter passes
   readonly flops: number; // of this layer's products: covariance and eigensolver
-  readonly seconds: number; // this layer's PCA: weights read (what the read ahead left to wait for), means, covariance, eigensolver
+  /** This layer's PCA: weights read (what the read ahead left to wait for), means, covariance, eigensolver. */
+  readonly seconds: number;
 }
 
 export interface ConceptsResult {
@@ -103,7 +104,8 @@ export interface ConceptsResult {
   readonly layers: readonly LayerConcepts[];
   /** FLOPs of the products: covariances (L · 2 D² F), eigensolver (2 D² per product row), words (2 L k V D). */
   readonly flops: { readonly covariance: number; readonly eigensolver: number; readonly words: number };
-  readonly timing: { readonly load: number; readonly pca: number; readonly words: number; readonly labels: number }; // seconds
+  // seconds
+  readonly timing: { readonly load: number; readonly pca: number; readonly words: number; readonly labels: number };
 }
 
 /** Values of the output embeddings a piece (the words step reads the table in pieces): 16 MiB of f32. */
@@ -148,7 +150,10 @@ function keepBuffers(buffers: ReadBuffers): void {
   kept = { buffers, key, timer };
 }
 
-/** A read started ahead of its use: its failure is reported where it is awaited, never as an unhandled rejection when abandoned. */
+/**
+ * A read started ahead of its use: its failure is reported where it is awaited, never as an unhandled rejection when
+ * abandoned.
+ */
 function inFlight<T>(p: Promise<T>): Promise<T> {
   p.catch(() => undefined);
   return p;

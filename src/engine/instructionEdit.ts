@@ -26,7 +26,10 @@ export function editInstruction(json: ExplainJson, tokens: readonly number[], in
   };
 }
 
-/** One span per run of consecutive marked tokens, from the first one's start to the last one's end, trimmed of whitespace. */
+/**
+ * One span per run of consecutive marked tokens, from the first one's start to the last one's end, trimmed of
+ * whitespace.
+ */
 function spansOfRuns(
   prompt: string,
   tokens: ExplainJson['prompt_tokens'],

@@ -50,7 +50,7 @@ export function analyseWord(text: string): WordAnalysis {
   if (word !== undefined) {
     const doc = nlp(word);
     doc.compute('root');
-    const terms = ((doc.json() as any[])[0]?.terms ?? []) as { tags?: string[]; root?: string; normal?: string }[];
+    const terms = (doc.json() as { terms?: { tags?: string[]; root?: string; normal?: string }[] }[])[0]?.terms ?? [];
     const lemma = terms.length === 1 ? (terms[0].root ?? terms[0].normal ?? word) : word;
     result = { word, partOfSpeech: partOfSpeechOf(terms[0]?.tags ?? []), stem: stem(lemma.toLowerCase()) };
   }

@@ -92,7 +92,10 @@ export function kernelsFromMatmul(matmul: MatmulTransposed): ConceptKernels {
 }
 
 export interface CentredNeurons {
-  /** [D, F]: W_down with each row's mean over the neurons removed, i.e. X_c^T, the operand layout X W^T needs for X_c^T X_c. */
+  /**
+   * [D, F]: W_down with each row's mean over the neurons removed, i.e. X_c^T, the operand layout X W^T needs for X_c^T
+   * X_c.
+   */
   readonly centred: Float32Array;
   /** trace(C) = Σ ‖x_i − mean‖² / (F − 1), summed in float64. */
   readonly totalVariance: number;

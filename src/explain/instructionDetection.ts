@@ -103,19 +103,25 @@ interface Sentence {
   readonly verbs: readonly string[];
 }
 
+/** What compromise's json() gives for a sentence, with offsets and normalised terms (its types say any). */
+interface CompromiseSentence {
+  readonly text: string;
+  readonly offset: { readonly start: number; readonly length: number };
+  readonly terms?: readonly { readonly text: string; readonly normal?: string; readonly tags: readonly string[] }[];
+}
+
 function sentences(prompt: string): Sentence[] {
   const doc = nlp(prompt);
-  return (doc.sentences().json({ offset: true, terms: { normal: true } }) as any[]).map((s) => {
-    const start: number = s.offset.start;
-    const terms: any[] = s.terms ?? [];
+  const json = doc.sentences().json({ offset: true, terms: { normal: true } }) as CompromiseSentence[];
+  return json.map((s) => {
+    const start = s.offset.start;
+    const terms = s.terms ?? [];
     return {
-      text: s.text as string,
+      text: s.text,
       start,
-      end: start + (s.offset.length as number),
+      end: start + s.offset.length,
       firstTags: terms[0]?.tags ?? [],
-      verbs: terms
-        .filter((t) => (t.tags as string[]).includes('Verb'))
-        .map((t) => String(t.normal ?? t.text).toLowerCase()),
+      verbs: terms.filter((t) => t.tags.includes('Verb')).map((t) => String(t.normal ?? t.text).toLowerCase()),
     };
   });
 }

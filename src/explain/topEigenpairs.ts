@@ -50,7 +50,9 @@ export interface TopEigenOptions {
   readonly tolerance?: number; // default 1e-5
   readonly maxPasses?: number; // filter passes; default 40
   readonly seed?: number; // the random start block; default 1
-  /** Rows [s, D], s ≤ B, to start from instead of the first s random ones (e.g. a power step the caller has for free). */
+  /**
+   * Rows [s, D], s ≤ B, to start from instead of the first s random ones (e.g. a power step the caller has for free).
+   */
   readonly start?: Readonly<Float32Array>;
   /** A filter pass in one call; default filterByProducts(multiply). */
   readonly filter?: FilterRows;
@@ -225,7 +227,9 @@ function cholesky(M: Float64Array, n: number): boolean {
   return true;
 }
 
-/** out [m, D] = C X for C [m, n] and X [n, D], four rows of X at a time: one load and store of an output row for four. */
+/**
+ * out [m, D] = C X for C [m, n] and X [n, D], four rows of X at a time: one load and store of an output row for four.
+ */
 function combine(C: Float64Array, m: number, X: Float64Array, n: number, D: number): Float64Array {
   const out = new Float64Array(m * D);
   for (let r = 0; r < m; r++) {

@@ -129,7 +129,7 @@ export function listOllamaModels(root: string): OllamaModel[] {
   for (const host of dirs(manifests)) {
     for (const namespace of dirs(join(manifests, host))) {
       for (const model of dirs(join(manifests, host, namespace))) {
-        let tags: string[] = [];
+        let tags: string[];
         try {
           tags = readdirSync(join(manifests, host, namespace, model));
         } catch {

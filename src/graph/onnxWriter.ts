@@ -58,7 +58,9 @@ export function encodeGraph(fields: onnx.IGraphProto, nodes: readonly Uint8Array
   return concatBytes([onnx.GraphProto.encode(fields).finish(), ...nodes.flatMap((n) => lengthDelimited(1, n))]);
 }
 
-/** Protocol-buffer framing for the fields written here rather than by the encoder: tag (field << 3 | 2), length, bytes. */
+/**
+ * Protocol-buffer framing for the fields written here rather than by the encoder: tag (field << 3 | 2), length, bytes.
+ */
 export function lengthDelimited(field: number, bytes: Uint8Array): Uint8Array[] {
   const head: number[] = [(field << 3) | 2];
   for (let n = bytes.length; ; n = Math.floor(n / 128)) {

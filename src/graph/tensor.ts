@@ -66,8 +66,12 @@ export class Tensor {
   readonly id = nextId++;
   constructor(
     readonly graph: Graph,
+    // each op's attrs have their own type, and a tensor holds any op's
+    // eslint-disable-next-line @typescript-eslint/no-explicit-any
     readonly op: OpDef<any>,
     readonly inputs: readonly Tensor[],
+    // the attrs of whichever op `op` is
+    // eslint-disable-next-line @typescript-eslint/no-explicit-any
     readonly attrs: any,
     readonly shape: Shape,
     readonly dtype: DType,

@@ -76,7 +76,10 @@ export interface ModelConfig {
   readonly hiddenAct: 'silu' | 'gelu_new' | 'gelu' | 'gelu_pytorch_tanh';
   /** The attention scores' scale: 1/sqrt(head_dim), or gemma2's query_pre_attn_scalar^-1/2. */
   readonly attentionScale: number;
-  /** gemma2: cap · tanh(x / cap) on the attention scores (attn_logit_softcapping) and on the logits (final_logit_softcapping). */
+  /**
+   * gemma2: cap · tanh(x / cap) on the attention scores (attn_logit_softcapping) and on the logits
+   * (final_logit_softcapping).
+   */
   readonly attnLogitSoftcap: number | null;
   readonly finalLogitSoftcap: number | null;
   readonly slidingWindow: number | null; // mistral, qwen2/qwen3 with use_sliding_window; null = full causal attention

@@ -93,7 +93,8 @@ export async function readGloveFor(
       let values: Float32Array | undefined;
       for (const i of targets) {
         const isExact = words[i] === token;
-        if (exact[i] || (present[i] && !isExact)) continue; // an exact match stays; the first case-insensitive one stays
+        // an exact match stays; the first case-insensitive one stays
+        if (exact[i] || (present[i] && !isExact)) continue;
         if (!values) {
           values = new Float32Array(width);
           for (let r = 0; r < width; r++) {

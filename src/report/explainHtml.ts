@@ -110,7 +110,7 @@ function topTokensHtml(json: ExplainJson, k = 10): string {
   if (ranked.length === 0) return '<p class="muted">No prompt token is above the sparsity threshold.</p>';
   const rows = ranked
     .map(
-      ({ t, n, d }) =>
+      ({ n, d }) =>
         `<tr><td class="tok">${escapeHtml(tokenLabel(json.prompt_tokens, n))}</td><td>${n}</td><td>${formatNumber(d)}</td><td>${json.instruction_mask?.[n] ? 'yes' : ''}</td></tr>`,
     )
     .join('');

@@ -28,6 +28,8 @@ export function defaultCacheDir(): string {
 
 /** What a calibration is valid for: the processor, the cores and threads, the onnxruntime version. */
 export function calibrationKey(threads: number): string {
+  // the package's exports map offers no import of its package.json
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
   const ortVersion = (require('onnxruntime-node/package.json') as { version: string }).version;
   return [
     `v${FORMAT}`,

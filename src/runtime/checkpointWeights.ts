@@ -86,7 +86,10 @@ export function checkpointWeights(
     );
   }
 
-  /** A GGUF tensor's stored bytes (or those of rows [r0, r1)) as one initializer: uint8 [rows, bytes a row] for a block type, the float tensor itself for F32/F16/BF16. */
+  /**
+   * A GGUF tensor's stored bytes (or those of rows [r0, r1)) as one initializer: uint8 [rows, bytes a row] for a block
+   * type, the float tensor itself for F32/F16/BF16.
+   */
   function storedGguf(info: TensorInfo, r0 = 0, r1 = info.shape[0] ?? 1): Tensor {
     const type = ggmlTypeByName(info.dtype)!;
     const rows = r1 - r0;

@@ -92,7 +92,8 @@ function rowsTimesModel(): Uint8Array {
 
 /**
  * The filter pass of FilterRows, on columns (Z = X^T, so S is the MatMul's left operand):
- *   Z_1 = α_0 AZ + β_0 Z_0, then `count` = degree − 1 Loop iterations j = 1..: Z_{j+1} = α_j S Z_j + β_j Z_j + γ_j Z_{j−1}
+ *   Z_1 = α_0 AZ + β_0 Z_0, then `count` = degree − 1 Loop iterations j = 1..:
+ *   Z_{j+1} = α_j S Z_j + β_j Z_j + γ_j Z_{j−1}
  * steps [degree, 3] (α, β, γ) per step; the body gathers its row j = i + 1 from the outer scope.
  */
 function filterModel(): Uint8Array {
@@ -212,7 +213,10 @@ function check(what: string, got: number, want: number): void {
   if (got !== want) throw new Error(`${what}: ${got} values, expected ${want}`);
 }
 
-/** S = X_c X_c^T [D, D] for W_down [D, F] less each row's mean over the F neurons, in `blockCount` row blocks; and the means [D]. */
+/**
+ * S = X_c X_c^T [D, D] for W_down [D, F] less each row's mean over the F neurons, in `blockCount` row blocks; and the
+ * means [D].
+ */
 export async function scatterMatrix(
   wDown: Float32Array,
   D: number,

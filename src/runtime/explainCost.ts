@@ -116,7 +116,9 @@ export class CostModel {
     };
   }
 
-  /** Seconds on a machine with `calibration`'s rates; `loaded`: the model is already in memory (batch, after the first). */
+  /**
+   * Seconds on a machine with `calibration`'s rates; `loaded`: the model is already in memory (batch, after the first).
+   */
   seconds(shape: ExplainShape, cost: ExplainCost, calibration: Calibration, loaded = false): TimeEstimate {
     const rate = calibration.productGflops * 1e9;
     const { promptTokens: N, responseTokens: M, generated } = shape;

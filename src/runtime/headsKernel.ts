@@ -1,4 +1,5 @@
-// The heads method's product and what it needs of it (docs/ARCHITECTURE.md, method 2, src/explain/headPatterns.ts), as one
+// The heads method's product and what it needs of it (docs/ARCHITECTURE.md, method 2, src/explain/headPatterns.ts), as
+// one
 // onnxruntime graph per layer: the projections of every word on every query and key column (Hq, Hk as rows
 // times words, [C, W], so each column is a row), each column's sum of squares (the dimension energies), and
 // each column's `top` words by |activation| with their signed activations (TopK: ties keep the lower word

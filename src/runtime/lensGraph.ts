@@ -37,7 +37,10 @@ import {
   type Tensor,
 } from '../graph';
 
-/** The model's inputs and outputs by name, declared once: the graph is built with them, LensModel feeds and fetches by them. */
+/**
+ * The model's inputs and outputs by name, declared once: the graph is built with them, LensModel feeds and fetches by
+ * them.
+ */
 export const LENS_IO = {
   // the step's inputs and outputs
   embeds: 'embeds',
@@ -70,7 +73,9 @@ export interface StepInputs<T> {
   readonly pastValues: readonly T[];
 }
 
-/** The attribution's inputs by meaning; `chains` one a backward chain when there are several, `ropeLength` for longrope. */
+/**
+ * The attribution's inputs by meaning; `chains` one a backward chain when there are several, `ropeLength` for longrope.
+ */
 export interface AttributionInputs<T> {
   readonly run: T;
   readonly embeds: T;
@@ -143,7 +148,8 @@ export function buildLensGraph(
   }
   const step = arch.forward({ embeds, positions, past, keyDim: 'K' });
   const logits = arch.logits(takeLast(step.hidden, 1));
-  outputs.push({ name: LENS_IO.logits, tensor: logits }, { name: LENS_IO.nextId, tensor: argMax(logits, -1) }); // greedy decoding reads only the argmax
+  // greedy decoding reads only the argmax
+  outputs.push({ name: LENS_IO.logits, tensor: logits }, { name: LENS_IO.nextId, tensor: argMax(logits, -1) });
   const positionMajor = (t: Tensor) => transpose(t, [0, 2, 1, 3]); // (1, S, Hkv, Dh)
   step.fresh.forEach((kv, i) =>
     outputs.push(
@@ -173,7 +179,9 @@ export function buildLensGraph(
   const p = reduceSum(mul(softmax(attributionArch.logits(predicting)), targets), [-1], false); // (1, M)
   const [dPredicting] = grad(p, [predicting], expand(graph.scalar(1), [1, 1, 'M'])); // (1, 1, M, D)
   const dHead = reshape(dPredicting!, ['M', D]);
-  /** The attribution (B, 1, T) of the rows whose one-hot positions are `rows` (B, T) and head gradients `dRows` (B, D). */
+  /**
+   * The attribution (B, 1, T) of the rows whose one-hot positions are `rows` (B, T) and head gradients `dRows` (B, D).
+   */
   const body = (B: string, rows: Tensor, dRows: Tensor, salt: number) => {
     const seed = mul(reshape(rows, [B, 1, 'T', 1]), reshape(dRows, [B, 1, 1, D])); // (B, 1, T, D)
     const [dE] = grad(hidden, [E], seed, { salt }); // (B, 1, T, D)

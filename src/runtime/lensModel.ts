@@ -17,7 +17,9 @@ export interface LoadOptions {
   /** float64 runs the whole model in double precision (tests); float32 is the product's default. */
   readonly computeDtype?: 'float32' | 'float64';
   readonly threads?: number;
-  /** Most response tokens per vectorised backward pass: fewer use less memory and cost one forward pass more per batch. */
+  /**
+   * Most response tokens per vectorised backward pass: fewer use less memory and cost one forward pass more per batch.
+   */
   readonly attributionBatch?: number;
   /** Backward chains per attribution batch (LensGraphOptions.backwardChains). */
   readonly backwardChains?: number;

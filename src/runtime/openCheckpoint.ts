@@ -1,4 +1,5 @@
-// A checkpoint folder (or a GGUF file, src/gguf/ggufCheckpoint.ts) opened for any method: config.json, tokenizer and safetensors headers read
+// A checkpoint folder (or a GGUF file, src/gguf/ggufCheckpoint.ts) opened for any method: config.json, tokenizer and
+// safetensors headers read
 // (src/model/checkpoint.ts), then every tensor's shape checked against what config.json implies for its family,
 // before a graph is built or a weight is read.
 import { closeSync, openSync, readSync, statSync } from 'node:fs';
@@ -22,7 +23,10 @@ async function openOllamaModel(spec: string): Promise<Result<Checkpoint>> {
   return ok({ ...checkpoint.value, dir: `${OLLAMA_PREFIX}${found.value.name}` });
 }
 
-/** A GGUF file rather than a checkpoint folder: by its name, or by its first bytes for a file of another name (an Ollama blob). */
+/**
+ * A GGUF file rather than a checkpoint folder: by its name, or by its first bytes for a file of another name (an Ollama
+ * blob).
+ */
 function isGgufPath(path: string): boolean {
   if (/\.gguf$/i.test(path)) return true;
   try {

@@ -1,5 +1,6 @@
 // "Select Model…": a QuickPick of the embedded pair, the user's models (instructionLens.models) and the models
-// installed with Ollama, with entries that add a checkpoint folder or a GGUF file through a file picker. The choice is stored in
+// installed with Ollama, with entries that add a checkpoint folder or a GGUF file through a file picker. The choice is
+// stored in
 // instructionLens.activeModel (user settings); the status bar shows it.
 import * as vscode from 'vscode';
 import { nameForFolder, type ModelEntry } from './models';

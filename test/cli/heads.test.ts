@@ -97,7 +97,11 @@ test('llama GQA: JSON contract, and its numbers re-derived from the checkpoint i
     let ab = 0,
       aa = 0,
       bb = 0;
-    for (let i = 0; i < a.length; i++) ((ab += a[i] * b[i]), (aa += a[i] * a[i]), (bb += b[i] * b[i]));
+    for (let i = 0; i < a.length; i++) {
+      ab += a[i] * b[i];
+      aa += a[i] * a[i];
+      bb += b[i] * b[i];
+    }
     return ab / Math.sqrt(aa * bb);
   };
   const act = (layer: number, proj: 'q' | 'k', head: number, dim: number, word: string) => {

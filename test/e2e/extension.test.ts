@@ -245,7 +245,10 @@ describe('Instruction Lens in VS Code (code-server + Chromium)', () => {
     return panel;
   }
 
-  /** The explain panel shows `modelName` and the CLI's explanation: score, tokens, special tokens, instruction, densities, response. */
+  /**
+   * The explain panel shows `modelName` and the CLI's explanation: score, tokens, special tokens, instruction,
+   * densities, response.
+   */
   async function assertPanelShows(panel: FrameLocator, modelName: string, expected: CliExplanation): Promise<void> {
     assert.equal(await panel.locator('header h1').textContent(), modelName, 'model name');
     assert.equal(
@@ -374,16 +377,15 @@ describe('Instruction Lens in VS Code (code-server + Chromium)', () => {
       /wordnet-tuned is a 2\.6M-parameter demonstrator trained on WordNet; add your own model for real findings\./,
     );
     assert.equal(await view.locator('#demonstrator-notice #add-model').count(), 1);
-    // one cell a head, its text the instruction-verb share of its word pairs in percent ("none": no pair with an instruction verb)
-    const cells = await view
-      .locator('td[role="gridcell"]')
-      .evaluateAll((tds) =>
-        tds.map((td) => ({
-          row: Number(td.getAttribute('data-row')),
-          column: Number(td.getAttribute('data-column')),
-          text: (td.textContent ?? '').trim(),
-        })),
-      );
+    // one cell a head, its text the instruction-verb share of its word pairs in percent ("none": no pair with an
+    // instruction verb)
+    const cells = await view.locator('td[role="gridcell"]').evaluateAll((tds) =>
+      tds.map((td) => ({
+        row: Number(td.getAttribute('data-row')),
+        column: Number(td.getAttribute('data-column')),
+        text: (td.textContent ?? '').trim(),
+      })),
+    );
     assert.equal(cells.length, expected.model.layers * expected.model.heads, 'one cell per head');
     for (const { row, column, text } of cells) {
       const h = expected.layers[row]!.heads[column]!;
@@ -754,7 +756,7 @@ describe('Instruction Lens in VS Code (code-server + Chromium)', () => {
     // a blocked extension host would open it only when the run ends (tens of seconds of generation to go)
     assert.ok(pickerMs < 10_000, `the extension host opened the picker after ${pickerMs} ms`);
 
-    const cancel = await step('cancel', async (p) => {
+    const cancel = await step('cancel', async () => {
       const g = await generated();
       assert.ok(g && g.done < g.total, `still generating when Cancel is pressed (${JSON.stringify(g)})`);
       await toast.locator('.monaco-button', { hasText: 'Cancel' }).click();

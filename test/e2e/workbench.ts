@@ -76,7 +76,10 @@ export async function chooseInQuickInput(page: Page, text: string): Promise<void
   await row.click();
 }
 
-/** A row of the open quick pick: its label (without codicons), description and detail, and whether its label carries a check mark. */
+/**
+ * A row of the open quick pick: its label (without codicons), description and detail, and whether its label carries a
+ * check mark.
+ */
 export interface QuickPickRow {
   readonly label: string;
   readonly description: string;

@@ -1,5 +1,6 @@
 // The concepts engine's orchestration: progress covers every layer, results are reproducible, cancellation
-// and bad options come back as LensErrors, and the option checks happen before any weight is read. The numbers themselves are checked in test/explain/ffnConcepts.test.ts.
+// and bad options come back as LensErrors, and the option checks happen before any weight is read. The numbers
+// themselves are checked in test/explain/ffnConcepts.test.ts.
 import assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';

@@ -1,4 +1,5 @@
-// Head patterns (docs/ARCHITECTURE.md, method 2) against a naive re-computation written separately here in plain float64
+// Head patterns (docs/ARCHITECTURE.md, method 2) against a naive re-computation written separately here in plain
+// float64
 // loops from the checkpoint's tensors as the test wrote them (Hugging Face names and layouts, not
 // globalWeights): word vectors, Hq = X diag(norm) Wq^T per head, Hk per key head, dimension energies and
 // ranking, top-K words by |activation|, the sign / different-word / relatedness filters, the random-pair
@@ -16,7 +17,7 @@ import { rankDescending, topByMagnitude, topByMagnitudeColumns } from '../../src
 import { GENERAL_VERBS, INSTRUCTION_VERBS, parseWordList, verbForms } from '../../src/explain/wordLists';
 import { loadCheckpoint } from '../../src/model/checkpoint';
 import { readGloveFor } from '../../src/model/glove';
-import { encodeWords, type WordTokens } from '../../src/model/wordTokens';
+import { encodeWords } from '../../src/model/wordTokens';
 import {
   writeRandomCheckpoint,
   type RandomCheckpoint,

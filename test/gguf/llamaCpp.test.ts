@@ -1,5 +1,6 @@
 // llama.cpp itself (node-llama-cpp 3.21.1, CPU) as the reference for how a GGUF file is read: the same token
-// ids for the same text (real Llama 3, Qwen3, Llama 2 and Gemma 3 vocabularies, and the tiny byte vocabulary), and the same
+// ids for the same text (real Llama 3, Qwen3, Llama 2 and Gemma 3 vocabularies, and the tiny byte vocabulary), and the
+// same
 // next-token probabilities within what its arithmetic allows. Measured here: on F32 files at most 3.0e-3
 // relative (its KV cache is f16); with Q8_0 matrices 3.2e-2 and Q4_K 6.0e-2 (its CPU kernels quantize the
 // activations to 8 bits inside quantized products). The exact check of our numbers is the float64 reference

@@ -2,7 +2,6 @@
 // in plain Node (tests bundle src/extension.ts with esbuild, aliasing `vscode` to this file). The test
 // drives it through globalThis.fakeVscode: settings, the active editor's selection, answers to pickers,
 // and it records what the extension does (webviews and the messages they were sent, notifications).
-/* eslint-disable @typescript-eslint/no-explicit-any */
 type Listener<T> = (e: T) => unknown;
 
 class Emitter<T> {

@@ -34,7 +34,8 @@ export interface RandomCheckpointOptions {
   readonly ropeScaling?: RopeScaling | null; // written as HF rope_scaling with rope_type
   readonly tie?: boolean; // tie_word_embeddings; default false (llama family), true (gpt2)
   readonly attentionBias?: boolean; // llama only (qwen2 always has q/k/v bias, mistral never)
-  readonly slidingWindow?: number | null; // mistral; qwen3 (written with use_sliding_window true); default null (full causal attention)
+  // mistral; qwen3 (written with use_sliding_window true); default null (full causal attention)
+  readonly slidingWindow?: number | null;
   readonly maxWindowLayers?: number; // qwen3 with slidingWindow: the first windowed layer (max_window_layers)
   readonly layerTypes?: readonly ('full_attention' | 'sliding_attention')[]; // qwen3, gemma2: written as layer_types
   readonly attnSoftcap?: number | null; // gemma2: attn_logit_softcapping (default 50)
@@ -49,7 +50,10 @@ export interface RandomCheckpointOptions {
   readonly normTopkProb?: boolean; // qwen3_moe: norm_topk_prob; default true (as Qwen3-30B-A3B)
   readonly decoderSparseStep?: number; // qwen3_moe: decoder_sparse_step; default 1
   readonly mlpOnlyLayers?: readonly number[]; // qwen3_moe: mlp_only_layers; default []
-  /** gemma3: save as Gemma3ForConditionalGeneration does (text_config; weights under model.language_model.; a vision tensor beside them). */
+  /**
+   * gemma3: save as Gemma3ForConditionalGeneration does (text_config; weights under model.language_model.; a vision
+   * tensor beside them).
+   */
   readonly multimodal?: boolean;
   readonly normEps?: number; // rms_norm_eps / layer_norm_epsilon; default 1e-5 (qwen2: 1e-6)
   readonly seed?: number; // default 1
@@ -634,7 +638,8 @@ export function writeRandomCheckpoint(dir: string, options: RandomCheckpointOpti
     writeFileSync(join(dir, files[i]), safetensorsBytes(tensors, { format: 'pt' }));
   });
   if (groups.length > 1) {
-    const totalSize = names.reduce((s, name) => s + weights.get(name)!.length * BYTES[dtype], 0); // tensor bytes, headers excluded
+    // tensor bytes, headers excluded
+    const totalSize = names.reduce((s, name) => s + weights.get(name)!.length * BYTES[dtype], 0);
     const sorted = Object.fromEntries(Object.entries(weightMap).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
     writeFileSync(
       join(dir, 'model.safetensors.index.json'),

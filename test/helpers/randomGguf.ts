@@ -22,7 +22,10 @@ export interface RandomGgufOptions {
   readonly headDim?: number; // qwen3: explicit; default hidden / heads
   readonly intermediateSize?: number; // default 512
   readonly tie?: boolean;
-  /** ggml type name of each weight, by the end of its Hugging Face name ("q_proj.weight", "embed_tokens.weight", "lm_head.weight", ...); default Q8_0 for matrices, F32 for 1-D. */
+  /**
+   * ggml type name of each weight, by the end of its Hugging Face name ("q_proj.weight", "embed_tokens.weight",
+   * "lm_head.weight", ...); default Q8_0 for matrices, F32 for 1-D.
+   */
   readonly types?: Readonly<Record<string, string>>;
   readonly seed?: number;
   readonly chatTemplate?: string;

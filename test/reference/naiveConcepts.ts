@@ -19,7 +19,10 @@ export function downRows(ck: RandomCheckpoint, layer: number): Float64Array {
   return ck.weights.get(`h.${layer}.mlp.c_proj.weight`) ?? ck.weights.get(`transformer.h.${layer}.mlp.c_proj.weight`)!;
 }
 
-/** An expert's W_down^T rows [I, D], from mixtral's block_sparse_moe.experts.e.w2 or qwen3_moe's mlp.experts.e.down_proj ([D, I]). */
+/**
+ * An expert's W_down^T rows [I, D], from mixtral's block_sparse_moe.experts.e.w2 or qwen3_moe's mlp.experts.e.down_proj
+ * ([D, I]).
+ */
 export function expertDownRows(ck: RandomCheckpoint, layer: number, expert: number): Float64Array {
   const D = ck.config.hiddenSize;
   const w =

@@ -26,7 +26,10 @@ import {
 const linear = (x: Float64Array, xOff: number, W: Float64Array, nIn: number, nOut: number) =>
   linearWithBias(x, xOff, W, null, nIn, nOut);
 
-/** Gemma2RMSNorm: x / sqrt(mean(x^2) + eps) * (offset + w), offset 1 as transformers stores the weights (0 where a GGUF file holds 1 + w). One row. */
+/**
+ * Gemma2RMSNorm: x / sqrt(mean(x^2) + eps) * (offset + w), offset 1 as transformers stores the weights (0 where a GGUF
+ * file holds 1 + w). One row.
+ */
 function gemmaNorm(
   x: Float64Array,
   xOff: number,

@@ -53,7 +53,10 @@ export function geluNew(x: number): number {
   return 0.5 * x * (1 + Math.tanh(Math.sqrt(2 / Math.PI) * (x + 0.044715 * x * x * x)));
 }
 
-/** erf in float64: erf(x) = 2/sqrt(pi) e^{-x^2} sum_n 2^n x^{2n+1} / (1*3*...*(2n+1)); all terms positive, so no cancellation. */
+/**
+ * erf in float64: erf(x) = 2/sqrt(pi) e^{-x^2} sum_n 2^n x^{2n+1} / (1*3*...*(2n+1)); all terms positive, so no
+ * cancellation.
+ */
 export function erf(x: number): number {
   if (x < 0) return -erf(-x);
   if (x > 6) return 1; // 1 - erf(6) < 3e-17

@@ -1,7 +1,8 @@
 // The deliberately naive float64 reference forward pass of the Llama family (llama, mistral, qwen2, qwen3,
 // olmo2, phi3, mixtral, qwen3_moe), in plain loops, written from the Hugging Face semantics (modeling_llama.py,
 // modeling_mistral.py, modeling_qwen2.py, modeling_qwen3.py, modeling_olmo2.py, modeling_phi3.py,
-// modeling_mixtral.py, modeling_qwen3_moe.py, modeling_rope_utils.py) and not from src/arch. Tests check the engine's graphs
+// modeling_mixtral.py, modeling_qwen3_moe.py, modeling_rope_utils.py) and not from src/arch. Tests check the engine's
+// graphs
 // against it, the way llm.c's test_gpt2.c checks its model. It is slow on purpose: no caching, no
 // batching, nothing clever; every number is computed where it is used.
 //
@@ -23,7 +24,10 @@ export function weight(weights: Weights, name: string): Float64Array {
   return w;
 }
 
-/** The name of the token embedding matrix (V, D): llama family "model.embed_tokens.weight"; gpt2 "wte.weight", optionally "transformer."-prefixed. */
+/**
+ * The name of the token embedding matrix (V, D): llama family "model.embed_tokens.weight"; gpt2 "wte.weight",
+ * optionally "transformer."-prefixed.
+ */
 export function tokenEmbeddingName(config: ModelConfig, weights: Weights): string {
   if (config.modelType !== 'gpt2') return 'model.embed_tokens.weight';
   return weights.has('transformer.wte.weight') ? 'transformer.wte.weight' : 'wte.weight';

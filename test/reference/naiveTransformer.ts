@@ -67,7 +67,9 @@ export function naiveProbability(
   return naiveSoftmaxRow(logits, config.vocabSize, position)[target];
 }
 
-/** The sequence the attribution runs on: the prompt, then every response token but the last (which is only predicted). */
+/**
+ * The sequence the attribution runs on: the prompt, then every response token but the last (which is only predicted).
+ */
 function attributionSequence(promptIds: readonly number[], responseIds: readonly number[]): number[] {
   if (promptIds.length === 0) throw new Error('naive attribution: the prompt is empty');
   if (responseIds.length === 0) throw new Error('naive attribution: the response is empty');

@@ -53,14 +53,6 @@ function fakeExplanation(prompt: string, seed: number, responseTexts: string[] =
   };
 }
 
-const unescape = (s: string) =>
-  s
-    .replace(/&lt;/g, '<')
-    .replace(/&gt;/g, '>')
-    .replace(/&quot;/g, '"')
-    .replace(/&#39;/g, "'")
-    .replace(/&amp;/g, '&');
-
 function dataScripts(html: string): unknown[] {
   return [...html.matchAll(/<script type="application\/json" class="lens-data">([\s\S]*?)<\/script>/g)].map((m) =>
     JSON.parse(m[1]),

@@ -37,7 +37,8 @@ test('define: two content words of some gloss, or a direct parent; generic or wr
     ['The round fruit of a tree.', 'A fruit with red or yellow skin.'],
     ['A vehicle with four wheels.', 'A genus of plants.'],
   );
-  // a one-word gloss needs only that word; the word's own stems never count ("school of music" is no definition of itself)
+  // a one-word gloss needs only that word; the word's own stems never count ("school of music" is no definition of
+  // itself)
   judge('define', { word: 'junior' }, ['Younger.', 'someone younger'], ['older']);
   judge(
     'define',

@@ -1,4 +1,5 @@
-// The shared state of the current explanation: edits recompute on the host, reset goes back, listeners hear each change.
+// The shared state of the current explanation: edits recompute on the host, reset goes back, listeners hear each
+// change.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { ExplanationState } from '../../src/ui/explanationState';

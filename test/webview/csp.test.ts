@@ -194,7 +194,8 @@ test('heads and compare pages under their CSP (dark)', { skip }, async () => {
     );
     assert.deepEqual(drawn, [true, true, true, true]);
     await compare.page.screenshot({ path: join(ARTIFACTS, 'compare-dark.png'), fullPage: true });
-    // a theme change (VS Code swaps <body>'s theme class and the colour variables) redraws the charts in the new colours
+    // a theme change (VS Code swaps <body>'s theme class and the colour variables) redraws the charts in the new
+    // colours
     const legendColour = () =>
       compare.page.locator('figure canvas >> nth=0').evaluate((c) => {
         const canvas = c as HTMLCanvasElement;

@@ -20,7 +20,10 @@ export interface Interaction {
 
 export const initialInteraction: Interaction = { focus: { kind: 'none' }, selection: new Set(), anchor: null };
 
-/** Click (or Space) on a prompt token: toggles it in the selection; with shift, selects the range from the anchor. Special tokens are never selected. */
+/**
+ * Click (or Space) on a prompt token: toggles it in the selection; with shift, selects the range from the anchor.
+ * Special tokens are never selected.
+ */
 export function clickPrompt(state: Interaction, view: ExplainView, index: number, shift: boolean): Interaction {
   const selection = new Set(state.selection);
   if (shift && state.anchor !== null) {

@@ -7,7 +7,8 @@
 //
 // The input is the stored leaf: uint8 [rows, rowBytes] for a block type, or the float16 / bfloat16 / float32
 // [rows, rowValues] tensor of a float type; or rows gathered from it ([..., rowBytes]: an embedding's rows for
-// some token ids), whose leading dims may be symbolic: only those rows are widened. In a backward pass the widening is recomputed (autodiff's
+// some token ids), whose leading dims may be symbolic: only those rows are widened. In a backward pass the widening is
+// recomputed (autodiff's
 // `recompute`) rather than kept alive from the forward pass.
 import { halfTable } from '../../model/half';
 import { Tensor, type Emitter, type OpDef } from '../tensor';
@@ -29,7 +30,10 @@ function decoder(e: Emitter, blocks: string) {
   const u8 = (v: number) => e.constant([v], 'uint8', [], `u8:${v}`);
   const shiftRight = (x: string, n: number) => (n === 0 ? x : e.node('BitShift', [x, u8(n)], { direction: 'RIGHT' }));
   const shiftLeft = (x: string, n: number) => (n === 0 ? x : e.node('BitShift', [x, u8(n)], { direction: 'LEFT' }));
-  /** The low `bits` bits of uint8 x: shifted out at the top and back (opset 17 has no BitwiseAnd; onnxruntime's uint8 Mod is slower than two shifts). */
+  /**
+   * The low `bits` bits of uint8 x: shifted out at the top and back (opset 17 has no BitwiseAnd; onnxruntime's uint8
+   * Mod is slower than two shifts).
+   */
   const low = (x: string, bits: number) => shiftRight(shiftLeft(x, 8 - bits), 8 - bits);
   const bytes = (from: number, to: number) => e.node('Slice', [blocks, e.ints([from]), e.ints([to]), e.ints([1])]);
   const toFloat = (x: string) => e.node('Cast', [x], { to: ONNX_DTYPE.float32 });

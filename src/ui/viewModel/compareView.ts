@@ -8,7 +8,10 @@ import type { CompareChart, CompareView } from '../../protocol';
 import { demonstratorPairNotice } from './demonstrator';
 import { explainView } from './explainView';
 
-/** What the charts read of the global comparison (src/engine/compareJson.ts: GlobalComparisonJson is one); a part left out draws as empty. */
+/**
+ * What the charts read of the global comparison (src/engine/compareJson.ts: GlobalComparisonJson is one); a part left
+ * out draws as empty.
+ */
 export interface GlobalSource {
   readonly layers: readonly {
     readonly layer: number;
