@@ -7,7 +7,8 @@ import { compareModels, DEFAULT_GLOBAL_OPTIONS } from '../engine/compare';
 import { compareJson, globalTables } from '../engine/compareJson';
 import { renderComparison } from '../engine/compareReport';
 import { compareHtml } from '../report/explainHtml';
-import { positiveInt } from './intOption';
+import { DEFAULT_MAX_NEW_TOKENS } from './estimateOutput';
+import { intOption } from './intOption';
 import { writeOutputFile } from './outputFile';
 import { readPromptOption } from './promptInput';
 import { report, requireDefaultModel, requireOutputFiles } from './report';
@@ -20,17 +21,20 @@ interface CompareOptions {
   tuned?: string;
   prompt?: string;
   promptFile?: string;
-  maxNewTokens: number;
+  maxNewTokens?: string;
   chat: ChatSetting;
   instruction: string[];
   global: boolean;
-  components: number;
+  components?: string;
   json?: string;
   html?: string;
-  threads?: number;
+  threads?: string;
 }
 
 async function runCompare(options: CompareOptions, defaults: { base: string; tuned: string }): Promise<void> {
+  const maxNewTokens = intOption(options.maxNewTokens, '--max-new-tokens', 1, DEFAULT_MAX_NEW_TOKENS, '24');
+  const components = intOption(options.components, '--components', 1, DEFAULT_GLOBAL_OPTIONS.components, '10');
+  const threads = options.threads === undefined ? undefined : intOption(options.threads, '--threads', 1, 1, '2');
   const prompt = readPromptOption(options);
   if (!prompt.ok) report(prompt.error);
   const baseDir = options.base ?? defaults.base;
@@ -56,11 +60,11 @@ async function runCompare(options: CompareOptions, defaults: { base: string; tun
       baseDir,
       tunedDir,
       prompt: prompt.value,
-      maxNewTokens: options.maxNewTokens,
+      maxNewTokens,
       chat: options.chat,
       instructions: options.instruction,
       global: options.global,
-      globalOptions: { ...DEFAULT_GLOBAL_OPTIONS, components: options.components, threads: options.threads },
+      globalOptions: { ...DEFAULT_GLOBAL_OPTIONS, components, threads },
     },
     { onProgress: bar.update },
   );
@@ -97,7 +101,7 @@ export function registerCompare(program: Command, defaults: { base: string; tune
     )
     .option('--prompt <text>', 'the prompt')
     .option('--prompt-file <file>', 'read the prompt from a file')
-    .option('--max-new-tokens <n>', 'most tokens each model generates', positiveInt, 24);
+    .option('--max-new-tokens <n>', `most tokens each model generates (default: ${DEFAULT_MAX_NEW_TOKENS})`);
   addChatOption(command, 'the prompt', 'when both models have one')
     .option(
       '--instruction <text>',
@@ -108,12 +112,10 @@ export function registerCompare(program: Command, defaults: { base: string; tune
     .option('--no-global', 'compare the explanations only (skip heads and concepts)')
     .option(
       '--components <k>',
-      'feed-forward components per layer for principal angles and categories',
-      positiveInt,
-      DEFAULT_GLOBAL_OPTIONS.components,
+      `feed-forward components per layer for principal angles and categories (default: ${DEFAULT_GLOBAL_OPTIONS.components})`,
     )
     .option('--json <file>', 'also write the full result as JSON (schema in docs/cli.md)')
     .option('--html <file>', 'also write a self-contained HTML report, the two models side by side')
-    .option('--threads <n>', 'onnxruntime threads (default: all cores)', positiveInt)
+    .option('--threads <n>', 'onnxruntime threads (default: all cores)')
     .action((options: CompareOptions) => runCompare(options, defaults));
 }
