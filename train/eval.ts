@@ -14,7 +14,7 @@ import { join } from 'node:path';
 import { SingleBar } from 'cli-progress';
 import { explainWith } from '../src/engine/explain';
 import { DEFAULT_HEADS_SETTINGS, headPatternsFor } from '../src/engine/heads';
-import { loadModel } from '../src/engine/loadModel';
+import { checkpointHandle, loadModel } from '../src/engine/loadModel';
 import { addCounts, NO_PAIRS, share, type PairCounts } from '../src/explain/headPatterns';
 import { instructionImportance, instructionMask } from '../src/explain/instructionImportance';
 import { INSTRUCTION_VERBS } from '../src/explain/wordLists';
@@ -53,7 +53,11 @@ async function verbShares(verbs: readonly string[]): Promise<VerbShares> {
     const file = join(dir, 'verbs.txt');
     writeFileSync(file, verbs.join('\n') + '\n');
     const of = async (modelDir: string) => {
-      const r = await headPatternsFor({ modelDir, instructionVerbsFile: file, settings: DEFAULT_HEADS_SETTINGS });
+      const r = await headPatternsFor({
+        model: checkpointHandle(modelDir),
+        instructionVerbsFile: file,
+        settings: DEFAULT_HEADS_SETTINGS,
+      });
       if (!r.ok) throw new Error(`heads of ${modelDir}: ${r.error.message}`);
       // no pairs: 0 (the pair count says why)
       const verbShare = (c: PairCounts) => share(c.instructionVerbPairs, c.pairs) ?? 0;

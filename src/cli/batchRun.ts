@@ -19,7 +19,7 @@ import { explainJson, type ExplainJson } from '../engine/explainJson';
 import type { ExplainRequest } from '../engine/explainTypes';
 import { loadModel } from '../engine/loadModel';
 import { resolveChat, type ChatSetting } from '../engine/chatSetting';
-import { openCheckpoint } from '../engine/loadModel';
+import { checkpointHandle, openCheckpoint } from '../engine/loadModel';
 import type { Checkpoint } from '../model/checkpoint';
 import { datasetFormatOf, parseDataset, type DatasetFormat, type DatasetItem } from '../explain/dataset';
 import { fail, ok, type LensError, type Result } from '../lensError';
@@ -133,7 +133,8 @@ export async function runBatch(o: BatchOptions): Promise<Result<BatchOutcome>> {
   const busyElsewhere: string[] = [];
   let finishedElsewhere = 0;
   if (todo.length > 0) {
-    const loaded = await loadModel(o.modelDir, { threads: o.threads }, checkpoint); // opened and checked by the plan
+    // the checkpoint the plan opened
+    const loaded = await loadModel(checkpointHandle(o.modelDir, checkpoint), { threads: o.threads });
     if (!loaded.ok) return loaded;
     const { model, seconds: loadSeconds } = loaded.value;
     const progress = batchProgress(todo.length, done.size, o.shard ? `${shardLabel(o.shard)} ` : '');

@@ -1,6 +1,7 @@
 // `concepts`: the feed-forward concepts of one checkpoint (docs/ARCHITECTURE.md, method 3), without a prompt: per layer
 // the leading principal components of W_down^T, their explained-variance ratios, top words and offline
 // labels. Text on stdout, the full result with --json.
+import { checkpointHandle } from '../runtime/openCheckpoint';
 import type { Command } from 'commander';
 import { conceptsFor } from '../engine/concepts';
 import { conceptsJson } from '../engine/conceptsJson';
@@ -31,7 +32,13 @@ async function runConcepts(options: ConceptsOptions, defaultModel: string): Prom
   requireOutputFiles([[options.json, '--json']]); // before the run, which takes minutes on a large model
   // the words stage has no count: the PCA bar stays up through it
   const bar = stageBar({ format: '{stage} [{bar}] {value}/{total} layers', stageWidth: 6, skip: 'words' });
-  const result = await conceptsFor(modelDir, { components, top, expert, threads, onProgress: bar.update });
+  const result = await conceptsFor(checkpointHandle(modelDir), {
+    components,
+    top,
+    expert,
+    threads,
+    onProgress: bar.update,
+  });
   bar.stop();
   if (!result.ok) report(result.error);
   if (options.json !== undefined) {

@@ -1,6 +1,7 @@
 // `heads`: the self-attention head patterns of one checkpoint (docs/ARCHITECTURE.md, method 2), without a prompt: per
 // layer and head the dimensions ranked by energy, the related word pairs of the leading ones, and the shares
 // of pairs with an instruction verb and with a general verb. Text on stdout, the full result with --json.
+import { checkpointHandle } from '../runtime/openCheckpoint';
 import type { Command } from 'commander';
 import { DEFAULT_HEADS_SETTINGS, headPatternsFor } from '../engine/heads';
 import { headsJson } from '../engine/headsJson';
@@ -39,7 +40,7 @@ async function runHeads(options: HeadsOptions, defaultModel: string): Promise<vo
   const bar = stageBar({ format: '{stage} [{bar}] {percentage}%', stageWidth: 6 }); // words, glove (bytes), layers
   const result = await headPatternsFor(
     {
-      modelDir,
+      model: checkpointHandle(modelDir),
       wordsFile: options.words,
       gloveFile: options.glove,
       instructionVerbsFile: options.instructionVerbs,

@@ -4,7 +4,7 @@
 // loaded one at a time and freed after use, so a comparison needs the memory of the larger model only.
 import { compareGlobal, type GlobalComparison, type ModelSummary } from '../explain/modelComparison';
 import { fail, ok, type Result } from '../lensError';
-import { openCheckpoint } from '../runtime/openCheckpoint';
+import { checkpointHandle, type CheckpointHandle } from '../runtime/openCheckpoint';
 import { conceptsFor, type ConceptsResult } from './concepts';
 import { explainWith } from './explain';
 import { explainJson, type ExplainJson } from './explainJson';
@@ -53,28 +53,28 @@ export interface CompareResult {
 const cancelled = () => fail('cancelled', 'the comparison was cancelled', 'Run it again when you are ready.');
 
 /** Whether both checkpoints have a chat template (for chat 'auto'); errors of either folder come first. */
-async function bothHaveChatTemplates(baseDir: string, tunedDir: string): Promise<Result<boolean>> {
-  const base = await openCheckpoint(baseDir);
-  if (!base.ok) return base;
-  const tuned = await openCheckpoint(tunedDir);
-  if (!tuned.ok) return tuned;
-  return ok(base.value.chatTemplate.ok && tuned.value.chatTemplate.ok);
+async function bothHaveChatTemplates(base: CheckpointHandle, tuned: CheckpointHandle): Promise<Result<boolean>> {
+  const b = await base.open();
+  if (!b.ok) return b;
+  const t = await tuned.open();
+  if (!t.ok) return t;
+  return ok(b.value.checkpoint.chatTemplate.ok && t.value.checkpoint.chatTemplate.ok);
 }
 
 async function explainOne(
   role: 'base' | 'tuned',
-  dir: string,
+  model: CheckpointHandle,
   request: CompareRequest,
   chat: boolean,
   threads: number | undefined,
   hooks: CompareHooks,
 ): Promise<Result<ExplainJson>> {
   hooks.onProgress?.({ stage: `${role}: load` });
-  const loaded = await loadModel(dir, { threads });
+  const loaded = await loadModel(model, { threads });
   if (!loaded.ok) return loaded;
   try {
     const explainRequest = {
-      modelDir: dir,
+      modelDir: model.path,
       prompt: request.prompt,
       maxNewTokens: request.maxNewTokens,
       chat,
@@ -97,22 +97,25 @@ async function explainOne(
 
 export async function compareModels(request: CompareRequest, hooks: CompareHooks = {}): Promise<Result<CompareResult>> {
   const threads = request.globalOptions?.threads;
+  // each model opened once for the whole job: the chat-template check, its explanation, heads and concepts
+  const baseModel = checkpointHandle(request.baseDir);
+  const tunedModel = checkpointHandle(request.tunedDir);
   let chat: boolean;
   if (request.chat === 'auto') {
-    const both = await bothHaveChatTemplates(request.baseDir, request.tunedDir);
+    const both = await bothHaveChatTemplates(baseModel, tunedModel);
     if (!both.ok) return both;
     chat = both.value;
   } else chat = request.chat;
-  const base = await explainOne('base', request.baseDir, request, chat, threads, hooks);
+  const base = await explainOne('base', baseModel, request, chat, threads, hooks);
   if (!base.ok) return base;
   if (hooks.signal?.aborted) return cancelled();
-  const tuned = await explainOne('tuned', request.tunedDir, request, chat, threads, hooks);
+  const tuned = await explainOne('tuned', tunedModel, request, chat, threads, hooks);
   if (!tuned.ok) return tuned;
   let global: GlobalComparison | null = null;
   if (request.global) {
     const compared = await globalComparisonFor(
-      request.baseDir,
-      request.tunedDir,
+      baseModel,
+      tunedModel,
       request.globalOptions ?? DEFAULT_GLOBAL_OPTIONS,
       hooks,
     );
@@ -140,18 +143,18 @@ function summary(heads: HeadsResult, concepts: ConceptsResult): ModelSummary {
 
 /** Heads and concepts of both models (weights only, no prompt), compared layer by layer. */
 export async function globalComparisonFor(
-  baseDir: string,
-  tunedDir: string,
+  baseModel: CheckpointHandle,
+  tunedModel: CheckpointHandle,
   options: GlobalOptions,
   hooks: CompareHooks = {},
 ): Promise<Result<GlobalComparison>> {
   const summaries: ModelSummary[] = [];
-  for (const [role, dir] of [
-    ['base', baseDir],
-    ['tuned', tunedDir],
+  for (const [role, model] of [
+    ['base', baseModel],
+    ['tuned', tunedModel],
   ] as const) {
     const heads = await headPatternsFor(
-      { modelDir: dir, settings: { ...DEFAULT_HEADS_SETTINGS, threads: options.threads } },
+      { model, settings: { ...DEFAULT_HEADS_SETTINGS, threads: options.threads } },
       {
         signal: hooks.signal,
         onProgress: (p) => hooks.onProgress?.({ stage: `${role}: heads (${p.stage})`, done: p.done, total: p.total }),
@@ -159,7 +162,7 @@ export async function globalComparisonFor(
     );
     if (!heads.ok) return heads;
     if (hooks.signal?.aborted) return cancelled();
-    const concepts = await conceptsFor(dir, {
+    const concepts = await conceptsFor(model, {
       components: options.components,
       top: options.top,
       threads: options.threads,

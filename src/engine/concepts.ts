@@ -25,7 +25,7 @@ import {
 } from '../explain/ffnConcepts';
 import { fail, LensFailure, ok, type Result } from '../lensError';
 import type { Checkpoint } from '../model/checkpoint';
-import { openCheckpoint } from '../runtime/openCheckpoint';
+import type { CheckpointHandle } from '../runtime/openCheckpoint';
 import {
   chebyshevFilter,
   combineRows64,
@@ -414,13 +414,15 @@ async function compute(
   });
 }
 
-/** Opens the checkpoint folder (headers, config, tokenizer: weights are read layer by layer) and computes. */
-export async function conceptsFor(modelDir: string, options: ConceptsOptions): Promise<Result<ConceptsResult>> {
-  const start = performance.now();
-  const checkpoint = await openCheckpoint(modelDir);
-  if (!checkpoint.ok) return checkpoint;
-  const load = seconds(start);
-  const result = await computeConcepts(checkpoint.value, options);
+/**
+ * The model's concepts, opening its checkpoint if no method has yet (headers, config, tokenizer: the weights are
+ * read layer by layer).
+ */
+export async function conceptsFor(model: CheckpointHandle, options: ConceptsOptions): Promise<Result<ConceptsResult>> {
+  const opened = await model.open();
+  if (!opened.ok) return opened;
+  const load = opened.value.seconds;
+  const result = await computeConcepts(opened.value.checkpoint, options);
   if (!result.ok) return result;
   return ok({ ...result.value, timing: { ...result.value.timing, load } });
 }

@@ -15,7 +15,7 @@ import { relatednessBaseline, unitRows, type RelatednessBaseline } from '../expl
 import { GENERAL_VERBS, INSTRUCTION_VERBS, parseWordList, verbForms } from '../explain/wordLists';
 import { meanTokenRows } from '../explain/wordVectors';
 import { fail, LensFailure, ok, type Result } from '../lensError';
-import { openCheckpoint } from '../runtime/openCheckpoint';
+import type { CheckpointHandle } from '../runtime/openCheckpoint';
 import { readGloveFor, type GloveVectors } from '../model/glove';
 import { commonEnglishWords } from '../model/commonWords';
 import { encodeWordList, encodeWords, vocabularyWords, type WordTokens } from '../model/wordTokens';
@@ -33,7 +33,8 @@ export interface HeadsSettings {
 export const DEFAULT_HEADS_SETTINGS: HeadsSettings = { top: 10, dims: 8, baselinePairs: 10_000, seed: 0 };
 
 export interface HeadsRequest {
-  readonly modelDir: string;
+  /** The model, opened when the word lists have been read (a bad file should not wait for a model to load). */
+  readonly model: CheckpointHandle;
   readonly wordsFile?: string; // default: the tokenizer's whole words
   readonly gloveFile?: string; // default: the model's input embeddings
   readonly instructionVerbsFile?: string; // default: INSTRUCTION_VERBS
@@ -279,11 +280,11 @@ export async function headPatternsFor(request: HeadsRequest, hooks: HeadsHooks =
       : ok([...GENERAL_VERBS]);
   if (!generalVerbs.ok) return generalVerbs;
 
-  const loadStart = performance.now();
-  const checkpoint = await openCheckpoint(request.modelDir);
-  if (!checkpoint.ok) return checkpoint;
-  const { config, tokenizer } = checkpoint.value;
-  const load = seconds(loadStart);
+  const opened = await request.model.open();
+  if (!opened.ok) return opened;
+  const { checkpoint } = opened.value;
+  const { config, tokenizer } = checkpoint;
+  const load = opened.value.seconds;
 
   const wordsStart = performance.now();
   let words: WordTokens[];
@@ -305,7 +306,7 @@ export async function headPatternsFor(request: HeadsRequest, hooks: HeadsHooks =
     if (words.length === 0)
       return fail(
         'bad-argument',
-        `the vocabulary of ${checkpoint.value.dir} has no whole alphabetic words`,
+        `the vocabulary of ${checkpoint.dir} has no whole alphabetic words`,
         'Pass --words FILE with one word a line.',
       );
     // plus the verbs of both lists that the vocabulary lacks as one token ("explain" may be " expl" + "ain"):
@@ -342,7 +343,7 @@ export async function headPatternsFor(request: HeadsRequest, hooks: HeadsHooks =
 
   let computed: Result<HeadsComputation>;
   try {
-    const weights = globalWeights(config, checkpoint.value.weights);
+    const weights = globalWeights(config, checkpoint.weights);
     computed = await computeHeadPatterns(
       {
         weights,
@@ -362,9 +363,9 @@ export async function headPatternsFor(request: HeadsRequest, hooks: HeadsHooks =
   return ok({
     ...computed.value,
     model: {
-      path: checkpoint.value.dir,
+      path: checkpoint.dir,
       architecture: config.architecture,
-      parameters: checkpoint.value.parameterCount,
+      parameters: checkpoint.parameterCount,
       layers: config.numLayers,
       heads: config.numHeads,
       kvHeads: config.numKvHeads,

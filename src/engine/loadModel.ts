@@ -1,21 +1,19 @@
-// Opens a checkpoint folder and builds its runtime model, timing both.
+// Builds a model's runtime model from its checkpoint handle (opened there if no method has yet), timing both.
 import { ok, type Result } from '../lensError';
-import type { Checkpoint } from '../model/checkpoint';
-import { openCheckpoint } from '../runtime/openCheckpoint';
-
-export { openCheckpoint };
 import { LensModel, type LoadOptions } from '../runtime/lensModel';
+import { checkpointHandle, openCheckpoint, type CheckpointHandle } from '../runtime/openCheckpoint';
 
-/** The folder's model; pass an already opened `checkpoint` to build from it instead of opening the folder again. */
+export { checkpointHandle, openCheckpoint, type CheckpointHandle };
+
+/** The model of `source`: a handle, or a path opened here. */
 export async function loadModel(
-  dir: string,
+  source: CheckpointHandle | string,
   options: LoadOptions = {},
-  opened?: Checkpoint,
 ): Promise<Result<{ model: LensModel; seconds: number }>> {
   const start = performance.now();
-  const checkpoint = opened ? ok(opened) : await openCheckpoint(dir);
-  if (!checkpoint.ok) return checkpoint;
-  const model = await LensModel.load(checkpoint.value, options);
+  const opened = await (typeof source === 'string' ? checkpointHandle(source) : source).open();
+  if (!opened.ok) return opened;
+  const model = await LensModel.load(opened.value.checkpoint, options);
   if (!model.ok) return model;
   return ok({ model: model.value, seconds: (performance.now() - start) / 1000 });
 }

@@ -9,7 +9,7 @@ import type { LensModel } from '../runtime/lensModel';
 import type { Checkpoint } from '../model/checkpoint';
 import { explainWith } from './explain';
 import { resolveChat } from './chatSetting';
-import { loadModel, openCheckpoint } from './loadModel';
+import { checkpointHandle, loadModel, openCheckpoint } from './loadModel';
 import { estimateRuns, estimateSummary, NOTICE_SECONDS } from './estimate';
 import { attentionOf } from './attention';
 import { DEFAULT_HEADS_SETTINGS, headPatternsFor } from './heads';
@@ -47,7 +47,7 @@ async function model(
     return ok({ model: kept.model, loadSeconds: 0 });
   }
   context.progress({ stage: 'load' });
-  const loaded = await loadModel(dir, { threads: context.threads }, opened);
+  const loaded = await loadModel(checkpointHandle(dir, opened), { threads: context.threads });
   if (!loaded.ok) return loaded;
   models.set(dir, loaded.value);
   for (const [oldDir, old] of models) {
@@ -99,13 +99,13 @@ async function runJob(job: EngineJob, context: JobContext): Promise<Result<Engin
       return explain(job, context);
     case 'heads': {
       const result = await headPatternsFor(
-        { modelDir: job.modelDir, settings: { ...DEFAULT_HEADS_SETTINGS, threads: context.threads } },
+        { model: checkpointHandle(job.modelDir), settings: { ...DEFAULT_HEADS_SETTINGS, threads: context.threads } },
         { signal: context.signal, onProgress: context.progress },
       );
       return result.ok ? ok(headsJson(result.value)) : result;
     }
     case 'concepts': {
-      const result = await conceptsFor(job.modelDir, {
+      const result = await conceptsFor(checkpointHandle(job.modelDir), {
         components: DEFAULT_GLOBAL_OPTIONS.components,
         top: DEFAULT_GLOBAL_OPTIONS.top,
         threads: context.threads,
@@ -120,8 +120,8 @@ async function runJob(job: EngineJob, context: JobContext): Promise<Result<Engin
     }
     case 'compare': {
       const result = await globalComparisonFor(
-        job.baseDir,
-        job.tunedDir,
+        checkpointHandle(job.baseDir),
+        checkpointHandle(job.tunedDir),
         { ...DEFAULT_GLOBAL_OPTIONS, threads: context.threads },
         { signal: context.signal, onProgress: context.progress },
       );

@@ -1,7 +1,7 @@
-// A checkpoint folder (or a GGUF file, src/gguf/ggufCheckpoint.ts) opened for any method: config.json, tokenizer and
-// safetensors headers read
-// (src/model/checkpoint.ts), then every tensor's shape checked against what config.json implies for its family,
-// before a graph is built or a weight is read.
+// A checkpoint folder (or a GGUF file, src/gguf/ggufCheckpoint.ts) opened for any method: config.json, tokenizer
+// and safetensors headers read (src/model/checkpoint.ts), then every tensor's shape checked against what
+// config.json implies for its family, before a graph is built or a weight is read. A job hands its methods a
+// CheckpointHandle, which opens the checkpoint the first time one of them needs it and never again.
 import { closeSync, openSync, readSync, statSync } from 'node:fs';
 import { checkWeightShapes, familyOf } from '../arch';
 import { fail, ok, type Result } from '../lensError';
@@ -64,4 +64,40 @@ export async function openCheckpoint(dir: string): Promise<Result<Checkpoint>> {
     }
   }
   return shapes.ok ? ok(checkpoint.value) : shapes;
+}
+
+/** A checkpoint opened, with the seconds that opening it took. */
+export interface OpenedCheckpoint {
+  readonly checkpoint: Checkpoint;
+  readonly seconds: number;
+}
+
+/**
+ * One model of a job, handed to each method that reads it (explain, heads, concepts, compare): it is opened the
+ * first time a method asks, and every later ask gets the same checkpoint (or the same error).
+ */
+export interface CheckpointHandle {
+  /** The folder, GGUF file or `ollama:NAME` as the user gave it. */
+  readonly path: string;
+  open(): Promise<Result<OpenedCheckpoint>>;
+}
+
+/** A handle on `path`; `opened`: a checkpoint already opened from it. */
+export function checkpointHandle(path: string, opened?: Checkpoint): CheckpointHandle {
+  let result: Promise<Result<OpenedCheckpoint>> | undefined = opened
+    ? Promise.resolve(ok({ checkpoint: opened, seconds: 0 }))
+    : undefined;
+  return {
+    path,
+    open() {
+      result ??= (async () => {
+        const start = performance.now();
+        const checkpoint = await openCheckpoint(path);
+        return checkpoint.ok
+          ? ok({ checkpoint: checkpoint.value, seconds: (performance.now() - start) / 1000 })
+          : checkpoint;
+      })();
+      return result;
+    },
+  };
 }

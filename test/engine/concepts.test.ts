@@ -9,6 +9,7 @@ import { after, test } from 'node:test';
 import { checkConceptsOptions, computeConcepts, conceptsFor, type ConceptsProgress } from '../../src/engine/concepts';
 import { loadCheckpoint } from '../../src/model/checkpoint';
 import { writeRandomCheckpoint } from '../helpers/randomCheckpoint';
+import { checkpointHandle } from '../../src/runtime/openCheckpoint';
 
 const root = mkdtempSync(join(tmpdir(), 'lens-concepts-engine-'));
 after(() => rmSync(root, { recursive: true, force: true }));
@@ -85,10 +86,10 @@ test('option checks: components within 1..d_model, top within the non-special vo
 });
 
 test('conceptsFor: a missing folder is a missing-file error; the load time is recorded', async () => {
-  const missing = await conceptsFor(join(root, 'nope'), { components: 2, top: 3 });
+  const missing = await conceptsFor(checkpointHandle(join(root, 'nope')), { components: 2, top: 3 });
   assert.ok(!missing.ok);
   assert.equal(missing.error.code, 'missing-file');
-  const r = await conceptsFor(ck.dir, { components: 2, top: 3 });
+  const r = await conceptsFor(checkpointHandle(ck.dir), { components: 2, top: 3 });
   assert.ok(r.ok);
   assert.ok(r.value.timing.load > 0);
 });
@@ -97,7 +98,7 @@ test('a layer whose tensor is missing is a missing-tensor error naming it', asyn
   const short = writeRandomCheckpoint(join(root, 'short'), { family: 'llama', hiddenSize: 16, numLayers: 2, seed: 52 });
   const path = join(short.dir, 'config.json');
   writeFileSync(path, JSON.stringify({ ...JSON.parse(readFileSync(path, 'utf8')), num_hidden_layers: 5 }));
-  const r = await conceptsFor(short.dir, { components: 2, top: 3 });
+  const r = await conceptsFor(checkpointHandle(short.dir), { components: 2, top: 3 });
   assert.ok(!r.ok);
   assert.equal(r.error.code, 'missing-tensor');
   // the shape check before any read names the first tensor of the first missing layer

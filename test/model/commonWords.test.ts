@@ -12,6 +12,7 @@ import { COMMON_WORDS, commonEnglishWords } from '../../src/model/commonWords';
 import { loadTokenizer } from '../../src/model/tokenizer';
 import { vocabularyWords } from '../../src/model/wordTokens';
 import { writeRandomCheckpoint } from '../helpers/randomCheckpoint';
+import { checkpointHandle } from '../../src/runtime/openCheckpoint';
 
 const root = mkdtempSync(join(tmpdir(), 'lens-common-words-'));
 after(() => rmSync(root, { recursive: true, force: true }));
@@ -61,7 +62,7 @@ test('a vocabulary with few English words: the default list is every word token'
     numLayers: 1,
     seed: 4,
   });
-  const r = await headPatternsFor({ modelDir: ck.dir, settings: { ...DEFAULT_HEADS_SETTINGS, top: 3 } });
+  const r = await headPatternsFor({ model: checkpointHandle(ck.dir), settings: { ...DEFAULT_HEADS_SETTINGS, top: 3 } });
   assert.ok(r.ok, !r.ok ? r.error.message : '');
   assert.equal(r.value.wordSource, 'vocabulary-all');
   assert.ok(['the', 'an', 'and'].every((w) => r.value.words.some((x) => x.word === w)));
@@ -78,7 +79,10 @@ test(
     const all = vocabularyWords(t.value).map((w) => w.word);
     const fragments = ['calend', 'toge', 'Afric', 'Engl'].filter((f) => all.includes(f));
     assert.ok(fragments.length >= 2, `the vocabulary has word starts such as ${fragments.join(', ')}`);
-    const r = await headPatternsFor({ modelDir: tuned, settings: { ...DEFAULT_HEADS_SETTINGS, top: 3 } });
+    const r = await headPatternsFor({
+      model: checkpointHandle(tuned),
+      settings: { ...DEFAULT_HEADS_SETTINGS, top: 3 },
+    });
     assert.ok(r.ok, !r.ok ? r.error.message : '');
     assert.equal(r.value.wordSource, 'vocabulary');
     const single = r.value.words.filter((w) => w.ids.length === 1).map((w) => w.word);
