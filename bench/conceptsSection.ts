@@ -5,14 +5,14 @@
 // A whole run takes about a fifth of a second, so each round times CONCEPTS_REPEATS runs back to back after
 // its quiet wait and keeps the best, as (a) keeps the best of its repeats: the first run after the wait pays
 // for cores the host had handed elsewhere while the machine idled, a cost of the wait, not of the method.
-// Where the time goes: the onnxruntime kernels (src/runtime/conceptKernels.ts) are timed call by call
+// Where the time goes: the onnxruntime kernels (src/methods/concepts/kernels.ts) are timed call by call
 // through wrappers; what is left is JS (weights read, means, orthonormalisation, Rayleigh-Ritz, merging).
 //
 // L layers, D model width, F feed-forward width, V vocabulary, k components.
 import { startInterval } from './contention';
-import type { Checkpoint } from '../src/model/checkpoint';
-import { computeConcepts, onnxConceptKernels, type ConceptsResult } from '../src/engine/concepts';
-import type { ConceptKernels } from '../src/explain/ffnConcepts';
+import type { Checkpoint } from '../src/runtime/checkpoint';
+import { computeConcepts, onnxConceptKernels, type ConceptsResult } from '../src/methods/concepts/run';
+import type { ConceptKernels } from '../src/methods/concepts/ffnConcepts';
 
 export const CONCEPTS = { components: 10, top: 10 }; // the CLI's defaults
 export const CONCEPTS_TARGET = 0.25;

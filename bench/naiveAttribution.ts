@@ -19,7 +19,7 @@ import {
   type GraphOutput,
   type Tensor,
 } from '../src/graph';
-import type { Checkpoint } from '../src/model/checkpoint';
+import type { Checkpoint } from '../src/runtime/checkpoint';
 import { checkpointWeights } from '../src/runtime/checkpointWeights';
 import { createSession, i64, ort } from '../src/runtime/onnxSession';
 import { relative } from 'node:path';

@@ -10,7 +10,7 @@ import { readdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { familyOf } from '../src/arch';
 import { Graph, type GraphOutput } from '../src/graph';
-import type { Checkpoint } from '../src/model/checkpoint';
+import type { Checkpoint } from '../src/runtime/checkpoint';
 import { checkpointWeights } from '../src/runtime/checkpointWeights';
 import { buildLensGraph } from '../src/runtime/lensGraph';
 import { BACKWARD_CHAINS, LensModel } from '../src/runtime/lensModel';

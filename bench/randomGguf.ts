@@ -18,8 +18,8 @@ import {
   writeSync,
 } from 'node:fs';
 import { join } from 'node:path';
-import { dequantizeBlocks } from '../src/gguf/dequantize';
-import { ggmlTypeByName, type GgmlType } from '../src/gguf/ggmlTypes';
+import { dequantizeBlocks } from '../src/model/dequantize';
+import { ggmlTypeByName, type GgmlType } from '../src/model/ggmlTypes';
 import { unpermutedRows } from '../src/gguf/tensorNames';
 import { ggufBytes, gv, type GgufValue } from '../test/helpers/ggufWriter';
 import { byteAlphabet } from '../test/helpers/randomGguf';

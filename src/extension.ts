@@ -4,7 +4,7 @@
 import * as vscode from 'vscode';
 import { join } from 'node:path';
 import { EngineClient } from './engine/client';
-import type { ExplainJson } from './engine/explainJson';
+import type { ExplainJson } from './methods/attribution/json';
 import type { ExplainPayload } from './protocol';
 import { registerCompareCommand } from './ui/compareCommand';
 import { ComparePanel } from './ui/comparePanel';

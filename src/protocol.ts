@@ -3,11 +3,11 @@
 //   host <-> webviews       (one pair of unions per view: explain panel, heads view, compare panel)
 // The webview bundles import this file for its types only. What a webview sends is untrusted input: the host
 // checks every message with src/ui/webviewMessages.ts before it acts on it.
-import type { GlobalComparisonJson } from './engine/compareJson';
-import type { ConceptsJson } from './engine/conceptsJson';
-import type { ExplainJson } from './engine/explainJson';
-import type { ExplainRequest } from './engine/explainTypes';
-import type { HeadsJson } from './engine/headsJson';
+import type { GlobalComparisonJson } from './methods/compare/json';
+import type { ConceptsJson } from './methods/concepts/json';
+import type { ExplainJson } from './methods/attribution/json';
+import type { ExplainRequest } from './methods/attribution/types';
+import type { HeadsJson } from './methods/heads/json';
 import type { LensError } from './lensError';
 
 // ---------------------------------------------------------------------------------------------------------
@@ -38,7 +38,7 @@ export type EngineJob =
 
 /** What an explanation looks like on the wire. */
 export interface ExplainPayload {
-  readonly json: ExplainJson; // the CLI's JSON contract (src/engine/explainJson.ts)
+  readonly json: ExplainJson; // the CLI's JSON contract (src/methods/attribution/json.ts)
   readonly text: string; // the plain-text rendering
 }
 

@@ -36,7 +36,7 @@ test('the files and folders docs/ARCHITECTURE.md names exist', () => {
   let checked = 0;
   for (const [, name] of text.matchAll(/`([^`\s]+)`/g)) {
     let path: string;
-    if (/^(src|webview)(\/|$)/.test(name)) {
+    if (/^(src|webview|test)(\/|$)/.test(name)) {
       path = name;
       folder = name.endsWith('/') || !/\.[a-z]+$/.test(name) ? name : dirname(name);
     } else if (/\.ts$/.test(name) && folder) path = join(folder, name);

@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
 import { parse } from 'yaml';
-import { parseCsv } from '../src/cli/summaryCsv';
+import { parseCsv } from '../src/methods/attribution/summaryCsv';
 import { writeRandomCheckpoint } from './helpers/randomCheckpoint';
 
 const ROOT = join(__dirname, '..');

@@ -12,12 +12,12 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'no
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { SingleBar } from 'cli-progress';
-import { explainWith } from '../src/engine/explain';
-import { DEFAULT_HEADS_SETTINGS, headPatternsFor } from '../src/engine/heads';
-import { checkpointHandle, loadModel } from '../src/engine/loadModel';
-import { addCounts, NO_PAIRS, share, type PairCounts } from '../src/explain/headPatterns';
-import { instructionImportance, instructionMask } from '../src/explain/instructionImportance';
-import { INSTRUCTION_VERBS } from '../src/explain/wordLists';
+import { explainWith } from '../src/methods/attribution/run';
+import { DEFAULT_HEADS_SETTINGS, headPatternsFor } from '../src/methods/heads/run';
+import { checkpointHandle, loadModel } from '../src/runtime/loadModel';
+import { addCounts, NO_PAIRS, share, type PairCounts } from '../src/methods/heads/headPatterns';
+import { instructionImportance, instructionMask } from '../src/methods/attribution/instructionImportance';
+import { INSTRUCTION_VERBS } from '../src/methods/heads/wordLists';
 import type { LensModel } from '../src/runtime/lensModel';
 import { evaluationText, summarize, type EvalRow, type Scored, type VerbShares } from './evalReport';
 import { checkAnswer, familyOf, taskVerbs, type Example } from './data/tasks';

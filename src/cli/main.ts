@@ -3,12 +3,12 @@
 // in its own file of src/cli. Results go to stdout and --json (--html for reports); progress and errors to stderr.
 import { Command } from 'commander';
 import { join } from 'node:path';
-import { registerBatch } from './batch';
-import { registerCompare } from './compare';
-import { registerConcepts } from './concepts';
-import { registerExplain } from './explain';
-import { registerHeads } from './heads';
-import { registerScore } from './score';
+import { registerBatch } from '../methods/attribution/batchCli';
+import { registerCompare } from '../methods/compare/cli';
+import { registerConcepts } from '../methods/concepts/cli';
+import { registerExplain } from '../methods/attribution/cli';
+import { registerHeads } from '../methods/heads/cli';
+import { registerScore } from '../methods/attribution/scoreCli';
 
 /** The embedded instruction-tuned model (models/ beside dist/, where the bundle runs from). */
 const DEFAULT_MODEL = join(__dirname, '..', 'models', 'wordnet-tuned');

@@ -2,7 +2,7 @@
 // pass, summarised per head as the mean attention to each prompt token while the response is produced; a
 // single head's full map on request. The last sequence's maps are kept, so clicking through heads costs
 // no forward pass.
-import { attentionToPrompt } from '../explain/attentionToPrompt';
+import { attentionToPrompt } from './attentionToPrompt';
 import { fail, ok, type Result } from '../lensError';
 import type { AttentionPayload, AttentionRequest } from '../protocol';
 import type { LensModel } from '../runtime/lensModel';

@@ -2,22 +2,22 @@
 // host's thread. Loaded models are kept by folder (the two most recent: a comparison needs a pair), so later
 // jobs skip loading. One job runs at a time; a cancelled job stops at its next check and frees the worker.
 import { parentPort } from 'node:worker_threads';
-import { explainJson } from './explainJson';
-import { renderExplanation } from './textReport';
+import { explainJson } from '../methods/attribution/json';
+import { renderExplanation } from '../methods/attribution/text';
 import type { EngineJob, EngineProgress, EngineResults, WorkerRequest, WorkerResponse } from '../protocol';
 import type { LensModel } from '../runtime/lensModel';
-import type { Checkpoint } from '../model/checkpoint';
-import { explainWith } from './explain';
-import { resolveChat } from './chatSetting';
-import { checkpointHandle, loadModel, openCheckpoint } from './loadModel';
-import { estimateRuns, estimateSummary, NOTICE_SECONDS } from './estimate';
+import type { Checkpoint } from '../runtime/checkpoint';
+import { explainWith } from '../methods/attribution/run';
+import { resolveChat } from '../methods/attribution/chatSetting';
+import { checkpointHandle, loadModel, openCheckpoint } from '../runtime/loadModel';
+import { estimateRuns, estimateSummary, NOTICE_SECONDS } from '../methods/attribution/estimate';
 import { attentionOf } from './attention';
-import { DEFAULT_HEADS_SETTINGS, headPatternsFor } from './heads';
-import { headsJson } from './headsJson';
-import { conceptsFor } from './concepts';
-import { conceptsJson } from './conceptsJson';
-import { DEFAULT_GLOBAL_OPTIONS, globalComparisonFor } from './compare';
-import { globalJson } from './compareJson';
+import { DEFAULT_HEADS_SETTINGS, headPatternsFor } from '../methods/heads/run';
+import { headsJson } from '../methods/heads/json';
+import { conceptsFor } from '../methods/concepts/run';
+import { conceptsJson } from '../methods/concepts/json';
+import { DEFAULT_GLOBAL_OPTIONS, globalComparisonFor } from '../methods/compare/run';
+import { globalJson } from '../methods/compare/json';
 import { ok, type Result } from '../lensError';
 
 const port = parentPort;

@@ -10,7 +10,7 @@ import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { gguf } from '@huggingface/gguf';
 import { fail, ok, type Result } from '../lensError';
-import { ggmlType, ggmlTypeName, READABLE_TYPES, rowBytes, type GgmlType } from './ggmlTypes';
+import { ggmlType, ggmlTypeName, READABLE_TYPES, rowBytes, type GgmlType } from '../model/ggmlTypes';
 
 export type GgufScalar = number | string | boolean;
 export type GgufValue = GgufScalar | readonly GgufValue[];

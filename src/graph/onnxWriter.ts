@@ -1,6 +1,6 @@
 // The one writer of ONNX models. Every graph we run goes out through it: the DSL's (src/graph/emit.ts, which
 // encodes its nodes as it goes and hands over the graph's bytes) and the node lists of the heads and concepts
-// kernels (src/runtime/headsKernel.ts, conceptKernels.ts), written directly with the helpers below for what
+// kernels (src/methods/heads/kernel.ts, conceptKernels.ts), written directly with the helpers below for what
 // the DSL does not express (TopK's two outputs, a Loop's subgraph). One IR version, one opset, one producer
 // name, one protobuf framing.
 import { onnx } from 'onnx-proto';

@@ -6,9 +6,9 @@
 import { closeSync, existsSync, fstatSync, openSync, read, readSync, readFileSync } from 'node:fs';
 import { basename, isAbsolute, join, resolve } from 'node:path';
 import { fail, LensFailure, ok, type Result } from '../lensError';
-import { halfTable } from './half';
-import { dequantizeBlocks } from '../gguf/dequantize';
-import { ggmlTypeByName } from '../gguf/ggmlTypes';
+import { halfTable } from '../graph/half';
+import { dequantizeBlocks } from './dequantize';
+import { ggmlTypeByName } from './ggmlTypes';
 
 /** Bytes per element of each dtype the format defines. Only the float ones can be read as f32. */
 const DTYPE_BYTES = {
@@ -32,7 +32,7 @@ export type Dtype = keyof typeof DTYPE_BYTES;
 
 const isDtype = (x: unknown): x is Dtype => typeof x === 'string' && Object.hasOwn(DTYPE_BYTES, x);
 
-/** ggml's block types (src/gguf/ggmlTypes.ts): a tensor of a GGUF file in one of these is read through its blocks. */
+/** ggml's block types (src/model/ggmlTypes.ts): a tensor of a GGUF file in one of these is read through its blocks. */
 export type BlockDtype = 'Q4_0' | 'Q4_1' | 'Q5_0' | 'Q5_1' | 'Q8_0' | 'Q4_K' | 'Q5_K' | 'Q6_K';
 
 export interface TensorInfo {

@@ -19,7 +19,7 @@ const WHOLE_WORD = /^ (\p{L}{2,})$/u;
  * Word tokens of a vocabulary: every token that reads as a space followed by two or more letters and that
  * `keep` accepts (all by default), one token each, in id order (a text seen twice is kept once). A vocabulary
  * cannot tell a whole word from the start of a longer one (" enem" of " enemy"): the default word list keeps
- * only dictionary words (src/engine/heads.ts).
+ * only dictionary words (src/methods/heads/run.ts).
  */
 export function vocabularyWords(tokenizer: LensTokenizer, keep: (word: string) => boolean = () => true): WordTokens[] {
   const seen = new Set<string>();

@@ -2,7 +2,7 @@
 // points straight into the safetensors file (no bytes are read here), cast to the compute dtype at its use.
 import type { WeightSource } from '../arch';
 import { cast, gather, ggmlWeight, reshape, type DType, type Graph, type Tensor } from '../graph';
-import { ggmlTypeByName } from '../gguf/ggmlTypes';
+import { ggmlTypeByName } from '../model/ggmlTypes';
 import { LensFailure } from '../lensError';
 import { elementCount, type TensorInfo, type WeightStore } from '../model/safetensors';
 import { findTensor, lookupTensor } from '../model/weightNames';

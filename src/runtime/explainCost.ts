@@ -3,7 +3,7 @@
 // memory, and the expected seconds on this machine from its calibrated rates (calibration.ts).
 // N prompt tokens, M response tokens (generated: at most max-new-tokens; EOS may stop it earlier).
 import { evaluateFlops, flopTerms, type FlopTerm } from '../graph';
-import type { Checkpoint } from '../model/checkpoint';
+import type { Checkpoint } from './checkpoint';
 import { attributionBatches, chainRows } from './attributionBatches';
 import type { Calibration } from './calibration';
 import { ATTRIBUTION_BATCH, lensGraphFor } from './lensModel';

@@ -6,7 +6,7 @@ import { relative } from 'node:path';
 import { familyOf } from '../arch';
 import { emitModel, Graph } from '../graph';
 import { fail, LensFailure, ok, type Result } from '../lensError';
-import type { Checkpoint } from '../model/checkpoint';
+import type { Checkpoint } from './checkpoint';
 import { readRows, type TensorInfo } from '../model/safetensors';
 import { checkpointWeights, findTensor } from './checkpointWeights';
 import { attributionBatches, chainRows } from './attributionBatches';

@@ -1,12 +1,12 @@
-// A checkpoint folder (or a GGUF file, src/gguf/ggufCheckpoint.ts) opened for any method: config.json, tokenizer
-// and safetensors headers read (src/model/checkpoint.ts), then every tensor's shape checked against what
+// A checkpoint folder (or a GGUF file, src/runtime/ggufCheckpoint.ts) opened for any method: config.json, tokenizer
+// and safetensors headers read (src/runtime/checkpoint.ts), then every tensor's shape checked against what
 // config.json implies for its family, before a graph is built or a weight is read. A job hands its methods a
 // CheckpointHandle, which opens the checkpoint the first time one of them needs it and never again.
 import { closeSync, openSync, readSync, statSync } from 'node:fs';
 import { checkWeightShapes, familyOf } from '../arch';
 import { fail, ok, type Result } from '../lensError';
-import { loadCheckpoint, type Checkpoint } from '../model/checkpoint';
-import { loadGgufCheckpoint } from '../gguf/ggufCheckpoint';
+import { loadCheckpoint, type Checkpoint } from './checkpoint';
+import { loadGgufCheckpoint } from './ggufCheckpoint';
 import { findOllamaModel, OLLAMA_PREFIX } from '../gguf/ollamaStore';
 
 /** An Ollama model's GGUF file, named as the user named it ("ollama:NAME:TAG") in what is shown. */

@@ -3,7 +3,7 @@
 // comparison (head word pairs and feed-forward concepts of both models, the engine's compare job) follows in
 // the same panel. Explanations are cached per (model, prompt, settings), global comparisons per pair.
 import * as vscode from 'vscode';
-import type { GlobalComparisonJson } from '../engine/compareJson';
+import type { GlobalComparisonJson } from '../methods/compare/json';
 import type { ComparePanel } from './comparePanel';
 import { explainPrompt, selectedPrompt, type ExplainDeps } from './explainCommand';
 import { EMBEDDED_BASE, EMBEDDED_TUNED, type ModelEntry } from './models';

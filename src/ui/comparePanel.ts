@@ -2,9 +2,9 @@
 // instruction importance and its difference, and the global comparisons as charts. Export writes the pair
 // as JSON or as the self-contained HTML comparison report.
 import * as vscode from 'vscode';
-import type { GlobalComparisonJson } from '../engine/compareJson';
+import type { GlobalComparisonJson } from '../methods/compare/json';
 import type { ComparePanelUpdate } from '../protocol';
-import { compareHtml } from '../report/explainHtml';
+import { compareHtml } from '../methods/attribution/html';
 import { fileStem, saveExport } from './exportFile';
 import { LensPanel } from './lensPanel';
 import { ADD_MODEL_COMMAND } from './modelPicker';

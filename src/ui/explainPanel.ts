@@ -3,7 +3,7 @@
 // instruction edits and export requests. It renders ExplanationState; it computes nothing itself.
 import * as vscode from 'vscode';
 import type { ExplainPanelUpdate } from '../protocol';
-import { explainHtml } from '../report/explainHtml';
+import { explainHtml } from '../methods/attribution/html';
 import type { ExplanationState } from './explanationState';
 import { fileStem, saveExport } from './exportFile';
 import { LensPanel } from './lensPanel';

@@ -1,9 +1,9 @@
 // The explanation the user is looking at: the engine's result, and the instruction as the user has edited it.
 // The explain panel renders it, the heads view shades its grid by it. Marking tokens recomputes the
-// instruction importance here, on the host (src/engine/instructionEdit.ts): the webview never computes.
+// instruction importance here, on the host (src/methods/attribution/instructionEdit.ts): the webview never computes.
 // Pure (no vscode): listeners are plain callbacks.
-import type { ExplainJson } from '../engine/explainJson';
-import { editInstruction } from '../engine/instructionEdit';
+import type { ExplainJson } from '../methods/attribution/json';
+import { editInstruction } from '../methods/attribution/instructionEdit';
 
 export interface Explanation {
   readonly modelName: string;

@@ -5,8 +5,8 @@
 // click away. All model work runs in the engine worker; the numbers are shaped by viewModel/headsView.ts.
 import * as vscode from 'vscode';
 import type { EngineClient } from '../engine/client';
-import type { ConceptsJson } from '../engine/conceptsJson';
-import type { HeadsJson } from '../engine/headsJson';
+import type { ConceptsJson } from '../methods/concepts/json';
+import type { HeadsJson } from '../methods/heads/json';
 import type { AttentionPayload, EngineJob, EngineResults, HeadsViewUpdate } from '../protocol';
 import type { Explanation, ExplanationState } from './explanationState';
 import { progressMessage, reportFailure } from './progress';

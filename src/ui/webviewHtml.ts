@@ -3,7 +3,7 @@
 // nonce; styles come from our stylesheet, from constructable stylesheets (the toolkit's components) or from
 // <style> elements carrying the nonce (the toolkit reads it from the csp-nonce meta tag). Pure (no vscode).
 import { randomBytes } from 'node:crypto';
-import { escapeHtml } from '../report/explainHtml';
+import { escapeHtml } from '../methods/attribution/html';
 
 export interface WebviewPage {
   /** webview.cspSource: the origin the webview serves the extension's files from. */

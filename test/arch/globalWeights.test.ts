@@ -6,7 +6,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { globalWeights } from '../../src/arch';
-import { loadCheckpoint } from '../../src/model/checkpoint';
+import { loadCheckpoint } from '../../src/runtime/checkpoint';
 import { writeRandomCheckpoint } from '../helpers/randomCheckpoint';
 
 const at = (w: Float64Array, cols: number, r: number, c: number) => w[r * cols + c];

@@ -17,7 +17,7 @@ import {
 import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
-import { parseCsv, parseSummary, summaryLine, SUMMARY_COLUMNS } from '../../src/cli/summaryCsv';
+import { parseCsv, parseSummary, summaryLine, SUMMARY_COLUMNS } from '../../src/methods/attribution/summaryCsv';
 import { writeRandomCheckpoint } from '../helpers/randomCheckpoint';
 import { runCli } from './cliRunner';
 

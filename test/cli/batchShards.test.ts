@@ -7,8 +7,8 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSy
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
-import { shardOf } from '../../src/cli/shard';
-import { parseCsv } from '../../src/cli/summaryCsv';
+import { shardOf } from '../../src/methods/attribution/shard';
+import { parseCsv } from '../../src/methods/attribution/summaryCsv';
 import { writeRandomCheckpoint } from '../helpers/randomCheckpoint';
 import { runCli } from './cliRunner';
 

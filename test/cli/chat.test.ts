@@ -5,7 +5,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
-import { endOfSequenceHint, onlyEndOfSequence, resolveChat } from '../../src/engine/chatSetting';
+import { endOfSequenceHint, onlyEndOfSequence, resolveChat } from '../../src/methods/attribution/chatSetting';
 import { ok } from '../../src/lensError';
 import { writeRandomCheckpoint } from '../helpers/randomCheckpoint';
 import { runCli } from './cliRunner';

@@ -7,7 +7,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'no
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
-import { loadCheckpoint } from '../../src/model/checkpoint';
+import { loadCheckpoint } from '../../src/runtime/checkpoint';
 import { CostModel } from '../../src/runtime/explainCost';
 import { writeRandomCheckpoint } from '../helpers/randomCheckpoint';
 import { runCli } from './cliRunner';

@@ -5,8 +5,8 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, utimesSync,
 import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
-import { claimAlive, lockPath, STALE_MS, tryLock } from '../../src/cli/idLock';
-import { fnv1a, parseShard, shardOf } from '../../src/cli/shard';
+import { claimAlive, lockPath, STALE_MS, tryLock } from '../../src/methods/attribution/idLock';
+import { fnv1a, parseShard, shardOf } from '../../src/methods/attribution/shard';
 
 const root = mkdtempSync(join(tmpdir(), 'lens-shard-'));
 after(() => rmSync(root, { recursive: true, force: true }));

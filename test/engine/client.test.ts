@@ -6,7 +6,7 @@ import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
 import { EngineClient } from '../../src/engine/client';
-import { NOTICE_SECONDS } from '../../src/engine/estimate';
+import { NOTICE_SECONDS } from '../../src/methods/attribution/estimate';
 import { calibrationKey } from '../../src/runtime/calibration';
 import { writeRandomCheckpoint } from '../helpers/randomCheckpoint';
 

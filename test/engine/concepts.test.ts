@@ -6,8 +6,13 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
-import { checkConceptsOptions, computeConcepts, conceptsFor, type ConceptsProgress } from '../../src/engine/concepts';
-import { loadCheckpoint } from '../../src/model/checkpoint';
+import {
+  checkConceptsOptions,
+  computeConcepts,
+  conceptsFor,
+  type ConceptsProgress,
+} from '../../src/methods/concepts/run';
+import { loadCheckpoint } from '../../src/runtime/checkpoint';
 import { writeRandomCheckpoint } from '../helpers/randomCheckpoint';
 import { checkpointHandle } from '../../src/runtime/openCheckpoint';
 

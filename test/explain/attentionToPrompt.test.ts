@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { attentionToPrompt } from '../../src/explain/attentionToPrompt';
+import { attentionToPrompt } from '../../src/engine/attentionToPrompt';
 import { mulberry32 } from '../helpers/prng';
 
 test('mean attention to each prompt token over the positions that produce the response', () => {

@@ -7,7 +7,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
-import { computeConcepts, componentRows, type ConceptsResult } from '../../src/engine/concepts';
+import { computeConcepts, componentRows, type ConceptsResult } from '../../src/methods/concepts/run';
 import {
   centreNeurons,
   kernelsFromMatmul,
@@ -17,9 +17,9 @@ import {
   startRows,
   topWordLists,
   topWordsByCosine,
-} from '../../src/explain/ffnConcepts';
+} from '../../src/methods/concepts/ffnConcepts';
 import { matmulTransposed } from '../../src/runtime/matmulSession';
-import { loadCheckpoint, type Checkpoint } from '../../src/model/checkpoint';
+import { loadCheckpoint, type Checkpoint } from '../../src/runtime/checkpoint';
 import { gaussian, mulberry32 } from '../helpers/prng';
 import {
   writeRandomCheckpoint,

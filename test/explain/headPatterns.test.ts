@@ -12,11 +12,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
 import { globalWeights } from '../../src/arch';
-import { computeHeadPatterns, type HeadsComputation } from '../../src/engine/heads';
-import { rankDescending, topByMagnitude, topByMagnitudeColumns } from '../../src/explain/headPatterns';
-import { GENERAL_VERBS, INSTRUCTION_VERBS, parseWordList, verbForms } from '../../src/explain/wordLists';
-import { loadCheckpoint } from '../../src/model/checkpoint';
-import { readGloveFor } from '../../src/model/glove';
+import { computeHeadPatterns, type HeadsComputation } from '../../src/methods/heads/run';
+import { rankDescending, topByMagnitude, topByMagnitudeColumns } from '../../src/methods/heads/headPatterns';
+import { GENERAL_VERBS, INSTRUCTION_VERBS, parseWordList, verbForms } from '../../src/methods/heads/wordLists';
+import { loadCheckpoint } from '../../src/runtime/checkpoint';
+import { readGloveFor } from '../../src/methods/heads/glove';
 import { encodeWords } from '../../src/model/wordTokens';
 import {
   writeRandomCheckpoint,

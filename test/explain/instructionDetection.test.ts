@@ -4,9 +4,9 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { detectInstructionSpans } from '../../src/explain/instructionDetection';
-import { instructionMask, locateSpans } from '../../src/explain/instructionImportance';
-import { pieceOffsets } from '../../src/explain/pieceOffsets';
+import { detectInstructionSpans } from '../../src/methods/attribution/instructionDetection';
+import { instructionMask, locateSpans } from '../../src/methods/attribution/instructionImportance';
+import { pieceOffsets } from '../../src/methods/attribution/pieceOffsets';
 
 const PAPER = join(__dirname, '..', 'fixtures', 'paper');
 

@@ -4,9 +4,13 @@ import assert from 'node:assert/strict';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { importanceDensity, thresholdLevels } from '../../src/explain/density';
-import { instructionImportance, instructionMask, locateSpans } from '../../src/explain/instructionImportance';
-import { pieceOffsets } from '../../src/explain/pieceOffsets';
+import { importanceDensity, thresholdLevels } from '../../src/methods/attribution/density';
+import {
+  instructionImportance,
+  instructionMask,
+  locateSpans,
+} from '../../src/methods/attribution/instructionImportance';
+import { pieceOffsets } from '../../src/methods/attribution/pieceOffsets';
 
 const PAPER = join(__dirname, '..', 'fixtures', 'paper');
 

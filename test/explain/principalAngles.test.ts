@@ -3,7 +3,7 @@
 // eigenvalues of M M^T, M = A B^T, from the Jacobi reference, as squared cosines.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { principalAngles } from '../../src/explain/principalAngles';
+import { principalAngles } from '../../src/methods/compare/principalAngles';
 import { gaussian, mulberry32 } from '../helpers/prng';
 import { jacobiEigen } from '../reference/jacobiEigen';
 

@@ -3,7 +3,12 @@
 // subspace they span), the residuals it reports, and the count of product rows it claims.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { chebyshevSteps, filterByProducts, topEigenpairs, type MultiplyRows } from '../../src/explain/topEigenpairs';
+import {
+  chebyshevSteps,
+  filterByProducts,
+  topEigenpairs,
+  type MultiplyRows,
+} from '../../src/methods/concepts/topEigenpairs';
 import { gaussian, mulberry32 } from '../helpers/prng';
 import { jacobiEigen } from '../reference/jacobiEigen';
 

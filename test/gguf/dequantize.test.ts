@@ -3,8 +3,8 @@
 // (scales, mins, packed 6-bit scales, high bits, quants) the block with that one bit flipped.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { dequantizeBlocks } from '../../src/gguf/dequantize';
-import { ggmlType, ggmlTypeByName, READABLE_TYPES, type GgmlType } from '../../src/gguf/ggmlTypes';
+import { dequantizeBlocks } from '../../src/model/dequantize';
+import { ggmlType, ggmlTypeByName, READABLE_TYPES, type GgmlType } from '../../src/model/ggmlTypes';
 import { ggmlDequantize, ggmlQuantize } from '../helpers/ggmlReference';
 import { gaussian, mulberry32 } from '../helpers/prng';
 

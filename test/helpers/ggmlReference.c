@@ -1,5 +1,5 @@
 /* ggml's own quantization and dequantization, from the libggml-base.so that node-llama-cpp ships: the
- * independent reference for src/gguf/dequantize.ts and the quantizer for the GGUF files the tests write.
+ * independent reference for src/model/dequantize.ts and the quantizer for the GGUF files the tests write.
  *   ggmlReference dequantize TYPE VALUES   < blocks > f32 values
  *   ggmlReference quantize TYPE ROWS ROW   < f32 values > blocks
  * TYPE is ggml's type number. The library is opened at run time (argv's LIBGGML environment variable); the

@@ -10,7 +10,7 @@
 // order (Gemma's norms as the file holds them, 1 + w), and the ModelConfig the file implies for a reader
 // that runs it as llama.cpp does (Gemma's norm offset already in the weights; Phi-3 without its window).
 import { readFileSync } from 'node:fs';
-import { ggmlTypeByName } from '../../src/gguf/ggmlTypes';
+import { ggmlTypeByName } from '../../src/model/ggmlTypes';
 import type { ModelConfig } from '../../src/model/config';
 import { ggmlDequantize, ggmlQuantize } from './ggmlReference';
 import { f32Bytes, gv, writeGguf, type GgufTensorSpec, type GgufValue } from './ggufWriter';

@@ -6,7 +6,7 @@
 // order: the float64 reference runs on exactly these values.
 import { parseConfig } from '../../src/arch';
 import type { ModelConfig } from '../../src/model/config';
-import { ggmlTypeByName } from '../../src/gguf/ggmlTypes';
+import { ggmlTypeByName } from '../../src/model/ggmlTypes';
 import { ggufTensorName } from '../../src/gguf/tensorNames';
 import { ggmlDequantize, ggmlQuantize } from './ggmlReference';
 import { f32Bytes, gv, writeGguf, type GgufTensorSpec, type GgufValue } from './ggufWriter';

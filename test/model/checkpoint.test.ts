@@ -1,10 +1,10 @@
-// src/model/checkpoint.ts on a tiny Llama checkpoint the test writes, and on folders missing a piece.
+// src/runtime/checkpoint.ts on a tiny Llama checkpoint the test writes, and on folders missing a piece.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { loadCheckpoint } from '../../src/model/checkpoint';
+import { loadCheckpoint } from '../../src/runtime/checkpoint';
 import { writeSafetensors, type TensorToWrite } from '../helpers/safetensorsWriter';
 import { writeByteFallbackTokenizer } from '../helpers/tokenizerJson';
 

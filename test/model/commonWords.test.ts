@@ -1,4 +1,4 @@
-// The default word list of the head-pattern method: common English words (SUBTLEX-US, src/model/commonWords.ts)
+// The default word list of the head-pattern method: common English words (SUBTLEX-US, src/methods/heads/commonWords.ts)
 // among the vocabulary's lower-case word tokens, so that starts of longer words (" calend" of " calendar") stay
 // out; every word token when a vocabulary has too few English ones.
 import assert from 'node:assert/strict';
@@ -7,8 +7,8 @@ import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
-import { headPatternsFor, DEFAULT_HEADS_SETTINGS, MIN_ENGLISH_WORDS } from '../../src/engine/heads';
-import { COMMON_WORDS, commonEnglishWords } from '../../src/model/commonWords';
+import { headPatternsFor, DEFAULT_HEADS_SETTINGS, MIN_ENGLISH_WORDS } from '../../src/methods/heads/run';
+import { COMMON_WORDS, commonEnglishWords } from '../../src/methods/heads/commonWords';
 import { loadTokenizer } from '../../src/model/tokenizer';
 import { vocabularyWords } from '../../src/model/wordTokens';
 import { writeRandomCheckpoint } from '../helpers/randomCheckpoint';

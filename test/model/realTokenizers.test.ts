@@ -7,7 +7,7 @@
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { tokenizePrompt } from '../../src/engine/promptTokens';
+import { tokenizePrompt } from '../../src/methods/attribution/promptTokens';
 import { loadChatTemplate, renderChat } from '../../src/model/chatTemplate';
 import { loadTokenizer } from '../../src/model/tokenizer';
 

@@ -8,7 +8,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { tokenizePrompt } from '../../src/engine/promptTokens';
+import { tokenizePrompt } from '../../src/methods/attribution/promptTokens';
 import { loadChatTemplate } from '../../src/model/chatTemplate';
 import { loadTokenizer, type LensTokenizer } from '../../src/model/tokenizer';
 import { bytesText, sequenceTexts, tokenBytes, tokenLabel } from '../../src/model/tokenTexts';

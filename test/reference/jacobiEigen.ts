@@ -1,6 +1,6 @@
 // The reference eigendecomposition for tests: the cyclic Jacobi method on a symmetric matrix in float64
 // (Golub & Van Loan, Matrix Computations, 4th ed., section 8.5.3). Slow (sweeps of O(n^3)) and simple, and
-// independent of ml-matrix and of src/explain/topEigenpairs.ts, which the tests check against it.
+// independent of ml-matrix and of src/methods/concepts/topEigenpairs.ts, which the tests check against it.
 // n dimension.
 
 export interface Eigen {

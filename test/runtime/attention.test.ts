@@ -5,7 +5,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
-import { loadCheckpoint } from '../../src/model/checkpoint';
+import { loadCheckpoint } from '../../src/runtime/checkpoint';
 import { LensModel } from '../../src/runtime/lensModel';
 import { writeRandomCheckpoint } from '../helpers/randomCheckpoint';
 import { naiveEmbed, naiveLogits, type NaiveTrace } from '../reference/naiveTransformer';

@@ -1,4 +1,4 @@
-// The concepts' onnxruntime kernels (src/runtime/conceptKernels.ts) against plain float64 loops written here:
+// The concepts' onnxruntime kernels (src/methods/concepts/kernels.ts) against plain float64 loops written here:
 // the scatter matrix by row blocks, rows times S, a whole Chebyshev filter pass (against the eigensolver's
 // own pass by products, filterByProducts, with a naive multiply), and the cosine top-K over a vocabulary
 // (against topWordsByCosine on naive dots). Then the eigensolver with the fast kernels against known spectra.
@@ -12,15 +12,15 @@ import {
   scatterBlocks,
   scatterMatrix,
   topCosines,
-} from '../../src/runtime/conceptKernels';
+} from '../../src/methods/concepts/kernels';
 import {
   chebyshevSteps,
   denseProductsInJs,
   filterByProducts,
   topEigenpairs,
   type MultiplyRows,
-} from '../../src/explain/topEigenpairs';
-import { topWordLists, topWordsByCosine } from '../../src/explain/ffnConcepts';
+} from '../../src/methods/concepts/topEigenpairs';
+import { topWordLists, topWordsByCosine } from '../../src/methods/concepts/ffnConcepts';
 import { gaussian, mulberry32 } from '../helpers/prng';
 import { jacobiEigen } from '../reference/jacobiEigen';
 

@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { after, test } from 'node:test';
 import { countFlops } from '../../bench/flops';
 import { attributionDims, lensGraphOutputs, profileLensModel } from '../../bench/profile';
-import { loadCheckpoint, type Checkpoint } from '../../src/model/checkpoint';
+import { loadCheckpoint, type Checkpoint } from '../../src/runtime/checkpoint';
 import { machineCalibration } from '../../src/runtime/calibration';
 import { CostModel } from '../../src/runtime/explainCost';
 import { writeRandomCheckpoint, type RandomCheckpointOptions } from '../helpers/randomCheckpoint';

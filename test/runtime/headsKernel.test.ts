@@ -1,10 +1,10 @@
-// The heads kernel (src/runtime/headsKernel.ts) against the loops of src/explain/headPatterns.ts on the same
+// The heads kernel (src/methods/heads/kernel.ts) against the loops of src/methods/heads/headPatterns.ts on the same
 // products: each column's sum of squares, and its top words by |activation| in the same order, ties (equal
 // magnitudes of either sign) keeping the lower word index first.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { columnStatsOf } from '../../src/explain/headPatterns';
-import { headColumns } from '../../src/runtime/headsKernel';
+import { columnStatsOf } from '../../src/methods/heads/headPatterns';
+import { headColumns } from '../../src/methods/heads/kernel';
 import { matmulTransposed } from '../../src/runtime/matmulSession';
 import { mulberry32 } from '../helpers/prng';
 

@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
 import { Graph } from '../../src/graph';
-import { loadCheckpoint } from '../../src/model/checkpoint';
+import { loadCheckpoint } from '../../src/runtime/checkpoint';
 import { checkpointWeights } from '../../src/runtime/checkpointWeights';
 import { LensModel, type LoadOptions } from '../../src/runtime/lensModel';
 import { writeRandomCheckpoint, type RandomCheckpointOptions } from '../helpers/randomCheckpoint';

@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
-import { loadCheckpoint } from '../../src/model/checkpoint';
+import { loadCheckpoint } from '../../src/runtime/checkpoint';
 import { LensModel } from '../../src/runtime/lensModel';
 
 const MODELS = process.env.LENS_TRAINED_MODELS ?? join(__dirname, '..', '..', 'models');

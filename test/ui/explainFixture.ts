@@ -1,6 +1,6 @@
 // A small explanation in the JSON contract, written by hand: 5 prompt tokens (BOS special), 3 response
 // tokens, a seeded random attribution. Density is computed here the naive way (sparsify, L1/L4).
-import type { ExplainJson } from '../../src/engine/explainJson';
+import type { ExplainJson } from '../../src/methods/attribution/json';
 import { mulberry32 } from '../helpers/prng';
 
 export function fixture(seed = 7): ExplainJson {

@@ -3,7 +3,7 @@
 // from words never seen in training). The held-out split is drawn first; training then skips every held-out
 // input word of the same family and every held-out prompt string. `checkAnswer` is the one entry point the
 // evaluation uses. Generation is seeded per family, so adding a family leaves the others' examples unchanged.
-import { GENERAL_VERBS } from '../../src/explain/wordLists';
+import { GENERAL_VERBS } from '../../src/methods/heads/wordLists';
 import {
   renderAnswer,
   renderPrompt,

@@ -1,7 +1,7 @@
 // A weight stored as in a GGUF file, widened to f32 inside the graph where it is used: its rows optionally
 // reordered (the q/k rows of llama-architecture files), then ggml's blocks decoded with ONNX operators, so
 // that the model holds the file's bytes and only the weight in use exists in f32. The arithmetic is ggml's
-// (src/gguf/dequantize.ts states the formulas): integer fields are cut from the bytes with shifts, the f16
+// (src/model/dequantize.ts states the formulas): integer fields are cut from the bytes with shifts, the f16
 // scales looked up in a table of all 65536 halves, and every product is exact in f32, so the values are
 // those of the JS dequantizer bit for bit (the test checks both against each other, and that against ggml).
 //
@@ -10,7 +10,7 @@
 // some token ids), whose leading dims may be symbolic: only those rows are widened. In a backward pass the widening is
 // recomputed (autodiff's
 // `recompute`) rather than kept alive from the forward pass.
-import { halfTable } from '../../model/half';
+import { halfTable } from '../half';
 import { Tensor, type Emitter, type OpDef } from '../tensor';
 import { apart } from './layout';
 import { ONNX_DTYPE } from './select';

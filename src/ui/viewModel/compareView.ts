@@ -3,13 +3,13 @@
 // as charts: per layer the instruction-verb share of the heads' word pairs (Finding 2) with general verbs
 // as the control, the rotation of the feed-forward principal subspace, and the concept categories
 // (Finding 3). The same numbers go into the HTML report as tables. Pure (no vscode).
-import type { ExplainJson } from '../../engine/explainJson';
+import type { ExplainJson } from '../../methods/attribution/json';
 import type { CompareChart, CompareView } from '../../protocol';
 import { demonstratorPairNotice } from './demonstrator';
 import { explainView } from './explainView';
 
 /**
- * What the charts read of the global comparison (src/engine/compareJson.ts: GlobalComparisonJson is one); a part left
+ * What the charts read of the global comparison (src/methods/compare/json.ts: GlobalComparisonJson is one); a part left
  * out draws as empty.
  */
 export interface GlobalSource {

@@ -1,7 +1,7 @@
 // What the explain panel shows, computed on the host from the explanation's JSON: the webview renders these
 // numbers as they are. Pure: no vscode, no I/O (tested in test/ui/viewModel).
 // N prompt tokens, M response tokens.
-import type { ExplainJson } from '../../engine/explainJson';
+import type { ExplainJson } from '../../methods/attribution/json';
 import type { ExplainView } from '../../protocol';
 
 /** Whitespace that would vanish on screen gets a visible mark; the newline itself stays, so lines still break. */

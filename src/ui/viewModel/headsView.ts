@@ -5,7 +5,7 @@
 // "not computed". Pure (no vscode).
 import type { AttentionPayload, ConceptsView, HeadCell, HeadDetailView, HeadsGridView, WordPair } from '../../protocol';
 
-/** What these views read of the heads JSON (src/engine/headsJson.ts: HeadsJson is one). */
+/** What these views read of the heads JSON (src/methods/heads/json.ts: HeadsJson is one). */
 export interface HeadsSource {
   readonly model?: { readonly layers: number; readonly heads: number; readonly parameters?: number };
   readonly settings?: { readonly instruction_verbs: readonly string[] };
@@ -19,7 +19,7 @@ export interface HeadSource {
   readonly dims?: readonly { readonly pairs: readonly { readonly query: string; readonly key: string }[] }[];
 }
 
-/** What the concepts view reads of the concepts JSON (src/engine/conceptsJson.ts: ConceptsJson is one). */
+/** What the concepts view reads of the concepts JSON (src/methods/concepts/json.ts: ConceptsJson is one). */
 export interface ConceptsSource {
   readonly layers: readonly { readonly layer: number; readonly components: readonly ComponentSource[] }[];
 }

@@ -3,8 +3,8 @@
 // as report tables, and the export in the compare --json shape.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { globalJson } from '../../../src/engine/compareJson';
-import type { GlobalComparison } from '../../../src/explain/modelComparison';
+import { globalJson } from '../../../src/methods/compare/json';
+import type { GlobalComparison } from '../../../src/methods/compare/modelComparison';
 import { chartTables, compareExport, compareView, globalCharts } from '../../../src/ui/viewModel/compareView';
 import { fixture } from '../explainFixture';
 

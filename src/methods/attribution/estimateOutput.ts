@@ -1,0 +1,13 @@
+// What `explain --estimate` and `batch --estimate` print, and the default the prompt-running commands share.
+import { writeFileSync } from 'node:fs';
+import { estimateJson, renderEstimate, type Estimate } from './estimate';
+
+/** --max-new-tokens of explain, batch and compare. */
+export const DEFAULT_MAX_NEW_TOKENS = 24;
+
+/** `--estimate`: the cost on stdout, and as an object in --json. */
+export function printEstimate(estimate: Estimate, json: string | undefined): void {
+  if (json) writeFileSync(json, JSON.stringify(estimateJson(estimate), null, 1));
+  process.stdout.write(renderEstimate(estimate) + '\n');
+  if (json) process.stdout.write(`wrote ${json}\n`);
+}
