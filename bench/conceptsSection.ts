@@ -11,10 +11,15 @@
 // L layers, D model width, F feed-forward width, V vocabulary, k components.
 import { startInterval } from './contention';
 import type { Checkpoint } from '../src/runtime/checkpoint';
-import { computeConcepts, onnxConceptKernels, type ConceptsResult } from '../src/methods/concepts/run';
+import {
+  computeConcepts,
+  DEFAULT_CONCEPTS,
+  onnxConceptKernels,
+  type ConceptsResult,
+} from '../src/methods/concepts/run';
 import type { ConceptKernels } from '../src/methods/concepts/ffnConcepts';
 
-export const CONCEPTS = { components: 10, top: 10 }; // the CLI's defaults
+export const CONCEPTS = DEFAULT_CONCEPTS;
 export const CONCEPTS_TARGET = 0.25;
 export const CONCEPTS_REPEATS = 5;
 

@@ -162,7 +162,8 @@ export interface HeadsGridView {
   readonly promptExcerpt: string | null;
 }
 
-export interface WordPair {
+/** A row of the head detail's table: one word pair as the view shows it. */
+export interface PairRow {
   readonly query: string;
   readonly key: string;
   readonly instructionVerb: boolean;
@@ -172,7 +173,7 @@ export interface HeadDetailView {
   readonly layer: number;
   readonly head: number;
   /** The head's word pairs, instruction-verb pairs first, at most PAIRS_SHOWN of them. */
-  readonly pairs: readonly WordPair[];
+  readonly pairs: readonly PairRow[];
   /** How many unique pairs the head has in all. */
   readonly totalPairs: number;
   /** The head's attention over the current prompt and response, or null without one. */
@@ -183,7 +184,8 @@ export interface HeadDetailView {
   } | null;
 }
 
-export interface ConceptComponent {
+/** A row of the concepts view: one component as the view shows it. */
+export interface ComponentRow {
   readonly index: number;
   readonly explainedVariance: number; // ratio, 0..1
   readonly words: readonly string[];
@@ -195,7 +197,7 @@ export interface ConceptComponent {
 export interface ConceptsView {
   readonly layer: number;
   readonly layers: number;
-  readonly components: readonly ConceptComponent[];
+  readonly components: readonly ComponentRow[];
   /** Which language model named the components, when one did. */
   readonly namedBy: string | null;
 }

@@ -5,7 +5,7 @@
 import { compareGlobal, type GlobalComparison, type ModelSummary } from './modelComparison';
 import { fail, ok, type Result } from '../../lensError';
 import { checkpointHandle, type CheckpointHandle } from '../../runtime/openCheckpoint';
-import { conceptsFor, type ConceptsResult } from '../concepts/run';
+import { conceptsFor, type ConceptsResult, DEFAULT_CONCEPTS } from '../concepts/run';
 import { explainWith } from '../attribution/run';
 import { explainJson, type ExplainJson } from '../attribution/json';
 import { DEFAULT_HEADS_SETTINGS, headPatternsFor, type HeadsResult } from '../heads/run';
@@ -17,7 +17,7 @@ export interface GlobalOptions {
   readonly threads?: number;
 }
 
-export const DEFAULT_GLOBAL_OPTIONS: GlobalOptions = { components: 10, top: 10 };
+export const DEFAULT_GLOBAL_OPTIONS: GlobalOptions = DEFAULT_CONCEPTS;
 
 export interface CompareRequest {
   readonly baseDir: string;

@@ -3,15 +3,13 @@
 // labels. Text on stdout, the full result with --json.
 import { checkpointHandle } from '../../runtime/openCheckpoint';
 import type { Command } from 'commander';
-import { conceptsFor } from './run';
+import { conceptsFor, DEFAULT_CONCEPTS } from './run';
 import { conceptsJson } from './json';
 import { renderConcepts } from './text';
 import { intOption } from '../../terminal/intOption';
 import { writeOutputFile } from '../../terminal/outputFile';
 import { report, requireDefaultModel, requireOutputFiles } from '../../terminal/report';
 import { stageBar } from '../../terminal/stageBar';
-
-export const DEFAULT_CONCEPTS = { components: 10, top: 10 } as const;
 
 interface ConceptsOptions {
   model?: string;

@@ -35,6 +35,9 @@ import {
   topCosines,
 } from './kernels';
 
+/** The defaults of `concepts`, of compare's global comparison and of the extension's views. */
+export const DEFAULT_CONCEPTS = { components: 10, top: 10 } as const;
+
 export interface ConceptsOptions {
   readonly components: number; // k
   readonly top: number; // K

@@ -3,7 +3,7 @@
 // the worker (the CLI's contracts for heads and concepts, HeadsJson and ConceptsJson in src/engine); the
 // functions take the parts of it they read (HeadsSource, ConceptsSource), where a part left out shows as
 // "not computed". Pure (no vscode).
-import type { AttentionPayload, ConceptsView, HeadCell, HeadDetailView, HeadsGridView, WordPair } from '../../protocol';
+import type { AttentionPayload, ConceptsView, HeadCell, HeadDetailView, HeadsGridView, PairRow } from '../../protocol';
 
 /** What these views read of the heads JSON (src/methods/heads/json.ts: HeadsJson is one). */
 export interface HeadsSource {
@@ -92,7 +92,7 @@ export function headDetail(
   attention: HeadDetailView['attention'],
 ): HeadDetailView {
   const h = headsJson?.layers?.[layer]?.heads?.[head];
-  const pairs: WordPair[] = [];
+  const pairs: PairRow[] = [];
   const seen = new Set<string>();
   for (const dim of h?.dims ?? []) {
     for (const { query, key } of dim.pairs) {
