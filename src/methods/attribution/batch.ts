@@ -24,6 +24,7 @@ import { loadModel } from '../../runtime/loadModel';
 import { resolveChat, type ChatSetting } from './chatSetting';
 import { checkpointHandle, openCheckpoint } from '../../runtime/loadModel';
 import type { Checkpoint } from '../../runtime/checkpoint';
+import type { LensModel } from '../../runtime/lensModel';
 import { datasetFormatOf, parseDataset, type DatasetFormat, type DatasetItem } from './dataset';
 import { fail, ok, type LensError, type Result } from '../../lensError';
 import { explainHtml } from './html';
@@ -111,111 +112,142 @@ export async function planBatch(o: BatchOptions): Promise<Result<BatchPlan>> {
 export async function runBatch(o: BatchOptions): Promise<Result<BatchOutcome>> {
   const plan = await planBatch(o);
   if (!plan.ok) return plan;
-  const { items, selected, requests, done, todo, checkpoint } = plan.value;
+  const { items, selected, done, todo } = plan.value;
   const out = prepareOutputDir(o.out, '--out');
   if (!out.ok) return out;
   const summaryFile = summaryName(o.shard);
   removeStaleTemporaries(o.out, selected, summaryFile);
+  const summary = restartSummary(o, plan.value, summaryFile);
+  if (o.html) for (const id of done.keys()) writeHtmlIfMissing(o.out, id);
+  const run = todo.length > 0 ? await explainTodo(o, plan.value, summary) : ok(NOTHING_RUN);
+  if (!run.ok) return run;
+  // finally in dataset order
+  writeSummary(summary.path, items, summary.rows);
+  const { failed, busyElsewhere, finishedElsewhere } = run.value;
+  const doneEarlier = [...done.keys()].filter((id) => selected.has(id)).length + finishedElsewhere;
+  const succeeded = todo.length - failed.length - busyElsewhere.length - finishedElsewhere;
+  return ok({ total: selected.size, doneEarlier, succeeded, failed, busyElsewhere, summary: summary.path });
+}
 
-  // the summary restarts from the finished prompts (their seconds kept from the old files when they have them)
-  const summaryPath = join(o.out, summaryFile);
+/** summary.csv of a run as it goes: its path and its rows by id. */
+interface Summary {
+  readonly path: string;
+  readonly rows: Map<string, SummaryRow>;
+}
+
+/** What explaining the prompts left to do came to, beside the rows it wrote. */
+interface TodoOutcome {
+  readonly failed: { id: string; error: LensError }[];
+  readonly busyElsewhere: string[];
+  readonly finishedElsewhere: number;
+}
+
+const NOTHING_RUN: TodoOutcome = { failed: [], busyElsewhere: [], finishedElsewhere: 0 };
+
+/**
+ * The summary restarted from the finished prompts (their seconds kept from the old files when they have them),
+ * written at once.
+ */
+function restartSummary(o: BatchOptions, plan: BatchPlan, summaryFile: string): Summary {
+  const path = join(o.out, summaryFile);
   const oldRows = earlierRows(o.out, summaryFile, o.shard === undefined);
   const rows = new Map<string, SummaryRow>();
   const inScope = (id: string) => o.shard === undefined || shardOf(id, o.shard.count) === o.shard.index;
-  for (const it of items) {
+  for (const it of plan.items) {
     if (!inScope(it.id)) continue;
-    const saved = done.get(it.id);
+    const saved = plan.done.get(it.id);
     const old = oldRows.get(it.id);
     if (saved) rows.set(it.id, rowOf(it.id, saved, old?.seconds ?? saved.timing.generation + saved.timing.attribution));
-    else if (old && !selected.has(it.id)) rows.set(it.id, old); // a failure outside --ids stays on record
+    else if (old && !plan.selected.has(it.id)) rows.set(it.id, old); // a failure outside --ids stays on record
   }
-  writeFileAtomic(summaryPath, summaryHeader() + [...rows.values()].map(summaryLine).join(''));
-  if (o.html) for (const id of done.keys()) writeHtmlIfMissing(o.out, id);
+  writeFileAtomic(path, summaryHeader() + [...rows.values()].map(summaryLine).join(''));
+  return { path, rows };
+}
 
-  const failed: { id: string; error: LensError }[] = [];
-  const busyElsewhere: string[] = [];
-  let finishedElsewhere = 0;
-  if (todo.length > 0) {
-    // the checkpoint the plan opened
-    const loaded = await loadModel(checkpointHandle(o.modelDir, checkpoint), { threads: o.threads });
-    if (!loaded.ok) return loaded;
-    const { model, seconds: loadSeconds } = loaded.value;
-    const progress = batchProgress(todo.length, done.size, o.shard ? `${shardLabel(o.shard)} ` : '');
-    let claim: IdLock | null = null;
-    // a stopped run gives its claim back at once (a killed one is noticed by its dead pid, or by age)
-    const stop = (signal: NodeJS.Signals) => {
-      claim?.release();
-      process.exit(signal === 'SIGINT' ? 130 : 143);
-    };
-    process.once('SIGINT', stop).once('SIGTERM', stop);
-    try {
-      for (const item of todo) {
-        claim = tryLock(o.out, item.id);
-        if (claim === null) {
-          busyElsewhere.push(item.id);
-          progress.skipped(item.id, 'another run is explaining it');
-          continue;
-        }
-        const request = requests.get(item.id)!;
-        // finished by another run between our look at the folder and the claim
-        const savedNow = readSaved(join(o.out, `${item.id}.json`));
-        if (savedNow !== null && explainsSame(savedNow, item, request)) {
-          rows.set(item.id, rowOf(item.id, savedNow, savedNow.timing.generation + savedNow.timing.attribution));
-          finishedElsewhere++;
-          claim.release();
-          progress.skipped(item.id, 'finished by another run');
-          continue;
-        }
-        progress.starting(item.id);
-        const start = performance.now();
-        const result = await explainOne(() => explainWith(model, request, loadSeconds));
-        const seconds = (performance.now() - start) / 1000;
-        let row: SummaryRow;
-        if (result.ok) {
-          const json = explainJson(request, result.value);
-          const written = writeResult(o.out, item.id, JSON.stringify(json, null, 1), o.html ? explainHtml(json) : null);
-          row = written.ok
-            ? {
-                id: item.id,
-                promptTokens: result.value.promptTokens.length,
-                responseTokens: result.value.responseTokens.length,
-                instructionImportance: result.value.instructionImportance,
-                status: 'ok',
-                error: '',
-                seconds,
-              }
-            : failedRow(item.id, written.error, seconds);
-          if (!written.ok) failed.push({ id: item.id, error: written.error });
-        } else {
-          row = failedRow(item.id, result.error, seconds);
-          failed.push({ id: item.id, error: result.error });
-        }
-        rows.set(item.id, row);
-        appendFileSync(summaryPath, summaryLine(row));
-        claim.release();
-        claim = null;
-        progress.finished(item.id, row, item.line);
+/** summary.csv with `rows` in the dataset's order. */
+function writeSummary(path: string, items: readonly DatasetItem[], rows: ReadonlyMap<string, SummaryRow>): void {
+  const inOrder = items.map((it) => rows.get(it.id)).filter((r): r is SummaryRow => r !== undefined);
+  writeFileAtomic(path, summaryHeader() + inOrder.map(summaryLine).join(''));
+}
+
+/**
+ * The prompts left to do, one at a time with the model loaded once: each claimed first (another run may hold
+ * it), skipped if another run finished it meanwhile, explained, written and appended to the summary.
+ */
+async function explainTodo(o: BatchOptions, plan: BatchPlan, summary: Summary): Promise<Result<TodoOutcome>> {
+  const loaded = await loadModel(checkpointHandle(o.modelDir, plan.checkpoint), { threads: o.threads });
+  if (!loaded.ok) return loaded;
+  const { model, seconds: loadSeconds } = loaded.value;
+  const outcome = { failed: [] as TodoOutcome['failed'], busyElsewhere: [] as string[], finishedElsewhere: 0 };
+  const progress = batchProgress(plan.todo.length, plan.done.size, o.shard ? `${shardLabel(o.shard)} ` : '');
+  let claim: IdLock | null = null;
+  // a stopped run gives its claim back at once (a killed one is noticed by its dead pid, or by age)
+  const stop = (signal: NodeJS.Signals) => {
+    claim?.release();
+    process.exit(signal === 'SIGINT' ? 130 : 143);
+  };
+  process.once('SIGINT', stop).once('SIGTERM', stop);
+  try {
+    for (const item of plan.todo) {
+      claim = tryLock(o.out, item.id);
+      if (claim === null) {
+        outcome.busyElsewhere.push(item.id);
+        progress.skipped(item.id, 'another run is explaining it');
+        continue;
       }
-    } finally {
-      claim?.release();
-      process.off('SIGINT', stop).off('SIGTERM', stop);
-      progress.stop();
-      model.dispose();
+      const request = plan.requests.get(item.id)!;
+      // finished by another run between our look at the folder and the claim
+      const savedNow = readSaved(join(o.out, `${item.id}.json`));
+      if (savedNow !== null && explainsSame(savedNow, item, request)) {
+        summary.rows.set(item.id, rowOf(item.id, savedNow, savedNow.timing.generation + savedNow.timing.attribution));
+        outcome.finishedElsewhere++;
+        claim.release();
+        progress.skipped(item.id, 'finished by another run');
+        continue;
+      }
+      progress.starting(item.id);
+      const row = await explainAndWrite(o, item.id, request, model, loadSeconds);
+      if (row.status !== 'ok') outcome.failed.push({ id: item.id, error: row.failure });
+      summary.rows.set(item.id, row.row);
+      appendFileSync(summary.path, summaryLine(row.row));
+      claim.release();
+      claim = null;
+      progress.finished(item.id, row.row, item.line);
     }
+  } finally {
+    claim?.release();
+    process.off('SIGINT', stop).off('SIGTERM', stop);
+    progress.stop();
+    model.dispose();
   }
-  // finally in dataset order
-  writeFileAtomic(
-    summaryPath,
-    summaryHeader() +
-      items
-        .map((it) => rows.get(it.id))
-        .filter((r): r is SummaryRow => r !== undefined)
-        .map(summaryLine)
-        .join(''),
-  );
-  const doneEarlier = [...done.keys()].filter((id) => selected.has(id)).length + finishedElsewhere;
-  const succeeded = todo.length - failed.length - busyElsewhere.length - finishedElsewhere;
-  return ok({ total: selected.size, doneEarlier, succeeded, failed, busyElsewhere, summary: summaryPath });
+  return ok(outcome);
+}
+
+/** One prompt explained and its files written: its summary row, and the error when it failed. */
+async function explainAndWrite(
+  o: BatchOptions,
+  id: string,
+  request: ExplainRequest,
+  model: LensModel,
+  loadSeconds: number,
+): Promise<{ status: 'ok'; row: SummaryRow } | { status: 'failed'; row: SummaryRow; failure: LensError }> {
+  const start = performance.now();
+  const result = await explainOne(() => explainWith(model, request, loadSeconds));
+  const seconds = (performance.now() - start) / 1000;
+  if (!result.ok) return { status: 'failed', row: failedRow(id, result.error, seconds), failure: result.error };
+  const json = explainJson(request, result.value);
+  const written = writeResult(o.out, id, JSON.stringify(json, null, 1), o.html ? explainHtml(json) : null);
+  if (!written.ok) return { status: 'failed', row: failedRow(id, written.error, seconds), failure: written.error };
+  const row: SummaryRow = {
+    id,
+    promptTokens: result.value.promptTokens.length,
+    responseTokens: result.value.responseTokens.length,
+    instructionImportance: result.value.instructionImportance,
+    status: 'ok',
+    error: '',
+    seconds,
+  };
+  return { status: 'ok', row };
 }
 
 /**
