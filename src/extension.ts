@@ -11,7 +11,7 @@ import { ComparePanel } from './ui/comparePanel';
 import { registerExplainCommand } from './ui/explainCommand';
 import { ExplainPanel } from './ui/explainPanel';
 import { ExplanationState } from './ui/explanationState';
-import { HeadsViewProvider, HEADS_VIEW_ID } from './ui/headsView';
+import { HeadsViewProvider, HEADS_VIEW_ID } from './ui/headsViewProvider';
 import { registerSelectModel } from './ui/modelPicker';
 import { ResultCache } from './ui/resultCache';
 import { readSettings, SECTION } from './ui/settings';

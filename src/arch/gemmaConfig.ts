@@ -1,4 +1,4 @@
-// config.json of the Gemma layout (src/arch/gemma.ts): Gemma 2 and Gemma 3 (text, and the language model of
+// config.json of the Gemma layout (src/arch/gemmaGraph.ts): Gemma 2 and Gemma 3 (text, and the language model of
 // the multimodal checkpoints, whose families in src/arch/families/ pass its text_config).
 import { fail, ok, type Result } from '../lensError';
 import {

@@ -1,4 +1,4 @@
-// config.json of the llama layout (src/arch/llama.ts), read with the options a family declares: its head_dim
+// config.json of the llama layout (src/arch/llamaGraph.ts), read with the options a family declares: its head_dim
 // default, its q/k norm, where its sliding window applies, its rope scaling, its mixture of experts. The
 // families themselves are in src/arch/families/.
 import { fail, ok, type Result } from '../lensError';

@@ -11,7 +11,7 @@ import { explainWith } from '../methods/attribution/run';
 import { resolveChat } from '../methods/attribution/chatSetting';
 import { checkpointHandle, loadModel, openCheckpoint } from '../runtime/loadModel';
 import { estimateRuns, estimateSummary, NOTICE_SECONDS } from '../methods/attribution/estimate';
-import { attentionOf } from './attention';
+import { attentionOf } from './attentionMaps';
 import { DEFAULT_HEADS_SETTINGS, headPatternsFor } from '../methods/heads/run';
 import { headsJson } from '../methods/heads/json';
 import { conceptsFor } from '../methods/concepts/run';

@@ -6,7 +6,7 @@ import { explanationColumn } from '../explanationColumn';
 import { connect } from '../host';
 import { button, progressRing } from '../toolkit';
 import { chartFigure, destroyCharts } from './charts';
-import { demonstratorNotice } from '../demonstrator';
+import { demonstratorNotice } from '../demonstratorNotice';
 
 const root = document.getElementById('root')!;
 const post = connect<ComparePanelUpdate, ComparePanelMessage>(receive);

@@ -1,7 +1,7 @@
 // The explain panel's page: renders the ExplainView the host sends, shades tokens as the user points at
 // them, and sends instruction edits and export requests back. It computes no score: after an edit the host
 // sends a new view with the new instruction importance.
-import { demonstratorNotice } from '../demonstrator';
+import { demonstratorNotice } from '../demonstratorNotice';
 import type { ExplainPanelMessage, ExplainPanelUpdate, ExplainView } from '../../src/protocol';
 import { el, fill, formatNumber } from '../dom';
 import { connect } from '../host';

@@ -13,7 +13,7 @@ import { el, fill, formatNumber } from '../dom';
 import { heatmap } from '../heatmap';
 import { connect } from '../host';
 import { button, progressRing, radioGroup } from '../toolkit';
-import { demonstratorNotice } from '../demonstrator';
+import { demonstratorNotice } from '../demonstratorNotice';
 
 const root = document.getElementById('root')!;
 const post = connect<HeadsViewUpdate, HeadsViewMessage>(receive);

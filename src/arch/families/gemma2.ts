@@ -1,6 +1,6 @@
 // Gemma 2 (modeling_gemma2.py, configuration_gemma2.py).
 import type { Family } from '../family';
-import { buildGemma, gemmaWeightShapes } from '../gemma';
+import { buildGemma, gemmaWeightShapes } from '../gemmaGraph';
 import { parseGemmaConfig } from '../gemmaConfig';
 import { llamaGlobalWeights } from '../globalWeights';
 

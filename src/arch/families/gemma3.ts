@@ -3,7 +3,7 @@
 // src/model/weightNames.ts; the vision tower is never read).
 import { badConfig, type Json } from '../../model/config';
 import type { Family } from '../family';
-import { buildGemma, gemmaWeightShapes } from '../gemma';
+import { buildGemma, gemmaWeightShapes } from '../gemmaGraph';
 import { parseGemmaConfig } from '../gemmaConfig';
 import { llamaGlobalWeights } from '../globalWeights';
 

@@ -3,7 +3,7 @@ import { ok, type Result } from '../../lensError';
 import { badConfig, num, requirePositive, specialTokenIds, type Json, type ModelConfig } from '../../model/config';
 import type { Family } from '../family';
 import { gpt2GlobalWeights } from '../globalWeights';
-import { buildGpt2, gpt2WeightShapes } from '../gpt2';
+import { buildGpt2, gpt2WeightShapes } from '../gpt2Graph';
 
 export const gpt2: Family = {
   modelTypes: ['gpt2'],
