@@ -3,7 +3,7 @@
 // (write, explain, list, …), a request phrasing ("can you", "I want you to") or frames the task ("you are given");
 // quoted input after markers such as "Input:" does not.
 // Sentence splitting and part-of-speech tags come from compromise (a small, pure-JS English NLP library).
-// Measured against the paper authors' annotations in test/explain/instructionDetection.test.ts.
+// Measured against the paper authors' annotations in test/methods/attribution/instructionDetection.test.ts.
 import nlp from 'compromise';
 
 export const TASK_VERBS = [

@@ -12,7 +12,7 @@
 // src/methods/concepts/kernels.ts), as docs/ARCHITECTURE.md asks of src/explain; kernelsFromMatmul below builds
 // them from a plain X W^T product and the loops here, the reference the fast ones are tested against. Only the leading
 // components are computed (topEigenpairs.ts). The naive reference (plain loops and a full eigendecomposition)
-// lives in test/explain/ffnConcepts.test.ts.
+// lives in test/methods/concepts/ffnConcepts.test.ts.
 //
 // F feed-forward width (d_ff), D model width (d_model), V vocabulary, k components, K words a component.
 import {

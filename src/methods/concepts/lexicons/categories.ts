@@ -6,7 +6,7 @@
 // Source and rule: written for this project. Each list holds base forms (singular nouns, infinitive verbs)
 // of words that name the category's objects and actions as instruction prompts use them ("write an essay",
 // "debug this function", "solve the equation", "translate into French", "answer the question", "a recipe for
-// breakfast"), at least 30 a category, and no stem in two lists (test/explain/conceptLabels.test.ts checks
+// breakfast"), at least 30 a category, and no stem in two lists (test/methods/concepts/conceptLabels.test.ts checks
 // both). Words match by Porter2 stem after lemmatising (conceptLabels.ts), so "writing", "wrote" and
 // "writes" all count for "write"; the lists need not repeat inflections.
 

@@ -4,11 +4,11 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { detectInstructionSpans } from '../../src/methods/attribution/instructionDetection';
-import { instructionMask, locateSpans } from '../../src/methods/attribution/instructionImportance';
-import { pieceOffsets } from '../../src/methods/attribution/pieceOffsets';
+import { detectInstructionSpans } from '../../../src/methods/attribution/instructionDetection';
+import { instructionMask, locateSpans } from '../../../src/methods/attribution/instructionImportance';
+import { pieceOffsets } from '../../../src/methods/attribution/pieceOffsets';
 
-const PAPER = join(__dirname, '..', 'fixtures', 'paper');
+const PAPER = join(__dirname, '..', '..', 'fixtures', 'paper');
 
 test('simple prompts: imperatives and questions are found, quoted input is not', () => {
   const prompt = 'Explain the meaning of the phrase.\n\nInput: "a little give"\n\nOutput:';

@@ -3,10 +3,10 @@
 // magnitudes of either sign) keeping the lower word index first.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { columnStatsOf } from '../../src/methods/heads/headPatterns';
-import { headColumns } from '../../src/methods/heads/kernel';
-import { matmulTransposed } from '../../src/runtime/matmulSession';
-import { mulberry32 } from '../helpers/prng';
+import { columnStatsOf } from '../../../src/methods/heads/headPatterns';
+import { headColumns } from '../../../src/methods/heads/kernel';
+import { matmulTransposed } from '../../../src/runtime/matmulSession';
+import { mulberry32 } from '../../helpers/prng';
 
 test('headColumns: energies and top words as the reference computes them from X W^T, ties included', async () => {
   const W = 300;

@@ -11,19 +11,19 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
-import { globalWeights } from '../../src/arch';
-import { computeHeadPatterns, type HeadsComputation } from '../../src/methods/heads/run';
-import { rankDescending, topByMagnitude, topByMagnitudeColumns } from '../../src/methods/heads/headPatterns';
-import { GENERAL_VERBS, INSTRUCTION_VERBS, parseWordList, verbForms } from '../../src/methods/heads/wordLists';
-import { loadCheckpoint } from '../../src/runtime/checkpoint';
-import { readGloveFor } from '../../src/methods/heads/glove';
-import { encodeWords } from '../../src/model/wordTokens';
+import { globalWeights } from '../../../src/arch';
+import { computeHeadPatterns, type HeadsComputation } from '../../../src/methods/heads/run';
+import { rankDescending, topByMagnitude, topByMagnitudeColumns } from '../../../src/methods/heads/headPatterns';
+import { GENERAL_VERBS, INSTRUCTION_VERBS, parseWordList, verbForms } from '../../../src/methods/heads/wordLists';
+import { loadCheckpoint } from '../../../src/runtime/checkpoint';
+import { readGloveFor } from '../../../src/methods/heads/glove';
+import { encodeWords } from '../../../src/model/wordTokens';
 import {
   writeRandomCheckpoint,
   type RandomCheckpoint,
   type RandomCheckpointOptions,
-} from '../helpers/randomCheckpoint';
-import { gaussian, mulberry32 } from '../helpers/prng';
+} from '../../helpers/randomCheckpoint';
+import { gaussian, mulberry32 } from '../../helpers/prng';
 
 const root = mkdtempSync(join(tmpdir(), 'lens-heads-'));
 after(() => rmSync(root, { recursive: true, force: true }));

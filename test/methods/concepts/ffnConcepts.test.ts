@@ -7,7 +7,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
-import { computeConcepts, componentRows, type ConceptsResult } from '../../src/methods/concepts/run';
+import { computeConcepts, componentRows, type ConceptsResult } from '../../../src/methods/concepts/run';
 import {
   centreNeurons,
   kernelsFromMatmul,
@@ -17,16 +17,16 @@ import {
   startRows,
   topWordLists,
   topWordsByCosine,
-} from '../../src/methods/concepts/ffnConcepts';
-import { matmulTransposed } from '../../src/runtime/matmulSession';
-import { loadCheckpoint, type Checkpoint } from '../../src/runtime/checkpoint';
-import { gaussian, mulberry32 } from '../helpers/prng';
+} from '../../../src/methods/concepts/ffnConcepts';
+import { matmulTransposed } from '../../../src/runtime/matmulSession';
+import { loadCheckpoint, type Checkpoint } from '../../../src/runtime/checkpoint';
+import { gaussian, mulberry32 } from '../../helpers/prng';
 import {
   writeRandomCheckpoint,
   type RandomCheckpoint,
   type RandomCheckpointOptions,
-} from '../helpers/randomCheckpoint';
-import { downRows, naiveCosines, naiveOutputEmbeddings, naivePca } from '../reference/naiveConcepts';
+} from '../../helpers/randomCheckpoint';
+import { downRows, naiveCosines, naiveOutputEmbeddings, naivePca } from '../../reference/naiveConcepts';
 
 const root = mkdtempSync(join(tmpdir(), 'lens-concepts-'));
 after(() => rmSync(root, { recursive: true, force: true }));

@@ -1,6 +1,6 @@
 // The concepts engine's orchestration: progress covers every layer, results are reproducible, cancellation
 // and bad options come back as LensErrors, and the option checks happen before any weight is read. The numbers
-// themselves are checked in test/explain/ffnConcepts.test.ts.
+// themselves are checked in test/methods/concepts/ffnConcepts.test.ts.
 import assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -11,10 +11,10 @@ import {
   computeConcepts,
   conceptsFor,
   type ConceptsProgress,
-} from '../../src/methods/concepts/run';
-import { loadCheckpoint } from '../../src/runtime/checkpoint';
-import { writeRandomCheckpoint } from '../helpers/randomCheckpoint';
-import { checkpointHandle } from '../../src/runtime/openCheckpoint';
+} from '../../../src/methods/concepts/run';
+import { loadCheckpoint } from '../../../src/runtime/checkpoint';
+import { writeRandomCheckpoint } from '../../helpers/randomCheckpoint';
+import { checkpointHandle } from '../../../src/runtime/openCheckpoint';
 
 const root = mkdtempSync(join(tmpdir(), 'lens-concepts-engine-'));
 after(() => rmSync(root, { recursive: true, force: true }));

@@ -4,15 +4,15 @@ import assert from 'node:assert/strict';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { importanceDensity, thresholdLevels } from '../../src/methods/attribution/density';
+import { importanceDensity, thresholdLevels } from '../../../src/methods/attribution/density';
 import {
   instructionImportance,
   instructionMask,
   locateSpans,
-} from '../../src/methods/attribution/instructionImportance';
-import { pieceOffsets } from '../../src/methods/attribution/pieceOffsets';
+} from '../../../src/methods/attribution/instructionImportance';
+import { pieceOffsets } from '../../../src/methods/attribution/pieceOffsets';
 
-const PAPER = join(__dirname, '..', 'fixtures', 'paper');
+const PAPER = join(__dirname, '..', '..', 'fixtures', 'paper');
 
 test('hand-worked: normalised density over instruction tokens / log2(2 + count), specials ignored', () => {
   const density = [null, 2, 1, 4, 0];

@@ -8,9 +8,9 @@ import {
   filterByProducts,
   topEigenpairs,
   type MultiplyRows,
-} from '../../src/methods/concepts/topEigenpairs';
-import { gaussian, mulberry32 } from '../helpers/prng';
-import { jacobiEigen } from '../reference/jacobiEigen';
+} from '../../../src/methods/concepts/topEigenpairs';
+import { gaussian, mulberry32 } from '../../helpers/prng';
+import { jacobiEigen } from '../../reference/jacobiEigen';
 
 /** Plain-loop rows x C in float64, rounded to f32 as onnxruntime returns it; counts the rows it was given. */
 function naiveMultiply(C: Float64Array, D: number): { multiply: MultiplyRows; rows: () => number } {

@@ -2,7 +2,7 @@
 // subspaces rotated by known angles, category counts and the shift of labelled shares.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { compareGlobal, type LayerSummary, type ModelSummary } from '../../src/methods/compare/modelComparison';
+import { compareGlobal, type LayerSummary, type ModelSummary } from '../../../src/methods/compare/modelComparison';
 
 const D = 4;
 

@@ -2,8 +2,8 @@
 // spans, and the instruction importance equals a naive recomputation from the density.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { editInstruction } from '../../src/methods/attribution/instructionEdit';
-import { fixture, naiveImportance } from '../ui/explainFixture';
+import { editInstruction } from '../../../src/methods/attribution/instructionEdit';
+import { fixture, naiveImportance } from '../../ui/explainFixture';
 
 test('marking a token extends the span and rescoring matches the naive formula', () => {
   const json = fixture();

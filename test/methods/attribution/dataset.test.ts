@@ -10,7 +10,7 @@ import {
   parseJsonlDataset,
   parseTsvDataset,
   type DatasetItem,
-} from '../../src/methods/attribution/dataset';
+} from '../../../src/methods/attribution/dataset';
 
 const HEADER = 'ID\tPrompt\tResponse\tInstruct&Context';
 

@@ -7,12 +7,12 @@ import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
-import { headPatternsFor, DEFAULT_HEADS_SETTINGS, MIN_ENGLISH_WORDS } from '../../src/methods/heads/run';
-import { COMMON_WORDS, commonEnglishWords } from '../../src/methods/heads/commonWords';
-import { loadTokenizer } from '../../src/model/tokenizer';
-import { vocabularyWords } from '../../src/model/wordTokens';
-import { writeRandomCheckpoint } from '../helpers/randomCheckpoint';
-import { checkpointHandle } from '../../src/runtime/openCheckpoint';
+import { headPatternsFor, DEFAULT_HEADS_SETTINGS, MIN_ENGLISH_WORDS } from '../../../src/methods/heads/run';
+import { COMMON_WORDS, commonEnglishWords } from '../../../src/methods/heads/commonWords';
+import { loadTokenizer } from '../../../src/model/tokenizer';
+import { vocabularyWords } from '../../../src/model/wordTokens';
+import { writeRandomCheckpoint } from '../../helpers/randomCheckpoint';
+import { checkpointHandle } from '../../../src/runtime/openCheckpoint';
 
 const root = mkdtempSync(join(tmpdir(), 'lens-common-words-'));
 after(() => rmSync(root, { recursive: true, force: true }));
@@ -68,7 +68,7 @@ test('a vocabulary with few English words: the default list is every word token'
   assert.ok(['the', 'an', 'and'].every((w) => r.value.words.some((x) => x.word === w)));
 });
 
-const tuned = join(__dirname, '..', '..', 'models', 'wordnet-tuned');
+const tuned = join(__dirname, '..', '..', '..', 'models', 'wordnet-tuned');
 
 test(
   'the embedded tuned model: one-token default words are lower-case common words, no word starts',

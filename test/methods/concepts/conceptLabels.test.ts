@@ -4,8 +4,8 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import stem from 'wink-porter2-stemmer';
-import { analyseWord, labelConcept, MIN_CATEGORY_MATCHES } from '../../src/methods/concepts/conceptLabels';
-import { CATEGORIES, CATEGORY_LEXICONS } from '../../src/methods/concepts/lexicons/categories';
+import { analyseWord, labelConcept, MIN_CATEGORY_MATCHES } from '../../../src/methods/concepts/conceptLabels';
+import { CATEGORIES, CATEGORY_LEXICONS } from '../../../src/methods/concepts/lexicons/categories';
 
 test('lexicons: six categories, at least 30 lower-case base words each, no stem in two of them', () => {
   assert.deepEqual(CATEGORIES, [

@@ -1,7 +1,7 @@
 // Sparsify and density on hand-worked matrices.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { importanceDensity, sparsify } from '../../src/methods/attribution/density';
+import { importanceDensity, sparsify } from '../../../src/methods/attribution/density';
 
 test('sparsify: ReLU, column max over included rows, ceil(x * 10), levels <= 7 dropped', () => {
   // N = 4 prompt tokens (row 0 is BOS, excluded), M = 2 response tokens

@@ -4,9 +4,9 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { Window } from 'happy-dom';
-import type { ExplainJson } from '../../src/methods/attribution/json';
-import { compareHtml, escapeHtml, explainHtml, jsonForScript } from '../../src/methods/attribution/html';
-import { mulberry32 } from '../helpers/prng';
+import type { ExplainJson } from '../../../src/methods/attribution/json';
+import { compareHtml, escapeHtml, explainHtml, jsonForScript } from '../../../src/methods/attribution/html';
+import { mulberry32 } from '../../helpers/prng';
 
 const HOSTILE = `</script><img src="https://evil.example/x.png" onerror="alert(1)"><!-- & 'q' "dq" \u2028`;
 

@@ -5,7 +5,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
-import { readGloveFor } from '../../src/methods/heads/glove';
+import { readGloveFor } from '../../../src/methods/heads/glove';
 
 const root = mkdtempSync(join(tmpdir(), 'lens-glove-'));
 after(() => rmSync(root, { recursive: true, force: true }));

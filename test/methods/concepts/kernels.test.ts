@@ -12,17 +12,17 @@ import {
   scatterBlocks,
   scatterMatrix,
   topCosines,
-} from '../../src/methods/concepts/kernels';
+} from '../../../src/methods/concepts/kernels';
 import {
   chebyshevSteps,
   denseProductsInJs,
   filterByProducts,
   topEigenpairs,
   type MultiplyRows,
-} from '../../src/methods/concepts/topEigenpairs';
-import { topWordLists, topWordsByCosine } from '../../src/methods/concepts/ffnConcepts';
-import { gaussian, mulberry32 } from '../helpers/prng';
-import { jacobiEigen } from '../reference/jacobiEigen';
+} from '../../../src/methods/concepts/topEigenpairs';
+import { topWordLists, topWordsByCosine } from '../../../src/methods/concepts/ffnConcepts';
+import { gaussian, mulberry32 } from '../../helpers/prng';
+import { jacobiEigen } from '../../reference/jacobiEigen';
 
 const gaussians = (n: number, seed: number) => Float32Array.from({ length: n }, gaussian(mulberry32(seed)));
 

@@ -3,9 +3,9 @@
 // eigenvalues of M M^T, M = A B^T, from the Jacobi reference, as squared cosines.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { principalAngles } from '../../src/methods/compare/principalAngles';
-import { gaussian, mulberry32 } from '../helpers/prng';
-import { jacobiEigen } from '../reference/jacobiEigen';
+import { principalAngles } from '../../../src/methods/compare/principalAngles';
+import { gaussian, mulberry32 } from '../../helpers/prng';
+import { jacobiEigen } from '../../reference/jacobiEigen';
 
 /** A random n x n orthogonal matrix (rows), by Gram-Schmidt on Gaussian draws. */
 function orthogonal(n: number, seed: number): Float64Array {
