@@ -100,6 +100,8 @@ interface Sentence {
   readonly start: number;
   readonly end: number;
   readonly firstTags: readonly string[];
+  /** The first word, lower case, letters only. */
+  readonly firstWord: string;
   readonly verbs: readonly string[];
 }
 
@@ -121,6 +123,9 @@ function sentences(prompt: string): Sentence[] {
       start,
       end: start + s.offset.length,
       firstTags: terms[0]?.tags ?? [],
+      firstWord: String(terms[0]?.normal ?? terms[0]?.text ?? '')
+        .toLowerCase()
+        .replace(/[^a-z]/g, ''),
       verbs: terms.filter((t) => t.tags.includes('Verb')).map((t) => String(t.normal ?? t.text).toLowerCase()),
     };
   });
@@ -130,7 +135,10 @@ function isInstruction(s: Sentence): boolean {
   const text = s.text.trim();
   if (text === '' || OUTPUT_MARKER.test(text) || INPUT_MARKER.test(text)) return false;
   if (text.endsWith('?') || QUESTION_START.test(text) || FRAMING.test(text)) return true;
-  if (s.firstTags.includes('Imperative')) return true;
+  // a sentence that opens with a capitalised task verb is an instruction even where the tagger reads the verb
+  // as a noun ("Spell \"river\" backwards.": Spell tagged as a place); lower case, it is more likely code
+  // ("select FirstName, …")
+  if (s.firstTags.includes('Imperative') || (/^[A-Z]/.test(text) && TASK_VERBS.includes(s.firstWord))) return true;
   if (REQUEST.test(text)) return true;
   return s.verbs.some((v) => TASK_VERBS.includes(v.replace(/[^a-z]/g, '')));
 }

@@ -24,6 +24,17 @@ test('simple prompts: imperatives and questions are found, quoted input is not',
   );
 });
 
+test('a sentence opening with a capitalised task verb is found even when the tagger reads the verb as a noun', () => {
+  // compromise tags this "Spell" as a place name; the demo asks exactly this
+  const prompt = 'Spell "river" backwards.';
+  assert.deepEqual(
+    detectInstructionSpans(prompt).map(([s, e]) => prompt.slice(s, e)),
+    [prompt],
+  );
+  // lower case, the same word opens a line of code, not an instruction
+  assert.deepEqual(detectInstructionSpans('select FirstName, LastName, City, State'), []);
+});
+
 test("token-level agreement with the paper's annotations (aim: F1 >= 0.7)", () => {
   let tp = 0;
   let fp = 0;
