@@ -21,3 +21,16 @@ export function intOption(
   }
   return n;
 }
+
+/** An integer option without a default: undefined when it is not given. */
+export function optionalIntOption(
+  value: string | undefined,
+  option: string,
+  min: number,
+  example: string,
+): number | undefined {
+  return value === undefined ? undefined : intOption(value, option, min, min, example);
+}
+
+/** --threads of every command that runs onnxruntime: undefined (all cores) when it is not given. */
+export const threadsOption = (value: string | undefined) => optionalIntOption(value, '--threads', 1, '2');

@@ -6,8 +6,8 @@ import type { ChatSetting } from './chatSetting';
 import { estimateRuns } from './estimate';
 import { planBatch, runBatch } from './batch';
 import { addChatOption } from './chatOption';
-import { DEFAULT_MAX_NEW_TOKENS, printEstimate } from './estimateOutput';
-import { intOption } from '../../terminal/intOption';
+import { DEFAULT_MAX_NEW_TOKENS, maxNewTokensOption, printEstimate } from './estimateOutput';
+import { threadsOption } from '../../terminal/intOption';
 import { report, requireDefaultModel } from '../../terminal/report';
 import { parseShard, shardLabel } from './shard';
 
@@ -29,8 +29,8 @@ interface BatchCommandOptions {
 
 /** `batch`: every prompt of a dataset with one loaded model; resumable and shardable (see batch.ts). */
 async function runBatchCommand(options: BatchCommandOptions, defaultModel: string): Promise<void> {
-  const maxNewTokens = intOption(options.maxNewTokens, '--max-new-tokens', 1, DEFAULT_MAX_NEW_TOKENS, '24');
-  const threads = options.threads === undefined ? undefined : intOption(options.threads, '--threads', 1, 1, '2');
+  const maxNewTokens = maxNewTokensOption(options.maxNewTokens);
+  const threads = threadsOption(options.threads);
   const modelDir = options.model ?? defaultModel;
   requireDefaultModel(options.model, modelDir);
   const shard = options.shard === undefined ? undefined : parseShard(options.shard);

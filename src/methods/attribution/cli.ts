@@ -12,8 +12,8 @@ import { loadModel, openCheckpoint } from '../../runtime/loadModel';
 import { renderExplanation } from './text';
 import { explainHtml } from './html';
 import { addChatOption } from './chatOption';
-import { DEFAULT_MAX_NEW_TOKENS, printEstimate } from './estimateOutput';
-import { intOption } from '../../terminal/intOption';
+import { DEFAULT_MAX_NEW_TOKENS, maxNewTokensOption, printEstimate } from './estimateOutput';
+import { threadsOption } from '../../terminal/intOption';
 import { writeOutputFile } from '../../terminal/outputFile';
 import { readPromptOption } from '../../terminal/promptInput';
 import { report, requireDefaultModel, requireOutputFiles } from '../../terminal/report';
@@ -34,8 +34,8 @@ interface ExplainOptions {
 }
 
 async function runExplain(options: ExplainOptions, defaultModel: string): Promise<void> {
-  const maxNewTokens = intOption(options.maxNewTokens, '--max-new-tokens', 1, DEFAULT_MAX_NEW_TOKENS, '24');
-  const threads = options.threads === undefined ? undefined : intOption(options.threads, '--threads', 1, 1, '2');
+  const maxNewTokens = maxNewTokensOption(options.maxNewTokens);
+  const threads = threadsOption(options.threads);
   const promptText = readPromptOption(options);
   if (!promptText.ok) report(promptText.error);
   const prompt = promptText.value;

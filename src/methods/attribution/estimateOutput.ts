@@ -1,9 +1,15 @@
-// What `explain --estimate` and `batch --estimate` print, and the default the prompt-running commands share.
+// What `explain --estimate` and `batch --estimate` print, and the --max-new-tokens option the prompt-running
+// commands share.
 import { writeFileSync } from 'node:fs';
+import { intOption } from '../../terminal/intOption';
 import { estimateJson, renderEstimate, type Estimate } from './estimate';
 
 /** --max-new-tokens of explain, batch and compare. */
 export const DEFAULT_MAX_NEW_TOKENS = 24;
+
+/** --max-new-tokens of explain, batch and compare, checked. */
+export const maxNewTokensOption = (value: string | undefined) =>
+  intOption(value, '--max-new-tokens', 1, DEFAULT_MAX_NEW_TOKENS, String(DEFAULT_MAX_NEW_TOKENS));
 
 /** `--estimate`: the cost on stdout, and as an object in --json. */
 export function printEstimate(estimate: Estimate, json: string | undefined): void {

@@ -7,8 +7,8 @@ import { compareModels, DEFAULT_GLOBAL_OPTIONS } from './run';
 import { compareJson, globalTables } from './json';
 import { renderComparison } from './text';
 import { compareHtml } from '../attribution/html';
-import { DEFAULT_MAX_NEW_TOKENS } from '../attribution/estimateOutput';
-import { intOption } from '../../terminal/intOption';
+import { DEFAULT_MAX_NEW_TOKENS, maxNewTokensOption } from '../attribution/estimateOutput';
+import { intOption, threadsOption } from '../../terminal/intOption';
 import { writeOutputFile } from '../../terminal/outputFile';
 import { readPromptOption } from '../../terminal/promptInput';
 import { report, requireDefaultModel, requireOutputFiles } from '../../terminal/report';
@@ -32,9 +32,9 @@ interface CompareOptions {
 }
 
 async function runCompare(options: CompareOptions, defaults: { base: string; tuned: string }): Promise<void> {
-  const maxNewTokens = intOption(options.maxNewTokens, '--max-new-tokens', 1, DEFAULT_MAX_NEW_TOKENS, '24');
+  const maxNewTokens = maxNewTokensOption(options.maxNewTokens);
   const components = intOption(options.components, '--components', 1, DEFAULT_GLOBAL_OPTIONS.components, '10');
-  const threads = options.threads === undefined ? undefined : intOption(options.threads, '--threads', 1, 1, '2');
+  const threads = threadsOption(options.threads);
   const prompt = readPromptOption(options);
   if (!prompt.ok) report(prompt.error);
   const baseDir = options.base ?? defaults.base;

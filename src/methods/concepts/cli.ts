@@ -6,7 +6,7 @@ import type { Command } from 'commander';
 import { conceptsFor, DEFAULT_CONCEPTS } from './run';
 import { conceptsJson } from './json';
 import { renderConcepts } from './text';
-import { intOption } from '../../terminal/intOption';
+import { intOption, optionalIntOption, threadsOption } from '../../terminal/intOption';
 import { writeOutputFile } from '../../terminal/outputFile';
 import { report, requireDefaultModel, requireOutputFiles } from '../../terminal/report';
 import { stageBar } from '../../terminal/stageBar';
@@ -23,8 +23,8 @@ interface ConceptsOptions {
 async function runConcepts(options: ConceptsOptions, defaultModel: string): Promise<void> {
   const components = intOption(options.components, '--components', 1, DEFAULT_CONCEPTS.components, '10');
   const top = intOption(options.top, '--top', 1, DEFAULT_CONCEPTS.top, '10');
-  const threads = options.threads === undefined ? undefined : intOption(options.threads, '--threads', 1, 1, '2');
-  const expert = options.expert === undefined ? undefined : intOption(options.expert, '--expert', 0, 0, '0');
+  const threads = threadsOption(options.threads);
+  const expert = optionalIntOption(options.expert, '--expert', 0, '0');
   const modelDir = options.model ?? defaultModel;
   requireDefaultModel(options.model, modelDir);
   requireOutputFiles([[options.json, '--json']]); // before the run, which takes minutes on a large model

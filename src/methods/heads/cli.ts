@@ -6,7 +6,7 @@ import type { Command } from 'commander';
 import { DEFAULT_HEADS_SETTINGS, headPatternsFor } from './run';
 import { headsJson } from './json';
 import { renderHeads } from './text';
-import { intOption } from '../../terminal/intOption';
+import { intOption, threadsOption } from '../../terminal/intOption';
 import { writeOutputFile } from '../../terminal/outputFile';
 import { report, requireDefaultModel, requireOutputFiles } from '../../terminal/report';
 import { stageBar } from '../../terminal/stageBar';
@@ -32,7 +32,7 @@ async function runHeads(options: HeadsOptions, defaultModel: string): Promise<vo
     dims: intOption(options.dims, '--dims', 1, d.dims, '8'),
     baselinePairs: intOption(options.baselinePairs, '--baseline-pairs', 1, d.baselinePairs, '10000'),
     seed: intOption(options.seed, '--seed', 0, d.seed, '0'),
-    threads: options.threads === undefined ? undefined : intOption(options.threads, '--threads', 1, 1, '2'),
+    threads: threadsOption(options.threads),
   };
   const modelDir = options.model ?? defaultModel;
   requireDefaultModel(options.model, modelDir);
