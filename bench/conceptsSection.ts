@@ -10,6 +10,7 @@
 //
 // L layers, D model width, F feed-forward width, V vocabulary, k components.
 import { startInterval } from './contention';
+import { median } from './stats';
 import type { Checkpoint } from '../src/runtime/checkpoint';
 import {
   computeConcepts,
@@ -124,11 +125,6 @@ export async function runConcepts(
     othersCpuShare.push(interval.stop());
   }
   return { best: best!, bestKernels, secondsAll, othersCpuShare };
-}
-
-function median(values: readonly number[]): number {
-  const v = [...values].sort((a, b) => a - b);
-  return v.length % 2 === 1 ? v[(v.length - 1) / 2] : (v[v.length / 2 - 1] + v[v.length / 2]) / 2;
 }
 
 /** The (h) figures of the result file, against the MatMul peak of the same run. */

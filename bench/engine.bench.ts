@@ -58,6 +58,7 @@ import { runTorchPeer } from './torchPeer';
 import { globalWeights } from '../src/arch';
 import { computeHeadPatterns, DEFAULT_HEADS_SETTINGS, type HeadsComputation } from '../src/methods/heads/run';
 import { CONCEPTS_REPEATS, conceptsFigures, runConcepts } from './conceptsSection';
+import { median } from './stats';
 import { writeBenchGgufPair } from './randomGguf';
 import { GENERAL_VERBS, INSTRUCTION_VERBS } from '../src/methods/heads/wordLists';
 import { mulberry32 } from '../test/helpers/prng';
@@ -275,7 +276,6 @@ const TARGETS = {
 // small measuring helpers
 
 const seconds = (t0: number) => (performance.now() - t0) / 1000;
-const median = (xs: readonly number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
 function relativeError(
   a: ArrayLike<number>,
