@@ -445,7 +445,8 @@ async function onlyGguf(
   const latest = join(outDir, quick ? 'latest-gguf-quick.json' : 'latest-gguf.json');
   writeFileSync(latest, json);
   log(
-    `(k) memory ${k_gguf.memoryRatio.toFixed(2)} of the file (target ${k_gguf.memoryTarget}), attribution ${k_gguf.attributionRatio.toFixed(2)}x bf16's (target ${k_gguf.attributionTarget})`,
+    `(k) memory ${k_gguf.memoryRatio.toFixed(2)} of the file (target ${k_gguf.memoryTarget}), ` +
+      `attribution ${k_gguf.attributionRatio.toFixed(2)}x bf16's (target ${k_gguf.attributionTarget})`,
   );
   process.stdout.write(latest + '\n');
 }
@@ -482,7 +483,8 @@ async function main(): Promise<void> {
     });
     if (setup.status !== 0)
       throw new Error(
-        `(e) the PyTorch peer cannot be installed (bench/torch/setup.sh exited with ${setup.status}); pass --no-torch to measure without it`,
+        `(e) the PyTorch peer cannot be installed (bench/torch/setup.sh exited with ${setup.status}); ` +
+          `pass --no-torch to measure without it`,
       );
   }
 
@@ -514,7 +516,8 @@ async function main(): Promise<void> {
     : await waitForQuiet(Number(option('--wait-quiet', '120')));
   if (!quick)
     log(
-      `others used ${(100 * quiet.othersCpuShare).toFixed(0)}% of the CPU after waiting ${quiet.waitedSeconds.toFixed(0)} s for a quiet machine`,
+      `others used ${(100 * quiet.othersCpuShare).toFixed(0)}% of the CPU after waiting ` +
+        `${quiet.waitedSeconds.toFixed(0)} s for a quiet machine`,
     );
   // before each timed try, a shorter bounded wait for a quiet moment (the whole run stays within minutes)
   let settledSeconds = 0;
@@ -935,7 +938,8 @@ async function onlyConcepts(
   const quiet = quick ? { waitedSeconds: 0, othersCpuShare: 0 } : await waitForQuiet(waitQuiet);
   if (!quick)
     log(
-      `others used ${(100 * quiet.othersCpuShare).toFixed(0)}% of the CPU after waiting ${quiet.waitedSeconds.toFixed(0)} s for a quiet machine`,
+      `others used ${(100 * quiet.othersCpuShare).toFixed(0)}% of the CPU after waiting ` +
+        `${quiet.waitedSeconds.toFixed(0)} s for a quiet machine`,
     );
   let settledSeconds = 0;
   const settle = async () => {

@@ -58,7 +58,9 @@ export function runTorchPeer(
   if (r.status !== 0)
     return {
       ok: false,
-      reason: `bench/torch/run.sh exited with ${r.status}: ${(r.stderr || r.stdout).trim().split('\n').slice(-3).join(' | ')}`,
+      reason:
+        `bench/torch/run.sh exited with ${r.status}: ` +
+        `${(r.stderr || r.stdout).trim().split('\n').slice(-3).join(' | ')}`,
     };
   const out = JSON.parse(readFileSync(outFile, 'utf8')) as {
     seconds: number;

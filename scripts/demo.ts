@@ -8,7 +8,8 @@ const root = join(__dirname, '..');
 const model = join(root, 'models', 'wordnet-tuned');
 if (!existsSync(join(model, 'config.json'))) {
   process.stderr.write(
-    `error: the embedded model is missing from ${model}\nhint: it is part of the repository; restore it with git, or rebuild the pair with \`npm run train:models\`.\n`,
+    `error: the embedded model is missing from ${model}\nhint: it is part of the repository; ` +
+      `restore it with git, or rebuild the pair with \`npm run train:models\`.\n`,
   );
   process.exit(1);
 }

@@ -54,7 +54,8 @@ function run(logFile, command, args, options = {}) {
   if (r.status !== 0) {
     const tail = readFileSync(logFile, 'utf8').split('\n').slice(-25).join('\n');
     throw new SetupError(
-      `\`${command} ${args.join(' ')}\` failed (${r.error?.message ?? `exit ${r.status}`}); last lines of ${logFile}:\n${tail}`,
+      `\`${command} ${args.join(' ')}\` failed (${r.error?.message ?? `exit ${r.status}`}); last ` +
+        `lines of ${logFile}:\n${tail}`,
       'Fix the cause above and run again; a half-done install is discarded.',
     );
   }
@@ -85,7 +86,8 @@ function ensureAptPackages(logFile) {
   const sudo = !asRoot && spawnSync('sudo', ['-n', 'true']).status === 0;
   if (!asRoot && !sudo) {
     throw new SetupError(
-      `the e2e suite needs these Debian packages: ${missing.join(' ')}; installing them needs root (uid is ${process.getuid?.()}, and sudo asks for a password).`,
+      `the e2e suite needs these Debian packages: ${missing.join(' ')}; installing them needs root ` +
+        `(uid is ${process.getuid?.()}, and sudo asks for a password).`,
       `Run \`sudo apt-get install -y ${missing.join(' ')}\` once, then run the tests again.`,
     );
   }
@@ -230,7 +232,8 @@ if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
   try {
     const r = ensureE2ePrerequisites();
     log(
-      `${r.installed.length ? `installed ${r.installed.join(', ')}` : 'everything already installed'} in ${r.seconds.toFixed(1)} s`,
+      `${r.installed.length ? `installed ${r.installed.join(', ')}` : 'everything already installed'} ` +
+        `in ${r.seconds.toFixed(1)} s`,
     );
     console.log(JSON.stringify(r, null, 2));
   } catch (e) {

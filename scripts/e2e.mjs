@@ -38,7 +38,9 @@ export function runE2e(files = []) {
     console.error('e2e: prerequisites (Chromium, code-server)…');
     prerequisites = ensureE2ePrerequisites();
     console.error(
-      `e2e: prerequisites ${prerequisites.installed.length ? `installed (${prerequisites.installed.join(', ')})` : 'cached'} in ${seconds(t0)} s`,
+      `e2e: prerequisites ` +
+        `${prerequisites.installed.length ? `installed (${prerequisites.installed.join(', ')})` : 'cached'}` +
+        ` in ${seconds(t0)} s`,
     );
     t0 = Date.now();
     vsix = packageVsix({ quiet: true, outDir: vsixDir });

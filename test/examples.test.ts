@@ -27,7 +27,9 @@ function recorder(name: string, log: string, thenRun: boolean): string {
     : 'exit 0';
   writeFileSync(
     path,
-    `#!/bin/sh\n${JSON.stringify(process.execPath)} -e 'require("fs").appendFileSync(process.argv[1], JSON.stringify(process.argv.slice(2)) + "\\n")' ${JSON.stringify(log)} "$@"\n${run}\n`,
+    `#!/bin/sh\n${JSON.stringify(process.execPath)} -e ` +
+      `'require("fs").appendFileSync(process.argv[1], JSON.stringify(process.argv.slice(2)) + "\\n")' ` +
+      `${JSON.stringify(log)} "$@"\n${run}\n`,
   );
   chmodSync(path, 0o755);
   return dir;

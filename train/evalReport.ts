@@ -165,7 +165,9 @@ export function evaluationText(
     `| tuned: word pairs | ${v.tuned.pairs.join(' | ')} | ${v.tuned.pairs.reduce((a, b) => a + b, 0)} |`,
   ]);
   return [
-    `Held-out split: ${s.prompts} prompts from synsets never seen in training (offset divisible by 20), greedy decoding, at most ${maxNewTokens} new tokens, both models prompted through the chat template. Measured with Instruction Lens's own engine.`,
+    `Held-out split: ${s.prompts} prompts from synsets never seen in training (offset divisible by ` +
+      `20), greedy decoding, at most ${maxNewTokens} new tokens, both models prompted through the chat ` +
+      `template. Measured with Instruction Lens's own engine.`,
     '',
     '### Instruction following',
     '',
@@ -181,7 +183,10 @@ export function evaluationText(
     '',
     '### Finding 1: instruction importance',
     '',
-    "Wu et al.: an instruction-tuned model attributes more of its response to the instruction words of the prompt than its pre-trained base does. Each model explains its own greedy response (as the paper does); the control has both explain the tuned model's response, so the response text is the same.",
+    'Wu et al.: an instruction-tuned model attributes more of its response to the instruction words ' +
+      'of the prompt than its pre-trained base does. Each model explains its own greedy response (as ' +
+      "the paper does); the control has both explain the tuned model's response, so the response text " +
+      'is the same.',
     '',
     '| family | tuned > base, own responses | tuned > base, control |',
     '|---|---:|---:|',
@@ -191,19 +196,23 @@ export function evaluationText(
     '',
     '| | mean importance, base | mean importance, tuned | tuned > base |',
     '|---|---:|---:|---:|',
-    `| each model its own response | ${s.finding1.own.base.toFixed(3)} | ${s.finding1.own.tuned.toFixed(3)} | ${cell(s.finding1.own.tunedHigher)} |`,
-    `| control: both on the tuned response | ${s.finding1.control.base.toFixed(3)} | ${s.finding1.control.tuned.toFixed(3)} | ${cell(s.finding1.control.tunedHigher)} |`,
+    `| each model its own response | ${s.finding1.own.base.toFixed(3)} | ` +
+      `${s.finding1.own.tuned.toFixed(3)} | ${cell(s.finding1.own.tunedHigher)} |`,
+    `| control: both on the tuned response | ${s.finding1.control.base.toFixed(3)} | ` +
+      `${s.finding1.control.tuned.toFixed(3)} | ${cell(s.finding1.control.tunedHigher)} |`,
     '',
     '### Finding 2: instruction verbs in attention heads',
     '',
-    "Share of the heads' word pairs (`heads`, default settings) with an instruction verb as query or key word, per layer.",
+    "Share of the heads' word pairs (`heads`, default settings) with an instruction verb as query " +
+      'or key word, per layer.',
     ...finding2,
     '',
     '### Targets',
     '',
     ...s.targets.map(
       (t) =>
-        `- ${t.met ? 'met' : 'NOT met'}: ${t.name} (${t.name.startsWith('Finding 1: mean') ? `difference ${t.value.toFixed(3)}` : pct(t.value)})`,
+        `- ${t.met ? 'met' : 'NOT met'}: ${t.name} (` +
+        `${t.name.startsWith('Finding 1: mean') ? `difference ${t.value.toFixed(3)}` : pct(t.value)})`,
     ),
   ].join('\n');
 }

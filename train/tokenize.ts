@@ -81,7 +81,8 @@ async function mapConcurrent<T, R>(items: readonly T[], fn: (item: T) => Promise
       out[i] = await fn(items[i]);
       if (++done % 5000 === 0 || done === items.length) {
         process.stderr.write(
-          `\r  ${label}: ${done.toLocaleString()}/${items.length.toLocaleString()} (${((Date.now() - started) / 1000).toFixed(0)} s)`,
+          `\r  ${label}: ${done.toLocaleString()}/${items.length.toLocaleString()} (` +
+            `${((Date.now() - started) / 1000).toFixed(0)} s)`,
         );
       }
     }

@@ -37,7 +37,8 @@ export function paintTokens(view: ExplainView, interaction: Interaction, prompt:
     token.setAttribute('aria-selected', String(pinned));
     token.setAttribute(
       'aria-label',
-      `${spoken(t)}, probability ${formatNumber(t.probability, 2)}${driven ? `, driven ${Math.round(driven[m] * 100)}% by the focused prompt token` : ''}`,
+      `${spoken(t)}, probability ${formatNumber(t.probability, 2)}` +
+        `${driven ? `, driven ${Math.round(driven[m] * 100)}% by the focused prompt token` : ''}`,
     );
     token.title = `p = ${formatNumber(t.probability, 3)}`;
   });

@@ -33,7 +33,8 @@ export function parseGemmaConfig(
     return fail(
       'unsupported-arch',
       'config.json: use_bidirectional_attention is not supported',
-      'Instruction Lens explains causal language models; a Gemma 3 configured for bidirectional attention (an embedding model) is not one.',
+      'Instruction Lens explains causal language models; a Gemma 3 configured for bidirectional ' +
+        'attention (an embedding model) is not one.',
     );
   }
   const sizes = decoderSizes(cfg);

@@ -72,7 +72,8 @@ export const buildGemma: ArchitectureBuilder = (config, weights): Architecture =
 
   return {
     config,
-    embed: (ids) => weights.rows('model.embed_tokens.weight', ids), // (1, S, D), unscaled: attribution is taken against these rows
+    // (1, S, D), unscaled: attribution is taken against these rows
+    embed: (ids) => weights.rows('model.embed_tokens.weight', ids),
     embeddingTable: 'model.embed_tokens.weight',
     logits: (hidden) => softcap(linearRowBlocks(hidden, rowBlocks(weights, headName)), config.finalLogitSoftcap),
     forward({ embeds, positions, past, keyDim }) {

@@ -57,7 +57,8 @@ export function parseLlamaConfig(
     return fail(
       'unsupported-arch',
       `config.json: mlp_bias true is not supported for ${modelType}`,
-      'Only feed-forward blocks without biases are implemented (mlp_bias false, as published Llama checkpoints have it).',
+      'Only feed-forward blocks without biases are implemented (mlp_bias false, as published Llama ' +
+        'checkpoints have it).',
     );
   const rotaryFactor = num(cfg, 'partial_rotary_factor', 1)!;
   const rotaryDim = Math.floor(headDim * rotaryFactor);

@@ -123,7 +123,8 @@ export const buildLlama: ArchitectureBuilder = (config, weights): Architecture =
           config.postNorms === after ? rmsNorm(t, w(`${p}${name}.weight`), eps) : t;
         const h = norm(x, 'input_layernorm', false);
         // phi3: q, k and v side by side in one product
-        const qkv = config.fusedProjections ? linear(h, w(`${p}self_attn.qkv_proj.weight`)) : null; // (1, S, (H + 2 Hkv) Dh)
+        // (1, S, (H + 2 Hkv) Dh)
+        const qkv = config.fusedProjections ? linear(h, w(`${p}self_attn.qkv_proj.weight`)) : null;
         const project = (proj: 'q' | 'k' | 'v') => {
           if (qkv === null)
             return linear(h, w(`${p}self_attn.${proj}_proj.weight`), bias(`${p}self_attn.${proj}_proj.bias`));

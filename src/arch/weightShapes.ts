@@ -53,8 +53,10 @@ export function checkWeightShapes(
       const implied = t.shape.map(([size, from]) => `${size} (${from})`).join(', ');
       return fail(
         'shape-mismatch',
-        `weights: tensor "${info.name}" has shape ${shapeText(info.shape)}, but config.json implies ${shapeText(want)}: [${implied}] for model_type "${config.modelType}"`,
-        'config.json does not describe these weights: check the sizes it names against the checkpoint it came with (a config from another model size, or an edited one).',
+        `weights: tensor "${info.name}" has shape ${shapeText(info.shape)}, but config.json implies ` +
+          `${shapeText(want)}: [${implied}] for model_type "${config.modelType}"`,
+        'config.json does not describe these weights: check the sizes it names against the checkpoint ' +
+          'it came with (a config from another model size, or an edited one).',
       );
     }
   }

@@ -26,7 +26,8 @@ registerCompare(program, { base: join(__dirname, '..', 'models', 'wordnet-base')
 
 program.parseAsync(process.argv).catch((e: unknown) => {
   process.stderr.write(
-    `error: unexpected failure: ${(e as Error).stack ?? String(e)}\nhint: this is a bug in Instruction Lens; please report it with the command line.\n`,
+    `error: unexpected failure: ${(e as Error).stack ?? String(e)}\nhint: this is a bug in ` +
+      `Instruction Lens; please report it with the command line.\n`,
   );
   process.exit(70);
 });

@@ -14,9 +14,11 @@ import type { GgufFile, GgufTensor } from './ggufFile';
 import { tensorNaming, type TensorNaming } from './tensorNames';
 
 const HINT =
-  'The file is damaged or was written by a converter that left the key out: convert the model again with a current llama.cpp.';
+  'The file is damaged or was written by a converter that left the key out: convert the model ' +
+  'again with a current llama.cpp.';
 const READ =
-  'GGUF files of llama (Llama, Mistral, Mixtral), qwen2, qwen3, qwen3moe, gemma2, gemma3, phi3 and olmo2 models are read.';
+  'GGUF files of llama (Llama, Mistral, Mixtral), qwen2, qwen3, qwen3moe, gemma2, gemma3, phi3 ' +
+  'and olmo2 models are read.';
 
 /** HF model_type by GGUF architecture (llama with experts is mixtral). */
 const MODEL_TYPES: Readonly<Record<string, string>> = {
@@ -180,7 +182,8 @@ function smallF32(g: GgufFile, t: GgufTensor, count: number): Result<number[]> {
   if (t.type.name !== 'F32' || t.rows * t.rowValues !== count)
     return fail(
       'corrupt-gguf',
-      `${g.file}: ${t.name} is ${t.type.name} [${t.shape.join(', ')}], not ${count} F32 values (one per rotated frequency)`,
+      `${g.file}: ${t.name} is ${t.type.name} [${t.shape.join(', ')}], not ${count} F32 values (one ` +
+        `per rotated frequency)`,
       HINT,
     );
   return ok(

@@ -120,7 +120,8 @@ export async function openGguf(path: string): Promise<Result<GgufFile>> {
       return fail(
         'unsupported-dtype',
         `${file}: tensor "${info.name}" is ${ggmlTypeName(info.dtype)}, a type not read`,
-        `GGUF files whose tensors are ${READABLE_TYPES.join(', ')} are read (Q4_0, Q4_1, Q5_0, Q5_1, Q8_0, Q4_K_S/M, Q5_K_S/M, Q6_K, F16, BF16, F32): use one of those quantizations of the model.`,
+        `GGUF files whose tensors are ${READABLE_TYPES.join(', ')} are read (Q4_0, Q4_1, Q5_0, Q5_1, ` +
+          `Q8_0, Q4_K_S/M, Q5_K_S/M, Q6_K, F16, BF16, F32): use one of those quantizations of the model.`,
       );
     }
     const ne = info.shape.map((d) => Number(d));
@@ -132,7 +133,8 @@ export async function openGguf(path: string): Promise<Result<GgufFile>> {
     if (bytesPerRow === undefined)
       return corrupt(
         file,
-        `tensor "${info.name}" is ${type.name} with rows of ${rowValues} values, not a whole number of ${type.blockValues}-value blocks`,
+        `tensor "${info.name}" is ${type.name} with rows of ${rowValues} values, not a whole number of ` +
+          `${type.blockValues}-value blocks`,
       );
     const relative = Number(info.offset);
     if (!Number.isSafeInteger(relative) || relative % alignment !== 0)
@@ -162,13 +164,16 @@ export async function openGguf(path: string): Promise<Result<GgufFile>> {
     if (end > size)
       return corrupt(
         file,
-        `tensor "${t.name}" (${t.type.name} [${t.shape.join(', ')}], ${t.byteLength} bytes at ${t.byteOffset}) ends at byte ${end}, past the end of the ${size}-byte file: the file is truncated`,
+        `tensor "${t.name}" (${t.type.name} [${t.shape.join(', ')}], ${t.byteLength} bytes at ` +
+          `${t.byteOffset}) ends at byte ${end}, past the end of the ${size}-byte file: the file is ` +
+          `truncated`,
       );
     const next = byOffset[i + 1];
     if (next && end > next.byteOffset)
       return corrupt(
         file,
-        `tensor "${t.name}" (${t.type.name} [${t.shape.join(', ')}], ${t.byteLength} bytes) runs into tensor "${next.name}": its size does not match its type and shape`,
+        `tensor "${t.name}" (${t.type.name} [${t.shape.join(', ')}], ${t.byteLength} bytes) runs into ` +
+          `tensor "${next.name}": its size does not match its type and shape`,
       );
   }
   return ok({ file, version, fileBytes: size, metadata, tensors });

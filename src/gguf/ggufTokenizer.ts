@@ -16,9 +16,11 @@ const CONTROL = 3;
 const USER_DEFINED = 4;
 
 const LLAMA3_REGEX =
-  "(?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\\r\\n\\p{L}\\p{N}]?\\p{L}+|\\p{N}{1,3}| ?[^\\s\\p{L}\\p{N}]+[\\r\\n]*|\\s*[\\r\\n]+|\\s+(?!\\S)|\\s+";
+  "(?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\\r\\n\\p{L}\\p{N}]?\\p{L}+|\\p{N}{1,3}| " +
+  '?[^\\s\\p{L}\\p{N}]+[\\r\\n]*|\\s*[\\r\\n]+|\\s+(?!\\S)|\\s+';
 const QWEN2_REGEX =
-  "(?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\\r\\n\\p{L}\\p{N}]?\\p{L}+|\\p{N}| ?[^\\s\\p{L}\\p{N}]+[\\r\\n]*|\\s*[\\r\\n]+|\\s+(?!\\S)|\\s+";
+  "(?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\\r\\n\\p{L}\\p{N}]?\\p{L}+|\\p{N}| " +
+  '?[^\\s\\p{L}\\p{N}]+[\\r\\n]*|\\s*[\\r\\n]+|\\s+(?!\\S)|\\s+';
 
 /** Pre-tokenizer regex by tokenizer.ggml.pre, and whether whole words in the vocabulary skip the merges. */
 const PRE: Readonly<Record<string, { readonly regex: string; readonly ignoreMerges: boolean }>> = {
@@ -29,7 +31,8 @@ const PRE: Readonly<Record<string, { readonly regex: string; readonly ignoreMerg
 };
 
 const HINT =
-  'The file is damaged or its tokenizer was written by an old converter: convert the model again with a current llama.cpp.';
+  'The file is damaged or its tokenizer was written by an old converter: convert the model again ' +
+  'with a current llama.cpp.';
 
 /**
  * llama.cpp strips the whitespace after a Phi-3 model's special tokens (RSTRIP, set by the model's
@@ -185,7 +188,8 @@ export function bpeTokenizerJson(g: GgufFile): Result<string> {
     return fail(
       'bad-tokenizer',
       `${g.file}: pre-tokenizer "${String(preName)}" (tokenizer.ggml.pre) is not known`,
-      `Known: ${Object.keys(PRE).join(', ')}. Use the model's Hugging Face checkpoint, whose tokenizer.json carries its pre-tokenizer.`,
+      `Known: ${Object.keys(PRE).join(', ')}. Use the model's Hugging Face checkpoint, whose ` +
+        `tokenizer.json carries its pre-tokenizer.`,
     );
   }
   const vocab: Record<string, number> = Object.create(null);

@@ -102,7 +102,8 @@ export function findOllamaModel(
     return fail(
       'corrupt-gguf',
       `ollama:${spec}: its manifest ${manifest} has no model layer (${MODEL_LAYER})`,
-      'The entry is not a model Ollama can run (an adapter or a projector alone?), or the manifest is damaged: pull it again.',
+      'The entry is not a model Ollama can run (an adapter or a projector alone?), or the manifest is ' +
+        'damaged: pull it again.',
     );
   }
   const file = join(root, 'blobs', layer.digest.replace(':', '-'));

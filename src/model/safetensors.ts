@@ -88,7 +88,8 @@ export function openWeights(dir: string): Result<WeightStore> {
     'missing-file',
     `${dir}: neither ${SINGLE_FILE} nor ${INDEX_FILE} found`,
     hasBin
-      ? 'The checkpoint has only pytorch_model.bin: save it again with safe_serialization=True (transformers save_pretrained).'
+      ? 'The checkpoint has only pytorch_model.bin: save it again with safe_serialization=True ' +
+          '(transformers save_pretrained).'
       : 'Point at a Hugging Face checkpoint folder that holds safetensors weights.',
   );
 }

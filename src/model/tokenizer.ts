@@ -44,7 +44,8 @@ export async function loadTokenizer(dir: string): Promise<Result<LensTokenizer>>
     return fail(
       'missing-file',
       `${path}: not found`,
-      'Only fast tokenizers (tokenizer.json) are supported: save the tokenizer again with transformers AutoTokenizer.save_pretrained.',
+      'Only fast tokenizers (tokenizer.json) are supported: save the tokenizer again with ' +
+        'transformers AutoTokenizer.save_pretrained.',
     );
   }
   return tokenizerFromJson(

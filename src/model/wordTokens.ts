@@ -70,7 +70,8 @@ export async function encodeWordList(
       .join(', ');
     return fail(
       'bad-argument',
-      `${file}: ${empty.length} word${empty.length > 1 ? 's' : ''} encode to no tokens with this tokenizer: ${shown}${empty.length > 5 ? ', …' : ''}`,
+      `${file}: ${empty.length} word${empty.length > 1 ? 's' : ''} encode to no tokens with this ` +
+        `tokenizer: ${shown}${empty.length > 5 ? ', …' : ''}`,
       "Remove them from the word list: the tokenizer's vocabulary has nothing for their characters.",
     );
   }

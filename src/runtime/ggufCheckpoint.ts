@@ -16,7 +16,8 @@ import { ggufTokenizerJson } from '../gguf/ggufTokenizer';
 import { ggufTensorName, hfTensorName, unpermutedRows, type TensorNaming } from '../gguf/tensorNames';
 
 const TOKENIZER_HINT =
-  'The file is damaged or its vocabulary was written by an old converter: convert the model again with a current llama.cpp.';
+  'The file is damaged or its vocabulary was written by an old converter: convert the model again ' +
+  'with a current llama.cpp.';
 
 export async function loadGgufCheckpoint(path: string): Promise<Result<Checkpoint>> {
   const opened = await openGguf(path);
@@ -28,7 +29,8 @@ export async function loadGgufCheckpoint(path: string): Promise<Result<Checkpoin
     return fail(
       'unsupported-arch',
       `${g.file}: one part (${typeof index === 'number' ? index + 1 : '?'} of ${splits}) of a split GGUF model`,
-      "Split models are not read: merge the parts into one file with llama.cpp's `llama-gguf-split --merge FIRST-PART OUT.gguf`.",
+      "Split models are not read: merge the parts into one file with llama.cpp's `llama-gguf-split " +
+        '--merge FIRST-PART OUT.gguf`.',
     );
   }
   const arch = ggufArchitecture(g);
@@ -75,7 +77,8 @@ function ggufTokenizer(g: GgufFile): Result<LensTokenizer> {
   return fail(
     'bad-tokenizer',
     `${g.file}: vocabularies of model "${String(model)}" are not read from GGUF files`,
-    'Byte-level BPE ("gpt2": Llama 3, Qwen) and SentencePiece ("llama": Llama 2, Mistral) vocabularies are read; use the model\'s Hugging Face checkpoint.',
+    'Byte-level BPE ("gpt2": Llama 3, Qwen) and SentencePiece ("llama": Llama 2, Mistral) ' +
+      "vocabularies are read; use the model's Hugging Face checkpoint.",
   );
 }
 

@@ -143,7 +143,8 @@ export function buildLensGraph(
   const positions = graph.input(LENS_IO.positions, ['S'], 'int64');
   const past: KeyValue[] = [];
   for (let i = 0; i < numLayers; i++) {
-    const headMajor = (name: string) => transpose(graph.input(name, [1, 'P', Hkv, Dh]), [0, 2, 1, 3]); // (1, Hkv, P, Dh)
+    // (1, Hkv, P, Dh)
+    const headMajor = (name: string) => transpose(graph.input(name, [1, 'P', Hkv, Dh]), [0, 2, 1, 3]);
     past.push({ k: headMajor(LENS_IO.pastKey(i)), v: headMajor(LENS_IO.pastValue(i)) });
   }
   const step = arch.forward({ embeds, positions, past, keyDim: 'K' });
@@ -174,7 +175,8 @@ export function buildLensGraph(
   // a length-dependent rotation (longrope) goes by the whole sequence, not the prefix a batch runs over
   const ropeLength =
     arch.config.ropeScaling?.type === 'longrope' ? graph.input(LENS_IO.attrRopeLength, [1], 'int64') : undefined;
-  const { hidden } = attributionArch.forward({ embeds: E, positions: attrPositions, keyDim: 'T', ropeLength }); // (1, T, D)
+  // (1, T, D)
+  const { hidden } = attributionArch.forward({ embeds: E, positions: attrPositions, keyDim: 'T', ropeLength });
   const predicting = matmul(select, hidden); // (1, M, D)
   const p = reduceSum(mul(softmax(attributionArch.logits(predicting)), targets), [-1], false); // (1, M)
   const [dPredicting] = grad(p, [predicting], expand(graph.scalar(1), [1, 1, 'M'])); // (1, 1, M, D)

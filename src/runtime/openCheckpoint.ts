@@ -17,7 +17,8 @@ async function openOllamaModel(spec: string): Promise<Result<Checkpoint>> {
   if (!checkpoint.ok)
     return fail(
       checkpoint.error.code,
-      `${OLLAMA_PREFIX}${found.value.name} (${found.value.file}): ${checkpoint.error.message.replace(`${found.value.file}: `, '')}`,
+      `${OLLAMA_PREFIX}${found.value.name} (${found.value.file}): ` +
+        `${checkpoint.error.message.replace(`${found.value.file}: `, '')}`,
       checkpoint.error.hint,
     );
   return ok({ ...checkpoint.value, dir: `${OLLAMA_PREFIX}${found.value.name}` });
@@ -59,7 +60,8 @@ export async function openCheckpoint(dir: string): Promise<Result<Checkpoint>> {
       return fail(
         'unsupported-arch',
         `weights: "${stacked}" holds all of a layer's experts in one tensor, a layout not supported`,
-        'Save the checkpoint with one tensor per expert, as the published Mixtral and Qwen3-MoE checkpoints are (experts.{e}.gate_proj, up_proj, down_proj).',
+        'Save the checkpoint with one tensor per expert, as the published Mixtral and Qwen3-MoE ' +
+          'checkpoints are (experts.{e}.gate_proj, up_proj, down_proj).',
       );
     }
   }

@@ -67,7 +67,8 @@ export function prepareOutputDir(dir: string, option: string): Result<void> {
   } catch (e) {
     return fail(
       'bad-argument',
-      `${option} ${dir}: cannot create the folder (${(e as NodeJS.ErrnoException).code === 'EEXIST' ? 'a file of that name exists' : reason(e)})`,
+      `${option} ${dir}: cannot create the folder (` +
+        `${(e as NodeJS.ErrnoException).code === 'EEXIST' ? 'a file of that name exists' : reason(e)})`,
       hint,
     );
   }

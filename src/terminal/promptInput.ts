@@ -17,7 +17,8 @@ export function readPromptOption(options: { readonly prompt?: string; readonly p
     } catch (e) {
       return fail(
         'missing-file',
-        `${options.promptFile}: ${(e as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (e as Error).message}`,
+        `${options.promptFile}: ` +
+          `${(e as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (e as Error).message}`,
         'Check the path given to --prompt-file.',
       );
     }

@@ -206,7 +206,9 @@ export class HeadsViewProvider implements vscode.WebviewViewProvider, vscode.Dis
       return this.post({
         type: 'failed',
         message: 'no language model is available in VS Code',
-        hint: 'Install and sign in to an extension that provides one (for example GitHub Copilot Chat), then try again. The offline labels need none.',
+        hint:
+          'Install and sign in to an extension that provides one (for example GitHub Copilot Chat), then ' +
+          'try again. The offline labels need none.',
       });
     }
     const components = conceptsView(json, layer).components;

@@ -13,7 +13,8 @@ const README = join(__dirname, '..', '..', 'README.md');
 export function familiesTable(): string {
   const rows = FAMILIES.map(
     (f) =>
-      `| ${f.modelTypes.map((t) => `\`${t}\``).join(', ')} | ${f.readme.models} | ${f.readme.notes} | ${f.readme.checked} |`,
+      `| ${f.modelTypes.map((t) => `\`${t}\``).join(', ')} | ${f.readme.models} | ${f.readme.notes} | ` +
+      `${f.readme.checked} |`,
   );
   return ['| `model_type` | families | notes | random checkpoints checked with |', '|---|---|---|---|', ...rows].join(
     '\n',

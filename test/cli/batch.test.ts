@@ -96,7 +96,10 @@ test('batch on a TSV: one JSON per prompt, summary.csv, a failing prompt does no
   assert.match(run.stderr, /\[1\/4\] a1 ok, [\d.]+ s, ETA \d+:\d\d\n/);
   assert.match(
     run.stderr,
-    /error: 1 of 4 prompts failed: bad \(the instruction "Write a poem\." is not in the prompt\)\nhint: .*rerun the same command/,
+    new RegExp(
+      String.raw`error: 1 of 4 prompts failed: bad \(the instruction "Write a poem\." is not in the ` +
+        String.raw`prompt\)\nhint: .*rerun the same command`,
+    ),
   );
   assert.doesNotMatch(run.stderr, /\n\s+at /);
   assert.match(run.stdout, /4 prompts: 3 explained now, 0 done earlier, 1 failed/);
@@ -207,7 +210,10 @@ test('batch on a TSV: one JSON per prompt, summary.csv, a failing prompt does no
   assert.equal(other.status, 1);
   assert.match(
     other.stderr,
-    /^error: --out .* holds results of another run: a1\.json was made with model .*--max-new-tokens 3, --chat on; this run asks for .*--max-new-tokens 5, --chat on\nhint: /,
+    new RegExp(
+      String.raw`^error: --out .* holds results of another run: a1\.json was made with model .*--max-new-tokens ` +
+        String.raw`3, --chat on; this run asks for .*--max-new-tokens 5, --chat on\nhint: `,
+    ),
   );
 });
 

@@ -73,7 +73,7 @@ function start(out: string, extra: string[], killWhen?: (stderr: string) => bool
 
 const withoutTiming = (path: string) => ({ ...JSON.parse(readFileSync(path, 'utf8')), timing: null });
 
-test('three shards at once, one killed mid-prompt and restarted, then the merge: equal to one unsharded run', async () => {
+test('three shards at once, one killed mid-prompt and restarted, then the merge: equal to one plain run', async () => {
   const reference = join(root, 'reference');
   const plain = runCli([...ARGS, '--out', reference], 300_000);
   assert.equal(plain.status, 0, plain.stderr);
@@ -121,7 +121,8 @@ test('three shards at once, one killed mid-prompt and restarted, then the merge:
   assert.match(
     restarted.stdout,
     new RegExp(
-      `^shard ${victim}/3: ${shardIds[victim - 1].length} prompts: \\d+ explained now, [1-9]\\d* done earlier, 0 failed`,
+      `^shard ${victim}/3: ${shardIds[victim - 1].length} prompts: \\d+ explained now, [1-9]\\d* done ` +
+        `earlier, 0 failed`,
     ),
   );
   assert.ok(!existsSync(join(out, `${killedInside}.lock`)), "the dead run's claim was taken over and released");

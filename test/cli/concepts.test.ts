@@ -267,7 +267,10 @@ test('bad --components and --top: not positive integers, or more than the model 
   }
   expectError(
     [...m(), '--components', '33'],
-    /33 components asked, but the model's d_model \(hidden size\) is 32: there are only 32 principal components\nhint: Pass --components 10 \(at most 32\)/,
+    new RegExp(
+      String.raw`33 components asked, but the model's d_model \(hidden size\) is 32: there are only 32 principal ` +
+        String.raw`components\nhint: Pass --components 10 \(at most 32\)`,
+    ),
   );
   expectError(
     [...m(), '--top', '100000'],

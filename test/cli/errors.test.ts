@@ -79,7 +79,10 @@ test('unsupported architecture names the supported ones', () =>
       ),
     ),
     /unsupported-arch/,
-    /"mamba" is not supported\nhint: Supported: llama, mistral, qwen2, qwen3, olmo2, phi3, mixtral, qwen3_moe, gemma2, gemma3_text, gemma3, gpt2 \(/,
+    new RegExp(
+      String.raw`"mamba" is not supported\nhint: Supported: llama, mistral, qwen2, qwen3, olmo2, phi3, mixtral, ` +
+        String.raw`qwen3_moe, gemma2, gemma3_text, gemma3, gpt2 \(`,
+    ),
   ));
 
 function corruptHeader(name: string, edit: (header: Record<string, any>) => void): string {
@@ -172,24 +175,32 @@ const editedConfig = (name: string, edit: (config: Record<string, unknown>) => v
     writeFileSync(join(d, 'config.json'), JSON.stringify(config));
   });
 
-test('a config whose sizes do not match the weights names the tensor, its shape and the expected one, for every command', () => {
-  const D = good.config.hiddenSize;
-  const V = good.config.vocabSize;
-  const wrongWidth = editedConfig('wrong-hidden', (c) => (c.hidden_size = D + 16));
-  const message = new RegExp(
-    `tensor "model\\.embed_tokens\\.weight" has shape \\[${V}, ${D}\\], but config\\.json implies \\[${V}, ${D + 16}\\]: \\[${V} \\(vocab_size\\), ${D + 16} \\(hidden_size\\)\\]`,
-  );
-  expectError(explain(wrongWidth), /shape-mismatch/, message);
-  expectError(['heads', '--model', wrongWidth], /shape-mismatch/, message);
-  expectError(['concepts', '--model', wrongWidth], /shape-mismatch/, message);
-});
+test(
+  'a config whose sizes do not match the weights names the tensor, its shape and the expected ' +
+    'one, for every command',
+  () => {
+    const D = good.config.hiddenSize;
+    const V = good.config.vocabSize;
+    const wrongWidth = editedConfig('wrong-hidden', (c) => (c.hidden_size = D + 16));
+    const message = new RegExp(
+      `tensor "model\\.embed_tokens\\.weight" has shape \\[${V}, ${D}\\], but config\\.json implies ` +
+        `\\[${V}, ${D + 16}\\]: \\[${V} \\(vocab_size\\), ${D + 16} \\(hidden_size\\)\\]`,
+    );
+    expectError(explain(wrongWidth), /shape-mismatch/, message);
+    expectError(['heads', '--model', wrongWidth], /shape-mismatch/, message);
+    expectError(['concepts', '--model', wrongWidth], /shape-mismatch/, message);
+  },
+);
 
 test('a wrong head count or feed-forward width is caught at the first tensor it shapes', () => {
   const kvHeads = editedConfig('wrong-kv', (c) => (c.num_key_value_heads = 1));
   expectError(
     explain(kvHeads),
     /shape-mismatch/,
-    /"model\.layers\.0\.self_attn\.k_proj\.weight" has shape \[\d+, \d+\], but config\.json implies \[\d+, \d+\]: \[\d+ \(num_key_value_heads × head_dim\), \d+ \(hidden_size\)\]/,
+    new RegExp(
+      String.raw`"model\.layers\.0\.self_attn\.k_proj\.weight" has shape \[\d+, \d+\], but config\.json implies ` +
+        String.raw`\[\d+, \d+\]: \[\d+ \(num_key_value_heads × head_dim\), \d+ \(hidden_size\)\]`,
+    ),
   );
   const width = editedConfig('wrong-ffn', (c) => (c.intermediate_size = 7));
   expectError(
@@ -228,6 +239,9 @@ test('a mixture whose experts are stacked into one tensor a layer is refused by 
   expectError(
     explain(moe.dir),
     /unsupported-arch/,
-    /experts\.(gate_up_proj|down_proj)" holds all of a layer's experts in one tensor.*\nhint: Save the checkpoint with one tensor per expert/,
+    new RegExp(
+      String.raw`experts\.(gate_up_proj|down_proj)" holds all of a layer's experts in one tensor.*\nhint: Save ` +
+        String.raw`the checkpoint with one tensor per expert`,
+    ),
   );
 });

@@ -166,7 +166,8 @@ for (const [name, options] of cases) {
       }),
     );
     console.log(
-      `# ${name}: probability rel. error ${pErr.toExponential(2)}, attribution error ${(aErr / aMax).toExponential(2)} (of max |A| ${aMax.toExponential(2)})`,
+      `# ${name}: probability rel. error ${pErr.toExponential(2)}, attribution error ` +
+        `${(aErr / aMax).toExponential(2)} (of max |A| ${aMax.toExponential(2)})`,
     );
     assert.ok(pErr <= 1e-3, `probability relative error ${pErr}`);
     assert.ok(aErr / aMax <= 1e-2, `attribution error ${aErr / aMax}`);

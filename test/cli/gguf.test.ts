@@ -15,7 +15,8 @@ const root = mkdtempSync(join(tmpdir(), 'lens-cli-gguf-'));
 after(() => rmSync(root, { recursive: true, force: true }));
 
 const TEMPLATE =
-  "{% for m in messages %}<|user|>{{ m['content'] }}<|eot|>{% endfor %}{% if add_generation_prompt %}<|user|>{% endif %}";
+  "{% for m in messages %}<|user|>{{ m['content'] }}<|eot|>{% endfor %}{% if " +
+  'add_generation_prompt %}<|user|>{% endif %}';
 const llamaPath = join(root, 'llama-q4k.gguf');
 const llama = writeRandomGguf(llamaPath, {
   arch: 'llama',
@@ -179,7 +180,8 @@ test('compare two GGUF files, and batch over a GGUF file', () => {
   const dataset = join(root, 'd.tsv');
   writeFileSync(
     dataset,
-    'ID\tPrompt\tResponse\tInstruct&Context\na1\tDefine the word apple.\t\tDefine the word apple.\na2\tName two fruits.\tApple, pear.\t\n',
+    'ID\tPrompt\tResponse\tInstruct&Context\na1\tDefine the word apple.\t\tDefine the word ' +
+      'apple.\na2\tName two fruits.\tApple, pear.\t\n',
   );
   const batchOut = join(root, 'batch');
   const batch = runCli(

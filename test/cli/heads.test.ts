@@ -185,7 +185,8 @@ test('GloVe relatedness and user verb lists', () => {
   // a small GloVe file: upper-case words match case-insensitively, "sand" has no vector
   const lines = WORDS.filter((w) => w !== 'sand').map(
     (w, i) =>
-      `${i % 2 ? w.toUpperCase() : w} ${[1, 2, 3].map((r) => Math.sin(3 * i + r + (w.startsWith('w') ? 0 : 1)).toFixed(4)).join(' ')}`,
+      `${i % 2 ? w.toUpperCase() : w} ` +
+      `${[1, 2, 3].map((r) => Math.sin(3 * i + r + (w.startsWith('w') ? 0 : 1)).toFixed(4)).join(' ')}`,
   );
   writeFileSync(glove, lines.join('\n') + '\n');
   const instr = wordsFile('instr.txt', ['go']);

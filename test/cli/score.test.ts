@@ -32,7 +32,8 @@ test("reproduces the paper's expected instruction importance for every prompt an
   const vicunaHigher = [...byId.values()].filter((v) => v['vicuna-7b'] > v['llama-7b']).length / 24;
   assert.equal(summary.comparison['vicuna-7b_higher'], vicunaHigher);
   console.log(
-    `# paper sample: Vicuna-7B's instruction importance is higher on ${(100 * vicunaHigher).toFixed(0)}% of the 24 prompts`,
+    `# paper sample: Vicuna-7B's instruction importance is higher on ` +
+      `${(100 * vicunaHigher).toFixed(0)}% of the 24 prompts`,
   );
 });
 

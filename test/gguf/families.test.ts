@@ -87,7 +87,7 @@ const QUANTIZED = {
 const response = [104, 101, 97, 116, 32, 116];
 
 for (const [name, options] of cases) {
-  test(`${name}: the checkpoint the file implies; probabilities and attribution match the float64 reference`, async () => {
+  test(`${name}: the checkpoint the file implies; probabilities, attribution match the float64 reference`, async () => {
     const ck = writeRandomCheckpoint(join(root, `${options.family}-${options.seed}`), options);
     const path = join(root, `${options.family}-${options.seed}-q.gguf`);
     const file = convertToGguf(ck, path, { types: QUANTIZED });
@@ -105,11 +105,12 @@ for (const [name, options] of cases) {
     assert.ok(pErr <= 1e-3, `probabilities: relative error ${pErr}`);
     assert.ok(aErr <= 1e-2, `attribution: error ${aErr} of max |A|`);
     process.stdout.write(
-      `# ${file.arch} (${options.family}): probability rel. error ${pErr.toExponential(2)}, attribution error ${aErr.toExponential(2)}\n`,
+      `# ${file.arch} (${options.family}): probability rel. error ${pErr.toExponential(2)}, ` +
+        `attribution error ${aErr.toExponential(2)}\n`,
     );
   });
 
-  test(`${name}: the response tokens' probabilities llama.cpp gives for the same F32 file, within 1e-2 relative`, async () => {
+  test(`${name}: next-token probabilities as llama.cpp gives them for the same F32 file, within 1e-2`, async () => {
     const ck = writeRandomCheckpoint(join(root, `${options.family}-${options.seed}-f`), options);
     const path = join(root, `${options.family}-${options.seed}-f32.gguf`);
     convertToGguf(ck, path);

@@ -46,7 +46,7 @@ const core = (arch: string, extra: Record<string, GgufValue> = {}): Record<strin
   ...extra,
 });
 
-test('llama: sizes, GQA, rope base, linear scaling, a tied head and stop ids as config.json would give them', async () => {
+test('llama: sizes, GQA, rope base, linear scaling, a tied head, stop ids as config.json would give them', async () => {
   const a = await architectureOf(
     core('llama', {
       'llama.rope.scaling.type': gv.str('linear'),
@@ -106,77 +106,81 @@ test('qwen2 with its biases and an untied head; qwen3 with an explicit head size
   assert.deepEqual([c3.value.modelType, c3.value.headDim, c3.value.rotaryDim], ['qwen3', 24, 24]);
 });
 
-test('refused by name: an unknown or not yet read architecture, a missing key, bad per-frequency rope factors, a sliding window, other scalings', async () => {
-  const embd = f32('token_embd.weight', [64, 50]);
-  const cases: [Record<string, GgufValue>, GgufTensorSpec[], RegExp][] = [
-    [core('mamba'), [embd], /GGUF architecture "mamba" is not supported/],
-    [core('qwen2moe'), [embd], /GGUF architecture "qwen2moe" is not supported/],
-    [
-      core('olmo2', { 'olmo2.attention.sliding_window': gv.u32(4096) }),
-      [embd],
-      /a sliding window .* is not read from olmo2 GGUF files/,
-    ],
-    [
-      core('phi3'),
-      [embd, f32('rope_factors_long.weight', [8])],
-      /rope_factors_short.weight is missing beside its pair/,
-    ],
-    [
-      core('phi3', { 'phi3.rope.scaling.original_context_length': gv.u32(64) }),
-      [embd, f32('rope_factors_long.weight', [8]), f32('rope_factors_short.weight', [3])],
-      /rope_factors_short.weight is F32 \[3\], not 8 F32 values/,
-    ],
-    [
-      core('gemma3', {
-        'gemma3.attention.sliding_window': gv.u32(512),
-        'gemma3.attention.sliding_window_pattern': { type: 'array', of: 'bool', value: [true] },
-      }),
-      [embd],
-      /sliding_window_pattern" must be a number or one boolean per layer/,
-    ],
-    [
-      core('qwen3moe', { 'qwen3moe.expert_count': gv.u32(4) }),
-      [embd],
-      /"qwen3moe.expert_used_count" or "qwen3moe.expert_count" is missing/,
-    ],
-    [
-      { ...core('llama'), 'llama.embedding_length': gv.str('64') },
-      [embd],
-      /metadata "llama.embedding_length" is missing or not a number/,
-    ],
-    [
-      (({ 'llama.attention.layer_norm_rms_epsilon': _, ...rest }) => rest)(core('llama')),
-      [embd],
-      /"llama.attention.layer_norm_rms_epsilon" is missing/,
-    ],
-    [{ 'llama.block_count': gv.u32(1) }, [embd], /"general.architecture" is missing/],
-    [core('llama'), [embd, f32('rope_freqs.weight', [5])], /rope_freqs.weight is F32 \[5\], not 8 F32 values/],
-    [
-      core('llama', { 'llama.rope.scaling.type': gv.str('linear'), 'llama.rope.scaling.factor': gv.f32(2) }),
-      [embd, f32('rope_freqs.weight', [8])],
-      /both rope_freqs.weight and llama.rope.scaling.type "linear"/,
-    ],
-    [core('llama', { 'llama.attention.sliding_window': gv.u32(4096) }), [embd], /a sliding window/],
-    [
-      core('llama', { 'llama.rope.scaling.type': gv.str('yarn'), 'llama.rope.scaling.factor': gv.f32(4) }),
-      [embd],
-      /rope scaling "yarn" is not read/,
-    ],
-    [
-      core('llama', { 'llama.rope.dimension_count': gv.u32(8) }),
-      [embd],
-      /rope.dimension_count is 8, not the head size 16/,
-    ],
-    [core('llama'), [f32('output.weight', [64, 50])], /"token_embd.weight" not found/],
-  ];
-  for (const [metadata, tensors, pattern] of cases) {
-    const a = await architectureOf(metadata, tensors);
-    assert.ok(!a.ok, String(pattern));
-    assert.match(a.error.message, pattern);
-  }
-});
+test(
+  'refused by name: an unknown or not yet read architecture, a missing key, bad per-frequency ' +
+    'rope factors, a sliding window, other scalings',
+  async () => {
+    const embd = f32('token_embd.weight', [64, 50]);
+    const cases: [Record<string, GgufValue>, GgufTensorSpec[], RegExp][] = [
+      [core('mamba'), [embd], /GGUF architecture "mamba" is not supported/],
+      [core('qwen2moe'), [embd], /GGUF architecture "qwen2moe" is not supported/],
+      [
+        core('olmo2', { 'olmo2.attention.sliding_window': gv.u32(4096) }),
+        [embd],
+        /a sliding window .* is not read from olmo2 GGUF files/,
+      ],
+      [
+        core('phi3'),
+        [embd, f32('rope_factors_long.weight', [8])],
+        /rope_factors_short.weight is missing beside its pair/,
+      ],
+      [
+        core('phi3', { 'phi3.rope.scaling.original_context_length': gv.u32(64) }),
+        [embd, f32('rope_factors_long.weight', [8]), f32('rope_factors_short.weight', [3])],
+        /rope_factors_short.weight is F32 \[3\], not 8 F32 values/,
+      ],
+      [
+        core('gemma3', {
+          'gemma3.attention.sliding_window': gv.u32(512),
+          'gemma3.attention.sliding_window_pattern': { type: 'array', of: 'bool', value: [true] },
+        }),
+        [embd],
+        /sliding_window_pattern" must be a number or one boolean per layer/,
+      ],
+      [
+        core('qwen3moe', { 'qwen3moe.expert_count': gv.u32(4) }),
+        [embd],
+        /"qwen3moe.expert_used_count" or "qwen3moe.expert_count" is missing/,
+      ],
+      [
+        { ...core('llama'), 'llama.embedding_length': gv.str('64') },
+        [embd],
+        /metadata "llama.embedding_length" is missing or not a number/,
+      ],
+      [
+        (({ 'llama.attention.layer_norm_rms_epsilon': _, ...rest }) => rest)(core('llama')),
+        [embd],
+        /"llama.attention.layer_norm_rms_epsilon" is missing/,
+      ],
+      [{ 'llama.block_count': gv.u32(1) }, [embd], /"general.architecture" is missing/],
+      [core('llama'), [embd, f32('rope_freqs.weight', [5])], /rope_freqs.weight is F32 \[5\], not 8 F32 values/],
+      [
+        core('llama', { 'llama.rope.scaling.type': gv.str('linear'), 'llama.rope.scaling.factor': gv.f32(2) }),
+        [embd, f32('rope_freqs.weight', [8])],
+        /both rope_freqs.weight and llama.rope.scaling.type "linear"/,
+      ],
+      [core('llama', { 'llama.attention.sliding_window': gv.u32(4096) }), [embd], /a sliding window/],
+      [
+        core('llama', { 'llama.rope.scaling.type': gv.str('yarn'), 'llama.rope.scaling.factor': gv.f32(4) }),
+        [embd],
+        /rope scaling "yarn" is not read/,
+      ],
+      [
+        core('llama', { 'llama.rope.dimension_count': gv.u32(8) }),
+        [embd],
+        /rope.dimension_count is 8, not the head size 16/,
+      ],
+      [core('llama'), [f32('output.weight', [64, 50])], /"token_embd.weight" not found/],
+    ];
+    for (const [metadata, tensors, pattern] of cases) {
+      const a = await architectureOf(metadata, tensors);
+      assert.ok(!a.ok, String(pattern));
+      assert.match(a.error.message, pattern);
+    }
+  },
+);
 
-test('gemma as llama.cpp runs it: the 27B attention scale, a window pattern as Ollama writes it, no window at all', async () => {
+test('gemma as llama.cpp runs it: the 27B attention scale, an Ollama-style window pattern, no window', async () => {
   const embd = f32('token_embd.weight', [64, 50]);
   // gemma2 with 46 layers is the 27B model: scores scaled by (hidden / heads)^-1/2, not head_dim^-1/2
   const g27 = await architectureOf(

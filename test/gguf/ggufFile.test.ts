@@ -16,7 +16,8 @@ const path = () => join(dir, `f${n++}.gguf`);
 
 const values = Float32Array.from({ length: 2 * 256 }, (_, i) => Math.sin(i));
 const tensors: GgufTensorSpec[] = [
-  { name: 'token_embd.weight', ne: [256, 2], type: 12, data: ggmlQuantize(12, values, 2, 256) }, // Q4_K: 2 rows of 144 bytes
+  // Q4_K: 2 rows of 144 bytes
+  { name: 'token_embd.weight', ne: [256, 2], type: 12, data: ggmlQuantize(12, values, 2, 256) },
   { name: 'output_norm.weight', ne: [256], type: 0, data: f32Bytes(values.subarray(0, 256)) },
   {
     name: 'blk.0.ffn_down_exps.weight',
@@ -33,38 +34,45 @@ const metadata = {
   'tokenizer.ggml.tokens': gv.strings(['a', 'b']),
 };
 
-test('versions 2 and 3, alignments 32 and 64: metadata, shapes outermost first, rows, and absolute offsets as written', async () => {
-  for (const [version, alignment] of [
-    [3, 32],
-    [2, 32],
-    [3, 64],
-  ] as const) {
-    const p = path();
-    writeGguf(p, metadata, tensors, { version, alignment });
-    const g = await openGguf(p);
-    assert.ok(g.ok, g.ok ? '' : g.error.message);
-    const f = g.value;
-    assert.equal(f.version, version);
-    assert.equal(f.metadata.get('general.architecture'), 'llama');
-    assert.equal(f.metadata.get('llama.block_count'), 1);
-    assert.equal(f.metadata.get('big.count'), 2 ** 40);
-    assert.deepEqual(f.metadata.get('tokenizer.ggml.tokens'), ['a', 'b']);
-    const embd = f.tensors.get('token_embd.weight')!;
-    assert.deepEqual(
-      [embd.type.name, embd.shape, embd.rows, embd.rowValues, embd.rowBytes, embd.byteLength],
-      ['Q4_K', [2, 256], 2, 256, 144, 288],
-    );
-    const experts = f.tensors.get('blk.0.ffn_down_exps.weight')!;
-    assert.deepEqual([experts.type.name, experts.shape, experts.rows, experts.rowBytes], ['Q8_0', [3, 4, 32], 12, 34]);
-    // the bytes at the offsets are the tensors' own
-    const bytes = ggufBytes(metadata, tensors, { version, alignment });
-    for (const t of tensors) {
-      const info = f.tensors.get(t.name)!;
-      assert.equal(info.byteOffset % alignment, 0);
-      assert.deepEqual(new Uint8Array(bytes.subarray(info.byteOffset, info.byteOffset + info.byteLength)), t.data);
+test(
+  'versions 2 and 3, alignments 32 and 64: metadata, shapes outermost first, rows, and absolute ' +
+    'offsets as written',
+  async () => {
+    for (const [version, alignment] of [
+      [3, 32],
+      [2, 32],
+      [3, 64],
+    ] as const) {
+      const p = path();
+      writeGguf(p, metadata, tensors, { version, alignment });
+      const g = await openGguf(p);
+      assert.ok(g.ok, g.ok ? '' : g.error.message);
+      const f = g.value;
+      assert.equal(f.version, version);
+      assert.equal(f.metadata.get('general.architecture'), 'llama');
+      assert.equal(f.metadata.get('llama.block_count'), 1);
+      assert.equal(f.metadata.get('big.count'), 2 ** 40);
+      assert.deepEqual(f.metadata.get('tokenizer.ggml.tokens'), ['a', 'b']);
+      const embd = f.tensors.get('token_embd.weight')!;
+      assert.deepEqual(
+        [embd.type.name, embd.shape, embd.rows, embd.rowValues, embd.rowBytes, embd.byteLength],
+        ['Q4_K', [2, 256], 2, 256, 144, 288],
+      );
+      const experts = f.tensors.get('blk.0.ffn_down_exps.weight')!;
+      assert.deepEqual(
+        [experts.type.name, experts.shape, experts.rows, experts.rowBytes],
+        ['Q8_0', [3, 4, 32], 12, 34],
+      );
+      // the bytes at the offsets are the tensors' own
+      const bytes = ggufBytes(metadata, tensors, { version, alignment });
+      for (const t of tensors) {
+        const info = f.tensors.get(t.name)!;
+        assert.equal(info.byteOffset % alignment, 0);
+        assert.deepEqual(new Uint8Array(bytes.subarray(info.byteOffset, info.byteOffset + info.byteLength)), t.data);
+      }
     }
-  }
-});
+  },
+);
 
 test('bad files: each gets its own clear error', async () => {
   const cases: [string, () => Buffer | string, RegExp][] = [

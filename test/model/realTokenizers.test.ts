@@ -17,7 +17,9 @@ const PROMPT = 'Name 龘 and 🦩.';
 const cases: { name: string; rendered: string; bos: string | null }[] = [
   {
     name: 'llama3',
-    rendered: `<|begin_of_text|><|start_header_id|>user<|end_header_id|>\n\n${PROMPT}<|eot_id|><|start_header_id|>assistant<|end_header_id|>\n\n`,
+    rendered:
+      `<|begin_of_text|><|start_header_id|>user<|end_header_id|>\n\n${PROMPT}` +
+      `<|eot_id|><|start_header_id|>assistant<|end_header_id|>\n\n`,
     bos: '<|begin_of_text|>',
   },
   // enable_thinking left undefined: no empty <think> block, as transformers renders it by default

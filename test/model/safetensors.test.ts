@@ -296,47 +296,51 @@ test('readRows: chosen rows of F32, F16, BF16 and F64 tables equal readF32, into
   );
 });
 
-test('readRowRangeF32Async: row ranges of F32, F16, BF16 and F64 tables equal readF32; the read is queued before it returns; bad ranges and a truncated file reject', async () => {
-  const dir = tmp();
-  const dtypes: StoredDtype[] = ['F32', 'F16', 'BF16', 'F64'];
-  const tensors = new Map<string, TensorToWrite>();
-  dtypes.forEach((dtype, k) => tensors.set(`t.${dtype}`, { dtype, shape: [6, 5], data: values(30, k + 7) }));
-  const file = join(dir, 'model.safetensors');
-  writeSafetensors(file, tensors);
-  const store = open(dir);
-  for (const dtype of dtypes) {
-    const whole = store.readF32(`t.${dtype}`);
-    for (const [first, count] of [
-      [0, 6],
-      [2, 3],
-      [5, 1],
-      [4, 0],
-    ]) {
-      const out = new Float32Array(count * 5).fill(NaN);
-      await readRowRangeF32Async(store.info(`t.${dtype}`)!, first, count, out);
-      assert.deepEqual(
-        Array.from(out),
-        Array.from(whole.subarray(first * 5, (first + count) * 5)),
-        `${dtype} rows [${first}, ${first + count})`,
-      );
+test(
+  'readRowRangeF32Async: row ranges of F32, F16, BF16 and F64 tables equal readF32; the read is ' +
+    'queued before it returns; bad ranges and a truncated file reject',
+  async () => {
+    const dir = tmp();
+    const dtypes: StoredDtype[] = ['F32', 'F16', 'BF16', 'F64'];
+    const tensors = new Map<string, TensorToWrite>();
+    dtypes.forEach((dtype, k) => tensors.set(`t.${dtype}`, { dtype, shape: [6, 5], data: values(30, k + 7) }));
+    const file = join(dir, 'model.safetensors');
+    writeSafetensors(file, tensors);
+    const store = open(dir);
+    for (const dtype of dtypes) {
+      const whole = store.readF32(`t.${dtype}`);
+      for (const [first, count] of [
+        [0, 6],
+        [2, 3],
+        [5, 1],
+        [4, 0],
+      ]) {
+        const out = new Float32Array(count * 5).fill(NaN);
+        await readRowRangeF32Async(store.info(`t.${dtype}`)!, first, count, out);
+        assert.deepEqual(
+          Array.from(out),
+          Array.from(whole.subarray(first * 5, (first + count) * 5)),
+          `${dtype} rows [${first}, ${first + count})`,
+        );
+      }
     }
-  }
-  // queued at once: this thread blocked after the call (as by an onnxruntime run) does not hold the read back
-  const out = new Float32Array(30).fill(NaN);
-  const reading = readRowRangeF32Async(store.info('t.F32')!, 0, 6, out);
-  const until = Date.now() + 200;
-  while (Date.now() < until); // the thread pool reads meanwhile: the bytes are in before this thread is free
-  assert.deepEqual(Array.from(out), Array.from(store.readF32('t.F32')), 'read while this thread was busy');
-  await reading;
-  const info = store.info('t.F32')!;
-  await assert.rejects(readRowRangeF32Async(info, 5, 2, new Float32Array(10)), /rows \[5, 7\) of 6/);
-  await assert.rejects(readRowRangeF32Async(info, 0, 2, new Float32Array(9)), /9 values for 2 rows/);
-  // the file cut short after the store was opened
-  const { size } = await import('node:fs').then((fs) => fs.statSync(file));
-  await import('node:fs').then((fs) => fs.truncateSync(file, size - 8));
-  const last = store.info(`t.${dtypes[dtypes.length - 1]}`)!;
-  await assert.rejects(
-    readRowRangeF32Async(last, 0, 6, new Float32Array(30)),
-    (e: Error & { error?: { code: string } }) => e.error?.code === 'corrupt-safetensors',
-  );
-});
+    // queued at once: this thread blocked after the call (as by an onnxruntime run) does not hold the read back
+    const out = new Float32Array(30).fill(NaN);
+    const reading = readRowRangeF32Async(store.info('t.F32')!, 0, 6, out);
+    const until = Date.now() + 200;
+    while (Date.now() < until); // the thread pool reads meanwhile: the bytes are in before this thread is free
+    assert.deepEqual(Array.from(out), Array.from(store.readF32('t.F32')), 'read while this thread was busy');
+    await reading;
+    const info = store.info('t.F32')!;
+    await assert.rejects(readRowRangeF32Async(info, 5, 2, new Float32Array(10)), /rows \[5, 7\) of 6/);
+    await assert.rejects(readRowRangeF32Async(info, 0, 2, new Float32Array(9)), /9 values for 2 rows/);
+    // the file cut short after the store was opened
+    const { size } = await import('node:fs').then((fs) => fs.statSync(file));
+    await import('node:fs').then((fs) => fs.truncateSync(file, size - 8));
+    const last = store.info(`t.${dtypes[dtypes.length - 1]}`)!;
+    await assert.rejects(
+      readRowRangeF32Async(last, 0, 6, new Float32Array(30)),
+      (e: Error & { error?: { code: string } }) => e.error?.code === 'corrupt-safetensors',
+    );
+  },
+);

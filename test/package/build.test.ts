@@ -23,7 +23,8 @@ function run(command: string, args: string[]): Promise<{ status: number | null; 
 
 // Stats a file as fast as it can for `ms` and prints the smallest size it saw (0 where it was missing).
 // A build that truncates and rewrites in place shows up here as a tiny size; one that renames never does.
-const POLL_SIZE = `const fs = require('fs'); const [file, ms] = process.argv.slice(1); const until = Date.now() + Number(ms); let min = Infinity;
+const POLL_SIZE = `const fs = require('fs'); const [file, ms] = process.argv.slice(1);
+const until = Date.now() + Number(ms); let min = Infinity;
 while (Date.now() < until) { let size = 0; try { size = fs.statSync(file).size; } catch {} if (size < min) min = size; }
 console.log(min);`;
 

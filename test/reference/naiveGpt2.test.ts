@@ -69,7 +69,7 @@ test('changing a later token leaves earlier logits untouched; attention is causa
   }
 });
 
-test('one token through one block with the MLP zeroed, written out by hand (Conv1D is x W + b with W (in, out))', () => {
+test('one token through one block with the MLP zeroed, written out by hand (Conv1D: x W + b, W (in, out))', () => {
   const { config, weights } = checkpoint({ numLayers: 1, hiddenSize: 16, numHeads: 2, seed: 11 });
   const D = config.hiddenSize;
   const V = config.vocabSize;

@@ -37,26 +37,30 @@ function greedy(config: ModelConfig, weights: Weights, prompt: number[], M: numb
   return ids.slice(prompt.length);
 }
 
-test('naiveProbability(ids, t, target) is softmax(logits[t])[target]: p of the token after t; later tokens do not matter', () => {
-  for (const family of ['llama', 'gpt2'] as const) {
-    const { config, weights } = checkpoint({ family, hiddenSize: 16, seed: 21 });
-    const ids = [...PROMPT, 40, 41];
-    const logits = naiveLogits(config, weights, naiveEmbed(config, weights, ids), ids.length);
-    for (const t of [0, 3, ids.length - 2]) {
-      const row = naiveSoftmaxRow(logits, config.vocabSize, t);
-      assert.ok(Math.abs(row.reduce((s, p) => s + p, 0) - 1) < 1e-12);
-      const p = naiveProbability(config, weights, ids, t, ids[t + 1]);
-      assert.equal(p, row[ids[t + 1]]);
-      // truncating after t changes nothing
-      assert.equal(naiveProbability(config, weights, ids.slice(0, t + 1), t, ids[t + 1]), p);
+test(
+  'naiveProbability(ids, t, target) is softmax(logits[t])[target]: p of the token after t; later ' +
+    'tokens do not matter',
+  () => {
+    for (const family of ['llama', 'gpt2'] as const) {
+      const { config, weights } = checkpoint({ family, hiddenSize: 16, seed: 21 });
+      const ids = [...PROMPT, 40, 41];
+      const logits = naiveLogits(config, weights, naiveEmbed(config, weights, ids), ids.length);
+      for (const t of [0, 3, ids.length - 2]) {
+        const row = naiveSoftmaxRow(logits, config.vocabSize, t);
+        assert.ok(Math.abs(row.reduce((s, p) => s + p, 0) - 1) < 1e-12);
+        const p = naiveProbability(config, weights, ids, t, ids[t + 1]);
+        assert.equal(p, row[ids[t + 1]]);
+        // truncating after t changes nothing
+        assert.equal(naiveProbability(config, weights, ids.slice(0, t + 1), t, ids[t + 1]), p);
+      }
+      // an override of the embeddings replaces the lookup
+      const E = naiveEmbed(config, weights, ids);
+      assert.equal(naiveProbability(config, weights, ids, 4, 40, E), naiveProbability(config, weights, ids, 4, 40));
+      E[2 * config.hiddenSize] += 0.5;
+      assert.notEqual(naiveProbability(config, weights, ids, 4, 40, E), naiveProbability(config, weights, ids, 4, 40));
     }
-    // an override of the embeddings replaces the lookup
-    const E = naiveEmbed(config, weights, ids);
-    assert.equal(naiveProbability(config, weights, ids, 4, 40, E), naiveProbability(config, weights, ids, 4, 40));
-    E[2 * config.hiddenSize] += 0.5;
-    assert.notEqual(naiveProbability(config, weights, ids, 4, 40, E), naiveProbability(config, weights, ids, 4, 40));
-  }
-});
+  },
+);
 
 test('attribution layout: (N, M) over prompt rows and response columns; probabilities are p(y_m | x, y_<m)', () => {
   const { config, weights } = checkpoint({ family: 'mistral', hiddenSize: 16, numKvHeads: 2, seed: 22 });
@@ -125,37 +129,42 @@ test('block-free gpt2: A[N-1, 0] matches the LayerNorm/softmax derivative by han
   }
 });
 
-test('block-free llama: RMSNorm is scale-free but for eps, so A[N-1, 0] = p_y (dz_y - E_p[dz]) with dz = z eps / (ms + eps)', () => {
-  const { config, weights } = checkpoint({ family: 'llama', numLayers: 1, hiddenSize: 16, normEps: 0.05, seed: 24 });
-  assert.equal(config.normEps, 0.05);
-  const D = config.hiddenSize;
-  const V = config.vocabSize;
-  const zeroed = new Map(weights);
-  zeroed.set('model.layers.0.self_attn.o_proj.weight', new Float64Array(D * config.numHeads * config.headDim));
-  zeroed.set('model.layers.0.mlp.down_proj.weight', new Float64Array(D * config.intermediateSize));
-  const N = PROMPT.length;
-  const response = [40, 41];
-  const r = naiveAttributionFD(config, zeroed, PROMPT, response);
+test(
+  'block-free llama: RMSNorm is scale-free but for eps, so A[N-1, 0] = p_y (dz_y - E_p[dz]) with ' +
+    'dz = z eps / (ms + eps)',
+  () => {
+    const { config, weights } = checkpoint({ family: 'llama', numLayers: 1, hiddenSize: 16, normEps: 0.05, seed: 24 });
+    assert.equal(config.normEps, 0.05);
+    const D = config.hiddenSize;
+    const V = config.vocabSize;
+    const zeroed = new Map(weights);
+    zeroed.set('model.layers.0.self_attn.o_proj.weight', new Float64Array(D * config.numHeads * config.headDim));
+    zeroed.set('model.layers.0.mlp.down_proj.weight', new Float64Array(D * config.intermediateSize));
+    const N = PROMPT.length;
+    const response = [40, 41];
+    const r = naiveAttributionFD(config, zeroed, PROMPT, response);
 
-  const id = PROMPT[N - 1];
-  const E = weights.get('model.embed_tokens.weight')!.subarray(id * D, (id + 1) * D);
-  const ms = E.reduce((s, v) => s + v * v, 0) / D;
-  const gain = weights.get('model.norm.weight')!;
-  const W = weights.get('lm_head.weight')!;
-  const z = new Float64Array(V);
-  for (let v = 0; v < V; v++)
-    for (let d = 0; d < D; d++) z[v] += W[v * D + d] * gain[d] * (E[d] / Math.sqrt(ms + config.normEps));
-  const c = config.normEps / (ms + config.normEps); // d/de of (1+e) / sqrt((1+e)^2 ms + eps), over its value, at e = 0
-  const zMax = Math.max(...z);
-  const ez = Array.from(z, (v) => Math.exp(v - zMax));
-  const sum = ez.reduce((s, v) => s + v, 0);
-  const p = ez.map((v) => v / sum);
-  const y = response[0];
-  const expected = p[y] * (c * z[y] - p.reduce((s, pv, v) => s + pv * c * z[v], 0));
-  const got = r.attribution[(N - 1) * r.M];
-  assert.ok(Math.abs(expected) > 1e-6, `the hand value ${expected} is big enough to test`);
-  assert.ok(Math.abs(got - expected) < 1e-7 * Math.abs(expected), `${got} vs ${expected}`);
-});
+    const id = PROMPT[N - 1];
+    const E = weights.get('model.embed_tokens.weight')!.subarray(id * D, (id + 1) * D);
+    const ms = E.reduce((s, v) => s + v * v, 0) / D;
+    const gain = weights.get('model.norm.weight')!;
+    const W = weights.get('lm_head.weight')!;
+    const z = new Float64Array(V);
+    for (let v = 0; v < V; v++)
+      for (let d = 0; d < D; d++) z[v] += W[v * D + d] * gain[d] * (E[d] / Math.sqrt(ms + config.normEps));
+    // d/de of (1+e) / sqrt((1+e)^2 ms + eps), over its value, at e = 0
+    const c = config.normEps / (ms + config.normEps);
+    const zMax = Math.max(...z);
+    const ez = Array.from(z, (v) => Math.exp(v - zMax));
+    const sum = ez.reduce((s, v) => s + v, 0);
+    const p = ez.map((v) => v / sum);
+    const y = response[0];
+    const expected = p[y] * (c * z[y] - p.reduce((s, pv, v) => s + pv * c * z[v], 0));
+    const got = r.attribution[(N - 1) * r.M];
+    assert.ok(Math.abs(expected) > 1e-6, `the hand value ${expected} is big enough to test`);
+    assert.ok(Math.abs(got - expected) < 1e-7 * Math.abs(expected), `${got} vs ${expected}`);
+  },
+);
 
 test('full models: A[n, m] equals Σ_d ∂p/∂E[n, d] E[n, d] from per-entry differences, and two step sizes agree', () => {
   for (const o of [

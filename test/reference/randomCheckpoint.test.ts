@@ -80,7 +80,7 @@ function assertReadsBack(ck: RandomCheckpoint, dtype: string) {
   }
 }
 
-test('each family and dtype: HF files, config.json parsing to the returned config, tensors reading back exactly', () => {
+test('each family and dtype: HF files, config.json parsed to the returned config, tensors read back exactly', () => {
   for (const family of ['llama', 'mistral', 'qwen2', 'gpt2'] as const) {
     for (const dtype of ['F32', 'F16', 'BF16'] as const) {
       const ck = checkpoint({ family, dtype, numKvHeads: family === 'gpt2' ? undefined : 2, seed: 31 });

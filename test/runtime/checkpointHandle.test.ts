@@ -24,7 +24,7 @@ test('a handle opens its checkpoint once and hands every method the same one', a
   assert.ok(a.value.seconds >= 0);
 });
 
-test('a handle on a missing folder gives the same error every time; an opened checkpoint is taken as it is', async () => {
+test('a handle on a missing folder gives the same error each time; an opened checkpoint is taken as is', async () => {
   const missing = checkpointHandle(join(root, 'nope'));
   const first = await missing.open();
   const again = await missing.open();

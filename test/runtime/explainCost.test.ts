@@ -48,7 +48,7 @@ const families: [string, RandomCheckpointOptions][] = [
 ];
 
 for (const [name, options] of families) {
-  test(`${name}: attribution and generation FLOPs equal the bench's counter, batch by batch and step by step`, async () => {
+  test(`${name}: attribution and generation FLOPs equal the bench's counter, per batch and per step`, async () => {
     const checkpoint = await open(name.replace(/\W+/g, '-'), options);
     const costs = new CostModel(checkpoint);
     for (const [N, M] of [
@@ -71,26 +71,30 @@ for (const [name, options] of [
   // each token runs exactly k experts: the experts' average shares add up to the products actually run
   ['mixtral', { family: 'mixtral', numHeads: 4, numKvHeads: 2, experts: 5, expertsPerToken: 2, seed: 10 }],
 ] as [string, RandomCheckpointOptions][])
-  test(`${name}: the estimate equals onnxruntime's profile of the products it ran (two attribution batches, a decode step)`, async () => {
-    const checkpoint = await open(`profiled-${name}`, options);
-    const prompt = Array.from({ length: 14 }, (_, i) => (i * 37) % 200);
-    const response = Array.from({ length: 12 }, (_, i) => (i * 53 + 11) % 200);
-    const profile = await profileLensModel(checkpoint, prompt, response, 1, root);
-    const costs = new CostModel(checkpoint);
-    const N = prompt.length;
-    const estimated = costs.attributionFlops(N, response.length);
-    assert.ok(
-      Math.abs(estimated - profile.attribution.productFlops) <= 1e-9 * estimated,
-      `estimated ${estimated}, profiled ${profile.attribution.productFlops}`,
-    );
-    const decode = costs.generationFlops(N, 2) - costs.generationFlops(N, 1); // the step after the prompt
-    assert.ok(
-      Math.abs(decode - profile.decodeStep.productFlops) <= 1e-9 * decode,
-      `decode estimated ${decode}, profiled ${profile.decodeStep.productFlops}`,
-    );
-  });
+  test(
+    `${name}: the estimate equals onnxruntime's profile of the products it ran (two attribution ` +
+      `batches, a decode step)`,
+    async () => {
+      const checkpoint = await open(`profiled-${name}`, options);
+      const prompt = Array.from({ length: 14 }, (_, i) => (i * 37) % 200);
+      const response = Array.from({ length: 12 }, (_, i) => (i * 53 + 11) % 200);
+      const profile = await profileLensModel(checkpoint, prompt, response, 1, root);
+      const costs = new CostModel(checkpoint);
+      const N = prompt.length;
+      const estimated = costs.attributionFlops(N, response.length);
+      assert.ok(
+        Math.abs(estimated - profile.attribution.productFlops) <= 1e-9 * estimated,
+        `estimated ${estimated}, profiled ${profile.attribution.productFlops}`,
+      );
+      const decode = costs.generationFlops(N, 2) - costs.generationFlops(N, 1); // the step after the prompt
+      assert.ok(
+        Math.abs(decode - profile.decodeStep.productFlops) <= 1e-9 * decode,
+        `decode estimated ${decode}, profiled ${profile.decodeStep.productFlops}`,
+      );
+    },
+  );
 
-test('the time and memory models: parts add up, a loaded model costs no load, a given response no generation', async () => {
+test('time and memory models: parts add up; a loaded model costs no load, a given response no generation', async () => {
   const checkpoint = await open('time', { family: 'llama', seed: 6 });
   const costs = new CostModel(checkpoint);
   const calibration = { key: 'test', measuredAt: new Date().toISOString(), productGflops: 50, weightGBps: 10 };

@@ -230,7 +230,7 @@ describe('engine against the float64 reference', () => {
     assert.ok(relErr(got.attribution, ref.attribution) <= 1e-2);
   });
 
-  test('longrope in batches of 2: each batch rotates as the whole sequence does (long), though its prefix is short', async () => {
+  test('longrope, batches of 2: every batch rotates as the whole (long) sequence, whatever its prefix', async () => {
     // 12 positions in all (8 prompt tokens, 5 response tokens but the last) beyond an original context of 10;
     // the first batch's prefix (9 positions) is within it
     const longrope = {
@@ -337,7 +337,7 @@ describe('the memory-saving forms compute the same thing', () => {
     });
   }
 
-  test('backward chains (1, 2, 3) give the same attribution, also for batches with fewer rows than chains', async () => {
+  test('backward chains 1, 2, 3 give the same attribution, also in batches with fewer rows than chains', async () => {
     const options: RandomCheckpointOptions = { family: 'llama', dtype: 'BF16', numHeads: 4, numKvHeads: 2, seed: 23 };
     // batches of 2 over 5 response tokens: 2, 2, 1 rows, so 3 chains repeat a row in every batch
     const results = [];

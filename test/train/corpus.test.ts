@@ -14,7 +14,8 @@ test('dog (n02086723) renders as one paragraph of varied prose, the same for the
   const text = renderSynset(wn, dog, mulberry32(7));
   assert.equal(
     text,
-    'Dog: a member of the genus Canis (probably descended from the common wolf) that has been domesticated by man since prehistoric times; occurs in many breeds. ' +
+    'Dog: a member of the genus Canis (probably descended from the common wolf) that has been ' +
+      'domesticated by man since prehistoric times; occurs in many breeds. ' +
       'It is used like this: "the dog barked all night". ' +
       'Examples of dog include dalmatian, basenji, hunting dog, Newfoundland, griffon and pooch. ' +
       'It is also called domestic dog or Canis familiaris. ' +
@@ -27,7 +28,9 @@ test('dog (n02086723) renders as one paragraph of varied prose, the same for the
 test('an adverb with a lexical antonym; a word paragraph about letters', () => {
   assert.equal(
     renderSynset(wn, wn.synsets.get('r00086161')!, mulberry32(7)),
-    'Quickly means with speed. An antonym of quickly is slowly. It is also called rapidly, speedily, chop-chop, apace or in short order. It is used like this: "he works quickly" and "John got ready in short order".',
+    'Quickly means with speed. An antonym of quickly is slowly. It is also called rapidly, ' +
+      'speedily, chop-chop, apace or in short order. It is used like this: "he works quickly" and ' +
+      '"John got ready in short order".',
   );
   assert.equal(
     renderWordFacts('apple', true, mulberry32(3)),
@@ -86,7 +89,7 @@ test('no held-out synset text in the corpus, neither from the synset nor from it
   assert.ok(checked > 5000);
 });
 
-test('buildCorpus: deterministic, split into train and a ~1% validation slice, no chat markers, one document a line', () => {
+test('buildCorpus: deterministic, train and a ~1% validation slice, no chat markers, one document a line', () => {
   const options = { seed: 11, validFraction: 0.05, limit: 800 };
   const a = buildCorpus(wn, options);
   const b = buildCorpus(wn, options);

@@ -35,7 +35,7 @@ test('renderPrompt: template text and numbers are the instruction, the filled-in
   assert.throws(() => renderPrompt('Define {w}.', {}));
 });
 
-test('the slice: sizes per family, spans are substrings at their offsets, every reference answer passes its checker', () => {
+test('the slice: sizes per family, spans substrings at their offsets, each reference answer passes its checker', () => {
   for (const f of FAST) {
     assert.equal(tasks.heldout.filter((e) => e.family === f).length, 30, f);
     assert.equal(tasks.train.filter((e) => e.family === f).length, 300, f);

@@ -107,7 +107,8 @@ function renderWithJinja2(messages: unknown, addGenerationPrompt: boolean): stri
     'def raise_exception(m): raise Exception(m)',
     'env.globals["raise_exception"] = raise_exception',
     't = env.from_string(args["template"])',
-    'sys.stdout.write(t.render(messages=args["messages"], bos_token="<|bos|>", eos_token="<|eos|>", add_generation_prompt=args["gen"]))',
+    'sys.stdout.write(t.render(messages=args["messages"], bos_token="<|bos|>", eos_token="<|eos|>", ' +
+      'add_generation_prompt=args["gen"]))',
   ].join('\n');
   const r = spawnSync('python3', ['-c', script], {
     input: JSON.stringify({ template: CHAT_TEMPLATE, messages, gen: addGenerationPrompt }),

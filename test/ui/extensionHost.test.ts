@@ -127,7 +127,8 @@ test('Explain fills the panel; edits rescore on the host; bad messages are dropp
   assert.deepEqual(lens.currentExplanation()!.instruction_mask, mask);
 
   const count = webview.posted.length;
-  webview.received.fire({ type: 'setInstruction', tokens: [json.prompt_tokens.length], instruction: true }); // out of range
+  // out of range
+  webview.received.fire({ type: 'setInstruction', tokens: [json.prompt_tokens.length], instruction: true });
   webview.received.fire({ type: 'export', format: 'exe' });
   webview.received.fire({ type: 'eval', code: 'x' });
   assert.equal(webview.posted.length, count, 'invalid messages change nothing');
@@ -255,55 +256,59 @@ for (const [name, options] of [
   });
 }
 
-test('an Ollama model: listed by the model picker beside the GGUF file entry, picked, explained, its heads and concepts', async () => {
-  host.pick = (items) => items.find((i: { label: string }) => i.label === 'ollama:tiny:latest');
-  try {
-    await host.commands.get('instructionLens.selectModel')!();
-    const items = host.quickPicks.at(-1)!;
-    const entry = items.find((i: { label: string }) => i.label === 'ollama:tiny:latest');
-    assert.equal(entry?.description, 'Ollama');
-    assert.ok(items.some((i: { label: string }) => /Add a GGUF file/.test(i.label)));
-    assert.equal(lens.activeModel().path, 'ollama:tiny:latest');
-    const provider = host.views.get('instructionLens.heads');
-    const heads = new FakeWebview();
-    provider.resolveWebviewView({ webview: heads, onDidDispose: () => ({ dispose() {} }) });
-    heads.received.fire({ type: 'ready' });
-    host.selection = 'Name the heat of the tea.';
-    const errors = host.errors.length;
-    await host.commands.get('instructionLens.explain')!();
-    const panel = host.panels.filter((p) => p.viewType === 'instructionLens.explanation').at(-1)!;
-    const view = await until(
-      'an explanation',
-      () => {
-        if (host.errors.length > errors) throw new Error(host.errors.slice(errors).join('; '));
-        return last<{ view: ExplainView }>(panel.webview, 'explanation')?.view;
-      },
-      60_000,
-    );
-    assert.equal(view.modelName, 'ollama:tiny:latest');
-    assert.equal(view.architecture, 'llama (GGUF)');
-    const json = lens.currentExplanation()!;
-    assert.equal(
-      json.prompt_tokens
-        .filter((t) => !t.special)
-        .map((t) => t.text)
-        .join(''),
-      'Name the heat of the tea.',
-    );
-    await until(
-      'a grid with local shading',
-      () =>
-        last<{ view: HeadsGridView }>(heads, 'grid')?.view.cells.every((c) => c.instructionAttention !== null) ||
-        undefined,
-    );
-    heads.received.fire({ type: 'showConcepts', layer: 1 });
-    const concepts = await until(
-      'concepts',
-      () => last<{ view: { layer: number; components: unknown[] } }>(heads, 'concepts')?.view,
-    );
-    assert.ok(concepts.components.length > 0);
-  } finally {
-    host.pick = undefined;
-    host.settings = {};
-  }
-});
+test(
+  'an Ollama model: listed by the model picker beside the GGUF file entry, picked, explained, its ' +
+    'heads and concepts',
+  async () => {
+    host.pick = (items) => items.find((i: { label: string }) => i.label === 'ollama:tiny:latest');
+    try {
+      await host.commands.get('instructionLens.selectModel')!();
+      const items = host.quickPicks.at(-1)!;
+      const entry = items.find((i: { label: string }) => i.label === 'ollama:tiny:latest');
+      assert.equal(entry?.description, 'Ollama');
+      assert.ok(items.some((i: { label: string }) => /Add a GGUF file/.test(i.label)));
+      assert.equal(lens.activeModel().path, 'ollama:tiny:latest');
+      const provider = host.views.get('instructionLens.heads');
+      const heads = new FakeWebview();
+      provider.resolveWebviewView({ webview: heads, onDidDispose: () => ({ dispose() {} }) });
+      heads.received.fire({ type: 'ready' });
+      host.selection = 'Name the heat of the tea.';
+      const errors = host.errors.length;
+      await host.commands.get('instructionLens.explain')!();
+      const panel = host.panels.filter((p) => p.viewType === 'instructionLens.explanation').at(-1)!;
+      const view = await until(
+        'an explanation',
+        () => {
+          if (host.errors.length > errors) throw new Error(host.errors.slice(errors).join('; '));
+          return last<{ view: ExplainView }>(panel.webview, 'explanation')?.view;
+        },
+        60_000,
+      );
+      assert.equal(view.modelName, 'ollama:tiny:latest');
+      assert.equal(view.architecture, 'llama (GGUF)');
+      const json = lens.currentExplanation()!;
+      assert.equal(
+        json.prompt_tokens
+          .filter((t) => !t.special)
+          .map((t) => t.text)
+          .join(''),
+        'Name the heat of the tea.',
+      );
+      await until(
+        'a grid with local shading',
+        () =>
+          last<{ view: HeadsGridView }>(heads, 'grid')?.view.cells.every((c) => c.instructionAttention !== null) ||
+          undefined,
+      );
+      heads.received.fire({ type: 'showConcepts', layer: 1 });
+      const concepts = await until(
+        'concepts',
+        () => last<{ view: { layer: number; components: unknown[] } }>(heads, 'concepts')?.view,
+      );
+      assert.ok(concepts.components.length > 0);
+    } finally {
+      host.pick = undefined;
+      host.settings = {};
+    }
+  },
+);

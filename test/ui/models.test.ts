@@ -73,17 +73,21 @@ test('a new entry is named after its folder, uniquely', () => {
   assert.equal(nameForFolder('C:\\models\\qwen', ['qwen', 'qwen (2)']), 'qwen (3)');
 });
 
-test("Ollama models: listed as ollama:NAME:TAG entries after the user's, a name already taken left out; such paths are kept as they are", () => {
-  const taken = [{ name: 'ollama:qwen3:8b', path: '/somewhere/else', embedded: false }];
-  assert.deepEqual(
-    ollamaModels(
-      [
-        { name: 'llama3.2:latest', file: '/s/blobs/sha256-a' },
-        { name: 'qwen3:8b', file: '/s/blobs/sha256-b' },
-      ],
-      taken,
-    ),
-    [{ name: 'ollama:llama3.2:latest', path: 'ollama:llama3.2:latest', embedded: false, ollama: true }],
-  );
-  assert.equal(expandPath('ollama:llama3.2', '/work'), 'ollama:llama3.2');
-});
+test(
+  "Ollama models: listed as ollama:NAME:TAG entries after the user's, a name already taken left " +
+    'out; such paths are kept as they are',
+  () => {
+    const taken = [{ name: 'ollama:qwen3:8b', path: '/somewhere/else', embedded: false }];
+    assert.deepEqual(
+      ollamaModels(
+        [
+          { name: 'llama3.2:latest', file: '/s/blobs/sha256-a' },
+          { name: 'qwen3:8b', file: '/s/blobs/sha256-b' },
+        ],
+        taken,
+      ),
+      [{ name: 'ollama:llama3.2:latest', path: 'ollama:llama3.2:latest', embedded: false, ollama: true }],
+    );
+    assert.equal(expandPath('ollama:llama3.2', '/work'), 'ollama:llama3.2');
+  },
+);

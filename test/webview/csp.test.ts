@@ -32,9 +32,24 @@ const skip = !playwright
 
 // a few of VS Code's theme variables, as a webview gets them (dark and light)
 const THEMES = {
-  dark: '--vscode-foreground:#cccccc;--vscode-editor-background:#1f1f1f;--vscode-descriptionForeground:#9d9d9d;--vscode-charts-orange:#d18616;--vscode-charts-blue:#3794ff;--vscode-charts-purple:#b180d7;--vscode-charts-green:#89d185;--vscode-charts-red:#f14c4c;--vscode-focusBorder:#0078d4;--vscode-panel-border:#2b2b2b;--vscode-font-family:sans-serif;--vscode-font-size:13px;--vscode-editor-font-family:monospace;--vscode-editor-font-size:13px;--vscode-button-background:#0078d4;--vscode-button-foreground:#fff',
-  light:
-    '--vscode-foreground:#3b3b3b;--vscode-editor-background:#ffffff;--vscode-descriptionForeground:#717171;--vscode-charts-orange:#d18616;--vscode-charts-blue:#1a85ff;--vscode-charts-purple:#652d90;--vscode-charts-green:#388a34;--vscode-charts-red:#e51400;--vscode-focusBorder:#005fb8;--vscode-panel-border:#e5e5e5;--vscode-font-family:sans-serif;--vscode-font-size:13px;--vscode-editor-font-family:monospace;--vscode-editor-font-size:13px;--vscode-button-background:#005fb8;--vscode-button-foreground:#fff',
+  dark: [
+    '--vscode-foreground:#cccccc;--vscode-editor-background:#1f1f1f;',
+    '--vscode-descriptionForeground:#9d9d9d;--vscode-charts-orange:#d18616;',
+    '--vscode-charts-blue:#3794ff;--vscode-charts-purple:#b180d7;--vscode-charts-green:#89d185;',
+    '--vscode-charts-red:#f14c4c;--vscode-focusBorder:#0078d4;--vscode-panel-border:#2b2b2b;',
+    '--vscode-font-family:sans-serif;--vscode-font-size:13px;',
+    '--vscode-editor-font-family:monospace;--vscode-editor-font-size:13px;',
+    '--vscode-button-background:#0078d4;--vscode-button-foreground:#fff',
+  ].join(''),
+  light: [
+    '--vscode-foreground:#3b3b3b;--vscode-editor-background:#ffffff;',
+    '--vscode-descriptionForeground:#717171;--vscode-charts-orange:#d18616;',
+    '--vscode-charts-blue:#1a85ff;--vscode-charts-purple:#652d90;--vscode-charts-green:#388a34;',
+    '--vscode-charts-red:#e51400;--vscode-focusBorder:#005fb8;--vscode-panel-border:#e5e5e5;',
+    '--vscode-font-family:sans-serif;--vscode-font-size:13px;',
+    '--vscode-editor-font-family:monospace;--vscode-editor-font-size:13px;',
+    '--vscode-button-background:#005fb8;--vscode-button-foreground:#fff',
+  ].join(''),
 };
 
 let server: Server;
@@ -94,7 +109,8 @@ async function open(bundle: string, theme: 'dark' | 'light', messages: unknown[]
   // its CSP); as source text, since tsx would add helpers to a function that the page does not have
   await page.addInitScript({
     content: `window.posted = []; window.acquireVsCodeApi = () => ({ postMessage: (m) => window.posted.push(m) });
-      document.addEventListener('securitypolicyviolation', (e) => console.error('CSP violation: ' + e.violatedDirective + ' ' + e.blockedURI));`,
+      document.addEventListener('securitypolicyviolation', (e) =>
+        console.error('CSP violation: ' + e.violatedDirective + ' ' + e.blockedURI));`,
   });
   await page.goto(`${origin}/page/${bundle}/${theme}`);
   await page.waitForFunction('window.posted.length > 0');
@@ -199,7 +215,8 @@ test('heads and compare pages under their CSP (dark)', { skip }, async () => {
     const legendColour = () =>
       compare.page.locator('figure canvas >> nth=0').evaluate((c) => {
         const canvas = c as HTMLCanvasElement;
-        const { data } = canvas.getContext('2d')!.getImageData(0, canvas.height - 8, canvas.width, 8); // the x-axis labels
+        // the x-axis labels
+        const { data } = canvas.getContext('2d')!.getImageData(0, canvas.height - 8, canvas.width, 8);
         let darkest = 255 * 3;
         for (let i = 0; i < data.length; i += 4)
           if (data[i + 3] > 200) darkest = Math.min(darkest, data[i] + data[i + 1] + data[i + 2]);
@@ -209,7 +226,8 @@ test('heads and compare pages under their CSP (dark)', { skip }, async () => {
     // as VS Code does it: CSSOM (a style attribute would be refused by the CSP)
     const vars = THEMES.light.split(';').map((d) => d.split(':'));
     await compare.page.evaluate(
-      `for (const [k, v] of ${JSON.stringify(vars)}) document.documentElement.style.setProperty(k, v); document.body.className = 'vscode-light'`,
+      `for (const [k, v] of ${JSON.stringify(vars)}) document.documentElement.style.setProperty(k, ` +
+        `v); document.body.className = 'vscode-light'`,
     );
     await compare.page.waitForTimeout(300);
     const after = await legendColour();

@@ -69,7 +69,7 @@ test('a character split over tokens: shown on its first token, the others marked
   assert.match(tokens[6].getAttribute('aria-label')!, /continuation of the character before/);
 });
 
-test('selecting prompt tokens and pressing Mark sends setInstruction; clicking a prompt token shades the response', () => {
+test('selecting prompt tokens then Mark sends setInstruction; clicking a prompt token shades the response', () => {
   const { window, document, posted, send } = page('explain');
   const view = explainView(fixture(), 'tuned', false);
   send({ type: 'explanation', view });

@@ -152,10 +152,13 @@ async function main() {
   writeFileSync(join(out, 'stats.json'), JSON.stringify(stats, null, 2) + '\n');
 
   console.log(
-    `\nsynsets ${stats.wordnet.synsets} (held out ${stats.wordnet.heldOut}, training ${stats.wordnet.trainingSynsets}, validation ${stats.wordnet.validSynsets})`,
+    `\nsynsets ${stats.wordnet.synsets} (held out ${stats.wordnet.heldOut}, training ` +
+      `${stats.wordnet.trainingSynsets}, validation ${stats.wordnet.validSynsets})`,
   );
   console.log(
-    `corpus.train ${stats.corpus.trainCharacters} characters, ${trainTokens} tokens (${stats.corpus.charactersPerToken.toFixed(2)} characters a token); corpus.valid ${stats.corpus.validCharacters} characters, ${validTokens} tokens`,
+    `corpus.train ${stats.corpus.trainCharacters} characters, ${trainTokens} tokens (` +
+      `${stats.corpus.charactersPerToken.toFixed(2)} characters a token); corpus.valid ` +
+      `${stats.corpus.validCharacters} characters, ${validTokens} tokens`,
   );
   console.log(`tokenizer ${trained.vocabSize} tokens (${trained.merges} merges) in ${tokDir}`);
   console.log(`sft.train ${tasks.train.length} examples, heldout ${tasks.heldout.length} prompts -> ${args.heldout}`);

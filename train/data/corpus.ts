@@ -207,7 +207,10 @@ export function renderWordFacts(word: string, isNoun: boolean, rng: Rng): string
       ]),
     () => {
       const times = 2 + rng.int(3);
-      return `The word ${word} ${['twice', 'three times', 'four times'][times - 2]}: ${Array(times).fill(word).join(' ')}.`;
+      return (
+        `The word ${word} ${['twice', 'three times', 'four times'][times - 2]}: ` +
+        `${Array(times).fill(word).join(' ')}.`
+      );
     },
   ];
   const plural = isNoun ? regularPlural(word) : undefined;

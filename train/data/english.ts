@@ -39,8 +39,10 @@ export function isPlainWord(word: string, minLength = 3, maxLength = 10): boolea
 
 // Endings whose plural English does not form by rule (knives, potatoes/pianos, cacti, analyses, data, men,
 // indices, children): the plural family skips these nouns rather than guess.
-const IRREGULAR_ENDINGS =
-  /(f|fe|o|us|is|um|on|a|ex|ix|man|men|ics|eau|child|foot|tooth|goose|mouse|louse|person|deer|sheep|fish|ese|craft|ae|i|z)$/;
+const IRREGULAR_ENDINGS = new RegExp(
+  String.raw`(f|fe|o|us|is|um|on|a|ex|ix|man|men|ics|eau|child|foot|tooth|goose|mouse|louse|` +
+    String.raw`person|deer|sheep|fish|ese|craft|ae|i|z)$`,
+);
 
 /** The regular plural of a noun, or undefined when the noun's ending makes the rule unreliable. */
 export function regularPlural(noun: string): string | undefined {

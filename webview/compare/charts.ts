@@ -95,7 +95,9 @@ export function chartFigure(chart: CompareChart): HTMLElement {
   }
   const canvas = el('canvas', {
     role: 'img',
-    'aria-label': `${chart.title}: ${chart.series.map((s) => `${s.label} ${s.values.map((v) => v.toFixed(3)).join(', ')}`).join('; ')}`,
+    'aria-label':
+      `${chart.title}: ` +
+      `${chart.series.map((s) => `${s.label} ${s.values.map((v) => v.toFixed(3)).join(', ')}`).join('; ')}`,
   });
   drawn.push({ chart: draw(canvas, chart), canvas, spec: chart });
   const table = el(

@@ -41,7 +41,8 @@ function render(v: CompareView): void {
     el(
       'p',
       { class: 'score', id: 'compare-scores', 'aria-live': 'polite' },
-      `Instruction importance: ${v.base.modelName} ${formatNumber(v.base.instructionImportance)}, ${v.tuned.modelName} ${formatNumber(v.tuned.instructionImportance)}; difference `,
+      `Instruction importance: ${v.base.modelName} ${formatNumber(v.base.instructionImportance)}, ` +
+        `${v.tuned.modelName} ${formatNumber(v.tuned.instructionImportance)}; difference `,
       el(
         'strong',
         { class: d >= 0 ? 'delta-pos' : 'delta-neg', id: 'importance-difference' },

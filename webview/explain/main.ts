@@ -143,7 +143,8 @@ function render(v: ExplainView): void {
       el(
         'p',
         { class: 'muted' },
-        `${v.architecture}, ${(v.parameters / 1e6).toFixed(2)}M parameters, chat template ${v.chat ? 'on' : 'off'}${v.responseGiven ? ', given response' : ''}`,
+        `${v.architecture}, ${(v.parameters / 1e6).toFixed(2)}M parameters, chat template ` +
+          `${v.chat ? 'on' : 'off'}${v.responseGiven ? ', given response' : ''}`,
       ),
     ),
     el(
@@ -180,12 +181,14 @@ function render(v: ExplainView): void {
     el(
       'p',
       { class: 'muted hint' },
-      'Hover or click a response token to see its attribution over the prompt; click prompt tokens to select them (shift-click for a range) and to see which response tokens they drove.',
+      'Hover or click a response token to see its attribution over the prompt; click prompt tokens to ' +
+        'select them (shift-click for a range) and to see which response tokens they drove.',
     ),
     el(
       'footer',
       { class: 'muted' },
-      `load ${v.seconds.load.toFixed(2)} s · generation ${v.seconds.generation.toFixed(2)} s · attribution ${v.seconds.attribution.toFixed(2)} s`,
+      `load ${v.seconds.load.toFixed(2)} s · generation ${v.seconds.generation.toFixed(2)} s · ` +
+        `attribution ${v.seconds.attribution.toFixed(2)} s`,
     ),
   );
   paint();
@@ -212,9 +215,11 @@ function paint(): void {
   const focus = interaction.focus;
   parts.legend.textContent =
     focus.kind === 'response'
-      ? `Shading: attribution of response token ${JSON.stringify(v.responseTokens[focus.index].text)}${focus.pinned ? ' (pinned; click it again to unpin)' : ''}.`
+      ? `Shading: attribution of response token ${JSON.stringify(v.responseTokens[focus.index].text)}` +
+        `${focus.pinned ? ' (pinned; click it again to unpin)' : ''}.`
       : focus.kind === 'prompt'
-        ? `Shading: importance density. The response is shaded by what ${JSON.stringify(v.promptTokens[focus.index].text)} drove.`
+        ? `Shading: importance density. The response is shaded by what ` +
+          `${JSON.stringify(v.promptTokens[focus.index].text)} drove.`
         : 'Shading: importance density (darker = more important); instruction tokens are outlined.';
   const none = interaction.selection.size === 0;
   setDisabled(parts.controls.mark, none);

@@ -52,13 +52,15 @@ function receive(update: HeadsViewUpdate): void {
         el(
           'p',
           { class: 'muted' },
-          'Which attention heads pair instruction verbs with their objects (global, from the weights), and which attend to the instruction of the prompt you explained (local).',
+          'Which attention heads pair instruction verbs with their objects (global, from the weights), ' +
+            'and which attend to the instruction of the prompt you explained (local).',
         ),
         computeButton(update.modelName),
         el(
           'p',
           { class: 'muted hint' },
-          'Or explain a prompt (select it in an editor, then Explain Instruction Following) to shade the heads by their attention to its instruction.',
+          'Or explain a prompt (select it in an editor, then Explain Instruction Following) to shade the ' +
+            'heads by their attention to its instruction.',
         ),
       );
     case 'grid':
@@ -130,8 +132,11 @@ function renderGrid(): void {
       rowLabels: Array.from({ length: g.layers }, (_, l) => `L${l}`),
       columnLabels: Array.from({ length: g.heads }, (_, h) => `H${h}`),
       values: values.map((row) => row.map((v) => (v === null ? null : v / max))),
-      cellLabel: (l, h) =>
-        `Layer ${l}, head ${h}: ${none(l, h) ? 'no word pair with an instruction verb' : `${what} ${value(l, h) === null ? 'not computed' : `${Math.round(value(l, h)! * 100)}%`}`}`,
+      cellLabel: (l, h) => {
+        const v = value(l, h);
+        const shown = v === null ? 'not computed' : `${Math.round(v * 100)}%`;
+        return `Layer ${l}, head ${h}: ${none(l, h) ? 'no word pair with an instruction verb' : `${what} ${shown}`}`;
+      },
       cellText: (l, h) => (none(l, h) ? 'none' : value(l, h) === null ? '' : String(Math.round(value(l, h)! * 100))),
       onActivate: ({ row, column }) => post({ type: 'selectHead', layer: row, head: column }),
       rowEnd: (l) =>
@@ -144,7 +149,11 @@ function renderGrid(): void {
     el(
       'p',
       { class: 'muted hint' },
-      `Cells: ${what} in percent${mode === 'global' ? ' of the head\'s word pairs ("none": the head has no pair with an instruction verb)' : ' (mean over the response, summed over instruction tokens)'}; shading relative to the largest.`,
+      `Cells: ${what} in percent` +
+        (mode === 'global'
+          ? ' of the head\'s word pairs ("none": the head has no pair with an instruction verb)'
+          : ' (mean over the response, summed over instruction tokens)') +
+        '; shading relative to the largest.',
     ),
   );
 }
@@ -186,7 +195,8 @@ function renderHead(v: HeadDetailView): void {
           columnHeaderClass: 'column',
           values: a.rows,
           cellLabel: (q, k) =>
-            `${JSON.stringify(a.tokens[q])} attends ${JSON.stringify(a.tokens[k])}: ${formatNumber(a.rows[q][k], 3)}${k < a.promptLength ? ' (prompt)' : ' (response)'}`,
+            `${JSON.stringify(a.tokens[q])} attends ${JSON.stringify(a.tokens[k])}: ` +
+            `${formatNumber(a.rows[q][k], 3)}${k < a.promptLength ? ' (prompt)' : ' (response)'}`,
         }),
       )
     : el('p', { class: 'muted' }, "Explain a prompt with this model to see the head's attention map.");

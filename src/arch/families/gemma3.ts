@@ -11,11 +11,16 @@ export const gemma3: Family = {
   modelTypes: ['gemma3_text', 'gemma3'],
   readme: {
     models:
-      'Gemma 3 (1B text; the language model of the 4B–27B multimodal checkpoints, read from `text_config` and the `language_model` weights, the vision tower ignored)',
+      'Gemma 3 (1B text; the language model of the 4B–27B multimodal checkpoints, read from ' +
+      '`text_config` and the `language_model` weights, the vision tower ignored)',
     notes:
-      "as gemma2 without soft caps by default, plus (1 + w) RMSNorm over each head's query and key; five sliding layers to one global (`sliding_window_pattern`, or `layer_types`); global layers rotate with `rope_theta` and `rope_scaling`, sliding ones with `rope_local_base_freq`; `rope_parameters` (transformers 5) read too; `use_bidirectional_attention` refused",
+      "as gemma2 without soft caps by default, plus (1 + w) RMSNorm over each head's query and key; " +
+      'five sliding layers to one global (`sliding_window_pattern`, or `layer_types`); global layers ' +
+      'rotate with `rope_theta` and `rope_scaling`, sliding ones with `rope_local_base_freq`; ' +
+      '`rope_parameters` (transformers 5) read too; `use_bidirectional_attention` refused',
     checked:
-      'two rotation bases with a scaled global one, pattern 2; the multimodal layout in bf16; the Gemma 3 tokenizer and template',
+      'two rotation bases with a scaled global one, pattern 2; the multimodal layout in bf16; the ' +
+      'Gemma 3 tokenizer and template',
   },
   parseConfig(cfg, modelType, architecture) {
     if (modelType === 'gemma3_text') return parseGemmaConfig(cfg, modelType, architecture, 3);

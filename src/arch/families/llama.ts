@@ -6,9 +6,11 @@ export const llama = llamaLayout(
   {
     models: 'Llama 1/2/3, TinyLlama, …',
     notes:
-      'grouped-query attention, RoPE with `rope_theta`, `rope_scaling` of type `llama3` or `linear`, tied or untied head, optional `attention_bias`',
+      'grouped-query attention, RoPE with `rope_theta`, `rope_scaling` of type `llama3` or `linear`, ' +
+      'tied or untied head, optional `attention_bias`',
     checked:
-      "GQA in f32; `llama3` rope scaling; tied in f16; batches and generation with the KV cache; the Llama 3 and Llama 2 tokenizers, Llama 3's template",
+      'GQA in f32; `llama3` rope scaling; tied in f16; batches and generation with the KV cache; the ' +
+      "Llama 3 and Llama 2 tokenizers, Llama 3's template",
   },
   { window: 'none' },
 );

@@ -8,9 +8,13 @@ export const mixtral = llamaLayout(
   {
     models: 'Mixtral',
     notes:
-      "as mistral, with a mixture of experts in place of each MLP (`num_local_experts`, `num_experts_per_tok`, `block_sparse_moe`): softmax over the router's logits, the top experts renormalised, each expert run only on the tokens routed to it; gradients flow through the routing weights, not the choice",
+      'as mistral, with a mixture of experts in place of each MLP (`num_local_experts`, ' +
+      "`num_experts_per_tok`, `block_sparse_moe`): softmax over the router's logits, the top experts " +
+      'renormalised, each expert run only on the tokens routed to it; gradients flow through the ' +
+      'routing weights, not the choice',
     checked:
-      "4 experts, 2 a token, a window of 3; generation with the KV cache; the FLOP estimate equals onnxruntime's profile",
+      '4 experts, 2 a token, a window of 3; generation with the KV cache; the FLOP estimate equals ' +
+      "onnxruntime's profile",
   },
   {
     window: 'every-layer',

@@ -6,7 +6,8 @@ export const qwen2 = llamaLayout(
   {
     models: 'Qwen2, Qwen2.5',
     notes:
-      'as llama, with q/k/v bias; `use_sliding_window` on the layers from `max_window_layers` on (or as `layer_types` says)',
+      'as llama, with q/k/v bias; `use_sliding_window` on the layers from `max_window_layers` on (or ' +
+      'as `layer_types` says)',
     checked: 'q/k/v bias in bf16',
   },
   { attentionBias: 'always', window: 'flagged-from-max-window-layers' },

@@ -10,9 +10,12 @@ export const qwen3Moe = llamaLayout(
   {
     models: 'Qwen3-MoE (30B-A3B, 235B-A22B)',
     notes:
-      "qwen3's attention (its window on every layer; `head_dim` falls back to hidden / heads) with experts as mixtral (`num_experts`, `moe_intermediate_size`, renormalised by `norm_topk_prob`), a dense MLP on `mlp_only_layers` and between `decoder_sparse_step`s",
+      "qwen3's attention (its window on every layer; `head_dim` falls back to hidden / heads) with " +
+      'experts as mixtral (`num_experts`, `moe_intermediate_size`, renormalised by `norm_topk_prob`), ' +
+      'a dense MLP on `mlp_only_layers` and between `decoder_sparse_step`s',
     checked:
-      '5 experts, 3 a token, unnormalised, a dense layer, bf16; 1 a token, sparse step 2, f16; compare beside a dense qwen3',
+      '5 experts, 3 a token, unnormalised, a dense layer, bf16; 1 a token, sparse step 2, f16; ' +
+      'compare beside a dense qwen3',
   },
   {
     qkNorm: 'head',

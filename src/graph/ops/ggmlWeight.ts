@@ -134,7 +134,8 @@ function decodeBlocks(e: Emitter, blocks: string, type: string): string {
       const ab = bytes(4, 12);
       const c = bytes(12, 16);
       const high = e.node('Add', [shiftLeft(shiftRight(ab, 6), 4), nibbles(c, 4)]); // (scales 4-7 | mins 4-7)
-      const fields = toFloat(e.node('Concat', [reshape(low(ab, 6), [N, 2, 4]), reshape(high, [N, 2, 4])], { axis: 2 })); // [N, 2, 8]
+      // [N, 2, 8]
+      const fields = toFloat(e.node('Concat', [reshape(low(ab, 6), [N, 2, 4]), reshape(high, [N, 2, 4])], { axis: 2 }));
       const scaled = reshape(e.node('Mul', [reshape(halves(0, 2), [N, 2, 1]), fields]), [N, 2, 8]); // d·scale, dmin·min
       const [scale, min] = e.nodeOutputs('Split', [scaled, e.ints([1, 1])], 2, { axis: 1 }); // [N, 1, 8] each
       const qs = reshape(type === 'Q4_K' ? bytes(16, 144) : bytes(48, 176), [N, 4, 1, 32]); // chunk c: 32 bytes

@@ -269,7 +269,8 @@ function selectIds(
         .join(', ');
       return fail(
         'bad-argument',
-        `--ids: ${unknown.length === 1 ? 'an id is' : `${unknown.length} ids are`} not in ${dataset}: ${listed}${unknown.length > 10 ? ', …' : ''}`,
+        `--ids: ${unknown.length === 1 ? 'an id is' : `${unknown.length} ids are`} not in ${dataset}: ` +
+          `${listed}${unknown.length > 10 ? ', …' : ''}`,
         'Give ids exactly as in the dataset (its ID column, or the "id" fields), separated by commas.',
       );
     }
@@ -374,7 +375,10 @@ function finishedEarlier(
     if (saved.model.path !== modelPath || s.max_new_tokens !== o.maxNewTokens || s.chat !== chat) {
       return fail(
         'bad-argument',
-        `--out ${o.out} holds results of another run: ${item.id}.json was made with model ${saved.model.path}, --max-new-tokens ${s.max_new_tokens}, --chat ${s.chat ? 'on' : 'off'}; this run asks for ${modelPath}, --max-new-tokens ${o.maxNewTokens}, --chat ${chat ? 'on' : 'off'}`,
+        `--out ${o.out} holds results of another run: ${item.id}.json was made with model ` +
+          `${saved.model.path}, --max-new-tokens ${s.max_new_tokens}, --chat ${s.chat ? 'on' : 'off'}; ` +
+          `this run asks for ${modelPath}, --max-new-tokens ${o.maxNewTokens}, --chat ` +
+          `${chat ? 'on' : 'off'}`,
         'Resume with the same --model, --max-new-tokens and --chat, or pass a new --out folder.',
       );
     }

@@ -59,7 +59,9 @@ async function runBatchCommand(options: BatchCommandOptions, defaultModel: strin
   const who = shard ? `${shardLabel(shard.value)}: ` : '';
   const busy = busyElsewhere.length > 0 ? `, ${busyElsewhere.length} being explained by another run` : '';
   process.stdout.write(
-    `${who}${total} prompts: ${succeeded} explained now, ${doneEarlier} done earlier, ${failed.length} failed${busy}\nresults in ${options.out} (<id>.json${options.html ? ', <id>.html' : ''}, ${basename(summary)})\n`,
+    `${who}${total} prompts: ${succeeded} explained now, ${doneEarlier} done earlier, ` +
+      `${failed.length} failed${busy}\nresults in ${options.out} (<id>.json` +
+      `${options.html ? ', <id>.html' : ''}, ${basename(summary)})\n`,
   );
   if (failed.length > 0) {
     const listed = failed
@@ -104,12 +106,14 @@ export function registerBatch(program: Command, defaultModel: string): void {
     )
     .option(
       '--shard <K/N>',
-      'explain only shard K of N (1-based; by a hash of the id, so every node agrees); shards may share --out, and a later run without --shard merges',
+      'explain only shard K of N (1-based; by a hash of the id, so every node agrees); shards may ' +
+        'share --out, and a later run without --shard merges',
     )
     .option('--threads <n>', 'onnxruntime threads (default: all cores)')
     .option(
       '--estimate',
-      'print the FLOPs, peak memory and expected time of the prompts this run would explain, instead of running (--json FILE: as an object)',
+      'print the FLOPs, peak memory and expected time of the prompts this run would explain, instead ' +
+        'of running (--json FILE: as an object)',
     )
     .option('--json <file>', 'with --estimate: write the estimate as JSON')
     .action((options: BatchCommandOptions) => runBatchCommand(options, defaultModel));

@@ -26,5 +26,8 @@ export function endOfSequenceHint(chatUsed: boolean, hasTemplate: boolean): stri
     'another phrasing of the prompt',
     'explaining a response you give (--response TEXT)',
   ].filter((w): w is string => w !== null);
-  return `The model answered only with its end-of-sequence token, so there is nothing to attribute. Try ${ways.join(', or ')}.`;
+  return (
+    `The model answered only with its end-of-sequence token, so there is nothing to attribute. Try ` +
+    `${ways.join(', or ')}.`
+  );
 }

@@ -95,11 +95,14 @@ export function registerExplain(program: Command, defaultModel: string): void {
   const command = program
     .command('explain')
     .description(
-      "attribute each response token to the prompt's tokens (gradient x input) and rank prompt tokens by importance density",
+      "attribute each response token to the prompt's tokens (gradient x input) and rank prompt tokens " +
+        'by importance density',
     )
     .option(
       '--model <path>',
-      'Hugging Face checkpoint folder (config.json, *.safetensors, tokenizer.json), or a GGUF file (llama, mixtral, qwen2, qwen3, qwen3moe, gemma2, gemma3, phi3, olmo2); default: the embedded tuned model',
+      'Hugging Face checkpoint folder (config.json, *.safetensors, tokenizer.json), or a GGUF file ' +
+        '(llama, mixtral, qwen2, qwen3, qwen3moe, gemma2, gemma3, phi3, olmo2); default: the embedded ' +
+        'tuned model',
     )
     .option('--prompt <text>', 'the prompt')
     .option('--prompt-file <file>', 'read the prompt from a file')

@@ -67,7 +67,9 @@ function problems(name: string, found: string[], hint: string): Result<never> {
   return fail('bad-argument', `${name}: ${what}: ${listed}${more}`, hint);
 }
 
-const TSV_HINT = `Each row needs 4 tab-separated fields: ${TSV_HEADER.join(', ')} (newlines written as /n; spans separated by |||, instruction and context separated by &&&).`;
+const TSV_HINT =
+  `Each row needs 4 tab-separated fields: ${TSV_HEADER.join(', ')} (newlines written as /n; spans ` +
+  `separated by |||, instruction and context separated by &&&).`;
 
 export function parseTsvDataset(text: string, name: string): Result<DatasetItem[]> {
   const lines = numberedLines(text);
@@ -77,8 +79,10 @@ export function parseTsvDataset(text: string, name: string): Result<DatasetItem[
   if (header.length !== 4 || header.some((h, i) => h !== TSV_HEADER[i].toLowerCase())) {
     return fail(
       'bad-argument',
-      `${name}, line ${first.line}: the header is ${JSON.stringify(first.text.slice(0, 80))}, not ${TSV_HEADER.join('\\t')}`,
-      `A TSV dataset starts with the header line ${TSV_HEADER.join('<tab>')}. For JSON Lines, name the file .jsonl or pass --format jsonl.`,
+      `${name}, line ${first.line}: the header is ${JSON.stringify(first.text.slice(0, 80))}, not ` +
+        `${TSV_HEADER.join('\\t')}`,
+      `A TSV dataset starts with the header line ${TSV_HEADER.join('<tab>')}. For JSON Lines, name ` +
+        `the file .jsonl or pass --format jsonl.`,
     );
   }
   const items: DatasetItem[] = [];
@@ -127,7 +131,8 @@ function splitSpans(field: string): string[] {
 }
 
 const JSONL_HINT =
-  'Each line must be one JSON object: {"id": "...", "prompt": "...", "response"?: "...", "instruction_spans"?: ["substring of the prompt", ...]}.';
+  'Each line must be one JSON object: {"id": "...", "prompt": "...", "response"?: "...", ' +
+  '"instruction_spans"?: ["substring of the prompt", ...]}.';
 
 export function parseJsonlDataset(text: string, name: string): Result<DatasetItem[]> {
   const items: DatasetItem[] = [];
@@ -194,8 +199,10 @@ export function checkIds(items: readonly DatasetItem[], name: string): Result<vo
     const more = unsafe.length > MAX_LISTED ? ` and ${unsafe.length - MAX_LISTED} more` : '';
     return fail(
       'bad-argument',
-      `${name}: ${unsafe.length === 1 ? 'an id' : `${unsafe.length} ids`} cannot be used as file names: ${listed}${more}`,
-      'Ids name the output files: use letters, digits, ".", "_" and "-" (not starting with "."), at most 120 characters, and no Windows device name (con, nul, com1, ...).',
+      `${name}: ${unsafe.length === 1 ? 'an id' : `${unsafe.length} ids`} cannot be used as file ` +
+        `names: ${listed}${more}`,
+      'Ids name the output files: use letters, digits, ".", "_" and "-" (not starting with "."), at ' +
+        'most 120 characters, and no Windows device name (con, nul, com1, ...).',
     );
   }
   const seen = new Map<string, DatasetItem>();
@@ -207,7 +214,8 @@ export function checkIds(items: readonly DatasetItem[], name: string): Result<vo
       clashes.push(
         before.id === it.id
           ? `${JSON.stringify(it.id)} on lines ${before.line} and ${it.line}`
-          : `${JSON.stringify(before.id)} (line ${before.line}) and ${JSON.stringify(it.id)} (line ${it.line}) differ only in case`,
+          : `${JSON.stringify(before.id)} (line ${before.line}) and ${JSON.stringify(it.id)} (line ` +
+              `${it.line}) differ only in case`,
       );
     else seen.set(key, it);
   }

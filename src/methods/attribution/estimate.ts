@@ -51,7 +51,8 @@ export interface Estimate {
 }
 
 const GGUF_CAVEAT =
-  "a GGUF file's weights are widened from their blocks at each use, which these figures do not count: expect generation, attribution and the peak to be higher";
+  "a GGUF file's weights are widened from their blocks at each use, which these figures do not " +
+  'count: expect generation, attribution and the peak to be higher';
 
 async function shapeOf(checkpoint: Checkpoint, r: EstimateRequest): Promise<Result<ExplainShape>> {
   const { tokenizer, config } = checkpoint;
@@ -158,22 +159,32 @@ const bytes = (b: number) => (b < 2 ** 30 ? `${(b / 2 ** 20).toFixed(0)} MiB` : 
 
 /** One line for a progress notification: "about 42 s (3.1 TFLOP, peak 1.2 GiB)". */
 export function estimateSummary(e: Pick<Estimate, 'seconds' | 'flops' | 'peakMemoryBytes'>): string {
-  return `about ${duration(e.seconds.total)} (${(e.flops.total / 1e12).toFixed(2)} TFLOP, peak ${bytes(e.peakMemoryBytes)})`;
+  return (
+    `about ${duration(e.seconds.total)} (${(e.flops.total / 1e12).toFixed(2)} TFLOP, peak ` +
+    `${bytes(e.peakMemoryBytes)})`
+  );
 }
 
 export function renderEstimate(e: Estimate): string {
   const c = e.calibration;
   const gen =
     e.generatedResponses > 0
-      ? `, ${e.generatedResponses === e.prompts ? '' : `${e.generatedResponses} `}generated at most to max-new-tokens (an end-of-sequence token stops one earlier)`
+      ? `, ${e.generatedResponses === e.prompts ? '' : `${e.generatedResponses} `}generated at most to ` +
+        `max-new-tokens (an end-of-sequence token stops one earlier)`
       : '';
   return [
-    `estimate  ${e.model.path} (${e.model.architecture}, ${(e.model.parameters / 1e6).toFixed(2)}M parameters, ${bytes(e.model.weightBytes)} of weights); nothing was run`,
+    `estimate  ${e.model.path} (${e.model.architecture}, ${(e.model.parameters / 1e6).toFixed(2)}M ` +
+      `parameters, ${bytes(e.model.weightBytes)} of weights); nothing was run`,
     `prompts   ${e.prompts}: ${e.promptTokens} prompt tokens, ${e.responseTokens} response tokens${gen}`,
-    `work      ${(e.flops.total / 1e9).toFixed(1)} GFLOP (generation ${(e.flops.generation / 1e9).toFixed(1)}, attribution ${(e.flops.attribution / 1e9).toFixed(1)})`,
+    `work      ${(e.flops.total / 1e9).toFixed(1)} GFLOP (generation ` +
+      `${(e.flops.generation / 1e9).toFixed(1)}, attribution ` +
+      `${(e.flops.attribution / 1e9).toFixed(1)})`,
     `memory    peak about ${bytes(e.peakMemoryBytes)}`,
-    `time      about ${duration(e.seconds.total)} (load ${duration(e.seconds.load)}, generation ${duration(e.seconds.generation)}, attribution ${duration(e.seconds.attribution)})`,
-    `machine   ${c.productGflops.toFixed(0)} GFLOP/s products, ${c.weightGBps.toFixed(0)} GB/s weight reads, ${c.threads} threads (${c.cached ? `calibrated ${c.measuredAt.slice(0, 10)}` : 'calibrated now'})`,
+    `time      about ${duration(e.seconds.total)} (load ${duration(e.seconds.load)}, generation ` +
+      `${duration(e.seconds.generation)}, attribution ${duration(e.seconds.attribution)})`,
+    `machine   ${c.productGflops.toFixed(0)} GFLOP/s products, ${c.weightGBps.toFixed(0)} GB/s ` +
+      `weight reads, ${c.threads} threads (` +
+      `${c.cached ? `calibrated ${c.measuredAt.slice(0, 10)}` : 'calibrated now'})`,
     ...e.caveats.map((c) => `note      ${c}`),
     ...(e.failures.length > 0
       ? [

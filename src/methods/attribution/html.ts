@@ -82,7 +82,9 @@ function promptHtml(json: ExplainJson): string {
   let html = '';
   json.prompt_tokens.forEach((t, n) => {
     if (t.special) {
-      html += `<span class="t sp" data-n="${n}" title="special token ${escapeHtml(t.text)} (not scored)">${escapeHtml(t.text)}</span>`;
+      html +=
+        `<span class="t sp" data-n="${n}" title="special token ${escapeHtml(t.text)} (not scored)">` +
+        `${escapeHtml(t.text)}</span>`;
       return;
     }
     if (t.start > pos) html += escapeHtml(json.prompt.slice(pos, t.start));
@@ -94,7 +96,9 @@ function promptHtml(json: ExplainJson): string {
     const alpha = densityAlpha(d, max);
     const classes = ['t', mask[n] ? 'ins' : '', text === '' ? 'e' : ''].filter(Boolean).join(' ');
     const title = `${tokenLabel(json.prompt_tokens, n)} density ${formatNumber(d)}${mask[n] ? ', instruction' : ''}`;
-    html += `<span class="${classes}" data-n="${n}" data-a="${alpha}" style="${shadeStyle(alpha)}" title="${escapeHtml(title)}">${escapeHtml(text)}</span>`;
+    html +=
+      `<span class="${classes}" data-n="${n}" data-a="${alpha}" style="${shadeStyle(alpha)}" title="` +
+      `${escapeHtml(title)}">${escapeHtml(text)}</span>`;
   });
   if (pos < json.prompt.length) html += escapeHtml(json.prompt.slice(pos));
   return html;
@@ -104,7 +108,10 @@ function responseHtml(json: ExplainJson): string {
   return json.response_tokens
     .map((t, m) => {
       const title = `${tokenLabel(json.response_tokens, m)} p = ${formatNumber(json.probabilities[m])}`;
-      return `<span class="r${t.special ? ' sp' : ''}${t.continuation ? ' e' : ''}" data-m="${m}" tabindex="0" title="${escapeHtml(title)}">${escapeHtml(t.text)}</span>`;
+      return (
+        `<span class="r${t.special ? ' sp' : ''}${t.continuation ? ' e' : ''}" data-m="${m}" ` +
+        `tabindex="0" title="${escapeHtml(title)}">${escapeHtml(t.text)}</span>`
+      );
     })
     .join('');
 }
@@ -119,10 +126,15 @@ function topTokensHtml(json: ExplainJson, k = 10): string {
   const rows = ranked
     .map(
       ({ n, d }) =>
-        `<tr><td class="tok">${escapeHtml(tokenLabel(json.prompt_tokens, n))}</td><td>${n}</td><td>${formatNumber(d)}</td><td>${json.instruction_mask?.[n] ? 'yes' : ''}</td></tr>`,
+        `<tr><td class="tok">${escapeHtml(tokenLabel(json.prompt_tokens, n))}</td><td>${n}</td><td>` +
+        `${formatNumber(d)}</td><td>${json.instruction_mask?.[n] ? 'yes' : ''}</td></tr>`,
     )
     .join('');
-  return `<table class="num"><thead><tr><th>token</th><th>position</th><th>density</th><th>instruction</th></tr></thead><tbody>${rows}</tbody></table>`;
+  return (
+    '<table class="num"><thead><tr>' +
+    '<th>token</th><th>position</th><th>density</th><th>instruction</th>' +
+    `</tr></thead><tbody>${rows}</tbody></table>`
+  );
 }
 
 function scoresHtml(json: ExplainJson): string {
@@ -139,15 +151,30 @@ function scoresHtml(json: ExplainJson): string {
   if (timing)
     rows.push([
       'time',
-      `load ${formatNumber(timing.load)} s, generation ${formatNumber(timing.generation)} s, attribution ${formatNumber(timing.attribution)} s`,
+      `load ${formatNumber(timing.load)} s, generation ${formatNumber(timing.generation)} s, ` +
+        `attribution ${formatNumber(timing.attribution)} s`,
     ]);
-  return `<table class="kv">${rows.map(([k, v]) => `<tr><th>${escapeHtml(k)}</th><td>${escapeHtml(v)}</td></tr>`).join('')}</table>`;
+  return (
+    `<table class="kv">` +
+    `${rows.map(([k, v]) => `<tr><th>${escapeHtml(k)}</th><td>${escapeHtml(v)}</td></tr>`).join('')}` +
+    `</table>`
+  );
 }
 
 function spansHtml(json: ExplainJson): string {
   const spans = json.instruction_spans ?? [];
   if (spans.length === 0) return '<p class="muted">No instruction found in the prompt.</p>';
-  return `<ul class="spans">${spans.map((s) => `<li><q>${escapeHtml(s.text)}</q> <span class="muted">(${escapeHtml(s.source)}, characters ${s.start}–${s.end})</span></li>`).join('')}</ul>`;
+  return (
+    '<ul class="spans">' +
+    spans
+      .map(
+        (s) =>
+          `<li><q>${escapeHtml(s.text)}</q> ` +
+          `<span class="muted">(${escapeHtml(s.source)}, characters ${s.start}–${s.end})</span></li>`,
+      )
+      .join('') +
+    '</ul>'
+  );
 }
 
 /** The data the hover script reads; the attribution matrix exactly as in the JSON. */
@@ -160,18 +187,25 @@ function panelData(json: ExplainJson): string {
   });
 }
 
+function legendSwatch(alpha: number, label: string): string {
+  return `<span class="sw" style="${shadeStyle(alpha)}">${escapeHtml(label)}</span>`;
+}
+
 function panelHtml(json: ExplainJson, heading: string): string {
   const m = json.model;
   return `<section class="panel">
 <h2>${escapeHtml(heading)}</h2>
-<p class="model">${escapeHtml(m.path)} <span class="muted">(${escapeHtml(m.architecture)}, ${formatNumber(m.parameters / 1e6)}M parameters)</span></p>
+<p class="model">${escapeHtml(m.path)} <span class="muted">(${escapeHtml(m.architecture)}, \
+${formatNumber(m.parameters / 1e6)}M parameters)</span></p>
 ${scoresHtml(json)}
 <h3>Prompt <span class="muted">shaded by importance density; instruction tokens outlined</span></h3>
 <div class="text prompt">${promptHtml(json)}</div>
-<p class="legend">density <span class="sw" style="${shadeStyle(0)}">0</span><span class="sw" style="${shadeStyle(0.5)}">${escapeHtml(formatNumber(maxDensity(json) / 2))}</span><span class="sw" style="${shadeStyle(1)}">${escapeHtml(formatNumber(maxDensity(json)))}</span> <span class="ins-key">instruction</span></p>
+<p class="legend">density ${legendSwatch(0, '0')}${legendSwatch(0.5, formatNumber(maxDensity(json) / 2))}\
+${legendSwatch(1, formatNumber(maxDensity(json)))} <span class="ins-key">instruction</span></p>
 <h3>Response <span class="muted">hover a token to see its attributions</span></h3>
 <div class="text response">${responseHtml(json)}</div>
-<p class="info" aria-live="polite">Hover (or focus) a response token: the prompt is shaded by its column of the attribution matrix, normalised by the column's largest magnitude (red positive, blue negative).</p>
+<p class="info" aria-live="polite">Hover (or focus) a response token: the prompt is shaded by its column of the \
+attribution matrix, normalised by the column's largest magnitude (red positive, blue negative).</p>
 <h3>Instruction</h3>
 ${spansHtml(json)}
 <h3>Most important prompt tokens</h3>
@@ -189,7 +223,8 @@ h1{font-size:20px;margin:0 0 4px}h2{font-size:17px;margin:0 0 4px}h3{font-size:1
 .muted{color:#666;font-weight:normal}
 .panels{display:grid;grid-template-columns:repeat(auto-fit,minmax(420px,1fr));gap:24px}
 .panel{border:1px solid #ddd;border-radius:6px;padding:14px;min-width:0}
-.text{font:13px/1.9 ui-monospace,Menlo,Consolas,monospace;white-space:pre-wrap;word-break:break-word;border:1px solid #eee;border-radius:4px;padding:8px;background:#fafafa}
+.text{font:13px/1.9 ui-monospace,Menlo,Consolas,monospace;white-space:pre-wrap;word-break:break-word;
+  border:1px solid #eee;border-radius:4px;padding:8px;background:#fafafa}
 .t{border-radius:2px}
 .t.ins{outline:1.5px solid #1f6feb;outline-offset:-1px}
 .t.e{display:inline-block;min-width:.35em;height:1em;vertical-align:middle}
@@ -221,9 +256,13 @@ const SCRIPT = `
       var max=0; col.forEach(function(a,n){if(!data.special[n]&&Math.abs(a)>max)max=Math.abs(a);});
       toks.forEach(function(t){var n=+t.dataset.n; var v=max>0?col[n]/max:0;
         t.style.backgroundColor=shade(Math.round(v*1000)/1000); t.dataset.col=String(col[n]);});
-      info.textContent='response token '+m+' '+JSON.stringify(data.response[m])+', p = '+data.probabilities[m].toPrecision(3)+'; column max |A| = '+max.toPrecision(3);
+      info.textContent='response token '+m+' '+JSON.stringify(data.response[m])
+        +', p = '+data.probabilities[m].toPrecision(3)+'; column max |A| = '+max.toPrecision(3);
     }
-    function hide(){toks.forEach(function(t){t.style.backgroundColor='rgba(${DENSITY_RGB},'+t.dataset.a+')'; delete t.dataset.col;}); info.textContent=infoText;}
+    function hide(){
+      toks.forEach(function(t){t.style.backgroundColor='rgba(${DENSITY_RGB},'+t.dataset.a+')'; delete t.dataset.col;});
+      info.textContent=infoText;
+    }
     panel.querySelectorAll('.response .r').forEach(function(r){
       var m=+r.dataset.m;
       r.addEventListener('mouseenter',function(){show(m);}); r.addEventListener('focus',function(){show(m);});
@@ -233,12 +272,15 @@ const SCRIPT = `
 })();
 `;
 
+// The report is one self-contained file: no network, only its own inline style and script.
+export const REPORT_CSP = "default-src 'none'; style-src 'unsafe-inline'; script-src 'unsafe-inline'";
+
 function page(title: string, body: string): string {
   return `<!DOCTYPE html>
 <html lang="en">
 <head>
 <meta charset="utf-8">
-<meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline'; script-src 'unsafe-inline'">
+<meta http-equiv="Content-Security-Policy" content="${REPORT_CSP}">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>${escapeHtml(title)}</title>
 <style>${STYLE}</style>
@@ -251,11 +293,14 @@ ${body}
 `;
 }
 
+const METHOD_LINE =
+  'Input→output attribution (gradient × input) and importance density, after Wu et al., arXiv 2310.00492.';
+
 const shortText = (s: string, n = 60) => (s.length > n ? s.slice(0, n - 1) + '…' : s).replace(/\s+/g, ' ');
 
 export function explainHtml(json: ExplainJson): string {
   const body = `<h1>Instruction Lens</h1>
-<p class="muted">Input→output attribution (gradient × input) and importance density, after Wu et al., arXiv 2310.00492.</p>
+<p class="muted">${METHOD_LINE}</p>
 <div class="panels">${panelHtml(json, `instruction importance ${formatNumber(json.instruction_importance)}`)}</div>`;
   return page(`Instruction Lens: ${shortText(json.prompt)}`, body);
 }
@@ -267,15 +312,23 @@ function tableHtml(t: ComparisonTable): string {
     .map((r) => {
       const cells = Array.from({ length: Math.max(width, r.values.length) }, (_, i) => {
         const v = r.values[i];
-        return `<td>${escapeHtml(typeof v === 'number' || v === null || v === undefined ? formatNumber(v as number | null | undefined) : v)}</td>`;
+        const text = typeof v === 'number' || v === null || v === undefined ? formatNumber(v) : v;
+        return `<td>${escapeHtml(text)}</td>`;
       });
       return `<tr><th>${escapeHtml(r.label)}</th>${cells.join('')}</tr>`;
     })
     .join('');
-  return `<section class="global"><h3>${escapeHtml(t.title)}</h3>${t.note ? `<p class="muted">${escapeHtml(t.note)}</p>` : ''}<table class="num"><thead><tr>${head}</tr></thead><tbody>${rows}</tbody></table></section>`;
+  return (
+    `<section class="global"><h3>${escapeHtml(t.title)}</h3>` +
+    `${t.note ? `<p class="muted">${escapeHtml(t.note)}</p>` : ''}<table class="num"><thead><tr>` +
+    `${head}</tr></thead><tbody>${rows}</tbody></table></section>`
+  );
 }
 
+const MORE = 'attends more to the instruction';
+
 /** Two explanations of the same prompt (a base model and its tuned sibling) side by side. */
+
 export function compareHtml(base: ExplainJson, tuned: ExplainJson, extra: CompareExtra = {}): string {
   const [baseLabel, tunedLabel] = extra.labels ?? ['base', 'tuned'];
   const a = base.instruction_importance;
@@ -284,7 +337,11 @@ export function compareHtml(base: ExplainJson, tuned: ExplainJson, extra: Compar
   const verdict =
     delta === undefined
       ? ''
-      : `<p>Instruction importance: ${escapeHtml(baseLabel)} ${formatNumber(a)}, ${escapeHtml(tunedLabel)} ${formatNumber(b)}; change <span class="${delta >= 0 ? 'delta-pos' : 'delta-neg'}">${delta >= 0 ? '+' : ''}${escapeHtml(formatNumber(delta))}</span> (${escapeHtml(delta > 0 ? `${tunedLabel} attends more to the instruction` : delta < 0 ? `${baseLabel} attends more to the instruction` : 'equal')}).</p>`;
+      : `<p>Instruction importance: ${escapeHtml(baseLabel)} ${formatNumber(a)}, ` +
+        `${escapeHtml(tunedLabel)} ${formatNumber(b)}; change <span class="` +
+        `${delta >= 0 ? 'delta-pos' : 'delta-neg'}">${delta >= 0 ? '+' : ''}` +
+        `${escapeHtml(formatNumber(delta))}</span> (` +
+        `${escapeHtml(delta > 0 ? `${tunedLabel} ${MORE}` : delta < 0 ? `${baseLabel} ${MORE}` : 'equal')}).</p>`;
   const samePrompt =
     base.prompt === tuned.prompt ? '' : '<p class="delta-neg">The two explanations are of different prompts.</p>';
   const tables =
@@ -294,9 +351,10 @@ export function compareHtml(base: ExplainJson, tuned: ExplainJson, extra: Compar
         ? (extra.global as readonly ComparisonTable[])
         : [extra.global as ComparisonTable];
   const body = `<h1>Instruction Lens: ${escapeHtml(baseLabel)} vs ${escapeHtml(tunedLabel)}</h1>
-<p class="muted">Input→output attribution (gradient × input) and importance density, after Wu et al., arXiv 2310.00492.</p>
+<p class="muted">${METHOD_LINE}</p>
 ${samePrompt}${verdict}
-<div class="panels">${panelHtml(base, `${baseLabel}: instruction importance ${formatNumber(a)}`)}${panelHtml(tuned, `${tunedLabel}: instruction importance ${formatNumber(b)}`)}</div>
+<div class="panels">${panelHtml(base, `${baseLabel}: instruction importance ${formatNumber(a)}`)}\
+${panelHtml(tuned, `${tunedLabel}: instruction importance ${formatNumber(b)}`)}</div>
 ${tables.length > 0 ? `<h2 style="margin-top:24px">Global comparison</h2>${tables.map(tableHtml).join('')}` : ''}`;
   return page(`Instruction Lens: ${baseLabel} vs ${tunedLabel}: ${shortText(tuned.prompt)}`, body);
 }

@@ -88,10 +88,17 @@ export const TASK_VERBS = [
 const QUESTION_START =
   /^\s*(what|why|how|when|where|who|whom|which|whose|is|are|do|does|did|can|could|should|would|will)\b/i;
 // the task's framing: "You are given a …", "A color description has been provided."
-const FRAMING =
-  /\b(you are|you're|has been|have been|is|are) (given|provided|described|shown)\b|\b(given|following|below)\s+(text|article|sentence|paragraph|passage|problem|description|code|data|list|question)\b/i;
-const REQUEST =
-  /\b(can|could|would|will) you\b|\bi (want|need|would like) you to\b|\bplease\b|\blet'?s\b|\bhow (do|can|to|should)\b/i;
+const FRAMING = new RegExp(
+  String.raw`\b(you are|you're|has been|have been|is|are) (given|provided|described|shown)\b|` +
+    String.raw`\b(given|following|below)\s+` +
+    String.raw`(text|article|sentence|paragraph|passage|problem|description|code|data|list|question)\b`,
+  'i',
+);
+const REQUEST = new RegExp(
+  String.raw`\b(can|could|would|will) you\b|\bi (want|need|would like) you to\b|\bplease\b|\blet'?s\b|\bhow ` +
+    String.raw`(do|can|to|should)\b`,
+  'i',
+);
 const INPUT_MARKER = /^\s*(input|context|text|passage|article|sentence|paragraph|example|question)\s*:/i;
 const OUTPUT_MARKER = /^\s*(output|answer|response)\s*:\s*$/i;
 

@@ -53,12 +53,14 @@ export function parseSavedRecord(raw: unknown, line: number): Result<SavedRecord
       typeof m.attribution_uint8_b64 !== 'string'
     ) {
       return bad(
-        `line ${line} (${r.id}, ${name}): needs input_tokens, attribution_shape [rows, columns] and attribution_uint8_b64`,
+        `line ${line} (${r.id}, ${name}): needs input_tokens, attribution_shape [rows, columns] and ` +
+          `attribution_uint8_b64`,
       );
     }
     if (shape[0] !== m.input_tokens.length)
       return bad(
-        `line ${line} (${r.id}, ${name}): attribution_shape has ${shape[0]} rows for ${m.input_tokens.length} input tokens`,
+        `line ${line} (${r.id}, ${name}): attribution_shape has ${shape[0]} rows for ` +
+          `${m.input_tokens.length} input tokens`,
       );
     const bytes = Buffer.from(m.attribution_uint8_b64, 'base64').length;
     if (bytes !== shape[0] * shape[1])

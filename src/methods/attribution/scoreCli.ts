@@ -13,7 +13,9 @@ function runScore(options: { input: string; json?: string }): void {
   } catch (e) {
     report({
       code: 'missing-file',
-      message: `${options.input}: ${(e as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (e as Error).message}`,
+      message:
+        `${options.input}: ` +
+        `${(e as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (e as Error).message}`,
       hint: 'Check the path given to --input.',
     });
   }

@@ -35,7 +35,8 @@ export function renderExplanation(r: ExplainResult, color: boolean): string {
     .map(({ n, d }) => `${tokenLabel(r.promptTokens, n)} ${d.toFixed(2)}`)
     .join(', ');
   const legend = color
-    ? `density: ${shade(0)} 0 ${RESET}${shade(0.5)} ${(max / 2).toFixed(2)} ${RESET}${shade(1)} ${max.toFixed(2)} ${RESET}`
+    ? `density: ${shade(0)} 0 ${RESET}${shade(0.5)} ${(max / 2).toFixed(2)} ${RESET}${shade(1)} ` +
+      `${max.toFixed(2)} ${RESET}`
     : `density: max ${max.toFixed(2)}`;
   return [
     `model    ${r.model.path} (${r.model.architecture}, ${(r.model.parameters / 1e6).toFixed(2)}M parameters)`,
@@ -48,8 +49,10 @@ export function renderExplanation(r: ExplainResult, color: boolean): string {
     '',
     legend,
     `most important prompt tokens: ${ranked || '(none above the sparsity threshold)'}`,
-    `instruction (${r.instructionSpans[0]?.source ?? 'none found'}): ${r.instructionSpans.map((s) => JSON.stringify(s.text)).join(' ') || '-'}`,
+    `instruction (${r.instructionSpans[0]?.source ?? 'none found'}): ` +
+      `${r.instructionSpans.map((s) => JSON.stringify(s.text)).join(' ') || '-'}`,
     `instruction importance: ${r.instructionImportance.toFixed(3)}`,
-    `time     load ${r.timing.load.toFixed(2)} s, generation ${r.timing.generation.toFixed(2)} s, attribution ${r.timing.attribution.toFixed(2)} s`,
+    `time     load ${r.timing.load.toFixed(2)} s, generation ${r.timing.generation.toFixed(2)} s, ` +
+      `attribution ${r.timing.attribution.toFixed(2)} s`,
   ].join('\n');
 }

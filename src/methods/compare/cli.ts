@@ -46,7 +46,8 @@ async function runCompare(options: CompareOptions, defaults: { base: string; tun
     requireDefaultModel(
       given,
       dir,
-      'Pass --base DIR and --tuned DIR (Hugging Face checkpoint folders), or build the default pair with `npm run train:models`.',
+      'Pass --base DIR and --tuned DIR (Hugging Face checkpoint folders), or build the default pair ' +
+        'with `npm run train:models`.',
     );
   }
   requireOutputFiles([
@@ -92,7 +93,8 @@ export function registerCompare(program: Command, defaults: { base: string; tune
   const command = program
     .command('compare')
     .description(
-      'a base model beside its instruction-tuned sibling: both explanations, their instruction importance, and per-layer heads and concepts compared',
+      'a base model beside its instruction-tuned sibling: both explanations, their instruction ' +
+        'importance, and per-layer heads and concepts compared',
     )
     .option('--base <path>', 'the pre-trained model (folder or GGUF file); default: the embedded wordnet-base')
     .option(
@@ -112,7 +114,8 @@ export function registerCompare(program: Command, defaults: { base: string; tune
     .option('--no-global', 'compare the explanations only (skip heads and concepts)')
     .option(
       '--components <k>',
-      `feed-forward components per layer for principal angles and categories (default: ${DEFAULT_GLOBAL_OPTIONS.components})`,
+      `feed-forward components per layer for principal angles and categories (default: ` +
+        `${DEFAULT_GLOBAL_OPTIONS.components})`,
     )
     .option('--json <file>', 'also write the full result as JSON (schema in docs/cli.md)')
     .option('--html <file>', 'also write a self-contained HTML report, the two models side by side')

@@ -97,7 +97,9 @@ export function globalTables(g: GlobalComparison): ComparisonTable[] {
           l.principalAnglesDeg[l.principalAnglesDeg.length - 1],
         ].map((x) => round(x ?? null)),
       })),
-      note: "0 degrees: the tuned model keeps that direction; 90: it is orthogonal to all of the base model's components.",
+      note:
+        '0 degrees: the tuned model keeps that direction; 90: it is orthogonal to all of the base ' +
+        "model's components.",
     },
     {
       title: 'Feed-forward concepts: components per category (all layers)',

@@ -94,7 +94,8 @@ function labelledFractions(counts: Readonly<Record<string, number>>): Map<string
 export function compareGlobal(base: ModelSummary, tuned: ModelSummary): GlobalComparison {
   if (base.layers.length !== tuned.layers.length || base.hiddenSize !== tuned.hiddenSize) {
     throw new Error(
-      `the models differ in shape: ${base.layers.length} layers of width ${base.hiddenSize} against ${tuned.layers.length} of width ${tuned.hiddenSize}`,
+      `the models differ in shape: ${base.layers.length} layers of width ${base.hiddenSize} against ` +
+        `${tuned.layers.length} of width ${tuned.hiddenSize}`,
     );
   }
   const D = base.hiddenSize;

@@ -180,7 +180,9 @@ export async function globalComparisonFor(
   if (base.layers.length !== tuned.layers.length || base.hiddenSize !== tuned.hiddenSize) {
     return fail(
       'bad-argument',
-      `the two models differ in shape (${base.layers.length} layers of width ${base.hiddenSize} against ${tuned.layers.length} of width ${tuned.hiddenSize}): heads and concepts are compared layer by layer`,
+      `the two models differ in shape (${base.layers.length} layers of width ${base.hiddenSize} ` +
+        `against ${tuned.layers.length} of width ${tuned.hiddenSize}): heads and concepts are compared ` +
+        `layer by layer`,
       'Compare a model with its own tuned sibling, or pass --no-global to compare the explanations only.',
     );
   }

@@ -30,12 +30,16 @@ export function renderComparison(r: CompareResult): string {
     );
     for (const l of g.layers) {
       lines.push(
-        `${String(l.layer).padStart(5)}  ${fixed(l.instructionVerbShare.base)} -> ${fixed(l.instructionVerbShare.tuned)}${' '.repeat(25)}${fixed(l.generalVerbShare.base)} -> ${fixed(l.generalVerbShare.tuned)}${' '.repeat(21)}${l.meanPrincipalAngleDeg.toFixed(1)} deg`,
+        `${String(l.layer).padStart(5)}  ${fixed(l.instructionVerbShare.base)} -> ` +
+          `${fixed(l.instructionVerbShare.tuned)}${' '.repeat(25)}${fixed(l.generalVerbShare.base)} -> ` +
+          `${fixed(l.generalVerbShare.tuned)}${' '.repeat(21)}${l.meanPrincipalAngleDeg.toFixed(1)} deg`,
       );
     }
     const o = g.overall;
     lines.push(
-      `  all  ${fixed(o.instructionVerbShare.base)} -> ${fixed(o.instructionVerbShare.tuned)}${' '.repeat(25)}${fixed(o.generalVerbShare.base)} -> ${fixed(o.generalVerbShare.tuned)}${' '.repeat(21)}${o.meanPrincipalAngleDeg.toFixed(1)} deg`,
+      `  all  ${fixed(o.instructionVerbShare.base)} -> ${fixed(o.instructionVerbShare.tuned)}` +
+        `${' '.repeat(25)}${fixed(o.generalVerbShare.base)} -> ${fixed(o.generalVerbShare.tuned)}` +
+        `${' '.repeat(21)}${o.meanPrincipalAngleDeg.toFixed(1)} deg`,
     );
     const shift = Object.entries(o.categoryShift).map(([c, d]) => `${c} ${d >= 0 ? '+' : ''}${d.toFixed(2)}`);
     if (shift.length > 0) lines.push('', `concept categories, shift of the labelled share: ${shift.join(', ')}`);

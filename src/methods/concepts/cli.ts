@@ -52,7 +52,9 @@ export function registerConcepts(program: Command, defaultModel: string): void {
   program
     .command('concepts')
     .description(
-      'feed-forward concepts: per layer, PCA of the rows of W_down^T, each leading component with its explained variance, its top words by |cosine| with the output embeddings, and offline labels (part of speech, task category)',
+      'feed-forward concepts: per layer, PCA of the rows of W_down^T, each leading component with its ' +
+        'explained variance, its top words by |cosine| with the output embeddings, and offline labels ' +
+        '(part of speech, task category)',
     )
     .option('--model <path>', 'Hugging Face checkpoint folder, or a GGUF file; default: the embedded tuned model')
     .option(
@@ -62,7 +64,8 @@ export function registerConcepts(program: Command, defaultModel: string): void {
     .option('--top <k>', `words per component (default ${DEFAULT_CONCEPTS.top})`)
     .option(
       '--expert <n>',
-      "a mixture of experts (mixtral, qwen3_moe): the concepts of expert n on each layer with experts; default: all its experts' neurons pooled",
+      'a mixture of experts (mixtral, qwen3_moe): the concepts of expert n on each layer with ' +
+        "experts; default: all its experts' neurons pooled",
     )
     .option('--json <file>', 'also write the full result as JSON (schema in docs/cli.md)')
     .option('--threads <n>', 'onnxruntime threads (default: all cores)')

@@ -24,8 +24,12 @@ function partsOfSpeech(c: ConceptComponent): string {
 export function renderConcepts(r: ConceptsResult): string {
   const m = r.model;
   const lines = [
-    `model    ${m.path} (${m.architecture}, ${(m.parameters / 1e6).toFixed(2)}M parameters): ${m.numLayers} layers, d_model ${m.hiddenSize}, d_ff ${m.intermediateSize}, vocabulary ${m.vocabSize}`,
-    `concepts the ${r.components} leading principal components of W_down^T per layer; top ${r.top} of ${r.candidateWords} tokens by |cosine| with the output embeddings (-x: a token that continues a word)`,
+    `model    ${m.path} (${m.architecture}, ${(m.parameters / 1e6).toFixed(2)}M parameters): ` +
+      `${m.numLayers} layers, d_model ${m.hiddenSize}, d_ff ${m.intermediateSize}, vocabulary ` +
+      `${m.vocabSize}`,
+    `concepts the ${r.components} leading principal components of W_down^T per layer; top ${r.top} ` +
+      `of ${r.candidateWords} tokens by |cosine| with the output embeddings (-x: a token that ` +
+      `continues a word)`,
   ];
   for (const l of r.layers) {
     const explained = l.components.reduce((s, c) => s + c.explainedRatio, 0);
@@ -37,12 +41,15 @@ export function renderConcepts(r: ConceptsResult): string {
           : ` (expert ${l.experts.of} of ${l.experts.count})`;
     lines.push(
       '',
-      `layer ${l.layer}${experts}: ${pct(explained)} of the variance in ${l.components.length} components${l.converged ? '' : ` (eigensolver not converged: residual ${l.maxResidual.toExponential(1)})`}`,
+      `layer ${l.layer}${experts}: ${pct(explained)} of the variance in ${l.components.length} ` +
+        `components` +
+        `${l.converged ? '' : ` (eigensolver not converged: residual ${l.maxResidual.toExponential(1)})`}`,
     );
     for (const c of l.components) {
       const category = c.label.category.category.replace('_', ' ');
       lines.push(
-        `  ${String(c.index + 1).padStart(3)}  ${pct(c.explainedRatio).padStart(6)}  ${category.padEnd(18)}  ${partsOfSpeech(c)}`,
+        `  ${String(c.index + 1).padStart(3)}  ${pct(c.explainedRatio).padStart(6)}  ` +
+          `${category.padEnd(18)}  ${partsOfSpeech(c)}`,
       );
       lines.push(`       ${c.words.map((w) => shown(w.text)).join(', ')}`);
     }
@@ -51,7 +58,9 @@ export function renderConcepts(r: ConceptsResult): string {
   const f = r.flops;
   lines.push(
     '',
-    `time     load ${t.load.toFixed(2)} s, PCA ${t.pca.toFixed(2)} s, words ${t.words.toFixed(2)} s, labels ${t.labels.toFixed(2)} s (${((f.covariance + f.eigensolver + f.words) / 1e9).toFixed(2)} GFLOP of products)`,
+    `time     load ${t.load.toFixed(2)} s, PCA ${t.pca.toFixed(2)} s, words ${t.words.toFixed(2)} ` +
+      `s, labels ${t.labels.toFixed(2)} s (` +
+      `${((f.covariance + f.eigensolver + f.words) / 1e9).toFixed(2)} GFLOP of products)`,
   );
   return lines.join('\n');
 }

@@ -65,7 +65,8 @@ export function registerHeads(program: Command, defaultModel: string): void {
   program
     .command('heads')
     .description(
-      "self-attention head patterns: each head's dimensions ranked by energy, the related word pairs of the leading ones, and the shares of pairs with instruction verbs and general verbs",
+      "self-attention head patterns: each head's dimensions ranked by energy, the related word pairs " +
+        'of the leading ones, and the shares of pairs with instruction verbs and general verbs',
     )
     .option('--model <path>', 'Hugging Face checkpoint folder, or a GGUF file; default: the embedded tuned model')
     .option(

@@ -17,7 +17,8 @@ export interface GloveVectors {
 }
 
 const HINT =
-  'Pass a GloVe text file: one word a line followed by its vector, values separated by spaces (e.g. glove.6B.100d.txt).';
+  'Pass a GloVe text file: one word a line followed by its vector, values separated by spaces ' +
+  '(e.g. glove.6B.100d.txt).';
 const isNumber = (s: string) => s !== '' && Number.isFinite(Number(s));
 
 export async function readGloveFor(
@@ -75,7 +76,8 @@ export async function readGloveFor(
       if (fields.length < width + 1) {
         return bad(
           `${fields.length - 1} values where the file's first vector has ${width}`,
-          'Every line must hold a word and as many values as the first one: the file is truncated or mixes two dimensions.',
+          'Every line must hold a word and as many values as the first one: the file is truncated or ' +
+            'mixes two dimensions.',
         );
       }
       // a word may hold spaces (glove.840B has a few): the last `width` fields are the vector
@@ -83,7 +85,8 @@ export async function readGloveFor(
       if (wordFields.length > 1 && wordFields.slice(1).some(isNumber)) {
         return bad(
           `${fields.length - 1} values where the file's first vector has ${width}`,
-          'Every line must hold a word and as many values as the first one: the file is truncated or mixes two dimensions.',
+          'Every line must hold a word and as many values as the first one: the file is truncated or ' +
+            'mixes two dimensions.',
         );
       }
       vectorLines++;

@@ -183,7 +183,8 @@ export async function computeHeadPatterns(
   if (wordsWithVector < 2) {
     return fail(
       'bad-argument',
-      `only ${wordsWithVector} of the ${W} words ${input.glove ? 'have a vector in the GloVe file' : 'have a non-zero embedding'}`,
+      `only ${wordsWithVector} of the ${W} words ` +
+        `${input.glove ? 'have a vector in the GloVe file' : 'have a non-zero embedding'}`,
       'Relatedness needs vectors for two words at least: use a word list that the GloVe file covers.',
     );
   }
@@ -309,7 +310,7 @@ export async function headPatternsFor(request: HeadsRequest, hooks: HeadsHooks =
         `the vocabulary of ${checkpoint.dir} has no whole alphabetic words`,
         'Pass --words FILE with one word a line.',
       );
-    // plus the verbs of both lists that the vocabulary lacks as one token ("explain" may be " expl" + "ain"):
+    // plus the verbs of both lists that the vocabulary lacks as one token ("explain" may be " explain"):
     // without them a share could be zero only because its verbs were never projected
     const have = new Set(words.map((w) => w.word));
     const missing = [...new Set([...instructionVerbs.value, ...generalVerbs.value])].filter((v) => !have.has(v));

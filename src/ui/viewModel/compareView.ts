@@ -47,7 +47,11 @@ const allZero = (series: readonly { values: readonly number[] }[]) =>
 
 /** Why a verb-share chart has nothing but zeros. */
 function noVerbPairs(kind: string): string {
-  return `No word pair of either model's attention heads holds ${kind}, so every share is 0: nothing to compare. Heads pair the words their query and key directions both rank high; a small vocabulary or model leaves few pairs (the heads view lists each head's).`;
+  return (
+    `No word pair of either model's attention heads holds ${kind}, so every share is 0: nothing to ` +
+    `compare. Heads pair the words their query and key directions both rank high; a small vocabulary ` +
+    `or model leaves few pairs (the heads view lists each head's).`
+  );
 }
 
 /** Charts of the global comparison JSON (layers[] and overall, as compare --json writes them). */
@@ -67,7 +71,8 @@ export function globalCharts(global: GlobalSource, baseName: string, tunedName: 
       title: 'Instruction verbs in attention-head word pairs',
       whyEmpty: noVerbPairs('an instruction verb'),
       description:
-        'Per layer, the share of word pairs (all heads) with an instruction verb such as write, list or explain. Finding 2 of Wu et al.: it grows with instruction tuning.',
+        'Per layer, the share of word pairs (all heads) with an instruction verb such as write, list or ' +
+        'explain. Finding 2 of Wu et al.: it grows with instruction tuning.',
       kind: 'bar',
       labels,
       series: pair('instruction_verb_share'),
@@ -77,7 +82,8 @@ export function globalCharts(global: GlobalSource, baseName: string, tunedName: 
       title: 'General verbs in attention-head word pairs (control)',
       whyEmpty: noVerbPairs('a general verb'),
       description:
-        'The same share for general verbs (be, have, make, …): a shift here too means the pairs changed overall, not toward instructions.',
+        'The same share for general verbs (be, have, make, …): a shift here too means the pairs changed ' +
+        'overall, not toward instructions.',
       kind: 'bar',
       labels,
       series: pair('general_verb_share'),
@@ -86,7 +92,9 @@ export function globalCharts(global: GlobalSource, baseName: string, tunedName: 
     {
       title: 'Rotation of the feed-forward principal subspace',
       whyEmpty: 'The leading feed-forward directions of the two models are the same in every layer (all angles 0°).',
-      description: `Per layer, the mean principal angle between the leading feed-forward components of ${baseName} and ${tunedName}: 0° keeps the directions, 90° is orthogonal.`,
+      description:
+        `Per layer, the mean principal angle between the leading feed-forward components of ${baseName} ` +
+        `and ${tunedName}: 0° keeps the directions, 90° is orthogonal.`,
       kind: 'line',
       labels,
       series: [{ label: `${baseName} → ${tunedName}`, values: layers.map((l) => value(l.mean_principal_angle_deg)) }],
@@ -97,7 +105,8 @@ export function globalCharts(global: GlobalSource, baseName: string, tunedName: 
       whyEmpty:
         'No feed-forward component of either model has top words in a concept category, so there is nothing to count.',
       description:
-        'Components of all layers counted by the category their top words fall in (unlabelled ones left out). Finding 3 of Wu et al.: tuning shifts them toward user-oriented tasks.',
+        'Components of all layers counted by the category their top words fall in (unlabelled ones left ' +
+        'out). Finding 3 of Wu et al.: tuning shifts them toward user-oriented tasks.',
       kind: 'bar',
       labels: names,
       series: [

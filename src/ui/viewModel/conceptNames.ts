@@ -8,7 +8,11 @@ export function conceptNamePrompt(words: readonly string[]): string {
     .map((w) => w.trim())
     .filter((w) => w !== '')
     .join(', ');
-  return `These words are the closest vocabulary entries to one direction in a language model's feed-forward layer: ${list}.\nName the concept they share in one to three words. Answer with the name only.`;
+  return (
+    `These words are the closest vocabulary entries to one direction in a language model's ` +
+    `feed-forward layer: ${list}.\nName the concept they share in one to three words. Answer with ` +
+    `the name only.`
+  );
 }
 
 /** The first line of the answer, without quotes, a trailing period or a "Concept:" prefix, at most 40 characters. */

@@ -24,7 +24,10 @@ export function demonstratorNotice(
   parameters?: number,
 ): string | null {
   if (!model.embedded) return null;
-  return `${model.name} is a ${sizeOf(parameters)} demonstrator trained on WordNet; add your own model for real findings.`;
+  return (
+    `${model.name} is a ${sizeOf(parameters)} demonstrator trained on WordNet; add your own model ` +
+    `for real findings.`
+  );
 }
 
 /** The compare view's notice: both models, one of them, or null. */
@@ -34,5 +37,8 @@ export function demonstratorPairNotice(
   parameters?: number,
 ): string | null {
   if (!(base.embedded && tuned.embedded)) return demonstratorNotice(base.embedded ? base : tuned, parameters);
-  return `${base.name} and ${tuned.name} are ${sizeOf(parameters)} demonstrators trained on WordNet; add your own models for real findings.`;
+  return (
+    `${base.name} and ${tuned.name} are ${sizeOf(parameters)} demonstrators trained on WordNet; add ` +
+    `your own models for real findings.`
+  );
 }

@@ -154,50 +154,54 @@ test('attend: masked attention with grouped heads, the backward recomputing the 
 });
 
 for (const cap of [null, 0.3]) {
-  test(`attend equals the composed softmax(where(mask, softcap(q kT · scale), fill)) v, in value and gradient (cap ${cap})`, async () => {
-    // cap · tanh(x / cap): 0.3 is below the scores' size, so the capping bends them
-    const softcap = (x: G.Tensor) => (cap === null ? x : G.mul(G.tanh(G.mul(x, 1 / cap)), cap));
-    const build = (composed: boolean) => (g: G.Graph) => {
-      const q = randomInput(g, 'q', [1, 1, 2, 3, 4], seeded(5));
-      const kT = randomInput(g, 'kT', [1, 1, 1, 4, 3], seeded(6));
-      const v = randomInput(g, 'v', [1, 1, 1, 3, 4], seeded(7));
-      const mask = G.lessOrEqual(g.constant([0, 1, 2], [1, 3], 'int64'), g.constant([0, 1, 2], [3, 1], 'int64'));
-      const fill = g.scalar(-1e9);
-      const y = composed
-        ? G.matmul(G.softmax(G.where(mask, softcap(G.mul(G.matmul(q.tensor, kT.tensor), 0.25)), fill)), v.tensor)
-        : G.attend(q.tensor, kT.tensor, v.tensor, mask, 0.25, -1e9, cap).out;
-      return { inputs: [q, kT, v], y };
-    };
-    const run = async (composed: boolean) => {
-      const g = new G.Graph('float64');
-      const { inputs, y } = build(composed)(g);
-      const seed = g.input('seed', [1, ...(y.shape as number[])]);
-      const grads = G.grad(
-        y,
-        inputs.map((i) => i.tensor),
-        seed,
-      );
-      const session = await createSession(
-        G.emitModel(g, [{ name: 'y', tensor: y }, ...grads.map((d, k) => ({ name: `d${k}`, tensor: d! }))]),
-        { threads: 1, optimization: 'basic' },
-      );
-      const feeds: Record<string, ort.Tensor> = {
-        seed: f64(
-          Float64Array.from({ length: 24 }, (_, i) => Math.cos(i)),
-          [1, 1, 1, 2, 3, 4],
-        ),
+  test(
+    `attend equals the composed softmax(where(mask, softcap(q kT · scale), fill)) v, in value and ` +
+      `gradient (cap ${cap})`,
+    async () => {
+      // cap · tanh(x / cap): 0.3 is below the scores' size, so the capping bends them
+      const softcap = (x: G.Tensor) => (cap === null ? x : G.mul(G.tanh(G.mul(x, 1 / cap)), cap));
+      const build = (composed: boolean) => (g: G.Graph) => {
+        const q = randomInput(g, 'q', [1, 1, 2, 3, 4], seeded(5));
+        const kT = randomInput(g, 'kT', [1, 1, 1, 4, 3], seeded(6));
+        const v = randomInput(g, 'v', [1, 1, 1, 3, 4], seeded(7));
+        const mask = G.lessOrEqual(g.constant([0, 1, 2], [1, 3], 'int64'), g.constant([0, 1, 2], [3, 1], 'int64'));
+        const fill = g.scalar(-1e9);
+        const y = composed
+          ? G.matmul(G.softmax(G.where(mask, softcap(G.mul(G.matmul(q.tensor, kT.tensor), 0.25)), fill)), v.tensor)
+          : G.attend(q.tensor, kT.tensor, v.tensor, mask, 0.25, -1e9, cap).out;
+        return { inputs: [q, kT, v], y };
       };
-      inputs.forEach(
-        (i) => (feeds[(i.tensor.attrs as { name: string }).name] = f64(i.values, i.tensor.shape as number[])),
+      const run = async (composed: boolean) => {
+        const g = new G.Graph('float64');
+        const { inputs, y } = build(composed)(g);
+        const seed = g.input('seed', [1, ...(y.shape as number[])]);
+        const grads = G.grad(
+          y,
+          inputs.map((i) => i.tensor),
+          seed,
+        );
+        const session = await createSession(
+          G.emitModel(g, [{ name: 'y', tensor: y }, ...grads.map((d, k) => ({ name: `d${k}`, tensor: d! }))]),
+          { threads: 1, optimization: 'basic' },
+        );
+        const feeds: Record<string, ort.Tensor> = {
+          seed: f64(
+            Float64Array.from({ length: 24 }, (_, i) => Math.cos(i)),
+            [1, 1, 1, 2, 3, 4],
+          ),
+        };
+        inputs.forEach(
+          (i) => (feeds[(i.tensor.attrs as { name: string }).name] = f64(i.values, i.tensor.shape as number[])),
+        );
+        const out = await session.run(feeds);
+        return ['y', 'd0', 'd1', 'd2'].map((n) => Array.from(out[n].data as Float64Array));
+      };
+      const [a, b] = [await run(false), await run(true)];
+      a.forEach((xs, k) =>
+        xs.forEach((x, i) => assert.ok(Math.abs(x - b[k][i]) < 1e-12, `output ${k}[${i}]: ${x} vs ${b[k][i]}`)),
       );
-      const out = await session.run(feeds);
-      return ['y', 'd0', 'd1', 'd2'].map((n) => Array.from(out[n].data as Float64Array));
-    };
-    const [a, b] = [await run(false), await run(true)];
-    a.forEach((xs, k) =>
-      xs.forEach((x, i) => assert.ok(Math.abs(x - b[k][i]) < 1e-12, `output ${k}[${i}]: ${x} vs ${b[k][i]}`)),
-    );
-  });
+    },
+  );
 }
 
 test('linearRowBlocks: x W^T over row blocks equals the unblocked product, and its gradients check', async () => {

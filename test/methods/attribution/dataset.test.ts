@@ -27,7 +27,9 @@ function errorOf(r: ReturnType<typeof parseDataset>): string {
 test('TSV: /n is a newline, ||| separates spans, &&& separates instruction from context', () => {
   const text = [
     HEADER,
-    'task_15\tCalculate the last column./nNote that rows are separated using "|"./n/nInput: a, 1 | b, 2/nFunction: x * 2/n/nOutput:\ta, 2 | b, 4\tCalculate the last column./nNote that rows are separated using "|".|||Input: |||Function: x * 2&&&a, 1 | b, 2/nFunction: x * 2',
+    'task_15\tCalculate the last column./nNote that rows are separated using "|"./n/nInput: a, 1 | ' +
+      'b, 2/nFunction: x * 2/n/nOutput:\ta, 2 | b, 4\tCalculate the last column./nNote that rows are ' +
+      'separated using "|".|||Input: |||Function: x * 2&&&a, 1 | b, 2/nFunction: x * 2',
     'task_7\tWrite a post about apples.\t\tWrite a post about apples.',
     'task_4\tCome up with synonyms./n/nInput: Sincerely\tBest, Cheers\tCome up with synonyms|||Sincerely',
     '',
@@ -39,7 +41,8 @@ test('TSV: /n is a newline, ||| separates spans, &&& separates instruction from 
     id: 'task_15',
     line: 2,
     prompt:
-      'Calculate the last column.\nNote that rows are separated using "|".\n\nInput: a, 1 | b, 2\nFunction: x * 2\n\nOutput:',
+      'Calculate the last column.\nNote that rows are separated using "|".\n\nInput: a, 1 | b, ' +
+      '2\nFunction: x * 2\n\nOutput:',
     response: 'a, 2 | b, 4',
     instructionSpans: [
       'Calculate the last column.\nNote that rows are separated using "|".',

@@ -107,10 +107,8 @@ test('self-contained: no URL, no src/href attribute, no url() or @import; a CSP 
     assert.doesNotMatch(html, /https?:\/\//i);
     assert.doesNotMatch(html, /\b(src|href)\s*=/i);
     assert.doesNotMatch(html, /url\(|@import/i);
-    assert.match(
-      html,
-      /<meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline'; script-src 'unsafe-inline'">/,
-    );
+    const csp = "default-src 'none'; style-src 'unsafe-inline'; script-src 'unsafe-inline'";
+    assert.ok(html.includes(`<meta http-equiv="Content-Security-Policy" content="${csp}">`));
   }
   // a prompt with a URL shows it as text, still no attribute loads it
   const html = explainHtml(fakeExplanation('Summarise https://example.com/page for me.', 5));

@@ -59,7 +59,8 @@ test("token-level agreement with the paper's annotations (aim: F1 >= 0.7)", () =
   const recall = tp / (tp + fn);
   const f1 = (2 * precision * recall) / (precision + recall);
   console.log(
-    `# instruction detection vs the paper's annotations: precision ${precision.toFixed(3)}, recall ${recall.toFixed(3)}, F1 ${f1.toFixed(3)} (${tp + fn} gold tokens)`,
+    `# instruction detection vs the paper's annotations: precision ${precision.toFixed(3)}, recall ` +
+      `${recall.toFixed(3)}, F1 ${f1.toFixed(3)} (${tp + fn} gold tokens)`,
   );
   assert.ok(f1 >= 0.7, `F1 ${f1.toFixed(3)} below 0.7`);
 });

@@ -30,28 +30,32 @@ test('lexicons: six categories, at least 30 lower-case base words each, no stem 
   }
 });
 
-test('analyseWord: word-initial tokens of letters get a part of speech and the stem of their lemma; other tokens do not', () => {
-  const cases: [string, string | null, string, string | null][] = [
-    [' writing', 'writing', 'verb', 'write'],
-    [' wrote', 'wrote', 'verb', 'write'],
-    [' equations', 'equations', 'noun', 'equat'],
-    ['equations', null, 'other', null], // no leading space: a piece of a word, or text-initial
-    ['olog', null, 'other', null],
-    [' quickly', 'quickly', 'adverb', 'quick'],
-    [' beautiful', 'beautiful', 'adjective', 'beauti'],
-    [' the', 'the', 'other', 'the'],
-    [' he', 'he', 'other', 'he'],
-    [' 42', null, 'other', null],
-    [',', null, 'other', null],
-    [' ', null, 'other', null],
-    ['Ġ', null, 'other', null], // a byte-level piece shown raw is not a word
-    [" don't", "don't", 'verb', "don't"],
-  ];
-  for (const [text, word, pos, st] of cases) {
-    const a = analyseWord(text);
-    assert.deepEqual([a.word, a.partOfSpeech, a.stem], [word, pos, st], JSON.stringify(text));
-  }
-});
+test(
+  'analyseWord: word-initial tokens of letters get a part of speech and the stem of their lemma; ' +
+    'other tokens do not',
+  () => {
+    const cases: [string, string | null, string, string | null][] = [
+      [' writing', 'writing', 'verb', 'write'],
+      [' wrote', 'wrote', 'verb', 'write'],
+      [' equations', 'equations', 'noun', 'equat'],
+      ['equations', null, 'other', null], // no leading space: a piece of a word, or text-initial
+      ['olog', null, 'other', null],
+      [' quickly', 'quickly', 'adverb', 'quick'],
+      [' beautiful', 'beautiful', 'adjective', 'beauti'],
+      [' the', 'the', 'other', 'the'],
+      [' he', 'he', 'other', 'he'],
+      [' 42', null, 'other', null],
+      [',', null, 'other', null],
+      [' ', null, 'other', null],
+      ['Ġ', null, 'other', null], // a byte-level piece shown raw is not a word
+      [" don't", "don't", 'verb', "don't"],
+    ];
+    for (const [text, word, pos, st] of cases) {
+      const a = analyseWord(text);
+      assert.deepEqual([a.word, a.partOfSpeech, a.stem], [word, pos, st], JSON.stringify(text));
+    }
+  },
+);
 
 test('labelConcept: part-of-speech fractions and the category with the most matched words', () => {
   const words = [' essay', ' poem', ' writing', ' apple', ' 42', ' quickly', ' the', ' python'].map((text, i) => ({

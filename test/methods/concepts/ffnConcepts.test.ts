@@ -84,7 +84,8 @@ function checkAgainstNaive(ck: RandomCheckpoint, checkpoint: Checkpoint, r: Conc
       const bound = (2 * layer.maxResidual) / gap + 1e-5;
       if (process.env.DEBUG_CONCEPTS)
         console.log(
-          `# L${l} c${j} distance ${distance.toExponential(1)} bound ${bound.toExponential(1)} gap ${gap.toFixed(3)} passes ${layer.passes}`,
+          `# L${l} c${j} distance ${distance.toExponential(1)} bound ${bound.toExponential(1)} gap ` +
+            `${gap.toFixed(3)} passes ${layer.passes}`,
         );
       assert.ok(distance <= bound, `layer ${l} component ${j}: ‖u − u_naive‖ ${distance} > ${bound} (gap ${gap})`);
       // words: cosines with the naive eigenvector, signed as the engine oriented it
@@ -142,26 +143,30 @@ for (const [name, options, k, K] of cases) {
   });
 }
 
-test('the reference kernels (a plain product and the loops of ffnConcepts.ts) and the words read in pieces of 7 rows agree with the naive computation', async () => {
-  const ck = writeRandomCheckpoint(join(root, 'reference-kernels'), {
-    family: 'llama',
-    hiddenSize: 32,
-    intermediateSize: 96,
-    numLayers: 2,
-    seed: 34,
-  });
-  const checkpoint = await open(ck);
-  const reference = await computeConcepts(
-    checkpoint,
-    { components: 6, top: 8, pieceRows: 7 },
-    kernelsFromMatmul((x, n, w, m, k) => matmulTransposed(x, n, w, m, k)),
-  );
-  assert.ok(reference.ok);
-  assert.ok(checkAgainstNaive(ck, checkpoint, reference.value) >= 2);
-  const pieces = await computeConcepts(checkpoint, { components: 6, top: 8, pieceRows: 7 });
-  assert.ok(pieces.ok);
-  assert.ok(checkAgainstNaive(ck, checkpoint, pieces.value) >= 2);
-});
+test(
+  'the reference kernels (a plain product and the loops of ffnConcepts.ts) and the words read in ' +
+    'pieces of 7 rows agree with the naive computation',
+  async () => {
+    const ck = writeRandomCheckpoint(join(root, 'reference-kernels'), {
+      family: 'llama',
+      hiddenSize: 32,
+      intermediateSize: 96,
+      numLayers: 2,
+      seed: 34,
+    });
+    const checkpoint = await open(ck);
+    const reference = await computeConcepts(
+      checkpoint,
+      { components: 6, top: 8, pieceRows: 7 },
+      kernelsFromMatmul((x, n, w, m, k) => matmulTransposed(x, n, w, m, k)),
+    );
+    assert.ok(reference.ok);
+    assert.ok(checkAgainstNaive(ck, checkpoint, reference.value) >= 2);
+    const pieces = await computeConcepts(checkpoint, { components: 6, top: 8, pieceRows: 7 });
+    assert.ok(pieces.ok);
+    assert.ok(checkAgainstNaive(ck, checkpoint, pieces.value) >= 2);
+  },
+);
 
 test('components = d_model: the whole spectrum, every variance and the ratios summing to 1', async () => {
   const ck = writeRandomCheckpoint(join(root, 'full'), {
@@ -220,22 +225,26 @@ test('topWordsByCosine: the K largest |cosine| by a full sort, excluded ids neve
   );
 });
 
-test('neuronMeans: float64 means and trace, F not a multiple of 4; startRows: the rows of S at its largest diagonal entries', () => {
-  const D = 3;
-  const F = 7;
-  const wDown = Float32Array.from({ length: D * F }, (_, i) => Math.fround(Math.cos(i) * 2 + 10 * (i % D)));
-  const { means, totalVariance } = neuronMeans(wDown, D, F);
-  let trace = 0;
-  for (let d = 0; d < D; d++) {
-    let mean = 0;
-    for (let f = 0; f < F; f++) mean += wDown[d * F + f] / F;
-    assert.ok(Math.abs(means[d] - mean) < 1e-12);
-    for (let f = 0; f < F; f++) trace += (wDown[d * F + f] - mean) ** 2 / (F - 1);
-  }
-  assert.ok(Math.abs(totalVariance - trace) < 1e-12 * trace);
-  const S = Float32Array.from([1, 2, 3, 2, 5, 4, 3, 4, 2]); // diagonal 1, 5, 2
-  assert.deepEqual([...startRows(S, 3, 2)], [2, 5, 4, 3, 4, 2]);
-});
+test(
+  'neuronMeans: float64 means and trace, F not a multiple of 4; startRows: the rows of S at its ' +
+    'largest diagonal entries',
+  () => {
+    const D = 3;
+    const F = 7;
+    const wDown = Float32Array.from({ length: D * F }, (_, i) => Math.fround(Math.cos(i) * 2 + 10 * (i % D)));
+    const { means, totalVariance } = neuronMeans(wDown, D, F);
+    let trace = 0;
+    for (let d = 0; d < D; d++) {
+      let mean = 0;
+      for (let f = 0; f < F; f++) mean += wDown[d * F + f] / F;
+      assert.ok(Math.abs(means[d] - mean) < 1e-12);
+      for (let f = 0; f < F; f++) trace += (wDown[d * F + f] - mean) ** 2 / (F - 1);
+    }
+    assert.ok(Math.abs(totalVariance - trace) < 1e-12 * trace);
+    const S = Float32Array.from([1, 2, 3, 2, 5, 4, 3, 4, 2]); // diagonal 1, 5, 2
+    assert.deepEqual([...startRows(S, 3, 2)], [2, 5, 4, 3, 4, 2]);
+  },
+);
 
 test('topWordLists drops unfilled slots; mergeTopWords equals one sort over both parts', () => {
   assert.deepEqual(

@@ -110,7 +110,7 @@ test('a layer whose tensor is missing is a missing-tensor error naming it', asyn
   assert.match(r.error.message, /tensor "model\.layers\.2\.input_layernorm\.weight" not found/);
 });
 
-test('read buffers kept between runs: runs side by side, of the same and of another shape, equal the runs alone', async () => {
+test('read buffers kept between runs: side by side, of the same and another shape, equal the runs alone', async () => {
   const other = writeRandomCheckpoint(join(root, 'llama-other'), {
     family: 'llama',
     hiddenSize: 16,

@@ -59,7 +59,7 @@ const dot = (x: ArrayLike<number>, i: number, y: ArrayLike<number>, j: number, D
   return s;
 };
 
-test('known spectrum with a near-degenerate leading pair and a bulk: values, vectors, pair subspace, residuals', async () => {
+test('known spectrum, near-degenerate leading pair and bulk: values, vectors, pair subspace, residuals', async () => {
   const D = 80;
   // 10, 9.999 (a pair no finite method separates reliably), then separated values, then a bulk down to 0
   const values = [10, 9.999, 8, 7, 6.5, ...Array.from({ length: D - 5 }, (_, i) => 6 * (1 - i / (D - 5)))];
@@ -183,39 +183,43 @@ test('a maximum degree of 60 under the default growth cap still converges to the
   for (let i = 0; i < 10; i++) assert.ok(Math.abs(r.values[i] - ref.values[i]) <= 1e-6 * ref.values[0]);
 });
 
-test('a start block holding the leading eigenvectors converges with no filter pass; a filter pass of the caller counts its rows', async () => {
-  const D = 40;
-  const values = Array.from({ length: D }, (_, i) => 10 / (1 + i));
-  const { C, basis } = withSpectrum(values, 6);
-  const m = naiveMultiply(C, D);
-  const start = Float32Array.from(basis.subarray(0, 12 * D));
-  const r = await topEigenpairs(m.multiply, D, { count: 4, blockSize: 12, start });
-  assert.ok(r.converged);
-  assert.equal(r.passes, 0);
-  assert.equal(r.productRows, 12);
-  for (let i = 0; i < 4; i++) assert.ok(Math.abs(r.values[i] - values[i]) < 1e-5 * values[0]);
-  await assert.rejects(
-    topEigenpairs(m.multiply, D, { count: 4, blockSize: 12, start: new Float32Array(13 * D) }),
-    /start has/,
-  );
-  // the same problem from a random start, the filter passes through a caller's function (here the reference)
-  let filterRows = 0;
-  const fresh = naiveMultiply(C, D);
-  const reference = filterByProducts(fresh.multiply, D);
-  const f = await topEigenpairs(fresh.multiply, D, {
-    count: 4,
-    filter: (x, ax, n, steps) => {
-      filterRows += n * (steps.length / 3 - 1);
-      return reference(x, ax, n, steps);
-    },
-  });
-  assert.ok(f.converged && f.passes >= 1);
-  assert.equal(f.productRows, fresh.rows());
-  assert.ok(filterRows > 0 && filterRows < f.productRows);
-  for (let i = 0; i < 4; i++) assert.ok(Math.abs(f.values[i] - values[i]) < 1e-5 * values[0]);
-});
+test(
+  'a start block holding the leading eigenvectors converges with no filter pass; a filter pass of ' +
+    'the caller counts its rows',
+  async () => {
+    const D = 40;
+    const values = Array.from({ length: D }, (_, i) => 10 / (1 + i));
+    const { C, basis } = withSpectrum(values, 6);
+    const m = naiveMultiply(C, D);
+    const start = Float32Array.from(basis.subarray(0, 12 * D));
+    const r = await topEigenpairs(m.multiply, D, { count: 4, blockSize: 12, start });
+    assert.ok(r.converged);
+    assert.equal(r.passes, 0);
+    assert.equal(r.productRows, 12);
+    for (let i = 0; i < 4; i++) assert.ok(Math.abs(r.values[i] - values[i]) < 1e-5 * values[0]);
+    await assert.rejects(
+      topEigenpairs(m.multiply, D, { count: 4, blockSize: 12, start: new Float32Array(13 * D) }),
+      /start has/,
+    );
+    // the same problem from a random start, the filter passes through a caller's function (here the reference)
+    let filterRows = 0;
+    const fresh = naiveMultiply(C, D);
+    const reference = filterByProducts(fresh.multiply, D);
+    const f = await topEigenpairs(fresh.multiply, D, {
+      count: 4,
+      filter: (x, ax, n, steps) => {
+        filterRows += n * (steps.length / 3 - 1);
+        return reference(x, ax, n, steps);
+      },
+    });
+    assert.ok(f.converged && f.passes >= 1);
+    assert.equal(f.productRows, fresh.rows());
+    assert.ok(filterRows > 0 && filterRows < f.productRows);
+    for (let i = 0; i < 4; i++) assert.ok(Math.abs(f.values[i] - values[i]) < 1e-5 * values[0]);
+  },
+);
 
-test('chebyshevSteps: the pass by products scales an eigenvector by T_P((λ − c) / e) / T_P((top − c) / e)', async () => {
+test('chebyshevSteps: the products scale an eigenvector by T_P((λ − c) / e) / T_P((top − c) / e)', async () => {
   const T = (P: number, x: number) =>
     Math.abs(x) <= 1 ? Math.cos(P * Math.acos(x)) : Math.sign(x) ** P * Math.cosh(P * Math.acosh(Math.abs(x)));
   for (const [lambda, top, cut, P] of [

@@ -432,7 +432,8 @@ async function compare(name: string, options: RandomCheckpointOptions, glove: bo
     assert.equal(mine.counts.pairs, layerPairs, `layer ${l} pairs`);
   }
   console.log(
-    `# ${name}: ${totalPairs} pairs, ${instructionPairs} with an instruction verb, ${generalPairs} with a general verb; threshold ${r.baseline.threshold.toFixed(3)}`,
+    `# ${name}: ${totalPairs} pairs, ${instructionPairs} with an instruction verb, ${generalPairs} ` +
+      `with a general verb; threshold ${r.baseline.threshold.toFixed(3)}`,
   );
   assert.ok(totalPairs > 0, 'the case exercises the pair filters');
   assert.ok(instructionPairs > 0 && generalPairs > 0, 'the case exercises both verb counts');

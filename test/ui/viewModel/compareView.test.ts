@@ -110,7 +110,10 @@ test('view: difference, pending and missing global comparison; export shape', ()
   );
   assert.match(
     pair.demonstrator!,
-    /^wordnet-base and wordnet-tuned are (small|[\d.]+[KMB]-parameter) demonstrators trained on WordNet; add your own models for real findings\.$/,
+    new RegExp(
+      String.raw`^wordnet-base and wordnet-tuned are (small|[\d.]+[KMB]-parameter) demonstrators trained on ` +
+        String.raw`WordNet; add your own models for real findings\.$`,
+    ),
   );
   assert.match(
     compareView(base, { ...tuned, embedded: true }, global, false).demonstrator!,
