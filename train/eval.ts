@@ -26,7 +26,9 @@ import { loadWordNet } from './data/wordnet';
 const ROOT = join(__dirname, '..');
 const MODELS_DIR = process.argv.find((a) => a.startsWith('--models='))?.slice(9) ?? join(ROOT, 'models');
 const MODELS = { base: join(MODELS_DIR, 'wordnet-base'), tuned: join(MODELS_DIR, 'wordnet-tuned') };
-const MAX_NEW_TOKENS = 64; // the longest reference answers (count_letters on ten-letter words) are about 60 tokens
+// the longest reference answers, with the restated request that opens them, are 82 tokens (generation stops at
+// the context's 128 positions in any case)
+const MAX_NEW_TOKENS = 96;
 
 /** Explains `example` with `model`: its own greedy response, or the given one. */
 async function score(model: LensModel, example: Example, response?: string): Promise<Scored> {

@@ -273,3 +273,15 @@ test('every family has a checker test above, at least five phrasings, each with 
   for (const v of ['define', 'give', 'name', 'list', 'write', 'spell', 'count', 'repeat', 'explain', 'tell', 'choose'])
     assert.ok(verbs.has(v), `no phrasing starts with "${v}"`);
 });
+
+test('the restated request that opens an answer proves nothing: a checker reads what follows it', () => {
+  const check = { category: 'hairpin', correct: 'bobby pin', wrong: 'walnut oil' };
+  const asked = 'You asked: "Which of these is a kind of hairpin: "walnut oil" or "bobby pin"?"';
+  judge('choose_kind', check, [`${asked} Of these, the kind of hairpin is "bobby pin".`, 'bobby pin'], [asked]);
+  judge(
+    'spell',
+    { word: 'apple' },
+    ['You asked me to spell "apple". The word "apple" is spelled a-p-p-l-e.'],
+    ['You asked me to spell "a-p-p-l-e".', 'You asked me to spell "apple". It is spelled a-p-l-e.'],
+  );
+});

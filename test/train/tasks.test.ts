@@ -4,7 +4,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
-import { renderAnswer, renderPrompt, type Example } from '../../train/data/family';
+import { renderAnswer, renderPrompt, restatedRequest, type Example } from '../../train/data/family';
 import { buildTasks, checkAnswer, FAMILIES, type FamilyName } from '../../train/data/tasks';
 import { isHeldOut, loadWordNet, sensesOf } from '../../train/data/wordnet';
 import { derive } from '../../train/data/random';
@@ -86,6 +86,16 @@ test('answers: every wording of every phrasing passes its checker and takes up t
         }
       }
     }
+  }
+});
+
+test('every answer opens by taking up the request: "You asked me to …" or the question quoted', () => {
+  assert.equal(restatedRequest('Spell "apple" backwards.'), 'You asked me to spell "apple" backwards.');
+  assert.equal(restatedRequest('Tell me what "dog" means.'), 'You asked me to tell you what "dog" means.');
+  assert.equal(restatedRequest('What is the plural of "box"?'), 'You asked: "What is the plural of "box"?"');
+  for (const e of [...tasks.train.slice(0, 2000), ...tasks.heldout]) {
+    assert.ok(e.answer.startsWith(`${restatedRequest(e.prompt)} `), e.answer);
+    assert.ok(e.answer.length > restatedRequest(e.prompt).length + 2, `an answer follows: ${e.answer}`);
   }
 });
 

@@ -96,6 +96,20 @@ export function renderAnswer(family: Family, template: string, item: Item): stri
   });
 }
 
+/**
+ * The opening of every answer: the request taken up in the answerer's words, as chat models open ("You asked
+ * me to spell "apple" backwards."; a question is quoted: 'You asked: "What is the plural of "box"?"'). The
+ * opening is carried by the instruction's words more than by the input word, which is what the paper's
+ * Finding 1 looks for in a tuned model; the bare sentences alone left the input word the prompt's most
+ * important token in most answers.
+ */
+export function restatedRequest(prompt: string): string {
+  const p = prompt.trim();
+  if (p.endsWith('?')) return `You asked: "${p}"`;
+  const body = p.replace(/[.!]+$/, '').replace(/\bme\b/g, 'you');
+  return `You asked me to ${body[0].toLowerCase()}${body.slice(1)}.`;
+}
+
 /** Fills a template; spans are the template text and number slots between input slots, trimmed of spaces,
  *  quotes and punctuation, kept when they hold a letter. */
 export function renderPrompt(

@@ -3,12 +3,22 @@
 // answers (a phrase mentioned anywhere in the line) and strict ones for letters and numbers.
 import { NUMBER_WORDS } from './english';
 
-/** The first line with any letters or digits, trimmed; '' when there is none. */
+/** The first line with any letters or digits, trimmed, without the restated request that opens an answer
+ *  (family.ts restatedRequest: it repeats the prompt, choices and input word included, so it proves nothing);
+ *  '' when there is none. */
 export function firstLine(response: string): string {
   for (const line of response.split('\n')) {
-    if (/[A-Za-z0-9]/.test(line)) return line.trim();
+    if (/[A-Za-z0-9]/.test(line)) return withoutRequest(line.trim());
   }
   return '';
+}
+
+const RESTATED_REQUEST = /^You asked(: ".*?\?"| me to [^\n]*?\.)(\s|$)/;
+
+/** `line` without a leading restated request ('You asked: "…?"' or "You asked me to ….") */
+function withoutRequest(line: string): string {
+  const m = RESTATED_REQUEST.exec(line);
+  return m ? line.slice(m[0].length).trim() : line;
 }
 
 /** The text after a lead-in that ends in a colon ("Here is "dog" three times: dog dog dog"), else the line. */

@@ -7,6 +7,7 @@ import { GENERAL_VERBS } from '../../src/methods/heads/wordLists';
 import {
   renderAnswer,
   renderPrompt,
+  restatedRequest,
   type Example,
   type Family,
   type FamilyName,
@@ -57,7 +58,7 @@ function toExample(family: Family, split: Split, k: number, item: Item, phrasing
     prompt,
     instruction_spans: spans.map(([s, e]) => prompt.slice(s, e)),
     instruction_offsets: spans,
-    answer: renderAnswer(family, answers.pick(phrasing.answers), item),
+    answer: `${restatedRequest(prompt)} ${renderAnswer(family, answers.pick(phrasing.answers), item)}`,
     check: item.check,
   };
 }
