@@ -775,7 +775,10 @@ describe('Instruction Lens in VS Code (code-server + Chromium)', () => {
       // a blocked extension host would open it only when the run ends (tens of seconds of generation to go)
       assert.ok(pickerMs < 10_000, `the extension host opened the picker after ${pickerMs} ms`);
 
-      const cancel = await step('cancel', async () => {
+      const cancel = await step('cancel', async (p) => {
+        // the picker was opened from the status bar item, where the mouse rests: its hover would cover the toast
+        await p.mouse.move(1, 450);
+        await p.locator('.context-view .hover-contents').waitFor({ state: 'hidden', timeout: 5000 });
         const g = await generated();
         assert.ok(g && g.done < g.total, `still generating when Cancel is pressed (${JSON.stringify(g)})`);
         await toast.locator('.monaco-button', { hasText: 'Cancel' }).click();
