@@ -30,7 +30,7 @@ export function readSettings(extensionPath: string): LensSettings {
   const listed = [...embeddedModels(extensionPath), ...user.models];
   const store = ollamaStore().root;
   const models = [...listed, ...(store ? ollamaModels(listOllamaModels(store), listed) : [])];
-  const maxNewTokens = config.get<number>('maxNewTokens', 24);
+  const maxNewTokens = config.get<number>('maxNewTokens', 48);
   const threads = config.get<number>('threads', 0);
   return {
     models,

@@ -683,7 +683,7 @@ describe('Instruction Lens in VS Code (code-server + Chromium)', () => {
         };
       });
       assert.equal(last.model, 'my base copy', 'the panel shows the last result');
-      const maxNewTokens = () => readUserSettings(profile)['instructionLens.maxNewTokens'] ?? 24;
+      const maxNewTokens = () => readUserSettings(profile)['instructionLens.maxNewTokens'] ?? 48;
       await step('long-run-settings', async (p) => {
         await openModelPicker(p);
         await chooseQuickPickItem(p, SLOW_MODEL);
@@ -819,8 +819,8 @@ describe('Instruction Lens in VS Code (code-server + Chromium)', () => {
         '--chat',
       ]);
       const next = await step('explain-after-cancel', async (p) => {
-        await setNumberSetting(p, 'instructionLens.maxNewTokens', 24);
-        await waitFor('maxNewTokens back to 24', async () => (maxNewTokens() === 24 ? true : undefined), 15_000);
+        await setNumberSetting(p, 'instructionLens.maxNewTokens', 48);
+        await waitFor('maxNewTokens back to 48', async () => (maxNewTokens() === 48 ? true : undefined), 15_000);
         const t0 = Date.now();
         const panel = await explainFile(p, 'prompt.txt', SLOW_MODEL);
         return { panel, ms: Date.now() - t0 };

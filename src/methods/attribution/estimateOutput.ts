@@ -5,7 +5,7 @@ import { intOption } from '../../terminal/intOption';
 import { estimateJson, renderEstimate, type Estimate } from './estimate';
 
 /** --max-new-tokens of explain, batch and compare. */
-export const DEFAULT_MAX_NEW_TOKENS = 24;
+export const DEFAULT_MAX_NEW_TOKENS = 48;
 
 /** --max-new-tokens of explain, batch and compare, checked. */
 export const maxNewTokensOption = (value: string | undefined) =>
