@@ -205,13 +205,15 @@ export class LensModel {
     // computed and fed as a view of the filled part; room for every position a step can compute (the
     // prompt and every generated token but the last, which is never fed back)
     const row = numKvHeads * headDim;
-    const capacity = Math.max(0, Math.min(promptIds.length + maxNewTokens - 1, maxPositions)) * row;
+    const capacity = Math.max(0, Math.min(promptIds.length + maxNewTokens - 1, maxPositions - 1)) * row;
     const Ctor = this.computeDtype === 'float64' ? Float64Array : Float32Array;
     const keys = Array.from({ length: numLayers }, () => new Ctor(capacity));
     const values = Array.from({ length: numLayers }, () => new Ctor(capacity));
     let tokens = [...promptIds];
     let position = 0;
-    while (out.length < maxNewTokens && position + tokens.length <= maxPositions) {
+    // prompt and response together stay within the context, as transformers' generate keeps them within
+    // max_length: the whole sequence can then be explained again, or its attention maps computed
+    while (out.length < maxNewTokens && position + tokens.length < maxPositions) {
       const filled = (cache: Float32Array | Float64Array) =>
         new ort.Tensor(this.computeDtype, cache.subarray(0, position * row), [1, position, numKvHeads, headDim]);
       const feeds: Feeds = { ...this.stepInputs(tokens, position, keys.map(filled), values.map(filled)), ...idle };

@@ -295,6 +295,16 @@ describe('engine against the float64 reference', () => {
     });
 });
 
+test('generation stops where prompt and response fill the context; that sequence can be read again whole', async () => {
+  const { model } = await load('gen-context', { family: 'llama', maxPositions: 16, seed: 23 });
+  const generated = await model.generate(promptIds, 100);
+  assert.ok(!model.config.eosTokenIds.includes(generated.at(-1)!), 'this seed never ends its answer');
+  const T = promptIds.length + generated.length;
+  assert.equal(T, 16, 'prompt and response fill the context, and not one position more');
+  const maps = await model.attention([...promptIds, ...generated]);
+  assert.equal(maps[0].length, model.config.numHeads * T * T);
+});
+
 describe('the memory-saving forms compute the same thing', () => {
   async function loadWith(name: string, options: RandomCheckpointOptions, load: LoadOptions) {
     const written = writeRandomCheckpoint(join(root, name), options);
