@@ -12,7 +12,9 @@ import { runCli } from './cliRunner';
 
 const root = mkdtempSync(join(tmpdir(), 'lens-chat-'));
 after(() => rmSync(root, { recursive: true, force: true }));
-const PROMPT = 'Write the word harbor in capital letters.';
+// the committed tuned model answers this prompt through its template, and with end-of-sequence at once
+// without it (the hint's case)
+const PROMPT = 'Spell the word cat.';
 
 test('resolveChat: auto follows the checkpoint, on and off are kept', () => {
   const withTemplate = { chatTemplate: ok({} as never) };
