@@ -2,6 +2,7 @@
 import * as vscode from 'vscode';
 import { listOllamaModels, ollamaStore } from '../gguf/ollamaStore';
 import { activeModel, embeddedModels, ollamaModels, userModels, type ModelEntry } from './models';
+import { DEFAULT_MAX_NEW_TOKENS } from '../methods/attribution/defaults';
 
 export const SECTION = 'instructionLens';
 
@@ -30,12 +31,12 @@ export function readSettings(extensionPath: string): LensSettings {
   const listed = [...embeddedModels(extensionPath), ...user.models];
   const store = ollamaStore().root;
   const models = [...listed, ...(store ? ollamaModels(listOllamaModels(store), listed) : [])];
-  const maxNewTokens = config.get<number>('maxNewTokens', 48);
+  const maxNewTokens = config.get<number>('maxNewTokens', DEFAULT_MAX_NEW_TOKENS);
   const threads = config.get<number>('threads', 0);
   return {
     models,
     active: activeModel(models, config.get<string>('activeModel')),
-    maxNewTokens: Number.isInteger(maxNewTokens) && maxNewTokens >= 1 ? maxNewTokens : 24,
+    maxNewTokens: Number.isInteger(maxNewTokens) && maxNewTokens >= 1 ? maxNewTokens : DEFAULT_MAX_NEW_TOKENS,
     chat: chatSetting(config.get('chatTemplate')),
     threads: Number.isInteger(threads) && threads > 0 ? threads : undefined,
     ignored: user.ignored,

@@ -3,9 +3,7 @@
 import { writeFileSync } from 'node:fs';
 import { intOption } from '../../terminal/intOption';
 import { estimateJson, renderEstimate, type Estimate } from './estimate';
-
-/** --max-new-tokens of explain, batch and compare. */
-export const DEFAULT_MAX_NEW_TOKENS = 48;
+import { DEFAULT_MAX_NEW_TOKENS } from './defaults';
 
 /** --max-new-tokens of explain, batch and compare, checked. */
 export const maxNewTokensOption = (value: string | undefined) =>
