@@ -110,6 +110,15 @@ export function restatedRequest(prompt: string): string {
   return `You asked me to ${body[0].toLowerCase()}${body.slice(1)}.`;
 }
 
+// restatedRequest's two forms at the start of a line, as a model may write them (its own words inside)
+const RESTATED_REQUEST = /^You asked(: ".*?\?"| me to [^\n]*?\.)(\s|$)/;
+
+/** `line` without a leading restated request, for the checkers. */
+export function withoutRestatedRequest(line: string): string {
+  const m = RESTATED_REQUEST.exec(line);
+  return m ? line.slice(m[0].length).trim() : line;
+}
+
 /** Fills a template; spans are the template text and number slots between input slots, trimmed of spaces,
  *  quotes and punctuation, kept when they hold a letter. */
 export function renderPrompt(

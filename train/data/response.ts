@@ -2,23 +2,15 @@
 // is ignored), compared case-insensitively with punctuation treated as spaces. Lenient helpers for language
 // answers (a phrase mentioned anywhere in the line) and strict ones for letters and numbers.
 import { NUMBER_WORDS } from './english';
+import { withoutRestatedRequest } from './family';
 
 /** The first line with any letters or digits, trimmed, without the restated request that opens an answer
- *  (family.ts restatedRequest: it repeats the prompt, choices and input word included, so it proves nothing);
- *  '' when there is none. */
+ *  (it repeats the prompt, choices and input word included, so it proves nothing); '' when there is none. */
 export function firstLine(response: string): string {
   for (const line of response.split('\n')) {
-    if (/[A-Za-z0-9]/.test(line)) return withoutRequest(line.trim());
+    if (/[A-Za-z0-9]/.test(line)) return withoutRestatedRequest(line.trim());
   }
   return '';
-}
-
-const RESTATED_REQUEST = /^You asked(: ".*?\?"| me to [^\n]*?\.)(\s|$)/;
-
-/** `line` without a leading restated request ('You asked: "…?"' or "You asked me to ….") */
-function withoutRequest(line: string): string {
-  const m = RESTATED_REQUEST.exec(line);
-  return m ? line.slice(m[0].length).trim() : line;
 }
 
 /** The text after a lead-in that ends in a colon ("Here is "dog" three times: dog dog dog"), else the line. */
