@@ -174,3 +174,36 @@ test('bench --quick --only-concepts writes (a) and (h) alone', () => {
   assert.match(text, /time: scatter/);
   assert.doesNotMatch(text, /\(b\) attribution/);
 });
+
+test('bench --quick --only-gguf writes (k) alone, warm and cold', () => {
+  const r = spawnSync(
+    process.execPath,
+    [
+      '--import',
+      'tsx',
+      'bench/engine.bench.ts',
+      '--quick',
+      '--only-gguf',
+      '--out-dir',
+      join(root, 'results'),
+      '--cache',
+      join(root, 'cache'),
+    ],
+    { encoding: 'utf8', timeout: 300_000 },
+  );
+  assert.equal(r.status, 0, r.stderr);
+  const path = r.stdout.trim().split('\n').pop()!;
+  assert.equal(path, join(root, 'results', 'latest-gguf-quick.json'));
+  const k = JSON.parse(readFileSync(path, 'utf8')).k_gguf;
+  for (const run of [k.gguf, k.bf16]) {
+    assert.equal(run.warmAttributionSeconds.length, 1, 'one warm repeat with --quick');
+    assert.ok(finite(run.attributionSeconds) && finite(run.warmAttributionSeconds[0]));
+  }
+  assert.equal(k.attributionRatio, k.warmAttributionSeconds.gguf / k.warmAttributionSeconds.bf16);
+  assert.equal(k.coldAttributionRatio, k.gguf.attributionSeconds / k.bf16.attributionSeconds);
+  assert.ok(finite(k.memoryRatio) && k.memoryRatio > 0);
+  const text = summary(JSON.parse(readFileSync(path, 'utf8')));
+  assert.match(text, /\(k\) GGUF Q4_K_M/);
+  assert.match(text, /attribution \(best warm\)/);
+  assert.doesNotMatch(text, /\(a\) MatMul/);
+});
