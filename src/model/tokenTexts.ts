@@ -128,7 +128,18 @@ async function runTexts(
   let boundary = 0; // the latest token that begins on a character boundary
   let before = ''; // finished text of decode(ids[context, i))
   let pending: number | null = null; // the token holding the first bytes of an unfinished character
+  const replaced = await replacedBytePieces(ids, decode, bytePiece);
   for (let i = 0; i < ids.length; i++) {
+    if (replaced.has(i)) {
+      // each shows its own U+FFFD; decoding goes on after the whole stretch
+      own.push(REPLACEMENT);
+      continuation.push(false);
+      if (!replaced.has(i + 1)) {
+        before = await decode(ids.slice(context, i + 1));
+        boundary = i + 1;
+      }
+      continue;
+    }
     const decoded = await decode(ids.slice(context, i + 1));
     const finished = i === ids.length - 1 ? decoded : decoded.replace(/\uFFFD+$/, '');
     const unfinished = finished.length < decoded.length;
@@ -163,6 +174,27 @@ async function runTexts(
     }
   }
   return own.map((text, i) => ({ text, continuation: continuation[i] }));
+}
+
+/**
+ * The byte pieces that byte fallback replaces: it decodes each stretch of consecutive byte pieces as one, and
+ * when the stretch's bytes are not valid UTF-8 as a whole, every byte of it becomes U+FFFD, even those that
+ * would form a character on their own (a ";" beside a stray continuation byte).
+ */
+async function replacedBytePieces(
+  ids: readonly number[],
+  decode: (ids: number[]) => Promise<string>,
+  bytePiece: (id: number) => boolean,
+): Promise<Set<number>> {
+  const replaced = new Set<number>();
+  for (let i = 0; i < ids.length;) {
+    let end = i;
+    while (end < ids.length && bytePiece(ids[end])) end++;
+    if (end > i && (await decode(ids.slice(i, end))) === REPLACEMENT.repeat(end - i))
+      for (let k = i; k < end; k++) replaced.add(k);
+    i = Math.max(end, i + 1);
+  }
+  return replaced;
 }
 
 function commonPrefix(a: string, b: string): number {

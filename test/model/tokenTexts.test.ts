@@ -12,6 +12,7 @@ import { tokenizePrompt } from '../../src/methods/attribution/promptTokens';
 import { loadChatTemplate } from '../../src/model/chatTemplate';
 import { loadTokenizer, type LensTokenizer } from '../../src/model/tokenizer';
 import { bytesText, sequenceTexts, tokenBytes, tokenLabel } from '../../src/model/tokenTexts';
+import { mulberry32 } from '../helpers/prng';
 import { writeByteFallbackTokenizer, writeByteLevelBpeTokenizer } from '../helpers/tokenizerJson';
 
 const repo = join(__dirname, '..', '..');
@@ -105,6 +106,51 @@ test('Gemma 3: byte-fallback pieces of one character, and two such characters in
     texts.map((t) => (t.continuation ? '+' : t.text)),
     ['龘', '+', '+', '龘', '+', '+', ' x'],
   );
+});
+
+test('byte fallback: a stretch of byte pieces that is not UTF-8 as a whole shows U+FFFD on each piece', async () => {
+  // as the decoder writes it: the stretch ";" + a stray continuation byte is two U+FFFD, not ";" and one
+  for (const name of ['llama2', 'gemma3']) {
+    const tok = await tokenizer(lenml(name));
+    const byte = (hex: string) => {
+      for (let id = 0; id < 1000; id++) if (tok.rawToken(id) === `<0x${hex}>`) return id;
+      return assert.fail(`${name}: no <0x${hex}>`);
+    };
+    const words = (await tok.encode('withdrawal serialize', { addSpecialTokens: false })).ids;
+    const ids = [words[0], byte('3B'), byte('98'), ...words.slice(1), byte('E9'), byte('BE'), byte('98')];
+    const texts = await tok.sequenceTexts(
+      ids,
+      ids.map(() => false),
+    );
+    const decoded = await tok.decode(ids, false);
+    assert.equal(texts.map((t) => t.text).join(''), decoded, name);
+    assert.deepEqual(
+      texts.slice(1, 3).map((t) => [t.text, t.continuation]),
+      [
+        ['\uFFFD', false],
+        ['\uFFFD', false],
+      ],
+      name,
+    );
+    assert.equal(texts[3].text.startsWith(' '), decoded.includes('\uFFFD '), `${name}: the next word keeps its space`);
+    assert.deepEqual(
+      texts.slice(-3).map((t) => (t.continuation ? '+' : t.text)),
+      ['龘', '+', '+'],
+      name,
+    );
+    // random sequences, byte pieces among them: the texts always join to the decoded text
+    const random = mulberry32(5);
+    for (let i = 0; i < 150; i++) {
+      const seq = Array.from({ length: 1 + Math.floor(random() * 8) }, () =>
+        Math.floor(random() * (random() < 0.5 ? 300 : tok.vocabSize)),
+      );
+      const texts = await tok.sequenceTexts(
+        seq,
+        seq.map(() => false),
+      );
+      assert.equal(texts.map((t) => t.text).join(''), await tok.decode(seq, false), `${name}: ${seq}`);
+    }
+  }
 });
 
 test("chat templates: the user's prompt tokens join to the prompt on Llama 3, Qwen3 and Gemma 3", async () => {
