@@ -11,6 +11,7 @@ import { resolve } from 'node:path';
 import { gguf } from '@huggingface/gguf';
 import { fail, ok, type Result } from '../lensError';
 import { ggmlType, ggmlTypeName, READABLE_TYPES, rowBytes, type GgmlType } from '../model/ggmlTypes';
+import { tokenStringsWithMarks } from './tokenStrings';
 
 export type GgufScalar = number | string | boolean;
 export type GgufValue = GgufScalar | readonly GgufValue[];
@@ -105,6 +106,9 @@ export async function openGguf(path: string): Promise<Result<GgufFile>> {
   // the parser reads a header cut short as zeros: its end past the file's is the sign
   if (!(dataStart <= size))
     return corrupt(file, `the header runs past the end of the ${size}-byte file: the file is truncated`);
+  const tokens = metadata.get('tokenizer.ggml.tokens');
+  if (Array.isArray(tokens) && tokens.every((t) => typeof t === 'string'))
+    metadata.set('tokenizer.ggml.tokens', [...tokenStringsWithMarks(file, dataStart, tokens as string[])]);
   const alignment =
     typeof metadata.get('general.alignment') === 'number' ? (metadata.get('general.alignment') as number) : 32;
   if (!(Number.isInteger(alignment) && alignment > 0 && alignment % 8 === 0))

@@ -169,3 +169,14 @@ test('bad files: each gets its own clear error', async () => {
     assert.ok(g.error.hint.length > 0, what);
   }
 });
+
+test('vocabulary strings keep a leading U+FEFF (Gemma 3\'s "\\uFEFF#" beside "#")', async () => {
+  // the header parser's TextDecoder drops the mark: "\uFEFF#" read as a second "#"
+  const tokens = ['a', '\uFEFF#', '#', '\uFEFF', '\uFEFF\uFEFF//', 'x\uFEFF', ''];
+  const p = path();
+  writeFileSync(p, ggufBytes({ ...metadata, 'tokenizer.ggml.tokens': gv.strings(tokens) }, tensors));
+  const g = await openGguf(p);
+  assert.ok(g.ok, g.ok ? '' : g.error.message);
+  assert.deepEqual(g.value.metadata.get('tokenizer.ggml.tokens'), tokens);
+  assert.equal(g.value.metadata.get('general.name'), 'tiny');
+});
