@@ -14,7 +14,8 @@ after(() => rmSync(root, { recursive: true, force: true }));
 
 const finite = (v: unknown) => typeof v === 'number' && Number.isFinite(v);
 
-test('bench --quick writes a result with every figure', () => {
+/** `bench/engine.bench.ts --quick` with `flags`, writing under this file's temporary folder: the result's path. */
+function runQuickBench(flags: readonly string[], timeout: number): string {
   const r = spawnSync(
     process.execPath,
     [
@@ -22,18 +23,20 @@ test('bench --quick writes a result with every figure', () => {
       'tsx',
       'bench/engine.bench.ts',
       '--quick',
+      ...flags,
       '--out-dir',
       join(root, 'results'),
       '--cache',
       join(root, 'cache'),
     ],
-    {
-      encoding: 'utf8',
-      timeout: 120_000,
-    },
+    { encoding: 'utf8', timeout },
   );
   assert.equal(r.status, 0, r.stderr);
-  const path = r.stdout.trim().split('\n').pop()!;
+  return r.stdout.trim().split('\n').pop()!;
+}
+
+test('bench --quick writes a result with every figure', () => {
+  const path = runQuickBench([], 120_000);
   assert.equal(path, join(root, 'results', 'latest-quick.json'));
   const result = JSON.parse(readFileSync(path, 'utf8'));
 
@@ -141,26 +144,7 @@ test('bench --quick writes a result with every figure', () => {
 });
 
 test('bench --quick --only-concepts writes (a) and (h) alone', () => {
-  const r = spawnSync(
-    process.execPath,
-    [
-      '--import',
-      'tsx',
-      'bench/engine.bench.ts',
-      '--quick',
-      '--only-concepts',
-      '--out-dir',
-      join(root, 'results'),
-      '--cache',
-      join(root, 'cache'),
-    ],
-    {
-      encoding: 'utf8',
-      timeout: 120_000,
-    },
-  );
-  assert.equal(r.status, 0, r.stderr);
-  const path = r.stdout.trim().split('\n').pop()!;
+  const path = runQuickBench(['--only-concepts'], 120_000);
   assert.equal(path, join(root, 'results', 'latest-concepts-quick.json'));
   const result = JSON.parse(readFileSync(path, 'utf8'));
   assert.equal(result.onlyConcepts, true);
@@ -176,23 +160,7 @@ test('bench --quick --only-concepts writes (a) and (h) alone', () => {
 });
 
 test('bench --quick --only-gguf writes (k) alone, warm and cold', () => {
-  const r = spawnSync(
-    process.execPath,
-    [
-      '--import',
-      'tsx',
-      'bench/engine.bench.ts',
-      '--quick',
-      '--only-gguf',
-      '--out-dir',
-      join(root, 'results'),
-      '--cache',
-      join(root, 'cache'),
-    ],
-    { encoding: 'utf8', timeout: 300_000 },
-  );
-  assert.equal(r.status, 0, r.stderr);
-  const path = r.stdout.trim().split('\n').pop()!;
+  const path = runQuickBench(['--only-gguf'], 300_000);
   assert.equal(path, join(root, 'results', 'latest-gguf-quick.json'));
   const k = JSON.parse(readFileSync(path, 'utf8')).k_gguf;
   for (const run of [k.gguf, k.bf16]) {

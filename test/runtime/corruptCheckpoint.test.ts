@@ -8,9 +8,8 @@ import { cpSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync }
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
-import { LensModel } from '../../src/runtime/lensModel';
-import { openCheckpoint } from '../../src/runtime/openCheckpoint';
 import { writeRandomCheckpoint } from '../helpers/randomCheckpoint';
+import { openDamaged } from '../helpers/damagedCheckpoint';
 import { mulberry32 } from '../helpers/prng';
 
 const root = mkdtempSync(join(tmpdir(), 'lens-corrupt-checkpoint-'));
@@ -53,23 +52,7 @@ test('damaged checkpoints: a checkpoint or one clear error, never a throw', { ti
       what = `${file}: bytes ${at.join(', ')} overwritten`;
     }
     writeFileSync(join(dir, file), data);
-    const ckpt = await openCheckpoint(dir).catch((e: Error) => assert.fail(`${what}: open threw ${e.stack}`));
-    if (!ckpt.ok) {
-      assert.ok(ckpt.error.message.length > 0 && ckpt.error.hint.length > 0, `${what}: ${ckpt.error.code}`);
-      outcomes.set(ckpt.error.code, (outcomes.get(ckpt.error.code) ?? 0) + 1);
-    } else {
-      outcomes.set('opened', (outcomes.get('opened') ?? 0) + 1);
-      if (explained++ < EXPLAINED) {
-        const model = await LensModel.load(ckpt.value, { threads: 1 });
-        if (!model.ok) assert.ok(model.error.message.length > 0, `${what}: load ${model.error.code}`);
-        else {
-          const response = await model.value.generate([1, 2, 3], 2);
-          const a = await model.value.attribute([1, 2, 3], response);
-          assert.equal(a.probabilities.length, response.length, what);
-          model.value.dispose();
-        }
-      }
-    }
+    if (await openDamaged(dir, what, outcomes, explained < EXPLAINED)) explained++;
     rmSync(dir, { recursive: true, force: true });
   }
   process.stdout.write(`# ${DAMAGED} damaged checkpoints: ${[...outcomes].map(([k, v]) => `${k} ${v}`).join(', ')}\n`);
