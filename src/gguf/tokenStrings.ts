@@ -28,21 +28,22 @@ export function tokenStringsWithMarks(file: string, headerEnd: number, parsed: r
   const count = header.readBigUInt64LE(p);
   p += 8;
   if (count !== BigInt(parsed.length)) return parsed;
+  // only a string whose bytes open with the mark (EF BB BF) can have lost it: those alone are decoded again
   const decoder = new TextDecoder('utf-8', { ignoreBOM: true });
-  const strings: string[] = new Array(parsed.length);
-  let changed = false;
+  let strings: string[] | undefined;
   for (let i = 0; i < parsed.length; i++) {
     if (p + 8 > header.length) return parsed;
     const length = Number(header.readBigUInt64LE(p));
     p += 8;
     if (p + length > header.length) return parsed;
-    const s = decoder.decode(header.subarray(p, p + length));
+    if (length >= 3 && header[p] === 0xef && header[p + 1] === 0xbb && header[p + 2] === 0xbf) {
+      const s = decoder.decode(header.subarray(p, p + length));
+      if (s !== parsed[i] && s !== BYTE_ORDER_MARK + parsed[i]) return parsed;
+      if (s !== parsed[i]) (strings ??= [...parsed])[i] = s;
+    }
     p += length;
-    if (s !== parsed[i] && s !== BYTE_ORDER_MARK + parsed[i]) return parsed;
-    strings[i] = s;
-    changed ||= s !== parsed[i];
   }
-  return changed ? strings : parsed;
+  return strings ?? parsed;
 }
 
 function readHeader(file: string, headerEnd: number): Buffer {
