@@ -16,6 +16,7 @@ import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, 
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { chromium, type Browser, type FrameLocator, type Page } from 'playwright-core';
+import { DEFAULT_MAX_NEW_TOKENS } from '../../src/methods/attribution/defaults';
 import { writeRandomCheckpoint } from '../helpers/randomCheckpoint';
 import {
   installVsix,
@@ -683,7 +684,7 @@ describe('Instruction Lens in VS Code (code-server + Chromium)', () => {
         };
       });
       assert.equal(last.model, 'my base copy', 'the panel shows the last result');
-      const maxNewTokens = () => readUserSettings(profile)['instructionLens.maxNewTokens'] ?? 48;
+      const maxNewTokens = () => readUserSettings(profile)['instructionLens.maxNewTokens'] ?? DEFAULT_MAX_NEW_TOKENS;
       await step('long-run-settings', async (p) => {
         await openModelPicker(p);
         await chooseQuickPickItem(p, SLOW_MODEL);
@@ -819,8 +820,12 @@ describe('Instruction Lens in VS Code (code-server + Chromium)', () => {
         '--chat',
       ]);
       const next = await step('explain-after-cancel', async (p) => {
-        await setNumberSetting(p, 'instructionLens.maxNewTokens', 48);
-        await waitFor('maxNewTokens back to 48', async () => (maxNewTokens() === 48 ? true : undefined), 15_000);
+        await setNumberSetting(p, 'instructionLens.maxNewTokens', DEFAULT_MAX_NEW_TOKENS);
+        await waitFor(
+          'maxNewTokens back to its default',
+          async () => (maxNewTokens() === DEFAULT_MAX_NEW_TOKENS ? true : undefined),
+          15_000,
+        );
         const t0 = Date.now();
         const panel = await explainFile(p, 'prompt.txt', SLOW_MODEL);
         return { panel, ms: Date.now() - t0 };
