@@ -16,10 +16,10 @@
 //
 // F feed-forward width (d_ff), D model width (d_model), V vocabulary, k components, K words a component.
 import {
-  filterByProducts,
-  topEigenpairs,
+  filterBatchByProducts,
+  topEigenpairsBatch,
   type DenseProducts,
-  type FilterRows,
+  type FilterBatch,
   type TopEigenOptions,
 } from './topEigenpairs';
 
@@ -44,11 +44,19 @@ export interface Scatter {
 
 /** The method's heavy steps, run where the caller runs them. */
 export interface ConceptKernels {
-  /** S = X_c X_c^T [D, D]: W_down [D, F] with each row's mean over the neurons removed; and those means [D]. */
-  scatter(wDown: Float32Array, D: number, F: number): Promise<Scatter>;
-  /** X S [n, D] for rows X [n, D], S symmetric [D, D]. */
+  /**
+   * S = X_c X_c^T [D, D]: W_down [D, F] with each row's mean over the neurons removed, written into `into` when
+   * given (the result's scatter is then `into`); and those means [D].
+   */
+  scatter(wDown: Float32Array, D: number, F: number, into?: Float32Array): Promise<Scatter>;
+  /**
+   * X_p S_p [b, n, D] for rows X [b, n, D] and b symmetric S_p, S [b, D, D] stacked (b = 1: X S for one S [D, D]).
+   */
   multiplyRows(S: Float32Array, D: number, rows: Float32Array, n: number): Promise<Float32Array>;
-  /** A whole filter pass of the eigensolver with S (topEigenpairs.ts FilterRows); without it, multiplyRows calls. */
+  /**
+   * A whole filter pass of the eigensolver for each S_p of S [b, D, D] (topEigenpairs.ts FilterBatch: x, ax
+   * [b, n, D], steps [b, degree, 3]); without it, multiplyRows calls.
+   */
   filterRows?(
     S: Float32Array,
     D: number,
@@ -77,13 +85,24 @@ export interface ConceptKernels {
 /** The kernels from a plain X W^T product and the loops of this file: the reference for fast ones. */
 export function kernelsFromMatmul(matmul: MatmulTransposed): ConceptKernels {
   return {
-    async scatter(wDown, D, F) {
+    async scatter(wDown, D, F, into) {
       const means = new Float32Array(neuronMeans(wDown, D, F).means);
       const centred = subtractMeans(wDown, D, F, means);
-      return { scatter: await matmul(centred, D, centred, D, F), means }; // X_c X_c^T: (D, F) x (F, D)
+      const scatter = await matmul(centred, D, centred, D, F); // X_c X_c^T: (D, F) x (F, D)
+      if (into) into.set(scatter);
+      return { scatter: into ?? scatter, means };
     },
-    // rows times the symmetric S, X S = (S X^T)^T: S goes in as the left operand, which the Gemm reads as it is
-    multiplyRows: async (S, D, rows, n) => transposeRows(await matmul(S, D, rows, n, D), D, n),
+    // rows times the symmetric S, X S = (S X^T)^T: S goes in as the left operand, which the Gemm reads as it is;
+    // a batch, one S after another
+    async multiplyRows(S, D, rows, n) {
+      const out = new Float32Array(rows.length);
+      for (let b = 0; b < S.length / (D * D); b++) {
+        const Sb = S.subarray(b * D * D, (b + 1) * D * D);
+        const product = await matmul(Sb, D, rows.subarray(b * n * D, (b + 1) * n * D), n, D);
+        out.set(transposeRows(product, D, n), b * n * D);
+      }
+      return out;
+    },
     async topCosines(U, n, E, V, D, valid, K) {
       const inverseNorms = inverseRowNorms(E, V, D, (v) => valid[v] === 1);
       return topWordsByCosine(await matmul(U, n, E, V, D), n, V, inverseNorms, K);
@@ -199,6 +218,28 @@ export function startRows(S: Readonly<Float32Array>, D: number, B: number): Floa
   return out;
 }
 
+/** The scatter matrix of a set of write vectors, ready for the eigensolver. */
+export interface NeuronScatter {
+  readonly scatter: Float32Array; // [D, D]: Σ (x_i − mean)(x_i − mean)^T
+  readonly rows: number; // how many write vectors (neurons)
+  readonly totalVariance: number; // trace(C) = trace(S) / (rows − 1)
+}
+
+/** The scatter matrix of the F neurons' write vectors, the columns of W_down [D, F], into `into` [D, D] if given. */
+export async function neuronScatter(
+  wDown: Float32Array,
+  D: number,
+  F: number,
+  kernels: ConceptKernels,
+  into?: Float32Array,
+): Promise<NeuronScatter> {
+  if (wDown.length !== D * F) throw new Error(`neuronScatter: ${wDown.length} values for [${D}, ${F}]`);
+  if (F < 2) throw new Error(`neuronScatter: a covariance needs 2 neurons or more, got ${F}`);
+  // Σ x_i x_i^T = X_c^T X_c: (D, F) x (F, D); the 1 / (F − 1) is applied to the eigenvalues instead of S
+  const { scatter } = await kernels.scatter(wDown, D, F, into);
+  return { scatter, rows: F, totalVariance: trace(scatter, D) / (F - 1) };
+}
+
 /** The k leading principal components of the F neurons' write vectors, the columns of W_down [D, F]. */
 export async function principalComponents(
   wDown: Float32Array,
@@ -208,11 +249,8 @@ export async function principalComponents(
   kernels: ConceptKernels,
   eigen: EigenSettings = {},
 ): Promise<PrincipalComponents> {
-  if (wDown.length !== D * F) throw new Error(`principalComponents: ${wDown.length} values for [${D}, ${F}]`);
-  if (F < 2) throw new Error(`principalComponents: a covariance needs 2 neurons or more, got ${F}`);
-  // Σ x_i x_i^T = X_c^T X_c: (D, F) x (F, D); the 1 / (F − 1) is applied to the eigenvalues instead of S
-  const { scatter } = await kernels.scatter(wDown, D, F);
-  return componentsOfScatter(scatter, D, F, trace(scatter, D) / (F - 1), k, kernels, eigen);
+  const [one] = await componentsOfScatters([await neuronScatter(wDown, D, F, kernels)], D, k, kernels, eigen);
+  return one;
 }
 
 /** Σ_d S[d, d]. */
@@ -223,19 +261,19 @@ function trace(S: Readonly<Float32Array | Float64Array>, D: number): number {
 }
 
 /**
- * The k leading principal components of the neurons of several feed-forward blocks together (a layer's
- * experts, pooled), each part W_down [D, F] read in turn by `read(p)` (into a buffer it may reuse): the pooled
- * scatter is each part's about its own mean plus F (μ_p − μ)(μ_p − μ)^T, so no part waits for another's rows.
+ * The scatter matrix of the neurons of several feed-forward blocks together (a layer's experts, pooled), each
+ * part W_down [D, F] read in turn by `read(p)` (into a buffer it may reuse): the pooled scatter is each part's
+ * about its own mean plus F (μ_p − μ)(μ_p − μ)^T, so no part waits for another's rows. Into `into` [D, D] if
+ * given.
  */
-export async function pooledPrincipalComponents(
+export async function pooledNeuronScatter(
   parts: number,
   read: (part: number) => Promise<Float32Array>,
   D: number,
   F: number,
-  k: number,
   kernels: ConceptKernels,
-  eigen: EigenSettings = {},
-): Promise<PrincipalComponents> {
+  into?: Float32Array,
+): Promise<NeuronScatter> {
   const scatter = new Float64Array(D * D);
   const partMeans: Float64Array[] = [];
   for (let p = 0; p < parts; p++) {
@@ -252,43 +290,102 @@ export async function pooledPrincipalComponents(
     }
   }
   const N = parts * F;
-  return componentsOfScatter(Float32Array.from(scatter), D, N, trace(scatter, D) / (N - 1), k, kernels, eigen);
+  const out = into ?? new Float32Array(D * D);
+  out.set(scatter);
+  return { scatter: out, rows: N, totalVariance: trace(scatter, D) / (N - 1) };
 }
 
-/** The leading eigenpairs of the scatter matrix of `rows` rows, as principal components. */
-async function componentsOfScatter(
-  scatter: Float32Array,
+/** The k leading principal components of several feed-forward blocks' neurons pooled (pooledNeuronScatter). */
+export async function pooledPrincipalComponents(
+  parts: number,
+  read: (part: number) => Promise<Float32Array>,
   D: number,
-  rows: number,
-  totalVariance: number,
+  F: number,
   k: number,
   kernels: ConceptKernels,
-  eigen: EigenSettings,
+  eigen: EigenSettings = {},
 ): Promise<PrincipalComponents> {
+  const scatter = await pooledNeuronScatter(parts, read, D, F, kernels);
+  const [one] = await componentsOfScatters([scatter], D, k, kernels, eigen);
+  return one;
+}
+
+/**
+ * The k leading principal components of each scatter matrix: its leading eigenpairs, all of them solved side by
+ * side (topEigenpairsBatch), each kernel call serving every matrix not yet converged.
+ */
+export async function componentsOfScatters(
+  scatters: readonly NeuronScatter[],
+  D: number,
+  k: number,
+  kernels: ConceptKernels,
+  eigen: EigenSettings = {},
+): Promise<PrincipalComponents[]> {
   const B = Math.min(D, Math.max(k, eigen.blockSize ?? k + Math.max(Math.ceil(k / 2), 6)));
+  const operators = stackedOperators(scatters, D);
   const fast = kernels.filterRows;
-  const filter: FilterRows = fast
-    ? (x, ax, n, steps) => fast(scatter, D, x, ax, n, steps)
-    : filterByProducts((x, n) => kernels.multiplyRows(scatter, D, x, n), D);
-  const pairs = await topEigenpairs((x, n) => kernels.multiplyRows(scatter, D, x, n), D, {
-    start: startRows(scatter, D, B),
+  const multiply = (x: Float32Array, n: number, problems: readonly number[]) =>
+    kernels.multiplyRows(operators(problems), D, x, n);
+  const filter: FilterBatch = fast
+    ? (x, ax, n, steps, problems) => fast(operators(problems), D, x, ax, n, steps)
+    : filterBatchByProducts(multiply, D);
+  const pairs = await topEigenpairsBatch(multiply, D, scatters.length, {
+    starts: scatters.map((s) => startRows(s.scatter, D, B)),
     ...eigen,
     blockSize: B,
     count: k,
     filter,
     ...(kernels.dense ? { dense: kernels.dense } : {}),
   });
-  const variances = pairs.values.map((v) => Math.max(0, v) / (rows - 1));
-  return {
-    count: k,
-    variances,
-    ratios: variances.map((v) => (totalVariance > 0 ? v / totalVariance : 0)),
-    totalVariance,
-    vectors: pairs.vectors,
-    residuals: pairs.residuals,
-    converged: pairs.converged,
-    passes: pairs.passes,
-    flops: { covariance: 2 * D * D * rows, eigensolver: 2 * D * D * pairs.productRows },
+  return pairs.map((p, i) => {
+    const { rows, totalVariance } = scatters[i];
+    const variances = p.values.map((v) => Math.max(0, v) / (rows - 1));
+    return {
+      count: k,
+      variances,
+      ratios: variances.map((v) => (totalVariance > 0 ? v / totalVariance : 0)),
+      totalVariance,
+      vectors: p.vectors,
+      residuals: p.residuals,
+      converged: p.converged,
+      passes: p.passes,
+      flops: { covariance: 2 * D * D * rows, eigensolver: 2 * D * D * p.productRows },
+    };
+  });
+}
+
+/**
+ * The scatter matrices of the problems asked for, end to end [b, D, D]: all of them as they lie when they lie end
+ * to end in one buffer (the caller wrote them there), else stacked once; a subset (as problems converge) packed
+ * once and kept until the subset changes.
+ */
+function stackedOperators(
+  scatters: readonly NeuronScatter[],
+  D: number,
+): (problems: readonly number[]) => Float32Array {
+  const size = D * D;
+  const pack = (problems: readonly number[]) => {
+    if (problems.length === 1) return scatters[problems[0]].scatter;
+    const out = new Float32Array(problems.length * size);
+    problems.forEach((p, i) => out.set(scatters[p].scatter, i * size));
+    return out;
+  };
+  const first = scatters[0].scatter;
+  const adjacent = scatters.every(
+    ({ scatter: s }, i) =>
+      s.buffer === first.buffer && s.length === size && s.byteOffset === first.byteOffset + i * size * 4,
+  );
+  let all: Float32Array | undefined;
+  let subset: { key: string; stacked: Float32Array } | undefined;
+  return (problems) => {
+    // the problems come in order: all of them are 0 .. b − 1
+    if (problems.length === scatters.length)
+      return (all ??= adjacent
+        ? new Float32Array(first.buffer, first.byteOffset, scatters.length * size)
+        : pack(problems));
+    const key = problems.join(',');
+    if (subset?.key !== key) subset = { key, stacked: pack(problems) };
+    return subset.stacked;
   };
 }
 

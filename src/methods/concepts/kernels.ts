@@ -2,10 +2,12 @@
 // onnxruntime
 // graphs, one session per graph and thread count, built on first use and kept for the process:
 //   scatter      S = X_c X_c^T from W_down [D, F]: its rows' means, the centring and Gemms by row blocks
-//   rowsTimes    X S for rows X [n, D], S symmetric (S goes in as the Gemm's left operand, which it reads
+//   rowsTimes    X S for rows X [n, D], S symmetric (S goes in as the MatMul's left operand, which it reads
 //                as it is; as the right one it would be repacked on every call)
 //   filter       a whole Chebyshev filter pass of the eigensolver (topEigenpairs.ts, FilterRows): the
 //                three-term recurrence as an ONNX Loop, one call where a pass was degree − 1 calls
+// These two and the float64 products below take a batch: b problems' operands stacked ([b, D, D], [b, n, D]),
+// one batched MatMul for all, as the eigensolver runs a model's layers side by side (topEigenpairsBatch).
 //   topCosines   unit rows U [n, D] against the vocabulary E [V, D]: the norms of E, the cosines and the
 //                K largest |cosine| a row (TopK), so only [n, K] comes back instead of [n, V]
 //   rowProducts64, combineRows64
@@ -78,42 +80,61 @@ function scatterModel(blocks: number): Uint8Array {
 /** The scatter's row blocks: about 64 rows each, at most 8 (36 Gemms). */
 export const scatterBlocks = (D: number) => Math.max(1, Math.min(8, Math.round(D / 64)));
 
-/** Y = X S = (S X^T)^T for symmetric S [d, d] and X [n, d]. */
+/**
+ * Y_p = X_p S_p = (S_p X_p^T)^T for each of b symmetric S_p [d, d] and rows X_p [n, d], stacked: S [b, d, d] and
+ * X [b, n, d].
+ */
 function rowsTimesModel(): Uint8Array {
   return modelBytes({
     name: 'rows_times',
-    input: [value('s', T.FLOAT, ['d', 'd']), value('x', T.FLOAT, ['n', 'd'])],
-    output: [value('y', T.FLOAT, ['n', 'd'])],
+    input: [value('s', T.FLOAT, ['b', 'd', 'd']), value('x', T.FLOAT, ['b', 'n', 'd'])],
+    output: [value('y', T.FLOAT, ['b', 'n', 'd'])],
     node: [
-      node('Gemm', ['s', 'x'], ['sx'], [int('transB', 1)]),
-      node('Transpose', ['sx'], ['y'], [ints('perm', [1, 0])]),
+      node('Transpose', ['x'], ['xt'], [ints('perm', [0, 2, 1])]),
+      node('MatMul', ['s', 'xt'], ['sx']),
+      node('Transpose', ['sx'], ['y'], [ints('perm', [0, 2, 1])]),
     ],
   });
 }
 
 /**
- * The filter pass of FilterRows, on columns (Z = X^T, so S is the MatMul's left operand):
+ * The filter pass of FilterRows for b problems at once, on columns (Z_p = X_p^T, so S_p is the MatMul's left
+ * operand), S [b, d, d], X and AX [b, n, d]:
  *   Z_1 = α_0 AZ + β_0 Z_0, then `count` = degree − 1 Loop iterations j = 1..:
  *   Z_{j+1} = α_j S Z_j + β_j Z_j + γ_j Z_{j−1}
- * steps [degree, 3] (α, β, γ) per step; the body gathers its row j = i + 1 from the outer scope.
+ * steps [b, degree, 3] (α, β, γ) per problem and step; the body gathers its step j = i + 1 from the outer scope.
  */
 function filterModel(): Uint8Array {
+  // the step's coefficients as [b, 1, 1] each, to scale the problems' [d, n] blocks
+  const coefficients = (row: string, names: readonly string[]): onnx.INodeProto[] => [
+    node(
+      'Split',
+      [row],
+      names.map((n) => `${n}2`),
+      [int('axis', 1)],
+    ), // [b, 1] each
+    ...names.map((n) => node('Unsqueeze', [`${n}2`, 'last'], [n])),
+  ];
   const body: onnx.IGraphProto = {
     name: 'step',
     input: [
       value('i', T.INT64, []),
       value('cond', T.BOOL, []),
-      value('z', T.FLOAT, ['d', 'n']),
-      value('zp', T.FLOAT, ['d', 'n']),
+      value('z', T.FLOAT, ['b', 'd', 'n']),
+      value('zp', T.FLOAT, ['b', 'd', 'n']),
     ],
-    output: [value('cond_out', T.BOOL, []), value('z_next', T.FLOAT, ['d', 'n']), value('z_prev', T.FLOAT, ['d', 'n'])],
+    output: [
+      value('cond_out', T.BOOL, []),
+      value('z_next', T.FLOAT, ['b', 'd', 'n']),
+      value('z_prev', T.FLOAT, ['b', 'd', 'n']),
+    ],
     initializer: [constant('one', T.INT64, [], BigInt64Array.of(1n))],
     node: [
       node('Identity', ['cond'], ['cond_out']),
       node('Identity', ['z'], ['z_prev']),
       node('Add', ['i', 'one'], ['j']),
-      node('Gather', ['steps', 'j'], ['row'], [int('axis', 0)]), // [3]
-      node('Split', ['row'], ['alpha', 'beta', 'gamma'], [int('axis', 0)]),
+      node('Gather', ['steps', 'j'], ['row'], [int('axis', 1)]), // [b, 3]
+      ...coefficients('row', ['alpha', 'beta', 'gamma']),
       node('MatMul', ['s', 'z'], ['sz']),
       node('Mul', ['alpha', 'sz'], ['t_alpha']),
       node('Mul', ['beta', 'z'], ['t_beta']),
@@ -125,24 +146,27 @@ function filterModel(): Uint8Array {
   return modelBytes({
     name: 'chebyshev_filter',
     input: [
-      value('s', T.FLOAT, ['d', 'd']),
-      value('x', T.FLOAT, ['n', 'd']),
-      value('ax', T.FLOAT, ['n', 'd']),
-      value('steps', T.FLOAT, ['p', 3]),
+      value('s', T.FLOAT, ['b', 'd', 'd']),
+      value('x', T.FLOAT, ['b', 'n', 'd']),
+      value('ax', T.FLOAT, ['b', 'n', 'd']),
+      value('steps', T.FLOAT, ['b', 'p', 3]),
       value('count', T.INT64, []),
     ],
-    output: [value('y', T.FLOAT, ['n', 'd'])],
-    initializer: [constant('zero', T.INT64, [], BigInt64Array.of(0n))],
+    output: [value('y', T.FLOAT, ['b', 'n', 'd'])],
+    initializer: [
+      constant('zero', T.INT64, [], BigInt64Array.of(0n)),
+      constant('last', T.INT64, [1], BigInt64Array.of(2n)),
+    ],
     node: [
-      node('Transpose', ['x'], ['z0'], [ints('perm', [1, 0])]),
-      node('Transpose', ['ax'], ['az0'], [ints('perm', [1, 0])]),
-      node('Gather', ['steps', 'zero'], ['row0'], [int('axis', 0)]),
-      node('Split', ['row0'], ['alpha0', 'beta0', 'gamma0'], [int('axis', 0)]),
+      node('Transpose', ['x'], ['z0'], [ints('perm', [0, 2, 1])]),
+      node('Transpose', ['ax'], ['az0'], [ints('perm', [0, 2, 1])]),
+      node('Gather', ['steps', 'zero'], ['row0'], [int('axis', 1)]),
+      ...coefficients('row0', ['alpha0', 'beta0', 'gamma0']),
       node('Mul', ['alpha0', 'az0'], ['first_alpha']),
       node('Mul', ['beta0', 'z0'], ['first_beta']),
       node('Add', ['first_alpha', 'first_beta'], ['z1']),
       node('Loop', ['count', '', 'z1', 'z0'], ['z_last', 'z_before'], [{ name: 'body', type: A.GRAPH, g: body }]),
-      node('Transpose', ['z_last'], ['y'], [ints('perm', [1, 0])]),
+      node('Transpose', ['z_last'], ['y'], [ints('perm', [0, 2, 1])]),
     ],
   });
 }
@@ -190,22 +214,22 @@ function topCosinesModel(): Uint8Array {
   });
 }
 
-/** A B^T for A [n, d] and B [m, d], float64. */
+/** A_p B_p^T for b products at once, A [b, n, d] and B [b, m, d], float64. */
 function rowProducts64Model(): Uint8Array {
   return modelBytes({
     name: 'row_products_64',
-    input: [value('a', T.DOUBLE, ['n', 'd']), value('b', T.DOUBLE, ['m', 'd'])],
-    output: [value('y', T.DOUBLE, ['n', 'm'])],
-    node: [node('Gemm', ['a', 'b'], ['y'], [int('transB', 1)])],
+    input: [value('a', T.DOUBLE, ['b', 'n', 'd']), value('bb', T.DOUBLE, ['b', 'm', 'd'])],
+    output: [value('y', T.DOUBLE, ['b', 'n', 'm'])],
+    node: [node('Transpose', ['bb'], ['bt'], [ints('perm', [0, 2, 1])]), node('MatMul', ['a', 'bt'], ['y'])],
   });
 }
 
-/** C X for C [m, n] and X [n, d], float64. */
+/** C_p X_p for b products at once, C [b, m, n] and X [b, n, d], float64. */
 function combineRows64Model(): Uint8Array {
   return modelBytes({
     name: 'combine_rows_64',
-    input: [value('c', T.DOUBLE, ['m', 'n']), value('x', T.DOUBLE, ['n', 'd'])],
-    output: [value('y', T.DOUBLE, ['m', 'd'])],
+    input: [value('c', T.DOUBLE, ['b', 'm', 'n']), value('x', T.DOUBLE, ['b', 'n', 'd'])],
+    output: [value('y', T.DOUBLE, ['b', 'm', 'd'])],
     node: [node('MatMul', ['c', 'x'], ['y'])],
   });
 }
@@ -215,29 +239,37 @@ function check(what: string, got: number, want: number): void {
 }
 
 /**
- * S = X_c X_c^T [D, D] for W_down [D, F] less each row's mean over the F neurons, in `blockCount` row blocks; and the
- * means [D].
+ * S = X_c X_c^T [D, D] for W_down [D, F] less each row's mean over the F neurons, in `blocks` row blocks
+ * (default scatterBlocks(D)), into `into` if given; and the means [D].
  */
 export async function scatterMatrix(
   wDown: Float32Array,
   D: number,
   F: number,
-  threads?: number,
-  blockCount = scatterBlocks(D),
+  options: { readonly threads?: number; readonly blocks?: number; readonly into?: Float32Array } = {},
 ): Promise<{ scatter: Float32Array; means: Float32Array }> {
   check('scatterMatrix: W', wDown.length, D * F);
-  const blocks = Math.max(1, Math.min(blockCount, D));
+  if (options.into) check('scatterMatrix: into', options.into.length, D * D);
+  const blocks = Math.max(1, Math.min(options.blocks ?? scatterBlocks(D), D));
   const sizes = Array.from({ length: blocks }, (_, i) =>
     BigInt(Math.floor((D * (i + 1)) / blocks) - Math.floor((D * i) / blocks)),
   );
-  const s = await kernelSession(`scatter${blocks}`, () => scatterModel(blocks), threads);
+  const s = await kernelSession(`scatter${blocks}`, () => scatterModel(blocks), options.threads);
   const feeds: Record<string, ort.Tensor> = { w: f32(wDown, [D, F]) };
   if (blocks > 1) feeds.sizes = new ort.Tensor('int64', BigInt64Array.from(sizes), [blocks]);
-  const out = await s.run(feeds);
-  return { scatter: out.s.data as Float32Array, means: out.mean.data as Float32Array };
+  // written straight into the caller's buffer when it gives one (onnxruntime fills a pre-allocated output)
+  const out = await s.run(feeds, { s: options.into ? f32(options.into, [D, D]) : null, mean: null });
+  return { scatter: options.into ?? (out.s.data as Float32Array), means: out.mean.data as Float32Array };
 }
 
-/** X S [n, D] for rows X [n, D] and symmetric S [D, D]. */
+/** How many D x D matrices S holds, end to end: 1 or more, whole. */
+function matrixCount(what: string, S: Float32Array, D: number): number {
+  const b = S.length / (D * D);
+  if (!Number.isInteger(b) || b < 1) throw new Error(`${what}: ${S.length} values, not [b >= 1, ${D}, ${D}]`);
+  return b;
+}
+
+/** X_p S_p [b, n, D] for rows X [b, n, D] and b symmetric S_p, S [b, D, D] (b = 1: X S for one S [D, D]). */
 export async function rowsTimesSymmetric(
   S: Float32Array,
   D: number,
@@ -245,15 +277,16 @@ export async function rowsTimesSymmetric(
   n: number,
   threads?: number,
 ): Promise<Float32Array> {
-  check('rowsTimesSymmetric: S', S.length, D * D);
-  check('rowsTimesSymmetric: X', x.length, n * D);
+  const b = matrixCount('rowsTimesSymmetric: S', S, D);
+  check('rowsTimesSymmetric: X', x.length, b * n * D);
   const s = await kernelSession('rowsTimes', rowsTimesModel, threads);
-  const out = await s.run({ s: f32(S, [D, D]), x: f32(x, [n, D]) });
+  const out = await s.run({ s: f32(S, [b, D, D]), x: f32(x, [b, n, D]) });
   return out.y.data as Float32Array;
 }
 
 /**
- * One Chebyshev filter pass (src/methods/concepts/topEigenpairs.ts FilterRows) with symmetric S [D, D], in one call.
+ * A Chebyshev filter pass (src/methods/concepts/topEigenpairs.ts FilterRows, FilterBatch) for each of b symmetric
+ * S_p, S [b, D, D], in one call: X and AX [b, n, D], steps [b, degree, 3].
  */
 export async function chebyshevFilter(
   S: Float32Array,
@@ -264,18 +297,18 @@ export async function chebyshevFilter(
   steps: Float64Array,
   threads?: number,
 ): Promise<Float32Array> {
-  check('chebyshevFilter: S', S.length, D * D);
-  check('chebyshevFilter: X', x.length, n * D);
-  check('chebyshevFilter: AX', ax.length, n * D);
-  const degree = steps.length / 3;
+  const b = matrixCount('chebyshevFilter: S', S, D);
+  check('chebyshevFilter: X', x.length, b * n * D);
+  check('chebyshevFilter: AX', ax.length, b * n * D);
+  const degree = steps.length / (3 * b);
   if (!Number.isInteger(degree) || degree < 1)
-    throw new Error(`chebyshevFilter: ${steps.length} step coefficients, not [degree >= 1, 3]`);
+    throw new Error(`chebyshevFilter: ${steps.length} step coefficients, not [${b}, degree >= 1, 3]`);
   const s = await kernelSession('filter', filterModel, threads);
   const out = await s.run({
-    s: f32(S, [D, D]),
-    x: f32(x, [n, D]),
-    ax: f32(ax, [n, D]),
-    steps: f32(new Float32Array(steps), [degree, 3]),
+    s: f32(S, [b, D, D]),
+    x: f32(x, [b, n, D]),
+    ax: f32(ax, [b, n, D]),
+    steps: f32(new Float32Array(steps), [b, degree, 3]),
     count: i64([degree - 1], []),
   });
   return out.y.data as Float32Array;
@@ -316,34 +349,36 @@ export async function topCosines(
   };
 }
 
-/** A B^T [n, m] for row-major A [n, D] and B [m, D], in float64. */
+/** A_p B_p^T [batch, n, m] for row-major A [batch, n, D] and B [batch, m, D], in float64. */
 export async function rowProducts64(
   A: Float64Array,
   n: number,
   B: Float64Array,
   m: number,
   D: number,
+  batch = 1,
   threads?: number,
 ): Promise<Float64Array> {
-  check('rowProducts64: A', A.length, n * D);
-  check('rowProducts64: B', B.length, m * D);
+  check('rowProducts64: A', A.length, batch * n * D);
+  check('rowProducts64: B', B.length, batch * m * D);
   const s = await kernelSession('rowProducts64', rowProducts64Model, threads);
-  const out = await s.run({ a: f64(A, [n, D]), b: f64(B, [m, D]) });
+  const out = await s.run({ a: f64(A, [batch, n, D]), bb: f64(B, [batch, m, D]) });
   return out.y.data as Float64Array;
 }
 
-/** C X [m, D] for row-major C [m, n] and X [n, D], in float64. */
+/** C_p X_p [batch, m, D] for row-major C [batch, m, n] and X [batch, n, D], in float64. */
 export async function combineRows64(
   C: Float64Array,
   m: number,
   X: Float64Array,
   n: number,
   D: number,
+  batch = 1,
   threads?: number,
 ): Promise<Float64Array> {
-  check('combineRows64: C', C.length, m * n);
-  check('combineRows64: X', X.length, n * D);
+  check('combineRows64: C', C.length, batch * m * n);
+  check('combineRows64: X', X.length, batch * n * D);
   const s = await kernelSession('combineRows64', combineRows64Model, threads);
-  const out = await s.run({ c: f64(C, [m, n]), x: f64(X, [n, D]) });
+  const out = await s.run({ c: f64(C, [batch, m, n]), x: f64(X, [batch, n, D]) });
   return out.y.data as Float64Array;
 }

@@ -13,11 +13,13 @@ import { globalWeights } from '../../arch';
 import type { GlobalWeights } from '../../arch/globalWeights';
 import { labelConcept, type ConceptLabel } from './conceptLabels';
 import {
+  componentsOfScatters,
   mergeTopWords,
+  neuronScatter,
   orientToTopWord,
-  pooledPrincipalComponents,
-  principalComponents,
+  pooledNeuronScatter,
   topWordLists,
+  type NeuronScatter,
   type ConceptKernels,
   type EigenSettings,
   type PrincipalComponents,
@@ -48,6 +50,9 @@ export interface ConceptsOptions {
   readonly expert?: number;
   readonly threads?: number; // onnxruntime threads for the products
   readonly eigen?: EigenSettings;
+  /** Layers whose eigensolvers run side by side (one kernel call a step for all); default: what 32 MiB of their
+   * scatter matrices hold, all layers of a small model, one at D = 4096. */
+  readonly groupLayers?: number;
   /** Rows of the output embeddings a words call (the table is read in pieces); default: 16 MiB of f32. */
   readonly pieceRows?: number;
   readonly onProgress?: (p: ConceptsProgress) => void;
@@ -85,7 +90,10 @@ export interface LayerConcepts {
   readonly maxResidual: number; // max_j ‖C u_j − λ_j u_j‖ / λ_1
   readonly passes: number; // eigensolver filter passes
   readonly flops: number; // of this layer's products: covariance and eigensolver
-  /** This layer's PCA: weights read (what the read ahead left to wait for), means, covariance, eigensolver. */
+  /**
+   * This layer's PCA: weights read (what the read ahead left to wait for), means, covariance, and an equal share
+   * of the eigensolver run it had with the layers of its group.
+   */
   readonly seconds: number;
 }
 
@@ -113,13 +121,22 @@ export interface ConceptsResult {
 
 /** Values of the output embeddings a piece (the words step reads the table in pieces): 16 MiB of f32. */
 const EMBEDDING_PIECE_VALUES = 1 << 22;
+/**
+ * Values of the scatter matrices [D, D] whose eigenpairs are computed side by side (32 MiB of f32): all layers of
+ * a small model at once, where a call's overhead is a large part of its small products; at D = 4096, one.
+ */
+const GROUP_SCATTER_VALUES = 1 << 23;
 /** W_down is read ahead into a second buffer up to this many values (64 MiB of f32); larger, one buffer. */
 const PREFETCH_VALUES = 1 << 24;
 
-/** The read buffers of a run: W_down (one or two, taking turns) and two pieces of the output embeddings. */
+/**
+ * The buffers of a run: W_down (one or two, taking turns), two pieces of the output embeddings, and the scatter
+ * matrices of a group of layers, end to end.
+ */
 interface ReadBuffers {
   readonly down: Float32Array[];
   readonly pieces: Float32Array[];
+  readonly scatters: Float32Array;
 }
 
 /**
@@ -131,8 +148,8 @@ interface ReadBuffers {
 let kept: { buffers: ReadBuffers; key: string; timer: NodeJS.Timeout } | undefined;
 const KEEP_BUFFERS_MS = 30_000;
 
-function takeBuffers(downValues: number, downCount: number, pieceValues: number): ReadBuffers {
-  const key = `${downValues}x${downCount}|${pieceValues}`;
+function takeBuffers(downValues: number, downCount: number, pieceValues: number, scatterValues: number): ReadBuffers {
+  const key = `${downValues}x${downCount}|${pieceValues}|${scatterValues}`;
   const k = kept;
   kept = undefined;
   if (k) clearTimeout(k.timer);
@@ -140,12 +157,14 @@ function takeBuffers(downValues: number, downCount: number, pieceValues: number)
   return {
     down: Array.from({ length: downCount }, () => new Float32Array(downValues)),
     pieces: [new Float32Array(pieceValues), new Float32Array(pieceValues)],
+    scatters: new Float32Array(scatterValues),
   };
 }
 
 function keepBuffers(buffers: ReadBuffers): void {
   if (kept) clearTimeout(kept.timer);
-  const key = `${buffers.down[0].length}x${buffers.down.length}|${buffers.pieces[0].length}`;
+  const key =
+    `${buffers.down[0].length}x${buffers.down.length}|${buffers.pieces[0].length}|` + `${buffers.scatters.length}`;
   const timer = setTimeout(() => {
     if (kept?.timer === timer) kept = undefined;
   }, KEEP_BUFFERS_MS);
@@ -228,13 +247,13 @@ function candidateWords(checkpoint: Checkpoint): number[] {
 /** The kernels as onnxruntime graphs (src/methods/concepts/kernels.ts). */
 export function onnxConceptKernels(threads?: number): ConceptKernels {
   return {
-    scatter: (wDown, D, F) => scatterMatrix(wDown, D, F, threads),
+    scatter: (wDown, D, F, into) => scatterMatrix(wDown, D, F, { threads, ...(into ? { into } : {}) }),
     multiplyRows: (S, D, rows, n) => rowsTimesSymmetric(S, D, rows, n, threads),
     filterRows: (S, D, x, ax, n, steps) => chebyshevFilter(S, D, x, ax, n, steps, threads),
     // the float64 products are of 16-row blocks: on one thread, no pool to wake for a few microseconds' work
     dense: {
-      rowProducts: (A, n, B, m, D) => rowProducts64(A, n, B, m, D, 1),
-      combineRows: (C, m, X, n, D) => combineRows64(C, m, X, n, D, 1),
+      rowProducts: (A, n, B, m, D, batch) => rowProducts64(A, n, B, m, D, batch, 1),
+      combineRows: (C, m, X, n, D, batch) => combineRows64(C, m, X, n, D, batch, 1),
     },
     async topCosines(U, n, E, V, D, valid, K) {
       const top = await topCosines(U, n, E, V, D, valid, K, threads);
@@ -278,13 +297,17 @@ async function compute(
 
   // per layer: the leading components of W_down^T
   const pcaStart = performance.now();
-  // one layer at a time: onnxruntime-node runs each product synchronously on this thread (inside a
+  // the scatters one layer at a time: onnxruntime-node runs each product synchronously on this thread (inside a
   // setImmediate), so layers side by side would not overlap their work, only interleave it. What does overlap
   // is reading: the next layer's W_down (and, during the last layer, the first piece of the output embeddings)
-  // is read on libuv's thread pool while this one is computed, into buffers that take turns
+  // is read on libuv's thread pool while this one is computed, into buffers that take turns. The eigensolver,
+  // whose products are small, runs for a group of layers at once: one call a step for all of them
   const pieceRows = Math.max(1, Math.min(V, options.pieceRows ?? Math.ceil(EMBEDDING_PIECE_VALUES / D)));
-  const buffers = takeBuffers(D * F, D * F <= PREFETCH_VALUES ? 2 : 1, pieceRows * D);
+  // the layers' scatter matrices wait in groups for one eigensolver run side by side (componentsOfScatters)
+  const groupSize = Math.min(L, Math.max(1, options.groupLayers ?? Math.floor(GROUP_SCATTER_VALUES / (D * D))));
+  const buffers = takeBuffers(D * F, D * F <= PREFETCH_VALUES ? 2 : 1, pieceRows * D, groupSize * D * D);
   const { down: downBuffers, pieces } = buffers;
+  const scatterInto = (slot: number) => buffers.scatters.subarray(slot * D * D, (slot + 1) * D * D);
   const readPiece = (index: number) => {
     const first = index * pieceRows;
     const E = pieces[index % 2].subarray(0, Math.min(pieceRows, V - first) * D);
@@ -304,6 +327,7 @@ async function compute(
   let nextDown = readDense(denseAfter(0));
   let expertBuffer: Float32Array | undefined;
   let nextPiece: Promise<Float32Array> | undefined;
+  let group: NeuronScatter[] = [];
   for (let layer = 0; layer < L; layer++) {
     if (options.signal?.aborted) return cancelled();
     options.onProgress?.({ stage: 'pca', done: layer, total: L });
@@ -313,20 +337,28 @@ async function compute(
       if (layer + 1 === L) nextPiece = readPiece(0);
       const buffer = (expertBuffer ??= new Float32Array(D * experts.width));
       const read = async (e: number) => (await weights.readExpertDownProjection(layer, e, buffer)).data;
-      pcas.push(
+      group.push(
         options.expert === undefined
-          ? await pooledPrincipalComponents(experts.count, read, D, experts.width, k, kernels, options.eigen)
-          : await principalComponents(await read(options.expert), D, experts.width, k, kernels, options.eigen),
+          ? await pooledNeuronScatter(experts.count, read, D, experts.width, kernels, scatterInto(group.length))
+          : await neuronScatter(await read(options.expert), D, experts.width, kernels, scatterInto(group.length)),
       );
     } else {
       const wDown = await nextDown!; // (D, F)
       const next = denseAfter(layer + 1);
       if (downBuffers.length === 2) nextDown = readDense(next);
       if (layer + 1 === L) nextPiece = readPiece(0);
-      pcas.push(await principalComponents(wDown.data, D, F, k, kernels, options.eigen));
+      group.push(await neuronScatter(wDown.data, D, F, kernels, scatterInto(group.length)));
       if (downBuffers.length === 1) nextDown = readDense(next);
     }
     layerSeconds.push(seconds(layerStart));
+    if (group.length === groupSize || layer + 1 === L) {
+      const solveStart = performance.now();
+      pcas.push(...(await componentsOfScatters(group, D, k, kernels, options.eigen)));
+      // each layer of the group is given an equal share of the eigensolver's time
+      const share = seconds(solveStart) / group.length;
+      for (let l = layer + 1 - group.length; l <= layer; l++) layerSeconds[l] += share;
+      group = [];
+    }
   }
   if (options.signal?.aborted) return cancelled();
   options.onProgress?.({ stage: 'pca', done: L, total: L });

@@ -18,7 +18,12 @@
 // factors and the Rayleigh-Ritz problem (symmetric EVD from ml-matrix). Not a general eigensolver: no
 // negative spectra, no smallest eigenvalues.
 //
-// D dimension, k wanted pairs, B block size (k + oversampling), P filter degree.
+// Several problems of one size (a model's layers) are solved side by side, in lockstep (topEigenpairsBatch): each
+// step of the iteration is one call for all the problems still running, so the products of B-row blocks, which
+// are too small to keep the cores busy or to amortise a call, are made in batches. Each problem follows exactly
+// the steps it would follow alone.
+//
+// D dimension, k wanted pairs, B block size (k + oversampling), P filter degree, b problems in a batch.
 import { EigenvalueDecomposition, Matrix } from 'ml-matrix';
 import { gaussian, mulberry32 } from '../prng';
 
@@ -32,12 +37,33 @@ export type MultiplyRows = (rows: Float32Array, n: number) => Promise<Float32Arr
  */
 export type FilterRows = (x: Float32Array, ax: Float32Array, n: number, steps: Float64Array) => Promise<Float32Array>;
 
-/** The float64 products of row blocks that a pass needs: O(D B^2) each, run where the caller runs them. */
+/**
+ * Y_p = X_p C_p for the problems `problems` (indices into the caller's operators, ascending), their rows stacked:
+ * X [problems.length, n, D] in, Y of the same shape out.
+ */
+export type MultiplyBatch = (rows: Float32Array, n: number, problems: readonly number[]) => Promise<Float32Array>;
+
+/**
+ * A filter pass (FilterRows) for each of `problems`, stacked: x, ax [b, n, D] and steps [b, degree, 3], one degree
+ * for all (a problem whose own degree is lower has its steps padded with (0, 1, 0), Y_{j+1} = Y_j).
+ */
+export type FilterBatch = (
+  x: Float32Array,
+  ax: Float32Array,
+  n: number,
+  steps: Float64Array,
+  problems: readonly number[],
+) => Promise<Float32Array>;
+
+/**
+ * The float64 products of row blocks that a pass needs: O(D B^2) each, run where the caller runs them. `batch`
+ * independent products, their operands and results stacked (default 1).
+ */
 export interface DenseProducts {
-  /** out [n, m] = A B^T for row-major A [n, D] and B [m, D]. */
-  rowProducts(A: Float64Array, n: number, B: Float64Array, m: number, D: number): Promise<Float64Array>;
-  /** out [m, D] = C X for row-major C [m, n] and X [n, D]: m combinations of the rows of X. */
-  combineRows(C: Float64Array, m: number, X: Float64Array, n: number, D: number): Promise<Float64Array>;
+  /** out [batch, n, m] = A B^T for row-major A [batch, n, D] and B [batch, m, D]. */
+  rowProducts(A: Float64Array, n: number, B: Float64Array, m: number, D: number, batch?: number): Promise<Float64Array>;
+  /** out [batch, m, D] = C X for row-major C [batch, m, n] and X [batch, n, D]: combinations of the rows of X. */
+  combineRows(C: Float64Array, m: number, X: Float64Array, n: number, D: number, batch?: number): Promise<Float64Array>;
 }
 
 export interface TopEigenOptions {
@@ -58,6 +84,13 @@ export interface TopEigenOptions {
   readonly filter?: FilterRows;
   /** The float64 block products; default denseProductsInJs (the loops of this file). */
   readonly dense?: DenseProducts;
+}
+
+export interface BatchEigenOptions extends Omit<TopEigenOptions, 'start' | 'filter'> {
+  /** Per problem, rows to start from (TopEigenOptions.start); undefined or missing: random rows only. */
+  readonly starts?: readonly (Readonly<Float32Array> | undefined)[];
+  /** A filter pass of several problems in one call; default filterBatchByProducts(multiply). */
+  readonly filter?: FilterBatch;
 }
 
 export interface TopEigenpairs {
@@ -90,6 +123,44 @@ export function filterByProducts(multiply: MultiplyRows, D: number): FilterRows 
       [prev, Y, spare] = [Y, spare, prev];
     }
     return Y;
+  };
+}
+
+/**
+ * Each problem's own degree in stacked steps [b, degree, 3]: the steps before its padding (α = 0, which no
+ * Chebyshev step has). A pass of degree P makes P − 1 products a row.
+ */
+export function ownDegrees(steps: Float64Array, b: number): number[] {
+  const degree = steps.length / (3 * b);
+  return Array.from({ length: b }, (_, p) => {
+    let own = degree;
+    while (own > 1 && steps[(p * degree + own - 1) * 3] === 0) own--;
+    return own;
+  });
+}
+
+/**
+ * The batched filter pass as filterByProducts on each problem in turn, its padding (steps with α = 0) left out:
+ * the reference for a caller's FilterBatch.
+ */
+export function filterBatchByProducts(multiply: MultiplyBatch, D: number): FilterBatch {
+  return async (x, ax, n, steps, problems) => {
+    const size = n * D;
+    const degree = steps.length / (3 * problems.length);
+    const degrees = ownDegrees(steps, problems.length);
+    const out = new Float32Array(problems.length * size);
+    for (let b = 0; b < problems.length; b++) {
+      const own = degrees[b];
+      const pass = filterByProducts((rows, m) => multiply(rows, m, [problems[b]]), D);
+      const y = await pass(
+        x.subarray(b * size, (b + 1) * size),
+        ax.subarray(b * size, (b + 1) * size),
+        n,
+        steps.subarray(b * degree * 3, (b * degree + own) * 3),
+      );
+      out.set(y, b * size);
+    }
+    return out;
   };
 }
 
@@ -257,14 +328,27 @@ function combine(C: Float64Array, m: number, X: Float64Array, n: number, D: numb
   return out;
 }
 
-/** The block products as loops on this thread: the reference for a caller's DenseProducts. */
+/** The block products as loops on this thread, one product of the batch after another: the reference for a caller's
+ * DenseProducts. */
 export const denseProductsInJs: DenseProducts = {
-  async rowProducts(A, n, B, m, D) {
-    const out = new Float64Array(n * m);
-    blockProducts(A, n, B, m, D, out, A === B && n === m);
+  async rowProducts(A, n, B, m, D, batch = 1) {
+    const out = new Float64Array(batch * n * m);
+    for (let b = 0; b < batch; b++) {
+      const a = A.subarray(b * n * D, (b + 1) * n * D);
+      const bb = B.subarray(b * m * D, (b + 1) * m * D);
+      blockProducts(a, n, bb, m, D, out.subarray(b * n * m, (b + 1) * n * m), A === B && n === m);
+    }
     return out;
   },
-  combineRows: async (C, m, X, n, D) => combine(C, m, X, n, D),
+  async combineRows(C, m, X, n, D, batch = 1) {
+    const out = new Float64Array(batch * m * D);
+    for (let b = 0; b < batch; b++)
+      out.set(
+        combine(C.subarray(b * m * n, (b + 1) * m * n), m, X.subarray(b * n * D, (b + 1) * n * D), n, D),
+        b * m * D,
+      );
+    return out;
+  },
 };
 
 /** The inverse of the lower triangular n x n factor in the lower triangle of L (its upper triangle ignored). */
@@ -281,29 +365,79 @@ function lowerInverse(L: Float64Array, n: number): Float64Array {
   return inv;
 }
 
+/** The arrays end to end. */
+function stackF64(parts: readonly Float64Array[]): Float64Array {
+  const out = new Float64Array(parts.reduce((n, p) => n + p.length, 0));
+  parts.reduce((at, p) => (out.set(p, at), at + p.length), 0);
+  return out;
+}
+
 /**
- * The n rows of X orthonormalised. CholeskyQR2 (Fukaya et al. 2014): the Gram matrix, its Cholesky factor L,
- * X ← L^{-1} X, twice (the first leaves an error of about ε cond(X)², the second removes it; the filter's
- * growth cap keeps cond(X) near 1e6 or below). Where the rows are (nearly) dependent the Cholesky
- * factorisation fails, and modified Gram-Schmidt, run twice ("twice is enough", Giraud et al. 2005), takes
- * over: a row that vanishes (it lay in the span of the others) is replaced by a fresh random one.
+ * The blocks [size] of the problems `which` (ascending) out of `all` [count, size], end to end: `all` itself when
+ * `which` is every problem, else a copy.
+ */
+function blocksOf<A extends Float32Array | Float64Array>(
+  all: A,
+  which: readonly number[],
+  count: number,
+  size: number,
+): A {
+  if (which.length === count) return all;
+  const out = all.slice(0, which.length * size) as A;
+  which.forEach((p, i) => out.set(all.subarray(p * size, (p + 1) * size), i * size));
+  return out;
+}
+
+/**
+ * The b problems' n rows each, X [b, n, D], orthonormalised, all problems' products in one call a step.
+ * CholeskyQR2 (Fukaya et al. 2014): the Gram matrix, its Cholesky factor L, X ← L^{-1} X, twice (the first
+ * leaves an error of about ε cond(X)², the second removes it; the filter's growth cap keeps cond(X) near 1e6 or
+ * below). Where a problem's rows are (nearly) dependent its Cholesky factorisation fails, and modified
+ * Gram-Schmidt, run twice ("twice is enough", Giraud et al. 2005), takes over for that problem: a row that
+ * vanishes (it lay in the span of the others) is replaced by a fresh random one. X may be overwritten.
  */
 async function orthonormalise(
   X: Float64Array,
+  b: number,
   n: number,
   D: number,
-  refill: () => number,
+  refills: readonly (() => number)[],
   dense: DenseProducts,
 ): Promise<Float64Array> {
-  for (let round = 0; round < 2; round++) {
-    const M = await dense.rowProducts(X, n, X, n, D);
-    if (!cholesky(M, n)) {
-      gramSchmidt(X, n, D, refill);
-      return X;
-    }
-    X = await dense.combineRows(lowerInverse(M, n), n, X, n, D);
+  const size = n * D;
+  let out = X;
+  let pending = Array.from({ length: b }, (_, p) => p);
+  let current = X; // the rows of `pending`, end to end (also in `out`)
+  for (let round = 0; round < 2 && pending.length > 0; round++) {
+    const M = await dense.rowProducts(current, n, current, n, D, pending.length);
+    const factored: number[] = [];
+    const positions: number[] = [];
+    const inverses: Float64Array[] = [];
+    pending.forEach((p, i) => {
+      const Mi = M.subarray(i * n * n, (i + 1) * n * n);
+      if (cholesky(Mi, n)) {
+        factored.push(p);
+        positions.push(i);
+        inverses.push(lowerInverse(Mi, n));
+        return;
+      }
+      gramSchmidt(out.subarray(p * size, (p + 1) * size), n, D, refills[p]); // `out` holds every problem's latest rows
+    });
+    if (factored.length === 0) break;
+    const combined = await dense.combineRows(
+      stackF64(inverses),
+      n,
+      blocksOf(current, positions, pending.length, size),
+      n,
+      D,
+      factored.length,
+    );
+    if (factored.length === b) out = combined;
+    else factored.forEach((p, i) => out.set(combined.subarray(i * size, (i + 1) * size), p * size));
+    pending = factored;
+    current = combined;
   }
-  return X;
+  return out;
 }
 
 /** Σ_d X[i, d] Y[j, d] over rows of two row-major [*, D] arrays. */
@@ -350,25 +484,29 @@ interface Ritz {
 }
 
 /**
- * Rayleigh-Ritz on the orthonormal rows X [B, D] with AX = X C: the eigenpairs of H = X C X^T (B x B). The
- * basis is not rotated (the next filter pass needs only its span); the residuals come from G = AX AX^T,
- * ‖C u − θ u‖² = q^T G q − θ², with no B x D work beyond H and G.
+ * Rayleigh-Ritz on each problem's orthonormal rows X [B, D] with AX = X C, stacked [b, B, D]: the eigenpairs of
+ * H = X C X^T (B x B). The basis is not rotated (the next filter pass needs only its span); the residuals come
+ * from G = AX AX^T, ‖C u − θ u‖² = q^T G q − θ², with no B x D work beyond H and G.
  */
 async function rayleighRitz(
   X: Float64Array,
-  AX: Float64Array,
+  AX32: Float32Array,
+  b: number,
   B: number,
   D: number,
   k: number,
   dense: DenseProducts,
-): Promise<Ritz> {
-  // X AX^T and G = AX AX^T in one product, [X; AX] AX^T: one call instead of two
-  const stacked = new Float64Array(2 * B * D);
-  stacked.set(X);
-  stacked.set(AX, B * D);
-  const both = await dense.rowProducts(stacked, 2 * B, AX, B, D);
-  const XA = both.subarray(0, B * B);
-  const G = both.subarray(B * B);
+): Promise<Ritz[]> {
+  const AX = new Float64Array(AX32);
+  const XA = await dense.rowProducts(X, B, AX, B, D, b);
+  const G = await dense.rowProducts(AX, B, AX, B, D, b);
+  return Array.from({ length: b }, (_, p) =>
+    ritzOf(XA.subarray(p * B * B, (p + 1) * B * B), G.subarray(p * B * B, (p + 1) * B * B), B, k),
+  );
+}
+
+/** The Ritz pairs and residuals from X AX^T and AX AX^T [B, B] (rayleighRitz). */
+function ritzOf(XA: Float64Array, G: Float64Array, B: number, k: number): Ritz {
   const H = new Matrix(B, B);
   for (let i = 0; i < B; i++) {
     for (let j = 0; j <= i; j++) {
@@ -398,85 +536,165 @@ async function rayleighRitz(
   return { values, coefficients, residuals };
 }
 
-/** The first k Ritz vectors, Σ_i q_ri x_i: [k, D]. */
-async function ritzVectors(
-  X: Float64Array,
-  ritz: Ritz,
-  B: number,
+/**
+ * The k largest eigenpairs of each of `problems` symmetric D x D matrices C_p, which enter through `multiply`
+ * (and `filter`, `dense`): the iteration of topEigenpairs run for all problems side by side, each step one call
+ * for the problems not yet converged. Their blocks are kept end to end, [b, B, D], so that while all of them
+ * run, which is most of the time, no step copies them.
+ */
+export async function topEigenpairsBatch(
+  multiply: MultiplyBatch,
   D: number,
-  k: number,
-  dense: DenseProducts,
-): Promise<Float32Array> {
-  return toF32(await dense.combineRows(ritz.coefficients.subarray(0, k * B), k, X, B, D));
-}
-
-export async function topEigenpairs(
-  multiply: MultiplyRows,
-  D: number,
-  options: TopEigenOptions,
-): Promise<TopEigenpairs> {
+  problems: number,
+  options: BatchEigenOptions,
+): Promise<TopEigenpairs[]> {
   const k = options.count;
   if (!Number.isInteger(k) || k < 1 || k > D) throw new Error(`topEigenpairs: count ${k} outside 1..${D}`);
+  if (!Number.isInteger(problems) || problems < 1) throw new Error(`topEigenpairs: ${problems} problems`);
   const B = Math.min(D, Math.max(k, options.blockSize ?? k + Math.max(Math.ceil(k / 2), 6)));
   const P = options.degree ?? EIGEN_DEFAULTS.degree;
   const growth = options.growth ?? EIGEN_DEFAULTS.growth;
   const tolerance = options.tolerance ?? EIGEN_DEFAULTS.tolerance;
   const maxPasses = options.maxPasses ?? EIGEN_DEFAULTS.maxPasses;
   const seed = options.seed ?? EIGEN_DEFAULTS.seed;
-  const start = options.start;
-  if (start && (start.length % D !== 0 || start.length > B * D))
-    throw new Error(`topEigenpairs: start has ${start.length} values, not [s <= ${B}, ${D}]`);
-  const checked = (out: Float32Array, n: number, what: string): Float32Array => {
-    if (out.length !== n * D) throw new Error(`topEigenpairs: ${what} returned ${out.length} values for [${n}, ${D}]`);
+  const starts = options.starts ?? [];
+  if (starts.length > problems) throw new Error(`topEigenpairs: ${starts.length} starts for ${problems} problems`);
+  for (const start of starts)
+    if (start && (start.length % D !== 0 || start.length > B * D))
+      throw new Error(`topEigenpairs: start has ${start.length} values, not [s <= ${B}, ${D}]`);
+  const checked = (out: Float32Array, b: number, what: string): Float32Array => {
+    if (out.length !== b * B * D)
+      throw new Error(
+        `topEigenpairs: ${what} returned ${out.length} values for [${b === 1 ? '' : `${b}, `}${B}, ${D}]`,
+      );
     return out;
   };
-  let productRows = 0;
-  const apply = async (rows: Float64Array, n: number): Promise<Float32Array> => {
-    productRows += n;
-    return checked(await multiply(toF32(rows), n), n, 'multiply');
-  };
-  const filter = options.filter ?? filterByProducts(multiply, D);
+  const filter = options.filter ?? filterBatchByProducts(multiply, D);
   const dense = options.dense ?? denseProductsInJs;
-  const refill = (() => {
-    const u = mulberry32(seed ^ 0x5bd1e995);
-    return () => u() - 0.5;
-  })();
+  const all = Array.from({ length: problems }, (_, p) => p);
+  const size = B * D;
 
   // the start: the caller's rows, then random ones (the whole space when B = D, where one Rayleigh-Ritz is exact)
-  let X: Float64Array;
+  const refills = all.map(() => {
+    const u = mulberry32(seed ^ 0x5bd1e995);
+    return () => u() - 0.5;
+  });
+  let X: Float64Array; // [problems, B, D], each problem's orthonormal block
   if (B === D) {
-    X = new Float64Array(D * D);
-    for (let i = 0; i < D; i++) X[i * D + i] = 1;
+    X = new Float64Array(problems * size);
+    for (let p = 0; p < problems; p++) for (let i = 0; i < D; i++) X[p * size + i * D + i] = 1;
   } else {
-    X = await orthonormalise(gaussianRows(B, D, seed, start), B, D, refill, dense);
+    X = await orthonormalise(
+      stackF64(all.map((p) => gaussianRows(B, D, seed, starts[p]))),
+      problems,
+      B,
+      D,
+      refills,
+      dense,
+    );
   }
-  let AX = await apply(X, B);
-  let ritz = await rayleighRitz(X, new Float64Array(AX), B, D, k, dense);
-  const done = () => ritz.values[0] <= 0 || ritz.residuals.every((r) => r <= tolerance * ritz.values[0]);
-  let passes = 0;
-  while (B < D && !done() && passes < maxPasses) {
-    passes++;
-    // damp [0, cut], grow (cut, top]. The cut stays above a millionth of the top: a block wider than C's
-    // rank holds Ritz values of 0
-    const top = ritz.values[0];
-    const cut = Math.min(Math.max(ritz.values[B - 1], 1e-6 * top), top / (1 + 1e-6));
-    // the degree: as high as P, but the filter must not grow the top of the block more than `growth` times
-    // its bottom (T_P at the top, 1 at the cut), or the block's lower vectors drown in f32 rounding
-    const degree = Math.max(2, Math.min(P, Math.floor(Math.acosh(growth) / Math.acosh((2 * top) / cut - 1))));
-    productRows += B * (degree - 1);
-    const Y = checked(await filter(toF32(X), AX, B, chebyshevSteps(top, cut, degree)), B, 'filter');
-    X = await orthonormalise(new Float64Array(Y), B, D, refill, dense);
-    AX = await apply(X, B);
-    ritz = await rayleighRitz(X, new Float64Array(AX), B, D, k, dense);
+  let AX: Float32Array = new Float32Array(problems * size); // X C
+  const ritz: Ritz[] = [];
+  const passes = all.map(() => 0);
+  const productRows = all.map(() => 0);
+  /** Each block of `which` [which.length, B, D], written into `into` [problems, B, D]; `into` itself if all. */
+  const putBack = <A extends Float32Array | Float64Array>(into: A, which: readonly number[], blocks: A): A => {
+    if (which.length === problems) return blocks;
+    which.forEach((p, i) => into.set(blocks.subarray(i * size, (i + 1) * size), p * size));
+    return into;
+  };
+  // C X and the Rayleigh-Ritz pairs of the problems `which`, whose blocks X are new
+  const project = async (which: readonly number[]) => {
+    const Xw = blocksOf(X, which, problems, size);
+    const AXw = checked(await multiply(toF32(Xw), B, which), which.length, 'multiply');
+    AX = putBack(AX, which, AXw);
+    const pairs = await rayleighRitz(Xw, AXw, which.length, B, D, k, dense);
+    which.forEach((p, i) => {
+      productRows[p] += B;
+      ritz[p] = pairs[i];
+    });
+  };
+  const done = (p: number) =>
+    ritz[p].values[0] <= 0 || ritz[p].residuals.every((r) => r <= tolerance * ritz[p].values[0]);
+  await project(all);
+  for (;;) {
+    const active = all.filter((p) => B < D && !done(p) && passes[p] < maxPasses);
+    if (active.length === 0) break;
+    const steps = active.map((p) => {
+      passes[p]++;
+      // damp [0, cut], grow (cut, top]. The cut stays above a millionth of the top: a block wider than C's
+      // rank holds Ritz values of 0
+      const top = ritz[p].values[0];
+      const cut = Math.min(Math.max(ritz[p].values[B - 1], 1e-6 * top), top / (1 + 1e-6));
+      // the degree: as high as P, but the filter must not grow the top of the block more than `growth` times
+      // its bottom (T_P at the top, 1 at the cut), or the block's lower vectors drown in f32 rounding
+      const degree = Math.max(2, Math.min(P, Math.floor(Math.acosh(growth) / Math.acosh((2 * top) / cut - 1))));
+      productRows[p] += B * (degree - 1);
+      return chebyshevSteps(top, cut, degree);
+    });
+    const Y = await filter(
+      toF32(blocksOf(X, active, problems, size)),
+      blocksOf(AX, active, problems, size),
+      B,
+      paddedSteps(steps),
+      active,
+    );
+    const Xa = await orthonormalise(
+      new Float64Array(checked(Y, active.length, 'filter')),
+      active.length,
+      B,
+      D,
+      active.map((p) => refills[p]),
+      dense,
+    );
+    X = putBack(X, active, Xa);
+    await project(active);
   }
 
-  const scale = ritz.values[0] > 0 ? ritz.values[0] : 1;
-  return {
-    values: ritz.values.slice(0, k),
-    vectors: await ritzVectors(X, ritz, B, D, k, dense),
-    residuals: ritz.residuals.map((r) => r / scale),
-    converged: done(),
-    passes,
-    productRows,
-  };
+  // the first k Ritz vectors, Σ_i q_ri x_i: [k, D] each
+  const vectors = await dense.combineRows(
+    stackF64(ritz.map((r) => r.coefficients.subarray(0, k * B))),
+    k,
+    X,
+    B,
+    D,
+    problems,
+  );
+  return all.map((p) => {
+    const scale = ritz[p].values[0] > 0 ? ritz[p].values[0] : 1;
+    return {
+      values: ritz[p].values.slice(0, k),
+      vectors: toF32(vectors.subarray(p * k * D, (p + 1) * k * D)),
+      residuals: ritz[p].residuals.map((r) => r / scale),
+      converged: done(p),
+      passes: passes[p],
+      productRows: productRows[p],
+    };
+  });
+}
+
+/** Each problem's filter steps [degree_p, 3] as one [b, max degree, 3], the shorter ones padded with (0, 1, 0). */
+function paddedSteps(steps: readonly Float64Array[]): Float64Array {
+  const degree = Math.max(...steps.map((s) => s.length / 3));
+  const out = new Float64Array(steps.length * degree * 3);
+  steps.forEach((s, b) => {
+    out.set(s, b * degree * 3);
+    for (let j = s.length / 3; j < degree; j++) out[(b * degree + j) * 3 + 1] = 1;
+  });
+  return out;
+}
+
+/** The k largest eigenpairs of one symmetric D x D matrix C: topEigenpairsBatch with one problem. */
+export async function topEigenpairs(
+  multiply: MultiplyRows,
+  D: number,
+  options: TopEigenOptions,
+): Promise<TopEigenpairs> {
+  const { start, filter, ...rest } = options;
+  const [one] = await topEigenpairsBatch((rows, n) => multiply(rows, n), D, 1, {
+    ...rest,
+    starts: [start],
+    ...(filter ? { filter: (x, ax, n, steps) => filter(x, ax, n, steps) } : {}),
+  });
+  return one;
 }

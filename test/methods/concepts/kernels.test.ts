@@ -18,6 +18,7 @@ import {
   denseProductsInJs,
   filterByProducts,
   topEigenpairs,
+  topEigenpairsBatch,
   type MultiplyRows,
 } from '../../../src/methods/concepts/topEigenpairs';
 import { topWordLists, topWordsByCosine } from '../../../src/methods/concepts/ffnConcepts';
@@ -68,7 +69,7 @@ test(
     ] as const) {
       // rows with means well away from 0, so that a centring left out shows
       const W = gaussians(D * F, D + F + blocks).map((v, i) => v + 0.3 * (Math.floor(i / F) % 3) - 0.2);
-      const { scatter: S, means } = await scatterMatrix(W, D, F, undefined, blocks);
+      const { scatter: S, means } = await scatterMatrix(W, D, F, { blocks });
       const mean = Array.from(
         { length: D },
         (_, a) => Array.from({ length: F }, (_, f) => W[a * F + f]).reduce((x, y) => x + y, 0) / F,
@@ -246,3 +247,121 @@ test(
     }
   },
 );
+
+/** b seeded symmetric positive semi-definite [D, D] matrices end to end, each A A^T / D with its own A. */
+function psdStack(b: number, D: number, seed: number): Float32Array {
+  const out = new Float32Array(b * D * D);
+  for (let p = 0; p < b; p++) {
+    const A = gaussians(D * D, seed + p);
+    for (let a = 0; a < D; a++)
+      for (let c = 0; c < D; c++) {
+        let v = 0;
+        for (let i = 0; i < D; i++) v += A[i * D + a] * A[i * D + c];
+        out[p * D * D + a * D + c] = v / D;
+      }
+  }
+  return out;
+}
+
+test(
+  'batches: rows times S, the filter with padded degrees and the float64 products of 3 problems ' +
+    'equal each problem alone',
+  async () => {
+    const D = 20;
+    const n = 4;
+    const b = 3;
+    const S = psdStack(b, D, 30);
+    const X = gaussians(b * n * D, 40);
+    const one = (a: Float32Array | Float64Array, p: number, size: number) => a.subarray(p * size, (p + 1) * size);
+    const AX = await rowsTimesSymmetric(S, D, X, n);
+    for (let p = 0; p < b; p++) {
+      const alone = await naiveMultiply(one(S, p, D * D), D)(one(X, p, n * D) as Float32Array, n);
+      assert.ok(relativeError(one(AX, p, n * D), alone) < 1e-6, `rows times S, problem ${p}`);
+    }
+    // degrees 2, 9 and 5, stacked as [3, 9, 3] with the shorter ones padded by (0, 1, 0): Y_{j+1} = Y_j
+    const degrees = [2, 9, 5];
+    const steps = new Float64Array(b * 9 * 3);
+    degrees.forEach((degree, p) => {
+      steps.set(chebyshevSteps(3, 1, degree), p * 27);
+      for (let j = degree; j < 9; j++) steps[p * 27 + j * 3 + 1] = 1;
+    });
+    const Y = await chebyshevFilter(S, D, X, AX, n, steps);
+    for (let p = 0; p < b; p++) {
+      const Sp = one(S, p, D * D) as Float32Array;
+      const alone = await chebyshevFilter(
+        Sp,
+        D,
+        one(X, p, n * D) as Float32Array,
+        one(AX, p, n * D) as Float32Array,
+        n,
+        chebyshevSteps(3, 1, degrees[p]),
+      );
+      assert.ok(relativeError(one(Y, p, n * D), alone) < 1e-6, `filter, problem ${p} (degree ${degrees[p]})`);
+    }
+    const f64 = (a: Float32Array) => new Float64Array(a);
+    for (const [rows, cols] of [
+      [n, 6],
+      [1, 1],
+    ]) {
+      const A = f64(gaussians(b * rows * D, 50));
+      const B = f64(gaussians(b * cols * D, 51));
+      const C = f64(gaussians(b * cols * rows, 52));
+      const products = await rowProducts64(A, rows, B, cols, D, b);
+      const combined = await combineRows64(C, cols, A, rows, D, b);
+      assert.ok(relativeError(products, await denseProductsInJs.rowProducts(A, rows, B, cols, D, b)) < 1e-13);
+      assert.ok(relativeError(combined, await denseProductsInJs.combineRows(C, cols, A, rows, D, b)) < 1e-13);
+      for (let p = 0; p < b; p++) {
+        const alone = await rowProducts64(
+          one(A, p, rows * D) as Float64Array,
+          rows,
+          one(B, p, cols * D) as Float64Array,
+          cols,
+          D,
+        );
+        assert.ok(relativeError(one(products, p, rows * cols), alone) < 1e-13, `A B^T, problem ${p}`);
+        const c = await combineRows64(
+          one(C, p, cols * rows) as Float64Array,
+          cols,
+          one(A, p, rows * D) as Float64Array,
+          rows,
+          D,
+        );
+        assert.ok(relativeError(one(combined, p, cols * D), c) < 1e-13, `C X, problem ${p}`);
+      }
+    }
+    await assert.rejects(rowsTimesSymmetric(new Float32Array(D * D + 1), D, X, n), /not \[b >= 1, 20, 20\]/);
+    const tenSteps = new Float64Array(10);
+    await assert.rejects(chebyshevFilter(S, D, X, AX, n, tenSteps), /10 step coefficients, not \[3, degree/);
+  },
+);
+
+test('topEigenpairsBatch with the onnxruntime kernels: each problem the Jacobi values and vectors', async () => {
+  const D = 48;
+  const b = 3;
+  const S = psdStack(b, D, 60);
+  const part = (p: number) => S.subarray(p * D * D, (p + 1) * D * D);
+  const pack = (which: readonly number[]) => {
+    const out = new Float32Array(which.length * D * D);
+    which.forEach((p, i) => out.set(part(p), i * D * D));
+    return out;
+  };
+  const results = await topEigenpairsBatch((x, n, which) => rowsTimesSymmetric(pack(which), D, x, n), D, b, {
+    count: 5,
+    filter: (x, ax, n, steps, which) => chebyshevFilter(pack(which), D, x, ax, n, steps),
+    dense: { rowProducts: rowProducts64, combineRows: combineRows64 },
+  });
+  for (let p = 0; p < b; p++) {
+    const r = results[p];
+    const ref = jacobiEigen(Float64Array.from(part(p)), D);
+    assert.ok(r.converged, `problem ${p}: residuals ${[...r.residuals]}`);
+    for (let i = 0; i < 5; i++) {
+      assert.ok(Math.abs(r.values[i] - ref.values[i]) <= 1e-5 * ref.values[0], `problem ${p}, value ${i}`);
+      const gap =
+        Math.min(ref.values[i] - ref.values[i + 1], i > 0 ? ref.values[i - 1] - ref.values[i] : Infinity) /
+        ref.values[0];
+      let along = 0;
+      for (let d = 0; d < D; d++) along += r.vectors[i * D + d] * ref.vectors[i * D + d];
+      assert.ok(1 - Math.abs(along) < (2e-5 / gap) ** 2 + 1e-6, `problem ${p}, vector ${i} (gap ${gap})`);
+    }
+  }
+});

@@ -151,3 +151,38 @@ test('read buffers kept between runs: side by side, of the same and another shap
   assert.deepEqual(together.map(summary), [aloneA, aloneC, aloneB, aloneA]);
   assert.deepEqual(summary(await computeConcepts(a.value, options)), aloneA, 'after the runs side by side');
 });
+
+test('layers solved in groups of 1, 3 (groups of 3 and 1) or all 4 give the same components', async () => {
+  const checkpoint = await loadCheckpoint(ck.dir);
+  assert.ok(checkpoint.ok);
+  const results = [];
+  for (const groupLayers of [1, 3, undefined]) {
+    const r = await computeConcepts(checkpoint.value, {
+      components: 3,
+      top: 5,
+      ...(groupLayers === undefined ? {} : { groupLayers }),
+    });
+    assert.ok(r.ok);
+    results.push(r.value);
+  }
+  const [alone, ...grouped] = results;
+  for (const r of grouped) {
+    assert.equal(r.layers.length, 4);
+    r.layers.forEach((layer, l) => {
+      const want = alone.layers[l];
+      assert.equal(layer.passes, want.passes, `layer ${l}: passes`);
+      assert.ok(layer.converged);
+      assert.ok(layer.seconds > 0);
+      layer.components.forEach((c, j) => {
+        const w = want.components[j];
+        assert.ok(Math.abs(c.variance - w.variance) <= 1e-6 * w.variance, `layer ${l}, component ${j}: variance`);
+        assert.deepEqual(
+          c.words.map((x) => x.id),
+          w.words.map((x) => x.id),
+        );
+      });
+      for (let i = 0; i < layer.vectors.length; i++)
+        assert.ok(Math.abs(layer.vectors[i] - want.vectors[i]) < 1e-4, `layer ${l}: vectors`);
+    });
+  }
+});

@@ -5,8 +5,12 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import {
   chebyshevSteps,
+  filterBatchByProducts,
   filterByProducts,
+  ownDegrees,
   topEigenpairs,
+  topEigenpairsBatch,
+  type MultiplyBatch,
   type MultiplyRows,
 } from '../../../src/methods/concepts/topEigenpairs';
 import { gaussian, mulberry32 } from '../../helpers/prng';
@@ -239,4 +243,107 @@ test('chebyshevSteps: the products scale an eigenvector by T_P((λ − c) / e) /
     const want = T(P, (lambda - cut / 2) / (cut / 2)) / T(P, (top - cut / 2) / (cut / 2));
     assert.ok(Math.abs(y[0] - want) < 1e-5 * Math.max(1, Math.abs(want)), `λ ${lambda}, P ${P}: ${y[0]} vs ${want}`);
   }
+});
+
+/** Scatter matrices X^T X of F seeded Gaussian rows [F, D]: rank min(F, D). */
+function randomScatter(D: number, F: number, seed: number): Float64Array {
+  const g = gaussian(mulberry32(seed));
+  const X = Float64Array.from({ length: F * D }, g);
+  const C = new Float64Array(D * D);
+  for (let a = 0; a < D; a++)
+    for (let b = 0; b < D; b++) for (let f = 0; f < F; f++) C[a * D + b] += X[f * D + a] * X[f * D + b];
+  return C;
+}
+
+test(
+  'topEigenpairsBatch: each problem takes, bit for bit, the steps it takes alone, though they converge ' +
+    'after different passes and filter at different degrees',
+  async () => {
+    const D = 40;
+    const k = 4;
+    const B = 12;
+    const decaying = withSpectrum(
+      Array.from({ length: D }, (_, i) => 10 / (1 + i)),
+      6,
+    );
+    const problems = [
+      { C: randomScatter(D, 96, 5), start: undefined }, // a bulk with no structure: several passes
+      { C: decaying.C, start: Float32Array.from(decaying.basis.subarray(0, B * D)) }, // converged at the start
+      { C: randomScatter(D, 4, 9), start: undefined }, // rank 4 < B: Cholesky fails, Gram-Schmidt refills rows
+      {
+        C: withSpectrum([10, 9.999, 8, 7, 6.5, ...Array.from({ length: D - 5 }, (_, i) => 6 * (1 - i / (D - 5)))], 11)
+          .C,
+        start: undefined,
+      },
+    ];
+    const alone = [];
+    for (const { C, start } of problems)
+      alone.push(
+        await topEigenpairs(naiveMultiply(C, D).multiply, D, { count: k, blockSize: B, ...(start ? { start } : {}) }),
+      );
+    const calls: number[][] = [];
+    const uneven: boolean[] = [];
+    const multiply: MultiplyBatch = async (rows, n, which) => {
+      calls.push([...which]);
+      const out = new Float32Array(rows.length);
+      for (let i = 0; i < which.length; i++) {
+        const one = await naiveMultiply(problems[which[i]].C, D).multiply(rows.subarray(i * n * D, (i + 1) * n * D), n);
+        out.set(one, i * n * D);
+      }
+      return out;
+    };
+    const reference = filterBatchByProducts(multiply, D);
+    const together = await topEigenpairsBatch(multiply, D, problems.length, {
+      count: k,
+      blockSize: B,
+      starts: problems.map((p) => p.start),
+      filter: (x, ax, n, steps, which) => {
+        uneven.push(new Set(ownDegrees(steps, which.length)).size > 1);
+        return reference(x, ax, n, steps, which);
+      },
+    });
+    assert.deepEqual(together, alone);
+    // what the batch went through: problems leaving it at different passes, padded degrees, fewer calls
+    const passes = alone.map((r) => r.passes);
+    assert.equal(passes[1], 0);
+    assert.ok(new Set(passes).size >= 3, `passes ${passes}`);
+    assert.ok(
+      uneven.some((u) => u),
+      'no pass filtered its problems at different degrees',
+    );
+    assert.deepEqual(calls[0], [0, 1, 2, 3]);
+    assert.ok(
+      calls.some((c) => c.length > 1 && c.length < 4),
+      'the active set never shrank to a part',
+    );
+    assert.ok(alone.every((r) => r.converged));
+  },
+);
+
+test('topEigenpairsBatch: blocks as wide as the space, one Rayleigh-Ritz each; bad batches thrown', async () => {
+  const D = 8;
+  const Cs = [withSpectrum([8, 7, 6, 5, 4, 3, 2, 1], 1).C, randomScatter(D, 3, 2)];
+  const multiply: MultiplyBatch = async (rows, n, which) => {
+    const out = new Float32Array(rows.length);
+    for (let i = 0; i < which.length; i++)
+      out.set(await naiveMultiply(Cs[which[i]], D).multiply(rows.subarray(i * n * D, (i + 1) * n * D), n), i * n * D);
+    return out;
+  };
+  const together = await topEigenpairsBatch(multiply, D, 2, { count: 6 });
+  const alone = [];
+  for (const C of Cs) alone.push(await topEigenpairs(naiveMultiply(C, D).multiply, D, { count: 6 }));
+  assert.deepEqual(together, alone);
+  assert.deepEqual(
+    together.map((r) => r.passes),
+    [0, 0],
+  );
+  await assert.rejects(topEigenpairsBatch(multiply, D, 0, { count: 2 }), /0 problems/);
+  await assert.rejects(
+    topEigenpairsBatch(multiply, D, 1, { count: 2, starts: [undefined, undefined] }),
+    /2 starts for 1 problems/,
+  );
+  await assert.rejects(
+    topEigenpairsBatch(async () => new Float32Array(3), D, 2, { count: 2 }),
+    /multiply returned 3 values for \[2, 8, 8\]/,
+  );
 });
