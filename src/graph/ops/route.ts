@@ -77,11 +77,34 @@ export function takeRows(x: Tensor, indices: Tensor, axis: number): Tensor {
 
 const PutRows: OpDef<RowsAttrs & { readonly shape: Shape }> = {
   name: 'PutRows',
-  emit: (e, [u, idx, zero], { axis, shape }, out) => {
-    const zeros = e.node('Expand', [zero, e.shapeOf(shape)]);
-    const along = out.shape.map((_, i) => (i === axis ? -1 : 1));
-    const indices = e.node('Expand', [e.node('Reshape', [idx, e.ints(along)]), e.node('Shape', [u])]);
-    return e.node('ScatterElements', [zeros, indices, u], { axis });
+  // ScatterND on the view [P, S, R] of the output (P the dims before `axis`, R those after it), indices [P, n, 2]:
+  // it copies each row of R values whole, where ScatterElements would read an int64 index for every value
+  emit: (e, [u, idx, zero], { axis, shape }) => {
+    const product = (dims: Shape) => {
+      if (dims.every((d) => typeof d === 'number'))
+        return e.ints([dims.reduce((a: number, d) => a * (d as number), 1)]);
+      return dims.map((d) => e.shapeOf([d])).reduce((a, b) => e.node('Mul', [a, b]));
+    };
+    const P = product(shape.slice(0, axis));
+    const R = product(shape.slice(axis + 1));
+    const n = e.node('Shape', [idx]);
+    const concat = (parts: string[]) => e.node('Concat', parts, { axis: 0 });
+    // allowzero: an expert may get no tokens (n = 0), which must not mean "copy this dim"
+    const reshape = (x: string, to: string) => e.node('Reshape', [x, to], { allowzero: 1 });
+    const zeros = e.node('Expand', [zero, concat([P, e.shapeOf([shape[axis]]), R])]);
+    const grid = concat([P, n, e.ints([1])]); // [P, n, 1]
+    const scalar = (v: number) => e.constant([v], 'int64', []);
+    const leading = e.node('Range', [scalar(0), reshape(P, e.ints([])), scalar(1)]);
+    const indices = e.node(
+      'Concat',
+      [
+        e.node('Expand', [reshape(leading, e.ints([-1, 1, 1])), grid]),
+        e.node('Expand', [reshape(idx, e.ints([1, -1, 1])), grid]),
+      ],
+      { axis: 2 },
+    );
+    const rows = reshape(u, concat([P, n, R]));
+    return reshape(e.node('ScatterND', [zeros, indices, rows]), e.shapeOf(shape));
   },
   vjp: (d, out) => {
     const [, idx] = out.inputs;

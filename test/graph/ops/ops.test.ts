@@ -294,3 +294,36 @@ test('a routed mixture: gradients through takeRows, putRows and the routing weig
     { batch: 3, h: 1e-6, tol: 1e-6 },
   );
 });
+
+test('putRows: rows put along the first, a middle and the last axis, none at all, symbolic dims', async () => {
+  const shape = [2, 5, 3];
+  for (const axis of [0, 1, 2]) {
+    for (const at of [[1], [0, 3, 4].filter((i) => i < shape[axis]), []]) {
+      const g = new G.Graph('float32');
+      const rowsShape = shape.map((d, i) => (i === axis ? 'n' : d));
+      const u = g.input('u', rowsShape);
+      const idx = g.input('idx', ['n'], 'int64');
+      const out = G.putRows(u, idx, axis, shape);
+      const session = await createSession(G.emitModel(g, [{ name: 'y', tensor: out }]), { threads: 1 });
+      const dims = shape.map((d, i) => (i === axis ? at.length : d));
+      const values = Float32Array.from({ length: dims.reduce((a, b) => a * b, 1) }, (_, i) => i + 1);
+      const y = await session.run({
+        u: new ort.Tensor('float32', values, dims),
+        idx: new ort.Tensor('int64', BigInt64Array.from(at.map(BigInt)), [at.length]),
+      });
+      assert.deepEqual(y.y.dims, shape);
+      // reference: every position of the output, from the row of u it came from or 0
+      const want = new Float32Array(shape[0] * shape[1] * shape[2]);
+      for (let a = 0; a < shape[0]; a++)
+        for (let b = 0; b < shape[1]; b++)
+          for (let c = 0; c < shape[2]; c++) {
+            const pos = [a, b, c];
+            const row = at.indexOf(pos[axis]);
+            if (row < 0) continue;
+            pos[axis] = row;
+            want[(a * shape[1] + b) * shape[2] + c] = values[(pos[0] * dims[1] + pos[1]) * dims[2] + pos[2]];
+          }
+      assert.deepEqual(Array.from(y.y.data as Float32Array), Array.from(want), `axis ${axis}, rows ${at}`);
+    }
+  }
+});
