@@ -148,8 +148,12 @@ interface ReadBuffers {
 let kept: { buffers: ReadBuffers; key: string; timer: NodeJS.Timeout } | undefined;
 const KEEP_BUFFERS_MS = 30_000;
 
+/** What buffers of these sizes are kept under: a run takes kept buffers only of its own sizes. */
+const buffersKey = (downValues: number, downCount: number, pieceValues: number, scatterValues: number) =>
+  `${downValues}x${downCount}|${pieceValues}|${scatterValues}`;
+
 function takeBuffers(downValues: number, downCount: number, pieceValues: number, scatterValues: number): ReadBuffers {
-  const key = `${downValues}x${downCount}|${pieceValues}|${scatterValues}`;
+  const key = buffersKey(downValues, downCount, pieceValues, scatterValues);
   const k = kept;
   kept = undefined;
   if (k) clearTimeout(k.timer);
@@ -163,8 +167,12 @@ function takeBuffers(downValues: number, downCount: number, pieceValues: number,
 
 function keepBuffers(buffers: ReadBuffers): void {
   if (kept) clearTimeout(kept.timer);
-  const key =
-    `${buffers.down[0].length}x${buffers.down.length}|${buffers.pieces[0].length}|` + `${buffers.scatters.length}`;
+  const key = buffersKey(
+    buffers.down[0].length,
+    buffers.down.length,
+    buffers.pieces[0].length,
+    buffers.scatters.length,
+  );
   const timer = setTimeout(() => {
     if (kept?.timer === timer) kept = undefined;
   }, KEEP_BUFFERS_MS);

@@ -593,7 +593,7 @@ export async function topEigenpairsBatch(
       dense,
     );
   }
-  let AX: Float32Array = new Float32Array(problems * size); // X C
+  let AX: Float32Array = new Float32Array(0); // X C, [problems, B, D] from the first project(all) on
   const ritz: Ritz[] = [];
   const passes = all.map(() => 0);
   const productRows = all.map(() => 0);

@@ -63,6 +63,16 @@ const dot = (x: ArrayLike<number>, i: number, y: ArrayLike<number>, j: number, D
   return s;
 };
 
+/** Scatter matrices X^T X of F seeded Gaussian rows [F, D]: rank min(F, D). */
+function randomScatter(D: number, F: number, seed: number): Float64Array {
+  const g = gaussian(mulberry32(seed));
+  const X = Float64Array.from({ length: F * D }, g);
+  const C = new Float64Array(D * D);
+  for (let a = 0; a < D; a++)
+    for (let b = 0; b < D; b++) for (let f = 0; f < F; f++) C[a * D + b] += X[f * D + a] * X[f * D + b];
+  return C;
+}
+
 test('known spectrum, near-degenerate leading pair and bulk: values, vectors, pair subspace, residuals', async () => {
   const D = 80;
   // 10, 9.999 (a pair no finite method separates reliably), then separated values, then a bulk down to 0
@@ -101,12 +111,7 @@ test('known spectrum, near-degenerate leading pair and bulk: values, vectors, pa
 
 test('a random covariance (Marchenko-Pastur bulk, no structure) against Jacobi', async () => {
   const D = 48;
-  const F = 96;
-  const g = gaussian(mulberry32(5));
-  const X = Float64Array.from({ length: F * D }, g);
-  const C = new Float64Array(D * D);
-  for (let a = 0; a < D; a++)
-    for (let b = 0; b < D; b++) for (let f = 0; f < F; f++) C[a * D + b] += X[f * D + a] * X[f * D + b];
+  const C = randomScatter(D, 96, 5);
   const ref = jacobiEigen(C, D);
   const k = 6;
   const r = await topEigenpairs(naiveMultiply(C, D).multiply, D, { count: k, tolerance: 1e-6 });
@@ -138,12 +143,7 @@ test('block as wide as the space: one exact Rayleigh-Ritz, no filter passes', as
 
 test('rank-deficient covariance: components past the rank have eigenvalue 0 and stay orthonormal', async () => {
   const D = 40;
-  const F = 4; // rank 4
-  const g = gaussian(mulberry32(9));
-  const X = Float64Array.from({ length: F * D }, g);
-  const C = new Float64Array(D * D);
-  for (let a = 0; a < D; a++)
-    for (let b = 0; b < D; b++) for (let f = 0; f < F; f++) C[a * D + b] += X[f * D + a] * X[f * D + b];
+  const C = randomScatter(D, 4, 9); // rank 4
   const ref = jacobiEigen(C, D);
   const r = await topEigenpairs(naiveMultiply(C, D).multiply, D, { count: 6 });
   for (let i = 0; i < 4; i++) assert.ok(Math.abs(r.values[i] - ref.values[i]) < 1e-5 * ref.values[0]);
@@ -175,12 +175,7 @@ test('bad arguments are broken invariants (thrown)', async () => {
 
 test('a maximum degree of 60 under the default growth cap still converges to the Jacobi values', async () => {
   const D = 96;
-  const F = 300;
-  const g = gaussian(mulberry32(12));
-  const X = Float64Array.from({ length: F * D }, g);
-  const C = new Float64Array(D * D);
-  for (let a = 0; a < D; a++)
-    for (let b = 0; b < D; b++) for (let f = 0; f < F; f++) C[a * D + b] += X[f * D + a] * X[f * D + b];
+  const C = randomScatter(D, 300, 12);
   const ref = jacobiEigen(C, D);
   const r = await topEigenpairs(naiveMultiply(C, D).multiply, D, { count: 10, degree: 60 });
   assert.ok(r.converged, `residuals ${[...r.residuals]}`);
@@ -244,16 +239,6 @@ test('chebyshevSteps: the products scale an eigenvector by T_P((λ − c) / e) /
     assert.ok(Math.abs(y[0] - want) < 1e-5 * Math.max(1, Math.abs(want)), `λ ${lambda}, P ${P}: ${y[0]} vs ${want}`);
   }
 });
-
-/** Scatter matrices X^T X of F seeded Gaussian rows [F, D]: rank min(F, D). */
-function randomScatter(D: number, F: number, seed: number): Float64Array {
-  const g = gaussian(mulberry32(seed));
-  const X = Float64Array.from({ length: F * D }, g);
-  const C = new Float64Array(D * D);
-  for (let a = 0; a < D; a++)
-    for (let b = 0; b < D; b++) for (let f = 0; f < F; f++) C[a * D + b] += X[f * D + a] * X[f * D + b];
-  return C;
-}
 
 test(
   'topEigenpairsBatch: each problem takes, bit for bit, the steps it takes alone, though they converge ' +
